@@ -1,0 +1,5 @@
+"""``python -m commcentre_tui`` runs the command line."""
+
+from commcentre_tui.cli import entry
+
+entry()

@@ -1,0 +1,1 @@
+"""One module per ``commcentre`` command: ``register(subparsers)`` and ``run(args) -> int``."""

@@ -1,0 +1,29 @@
+"""`commcentre` / `commcentre console`: the agent console."""
+
+from __future__ import annotations
+
+import argparse
+
+from commcentre_tui.commands.common import common_parent, open_database, resolve_actor, settings_from
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser("console", parents=[common_parent()],
+                            help="start the agent console (the default)")
+    parser.add_argument("--agent", metavar="USERNAME",
+                        help="who is working (default: COMMCENTRE_AGENT, else the OS user)")
+    parser.add_argument("--extension", metavar="EXT",
+                        help="telephone extension for CTI (default: the agent's own)")
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    if args.extension:
+        settings.cti.agent_extension = args.extension
+    engine = open_database(settings, create_demo=True)
+    actor = resolve_actor(engine, settings, args.agent)
+    from commcentre_tui.app import create_app
+
+    app = create_app(settings=settings, engine=engine, actor=actor)
+    app.run()
+    return app.return_code or 0

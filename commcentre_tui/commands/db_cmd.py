@@ -1,0 +1,50 @@
+"""`commcentre db`: schema migrations and synthetic data."""
+
+from __future__ import annotations
+
+import argparse
+
+from commcentre_tui.commands.common import common_parent, fail, open_database, settings_from
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser("db", help="database schema and data: upgrade, status, seed")
+    db_sub = parser.add_subparsers(dest="db_command", metavar="ACTION", required=True,
+                                   parser_class=type(parser))
+    db_sub.add_parser("upgrade", parents=[common_parent()],
+                      help="create or migrate the schema to this version")
+    db_sub.add_parser("status", parents=[common_parent()],
+                      help="show the database's migration and this version's head")
+    seed = db_sub.add_parser("seed", parents=[common_parent()],
+                             help="load deterministic synthetic data (bulk, with progress)")
+    seed.add_argument("--contacts", type=int, required=True, metavar="N",
+                      help="number of contacts (related rows are proportional)")
+    seed.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (default 1)")
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    if args.db_command == "upgrade":
+        from commcentre_tui.repo.migrate import current_revision, upgrade
+
+        engine = open_database(settings, check=False)
+        before = current_revision(engine)
+        upgrade(engine)
+        after = current_revision(engine)
+        print(f"Database at migration {after}" + ("" if before == after else f" (was {before or 'empty'})") + ".")
+        return 0
+    if args.db_command == "status":
+        from commcentre_tui.repo.migrate import current_revision, head_revision
+
+        engine = open_database(settings, check=False)
+        current, head = current_revision(engine), head_revision()
+        state = "up to date" if current == head else "needs `commcentre db upgrade`"
+        print(f"Database migration: {current or 'none'}; this version: {head} ({state}).")
+        return 0
+    if args.contacts < 1:
+        return fail("--contacts must be at least 1.", 2)
+    from commcentre_tui.repo.seed.bulk import seed_bulk_with_progress
+
+    engine = open_database(settings)
+    seed_bulk_with_progress(engine, settings, contacts=args.contacts, seed=args.seed)
+    return 0

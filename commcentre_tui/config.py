@@ -1,0 +1,338 @@
+"""Settings: ``config.toml`` < environment (``COMMCENTRE_``, nested ``__``) < command-line flags.
+
+Load with :func:`load_settings`; a bad file or value raises :class:`ConfigError` whose message is
+one sentence naming the key. Secrets are only accepted from the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from commcentre_tui.catalog import ALL_ACTIONS, ANY_FIELD, DEFAULT_ACTIONS, DEFAULT_CATEGORIES, SEARCH_FIELDS
+from commcentre_tui.roles import DEFAULT_ROLES, RoleSettings
+
+#: Where the repository keeps its documented default configuration and the embedded database.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG_PATH = PROJECT_ROOT / "config.toml"
+DEFAULT_DATABASE_PATH = PROJECT_ROOT / "data" / "commcentre.db"
+
+#: Keys that hold secrets: never read from a file, only from the environment.
+SECRET_KEYS = (("email", "password"), ("cti", "secret"), ("sms", "api_key"))
+
+
+class ConfigError(Exception):
+    """A configuration problem, described in one sentence for the agent or operator."""
+
+
+class Section(BaseModel):
+    """Base for config sections: unknown keys are typos, so they are refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class DatabaseSettings(Section):
+    """``[database]``: where the data lives."""
+
+    url: str = ""
+    """SQLAlchemy URL; empty means the embedded SQLite file ``data/commcentre.db``."""
+    echo: bool = False
+
+    def resolved_url(self) -> str:
+        """The URL to connect to, with the embedded default filled in."""
+        return self.url or f"sqlite:///{DEFAULT_DATABASE_PATH}"
+
+
+class FieldSetting(Section):
+    """Whether a search field is offered in quick and/or advanced search, and where."""
+
+    quick: bool = True
+    advanced: bool = True
+    order: int = 100
+
+
+def _default_fields(group: str) -> dict[str, FieldSetting]:
+    return {
+        name: FieldSetting(order=i + 1) for i, name in enumerate(SEARCH_FIELDS[group])
+    }
+
+
+class SearchSettings(Section):
+    """``[search]``: the seed's Search Settings."""
+
+    default_operator: Literal["=", "like"] = "like"
+    default_field: str = ANY_FIELD
+    communications_limit: int | None = Field(default=50, ge=1)
+    default_region: str = "CY"
+    page_size: int = Field(default=50, ge=1, le=500)
+    contact: dict[str, FieldSetting] = Field(default_factory=lambda: _default_fields("contact"))
+    address: dict[str, FieldSetting] = Field(default_factory=lambda: _default_fields("address"))
+    account: dict[str, FieldSetting] = Field(default_factory=lambda: _default_fields("account"))
+    subscription: dict[str, FieldSetting] = Field(
+        default_factory=lambda: _default_fields("subscription")
+    )
+
+    @field_validator("default_operator", mode="before")
+    @classmethod
+    def _fold_operator(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("default_region")
+    @classmethod
+    def _check_region(cls, value: str) -> str:
+        import phonenumbers
+
+        value = value.upper()
+        if value not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"{value!r} is not a region code phonenumbers knows (e.g. CY, GB, US)")
+        return value
+
+    @field_validator("contact", "address", "account", "subscription")
+    @classmethod
+    def _known_fields(cls, value: dict[str, FieldSetting], info: Any) -> dict[str, FieldSetting]:
+        known = SEARCH_FIELDS[info.field_name]
+        for name in value:
+            if name not in known:
+                raise ValueError(f"unknown field {name!r}; known: {', '.join(known)}")
+        return value
+
+    def enabled(self, mode: Literal["quick", "advanced"]) -> list[str]:
+        """Enabled field names for ``mode``, in display order (``any`` first for quick)."""
+        rows: list[tuple[int, str]] = []
+        for group in SEARCH_FIELDS:
+            for name, setting in getattr(self, group).items():
+                if getattr(setting, mode):
+                    rows.append((setting.order, name))
+        names = [name for _, name in sorted(rows)]
+        return [ANY_FIELD, *names] if mode == "quick" else names
+
+
+class ActionsSettings(Section):
+    """``[actions]``: the Allowed Actions offered in the Action Panel."""
+
+    enabled: list[str] = Field(default_factory=lambda: list(DEFAULT_ACTIONS))
+
+    @field_validator("enabled")
+    @classmethod
+    def _known_actions(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if name not in ALL_ACTIONS:
+                raise ValueError(f"unknown action {name!r}")
+        return value
+
+
+class CustomField(Section):
+    """A custom contact field: ``{name, type, required}``."""
+
+    name: str = Field(min_length=1, max_length=60)
+    type: Literal["text", "number", "date", "bool"] = "text"
+    required: bool = False
+
+
+class ContactsSettings(Section):
+    """``[contacts]``: custom fields and customer numbering."""
+
+    custom_fields: list[CustomField] = Field(default_factory=list)
+    customer_number_prefix: str = "C"
+
+
+class CtiSettings(Section):
+    """``[cti]``: Computer Telephony Integration (seed "CTI Settings")."""
+
+    enabled: bool = False
+    provider: Literal["asterisk", "listener"] = "asterisk"
+    host: str = "127.0.0.1"
+    port: int = Field(default=5038, ge=1, le=65535)
+    username: str = "commcentre"
+    secret: SecretStr = SecretStr("")
+    listen_host: str = "127.0.0.1"
+    listen_port: int = Field(default=8765, ge=1, le=65535)
+    bridge_url: str = ""
+    agent_extension: str = ""
+    require_disposition: bool = True
+    wrap_up_seconds: int = Field(default=60, ge=0)
+    disposition_reasons: list[str] = Field(
+        default_factory=lambda: ["Billing", "Technical", "Sales", "Complaint", "Other"]
+    )
+    disposition_outcomes: list[str] = Field(
+        default_factory=lambda: ["Resolved", "Follow-up needed", "Escalated", "No answer"]
+    )
+
+
+class EmailSettings(Section):
+    """``[email]``: the SMTP provider."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=25, ge=1, le=65535)
+    username: str = ""
+    password: SecretStr = SecretStr("")
+    sender: str = "Customer Care <care@example.com>"
+    starttls: bool = False
+    timeout_seconds: float = Field(default=10.0, gt=0)
+
+
+class SmsSettings(Section):
+    """``[sms]``: the HTTP SMS gateway."""
+
+    gateway_url: str = ""
+    api_key: SecretStr = SecretStr("")
+    sender: str = "CommCentre"
+    max_length: int = Field(default=160, ge=1)
+
+
+class WorkerSettings(Section):
+    """``[worker]``: the communication queue worker."""
+
+    embedded: bool = True
+    batch_size: int = Field(default=100, ge=1)
+    max_attempts: int = Field(default=5, ge=1)
+    backoff_seconds: float = Field(default=30.0, ge=0)
+    lease_seconds: float = Field(default=120.0, gt=0)
+    poll_seconds: float = Field(default=2.0, gt=0)
+
+
+class CommunicationsSettings(Section):
+    """``[communications]``: categories and per-media rules."""
+
+    categories: list[str] = Field(default_factory=lambda: list(DEFAULT_CATEGORIES))
+    email_subject_required: bool = True
+    autosave_seconds: float = Field(default=3.0, gt=0)
+
+
+class BillingSettings(Section):
+    """``[billing]``: currency, tax and rounding."""
+
+    currency: str = Field(default="EUR", min_length=3, max_length=3)
+    tax_rate: str = "0.19"
+    rounding: Literal["ROUND_HALF_UP", "ROUND_HALF_EVEN"] = "ROUND_HALF_UP"
+    payment_terms_days: int = Field(default=30, ge=0)
+
+    @field_validator("tax_rate")
+    @classmethod
+    def _decimal_rate(cls, value: str) -> str:
+        from decimal import Decimal, InvalidOperation
+
+        try:
+            rate = Decimal(str(value))
+        except InvalidOperation:
+            raise ValueError("must be a decimal number such as 0.19") from None
+        if not Decimal(0) <= rate < Decimal(1):
+            raise ValueError("must be between 0 and 1, such as 0.19 for 19%")
+        return str(rate)
+
+
+class UiSettings(Section):
+    """``[ui]``: console preferences."""
+
+    theme: str = "textual-dark"
+    keymap: dict[str, str] = Field(default_factory=dict)
+    """Binding id → keys, e.g. ``{"quick_search" = "f2"}``."""
+
+
+class Settings(BaseSettings):
+    """The whole configuration; build it with :func:`load_settings`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="COMMCENTRE_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        case_sensitive=False,
+    )
+
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    search: SearchSettings = Field(default_factory=SearchSettings)
+    actions: ActionsSettings = Field(default_factory=ActionsSettings)
+    contacts: ContactsSettings = Field(default_factory=ContactsSettings)
+    cti: CtiSettings = Field(default_factory=CtiSettings)
+    email: EmailSettings = Field(default_factory=EmailSettings)
+    sms: SmsSettings = Field(default_factory=SmsSettings)
+    worker: WorkerSettings = Field(default_factory=WorkerSettings)
+    communications: CommunicationsSettings = Field(default_factory=CommunicationsSettings)
+    billing: BillingSettings = Field(default_factory=BillingSettings)
+    ui: UiSettings = Field(default_factory=UiSettings)
+    roles: dict[str, RoleSettings] = Field(default_factory=lambda: dict(DEFAULT_ROLES))
+
+    #: Where the file values came from (for messages); not a config key.
+    source_path: str = Field(default="", exclude=True)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = settings_cls.model_config.get("toml_file")
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if toml_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+        return tuple(sources)
+
+
+def config_path(explicit: str | os.PathLike[str] | None = None) -> Path | None:
+    """The config file to read: ``--config``, else ``COMMCENTRE_CONFIG``, else ``config.toml``."""
+    chosen = explicit or os.environ.get("COMMCENTRE_CONFIG")
+    if chosen:
+        return Path(chosen)
+    return DEFAULT_CONFIG_PATH if DEFAULT_CONFIG_PATH.exists() else None
+
+
+def _check_file(path: Path) -> None:
+    """Refuse unreadable TOML and secrets written into the file."""
+    if not path.exists():
+        raise ConfigError(f"The config file {path} does not exist.")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}).") from None
+    for section, key in SECRET_KEYS:
+        if key in data.get(section, {}):
+            env = f"COMMCENTRE_{section.upper()}__{key.upper()}"
+            raise ConfigError(
+                f"{path}: {section}.{key} is a secret; remove it from the file and set {env} instead."
+            )
+
+
+def _describe(exc: ValidationError, path: Path | None) -> str:
+    err = exc.errors()[0]
+    key = ".".join(str(part) for part in err["loc"])
+    where = f"{path}: " if path else ""
+    message = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        message = "not a known setting"
+    return f"{where}{key}: {message}."
+
+
+def load_settings(
+    path: str | os.PathLike[str] | None = None, **overrides: Any
+) -> Settings:
+    """Read settings from file, environment and ``overrides`` (flags), in rising precedence.
+
+    ``overrides`` are nested dicts per section, e.g. ``database={"url": "sqlite://"}``.
+    """
+    chosen = config_path(path)
+    if chosen is not None:
+        _check_file(chosen)
+    cls: type[Settings] = type(
+        "Settings",
+        (Settings,),
+        {"model_config": {**Settings.model_config, "toml_file": chosen}},
+    )
+    try:
+        settings = cls(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, chosen)) from None
+    settings.source_path = str(chosen or "")
+    return settings

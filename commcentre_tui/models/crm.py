@@ -1,0 +1,154 @@
+"""CRM: contacts (people and companies) with their phones, emails and addresses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Index, event
+from sqlmodel import Field, SQLModel
+
+from commcentre_tui.models.types import utcnow
+from commcentre_tui.text import canon_number, fold
+
+
+class ContactBase(SQLModel):
+    """What an agent types for a contact."""
+
+    kind: str = Field(default="person", max_length=10)
+    """``person`` or ``company``."""
+    title: str | None = Field(default=None, max_length=20)
+    first_name: str | None = Field(default=None, max_length=100)
+    last_name: str | None = Field(default=None, max_length=100)
+    company_name: str | None = Field(default=None, max_length=200)
+    registration_number: str | None = Field(default=None, max_length=60)
+    id_number: str | None = Field(default=None, max_length=60)
+    preferred_language: str = Field(default="en", max_length=10)
+    email_opt_out: bool = False
+    sms_opt_out: bool = False
+    phone_opt_out: bool = False
+    letter_opt_out: bool = False
+    unit: str | None = Field(default=None, max_length=60)
+    notes: str | None = Field(default=None, max_length=4000)
+
+
+class Contact(ContactBase, table=True):
+    """A person or company the contact centre talks to (8x8's "customer")."""
+
+    __tablename__ = "contact"
+    __table_args__ = (Index("ix_contact_sort", "sort_name", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_number: str = Field(max_length=30, unique=True)
+    custom_fields: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    first_name_norm: str = Field(default="", max_length=100, index=True)
+    last_name_norm: str = Field(default="", max_length=100, index=True)
+    company_name_norm: str = Field(default="", max_length=200, index=True)
+    id_number_norm: str = Field(default="", max_length=60, index=True)
+    sort_name: str = Field(default="", max_length=300)
+    """Folded "last first" (or company) name: the stable result order."""
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    version: int = Field(default=1)
+
+    @property
+    def display_name(self) -> str:
+        """The name an agent reads: company name, else "First Last"."""
+        if self.kind == "company" and self.company_name:
+            return self.company_name
+        name = " ".join(p for p in (self.first_name, self.last_name) if p)
+        return name or self.company_name or self.customer_number
+
+
+def contact_shadow(first: str | None, last: str | None, company: str | None) -> dict[str, str]:
+    """The folded shadow columns for the given names (also used by bulk seeding)."""
+    f, la, c = fold(first), fold(last), fold(company)
+    sort = f"{la} {f}".strip() if (la or f) else c
+    return {"first_name_norm": f, "last_name_norm": la, "company_name_norm": c, "sort_name": sort}
+
+
+@event.listens_for(Contact, "before_insert")
+@event.listens_for(Contact, "before_update")
+def _contact_shadows(_mapper: Any, _conn: Any, target: Contact) -> None:
+    for key, value in contact_shadow(target.first_name, target.last_name, target.company_name).items():
+        setattr(target, key, value)
+    target.id_number_norm = canon_number(target.id_number)
+    target.customer_number = canon_number(target.customer_number)
+
+
+class ContactPhone(SQLModel, table=True):
+    """A phone number as typed, and its E.164 form for matching."""
+
+    __tablename__ = "contact_phone"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True, ondelete="CASCADE")
+    kind: str = Field(default="mobile", max_length=20)
+    number: str = Field(max_length=40)
+    e164: str | None = Field(default=None, max_length=20, index=True)
+    is_primary: bool = False
+
+
+class ContactEmail(SQLModel, table=True):
+    """An email address; ``address_norm`` is its folded form for matching."""
+
+    __tablename__ = "contact_email"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True, ondelete="CASCADE")
+    kind: str = Field(default="personal", max_length=20)
+    address: str = Field(max_length=254)
+    address_norm: str = Field(default="", max_length=254, index=True)
+    is_primary: bool = False
+
+
+@event.listens_for(ContactEmail, "before_insert")
+@event.listens_for(ContactEmail, "before_update")
+def _email_shadow(_mapper: Any, _conn: Any, target: ContactEmail) -> None:
+    target.address_norm = fold(target.address)
+
+
+class ContactAddress(SQLModel, table=True):
+    """A postal address with folded shadow columns for search."""
+
+    __tablename__ = "contact_address"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True, ondelete="CASCADE")
+    kind: str = Field(default="home", max_length=20)
+    street: str = Field(default="", max_length=200)
+    city: str = Field(default="", max_length=100)
+    postal_code: str = Field(default="", max_length=20)
+    country: str = Field(default="", max_length=60)
+    street_norm: str = Field(default="", max_length=200, index=True)
+    city_norm: str = Field(default="", max_length=100, index=True)
+    postal_code_norm: str = Field(default="", max_length=20, index=True)
+    country_norm: str = Field(default="", max_length=60, index=True)
+    is_primary: bool = False
+
+
+def address_shadow(street: str, city: str, postal_code: str, country: str) -> dict[str, str]:
+    """The folded shadow columns of an address (also used by bulk seeding)."""
+    return {
+        "street_norm": fold(street),
+        "city_norm": fold(city),
+        "postal_code_norm": fold(postal_code),
+        "country_norm": fold(country),
+    }
+
+
+@event.listens_for(ContactAddress, "before_insert")
+@event.listens_for(ContactAddress, "before_update")
+def _address_shadows(_mapper: Any, _conn: Any, target: ContactAddress) -> None:
+    shadow = address_shadow(target.street, target.city, target.postal_code, target.country)
+    for key, value in shadow.items():
+        setattr(target, key, value)
+
+
+class NumberSequence(SQLModel, table=True):
+    """The next value of each business-number series (customer, account, bill …)."""
+
+    __tablename__ = "number_sequence"
+
+    name: str = Field(primary_key=True, max_length=30)
+    next_value: int = 1

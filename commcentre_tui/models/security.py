@@ -1,0 +1,97 @@
+"""Security: agents, their keys, roles and permissions, live sessions and the audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Index, Text
+from sqlmodel import Field, SQLModel
+
+from commcentre_tui.models.types import utcnow
+
+
+class Agent(SQLModel, table=True):
+    """A logged-in user of the console."""
+
+    __tablename__ = "agent"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=60, unique=True)
+    display_name: str = Field(max_length=100)
+    unit: str | None = Field(default=None, max_length=60)
+    extension: str | None = Field(default=None, max_length=20, index=True)
+    role: str = Field(default="agent", max_length=30)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+    version: int = 1
+
+
+class AgentKey(SQLModel, table=True):
+    """An SSH public key an agent logs in with."""
+
+    __tablename__ = "agent_key"
+
+    id: int | None = Field(default=None, primary_key=True)
+    agent_id: int = Field(foreign_key="agent.id", index=True)
+    public_key: str = Field(sa_type=Text)
+    fingerprint: str = Field(max_length=100, unique=True)
+    comment: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Role(SQLModel, table=True):
+    """A role, mirrored from config so reports and other tools can read it."""
+
+    __tablename__ = "role"
+
+    name: str = Field(primary_key=True, max_length=30)
+    description: str = Field(default="", max_length=200)
+
+
+class Permission(SQLModel, table=True):
+    """One grant of a role: an entity access level or an allowed action."""
+
+    __tablename__ = "permission"
+    __table_args__ = (Index("ux_permission", "role", "kind", "target", unique=True),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    role: str = Field(foreign_key="role.name", max_length=30)
+    kind: str = Field(max_length=10)
+    """``entity`` or ``action``."""
+    target: str = Field(max_length=100)
+    level: str = Field(default="edit", max_length=10)
+
+
+class AgentSession(SQLModel, table=True):
+    """A live console session (heartbeat with expiry): presence is derived from these."""
+
+    __tablename__ = "agent_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    agent_id: int = Field(foreign_key="agent.id", index=True)
+    token: str = Field(max_length=64, unique=True)
+    contact_id: int | None = Field(default=None, index=True)
+    editing: str | None = Field(default=None, max_length=60)
+    """``entity:id`` of a record open in an edit form."""
+    started_at: datetime = Field(default_factory=utcnow)
+    opened_at: datetime | None = None
+    heartbeat_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who did what to which record, when, with before/after for changes."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    agent_id: int | None = Field(default=None, foreign_key="agent.id", index=True)
+    action: str = Field(max_length=60)
+    entity: str = Field(max_length=30)
+    entity_id: int | None = None
+    before: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    after: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    detail: str = Field(default="", max_length=500)

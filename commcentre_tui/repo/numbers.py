@@ -1,0 +1,56 @@
+"""Business numbers (customer, account, bill …): gap-tolerant series kept in ``number_sequence``."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlmodel import Session
+
+from commcentre_tui.models import NumberSequence
+
+#: Series name → (prefix, digits). Seeded data uses the same formats.
+SERIES: dict[str, tuple[str, int]] = {
+    "contact": ("C", 7),
+    "account": ("A", 8),
+    "subscription": ("S", 8),
+    "bill": ("B", 9),
+    "invoice": ("I", 8),
+    "payment": ("P", 9),
+    "voucher": ("V", 9),
+    "activity": ("AC", 7),
+    "job": ("J", 7),
+    "service_request": ("SR", 7),
+    "lead": ("L", 7),
+    "case": ("CS", 7),
+    "reward_participant": ("R", 8),
+}
+
+
+def format_number(series: str, value: int) -> str:
+    """The printed number ``value`` of ``series``, e.g. ``format_number("contact", 42)`` → C0000042."""
+    prefix, digits = SERIES[series]
+    return f"{prefix}{value:0{digits}d}"
+
+
+def next_number(session: Session, series: str) -> str:
+    """Reserve and return the next number of ``series`` inside the caller's transaction."""
+    row = session.execute(
+        update(NumberSequence)
+        .where(NumberSequence.name == series)
+        .values(next_value=NumberSequence.next_value + 1)
+        .returning(NumberSequence.next_value)
+    ).first()
+    if row is None:
+        session.add(NumberSequence(name=series, next_value=2))
+        session.flush()
+        return format_number(series, 1)
+    return format_number(series, int(row[0]) - 1)
+
+
+def set_next(session: Session, series: str, value: int) -> None:
+    """Make ``value`` the next number of ``series`` (after bulk loads)."""
+    if session.execute(select(NumberSequence).where(NumberSequence.name == series)).first():
+        session.execute(
+            update(NumberSequence).where(NumberSequence.name == series).values(next_value=value)
+        )
+    else:
+        session.add(NumberSequence(name=series, next_value=value))
