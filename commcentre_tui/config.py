@@ -19,7 +19,13 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from commcentre_tui.catalog import ALL_ACTIONS, ANY_FIELD, DEFAULT_ACTIONS, DEFAULT_CATEGORIES, SEARCH_FIELDS
+from commcentre_tui.catalog import (
+    ALL_ACTIONS,
+    ANY_FIELD,
+    DEFAULT_ACTIONS,
+    DEFAULT_CATEGORIES,
+    SEARCH_FIELDS,
+)
 from commcentre_tui.roles import DEFAULT_ROLES, RoleSettings
 
 #: Where the repository keeps its documented default configuration and the embedded database.

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import argparse
 
-from commcentre_tui.commands.common import common_parent, open_database, resolve_actor, settings_from
+from commcentre_tui.commands.common import (
+    common_parent,
+    open_database,
+    resolve_actor,
+    settings_from,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -6,17 +6,10 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import commcentre_tui.models  # noqa: F401  (registers every table)
+from commcentre_tui.repo.migrate import include_name
 
 config = context.config
 target_metadata = SQLModel.metadata
-
-#: Tables the search index owns (FTS5 and its shadow tables); autogenerate leaves them alone.
-SEARCH_INDEX_PREFIX = "contact_fts"
-
-
-def include_name(name: str | None, type_: str, _parent: object) -> bool:
-    return not (type_ == "table" and name and name.startswith(SEARCH_INDEX_PREFIX))
-
 
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")

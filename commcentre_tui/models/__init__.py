@@ -1,6 +1,11 @@
 """SQLModel tables, one module per domain area. Importing this package registers them all."""
 
-from commcentre_tui.models.billing import Product, Subscription, SubscriptionEvent, SubscriptionService
+from commcentre_tui.models.billing import (
+    Product,
+    Subscription,
+    SubscriptionEvent,
+    SubscriptionService,
+)
 from commcentre_tui.models.care import (
     Activity,
     ActivityService,
@@ -35,7 +40,14 @@ from commcentre_tui.models.rewards import (
     RewardParticipant,
     RewardSpendTransaction,
 )
-from commcentre_tui.models.security import Agent, AgentKey, AgentSession, AuditEntry, Permission, Role
+from commcentre_tui.models.security import (
+    Agent,
+    AgentKey,
+    AgentSession,
+    AuditEntry,
+    Permission,
+    Role,
+)
 from commcentre_tui.models.types import Money, money, utcnow
 
 __all__ = [

@@ -87,7 +87,6 @@ def transaction(engine: Engine) -> Iterator[Session]:
 
 @contextmanager
 def reading(engine: Engine) -> Iterator[Session]:
-    """A short read-only session."""
+    """A short read-only session; loaded objects stay usable after it closes."""
     with Session(engine, expire_on_commit=False) as session:
         yield session
-        session.rollback()

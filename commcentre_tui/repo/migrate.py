@@ -15,6 +15,14 @@ from commcentre_tui.repo.db import DatabaseError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
+#: Tables the search index owns (FTS5 and its shadow tables): autogenerate leaves them alone.
+SEARCH_INDEX_PREFIX = "contact_fts"
+
+
+def include_name(name: str | None, type_: str, _parent: object) -> bool:
+    """Alembic ``include_name`` hook: skip the search index's own tables."""
+    return not (type_ == "table" and name is not None and name.startswith(SEARCH_INDEX_PREFIX))
+
 
 def alembic_config(url: str = "") -> Config:
     """An Alembic config pointing at the packaged migrations."""
