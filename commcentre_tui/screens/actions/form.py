@@ -1,0 +1,302 @@
+"""The modal that runs one action form: fields from its spec, inline errors, Save in a worker."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Button, Checkbox, Input, Label, LoadingIndicator, Select, Static, TextArea
+
+from commcentre_tui.errors import CommCentreError, ValidationFailed
+from commcentre_tui.screens.actions.confirm import ConfirmScreen
+from commcentre_tui.screens.actions.spec import ActionSpec, FieldSpec, FormData, SaveResult
+from commcentre_tui.services.context import ServiceContext
+
+PLACEHOLDERS = {
+    "date": "YYYY-MM-DD",
+    "datetime": "YYYY-MM-DD HH:MM (UTC)",
+    "money": "0.00",
+    "int": "0",
+}
+
+
+def describe_failure(exc: BaseException) -> str:
+    """One sentence for an unexpected failure (never a traceback)."""
+    from sqlalchemy.exc import OperationalError
+
+    if isinstance(exc, OperationalError):
+        return "The database is not answering; nothing was saved and your form is kept — try again."
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return f"Could not complete the action: {first[:200]}"
+
+
+class ActionFormScreen(ModalScreen[SaveResult | None]):
+    """A form for one action; dismisses with the :class:`SaveResult` or ``None`` if cancelled."""
+
+    DEFAULT_CSS = """
+    ActionFormScreen { align: center middle; }
+    ActionFormScreen > #frame {
+        width: 90; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $primary; background: $panel; padding: 0 1;
+    }
+    ActionFormScreen #title { text-style: bold; padding: 0 0 1 0; }
+    ActionFormScreen #fields { height: auto; max-height: 1fr; }
+    ActionFormScreen .row { height: auto; margin-bottom: 0; }
+    ActionFormScreen .row Label { padding: 0 0 0 1; color: $text-muted; }
+    ActionFormScreen .field-error { color: $error; padding-left: 1; height: auto; }
+    ActionFormScreen .field-error.-empty { display: none; }
+    ActionFormScreen TextArea { height: 5; }
+    ActionFormScreen #preview { height: auto; max-height: 12; border: round $secondary; padding: 0 1; }
+    ActionFormScreen #preview.-empty { display: none; }
+    ActionFormScreen #buttons { height: auto; align-horizontal: right; padding-top: 1; }
+    ActionFormScreen #buttons Button { margin-left: 1; }
+    """
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="form_save", tooltip="Save this form", priority=True),
+        Binding("f9", "preview", "Preview", id="form_preview", tooltip="Preview without saving"),
+        Binding("escape", "cancel", "Back", id="form_cancel", tooltip="Close (asks if you typed)"),
+    ]
+
+    def __init__(self, spec: ActionSpec, data: FormData) -> None:
+        super().__init__()
+        self.spec = spec
+        self.data = data
+        self._initial: dict[str, Any] = {}
+        self._saving = False
+
+    # -- building -----------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        with Vertical(id="frame"):
+            title = Text(self.spec.name)
+            yield Static(title, id="title")
+            if self.spec.description:
+                yield Static(Text(self.spec.description), id="description")
+            yield LoadingIndicator(id="loading")
+            yield VerticalScroll(id="fields")
+            yield Static("", id="preview", classes="-empty")
+            with Horizontal(id="buttons"):
+                if self.spec.preview is not None:
+                    yield Button(f"{self.spec.preview_label} (F9)", id="preview-button")
+                if self.spec.secondary is not None:
+                    yield Button(self.spec.secondary[0], id="secondary")
+                yield Button(f"{self.spec.save_label} (ctrl+s)", id="save", variant="primary")
+                yield Button("Cancel (esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        self._load()
+
+    @property
+    def ctx(self) -> ServiceContext:
+        app: Any = self.app
+        return ServiceContext(app.engine, app.settings, app.actor)
+
+    @work(thread=True, exclusive=True, group="form-load", exit_on_error=False)
+    def _load(self) -> None:
+        try:
+            if self.spec.load is not None:
+                self.spec.load(self.ctx, self.data)
+        except CommCentreError as exc:
+            self.app.call_from_thread(self._load_failed, str(exc))
+            return
+        except Exception as exc:  # noqa: BLE001 - shown as a sentence, form closes
+            self.app.call_from_thread(self._load_failed, describe_failure(exc))
+            return
+        self.app.call_from_thread(self._build_fields)
+
+    def _load_failed(self, message: str) -> None:
+        self.notify(message, title=self.spec.name, severity="error")
+        self.dismiss(None)
+
+    async def _build_fields(self) -> None:
+        container = self.query_one("#fields", VerticalScroll)
+        rows = [self._row(spec) for spec in self.spec.fields]
+        await container.mount_all(rows)
+        self.query_one("#loading").display = False
+        self._initial = self.values()
+        first = next(iter(self.query(".input").results(Widget)), None)
+        if first is not None:
+            first.focus()
+
+    def _row(self, spec: FieldSpec) -> Vertical:
+        label = spec.label + (" *" if spec.required else "")
+        widget = self._widget(spec)
+        widget.add_class("input")
+        error = Static("", id=f"error-{spec.name}", classes="field-error -empty")
+        children: list[Widget] = [Label(Text(label)), widget, error]
+        if spec.help:
+            children.insert(2, Static(Text(spec.help), classes="help"))
+        return Vertical(*children, classes="row", id=f"row-{spec.name}")
+
+    def _default(self, spec: FieldSpec) -> str:
+        return spec.default(self.data) if callable(spec.default) else spec.default
+
+    def _widget(self, spec: FieldSpec) -> Widget:
+        wid = f"field-{spec.name}"
+        default = self._default(spec)
+        if spec.kind == "choice":
+            options = self.data.lists.get(spec.choices, []) if isinstance(spec.choices, str) else list(spec.choices)
+            values = [v for v, _ in options]
+            initial = default if default in values else (Select.NULL if not spec.required or not values else values[0])
+            return Select(
+                [(Text(label), value) for value, label in options], id=wid, value=initial,
+                allow_blank=not spec.required or not values, prompt=spec.placeholder or "Choose…",
+            )
+        if spec.kind == "multiline":
+            area = TextArea(default, id=wid, soft_wrap=True, tab_behavior="focus")
+            return area
+        if spec.kind == "bool":
+            return Checkbox(spec.label, value=default in ("1", "true", "yes", True), id=wid)
+        return Input(
+            value=default, id=wid, placeholder=spec.placeholder or PLACEHOLDERS.get(spec.kind, ""),
+            max_length=spec.max_length or 0,
+        )
+
+    # -- values and errors ------------------------------------------------------------------
+    def values(self) -> dict[str, Any]:
+        """The typed values by field name: ``None`` for blanks, ``bool`` for check boxes."""
+        result: dict[str, Any] = {}
+        for spec in self.spec.fields:
+            widget = self.query_one(f"#field-{spec.name}")
+            if isinstance(widget, Select):
+                value = widget.value
+                result[spec.name] = None if value is Select.NULL else value
+            elif isinstance(widget, TextArea):
+                result[spec.name] = widget.text.strip() or None
+            elif isinstance(widget, Checkbox):
+                result[spec.name] = widget.value
+            elif isinstance(widget, Input):
+                result[spec.name] = widget.value.strip() or None
+        return result
+
+    @property
+    def dirty(self) -> bool:
+        """Whether the agent has typed anything since the form opened."""
+        return bool(self._initial) and self.values() != self._initial
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        """Show each message beside its field; errors for fields not on the form are notified."""
+        names = {f.name for f in self.spec.fields}
+        for spec in self.spec.fields:
+            message = errors.get(spec.name, "")
+            target = self.query_one(f"#error-{spec.name}", Static)
+            target.update(Text(f"✗ {message}" if message else ""))
+            target.set_class(not message, "-empty")
+            self.query_one(f"#field-{spec.name}").set_class(bool(message), "-invalid")
+        stray = [m for f, m in errors.items() if f not in names]
+        if stray:
+            self.notify(" ".join(stray), title=self.spec.name, severity="error")
+        first = next((n for n in (f.name for f in self.spec.fields) if n in errors), None)
+        if first is not None:
+            self.query_one(f"#field-{first}").focus()
+
+    def _missing_required(self, values: dict[str, Any]) -> dict[str, str]:
+        return {
+            f.name: f"{f.label} is required."
+            for f in self.spec.fields
+            if f.required and f.kind != "bool" and values.get(f.name) in (None, "")
+        }
+
+    # -- actions --------------------------------------------------------------------------
+    def action_save(self) -> None:
+        self._start_save(self.spec.submit)
+
+    @on(Button.Pressed, "#save")
+    def _save_pressed(self) -> None:
+        self._start_save(self.spec.submit)
+
+    @on(Button.Pressed, "#secondary")
+    def _secondary_pressed(self) -> None:
+        if self.spec.secondary is not None:
+            self._start_save(self.spec.secondary[1], check_required=False)
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
+
+    @on(Button.Pressed, "#preview-button")
+    def _preview_pressed(self) -> None:
+        self.action_preview()
+
+    @on(Input.Submitted)
+    def _next_field(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.focus_next()
+
+    def _start_save(self, submit: Any, *, check_required: bool = True) -> None:
+        if self._saving or not self._initial and self.spec.fields:
+            return
+        values = self.values()
+        missing = self._missing_required(values) if check_required else {}
+        if missing:
+            self.show_errors(missing)
+            return
+        self._saving = True
+        self._run_submit(submit, values)
+
+    @work(thread=True, exclusive=True, group="form-save", exit_on_error=False)
+    def _run_submit(self, submit: Any, values: dict[str, Any]) -> None:
+        try:
+            result = submit(self.ctx, self.data, values)
+        except ValidationFailed as exc:
+            errors = exc.errors or {"": str(exc)}
+            self.app.call_from_thread(self._save_failed, errors, None)
+            return
+        except CommCentreError as exc:
+            self.app.call_from_thread(self._save_failed, {}, str(exc))
+            return
+        except Exception as exc:  # noqa: BLE001 - one sentence, form kept
+            self.app.call_from_thread(self._save_failed, {}, describe_failure(exc))
+            return
+        self.app.call_from_thread(self._saved, result)
+
+    def _save_failed(self, errors: dict[str, str], message: str | None) -> None:
+        self._saving = False
+        self.show_errors(errors)
+        if message:
+            self.notify(message, title=self.spec.name, severity="error", timeout=8)
+
+    def _saved(self, result: SaveResult) -> None:
+        self._saving = False
+        self.notify(result.message, title=self.spec.name)
+        self.dismiss(result)
+
+    def action_preview(self) -> None:
+        if self.spec.preview is not None and self._initial:
+            self._run_preview(self.values())
+
+    @work(thread=True, exclusive=True, group="form-preview", exit_on_error=False)
+    def _run_preview(self, values: dict[str, Any]) -> None:
+        assert self.spec.preview is not None
+        try:
+            text = self.spec.preview(self.ctx, self.data, values)
+        except ValidationFailed as exc:
+            self.app.call_from_thread(self.show_errors, exc.errors or {"": str(exc)})
+            return
+        except Exception as exc:  # noqa: BLE001
+            message = str(exc) if isinstance(exc, CommCentreError) else describe_failure(exc)
+            self.app.call_from_thread(self.notify, message, severity="error")
+            return
+        self.app.call_from_thread(self._show_preview, text)
+
+    def _show_preview(self, text: str) -> None:
+        preview = self.query_one("#preview", Static)
+        preview.update(Text(text))
+        preview.set_class(False, "-empty")
+        self.show_errors({})
+
+    def action_cancel(self) -> None:
+        if not self.dirty:
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmScreen("Discard what you typed?", yes="Discard", no="Keep editing"), answered)
