@@ -11,7 +11,16 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Input, Label, LoadingIndicator, Select, Static, TextArea
+from textual.widgets import (
+    Button,
+    Checkbox,
+    Input,
+    Label,
+    LoadingIndicator,
+    Select,
+    Static,
+    TextArea,
+)
 
 from commcentre_tui.errors import CommCentreError, ValidationFailed
 from commcentre_tui.screens.actions.confirm import ConfirmScreen
