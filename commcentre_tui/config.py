@@ -165,6 +165,8 @@ class CtiSettings(Section):
     listen_port: int = Field(default=8765, ge=1, le=65535)
     bridge_url: str = ""
     agent_extension: str = ""
+    dial_context: str = "from-internal"
+    """Dialplan context click-to-dial (AMI ``Originate``) dials the customer's number in."""
     require_disposition: bool = True
     wrap_up_seconds: int = Field(default=60, ge=0)
     disposition_reasons: list[str] = Field(

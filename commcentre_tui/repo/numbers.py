@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from commcentre_tui.models import NumberSequence
@@ -33,16 +35,21 @@ def format_number(series: str, value: int) -> str:
 
 def next_number(session: Session, series: str) -> str:
     """Reserve and return the next number of ``series`` inside the caller's transaction."""
-    row = session.execute(
+    take = (
         update(NumberSequence)
         .where(NumberSequence.name == series)
         .values(next_value=NumberSequence.next_value + 1)
         .returning(NumberSequence.next_value)
-    ).first()
+    )
+    row = session.execute(take).first()
     if row is None:
-        session.add(NumberSequence(name=series, next_value=2))
-        session.flush()
-        return format_number(series, 1)
+        # First use of the series: create its row without racing another first use (a plain
+        # INSERT would fail with a duplicate key when two transactions start a series at once).
+        dialect = session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        session.execute(insert(NumberSequence).values(name=series, next_value=1)
+                        .on_conflict_do_nothing(index_elements=["name"]))
+        row = session.execute(take).one()
     return format_number(series, int(row[0]) - 1)
 
 

@@ -24,7 +24,13 @@ from textual.widgets import (
 
 from commcentre_tui.errors import CommCentreError, ValidationFailed
 from commcentre_tui.screens.actions.confirm import ConfirmScreen
-from commcentre_tui.screens.actions.spec import ActionSpec, FieldSpec, FormData, SaveResult
+from commcentre_tui.screens.actions.spec import (
+    ActionSpec,
+    FieldSpec,
+    FormData,
+    Precheck,
+    SaveResult,
+)
 from commcentre_tui.services.context import ServiceContext
 
 PLACEHOLDERS = {
@@ -78,6 +84,7 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
         self.data = data
         self._initial: dict[str, Any] = {}
         self._saving = False
+        self.fields: tuple[FieldSpec, ...] = ()
 
     # -- building -----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -124,7 +131,9 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
 
     async def _build_fields(self) -> None:
         container = self.query_one("#fields", VerticalScroll)
-        rows = [self._row(spec) for spec in self.spec.fields]
+        app: Any = self.app
+        self.fields = self.spec.all_fields(app.settings)
+        rows = [self._row(spec) for spec in self.fields]
         await container.mount_all(rows)
         self.query_one("#loading").display = False
         self._initial = self.values()
@@ -170,7 +179,7 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
     def values(self) -> dict[str, Any]:
         """The typed values by field name: ``None`` for blanks, ``bool`` for check boxes."""
         result: dict[str, Any] = {}
-        for spec in self.spec.fields:
+        for spec in self.fields:
             widget = self.query_one(f"#field-{spec.name}")
             if isinstance(widget, Select):
                 value = widget.value
@@ -190,8 +199,9 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
 
     def show_errors(self, errors: dict[str, str]) -> None:
         """Show each message beside its field; errors for fields not on the form are notified."""
-        names = {f.name for f in self.spec.fields}
-        for spec in self.spec.fields:
+        errors = {self.spec.error_keys.get(k, k): v for k, v in errors.items()}
+        names = {f.name for f in self.fields}
+        for spec in self.fields:
             message = errors.get(spec.name, "")
             target = self.query_one(f"#error-{spec.name}", Static)
             target.update(Text(f"✗ {message}" if message else ""))
@@ -200,14 +210,14 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
         stray = [m for f, m in errors.items() if f not in names]
         if stray:
             self.notify(" ".join(stray), title=self.spec.name, severity="error")
-        first = next((n for n in (f.name for f in self.spec.fields) if n in errors), None)
+        first = next((n for n in (f.name for f in self.fields) if n in errors), None)
         if first is not None:
             self.query_one(f"#field-{first}").focus()
 
     def _missing_required(self, values: dict[str, Any]) -> dict[str, str]:
         return {
             f.name: f"{f.label} is required."
-            for f in self.spec.fields
+            for f in self.fields
             if f.required and f.kind != "bool" and values.get(f.name) in (None, "")
         }
 
@@ -238,7 +248,7 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
         self.focus_next()
 
     def _start_save(self, submit: Any, *, check_required: bool = True) -> None:
-        if self._saving or not self._initial and self.spec.fields:
+        if self._saving or not self.fields:
             return
         values = self.values()
         missing = self._missing_required(values) if check_required else {}
@@ -249,8 +259,13 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
         self._run_submit(submit, values)
 
     @work(thread=True, exclusive=True, group="form-save", exit_on_error=False)
-    def _run_submit(self, submit: Any, values: dict[str, Any]) -> None:
+    def _run_submit(self, submit: Any, values: dict[str, Any], confirmed: bool = False) -> None:
         try:
+            if self.spec.precheck is not None and not confirmed:
+                question = self.spec.precheck(self.ctx, self.data, values)
+                if question is not None:
+                    self.app.call_from_thread(self._ask_first, question, submit, values)
+                    return
             result = submit(self.ctx, self.data, values)
         except ValidationFailed as exc:
             errors = exc.errors or {"": str(exc)}
@@ -263,6 +278,20 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
             self.app.call_from_thread(self._save_failed, {}, describe_failure(exc))
             return
         self.app.call_from_thread(self._saved, result)
+
+    def _ask_first(self, question: Precheck, submit: Any, values: dict[str, Any]) -> None:
+        def answered(open_existing: bool | None) -> None:
+            if open_existing and question.open_contact_id is not None:
+                self._saving = False
+                self.dismiss(SaveResult("Opened the existing customer.", contact_id=question.open_contact_id))
+            elif open_existing is False:
+                self._run_submit(submit, values, True)
+            else:
+                self._saving = False
+
+        self.app.push_screen(
+            ConfirmScreen(question.question, yes=question.open_label, no="Save anyway"), answered
+        )
 
     def _save_failed(self, errors: dict[str, str], message: str | None) -> None:
         self._saving = False

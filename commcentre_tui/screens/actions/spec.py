@@ -69,6 +69,25 @@ class ActionSpec:
     save_label: str = "Save"
     secondary: tuple[str, Callable[[ServiceContext, FormData, dict[str, Any]], SaveResult]] | None = None
     """A second save button, e.g. ("Save as Draft", fn)."""
+    error_keys: dict[str, str] = field(default_factory=dict)
+    """Service error key → form field, e.g. ``{"phones.0.number": "phone"}``."""
+    extra_fields: Callable[[Any], tuple[FieldSpec, ...]] | None = None
+    """Fields that depend on settings (e.g. ``[contacts] custom_fields``), after ``fields``."""
+    precheck: Callable[[ServiceContext, FormData, dict[str, Any]], Precheck | None] | None = None
+    """Runs before saving; a :class:`Precheck` asks the agent first (e.g. a likely duplicate)."""
+
+    def all_fields(self, settings: Any) -> tuple[FieldSpec, ...]:
+        """``fields`` plus the settings-dependent ones."""
+        return self.fields + (self.extra_fields(settings) if self.extra_fields else ())
+
+
+@dataclass(frozen=True)
+class Precheck:
+    """A question before saving: ``open_contact_id`` is offered instead of saving."""
+
+    question: str
+    open_contact_id: int | None = None
+    open_label: str = "Open existing"
 
 
 #: Action name → spec. Filled by the ``specs_*`` modules when imported via :func:`all_specs`.

@@ -1,0 +1,217 @@
+"""The CTI event listener: a small HTTP/1.1 endpoint any PBX or dialler can POST call events to.
+
+``POST /events`` with a JSON object ``{"event": "ringing"|"answered"|"hangup", "extension":
+"1001", "caller": "+35799123456", "case_number"?: "CS0000042", "email"?: "a@b.example",
+"call_id"?: "...", "direction"?: "incoming"|"outgoing", "at"?: "2024-05-01T09:30:00Z"}``.
+Answers ``202`` when accepted, ``400`` (invalid JSON or fields), ``404`` (no agent has the
+extension), always with a JSON body (``{"status": "accepted"}`` or ``{"error": "<sentence>"}``).
+``GET /health`` answers ``200``. Standard library only; one request per connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import json
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import Any
+
+from commcentre_tui.cti.events import DIRECTIONS, EVENT_KINDS, CallEvent, parse_time
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 64 * 1024
+MAX_HEADERS = 64
+REQUEST_TIMEOUT = 10.0
+_REASONS = {200: "OK", 202: "Accepted", 400: "Bad Request", 404: "Not Found",
+            405: "Method Not Allowed", 411: "Length Required", 413: "Payload Too Large",
+            500: "Internal Server Error"}
+
+#: Delivers an accepted event (returns how many consoles got it, or None).
+Deliver = Callable[[CallEvent], Any]
+#: Whether an extension is known (an agent has it); may be sync or async.
+KnownExtension = Callable[[str], bool | Awaitable[bool]]
+
+
+class BadEvent(ValueError):
+    """The request body is not a valid call event (the message is the reason)."""
+
+
+def _text(data: dict[str, Any], name: str, *, required: bool, limit: int = 254) -> str | None:
+    if name not in data or data[name] is None:
+        if required:
+            raise BadEvent(f'The field "{name}" is missing.')
+        return None
+    value = data[name]
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise BadEvent(f'The field "{name}" must be a string.')
+    value = value.strip()
+    if len(value) > limit:
+        raise BadEvent(f'The field "{name}" is longer than {limit} characters.')
+    if any(not ch.isprintable() for ch in value):
+        raise BadEvent(f'The field "{name}" contains control characters.')
+    return value
+
+
+class CallIds:
+    """Call ids for listener events that bring none: one per extension from ringing to hang-up."""
+
+    def __init__(self) -> None:
+        self._current: dict[str, str] = {}
+
+    def for_event(self, kind: str, extension: str) -> str:
+        call_id = self._current.get(extension)
+        if kind == "ringing" or call_id is None:
+            call_id = f"L-{uuid.uuid4().hex[:12]}"
+            self._current[extension] = call_id
+        if kind == "hangup":
+            self._current.pop(extension, None)
+        return call_id
+
+
+def event_from_payload(data: Any, call_ids: CallIds | None = None) -> CallEvent:
+    """The :class:`CallEvent` a listener request body describes, or :class:`BadEvent`.
+
+    Without ``call_id`` in the body, ``call_ids`` assigns one (else it stays empty).
+    """
+    if not isinstance(data, dict):
+        raise BadEvent('The body must be a JSON object such as {"event": "ringing", '
+                       '"extension": "1001", "caller": "+35799123456"}.')
+    kind = (_text(data, "event", required=True) or "").lower()
+    if kind not in EVENT_KINDS:
+        raise BadEvent(f'The field "event" must be one of {", ".join(EVENT_KINDS)}, not {kind!r}.')
+    extension = _text(data, "extension", required=True, limit=40) or ""
+    if not extension:
+        raise BadEvent('The field "extension" is empty.')
+    caller = _text(data, "caller", required=True, limit=64) or ""
+    direction = (_text(data, "direction", required=False, limit=10) or "incoming").lower()
+    if direction not in DIRECTIONS:
+        raise BadEvent('The field "direction" must be incoming or outgoing.')
+    try:
+        at = parse_time(data.get("at"))
+    except ValueError as exc:
+        raise BadEvent(f'The field "at" {str(exc).removeprefix("at ")}') from None
+    call_id = _text(data, "call_id", required=False, limit=100) or ""
+    if not call_id and call_ids is not None:
+        call_id = call_ids.for_event(kind, extension)
+    return CallEvent(
+        event=kind,  # type: ignore[arg-type]
+        extension=extension, caller=caller, call_id=call_id,
+        case_number=_text(data, "case_number", required=False, limit=60) or None,
+        email=_text(data, "email", required=False) or None,
+        at=at, direction=direction,  # type: ignore[arg-type]
+    )
+
+
+class CtiListener:
+    """The HTTP endpoint; ``deliver`` receives each accepted :class:`CallEvent`."""
+
+    def __init__(self, host: str, port: int, *, deliver: Deliver, known_extension: KnownExtension) -> None:
+        self.host, self.port = host, port
+        self._deliver = deliver
+        self._known = known_extension
+        self._server: asyncio.Server | None = None
+        self._call_ids = CallIds()
+        self.accepted = 0
+        """Events accepted so far."""
+
+    async def start(self) -> None:
+        """Bind and listen (``port`` 0 picks a free port; :attr:`port` then says which)."""
+        self._server = await asyncio.start_server(
+            self._handle, self.host, self.port, limit=MAX_BODY, reuse_address=True
+        )
+        self.port = self._server.sockets[0].getsockname()[1]
+        log.info("CTI listener on http://%s:%s/events", self.host, self.port)
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._server.wait_closed(), 2.0)
+            self._server = None
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            status, body, extra = await asyncio.wait_for(self._respond(reader), REQUEST_TIMEOUT)
+        except TimeoutError:
+            status, body, extra = 400, {"error": "The request was not received in time."}, {}
+        except (ConnectionError, asyncio.IncompleteReadError):
+            writer.close()
+            return
+        except Exception:
+            log.exception("The CTI listener failed on a request")
+            status, body, extra = 500, {"error": "The listener failed; see its log."}, {}
+        payload = json.dumps(body).encode()
+        head = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}",
+                "Content-Type: application/json", f"Content-Length: {len(payload)}",
+                "Connection: close", *(f"{k}: {v}" for k, v in extra.items())]
+        with contextlib.suppress(ConnectionError, OSError):
+            writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + payload)
+            await writer.drain()
+        writer.close()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(writer.wait_closed(), 1.0)
+
+    async def _respond(self, reader: asyncio.StreamReader) -> tuple[int, dict[str, Any], dict[str, str]]:
+        try:
+            request_line = (await reader.readline()).decode("latin-1").strip()
+        except ValueError:
+            return 400, {"error": "The request line is too long."}, {}
+        parts = request_line.split()
+        if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
+            return 400, {"error": "This is an HTTP/1.1 endpoint: POST JSON to /events."}, {}
+        method, target = parts[0].upper(), parts[1].split("?", 1)[0]
+        headers: dict[str, str] = {}
+        while True:
+            try:
+                line = (await reader.readline()).decode("latin-1").strip()
+            except ValueError:
+                return 400, {"error": "A request header is too long."}, {}
+            if not line:
+                break
+            if len(headers) >= MAX_HEADERS:
+                return 400, {"error": "The request has too many headers."}, {}
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        if target == "/health" and method == "GET":
+            return 200, {"status": "ok"}, {}
+        if target != "/events":
+            return 404, {"error": f"There is nothing at {target[:60]}; POST call events to /events."}, {}
+        if method != "POST":
+            return 405, {"error": "Call events are sent with POST."}, {"Allow": "POST"}
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            return 411, {"error": "Send the body with a Content-Length, not chunked."}, {}
+        try:
+            length = int(headers["content-length"])
+        except (KeyError, ValueError):
+            return 411, {"error": "The request needs a Content-Length header."}, {}
+        if length < 0 or length > MAX_BODY:
+            return 413, {"error": f"The body must be at most {MAX_BODY} bytes."}, {}
+        body = await reader.readexactly(length)
+        try:
+            data = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            return 400, {"error": f"The body is not valid JSON ({exc})."}, {}
+        try:
+            event = event_from_payload(data)
+        except BadEvent as exc:
+            return 400, {"error": str(exc)}, {}
+        known = self._known(event.extension)
+        if inspect.isawaitable(known):
+            known = await known
+        if not known:
+            return 404, {"error": f"No agent has the extension {event.extension}."}, {}
+        if not event.call_id:
+            event = replace(event, call_id=self._call_ids.for_event(event.event, event.extension))
+        self.accepted += 1
+        delivered = self._deliver(event)
+        body_out: dict[str, Any] = {"status": "accepted", "call_id": event.call_id}
+        if isinstance(delivered, int):
+            body_out["consoles"] = delivered
+        return 202, body_out, {}

@@ -1,0 +1,264 @@
+"""One interface the console uses whatever the provider: :class:`CallSource`.
+
+Build it with :func:`make_call_source`; then ``async for event in source.events(): ...`` in the
+console's event loop, show :attr:`CallSource.state` (a word) and follow it with
+:meth:`CallSource.add_state_listener`, and click-to-dial with ``await source.originate(number)``.
+``await source.close()`` ends :meth:`CallSource.events`. Nothing here imports Textual or touches
+the database except the listener's "does an agent have this extension" check (in a thread).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections import deque
+from collections.abc import AsyncIterator
+from typing import Any
+
+from sqlalchemy import Engine
+
+from commcentre_tui.config import CtiSettings, Settings
+from commcentre_tui.cti.ami import AmiClient, AmiMessage
+from commcentre_tui.cti.events import CallEvent, CallTracker, CtiError, split_extension
+from commcentre_tui.cti.listener import CtiListener
+from commcentre_tui.cti.states import CONNECTED, CONNECTING, LOGIN_FAILED, OFF, StateMixin, failed
+
+log = logging.getLogger(__name__)
+
+#: Events kept for a console that is not reading (the oldest are dropped beyond this).
+QUEUE_LIMIT = 1000
+_CLOSED = object()
+
+
+def dial_number(number: str) -> str:
+    """``number`` as the PBX should dial it: spaces and punctuation removed, a leading ``+`` kept."""
+    text = (number or "").strip()
+    plus = text.startswith("+")
+    digits = "".join(ch for ch in text if ch not in " -().\u00a0/")
+    digits = digits[1:] if plus else digits
+    if not digits or not all(ch.isdigit() or ch in "*#" for ch in digits) or len(digits) > 32:
+        raise CtiError(f"“{number}” is not a number the telephone system can dial.")
+    return ("+" if plus else "") + digits
+
+
+class CallSource(StateMixin):
+    """Call events for one agent extension, a state word, and click-to-dial.
+
+    Subclasses implement :meth:`_start`, :meth:`_close` and :meth:`originate` and call
+    :meth:`_emit`. ``history`` keeps the session's recent events (newest last) for a
+    "Recent Calls" list.
+    """
+
+    provider = "off"
+
+    def __init__(self, extension: str) -> None:
+        super().__init__(OFF)
+        self.extension = split_extension(extension)[1] if extension else ""
+        """The agent's extension (without a ``PJSIP/`` prefix)."""
+        self.detail = ""
+        """Why the source is ``off`` or failed, as a sentence (empty otherwise)."""
+        self.history: deque[CallEvent] = deque(maxlen=100)
+        self._queue: asyncio.Queue[Any] = asyncio.Queue()
+        self._started = False
+        self._closed = False
+
+    async def start(self) -> None:
+        """Start following calls (idempotent; :meth:`events` calls it too)."""
+        if self._started or self._closed:
+            return
+        self._started = True
+        await self._start()
+
+    async def close(self) -> None:
+        """Stop; :meth:`events` ends and the state becomes ``off``."""
+        if self._closed:
+            return
+        self._closed = True
+        with contextlib.suppress(Exception):
+            await self._close()
+        self._set_state(OFF)
+        self._put(_CLOSED)
+
+    async def events(self) -> AsyncIterator[CallEvent]:
+        """The call events for this extension, as they happen, until :meth:`close`.
+
+        Meant for one reader (the console's worker); a second reader would share the events.
+        """
+        await self.start()
+        while True:
+            item = await self._queue.get()
+            if item is _CLOSED:
+                self._queue.put_nowait(_CLOSED)
+                return
+            yield item
+
+    async def originate(self, number: str) -> None:
+        """Ask the PBX to ring the agent's phone and then call ``number`` (click-to-dial)."""
+        raise CtiError("Click-to-dial needs the Asterisk provider or a CTI bridge.")
+
+    async def __aenter__(self) -> CallSource:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.close()
+
+    # -- for subclasses ------------------------------------------------------------------------
+
+    async def _start(self) -> None:
+        """Begin producing events (in the running loop)."""
+
+    async def _close(self) -> None:
+        """Release connections and tasks."""
+
+    def _emit(self, event: CallEvent) -> None:
+        if self._closed:
+            return
+        self.history.append(event)
+        self._put(event)
+
+    def _put(self, item: Any) -> None:
+        if self._queue.qsize() >= QUEUE_LIMIT:
+            with contextlib.suppress(asyncio.QueueEmpty):
+                self._queue.get_nowait()
+            log.warning("CTI events are not being read; dropped the oldest")
+        self._queue.put_nowait(item)
+
+
+class OffCallSource(CallSource):
+    """CTI is off (disabled, or no extension): no events, state ``off``, ``detail`` says why."""
+
+    def __init__(self, extension: str = "", reason: str = "CTI is off in the configuration.") -> None:
+        super().__init__(extension)
+        self.detail = reason
+
+    async def originate(self, number: str) -> None:
+        raise CtiError(f"Click-to-dial is not available: {self.detail[:1].lower()}{self.detail[1:]}")
+
+
+class AmiCallSource(CallSource):
+    """The console talks to the Asterisk Manager Interface directly (one agent)."""
+
+    provider = "asterisk"
+
+    def __init__(self, cti: CtiSettings, extension: str, **client_options: Any) -> None:
+        super().__init__(extension)
+        self.tracker = CallTracker(extension)
+        self.context = cti.dial_context
+        self._secret = cti.secret.get_secret_value()
+        self.client = AmiClient(cti.host, cti.port, cti.username, self._secret,
+                                on_event=self._on_ami_event, **client_options)
+        self.client.add_state_listener(self._on_client_state)
+
+    def _on_client_state(self, state: str) -> None:
+        if state.startswith(LOGIN_FAILED):
+            self.detail = (f"The PBX refused the manager login ({state.partition(': ')[2]}); check "
+                           "[cti] username and COMMCENTRE_CTI__SECRET.")
+        self._set_state(state)
+
+    async def _start(self) -> None:
+        if not self._secret:
+            self.detail = "The AMI secret is not set; set COMMCENTRE_CTI__SECRET."
+            self._set_state(failed("no AMI secret (set COMMCENTRE_CTI__SECRET)"))
+            return
+        self.client.start()
+
+    async def _close(self) -> None:
+        await self.client.close()
+
+    def _on_ami_event(self, message: AmiMessage) -> None:
+        for event in self.tracker.feed(message):
+            self._emit(event)
+
+    async def originate(self, number: str) -> None:
+        await originate_for(self.client, self.tracker, number, self.context)
+
+
+async def originate_for(client: AmiClient, tracker: CallTracker, number: str, context: str) -> None:
+    """Click-to-dial ``number`` from ``tracker``'s extension over ``client`` (AMI ``Originate``).
+
+    The originated channel gets a known ``ChannelId`` so its events are recognised as this
+    outgoing call (Asterisk 13+; older PBXes ignore the field and the call is tracked as the
+    agent's own dialling).
+    """
+    target = dial_number(number)
+    channel_id = f"cc-{uuid.uuid4().hex}"
+    tracker.expect_outgoing(channel_id, target)
+    await client.originate(
+        channel=f"{tracker.technology or 'PJSIP'}/{tracker.extension}", exten=target,
+        context=context, caller_id=f'"{target}" <{target}>', channel_id=channel_id,
+    )
+
+
+class ListenerCallSource(CallSource):
+    """The console runs the HTTP event listener itself (one agent; a team uses the bridge).
+
+    Events for another agent's extension are accepted (202) but not shown here; an extension
+    no agent has is refused (404).
+    """
+
+    provider = "listener"
+
+    def __init__(self, cti: CtiSettings, extension: str, *, engine: Engine | None = None) -> None:
+        super().__init__(extension)
+        self.engine = engine
+        self.listener = CtiListener(cti.listen_host, cti.listen_port,
+                                    deliver=self._deliver, known_extension=self._known)
+
+    async def _start(self) -> None:
+        self._set_state(CONNECTING)
+        try:
+            await self.listener.start()
+        except OSError as exc:
+            where = f"{self.listener.host}:{self.listener.port}"
+            self.detail = f"The CTI listener cannot listen on {where}: {exc.strerror or exc}."
+            self._set_state(failed(f"cannot listen on {where} ({exc.strerror or exc})"))
+            return
+        self._set_state(CONNECTED)
+
+    async def _close(self) -> None:
+        await self.listener.close()
+
+    async def _known(self, extension: str) -> bool:
+        if split_extension(extension)[1] == self.extension:
+            return True
+        if self.engine is None:
+            return False
+        from commcentre_tui.repo.cti_lookup import extension_exists
+
+        return await asyncio.to_thread(extension_exists, self.engine, extension)
+
+    def _deliver(self, event: CallEvent) -> int:
+        if split_extension(event.extension)[1] != self.extension:
+            return 0
+        self._emit(event)
+        return 1
+
+
+def make_call_source(
+    settings: Settings, extension: str | None = None, *, engine: Engine | None = None, **options: Any,
+) -> CallSource:
+    """The :class:`CallSource` the configuration asks for.
+
+    ``extension`` is the agent's (from the agent record or ``--extension``); empty falls back to
+    ``[cti] agent_extension``. CTI disabled or no extension → :class:`OffCallSource`;
+    ``[cti] bridge_url`` set → a bridge client; else ``provider`` ``asterisk`` (direct AMI) or
+    ``listener`` (local HTTP endpoint; ``engine`` lets it accept other agents' extensions).
+    ``options`` tune the connection (e.g. ``backoff_initial``, ``ping_interval``).
+    """
+    cti = settings.cti
+    ext = (extension or cti.agent_extension or "").strip()
+    if not cti.enabled:
+        return OffCallSource(ext, "CTI is off in the configuration ([cti] enabled = false).")
+    if not split_extension(ext)[1]:
+        return OffCallSource("", "This agent has no extension; set it on the agent, in [cti] "
+                                 "agent_extension, or with --extension.")
+    if cti.bridge_url:
+        from commcentre_tui.cti.bridge import BridgeCallSource
+
+        return BridgeCallSource(cti.bridge_url, ext, **options)
+    if cti.provider == "listener":
+        return ListenerCallSource(cti, ext, engine=engine)
+    return AmiCallSource(cti, ext, **options)

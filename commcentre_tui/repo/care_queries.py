@@ -1,0 +1,383 @@
+"""Customer-care reads: the Customer Care tab's lists, a case with its follow-ups, pickers, reminders.
+
+Unit-only cases (``visibility = "unit"``) are visible only to agents of the owning unit
+(``assigned_unit``) and to supervisors; every case read here applies that rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, Engine, and_, false, or_, select, true, update
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from commcentre_tui.errors import NotFound
+from commcentre_tui.models import (
+    Account,
+    Activity,
+    Agent,
+    Case,
+    Communication,
+    FollowUp,
+    Job,
+    Lead,
+    Product,
+    ServiceRequest,
+    Subscription,
+    Task,
+)
+from commcentre_tui.repo.db import reading
+from commcentre_tui.repo.permissions import Actor
+
+#: Every status of each care kind, in life-cycle order.
+STATUSES: dict[str, tuple[str, ...]] = {
+    "activity": ("open", "in_progress", "completed", "cancelled"),
+    "job": ("open", "in_progress", "completed", "cancelled"),
+    "service_request": ("open", "in_progress", "resolved", "closed"),
+    "lead": ("new", "qualified", "won", "lost"),
+    "case": ("open", "closed"),
+    "task": ("open", "completed", "cancelled"),
+}
+#: The statuses that still need work ("open items"; for activities: "non-completed").
+OPEN_STATUSES: dict[str, tuple[str, ...]] = {
+    "activity": ("open", "in_progress"),
+    "job": ("open", "in_progress"),
+    "service_request": ("open", "in_progress", "resolved"),
+    "lead": ("new", "qualified"),
+    "case": ("open",),
+    "task": ("open",),
+}
+MODELS: dict[str, Any] = {
+    "activity": Activity, "job": Job, "service_request": ServiceRequest, "lead": Lead,
+    "case": Case, "task": Task,
+}
+#: The column the "type" filter applies to, per kind (cases have none).
+TYPE_COLUMNS = {"activity": "type", "job": "type", "service_request": "type", "lead": "source",
+                "task": "kind"}
+#: The column the date-range filter applies to, per kind.
+DATE_COLUMNS = {"activity": "start_at", "job": "scheduled_at", "task": "due_at",
+                "service_request": "created_at", "lead": "created_at", "case": "created_at"}
+
+
+@dataclass(frozen=True)
+class CareRow:
+    """One care record as the Customer Care tab lists it."""
+
+    kind: str
+    id: int
+    number: str
+    type: str
+    """Activity/job/service-request type, task kind, lead source, case severity."""
+    title: str
+    """Case or task subject, lead interest, else the first line of the description."""
+    status: str
+    priority: str | None
+    severity: str | None
+    key_date: datetime | None
+    """Activity start, job scheduled date, task due time, else when it was created."""
+    assigned_unit: str | None
+    assigned_agent: str | None
+    version: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class FollowUpRow:
+    """A follow-up of a case, in the order it was added."""
+
+    id: int
+    kind: str
+    note: str
+    communication_id: int | None
+    communication_subject: str | None
+    agent: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class CaseDetail:
+    """A case with its follow-ups (oldest first)."""
+
+    case: Case
+    follow_ups: list[FollowUpRow]
+
+
+@dataclass(frozen=True)
+class AgentChoice:
+    """An active agent for an assignment picker."""
+
+    id: int
+    display_name: str
+    unit: str | None
+
+
+@dataclass(frozen=True)
+class ProductChoice:
+    """A one-time product or service of the catalogue (activity services picker)."""
+
+    id: int
+    code: str
+    name: str
+    price: Decimal
+
+
+@dataclass(frozen=True)
+class RelatedChoice:
+    """Something of the same customer a care record may be associated with (picker row)."""
+
+    kind: str
+    id: int
+    label: str
+
+
+@dataclass(frozen=True)
+class TaskReminder:
+    """A task whose reminder is due for its agent."""
+
+    task_id: int
+    contact_id: int
+    kind: str
+    subject: str
+    due_at: datetime
+    remind_at: datetime
+
+
+def case_visibility(actor: Actor) -> ColumnElement[bool]:
+    """SQL condition: cases ``actor`` may see."""
+    if actor.is_supervisor:
+        return true()
+    own_unit = Case.assigned_unit == actor.unit if actor.unit else false()
+    return or_(Case.visibility == "public", own_unit)  # type: ignore[arg-type]
+
+
+def case_is_visible(case: Case, actor: Actor) -> bool:
+    """Whether ``actor`` may see ``case`` (same rule as :func:`case_visibility`)."""
+    if case.visibility == "public" or actor.is_supervisor:
+        return True
+    return actor.unit is not None and case.assigned_unit == actor.unit
+
+
+def known_units(session: Session) -> list[str]:
+    """The units active agents belong to, sorted."""
+    rows = session.execute(
+        select(Agent.unit).where(Agent.active, Agent.unit.is_not(None)).distinct()  # type: ignore[union-attr]
+    ).scalars()
+    return sorted(u for u in rows if u)
+
+
+def active_agent(session: Session, agent_id: int) -> Agent | None:
+    """Agent ``agent_id`` if it exists and is active."""
+    agent = session.get(Agent, agent_id)
+    return agent if agent is not None and agent.active else None
+
+
+def _title(kind: str, rec: Any) -> str:
+    if kind in ("case", "task"):
+        return str(rec.subject)
+    if kind == "lead" and rec.interest:
+        return str(rec.interest)
+    return (rec.description or "").strip().split("\n", 1)[0][:200]
+
+
+def care_items(
+    engine: Engine, actor: Actor, contact_id: int, kind: str, *,
+    type: str | None = None, status: str | None = None, open_only: bool = False,
+    date_from: datetime | None = None, date_to: datetime | None = None, limit: int = 100,
+) -> list[CareRow]:
+    """A contact's ``kind`` records, newest key date first, with the tab's filters.
+
+    ``type`` filters the kind's type column (see :data:`TYPE_COLUMNS`), ``status`` one status,
+    ``open_only`` the statuses of :data:`OPEN_STATUSES`; ``date_from``/``date_to`` (inclusive)
+    the key date (:data:`DATE_COLUMNS`). Unit-only cases other units may not see are left out.
+    """
+    model = MODELS.get(kind)
+    if model is None:
+        raise ValueError(f"unknown care kind {kind!r}; known: {', '.join(MODELS)}")
+    assignee = aliased(Agent)
+    date_col = getattr(model, DATE_COLUMNS[kind])
+    conditions: list[ColumnElement[bool]] = [model.contact_id == contact_id]
+    if type:
+        if kind not in TYPE_COLUMNS:
+            raise ValueError(f"{kind} records have no type to filter on")
+        conditions.append(getattr(model, TYPE_COLUMNS[kind]) == type)
+    if status:
+        conditions.append(model.status == status)
+    if open_only:
+        conditions.append(model.status.in_(OPEN_STATUSES[kind]))
+    if date_from is not None:
+        conditions.append(date_col >= date_from)
+    if date_to is not None:
+        conditions.append(date_col <= date_to)
+    if kind == "case":
+        conditions.append(case_visibility(actor))
+    stmt = (
+        select(model, assignee.display_name)
+        .outerjoin(assignee, assignee.id == model.assigned_agent_id)
+        .where(and_(*conditions))
+        .order_by(date_col.desc(), model.id.desc())
+        .limit(limit)
+    )
+    with reading(engine) as session:
+        rows = session.execute(stmt).all()
+    result: list[CareRow] = []
+    for rec, agent_name in rows:
+        type_col = TYPE_COLUMNS.get(kind)
+        result.append(CareRow(
+            kind=kind, id=rec.id, number=getattr(rec, "number", None) or f"T{rec.id}",
+            type=str(getattr(rec, type_col) if type_col else rec.severity),
+            title=_title(kind, rec), status=rec.status,
+            priority=getattr(rec, "priority", None), severity=getattr(rec, "severity", None),
+            key_date=getattr(rec, DATE_COLUMNS[kind]),
+            assigned_unit=getattr(rec, "assigned_unit", None), assigned_agent=agent_name,
+            version=rec.version, created_at=rec.created_at,
+        ))
+    return result
+
+
+def non_completed_activities(
+    engine: Engine, *, contact_id: int | None = None, agent_id: int | None = None,
+    unit: str | None = None, limit: int = 100,
+) -> list[Activity]:
+    """Open and in-progress activities (the seed's "Non Completed Activities"), soonest start first.
+
+    Narrow by contact, assigned agent and/or assigned unit.
+    """
+    stmt = select(Activity).where(Activity.status.in_(OPEN_STATUSES["activity"]))  # type: ignore[attr-defined]
+    if contact_id is not None:
+        stmt = stmt.where(Activity.contact_id == contact_id)
+    if agent_id is not None:
+        stmt = stmt.where(Activity.assigned_agent_id == agent_id)
+    if unit is not None:
+        stmt = stmt.where(Activity.assigned_unit == unit)
+    stmt = stmt.order_by(Activity.start_at, Activity.id).limit(limit)  # type: ignore[arg-type]
+    with reading(engine) as session:
+        return list(session.execute(stmt).scalars())
+
+
+def follow_up_rows(session: Session, case_id: int) -> list[FollowUpRow]:
+    """The follow-ups of case ``case_id``, oldest first."""
+    author = aliased(Agent)
+    rows = session.execute(
+        select(FollowUp, Communication.subject, author.display_name)
+        .outerjoin(Communication, Communication.id == FollowUp.communication_id)
+        .outerjoin(author, author.id == FollowUp.agent_id)
+        .where(FollowUp.case_id == case_id)
+        .order_by(FollowUp.created_at, FollowUp.id)  # type: ignore[arg-type]
+    ).all()
+    return [
+        FollowUpRow(id=f.id, kind=f.kind, note=f.note, communication_id=f.communication_id,
+                    communication_subject=subject, agent=agent, created_at=f.created_at)
+        for f, subject, agent in rows
+    ]
+
+
+def case_with_follow_ups(engine: Engine, actor: Actor, case_id: int) -> CaseDetail:
+    """Case ``case_id`` with its follow-ups in order; :class:`NotFound` if missing or not visible."""
+    with reading(engine) as session:
+        case = session.get(Case, case_id)
+        if case is None or not case_is_visible(case, actor):
+            raise NotFound("That case does not exist or is visible only to another unit.")
+        return CaseDetail(case=case, follow_ups=follow_up_rows(session, case_id))
+
+
+def assignment_agents(engine: Engine, unit: str | None = None) -> list[AgentChoice]:
+    """Active agents (of ``unit`` if given) by name, for assignment pickers."""
+    stmt = select(Agent).where(Agent.active)
+    if unit is not None:
+        stmt = stmt.where(Agent.unit == unit)
+    with reading(engine) as session:
+        agents = session.execute(stmt.order_by(Agent.display_name, Agent.id)).scalars().all()
+    return [AgentChoice(a.id or 0, a.display_name, a.unit) for a in agents]
+
+
+def assignment_units(engine: Engine) -> list[str]:
+    """The units of active agents, for assignment pickers."""
+    with reading(engine) as session:
+        return known_units(session)
+
+
+def one_time_products(engine: Engine) -> list[ProductChoice]:
+    """Active one-time products of the catalogue, by name (activity services picker)."""
+    with reading(engine) as session:
+        rows = session.execute(
+            select(Product).where(Product.active, Product.kind == "one_time")
+            .order_by(Product.name, Product.id)
+        ).scalars().all()
+    return [ProductChoice(p.id or 0, p.code, p.name, p.price) for p in rows]
+
+
+def related_choices(engine: Engine, actor: Actor, contact_id: int, *, per_kind: int = 50) -> list[RelatedChoice]:
+    """The contact's accounts, subscriptions and care records (newest first per kind) for pickers."""
+    choices: list[RelatedChoice] = []
+    with reading(engine) as session:
+        for acc in session.execute(
+            select(Account).where(Account.contact_id == contact_id)
+            .order_by(Account.id.desc()).limit(per_kind)  # type: ignore[union-attr]
+        ).scalars():
+            choices.append(RelatedChoice("account", acc.id or 0, f"Account {acc.number}"))
+        for sub in session.execute(
+            select(Subscription).join(Account, Subscription.account_id == Account.id)
+            .where(Account.contact_id == contact_id)
+            .order_by(Subscription.id.desc()).limit(per_kind)  # type: ignore[union-attr]
+        ).scalars():
+            choices.append(RelatedChoice("subscription", sub.id or 0, f"Subscription {sub.number}"))
+        words = {"job": "Job", "service_request": "Service request", "case": "Case",
+                 "lead": "Lead", "activity": "Activity"}
+        for kind, word in words.items():
+            model = MODELS[kind]
+            stmt = select(model).where(model.contact_id == contact_id)
+            if kind == "case":
+                stmt = stmt.where(case_visibility(actor))
+            for rec in session.execute(stmt.order_by(model.id.desc()).limit(per_kind)).scalars():
+                detail = getattr(rec, "subject", None) or getattr(rec, "type", None) or ""
+                choices.append(RelatedChoice(kind, rec.id, f"{word} {rec.number} {detail}".strip()))
+    return choices
+
+
+def communication_choices(engine: Engine, contact_id: int, *, limit: int = 50) -> list[Communication]:
+    """The contact's latest communications (a follow-up may link one)."""
+    with reading(engine) as session:
+        return list(session.execute(
+            select(Communication).where(Communication.contact_id == contact_id)
+            .order_by(Communication.created_at.desc(), Communication.id.desc())  # type: ignore[attr-defined,union-attr]
+            .limit(limit)
+        ).scalars())
+
+
+def due_reminders(engine: Engine, agent_id: int, now: datetime) -> list[TaskReminder]:
+    """Open tasks of ``agent_id`` whose reminder time has come and that were not reminded yet.
+
+    Includes reminders that fell due while the agent was offline (catch-up on start), oldest first.
+    """
+    with reading(engine) as session:
+        tasks = session.execute(
+            select(Task).where(
+                Task.assigned_agent_id == agent_id,
+                Task.status == "open",
+                Task.remind_at <= now,  # type: ignore[operator]
+                Task.reminded_at.is_(None),  # type: ignore[union-attr]
+            ).order_by(Task.remind_at, Task.id)  # type: ignore[arg-type]
+        ).scalars().all()
+    return [
+        TaskReminder(t.id or 0, t.contact_id, t.kind, t.subject, t.due_at, t.remind_at or t.due_at)
+        for t in tasks
+    ]
+
+
+def mark_tasks_reminded(session: Session, agent_id: int, task_ids: list[int], at: datetime) -> list[int]:
+    """Stamp ``reminded_at`` on those of ``task_ids`` assigned to ``agent_id`` and not yet reminded.
+
+    One conditional UPDATE (safe when two consoles race); returns the ids stamped now, sorted.
+    """
+    rows = session.execute(
+        update(Task)
+        .where(Task.id.in_(task_ids), Task.assigned_agent_id == agent_id,  # type: ignore[union-attr]
+               Task.reminded_at.is_(None))  # type: ignore[union-attr]
+        .values(reminded_at=at)
+        .returning(Task.id)
+    ).scalars().all()
+    return sorted(int(r) for r in rows)

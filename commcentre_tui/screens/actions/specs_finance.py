@@ -1,0 +1,314 @@
+"""Billing & Subscription and Finance action forms over the finance services."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from commcentre_tui.screens.actions.spec import (
+    ActionSpec,
+    FieldSpec,
+    FormData,
+    SaveResult,
+    register,
+)
+from commcentre_tui.screens.actions.specs_crm import clean, pairs
+from commcentre_tui.services.context import ServiceContext
+
+PRODUCT_SLOTS = 3
+METHODS = [(m, m.replace("_", " ").title()) for m in ("cash", "card", "bank_transfer", "cheque", "direct_debit")]
+
+
+def _service(path: str) -> Any:
+    module_name, func_name = path.rsplit(".", 1)
+    return getattr(importlib.import_module(f"commcentre_tui.services.{module_name}"), func_name)
+
+
+def _picked(data: FormData, key: str) -> str:
+    """The record the opener selected (e.g. the highlighted subscription), as a default."""
+    value = data.extra.get(key)
+    return "" if value is None else str(value)
+
+
+# -- pick lists ----------------------------------------------------------------------------
+def load_accounts(ctx: ServiceContext, data: FormData) -> None:
+    from commcentre_tui.repo.finance_queries import accounts_of_contact
+
+    if data.contact_id is None:
+        data.lists["accounts"] = []
+        return
+    data.lists["accounts"] = pairs((a.id, f"{a.number} · balance {a.currency} {a.balance}")
+                                   for a in accounts_of_contact(ctx.engine, data.contact_id))
+
+
+def load_subscriptions(ctx: ServiceContext, data: FormData) -> None:
+    from commcentre_tui.repo.finance_queries import (
+        subscription_with_services,
+        subscriptions_of_contact,
+    )
+
+    assert data.contact_id is not None
+    subs = subscriptions_of_contact(ctx.engine, data.contact_id)
+    data.lists["subscriptions"] = pairs((s.id, f"{s.number} · {s.status}") for s in subs)
+    services: list[tuple[str, str]] = []
+    for sub in subs:
+        view = subscription_with_services(ctx.engine, sub.id or 0)
+        services += [(str(row.service.id), f"{sub.number} · {row.product.name} · {row.service.price}")
+                     for row in view.active_services]
+    data.lists["services"] = services
+
+
+def load_products(ctx: ServiceContext, data: FormData) -> None:
+    from commcentre_tui.repo.finance_queries import catalogue_products
+
+    data.lists["products"] = pairs((p.id, f"{p.name} · {p.price}/{p.billing_period}")
+                                   for p in catalogue_products(ctx.engine))
+
+
+def load_bills(ctx: ServiceContext, data: FormData) -> None:
+    from commcentre_tui.repo.finance_queries import unpaid_bills
+
+    assert data.contact_id is not None
+    data.lists["bills"] = pairs(
+        (b.id, f"{b.number} · due {b.due_date} · outstanding {b.amount - b.paid_amount}")
+        for b in unpaid_bills(ctx.engine, contact_id=data.contact_id)
+    )
+
+
+def _all(*loaders: Any) -> Any:
+    def load(ctx: ServiceContext, data: FormData) -> None:
+        for loader in loaders:
+            loader(ctx, data)
+
+    return load
+
+
+def _simple(path: str) -> Any:
+    """Submit the form values to a finance service; its result carries the message."""
+
+    def submit(ctx: ServiceContext, data: FormData, values: dict[str, Any]) -> SaveResult:
+        result = _service(path)(ctx, clean(values))
+        return SaveResult(result.message, data.contact_id)
+
+    return submit
+
+
+def _products(values: dict[str, Any]) -> dict[str, Any]:
+    ids = [values[f"product{i}"] for i in range(1, PRODUCT_SLOTS + 1) if values.get(f"product{i}")]
+    return {**clean(values, *[f"product{i}" for i in range(1, PRODUCT_SLOTS + 1)]), "product_ids": ids}
+
+
+def _with_products(path: str) -> Any:
+    def submit(ctx: ServiceContext, data: FormData, values: dict[str, Any]) -> SaveResult:
+        return SaveResult(_service(path)(ctx, _products(values)).message, data.contact_id)
+
+    return submit
+
+
+PRODUCT_FIELDS = tuple(
+    FieldSpec(f"product{i}", f"Service {i}", kind="choice", choices="products", required=i == 1)
+    for i in range(1, PRODUCT_SLOTS + 1)
+)
+PRODUCT_ERRORS = {"product_ids": "product1", **{f"product_ids.{i - 1}": f"product{i}" for i in range(1, 4)}}
+
+
+# -- accounts and subscriptions ------------------------------------------------------------
+def create_account(ctx: ServiceContext, data: FormData, values: dict[str, Any]) -> SaveResult:
+    from commcentre_tui.errors import ValidationFailed
+    from commcentre_tui.repo.contact_lookup import contact_id_by_number
+
+    payload = clean(values, "owner")
+    owner = contact_id_by_number(ctx.engine, values.get("owner") or "")
+    if owner is None:
+        raise ValidationFailed("No customer has that customer number.", "owner")
+    result = _service("accounts.create_account")(ctx, {**payload, "contact_id": owner})
+    return SaveResult(result.message, owner)
+
+
+register(ActionSpec(
+    name="Create new Account",
+    description="A financial account for the customer (or for the owner you name).",
+    fields=(
+        FieldSpec("owner", "Owner (customer number)", required=True,
+                  default=lambda d: str(d.extra.get("customer_number", ""))),
+        FieldSpec("number", "Account number (blank = next free)"),
+        FieldSpec("name", "Account name"),
+        FieldSpec("currency", "Currency", placeholder="EUR (blank = default)"),
+        FieldSpec("billing_address", "Billing address"),
+        FieldSpec("payment_terms_days", "Payment terms (days)", kind="int"),
+    ),
+    submit=create_account,
+    error_keys={"contact_id": "owner"},
+))
+
+register(ActionSpec(
+    name="Become Subscriber",
+    description="A new subscription on an account with services from the catalogue.",
+    fields=(
+        FieldSpec("account_id", "Account", kind="choice", choices="accounts", required=True),
+        *PRODUCT_FIELDS,
+        FieldSpec("start_date", "Start date", kind="date", placeholder="YYYY-MM-DD (blank = today)"),
+    ),
+    load=_all(load_accounts, load_products),
+    submit=_with_products("subscriptions.become_subscriber"),
+    error_keys=PRODUCT_ERRORS,
+))
+
+SUBSCRIPTION_FIELD = FieldSpec("subscription_id", "Subscription", kind="choice", choices="subscriptions",
+                               required=True, default=lambda d: _picked(d, "subscription_id"))
+
+register(ActionSpec(
+    name="Add Services",
+    fields=(SUBSCRIPTION_FIELD, *PRODUCT_FIELDS,
+            FieldSpec("effective_date", "Effective date", kind="date", placeholder="YYYY-MM-DD (blank = today)")),
+    load=_all(load_subscriptions, load_products),
+    submit=_with_products("subscriptions.add_services"),
+    error_keys=PRODUCT_ERRORS,
+))
+
+register(ActionSpec(
+    name="Remove Services",
+    description="Select the service, action type Remove Service, effective date, Submit.",
+    fields=(
+        FieldSpec("subscription_service_id", "Service", kind="choice", choices="services", required=True),
+        FieldSpec("action_type", "Action type", kind="choice", choices=[("Remove Service", "Remove Service")],
+                  default="Remove Service", required=True),
+        FieldSpec("effective_date", "Effective date", kind="date", placeholder="YYYY-MM-DD (blank = today)"),
+    ),
+    load=load_subscriptions,
+    submit=_simple("subscriptions.remove_service"),
+    save_label="Submit",
+))
+
+
+def manage_subscription(ctx: ServiceContext, data: FormData, values: dict[str, Any]) -> SaveResult:
+    operation = values.pop("operation")
+    path = "subscriptions.suspend_subscription" if operation == "suspend" else "subscriptions.resume_subscription"
+    return SaveResult(_service(path)(ctx, clean(values)).message, data.contact_id)
+
+
+register(ActionSpec(
+    name="Manage Subscription",
+    description="Suspend or resume a subscription (Add/Remove Services and Bill Subscriber are "
+    "their own actions).",
+    fields=(
+        SUBSCRIPTION_FIELD,
+        FieldSpec("operation", "Operation", kind="choice", required=True, default="suspend",
+                  choices=[("suspend", "Suspend"), ("resume", "Resume")]),
+        FieldSpec("effective_date", "Effective date", kind="date", placeholder="YYYY-MM-DD (blank = today)"),
+        FieldSpec("reason", "Reason"),
+    ),
+    load=load_subscriptions,
+    submit=manage_subscription,
+))
+
+
+# -- billing -------------------------------------------------------------------------------
+def render_preview(preview: Any) -> str:
+    """The bill preview as plain text lines."""
+    lines = [f"Bill for {preview.subscription_number} on account {preview.account_number}, "
+             f"{preview.period_start} – {preview.period_end}"]
+    for line in preview.lines:
+        lines.append(f"  {line.description[:34]:<34} {line.days:>2}/{line.month_days:<2}d "
+                     f"{line.amount:>10} + tax {line.tax:>8}")
+    cur = preview.currency
+    lines += [f"  Subtotal {cur} {preview.subtotal}   Tax {cur} {preview.tax}   Total {cur} {preview.amount}",
+              f"  Previous balance {cur} {preview.previous_balance}   Due {preview.due_date}"]
+    return "\n".join(lines)
+
+
+register(ActionSpec(
+    name="Bill Subscriber",
+    description="Choose Bill As Of Date; Preview Bill shows the lines without writing anything.",
+    fields=(SUBSCRIPTION_FIELD,
+            FieldSpec("as_of", "Bill As Of Date", kind="date", placeholder="YYYY-MM-DD (blank = today)")),
+    load=load_subscriptions,
+    preview=lambda ctx, data, values: render_preview(_service("billing.preview_bill")(ctx, clean(values))),
+    preview_label="Preview Bill",
+    submit=_simple("billing.bill_subscriber"),
+    save_label="Submit",
+))
+
+register(ActionSpec(
+    name="Pay a Bill",
+    fields=(
+        FieldSpec("bill_id", "Bill (latest first)", kind="choice", choices="bills", required=True),
+        FieldSpec("amount", "Amount", kind="money", placeholder="blank = the bill's outstanding amount"),
+        FieldSpec("method", "Method", kind="choice", choices=METHODS, default="cash", required=True),
+        FieldSpec("reference", "Reference"),
+    ),
+    load=load_bills,
+    submit=_simple("payments.pay_bill"),
+))
+
+ACCOUNT_FIELD = FieldSpec("account_id", "Account", kind="choice", choices="accounts", required=True)
+
+register(ActionSpec(
+    name="Post an Invoice",
+    fields=(ACCOUNT_FIELD, FieldSpec("amount", "Amount", kind="money", required=True),
+            FieldSpec("description", "Description", required=True),
+            FieldSpec("due_date", "Due date", kind="date")),
+    load=load_accounts,
+    submit=_simple("payments.post_invoice"),
+))
+
+register(ActionSpec(
+    name="Post a Payment",
+    description="A payment on account; more than the balance leaves a credit.",
+    fields=(ACCOUNT_FIELD, FieldSpec("amount", "Amount", kind="money", required=True),
+            FieldSpec("method", "Method", kind="choice", choices=METHODS, default="cash", required=True),
+            FieldSpec("reference", "Reference")),
+    load=load_accounts,
+    submit=_simple("payments.post_payment"),
+))
+
+
+# -- vouchers ------------------------------------------------------------------------------
+SERIAL = FieldSpec("serial", "Voucher serial", required=True, placeholder="e.g. V000000123")
+
+register(ActionSpec(
+    name="Purchase eVoucher",
+    fields=(ACCOUNT_FIELD, FieldSpec("value", "Value", kind="money", required=True),
+            FieldSpec("pay_from", "Pay from", kind="choice", required=True, default="account",
+                      choices=[("account", "Account (adds to the balance)"), ("wallet", "Wallet")])),
+    load=load_accounts,
+    submit=_simple("vouchers.purchase_voucher"),
+))
+
+register(ActionSpec(
+    name="Use Wallet to Purchase Electronic Voucher",
+    fields=(ACCOUNT_FIELD, FieldSpec("value", "Value", kind="money", required=True)),
+    load=load_accounts,
+    submit=_simple("vouchers.wallet_purchase_voucher"),
+))
+
+register(ActionSpec(
+    name="Use Voucher",
+    fields=(SERIAL, FieldSpec("secret_number", "Secret number", required=True), ACCOUNT_FIELD,
+            FieldSpec("credit_to", "Credit to", kind="choice", required=True, default="wallet",
+                      choices=[("wallet", "Wallet"), ("account", "Account")])),
+    load=load_accounts,
+    submit=_simple("vouchers.use_voucher"),
+))
+
+register(ActionSpec(
+    name="Cancel eVoucher",
+    description="Only unused vouchers; the value is refunded to where it was paid from.",
+    fields=(SERIAL, FieldSpec("reason", "Reason")),
+    submit=_simple("vouchers.cancel_voucher"),
+))
+
+
+def retrieve_secret(ctx: ServiceContext, data: FormData, values: dict[str, Any]) -> SaveResult:
+    result = _service("vouchers.retrieve_voucher_secret")(ctx, clean(values))
+    return SaveResult(f"Secret number of {result.serial} ({result.state}, {result.currency} "
+                      f"{result.value}): {result.secret_number}", data.contact_id)
+
+
+register(ActionSpec(
+    name="Retrieve Voucher Secret Number",
+    description="Shown only to roles allowed to see secrets; every retrieval is audited.",
+    fields=(SERIAL,),
+    submit=retrieve_secret,
+    save_label="Retrieve",
+))

@@ -1,0 +1,228 @@
+"""Form input validation shared by services (pure: no database, no Textual).
+
+- :class:`FormModel`: base of every service input model (strips text, refuses unknown fields).
+- :func:`parse_input`: validate a mapping (or a model) with a context (``now``, ``region`` …) and
+  turn pydantic's errors into one :class:`~commcentre_tui.errors.ValidationFailed` whose
+  ``errors`` maps each field (dotted for nested rows: ``phones.1.number``) to one sentence.
+- :func:`check_email`, :func:`check_phone`: the syntax rules for email addresses and phone
+  numbers, raising ``ValueError`` with a sentence (usable inside pydantic validators).
+- :func:`limit`: the ``max_length`` a SQLModel table declares for a column, so input models and
+  tables never drift apart.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Annotated, Any, TypeVar
+
+import phonenumbers
+from annotated_types import MaxLen
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError
+
+from commcentre_tui.errors import ValidationFailed
+
+M = TypeVar("M", bound=BaseModel)
+
+#: Longest free text (descriptions, notes) accepted where the column itself is unbounded.
+LONG_TEXT = 4000
+
+_LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
+_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+
+
+def blank_to_none(value: Any) -> Any:
+    """Empty or blank text means "not given"."""
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+def as_utc(value: datetime) -> datetime:
+    """An aware UTC datetime; a naive one is read as UTC."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+#: Optional text: blank becomes ``None``.
+OptStr = Annotated[str | None, BeforeValidator(blank_to_none)]
+#: A date and time, stored as aware UTC (naive input is read as UTC).
+When = Annotated[datetime, AfterValidator(as_utc)]
+#: An optional date and time (blank = none).
+OptWhen = Annotated[datetime | None, BeforeValidator(blank_to_none),
+                    AfterValidator(lambda v: None if v is None else as_utc(v))]
+#: An optional id from a picker (blank = none).
+OptId = Annotated[int | None, BeforeValidator(blank_to_none)]
+
+
+class FormModel(BaseModel):
+    """Base of the services' input models: text stripped, unknown fields refused."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+
+def limit(model: type[BaseModel], field: str) -> int:
+    """The ``max_length`` of ``model.field`` (a SQLModel column), e.g. ``limit(Contact, "first_name")``."""
+    for meta in model.model_fields[field].metadata:
+        if isinstance(meta, MaxLen):
+            return int(meta.max_length)
+    raise KeyError(f"{model.__name__}.{field} declares no max_length")
+
+
+def check_email(value: str) -> str:
+    """``value`` (stripped) if it is a plausible email address, else ``ValueError`` with a sentence.
+
+    Checks the shape ``local@domain.tld`` (RFC 5321 lengths, dot-atom local part, host-name
+    labels, an alphabetic top-level domain); it does not ask DNS whether the domain exists.
+    """
+    text = value.strip()
+    bad = ValueError(f"“{text}” is not a valid email address (expected name@example.com).")
+    if " " in text or text.count("@") != 1 or len(text) > 254:
+        raise bad
+    local, domain = text.rsplit("@", 1)
+    if not local or len(local) > 64 or not _LOCAL.match(local):
+        raise bad
+    labels = domain.split(".")
+    if len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
+        raise bad
+    if not labels[-1].isalpha() or len(labels[-1]) < 2:
+        raise bad
+    return text
+
+
+def check_phone(value: str, region: str = "CY") -> tuple[str, str]:
+    """``(number as typed, E.164)`` if ``value`` is a valid phone number read in ``region``.
+
+    National numbers are read in ``region`` (``[search] default_region``); ``+`` and ``00``
+    prefixes mark international numbers. Raises ``ValueError`` with a sentence otherwise.
+    """
+    text = " ".join(value.split())
+    bad = ValueError(
+        f"“{text}” is not a valid phone number for region {region} "
+        "(use the international form, e.g. +357 99 123456)."
+    )
+    if not any(ch.isdigit() for ch in text) or re.search(r"[^0-9+()./\- ]", text):
+        raise bad
+    candidate = "+" + text[2:] if text.startswith("00") else text
+    try:
+        parsed = phonenumbers.parse(candidate, region)
+    except phonenumbers.NumberParseException:
+        raise bad from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise bad
+    return text, phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def humanise(name: str) -> str:
+    """``assigned_agent_id`` → ``Assigned agent``: a field name as a label."""
+    words = name.removesuffix("_id").replace("_", " ").strip()
+    return (words[:1].upper() + words[1:]) if words else "This field"
+
+
+def _singular(name: str) -> str:
+    if name.endswith("sses"):
+        return name[:-2]
+    return name[:-1] if name.endswith("s") else name
+
+
+def field_key(loc: tuple[Any, ...]) -> str:
+    """The dotted field key of an error location: ``("phones", 1, "number")`` → ``phones.1.number``."""
+    return ".".join(str(part) for part in loc)
+
+
+def field_label(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
+    """A readable label for an error location (title if the field declares one)."""
+    if not loc:
+        return "This form"
+    head = str(loc[0])
+    info = model.model_fields.get(head)
+    top = info.title if info is not None and info.title else humanise(head)
+    if len(loc) >= 2 and isinstance(loc[1], int):
+        row = f"{humanise(_singular(head))} {loc[1] + 1}"
+        return f"{row} {humanise(str(loc[2])).lower()}" if len(loc) >= 3 else row
+    if len(loc) >= 2:
+        return f"{top} {humanise(str(loc[-1])).lower()}"
+    return top
+
+
+def sentence(label: str, error: Mapping[str, Any]) -> str:
+    """One sentence for a pydantic error dict."""
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    given = error.get("input")
+    if kind in ("value_error", "assertion_error") and "error" in ctx:
+        return str(ctx["error"])
+    if kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1):
+        return f"{label} is required."
+    if kind == "string_too_long":
+        size = f" (it has {len(given)})" if isinstance(given, str) else ""
+        return f"{label} must be at most {ctx['max_length']} characters{size}."
+    if kind == "too_long":
+        return f"{label} may have at most {ctx['max_length']} entries."
+    simple = {
+        "string_too_short": f"{label} must be at least {ctx.get('min_length')} characters.",
+        "string_type": f"{label} must be text.",
+        "int_parsing": f"{label} must be a whole number.",
+        "int_type": f"{label} must be a whole number.",
+        "int_from_float": f"{label} must be a whole number.",
+        "decimal_parsing": f"{label} must be a number such as 12.50.",
+        "decimal_type": f"{label} must be a number such as 12.50.",
+        "decimal_max_places": f"{label} must have at most {ctx.get('decimal_places')} decimal places.",
+        "decimal_max_digits": f"{label} is too large.",
+        "decimal_whole_digits": f"{label} is too large.",
+        "greater_than_equal": f"{label} must be at least {ctx.get('ge')}.",
+        "greater_than": f"{label} must be more than {ctx.get('gt')}.",
+        "less_than_equal": f"{label} must be at most {ctx.get('le')}.",
+        "less_than": f"{label} must be less than {ctx.get('lt')}.",
+        "datetime_parsing": f"{label} must be a date and time such as 2026-12-01 14:30.",
+        "datetime_from_date_parsing": f"{label} must be a date and time such as 2026-12-01 14:30.",
+        "datetime_type": f"{label} must be a date and time such as 2026-12-01 14:30.",
+        "date_parsing": f"{label} must be a date such as 2026-12-01.",
+        "date_from_datetime_parsing": f"{label} must be a date such as 2026-12-01.",
+        "date_type": f"{label} must be a date such as 2026-12-01.",
+        "bool_parsing": f"{label} must be yes or no.",
+        "bool_type": f"{label} must be yes or no.",
+        "literal_error": f"{label} must be {ctx.get('expected')}.",
+        "enum": f"{label} must be {ctx.get('expected')}.",
+        "list_type": f"{label} must be a list.",
+        "dict_type": f"{label} must be a set of named values.",
+        "extra_forbidden": f"{label} is not a field of this form.",
+    }
+    if kind in simple:
+        return simple[kind]
+    return f"{label}: {error.get('msg', 'invalid value')}."
+
+
+def failure_from(model: type[BaseModel], exc: ValidationError) -> ValidationFailed:
+    """Every error of ``exc`` as one :class:`ValidationFailed` (first error per field kept)."""
+    errors: dict[str, str] = {}
+    for error in exc.errors():
+        loc = tuple(error["loc"])
+        key = field_key(loc) or "__form__"
+        errors.setdefault(key, sentence(field_label(model, loc), error))
+    return ValidationFailed.many(errors)
+
+
+def parse_input(model: type[M], data: M | Mapping[str, Any], context: Mapping[str, Any] | None = None) -> M:
+    """Validate ``data`` as ``model`` with ``context``; raise :class:`ValidationFailed` with all errors.
+
+    A model instance is validated again (the context may add rules its constructor could not
+    check, such as "not in the past" or the configured phone region).
+    """
+    raw = data.model_dump() if isinstance(data, BaseModel) else dict(data)
+    try:
+        return model.model_validate(raw, context=dict(context or {}))
+    except ValidationError as exc:
+        raise failure_from(model, exc) from None
+
+
+def merge_failures(*parts: Mapping[str, str]) -> None:
+    """Raise one :class:`ValidationFailed` with the errors of every part, if there are any."""
+    errors: dict[str, str] = {}
+    for part in parts:
+        for key, message in part.items():
+            errors.setdefault(key, message)
+    if errors:
+        raise ValidationFailed.many(errors)
