@@ -1,0 +1,349 @@
+"""Reads for the Financials, Subscriptions and Rewards tabs and the finance forms.
+
+Each function opens its own short read session. Voucher secret numbers are never returned here
+(only :func:`commcentre_tui.services.vouchers.retrieve_voucher_secret` reveals one, audited).
+:func:`ledger_balance` and :func:`wallet_ledger_balance` recompute balances from the ledger rows:
+the books add up when they equal the stored balances (see ``docs/finance.md``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Engine, func, select
+from sqlmodel import Session
+
+from commcentre_tui.errors import NotFound
+from commcentre_tui.models import (
+    Account,
+    Bill,
+    BillLine,
+    Credit,
+    Invoice,
+    Payment,
+    Product,
+    RewardAwardTransaction,
+    RewardParticipant,
+    RewardSpendTransaction,
+    Subscription,
+    SubscriptionEvent,
+    SubscriptionService,
+    Voucher,
+    Wallet,
+    WalletTransaction,
+)
+from commcentre_tui.repo.db import reading
+
+ZERO = Decimal("0.00")
+UNPAID = ("unpaid", "partly_paid")
+
+
+@dataclass(frozen=True)
+class BillView:
+    """A bill with its lines and the account it is on."""
+
+    bill: Bill
+    lines: list[BillLine]
+    account: Account
+    subscription_number: str | None
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.bill.amount - self.bill.paid_amount
+
+
+@dataclass(frozen=True)
+class ServiceRow:
+    """A subscription service with its catalogue product."""
+
+    service: SubscriptionService
+    product: Product
+
+
+@dataclass(frozen=True)
+class SubscriptionView:
+    """A subscription, its services (active and removed) and its history, newest event first."""
+
+    subscription: Subscription
+    account: Account
+    services: list[ServiceRow]
+    events: list[SubscriptionEvent] = field(default_factory=list)
+
+    @property
+    def active_services(self) -> list[ServiceRow]:
+        return [row for row in self.services if row.service.status == "active"]
+
+
+@dataclass(frozen=True)
+class VoucherView:
+    """What any agent may see of a voucher: everything except its secret number."""
+
+    id: int
+    serial: str
+    value: Decimal
+    currency: str
+    state: str
+    account_id: int | None
+    paid_from: str | None
+    used_by_account_id: int | None
+    sold_at: datetime | None
+    used_at: datetime | None
+    cancelled_at: datetime | None
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """One row of an account's financial transactions; ``amount`` > 0 raises the balance."""
+
+    kind: str
+    id: int
+    number: str
+    at: date
+    description: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class RewardRow:
+    """An award (+points) or spend (−points) transaction, cancelled ones included."""
+
+    kind: str
+    id: int
+    participant_id: int
+    points: int
+    reason: str
+    state: str
+    created_at: datetime
+    cancelled_at: datetime | None
+
+
+# --- accounts and wallets ---------------------------------------------------------------------
+
+def accounts_of_contact(engine: Engine, contact_id: int) -> list[Account]:
+    """The contact's accounts, oldest first."""
+    with reading(engine) as s:
+        return list(s.execute(
+            select(Account).where(Account.contact_id == contact_id).order_by(Account.id)
+        ).scalars())
+
+
+def get_account(engine: Engine, account_id: int) -> Account:
+    """One account; :class:`NotFound` when it does not exist."""
+    with reading(engine) as s:
+        account = s.get(Account, account_id)
+    if account is None:
+        raise NotFound(f"There is no account with id {account_id}.")
+    return account
+
+
+def wallet_of_account(engine: Engine, account_id: int) -> Wallet | None:
+    """The account's wallet, or ``None`` if it has none yet."""
+    with reading(engine) as s:
+        return s.execute(
+            select(Wallet).where(Wallet.account_id == account_id).order_by(Wallet.id).limit(1)
+        ).scalar_one_or_none()
+
+
+def wallet_transactions(engine: Engine, wallet_id: int, limit: int = 100) -> list[WalletTransaction]:
+    """The wallet's movements, newest first."""
+    with reading(engine) as s:
+        return list(s.execute(
+            select(WalletTransaction).where(WalletTransaction.wallet_id == wallet_id)
+            .order_by(WalletTransaction.id.desc()).limit(limit)  # type: ignore[union-attr]
+        ).scalars())
+
+
+def account_ledger(engine: Engine, account_id: int, limit: int = 200) -> list[LedgerRow]:
+    """Invoices, bills (+) and payments, credits (−) of the account, newest first."""
+    with reading(engine) as s:
+        rows = [LedgerRow("invoice", i.id, i.number, i.issued_at.date(), i.description, i.amount)
+                for i in s.execute(select(Invoice).where(Invoice.account_id == account_id,
+                                                         Invoice.state == "posted")).scalars()]
+        rows += [LedgerRow("bill", b.id, b.number, b.bill_date,
+                           f"Bill {b.period_start.isoformat()} – {b.period_end.isoformat()}", b.amount)
+                 for b in s.execute(select(Bill).where(Bill.account_id == account_id,
+                                                       Bill.status != "cancelled")).scalars()]
+        rows += [LedgerRow("payment", p.id, p.number, p.received_at.date(),
+                           f"Payment ({p.method})", -p.amount)
+                 for p in s.execute(select(Payment).where(Payment.account_id == account_id)).scalars()]
+        rows += [LedgerRow("credit", c.id, f"CR{c.id}", c.posted_at.date(), c.reason, -c.amount)
+                 for c in s.execute(select(Credit).where(Credit.account_id == account_id)).scalars()]
+    rows.sort(key=lambda r: (r.at, r.kind, r.id), reverse=True)
+    return rows[:limit]
+
+
+def ledger_balance(session: Session, account_id: int) -> Decimal:
+    """Posted invoices + bills − payments − credits: what the balance must equal."""
+    def total(stmt: object) -> Decimal:
+        value = session.execute(stmt).scalar_one()  # type: ignore[call-overload]
+        return Decimal(value) if value is not None else ZERO
+
+    invoices = total(select(func.sum(Invoice.amount))
+                     .where(Invoice.account_id == account_id, Invoice.state == "posted"))
+    bills = total(select(func.sum(Bill.amount))
+                  .where(Bill.account_id == account_id, Bill.status != "cancelled"))
+    payments = total(select(func.sum(Payment.amount)).where(Payment.account_id == account_id))
+    credits = total(select(func.sum(Credit.amount)).where(Credit.account_id == account_id))
+    return invoices + bills - payments - credits
+
+
+def wallet_ledger_balance(session: Session, wallet_id: int) -> Decimal:
+    """The sum of the wallet's transactions: what its balance must equal."""
+    value = session.execute(
+        select(func.sum(WalletTransaction.amount)).where(WalletTransaction.wallet_id == wallet_id)
+    ).scalar_one()
+    return Decimal(value) if value is not None else ZERO
+
+
+# --- bills ------------------------------------------------------------------------------------
+
+def unpaid_bills(
+    engine: Engine, *, account_id: int | None = None, contact_id: int | None = None
+) -> list[Bill]:
+    """Unpaid and partly paid bills of an account or of all a contact's accounts, latest first."""
+    if account_id is None and contact_id is None:
+        raise ValueError("pass account_id or contact_id")
+    stmt = select(Bill).where(Bill.status.in_(UNPAID))  # type: ignore[attr-defined]
+    if account_id is not None:
+        stmt = stmt.where(Bill.account_id == account_id)
+    if contact_id is not None:
+        stmt = stmt.join(Account, Account.id == Bill.account_id).where(Account.contact_id == contact_id)
+    with reading(engine) as s:
+        return list(s.execute(stmt.order_by(Bill.bill_date.desc(), Bill.id.desc())).scalars())  # type: ignore[attr-defined]
+
+
+def bills_of_account(engine: Engine, account_id: int, limit: int = 100) -> list[Bill]:
+    """The account's bills, latest first."""
+    with reading(engine) as s:
+        return list(s.execute(
+            select(Bill).where(Bill.account_id == account_id)
+            .order_by(Bill.bill_date.desc(), Bill.id.desc()).limit(limit)  # type: ignore[attr-defined]
+        ).scalars())
+
+
+def bill_with_lines(engine: Engine, bill_id: int) -> BillView:
+    """A bill with its lines (drill-down of the Financials tab)."""
+    with reading(engine) as s:
+        bill = s.get(Bill, bill_id)
+        if bill is None:
+            raise NotFound(f"There is no bill with id {bill_id}.")
+        lines = list(s.execute(
+            select(BillLine).where(BillLine.bill_id == bill_id).order_by(BillLine.id)
+        ).scalars())
+        account = s.get(Account, bill.account_id)
+        sub = s.get(Subscription, bill.subscription_id) if bill.subscription_id else None
+    assert account is not None
+    return BillView(bill, lines, account, sub.number if sub else None)
+
+
+# --- catalogue and subscriptions --------------------------------------------------------------
+
+def catalogue_products(
+    engine: Engine, *, kind: str | None = "recurring", include_inactive: bool = False
+) -> list[Product]:
+    """Catalogue products by name (recurring only by default; ``kind=None`` for all)."""
+    stmt = select(Product)
+    if kind is not None:
+        stmt = stmt.where(Product.kind == kind)
+    if not include_inactive:
+        stmt = stmt.where(Product.active.is_(True))  # type: ignore[attr-defined]
+    with reading(engine) as s:
+        return list(s.execute(stmt.order_by(Product.name, Product.id)).scalars())
+
+
+def subscriptions_of_contact(engine: Engine, contact_id: int) -> list[Subscription]:
+    """Subscriptions on any of the contact's accounts, newest first."""
+    with reading(engine) as s:
+        return list(s.execute(
+            select(Subscription).join(Account, Account.id == Subscription.account_id)
+            .where(Account.contact_id == contact_id)
+            .order_by(Subscription.id.desc())  # type: ignore[union-attr]
+        ).scalars())
+
+
+def subscription_with_services(engine: Engine, subscription_id: int) -> SubscriptionView:
+    """A subscription with its services, products, account and history."""
+    with reading(engine) as s:
+        sub = s.get(Subscription, subscription_id)
+        if sub is None:
+            raise NotFound(f"There is no subscription with id {subscription_id}.")
+        rows = s.execute(
+            select(SubscriptionService, Product)
+            .join(Product, Product.id == SubscriptionService.product_id)
+            .where(SubscriptionService.subscription_id == subscription_id)
+            .order_by(SubscriptionService.id)
+        ).all()
+        events = list(s.execute(
+            select(SubscriptionEvent).where(SubscriptionEvent.subscription_id == subscription_id)
+            .order_by(SubscriptionEvent.id.desc())  # type: ignore[union-attr]
+        ).scalars())
+        account = s.get(Account, sub.account_id)
+    assert account is not None
+    return SubscriptionView(sub, account, [ServiceRow(svc, p) for svc, p in rows], events)
+
+
+# --- vouchers and rewards ---------------------------------------------------------------------
+
+def _voucher_view(v: Voucher) -> VoucherView:
+    assert v.id is not None
+    return VoucherView(v.id, v.serial, v.value, v.currency, v.state, v.account_id, v.paid_from,
+                       v.used_by_account_id, v.sold_at, v.used_at, v.cancelled_at)
+
+
+def vouchers_of_account(engine: Engine, account_id: int) -> list[VoucherView]:
+    """Vouchers the account bought or used, newest first (without secrets)."""
+    with reading(engine) as s:
+        rows = s.execute(
+            select(Voucher).where((Voucher.account_id == account_id)
+                                  | (Voucher.used_by_account_id == account_id))
+            .order_by(Voucher.id.desc())  # type: ignore[union-attr]
+        ).scalars()
+        return [_voucher_view(v) for v in rows]
+
+
+def voucher_by_serial(engine: Engine, serial: str) -> VoucherView | None:
+    """A voucher by serial (without its secret), or ``None``."""
+    with reading(engine) as s:
+        v = s.execute(select(Voucher).where(Voucher.serial == serial.strip())).scalar_one_or_none()
+        return _voucher_view(v) if v else None
+
+
+def participants_of_contact(engine: Engine, contact_id: int) -> list[RewardParticipant]:
+    """The contact's reward participations."""
+    with reading(engine) as s:
+        return list(s.execute(
+            select(RewardParticipant).where(RewardParticipant.contact_id == contact_id)
+            .order_by(RewardParticipant.id)
+        ).scalars())
+
+
+def reward_transactions(engine: Engine, participant_id: int) -> list[RewardRow]:
+    """Award and spend transactions of a participant, newest first, cancelled ones included."""
+    with reading(engine) as s:
+        rows = [RewardRow("award", t.id, t.participant_id, t.points, t.reason, t.state,  # type: ignore[arg-type]
+                          t.created_at, t.cancelled_at)
+                for t in s.execute(select(RewardAwardTransaction)
+                                   .where(RewardAwardTransaction.participant_id == participant_id)).scalars()]
+        rows += [RewardRow("spend", t.id, t.participant_id, -t.points, t.reason, t.state,  # type: ignore[arg-type]
+                           t.created_at, t.cancelled_at)
+                 for t in s.execute(select(RewardSpendTransaction)
+                                    .where(RewardSpendTransaction.participant_id == participant_id)).scalars()]
+    rows.sort(key=lambda r: (r.created_at, r.id), reverse=True)
+    return rows
+
+
+def participant_ledger_points(session: Session, participant_id: int) -> int:
+    """Posted awards − posted spends: what the participant's points must equal."""
+    awarded = session.execute(
+        select(func.sum(RewardAwardTransaction.points))
+        .where(RewardAwardTransaction.participant_id == participant_id,
+               RewardAwardTransaction.state == "posted")
+    ).scalar_one()
+    spent = session.execute(
+        select(func.sum(RewardSpendTransaction.points))
+        .where(RewardSpendTransaction.participant_id == participant_id,
+               RewardSpendTransaction.state == "posted")
+    ).scalar_one()
+    return int(awarded or 0) - int(spent or 0)

@@ -1,0 +1,1 @@
+"""Tests of the finance, billing, voucher and rewards services (issue 6)."""
