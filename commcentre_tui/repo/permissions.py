@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from commcentre_tui.catalog import ACCESS_LEVELS
 from commcentre_tui.errors import NotAllowed
 from commcentre_tui.roles import DEFAULT_ROLES, RoleSettings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
 @dataclass(frozen=True)
@@ -48,3 +52,37 @@ def check(actor: Actor, *, entity: str | None = None, level: str = "view", actio
         f"Your role ({actor.role_name}) has {actor.role.level(entity or '')} access to {entity} records; "
         f"this needs {level}."
     )
+
+
+#: The audit action recorded when :func:`enforce` refuses.
+REFUSAL_ACTION = "permission refusal"
+
+
+def enforce(
+    engine: Engine,
+    actor: Actor,
+    *,
+    entity: str | None = None,
+    level: str = "view",
+    action: str | None = None,
+    entity_id: int | None = None,
+) -> None:
+    """:func:`check`, and on refusal record a "permission refusal" audit entry before raising.
+
+    The entry is written in its own transaction (the refused change never starts), so call this
+    before opening the transaction that would make the change.
+    """
+    try:
+        check(actor, entity=entity, level=level, action=action)
+    except NotAllowed as exc:
+        from commcentre_tui.repo.audit import record
+        from commcentre_tui.repo.db import transaction
+
+        with transaction(engine) as session:
+            record(
+                session, agent_id=actor.agent_id, action=REFUSAL_ACTION,
+                entity=entity or "action", entity_id=entity_id,
+                after={"level": level, "action": action} if action else {"level": level},
+                detail=f"{actor.username}: {exc}",
+            )
+        raise

@@ -1,0 +1,186 @@
+"""One SSH session channel: a console process on its own pty, for one authenticated agent."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+import time
+from typing import TYPE_CHECKING
+
+import asyncssh
+
+from commcentre_tui.ssh.pty_process import PtyProcess
+
+if TYPE_CHECKING:
+    from commcentre_tui.ssh.server import AgentConnection
+
+#: Written after the console ends, in case it was killed before restoring the client's terminal:
+#: leave the alternate screen, stop mouse/focus/paste reporting, show the cursor, reset colours.
+TERMINAL_RESET = (
+    b"\x1b[?1049l\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?1015l"
+    b"\x1b[?1004l\x1b[?2004l\x1b[?25h\x1b[0m"
+)
+#: How long to wait for a departing client to take the last output.
+FLUSH_TIMEOUT = 5.0
+MESSAGES = {
+    "idle": "commcentre: your session was closed after {idle} without input.",
+    "shutdown": "commcentre: the server is shutting down; your session has ended.",
+    "disabled": "commcentre: your agent account was disabled; your session has ended.",
+    "failed": "commcentre: the console could not be started; please tell your administrator.",
+}
+
+
+class ConsoleSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
+    """Accepts only an interactive shell request with a pty, and runs the console for it."""
+
+    def __init__(self, connection: AgentConnection) -> None:
+        self.connection = connection
+        self.server = connection.server
+        self.chan: asyncssh.SSHServerChannel | None = None  # type: ignore[type-arg]
+        self.term: str | None = None
+        self.size: tuple[int, int, int, int] = (80, 24, 0, 0)
+        self.process: PtyProcess | None = None
+        self.task: asyncio.Task[None] | None = None
+        self.end_reason: str | None = None
+        self.last_input = time.monotonic()
+        self._timers: list[asyncio.TimerHandle] = []
+        self._kill: asyncio.TimerHandle | None = None
+
+    # --- asyncssh callbacks -------------------------------------------------------------------
+
+    def connection_made(self, chan: asyncssh.SSHServerChannel) -> None:  # type: ignore[override, type-arg]
+        self.chan = chan
+
+    def pty_requested(self, term_type: str, term_size: tuple[int, int, int, int],
+                      term_modes: object) -> bool:
+        self.term = term_type or "xterm-256color"
+        self.size = term_size
+        return True
+
+    def shell_requested(self) -> bool:
+        return True
+
+    def exec_requested(self, command: str) -> bool:
+        return False  # the console is the only thing this server runs
+
+    def subsystem_requested(self, subsystem: str) -> bool:
+        return False
+
+    def session_started(self) -> None:
+        self.task = asyncio.ensure_future(self._run())
+
+    def data_received(self, data: bytes, datatype: object) -> None:  # type: ignore[override]
+        self.last_input = time.monotonic()
+        if self.process is not None:
+            self.process.write(data)
+
+    def eof_received(self) -> bool:
+        # The client closed its input: end the console, but keep the channel open for our output.
+        self.end("hangup", signal.SIGHUP)
+        return True
+
+    def terminal_size_changed(self, width: int, height: int, pixwidth: int, pixheight: int) -> None:
+        self.size = (width, height, pixwidth, pixheight)
+        if self.process is not None:
+            self.process.resize(width, height, pixwidth, pixheight)
+
+    def pause_writing(self) -> None:
+        if self.process is not None:
+            self.process.pause_output()
+
+    def resume_writing(self) -> None:
+        if self.process is not None:
+            self.process.resume_output()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.chan = None
+        self.end("hangup", signal.SIGHUP)
+
+    # --- running the console ------------------------------------------------------------------
+
+    def end(self, reason: str, sig: int, grace: float | None = None) -> None:
+        """Ask the console to finish (``sig``), killing it if it has not after ``grace`` seconds."""
+        if self.end_reason is None:
+            self.end_reason = reason
+        process = self.process
+        if process is None or process.returncode is not None:
+            return
+        process.signal(sig)
+        if self._kill is None:
+            grace = self.server.options.grace_seconds if grace is None else grace
+            self._kill = asyncio.get_running_loop().call_later(grace, process.signal, signal.SIGKILL)
+
+    def _send(self, data: bytes) -> None:
+        if self.chan is not None:
+            with contextlib.suppress(OSError, asyncssh.Error):
+                self.chan.write(data)
+
+    async def _close(self, status: int, message: str = "") -> None:
+        """Say ``message``, send the exit status and wait (briefly) until the client has it all."""
+        if message:
+            self._send(f"\r\n{message}\r\n".encode())
+        chan = self.chan
+        if chan is None:
+            return
+        with contextlib.suppress(OSError, asyncssh.Error):
+            chan.exit(status)
+        with contextlib.suppress(OSError, asyncssh.Error, asyncio.TimeoutError):
+            await asyncio.wait_for(chan.wait_closed(), FLUSH_TIMEOUT)
+
+    async def _run(self) -> None:
+        if self.term is None:
+            await self._close(1, "commcentre: the console needs a terminal; connect with `ssh -t`.")
+            return
+        refusal = self.server.admit(self)
+        if refusal is not None:
+            conn = self.connection
+            await self.server.audit(
+                "failed login", agent_id=None, entity_id=conn.agent_id,
+                detail=f"ssh from {conn.peer.split()[0]} as {conn.username!r}: {refusal}",
+            )
+            await self._close(1, f"commcentre: {refusal}.")
+            return
+        try:
+            status = await self._run_console()
+        except Exception as exc:  # e.g. the console could not be started: say so, keep serving
+            sys.stderr.write(f"commcentre serve-ssh: cannot start a console: {exc}\n")
+            self.end_reason = "failed"
+            status = 1
+        finally:
+            self.server.release(self)
+            for timer in self._timers:
+                timer.cancel()
+            if self._kill is not None:
+                self._kill.cancel()
+        self._send(TERMINAL_RESET)
+        idle = self.server.options.idle_timeout
+        said = f"{idle / 60:g} minutes" if idle >= 60 else f"{idle:g} seconds"
+        await self._close(status, MESSAGES.get(self.end_reason or "", "").format(idle=said))
+
+    async def _run_console(self) -> int:
+        if self.chan is None or self.term is None:  # the client left before we started
+            return 128 + signal.SIGHUP
+        server, conn = self.server, self.connection
+        cols, rows, _, _ = self.size
+        self.process = PtyProcess(
+            server.console_argv(conn.username), server.console_env(self.chan, self.term, conn.peer),
+            cols=cols, rows=rows, on_output=self._send,
+        )
+        await self.process.start()
+        if self.end_reason is not None:  # the client left while the console was starting
+            self.end(self.end_reason, signal.SIGHUP)
+        self._watch_idle()
+        code = await self.process.wait()
+        return 128 - code if code < 0 else code
+
+    def _watch_idle(self) -> None:
+        timeout = self.server.options.idle_timeout
+        if timeout <= 0 or self.end_reason is not None:
+            return
+        remaining = self.last_input + timeout - time.monotonic()
+        if remaining <= 0:
+            self.end("idle", signal.SIGHUP)
+            return
+        self._timers.append(asyncio.get_running_loop().call_later(remaining, self._watch_idle))
