@@ -19,8 +19,14 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 SEARCH_INDEX_PREFIX = "contact_fts"
 
 
+#: Indexes the search engine owns (migration 0002, not declared on the models).
+SEARCH_INDEX_NAME_PREFIX = "ix_search_"
+
+
 def include_name(name: str | None, type_: str, _parent: object) -> bool:
-    """Alembic ``include_name`` hook: skip the search index's own tables."""
+    """Alembic ``include_name`` hook: skip the search index's own tables and indexes."""
+    if type_ == "index" and name is not None and name.startswith(SEARCH_INDEX_NAME_PREFIX):
+        return False
     return not (type_ == "table" and name is not None and name.startswith(SEARCH_INDEX_PREFIX))
 
 

@@ -1,0 +1,368 @@
+"""The search planner: which contact ids form a page, in (sort_name, id) order, and a total.
+
+Two ways to produce a page, picked per query by a small cost model:
+
+* **walk** the (sort_name, id) index from the keyset cursor and keep the rows that pass every
+  condition: results come out in order, so a common term ("Mar", "%ari%") costs about
+  ``limit / density`` index entries (the index covers the name and number columns, so a walked
+  row costs ~0.15 µs on SQLite; related tables are only checked for rows that passed the name
+  conditions). A last-name = or prefix condition narrows the walk to a sort_name range.
+  The walk is bounded, so a rare term never turns into a table scan.
+* **candidates**: the most selective condition's index (B-tree for = and prefixes, FTS5 trigram
+  or pg_trgm for suffixes and contains) yields the matching ids; every condition is verified on
+  those rows and only they are sorted: a rare term costs about its match count.
+
+Estimates are cheap: a capped ``count(*)`` on a B-tree and the FTS5 vocabulary's trigram
+document counts on SQLite, the planner's own row estimate on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+from commcentre_tui.repo.search_parse import Clause, Pred
+from commcentre_tui.repo.search_sample import walk_rows
+from commcentre_tui.repo.search_sql import (
+    CONTACT_COLUMNS,
+    FIELDS,
+    Backend,
+    Params,
+    Source,
+    by_table,
+    trigram,
+    trigram_terms,
+)
+
+#: Tables this small are searched with one plain statement.
+SMALL_TABLE = 2000
+#: Cost model (µs per row): walking the covering index; checking a related table for a walked
+#: row; fetching, checking and sorting a candidate. A walk may spend at least WALK_BUDGET µs.
+WALK_ROW = {"sqlite": 0.15, "postgresql": 0.45}
+RELATED_ROW = {"sqlite": 2.0, "postgresql": 3.0}
+CANDIDATE_ROW = {"sqlite": 2.0, "postgresql": 5.0}
+WALK_BUDGET = 1500.0
+#: A walk stops after this many times the rows the estimates said it would need.
+WALK_SLACK = 4.0
+#: The walk's budget (µs) when every condition matches too many rows to count cheaply.
+CAPPED_WALK_BUDGET = 15000.0
+#: Candidates this cheap (µs) are taken without trying a walk (its cost depends on how the
+#: matches spread over the sort order, which no estimate knows).
+CANDIDATES_FINE = {"sqlite": 8000.0, "postgresql": 24000.0}
+
+#: Selectivity assumed for a condition whose match count is unknown.
+UNKNOWN_SHARE = 0.3
+#: Tests set this to "walk", "candidates" or "plain" to exercise one strategy.
+FORCE_STRATEGY: str | None = None
+#: Fields where "=" finds a handful of contacts at most: no need to estimate.
+SELECTIVE = frozenset({"phone", "email", "customer_number", "id_number", "account_number",
+                       "subscription_number", "case_number"})
+#: Seconds a database's contact count is reused for planning.
+SIZE_TTL = 60.0
+_SIZES: dict[str, tuple[float, int]] = {}
+
+
+@dataclass
+class PageIds:
+    """One page of (sort_name, id) keys in display order, and how it was found."""
+
+    keys: list[tuple[str, int]]
+    has_more: bool
+    has_previous: bool
+    strategy: str
+
+
+def _contact_only(clause: Clause) -> bool:
+    return all(FIELDS[p.field].table == "contact" for p in clause.preds)
+
+
+class Planner:
+    """Plans and runs one search (conditions already parsed into clauses) on ``conn``."""
+
+    def __init__(self, conn: Connection, clauses: Sequence[Clause], limit: int) -> None:
+        self.conn = conn
+        self.be = Backend(conn.dialect.name)
+        # Conditions on the contact row first: they are the cheap ones to check.
+        self.clauses = sorted(clauses, key=lambda c: not _contact_only(c))
+        self.limit = limit
+        self._estimates: list[int | None] | None = None
+        self._capped = False
+        self._capped_clauses: list[bool] = []
+        self._expected: float | None = None
+        self._size: int | None = None
+        self._walk_index = self._lookup_index = ""
+        if not self.be.pg:
+            names = {r[0] for r in conn.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND "
+                "name IN ('ix_search_contact_walk', 'ix_search_contact_lookup')")}
+            if "ix_search_contact_walk" in names:
+                self._walk_index = " INDEXED BY ix_search_contact_walk"
+            if "ix_search_contact_lookup" in names:
+                self._lookup_index = " INDEXED BY ix_search_contact_lookup"
+
+    # --- helpers ------------------------------------------------------------------------
+
+    def _run(self, sql: str, p: Params) -> Any:
+        return self.conn.exec_driver_sql(sql, dict(p))
+
+    def _keys(self, sql: str, p: Params) -> list[tuple[str, int]]:
+        return [(str(r[1]), int(r[0])) for r in self._run(sql, p)]
+
+    def _scalar(self, sql: str, p: Params | None = None) -> int:
+        return int(self._run(sql, p or self.be.params()).scalar() or 0)
+
+    def table_size(self) -> int:
+        """About how many contacts there are (highest id, or the planner's row count; cached
+        for a minute per database, it only steers the plan)."""
+        if self._size is None:
+            where = str(self.conn.engine.url)
+            cached = _SIZES.get(where)
+            if cached is not None and time.monotonic() - cached[0] < SIZE_TTL:
+                self._size = cached[1]
+                return self._size
+            size = 0
+            if self.be.pg:
+                size = self._scalar("SELECT GREATEST(reltuples, 0)::bigint FROM pg_class "
+                                    "WHERE oid = 'contact'::regclass")
+            self._size = size or self._scalar("SELECT coalesce(max(id), 0) FROM contact")
+            _SIZES[where] = (time.monotonic(), self._size)
+        return self._size
+
+    def _cap(self) -> int:
+        """Counts above this always favour the walk, so estimates stop counting there."""
+        cost = (self.limit + 1) * self.table_size() * WALK_ROW[self.be.name]
+        return max(100, int(2 * math.sqrt(cost / CANDIDATE_ROW[self.be.name])) + 1)
+
+    def _table_estimate(self, table: str, preds: list[Pred], cap: int) -> int:
+        """About how many rows of ``table`` match any of ``preds`` (an upper bound, or capped)."""
+        p = self.be.params()
+        if self.be.pg:
+            sql = self.be.candidates(preds, p).sql
+            data = self._run("EXPLAIN (FORMAT JSON) " + sql, p).scalar()
+            data = json.loads(data) if isinstance(data, str) else data
+            return int(data[0]["Plan"]["Plan Rows"])
+        total = 0
+        tri = [q for q in preds if trigram(q)]
+        rest = [q for q in preds if q not in tri]
+        if rest:
+            counted = self._scalar(self.be.count_capped(rest, cap, p), p)
+            self._capped |= counted >= cap
+            total += counted
+        if tri:
+            terms = list(dict.fromkeys(t for q in tri for t in trigram_terms(q.term)))
+            p = self.be.params()
+            docs = {(str(col), str(term)): int(doc)
+                    for col, term, doc in self._run(self.be.vocab(table, terms, p), p)}
+            for q in tri:
+                column = FIELDS[q.field].column
+                total += min(docs.get((column, t), 0) for t in trigram_terms(q.term))
+        return total
+
+    def estimates(self) -> list[int | None]:
+        """Per clause: about how many rows match (an upper bound, capped), or None if unknown."""
+        if self._estimates is None:
+            cap = self._cap()
+            out: list[int | None] = []
+            capped: list[bool] = []
+            selective = next((i for i, c in enumerate(self.clauses) if c.preds and all(
+                q.kind in ("exact", "none") and q.field in SELECTIVE for q in c.preds)), None)
+            for i, clause in enumerate(self.clauses):
+                live = [q for q in clause.preds if q.kind != "none"]
+                self._capped = False
+                if selective is not None:  # that one decides: the others are not counted
+                    out.append(len(live) if i == selective else None)
+                elif not all(self.be.indexed(q) for q in live):
+                    out.append(None)
+                else:
+                    out.append(sum(self._table_estimate(t, g, cap) for t, g in by_table(live).items()))
+                capped.append(self._capped)
+            self._estimates, self._capped_clauses = out, capped
+        return self._estimates
+
+    def _best(self) -> int | None:
+        """The clause whose index yields the fewest candidates (None: no clause has one)."""
+        known = [(e, i) for i, e in enumerate(self.estimates()) if e is not None]
+        return min(known)[1] if known else None
+
+    def _filters(self, alias: str, p: Params) -> str:
+        return " AND ".join(self.be.clause_filter(c.preds, alias, p) for c in self.clauses)
+
+    def _range_clause(self) -> int | None:
+        """A last-name = or prefix clause: it bounds sort_name ("last first")."""
+        for i, clause in enumerate(self.clauses):
+            if len(clause.preds) == 1:
+                pred = clause.preds[0]
+                if pred.field == "last_name" and pred.kind in ("exact", "prefix"):
+                    return i
+        return None
+
+    def _bounds(self, alias: str, forward: bool, key: tuple[str, int] | None, p: Params) -> str:
+        """Keyset position plus the sort_name range of a last-name clause."""
+        sql = self.be.keyset(alias, key, forward, p)
+        index = self._range_clause()
+        if index is not None:
+            term = self.clauses[index].preds[0].term
+            sql += " AND " + self.be.prefix_range(f"{alias}.sort_name", term, p)
+        return sql
+
+    def _source(self, index: int, p: Params) -> Source:
+        live = [q for q in self.clauses[index].preds if q.kind != "none"]
+        return self.be.candidates(live, p)
+
+    # --- choosing -----------------------------------------------------------------------
+
+    def _walk_costs(self, wanted: int | None = None) -> tuple[float, float]:
+        """(rows a walk reads to find ``wanted`` matches, µs per walked row), from the estimates."""
+        size = max(self.table_size(), 1)
+        ranged = self._range_clause()
+        estimates = self.estimates()
+        scope = float(size)
+        if ranged is not None and estimates[ranged] is not None:
+            scope = float(max(estimates[ranged] or 0, 1))
+        density, contact_pass, related = 1.0, 1.0, 0
+        for i, clause in enumerate(self.clauses):
+            if i == ranged:
+                continue
+            share = UNKNOWN_SHARE if estimates[i] is None else min(1.0, (estimates[i] or 0) / size)
+            density *= share
+            if _contact_only(clause):
+                contact_pass *= share
+            else:
+                related += 1
+        rows = min(scope, (wanted or self.limit + 1) / max(density, 1e-9))
+        per_row = WALK_ROW[self.be.name] + contact_pass * related * RELATED_ROW[self.be.name]
+        return rows, per_row
+
+    def _choose(self, forward: bool, key: tuple[str, int] | None) -> tuple[str, float]:
+        """The strategy, and for a walk the rows it may read before candidates take over."""
+        if self.table_size() <= SMALL_TABLE:
+            return "plain", 0.0
+        rows, per_row = self._walk_costs()
+        best = self._best()
+        estimate = self.estimates()[best] if best is not None else None
+        if best is None or estimate is None:
+            return "walk", max(self.limit + 1.0, WALK_BUDGET / per_row)
+        if self._capped_clauses[best]:
+            # Even the most selective condition matches too many rows to count cheaply: walking
+            # is the better bet; the candidates are the fallback.
+            self._expected = rows
+            return "walk", max(self.limit + 1.0, CAPPED_WALK_BUDGET / per_row)
+        candidate_cost = max(estimate, 1) * CANDIDATE_ROW[self.be.name]
+        if candidate_cost <= CANDIDATES_FINE[self.be.name]:
+            return "candidates", 0.0
+        # Matches may cluster in sort order (a surname, a script): where do they lie?
+        sampled = walk_rows(self, best, estimate, forward, key)
+        if sampled is not None:
+            rows = sampled
+        if rows * per_row > candidate_cost:
+            return "candidates", 0.0
+        self._expected = rows
+        # Stop once the walk read several times what it should have needed, and no later than
+        # where the candidates would have been cheaper.
+        budget = min(max(WALK_SLACK * rows, WALK_BUDGET / per_row),
+                     max(candidate_cost / per_row, WALK_BUDGET / per_row))
+        return "walk", max(self.limit + 1.0, budget)
+
+    # --- page ---------------------------------------------------------------------------
+
+    def page(self, after: tuple[str, int] | None, before: tuple[str, int] | None) -> PageIds:
+        """The keys of one page: forward from ``after`` (or the start), or back from ``before``."""
+        forward = before is None
+        key = after if forward else before
+        if any(all(pred.kind == "none" for pred in c.preds) for c in self.clauses):
+            return self._finish([], forward, key, "none")
+        strategy, budget = (FORCE_STRATEGY, 0.0) if FORCE_STRATEGY else self._choose(forward, key)
+        if strategy == "walk":
+            walked = self._walk(forward, key, int(budget) if budget else None)
+            if walked is not None:
+                return self._finish(walked, forward, key, "walk")
+            strategy = "candidates"
+        best = self._best()
+        if strategy == "candidates" and best is not None:
+            return self._finish(self._candidates(best, forward, key), forward, key, "candidates")
+        return self._finish(self._plain(forward, key), forward, key, "plain")
+
+    def _finish(self, keys: list[tuple[str, int]], forward: bool, key: tuple[str, int] | None,
+                strategy: str) -> PageIds:
+        extra = len(keys) > self.limit
+        keys = keys[: self.limit]
+        if forward:
+            return PageIds(keys, extra, key is not None, strategy)
+        return PageIds(list(reversed(keys)), True, extra, strategy)
+
+    def _walk(self, forward: bool, key: tuple[str, int] | None,
+              budget: int | None) -> list[tuple[str, int]] | None:
+        """Walk the sort index; ``None`` when ``budget`` rows held too few matches."""
+        be = self.be
+        order = be.order("c", not forward)
+        columns = ", ".join(f"c.{c}" for c in CONTACT_COLUMNS)
+        if be.pg:  # the LIMIT keeps the walk on the sort index; the outer LIMIT stops it early
+            p = be.params()
+            window = (f"SELECT {columns} FROM contact c WHERE {self._bounds('c', forward, key, p)} "
+                      f"ORDER BY {order}" + (f" LIMIT {int(budget)}" if budget else ""))
+            rows = self._keys(f"SELECT w.id, w.sort_name FROM ({window}) w WHERE "
+                              f"{self._filters('w', p)} LIMIT {self.limit + 1}", p)
+            if budget is None or len(rows) > self.limit:
+                return rows
+            p = be.params()
+            count = self._scalar(f"SELECT count(*) FROM (SELECT 1 FROM contact c WHERE "
+                                 f"{self._bounds('c', forward, key, p)} ORDER BY {order} "
+                                 f"LIMIT {int(budget)}) s", p)
+            return rows if count < budget else None
+        # SQLite: stretches of growing length, each bounded by the key found with OFFSET, so a
+        # walk that succeeds early reads little and one that fails stops at its budget.
+        found: list[tuple[str, int]] = []
+        cursor, left = key, budget
+        stretch = max(self.limit + 1, min(budget or 0, int(self._expected or 0) + 1))
+        while True:
+            end = None
+            if left is not None:
+                stretch = min(stretch, left)
+                p = be.params()
+                end = self._run(f"SELECT c.sort_name, c.id FROM contact c{self._walk_index} WHERE "
+                                f"{self._bounds('c', forward, cursor, p)} ORDER BY {order} "
+                                f"LIMIT 1 OFFSET {stretch - 1}", p).first()
+            p = be.params()
+            stop = f" AND {be.beyond('c', (end[0], end[1]), '<=' if forward else '>=', p)}" if end else ""
+            found += self._keys(f"SELECT c.id, c.sort_name FROM contact c{self._walk_index} WHERE "
+                                f"{self._bounds('c', forward, cursor, p)}{stop} AND "
+                                f"{self._filters('c', p)} ORDER BY {order} "
+                                f"LIMIT {self.limit + 1 - len(found)}", p)
+            if end is None or len(found) > self.limit:
+                return found
+            left = (left or 0) - stretch
+            if left <= 0:
+                return None
+            cursor, stretch = (str(end[0]), int(end[1])), stretch * 2
+
+    def _candidates(self, index: int, forward: bool,
+                    key: tuple[str, int] | None) -> list[tuple[str, int]]:
+        be = self.be
+        p = be.params()
+        source = self._source(index, p)
+        ids = source.sql if source.unique else f"SELECT DISTINCT id FROM ({source.sql}) u"
+        where = f"{self._filters('c', p)} AND {be.keyset('c', key, forward, p)}"
+        tail = f"ORDER BY {be.order('c', not forward)} LIMIT {self.limit + 1}"
+        if be.pg and FIELDS[self.clauses[index].preds[0].field].table == "contact" and source.unique:
+            # OFFSET 0 fences the filter off from ORDER BY … LIMIT, so PostgreSQL fetches the
+            # (few) matches through the indexes instead of walking the sort order.
+            p = be.params()
+            where = f"{self._filters('c', p)} AND {be.keyset('c', key, forward, p)}"
+            return self._keys(f"SELECT c.id, c.sort_name FROM (SELECT c.id, c.sort_name FROM "
+                              f"contact c WHERE {where} OFFSET 0) c {tail}", p)
+        join = "JOIN contact c" if be.pg else f"CROSS JOIN contact c{self._lookup_index}"
+        return self._keys(f"SELECT c.id, c.sort_name FROM ({ids}) k {join} ON c.id = k.id "
+                          f"WHERE {where} {tail}", p)
+
+    def _plain(self, forward: bool, key: tuple[str, int] | None) -> list[tuple[str, int]]:
+        """The whole query as one statement: the engine's own planner decides."""
+        p = self.be.params()
+        return self._keys(f"SELECT c.id, c.sort_name FROM contact c WHERE {self._filters('c', p)} "
+                          f"AND {self._bounds('c', forward, key, p)} ORDER BY "
+                          f"{self.be.order('c', not forward)} LIMIT {self.limit + 1}", p)
