@@ -1,15 +1,80 @@
-"""`commcentre worker`: Deliver queued emails and SMS."""
+"""`commcentre worker`: deliver queued emails and SMS.
+
+``--once`` delivers everything due now and exits; otherwise it runs until SIGINT/SIGTERM, finishing
+the delivery in progress. Several workers may share a PostgreSQL database; on SQLite one worker
+at a time is enforced (a second one exits with a sentence saying who holds it).
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
+import sys
 
-from commcentre_tui.commands.common import common_parent, not_yet
+from commcentre_tui.commands.common import common_parent, fail, open_database, settings_from
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = sub.add_parser("worker", parents=[common_parent()], help="Deliver queued emails and SMS (not yet available)")
-    parser.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    parser = sub.add_parser(
+        "worker", parents=[common_parent()], help="deliver queued emails and SMS",
+        description="Deliver the communication queue: email over SMTP ([email]), SMS over the HTTP "
+        "gateway ([sms]); retries with backoff up to [worker] max_attempts.",
+    )
+    parser.add_argument("--once", action="store_true", help="deliver everything due now, then exit")
+    parser.add_argument("--name", metavar="NAME", help="this worker's name on queue entries (default host:pid)")
+    parser.add_argument("--concurrency", type=int, default=None, metavar="N",
+                        help="messages in flight at once, one SMTP connection each (default 8)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="print each delivery")
 
 
-run = not_yet("worker", "it arrives with the communications work")
+def run(args: argparse.Namespace) -> int:
+    import asyncio
+    import signal
+
+    from commcentre_tui.comms.worker import DeliveryEvent, DeliveryWorker
+    from commcentre_tui.comms.workerlock import WorkerBusy
+
+    settings = settings_from(args)
+    engine = open_database(settings)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(message)s")
+
+    def report(event: DeliveryEvent) -> None:
+        if args.verbose or event.status == "failed":
+            reason = f": {event.error}" if event.error else ""
+            sys.stderr.write(f"communication {event.communication_id} {event.status} "
+                             f"(attempt {event.attempts}){reason}\n")
+
+    from commcentre_tui.comms.worker import DEFAULT_CONCURRENCY
+
+    if args.concurrency is not None and not 1 <= args.concurrency <= 64:
+        return fail("--concurrency must be between 1 and 64.", 2)
+    worker = DeliveryWorker(engine, settings, name=args.name, on_event=report,
+                            concurrency=args.concurrency or DEFAULT_CONCURRENCY)
+
+    async def forever() -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, worker.request_stop)
+        if not worker.lock.acquire():
+            raise WorkerBusy(worker.lock.busy_message())
+        sys.stderr.write(f"commcentre worker {worker.name}: delivering; stop with Ctrl+C or SIGTERM.\n")
+        sys.stderr.flush()
+        await worker.run_forever(wait_for_lock=False)
+
+    try:
+        if args.once:
+            stats = asyncio.run(worker.run_once())
+        else:
+            asyncio.run(forever())
+            stats = worker.stats
+    except WorkerBusy as exc:
+        return fail(str(exc), 1)
+    finally:
+        engine.dispose()
+    line = f"Sent {stats.sent}, failed {stats.failed}, retries scheduled {stats.retried}."
+    if stats.requeued_after_crash or stats.uncertain_after_crash:
+        line += (f" Recovered from a stopped worker: {stats.requeued_after_crash} requeued, "
+                 f"{stats.uncertain_after_crash} marked delivery uncertain.")
+    print(line)
+    return 0

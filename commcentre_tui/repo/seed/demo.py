@@ -70,4 +70,11 @@ def seed_demo(engine: Engine, settings: Settings, *, now: datetime | None = None
         n_agents = len(existing) + len(rows)
     counts = load(engine, settings, contacts=DEMO_CONTACTS, seed=DEMO_SEED, profile=DEMO,
                   anchor=now, featured=FEATURED)
+    from commcentre_tui.comms.templates import install_default_templates
+    from commcentre_tui.repo.db import transaction
+    from commcentre_tui.repo.roles_sync import sync_roles
+
+    with transaction(engine) as session:
+        install_default_templates(session)
+    sync_roles(engine, settings)
     return f"{counts['contact']} customers and {n_agents} agents"

@@ -1,0 +1,352 @@
+"""Templates: Jinja2 in an immutable sandbox with strict undefined over the tag context.
+
+* :func:`check_template` finds problems without a customer (syntax, unknown tags, includes).
+* :func:`render` renders for one customer; a tag with no value is an error, never a blank.
+* Every problem is a :class:`TemplateError` (a ``ValidationFailed``) whose message is one sentence
+  naming the tag, and whose ``field`` is the form field (``subject``, ``content`` or ``body``).
+* Templates see only the tag groups: no Python internals (``__class__`` …), no ``config``, no
+  files (``include``/``import``/``extends`` are refused), and they cannot change the values.
+
+The tag reference (``TAG_REFERENCE``, every tag with an example) and ``{{`` auto-complete
+(``tag_completions``) live in ``comms.tags`` and are re-exported here. Shipped defaults live in
+``data/templates/*.toml``; :func:`install_default_templates` adds them.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2 import nodes
+from jinja2.exceptions import SecurityError, TemplateNotFound, TemplateSyntaxError, UndefinedError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from sqlalchemy import select
+from sqlmodel import Session
+
+from commcentre_tui.catalog import MEDIA
+from commcentre_tui.comms.tags import (
+    ABSENT_REASON,
+    FIELDS,
+    NAMESPACES,
+    SCALARS,
+    TAG_REFERENCE,
+    TagNamespace,
+    has_value,
+    sample_context,
+    tag_completions,
+)
+from commcentre_tui.config import PROJECT_ROOT
+from commcentre_tui.errors import ValidationFailed
+from commcentre_tui.models import Template
+
+#: The shipped templates: ``data/templates`` of the checkout (an installed package may carry
+#: them as ``commcentre_tui/defaults/templates``, which pyproject's package-data already names).
+__all__ = [
+    "TAG_REFERENCE", "TemplateError", "check_template", "compile_template", "install_default_templates",
+    "pick_version", "render", "sample_context", "tag_completions", "tags_used", "template_versions",
+]
+
+DEFAULT_TEMPLATES_DIR = next(
+    (d for d in (PROJECT_ROOT / "data" / "templates", Path(__file__).resolve().parents[1] / "defaults" / "templates")
+     if d.is_dir()),
+    PROJECT_ROOT / "data" / "templates",
+)
+FALLBACK_LANGUAGE = "en"
+
+
+class TemplateError(ValidationFailed):
+    """A template that cannot be rendered; ``tag`` names the offending tag when there is one."""
+
+    def __init__(self, message: str, field: str | None = "content", tag: str | None = None) -> None:
+        super().__init__(message, field)
+        self.tag = tag
+
+
+def _tag(text: str) -> str:
+    return "{{ " + text + " }}"
+
+
+class TagUndefined(jinja2.StrictUndefined):
+    """Strict undefined whose message names the tag in the agent's words."""
+
+    __slots__ = ()
+
+    @property
+    def _undefined_message(self) -> str:  # type: ignore[override]
+        if self._undefined_hint:
+            return self._undefined_hint
+        name = self._undefined_name
+        if self._undefined_obj is jinja2.utils.missing:
+            return f"Unknown tag {_tag(str(name))}: it is not in the tag reference."
+        return f"The template uses {name!r}, which this value does not have."
+
+
+class _NoFiles(jinja2.BaseLoader):
+    """A loader that refuses every name: templates may not include, import or extend files."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> Any:
+        raise TemplateNotFound(template)
+
+
+def _finalize(value: Any) -> Any:
+    """How values print: whole tag groups are refused, dates and times read naturally."""
+    if isinstance(value, TagNamespace):
+        raise TemplateError(
+            f"The tag {_tag(value.group)} needs a field, for example {_tag(value.group + '.' + FIELDS[value.group][0])}.",
+            tag=value.group,
+        )
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return value
+
+
+def _date_filter(value: Any, fmt: str = "%d/%m/%Y") -> str:
+    """``{{ bill.due_date | date("%d %B %Y") }}``."""
+    if isinstance(value, date | datetime):
+        return value.strftime(fmt)
+    raise TemplateError(f"The date filter needs a date, not {value!r}.")
+
+
+def _money_filter(value: Any, places: int = 2) -> str:
+    """``{{ account.balance | money }}`` → ``1,234.50``."""
+    return f"{value:,.{places}f}"
+
+
+class TagEnvironment(ImmutableSandboxedEnvironment):
+    """The sandbox: tag groups expose only their documented keys, missing values are errors."""
+
+    def _lookup(self, obj: TagNamespace, name: Any) -> Any:
+        tag = f"{obj.group}.{name}"
+        if name not in FIELDS[obj.group]:
+            return self.undefined(
+                hint=f"Unknown tag {_tag(tag)}: it is not in the tag reference.", obj=obj, name=name
+            )
+        if obj.absent:
+            reason = ABSENT_REASON.get(obj.group, "there is no such record")
+            return self.undefined(hint=f"The tag {_tag(tag)} has no value: {reason}.", obj=obj, name=name)
+        value = obj.get(name)
+        if not has_value(value):
+            return self.undefined(
+                hint=f"The tag {_tag(tag)} has no value for this customer.", obj=obj, name=name
+            )
+        return value
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if isinstance(obj, TagNamespace):
+            return self._lookup(obj, attribute)
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        if isinstance(obj, TagNamespace):
+            return self._lookup(obj, argument)
+        return super().getitem(obj, argument)
+
+
+def _make_env() -> TagEnvironment:
+    env = TagEnvironment(
+        undefined=TagUndefined, autoescape=False, loader=_NoFiles(), finalize=_finalize,
+        keep_trailing_newline=True, auto_reload=False,
+    )
+    env.globals = {"range": env.globals["range"]}
+    env.filters["date"] = _date_filter
+    env.filters["money"] = _money_filter
+    return env
+
+
+ENV = _make_env()
+
+
+def _error_for(exc: Exception, field: str | None) -> TemplateError:
+    """One sentence for any Jinja problem."""
+    if isinstance(exc, TemplateError):
+        exc.field = field
+        exc.errors = {field: str(exc)} if field else {}
+        return exc
+    if isinstance(exc, SecurityError):
+        what = str(exc).split("'")[1] if str(exc).count("'") >= 2 else str(exc)
+        return TemplateError(
+            f"The template tries to reach {what}, which templates may not use (only tags are allowed).", field
+        )
+    if isinstance(exc, UndefinedError):
+        message = str(exc)
+        tag = message.split("{{ ", 1)[1].split(" }}", 1)[0] if "{{ " in message else None
+        return TemplateError(message, field, tag)
+    if isinstance(exc, TemplateSyntaxError):
+        detail = (exc.message or "").rstrip(".")
+        if detail.startswith("No filter named"):
+            name = detail.split("'")[1] if "'" in detail else detail
+            return TemplateError(f"The template uses an unknown filter {name!r} on line {exc.lineno}.", field)
+        return TemplateError(f"The template has a syntax error on line {exc.lineno}: {detail}.", field)
+    if isinstance(exc, TemplateNotFound):
+        return TemplateError("Templates cannot include, import or extend files.", field)
+    return TemplateError(f"The template cannot be rendered: {exc}.", field)
+
+
+@lru_cache(maxsize=512)
+def _compiled(source: str) -> jinja2.Template:
+    return ENV.from_string(source)
+
+
+def compile_template(source: str, *, field: str | None = "content") -> jinja2.Template:
+    """The compiled template for ``source`` (cached), after :func:`check_template`."""
+    check_template(source, field=field)
+    try:
+        return _compiled(source)
+    except Exception as exc:  # jinja raises several types; all become one sentence
+        raise _error_for(exc, field) from None
+
+
+@lru_cache(maxsize=512)
+def _check(source: str) -> tuple[str, ...]:
+    ast = ENV.parse(source)
+    for node in ast.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
+        raise TemplateError(f"Templates cannot include, import or extend files (line {node.lineno}).")
+    declared = {n.name for n in ast.find_all(nodes.Name) if n.ctx in ("store", "param")}
+    used: list[str] = []
+    for node in ast.find_all(nodes.Name):
+        if node.ctx != "load" or node.name in declared or node.name in ("range", "loop"):
+            continue
+        if node.name not in NAMESPACES and node.name not in SCALARS:
+            raise TemplateError(
+                f"Unknown tag {_tag(node.name)} on line {node.lineno}: it is not in the tag reference.",
+                tag=node.name,
+            )
+    consumed: set[int] = set()
+    for node in ast.find_all((nodes.Getattr, nodes.Getitem)):
+        base = node.node
+        if not isinstance(base, nodes.Name) or base.name in declared or base.name not in NAMESPACES:
+            continue
+        if isinstance(node, nodes.Getattr):
+            name = node.attr
+        elif isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+            name = node.arg.value
+        else:
+            continue
+        consumed.add(id(base))
+        tag = f"{base.name}.{name}"
+        if name not in FIELDS[base.name]:
+            raise TemplateError(
+                f"Unknown tag {_tag(tag)} on line {node.lineno}: it is not in the tag reference.", tag=tag
+            )
+        used.append(tag)
+    for node in ast.find_all(nodes.Name):
+        if node.ctx == "load" and node.name not in declared and (
+            node.name in SCALARS or (node.name in NAMESPACES and id(node) not in consumed)
+        ):
+            used.append(node.name)  # a scalar, or a whole group used dynamically
+    return tuple(dict.fromkeys(used))
+
+
+def check_template(source: str, *, field: str | None = "content") -> tuple[str, ...]:
+    """Check ``source`` without a customer; returns the tags it uses (``"contact.first_name"`` …;
+    a bare group name when a template uses a whole group dynamically).
+
+    Raises :class:`TemplateError` for a syntax error, an unknown tag or file access.
+    """
+    if "{" not in source:
+        return ()
+    try:
+        return _check(source)
+    except Exception as exc:  # every Jinja problem becomes one sentence
+        raise _error_for(exc, field) from None
+
+
+def tags_used(*sources: str) -> set[str]:
+    """The tags the sources use (``"bill.number"``; a bare group name when a whole group is used
+    dynamically), so loaders fetch only those."""
+    tags: set[str] = set()
+    for source in sources:
+        tags.update(check_template(source))
+    return tags
+
+
+def render(source: str, context: Mapping[str, Any], *, field: str | None = "content") -> str:
+    """Render ``source`` with ``context`` (see ``comms.tags.build_context``)."""
+    if "{" not in source:
+        return source
+    template = compile_template(source, field=field)
+    try:
+        return template.render(context)
+    except Exception as exc:  # every Jinja problem becomes one sentence
+        raise _error_for(exc, field) from None
+
+
+def render_compiled(template: jinja2.Template, context: Mapping[str, Any], *, field: str = "content") -> str:
+    """Render an already compiled template (the bulk path)."""
+    try:
+        return template.render(context)
+    except Exception as exc:
+        raise _error_for(exc, field) from None
+
+
+def has_tags(text: str) -> bool:
+    """Whether ``text`` contains template syntax."""
+    return "{{" in text or "{%" in text
+
+
+# --- Template records -----------------------------------------------------------------------
+
+
+def check_template_record(name: str, media: str, subject: str, body: str) -> None:
+    """Validate a template's fields (media known, subject and body parse, tags known)."""
+    if not name.strip():
+        raise ValidationFailed("A template needs a name.", "name")
+    if media not in MEDIA:
+        raise ValidationFailed(f"The media must be one of {', '.join(MEDIA)}.", "media")
+    check_template(subject, field="subject")
+    check_template(body, field="body")
+    if not body.strip():
+        raise ValidationFailed("A template needs a body.", "body")
+
+
+def template_versions(session: Session, name: str) -> dict[str, Template]:
+    """The active versions of the template called ``name`` (case-insensitive), by language."""
+    rows = session.execute(select(Template).where(Template.active.is_(True))).scalars().all()
+    wanted = name.strip().casefold()
+    return {t.language: t for t in rows if t.name.casefold() == wanted}
+
+
+def pick_version(versions: Mapping[str, Template], language: str | None) -> Template | None:
+    """The version for ``language``, else English, else any (the first by language code)."""
+    if language and language in versions:
+        return versions[language]
+    if FALLBACK_LANGUAGE in versions:
+        return versions[FALLBACK_LANGUAGE]
+    return versions[min(versions)] if versions else None
+
+
+def load_template_files(directory: Path = DEFAULT_TEMPLATES_DIR) -> list[dict[str, Any]]:
+    """The shipped templates: one TOML file each with ``name``, ``media``, ``language``,
+    ``subject`` and ``body``."""
+    out: list[dict[str, Any]] = []
+    for path in sorted(directory.glob("*.toml")):
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        record = {
+            "name": data["name"], "media": data["media"], "language": data.get("language", "en"),
+            "subject": data.get("subject", ""), "body": data["body"],
+        }
+        check_template_record(record["name"], record["media"], record["subject"], record["body"])
+        out.append(record)
+    return out
+
+
+def install_default_templates(session: Session, directory: Path = DEFAULT_TEMPLATES_DIR) -> int:
+    """Add the shipped templates missing from the database (by name and language); idempotent.
+
+    Templates already present are left as they are (an administrator may have edited them).
+    Returns how many were added. Runs in the caller's transaction.
+    """
+    existing = {(t.name, t.language) for t in session.execute(select(Template)).scalars()}
+    added = 0
+    for record in load_template_files(directory):
+        if (record["name"], record["language"]) in existing:
+            continue
+        session.add(Template(**record))
+        added += 1
+    session.flush()
+    return added

@@ -1,0 +1,438 @@
+"""Communications: Create a Communication (Save as Draft / Save), reopen, Follow Up, retry,
+listing, templates for the form, and autosaved form drafts.
+
+Every function takes a :class:`ServiceContext`, runs one transaction, checks permissions and
+writes an audit entry for changes. Bad input raises ``ValidationFailed`` whose ``field`` (and
+``errors`` for several) names the form field: ``contact_id``, ``media``, ``direction``,
+``category``, ``subject``, ``content``, ``recipient``, ``related_type``, ``related_id``,
+``follow_up_of_id``, ``visibility``.
+
+Save of an outgoing email or SMS writes the communication **and** its queue entry in the same
+transaction (the outbox); the delivery worker sends it (``comms.worker``). Tags (``{{ … }}``) in
+an outgoing subject or content are rendered at Save for the customer, so an unknown tag or a
+tag with no value is an error on the field before anything is queued.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+from sqlalchemy import delete, select
+from sqlmodel import Session
+
+from commcentre_tui.catalog import DIRECTIONS, MEDIA
+from commcentre_tui.comms import outbox
+from commcentre_tui.comms.context import ContactInfo, load_one, related_record
+from commcentre_tui.comms.notify import NotifyReport, notify
+from commcentre_tui.comms.rules import check_outgoing
+from commcentre_tui.comms.sms import SmsCount, sms_count
+from commcentre_tui.comms.templates import pick_version, render, template_versions
+from commcentre_tui.errors import NotAllowed, NotFound, RuleViolation, ValidationFailed
+from commcentre_tui.models import Communication, Contact, FormDraft, Template
+from commcentre_tui.models.types import utcnow
+from commcentre_tui.repo import audit
+from commcentre_tui.repo.db import reading, transaction
+from commcentre_tui.repo.locking import update_versioned
+from commcentre_tui.repo.permissions import check
+from commcentre_tui.services.context import ServiceContext
+
+ACTION = "Create a Communication"
+QUEUED_MEDIA = ("email", "sms")
+STATES = ("draft", "completed", "queued", "sent", "failed")
+AUDITED = ("state", "delivery", "direction", "media", "category", "subject", "recipient", "related_type",
+           "related_id", "follow_up_of_id")
+
+
+class CommunicationInput(BaseModel):
+    """The fields of the "Create a Communication" form."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+    contact_id: int
+    direction: str = "outgoing"
+    media: str = "email"
+    category: str = "General"
+    subject: str = ""
+    content: str = ""
+    recipient: str = ""
+    """The email address or phone number to use; blank = the contact's primary one."""
+    shared_notes: str = ""
+    related_type: str | None = None
+    related_id: int | None = None
+    template_id: int | None = None
+    follow_up_of_id: int | None = None
+    visibility: str = "public"
+    call_started_at: datetime | None = None
+    call_duration_seconds: int | None = None
+    disposition_reason: str | None = None
+    disposition_outcome: str | None = None
+
+
+@dataclass(frozen=True)
+class RenderedTemplate:
+    """A template rendered for a customer, ready to drop into the form's fields."""
+
+    template_id: int
+    name: str
+    media: str
+    language: str
+    subject: str
+    content: str
+
+
+def _parse(data: CommunicationInput | dict[str, Any]) -> CommunicationInput:
+    if isinstance(data, CommunicationInput):
+        return data
+    try:
+        return CommunicationInput.model_validate(data)
+    except ValidationError as exc:
+        errors = {}
+        for err in exc.errors():
+            name = str(err["loc"][0]) if err["loc"] else "form"
+            errors.setdefault(name, f"{name.replace('_', ' ').capitalize()}: {err['msg'].lower()}.")
+        raise ValidationFailed.many(errors) from None
+
+
+def _contact(session: Session, contact_id: int) -> Contact:
+    contact = session.get(Contact, contact_id)
+    if contact is None:
+        raise NotFound("That customer no longer exists.")
+    return contact
+
+
+def _clean(ctx: ServiceContext, session: Session, data: CommunicationInput, *, complete: bool) -> dict[str, Any]:
+    """Validated column values for ``data``; Save (``complete``) applies the sending rules."""
+    settings = ctx.settings
+    errors: dict[str, str] = {}
+    values = data.model_dump()
+    if data.media not in MEDIA:
+        errors["media"] = f"The media must be one of: {', '.join(MEDIA)}."
+    if data.direction not in DIRECTIONS:
+        errors["direction"] = "The direction must be incoming or outgoing."
+    if data.category not in settings.communications.categories:
+        errors["category"] = f"Choose a category from the list ({', '.join(settings.communications.categories)})."
+    if data.visibility not in ("public", "unit"):
+        errors["visibility"] = "Visibility is public or unit."
+    elif data.visibility == "unit" and not ctx.actor.unit:
+        errors["visibility"] = "Only agents who belong to a unit can make a communication unit-only."
+    values["subject"] = " ".join(data.subject.split()) if data.media == "email" else data.subject.strip()
+    if len(values["subject"]) > 300:
+        errors["subject"] = "The subject can be at most 300 characters."
+    _contact(session, data.contact_id)
+    try:
+        related_record(session, data.contact_id, data.related_type, data.related_id)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    if data.follow_up_of_id is not None:
+        original = session.get(Communication, data.follow_up_of_id)
+        if original is None or original.contact_id != data.contact_id:
+            errors["follow_up_of_id"] = "The communication it follows up is not this customer's."
+    if errors:
+        raise ValidationFailed.many(errors)
+    values["unit"] = ctx.actor.unit if data.visibility == "unit" else None
+    if complete:
+        _sending_rules(ctx, session, data, values)
+    return values
+
+
+def _sending_rules(ctx: ServiceContext, session: Session, data: CommunicationInput, values: dict[str, Any]) -> None:
+    """Save: outgoing email/SMS must be sendable (``comms.rules``); others keep what was typed."""
+    if data.direction != "outgoing" or data.media not in QUEUED_MEDIA:
+        values["recipient"] = data.recipient.strip()[:254]
+        return
+    info, context = load_one(session, data.contact_id, data.related_type, data.related_id,
+                             agent_id=ctx.actor.agent_id, today=utcnow().date())
+    values["recipient"], values["subject"], values["content"] = check_outgoing(
+        ctx.settings, info, context, media=data.media, recipient=data.recipient, subject=values["subject"],
+        content=values["content"], template_id=data.template_id,
+    )
+
+
+def _save(ctx: ServiceContext, session: Session, comm: Communication, *, complete: bool) -> None:
+    """Mark completed (and queue outgoing email/SMS) inside the caller's transaction."""
+    if not complete:
+        comm.state = "draft"
+        return
+    now = utcnow()
+    comm.state, comm.completed_at = "completed", now
+    if comm.direction == "outgoing" and comm.media in QUEUED_MEDIA:
+        comm.delivery = "queued"
+        session.flush()
+        outbox.enqueue(session, [comm.id], now)
+
+
+def _snapshot(comm: Communication) -> dict[str, Any] | None:
+    return audit.snapshot(comm, AUDITED)
+
+
+def create_communication(
+    ctx: ServiceContext, data: CommunicationInput | dict[str, Any], *, draft: bool = False
+) -> Communication:
+    """Create a Communication: ``draft=True`` is Save as Draft, otherwise Save (completes it;
+    outgoing email/SMS is queued for delivery in the same transaction)."""
+    check(ctx.actor, entity="communication", level="edit", action=ACTION)
+    data = _parse(data)
+    with transaction(ctx.engine) as session:
+        values = _clean(ctx, session, data, complete=not draft)
+        comm = Communication(**values, agent_id=ctx.actor.agent_id)
+        session.add(comm)
+        _save(ctx, session, comm, complete=not draft)
+        session.flush()
+        audit.record(session, agent_id=ctx.actor.agent_id, action=ACTION, entity="communication",
+                     entity_id=comm.id, after=_snapshot(comm), detail="saved as draft" if draft else "saved")
+    return comm
+
+
+def _editable(ctx: ServiceContext, session: Session, communication_id: int) -> Communication:
+    comm = _visible(ctx, session, communication_id)
+    if comm.state != "draft":
+        raise RuleViolation("This communication is already completed; use Follow Up to add to it.")
+    return comm
+
+
+def save_draft(
+    ctx: ServiceContext, communication_id: int, data: CommunicationInput | dict[str, Any],
+    *, expected_version: int | None = None, complete: bool = False,
+) -> Communication:
+    """Save a reopened draft's edited fields: again as a draft, or with ``complete`` as Save."""
+    check(ctx.actor, entity="communication", level="edit", action=ACTION)
+    data = _parse(data)
+    with transaction(ctx.engine) as session:
+        comm = _editable(ctx, session, communication_id)
+        if data.contact_id != comm.contact_id:
+            raise ValidationFailed("A communication cannot move to another customer.", "contact_id")
+        before = _snapshot(comm)
+        values = _clean(ctx, session, data, complete=complete)
+        comm = update_versioned(session, Communication, comm.id, expected_version or comm.version, values,
+                                label="communication")
+        _save(ctx, session, comm, complete=complete)
+        session.flush()
+        audit.record(session, agent_id=ctx.actor.agent_id, action=ACTION, entity="communication",
+                     entity_id=comm.id, before=before, after=_snapshot(comm),
+                     detail="completed" if complete else "draft updated")
+    return comm
+
+
+def complete_communication(
+    ctx: ServiceContext, communication_id: int, data: CommunicationInput | dict[str, Any] | None = None,
+    *, expected_version: int | None = None,
+) -> Communication:
+    """Save on a reopened draft: completes it (queues outgoing email/SMS), with edits if given."""
+    if data is None:
+        data = reopen_draft(ctx, communication_id)
+        expected_version = expected_version or data.pop("version")
+    return save_draft(ctx, communication_id, data, expected_version=expected_version, complete=True)
+
+
+def reopen_draft(ctx: ServiceContext, communication_id: int) -> dict[str, Any]:
+    """A draft's form values (plus its ``version`` for the later save)."""
+    check(ctx.actor, entity="communication", level="view")
+    with reading(ctx.engine) as session:
+        comm = _editable(ctx, session, communication_id)
+    values = comm.model_dump(include=set(CommunicationInput.model_fields))
+    return {**values, "version": comm.version}
+
+
+def follow_up_defaults(ctx: ServiceContext, communication_id: int) -> dict[str, Any]:
+    """The pre-filled form of a Follow Up: same customer, category and related record; an
+    outgoing call unless the original was written; ``Re:`` subject; linked to the original."""
+    check(ctx.actor, entity="communication", level="view")
+    with reading(ctx.engine) as session:
+        original = _visible(ctx, session, communication_id)
+    if original.state != "completed":
+        raise RuleViolation("Save this communication (complete it) before following it up.")
+    subject = original.subject or f"{original.category} ({original.media})"
+    media = original.media if original.media in ("email", "sms", "letter") else "phone"
+    recipient = original.recipient if original.direction == "outgoing" and media == original.media else ""
+    return {
+        "contact_id": original.contact_id, "direction": "outgoing", "media": media,
+        "category": original.category, "subject": subject if subject.startswith("Re: ") else f"Re: {subject}",
+        "recipient": recipient, "related_type": original.related_type, "related_id": original.related_id,
+        "follow_up_of_id": original.id, "visibility": original.visibility, "content": "", "shared_notes": "",
+    }
+
+
+def follow_up(
+    ctx: ServiceContext, communication_id: int, *, shared_notes: str = "", draft: bool = True, **changes: Any
+) -> Communication:
+    """Follow Up: a new communication linked to ``communication_id`` (``follow_up_of_id``),
+    pre-filled from it (:func:`follow_up_defaults`) with ``shared_notes`` and ``changes``.
+    A draft by default (the agent completes it after the call); ``draft=False`` saves it."""
+    check(ctx.actor, entity="communication", level="edit", action="Follow Up")
+    data = {**follow_up_defaults(ctx, communication_id), "shared_notes": shared_notes, **changes}
+    data["follow_up_of_id"] = communication_id
+    return create_communication(ctx, data, draft=draft)
+
+
+def retry_delivery(ctx: ServiceContext, communication_id: int) -> Communication:
+    """Queue a failed email/SMS again (after "delivery uncertain", only once the agent checked)."""
+    check(ctx.actor, entity="communication", level="edit", action=ACTION)
+    q = outbox.T_QUEUE.c
+    with transaction(ctx.engine) as session:
+        comm = _visible(ctx, session, communication_id)
+        if comm.delivery != "failed":
+            raise RuleViolation("Only a communication whose delivery failed can be retried.")
+        before = _snapshot(comm)
+        now = utcnow()
+        session.execute(outbox.T_QUEUE.update().where(q.communication_id == comm.id).values(
+            status="queued", next_attempt_at=now, attempts=0, lease_until=None, worker=None,
+            attempt_started_at=None, last_error=None))
+        comm.delivery, comm.last_error, comm.attempts = "queued", None, 0
+        session.add(comm)
+        session.flush()
+        audit.record(session, agent_id=ctx.actor.agent_id, action="Retry delivery", entity="communication",
+                     entity_id=comm.id, before=before, after=_snapshot(comm))
+    return comm
+
+
+def _visible(ctx: ServiceContext, session: Session, communication_id: int) -> Communication:
+    comm = session.get(Communication, communication_id)
+    if comm is None or not _may_see(ctx, comm):
+        raise NotFound("That communication does not exist or is not visible to you.")
+    return comm
+
+
+def _may_see(ctx: ServiceContext, comm: Communication) -> bool:
+    return comm.visibility != "unit" or ctx.actor.is_supervisor or comm.unit == ctx.actor.unit
+
+
+def get_communication(ctx: ServiceContext, communication_id: int) -> Communication:
+    """One communication (with ``delivery``, ``attempts`` and ``last_error`` for the record)."""
+    check(ctx.actor, entity="communication", level="view")
+    with reading(ctx.engine) as session:
+        return _visible(ctx, session, communication_id)
+
+
+def list_communications(
+    ctx: ServiceContext, contact_id: int, *, media: str | None = None, direction: str | None = None,
+    category: str | None = None, state: str | None = None, limit: int = 50, before_id: int | None = None,
+) -> list[Communication]:
+    """A customer's communications, newest first. ``state``: draft, completed, queued, sent or
+    failed (the last three are delivery states). ``before_id`` pages on from a row."""
+    check(ctx.actor, entity="communication", level="view")
+    c = Communication
+    stmt = select(c).where(c.contact_id == contact_id)
+    if media:
+        stmt = stmt.where(c.media == media)
+    if direction:
+        stmt = stmt.where(c.direction == direction)
+    if category:
+        stmt = stmt.where(c.category == category)
+    if state:
+        if state not in STATES:
+            raise ValidationFailed(f"The state filter is one of {', '.join(STATES)}.", "state")
+        stmt = stmt.where(c.state == state) if state in ("draft", "completed") else stmt.where(c.delivery == state)
+    if not ctx.actor.is_supervisor:
+        stmt = stmt.where((c.visibility != "unit") | (c.unit == ctx.actor.unit))
+    with reading(ctx.engine) as session:
+        if before_id is not None:
+            anchor = session.get(c, before_id)
+            if anchor is not None:
+                stmt = stmt.where((c.created_at < anchor.created_at)
+                                  | ((c.created_at == anchor.created_at) & (c.id < anchor.id)))
+        stmt = stmt.order_by(c.created_at.desc(), c.id.desc()).limit(limit)
+        return list(session.execute(stmt).scalars())
+
+
+# --- templates for the form -------------------------------------------------------------------
+
+
+def list_templates(ctx: ServiceContext, media: str | None = None) -> list[Template]:
+    """Active templates (every language version), by name then language."""
+    check(ctx.actor, entity="template", level="select")
+    stmt = select(Template).where(Template.active.is_(True)).order_by(Template.name, Template.language)
+    if media:
+        stmt = stmt.where(Template.media == media)
+    with reading(ctx.engine) as session:
+        return list(session.execute(stmt).scalars())
+
+
+def render_template_for(
+    ctx: ServiceContext, template_id: int, contact_id: int, related_type: str | None = None,
+    related_id: int | None = None,
+) -> RenderedTemplate:
+    """Choose a template: render it for the customer (their language's version of it, else
+    English) into the subject and content fields. A missing value raises ``TemplateError``."""
+    check(ctx.actor, entity="template", level="select")
+    with reading(ctx.engine) as session:
+        chosen = session.get(Template, template_id)
+        if chosen is None:
+            raise NotFound("That template no longer exists.")
+        info, context = load_one(session, contact_id, related_type, related_id,
+                                 agent_id=ctx.actor.agent_id, today=utcnow().date())
+        template = pick_version(template_versions(session, chosen.name), info.language) or chosen
+    return RenderedTemplate(template.id or template_id, template.name, template.media, template.language,
+                            render(template.subject, context, field="subject"),
+                            render(template.body, context, field="content"))
+
+
+def preview(
+    ctx: ServiceContext, contact_id: int, *, subject: str = "", content: str = "",
+    related_type: str | None = None, related_id: int | None = None,
+) -> tuple[str, str]:
+    """The live preview: ``subject`` and ``content`` with their tags rendered for the customer."""
+    check(ctx.actor, entity="communication", level="view")
+    with reading(ctx.engine) as session:
+        _info, context = load_one(session, contact_id, related_type, related_id,
+                                  agent_id=ctx.actor.agent_id, today=utcnow().date())
+    return render(subject, context, field="subject"), render(content, context, field="content")
+
+
+def contact_recipients(ctx: ServiceContext, contact_id: int) -> ContactInfo:
+    """The customer's primary email/phone, language and opt-outs (for the recipient field)."""
+    check(ctx.actor, entity="contact", level="view")
+    with reading(ctx.engine) as session:
+        return load_one(session, contact_id, today=utcnow().date())[0]
+
+
+def sms_info(ctx: ServiceContext, text: str) -> SmsCount:
+    """The live SMS count under the content field (characters, limit, segments)."""
+    return sms_count(text, ctx.settings.sms.max_length)
+
+
+def bulk_notify(ctx: ServiceContext, template: str, segment: str, **options: Any) -> NotifyReport:
+    """Bulk notification for the console's action (see ``comms.notify.notify``)."""
+    return notify(ctx.engine, ctx.settings, ctx.actor, template=template, segment=segment, **options)
+
+
+# --- autosaved form drafts --------------------------------------------------------------------
+
+
+def _agent_id(ctx: ServiceContext) -> int:
+    if ctx.actor.agent_id is None:
+        raise NotAllowed("Autosave needs a signed-in agent.")
+    return ctx.actor.agent_id
+
+
+def save_form_draft(
+    ctx: ServiceContext, form: str, payload: dict[str, Any], *, contact_id: int | None = None
+) -> None:
+    """Autosave the agent's unsaved ``form`` (one per agent and form; replaces the last one)."""
+    agent_id = _agent_id(ctx)
+    with transaction(ctx.engine) as session:
+        row = session.execute(
+            select(FormDraft).where(FormDraft.agent_id == agent_id, FormDraft.form == form)
+        ).scalar_one_or_none()
+        if row is None:
+            row = FormDraft(agent_id=agent_id, form=form)
+        row.payload, row.contact_id, row.updated_at = dict(payload), contact_id, utcnow()
+        session.add(row)
+
+
+def load_form_draft(ctx: ServiceContext, form: str) -> FormDraft | None:
+    """The autosaved ``form`` to offer back on start, if any."""
+    agent_id = _agent_id(ctx)
+    with reading(ctx.engine) as session:
+        return session.execute(
+            select(FormDraft).where(FormDraft.agent_id == agent_id, FormDraft.form == form)
+        ).scalar_one_or_none()
+
+
+def discard_form_draft(ctx: ServiceContext, form: str) -> None:
+    """Forget the autosaved ``form`` (after Save, or when the agent declines it)."""
+    agent_id = _agent_id(ctx)
+    with transaction(ctx.engine) as session:
+        session.execute(delete(FormDraft).where(FormDraft.agent_id == agent_id, FormDraft.form == form))
