@@ -1,32 +1,229 @@
-"""The Textual application and its factory (placeholder console until the console work lands)."""
+"""The Textual application and its factory.
+
+Extension points for later work:
+
+- ``app.load_customer(contact_id)`` shows a customer (the CTI screen pop calls it; from another
+  thread use ``app.call_from_thread(app.load_customer, contact_id)`` or post
+  :class:`~commcentre_tui.screens.messages.LoadCustomer`).
+- ``app.customer_id`` is the loaded customer (``None`` when none is).
+- ``app.push_for_customer(screen)`` opens a modal (an action form) and reloads the customer view
+  when it is dismissed with a truthy result; ``app.reload_customer()`` refreshes on demand, and
+  posting :class:`~commcentre_tui.screens.messages.CustomerChanged` does so from anywhere.
+- ``app.gateway`` is the console's door to the repository (blocking: call from workers).
+- :meth:`CommCentreApp.extra_commands` lets a subclass or later module add palette entries.
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Iterable
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
 from sqlalchemy import Engine
-from textual.app import App, ComposeResult
-from textual.widgets import Footer, Header, Static
+from textual import on
+from textual.app import App, SystemCommand
+from textual.screen import Screen
 
 from commcentre_tui.config import Settings
+from commcentre_tui.keys import bind
 from commcentre_tui.repo.permissions import Actor
+from commcentre_tui.screens.gateway import Gateway
+from commcentre_tui.screens.messages import CustomerChanged, LoadCustomer
+
+if TYPE_CHECKING:
+    from commcentre_tui.screens.console import ConsoleScreen
+    from commcentre_tui.widgets.record_table import RecordTable
+
+#: Palette command title → (help, console action). The seed's own words.
+COMMANDS: dict[str, tuple[str, str, bool]] = {
+    "Quick Search": ("Put the cursor in the search bar", "quick_search", False),
+    "Advanced Search": ("Search with several conditions", "advanced_search", False),
+    "Latest Communications": ("Your own most recent communications", "latest_communications",
+                              False),
+    "Dashboard": ("The loaded customer's overview", "show_tab('dashboard')", True),
+    "Subscriptions": ("The loaded customer's subscriptions", "show_tab('subscriptions')", True),
+    "Financials": ("Accounts and financial transactions", "show_tab('financials')", True),
+    "Customer Care": ("Care records and communications", "show_tab('care')", True),
+    "Rewards": ("Reward transactions", "show_tab('rewards')", True),
+    "Add More Information": ("Edit phones, emails and addresses", "add_more_information", True),
+    "Reload Customer": ("Read the loaded customer again", "reload_customer", True),
+}
 
 
 class CommCentreApp(App[None]):
     """The Communication Centre console."""
 
-    TITLE = "commcentre"
+    TITLE = "Communication Centre"
+    CSS_PATH = "console.tcss"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (160, "-wide")]
 
-    def __init__(self, *, settings: Settings, engine: Engine, actor: Actor) -> None:
+    def __init__(self, *, settings: Settings, engine: Engine, actor: Actor,
+                 gateway: Gateway | None = None, today: Callable[[], date] | None = None) -> None:
         super().__init__()
         self.settings = settings
         self.engine = engine
         self.actor = actor
+        self.gateway = gateway or Gateway(engine, settings, actor, today=today)
+        """Blocking repository calls; tests replace methods on it to simulate failures."""
+        self.sub_title = f"{actor.display_name or actor.username} ({actor.role_name})"
+        self.theme = self._pick_theme(settings.ui.theme)
+        self.cti_options: dict[str, Any] = {}
+        """Extra options for the CTI call source (tests shorten its backoff)."""
+        self.delivery_factory: Any = None
+        """Builds the embedded delivery worker (``None``: the real one; tests pass a fake)."""
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield Static(f"Signed in as {self.actor.display_name or self.actor.username}.", id="welcome")
-        yield Footer()
+    def _pick_theme(self, wanted: str) -> str:
+        """The configured theme, kept legible: ANSI themes turn black on black under NO_COLOR."""
+        if wanted not in self.available_themes:
+            return "textual-dark"
+        if "NO_COLOR" in os.environ and "ansi" in wanted:
+            return "textual-dark"
+        return wanted
+
+    def get_default_screen(self) -> Screen[Any]:
+        from commcentre_tui.screens.console import ConsoleScreen
+
+        return ConsoleScreen()
+
+    BINDINGS = [bind("actions", "open_actions", priority=True)]
+
+    def on_mount(self) -> None:
+        if self.settings.ui.keymap:
+            self.set_keymap(dict(self.settings.ui.keymap))
+        from commcentre_tui.screens.comms.register import register_openers
+        from commcentre_tui.screens.cti import attach_cti
+        from commcentre_tui.screens.reminders import start_reminders
+
+        register_openers()
+        attach_cti(self, **self.cti_options)
+        start_reminders(self)
+        self._start_comms()
+
+    def _start_comms(self) -> None:
+        """The embedded delivery worker and the offer of unsaved communications."""
+        from commcentre_tui.screens.comms.embedded import start_embedded_worker
+        from commcentre_tui.screens.comms.openers import offer_unsaved_drafts
+
+        start_embedded_worker(self, factory=self.delivery_factory)
+        offer_unsaved_drafts(self)
+
+    def notify(self, message: str, *, title: str = "", severity: Any = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Notifications carry customer data: always shown as plain text, never as markup."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    # Actions --------------------------------------------------------------------------------
+    def action_open_actions(self) -> None:
+        """Open the Action Panel."""
+        from commcentre_tui.screens.actions.wiring import open_action_panel
+
+        open_action_panel(self)
+
+    @property
+    def customer_label(self) -> str | None:
+        """"Name (customer number)" of the loaded customer, for the Action Panel's title."""
+        summary = self._summary()
+        return f"{summary.display_name} ({summary.customer_number})" if summary else None
+
+    def _summary(self) -> Any:
+        if self.customer_id is None:
+            return None
+        return self.console_screen.customer_view.header.summary
+
+    def action_context(self) -> dict[str, Any]:
+        """What forms may pre-fill: the customer number and the highlighted record's id."""
+        context: dict[str, Any] = {}
+        summary = self._summary()
+        if summary is not None:
+            context["customer_number"] = summary.customer_number
+        from commcentre_tui.widgets.record_table import RecordTable
+
+        table = self.console_screen.focused
+        if isinstance(table, RecordTable) and (ref := table.current_ref) is not None:
+            context[f"{ref.entity}_id"] = ref.id
+        return context
+
+    # Extension points ---------------------------------------------------------------------
+    @property
+    def console_screen(self) -> ConsoleScreen:
+        """The console screen (always at the bottom of the screen stack)."""
+        from commcentre_tui.screens.console import ConsoleScreen
+
+        screen = self.screen_stack[0]
+        assert isinstance(screen, ConsoleScreen)
+        return screen
+
+    @property
+    def customer_id(self) -> int | None:
+        """The loaded customer's contact id, or ``None``."""
+        return self.console_screen.loaded_customer
+
+    def load_customer(self, contact_id: int, *, focus: bool = False) -> None:
+        """Load ``contact_id`` into the customer view (UI loop only)."""
+        self.console_screen.load_customer(contact_id, focus=focus)
+
+    def reload_customer(self) -> None:
+        """Read the loaded customer again (header and visible tab; other tabs when shown)."""
+        if self.customer_id is not None:
+            self.console_screen.customer_view.reload()
+
+    def push_for_customer(self, screen: Screen[Any],
+                          callback: Callable[[Any], None] | None = None) -> None:
+        """Push ``screen``; when it is dismissed with a truthy result, reload the customer."""
+
+        def done(result: Any) -> None:
+            if result:
+                self.reload_customer()
+            if callback is not None:
+                callback(result)
+
+        self.push_screen(screen, done)
+
+    @on(CustomerChanged)
+    def _customer_changed(self, message: CustomerChanged) -> None:
+        if message.contact_id == self.customer_id:
+            self.reload_customer()
+
+    @on(LoadCustomer)
+    def _load_customer(self, message: LoadCustomer) -> None:
+        self.load_customer(message.contact_id, focus=message.focus)
+
+    def on_record_table_view_requested(self, message: RecordTable.ViewRequested) -> None:
+        """View: open the record read-only (Escape comes back)."""
+        from commcentre_tui.screens.detail import DetailScreen
+
+        self.push_screen(DetailScreen(message.ref))
+
+    # Command palette ----------------------------------------------------------------------
+    def extra_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """The Action Panel, every offered action under its seed name, and call commands."""
+        from commcentre_tui.screens.actions.wiring import action_commands
+        from commcentre_tui.screens.cti import call_commands
+
+        yield from action_commands(self)
+        yield from call_commands(self)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        from commcentre_tui.screens.console import ConsoleScreen
+
+        if isinstance(screen, ConsoleScreen):
+            loaded = screen.loaded_customer is not None
+            for title, (help_text, action, needs_customer) in COMMANDS.items():
+                if needs_customer and not loaded:
+                    continue
+                yield SystemCommand(title, help_text, self._runner(screen, action))
+            yield from self.extra_commands(screen)
+        yield from super().get_system_commands(screen)
+
+    @staticmethod
+    def _runner(screen: Screen[Any], action: str) -> Callable[[], Any]:
+        return lambda: screen.call_later(screen.run_action, action)
 
 
-def create_app(*, settings: Settings, engine: Engine, actor: Actor) -> CommCentreApp:
-    """Build the console; the CLI and the tests both use this."""
-    return CommCentreApp(settings=settings, engine=engine, actor=actor)
+def create_app(*, settings: Settings, engine: Engine, actor: Actor,
+               gateway: Gateway | None = None,
+               today: Callable[[], date] | None = None) -> CommCentreApp:
+    """Build the console; the CLI and the tests both use this (``gateway``/``today`` for tests)."""
+    return CommCentreApp(settings=settings, engine=engine, actor=actor, gateway=gateway,
+                         today=today)

@@ -55,7 +55,7 @@ def load_care(ctx: ServiceContext, data: FormData) -> None:
 
 # -- contacts ------------------------------------------------------------------------------
 CONTACT_DETAILS = (
-    FieldSpec("phone", "Phone", placeholder="e.g. 99 123456"),
+    FieldSpec("phone", "Phone", placeholder="e.g. 99 123456", default=lambda d: str(d.extra.get("phone") or "")),
     FieldSpec("phone2", "Second phone"),
     FieldSpec("email", "Email", placeholder="name@example.com"),
     FieldSpec("street", "Street"),

@@ -1,0 +1,347 @@
+"""The communication form (one modal for Create a Communication, completing a draft, Follow Up
+and Communicate Bill; see :class:`~commcentre_tui.screens.comms.state.FormRequest`).
+
+Fields: direction, media, category, the contact's email/phone to use, template, subject and
+content (with ``{{`` tag auto-complete), a live preview and character/SMS count, related record
+and shared notes. **Save as Draft** (F2) keeps it a draft, **Save** (ctrl+s) completes it
+(outgoing email/SMS is queued). Typed content is autosaved every ``[communications]
+autosave_seconds`` and offered back; Save or Discard removes it. Every service call runs in a
+thread worker; names and texts are shown as :class:`rich.text.Text`, never markup.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Button, Input, Label, LoadingIndicator, Select, Static, TextArea
+from textual.widgets.select import InvalidSelectValueError
+
+from commcentre_tui.catalog import MEDIA
+from commcentre_tui.errors import CommCentreError, ValidationFailed
+from commcentre_tui.models import Communication, FormDraft
+from commcentre_tui.screens.actions.confirm import ConfirmScreen
+from commcentre_tui.screens.actions.form import describe_failure
+from commcentre_tui.screens.comms.fields import TagInput, TagPopup, TagTextArea
+from commcentre_tui.screens.comms.live import SELECTS, LiveForm, options_of
+from commcentre_tui.screens.comms.state import (
+    FIELDS,
+    FORM,
+    MEDIA_LABELS,
+    TITLES,
+    FormRequest,
+    FormSetup,
+    autosave_payload,
+    load_setup,
+    saved_message,
+    submit,
+)
+from commcentre_tui.services import communications as svc
+
+
+class CommunicationScreen(LiveForm):
+    """The communication form; dismisses with the saved :class:`Communication` or ``None``."""
+
+    DEFAULT_CSS = """
+    CommunicationScreen { align: center middle; }
+    CommunicationScreen > #frame {
+        width: 110; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $primary; background: $panel; padding: 0 1;
+    }
+    CommunicationScreen #title { text-style: bold; }
+    CommunicationScreen #note { color: $text-muted; }
+    CommunicationScreen #fields { height: auto; max-height: 1fr; }
+    CommunicationScreen .line { height: auto; }
+    CommunicationScreen .cell { height: auto; width: 1fr; }
+    CommunicationScreen .cell > Label { padding-left: 1; color: $text-muted; }
+    CommunicationScreen #cell-recipient { width: 3fr; }
+    CommunicationScreen #cell-template { width: 2fr; }
+    CommunicationScreen .field-error { color: $error; padding-left: 1; height: auto; }
+    CommunicationScreen .field-error.-empty { display: none; }
+    CommunicationScreen #field-content { height: 7; }
+    CommunicationScreen #field-shared_notes { height: 4; }
+    CommunicationScreen #count { color: $text-muted; padding-left: 1; }
+    CommunicationScreen #count.-over { color: $error; text-style: bold; }
+    CommunicationScreen #preview { height: auto; max-height: 10; border: round $secondary; padding: 0 1; }
+    CommunicationScreen #preview.-error { border: round $error; color: $error; }
+    CommunicationScreen #buttons { height: auto; align-horizontal: right; padding-top: 1; }
+    CommunicationScreen #buttons Button { margin-left: 1; }
+    """
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="comm_save", priority=True,
+                tooltip="Save: complete the communication (outgoing email/SMS is queued)"),
+        Binding("f2", "save_draft", "Save as Draft", id="comm_save_draft", priority=True,
+                tooltip="Keep it as a draft to complete later"),
+        Binding("escape", "cancel", "Back", id="comm_cancel", tooltip="Close (asks if you typed)"),
+    ]
+
+    def __init__(self, request: FormRequest) -> None:
+        super().__init__(request)
+        self._saving = False
+        self._finished = False
+        self._lock = threading.Lock()
+        self._autosaved = False
+        self._last_autosave: dict[str, str] = {}
+        self._timer: Timer | None = None
+
+    # -- building ---------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        with Vertical(id="frame"):
+            yield Static(Text(f"{TITLES[self.request.mode]} …"), id="title")
+            yield Static("", id="note")
+            yield LoadingIndicator(id="loading")
+            yield VerticalScroll(id="fields")
+            with Horizontal(id="buttons"):
+                yield Button("Save as Draft (F2)", id="draft")
+                yield Button("Save (ctrl+s)", id="save", variant="primary")
+                yield Button("Cancel (esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, group="comm-load", exit_on_error=False)
+    def _load(self) -> None:
+        try:
+            setup = load_setup(self.ctx, self.request)
+        except CommCentreError as exc:
+            self.app.call_from_thread(self._load_failed, str(exc))
+        except Exception as exc:  # noqa: BLE001 - one sentence, the form closes
+            self.app.call_from_thread(self._load_failed, describe_failure(exc))
+        else:
+            self.app.call_from_thread(self._build, setup)
+
+    def _load_failed(self, message: str) -> None:
+        self.notify(message, title=TITLES[self.request.mode], severity="error", markup=False)
+        self.dismiss(None)
+
+    async def _build(self, setup: FormSetup) -> None:
+        self.setup = setup
+        self.query_one("#title", Static).update(Text(setup.title))
+        self.query_one("#note", Static).update(Text(setup.note))
+        self.query_one("#note").display = bool(setup.note)
+        await self.query_one("#fields", VerticalScroll).mount_all(self._rows(setup))
+        await self.query_one("#loading").remove()
+        self._recipients_media, self._template = setup.values["media"], setup.values["template"]
+        if self.request.mode == "bill" and setup.values["template"]:
+            self._rendered = (setup.values["subject"], setup.values["content"])
+        self._initial = self.values()
+        self._autosaved = self.request.restore is not None
+        if setup.template_error:
+            self.show_errors({"template": setup.template_error}, focus=False)
+        self._refresh_live()
+        self._timer = self.set_interval(self.app_settings.communications.autosave_seconds, self.autosave_now)
+        first = {"follow_up": "shared_notes", "bill": "recipient", "draft": "content"}.get(setup.mode, "direction")
+        self.query_one(f"#field-{first}").focus()
+        if setup.pending is not None:
+            self._offer_pending(setup.pending)
+
+    def _rows(self, s: FormSetup) -> list[Widget]:
+        v = s.values
+
+        def cell(name: str, label: str, widget: Widget, *extra: Widget) -> Vertical:
+            error = Static("", id=f"error-{name}", classes="field-error -empty")
+            return Vertical(Label(Text(label)), widget, *extra, error, classes="cell", id=f"cell-{name}")
+
+        def select(name: str, options: list[tuple[Text, str]], *, blank: str = "") -> Select[str]:
+            values = {value for _, value in options}
+            value = v[name] if v[name] in values else (Select.NULL if blank or not options else options[0][1])
+            return Select(options, value=value, allow_blank=bool(blank) or not options, prompt=blank or "Choose…",
+                          id=f"field-{name}")
+
+        directions = options_of([("incoming", "Incoming"), ("outgoing", "Outgoing")])
+        media = options_of([(m, MEDIA_LABELS.get(m, m)) for m in MEDIA])
+        categories = options_of([(c, c) for c in s.categories], v["category"])
+        templates = options_of([(tid, label) for tid, label, _media in s.templates])
+        subject_tags, content_tags = TagPopup(id="tags-subject"), TagPopup(id="tags-content")
+        preview = Static("", id="preview")
+        preview.border_title = "Preview"
+        return [
+            Horizontal(cell("direction", "Direction", select("direction", directions)),
+                       cell("media", "Media", select("media", media)),
+                       cell("category", "Category", select("category", categories)), classes="line"),
+            Horizontal(cell("recipient", "Send to / contact via",
+                            select("recipient", self._recipient_options(v["media"], v["recipient"]),
+                                   blank="The customer's main address")),
+                       cell("template", "Template", select("template", templates, blank="No template")),
+                       classes="line"),
+            cell("subject", "Subject", TagInput(v["subject"], popup=subject_tags, id="field-subject",
+                                                placeholder="Type {{ for communication tags", max_length=300),
+                 subject_tags),
+            cell("content", "Content", TagTextArea(v["content"], popup=content_tags, id="field-content"),
+                 content_tags, Static("", id="count")),
+            preview,
+            cell("related", "Related to", select("related", options_of(s.related, v["related"]),
+                                                 blank="No related record")),
+            cell("shared_notes", "Shared notes", TextArea(v["shared_notes"], id="field-shared_notes",
+                                                          soft_wrap=True, tab_behavior="focus")),
+        ]
+
+    # -- saving -----------------------------------------------------------------------------
+    def action_save(self) -> None:
+        self._start_save(draft=False)
+
+    def action_save_draft(self) -> None:
+        self._start_save(draft=True)
+
+    @on(Button.Pressed, "#save")
+    def _save_pressed(self) -> None:
+        self._start_save(draft=False)
+
+    @on(Button.Pressed, "#draft")
+    def _draft_pressed(self) -> None:
+        self._start_save(draft=True)
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
+
+    @on(Input.Submitted)
+    def _next_field(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.focus_next()
+
+    def _start_save(self, *, draft: bool) -> None:
+        if self._saving or self.setup is None:
+            return
+        self._saving = True
+        self._submit(self.values(), draft)
+
+    @work(thread=True, exclusive=True, group="comm-save", exit_on_error=False)
+    def _submit(self, values: dict[str, str], draft: bool) -> None:
+        assert self.setup is not None
+        try:
+            comm = submit(self.ctx, self.setup, values, draft=draft)
+        except ValidationFailed as exc:
+            self.app.call_from_thread(self._save_failed, exc.errors or {"": str(exc)}, "")
+            return
+        except CommCentreError as exc:
+            self.app.call_from_thread(self._save_failed, {}, str(exc))
+            return
+        except Exception as exc:  # noqa: BLE001 - one sentence, the form is kept
+            self.app.call_from_thread(self._save_failed, {}, describe_failure(exc))
+            return
+        self._forget_autosave()
+        self.app.call_from_thread(self._saved, comm, draft)
+
+    def _save_failed(self, errors: dict[str, str], message: str) -> None:
+        self._saving = False
+        self.show_errors(errors)
+        if message:
+            self.notify(message, title="Communication", severity="error", markup=False, timeout=8)
+
+    def _saved(self, comm: Communication, draft: bool) -> None:
+        from commcentre_tui.screens.comms.embedded import wake_embedded_worker
+
+        self.notify(saved_message(comm, draft=draft, follow_up=self.request.mode == "follow_up"),
+                    title="Communication", markup=False)
+        if comm.delivery == "queued":
+            wake_embedded_worker(self.app)
+        self.dismiss(comm)
+
+    # -- autosave and closing ---------------------------------------------------------------
+    def autosave_now(self) -> bool:
+        """Autosave the typed content if it changed since the last autosave (the timer calls
+        this every ``autosave_seconds``); ``True`` when a save was started."""
+        if self.setup is None or self._finished or self._saving:
+            return False
+        values = self.values()
+        if (values == self._initial and not self._autosaved) or values == self._last_autosave:
+            return False
+        self._last_autosave = values
+        payload = autosave_payload(self.setup, values)
+        self.app.run_worker(lambda: self._write_autosave(payload), thread=True, group="comm-autosave",
+                            exit_on_error=False)
+        return True
+
+    def _write_autosave(self, payload: dict[str, Any]) -> None:
+        assert self.setup is not None
+        with self._lock:
+            if self._finished:
+                return
+            try:
+                svc.save_form_draft(self.ctx, FORM, payload, contact_id=self.setup.contact_id)
+            except Exception:  # noqa: BLE001 - autosave is best effort; the next tick tries again
+                self._last_autosave = {}
+                return
+            self._autosaved = True
+
+    def _forget_autosave(self) -> None:
+        """Stop autosaving and delete the autosaved copy (blocking; call from a worker)."""
+        with self._lock:
+            self._finished = True
+            if not self._autosaved:
+                return
+            with contextlib.suppress(Exception):  # a leftover draft is only offered again
+                svc.discard_form_draft(self.ctx, FORM)
+
+    def _discard(self) -> None:
+        self._finished = True
+        if self._timer is not None:
+            self._timer.stop()
+        if self._autosaved:
+            self.app.run_worker(self._forget_autosave, thread=True, group="comm-autosave", exit_on_error=False)
+        self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        if self._saving:
+            return
+        if not self.dirty:
+            self._discard()
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self._discard()
+
+        self.app.push_screen(ConfirmScreen("Discard what you typed?", yes="Discard", no="Keep editing"), answered)
+
+    def on_unmount(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+
+    def _offer_pending(self, draft: FormDraft) -> None:
+        """Offer back the communication autosaved before (e.g. before a crash)."""
+        from commcentre_tui.screens.comms.openers import open_restored, restore_question
+
+        payload = draft.payload or {}
+        assert self.setup is not None
+        same = (draft.contact_id == self.setup.contact_id and payload.get("mode") == self.request.mode
+                and payload.get("communication_id") == self.request.communication_id)
+
+        def answered(restore: bool | None) -> None:
+            if not restore:
+                self._autosaved = True
+                self.app.run_worker(lambda: svc.discard_form_draft(self.ctx, FORM), thread=True,
+                                    group="comm-autosave", exit_on_error=False)
+            elif same:
+                self._apply_values(payload.get("values") or {})
+            else:
+                self._finished = True
+                self.dismiss(None)
+                open_restored(self.app, draft)
+
+        self.app.push_screen(ConfirmScreen(restore_question(draft), yes="Restore", no="Discard"), answered)
+
+    def _apply_values(self, values: dict[str, Any]) -> None:
+        """Put autosaved values back into the fields."""
+        values = {k: str(v) for k, v in values.items() if k in FIELDS}
+        with self.prevent(Select.Changed):
+            for name in SELECTS:
+                if name != "recipient":
+                    with contextlib.suppress(InvalidSelectValueError):
+                        self._select(name).value = values.get(name) or Select.NULL
+        self._template = self.values()["template"]
+        self._fill_recipients(keep=values.get("recipient", ""))
+        self.query_one("#field-subject", Input).value = values.get("subject", "")
+        self.query_one("#field-content", TextArea).text = values.get("content", "")
+        self.query_one("#field-shared_notes", TextArea).text = values.get("shared_notes", "")
+        self._autosaved, self._initial = True, {}
+        self._refresh_live()

@@ -1,0 +1,125 @@
+"""Opening the communication form from the console: the Action Panel openers (registered by
+:mod:`~commcentre_tui.screens.comms.register`), reopening a draft, and offering back an
+autosaved communication on start.
+
+Openers take ``(app, context)``; ``context`` is what ``wiring.run_action`` passes (the console's
+``app.action_context()`` plus extras): ``communication_id`` (Follow Up), ``bill_id`` (Communicate
+Bill, and Create a Communication links to it), ``related_type``/``related_id`` or another
+``<kind>_id`` to link a new communication to the selected record.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from commcentre_tui.models import FormDraft
+from commcentre_tui.screens.actions.confirm import ConfirmScreen
+from commcentre_tui.screens.comms.form import CommunicationScreen
+from commcentre_tui.screens.comms.pick import PickScreen
+from commcentre_tui.screens.comms.state import FORM, MEDIA_LABELS, FormRequest, request_from_payload
+from commcentre_tui.services.context import ServiceContext
+
+
+def push_form(app: Any, request: FormRequest) -> None:
+    """Open the communication form for ``request``; a save reloads the customer view (and
+    loads the communication's customer when another one is shown)."""
+
+    def done(result: Any) -> None:
+        if result is not None and result.contact_id != app.customer_id:
+            app.load_customer(result.contact_id)
+
+    app.push_for_customer(CommunicationScreen(request), done)
+
+
+def open_create(app: Any, context: dict[str, Any]) -> None:
+    """Create a Communication (linked to the selected record when the context names one)."""
+    push_form(app, FormRequest.from_context(app.customer_id, context))
+
+
+def open_communicate_bill(app: Any, context: dict[str, Any]) -> None:
+    """Communicate Bill: the bill notification for ``context["bill_id"]`` (else a bill picker
+    in the form, latest first)."""
+    push_form(app, FormRequest.from_context(app.customer_id, context, mode="bill"))
+
+
+def open_follow_up(app: Any, context: dict[str, Any]) -> None:
+    """Follow Up the communication ``context["communication_id"]``; without one, ask which of
+    the customer's completed communications."""
+    chosen = context.get("communication_id")
+    if chosen:
+        push_form(app, FormRequest(app.customer_id, "follow_up", communication_id=int(chosen)))
+        return
+    contact_id = app.customer_id
+    if contact_id is None:
+        app.notify("Load a customer first, then follow up one of their communications.", severity="warning")
+        return
+
+    def completed(ctx: ServiceContext) -> list[tuple[str, str]]:
+        from commcentre_tui.repo.care_queries import communication_choices
+
+        return [(str(c.id), f"{c.created_at:%Y-%m-%d %H:%M} · {c.direction} "
+                            f"{MEDIA_LABELS.get(c.media, c.media)} · {c.category} · {c.subject or '(no subject)'}")
+                for c in communication_choices(ctx.engine, contact_id) if c.state == "completed"]
+
+    def picked(value: str | None) -> None:
+        if value:
+            push_form(app, FormRequest(contact_id, "follow_up", communication_id=int(value)))
+
+    app.push_screen(PickScreen("Follow Up — which communication?", completed,
+                               empty="This customer has no completed communication to follow up."), picked)
+
+
+def open_communication(app: Any, communication_id: int) -> None:
+    """Reopen the draft communication ``communication_id`` to complete it (Save) or keep
+    editing it (Save as Draft). A completed one is refused with a sentence (use Follow Up)."""
+    push_form(app, FormRequest(app.customer_id, "draft", communication_id=communication_id))
+
+
+def restore_question(draft: FormDraft) -> str:
+    """"Restore your unsaved communication …?" for an autosaved form."""
+    customer = (draft.payload or {}).get("customer") or "a customer"
+    return (f"Restore your unsaved communication for {customer} "
+            f"(last typed {draft.updated_at:%Y-%m-%d %H:%M} UTC)? Discard deletes it.")
+
+
+def open_restored(app: Any, draft: FormDraft) -> None:
+    """Load the autosaved communication's customer and open its form with the typed values."""
+    if draft.contact_id is not None and draft.contact_id != app.customer_id:
+        app.load_customer(draft.contact_id)
+    push_form(app, request_from_payload(draft.contact_id, draft.payload or {}))
+
+
+def offer_unsaved_drafts(app: Any) -> None:
+    """On start: if the agent has an autosaved, unsaved communication, ask "Restore your
+    unsaved communication?" — Restore reopens it, Discard deletes it. Call from the UI loop
+    (e.g. the app's ``on_mount``); the lookup runs in a thread worker."""
+    from commcentre_tui.services import communications as svc
+
+    if getattr(app.actor, "agent_id", None) is None:
+        return
+
+    def look() -> None:
+        ctx = ServiceContext(app.engine, app.settings, app.actor)
+        try:
+            draft = svc.load_form_draft(ctx, FORM)
+        except Exception:  # noqa: BLE001 - nothing to offer when it cannot be read
+            return
+        if draft is not None:
+            app.call_from_thread(_ask, app, draft)
+
+    app.run_worker(look, thread=True, group="comm-restore", exit_on_error=False)
+
+
+def _ask(app: Any, draft: FormDraft) -> None:
+    from commcentre_tui.services import communications as svc
+
+    def answered(restore: bool | None) -> None:
+        if restore:
+            open_restored(app, draft)
+            return
+        ctx = ServiceContext(app.engine, app.settings, app.actor)
+        app.run_worker(lambda: svc.discard_form_draft(ctx, FORM), thread=True, group="comm-restore",
+                       exit_on_error=False)
+        app.notify("The unsaved communication was discarded.", markup=False)
+
+    app.push_screen(ConfirmScreen(restore_question(draft), yes="Restore", no="Discard"), answered)

@@ -1,0 +1,303 @@
+"""The console: the search bar always on top; below it the welcome text, results, Latest
+Communications or the customer view; Escape goes back one step."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, Header, Static
+
+from commcentre_tui.keys import KEYS, TAB_IDS, bind
+from commcentre_tui.screens.messages import CustomerChosen
+from commcentre_tui.widgets.footer import ConsoleFooter
+from commcentre_tui.widgets.search_bar import SearchBar
+
+if TYPE_CHECKING:
+    from commcentre_tui.app import CommCentreApp
+    from commcentre_tui.widgets.customer_view import CustomerView
+    from commcentre_tui.widgets.results import LatestPanel, ResultsPanel
+
+#: Views of the body, by id.
+WELCOME, RESULTS, LATEST, CUSTOMER = "welcome", "results", "latest", "customer"
+
+#: Actions that need a loaded customer.
+CUSTOMER_ACTIONS = {"show_tab", "add_more_information", "reload_customer"}
+
+
+class ConsoleScreen(Screen[None]):
+    """The agent's one screen; modal screens (Advanced Search, View, forms) open over it."""
+
+    BINDINGS = [
+        bind("quick_search", "quick_search"),
+        bind("advanced_search", "advanced_search"),
+        bind("latest_communications", "latest_communications"),
+        *(bind(f"tab_{t}", f"show_tab('{t}')", show=False) for t in TAB_IDS),
+        bind("add_more_information", "add_more_information"),
+        bind("reload_customer", "reload_customer", show=False),
+        bind("back", "back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="console")
+        self.history: list[str] = []
+        """Views to go back to (Escape), oldest first."""
+        self.last_advanced: tuple[Any, ...] = ()
+        self.panels_ready = asyncio.Event()
+        """Set once the results, Latest Communications and customer panels are mounted."""
+
+    @property
+    def cc_app(self) -> CommCentreApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        settings = self.cc_app.settings.search
+        yield Header(show_clock=False, icon="☰")
+        yield SearchBar(settings.enabled("quick"), default_field=settings.default_field,
+                        default_op=settings.default_operator, id="search-bar")
+        with ContentSwitcher(initial=WELCOME, id="body"):
+            yield Static(self._welcome_text(), id=WELCOME)
+        if self.cc_app.settings.cti.enabled:
+            from commcentre_tui.screens.cti import CtiStatus
+
+            yield CtiStatus()
+        yield ConsoleFooter()
+
+    def on_mount(self) -> None:
+        self.search_bar.focus_value()
+        # The first frame needs only the search bar: the other panels (and their imports)
+        # follow right after it, while the agent starts typing.
+        self.call_after_refresh(self.run_worker, self._mount_panels(), name="panels",
+                                group="console-panels")
+
+    async def _mount_panels(self) -> None:
+        from commcentre_tui.widgets.results import LatestPanel, ResultsPanel
+
+        await self._mount_hidden(ResultsPanel(id=RESULTS))
+        await self._mount_hidden(LatestPanel(id=LATEST))
+        from commcentre_tui.widgets.customer_view import CustomerView
+
+        await self._mount_hidden(CustomerView(id=CUSTOMER))
+        self.panels_ready.set()
+
+    async def _mount_hidden(self, panel: Any) -> None:
+        """Add a panel to the body, hidden until the switcher shows it."""
+        panel.display = False
+        await self.body.mount(panel)
+
+    def when_ready(self, callback: Callable[[], Any]) -> None:
+        """Run ``callback`` now if the panels are mounted, else as soon as they are."""
+        if self.panels_ready.is_set():
+            callback()
+            return
+
+        async def later() -> None:
+            await self.panels_ready.wait()
+            callback()
+
+        self.run_worker(later(), group="console-ready")
+
+    @property
+    def loaded_customer(self) -> int | None:
+        """The contact id in the customer view, or ``None``."""
+        if not self.panels_ready.is_set():
+            return None
+        return self.customer_view.contact_id
+
+    def _key(self, key_id: str) -> str:
+        """How the (possibly remapped) key of ``key_id`` is written: ``F2``, ``Ctrl+O``."""
+        key = (self.cc_app.settings.ui.keymap.get(key_id) or KEYS[key_id].keys).split(",")[0]
+        if len(key) == 1:
+            return key
+        parts = [p.upper() if len(p) == 1 else p.capitalize() for p in key.split("+")]
+        return "+".join(parts).replace("Escape", "Esc")
+
+    def _welcome_text(self) -> Text:
+        k = self._key
+        text = Text()
+        text.append("Find a customer\n\n", style="bold")
+        text.append("Type a name, phone number, email, or a customer, account or subscription\n"
+                    "number in the search bar and press Enter. "
+                    f"{k('quick_search')} puts the cursor there.\n\n")
+        for key_id, words in (
+            ("advanced_search", "Advanced Search: several conditions at once"),
+            ("latest_communications", "Latest Communications: your own recent ones"),
+        ):
+            text.append(f"  {k(key_id):<8}", style="bold")
+            text.append(f"{words}\n")
+        text.append("  Ctrl+P  ", style="bold")
+        text.append("every command by name\n")
+        text.append("  Ctrl+Q  ", style="bold")
+        text.append("quit\n\n")
+        text.append("With a customer loaded: ")
+        text.append(f"{k('tab_dashboard')}–{k('tab_rewards')}", style="bold")
+        text.append(" switch tabs, Enter or ")
+        text.append("v", style="bold")
+        text.append(" views a record, ")
+        text.append(k("add_more_information"), style="bold")
+        text.append(" adds phones, emails and addresses, ")
+        text.append("Esc", style="bold")
+        text.append(" goes back.")
+        return text
+
+    # Parts --------------------------------------------------------------------------------
+    @property
+    def search_bar(self) -> SearchBar:
+        return self.query_one(SearchBar)
+
+    @property
+    def body(self) -> ContentSwitcher:
+        return self.query_one("#body", ContentSwitcher)
+
+    @property
+    def results(self) -> ResultsPanel:
+        return self.body.get_child_by_id(RESULTS)  # type: ignore[return-value]
+
+    @property
+    def latest(self) -> LatestPanel:
+        return self.body.get_child_by_id(LATEST)  # type: ignore[return-value]
+
+    @property
+    def customer_view(self) -> CustomerView:
+        return self.body.get_child_by_id(CUSTOMER)  # type: ignore[return-value]
+
+    @property
+    def view(self) -> str:
+        return self.body.current or WELCOME
+
+    def show_view(self, view: str, *, remember: bool = True) -> None:
+        """Switch the body to ``view``; with ``remember`` Escape comes back to the current one."""
+        if view != self.view:
+            if remember:
+                self.history = [v for v in self.history if v != view] + [self.view]
+            self.body.current = view
+            self.refresh_bindings()
+
+    # Actions ------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in CUSTOMER_ACTIONS:
+            return self.loaded_customer is not None
+        if action == "back":
+            return bool(self.history)
+        return True
+
+    def action_quick_search(self) -> None:
+        """Put the cursor in the search bar."""
+        self.search_bar.focus_value()
+
+    def action_advanced_search(self) -> None:
+        """Open the Advanced Search condition builder."""
+        from commcentre_tui.screens.advanced_search import AdvancedSearchScreen
+
+        fields = self.cc_app.settings.search.enabled("advanced")
+
+        def done(conditions: tuple[Any, ...] | None) -> None:
+            if conditions:
+                self.last_advanced = conditions
+                self.run_search(conditions, "advanced")
+
+        self.app.push_screen(AdvancedSearchScreen(fields, self.last_advanced,
+                                                  self.cc_app.settings.search.default_operator),
+                             done)
+
+    def action_latest_communications(self) -> None:
+        """Show the agent's Latest Communications."""
+        self.when_ready(self._show_latest)
+
+    def _show_latest(self) -> None:
+        self.show_view(LATEST)
+        self.latest.refresh_list()
+        self.latest.table.focus()
+
+    def action_show_tab(self, tab_id: str) -> None:
+        """Show the customer view on ``tab_id``."""
+        if self.loaded_customer is None:
+            self.notify("Load a customer first (search, then Enter).", severity="warning")
+            return
+        self.show_view(CUSTOMER)
+        self.customer_view.show_tab(tab_id)
+
+    def action_add_more_information(self) -> None:
+        """Open the contact information of the loaded customer in edit mode."""
+        contact_id = self.loaded_customer
+        if contact_id is None:
+            self.notify("Load a customer first (search, then Enter).", severity="warning")
+            return
+        from commcentre_tui.screens.contact_info import ContactInfoScreen
+
+        self.cc_app.push_for_customer(ContactInfoScreen(contact_id))
+
+    def action_reload_customer(self) -> None:
+        """Read the loaded customer again."""
+        if self.loaded_customer is not None:
+            self.customer_view.reload()
+
+    def action_back(self) -> None:
+        """Go back one step."""
+        if self.history:
+            view = self.history.pop()
+            self.body.current = view
+            self.refresh_bindings()
+            self._focus_view(view)
+
+    def _focus_view(self, view: str) -> None:
+        if view == RESULTS:
+            self.results.focus_table()
+        elif view == LATEST:
+            self.latest.table.focus()
+        elif view == CUSTOMER:
+            self.customer_view.focus_tab()
+        else:
+            self.search_bar.focus_value()
+
+    # Searching and loading ----------------------------------------------------------------
+    @on(SearchBar.Submitted)
+    def _quick_search(self, event: SearchBar.Submitted) -> None:
+        if not event.value:
+            self.notify("Type what to search for, then press Enter.", severity="warning")
+            return
+        from commcentre_tui.repo.search import Condition
+
+        self.run_search((Condition(event.field, event.op, event.value),), "quick")
+
+    def run_search(self, conditions: tuple[Any, ...], mode: str) -> None:
+        """Search and show the results (one result loads the customer directly)."""
+        self.when_ready(lambda: self._run_search(conditions, mode))
+
+    def _run_search(self, conditions: tuple[Any, ...], mode: str) -> None:
+        self.show_view(RESULTS)
+        self.results.search(conditions, mode)
+        self.results.focus_table()
+
+    @on(CustomerChosen)
+    def _chosen(self, event: CustomerChosen) -> None:
+        event.stop()
+        if event.direct and self.view == RESULTS:
+            # A single hit: go straight to the customer; Escape returns to where we were.
+            self.body.current = CUSTOMER
+            while self.history and self.history[-1] == CUSTOMER:
+                self.history.pop()
+        self.load_customer(event.contact_id, focus=True)
+
+    def load_customer(self, contact_id: int, *, focus: bool = False) -> None:
+        """Show ``contact_id`` in the customer view."""
+        self.when_ready(lambda: self._load_customer(contact_id, focus))
+
+    def _load_customer(self, contact_id: int, focus: bool) -> None:
+        first = self.customer_view.contact_id is None
+        self.show_view(CUSTOMER)
+        self.customer_view.load(contact_id)
+        if first:
+            self.refresh_bindings()
+        if focus:
+            self._focus_view(CUSTOMER)
+
+    def on_customer_view_load_failed(self, event: CustomerView.LoadFailed) -> None:
+        if self.customer_view.header.summary is None:
+            self.customer_view.header.update(
+                Text(f"Customer {event.contact_id} could not be loaded. Esc goes back."))

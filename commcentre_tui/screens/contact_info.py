@@ -1,0 +1,345 @@
+"""Add More Information: the contact information as a modal in edit mode (seed 000).
+
+Phones, emails and addresses can be added, edited and removed. Save validates (problems shown
+beside the field) and writes everything in one transaction; if another agent saved the customer
+meanwhile, a conflict message offers Reload instead of overwriting their change.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+
+from commcentre_tui.errors import Conflict, NotFound, ValidationFailed
+from commcentre_tui.keys import bind
+from commcentre_tui.repo.customer_info import AddressItem, ContactInfo, EmailItem, PhoneItem
+from commcentre_tui.services.contact_info import ADDRESS_KINDS, EMAIL_KINDS, PHONE_KINDS
+from commcentre_tui.widgets.footer import ConsoleFooter
+from commcentre_tui.widgets.loading import fetch
+
+#: Section → (title, kinds, inputs as (name, placeholder, css width)).
+SECTIONS: dict[str, tuple[str, tuple[str, ...], tuple[tuple[str, str, str], ...]]] = {
+    "phones": ("Phones", PHONE_KINDS, (("number", "phone number", "1fr"),)),
+    "emails": ("Emails", EMAIL_KINDS, (("address", "name@example.com", "1fr"),)),
+    "addresses": ("Addresses", ADDRESS_KINDS, (
+        ("street", "street", "1fr"), ("city", "city", "12"), ("postal_code", "postcode", "8"),
+        ("country", "country", "9"))),
+}
+
+
+class InfoRow(Vertical):
+    """One phone, email or address: kind, inputs, main, remove; its error line below."""
+
+    DEFAULT_CSS = """
+    InfoRow { height: auto; }
+    InfoRow > Horizontal { height: 1; }
+    InfoRow Select { width: 11; margin-right: 1; }
+    InfoRow Input { margin-right: 1; }
+    InfoRow Checkbox { width: auto; margin-right: 1; }
+    InfoRow Button { width: 3; min-width: 3; }
+    InfoRow > .row-error { height: auto; width: 1fr; display: none; padding-left: 12; }
+    InfoRow.-error > .row-error { display: block; }
+    """
+
+    def __init__(self, section: str, item: Any | None = None) -> None:
+        super().__init__(classes=f"info-row {section}-row")
+        self.section = section
+        self.item_id: int | None = getattr(item, "id", None)
+        self.item = item
+
+    def compose(self) -> ComposeResult:
+        _, kinds, inputs = SECTIONS[self.section]
+        item = self.item
+        kind = getattr(item, "kind", kinds[0])
+        with Horizontal():
+            yield Select([(k, k) for k in kinds], value=kind if kind in kinds else kinds[0],
+                         allow_blank=False, compact=True, classes="kind")
+            for name, placeholder, width in inputs:
+                box = Input(str(getattr(item, name, "") or ""), placeholder=placeholder,
+                            compact=True, classes=f"field-{name}")
+                box.styles.width = width
+                yield box
+            yield Checkbox("main", bool(getattr(item, "is_primary", False)), compact=True,
+                           classes="main")
+            yield Button("✕", compact=True, classes="remove",
+                         tooltip="Remove this row (saved when you press Save)")
+        yield Label("", classes="row-error")
+
+    def value(self, name: str) -> str:
+        return self.query_one(f".field-{name}", Input).value
+
+    @property
+    def kind(self) -> str:
+        return str(self.query_one(".kind", Select).value)
+
+    @property
+    def is_main(self) -> bool:
+        return self.query_one(".main", Checkbox).value
+
+    def to_item(self) -> PhoneItem | EmailItem | AddressItem:
+        """The row as the service takes it."""
+        if self.section == "phones":
+            return PhoneItem(self.item_id, self.kind, self.value("number"), self.is_main)
+        if self.section == "emails":
+            return EmailItem(self.item_id, self.kind, self.value("address"), self.is_main)
+        return AddressItem(self.item_id, self.kind, self.value("street"), self.value("city"),
+                           self.value("postal_code"), self.value("country"), self.is_main)
+
+    def show_errors(self, messages: list[str]) -> None:
+        """Show ``messages`` under the row (none: hide the line)."""
+        self.set_class(bool(messages), "-error")
+        self.query_one(".row-error", Label).update(
+            Text(" ".join(f"✗ {m}" for m in messages)))
+
+    def focus_first(self) -> None:
+        boxes = self.query(Input)
+        if boxes:
+            boxes.first().focus()
+
+
+class ContactInfoScreen(ModalScreen[bool]):
+    """Edit the loaded customer's phones, emails and addresses; dismisses ``True`` when saved."""
+
+    DEFAULT_CSS = """
+    ContactInfoScreen { align: center middle; }
+    ContactInfoScreen > #info {
+        width: 100%; max-width: 110; height: 1fr; max-height: 40;
+        border: thick $accent; background: $surface; padding: 0 1;
+    }
+    ContactInfoScreen #info-body { height: 1fr; }
+    ContactInfoScreen .rows { height: auto; }
+    ContactInfoScreen #info-who { height: auto; }
+    ContactInfoScreen .section-head { height: 1; margin-top: 1; }
+    ContactInfoScreen .section-head > Label { width: 1fr; text-style: bold; }
+    ContactInfoScreen .section-head > Button { width: auto; }
+    ContactInfoScreen .section-error { height: auto; display: none; }
+    ContactInfoScreen .section-error.-shown { display: block; }
+    ContactInfoScreen #info-conflict { height: auto; display: none; padding: 0 1;
+                                       border: round $error; }
+    ContactInfoScreen #info-conflict.-shown { display: block; }
+    ContactInfoScreen #info-buttons { height: 1; margin-top: 1; }
+    ContactInfoScreen #info-buttons > Button { margin-right: 2; }
+    """
+
+    BINDINGS = [
+        bind("save", "save"),
+        bind("add_row", "add_row"),
+        bind("remove_row", "remove_row"),
+        bind("reload_form", "reload"),
+        bind("back", "cancel", label="Cancel"),
+    ]
+
+    def __init__(self, contact_id: int) -> None:
+        super().__init__()
+        self.contact_id = contact_id
+        self.info: ContactInfo | None = None
+        self._warned = False
+        self._section = "phones"
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="info") as box:
+            box.border_title = "Add More Information"
+            yield Static(Text("Reading the contact information …"), id="info-who")
+            with VerticalScroll(id="info-body"):
+                for section, (title, _, _) in SECTIONS.items():
+                    singular = title[:-2] if section == "addresses" else title[:-1]
+                    with Horizontal(classes="section-head"):
+                        yield Label(title)
+                        yield Button(f"+ {singular}", compact=True, id=f"add-{section}")
+                    yield Vertical(id=f"{section}-rows", classes="rows")
+                    yield Label("", id=f"{section}-error", classes="section-error")
+            yield Static("", id="info-conflict")
+            with Horizontal(id="info-buttons"):
+                yield Button("Save", compact=True, variant="primary", id="save")
+                yield Button("Reload", compact=True, id="reload")
+                yield Button("Cancel", compact=True, id="cancel")
+        yield ConsoleFooter()
+
+    def on_mount(self) -> None:
+        self.action_reload()
+
+    # Loading ------------------------------------------------------------------------------
+    def action_reload(self) -> None:
+        """Read the contact information again (discarding edits)."""
+        gateway = self.app.gateway  # type: ignore[attr-defined]
+        contact_id = self.contact_id
+        fetch(self, lambda: gateway.contact_info(contact_id), self.show_info, group="info",
+              what="reading the contact information", busy=self.query_one("#info-body"))
+
+    def show_info(self, info: ContactInfo) -> None:
+        """Fill the form from ``info`` (edits are discarded)."""
+        self.info = info
+        self._warned = False
+        self.query_one("#info-who", Static).update(Text(
+            f"{info.display_name} ({info.customer_number})", style="bold"))
+        self._conflict(None)
+        for section in SECTIONS:
+            container = self.query_one(f"#{section}-rows")
+            container.remove_children()
+            items = getattr(info, section)
+            container.mount_all([InfoRow(section, item) for item in items]
+                                or [InfoRow(section)])
+            self._section_error(section, None)
+        self.call_after_refresh(self._focus_first)
+
+    def _focus_first(self) -> None:
+        rows = self.rows("phones")
+        if rows:
+            rows[0].focus_first()
+
+    def rows(self, section: str) -> list[InfoRow]:
+        return list(self.query_one(f"#{section}-rows").query(InfoRow).results(InfoRow))
+
+    # Editing ------------------------------------------------------------------------------
+    def _row_of(self, node: Widget | None) -> InfoRow | None:
+        while node is not None and not isinstance(node, InfoRow):
+            node = node.parent  # type: ignore[assignment]
+        return node
+
+    def on_descendant_focus(self, event: Any) -> None:
+        row = self._row_of(self.focused)
+        if row is not None:
+            self._section = row.section
+
+    async def action_add_row(self, section: str | None = None) -> None:
+        """Add an empty row to ``section`` (default: where the cursor is)."""
+        section = section or self._section
+        row = InfoRow(section)
+        await self.query_one(f"#{section}-rows").mount(row)
+        row.focus_first()
+
+    def action_remove_row(self, row: InfoRow | None = None) -> None:
+        """Remove the row the cursor is in (saved when you press Save)."""
+        row = row or self._row_of(self.focused)
+        if row is None:
+            return
+        row.remove()
+
+    @on(Checkbox.Changed, ".main")
+    def _one_main(self, event: Checkbox.Changed) -> None:
+        row = self._row_of(event.checkbox)
+        if row is None or not event.value:
+            return
+        for other in self.rows(row.section):
+            if other is not row and other.is_main:
+                other.query_one(".main", Checkbox).value = False
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_save()
+
+    @on(Button.Pressed)
+    async def _pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        button = event.button
+        if button.id and button.id.startswith("add-"):
+            await self.action_add_row(button.id[4:])
+        elif button.has_class("remove"):
+            self.action_remove_row(self._row_of(button))
+        elif button.id in ("save", "reload", "cancel"):
+            getattr(self, f"action_{button.id}")()
+
+    def _form_state(self) -> set[tuple[Any, ...]]:
+        """The form's rows as comparable tuples (blank new rows left out)."""
+        state = set()
+        for section in SECTIONS:
+            for row in self.rows(section):
+                item = row.to_item()
+                values = tuple(getattr(item, name) for name, _, _ in SECTIONS[section][2])
+                if item.id is None and not any(v.strip() for v in values):
+                    continue
+                state.add((section, item.id, item.kind, values, item.is_primary))
+        return state
+
+    def _saved_state(self) -> set[tuple[Any, ...]]:
+        info = self.info
+        if info is None:
+            return set()
+        return {(section, item.id, item.kind,
+                 tuple(getattr(item, name) for name, _, _ in SECTIONS[section][2]),
+                 item.is_primary)
+                for section in SECTIONS for item in getattr(info, section)}
+
+    def is_dirty(self) -> bool:
+        """Whether the form differs from what was read."""
+        return self.info is not None and self._form_state() != self._saved_state()
+
+    def action_cancel(self) -> None:
+        """Close without saving (asks once when there are unsaved edits)."""
+        if self.is_dirty() and not self._warned:
+            self._warned = True
+            self.notify("You have unsaved changes: press Esc again to discard them, "
+                        "or Ctrl+S to save.", severity="warning")
+            return
+        self.dismiss(False)
+
+    # Saving -------------------------------------------------------------------------------
+    def action_save(self) -> None:
+        """Validate and save in one transaction."""
+        info = self.info
+        if info is None:
+            return
+        lists = {s: [r.to_item() for r in self.rows(s)] for s in SECTIONS}
+        for section in SECTIONS:
+            self._section_error(section, None)
+            for row in self.rows(section):
+                row.show_errors([])
+        gateway = self.app.gateway  # type: ignore[attr-defined]
+        contact_id, version = self.contact_id, info.version
+        fetch(self, lambda: gateway.save_contact_info(contact_id, version, **lists),
+              self._saved, group="info-save", what="saving the contact information",
+              busy=self.query_one("#info-buttons"), on_error=self._save_failed)
+
+    def _saved(self, info: ContactInfo) -> None:
+        self.info = info
+        self.app.notify(f"Contact information of {info.customer_number} saved.")
+        self.dismiss(True)
+
+    def _save_failed(self, exc: BaseException) -> bool:
+        if isinstance(exc, ValidationFailed):
+            self._field_errors(exc.errors or {"__form__": str(exc)})
+            self.notify(str(exc), title="Not saved", severity="error")
+            return True
+        if isinstance(exc, Conflict | NotFound):
+            self._conflict(f"✗ Not saved. {exc} Press Ctrl+R (Reload) to read the customer "
+                           "again; your edits here will be discarded.")
+            self.notify(str(exc), title="Not saved: changed by someone else", severity="error")
+            return True
+        return False
+
+    def _field_errors(self, errors: dict[str, str]) -> None:
+        per_row: dict[tuple[str, int], list[str]] = {}
+        for key, message in errors.items():
+            parts = key.split(".")
+            if parts[0] in SECTIONS and len(parts) >= 2 and parts[1].isdigit():
+                per_row.setdefault((parts[0], int(parts[1])), []).append(message)
+            elif parts[0] in SECTIONS:
+                self._section_error(parts[0], message)
+            else:
+                self._conflict(f"✗ {message}")
+        first: InfoRow | None = None
+        for (section, index), messages in per_row.items():
+            rows = self.rows(section)
+            if index < len(rows):
+                rows[index].show_errors(messages)
+                first = first or rows[index]
+        if first is not None:
+            first.focus_first()
+
+    def _section_error(self, section: str, message: str | None) -> None:
+        label = self.query_one(f"#{section}-error", Label)
+        label.set_class(bool(message), "-shown")
+        label.update(Text(f"✗ {message}" if message else ""))
+
+    def _conflict(self, message: str | None) -> None:
+        box = self.query_one("#info-conflict", Static)
+        box.set_class(bool(message), "-shown")
+        box.update(Text(message or ""))

@@ -1,0 +1,25 @@
+"""The console side of CTI: status indicator, screen pop, call log, wrap-up, click-to-dial.
+
+The app wires four things (see ``docs/cti.md``): :func:`attach_cti` on mount, a
+:class:`CtiStatus` in the status area, :func:`call_commands` in the command palette, and
+optionally :func:`dial_number` on a key. Everything else follows from the call events.
+"""
+
+from commcentre_tui.screens.cti.commands import (
+    call_commands,
+    dial_number,
+    open_call_customer,
+    open_recent_calls,
+)
+from commcentre_tui.screens.cti.controller import (
+    CtiController,
+    attach_cti,
+    controller_of,
+    open_pending,
+)
+from commcentre_tui.screens.cti.status import CtiStatus
+
+__all__ = [
+    "CtiController", "CtiStatus", "attach_cti", "call_commands", "controller_of", "dial_number",
+    "open_call_customer", "open_pending", "open_recent_calls",
+]

@@ -1,0 +1,77 @@
+"""Click-to-dial and the CTI palette commands ("Call customer", "Call <phone>", "Recent Calls")."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from textual.app import SystemCommand
+
+from commcentre_tui.screens.cti.controller import controller_of
+
+
+def dial_number(app: Any, number: str, contact_id: int | None = None) -> None:
+    """Ask the PBX to ring the agent's phone and then call ``number`` (AMI ``Originate``).
+
+    The call is logged for ``contact_id`` (default: the loaded customer) and then follows the
+    incoming flow: a Draft outgoing Phone communication on answer, the wrap-up on hang-up.
+    Problems are notified in one sentence.
+    """
+    controller = controller_of(app)
+    if controller is None:
+        app.notify("Click-to-dial needs telephony (CTI), which is off.", title="Click-to-dial",
+                   severity="warning")
+        return
+    controller.dial(number, contact_id if contact_id is not None else app.customer_id)
+
+
+def open_call_customer(app: Any) -> None:
+    """The loaded customer's phones in a pick list; Enter calls one."""
+    from commcentre_tui.screens.cti.pick import PhonePickScreen
+
+    contact_id = app.customer_id
+    if contact_id is None:
+        app.notify("Load a customer first (search, then Enter).", severity="warning")
+        return
+
+    def chosen(number: str | None) -> None:
+        if number:
+            dial_number(app, number, contact_id)
+
+    app.push_screen(PhonePickScreen(contact_id), chosen)
+
+
+def open_recent_calls(app: Any) -> None:
+    """This session's calls; Enter loads the call's customer."""
+    from commcentre_tui.screens.cti.recent import RecentCallsScreen
+
+    controller = controller_of(app)
+    calls = list(reversed(controller.calls.values())) if controller is not None else []
+
+    def chosen(contact_id: int | None) -> None:
+        if contact_id is not None:
+            app.load_customer(contact_id, focus=True)
+
+    app.push_screen(RecentCallsScreen(calls), chosen)
+
+
+def call_commands(app: Any) -> Iterable[SystemCommand]:
+    """Palette entries while CTI is on: "Call customer" and "Call <phone>" for each phone of
+    the loaded customer (the list fills in once the phones are read), and "Recent Calls"."""
+    controller = controller_of(app)
+    if controller is None or not controller.enabled:
+        return
+    contact_id = app.customer_id
+    if contact_id is not None:
+        yield SystemCommand("Call customer", "Choose one of the loaded customer's phones to call",
+                            lambda: open_call_customer(app))
+        extension = controller.source.extension
+        for number in controller.known_phones(contact_id):
+            yield SystemCommand(f"Call {number}", f"Click-to-dial from extension {extension}",
+                                _dialler(app, number, contact_id))
+    yield SystemCommand("Recent Calls", "This session's calls; Enter loads the customer",
+                        lambda: open_recent_calls(app))
+
+
+def _dialler(app: Any, number: str, contact_id: int) -> Any:
+    return lambda: dial_number(app, number, contact_id)

@@ -1,0 +1,35 @@
+"""Messages that cross screens (posted to the app, handled by the console)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+
+@dataclass
+class CustomerChanged(Message):
+    """Something changed customer ``contact_id`` (an action saved): refresh it if it is loaded.
+
+    Post it to the app from any screen or worker: ``app.post_message(CustomerChanged(id))``.
+    """
+
+    contact_id: int
+
+
+@dataclass
+class CustomerChosen(Message):
+    """The agent chose a customer (Enter on a result or a communication, or a single hit)."""
+
+    contact_id: int
+    direct: bool = False
+    """True when a search found exactly this one customer."""
+
+
+@dataclass
+class LoadCustomer(Message):
+    """Load ``contact_id`` into the customer view (e.g. a CTI screen pop)."""
+
+    contact_id: int
+    focus: bool = False
+    """Move the keyboard focus to the customer view (off for pops while the agent types)."""

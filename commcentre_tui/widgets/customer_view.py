@@ -1,0 +1,151 @@
+"""The customer view: the header and the five tabs, loading only what is on screen.
+
+Loading a customer reads the header and the visible tab; the other tabs are marked out of date
+and read when first shown, so a customer load and a tab switch each cost one tab's queries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import TabbedContent, TabPane
+
+from commcentre_tui.keys import TAB_IDS
+from commcentre_tui.repo.customer_view import CustomerSummary
+from commcentre_tui.widgets.customer_header import CustomerHeader
+from commcentre_tui.widgets.loading import fetch
+from commcentre_tui.widgets.tabs import CustomerTab
+from commcentre_tui.widgets.tabs.care import CareTab
+from commcentre_tui.widgets.tabs.dashboard import DashboardTab
+from commcentre_tui.widgets.tabs.financials import FinancialsTab
+from commcentre_tui.widgets.tabs.rewards import RewardsTab
+from commcentre_tui.widgets.tabs.subscriptions import SubscriptionsTab
+
+#: Tab id → (title, key shown in the tab, widget class), in the seed's order.
+TABS: dict[str, tuple[str, str, type[CustomerTab]]] = {
+    "dashboard": ("Dashboard", "F5", DashboardTab),
+    "subscriptions": ("Subscriptions", "F6", SubscriptionsTab),
+    "financials": ("Financials", "F7", FinancialsTab),
+    "care": ("Customer Care", "F8", CareTab),
+    "rewards": ("Rewards", "F9", RewardsTab),
+}
+assert tuple(TABS) == TAB_IDS
+
+
+class CustomerView(Vertical):
+    """Header plus the Dashboard, Subscriptions, Financials, Customer Care and Rewards tabs."""
+
+    DEFAULT_CSS = """
+    CustomerView { height: 1fr; }
+    CustomerView > TabbedContent { height: 1fr; }
+    CustomerView TabPane { padding: 0 1; height: 1fr; }
+    CustomerView ContentSwitcher { height: 1fr; }
+    """
+
+    @dataclass
+    class Loaded(Message):
+        """The header of ``summary``'s customer is on screen."""
+
+        summary: CustomerSummary
+
+    @dataclass
+    class LoadFailed(Message):
+        """The customer could not be loaded."""
+
+        contact_id: int
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.contact_id: int | None = None
+
+    def compose(self) -> ComposeResult:
+        yield CustomerHeader(id="customer-header")
+        with TabbedContent(id="customer-tabs"):
+            for tab_id, (title, key, cls) in TABS.items():
+                with TabPane(f"{key} {title}", id=tab_id):
+                    yield cls(id=f"{tab_id}-tab")
+
+    def on_mount(self) -> None:
+        # F5–F9 switch tabs; the tab strip itself never takes the cursor (Tab moves between
+        # the tables, and focus never lands on the strip while a customer loads).
+        for strip in self.query("ContentTabs"):
+            strip.can_focus = False
+
+    @property
+    def header(self) -> CustomerHeader:
+        return self.query_one(CustomerHeader)
+
+    @property
+    def tabs(self) -> TabbedContent:
+        return self.query_one("#customer-tabs", TabbedContent)
+
+    def tab(self, tab_id: str) -> CustomerTab:
+        """The widget of tab ``tab_id``."""
+        return self.query_one(f"#{tab_id}-tab", CustomerTab)
+
+    @property
+    def active_tab(self) -> CustomerTab:
+        return self.tab(self.tabs.active or "dashboard")
+
+    def load(self, contact_id: int) -> None:
+        """Show ``contact_id``: header and visible tab now, other tabs when first shown."""
+        self.contact_id = contact_id
+        self.header.show_loading(contact_id)
+        gateway = self.app.gateway  # type: ignore[attr-defined]
+
+        def failed(exc: BaseException) -> bool:
+            self.post_message(self.LoadFailed(contact_id))
+            return False
+
+        fetch(self, lambda: gateway.summary(contact_id), self._summary, group="customer",
+              what="loading the customer", on_error=failed)
+        for tab_id in TABS:
+            self.tab(tab_id).stale = True
+        self.active_tab.load(contact_id)
+
+    def populated(self) -> bool:
+        """Whether the header and the visible tab show the loaded customer."""
+        summary = self.header.summary
+        return (self.contact_id is not None and summary is not None
+                and summary.contact_id == self.contact_id
+                and self.active_tab.shown_for == self.contact_id)
+
+    def reload(self) -> None:
+        """Read the loaded customer again (after an action changed it)."""
+        if self.contact_id is not None:
+            self.load(self.contact_id)
+
+    def _summary(self, summary: CustomerSummary) -> None:
+        if summary.contact_id != self.contact_id:
+            return
+        self.header.show_summary(summary)
+        self.post_message(self.Loaded(summary))
+
+    def show_tab(self, tab_id: str) -> None:
+        """Switch to ``tab_id`` and put the cursor in its first table."""
+        self.tabs.active = tab_id
+        self._ensure_loaded(tab_id)
+        self.focus_tab()
+
+    def focus_tab(self) -> None:
+        """Put the cursor in the visible tab's first table, the tab scrolled to its top."""
+        tab = self.active_tab
+        table = tab.first_table()
+        if table is not None:
+            table.focus(scroll_visible=False)
+        tab.scroll_home(animate=False)
+
+    def _ensure_loaded(self, tab_id: str) -> None:
+        tab = self.tab(tab_id)
+        if self.contact_id is not None and (tab.stale or tab.contact_id != self.contact_id):
+            tab.load(self.contact_id)
+
+    @on(TabbedContent.TabActivated, "#customer-tabs")
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        event.stop()
+        if event.pane.id:
+            self._ensure_loaded(event.pane.id)

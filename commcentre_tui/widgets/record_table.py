@@ -1,0 +1,206 @@
+"""A read-only table of records: arrows move, Enter or ``v`` views a record, ``m`` loads more."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Label
+
+from commcentre_tui.keys import bind
+from commcentre_tui.repo.customer_detail import RecordRef
+from commcentre_tui.widgets.format import cell
+
+
+class KeyTable(DataTable[Any]):
+    """A row-cursor table where Home/End go to the first/last row.
+
+    One column may be "flexible": it takes the width the other columns leave, so tables fill
+    an 80-column terminal without a horizontal scrollbar and use the room of a wide one.
+    """
+
+    BINDINGS = [
+        Binding("home", "first_row", "First row", show=False),
+        Binding("end", "last_row", "Last row", show=False),
+    ]
+
+    #: Narrowest width of the flexible column.
+    FLEX_MIN = 8
+
+    def __init__(self, columns: Sequence[tuple[str, int | None]] = (), **kwargs: Any) -> None:
+        kwargs.setdefault("cursor_type", "row")
+        kwargs.setdefault("zebra_stripes", True)
+        super().__init__(**kwargs)
+        self.flex_column: int | None = None
+        self._column_spec = list(columns)
+
+    def on_mount(self) -> None:
+        if self._column_spec:
+            self.add_spec_columns(self._column_spec)
+
+    def add_spec_columns(self, spec: Sequence[tuple[str, int | None]]) -> None:
+        """Add columns ``(label, width)``; the first ``None`` width is the flexible one and
+        a negative width fits the content."""
+        for index, (label, width) in enumerate(spec):
+            if width is None and self.flex_column is None:
+                self.flex_column = index
+                width = self.FLEX_MIN
+            self.add_column(label, width=None if width is not None and width < 0 else width)
+        self.call_after_refresh(self.fit_columns)
+
+    def fit_columns(self) -> None:
+        """Give the flexible column the width the others leave."""
+        if self.flex_column is None or self.flex_column >= len(self.columns):
+            return
+        columns = list(self.columns.values())
+        others = sum(c.get_render_width(self) for i, c in enumerate(columns)
+                     if i != self.flex_column)
+        # Decide on the vertical scrollbar from the row count, not from whether it is drawn
+        # yet, so the result does not depend on timing.
+        width = self.size.width - self.styles.gutter.width
+        if not width:
+            return
+        lines = self.row_count + (self.header_height if self.show_header else 0)
+        if lines > self.size.height - self.styles.gutter.height:
+            width -= self.styles.scrollbar_size_vertical
+        room = width - others - 2 * self.cell_padding
+        column = columns[self.flex_column]
+        width = max(self.FLEX_MIN, room)
+        if column.width != width or column.auto_width:
+            column.width = width
+            column.auto_width = False
+            self._require_update_dimensions = True
+            self._clear_caches()
+            self.refresh()
+
+    def on_resize(self) -> None:
+        self.fit_columns()
+
+    def action_first_row(self) -> None:
+        """Go to the first row."""
+        self.move_cursor(row=0)
+
+    def action_last_row(self) -> None:
+        """Go to the last row."""
+        self.move_cursor(row=max(self.row_count - 1, 0))
+
+
+class RecordTable(KeyTable):
+    """Rows keyed by :class:`RecordRef`; the owner fills it with :meth:`show`."""
+
+    DEFAULT_CSS = """
+    RecordTable { height: auto; max-height: 100%; }
+    """
+
+    BINDINGS = [
+        bind("view_record", "view"),
+        bind("more_rows", "more"),
+    ]
+
+    @dataclass
+    class ViewRequested(Message):
+        """The agent asked to view ``ref``."""
+
+        table: RecordTable
+        ref: RecordRef
+
+        @property
+        def control(self) -> RecordTable:
+            return self.table
+
+    @dataclass
+    class MoreRequested(Message):
+        """The agent asked for the next page of this table."""
+
+        table: RecordTable
+
+        @property
+        def control(self) -> RecordTable:
+            return self.table
+
+    def __init__(self, columns: Sequence[tuple[str, int | None]], *, empty: str = "None.",
+                 **kwargs: Any) -> None:
+        super().__init__(columns, **kwargs)
+        self.empty_text = empty
+        self.has_more = False
+        self._viewable = False
+        self._refs: list[RecordRef | None] = []
+
+    def show(self, rows: Iterable[tuple[RecordRef | None, Sequence[Any]]], *,
+             has_more: bool = False, append: bool = False) -> None:
+        """Replace (or extend) the rows; cells are inert text."""
+        if not append or not any(self._refs):
+            self.clear()
+            self._refs = []
+        row_index = self.cursor_row
+        for ref, values in rows:
+            self._refs.append(ref)
+            self.add_row(*(v if isinstance(v, Text) else cell(v) for v in values))
+        if not self._refs:
+            self._refs.append(None)
+            self.add_row(Text(self.empty_text, style="italic"),
+                         *([""] * (len(self._column_spec) - 1)))
+        viewable = any(self._refs)
+        if has_more != self.has_more or viewable != self._viewable:
+            self.has_more, self._viewable = has_more, viewable
+            self.refresh_bindings()  # "m More" / "v View" appear or go
+        self.call_after_refresh(self.fit_columns)
+        if append:
+            self.move_cursor(row=row_index + 1)
+
+    @property
+    def current_ref(self) -> RecordRef | None:
+        """The record under the cursor, if any."""
+        if 0 <= self.cursor_row < len(self._refs):
+            return self._refs[self.cursor_row]
+        return None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "more":
+            return self.has_more
+        if action == "view":
+            return self.current_ref is not None
+        return True
+
+    def action_view(self) -> None:
+        """View the record under the cursor."""
+        ref = self.current_ref
+        if ref is not None:
+            self.post_message(self.ViewRequested(self, ref))
+
+    def action_more(self) -> None:
+        """Ask the owner for the next page."""
+        if self.has_more:
+            self.post_message(self.MoreRequested(self))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_view()
+
+
+
+class Section(Vertical):
+    """A titled block: a one-line title above its content."""
+
+    DEFAULT_CSS = """
+    Section { height: auto; margin-bottom: 1; }
+    Section > .section-title { text-style: bold; color: $text-accent; width: 1fr; }
+    """
+
+    def __init__(self, title: str, *children: Any, **kwargs: Any) -> None:
+        super().__init__(*children, **kwargs)
+        self._title = title
+
+    def on_mount(self) -> None:
+        self.mount(Label(Text(self._title), classes="section-title"), before=0)
+
+    def set_title(self, title: str) -> None:
+        """Change the title text (plain, inert)."""
+        self._title = title
+        for label in self.query_children(".section-title").results(Label):
+            label.update(Text(title))

@@ -1,0 +1,189 @@
+"""Console communication tests: the demo data (with the shipped templates) built once per session
+in a SQLite file and copied per test, an app for an agent, and helpers to drive the form."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from commcentre_tui.app import CommCentreApp, create_app
+from commcentre_tui.config import Settings, load_settings
+from commcentre_tui.repo.agents import actor_for
+from commcentre_tui.repo.db import make_engine, transaction
+from tests.conftest import TEST_CONFIG
+
+DEMO_NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
+SIZE = (130, 60)
+
+
+@pytest.fixture(autouse=True)
+def _deterministic(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """UTC dates and a steady (non-blinking) cursor."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.fixture(autouse=True)
+def _openers_restored() -> Iterator[None]:
+    """Tests register the communication openers; other tests see the registry as it was."""
+    from commcentre_tui.screens.actions import wiring
+
+    saved = dict(wiring.OPENERS)
+    yield
+    wiring.OPENERS.clear()
+    wiring.OPENERS.update(saved)
+
+
+@pytest.fixture(scope="session")
+def comms_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo data set plus the shipped communication templates, in a SQLite file."""
+    from commcentre_tui.comms.templates import install_default_templates
+    from commcentre_tui.repo.seed.demo import seed_demo
+
+    path = tmp_path_factory.mktemp("comms-demo") / "demo.db"
+    shutil.copyfile(sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    seed_demo(engine, load_settings(TEST_CONFIG), now=DEMO_NOW)
+    with transaction(engine) as session:
+        install_default_templates(session)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def db_path(comms_template: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "demo.db"
+    shutil.copyfile(comms_template, path)
+    return path
+
+
+@pytest.fixture
+def comms_engine(db_path: Path) -> Iterator[Engine]:
+    """A private copy of the demo database."""
+    engine = make_engine(f"sqlite:///{db_path}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def comms_settings() -> Settings:
+    return load_settings(TEST_CONFIG)
+
+
+@pytest.fixture
+def make_app(comms_engine: Engine, comms_settings: Settings) -> Callable[..., CommCentreApp]:
+    """The console for an agent of the demo data (default: maria)."""
+
+    def build(agent: str = "maria", settings: Settings | None = None) -> CommCentreApp:
+        chosen = settings or comms_settings
+        return create_app(settings=chosen, engine=comms_engine, actor=actor_for(comms_engine, chosen, agent))
+
+    return build
+
+
+async def settle(pilot: Pilot[Any], rounds: int = 3) -> None:
+    """Let workers finish and their results reach the screen (the delivery worker excepted)."""
+    app = pilot.app
+    for _ in range(rounds):
+        others = [w for w in app.workers if w.group != "delivery"]
+        if others:
+            await app.workers.wait_for_complete(others)
+        await pilot.pause()
+
+
+async def load(pilot: Pilot[Any], contact_id: int) -> None:
+    """Load a customer into the console, as a search would."""
+    pilot.app.load_customer(contact_id)
+    await settle(pilot)
+
+
+CUSTOMER = 4
+"""Siobhán O'Brien: one email, two phones, six bills."""
+NO_BILLS = 3
+"""Klaus Müller: no bills."""
+
+
+def form_of(app: Any) -> Any:
+    """The communication form on top (fails clearly when something else is)."""
+    from commcentre_tui.screens.comms.form import CommunicationScreen
+
+    assert isinstance(app.screen, CommunicationScreen), f"on top: {type(app.screen).__name__}"
+    return app.screen
+
+
+async def choose(pilot: Pilot[Any], name: str, value: str) -> None:
+    """Choose ``value`` in the form's ``name`` pick list."""
+    from textual.widgets import Select
+
+    form_of(pilot.app).query_one(f"#field-{name}", Select).value = value
+    await settle(pilot)
+
+
+async def type_into(pilot: Pilot[Any], name: str, text: str) -> None:
+    """Click into the form's ``name`` field and type ``text`` key by key."""
+    form_of(pilot.app).query_one(f"#field-{name}").focus()
+    await pilot.pause()
+    await pilot.press(*("space" if ch == " " else ch for ch in text))
+    await settle(pilot)
+
+
+async def fill(pilot: Pilot[Any], name: str, text: str) -> None:
+    """Put ``text`` into the form's ``name`` field at once (as a paste would)."""
+    from textual.widgets import TextArea
+
+    widget = form_of(pilot.app).query_one(f"#field-{name}")
+    if isinstance(widget, TextArea):
+        widget.text = text
+    else:
+        widget.value = text
+    await settle(pilot)
+
+
+def text_of(app: Any, selector: str) -> str:
+    """The plain text a Static shows."""
+    from textual.widgets import Static
+
+    return str(app.screen.query_one(selector, Static).render())
+
+
+def notifications(app: Any) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+def communications(engine: Engine, contact_id: int) -> list[Any]:
+    """The customer's communications, newest (highest id) first."""
+    from sqlalchemy import select
+
+    from commcentre_tui.models import Communication
+    from commcentre_tui.repo.db import reading
+
+    with reading(engine) as session:
+        return list(session.execute(select(Communication).where(Communication.contact_id == contact_id)
+                                    .order_by(Communication.id.desc())).scalars())
+
+
+def queue_entries(engine: Engine) -> dict[int, str]:
+    """Communication id → queue status."""
+    from sqlalchemy import select
+
+    from commcentre_tui.models import CommunicationQueue
+    from commcentre_tui.repo.db import reading
+
+    with reading(engine) as session:
+        rows = session.execute(select(CommunicationQueue.communication_id, CommunicationQueue.status)).all()
+    return {cid: status for cid, status in rows}
