@@ -70,6 +70,8 @@ class CommCentreApp(App[None]):
         self.theme = self._pick_theme(settings.ui.theme)
         self.cti_options: dict[str, Any] = {}
         """Extra options for the CTI call source (tests shorten its backoff)."""
+        self.offer_drafts_on_start = True
+        """Offer an autosaved, unsaved communication back when the console starts."""
         self.delivery_factory: Any = None
         """Builds the embedded delivery worker (``None``: the real one; tests pass a fake)."""
 
@@ -106,7 +108,8 @@ class CommCentreApp(App[None]):
         from commcentre_tui.screens.comms.openers import offer_unsaved_drafts
 
         start_embedded_worker(self, factory=self.delivery_factory)
-        offer_unsaved_drafts(self)
+        if self.offer_drafts_on_start:
+            offer_unsaved_drafts(self)
 
     def notify(self, message: str, *, title: str = "", severity: Any = "information",
                timeout: float | None = None, markup: bool = True) -> None:
