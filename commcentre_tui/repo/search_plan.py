@@ -306,8 +306,11 @@ class Planner:
             p = be.params()
             window = (f"SELECT {columns} FROM contact c WHERE {self._bounds('c', forward, key, p)} "
                       f"ORDER BY {order}" + (f" LIMIT {int(budget)}" if budget else ""))
+            # The outer ORDER BY is needed: with other statistics PostgreSQL may apply the
+            # filters as a hash semi-join, which does not keep the window's order.
             rows = self._keys(f"SELECT w.id, w.sort_name FROM ({window}) w WHERE "
-                              f"{self._filters('w', p)} LIMIT {self.limit + 1}", p)
+                              f"{self._filters('w', p)} ORDER BY {be.order('w', not forward)} "
+                              f"LIMIT {self.limit + 1}", p)
             if budget is None or len(rows) > self.limit:
                 return rows
             p = be.params()

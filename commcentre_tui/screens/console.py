@@ -84,6 +84,9 @@ class ConsoleScreen(Screen[None]):
 
         await self._mount_hidden(CustomerView(id=CUSTOMER))
         self.panels_ready.set()
+        from commcentre_tui.widgets.idle_gc import tune_gc
+
+        tune_gc(self.app)
 
     async def _mount_hidden(self, panel: Any) -> None:
         """Add a panel to the body, hidden until the switcher shows it."""

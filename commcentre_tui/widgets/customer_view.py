@@ -1,12 +1,14 @@
-"""The customer view: the header and the five tabs, loading only what is on screen.
+"""The customer view: the header and the five tabs, the visible one first.
 
-Loading a customer reads the header and the visible tab; the other tabs are marked out of date
-and read when first shown, so a customer load and a tab switch each cost one tab's queries.
+Loading a customer reads the header and the visible tab at once; the other tabs are read a
+moment later in the background (:data:`PREFETCH_DELAY`), or at once if the agent switches to one
+before that, so a tab switch is usually only a repaint.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -24,6 +26,9 @@ from commcentre_tui.widgets.tabs.dashboard import DashboardTab
 from commcentre_tui.widgets.tabs.financials import FinancialsTab
 from commcentre_tui.widgets.tabs.rewards import RewardsTab
 from commcentre_tui.widgets.tabs.subscriptions import SubscriptionsTab
+
+#: Seconds after a customer load before the hidden tabs are read in the background.
+PREFETCH_DELAY = 0.3
 
 #: Tab id → (title, key shown in the tab, widget class), in the seed's order.
 TABS: dict[str, tuple[str, str, type[CustomerTab]]] = {
@@ -61,6 +66,7 @@ class CustomerView(Vertical):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.contact_id: int | None = None
+        self._prefetch: Any = None
 
     def compose(self) -> ComposeResult:
         yield CustomerHeader(id="customer-header")
@@ -106,6 +112,16 @@ class CustomerView(Vertical):
         for tab_id in TABS:
             self.tab(tab_id).stale = True
         self.active_tab.load(contact_id)
+        if self._prefetch is not None:
+            self._prefetch.stop()
+        self._prefetch = self.set_timer(PREFETCH_DELAY, lambda: self._load_hidden(contact_id))
+
+    def _load_hidden(self, contact_id: int) -> None:
+        """Read the tabs not shown yet, so switching to them is only a repaint."""
+        if contact_id != self.contact_id:
+            return
+        for tab_id in TABS:
+            self._ensure_loaded(tab_id)
 
     def populated(self) -> bool:
         """Whether the header and the visible tab show the loaded customer."""
