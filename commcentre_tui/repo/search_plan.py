@@ -12,6 +12,10 @@ Two ways to produce a page, picked per query by a small cost model:
   or pg_trgm for suffixes and contains) yields the matching ids; every condition is verified on
   those rows and only they are sorted: a rare term costs about its match count.
 
+A name typed into Any (last name, first name or company starts with it) may instead be **split**
+(:mod:`commcentre_tui.repo.search_split`): the surname part is a range of the sort index, the
+rest are sorted candidates, and the two are merged.
+
 Estimates are cheap: a capped ``count(*)`` on a B-tree and the FTS5 vocabulary's trigram
 document counts on SQLite, the planner's own row estimate on PostgreSQL.
 """
@@ -29,6 +33,7 @@ from sqlalchemy import Connection
 
 from commcentre_tui.repo.search_parse import Clause, Pred
 from commcentre_tui.repo.search_sample import walk_rows
+from commcentre_tui.repo.search_split import split_page
 from commcentre_tui.repo.search_sql import (
     CONTACT_COLUMNS,
     FIELDS,
@@ -58,7 +63,7 @@ CANDIDATES_FINE = {"sqlite": 8000.0, "postgresql": 24000.0}
 
 #: Selectivity assumed for a condition whose match count is unknown.
 UNKNOWN_SHARE = 0.3
-#: Tests set this to "walk", "candidates" or "plain" to exercise one strategy.
+#: Tests set this to "walk", "candidates", "plain" or "split" to exercise one strategy.
 FORCE_STRATEGY: str | None = None
 #: Fields where "=" finds a handful of contacts at most: no need to estimate.
 SELECTIVE = frozenset({"phone", "email", "customer_number", "id_number", "account_number",
@@ -277,7 +282,13 @@ class Planner:
         key = after if forward else before
         if any(all(pred.kind == "none" for pred in c.preds) for c in self.clauses):
             return self._finish([], forward, key, "none")
+        if FORCE_STRATEGY in (None, "split") and (FORCE_STRATEGY or self.table_size() > SMALL_TABLE):
+            split = split_page(self, forward, key, forced=FORCE_STRATEGY == "split")
+            if split is not None:
+                return self._finish(split, forward, key, "split")
         strategy, budget = (FORCE_STRATEGY, 0.0) if FORCE_STRATEGY else self._choose(forward, key)
+        if strategy == "split":  # forced, but not that shape: the planner's own choice
+            strategy, budget = self._choose(forward, key)
         if strategy == "walk":
             walked = self._walk(forward, key, int(budget) if budget else None)
             if walked is not None:

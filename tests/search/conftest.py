@@ -12,7 +12,7 @@ from commcentre_tui.repo import search_count, search_plan
 from tests.search.population import Person, build
 
 #: "auto" lets the planner choose on a tiny table; the others force one plan each.
-STRATEGIES = ("auto", "plain", "walk", "candidates")
+STRATEGIES = ("auto", "plain", "walk", "candidates", "split")
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from commcentre_tui.errors import ValidationFailed
 from commcentre_tui.repo import search_count
 from commcentre_tui.repo.search import Condition, count_matches, search_contacts
 from tests.conftest import TEST_CONFIG
-from tests.search.population import Person, expected
+from tests.search.population import Person, expected, sort_key
 from tests.search.test_search_rules import all_ids, ids
 
 Plans = Callable[[], object]
@@ -179,3 +179,29 @@ def test_totals_are_exact_when_small_and_capped_when_large(
     assert count_matches(engine, settings, [Condition("email", "like", "%.org")]) == "0"
     assert count_matches(engine, settings, [Condition("first_name", "like", "Mar")]) == str(
         len(expected(people, "first_name", "like", "Mar")))
+
+
+def test_any_name_pages_merge_surnames_first_names_and_companies(
+        engine: Engine, settings: Settings, people: list[Person], each_plan: Plans) -> None:
+    # "Mar" is a surname prefix (Marangos), a first name filed under other letters (María
+    # García, Mario Rossi …) and a company (Marathon Trading): the "split" plan merges them.
+    fields = ("last_name", "first_name", "company_name")
+    by_id = {p.id: p for p in people}
+    for term in ("mar", "ma", "m"):
+        hits = {i for f in fields for i in expected(people, f, "like", term)}
+        want = sorted(hits, key=lambda i: sort_key(by_id[i]))
+        assert len(want) >= 3, term
+        for plan in each_plan():  # type: ignore[attr-defined]
+            with plan as strategy:
+                query = [Condition("any", "like", term)]
+                page = search_contacts(engine, settings, query, limit=2)
+                pages = [ids(page)]
+                while page.has_more:
+                    page = search_contacts(engine, settings, query, limit=2, after=page.hits[-1].sort_key)
+                    pages.append(ids(page))
+                assert [i for chunk in pages for i in chunk] == want, (strategy, term)
+                back = [pages[-1]]
+                while page.has_previous:
+                    page = search_contacts(engine, settings, query, limit=2, before=page.hits[0].sort_key)
+                    back.insert(0, ids(page))
+                assert back == pages, (strategy, term)

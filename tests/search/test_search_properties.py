@@ -70,7 +70,7 @@ def test_any_string_matches_the_reference_under_each_plan(engine: Engine, settin
                                                           monkeypatch: object) -> None:
     @settings_for_plans
     @given(name=st.sampled_from(FIELDS), value=values,
-           plan=st.sampled_from(["walk", "candidates", "plain"]))
+           plan=st.sampled_from(["walk", "candidates", "plain", "split"]))
     def run(name: str, value: str, plan: str) -> None:
         old = search_plan.FORCE_STRATEGY
         search_plan.FORCE_STRATEGY = plan
