@@ -30,6 +30,7 @@ from commcentre_tui.keys import bind
 from commcentre_tui.repo.permissions import Actor
 from commcentre_tui.screens.gateway import Gateway
 from commcentre_tui.screens.messages import CustomerChanged, LoadCustomer
+from commcentre_tui.startup import resume_garbage_collection
 
 if TYPE_CHECKING:
     from commcentre_tui.screens.console import ConsoleScreen
@@ -93,14 +94,22 @@ class CommCentreApp(App[None]):
     def on_mount(self) -> None:
         if self.settings.ui.keymap:
             self.set_keymap(dict(self.settings.ui.keymap))
+        # The console paints first; communications, CTI and reminders start right after, so
+        # their imports (~0.2 s) are not in front of the agent's first look at the screen.
+        self.call_after_refresh(self._start_services)
+
+    def _start_services(self) -> None:
         from commcentre_tui.screens.comms.register import register_openers
         from commcentre_tui.screens.cti import attach_cti
         from commcentre_tui.screens.reminders import start_reminders
+        from commcentre_tui.widgets.presence import attach_presence
 
         register_openers()
+        attach_presence(self)
         attach_cti(self, **self.cti_options)
         start_reminders(self)
         self._start_comms()
+        resume_garbage_collection()
 
     def _start_comms(self) -> None:
         """The embedded delivery worker and the offer of unsaved communications."""
@@ -202,10 +211,15 @@ class CommCentreApp(App[None]):
     def extra_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The Action Panel, every offered action under its seed name, and call commands."""
         from commcentre_tui.screens.actions.wiring import action_commands
+        from commcentre_tui.screens.comms.bulk import notify_commands
         from commcentre_tui.screens.cti import call_commands
 
         yield from action_commands(self)
+        yield from notify_commands(self)
         yield from call_commands(self)
+        from commcentre_tui.screens.audit import audit_commands
+
+        yield from audit_commands(self)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         from commcentre_tui.screens.console import ConsoleScreen

@@ -5,7 +5,7 @@ Pure data with no dependencies, so config validation, services and screens share
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, NamedTuple
 
 #: The Action Panel's groups and actions, in the seed's order and words.
 ACTION_GROUPS: Final[dict[str, tuple[str, ...]]] = {
@@ -62,6 +62,34 @@ NO_CUSTOMER_ACTIONS: Final[tuple[str, ...]] = (
     "Create new Account",
     "Retrieve Voucher Secret Number",
 )
+
+class StatusAction(NamedTuple):
+    """A life-cycle action offered beside the seed action that creates its record.
+
+    It follows ``after``'s place in the panel, its ``[actions] enabled`` entry and its role
+    grant (``None``: offered in ``group`` to roles with ``edit`` on ``entity``); ``keywords``
+    also match the panel's filter (e.g. "complete").
+    """
+
+    group: str
+    after: str | None
+    entity: str
+    keywords: str
+
+
+#: Status changes and cancellations the services support, offered with a customer loaded.
+STATUS_ACTIONS: Final[dict[str, StatusAction]] = {
+    "Update Job Status": StatusAction("CRM", "Plan a Job", "job", "complete cancel start job"),
+    "Update Service Request Status": StatusAction(
+        "CRM", "Raise a Service Request", "service_request", "progress resolve close"),
+    "Update Activity Status": StatusAction(
+        "CRM", "Schedule an Activity", "activity", "complete cancel start activity"),
+    "Update Lead Status": StatusAction("CRM", "Take a Lead", "lead", "qualify win won lose lost"),
+    "Close a Case": StatusAction("CRM", "Open a Case", "case", "close case"),
+    "Reopen a Case": StatusAction("CRM", "Open a Case", "case", "reopen case"),
+    "Update Task Status": StatusAction("CRM", "Create a Task", "task", "complete cancel reopen task"),
+    "Cancel Reward Transaction": StatusAction("Finance", None, "reward", "rewards points award spend"),
+}
 
 #: Search fields per group, in their default display order.
 SEARCH_FIELDS: Final[dict[str, tuple[str, ...]]] = {

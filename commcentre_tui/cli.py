@@ -70,6 +70,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(args_list)
     if args.command is None:
         args = parser.parse_args(["console", *args_list])
+    if args.command == "console":
+        from commcentre_tui.startup import pause_garbage_collection
+
+        pause_garbage_collection()
     module = importlib.import_module(f"commcentre_tui.commands.{COMMANDS[args.command]}")
     from commcentre_tui.commands.common import guarded
 

@@ -54,3 +54,25 @@ def inert(value: object) -> str:
         ch if ch.isprintable() or ch == " " else f"\\x{ord(ch):02x}" if ord(ch) < 256 else "\ufffd"
         for ch in text
     )
+
+
+def inert_lines(value: object) -> str:
+    """:func:`inert`, keeping line breaks (message bodies, previews)."""
+    return "\n".join(inert(line) for line in ("" if value is None else str(value)).split("\n"))
+
+
+def storable(value: str) -> bool:
+    """Whether a database text column can hold ``value`` (no NUL, no unpaired surrogates)."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def quoted(value: object, most: int = 40) -> str:
+    """``value`` for an error sentence: inert, on one line, at most ``most`` characters (+ "…")."""
+    text = inert(value)
+    return text if len(text) <= most else text[:most].rstrip() + "…"

@@ -1,6 +1,7 @@
 """Form input validation shared by services (pure: no database, no Textual).
 
-- :class:`FormModel`: base of every service input model (strips text, refuses unknown fields).
+- :class:`FormModel`: base of every service input model (strips text, refuses unknown fields
+  and, through :class:`StorableText`, text with a NUL character, which PostgreSQL cannot store).
 - :func:`parse_input`: validate a mapping (or a model) with a context (``now``, ``region`` …) and
   turn pydantic's errors into one :class:`~commcentre_tui.errors.ValidationFailed` whose
   ``errors`` maps each field (dotted for nested rows: ``phones.1.number``) to one sentence.
@@ -19,9 +20,18 @@ from typing import Annotated, Any, TypeVar
 
 import phonenumbers
 from annotated_types import MaxLen
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    ValidationError,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from commcentre_tui.errors import ValidationFailed
+from commcentre_tui.text import quoted
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -57,7 +67,29 @@ OptWhen = Annotated[datetime | None, BeforeValidator(blank_to_none),
 OptId = Annotated[int | None, BeforeValidator(blank_to_none)]
 
 
-class FormModel(BaseModel):
+#: Why text with a NUL character is refused (PostgreSQL cannot store it; SQLite would).
+NUL_PROBLEM = "contains a NUL character (\\x00), which cannot be saved"
+
+
+def unstorable(value: Any, label: str) -> str | None:
+    """Why text ``value`` cannot be saved (a NUL character), as a sentence, else ``None``."""
+    if isinstance(value, str) and "\x00" in value:
+        return f"{label} {NUL_PROBLEM}; remove it."
+    return None
+
+
+class StorableText(BaseModel):
+    """Refuses text no database column can hold (see :func:`unstorable`), in every field."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise PydanticCustomError("unstorable_text", NUL_PROBLEM)
+        return value
+
+
+class FormModel(StorableText):
     """Base of the services' input models: text stripped, unknown fields refused."""
 
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
@@ -78,7 +110,7 @@ def check_email(value: str) -> str:
     labels, an alphabetic top-level domain); it does not ask DNS whether the domain exists.
     """
     text = value.strip()
-    bad = ValueError(f"“{text}” is not a valid email address (expected name@example.com).")
+    bad = ValueError(f"“{quoted(text)}” is not a valid email address (expected name@example.com).")
     if " " in text or text.count("@") != 1 or len(text) > 254:
         raise bad
     local, domain = text.rsplit("@", 1)
@@ -100,7 +132,7 @@ def check_phone(value: str, region: str = "CY") -> tuple[str, str]:
     """
     text = " ".join(value.split())
     bad = ValueError(
-        f"“{text}” is not a valid phone number for region {region} "
+        f"“{quoted(text)}” is not a valid phone number for region {region} "
         "(use the international form, e.g. +357 99 123456)."
     )
     if not any(ch.isdigit() for ch in text) or re.search(r"[^0-9+()./\- ]", text):
@@ -159,6 +191,8 @@ def sentence(label: str, error: Mapping[str, Any]) -> str:
     if kind == "string_too_long":
         size = f" (it has {len(given)})" if isinstance(given, str) else ""
         return f"{label} must be at most {ctx['max_length']} characters{size}."
+    if kind == "unstorable_text":
+        return f"{label} {NUL_PROBLEM}; remove it."
     if kind == "too_long":
         return f"{label} may have at most {ctx['max_length']} entries."
     simple = {
@@ -188,6 +222,7 @@ def sentence(label: str, error: Mapping[str, Any]) -> str:
         "enum": f"{label} must be {ctx.get('expected')}.",
         "list_type": f"{label} must be a list.",
         "dict_type": f"{label} must be a set of named values.",
+        "string_unicode": f"{label} contains characters that cannot be saved (unpaired surrogates).",
         "extra_forbidden": f"{label} is not a field of this form.",
     }
     if kind in simple:

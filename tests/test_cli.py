@@ -84,3 +84,25 @@ def test_seed_needs_a_positive_count(capsys: pytest.CaptureFixture[str], tmp_pat
     url = f"sqlite:///{tmp_path / 's.db'}"
     code, _, err = run(capsys, "db", "seed", "--contacts", "0", "--database", url)
     assert code == 2 and "--contacts must be at least 1" in err
+
+
+@pytest.mark.parametrize(("reason", "sentence"), [
+    ("database is locked", "The database stayed busy with other agents' changes; nothing more was "
+                           "saved — run the command again.\n"),
+    ("server closed the connection unexpectedly", "The database stopped answering; nothing more "
+                                                   "was saved — run the command again when it is back.\n"),
+])
+def test_a_database_failing_mid_command_is_one_sentence(capsys: pytest.CaptureFixture[str],
+                                                        reason: str, sentence: str) -> None:
+    import argparse
+
+    from sqlalchemy.exc import OperationalError
+
+    from commcentre_tui.commands.common import guarded
+
+    def command(_args: argparse.Namespace) -> int:
+        raise OperationalError("INSERT INTO payment …", {}, Exception(reason))
+
+    assert guarded(command, argparse.Namespace()) == 1
+    out, err = capsys.readouterr()
+    assert (out, err) == ("", "commcentre: " + sentence)

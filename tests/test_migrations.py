@@ -13,6 +13,7 @@ from sqlmodel import SQLModel
 
 from commcentre_tui.repo.db import DatabaseError, make_engine
 from commcentre_tui.repo.migrate import (
+    HEAD_REVISION,
     alembic_config,
     check_current,
     current_revision,
@@ -34,6 +35,12 @@ def test_migrated_schema_matches_the_models(engine: Engine) -> None:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name})
         assert compare_metadata(ctx, SQLModel.metadata) == []
     assert set(SQLModel.metadata.tables) <= set(inspect(engine).get_table_names())
+
+
+def test_the_start_up_check_knows_the_newest_migration() -> None:
+    # The console compares the database with HEAD_REVISION without importing Alembic; a new
+    # migration must move that constant too, or every upgraded database would be refused.
+    assert head_revision() == HEAD_REVISION
 
 
 def test_upgrade_from_empty_then_again_is_a_no_op(tmp_path: Path) -> None:

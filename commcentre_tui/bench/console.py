@@ -193,6 +193,9 @@ def cold_start(database: str, *, n: int = 5, agent: str | None = None,
 
 def _cold_start_child(args: argparse.Namespace) -> int:
     """What ``commcentre console`` does, headless, printing READY at the first frame."""
+    from commcentre_tui.startup import pause_garbage_collection
+
+    pause_garbage_collection()
     from commcentre_tui.commands.common import open_database, resolve_actor, settings_from
 
     settings = settings_from(args)

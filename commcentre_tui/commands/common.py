@@ -31,6 +31,8 @@ def fail(message: str, code: int = 2) -> int:
 
 def guarded(run: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     """Run a command, turning known errors into one sentence and an exit code."""
+    from sqlalchemy.exc import OperationalError
+
     from commcentre_tui.repo.db import DatabaseError
 
     try:
@@ -39,6 +41,12 @@ def guarded(run: Callable[[argparse.Namespace], int], args: argparse.Namespace) 
         return fail(str(exc), 2)
     except (DatabaseError, NotAllowed, NotFound, CommCentreError) as exc:
         return fail(str(exc), 1)
+    except OperationalError as exc:  # the database went away or stayed locked mid-command
+        if "locked" in str(exc.orig).lower():
+            return fail("The database stayed busy with other agents' changes; nothing more was "
+                        "saved — run the command again.", 1)
+        return fail("The database stopped answering; nothing more was saved — run the command "
+                    "again when it is back.", 1)
     except KeyboardInterrupt:
         return 130
 

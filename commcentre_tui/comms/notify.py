@@ -7,6 +7,10 @@ with its reason and skipped. Everything else becomes a completed outgoing commun
 queue entry, written together in one transaction per chunk (the outbox), with set-based reads and
 executemany inserts — no ORM object per row. A run stopped half-way keeps the chunks already
 committed (the report says how many were queued).
+
+The console's "Notify these results" passes its own ``keys`` (the contacts an Advanced Search
+found, see :mod:`.targets`) and ``one_transaction=True``: every message of the run is queued in
+a single transaction, or none is.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Engine
 
-from commcentre_tui.comms.context import ContactInfo, agent_values, load_batch
+from commcentre_tui.comms.context import ContactInfo, ContextKey, agent_values, load_batch
 from commcentre_tui.comms.outbox import enqueue, insert_communications
 from commcentre_tui.comms.segments import segment_keys
 from commcentre_tui.comms.templates import (
@@ -111,6 +115,8 @@ def notify(
     *,
     template: str,
     segment: str,
+    keys: Sequence[ContextKey] | None = None,
+    one_transaction: bool = False,
     since: date | None = None,
     today: date | None = None,
     dry_run: bool = False,
@@ -121,6 +127,8 @@ def notify(
 ) -> NotifyReport:
     """Render ``template`` for each contact of ``segment`` and queue it (see the module doc).
 
+    With ``keys``, those contacts are the audience and ``segment`` only names them in the report.
+    ``one_transaction`` writes everything at the end in one transaction (all or nothing).
     ``progress(done, total)`` is called after each chunk. Raises ``ValidationFailed`` for an
     unknown template or segment, or a template with an unknown tag (before anything is queued).
     """
@@ -137,7 +145,8 @@ def notify(
             for lang, t in versions.items()
         }
         needs = tags_used(*(t.subject for t in versions.values()), *(t.body for t in versions.values()))
-        keys = segment_keys(session, segment, today=today, since=since)
+        if keys is None:
+            keys = segment_keys(session, segment, today=today, since=since)
         # Sent by the system (the CLI operator): sign with the configured sender's name.
         agent = agent_values(session, actor.agent_id) or {
             "name": parseaddr(settings.email.sender)[0] or "Customer Care", "username": actor.username,
@@ -146,6 +155,7 @@ def notify(
                           matched=len(keys))
     sms_max = settings.sms.max_length
     done = 0
+    held: list[dict[str, Any]] = []  # one_transaction: every row, written once at the end
     # Writing chunk i (in a thread: the driver releases the GIL) overlaps rendering chunk i+1.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="notify-write") as writer:
         writing: Future[None] | None = None
@@ -166,6 +176,9 @@ def notify(
             if writing is not None:
                 writing.result()  # the previous chunk is committed (or its error raised here)
                 _count(report, *counts)
+            if one_transaction and not dry_run:
+                held.extend(rows)
+                rows = []
             queued = sum(1 for r in rows if r["media"] in QUEUED_MEDIA)
             counts = (queued, len(rows) - queued)
             writing = None if dry_run or not rows else writer.submit(_write, engine, rows)
@@ -177,11 +190,13 @@ def notify(
         if writing is not None:
             writing.result()
             _count(report, *counts)
+    if held:
+        queued = sum(1 for r in held if r["media"] in QUEUED_MEDIA)
+        _count(report, queued, len(held) - queued)
     report.seconds = time.perf_counter() - started
     if not dry_run:
-        with transaction(engine) as session:
-            audit.record(session, agent_id=actor.agent_id, action="Bulk notification", entity="communication",
-                         detail=report.summary())
+        # With one_transaction, the messages, their queue entries and this entry commit together.
+        _write(engine, held, audit_entry=(actor.agent_id, report.summary()))
     return report
 
 
@@ -232,11 +247,17 @@ def _problem(report: NotifyReport, text: str) -> None:
         report.problems.append(text)
 
 
-def _write(engine: Engine, rows: list[dict[str, Any]]) -> None:
-    """One transaction: the communications and their queue entries (the outbox write)."""
+def _write(engine: Engine, rows: list[dict[str, Any]],
+           audit_entry: tuple[int | None, str] | None = None) -> None:
+    """One transaction: the communications and their queue entries (the outbox write), and the
+    run's audit entry (``(agent_id, summary)``) when given."""
     now = utcnow()
     for row in rows:
         row["completed_at"] = now
     with transaction(engine) as session:
-        ids = insert_communications(session, rows, now)
-        enqueue(session, [i for i, r in zip(ids, rows, strict=True) if r["media"] in QUEUED_MEDIA], now)
+        if rows:
+            ids = insert_communications(session, rows, now)
+            enqueue(session, [i for i, r in zip(ids, rows, strict=True) if r["media"] in QUEUED_MEDIA], now)
+        if audit_entry is not None:
+            audit.record(session, agent_id=audit_entry[0], action="Bulk notification", entity="communication",
+                         detail=audit_entry[1])

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import secrets
 import socket
@@ -36,6 +37,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 from commcentre_tui.comms.channels import (
     Channel,
@@ -50,6 +52,8 @@ from commcentre_tui.config import Settings
 from commcentre_tui.errors import CommCentreError
 from commcentre_tui.models.types import utcnow
 from commcentre_tui.repo.db import reading
+
+log = logging.getLogger(__name__)
 
 #: Messages in flight at once (one SMTP connection each). A crash can leave at most this many
 #: entries "delivery uncertain": exactly those whose attempts had been recorded and handed over.
@@ -150,11 +154,17 @@ class DeliveryWorker:
             self._recover(first=True)
             recovered = time.monotonic()
             while not self._stopping():
-                if time.monotonic() - recovered >= self.outbox.lease.total_seconds() / 2:
-                    self._recover(first=False)  # entries of workers that died meanwhile
-                    recovered = time.monotonic()
-                if await self._one_batch():
-                    continue
+                try:
+                    if time.monotonic() - recovered >= self.outbox.lease.total_seconds() / 2:
+                        self._recover(first=False)  # entries of workers that died meanwhile
+                        recovered = time.monotonic()
+                    if await self._one_batch():
+                        continue
+                except OperationalError as exc:
+                    # The database is unreachable or stayed locked: keep the worker alive and
+                    # try again after a poll interval (what it claimed, leases return).
+                    self.stats.last_error = f"The database failed: {str(exc).splitlines()[0][:200]}"
+                    log.warning("delivery worker %s: %s", self.name, self.stats.last_error)
                 await self._close_channels()  # idle: do not hold SMTP connections open
                 if await self._idle():
                     break

@@ -5,7 +5,7 @@ Manager/5.0.x``), then blocks of ``Key: Value`` lines, each ended by a blank lin
 an ``ActionID`` that the PBX echoes in its ``Response`` block; ``Event`` blocks arrive unasked.
 
 :class:`AmiClient` logs in, matches responses to actions, hands events to a callback, pings the
-PBX to notice a dead link, and reconnects with capped exponential backoff. Its :attr:`state` is
+PBX to notice a dead link, and reconnects with capped exponential backoff (:mod:`.reconnect`). Its :attr:`state` is
 a word for the status bar (see :mod:`commcentre_tui.cti.states`). A malformed block is logged
 and skipped, never fatal. A refused login is not retried (retrying bad credentials only fills the
 PBX's security log): the state stays ``login failed: <reason>``.
@@ -17,20 +17,13 @@ import asyncio
 import contextlib
 import itertools
 import logging
-import random
 import secrets
 from collections.abc import Callable, Iterator, Mapping
 from time import perf_counter
 
 from commcentre_tui.cti.events import CtiError
-from commcentre_tui.cti.states import (
-    CONNECTED,
-    CONNECTING,
-    OFF,
-    RECONNECTING,
-    StateMixin,
-    login_failed,
-)
+from commcentre_tui.cti.reconnect import TRANSIENT, Backoff, keep_connected
+from commcentre_tui.cti.states import CONNECTED, OFF, StateMixin, login_failed
 
 log = logging.getLogger(__name__)
 
@@ -233,31 +226,16 @@ class AmiClient(StateMixin):
     # -- connection loop -----------------------------------------------------------------------
 
     async def _run(self) -> None:
-        delay = self.backoff_initial
-        first = True
-        while not self._closing:
-            self._set_state(CONNECTING if first else RECONNECTING)
-            logged_in_before = self.logins
-            try:
-                await self._session()
-            except LoginFailed as exc:
-                log.error("AMI login to %s:%s refused: %s", self.host, self.port, exc)
-                self._set_state(login_failed(str(exc)))
-                return
-            except asyncio.CancelledError:
-                raise
-            except (OSError, ConnectionError, TimeoutError, CtiError) as exc:
-                log.warning("AMI connection to %s:%s lost or failed: %s", self.host, self.port, exc or type(exc).__name__)
-            except Exception:  # a bug must not end CTI for the rest of the shift
-                log.exception("AMI session to %s:%s failed unexpectedly", self.host, self.port)
-            if self._closing:
-                return
-            if self.logins > logged_in_before:
-                delay = self.backoff_initial
-            first = False
-            self._set_state(RECONNECTING)
-            await asyncio.sleep(delay * random.uniform(0.8, 1.0))
-            delay = min(delay * 2, self.backoff_max)
+        def refused(exc: BaseException) -> None:
+            log.error("AMI login to %s:%s refused: %s", self.host, self.port, exc)
+            self._set_state(login_failed(str(exc)))
+
+        await keep_connected(
+            self._session, name=f"AMI connection to {self.host}:{self.port}", log=log,
+            backoff=Backoff(self.backoff_initial, self.backoff_max), set_state=self._set_state,
+            successes=lambda: self.logins, stopping=lambda: self._closing,
+            fatal=(LoginFailed,), on_fatal=refused, transient=(*TRANSIENT, CtiError),
+        )
 
     async def _session(self) -> None:
         """One connection: banner, login, then read until the PBX goes away."""

@@ -24,7 +24,6 @@ import contextlib
 import itertools
 import json
 import logging
-import random
 from collections import defaultdict
 from typing import Any
 from urllib.parse import urlsplit
@@ -35,8 +34,9 @@ from commcentre_tui.config import Settings
 from commcentre_tui.cti.ami import AmiClient, AmiMessage
 from commcentre_tui.cti.events import CallEvent, CallTracker, CtiError, split_extension
 from commcentre_tui.cti.listener import CtiListener
+from commcentre_tui.cti.reconnect import TRANSIENT, Backoff, keep_connected
 from commcentre_tui.cti.source import CallSource, originate_for
-from commcentre_tui.cti.states import CONNECTED, CONNECTING, OFF, RECONNECTING, StateMixin, failed
+from commcentre_tui.cti.states import CONNECTED, CONNECTING, OFF, StateMixin, failed
 
 log = logging.getLogger(__name__)
 
@@ -306,26 +306,16 @@ class BridgeCallSource(CallSource):
             raise CtiError(str(result.get("error") or "The CTI bridge refused the call."))
 
     async def _run(self) -> None:
-        delay, first = self.backoff_initial, True
-        while not self._closed:
-            self._set_state(CONNECTING if first else RECONNECTING)
-            before = self.sessions
-            try:
-                await self._session()
-            except CtiError as exc:
-                self.detail = str(exc)
-                self._set_state(failed(str(exc)))
-                return
-            except (OSError, ConnectionError, TimeoutError, ValueError) as exc:
-                log.warning("CTI bridge %s:%s lost or unreachable: %s", self.host, self.port, exc or type(exc).__name__)
-            except Exception:  # a bug must not end CTI for the rest of the shift
-                log.exception("CTI bridge session failed unexpectedly")
-            if self.sessions > before:
-                delay = self.backoff_initial
-            first = False
-            self._set_state(RECONNECTING)
-            await asyncio.sleep(delay * random.uniform(0.8, 1.0))
-            delay = min(delay * 2, self.backoff_max)
+        def refused(exc: BaseException) -> None:
+            self.detail = str(exc)
+            self._set_state(failed(str(exc)))
+
+        await keep_connected(
+            self._session, name=f"CTI bridge {self.host}:{self.port}", log=log,
+            backoff=Backoff(self.backoff_initial, self.backoff_max), set_state=self._set_state,
+            successes=lambda: self.sessions, stopping=lambda: self._closed,
+            fatal=(CtiError,), on_fatal=refused, transient=(*TRANSIENT, ValueError),
+        )
 
     async def _session(self) -> None:
         reader, writer = await asyncio.wait_for(

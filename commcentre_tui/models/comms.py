@@ -22,6 +22,7 @@ class Communication(SQLModel, table=True):
     __table_args__ = (
         Index("ix_communication_agent_created", "agent_id", "created_at", "id"),
         Index("ix_communication_contact_created", "contact_id", "created_at"),
+        Index("ix_communication_follow_up_of", "follow_up_of_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -24,10 +24,10 @@ def backend_name(engine: Engine) -> str:
     return engine.dialect.name
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA cache_size=-65536")
@@ -43,19 +43,31 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """An engine for ``url`` with the backend's pragmas and pool settings."""
+def make_engine(url: str, *, echo: bool = False, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> Engine:
+    """An engine for ``url`` with the backend's pragmas and pool settings.
+
+    Losing the database mid-session is survivable: on PostgreSQL every pooled connection is
+    pinged before use (``pool_pre_ping``) and a connection error invalidates the whole pool, so
+    once the server answers again the next call reconnects by itself; the failed call itself
+    raises ``OperationalError`` (rolled back, never half done) for the screen to say so. On
+    SQLite a writer waits ``busy_timeout_ms`` for another writer's lock, then fails the same way.
+    """
     try:
         parsed = make_url(url)
     except ArgumentError:
         raise DatabaseError(f"The database URL {url!r} is not a valid SQLAlchemy URL.") from None
     if parsed.get_backend_name() == "sqlite":
         memory = parsed.database in (None, "", ":memory:")
-        kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 5}}
+        kwargs: dict[str, Any] = {
+            "connect_args": {"check_same_thread": False, "timeout": busy_timeout_ms / 1000}}
         if memory:
             kwargs["poolclass"] = StaticPool
         engine = create_engine(parsed, echo=echo, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: Any, record: Any) -> None:
+            _sqlite_pragmas(dbapi_conn, record, busy_timeout_ms)
+
         # pysqlite's own transaction handling defers BEGIN; issue it ourselves so a writer
         # takes its lock at the start of a transaction, not at its first write.
         event.listen(engine, "begin", _sqlite_begin)

@@ -20,7 +20,7 @@ import phonenumbers
 
 from commcentre_tui.catalog import ANY_FIELD, SEARCH_FIELDS
 from commcentre_tui.errors import ValidationFailed
-from commcentre_tui.text import canon_number, fold, to_e164
+from commcentre_tui.text import canon_number, fold, quoted, to_e164
 
 Kind = Literal["exact", "prefix", "suffix", "contains", "none"]
 OPERATORS = ("=", "like")
@@ -165,7 +165,7 @@ def check_field(field: str, mode: str, enabled: list[str]) -> None:
     listing = ", ".join(enabled) if enabled else "none"
     if field not in known_fields():
         raise ValidationFailed(
-            f"“{field}” is not a search field; the fields enabled for {mode} search are: {listing}.",
+            f"“{quoted(field)}” is not a search field; the fields enabled for {mode} search are: {listing}.",
             "field",
         )
     raise ValidationFailed(
@@ -180,7 +180,7 @@ def parse_conditions(
     """Validate ``Condition``s and turn each into a :class:`Clause` (raises ValidationFailed)."""
     items = list(conditions)
     if mode not in ("quick", "advanced"):
-        raise ValidationFailed(f"The search mode “{mode}” is unknown; use quick or advanced.", "mode")
+        raise ValidationFailed(f"The search mode “{quoted(mode)}” is unknown; use quick or advanced.", "mode")
     if mode == "quick" and len(items) != 1:
         raise ValidationFailed("Quick search takes exactly one field and one value.", "value")
     if not items:
@@ -192,7 +192,7 @@ def parse_conditions(
         value = str(getattr(cond, "value", "") or "").strip()
         check_field(field, mode, enabled)
         if op not in OPERATORS:
-            raise ValidationFailed(f"The operator “{op}” is not supported; use = or like.", "op")
+            raise ValidationFailed(f"The operator “{quoted(op)}” is not supported; use = or like.", "op")
         if not value or (op == "like" and not like_parts(value)[2].strip()):
             raise ValidationFailed("Type a value to search for.", "value")
         if field == ANY_FIELD:

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 WELCOME, RESULTS, LATEST, CUSTOMER = "welcome", "results", "latest", "customer"
 
 #: Actions that need a loaded customer.
-CUSTOMER_ACTIONS = {"show_tab", "add_more_information", "reload_customer"}
+CUSTOMER_ACTIONS = {"show_tab", "add_more_information", "reload_customer", "dial_off"}
 
 
 class ConsoleScreen(Screen[None]):
@@ -40,6 +40,8 @@ class ConsoleScreen(Screen[None]):
         *(bind(f"tab_{t}", f"show_tab('{t}')", show=False) for t in TAB_IDS),
         bind("add_more_information", "add_more_information"),
         bind("reload_customer", "reload_customer", show=False),
+        bind("dial", "dial"),  # in the footer while CTI is on; otherwise the key says why not
+        bind("dial", "dial_off", show=False),
         bind("back", "back"),
     ]
 
@@ -185,6 +187,10 @@ class ConsoleScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in CUSTOMER_ACTIONS:
             return self.loaded_customer is not None
+        if action == "dial":
+            from commcentre_tui.screens.cti.commands import dial_available
+
+            return self.loaded_customer is not None and dial_available(self.cc_app)
         if action == "back":
             return bool(self.history)
         return True
@@ -239,6 +245,14 @@ class ConsoleScreen(Screen[None]):
         """Read the loaded customer again."""
         if self.loaded_customer is not None:
             self.customer_view.reload()
+
+    def action_dial(self) -> None:
+        """Click-to-dial the phone shown in the customer header."""
+        from commcentre_tui.screens.cti.commands import dial_shown_phone
+
+        dial_shown_phone(self.cc_app)
+
+    action_dial_off = action_dial
 
     def action_back(self) -> None:
         """Go back one step."""

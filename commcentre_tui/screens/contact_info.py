@@ -21,6 +21,7 @@ from commcentre_tui.errors import Conflict, NotFound, ValidationFailed
 from commcentre_tui.keys import bind
 from commcentre_tui.repo.customer_info import AddressItem, ContactInfo, EmailItem, PhoneItem
 from commcentre_tui.services.contact_info import ADDRESS_KINDS, EMAIL_KINDS, PHONE_KINDS
+from commcentre_tui.text import inert
 from commcentre_tui.widgets.footer import ConsoleFooter
 from commcentre_tui.widgets.loading import fetch
 
@@ -178,7 +179,7 @@ class ContactInfoScreen(ModalScreen[bool]):
         self.info = info
         self._warned = False
         self.query_one("#info-who", Static).update(Text(
-            f"{info.display_name} ({info.customer_number})", style="bold"))
+            f"{inert(info.display_name)} ({inert(info.customer_number)})", style="bold"))
         self._conflict(None)
         for section in SECTIONS:
             container = self.query_one(f"#{section}-rows")

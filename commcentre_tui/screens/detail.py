@@ -49,7 +49,7 @@ class DetailScreen(Screen[None]):
     def show(self, detail: RecordDetail) -> None:
         """Fill the screen from ``detail``."""
         self.detail = detail
-        self.query_one("#detail-title", Static).update(Text(f"{detail.title}  (read-only)"))
+        self.query_one("#detail-title", Static).update(Text(f"{plain(detail.title)}  (read-only)"))
         width = max((len(label) for label, _ in detail.fields), default=10)
         text = Text()
         for i, (label, value) in enumerate(detail.fields):

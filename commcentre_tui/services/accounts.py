@@ -14,7 +14,7 @@ from commcentre_tui.models import Account, Contact, Wallet
 from commcentre_tui.repo.audit import record, snapshot
 from commcentre_tui.repo.billing_queries import exists, unused_number
 from commcentre_tui.repo.db import transaction
-from commcentre_tui.repo.permissions import check
+from commcentre_tui.repo.permissions import enforce
 from commcentre_tui.services.context import ServiceContext
 from commcentre_tui.services.money import FormInput, parse_input
 
@@ -55,7 +55,7 @@ class AccountResult:
 def create_account(ctx: ServiceContext, data: CreateAccountInput | Mapping[str, Any]) -> AccountResult:
     """Open an account (number generated unless given, unique) and its wallet for a contact."""
     inp = parse_input(CreateAccountInput, data)
-    check(ctx.actor, entity="account", level="edit", action=ACTION)
+    enforce(ctx.engine, ctx.actor, entity="account", level="edit", action=ACTION)
     taken = (f"Account number {inp.number} is already in use; type another or leave it empty "
              "for the next free number.")
     with transaction(ctx.engine) as session:

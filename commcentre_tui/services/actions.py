@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from commcentre_tui.catalog import ACTION_GROUPS, NO_CUSTOMER_ACTIONS
+from commcentre_tui.catalog import ACTION_GROUPS, NO_CUSTOMER_ACTIONS, STATUS_ACTIONS
 from commcentre_tui.config import Settings
 from commcentre_tui.repo.permissions import Actor
 
@@ -16,6 +16,8 @@ class OfferedAction:
 
     group: str
     name: str
+    keywords: str = ""
+    """More words the panel's filter matches (e.g. "complete" for Update Job Status)."""
 
 
 def offered_actions(settings: Settings, actor: Actor, *, customer_loaded: bool) -> list[OfferedAction]:
@@ -35,3 +37,39 @@ def offered_actions(settings: Settings, actor: Actor, *, customer_loaded: bool) 
                 continue
             offered.append(OfferedAction(group, name))
     return offered
+
+
+def with_status_actions(offered: list[OfferedAction], actor: Actor, *,
+                        customer_loaded: bool) -> list[OfferedAction]:
+    """``offered`` plus the status changes (:data:`~commcentre_tui.catalog.STATUS_ACTIONS`).
+
+    Each follows the seed action that creates its record (and is offered only when that one
+    is); those without one go at the end of their group. All need a customer loaded and
+    ``edit`` on their entity.
+    """
+    if not customer_loaded:
+        return list(offered)
+    names = {a.name for a in offered}
+    extra = {name: s for name, s in STATUS_ACTIONS.items()
+             if (s.after is None or s.after in names) and actor.may(entity=s.entity, level="edit")}
+    result: list[OfferedAction] = []
+    for index, action in enumerate(offered):
+        result.append(action)
+        result += [OfferedAction(s.group, n, s.keywords) for n, s in extra.items() if s.after == action.name]
+        last_of_group = index + 1 == len(offered) or offered[index + 1].group != action.group
+        if last_of_group:
+            result += [OfferedAction(s.group, n, s.keywords) for n, s in extra.items()
+                       if s.after is None and s.group == action.group]
+    groups = {a.group for a in offered}
+    result += [OfferedAction(s.group, n, s.keywords) for n, s in extra.items()
+               if s.after is None and s.group not in groups]
+    return result
+
+
+def status_action_for(entity: str, status: str | None = None) -> str | None:
+    """The status action for a record of ``entity`` (a case: Close or Reopen by its status)."""
+    if entity == "case":
+        return "Reopen a Case" if status == "closed" else "Close a Case"
+    if entity.startswith("reward_"):
+        return "Cancel Reward Transaction"
+    return next((n for n, s in STATUS_ACTIONS.items() if s.entity == entity), None)

@@ -30,7 +30,7 @@ from commcentre_tui.repo.contact_queries import primary_email, primary_phone
 from commcentre_tui.repo.db import transaction
 from commcentre_tui.repo.locking import update_versioned
 from commcentre_tui.repo.numbers import next_number
-from commcentre_tui.repo.permissions import check
+from commcentre_tui.repo.permissions import check, enforce
 from commcentre_tui.services.care_common import (
     Saved,
     assignment_errors,
@@ -211,7 +211,7 @@ def schedule_activity(
     and the phone or email is being edited), ``NotFound`` or ``NotAllowed``.
     """
     form = parse_input(ScheduleActivityInput, data, rule_context(ctx, now))
-    check(ctx.actor, entity="activity", level="edit", action=ACTION)
+    enforce(ctx.engine, ctx.actor, entity="activity", level="edit", action=ACTION)
     with transaction(ctx.engine) as session:
         contact = require_contact(session, form.contact_id)
         related = belongs_error(session, form.related_type or "", form.related_id, form.contact_id)

@@ -51,7 +51,7 @@ from commcentre_tui.repo.billing_queries import (
 )
 from commcentre_tui.repo.db import reading, transaction
 from commcentre_tui.repo.locking import update_versioned
-from commcentre_tui.repo.permissions import check
+from commcentre_tui.repo.permissions import enforce
 from commcentre_tui.services.context import ServiceContext
 from commcentre_tui.services.money import (
     ZERO,
@@ -213,7 +213,7 @@ def _compute(session: Session, settings: Settings, sub: Subscription, as_of: dat
 def preview_bill(ctx: ServiceContext, data: BillInput | Mapping[str, Any]) -> BillPreview:
     """Preview Bill: the lines, tax and totals Submit would post; writes nothing."""
     inp = parse_input(BillInput, data)
-    check(ctx.actor, entity="bill", level="view", action=ACTION)
+    enforce(ctx.engine, ctx.actor, entity="bill", level="view", action=ACTION)
     with reading(ctx.engine) as session:
         sub = session.get(Subscription, inp.subscription_id)
         if sub is None:
@@ -224,7 +224,7 @@ def preview_bill(ctx: ServiceContext, data: BillInput | Mapping[str, Any]) -> Bi
 def bill_subscriber(ctx: ServiceContext, data: BillInput | Mapping[str, Any]) -> BillResult:
     """Submit: post the bill once, move ``billed_until`` and raise the account balance."""
     inp = parse_input(BillInput, data)
-    check(ctx.actor, entity="bill", level="edit", action=ACTION)
+    enforce(ctx.engine, ctx.actor, entity="bill", level="edit", action=ACTION)
     with transaction(ctx.engine) as session:
         sub = lock(session, Subscription, inp.subscription_id, what="subscription")
         lock(session, Account, sub.account_id, what="account")

@@ -18,7 +18,7 @@ from commcentre_tui.models.types import utcnow
 from commcentre_tui.repo import audit
 from commcentre_tui.repo.db import transaction
 from commcentre_tui.repo.locking import update_versioned
-from commcentre_tui.repo.permissions import check
+from commcentre_tui.repo.permissions import enforce
 from commcentre_tui.services.context import ServiceContext
 
 #: Fields the audit trail records for a call.
@@ -49,7 +49,7 @@ def start_call_draft(
     ``caller`` is the other party's number (stored as the recipient); ``started_at`` the moment
     the call was answered (aware).
     """
-    check(ctx.actor, entity="communication", level="edit")
+    enforce(ctx.engine, ctx.actor, entity="communication", level="edit")
     if direction not in DIRECTIONS:
         raise ValidationFailed("A call is either incoming or outgoing.", "direction")
     _aware(started_at, "call_started_at")
@@ -76,7 +76,7 @@ def record_hangup(ctx: ServiceContext, communication_id: int, ended_at: datetime
 
     A second hang-up for the same call changes nothing (the first one is kept).
     """
-    check(ctx.actor, entity="communication", level="edit")
+    enforce(ctx.engine, ctx.actor, entity="communication", level="edit")
     _aware(ended_at, "ended_at")
     with transaction(ctx.engine) as session:
         call = _load_call(session, communication_id)
@@ -110,7 +110,7 @@ def complete_call(
     from the configured pick lists. ``expected_version`` (the version the form was opened on)
     turns a concurrent edit into a :class:`~commcentre_tui.errors.Conflict`.
     """
-    check(ctx.actor, entity="communication", level="edit")
+    enforce(ctx.engine, ctx.actor, entity="communication", level="edit")
     cti = ctx.settings.cti
     reason = (disposition_reason or "").strip() or None
     outcome = (disposition_outcome or "").strip() or None

@@ -17,7 +17,7 @@ from commcentre_tui.repo.care_queries import active_agent, known_units
 from commcentre_tui.repo.contact_queries import owner_contact_id
 from commcentre_tui.repo.db import transaction
 from commcentre_tui.repo.locking import update_versioned
-from commcentre_tui.repo.permissions import check
+from commcentre_tui.repo.permissions import enforce
 from commcentre_tui.services.context import ServiceContext
 
 Priority = Literal["low", "normal", "high", "urgent"]
@@ -120,7 +120,7 @@ def create_record(
     extra_audit: Mapping[str, Any] | None = None,
 ) -> Saved:
     """Check permission, run ``build`` (adds the record) and audit it, all in one transaction."""
-    check(ctx.actor, entity=entity, level="edit", action=action)
+    enforce(ctx.engine, ctx.actor, entity=entity, level="edit", action=action)
     with transaction(ctx.engine) as session:
         record = build(session)
         session.flush()
@@ -148,7 +148,7 @@ def change_status(
     ``extra(record, now)`` adds column values (e.g. ``completed_at``); ``guard(session, record)``
     may refuse (e.g. visibility). Illegal transitions raise :class:`RuleViolation`.
     """
-    check(ctx.actor, entity=entity, level="edit")
+    enforce(ctx.engine, ctx.actor, entity=entity, level="edit")
     word = WORDS.get(entity, entity)
     known = {s for pair in transitions.items() for s in (pair[0], *pair[1])}
     if target not in known:

@@ -21,7 +21,7 @@ from commcentre_tui.repo import audit
 from commcentre_tui.repo.care_queries import case_is_visible
 from commcentre_tui.repo.db import transaction
 from commcentre_tui.repo.numbers import next_number
-from commcentre_tui.repo.permissions import Actor, check
+from commcentre_tui.repo.permissions import Actor, enforce
 from commcentre_tui.services.care_common import (
     Priority,
     Saved,
@@ -133,7 +133,7 @@ def add_follow_up(ctx: ServiceContext, data: FollowUpInput | Mapping[str, Any]) 
     ``RuleViolation`` (the case is closed), ``NotFound`` (missing or not visible) or ``NotAllowed``.
     """
     form = parse_input(FollowUpInput, data, rule_context(ctx))
-    check(ctx.actor, entity="case", level="edit", action=FOLLOW_UP_ACTION)
+    enforce(ctx.engine, ctx.actor, entity="case", level="edit", action=FOLLOW_UP_ACTION)
     with transaction(ctx.engine) as session:
         case = visible_case(session, ctx.actor, form.case_id)
         if case.status == "closed":

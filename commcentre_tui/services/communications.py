@@ -1,5 +1,7 @@
 """Communications: Create a Communication (Save as Draft / Save), reopen, Follow Up, retry,
-listing, templates for the form, and autosaved form drafts.
+and listing — the life cycle. Templates for the form (with the live preview and bulk notify)
+live in :mod:`.comm_templates`, bulk notify in :mod:`.comm_bulk`, autosaved form drafts in
+:mod:`.comm_drafts`; all are re-exported here, so ``services.communications`` stays the one import for the console.
 
 Every function takes a :class:`ServiceContext`, runs one transaction, checks permissions and
 writes an audit entry for changes. Bad input raises ``ValidationFailed`` whose ``field`` (and
@@ -15,29 +17,43 @@ tag with no value is an error on the field before anything is queued.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlmodel import Session
 
 from commcentre_tui.catalog import DIRECTIONS, MEDIA
 from commcentre_tui.comms import outbox
-from commcentre_tui.comms.context import ContactInfo, load_one, related_record
-from commcentre_tui.comms.notify import NotifyReport, notify
+from commcentre_tui.comms.context import load_one, related_record
 from commcentre_tui.comms.rules import check_outgoing
-from commcentre_tui.comms.sms import SmsCount, sms_count
-from commcentre_tui.comms.templates import pick_version, render, template_versions
-from commcentre_tui.errors import NotAllowed, NotFound, RuleViolation, ValidationFailed
-from commcentre_tui.models import Communication, Contact, FormDraft, Template
+from commcentre_tui.errors import NotFound, RuleViolation, ValidationFailed
+from commcentre_tui.models import Communication, Contact
 from commcentre_tui.models.types import utcnow
 from commcentre_tui.repo import audit
 from commcentre_tui.repo.db import reading, transaction
 from commcentre_tui.repo.locking import update_versioned
-from commcentre_tui.repo.permissions import check
+from commcentre_tui.repo.permissions import enforce
+from commcentre_tui.services.comm_bulk import bulk_notify, notify_results
+from commcentre_tui.services.comm_drafts import discard_form_draft, load_form_draft, save_form_draft
+from commcentre_tui.services.comm_templates import (
+    RenderedTemplate,
+    contact_recipients,
+    list_templates,
+    preview,
+    render_template_for,
+    sms_info,
+)
 from commcentre_tui.services.context import ServiceContext
+
+__all__ = [
+    "ACTION", "QUEUED_MEDIA", "STATES", "CommunicationInput", "RenderedTemplate", "bulk_notify",
+    "complete_communication", "contact_recipients", "create_communication", "discard_form_draft",
+    "follow_up", "follow_up_defaults", "get_communication", "list_communications", "list_templates",
+    "load_form_draft", "notify_results", "preview", "render_template_for", "reopen_draft", "retry_delivery", "save_draft",
+    "save_form_draft", "sms_info",
+]
 
 ACTION = "Create a Communication"
 QUEUED_MEDIA = ("email", "sms")
@@ -69,18 +85,6 @@ class CommunicationInput(BaseModel):
     call_duration_seconds: int | None = None
     disposition_reason: str | None = None
     disposition_outcome: str | None = None
-
-
-@dataclass(frozen=True)
-class RenderedTemplate:
-    """A template rendered for a customer, ready to drop into the form's fields."""
-
-    template_id: int
-    name: str
-    media: str
-    language: str
-    subject: str
-    content: str
 
 
 def _parse(data: CommunicationInput | dict[str, Any]) -> CommunicationInput:
@@ -173,7 +177,7 @@ def create_communication(
 ) -> Communication:
     """Create a Communication: ``draft=True`` is Save as Draft, otherwise Save (completes it;
     outgoing email/SMS is queued for delivery in the same transaction)."""
-    check(ctx.actor, entity="communication", level="edit", action=ACTION)
+    enforce(ctx.engine, ctx.actor, entity="communication", level="edit", action=ACTION)
     data = _parse(data)
     with transaction(ctx.engine) as session:
         values = _clean(ctx, session, data, complete=not draft)
@@ -198,7 +202,7 @@ def save_draft(
     *, expected_version: int | None = None, complete: bool = False,
 ) -> Communication:
     """Save a reopened draft's edited fields: again as a draft, or with ``complete`` as Save."""
-    check(ctx.actor, entity="communication", level="edit", action=ACTION)
+    enforce(ctx.engine, ctx.actor, entity="communication", level="edit", action=ACTION)
     data = _parse(data)
     with transaction(ctx.engine) as session:
         comm = _editable(ctx, session, communication_id)
@@ -229,7 +233,7 @@ def complete_communication(
 
 def reopen_draft(ctx: ServiceContext, communication_id: int) -> dict[str, Any]:
     """A draft's form values (plus its ``version`` for the later save)."""
-    check(ctx.actor, entity="communication", level="view")
+    enforce(ctx.engine, ctx.actor, entity="communication", level="view")
     with reading(ctx.engine) as session:
         comm = _editable(ctx, session, communication_id)
     values = comm.model_dump(include=set(CommunicationInput.model_fields))
@@ -239,7 +243,7 @@ def reopen_draft(ctx: ServiceContext, communication_id: int) -> dict[str, Any]:
 def follow_up_defaults(ctx: ServiceContext, communication_id: int) -> dict[str, Any]:
     """The pre-filled form of a Follow Up: same customer, category and related record; an
     outgoing call unless the original was written; ``Re:`` subject; linked to the original."""
-    check(ctx.actor, entity="communication", level="view")
+    enforce(ctx.engine, ctx.actor, entity="communication", level="view")
     with reading(ctx.engine) as session:
         original = _visible(ctx, session, communication_id)
     if original.state != "completed":
@@ -261,7 +265,7 @@ def follow_up(
     """Follow Up: a new communication linked to ``communication_id`` (``follow_up_of_id``),
     pre-filled from it (:func:`follow_up_defaults`) with ``shared_notes`` and ``changes``.
     A draft by default (the agent completes it after the call); ``draft=False`` saves it."""
-    check(ctx.actor, entity="communication", level="edit", action="Follow Up")
+    enforce(ctx.engine, ctx.actor, entity="communication", level="edit", action="Follow Up")
     data = {**follow_up_defaults(ctx, communication_id), "shared_notes": shared_notes, **changes}
     data["follow_up_of_id"] = communication_id
     return create_communication(ctx, data, draft=draft)
@@ -269,7 +273,7 @@ def follow_up(
 
 def retry_delivery(ctx: ServiceContext, communication_id: int) -> Communication:
     """Queue a failed email/SMS again (after "delivery uncertain", only once the agent checked)."""
-    check(ctx.actor, entity="communication", level="edit", action=ACTION)
+    enforce(ctx.engine, ctx.actor, entity="communication", level="edit", action=ACTION)
     q = outbox.T_QUEUE.c
     with transaction(ctx.engine) as session:
         comm = _visible(ctx, session, communication_id)
@@ -301,7 +305,7 @@ def _may_see(ctx: ServiceContext, comm: Communication) -> bool:
 
 def get_communication(ctx: ServiceContext, communication_id: int) -> Communication:
     """One communication (with ``delivery``, ``attempts`` and ``last_error`` for the record)."""
-    check(ctx.actor, entity="communication", level="view")
+    enforce(ctx.engine, ctx.actor, entity="communication", level="view")
     with reading(ctx.engine) as session:
         return _visible(ctx, session, communication_id)
 
@@ -312,7 +316,7 @@ def list_communications(
 ) -> list[Communication]:
     """A customer's communications, newest first. ``state``: draft, completed, queued, sent or
     failed (the last three are delivery states). ``before_id`` pages on from a row."""
-    check(ctx.actor, entity="communication", level="view")
+    enforce(ctx.engine, ctx.actor, entity="communication", level="view")
     c = Communication
     stmt = select(c).where(c.contact_id == contact_id)
     if media:
@@ -335,104 +339,3 @@ def list_communications(
                                   | ((c.created_at == anchor.created_at) & (c.id < anchor.id)))
         stmt = stmt.order_by(c.created_at.desc(), c.id.desc()).limit(limit)
         return list(session.execute(stmt).scalars())
-
-
-# --- templates for the form -------------------------------------------------------------------
-
-
-def list_templates(ctx: ServiceContext, media: str | None = None) -> list[Template]:
-    """Active templates (every language version), by name then language."""
-    check(ctx.actor, entity="template", level="select")
-    stmt = select(Template).where(Template.active.is_(True)).order_by(Template.name, Template.language)
-    if media:
-        stmt = stmt.where(Template.media == media)
-    with reading(ctx.engine) as session:
-        return list(session.execute(stmt).scalars())
-
-
-def render_template_for(
-    ctx: ServiceContext, template_id: int, contact_id: int, related_type: str | None = None,
-    related_id: int | None = None,
-) -> RenderedTemplate:
-    """Choose a template: render it for the customer (their language's version of it, else
-    English) into the subject and content fields. A missing value raises ``TemplateError``."""
-    check(ctx.actor, entity="template", level="select")
-    with reading(ctx.engine) as session:
-        chosen = session.get(Template, template_id)
-        if chosen is None:
-            raise NotFound("That template no longer exists.")
-        info, context = load_one(session, contact_id, related_type, related_id,
-                                 agent_id=ctx.actor.agent_id, today=utcnow().date())
-        template = pick_version(template_versions(session, chosen.name), info.language) or chosen
-    return RenderedTemplate(template.id or template_id, template.name, template.media, template.language,
-                            render(template.subject, context, field="subject"),
-                            render(template.body, context, field="content"))
-
-
-def preview(
-    ctx: ServiceContext, contact_id: int, *, subject: str = "", content: str = "",
-    related_type: str | None = None, related_id: int | None = None,
-) -> tuple[str, str]:
-    """The live preview: ``subject`` and ``content`` with their tags rendered for the customer."""
-    check(ctx.actor, entity="communication", level="view")
-    with reading(ctx.engine) as session:
-        _info, context = load_one(session, contact_id, related_type, related_id,
-                                  agent_id=ctx.actor.agent_id, today=utcnow().date())
-    return render(subject, context, field="subject"), render(content, context, field="content")
-
-
-def contact_recipients(ctx: ServiceContext, contact_id: int) -> ContactInfo:
-    """The customer's primary email/phone, language and opt-outs (for the recipient field)."""
-    check(ctx.actor, entity="contact", level="view")
-    with reading(ctx.engine) as session:
-        return load_one(session, contact_id, today=utcnow().date())[0]
-
-
-def sms_info(ctx: ServiceContext, text: str) -> SmsCount:
-    """The live SMS count under the content field (characters, limit, segments)."""
-    return sms_count(text, ctx.settings.sms.max_length)
-
-
-def bulk_notify(ctx: ServiceContext, template: str, segment: str, **options: Any) -> NotifyReport:
-    """Bulk notification for the console's action (see ``comms.notify.notify``)."""
-    return notify(ctx.engine, ctx.settings, ctx.actor, template=template, segment=segment, **options)
-
-
-# --- autosaved form drafts --------------------------------------------------------------------
-
-
-def _agent_id(ctx: ServiceContext) -> int:
-    if ctx.actor.agent_id is None:
-        raise NotAllowed("Autosave needs a signed-in agent.")
-    return ctx.actor.agent_id
-
-
-def save_form_draft(
-    ctx: ServiceContext, form: str, payload: dict[str, Any], *, contact_id: int | None = None
-) -> None:
-    """Autosave the agent's unsaved ``form`` (one per agent and form; replaces the last one)."""
-    agent_id = _agent_id(ctx)
-    with transaction(ctx.engine) as session:
-        row = session.execute(
-            select(FormDraft).where(FormDraft.agent_id == agent_id, FormDraft.form == form)
-        ).scalar_one_or_none()
-        if row is None:
-            row = FormDraft(agent_id=agent_id, form=form)
-        row.payload, row.contact_id, row.updated_at = dict(payload), contact_id, utcnow()
-        session.add(row)
-
-
-def load_form_draft(ctx: ServiceContext, form: str) -> FormDraft | None:
-    """The autosaved ``form`` to offer back on start, if any."""
-    agent_id = _agent_id(ctx)
-    with reading(ctx.engine) as session:
-        return session.execute(
-            select(FormDraft).where(FormDraft.agent_id == agent_id, FormDraft.form == form)
-        ).scalar_one_or_none()
-
-
-def discard_form_draft(ctx: ServiceContext, form: str) -> None:
-    """Forget the autosaved ``form`` (after Save, or when the agent declines it)."""
-    agent_id = _agent_id(ctx)
-    with transaction(ctx.engine) as session:
-        session.execute(delete(FormDraft).where(FormDraft.agent_id == agent_id, FormDraft.form == form))

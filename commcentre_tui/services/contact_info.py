@@ -27,10 +27,10 @@ from commcentre_tui.repo.customer_info import (
 )
 from commcentre_tui.repo.db import transaction
 from commcentre_tui.repo.locking import update_versioned
-from commcentre_tui.repo.permissions import check
+from commcentre_tui.repo.permissions import enforce
 from commcentre_tui.services.context import ServiceContext
-from commcentre_tui.text import fold, to_e164
-from commcentre_tui.validation import check_email, check_phone
+from commcentre_tui.text import fold, quoted, to_e164
+from commcentre_tui.validation import check_email, check_phone, unstorable
 
 ACTION = "Add More Information"
 PHONE_KINDS = ("mobile", "home", "work", "fax", "other")
@@ -53,7 +53,7 @@ def phone_problem(number: str, region: str) -> str | None:
         check_phone(number, region)
     except ValueError as exc:
         return str(exc)
-    return None if to_e164(number, region) else f"“{number}” is not a phone number."
+    return None if to_e164(number, region) else f"“{quoted(number)}” is not a phone number."
 
 
 def _kind(value: str, allowed: tuple[str, ...], key: str, errors: dict[str, str]) -> None:
@@ -122,6 +122,8 @@ def clean(phones: Sequence[PhoneItem], emails: Sequence[EmailItem],
         for name, limit in (("street", 200), ("city", 100), ("postal_code", 20), ("country", 60)):
             _length(getattr(a, name), limit, f"addresses.{i}.{name}",
                     name.replace("_", " ").capitalize(), errors)
+            if problem := unstorable(getattr(a, name), name.replace("_", " ").capitalize()):
+                errors.setdefault(f"addresses.{i}.{name}", problem)
         _kind(a.kind, ADDRESS_KINDS, f"addresses.{i}.kind", errors)
         out_a.append(a)
     for what, rows in (("phones", out_p), ("emails", out_e), ("addresses", out_a)):
@@ -177,7 +179,7 @@ def save_contact_info(ctx: ServiceContext, contact_id: int, expected_version: in
     Rows with an ``id`` are updated, rows without are added, and rows of the contact missing
     from the lists are removed. Returns the saved :class:`ContactInfo` (new version).
     """
-    check(ctx.actor, entity="contact", level="edit", action=ACTION)
+    enforce(ctx.engine, ctx.actor, entity="contact", level="edit", action=ACTION)
     p, e, a = clean(phones, emails, addresses, ctx.settings.search.default_region)
     with transaction(ctx.engine) as session:
         before = read_contact_info(session, contact_id)

@@ -25,9 +25,9 @@ from commcentre_tui.repo.contact_queries import (
 )
 from commcentre_tui.repo.db import transaction
 from commcentre_tui.repo.numbers import next_number
-from commcentre_tui.repo.permissions import check
+from commcentre_tui.repo.permissions import enforce
 from commcentre_tui.services.context import ServiceContext
-from commcentre_tui.text import fold, to_e164
+from commcentre_tui.text import fold, storable, to_e164
 from commcentre_tui.validation import (
     FormModel,
     OptStr,
@@ -249,7 +249,7 @@ def _primary_index(rows: Sequence[Any]) -> int:
 
 
 def _create(ctx: ServiceContext, kind: str, action: str, parsed: Any, custom: dict[str, Any]) -> ContactCreated:
-    check(ctx.actor, entity="contact", level="edit", action=action)
+    enforce(ctx.engine, ctx.actor, entity="contact", level="edit", action=action)
     region = ctx.settings.search.default_region
     fields = parsed.model_dump(exclude={"phones", "emails", "addresses", "custom_fields"})
     with transaction(ctx.engine) as session:
@@ -307,7 +307,7 @@ def find_likely_duplicates(
 ) -> list[DuplicateMatch]:
     """Existing contacts with the same normalised phone (E.164 in ``[search] default_region``) or
     folded email as any typed here; unparsable entries are ignored (the save reports them)."""
-    check(ctx.actor, entity="contact", level="view")
+    enforce(ctx.engine, ctx.actor, entity="contact", level="view")
     region = ctx.settings.search.default_region
     numbers = [n for n in (to_e164(p, region) for p in phones if p) if n]
-    return likely_duplicates(ctx.engine, numbers, [e for e in emails if e], limit=limit)
+    return likely_duplicates(ctx.engine, numbers, [e for e in emails if e and storable(e)], limit=limit)

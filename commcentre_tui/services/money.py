@@ -20,6 +20,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Val
 
 from commcentre_tui.config import Settings
 from commcentre_tui.errors import ValidationFailed
+from commcentre_tui.validation import StorableText
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -109,7 +110,7 @@ PositiveAmount = Annotated[Decimal, BeforeValidator(_no_float), AfterValidator(_
                            AfterValidator(_positive)]
 
 
-class FormInput(BaseModel):
+class FormInput(StorableText):
     """Base of every service input: unknown fields are refused, text is stripped."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)

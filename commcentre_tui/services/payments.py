@@ -33,7 +33,7 @@ from commcentre_tui.repo.billing_queries import (
 )
 from commcentre_tui.repo.db import transaction
 from commcentre_tui.repo.locking import update_versioned
-from commcentre_tui.repo.permissions import Actor, check
+from commcentre_tui.repo.permissions import Actor, enforce
 from commcentre_tui.services.context import ServiceContext
 from commcentre_tui.services.money import FormInput, PositiveAmount, format_money, parse_input
 
@@ -187,7 +187,7 @@ def _latest_unpaid(session: Session, account_id: int) -> int:
 def pay_bill(ctx: ServiceContext, data: PayBillInput | Mapping[str, Any]) -> PaymentResult:
     """Pay a Bill: record a payment against one bill; bill status and balance move together."""
     inp = parse_input(PayBillInput, data)
-    check(ctx.actor, entity="payment", level="edit", action=PAY_BILL)
+    enforce(ctx.engine, ctx.actor, entity="payment", level="edit", action=PAY_BILL)
     if inp.bill_id is None and inp.account_id is None:
         raise ValidationFailed("Choose the bill to pay.", "bill_id")
     with transaction(ctx.engine) as session:
@@ -241,7 +241,7 @@ def pay_bill(ctx: ServiceContext, data: PayBillInput | Mapping[str, Any]) -> Pay
 def post_payment(ctx: ServiceContext, data: PostPaymentInput | Mapping[str, Any]) -> PaymentResult:
     """Post a Payment on account; more than the balance leaves a credit (negative balance)."""
     inp = parse_input(PostPaymentInput, data)
-    check(ctx.actor, entity="payment", level="edit", action=POST_PAYMENT)
+    enforce(ctx.engine, ctx.actor, entity="payment", level="edit", action=POST_PAYMENT)
     with transaction(ctx.engine) as session:
         account = _account(session, inp.account_id)
         payment = Payment(account_id=account.id,  # type: ignore[arg-type]
@@ -265,7 +265,7 @@ def post_payment(ctx: ServiceContext, data: PostPaymentInput | Mapping[str, Any]
 def post_invoice(ctx: ServiceContext, data: PostInvoiceInput | Mapping[str, Any]) -> InvoiceResult:
     """Post an Invoice: raises the account balance; due by the account's payment terms."""
     inp = parse_input(PostInvoiceInput, data)
-    check(ctx.actor, entity="invoice", level="edit", action=POST_INVOICE)
+    enforce(ctx.engine, ctx.actor, entity="invoice", level="edit", action=POST_INVOICE)
     if inp.due_date is not None and inp.due_date < date.today():
         raise ValidationFailed("The due date must be today or later.", "due_date")
     with transaction(ctx.engine) as session:
@@ -286,7 +286,7 @@ def post_invoice(ctx: ServiceContext, data: PostInvoiceInput | Mapping[str, Any]
 def post_credit(ctx: ServiceContext, data: PostCreditInput | Mapping[str, Any]) -> CreditResult:
     """Post a credit note: lowers the account balance (may leave a credit)."""
     inp = parse_input(PostCreditInput, data)
-    check(ctx.actor, entity="credit", level="edit")
+    enforce(ctx.engine, ctx.actor, entity="credit", level="edit")
     with transaction(ctx.engine) as session:
         account = _account(session, inp.account_id)
         credit, balance = credit_account(session, ctx.actor, account, inp.amount, inp.reason)

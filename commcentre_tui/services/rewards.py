@@ -25,7 +25,7 @@ from commcentre_tui.models import (
 from commcentre_tui.repo.audit import record, snapshot
 from commcentre_tui.repo.billing_queries import add_points, current_points, lock
 from commcentre_tui.repo.db import transaction
-from commcentre_tui.repo.permissions import check
+from commcentre_tui.repo.permissions import enforce
 from commcentre_tui.services.context import ServiceContext
 from commcentre_tui.services.money import FormInput, parse_input
 
@@ -72,7 +72,7 @@ def _participant(session: Session, participant_id: int) -> RewardParticipant:
 def award_points(ctx: ServiceContext, data: PointsInput | Mapping[str, Any]) -> RewardResult:
     """Post an award transaction: the participant gains the points."""
     inp = parse_input(PointsInput, data)
-    check(ctx.actor, entity="reward", level="edit")
+    enforce(ctx.engine, ctx.actor, entity="reward", level="edit")
     with transaction(ctx.engine) as session:
         participant = _participant(session, inp.participant_id)
         txn = RewardAwardTransaction(participant_id=inp.participant_id, points=inp.points,
@@ -91,7 +91,7 @@ def award_points(ctx: ServiceContext, data: PointsInput | Mapping[str, Any]) -> 
 def spend_points(ctx: ServiceContext, data: PointsInput | Mapping[str, Any]) -> RewardResult:
     """Post a spend transaction; refused when the participant has fewer points."""
     inp = parse_input(PointsInput, data)
-    check(ctx.actor, entity="reward", level="edit")
+    enforce(ctx.engine, ctx.actor, entity="reward", level="edit")
     with transaction(ctx.engine) as session:
         participant = _participant(session, inp.participant_id)
         total = add_points(session, inp.participant_id, -inp.points)
@@ -114,7 +114,7 @@ def spend_points(ctx: ServiceContext, data: PointsInput | Mapping[str, Any]) -> 
 def cancel_reward_transaction(ctx: ServiceContext, data: CancelRewardInput | Mapping[str, Any]) -> RewardResult:
     """Cancel an award (points taken back) or a spend (points given back); never twice."""
     inp = parse_input(CancelRewardInput, data)
-    check(ctx.actor, entity="reward", level="edit")
+    enforce(ctx.engine, ctx.actor, entity="reward", level="edit")
     model: type[RewardAwardTransaction] | type[RewardSpendTransaction] = (
         RewardAwardTransaction if inp.kind == "award" else RewardSpendTransaction)
     with transaction(ctx.engine) as session:

@@ -37,7 +37,7 @@ from commcentre_tui.repo.billing_queries import (
 )
 from commcentre_tui.repo.db import transaction
 from commcentre_tui.repo.locking import update_versioned
-from commcentre_tui.repo.permissions import check
+from commcentre_tui.repo.permissions import enforce
 from commcentre_tui.services.context import ServiceContext
 from commcentre_tui.services.money import FormInput, parse_input
 
@@ -159,7 +159,7 @@ def _bump(session: Session, sub: Subscription, values: dict[str, Any]) -> Subscr
 def become_subscriber(ctx: ServiceContext, data: BecomeSubscriberInput | Mapping[str, Any]) -> SubscriptionResult:
     """Open a subscription on an account with one or more recurring catalogue services."""
     inp = parse_input(BecomeSubscriberInput, data)
-    check(ctx.actor, entity="subscription", level="edit", action=BECOME)
+    enforce(ctx.engine, ctx.actor, entity="subscription", level="edit", action=BECOME)
     start = inp.start_date or date.today()
     with transaction(ctx.engine) as session:
         account = session.get(Account, inp.account_id)
@@ -191,7 +191,7 @@ def become_subscriber(ctx: ServiceContext, data: BecomeSubscriberInput | Mapping
 def add_services(ctx: ServiceContext, data: AddServicesInput | Mapping[str, Any]) -> SubscriptionResult:
     """Add recurring services to a subscription from the effective date (priced from the catalogue)."""
     inp = parse_input(AddServicesInput, data)
-    check(ctx.actor, entity="subscription", level="edit", action=ADD)
+    enforce(ctx.engine, ctx.actor, entity="subscription", level="edit", action=ADD)
     day = inp.effective_date or date.today()
     with transaction(ctx.engine) as session:
         sub = _locked(session, inp.subscription_id, inp.expected_version)
@@ -220,7 +220,7 @@ def add_services(ctx: ServiceContext, data: AddServicesInput | Mapping[str, Any]
 def remove_service(ctx: ServiceContext, data: RemoveServiceInput | Mapping[str, Any]) -> SubscriptionResult:
     """Remove Service: the service is no longer provided or billed from the effective date."""
     inp = parse_input(RemoveServiceInput, data)
-    check(ctx.actor, entity="subscription", level="edit", action=REMOVE)
+    enforce(ctx.engine, ctx.actor, entity="subscription", level="edit", action=REMOVE)
     day = inp.effective_date or date.today()
     with transaction(ctx.engine) as session:
         found = session.get(SubscriptionService, inp.subscription_service_id)
@@ -252,7 +252,7 @@ def remove_service(ctx: ServiceContext, data: RemoveServiceInput | Mapping[str, 
 def _change_status(ctx: ServiceContext, data: ChangeStatusInput | Mapping[str, Any],
                    *, suspend: bool) -> SubscriptionResult:
     inp = parse_input(ChangeStatusInput, data)
-    check(ctx.actor, entity="subscription", level="edit", action=MANAGE)
+    enforce(ctx.engine, ctx.actor, entity="subscription", level="edit", action=MANAGE)
     day = inp.effective_date or date.today()
     want_from, want_to, verb = (("active", "suspended", SUSPEND) if suspend
                                 else ("suspended", "active", RESUME))

@@ -41,10 +41,11 @@ from commcentre_tui.repo.billing_queries import (
 )
 from commcentre_tui.repo.db import transaction
 from commcentre_tui.repo.locking import update_versioned
-from commcentre_tui.repo.permissions import Actor, check
+from commcentre_tui.repo.permissions import Actor, check, enforce
 from commcentre_tui.services.context import ServiceContext
 from commcentre_tui.services.money import ZERO, FormInput, PositiveAmount, format_money, parse_input
 from commcentre_tui.services.payments import charge_account, credit_account
+from commcentre_tui.text import quoted
 
 PURCHASE = "Purchase eVoucher"
 WALLET_PURCHASE = "Use Wallet to Purchase Electronic Voucher"
@@ -167,7 +168,7 @@ def _result(v: Voucher, account_balance: Decimal | None, wallet_balance: Decimal
 def _purchase(ctx: ServiceContext, account_id: int, value: Decimal | None, serial: str | None,
               pay_from: str) -> VoucherResult:
     action = PURCHASE if pay_from == "account" else WALLET_PURCHASE
-    check(ctx.actor, entity="voucher", level="edit", action=action)
+    enforce(ctx.engine, ctx.actor, entity="voucher", level="edit", action=action)
     if value is None and not serial:
         raise ValidationFailed("Enter the voucher value, or the serial of a voucher in stock.", "value")
     with transaction(ctx.engine) as session:
@@ -175,9 +176,9 @@ def _purchase(ctx: ServiceContext, account_id: int, value: Decimal | None, seria
         if serial:
             voucher = lock_by(session, Voucher.serial, serial)  # type: ignore[arg-type]
             if voucher is None:
-                raise ValidationFailed(f"There is no voucher with serial {serial}.", "serial")
+                raise ValidationFailed(f"There is no voucher with serial {quoted(serial)}.", "serial")
             if voucher.state != "available":
-                raise RuleViolation(f"Voucher {serial} is {voucher.state}; only available vouchers can be sold.")
+                raise RuleViolation(f"Voucher {quoted(serial)} is {voucher.state}; only available vouchers can be sold.")
             if value is not None and value != voucher.value:
                 raise ValidationFailed(f"Voucher {serial} is worth {voucher.value}, not {value}.", "value")
         account = lock(session, Account, account_id, what="account")
@@ -224,11 +225,11 @@ def wallet_purchase_voucher(ctx: ServiceContext, data: WalletPurchaseInput | Map
 def use_voucher(ctx: ServiceContext, data: UseVoucherInput | Mapping[str, Any]) -> VoucherResult:
     """Use Voucher: credit its value to the wallet or the account, once."""
     inp = parse_input(UseVoucherInput, data)
-    check(ctx.actor, entity="voucher", level="edit", action=USE)
+    enforce(ctx.engine, ctx.actor, entity="voucher", level="edit", action=USE)
     with transaction(ctx.engine) as session:
         voucher = lock_by(session, Voucher.serial, inp.serial)  # type: ignore[arg-type]
         if voucher is None:
-            raise ValidationFailed(f"There is no voucher with serial {inp.serial}.", "serial")
+            raise ValidationFailed(f"There is no voucher with serial {quoted(inp.serial)}.", "serial")
         if not secrets.compare_digest(voucher.secret_number, inp.secret_number):
             raise ValidationFailed(f"The secret number does not match voucher {inp.serial}.", "secret_number")
         if voucher.state == "used":
@@ -264,11 +265,11 @@ def use_voucher(ctx: ServiceContext, data: UseVoucherInput | Mapping[str, Any]) 
 def cancel_voucher(ctx: ServiceContext, data: CancelVoucherInput | Mapping[str, Any]) -> VoucherResult:
     """Cancel eVoucher: only unused ones; a sold one is refunded to where it was paid from."""
     inp = parse_input(CancelVoucherInput, data)
-    check(ctx.actor, entity="voucher", level="edit", action=CANCEL)
+    enforce(ctx.engine, ctx.actor, entity="voucher", level="edit", action=CANCEL)
     with transaction(ctx.engine) as session:
         voucher = lock_by(session, Voucher.serial, inp.serial)  # type: ignore[arg-type]
         if voucher is None:
-            raise ValidationFailed(f"There is no voucher with serial {inp.serial}.", "serial")
+            raise ValidationFailed(f"There is no voucher with serial {quoted(inp.serial)}.", "serial")
         if voucher.state == "used":
             raise RuleViolation(f"Voucher {voucher.serial} was already used, so it cannot be cancelled.")
         if voucher.state == "cancelled":
@@ -310,7 +311,7 @@ def retrieve_voucher_secret(ctx: ServiceContext, data: RetrieveSecretInput | Map
     with transaction(ctx.engine) as session:
         voucher: Voucher | None = find_by(session, Voucher.serial, inp.serial)  # type: ignore[arg-type]
         if refusal is None and voucher is None:
-            refusal = ValidationFailed(f"There is no voucher with serial {inp.serial}.", "serial")
+            refusal = ValidationFailed(f"There is no voucher with serial {quoted(inp.serial)}.", "serial")
         if refusal is None and voucher is not None:
             assert voucher.id is not None
             result = SecretResult(voucher.id, voucher.serial, voucher.secret_number, voucher.state,

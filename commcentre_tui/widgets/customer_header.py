@@ -1,4 +1,8 @@
-"""The customer header: who is loaded, always visible above the five tabs."""
+"""The customer header: who is loaded, always visible above the five tabs.
+
+When other agents have the same customer open, the third line starts with "also open: Maria
+(since 10:42)" (kept up to date by :class:`~commcentre_tui.widgets.presence.PresenceKeeper`).
+"""
 
 from __future__ import annotations
 
@@ -17,9 +21,10 @@ def _plural(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-def header_text(s: CustomerSummary) -> Text:
+def header_text(s: CustomerSummary, presence_note: str = "") -> Text:
     """Three lines: who (name, customer number, main phone, email); money (balance, unpaid
-    bills); accounts and open care items. Nothing is said by colour alone."""
+    bills); who else has the customer open (``presence_note``) and the accounts. Nothing is said
+    by colour alone."""
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(inert(s.display_name), style="bold")
     text.append(f" · {s.customer_number}" + (" (company)" if s.kind == "company" else ""))
@@ -40,6 +45,9 @@ def header_text(s: CustomerSummary) -> Text:
     text.append(_plural(s.open_items, "open care item", "open care items"),
                 style="bold" if s.open_items else "")
     text.append("\n")
+    if presence_note:
+        text.append(inert(presence_note), style="bold reverse")
+        text.append(" · ")
     if s.account_numbers:
         shown = ", ".join(s.account_numbers[:SHOWN_ACCOUNTS])
         more = len(s.account_numbers) - SHOWN_ACCOUNTS
@@ -66,11 +74,28 @@ class CustomerHeader(Static):
     def __init__(self, **kwargs: object) -> None:
         super().__init__("", **kwargs)  # type: ignore[arg-type]
         self.summary: CustomerSummary | None = None
+        self.presence_note = ""
+        """"also open: …" for the shown customer, or ``""``."""
 
     def show_summary(self, summary: CustomerSummary) -> None:
-        """Show who is loaded."""
+        """Show who is loaded (another customer: presence is asked again at once)."""
+        changed = self.summary is None or self.summary.contact_id != summary.contact_id
         self.summary = summary
-        self.update(header_text(summary))
+        if changed:
+            self.presence_note = ""
+        self.update(header_text(summary, self.presence_note))
+        if changed:
+            from commcentre_tui.widgets.presence import PresenceKeeper
+
+            for keeper in self.screen.query(PresenceKeeper):
+                keeper.beat()
+
+    def show_presence(self, contact_id: int | None, note: str) -> None:
+        """Show ``note`` ("also open: …", or ``""``) if ``contact_id`` is still the one shown."""
+        if self.summary is None or self.summary.contact_id != contact_id or note == self.presence_note:
+            return
+        self.presence_note = note
+        self.update(header_text(self.summary, note))
 
     def show_loading(self, contact_id: int) -> None:
         """Say a customer is being loaded (the previous one stays until the new one arrives)."""

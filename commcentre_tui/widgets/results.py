@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Static
 
 from commcentre_tui.catalog import FIELD_LABELS
 from commcentre_tui.screens.messages import CustomerChosen
+from commcentre_tui.text import quoted
 from commcentre_tui.widgets.format import cell, when
 from commcentre_tui.widgets.loading import fetch
 from commcentre_tui.widgets.record_table import KeyTable
@@ -40,7 +41,7 @@ def describe(conditions: Sequence[Any]) -> str:
     parts = []
     for c in conditions:
         op = "Like" if c.op == "like" else "="
-        parts.append(f"{FIELD_LABELS.get(c.field, c.field)} {op} “{c.value}”")
+        parts.append(f"{FIELD_LABELS.get(c.field, quoted(c.field))} {op} “{quoted(c.value)}”")
     return " and ".join(parts)
 
 

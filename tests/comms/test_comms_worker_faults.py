@@ -12,21 +12,19 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 
 from commcentre_tui import models as m
 from commcentre_tui.comms.outbox import enqueue, insert_communications
 from commcentre_tui.comms.worker import DeliveryWorker
 from commcentre_tui.models.types import utcnow
+from commcentre_tui.reliability.worker_kill import add_contact as _contact
+from commcentre_tui.reliability.worker_kill import database_url as _url
 from commcentre_tui.repo.db import make_engine, reading, transaction
 
 pytestmark = pytest.mark.reliability
 WAIT = 30.0
 REPO = Path(__file__).resolve().parents[2]
-
-
-def _url(engine: Engine) -> str:
-    return engine.url.render_as_string(hide_password=False)
 
 
 def test_worker_killed_mid_batch_restart_delivers_the_rest_exactly_once(
@@ -139,11 +137,3 @@ def test_two_workers_on_postgresql_never_deliver_twice(
     with reading(pg_engine) as session:
         statuses = set(session.execute(select(m.CommunicationQueue.status)).scalars())
     assert statuses == {"sent"}
-
-
-def _contact(engine: Engine) -> int:
-    with transaction(engine) as session:
-        contact = m.Contact(customer_number="C0000001", first_name="Maria", last_name="Georgiou")
-        session.add(contact)
-        session.flush()
-        return contact.id

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -55,3 +56,107 @@ def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     if request.param == "postgresql":
         _truncate_all(engine)
     engine.dispose()
+
+
+# -- Pilot helpers: drive the real console from the Action Panel ---------------------------------
+def make_app(demo: Demo, agent: str = "admin") -> Any:
+    """The console on the demo data, as ``agent``."""
+    from commcentre_tui.app import create_app
+
+    actor = demo.ctx.actor if agent == "admin" else actor_for(demo.engine, demo.settings, agent)
+    return create_app(settings=demo.settings, engine=demo.engine, actor=actor)
+
+
+async def settle(pilot: Any) -> None:
+    """Let workers finish and their results reach the screen (the reminder poll runs on)."""
+    app = pilot.app
+    for _ in range(3):
+        await pilot.pause()
+        busy = [w for w in app.workers if w.group != "task-reminders" and not w.is_finished]
+        if busy:
+            await app.workers.wait_for_complete(busy)
+    await pilot.pause()
+
+
+async def load_customer(pilot: Any, contact_id: int) -> None:
+    pilot.app.load_customer(contact_id, focus=True)
+    await settle(pilot)
+
+
+async def from_panel(pilot: Any, name: str, typed: str | None = None) -> Any:
+    """Open the Action Panel (F10), type to filter, Enter: the form of ``name``."""
+    from commcentre_tui.screens.actions.form import ActionFormScreen
+    from commcentre_tui.screens.actions.panel import ActionPanel
+
+    await pilot.press("f10")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, ActionPanel)
+    await pilot.press(*(typed or name.lower()), "enter")
+    await settle(pilot)
+    form = pilot.app.screen
+    assert isinstance(form, ActionFormScreen), f"no form for {name}: {notices(pilot.app)}"
+    assert form.spec.name == name
+    return form
+
+
+def fill(form: Any, **values: Any) -> None:
+    """Put values in the form's fields (text, choices by value, check boxes)."""
+    from textual.widgets import Checkbox, Input, Select, TextArea
+
+    for name, value in values.items():
+        widget = form.query_one(f"#field-{name}")
+        if isinstance(widget, Select):
+            widget.value = str(value)
+        elif isinstance(widget, TextArea):
+            widget.text = str(value)
+        elif isinstance(widget, Checkbox):
+            widget.value = bool(value)
+        else:
+            assert isinstance(widget, Input)
+            widget.value = str(value)
+
+
+def choices(form: Any, name: str) -> list[tuple[str, str]]:
+    """The (value, label) pairs a choice field offers."""
+    spec = next(f for f in form.fields if f.name == name)
+    return form.data.lists.get(spec.choices, []) if isinstance(spec.choices, str) else list(spec.choices)
+
+
+async def save(pilot: Any, *, answer: str | None = None) -> None:
+    """Ctrl+S; with ``answer`` ("y"/"n") the confirmation that must appear is answered."""
+    from commcentre_tui.screens.actions.confirm import ConfirmScreen
+
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+    if answer is not None:
+        assert isinstance(pilot.app.screen, ConfirmScreen), "no confirmation was asked"
+        await pilot.press(answer)
+        await settle(pilot)
+
+
+def notices(app: Any) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+def field_error(form: Any, name: str) -> str:
+    return str(form.query_one(f"#error-{name}").render())
+
+
+async def show_tab(pilot: Any, tab_id: str) -> Any:
+    """Switch to a tab of the customer view (F5–F9) and wait for its data."""
+    keys = {"dashboard": "f5", "subscriptions": "f6", "financials": "f7", "care": "f8", "rewards": "f9"}
+    await pilot.press(keys[tab_id])
+    await settle(pilot)
+    return pilot.app.console_screen.customer_view.tab(tab_id)
+
+
+def table_rows(table: Any) -> list[str]:
+    """Each row of a table as one line of its cell texts."""
+    return [" | ".join(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)]
+
+
+def header_text(app: Any) -> str:
+    from commcentre_tui.widgets.customer_header import header_text as render
+
+    summary = app.console_screen.customer_view.header.summary
+    return render(summary).plain if summary is not None else ""

@@ -1,9 +1,12 @@
-"""Console CTI tests: the demo database (copied per test), a fake Asterisk on loopback, and the
-real console app with CTI pointing at it (agent maria, extension 1001)."""
+"""Console CTI tests: the demo database (copied per test) on SQLite and on PostgreSQL, a fake
+Asterisk on loopback, and the real console app with CTI pointing at it (agent maria, extension
+1001)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import shutil
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,11 +20,34 @@ from commcentre_tui.repo.customer_info import contact_info
 from commcentre_tui.screens.cti import CtiController, CtiStatus, attach_cti
 from commcentre_tui.screens.cti.waiting import until
 from commcentre_tui.widgets.customer_header import CustomerHeader
-from tests.conftest import TEST_CONFIG
-from tests.console.conftest import TODAY, _deterministic, demo_engine, demo_template  # noqa: F401
+from tests.conftest import BACKENDS, TEST_CONFIG
+from tests.console.conftest import DEMO_NOW, TODAY, _deterministic, demo_template  # noqa: F401
+from tests.console_cti.pg_demo import backend_engine, pg_template
 from tests.cti.cti_fakes import FAST, FakeAsterisk
 
 EXTENSION = "1001"
+
+
+@pytest.fixture(scope="session")
+def pg_demo_template() -> Iterator[str]:
+    """The demo data seeded once into a PostgreSQL template database (its name)."""
+    from commcentre_tui.repo.seed.demo import seed_demo
+
+    with pg_template("cc_demo", lambda engine: seed_demo(engine, load_settings(TEST_CONFIG), now=DEMO_NOW)) as name:
+        yield name
+
+
+@pytest.fixture(params=BACKENDS)
+def demo_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A private copy of the demo database, on each backend."""
+
+    def sqlite_file() -> Path:
+        path = tmp_path / "demo.db"
+        shutil.copyfile(request.getfixturevalue("demo_template"), path)
+        return path
+
+    with backend_engine(request.param, sqlite_file, lambda: request.getfixturevalue("pg_demo_template")) as engine:
+        yield engine
 
 
 @pytest.fixture
@@ -41,7 +67,7 @@ def cti_settings(port: int, **cti: Any) -> Settings:
 
 
 @pytest.fixture
-def make_cti_app(demo_engine: Engine, pbx: FakeAsterisk) -> Callable[..., CommCentreApp]:  # noqa: F811
+def make_cti_app(demo_engine: Engine, pbx: FakeAsterisk) -> Callable[..., CommCentreApp]:
     """The console for maria with ``[cti]`` overrides."""
 
     def build(agent: str = "maria", **cti: Any) -> CommCentreApp:

@@ -53,7 +53,8 @@ async def test_several_matches_offer_a_pick_list(make_cti_app, pbx, demo_engine:
     first, second = contact(demo_engine, 4), contact(demo_engine, 5)
     with demo_engine.begin() as conn:  # the second customer shares the first one's number
         conn.execute(text("INSERT INTO contact_phone (contact_id, kind, number, e164, is_primary) "
-                          "VALUES (5, 'home', :n, :e, 0)"), {"n": national(first["e164"]), "e": first["e164"]})
+                          "VALUES (5, 'home', :n, :e, :p)"),
+                     {"n": national(first["e164"]), "e": first["e164"], "p": False})
     app = make_cti_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await start_cti(pilot)

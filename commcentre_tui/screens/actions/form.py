@@ -32,6 +32,8 @@ from commcentre_tui.screens.actions.spec import (
     SaveResult,
 )
 from commcentre_tui.services.context import ServiceContext
+from commcentre_tui.text import inert, inert_lines
+from commcentre_tui.widgets.bounded_input import BoundedInput
 
 PLACEHOLDERS = {
     "date": "YYYY-MM-DD",
@@ -46,6 +48,9 @@ def describe_failure(exc: BaseException) -> str:
     from sqlalchemy.exc import OperationalError
 
     if isinstance(exc, OperationalError):
+        if "locked" in str(exc.orig).lower():
+            return ("The database is busy with another program's changes; nothing was saved and "
+                    "your form is kept — try again in a moment.")
         return "The database is not answering; nothing was saved and your form is kept — try again."
     first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     return f"Could not complete the action: {first[:200]}"
@@ -162,7 +167,7 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
             values = [v for v, _ in options]
             initial = default if default in values else (Select.NULL if not spec.required or not values else values[0])
             return Select(
-                [(Text(label), value) for value, label in options], id=wid, value=initial,
+                [(Text(inert(label)), value) for value, label in options], id=wid, value=initial,
                 allow_blank=not spec.required or not values, prompt=spec.placeholder or "Choose…",
             )
         if spec.kind == "multiline":
@@ -170,7 +175,7 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
             return area
         if spec.kind == "bool":
             return Checkbox(spec.label, value=default in ("1", "true", "yes", True), id=wid)
-        return Input(
+        return BoundedInput(
             value=default, id=wid, placeholder=spec.placeholder or PLACEHOLDERS.get(spec.kind, ""),
             max_length=spec.max_length or 0,
         )
@@ -256,7 +261,21 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
             self.show_errors(missing)
             return
         self._saving = True
+        question = self.spec.confirm(self.data, values) if self.spec.confirm and check_required else None
+        if question:
+            self._confirm_first(question, submit, values)
+            return
         self._run_submit(submit, values)
+
+    def _confirm_first(self, question: str, submit: Any, values: dict[str, Any]) -> None:
+        """Ask before an irreversible save (the safe answer has the focus)."""
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._run_submit(submit, values)
+            else:
+                self._saving = False
+
+        self.app.push_screen(ConfirmScreen(question, yes=self.spec.save_label, no="Keep editing"), answered)
 
     @work(thread=True, exclusive=True, group="form-save", exit_on_error=False)
     def _run_submit(self, submit: Any, values: dict[str, Any], confirmed: bool = False) -> None:
@@ -324,7 +343,7 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
 
     def _show_preview(self, text: str) -> None:
         preview = self.query_one("#preview", Static)
-        preview.update(Text(text))
+        preview.update(Text(inert_lines(text)))
         preview.set_class(False, "-empty")
         self.show_errors({})
 

@@ -57,7 +57,7 @@ class ActionPanel(ModalScreen[str | None]):
         options.clear_options()
         group = None
         for action in self.offered:
-            if needle and needle not in action.name.casefold():
+            if needle and needle not in f"{action.name} {action.keywords}".casefold():
                 continue
             if action.group != group:
                 group = action.group

@@ -75,6 +75,8 @@ class ActionSpec:
     """Fields that depend on settings (e.g. ``[contacts] custom_fields``), after ``fields``."""
     precheck: Callable[[ServiceContext, FormData, dict[str, Any]], Precheck | None] | None = None
     """Runs before saving; a :class:`Precheck` asks the agent first (e.g. a likely duplicate)."""
+    confirm: Callable[[FormData, dict[str, Any]], str | None] | None = None
+    """A yes/no question before saving something that cannot be undone (``None``: no question)."""
 
     def all_fields(self, settings: Any) -> tuple[FieldSpec, ...]:
         """``fields`` plus the settings-dependent ones."""

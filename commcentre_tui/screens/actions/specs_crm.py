@@ -74,11 +74,24 @@ CONTACT_ERROR_KEYS = {
 }
 
 
+CUSTOM = "custom__"
+
+
+def custom_key(name: str) -> str:
+    """The form field name of custom field ``name`` (hex-encoded: widget ids allow no spaces)."""
+    return CUSTOM + name.encode().hex()
+
+
+def custom_name(key: str) -> str:
+    """The custom field name back from :func:`custom_key`."""
+    return bytes.fromhex(key.removeprefix(CUSTOM)).decode()
+
+
 def custom_fields(settings: Any) -> tuple[FieldSpec, ...]:
     """One field per ``[contacts] custom_fields`` entry."""
     kinds = {"text": "text", "number": "text", "date": "date", "bool": "bool"}
     return tuple(
-        FieldSpec(f"custom__{f.name}", f.name, kind=kinds[f.type], required=f.required)  # type: ignore[arg-type]
+        FieldSpec(custom_key(f.name), f.name, kind=kinds[f.type], required=f.required)  # type: ignore[arg-type]
         for f in settings.contacts.custom_fields
     )
 
@@ -91,9 +104,9 @@ def contact_payload(values: dict[str, Any]) -> dict[str, Any]:
     address_keys = ("street", "city", "postal_code", "country")
     has_address = any(values.get(k) for k in address_keys if k != "country")
     addresses = [{**{k: values.get(k) or "" for k in address_keys}, "is_primary": True}] if has_address else []
-    custom = {k.removeprefix("custom__"): v for k, v in values.items() if k.startswith("custom__") and v not in (None, "")}
+    custom = {custom_name(k): v for k, v in values.items() if k.startswith(CUSTOM) and v not in (None, "")}
     payload = clean(values, "phone", "phone2", "email", *address_keys,
-                    *[k for k in values if k.startswith("custom__")])
+                    *[k for k in values if k.startswith(CUSTOM)])
     return {**payload, "phones": phones, "emails": emails, "addresses": addresses, "custom_fields": custom}
 
 
@@ -118,9 +131,15 @@ def duplicate_precheck(ctx: ServiceContext, _data: FormData, values: dict[str, A
 
 def _log(kind: str) -> Any:
     def submit(ctx: ServiceContext, _data: FormData, values: dict[str, Any]) -> SaveResult:
+        from commcentre_tui.errors import ValidationFailed
         from commcentre_tui.services.contacts import log_company, log_person
 
-        created = (log_person if kind == "person" else log_company)(ctx, contact_payload(values))
+        try:
+            created = (log_person if kind == "person" else log_company)(ctx, contact_payload(values))
+        except ValidationFailed as exc:  # custom_fields.<name> → the form's field for it
+            exc.errors = {custom_key(k.removeprefix("custom_fields.")) if k.startswith("custom_fields.") else k: v
+                          for k, v in (exc.errors or {}).items()}
+            raise
         return SaveResult(f"Created {created.display_name} ({created.customer_number}).", created.contact_id)
 
     return submit

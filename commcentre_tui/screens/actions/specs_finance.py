@@ -170,7 +170,8 @@ register(ActionSpec(
     name="Remove Services",
     description="Select the service, action type Remove Service, effective date, Submit.",
     fields=(
-        FieldSpec("subscription_service_id", "Service", kind="choice", choices="services", required=True),
+        FieldSpec("subscription_service_id", "Service", kind="choice", choices="services", required=True,
+                  default=lambda d: _picked(d, "subscription_service_id")),
         FieldSpec("action_type", "Action type", kind="choice", choices=[("Remove Service", "Remove Service")],
                   default="Remove Service", required=True),
         FieldSpec("effective_date", "Effective date", kind="date", placeholder="YYYY-MM-DD (blank = today)"),
@@ -232,7 +233,8 @@ register(ActionSpec(
 register(ActionSpec(
     name="Pay a Bill",
     fields=(
-        FieldSpec("bill_id", "Bill (latest first)", kind="choice", choices="bills", required=True),
+        FieldSpec("bill_id", "Bill (latest first)", kind="choice", choices="bills", required=True,
+                  default=lambda d: _picked(d, "bill_id")),
         FieldSpec("amount", "Amount", kind="money", placeholder="blank = the bill's outstanding amount"),
         FieldSpec("method", "Method", kind="choice", choices=METHODS, default="cash", required=True),
         FieldSpec("reference", "Reference"),
@@ -296,6 +298,9 @@ register(ActionSpec(
     description="Only unused vouchers; the value is refunded to where it was paid from.",
     fields=(SERIAL, FieldSpec("reason", "Reason")),
     submit=_simple("vouchers.cancel_voucher"),
+    confirm=lambda _data, values: (f"Cancel voucher {values.get('serial')}? Its value is refunded to where "
+                                   "it was paid from, and it can never be used."),
+    save_label="Cancel voucher",
 ))
 
 
@@ -311,4 +316,59 @@ register(ActionSpec(
     fields=(SERIAL,),
     submit=retrieve_secret,
     save_label="Retrieve",
+))
+
+
+# -- rewards -------------------------------------------------------------------------------
+def load_reward_transactions(ctx: ServiceContext, data: FormData) -> None:
+    from commcentre_tui.errors import RuleViolation
+    from commcentre_tui.repo.finance_queries import participants_of_contact, reward_transactions
+
+    assert data.contact_id is not None
+    rows = {}
+    for participant in participants_of_contact(ctx.engine, data.contact_id):
+        for row in reward_transactions(ctx.engine, participant.id or 0):
+            rows[f"{row.kind}:{row.id}"] = (participant.number, row)
+    picked = next((f"{k}:{data.extra[f'reward_{k}_id']}" for k in ("award", "spend")
+                   if data.extra.get(f"reward_{k}_id") is not None), None)
+    if picked in rows and rows[picked][1].state == "cancelled":
+        raise RuleViolation(f"That {rows[picked][1].kind} transaction was already cancelled on "
+                            f"{rows[picked][1].cancelled_at:%Y-%m-%d}.")
+    posted = {k: v for k, v in rows.items() if v[1].state == "posted"}
+    if not posted:
+        raise RuleViolation("This customer has no posted reward transaction to cancel.")
+    data.lists["rewards"] = [(k, f"{r.created_at:%Y-%m-%d} · {r.kind.title()} · {number} · {r.points:+,} points"
+                                 + (f" · {r.reason[:30]}" if r.reason else ""))
+                             for k, (number, r) in posted.items()]
+    data.extra["rewards"] = posted
+    data.extra["reward_default"] = picked if picked in posted else next(iter(posted))
+
+
+def confirm_reward_cancel(data: FormData, values: dict[str, Any]) -> str | None:
+    number, row = data.extra["rewards"].get(values.get("transaction") or "", (None, None))
+    if row is None:
+        return None
+    moved = "taken back from" if row.kind == "award" else "given back to"
+    return (f"Cancel the {row.kind} of {abs(row.points):,} points? They are {moved} {number}; "
+            "a cancelled transaction stays listed and cannot be restored.")
+
+
+def cancel_reward(ctx: ServiceContext, data: FormData, values: dict[str, Any]) -> SaveResult:
+    kind, _, rid = (values.get("transaction") or "").partition(":")
+    result = _service("rewards.cancel_reward_transaction")(
+        ctx, {"kind": kind, "transaction_id": rid, "reason": values.get("reason") or ""})
+    return SaveResult(result.message, data.contact_id)
+
+
+register(ActionSpec(
+    name="Cancel Reward Transaction",
+    description="Reverse an award (points taken back) or a spend (points given back).",
+    fields=(FieldSpec("transaction", "Transaction", kind="choice", choices="rewards", required=True,
+                      default=lambda d: d.extra["reward_default"]),
+            FieldSpec("reason", "Reason", max_length=150)),
+    load=load_reward_transactions,
+    submit=cancel_reward,
+    confirm=confirm_reward_cancel,
+    save_label="Cancel transaction",
+    error_keys={"kind": "transaction", "transaction_id": "transaction"},
 ))

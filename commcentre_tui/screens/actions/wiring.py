@@ -14,7 +14,7 @@ from textual.app import SystemCommand
 from commcentre_tui.screens.actions.form import ActionFormScreen
 from commcentre_tui.screens.actions.panel import ActionPanel
 from commcentre_tui.screens.actions.spec import FormData, SaveResult, all_specs
-from commcentre_tui.services.actions import offered_actions
+from commcentre_tui.services.actions import offered_actions, with_status_actions
 
 #: Actions served by screens of their own rather than a declarative form: name → app action.
 SCREEN_ACTIONS: dict[str, str] = {"Add More Information": "add_more_information"}
@@ -24,7 +24,9 @@ OPENERS: dict[str, Callable[[Any, dict[str, Any]], None]] = {}
 
 
 def _offered(app: Any) -> list[Any]:
-    return offered_actions(app.settings, app.actor, customer_loaded=app.customer_id is not None)
+    loaded = app.customer_id is not None
+    offered = offered_actions(app.settings, app.actor, customer_loaded=loaded)
+    return with_status_actions(offered, app.actor, customer_loaded=loaded)
 
 
 def open_action_panel(app: Any) -> None:

@@ -7,7 +7,9 @@ What the app calls (all from the UI loop):
 - :func:`register_openers` once at start: the Action Panel opens these screens;
 - :func:`offer_unsaved_drafts` on mount: "Restore your unsaved communication?";
 - :func:`start_embedded_worker` on mount (does nothing unless ``[worker] embedded``);
-- :func:`open_communication` to reopen a draft communication (e.g. Enter on it in Customer Care).
+- :func:`open_communication` to reopen a draft communication (e.g. Enter on it in Customer Care);
+- :func:`~commcentre_tui.screens.comms.bulk.notify_commands` in the palette: "Notify these
+  results" (a template to every customer the shown search found, previewed and confirmed).
 """
 
 from __future__ import annotations

@@ -183,7 +183,7 @@ def start_embedded_worker(app: Any, *, factory: Factory | None = None) -> Embedd
     running = _RUNNING.get(app)
     if running is not None and not running.stopped.is_set():
         return running
-    handle = EmbeddedDelivery(app, factory or DeliveryWorker)
+    handle = EmbeddedDelivery(app, factory or getattr(app, "delivery_factory", None) or DeliveryWorker)
     _RUNNING[app] = handle
     app.run_worker(handle.host(), name="delivery worker", group="delivery", exit_on_error=False)
     return handle

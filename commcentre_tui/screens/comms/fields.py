@@ -17,6 +17,7 @@ from textual.widgets import Input, OptionList, TextArea
 from textual.widgets.option_list import Option
 
 from commcentre_tui.comms.tags import Completion, open_tag, tag_completions
+from commcentre_tui.widgets.bounded_input import BoundedInput
 
 POPUP_SIZE = 8
 
@@ -124,7 +125,7 @@ class _TagKeys:
         return True
 
 
-class TagInput(_TagKeys, Input):
+class TagInput(_TagKeys, BoundedInput):
     """A one-line field (the subject) with tag auto-complete."""
 
     def __init__(self, value: str = "", *, popup: TagPopup | None = None, **kwargs: Any) -> None:

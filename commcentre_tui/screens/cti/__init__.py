@@ -2,12 +2,13 @@
 
 The app wires four things (see ``docs/cti.md``): :func:`attach_cti` on mount, a
 :class:`CtiStatus` in the status area, :func:`call_commands` in the command palette, and
-optionally :func:`dial_number` on a key. Everything else follows from the call events.
+:func:`dial_shown_phone` on the customer view's dial key (Ctrl+D). Everything else follows from the call events.
 """
 
 from commcentre_tui.screens.cti.commands import (
     call_commands,
     dial_number,
+    dial_shown_phone,
     open_call_customer,
     open_recent_calls,
 )
@@ -21,5 +22,6 @@ from commcentre_tui.screens.cti.status import CtiStatus
 
 __all__ = [
     "CtiController", "CtiStatus", "attach_cti", "call_commands", "controller_of", "dial_number",
+    "dial_shown_phone",
     "open_call_customer", "open_pending", "open_recent_calls",
 ]

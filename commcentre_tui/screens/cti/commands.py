@@ -1,4 +1,8 @@
-"""Click-to-dial and the CTI palette commands ("Call customer", "Call <phone>", "Recent Calls")."""
+"""Click-to-dial and the CTI palette commands ("Call customer", "Call <phone>", "Recent Calls").
+
+:func:`dial_shown_phone` is the customer view's one-key dial (keymap id ``dial``, Ctrl+D): it
+calls the phone shown in the customer header.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +27,47 @@ def dial_number(app: Any, number: str, contact_id: int | None = None) -> None:
                    severity="warning")
         return
     controller.dial(number, contact_id if contact_id is not None else app.customer_id)
+
+
+def dial_available(app: Any) -> bool:
+    """Whether click-to-dial is on (CTI enabled): the dial key is then shown in the footer."""
+    controller = controller_of(app)
+    return controller is not None and controller.enabled
+
+
+def shown_phone(app: Any) -> str | None:
+    """The phone the customer header shows (the main phone), once the header is loaded."""
+    try:
+        summary = app.console_screen.customer_view.header.summary
+    except Exception:
+        return None
+    if summary is None or summary.contact_id != app.customer_id:
+        return None
+    return summary.main_phone or None
+
+
+def dial_shown_phone(app: Any) -> None:
+    """One key: call the loaded customer's phone shown in the header from the agent's extension.
+
+    Says in one sentence why not when no customer is loaded, the customer has no phone, or
+    telephony is off (then it names the number to dial by hand).
+    """
+    contact_id = app.customer_id
+    if contact_id is None:
+        app.notify("Load a customer first (search, then Enter).", title="Click-to-dial",
+                   severity="warning")
+        return
+    number = shown_phone(app)
+    if number is None:
+        app.notify("This customer has no phone number to call; add one with Add More "
+                   "Information.", title="Click-to-dial", severity="warning")
+        return
+    controller = controller_of(app)
+    if controller is None or not dial_available(app):
+        app.notify(f"Telephony (CTI) is off, so the console cannot dial; call {number} from "
+                   "your phone.", title="Click-to-dial", severity="warning")
+        return
+    controller.dial(number, contact_id)
 
 
 def open_call_customer(app: Any) -> None:

@@ -15,6 +15,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from commcentre_tui.repo.cti_lookup import MatchedContact
+from commcentre_tui.text import inert
 
 PICK_CSS = """
 {name} {{ align: center middle; }}
@@ -43,13 +44,13 @@ class CallerPickScreen(ModalScreen[int | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="frame"):
             title = Text("Incoming call from ")
-            title.append(self.number)
+            title.append(inert(self.number))
             title.append(f" · {len(self.contacts)}{'+' if self.more else ''} customers have this number")
             yield Static(title, id="title")
             options = []
             for contact in self.contacts:
-                label = Text(contact.name, style="bold")
-                label.append(f"  {contact.customer_number}")
+                label = Text(inert(contact.name), style="bold")
+                label.append(f"  {inert(contact.customer_number)}")
                 options.append(Option(label, id=str(contact.id)))
             yield OptionList(*options, id="callers")
             hint = "Enter loads the customer · Esc closes"
@@ -106,8 +107,8 @@ class PhonePickScreen(ModalScreen[str | None]):
 
     def _show(self, info: Any) -> None:
         title = Text("Call ")
-        title.append(info.display_name, style="bold")
-        title.append(f" ({info.customer_number}) from your extension")
+        title.append(inert(info.display_name), style="bold")
+        title.append(f" ({inert(info.customer_number)}) from your extension")
         self.query_one("#title", Static).update(title)
         options, seen = [], set()
         for phone in info.phones:

@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from commcentre_tui.screens.cti.calls import CallRecord, duration_words
+from commcentre_tui.text import inert
 
 COLUMNS = ("Time", "Direction", "Number", "Customer", "Duration", "State")
 
@@ -47,13 +48,13 @@ class RecentCallsScreen(ModalScreen[int | None]):
             table: DataTable[Text] = DataTable(id="recent-calls", cursor_type="row", zebra_stripes=True)
             table.add_columns(*COLUMNS)
             for record in self.calls:
-                customer = Text(record.contact_name or ("" if record.contact_id is None
+                customer = Text(inert(record.contact_name) or ("" if record.contact_id is None
                                                         else f"customer {record.contact_id}"))
                 if record.customer_number:
-                    customer.append(f" ({record.customer_number})")
+                    customer.append(f" ({inert(record.customer_number)})")
                 table.add_row(
                     Text(_local_time(record.rang_at)), Text(record.direction),
-                    Text(record.shown_number), customer, Text(duration_words(record.seconds)),
+                    Text(inert(record.shown_number)), customer, Text(duration_words(record.seconds)),
                     Text(record.state), key=record.call_id,
                 )
             yield table

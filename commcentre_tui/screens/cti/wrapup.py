@@ -15,6 +15,7 @@ from textual.widgets import Button, Label, Select, Static, TextArea
 
 from commcentre_tui.errors import CommCentreError, ValidationFailed
 from commcentre_tui.screens.cti.calls import CallRecord, duration_words
+from commcentre_tui.text import inert
 
 if TYPE_CHECKING:
     from commcentre_tui.screens.cti.controller import CtiController
@@ -91,9 +92,9 @@ class WrapUpScreen(ModalScreen[bool]):
     def _title(self) -> Text:
         record = self.record
         text = Text("After-call work · ")
-        text.append(record.who)
+        text.append(inert(record.who))
         if record.contact_name:
-            text.append(f" · {record.shown_number}")
+            text.append(f" · {inert(record.shown_number)}")
         return text
 
     def _info(self) -> Text:

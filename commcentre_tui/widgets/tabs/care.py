@@ -7,6 +7,7 @@ from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Input, Label, Select
 
@@ -27,7 +28,14 @@ STATUSES: list[tuple[str, str]] = [("Any status", "all"), ("Open", "open"), ("Cl
 
 
 class CareTab(CustomerTab):
-    """Filter by type, status and date (since); Enter or ``v`` views the full record."""
+    """Filter by type, status and date (since); Enter or ``v`` views the full record, ``s``
+    changes the highlighted record's status (close or reopen a case, complete a job…)."""
+
+    BINDINGS = [
+        Binding("s", "change_status", "Status", id="change_status",
+                tooltip="Change the highlighted record's status: close or reopen a case, "
+                "complete a job, activity or task, move a service request or lead on."),
+    ]
 
     DEFAULT_CSS = """
     CareTab #care-section { height: 1fr; }
@@ -43,6 +51,7 @@ class CareTab(CustomerTab):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._page: Page[Any] | None = None
+        self._statuses: dict[tuple[str, int], str] = {}
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="filters"):
@@ -114,6 +123,10 @@ class CareTab(CustomerTab):
 
     def _show_care(self, page: Page[CareItemRow], *, append: bool) -> None:
         self._page = page
+        if not append:
+            self._statuses = {}
+        self._statuses.update({(r.entity, r.id): r.status for r in page.rows})
+        self.refresh_bindings()  # "s Status" appears once there is a record
         self.query_one("#care-table", RecordTable).show(
             ((RecordRef(r.entity, r.id),
               (short_kind(r.entity), r.number, r.type, status(r.status), r.summary, day(r.created_at)))
@@ -143,6 +156,23 @@ class CareTab(CustomerTab):
         event.stop()
         if self._page is not None and self._page.cursor:
             self.reload(before=self._page.cursor)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "change_status":
+            return self.entity != "communication" and bool(self._statuses)
+        return True
+
+    def action_change_status(self) -> None:
+        """Open the status form for the highlighted record, pre-filled with it."""
+        from commcentre_tui.screens.actions.wiring import run_action
+        from commcentre_tui.services.actions import status_action_for
+
+        ref = self.query_one("#care-table", RecordTable).current_ref
+        if ref is None or self.entity == "communication":
+            return
+        name = status_action_for(ref.entity, self._statuses.get((ref.entity, ref.id)))
+        if name is not None:
+            run_action(self.app, name, {f"{ref.entity}_id": ref.id})
 
     def first_table(self) -> RecordTable | None:
         return self.query_one("#comms-table" if self.entity == "communication" else "#care-table",

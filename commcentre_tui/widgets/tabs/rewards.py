@@ -7,6 +7,7 @@ from typing import Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Select, Static
 
@@ -24,7 +25,14 @@ STATES: list[tuple[str, str]] = [("Any state", "all"), ("Posted", "posted"),
 
 
 class RewardsTab(CustomerTab):
-    """Reward transactions, filterable by kind and state; Enter or ``v`` views one."""
+    """Reward transactions, filterable by kind and state; Enter or ``v`` views one, ``c``
+    cancels it (after a confirmation)."""
+
+    BINDINGS = [
+        Binding("c", "cancel_reward", "Cancel", id="cancel_reward",
+                tooltip="Cancel the highlighted award or spend: its points are reversed and it "
+                "stays listed as cancelled."),
+    ]
 
     DEFAULT_CSS = """
     RewardsTab #rewards-participants { height: auto; padding: 0 0 1 0; }
@@ -61,6 +69,7 @@ class RewardsTab(CustomerTab):
 
     def show(self, view: RewardsView, *, append: bool = False) -> None:
         self._view = view
+        self.refresh_bindings()  # "c Cancel" appears once there is a transaction
         if view.participants:
             lines = [f"Participant {p.number}"
                      + (f" (account {p.account_number})" if p.account_number else "")
@@ -76,6 +85,19 @@ class RewardsTab(CustomerTab):
                number_cell(f"{r.points:+,}"), r.reason, status(r.state)))
              for r in page.rows), has_more=page.has_more, append=append)
         self.shown_for = self.contact_id
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_reward":
+            return self._view is not None and bool(self._view.transactions.rows)
+        return True
+
+    def action_cancel_reward(self) -> None:
+        """Open Cancel Reward Transaction for the highlighted transaction."""
+        from commcentre_tui.screens.actions.wiring import run_action
+
+        ref = self.query_one("#rewards-table", RecordTable).current_ref
+        if ref is not None:
+            run_action(self.app, "Cancel Reward Transaction", {f"{ref.entity}_id": ref.id})
 
     @on(Select.Changed, "#rewards-kind, #rewards-state")
     def _filter_changed(self, event: Select.Changed) -> None:

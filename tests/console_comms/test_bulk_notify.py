@@ -1,0 +1,157 @@
+"""Notify these results: from the search results, pick a template, see the preview, confirm, and
+every message is queued (the console's bulk notification). On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select
+from textual.widgets import ProgressBar, Select
+
+from commcentre_tui import models as m
+from commcentre_tui.config import load_settings
+from commcentre_tui.repo.db import reading, transaction
+from commcentre_tui.repo.search import Condition
+from commcentre_tui.screens.actions.confirm import ConfirmScreen
+from commcentre_tui.screens.comms.bulk import TITLE, NotifyResultsScreen, notify_commands
+from tests.conftest import BACKENDS, TEST_CONFIG
+from tests.console_comms.conftest import DEMO_NOW, SIZE, notifications, settle
+from tests.console_cti.pg_demo import backend_engine, pg_template
+
+
+def _fill(engine: Engine) -> None:
+    from commcentre_tui.comms.templates import install_default_templates
+    from commcentre_tui.repo.seed.demo import seed_demo
+
+    seed_demo(engine, load_settings(TEST_CONFIG), now=DEMO_NOW)
+    with transaction(engine) as session:
+        install_default_templates(session)
+
+
+@pytest.fixture(scope="session")
+def pg_comms_template() -> Iterator[str]:
+    """The demo data and the shipped templates in a PostgreSQL template database."""
+    with pg_template("cc_comms", _fill) as name:
+        yield name
+
+
+@pytest.fixture(params=BACKENDS)
+def comms_engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """A private copy of the demo database with templates, on each backend."""
+    with backend_engine(request.param, lambda: request.getfixturevalue("db_path"),
+                        lambda: request.getfixturevalue("pg_comms_template")) as engine:
+        yield engine
+
+
+def common_last_name(engine: Engine) -> tuple[str, int]:
+    """The demo's most frequent last name and how many customers carry it."""
+    with reading(engine) as session:
+        name, count = session.execute(
+            select(m.Contact.last_name, func.count()).where(m.Contact.last_name.is_not(None))
+            .group_by(m.Contact.last_name).order_by(func.count().desc(), m.Contact.last_name).limit(1)
+        ).one()
+    return name, count
+
+
+def last_id(engine: Engine) -> int:
+    with reading(engine) as session:
+        return session.execute(select(func.max(m.Communication.id))).scalar() or 0
+
+
+def new_rows(engine: Engine, after: int) -> list[m.Communication]:
+    """The communications written after id ``after``."""
+    with reading(engine) as session:
+        return list(session.execute(select(m.Communication).where(m.Communication.id > after)).scalars())
+
+
+async def search(pilot: Any, *conditions: Condition) -> None:
+    app = pilot.app
+    await app.console_screen.panels_ready.wait()
+    app.console_screen.run_search(conditions, "advanced")
+    await settle(pilot)
+    assert app.console_screen.view == "results"
+
+
+async def open_notify(pilot: Any) -> NotifyResultsScreen:
+    commands = {c.title: c for c in notify_commands(pilot.app)}
+    commands[TITLE].callback()
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, NotifyResultsScreen)
+    return screen
+
+
+async def choose_template(pilot: Any, screen: NotifyResultsScreen, name: str) -> None:
+    """Choose ``name`` in the template list (as the form tests do) and wait for the preview."""
+    select = screen.query_one("#bulk-template", Select)
+    assert select.has_focus  # the list takes the cursor once the templates are read
+    select.value = name
+    await settle(pilot)
+
+
+async def test_notify_these_results_previews_confirms_and_queues_them(make_app, comms_engine) -> None:
+    last_name, found = common_last_name(comms_engine)
+    before = last_id(comms_engine)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await search(pilot, Condition("last_name", "=", last_name))
+        screen = await open_notify(pilot)
+        assert last_name in str(screen.query_one("#bulk-title").render())
+        await choose_template(pilot, screen, "Account balance")
+        report = screen.report
+        assert report is not None and report.matched == found
+        count = str(screen.query_one("#bulk-count").render())
+        assert count.startswith(f"{found} customers found; {report.queued} messages would be queued")
+        sample = str(screen.query_one("#bulk-sample").render())
+        first = report.samples[0]
+        assert f"to {first.name} ({first.customer_number})" in sample and first.content.splitlines()[0] in sample
+        assert "{{" not in first.content
+        if report.problems:  # why some would not be sent, in the agent's words
+            assert f"Not sent: {report.problems[0]}" in sample
+        assert new_rows(comms_engine, before) == []  # the preview writes nothing
+
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert f"to {report.queued} customers of these results" in app.screen.question
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.screen is app.console_screen
+        rows = new_rows(comms_engine, before)
+        assert len(rows) == report.queued > 0
+        assert {(r.state, r.category) for r in rows} == {("completed", "Notification")}
+        assert {r.delivery for r in rows} <= {"queued", None}
+        assert any(n.startswith("'Account balance' to segment search results:") for n in notifications(app))
+
+
+async def test_escape_in_the_confirmation_sends_nothing(make_app, comms_engine) -> None:
+    last_name, _found = common_last_name(comms_engine)
+    before = last_id(comms_engine)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await search(pilot, Condition("last_name", "=", last_name))
+        screen = await open_notify(pilot)
+        await pilot.press("ctrl+s")  # no template yet: says so
+        await settle(pilot)
+        assert "Choose a template first; the preview shows what would be sent." in notifications(app)
+        await choose_template(pilot, screen, "Account balance")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("escape")  # "Back" in the confirmation
+        await settle(pilot)
+        assert app.screen is screen and not screen.query_one(ProgressBar).display
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is app.console_screen
+        assert new_rows(comms_engine, before) == []
+
+
+async def test_the_command_is_offered_only_with_search_results(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await app.console_screen.panels_ready.wait()
+        assert list(notify_commands(app)) == []
+        await search(pilot, Condition("last_name", "like", "Geor"))
+        assert [c.title for c in notify_commands(app)] == [TITLE]

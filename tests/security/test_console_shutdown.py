@@ -1,0 +1,193 @@
+"""The console ends cleanly on SIGTERM/SIGHUP (an SSH disconnect, a kill, a server shutdown):
+the typed communication is autosaved, the presence session is closed (not left to expire), and
+the process exits with 128 + the signal. Both backends; the signal test runs a real console
+process on a pseudo-terminal."""
+
+from __future__ import annotations
+
+import os
+import pty
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+
+from commcentre_tui.app import create_app
+from commcentre_tui.config import Settings
+from commcentre_tui.models import AgentSession
+from commcentre_tui.repo.db import reading
+from commcentre_tui.repo.permissions import Actor
+from commcentre_tui.screens.actions.wiring import run_action
+from commcentre_tui.screens.comms import register_openers
+from commcentre_tui.screens.comms.state import FORM
+from commcentre_tui.screens.shutdown import request_shutdown
+from commcentre_tui.services import communications as svc
+from commcentre_tui.services.context import ServiceContext
+from tests.conftest import TEST_CONFIG
+from tests.console import data
+from tests.console.conftest import settle
+from tests.console_comms.conftest import fill, form_of, type_into
+
+from .conftest import add_agent
+
+#: Upper bound for the console process to start or to stop (a failure, not a timing goal).
+DEADLINE = 60.0
+
+
+def sessions(engine: Engine, agent_id: int) -> list[AgentSession]:
+    with reading(engine) as session:
+        return list(session.execute(
+            select(AgentSession).where(AgentSession.agent_id == agent_id)).scalars())
+
+
+@pytest.fixture
+def maria(engine: Engine, settings: Settings) -> Actor:
+    return add_agent(engine, settings, "maria", display_name="Maria Kosta")
+
+
+async def test_shutdown_autosaves_the_open_form_and_closes_presence(
+    engine: Engine, settings: Settings, maria: Actor,
+) -> None:
+    known = data.build(engine)
+    app = create_app(settings=settings, engine=engine, actor=maria, today=lambda: data.NOW.date())
+    app.offer_drafts_on_start = False
+    register_openers()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.console_screen.panels_ready.wait()
+        await settle(pilot)
+        app.load_customer(known.contact_id)
+        await settle(pilot)
+        assert [s.contact_id for s in sessions(engine, maria.agent_id or 0)] == [known.contact_id]
+        run_action(app, "Create a Communication")
+        await settle(pilot)
+        form_of(app)
+        await fill(pilot, "subject", "Before the hang-up")
+        await type_into(pilot, "content", "Typed, never saved")
+        request_shutdown(app, signal.SIGTERM)
+        await app.workers.wait_for_complete([w for w in app.workers if w.group == "shutdown"])
+    assert app.return_code == 128 + signal.SIGTERM
+    kept = svc.load_form_draft(ServiceContext(engine, settings, maria), FORM)
+    assert kept is not None
+    values = kept.payload["values"]
+    assert values["subject"] == "Before the hang-up" and values["content"] == "Typed, never saved"
+    assert sessions(engine, maria.agent_id or 0) == []
+
+
+@pytest.fixture
+def database_url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+class Console:
+    """A real console process for ``agent`` on a pseudo-terminal; its output is drained."""
+
+    def __init__(self, url: str, agent: str, tmp: Path) -> None:
+        master, slave = pty.openpty()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("COMMCENTRE_")}
+        env.update(COMMCENTRE_DATABASE__URL=url, COMMCENTRE_CONFIG=str(TEST_CONFIG),
+                   TERM="xterm-256color", HOME=str(tmp), TZ="UTC")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "commcentre_tui", "console", "--agent", agent],
+            stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True, close_fds=True,
+        )
+        os.close(slave)
+        self.master = master
+        self.output = bytearray()
+        self._reader = threading.Thread(target=self._drain, daemon=True)
+        self._reader.start()
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self.master, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            self.output += chunk
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        os.close(self.master)
+        self._reader.join(5)
+
+
+@pytest.fixture
+def spawn(database_url: str, tmp_path: Path) -> Iterator[type]:
+    started: list[Console] = []
+
+    def make(agent: str) -> Console:
+        console = Console(database_url, agent, tmp_path)
+        started.append(console)
+        return console
+
+    yield make  # type: ignore[misc]
+    for console in started:
+        console.stop()
+
+
+def wait_for_session(engine: Engine, agent_id: int, console: Console) -> None:
+    """Until the console's presence session row exists (or the process died / the deadline)."""
+    end = time.monotonic() + DEADLINE
+    while not sessions(engine, agent_id):
+        assert console.process.poll() is None, console.output.decode(errors="replace")[-2000:]
+        assert time.monotonic() < end, "the console never opened its presence session"
+        time.sleep(0.05)  # polling the database for a condition, not waiting for time to pass
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_a_signalled_console_closes_its_presence_and_exits(
+    engine: Engine, maria: Actor, spawn: type, sig: int,
+) -> None:
+    console = spawn("maria")
+    wait_for_session(engine, maria.agent_id or 0, console)
+    console.process.send_signal(sig)
+    code = console.process.wait(DEADLINE)
+    assert code == 128 + sig, console.output.decode(errors="replace")[-2000:]
+    # Closed, not left to expire: the row is gone at once.
+    assert sessions(engine, maria.agent_id or 0) == []
+
+
+def test_a_killed_console_leaves_a_session_that_only_expiry_removes(
+    engine: Engine, maria: Actor, spawn: type,
+) -> None:
+    """The contrast: SIGKILL cannot be handled, so the row stays (and expires within the TTL)."""
+    console = spawn("maria")
+    wait_for_session(engine, maria.agent_id or 0, console)
+    console.process.kill()
+    assert console.process.wait(DEADLINE) == -signal.SIGKILL
+    assert len(sessions(engine, maria.agent_id or 0)) == 1
+
+
+async def test_shutdown_lets_a_save_in_progress_finish_first(
+    engine: Engine, settings: Settings, maria: Actor,
+) -> None:
+    """A form's save running when the signal arrives completes before the console exits."""
+    app = create_app(settings=settings, engine=engine, actor=maria, today=lambda: data.NOW.date())
+    app.offer_drafts_on_start = False
+    release, finished = threading.Event(), threading.Event()
+
+    def saving() -> None:  # stands in for a form's save transaction (worker group "form-save")
+        release.wait()
+        finished.set()
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.console_screen.panels_ready.wait()
+        await settle(pilot)
+        app.run_worker(saving, thread=True, group="form-save")
+        request_shutdown(app, signal.SIGTERM)
+        await pilot.pause()
+        assert app.return_code is None and not finished.is_set()  # still waiting for the save
+        assert len(sessions(engine, maria.agent_id or 0)) == 1
+        release.set()
+        await app.workers.wait_for_complete([w for w in app.workers if w.group == "shutdown"])
+    assert finished.is_set() and app.return_code == 128 + signal.SIGTERM
+    assert sessions(engine, maria.agent_id or 0) == []
