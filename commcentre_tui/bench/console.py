@@ -31,6 +31,9 @@ from commcentre_tui.bench.registry import BenchContext, case
 #: Seconds an agent looks at a freshly loaded customer before pressing a tab key.
 THINK_SECONDS = 0.5
 
+#: How often the bench looks whether the result is on screen (it shares the GIL with the app).
+POLL_SECONDS = 0.0005
+
 #: The console's own worker groups (search, customer, tabs, detail …); others run until exit.
 CONSOLE_GROUPS = {"search", "latest", "customer", "detail", "console-panels", "console-ready",
                   "default"}
@@ -94,7 +97,7 @@ async def _key_until(app: Any, key: str, done: Callable[[], bool], timeout: floa
     while not done():
         if time.perf_counter() - start > timeout:
             raise TimeoutError(f"{key}: the console did not show the result in {timeout} s")
-        await asyncio.sleep(0.0005)
+        await asyncio.sleep(POLL_SECONDS)
     painted = asyncio.Event()
     app.screen.call_after_refresh(painted.set)
     await painted.wait()

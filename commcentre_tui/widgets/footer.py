@@ -3,7 +3,9 @@
 Textual's ``Footer`` recomposes on every bindings update (each focus change, each
 ``refresh_bindings``), several times per search or customer load; its restyling then costs more
 than the database query. This one coalesces the updates of one refresh into one check, skips
-the rebuild when the visible keys are the same as before, and does not leak the keys it drops.
+the rebuild when the visible keys are the same as before, otherwise relabels the keys it already
+has (adding or removing only the difference) instead of recomposing, and does not leak the keys
+it drops.
 """
 
 from __future__ import annotations
@@ -12,6 +14,10 @@ from typing import Any
 
 from textual.screen import Screen
 from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+#: The command palette's key, docked right; relabelled keys go before it.
+PALETTE_CLASS = "-command-palette"
 
 
 class ConsoleFooter(Footer):
@@ -44,8 +50,57 @@ class ConsoleFooter(Footer):
         signature = self._signature()
         if signature != self._shown:
             self._shown = signature
-            await self.recompose()
+            if not await self._relabel():
+                await self.recompose()
             self._forget_removed_keys()
+
+    def _wanted(self) -> list[tuple[str, str, str, str, bool, str]] | None:
+        """The keys ``compose`` would show, first binding per action (``None``: grouped keys)."""
+        rows: dict[str, tuple[str, str, str, str, bool, str]] = {}
+        for _node, binding, enabled, tooltip in self.screen.active_bindings.values():
+            if not binding.show:
+                continue
+            if binding.group is not None:
+                return None
+            rows.setdefault(binding.action, (binding.key, self.app.get_key_display(binding),
+                                             binding.description, binding.action, not enabled,
+                                             tooltip))
+        return list(rows.values())
+
+    async def _relabel(self) -> bool:
+        """Update the shown keys in place; ``False`` when a full recompose is needed."""
+        wanted = self._wanted()
+        children = list(self.children)
+        if wanted is None or not children or not all(isinstance(c, FooterKey) for c in children):
+            return False
+        palette = [c for c in children if c.has_class(PALETTE_CLASS)]
+        keys = [c for c in children if not c.has_class(PALETTE_CLASS)]
+        with self.app.batch_update():
+            for widget, row in zip(keys, wanted, strict=False):
+                self._set_key(widget, *row)
+            extra = [self._new_key(*row) for row in wanted[len(keys):]]
+            if extra:
+                await self.mount(*extra, before=palette[0] if palette else None)
+            if len(keys) > len(wanted):
+                await self.remove_children(keys[len(wanted):])
+            self.styles.grid_size_columns = len(wanted)
+        return True
+
+    @staticmethod
+    def _set_key(widget: FooterKey, key: str, display: str, description: str, action: str,
+                 disabled: bool, tooltip: str) -> None:
+        widget.key, widget.key_display, widget.description, widget.action = (
+            key, display, description, action)
+        widget._disabled = disabled
+        widget.set_class(disabled, "-disabled")
+        widget.tooltip = tooltip or None
+        widget.refresh(layout=True)
+
+    def _new_key(self, key: str, display: str, description: str, action: str, disabled: bool,
+                 tooltip: str) -> FooterKey:
+        widget = FooterKey(key, display, description, action, disabled=disabled, tooltip=tooltip)
+        widget.compact = self.compact
+        return widget
 
     def _forget_removed_keys(self) -> None:
         """Drop the data-binding watchers of keys a rebuild removed.
