@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import Engine, delete, func, select
 
 from commcentre_tui.bench.registry import BenchContext, case
+from commcentre_tui.bench.smtp_protocol import AcceptingSmtp
 from commcentre_tui.config import Settings
 from commcentre_tui.models import (
     Account,
@@ -223,46 +224,14 @@ def bulk_queue_case(ctx: BenchContext) -> dict[str, Any]:
 # --- the loopback SMTP server (another process, so it does not share our CPU time) ----------
 
 
-class _SinkProtocol(asyncio.Protocol):
-    """Just enough SMTP to accept mail: EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT."""
+class _SinkProtocol(AcceptingSmtp):
+    """Counts the accepted messages (one sink process per run)."""
 
+    greeting = b"bench-sink"
     received = 0
 
-    def connection_made(self, transport: Any) -> None:
-        self.transport = transport
-        self.buffer = b""
-        self.in_data = False
-        transport.write(b"220 bench-sink ESMTP\r\n")
-
-    def data_received(self, data: bytes) -> None:
-        self.buffer += data
-        while True:
-            if self.in_data:
-                end = self.buffer.find(b"\r\n.\r\n")
-                if end < 0:
-                    return
-                self.buffer = self.buffer[end + 5:]
-                self.in_data = False
-                _SinkProtocol.received += 1
-                self.transport.write(b"250 2.0.0 queued\r\n")
-                continue
-            end = self.buffer.find(b"\r\n")
-            if end < 0:
-                return
-            line, self.buffer = self.buffer[:end], self.buffer[end + 2:]
-            verb = line[:4].upper()
-            if verb == b"EHLO":
-                self.transport.write(b"250-bench-sink\r\n250 8BITMIME\r\n")
-            elif verb == b"DATA":
-                self.in_data = True
-                self.buffer = b"\r\n" + self.buffer  # so an empty body still finds CRLF.CRLF
-                self.transport.write(b"354 go ahead\r\n")
-            elif verb == b"QUIT":
-                self.transport.write(b"221 bye\r\n")
-                self.transport.close()
-                return
-            else:
-                self.transport.write(b"250 OK\r\n")
+    def on_message(self, message: bytes) -> None:
+        _SinkProtocol.received += 1
 
 
 def _sink_process(ready: Any, stop: Any, result: Any) -> None:

@@ -34,6 +34,7 @@ def guarded(run: Callable[[argparse.Namespace], int], args: argparse.Namespace) 
     from sqlalchemy.exc import OperationalError
 
     from commcentre_tui.repo.db import DatabaseError
+    from commcentre_tui.repo.locked import database_locked
 
     try:
         return run(args)
@@ -42,7 +43,7 @@ def guarded(run: Callable[[argparse.Namespace], int], args: argparse.Namespace) 
     except (DatabaseError, NotAllowed, NotFound, CommCentreError) as exc:
         return fail(str(exc), 1)
     except OperationalError as exc:  # the database went away or stayed locked mid-command
-        if "locked" in str(exc.orig).lower():
+        if database_locked(exc):
             return fail("The database stayed busy with other agents' changes; nothing more was "
                         "saved — run the command again.", 1)
         return fail("The database stopped answering; nothing more was saved — run the command "

@@ -25,53 +25,24 @@ a time.
 
 from __future__ import annotations
 
-import functools
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
-from typing import cast as cast_callable
+from typing import Any
 
 from sqlalchemy import Connection, Engine, String, cast, literal, select, text, tuple_, update
-from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from commcentre_tui.models import Communication, CommunicationQueue
 from commcentre_tui.models.types import utcnow
 from commcentre_tui.repo.db import transaction
+from commcentre_tui.repo.locked import retry_when_locked
 
-F = TypeVar("F", bound=Callable[..., Any])
 T_COMM = Communication.__table__  # type: ignore[attr-defined]
 T_QUEUE = CommunicationQueue.__table__  # type: ignore[attr-defined]
 MAX_BACKOFF = timedelta(days=1)
-#: Times a queue transaction is tried when SQLite's write lock stays taken past ``busy_timeout``
-#: (each try waits that long): the worker waits its turn instead of dying under load.
-LOCKED_TRIES = 12
-
-
-def database_locked(exc: BaseException) -> bool:
-    """SQLite's "database is locked": the write lock stayed taken past ``busy_timeout``."""
-    return isinstance(exc, OperationalError) and "database is locked" in str(exc)
-
-
-def _retry_when_locked(method: F) -> F:
-    """Run ``method`` (one whole transaction, rolled back on failure) again while SQLite says
-    the database is locked, up to :data:`LOCKED_TRIES` times."""
-
-    @functools.wraps(method)
-    def run(self: Any, *args: Any, **kwargs: Any) -> Any:
-        for attempt in range(1, LOCKED_TRIES + 1):
-            try:
-                return method(self, *args, **kwargs)
-            except OperationalError as exc:
-                if attempt == LOCKED_TRIES or not database_locked(exc):
-                    raise
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    return cast_callable(F, run)
-
 #: Every communication column with its default, so bulk inserts name them all.
 COMMUNICATION_DEFAULTS: dict[str, Any] = {
     "agent_id": None, "category": "General", "subject": "", "content": "", "recipient": "",
@@ -222,7 +193,7 @@ class Outbox:
 
     # --- claiming -----------------------------------------------------------------------
 
-    @_retry_when_locked
+    @retry_when_locked
     def claim(self, limit: int) -> list[Job]:
         """Lease up to ``limit`` due entries to this worker (skipping ones others hold)."""
         q = T_QUEUE.c
@@ -264,7 +235,7 @@ class Outbox:
         with self._writer.begin() as conn:
             yield conn
 
-    @_retry_when_locked
+    @retry_when_locked
     def step(
         self, settle: Sequence[Outcome] = (), start: Sequence[Job] = (), *,
         rendered: Mapping[int, tuple[str, str]] | None = None,
@@ -369,7 +340,7 @@ class Outbox:
         if outcomes:
             self.step(outcomes)
 
-    @_retry_when_locked
+    @retry_when_locked
     def release(self, jobs: Iterable[Job]) -> int:
         """Give back claimed entries this worker never attempted (stopping, or after an error)."""
         ids = [j.queue_id for j in jobs if not j.started]
@@ -386,7 +357,7 @@ class Outbox:
 
     # --- recovery -----------------------------------------------------------------------
 
-    @_retry_when_locked
+    @retry_when_locked
     def reconcile(self, *, every_lease: bool = False) -> ReconcileReport:
         """Settle entries of workers that died: expired leases, or every ``sending`` entry when
         ``every_lease`` (safe only while holding ``comms.workerlock.SingleWorkerLock``)."""

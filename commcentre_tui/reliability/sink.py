@@ -10,52 +10,22 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import Any
+
+from commcentre_tui.bench.smtp_protocol import AcceptingSmtp
 
 WAIT = 30.0
 
 
-class _Session(asyncio.Protocol):
-    """Just enough SMTP to accept mail: EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT."""
+class _Session(AcceptingSmtp):
+    """Hands each accepted message to the sink."""
+
+    greeting = b"reliability-sink"
 
     def __init__(self, sink: RecordingSmtpSink) -> None:
         self.sink = sink
-        self.buffer = b""
-        self.in_data = False
 
-    def connection_made(self, transport: Any) -> None:
-        self.transport = transport
-        transport.write(b"220 reliability-sink ESMTP\r\n")
-
-    def data_received(self, data: bytes) -> None:
-        self.buffer += data
-        while True:
-            if self.in_data:
-                end = self.buffer.find(b"\r\n.\r\n")
-                if end < 0:
-                    return
-                message, self.buffer = self.buffer[:end], self.buffer[end + 5:]
-                self.in_data = False
-                self.sink.accept(message)
-                self.transport.write(b"250 2.0.0 queued\r\n")
-                continue
-            end = self.buffer.find(b"\r\n")
-            if end < 0:
-                return
-            line, self.buffer = self.buffer[:end], self.buffer[end + 2:]
-            verb = line[:4].upper()
-            if verb in (b"EHLO", b"HELO"):
-                self.transport.write(b"250-reliability-sink\r\n250 8BITMIME\r\n")
-            elif verb == b"DATA":
-                self.in_data = True
-                self.buffer = b"\r\n" + self.buffer  # an empty body still ends in CRLF.CRLF
-                self.transport.write(b"354 go ahead\r\n")
-            elif verb == b"QUIT":
-                self.transport.write(b"221 bye\r\n")
-                self.transport.close()
-                return
-            else:
-                self.transport.write(b"250 OK\r\n")
+    def on_message(self, message: bytes) -> None:
+        self.sink.accept(message)
 
 
 def _header(message: bytes, name: bytes) -> str:

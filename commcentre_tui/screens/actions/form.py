@@ -47,8 +47,10 @@ def describe_failure(exc: BaseException) -> str:
     """One sentence for an unexpected failure (never a traceback)."""
     from sqlalchemy.exc import OperationalError
 
+    from commcentre_tui.repo.locked import database_locked
+
     if isinstance(exc, OperationalError):
-        if "locked" in str(exc.orig).lower():
+        if database_locked(exc):
             return ("The database is busy with another program's changes; nothing was saved and "
                     "your form is kept — try again in a moment.")
         return "The database is not answering; nothing was saved and your form is kept — try again."
