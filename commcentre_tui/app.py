@@ -94,8 +94,8 @@ class CommCentreApp(App[None]):
     def on_mount(self) -> None:
         if self.settings.ui.keymap:
             self.set_keymap(dict(self.settings.ui.keymap))
-        # The console paints first; communications, CTI and reminders start right after, so
-        # their imports (~0.2 s) are not in front of the agent's first look at the screen.
+        # The console paints first; communications, CTI, reminders and presence start right
+        # after (their imports, the ORM models among them, take ~0.5 s on a cold start).
         self.call_after_refresh(self._start_services)
 
     def _start_services(self) -> None:

@@ -61,16 +61,9 @@ def _summary(name: str, engine: Engine, samples: Sequence[float],
 
 
 def _agent(engine: Engine, settings: Any, username: str | None) -> Any:
-    from commcentre_tui.models import Agent
-    from commcentre_tui.repo.agents import actor_for
-    from commcentre_tui.repo.db import reading
+    from commcentre_tui.repo.actor_lookup import actor_for, first_active_username
 
-    if not username:
-        with reading(engine) as session:
-            username = session.execute(
-                select(Agent.username).where(Agent.active.is_(True)).order_by(Agent.id).limit(1)
-            ).scalar_one()
-    return actor_for(engine, settings, username)
+    return actor_for(engine, settings, username or first_active_username(engine) or "")
 
 
 async def _settle(pilot: Any) -> None:

@@ -60,7 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def _actor(engine: Any, settings: Any, args: argparse.Namespace) -> Any:
     from dataclasses import replace
 
-    from commcentre_tui.repo.agents import actor_for
+    from commcentre_tui.repo.actor_lookup import actor_for
     from commcentre_tui.repo.permissions import SYSTEM
 
     if args.as_agent:

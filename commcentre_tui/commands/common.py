@@ -103,7 +103,7 @@ def os_username() -> str:
 
 def resolve_actor(engine: Any, settings: Settings, username: str | None) -> Any:
     """The acting agent: ``--agent``, else ``COMMCENTRE_AGENT``, else the OS user."""
-    from commcentre_tui.repo.agents import actor_for
+    from commcentre_tui.repo.actor_lookup import actor_for
 
     name = username or os.environ.get("COMMCENTRE_AGENT") or os_username()
     return actor_for(engine, settings, name)

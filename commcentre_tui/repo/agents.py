@@ -16,8 +16,9 @@ from sqlalchemy import Engine, delete, select
 from sqlmodel import Session
 
 from commcentre_tui.config import Settings
-from commcentre_tui.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from commcentre_tui.errors import Conflict, NotFound, ValidationFailed
 from commcentre_tui.models import Agent, AgentKey, AgentSession
+from commcentre_tui.repo.actor_lookup import actor_for  # noqa: F401 (the agents' API)
 from commcentre_tui.repo.audit import record, snapshot
 from commcentre_tui.repo.db import reading, transaction
 from commcentre_tui.repo.locking import update_versioned
@@ -67,26 +68,6 @@ class LoginCandidate:
     display_name: str
     active: bool
     fingerprints: frozenset[str]
-
-
-def actor_for(engine: Engine, settings: Settings, username: str) -> Actor:
-    """The :class:`Actor` for an active agent called ``username``, or a one-sentence refusal."""
-    with reading(engine) as session:
-        agent = session.execute(select(Agent).where(Agent.username == username)).scalar_one_or_none()
-    if agent is None:
-        raise NotAllowed(
-            f"No agent is called {username!r}; pass --agent NAME or set COMMCENTRE_AGENT "
-            "(`commcentre agents list` shows who exists)."
-        )
-    if not agent.active:
-        raise NotAllowed(f"The agent {username!r} is disabled.")
-    role = settings.roles.get(agent.role)
-    if role is None:
-        raise NotAllowed(f"The agent {username!r} has the role {agent.role!r}, which config does not define.")
-    return Actor(
-        agent_id=agent.id, username=agent.username, role_name=agent.role, role=role,
-        display_name=agent.display_name, unit=agent.unit, extension=agent.extension,
-    )
 
 
 # --- validation -------------------------------------------------------------------------------

@@ -188,9 +188,11 @@ class ConsoleScreen(Screen[None]):
         if action in CUSTOMER_ACTIONS:
             return self.loaded_customer is not None
         if action == "dial":
+            if self.loaded_customer is None:  # (no CTI import before the first frame)
+                return False
             from commcentre_tui.screens.cti.commands import dial_available
 
-            return self.loaded_customer is not None and dial_available(self.cc_app)
+            return dial_available(self.cc_app)
         if action == "back":
             return bool(self.history)
         return True

@@ -27,7 +27,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from sqlmodel import Session
 
 from commcentre_tui.config import Settings
@@ -67,6 +67,9 @@ from commcentre_tui.services.money import (
 
 ACTION = "Bill Subscriber"
 ONE_DAY = timedelta(days=1)
+#: How far ahead a bill may be made (a later date is a typing slip, and near year 9999 the
+#: calendar arithmetic itself would overflow).
+BILL_AHEAD = timedelta(days=366)
 
 
 class BillInput(FormInput):
@@ -74,6 +77,13 @@ class BillInput(FormInput):
 
     subscription_id: int = Field(title="Subscription", gt=0)
     as_of: date | None = Field(default=None, title="Bill As Of Date")
+
+    @field_validator("as_of")
+    @classmethod
+    def _not_far_ahead(cls, value: date | None) -> date | None:
+        if value is not None and value > date.today() + BILL_AHEAD:
+            raise ValueError("can be at most a year from today")
+        return value
 
 
 @dataclass(frozen=True)

@@ -211,7 +211,7 @@ class PresenceKeeper(Widget):
 def _current_actor(app: Any) -> tuple[Any, str]:
     """``(actor, "")`` as the database has the agent now, or ``(None, sentence)`` if revoked."""
     from commcentre_tui.errors import NotAllowed
-    from commcentre_tui.repo.agents import actor_for
+    from commcentre_tui.repo.actor_lookup import actor_for
 
     try:
         return actor_for(app.engine, app.settings, app.actor.username), ""

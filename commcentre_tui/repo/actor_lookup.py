@@ -1,0 +1,43 @@
+"""Who is acting: the logged-in agent read with one query, without loading the ORM models.
+
+The console resolves its agent before the first frame; the models (~0.3 s to import) are not
+needed for that frame, so this lookup uses SQLAlchemy Core on the ``agent`` table.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, text
+
+from commcentre_tui.config import Settings
+from commcentre_tui.errors import NotAllowed
+from commcentre_tui.repo.permissions import Actor
+
+_AGENT = text("SELECT id, username, display_name, unit, extension, role, active "
+              "FROM agent WHERE username = :username")
+_FIRST_ACTIVE = text("SELECT username FROM agent WHERE active = :yes ORDER BY id LIMIT 1")
+
+
+def actor_for(engine: Engine, settings: Settings, username: str) -> Actor:
+    """The :class:`Actor` for an active agent called ``username``, or a one-sentence refusal."""
+    with engine.connect() as conn:
+        row = conn.execute(_AGENT, {"username": username}).first()
+    if row is None:
+        raise NotAllowed(
+            f"No agent is called {username!r}; pass --agent NAME or set COMMCENTRE_AGENT "
+            "(`commcentre agents list` shows who exists)."
+        )
+    if not row.active:
+        raise NotAllowed(f"The agent {username!r} is disabled.")
+    role = settings.roles.get(row.role)
+    if role is None:
+        raise NotAllowed(f"The agent {username!r} has the role {row.role!r}, which config does not define.")
+    return Actor(
+        agent_id=row.id, username=row.username, role_name=row.role, role=role,
+        display_name=row.display_name, unit=row.unit, extension=row.extension,
+    )
+
+
+def first_active_username(engine: Engine) -> str | None:
+    """The longest-standing active agent (benchmarks act as them)."""
+    with engine.connect() as conn:
+        return conn.execute(_FIRST_ACTIVE, {"yes": True}).scalar()
