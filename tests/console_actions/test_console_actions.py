@@ -13,16 +13,7 @@ from commcentre_tui.app import create_app
 from commcentre_tui.repo.db import reading
 from commcentre_tui.screens.actions.form import ActionFormScreen
 from commcentre_tui.screens.actions.panel import ActionPanel
-
-
-async def settle(pilot: Any) -> None:
-    app = pilot.app
-    for _ in range(3):
-        await pilot.pause()
-        busy = [w for w in app.workers if w.group != "task-reminders" and not w.is_finished]
-        if busy:
-            await app.workers.wait_for_complete(busy)
-    await pilot.pause()
+from tests.console_actions.conftest import settle
 
 
 def balance(demo: Any, account_id: int) -> Decimal:
