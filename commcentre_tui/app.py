@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +53,11 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
 }
 
 
+#: Seconds after the first frame before the delivery worker and the reminder checks start: the
+#: modules they need (the ORM models among them) then load in threads while the agent types.
+BACKGROUND_DELAY = 0.5
+
+
 class CommCentreApp(App[None]):
     """The Communication Centre console."""
 
@@ -69,11 +75,16 @@ class CommCentreApp(App[None]):
         """Blocking repository calls; tests replace methods on it to simulate failures."""
         self.sub_title = f"{actor.display_name or actor.username} ({actor.role_name})"
         self.theme = self._pick_theme(settings.ui.theme)
+        if not settings.ui.animations:
+            self.animation_level = "none"
         self.cti_options: dict[str, Any] = {}
         """Extra options for the CTI call source (tests shorten its backoff)."""
         self.offer_drafts_on_start = True
         """Offer an autosaved, unsaved communication back when the console starts."""
         self.delivery_factory: Any = None
+        self.background_delay = BACKGROUND_DELAY
+        """Seconds before the delivery worker, the reminder checks and the first presence beat
+        start (tests set 0: everything starts with the first frame, deterministically)."""
         """Builds the embedded delivery worker (``None``: the real one; tests pass a fake)."""
 
     def _pick_theme(self, wanted: str) -> str:
@@ -107,18 +118,34 @@ class CommCentreApp(App[None]):
         register_openers()
         attach_presence(self)
         attach_cti(self, **self.cti_options)
-        start_reminders(self)
-        self._start_comms()
+        if self.offer_drafts_on_start:
+            self.run_worker(self._offer_drafts, thread=True, group="comm-restore",
+                            exit_on_error=False)
+        if self.background_delay:
+            self.set_timer(self.background_delay, lambda: start_reminders(self))
+            self.set_timer(self.background_delay, self._start_delivery)
+        else:
+            start_reminders(self)
+            self._start_delivery()
         resume_garbage_collection()
 
-    def _start_comms(self) -> None:
-        """The embedded delivery worker and the offer of unsaved communications."""
+    def _start_delivery(self) -> None:
+        """The embedded delivery worker (its modules load in its own thread)."""
         from commcentre_tui.screens.comms.embedded import start_embedded_worker
-        from commcentre_tui.screens.comms.openers import offer_unsaved_drafts
 
         start_embedded_worker(self, factory=self.delivery_factory)
-        if self.offer_drafts_on_start:
-            offer_unsaved_drafts(self)
+
+    def _offer_drafts(self) -> None:
+        """(Thread) If the agent left a communication unsaved, load the form and offer it."""
+        from commcentre_tui.repo.actor_lookup import has_form_draft
+
+        agent_id = getattr(self.actor, "agent_id", None)
+        if agent_id is None or not has_form_draft(self.engine, agent_id, "communication"):
+            return
+        from commcentre_tui.screens.comms.openers import offer_unsaved_drafts
+
+        with suppress(RuntimeError):  # the console is closing
+            self.call_from_thread(offer_unsaved_drafts, self)
 
     def notify(self, message: str, *, title: str = "", severity: Any = "information",
                timeout: float | None = None, markup: bool = True) -> None:

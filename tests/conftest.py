@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -46,16 +46,38 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COMMCENTRE_CONFIG", str(TEST_CONFIG))
 
 
+@pytest.fixture(autouse=True)
+def _services_start_with_the_first_frame(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process consoles start the delivery worker, reminders and presence with their first
+    frame (not half a second later, as in use), so what a test sees does not depend on timing.
+    Consoles run as real processes (tests/pty_console.py) keep the real delay."""
+    monkeypatch.setattr("commcentre_tui.app.BACKGROUND_DELAY", 0)
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated, empty SQLite file that each test copies."""
-    path = tmp_path_factory.mktemp("template") / "template.db"
+    return built_sqlite_file(tmp_path_factory.mktemp("template") / "template.db", upgrade)
+
+
+def built_sqlite_file(path: Path, build: Callable[[Engine], object]) -> Path:
+    """Run ``build`` on the SQLite file ``path``, its write-ahead log checkpointed into the
+    file (so the file alone can be copied)."""
     engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
+    build(engine)
     with engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
     return path
+
+
+@pytest.fixture(scope="session")
+def demo_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo data set (300 customers, agents maria/george/eleni/admin, as of
+    ``tests.console_support.DEMO_NOW``) in a SQLite file that the console tests copy."""
+    from tests.console_support import sqlite_demo_file
+
+    return sqlite_demo_file(sqlite_template, tmp_path_factory.mktemp("demo") / "demo.db")
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,9 @@
 """Who is acting: the logged-in agent read with one query, without loading the ORM models.
 
 The console resolves its agent before the first frame; the models (~0.3 s to import) are not
-needed for that frame, so this lookup uses SQLAlchemy Core on the ``agent`` table.
+needed for that frame, so this lookup uses SQLAlchemy Core on the ``agent`` table. So does
+:func:`has_form_draft`, which the console asks right after start (the models and the form load
+only when there is an unsaved form to offer back).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from commcentre_tui.repo.permissions import Actor
 
 _AGENT = text("SELECT id, username, display_name, unit, extension, role, active "
               "FROM agent WHERE username = :username")
+_DRAFT = text("SELECT 1 FROM form_draft WHERE agent_id = :agent AND form = :form")
 _FIRST_ACTIVE = text("SELECT username FROM agent WHERE active = :yes ORDER BY id LIMIT 1")
 
 
@@ -41,3 +44,11 @@ def first_active_username(engine: Engine) -> str | None:
     """The longest-standing active agent (benchmarks act as them)."""
     with engine.connect() as conn:
         return conn.execute(_FIRST_ACTIVE, {"yes": True}).scalar()
+
+
+def has_form_draft(engine: Engine, agent_id: int, form: str) -> bool:
+    """Whether agent ``agent_id`` has an autosaved, unsaved ``form`` (e.g. a communication)."""
+    with engine.connect() as conn:
+        found = conn.execute(_DRAFT, {"agent": agent_id, "form": form}).first() is not None
+        conn.rollback()
+    return found

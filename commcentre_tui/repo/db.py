@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import StaticPool
-from sqlmodel import Session
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
@@ -92,6 +94,8 @@ def make_engine(url: str, *, echo: bool = False, busy_timeout_ms: int = SQLITE_B
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Session]:
     """One unit of work: commits on success, rolls back on any error."""
+    from sqlmodel import Session  # (the ORM loads with the first session, not at start-up)
+
     bind = engine.execution_options(sqlite_immediate=True) if engine.dialect.name == "sqlite" else engine
     with Session(bind, expire_on_commit=False) as session, session.begin():
         yield session
@@ -100,5 +104,7 @@ def transaction(engine: Engine) -> Iterator[Session]:
 @contextmanager
 def reading(engine: Engine) -> Iterator[Session]:
     """A short read-only session; loaded objects stay usable after it closes."""
+    from sqlmodel import Session
+
     with Session(engine, expire_on_commit=False) as session:
         yield session

@@ -27,8 +27,7 @@ Typical use from the console (in a thread worker)::
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta, tzinfo
-from typing import NamedTuple
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, case, delete, literal, select, update
 from sqlmodel import Session
@@ -38,26 +37,16 @@ from commcentre_tui.models import Agent, AgentSession
 from commcentre_tui.models.types import utcnow
 from commcentre_tui.repo.db import reading, transaction
 from commcentre_tui.repo.permissions import Actor
+from commcentre_tui.repo.presence_text import (  # noqa: F401 - part of this module's interface
+    HEARTBEAT_SECONDS,
+    TTL_SECONDS,
+    Presence,
+    describe,
+    record_key,
+)
 
-#: A session with no heartbeat for this long no longer counts.
-TTL_SECONDS = 15.0
-#: How often a console should heartbeat (a third of the TTL: two missed beats are tolerated).
-HEARTBEAT_SECONDS = 5.0
 #: Expired rows older than this are deleted by the next open/close.
 PURGE_AFTER_SECONDS = 60.0
-
-
-class Presence(NamedTuple):
-    """Another agent who has something open: unpacks as ``(display_name, since)``."""
-
-    display_name: str
-    since: datetime
-    """When they opened the customer (aware UTC); for an edit, when they opened its customer."""
-
-
-def record_key(entity: str, record_id: int) -> str:
-    """The ``editing`` value for a record: ``"case:17"``."""
-    return f"{entity}:{record_id}"
 
 
 def open_session(engine: Engine, actor: Actor, *, contact_id: int | None = None,
@@ -149,14 +138,3 @@ def who_else_has(engine: Engine, contact_id: int, exclude_token: str | None = No
 def who_else_edits(engine: Engine, record: str, exclude_token: str | None = None) -> list[Presence]:
     """Agents with ``record`` (``"entity:id"``, see :func:`record_key`) in an edit form now."""
     return _others(engine, AgentSession.editing == record, exclude_token)
-
-
-def describe(people: list[Presence], *, prefix: str = "also open", tz: tzinfo | None = None) -> str:
-    """``"also open: Maria (since 10:42), Tom (since 11:05)"``, or ``""`` for nobody.
-
-    Times are shown in ``tz`` (default: the local time zone of this process).
-    """
-    if not people:
-        return ""
-    parts = [f"{p.display_name} (since {p.since.astimezone(tz):%H:%M})" for p in people]
-    return f"{prefix}: {', '.join(parts)}"

@@ -16,6 +16,7 @@ from textual.widgets import ContentSwitcher, Header, Static
 from commcentre_tui.keys import KEYS, TAB_IDS, bind
 from commcentre_tui.screens.messages import CustomerChosen
 from commcentre_tui.widgets.footer import ConsoleFooter
+from commcentre_tui.widgets.loading import once
 from commcentre_tui.widgets.search_bar import SearchBar
 
 if TYPE_CHECKING:
@@ -28,6 +29,12 @@ WELCOME, RESULTS, LATEST, CUSTOMER = "welcome", "results", "latest", "customer"
 
 #: Actions that need a loaded customer.
 CUSTOMER_ACTIONS = {"show_tab", "add_more_information", "reload_customer", "dial_off"}
+
+
+def _import_panels() -> None:
+    """Load the modules of the panels mounted after the first frame."""
+    import commcentre_tui.widgets.customer_view  # noqa: F401
+    import commcentre_tui.widgets.results  # noqa: F401
 
 
 class ConsoleScreen(Screen[None]):
@@ -78,6 +85,9 @@ class ConsoleScreen(Screen[None]):
                                 group="console-panels")
 
     async def _mount_panels(self) -> None:
+        # Their modules (the customer view's bring the ORM models, ~0.3 s) load in a thread,
+        # so the search bar keeps taking keys meanwhile; a search waits for the panels.
+        await asyncio.to_thread(_import_panels)
         from commcentre_tui.widgets.results import LatestPanel, ResultsPanel
 
         await self._mount_hidden(ResultsPanel(id=RESULTS))
@@ -289,9 +299,10 @@ class ConsoleScreen(Screen[None]):
         self.when_ready(lambda: self._run_search(conditions, mode))
 
     def _run_search(self, conditions: tuple[Any, ...], mode: str) -> None:
-        self.show_view(RESULTS)
-        self.results.search(conditions, mode)
-        self.results.focus_table()
+        # The results come into view with the first page (one layout for a fast search), or
+        # with "Searching …" and the loading indicator once the search is slow.
+        self.results.search(conditions, mode, once(lambda: (self.show_view(RESULTS),
+                                                            self.results.focus_table())))
 
     @on(CustomerChosen)
     def _chosen(self, event: CustomerChosen) -> None:
@@ -309,12 +320,17 @@ class ConsoleScreen(Screen[None]):
 
     def _load_customer(self, contact_id: int, focus: bool) -> None:
         first = self.customer_view.contact_id is None
-        self.show_view(CUSTOMER)
-        self.customer_view.load(contact_id)
-        if first:
-            self.refresh_bindings()
-        if focus:
-            self._focus_view(CUSTOMER)
+
+        def reveal() -> None:
+            self.show_view(CUSTOMER)
+            if first:
+                self.refresh_bindings()
+            if focus:
+                self.customer_view.focus_when_shown()
+
+        # The view comes in with the header and the visible tab filled (one layout), or
+        # still loading once that is slow.
+        self.customer_view.load(contact_id, reveal=once(reveal))
 
     def on_customer_view_load_failed(self, event: CustomerView.LoadFailed) -> None:
         if self.customer_view.header.summary is None:

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from commcentre_tui.models.types import utcnow
-from commcentre_tui.services.context import ServiceContext
-
 #: How often the console looks for reminders that fell due.
 CHECK_SECONDS = 30.0
 
@@ -26,7 +23,10 @@ def check_reminders(app: Any) -> None:
 
 
 def _due(app: Any) -> None:
+    # (In the worker's thread: the models load here, not before the console's first frames.)
+    from commcentre_tui.models.types import utcnow
     from commcentre_tui.repo.care_queries import due_reminders
+    from commcentre_tui.services.context import ServiceContext
     from commcentre_tui.services.tasks import mark_reminded
 
     try:

@@ -83,7 +83,7 @@ class CustomerHeader(Static):
         self.summary = summary
         if changed:
             self.presence_note = ""
-        self.update(header_text(summary, self.presence_note))
+        self.update(header_text(summary, self.presence_note), layout=False)  # height: 3
         if changed:
             from commcentre_tui.widgets.presence import PresenceKeeper
 
@@ -95,9 +95,9 @@ class CustomerHeader(Static):
         if self.summary is None or self.summary.contact_id != contact_id or note == self.presence_note:
             return
         self.presence_note = note
-        self.update(header_text(self.summary, note))
+        self.update(header_text(self.summary, note), layout=False)
 
     def show_loading(self, contact_id: int) -> None:
         """Say a customer is being loaded (the previous one stays until the new one arrives)."""
         if self.summary is None or self.summary.contact_id != contact_id:
-            self.update(Text(f"Loading customer {contact_id} …"))
+            self.update(Text(f"Loading customer {contact_id} …"), layout=False)

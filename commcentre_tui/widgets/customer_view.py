@@ -7,6 +7,7 @@ before that, so a tab switch is usually only a repaint.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,12 +15,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import TabbedContent, TabPane
 
 from commcentre_tui.keys import TAB_IDS
 from commcentre_tui.repo.customer_view import CustomerSummary
 from commcentre_tui.widgets.customer_header import CustomerHeader
-from commcentre_tui.widgets.loading import fetch
+from commcentre_tui.widgets.loading import LOADING_DELAY, fetch
 from commcentre_tui.widgets.tabs import CustomerTab
 from commcentre_tui.widgets.tabs.care import CareTab
 from commcentre_tui.widgets.tabs.dashboard import DashboardTab
@@ -67,6 +69,8 @@ class CustomerView(Vertical):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.contact_id: int | None = None
         self._prefetch: Any = None
+        self._reveal: Callable[[], Any] | None = None
+        self._focus_on_show = False
 
     def compose(self) -> ComposeResult:
         yield CustomerHeader(id="customer-header")
@@ -76,6 +80,8 @@ class CustomerView(Vertical):
                     yield cls(id=f"{tab_id}-tab")
 
     def on_mount(self) -> None:
+        for tab_id in TABS:
+            self.tab(tab_id).on_shown = self._tab_shown
         # F5–F9 switch tabs; the tab strip itself never takes the cursor (Tab moves between
         # the tables, and focus never lands on the strip while a customer loads).
         for strip in self.query("ContentTabs"):
@@ -97,13 +103,26 @@ class CustomerView(Vertical):
     def active_tab(self) -> CustomerTab:
         return self.tab(self.tabs.active or "dashboard")
 
-    def load(self, contact_id: int) -> None:
-        """Show ``contact_id``: header and visible tab now, other tabs when first shown."""
+    def load(self, contact_id: int, *, reveal: Callable[[], Any] | None = None) -> None:
+        """Show ``contact_id``: header and visible tab now, other tabs when first shown.
+
+        ``reveal`` brings the view on screen: called once the header and the visible tab are
+        filled, when the load fails, or after :data:`LOADING_DELAY` if it is still loading.
+        """
         self.contact_id = contact_id
         self.header.show_loading(contact_id)
         gateway = self.app.gateway  # type: ignore[attr-defined]
+        if reveal is not None:  # (a reload keeps a reveal still pending)
+            self._reveal = reveal
+
+            def slow() -> None:
+                if self._reveal is reveal:  # this load is still coming in
+                    self._revealed()
+
+            self.set_timer(LOADING_DELAY, slow)
 
         def failed(exc: BaseException) -> bool:
+            self._revealed()
             self.post_message(self.LoadFailed(contact_id))
             return False
 
@@ -135,10 +154,37 @@ class CustomerView(Vertical):
         if self.contact_id is not None:
             self.load(self.contact_id)
 
+    def _revealed(self) -> None:
+        """Bring the view on screen (once per load) if a load asked to."""
+        reveal, self._reveal = self._reveal, None
+        if reveal is not None:
+            reveal()
+
+    def _tab_shown(self, tab: CustomerTab) -> None:
+        if tab is not self.active_tab:
+            return
+        if self.populated():
+            self._revealed()
+        if self._focus_on_show:
+            # Asked for while the tab was still loading (its indicator refuses the focus), or
+            # the focus is left on a panel no longer shown: the tab's first table takes it.
+            self._focus_on_show = False
+            focused = self.screen.focused
+            if focused is None or not all(node.display for node in focused.ancestors_with_self
+                                          if isinstance(node, Widget)):
+                self.focus_tab()
+
+    def focus_when_shown(self) -> None:
+        """Put the cursor in the visible tab now, and again once its data is shown."""
+        self._focus_on_show = not self.populated()
+        self.focus_tab()
+
     def _summary(self, summary: CustomerSummary) -> None:
         if summary.contact_id != self.contact_id:
             return
         self.header.show_summary(summary)
+        if self.populated():
+            self._revealed()
         self.post_message(self.Loaded(summary))
 
     def show_tab(self, tab_id: str) -> None:

@@ -89,6 +89,10 @@ class ConsoleFooter(Footer):
     @staticmethod
     def _set_key(widget: FooterKey, key: str, display: str, description: str, action: str,
                  disabled: bool, tooltip: str) -> None:
+        shown = (widget.key, widget.key_display, widget.description, widget.action,
+                 widget._disabled, widget.tooltip)
+        if shown == (key, display, description, action, disabled, tooltip or None):
+            return  # unchanged: no repaint
         widget.key, widget.key_display, widget.description, widget.action = (
             key, display, description, action)
         widget._disabled = disabled

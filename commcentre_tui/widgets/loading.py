@@ -32,6 +32,19 @@ _PENDING: WeakKeyDictionary[DOMNode, dict[str, tuple[object, Widget | None]]] = 
     WeakKeyDictionary())
 
 
+def once(callback: Callable[[], Any]) -> Callable[[], None]:
+    """``callback``, run the first time the result is called and never again."""
+    done = False
+
+    def run() -> None:
+        nonlocal done
+        if not done:
+            done = True
+            callback()
+
+    return run
+
+
 def sentence(exc: BaseException, what: str) -> str:
     """One sentence an agent can read for ``exc`` raised while ``what`` (e.g. "searching")."""
     if isinstance(exc, CommCentreError):
@@ -63,11 +76,14 @@ def fetch(
     what: str,
     busy: Widget | None = None,
     on_error: Callable[[BaseException], bool] | None = None,
+    on_slow: Callable[[], Any] | None = None,
 ) -> Worker[None]:
     """Run ``call`` in a thread worker of ``node`` and give its result to ``apply`` on the UI loop.
 
-    ``busy`` shows the loading indicator while the call is slow. ``on_error`` may handle an
-    error itself (return ``True``); otherwise it is reported with :func:`report`.
+    ``busy`` shows the loading indicator while the call is slow, and ``on_slow`` is called then
+    (e.g. to show where the result will appear): a fast call changes the screen only once, when
+    its result is in. ``on_error`` may handle an error itself (return ``True``); otherwise it is
+    reported with :func:`report`.
     """
     pending = _PENDING.setdefault(node, {})
     previous = pending.get(group)
@@ -77,9 +93,13 @@ def fetch(
     pending[group] = (token, busy)
     covered: list[Widget] = []
     """The focused widget the loading indicator covers (refocused afterwards)."""
-    if busy is not None:
+    if busy is not None or on_slow is not None:
         def show_busy() -> None:
-            if pending.get(group, (None,))[0] is token:
+            if pending.get(group, (None,))[0] is not token:
+                return
+            if on_slow is not None:
+                on_slow()
+            if busy is not None:
                 focused = busy.screen.focused
                 if focused is not None and (focused is busy or busy in focused.ancestors):
                     covered.append(focused)

@@ -20,6 +20,7 @@ A form screen says which record it edits with a ``presence_record() -> str | Non
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from collections.abc import Callable
@@ -33,8 +34,8 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Static
 
-from commcentre_tui.repo import presence
-from commcentre_tui.repo.presence import Presence, record_key
+from commcentre_tui.repo import presence_text
+from commcentre_tui.repo.presence_text import Presence, record_key
 from commcentre_tui.text import inert
 
 log = logging.getLogger("commcentre.presence")
@@ -58,7 +59,7 @@ def warning_text(editors: list[Presence]) -> str:
     """The edit form's warning line for ``editors`` (``""`` for nobody)."""
     if not editors:
         return ""
-    who = presence.describe(editors, prefix="Also editing this record")
+    who = presence_text.describe(editors, prefix="Also editing this record")
     return f"{who}. If they save first, your save is refused and you can reload."
 
 
@@ -111,6 +112,8 @@ class PresenceKeeper(Widget):
         self.closed = False
         self._lock = threading.Lock()
         self._remove_signals: Callable[[], None] = lambda: None
+        self.first_seen = asyncio.Event()
+        """Set when the first beat's result has reached the UI loop (the session is open)."""
 
     @property
     def _enabled(self) -> bool:
@@ -122,9 +125,15 @@ class PresenceKeeper(Widget):
         self._remove_signals = install_signal_handlers(self.app)
         if not self._enabled:
             return
-        self.set_interval(presence.HEARTBEAT_SECONDS, self.beat)
+        self.set_interval(presence_text.HEARTBEAT_SECONDS, self.beat)
         self.app.screen_change_signal.subscribe(self, self._screen_changed)
-        self.beat()
+        # The first beat waits for the app's background delay: the models it needs then load
+        # in its thread while the agent starts typing, not while the first frames are drawn.
+        delay = getattr(self.app, "background_delay", 0)
+        if delay:
+            self.set_timer(delay, self.beat)
+        else:
+            self.beat()
 
     def on_unmount(self) -> None:
         self._remove_signals()
@@ -146,6 +155,8 @@ class PresenceKeeper(Widget):
 
     def _beat(self) -> None:
         """Heartbeat (re-opening an expired session) and read the others; posts :class:`Seen`."""
+        from commcentre_tui.repo import presence  # (the models load in this thread)
+
         app: Any = self.app
         engine = app.engine
         with self._lock:
@@ -169,12 +180,13 @@ class PresenceKeeper(Widget):
         self.post_message(self.Seen(contact_id, others, editing, editors, actor, revoked))
 
     def on_presence_keeper_seen(self, message: PresenceKeeper.Seen) -> None:
+        self.first_seen.set()
         if self.closed:
             return
         app: Any = self.app
         header = self._header()
         if header is not None:
-            header.show_presence(message.contact_id, presence.describe(message.others))
+            header.show_presence(message.contact_id, presence_text.describe(message.others))
         screen = app.screen
         if message.editing is not None and edited_record(screen) == message.editing:
             show_edit_warning(screen, message.editors)
@@ -202,6 +214,8 @@ class PresenceKeeper(Widget):
             token, self.token = self.token, None
             if token is None:
                 return
+            from commcentre_tui.repo import presence
+
             try:
                 presence.close_session(self.app.engine, token)  # type: ignore[attr-defined]
             except Exception:  # noqa: BLE001 - the row expires by itself within the TTL

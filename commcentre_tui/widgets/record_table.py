@@ -78,6 +78,25 @@ class KeyTable(DataTable[Any]):
             self._clear_caches()
             self.refresh()
 
+    def measure_now(self) -> None:
+        """Measure rows just added now, not when the table is next idle, and fit the columns.
+
+        Textual's DataTable measures new rows on idle, which lays the screen out a second time
+        just after the frame that shows them; measured here, one layout shows them (keeps a
+        search, a customer load and a tab switch to one layout each). Uses DataTable's own
+        measuring steps, as its ``_on_idle`` does (Textual 8).
+        """
+        if self._updated_cells:
+            updated = self._updated_cells.copy()
+            self._updated_cells.clear()
+            self._update_column_widths(updated)
+        if self._require_update_dimensions:
+            self._require_update_dimensions = False
+            new_rows = self._new_rows.copy()
+            self._new_rows.clear()
+            self._update_dimensions(new_rows)
+        self.fit_columns()
+
     def on_resize(self) -> None:
         self.fit_columns()
 
@@ -149,6 +168,7 @@ class RecordTable(KeyTable):
         if has_more != self.has_more or viewable != self._viewable:
             self.has_more, self._viewable = has_more, viewable
             self.refresh_bindings()  # "m More" / "v View" appear or go
+        self.measure_now()
         self.call_after_refresh(self.fit_columns)
         if append:
             self.move_cursor(row=row_index + 1)

@@ -6,7 +6,7 @@ PgDn on the last row fetches the next page, PgUp on the first row the previous o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,21 +96,32 @@ class ResultsPanel(Vertical):
         return self.query_one(ResultsTable)
 
     def _status(self, text: str) -> None:
-        self.query_one("#results-status", Static).update(Text(text))
+        # One line high whatever it says: a repaint of that line, never a new layout.
+        self.query_one("#results-status", Static).update(Text(text), layout=False)
 
-    def search(self, conditions: Sequence[Any], mode: str) -> None:
-        """Run a new search (a newer one supersedes one still running)."""
+    def search(self, conditions: Sequence[Any], mode: str,
+               reveal: Callable[[], Any] | None = None) -> None:
+        """Run a new search (a newer one supersedes one still running).
+
+        ``reveal`` brings the results into view: called with the results (or the error), or
+        as soon as the search turns out slow, so a fast search changes the screen once.
+        """
         self.conditions, self.mode = tuple(conditions), mode
         self._status(f"Searching {describe(conditions)} …")
         gateway = self.app.gateway  # type: ignore[attr-defined]
+        show = reveal or (lambda: None)
+
+        def first(page: Any) -> None:
+            self._first(page)
+            show()
 
         def failed(exc: BaseException) -> bool:
             self._status(f"Search not done: {describe(conditions)}")
+            show()
             return False
 
-        fetch(self, lambda: gateway.search(conditions, mode=mode),
-              lambda page: self._first(page), group="search", what="searching",
-              busy=self.table, on_error=failed)
+        fetch(self, lambda: gateway.search(conditions, mode=mode), first, group="search",
+              what="searching", busy=self.table, on_error=failed, on_slow=show)
 
     def _first(self, page: Any) -> None:
         self.page_number = 1
@@ -154,6 +165,7 @@ class ResultsPanel(Vertical):
             hints.append("PgDn on the last row: next page")
         total = f" of {page.total_text}" if page.total_text else ""
         self._status(f"{first}–{last}{total} for {what}" + (" · " + " · ".join(hints) if hints else ""))
+        table.measure_now()
         table.call_after_refresh(table.fit_columns)
         table.move_cursor(row=min(cursor, table.row_count - 1) if cursor >= 0 else table.row_count - 1)
 
@@ -214,7 +226,8 @@ class LatestPanel(Vertical):
 
     def refresh_list(self) -> None:
         """Read the agent's latest communications again."""
-        self.query_one("#latest-status", Static).update("Latest Communications: reading …")
+        self.query_one("#latest-status", Static).update("Latest Communications: reading …",
+                                                        layout=False)
         gateway = self.app.gateway  # type: ignore[attr-defined]
         fetch(self, gateway.latest, self._show, group="latest",
               what="reading your latest communications", busy=self.table)
@@ -228,8 +241,9 @@ class LatestPanel(Vertical):
                           cell(c.state), key=f"{i}:{c.contact_id}")
         text = (f"Your {len(rows)} latest communications · Enter loads the customer"
                 if rows else "You have not logged any communication yet.")
-        self.query_one("#latest-status", Static).update(Text(text))
+        self.query_one("#latest-status", Static).update(Text(text), layout=False)
         table.move_cursor(row=0)
+        table.measure_now()
         table.call_after_refresh(table.fit_columns)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:

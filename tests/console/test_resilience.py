@@ -98,6 +98,10 @@ async def test_a_slow_search_keeps_the_ui_responsive_and_a_newer_search_wins(mak
         await pilot.pause(0.4)  # longer than the loading delay
         table = app.screen.query_one("#results-table", DataTable)
         assert table.loading  # the loading indicator is up
+        # A slow search comes into view at once, saying what it is doing.
+        assert app.screen.view == RESULTS
+        status = str(app.screen.query_one("#results-status").render())
+        assert status.startswith("Searching Any field Like “slow”")
         # Keys still work while the query runs: type a new search and run it.
         await pilot.press("f2")
         await type_text(pilot, "hadji")

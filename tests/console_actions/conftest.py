@@ -17,6 +17,7 @@ from commcentre_tui.repo.db import make_engine, reading
 from commcentre_tui.repo.seed.demo import seed_demo
 from commcentre_tui.services.context import ServiceContext
 from tests.conftest import BACKENDS, TEST_CONFIG, _truncate_all
+from tests.console_support import console_app
 
 
 @dataclass
@@ -61,10 +62,8 @@ def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
 # -- Pilot helpers: drive the real console from the Action Panel ---------------------------------
 def make_app(demo: Demo, agent: str = "admin") -> Any:
     """The console on the demo data, as ``agent``."""
-    from commcentre_tui.app import create_app
-
-    actor = demo.ctx.actor if agent == "admin" else actor_for(demo.engine, demo.settings, agent)
-    return create_app(settings=demo.settings, engine=demo.engine, actor=actor)
+    return console_app(demo.engine, demo.settings, agent,
+                       actor=demo.ctx.actor if agent == "admin" else None)
 
 
 async def settle(pilot: Any) -> None:

@@ -3,37 +3,27 @@ in a SQLite file and copied per test, an app for an agent, and helpers to drive 
 
 from __future__ import annotations
 
-import shutil
-import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 from textual.pilot import Pilot
-from textual.widgets import Input
 
-from commcentre_tui.app import CommCentreApp, create_app
-from commcentre_tui.config import Settings, load_settings
-from commcentre_tui.repo.agents import actor_for
-from commcentre_tui.repo.db import make_engine, transaction
-from tests.conftest import TEST_CONFIG
+from commcentre_tui.app import CommCentreApp
+from commcentre_tui.config import Settings
+from tests.console_support import (  # noqa: F401 - the autouse fixture applies to this directory
+    DEMO_NOW,
+    _deterministic,
+    app_builder,
+    fill_demo_with_templates,
+    private_copy,
+    sqlite_demo_file,
+    sqlite_engine,
+)
 
-DEMO_NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 SIZE = (130, 60)
-
-
-@pytest.fixture(autouse=True)
-def _deterministic(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """UTC dates and a steady (non-blinking) cursor."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 @pytest.fixture(autouse=True)
@@ -50,50 +40,32 @@ def _openers_restored() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def comms_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo data set plus the shipped communication templates, in a SQLite file."""
-    from commcentre_tui.comms.templates import install_default_templates
-    from commcentre_tui.repo.seed.demo import seed_demo
-
-    path = tmp_path_factory.mktemp("comms-demo") / "demo.db"
-    shutil.copyfile(sqlite_template, path)
-    engine = make_engine(f"sqlite:///{path}")
-    seed_demo(engine, load_settings(TEST_CONFIG), now=DEMO_NOW)
-    with transaction(engine) as session:
-        install_default_templates(session)
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
-    return path
+    return sqlite_demo_file(sqlite_template, tmp_path_factory.mktemp("comms-demo") / "demo.db",
+                            fill_demo_with_templates)
 
 
 @pytest.fixture
 def db_path(comms_template: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "demo.db"
-    shutil.copyfile(comms_template, path)
-    return path
+    return private_copy(comms_template, tmp_path)
 
 
 @pytest.fixture
 def comms_engine(db_path: Path) -> Iterator[Engine]:
     """A private copy of the demo database."""
-    engine = make_engine(f"sqlite:///{db_path}")
-    yield engine
-    engine.dispose()
+    with sqlite_engine(db_path) as engine:
+        yield engine
 
 
 @pytest.fixture
-def comms_settings() -> Settings:
-    return load_settings(TEST_CONFIG)
+def comms_settings(settings: Settings) -> Settings:
+    """The test configuration (a test may change it before it builds the app)."""
+    return settings
 
 
 @pytest.fixture
 def make_app(comms_engine: Engine, comms_settings: Settings) -> Callable[..., CommCentreApp]:
     """The console for an agent of the demo data (default: maria)."""
-
-    def build(agent: str = "maria", settings: Settings | None = None) -> CommCentreApp:
-        chosen = settings or comms_settings
-        return create_app(settings=chosen, engine=comms_engine, actor=actor_for(comms_engine, chosen, agent))
-
-    return build
+    return app_builder(comms_engine, comms_settings)
 
 
 async def settle(pilot: Pilot[Any], rounds: int = 3) -> None:

@@ -4,7 +4,6 @@ Asterisk on loopback, and the real console app with CTI pointing at it (agent ma
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,16 +12,21 @@ import pytest
 from sqlalchemy import Engine
 from textual.pilot import Pilot
 
-from commcentre_tui.app import CommCentreApp, create_app
+from commcentre_tui.app import CommCentreApp
 from commcentre_tui.config import Settings, load_settings
-from commcentre_tui.repo.agents import actor_for
 from commcentre_tui.repo.customer_info import contact_info
 from commcentre_tui.screens.cti import CtiController, CtiStatus, attach_cti
 from commcentre_tui.screens.cti.waiting import until
 from commcentre_tui.widgets.customer_header import CustomerHeader
 from tests.conftest import BACKENDS, TEST_CONFIG
-from tests.console.conftest import DEMO_NOW, TODAY, _deterministic, demo_template  # noqa: F401
 from tests.console_cti.pg_demo import backend_engine, pg_template
+from tests.console_support import (  # noqa: F401 - the autouse fixture applies to this directory
+    _deterministic,
+    console_app,
+    fill_demo,
+    private_copy,
+    today,
+)
 from tests.cti.cti_fakes import FAST, FakeAsterisk
 
 EXTENSION = "1001"
@@ -31,20 +35,16 @@ EXTENSION = "1001"
 @pytest.fixture(scope="session")
 def pg_demo_template() -> Iterator[str]:
     """The demo data seeded once into a PostgreSQL template database (its name)."""
-    from commcentre_tui.repo.seed.demo import seed_demo
-
-    with pg_template("cc_demo", lambda engine: seed_demo(engine, load_settings(TEST_CONFIG), now=DEMO_NOW)) as name:
+    with pg_template("cc_demo", fill_demo) as name:
         yield name
 
 
 @pytest.fixture(params=BACKENDS)
 def demo_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A private copy of the demo database, on each backend."""
+    """A private copy of the demo database (the root fixture ``demo_template``), on each backend."""
 
     def sqlite_file() -> Path:
-        path = tmp_path / "demo.db"
-        shutil.copyfile(request.getfixturevalue("demo_template"), path)
-        return path
+        return private_copy(request.getfixturevalue("demo_template"), tmp_path)
 
     with backend_engine(request.param, sqlite_file, lambda: request.getfixturevalue("pg_demo_template")) as engine:
         yield engine
@@ -71,9 +71,7 @@ def make_cti_app(demo_engine: Engine, pbx: FakeAsterisk) -> Callable[..., CommCe
     """The console for maria with ``[cti]`` overrides."""
 
     def build(agent: str = "maria", **cti: Any) -> CommCentreApp:
-        settings = cti_settings(pbx.port, **cti)
-        actor = actor_for(demo_engine, settings, agent)
-        app = create_app(settings=settings, engine=demo_engine, actor=actor, today=lambda: TODAY)
+        app = console_app(demo_engine, cti_settings(pbx.port, **cti), agent, today=today)
         app.cti_options = dict(FAST)
         return app
 

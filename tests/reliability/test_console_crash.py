@@ -20,8 +20,8 @@ from commcentre_tui.repo.db import reading
 from commcentre_tui.services.context import ServiceContext
 from commcentre_tui.services.payments import POST_PAYMENT, post_payment
 from tests.conftest import BACKENDS
+from tests.pty_console import PtyConsole, until
 from tests.reliability.demo_db import CUSTOMER, DemoDb, demo_database
-from tests.reliability.pty_console import PtyConsole, until
 from tests.test_seed import violations
 
 

@@ -5,14 +5,9 @@ process on a pseudo-terminal."""
 
 from __future__ import annotations
 
-import os
-import pty
 import signal
-import subprocess
-import sys
 import threading
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -29,10 +24,11 @@ from commcentre_tui.screens.comms.state import FORM
 from commcentre_tui.screens.shutdown import request_shutdown
 from commcentre_tui.services import communications as svc
 from commcentre_tui.services.context import ServiceContext
-from tests.conftest import TEST_CONFIG
+from commcentre_tui.widgets.presence import PresenceKeeper
 from tests.console import data
 from tests.console.conftest import settle
 from tests.console_comms.conftest import fill, form_of, type_into
+from tests.pty_console import PtyConsole, until
 
 from .conftest import add_agent
 
@@ -84,80 +80,42 @@ def database_url(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=False)
 
 
-class Console:
-    """A real console process for ``agent`` on a pseudo-terminal; its output is drained."""
-
-    def __init__(self, url: str, agent: str, tmp: Path) -> None:
-        master, slave = pty.openpty()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("COMMCENTRE_")}
-        env.update(COMMCENTRE_DATABASE__URL=url, COMMCENTRE_CONFIG=str(TEST_CONFIG),
-                   TERM="xterm-256color", HOME=str(tmp), TZ="UTC")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "commcentre_tui", "console", "--agent", agent],
-            stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True, close_fds=True,
-        )
-        os.close(slave)
-        self.master = master
-        self.output = bytearray()
-        self._reader = threading.Thread(target=self._drain, daemon=True)
-        self._reader.start()
-
-    def _drain(self) -> None:
-        while True:
-            try:
-                chunk = os.read(self.master, 65536)
-            except OSError:
-                return
-            if not chunk:
-                return
-            self.output += chunk
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-        os.close(self.master)
-        self._reader.join(5)
-
-
 @pytest.fixture
-def spawn(database_url: str, tmp_path: Path) -> Iterator[type]:
-    started: list[Console] = []
+def spawn(database_url: str, tmp_path: Path) -> Iterator[Callable[[str], PtyConsole]]:
+    """``spawn(agent)``: a real console process for ``agent`` on a pseudo-terminal (killed after
+    the test if still running)."""
+    started: list[PtyConsole] = []
 
-    def make(agent: str) -> Console:
-        console = Console(database_url, agent, tmp_path)
+    def make(agent: str) -> PtyConsole:
+        console = PtyConsole(database_url, agent=agent, env={"HOME": str(tmp_path)})
         started.append(console)
         return console
 
-    yield make  # type: ignore[misc]
+    yield make
     for console in started:
-        console.stop()
+        console.kill()
 
 
-def wait_for_session(engine: Engine, agent_id: int, console: Console) -> None:
+def wait_for_session(engine: Engine, agent_id: int, console: PtyConsole) -> None:
     """Until the console's presence session row exists (or the process died / the deadline)."""
-    end = time.monotonic() + DEADLINE
-    while not sessions(engine, agent_id):
-        assert console.process.poll() is None, console.output.decode(errors="replace")[-2000:]
-        assert time.monotonic() < end, "the console never opened its presence session"
-        time.sleep(0.05)  # polling the database for a condition, not waiting for time to pass
+    until(lambda: sessions(engine, agent_id), DEADLINE, "presence session of the console", console)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
 def test_a_signalled_console_closes_its_presence_and_exits(
-    engine: Engine, maria: Actor, spawn: type, sig: int,
+    engine: Engine, maria: Actor, spawn: Callable[[str], PtyConsole], sig: int,
 ) -> None:
     console = spawn("maria")
     wait_for_session(engine, maria.agent_id or 0, console)
     console.process.send_signal(sig)
     code = console.process.wait(DEADLINE)
-    assert code == 128 + sig, console.output.decode(errors="replace")[-2000:]
+    assert code == 128 + sig, console.text
     # Closed, not left to expire: the row is gone at once.
     assert sessions(engine, maria.agent_id or 0) == []
 
 
 def test_a_killed_console_leaves_a_session_that_only_expiry_removes(
-    engine: Engine, maria: Actor, spawn: type,
+    engine: Engine, maria: Actor, spawn: Callable[[str], PtyConsole],
 ) -> None:
     """The contrast: SIGKILL cannot be handled, so the row stays (and expires within the TTL)."""
     console = spawn("maria")
@@ -182,12 +140,15 @@ async def test_shutdown_lets_a_save_in_progress_finish_first(
     async with app.run_test(size=(120, 40)) as pilot:
         await app.console_screen.panels_ready.wait()
         await settle(pilot)
+        await app.screen.query_one(PresenceKeeper).first_seen.wait()  # the session is open
         app.run_worker(saving, thread=True, group="form-save")
-        request_shutdown(app, signal.SIGTERM)
-        await pilot.pause()
-        assert app.return_code is None and not finished.is_set()  # still waiting for the save
-        assert len(sessions(engine, maria.agent_id or 0)) == 1
-        release.set()
+        try:
+            request_shutdown(app, signal.SIGTERM)
+            await pilot.pause()
+            assert app.return_code is None and not finished.is_set()  # waiting for the save
+            assert len(sessions(engine, maria.agent_id or 0)) == 1
+        finally:
+            release.set()  # (a failed assertion must not leave the save hanging)
         await app.workers.wait_for_complete([w for w in app.workers if w.group == "shutdown"])
     assert finished.is_set() and app.return_code == 128 + signal.SIGTERM
     assert sessions(engine, maria.agent_id or 0) == []

@@ -14,19 +14,25 @@ What the app calls (all from the UI loop):
 
 from __future__ import annotations
 
-from commcentre_tui.screens.comms.embedded import (
-    start_embedded_worker,
-    stop_embedded_worker,
-    wake_embedded_worker,
-)
-from commcentre_tui.screens.comms.openers import offer_unsaved_drafts, open_communication
-from commcentre_tui.screens.comms.register import register_openers
+from importlib import import_module
+from typing import Any
 
-__all__ = [
-    "offer_unsaved_drafts",
-    "open_communication",
-    "register_openers",
-    "start_embedded_worker",
-    "stop_embedded_worker",
-    "wake_embedded_worker",
-]
+#: Name → the submodule defining it. Imported on first use (PEP 562): the console registers the
+#: openers at start without loading the form, the models and the delivery worker with them.
+_EXPORTS = {
+    "start_embedded_worker": "embedded",
+    "stop_embedded_worker": "embedded",
+    "wake_embedded_worker": "embedded",
+    "offer_unsaved_drafts": "openers",
+    "open_communication": "openers",
+    "register_openers": "register",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{module}"), name)

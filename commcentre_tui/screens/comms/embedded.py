@@ -19,10 +19,11 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
-from commcentre_tui.comms.worker import DeliveryEvent, DeliveryWorker
+if TYPE_CHECKING:
+    from commcentre_tui.comms.worker import DeliveryEvent, DeliveryWorker
 
 BACKOFF_FIRST = 2.0
 BACKOFF_MAX = 300.0
@@ -31,7 +32,7 @@ WATCH_SECONDS = 0.25
 FAILURES_EVERY = 10.0
 """At most one "could not be delivered" notification this often (seconds)."""
 
-Factory = Callable[..., DeliveryWorker]
+Factory = Callable[..., "DeliveryWorker"]
 _RUNNING: WeakKeyDictionary[Any, EmbeddedDelivery] = WeakKeyDictionary()
 
 
@@ -173,6 +174,14 @@ class EmbeddedDelivery:
         return True
 
 
+def _delivery_worker(*args: Any, **kwargs: Any) -> DeliveryWorker:
+    """A :class:`DeliveryWorker`, its module (and the models) imported in the worker's own
+    thread, so the console's first frames do not wait for them."""
+    from commcentre_tui.comms.worker import DeliveryWorker
+
+    return DeliveryWorker(*args, **kwargs)
+
+
 def start_embedded_worker(app: Any, *, factory: Factory | None = None) -> EmbeddedDelivery | None:
     """Start delivering the communication queue inside the console when ``[worker] embedded``
     is true (call once from the UI loop, e.g. in the app's ``on_mount``); returns its handle,
@@ -183,7 +192,8 @@ def start_embedded_worker(app: Any, *, factory: Factory | None = None) -> Embedd
     running = _RUNNING.get(app)
     if running is not None and not running.stopped.is_set():
         return running
-    handle = EmbeddedDelivery(app, factory or getattr(app, "delivery_factory", None) or DeliveryWorker)
+    handle = EmbeddedDelivery(app, factory or getattr(app, "delivery_factory", None)
+                                or _delivery_worker)
     _RUNNING[app] = handle
     app.run_worker(handle.host(), name="delivery worker", group="delivery", exit_on_error=False)
     return handle

@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from commcentre_tui.screens.actions import wiring
-from commcentre_tui.screens.comms.openers import open_communicate_bill, open_create, open_follow_up
+
+
+def _opener(name: str) -> Callable[..., Any]:
+    """``openers.<name>``, imported when the agent first picks the action (the form and the
+    models it needs are not loaded at start-up)."""
+
+    def open_(*args: Any, **kwargs: Any) -> Any:
+        from commcentre_tui.screens.comms import openers
+
+        return getattr(openers, name)(*args, **kwargs)
+
+    open_.__name__ = open_.__qualname__ = name
+    return open_
+
 
 OPENERS = {
-    "Create a Communication": open_create,
-    "Follow Up": open_follow_up,
-    "Communicate Bill": open_communicate_bill,
+    "Create a Communication": _opener("open_create"),
+    "Follow Up": _opener("open_follow_up"),
+    "Communicate Bill": _opener("open_communicate_bill"),
 }
 
 

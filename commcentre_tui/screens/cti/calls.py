@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from commcentre_tui.repo.cti_lookup import CallerMatch
+if TYPE_CHECKING:
+    from commcentre_tui.repo.cti_lookup import CallerMatch
+
 
 
 def duration_words(seconds: int | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from textual.containers import Vertical
@@ -24,8 +25,20 @@ class CustomerTab(Vertical):
         super().__init__(**kwargs)
         self.contact_id: int | None = None
         self.stale = True
-        self.shown_for: int | None = None
+        self._shown_for: int | None = None
+        self.on_shown: Callable[[CustomerTab], Any] | None = None
+        """Called when the tab has shown a contact's data (the customer view listens)."""
+
+    @property
+    def shown_for(self) -> int | None:
         """The contact whose data is on screen (``None`` while loading)."""
+        return self._shown_for
+
+    @shown_for.setter
+    def shown_for(self, contact_id: int | None) -> None:
+        self._shown_for = contact_id
+        if contact_id is not None and self.on_shown is not None:
+            self.on_shown(self)
 
     @property
     def gateway(self) -> Any:

@@ -1,4 +1,5 @@
-"""A real ``commcentre`` console process on a pseudo-terminal, for the crash tests.
+"""A real ``commcentre`` console process on a pseudo-terminal, for the tests that drive or signal
+the whole process (the reliability crash tests, the security shutdown tests).
 
 :class:`Screen` is a small terminal emulator (cursor moves, erases and text; colours ignored) so a
 test reads what an agent would see, row by row, rather than raw escape sequences.
@@ -25,7 +26,7 @@ from typing import Any
 
 from commcentre_tui.ssh.pty_process import set_window_size
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 TEST_CONFIG = ROOT / "tests" / "config.test.toml"
 TIMEOUT = 40.0
 """Safety net only: every wait ends as soon as its condition holds."""
