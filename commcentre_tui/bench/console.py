@@ -291,6 +291,7 @@ def _cold_start_child(args: argparse.Namespace) -> int:
             await asyncio.sleep(0.002)
         sys.stdout.write("READY\n")
         sys.stdout.flush()
+        await app.screen.panels_ready.wait()  # (exit once start-up is over, not in its middle)
         app.exit()
 
     app.run(headless=True, auto_pilot=ready, size=(80, 24))

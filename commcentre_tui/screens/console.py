@@ -113,7 +113,8 @@ class ConsoleScreen(Screen[None]):
 
         async def later() -> None:
             await self.panels_ready.wait()
-            callback()
+            if self.is_attached:  # (not when the console is closing meanwhile)
+                callback()
 
         self.run_worker(later(), group="console-ready")
 

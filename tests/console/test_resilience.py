@@ -114,3 +114,12 @@ async def test_a_slow_search_keeps_the_ui_responsive_and_a_newer_search_wins(mak
         assert names and all("hadji" in n.lower() for n in names)  # the older result dropped
         assert not table.loading
         assert app.screen.view == RESULTS
+
+
+async def test_quitting_the_moment_start_up_finishes_is_clean(make_app) -> None:
+    """The services waiting for the panels must not mount into a console that is closing."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)):
+        await app.console_screen.panels_ready.wait()
+        app.exit()
+    assert app.return_code == 0
