@@ -170,6 +170,8 @@ class CustomerView(Vertical):
             # the focus is left on a panel no longer shown: the tab's first table takes it.
             self._focus_on_show = False
             focused = self.screen.focused
+            if self.screen is not self.app.screen:
+                return  # a form or a dialog is open over the console: never take its cursor
             if focused is None or not all(node.display for node in focused.ancestors_with_self
                                           if isinstance(node, Widget)):
                 self.focus_tab()

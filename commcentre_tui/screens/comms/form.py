@@ -88,7 +88,9 @@ class CommunicationScreen(LiveForm):
         self._saving = False
         self._finished = False
         self._lock = threading.Lock()
-        self._autosaved = False
+        # A form restored from an autosaved copy owns that copy from the start: Save or Discard
+        # deletes it even when pressed while the form is still being built.
+        self._autosaved = request.restore is not None
         self._last_autosave: dict[str, str] = {}
         self._timer: Timer | None = None
 
