@@ -137,10 +137,10 @@ class CommCentreApp(App[None]):
 
     def _offer_drafts(self) -> None:
         """(Thread) If the agent left a communication unsaved, load the form and offer it."""
-        from commcentre_tui.repo.actor_lookup import has_form_draft
+        from commcentre_tui.repo.actor_lookup import COMMUNICATION_FORM, has_form_draft
 
         agent_id = getattr(self.actor, "agent_id", None)
-        if agent_id is None or not has_form_draft(self.engine, agent_id, "communication"):
+        if agent_id is None or not has_form_draft(self.engine, agent_id, COMMUNICATION_FORM):
             return
         from commcentre_tui.screens.comms.openers import offer_unsaved_drafts
 

@@ -246,7 +246,7 @@ class UiSettings(Section):
     keymap: dict[str, str] = Field(default_factory=dict)
     """Binding id → keys, e.g. ``{"quick_search" = "f2"}``."""
     animations: bool = False
-    """Animations such as the tab underline's slide. Off by default: over SSH or on a thin
+    """Animations such as smooth scrolling. Off by default: over SSH or on a thin
     terminal every animation frame is another screen update, and nothing waits on them."""
 
 

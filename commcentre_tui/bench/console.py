@@ -8,8 +8,10 @@
 
 "Populated" means the key reached the app (as the terminal driver delivers it), the data was read
 in a worker, applied on the UI loop and painted once; nothing waits for idle or for animations
-(Pilot's ``press`` would add its own idle waits and the tab underline's 0.3 s slide). Results are dicts in the ``commcentre bench --json`` shape (``case``,
-``backend``, ``contacts``, ``n``, ``median_ms``, ``p95_ms``). Nothing is written to the database.
+(Pilot's ``press`` would add its own idle waits and wait for animations). Each key is
+pressed on a screen at rest, as an agent's keys are. Results are dicts in the ``commcentre bench
+--json`` shape (``case``, ``backend``, ``contacts``, ``n``, ``median_ms``, ``p95_ms``). Nothing is
+written to the database.
 Run directly: ``python -m commcentre_tui.bench.console --database URL [--n 40]``.
 """
 
@@ -21,19 +23,20 @@ import json
 import subprocess
 import sys
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Engine, func, select
 
+from commcentre_tui.bench.frames import at_rest_for, frame_clock, key_until
 from commcentre_tui.bench.registry import BenchContext, case
 
 #: Seconds an agent looks at a freshly loaded customer before pressing a tab key.
 THINK_SECONDS = 0.5
 
-#: How often the bench looks whether the result is on screen (it shares the GIL with the app).
-POLL_SECONDS = 0.0005
+#: How long the screen stays still before the bench presses the next key (more than one of
+#: Textual's frame periods, 1/60 s).
+REST_SECONDS = 0.025
 
 #: The console's own worker groups (search, customer, tabs, detail …); others run until exit.
 CONSOLE_GROUPS = {"search", "latest", "customer", "detail", "console-panels", "console-ready",
@@ -68,8 +71,9 @@ def _agent(engine: Engine, settings: Any, username: str | None) -> Any:
 
 
 async def _settle(pilot: Any) -> None:
-    """Wait until the console's workers are done and their results are on screen (between
-    measurements). Long-running hosts (the embedded delivery worker, CTI) are not waited for."""
+    """Wait until the console's workers are done, their results are on screen and the screen
+    is at rest (between measurements, as between an agent's keys). Long-running hosts (the
+    embedded delivery worker, CTI) are not waited for."""
     from textual.worker import WorkerCancelled
 
     for _ in range(2):
@@ -80,87 +84,7 @@ async def _settle(pilot: Any) -> None:
         except WorkerCancelled:  # superseded by a newer read (the console cancels stale ones)
             continue
         await pilot.pause()
-
-
-async def _key_until(app: Any, key: str, done: Callable[[], bool], timeout: float = 30.0,
-                     ) -> float:
-    """Seconds from the key reaching the app to the first frame that shows ``done()``.
-
-    The key goes in as the terminal driver would send it; nothing waits for idle or for
-    animations, so only the console's own work is measured. The frame that counts is the first
-    one laid out after ``done()`` held (a frame painted before the layout had caught up with
-    the new data does not count), or, where nothing needed laying out, the last frame drawn
-    before the screen came to rest.
-    """
-    from textual import events
-
-    clock = _frame_clock(app)
-    start = time.perf_counter()
-    app.post_message(events.Key(key, "\r" if key == "enter" else None))
-    while not done():
-        if time.perf_counter() - start > timeout:
-            raise TimeoutError(f"{key}: the console did not show the result in {timeout} s")
-        await asyncio.sleep(POLL_SECONDS)
-    arrived = time.perf_counter()
-    while True:
-        laid_out = [frame for frame, layout in clock.frames if layout >= arrived]
-        if laid_out:
-            return laid_out[0] - start
-        if clock.frames and clock.frames[-1][0] >= arrived and _at_rest(app.screen):
-            return clock.frames[-1][0] - start
-        if time.perf_counter() - start > timeout:
-            raise TimeoutError(f"{key}: the console did not finish drawing in {timeout} s")
-        await asyncio.sleep(POLL_SECONDS)
-
-
-class _FrameClock:
-    """When the app drew its recent frames, and when the layout behind each began."""
-
-    def __init__(self) -> None:
-        self.frames: deque[tuple[float, float]] = deque(maxlen=32)
-        """(drawn at, layout began at, or 0.0 for a frame drawn without a layout)."""
-        self.layout_began = 0.0
-
-
-def _frame_clock(app: Any) -> _FrameClock:
-    """The app's frame clock (the app's display and the screen's layout hooked once)."""
-    clock: _FrameClock | None = getattr(app, "_bench_frames", None)
-    if clock is not None:
-        return clock
-    clock = _FrameClock()
-    draw, screen = app._display, app.screen
-    layout = screen._refresh_layout
-
-    def display(target: Any, renderable: Any) -> None:
-        draw(target, renderable)
-        if renderable is not None and not app._batch_count:
-            clock.frames.append((time.perf_counter(), clock.layout_began))
-
-    def refresh_layout(*args: Any, **kwargs: Any) -> None:
-        clock.layout_began = time.perf_counter()
-        try:
-            layout(*args, **kwargs)
-        finally:
-            clock.layout_began = 0.0
-
-    app._display = display
-    screen._refresh_layout = refresh_layout
-    app._bench_frames = clock
-    return clock
-
-
-def _at_rest(screen: Any) -> bool:
-    """Whether nothing is waiting to be laid out, measured or painted on ``screen``."""
-    if screen._layout_required or screen._repaint_required or screen._dirty_widgets:
-        return False
-    if screen._message_queue.qsize():
-        return False
-    for widget in screen.walk_children():
-        if (widget._layout_required or widget._repaint_required
-                or getattr(widget, "_require_update_dimensions", False)
-                or widget._message_queue.qsize()):
-            return False
-    return True
+    await at_rest_for(pilot.app, REST_SECONDS)
 
 
 async def until_ready(screen: Any) -> None:
@@ -199,7 +123,7 @@ def run_console_cases(engine: Engine, settings: Any, *, n: int = 40, agent: str 
                 box.value = term
                 await _settle(pilot)
                 before = screen.results.page
-                took = await _key_until(app, "enter",
+                took = await key_until(app, "enter",
                                         lambda b=before: screen.results.page is not b)
                 await _settle(pilot)
                 if keep and "console.search" in samples:
@@ -211,7 +135,7 @@ def run_console_cases(engine: Engine, settings: Any, *, n: int = 40, agent: str 
                 table.move_cursor(row=i % table.row_count)
                 await _settle(pilot)
                 chosen = int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
-                took = await _key_until(
+                took = await key_until(
                     app, "enter", lambda c=chosen: view.contact_id == c and view.populated())
                 await _settle(pilot)
                 if keep and "console.load_customer" in samples:
@@ -222,7 +146,7 @@ def run_console_cases(engine: Engine, settings: Any, *, n: int = 40, agent: str 
                 await _settle(pilot)
                 for key, tab_id in (("f6", "subscriptions"), ("f7", "financials"),
                                     ("f8", "care"), ("f9", "rewards")):
-                    took = await _key_until(
+                    took = await key_until(
                         app, key, lambda t=tab_id: view.tabs.active == t and view.populated())
                     await _settle(pilot)
                     if keep and "console.tab_switch" in samples:
@@ -275,7 +199,7 @@ def _cold_start_child(args: argparse.Namespace) -> int:
     async def ready(pilot: Any) -> None:
         from commcentre_tui.screens.console import ConsoleScreen
 
-        clock = _frame_clock(app)
+        clock = frame_clock(app)
 
         # Interactive: the console is up with the cursor in the search bar, and a frame has
         # been drawn since (the first frame the agent can type into).

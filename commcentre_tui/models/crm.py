@@ -80,9 +80,13 @@ class ContactPhone(SQLModel, table=True):
     """A phone number as typed, and its E.164 form for matching."""
 
     __tablename__ = "contact_phone"
+    # The contact's numbers, main one first, without reading the table (search results and
+    # the customer header show the main number of each contact).
+    __table_args__ = (Index("ix_contact_phone_contact_cover", "contact_id", "is_primary", "id",
+                            "e164", "number"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    contact_id: int = Field(foreign_key="contact.id", index=True, ondelete="CASCADE")
+    contact_id: int = Field(foreign_key="contact.id", ondelete="CASCADE")
     kind: str = Field(default="mobile", max_length=20)
     number: str = Field(max_length=40)
     e164: str | None = Field(default=None, max_length=20, index=True)
@@ -93,9 +97,12 @@ class ContactEmail(SQLModel, table=True):
     """An email address; ``address_norm`` is its folded form for matching."""
 
     __tablename__ = "contact_email"
+    # As for phones: the main address of each contact from the index alone.
+    __table_args__ = (Index("ix_contact_email_contact_cover", "contact_id", "is_primary", "id",
+                            "address"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    contact_id: int = Field(foreign_key="contact.id", index=True, ondelete="CASCADE")
+    contact_id: int = Field(foreign_key="contact.id", ondelete="CASCADE")
     kind: str = Field(default="personal", max_length=20)
     address: str = Field(max_length=254)
     address_norm: str = Field(default="", max_length=254, index=True)

@@ -19,6 +19,10 @@ _AGENT = text("SELECT id, username, display_name, unit, extension, role, active 
 _DRAFT = text("SELECT 1 FROM form_draft WHERE agent_id = :agent AND form = :form")
 _FIRST_ACTIVE = text("SELECT username FROM agent WHERE active = :yes ORDER BY id LIMIT 1")
 
+#: The communication form's autosave slot (``form_draft.form``): one unsaved communication per
+#: agent. Here rather than with the form, so the console can ask about it without the models.
+COMMUNICATION_FORM = "communication"
+
 
 def actor_for(engine: Engine, settings: Settings, username: str) -> Actor:
     """The :class:`Actor` for an active agent called ``username``, or a one-sentence refusal."""

@@ -100,6 +100,11 @@ class ConsoleScreen(Screen[None]):
 
         tune_gc(self.app)
 
+    def on_unmount(self) -> None:
+        from commcentre_tui.widgets.idle_gc import restore_gc
+
+        restore_gc()
+
     async def _mount_hidden(self, panel: Any) -> None:
         """Add a panel to the body, hidden until the switcher shows it."""
         panel.display = False
@@ -301,9 +306,12 @@ class ConsoleScreen(Screen[None]):
 
     def _run_search(self, conditions: tuple[Any, ...], mode: str) -> None:
         # The results come into view with the first page (one layout for a fast search), or
-        # with "Searching …" and the loading indicator once the search is slow.
+        # with "Searching …" and the loading indicator once the search is slow. A search that
+        # could not run (a value it cannot use, the database away) gives the cursor back to
+        # the search bar, the typed value selected: typing corrects it, Enter tries again.
         self.results.search(conditions, mode, once(lambda: (self.show_view(RESULTS),
-                                                            self.results.focus_table())))
+                                                            self.results.focus_table())),
+                            failed=self.search_bar.focus_value)
 
     @on(CustomerChosen)
     def _chosen(self, event: CustomerChosen) -> None:

@@ -16,12 +16,13 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import TabbedContent, TabPane
+from textual.widgets import ContentSwitcher
 
 from commcentre_tui.keys import TAB_IDS
 from commcentre_tui.repo.customer_view import CustomerSummary
 from commcentre_tui.widgets.customer_header import CustomerHeader
 from commcentre_tui.widgets.loading import LOADING_DELAY, fetch
+from commcentre_tui.widgets.tab_strip import TabStrip
 from commcentre_tui.widgets.tabs import CustomerTab
 from commcentre_tui.widgets.tabs.care import CareTab
 from commcentre_tui.widgets.tabs.dashboard import DashboardTab
@@ -48,9 +49,8 @@ class CustomerView(Vertical):
 
     DEFAULT_CSS = """
     CustomerView { height: 1fr; }
-    CustomerView > TabbedContent { height: 1fr; }
-    CustomerView TabPane { padding: 0 1; height: 1fr; }
-    CustomerView ContentSwitcher { height: 1fr; }
+    CustomerView > ContentSwitcher { height: 1fr; }
+    CustomerView > ContentSwitcher > CustomerTab { padding: 0 1; }
     """
 
     @dataclass
@@ -74,26 +74,25 @@ class CustomerView(Vertical):
 
     def compose(self) -> ComposeResult:
         yield CustomerHeader(id="customer-header")
-        with TabbedContent(id="customer-tabs"):
-            for tab_id, (title, key, cls) in TABS.items():
-                with TabPane(f"{key} {title}", id=tab_id):
-                    yield cls(id=f"{tab_id}-tab")
+        # F5–F9 switch tabs; the strip never takes the cursor (Tab moves between the tables).
+        yield TabStrip([(tab_id, f"{key} {title}") for tab_id, (title, key, _) in TABS.items()],
+                       id="customer-tabs")
+        with ContentSwitcher(initial="dashboard-tab", id="customer-tab-panes"):
+            for tab_id, (_title, _key, cls) in TABS.items():
+                yield cls(id=f"{tab_id}-tab")
 
     def on_mount(self) -> None:
         for tab_id in TABS:
             self.tab(tab_id).on_shown = self._tab_shown
-        # F5–F9 switch tabs; the tab strip itself never takes the cursor (Tab moves between
-        # the tables, and focus never lands on the strip while a customer loads).
-        for strip in self.query("ContentTabs"):
-            strip.can_focus = False
 
     @property
     def header(self) -> CustomerHeader:
         return self.query_one(CustomerHeader)
 
     @property
-    def tabs(self) -> TabbedContent:
-        return self.query_one("#customer-tabs", TabbedContent)
+    def tabs(self) -> TabStrip:
+        """The tab strip; ``tabs.active`` is the visible tab's id."""
+        return self.query_one("#customer-tabs", TabStrip)
 
     def tab(self, tab_id: str) -> CustomerTab:
         """The widget of tab ``tab_id``."""
@@ -192,6 +191,7 @@ class CustomerView(Vertical):
     def show_tab(self, tab_id: str) -> None:
         """Switch to ``tab_id`` and put the cursor in its first table."""
         self.tabs.active = tab_id
+        self.query_one("#customer-tab-panes", ContentSwitcher).current = f"{tab_id}-tab"
         self._ensure_loaded(tab_id)
         self.focus_tab()
 
@@ -208,8 +208,7 @@ class CustomerView(Vertical):
         if self.contact_id is not None and (tab.stale or tab.contact_id != self.contact_id):
             tab.load(self.contact_id)
 
-    @on(TabbedContent.TabActivated, "#customer-tabs")
-    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+    @on(TabStrip.Clicked, "#customer-tabs")
+    def _tab_clicked(self, event: TabStrip.Clicked) -> None:
         event.stop()
-        if event.pane.id:
-            self._ensure_loaded(event.pane.id)
+        self.show_tab(event.tab_id)

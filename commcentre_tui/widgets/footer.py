@@ -4,8 +4,8 @@ Textual's ``Footer`` recomposes on every bindings update (each focus change, eac
 ``refresh_bindings``), several times per search or customer load; its restyling then costs more
 than the database query. This one coalesces the updates of one refresh into one check, skips
 the rebuild when the visible keys are the same as before, otherwise relabels the keys it already
-has (adding or removing only the difference) instead of recomposing, and does not leak the keys
-it drops.
+has (hiding the ones not wanted now, adding only keys it never had) instead of recomposing, and
+does not leak the keys a recompose drops.
 """
 
 from __future__ import annotations
@@ -68,7 +68,12 @@ class ConsoleFooter(Footer):
         return list(rows.values())
 
     async def _relabel(self) -> bool:
-        """Update the shown keys in place; ``False`` when a full recompose is needed."""
+        """Update the shown keys in place; ``False`` when a full recompose is needed.
+
+        Keys no longer wanted are hidden, not removed, and shown again when wanted: mounting a
+        key costs more than relabelling one, and the console's screens (search bar, results,
+        customer tabs) each want a different number of keys.
+        """
         wanted = self._wanted()
         children = list(self.children)
         if wanted is None or not children or not all(isinstance(c, FooterKey) for c in children):
@@ -78,11 +83,12 @@ class ConsoleFooter(Footer):
         with self.app.batch_update():
             for widget, row in zip(keys, wanted, strict=False):
                 self._set_key(widget, *row)
+                widget.display = True
+            for widget in keys[len(wanted):]:
+                widget.display = False
             extra = [self._new_key(*row) for row in wanted[len(keys):]]
             if extra:
                 await self.mount(*extra, before=palette[0] if palette else None)
-            if len(keys) > len(wanted):
-                await self.remove_children(keys[len(wanted):])
             self.styles.grid_size_columns = len(wanted)
         return True
 

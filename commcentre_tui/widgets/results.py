@@ -100,11 +100,14 @@ class ResultsPanel(Vertical):
         self.query_one("#results-status", Static).update(Text(text), layout=False)
 
     def search(self, conditions: Sequence[Any], mode: str,
-               reveal: Callable[[], Any] | None = None) -> None:
+               reveal: Callable[[], Any] | None = None,
+               failed: Callable[[], Any] | None = None) -> None:
         """Run a new search (a newer one supersedes one still running).
 
         ``reveal`` brings the results into view: called with the results (or the error), or
         as soon as the search turns out slow, so a fast search changes the screen once.
+        ``failed`` runs after an error has been shown (e.g. to give the search bar the cursor
+        back, so the agent can correct what was typed).
         """
         self.conditions, self.mode = tuple(conditions), mode
         self._status(f"Searching {describe(conditions)} …")
@@ -115,13 +118,15 @@ class ResultsPanel(Vertical):
             self._first(page)
             show()
 
-        def failed(exc: BaseException) -> bool:
+        def not_done(exc: BaseException) -> bool:
             self._status(f"Search not done: {describe(conditions)}")
             show()
+            if failed is not None:
+                failed()
             return False
 
         fetch(self, lambda: gateway.search(conditions, mode=mode), first, group="search",
-              what="searching", busy=self.table, on_error=failed, on_slow=show)
+              what="searching", busy=self.table, on_error=not_done, on_slow=show)
 
     def _first(self, page: Any) -> None:
         self.page_number = 1

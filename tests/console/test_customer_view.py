@@ -121,6 +121,25 @@ async def test_each_tab_is_one_key_away_with_its_data(make_app, demo_engine: Eng
         assert tabs.active == "dashboard"
 
 
+async def test_the_tab_strip_marks_the_active_tab_and_a_click_switches(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await load(pilot)
+        strip = app.screen.customer_view.tabs
+        assert "▸F5 Dashboard◂" in str(strip.render())  # marked without colour
+        assert "F9 Rewards" in str(strip.render())  # all five fit at 80 columns
+        label = str(strip.render()).index("F7 Financials")
+        await pilot.click("#customer-tabs", offset=(label + 2, 0))
+        await settle(pilot)
+        assert strip.active == "financials" and "▸F7 Financials◂" in str(strip.render())
+        assert app.screen.query_one("#financials-tab").display
+        assert not app.screen.query_one("#dashboard-tab").display
+        assert app.focused is app.screen.query_one("#fin-accounts")
+        await pilot.click("#customer-tabs", offset=(1, 0))  # back on "F5 Dashboard"
+        await settle(pilot)
+        assert strip.active == "dashboard"
+
+
 async def test_care_filters_by_status_and_date(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

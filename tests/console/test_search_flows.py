@@ -83,6 +83,22 @@ async def test_no_match_says_so(make_app) -> None:
         assert app.customer_id is None
 
 
+async def test_a_value_search_cannot_use_is_a_sentence_and_the_cursor_stays_to_correct_it(
+        make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await quick_search(pilot, "%")
+        notes = [str(n.message) for n in app._notifications if n.severity == "error"]
+        assert notes == ["Type a value to search for."]
+        assert app.focused is app.screen.search_bar.value_input
+        await type_text(pilot, "hadji")  # replaces the selected "%"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.view == RESULTS
+        assert app.screen.results.table.row_count > 1
+        assert all("Hadji" in row[0] for row in table_rows(app.screen.results.table))
+
+
 async def test_paging_with_pgdn_beyond_the_first_page(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -1,5 +1,6 @@
-"""Console communication tests: the demo data (with the shipped templates) built once per session
-in a SQLite file and copied per test, an app for an agent, and helpers to drive the form."""
+"""Console communication tests, on SQLite and PostgreSQL: the demo data (with the shipped
+templates) built once per session (a SQLite file; a PostgreSQL template database) and copied per
+test, an app for an agent, and helpers to drive the form."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from textual.pilot import Pilot
 
 from commcentre_tui.app import CommCentreApp
 from commcentre_tui.config import Settings
+from tests.conftest import BACKENDS
+from tests.console_cti.pg_demo import backend_engine, pg_template
 from tests.console_support import (  # noqa: F401 - the autouse fixture applies to this directory
     DEMO_NOW,
     _deterministic,
@@ -20,7 +23,6 @@ from tests.console_support import (  # noqa: F401 - the autouse fixture applies 
     fill_demo_with_templates,
     private_copy,
     sqlite_demo_file,
-    sqlite_engine,
 )
 
 SIZE = (130, 60)
@@ -49,10 +51,18 @@ def db_path(comms_template: Path, tmp_path: Path) -> Path:
     return private_copy(comms_template, tmp_path)
 
 
-@pytest.fixture
-def comms_engine(db_path: Path) -> Iterator[Engine]:
-    """A private copy of the demo database."""
-    with sqlite_engine(db_path) as engine:
+@pytest.fixture(scope="session")
+def pg_comms_template() -> Iterator[str]:
+    """The same data in a PostgreSQL template database."""
+    with pg_template("cc_comms", fill_demo_with_templates) as name:
+        yield name
+
+
+@pytest.fixture(params=BACKENDS)
+def comms_engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """A private copy of the demo database with templates, on each backend."""
+    with backend_engine(request.param, lambda: request.getfixturevalue("db_path"),
+                        lambda: request.getfixturevalue("pg_comms_template")) as engine:
         yield engine
 
 

@@ -1,48 +1,19 @@
 """Notify these results: from the search results, pick a template, see the preview, confirm, and
-every message is queued (the console's bulk notification). On SQLite and PostgreSQL."""
+every message is queued (the console's bulk notification)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine, func, select
 from textual.widgets import ProgressBar, Select
 
 from commcentre_tui import models as m
-from commcentre_tui.config import load_settings
-from commcentre_tui.repo.db import reading, transaction
+from commcentre_tui.repo.db import reading
 from commcentre_tui.repo.search import Condition
 from commcentre_tui.screens.actions.confirm import ConfirmScreen
 from commcentre_tui.screens.comms.bulk import TITLE, NotifyResultsScreen, notify_commands
-from tests.conftest import BACKENDS, TEST_CONFIG
-from tests.console_comms.conftest import DEMO_NOW, SIZE, notifications, settle
-from tests.console_cti.pg_demo import backend_engine, pg_template
-
-
-def _fill(engine: Engine) -> None:
-    from commcentre_tui.comms.templates import install_default_templates
-    from commcentre_tui.repo.seed.demo import seed_demo
-
-    seed_demo(engine, load_settings(TEST_CONFIG), now=DEMO_NOW)
-    with transaction(engine) as session:
-        install_default_templates(session)
-
-
-@pytest.fixture(scope="session")
-def pg_comms_template() -> Iterator[str]:
-    """The demo data and the shipped templates in a PostgreSQL template database."""
-    with pg_template("cc_comms", _fill) as name:
-        yield name
-
-
-@pytest.fixture(params=BACKENDS)
-def comms_engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
-    """A private copy of the demo database with templates, on each backend."""
-    with backend_engine(request.param, lambda: request.getfixturevalue("db_path"),
-                        lambda: request.getfixturevalue("pg_comms_template")) as engine:
-        yield engine
+from tests.console_comms.conftest import SIZE, notifications, settle
 
 
 def common_last_name(engine: Engine) -> tuple[str, int]:
