@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlmodel import Session
 
 from commcentre_tui.errors import NotAllowed
 from commcentre_tui.models import FormDraft
@@ -45,7 +46,13 @@ def load_form_draft(ctx: ServiceContext, form: str) -> FormDraft | None:
 
 
 def discard_form_draft(ctx: ServiceContext, form: str) -> None:
-    """Forget the autosaved ``form`` (after Save, or when the agent declines it)."""
-    agent_id = _agent_id(ctx)
+    """Forget the autosaved ``form`` (when the agent declines it or cancels the form)."""
     with transaction(ctx.engine) as session:
-        session.execute(delete(FormDraft).where(FormDraft.agent_id == agent_id, FormDraft.form == form))
+        discard_in(session, ctx, form)
+
+
+def discard_in(session: Session, ctx: ServiceContext, form: str) -> None:
+    """Forget the autosaved ``form`` inside the caller's transaction (a Save deletes the copy
+    together with what it saves, so a crash can never leave both)."""
+    agent_id = _agent_id(ctx)
+    session.execute(delete(FormDraft).where(FormDraft.agent_id == agent_id, FormDraft.form == form))

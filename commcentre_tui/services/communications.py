@@ -36,7 +36,12 @@ from commcentre_tui.repo.db import reading, transaction
 from commcentre_tui.repo.locking import update_versioned
 from commcentre_tui.repo.permissions import enforce
 from commcentre_tui.services.comm_bulk import bulk_notify, notify_results
-from commcentre_tui.services.comm_drafts import discard_form_draft, load_form_draft, save_form_draft
+from commcentre_tui.services.comm_drafts import (
+    discard_form_draft,
+    discard_in,
+    load_form_draft,
+    save_form_draft,
+)
 from commcentre_tui.services.comm_templates import (
     RenderedTemplate,
     contact_recipients,
@@ -173,13 +178,17 @@ def _snapshot(comm: Communication) -> dict[str, Any] | None:
 
 
 def create_communication(
-    ctx: ServiceContext, data: CommunicationInput | dict[str, Any], *, draft: bool = False
+    ctx: ServiceContext, data: CommunicationInput | dict[str, Any], *, draft: bool = False,
+    discard_autosave: str | None = None,
 ) -> Communication:
     """Create a Communication: ``draft=True`` is Save as Draft, otherwise Save (completes it;
-    outgoing email/SMS is queued for delivery in the same transaction)."""
+    outgoing email/SMS is queued for delivery in the same transaction). ``discard_autosave``
+    names the agent's autosaved form to delete in that transaction too."""
     enforce(ctx.engine, ctx.actor, entity="communication", level="edit", action=ACTION)
     data = _parse(data)
     with transaction(ctx.engine) as session:
+        if discard_autosave:
+            discard_in(session, ctx, discard_autosave)
         values = _clean(ctx, session, data, complete=not draft)
         comm = Communication(**values, agent_id=ctx.actor.agent_id)
         session.add(comm)
@@ -199,12 +208,15 @@ def _editable(ctx: ServiceContext, session: Session, communication_id: int) -> C
 
 def save_draft(
     ctx: ServiceContext, communication_id: int, data: CommunicationInput | dict[str, Any],
-    *, expected_version: int | None = None, complete: bool = False,
+    *, expected_version: int | None = None, complete: bool = False, discard_autosave: str | None = None,
 ) -> Communication:
-    """Save a reopened draft's edited fields: again as a draft, or with ``complete`` as Save."""
+    """Save a reopened draft's edited fields: again as a draft, or with ``complete`` as Save
+    (``discard_autosave`` as for :func:`create_communication`)."""
     enforce(ctx.engine, ctx.actor, entity="communication", level="edit", action=ACTION)
     data = _parse(data)
     with transaction(ctx.engine) as session:
+        if discard_autosave:
+            discard_in(session, ctx, discard_autosave)
         comm = _editable(ctx, session, communication_id)
         if data.contact_id != comm.contact_id:
             raise ValidationFailed("A communication cannot move to another customer.", "contact_id")
@@ -260,7 +272,8 @@ def follow_up_defaults(ctx: ServiceContext, communication_id: int) -> dict[str, 
 
 
 def follow_up(
-    ctx: ServiceContext, communication_id: int, *, shared_notes: str = "", draft: bool = True, **changes: Any
+    ctx: ServiceContext, communication_id: int, *, shared_notes: str = "", draft: bool = True,
+    discard_autosave: str | None = None, **changes: Any
 ) -> Communication:
     """Follow Up: a new communication linked to ``communication_id`` (``follow_up_of_id``),
     pre-filled from it (:func:`follow_up_defaults`) with ``shared_notes`` and ``changes``.
@@ -268,7 +281,7 @@ def follow_up(
     enforce(ctx.engine, ctx.actor, entity="communication", level="edit", action="Follow Up")
     data = {**follow_up_defaults(ctx, communication_id), "shared_notes": shared_notes, **changes}
     data["follow_up_of_id"] = communication_id
-    return create_communication(ctx, data, draft=draft)
+    return create_communication(ctx, data, draft=draft, discard_autosave=discard_autosave)
 
 
 def retry_delivery(ctx: ServiceContext, communication_id: int) -> Communication:

@@ -222,3 +222,28 @@ def test_form_autosave_survives_and_is_discarded(ctx, customer) -> None:
     assert kept is not None and kept.payload["content"] == "Dear Maria," and kept.contact_id == ids["contact"]
     svc.discard_form_draft(ctx, "create_communication")
     assert svc.load_form_draft(ctx, "create_communication") is None
+
+
+def test_save_deletes_the_autosaved_copy_in_its_own_transaction(ctx, customer, engine) -> None:
+    """A Save that deletes the form's autosaved copy does it together with the save: a failed
+    save keeps the copy; a successful one (new, reopened draft or follow-up) leaves none."""
+    ids = customer(1)
+    data = {"contact_id": ids["contact"], "direction": "incoming", "media": "phone", "content": "Called"}
+
+    def autosave() -> None:
+        svc.save_form_draft(ctx, "communication", {"values": {"content": "Called"}}, contact_id=ids["contact"])
+
+    autosave()
+    with pytest.raises(ValidationFailed):
+        svc.create_communication(ctx, {**data, "media": "pigeon"}, discard_autosave="communication")
+    assert svc.load_form_draft(ctx, "communication") is not None
+    draft = svc.create_communication(ctx, data, draft=True, discard_autosave="communication")
+    assert svc.load_form_draft(ctx, "communication") is None
+
+    autosave()
+    done = svc.save_draft(ctx, draft.id, data, complete=True, discard_autosave="communication")
+    assert svc.load_form_draft(ctx, "communication") is None
+    autosave()
+    svc.follow_up(ctx, done.id, shared_notes="Rang back", draft=False, discard_autosave="communication")
+    assert svc.load_form_draft(ctx, "communication") is None
+    assert count(engine, m.Communication) == 2

@@ -5,6 +5,7 @@ The shared construction lives in :mod:`tests.console_support`."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,15 @@ async def settle(pilot: Pilot[Any], rounds: int = 3) -> None:
     for _ in range(rounds):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+
+
+async def settle_until(pilot: Pilot[Any], ready: Callable[[Any], bool], what: str,
+                       timeout: float = 20.0) -> None:
+    """Settle until ``ready(app)`` holds (a safety-net timeout, never a measurement)."""
+    deadline = time.monotonic() + timeout
+    while not ready(pilot.app):
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await settle(pilot, rounds=1)
 
 
 async def type_text(pilot: Pilot[Any], text: str) -> None:

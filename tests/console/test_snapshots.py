@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from tests.console.conftest import settle, type_text
+from textual.widgets import Input
+
+from tests.console.conftest import settle, settle_until, type_text
 
 NARROW = (80, 24)
 WIDE = (120, 40)
 
 
-def steps(*keys: str, search: str | None = None):
-    """A ``run_before`` that optionally searches, then presses ``keys`` (settling after each)."""
+def steps(*keys: str, search: str | None = None, ready=None):
+    """A ``run_before`` that optionally searches, then presses ``keys`` (settling after each),
+    then waits until ``ready(app)`` if given (a screen that finishes in several steps)."""
 
     async def run_before(pilot) -> None:
         await settle(pilot)
@@ -21,8 +24,15 @@ def steps(*keys: str, search: str | None = None):
         for key in keys:
             await pilot.press(key)
             await settle(pilot)
+        if ready is not None:
+            await settle_until(pilot, ready, what=ready.__doc__ or "the screen")
 
     return run_before
+
+
+def phone_in_focus(app) -> bool:
+    """the cursor in the first phone number of Add More Information"""
+    return isinstance(app.focused, Input) and app.focused.has_class("field-number")
 
 
 def test_welcome(snap_compare, make_app) -> None:
@@ -74,7 +84,7 @@ def test_advanced_search(snap_compare, make_app) -> None:
 
 def test_add_more_information(snap_compare, make_app) -> None:
     assert snap_compare(make_app(), terminal_size=NARROW,
-                        run_before=steps("ctrl+o", search="C0000001"))
+                        run_before=steps("ctrl+o", search="C0000001", ready=phone_in_focus))
 
 
 def test_record_view(snap_compare, make_app) -> None:

@@ -220,7 +220,10 @@ class CommunicationScreen(LiveForm):
     def _submit(self, values: dict[str, str], draft: bool) -> None:
         assert self.setup is not None
         try:
-            comm = submit(self.ctx, self.setup, values, draft=draft)
+            with self._lock:  # no autosave is written during or after the save
+                comm = submit(self.ctx, self.setup, values, draft=draft,
+                              discard_autosave=self._autosaved and self.ctx.actor.agent_id is not None)
+                self._finished = True
         except ValidationFailed as exc:
             self.app.call_from_thread(self._save_failed, exc.errors or {"": str(exc)}, "")
             return
@@ -230,7 +233,6 @@ class CommunicationScreen(LiveForm):
         except Exception as exc:  # noqa: BLE001 - one sentence, the form is kept
             self.app.call_from_thread(self._save_failed, {}, describe_failure(exc))
             return
-        self._forget_autosave()
         self.app.call_from_thread(self._saved, comm, draft)
 
     def _save_failed(self, errors: dict[str, str], message: str) -> None:
@@ -276,7 +278,7 @@ class CommunicationScreen(LiveForm):
             self._autosaved = True
 
     def _forget_autosave(self) -> None:
-        """Stop autosaving and delete the autosaved copy (blocking; call from a worker)."""
+        """Stop autosaving and delete the autosaved copy (Cancel; blocking, call from a worker)."""
         with self._lock:
             self._finished = True
             if not self._autosaved:

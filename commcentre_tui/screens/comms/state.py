@@ -14,11 +14,9 @@ from typing import Any, Literal
 
 from commcentre_tui.errors import NotFound, RuleViolation
 from commcentre_tui.models import Communication, FormDraft
+from commcentre_tui.repo.actor_lookup import COMMUNICATION_FORM as FORM
 from commcentre_tui.services import communications as svc
 from commcentre_tui.services.context import ServiceContext
-
-#: The autosave slot (``FormDraft.form``): one unsaved communication per agent.
-FORM = "communication"
 
 Mode = Literal["new", "draft", "follow_up", "bill"]
 TITLES: dict[str, str] = {
@@ -233,18 +231,21 @@ def _render_bill_template(ctx: ServiceContext, setup: FormSetup) -> None:
     setup.values.update(subject=rendered.subject, content=rendered.content.strip("\n"))
 
 
-def submit(ctx: ServiceContext, setup: FormSetup, values: dict[str, str], *, draft: bool) -> Communication:
-    """Save as Draft (``draft``) or Save: the service call for the form's mode (blocking)."""
+def submit(ctx: ServiceContext, setup: FormSetup, values: dict[str, str], *, draft: bool,
+           discard_autosave: bool = False) -> Communication:
+    """Save as Draft (``draft``) or Save: the service call for the form's mode (blocking).
+    ``discard_autosave`` deletes the form's autosaved copy in the same transaction."""
     data = {**setup.base, **to_input(values), "contact_id": setup.contact_id}
-    request = setup.request
+    request, discard = setup.request, FORM if discard_autosave else None
     if setup.mode == "draft" and request.communication_id is not None:
         return svc.save_draft(ctx, request.communication_id, data, expected_version=setup.version,
-                              complete=not draft)
+                              complete=not draft, discard_autosave=discard)
     if setup.mode == "follow_up" and request.communication_id is not None:
         data.pop("follow_up_of_id", None)
         notes = data.pop("shared_notes", "")
-        return svc.follow_up(ctx, request.communication_id, shared_notes=notes, draft=draft, **data)
-    return svc.create_communication(ctx, data, draft=draft)
+        return svc.follow_up(ctx, request.communication_id, shared_notes=notes, draft=draft,
+                             discard_autosave=discard, **data)
+    return svc.create_communication(ctx, data, draft=draft, discard_autosave=discard)
 
 
 def autosave_payload(setup: FormSetup, values: dict[str, str]) -> dict[str, Any]:
