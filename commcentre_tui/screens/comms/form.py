@@ -221,8 +221,7 @@ class CommunicationScreen(LiveForm):
         assert self.setup is not None
         try:
             with self._lock:  # no autosave is written during or after the save
-                comm = submit(self.ctx, self.setup, values, draft=draft,
-                              discard_autosave=self._autosaved and self.ctx.actor.agent_id is not None)
+                comm = submit(self.ctx, self.setup, values, draft=draft, discard_autosave=self._autosaved)
                 self._finished = True
         except ValidationFailed as exc:
             self.app.call_from_thread(self._save_failed, exc.errors or {"": str(exc)}, "")
