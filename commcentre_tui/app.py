@@ -50,6 +50,8 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
     "Rewards": ("Reward transactions", "show_tab('rewards')", True),
     "Add More Information": ("Edit phones, emails and addresses", "add_more_information", True),
     "Reload Customer": ("Read the loaded customer again", "reload_customer", True),
+    "Close Customer": ("Close the loaded customer and go back to the search", "close_customer",
+                       True),
 }
 
 
@@ -67,14 +69,17 @@ class CommCentreApp(App[None]):
 
     def __init__(self, *, settings: Settings, engine: Engine, actor: Actor,
                  gateway: Gateway | None = None, today: Callable[[], date] | None = None) -> None:
-        super().__init__()
+        from commcentre_tui.terminal_driver import TerminalDriver
+
+        super().__init__(driver_class=TerminalDriver)
         self.settings = settings
         self.engine = engine
         self.actor = actor
         self.gateway = gateway or Gateway(engine, settings, actor, today=today)
         """Blocking repository calls; tests replace methods on it to simulate failures."""
         self.sub_title = f"{actor.display_name or actor.username} ({actor.role_name})"
-        self.theme = self._pick_theme(settings.ui.theme)
+        self._saved_theme = self._remembered_theme()
+        self.theme = self._pick_theme(self._saved_theme or settings.ui.theme)
         if not settings.ui.animations:
             self.animation_level = "none"
         self.cti_options: dict[str, Any] = {}
@@ -86,6 +91,26 @@ class CommCentreApp(App[None]):
         """Seconds before the delivery worker, the reminder checks and the first presence beat
         start (tests set 0: everything starts with the first frame, deterministically)."""
         """Builds the embedded delivery worker (``None``: the real one; tests pass a fake)."""
+
+    def _remembered_theme(self) -> str | None:
+        """The theme this agent chose last time (``[ui] remember_theme``), if any."""
+        if not self.settings.ui.remember_theme:
+            return None
+        from commcentre_tui import preferences
+
+        theme = preferences.load(preferences.preferences_dir(self.settings.ui.preferences_dir),
+                                 self.actor.username).get("theme")
+        return theme if isinstance(theme, str) else None
+
+    def _remember_theme(self, theme: Any) -> None:
+        """Keep the agent's newly chosen theme for the next start (a file per agent)."""
+        if theme.name == self._saved_theme or not self.settings.ui.remember_theme:
+            return
+        from commcentre_tui import preferences
+
+        self._saved_theme = theme.name
+        preferences.save(preferences.preferences_dir(self.settings.ui.preferences_dir),
+                         self.actor.username, theme=theme.name)
 
     def _pick_theme(self, wanted: str) -> str:
         """The configured theme, kept legible: ANSI themes turn black on black under NO_COLOR."""
@@ -100,11 +125,13 @@ class CommCentreApp(App[None]):
 
         return ConsoleScreen()
 
-    BINDINGS = [bind("actions", "open_actions", priority=True)]
+    BINDINGS = [bind("actions", "open_actions", priority=True),
+                bind("my_work", "my_work", show=False)]
 
     def on_mount(self) -> None:
         if self.settings.ui.keymap:
             self.set_keymap(dict(self.settings.ui.keymap))
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
         # The console paints first; communications, CTI, reminders and presence start right
         # after (their imports, the ORM models among them, take ~0.5 s on a cold start).
         self.call_after_refresh(self._start_services)
@@ -113,10 +140,12 @@ class CommCentreApp(App[None]):
         from commcentre_tui.screens.comms.register import register_openers
         from commcentre_tui.screens.cti import attach_cti
         from commcentre_tui.screens.reminders import start_reminders
+        from commcentre_tui.widgets.change_watcher import attach_change_watcher
         from commcentre_tui.widgets.presence import attach_presence
 
         register_openers()
         attach_presence(self)
+        attach_change_watcher(self)
         attach_cti(self, **self.cti_options)
         if self.offer_drafts_on_start:
             self.run_worker(self._offer_drafts, thread=True, group="comm-restore",
@@ -158,6 +187,12 @@ class CommCentreApp(App[None]):
         from commcentre_tui.screens.actions.wiring import open_action_panel
 
         open_action_panel(self)
+
+    def action_my_work(self) -> None:
+        """Show My Work: everything waiting for the agent across customers."""
+        from commcentre_tui.screens.my_work import open_my_work
+
+        open_my_work(self)
 
     @property
     def customer_label(self) -> str | None:
@@ -229,7 +264,13 @@ class CommCentreApp(App[None]):
         self.load_customer(message.contact_id, focus=message.focus)
 
     def on_record_table_view_requested(self, message: RecordTable.ViewRequested) -> None:
-        """View: open the record read-only (Escape comes back)."""
+        """View: open the record read-only (Escape comes back); a draft communication the
+        agent may complete opens in the communication form instead."""
+        if message.ref.entity == "communication":
+            from commcentre_tui.screens.comms.openers import view_communication
+
+            view_communication(self, message.ref.id)
+            return
         from commcentre_tui.screens.detail import DetailScreen
 
         self.push_screen(DetailScreen(message.ref))
@@ -247,6 +288,15 @@ class CommCentreApp(App[None]):
         from commcentre_tui.screens.audit import audit_commands
 
         yield from audit_commands(self)
+        from commcentre_tui.screens.templates import templates_commands
+
+        yield from templates_commands(self)
+        from commcentre_tui.screens.my_work import my_work_commands
+
+        yield from my_work_commands(self)
+        from commcentre_tui.screens.export_results import export_commands
+
+        yield from export_commands(self, screen)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         from commcentre_tui.screens.console import ConsoleScreen
@@ -258,7 +308,17 @@ class CommCentreApp(App[None]):
                     continue
                 yield SystemCommand(title, help_text, self._runner(screen, action))
             yield from self.extra_commands(screen)
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if command.title != "Screenshot" or self.settings.ui.screenshots:
+                yield command
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """Save an SVG screenshot, unless screenshots are off (consoles served over SSH)."""
+        if not self.settings.ui.screenshots:
+            self.notify("Screenshots are off in this console (it runs on a shared server).",
+                        severity="warning")
+            return
+        super().action_screenshot(filename, path)
 
     @staticmethod
     def _runner(screen: Screen[Any], action: str) -> Callable[[], Any]:

@@ -91,6 +91,10 @@ STATUS_ACTIONS: Final[dict[str, StatusAction]] = {
     "Cancel Reward Transaction": StatusAction("Finance", None, "reward", "rewards points award spend"),
 }
 
+#: Later steps of an action: offered right after it while a customer is loaded, to whoever may
+#: run it (no entry of their own in ``[actions]`` or ``[roles]``): name → the action.
+ACTION_STEPS: Final[dict[str, str]] = {"Complete Draft": "Create a Communication"}
+
 #: Search fields per group, in their default display order.
 SEARCH_FIELDS: Final[dict[str, tuple[str, ...]]] = {
     "contact": (

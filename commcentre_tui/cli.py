@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -19,14 +20,23 @@ COMMANDS: dict[str, str] = {
     "console": "console_cmd",
     "db": "db_cmd",
     "search": "search_cmd",
+    "import": "import_cmd",
+    "export": "export_cmd",
     "latest": "latest_cmd",
     "notify": "notify_cmd",
+    "templates": "templates_cmd",
     "worker": "worker_cmd",
     "cti-bridge": "cti_bridge_cmd",
     "serve-ssh": "serve_ssh_cmd",
     "agents": "agents_cmd",
     "bench": "bench_cmd",
+    "config": "config_cmd",
 }
+
+
+#: Options that take a value and may come before the command name: the global ones, and the
+#: console's (``commcentre --agent maria`` starts the console).
+OPTIONS_WITH_VALUE = ("--config", "--database", "--agent", "--extension")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -56,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
 def add_common_options(parser: argparse.ArgumentParser) -> None:
     """Options every command accepts (before or after the command name)."""
     parser.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS,
-                        help="config file (default: COMMCENTRE_CONFIG, else ./config.toml)")
+                        help="config file (default: COMMCENTRE_CONFIG, else the one `commcentre config path` names)")
     parser.add_argument("--database", metavar="URL", default=argparse.SUPPRESS,
                         help="database URL, overriding [database] url")
 
@@ -64,7 +74,7 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args_list = list(sys.argv[1:] if argv is None else argv)
-    if not args_list or args_list[0].startswith("-") and args_list[0] not in ("-h", "--help", "--version"):
+    if _command_position(args_list) is None and not {"-h", "--help", "--version"} & set(args_list):
         args_list = ["console", *args_list]
     parser = build_parser()
     args = parser.parse_args(args_list)
@@ -80,8 +90,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     return guarded(module.run, args)
 
 
+def _command_position(args: Sequence[str]) -> int | None:
+    """Where the command name is, skipping options and their values (``--database URL db status``);
+    ``None`` when there is none, and the console is meant."""
+    index = 0
+    while index < len(args):
+        token = args[index]
+        if token in OPTIONS_WITH_VALUE:
+            index += 2
+            continue
+        if token.startswith("-"):
+            index += 1
+            continue
+        return index
+    return None
+
+
 def entry() -> None:  # pragma: no cover - console script shim
-    raise SystemExit(main())
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (``commcentre search Mar --json | head -3``): stop quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        code = 0
+    raise SystemExit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -26,15 +26,17 @@ from commcentre_tui.catalog import (
     DEFAULT_CATEGORIES,
     SEARCH_FIELDS,
 )
+from commcentre_tui.paths import PROJECT_ROOT, default_config_path, default_database_path  # noqa: F401 - PROJECT_ROOT re-exported
 from commcentre_tui.roles import DEFAULT_ROLES, RoleSettings
 
-#: Where the repository keeps its documented default configuration and the embedded database.
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CONFIG_PATH = PROJECT_ROOT / "config.toml"
-DEFAULT_DATABASE_PATH = PROJECT_ROOT / "data" / "commcentre.db"
+#: The documented default configuration and the embedded database (see :mod:`.paths`: beside
+#: the code in a checkout, under the XDG folders for an installed package).
+DEFAULT_CONFIG_PATH = default_config_path()
+DEFAULT_DATABASE_PATH = default_database_path()
 
 #: Keys that hold secrets: never read from a file, only from the environment.
-SECRET_KEYS = (("email", "password"), ("cti", "secret"), ("sms", "api_key"))
+SECRET_KEYS = (("email", "password"), ("cti", "secret"), ("cti", "listener_token"),
+               ("sms", "api_key"))
 
 
 class ConfigError(Exception):
@@ -51,7 +53,8 @@ class DatabaseSettings(Section):
     """``[database]``: where the data lives."""
 
     url: str = ""
-    """SQLAlchemy URL; empty means the embedded SQLite file ``data/commcentre.db``."""
+    """SQLAlchemy URL; empty means the embedded SQLite file (``data/commcentre.db`` in a
+    checkout, ``$XDG_DATA_HOME/commcentre/commcentre.db`` when installed)."""
     echo: bool = False
 
     def resolved_url(self) -> str:
@@ -163,6 +166,9 @@ class CtiSettings(Section):
     secret: SecretStr = SecretStr("")
     listen_host: str = "127.0.0.1"
     listen_port: int = Field(default=8765, ge=1, le=65535)
+    listener_token: SecretStr = SecretStr("")
+    """The listener's shared secret (environment only): a PBX sends it as a bearer token or
+    signs the body with it (HMAC-SHA256); without it the listener does not start."""
     bridge_url: str = ""
     agent_extension: str = ""
     dial_context: str = "from-internal"
@@ -207,6 +213,9 @@ class WorkerSettings(Section):
     backoff_seconds: float = Field(default=30.0, ge=0)
     lease_seconds: float = Field(default=120.0, gt=0)
     poll_seconds: float = Field(default=2.0, gt=0)
+    keep_sent_days: float = Field(default=30.0, ge=0)
+    """Delivered entries leave the queue table this many days after sending (the communication
+    itself stays for ever); 0 keeps them."""
 
 
 class CommunicationsSettings(Section):
@@ -215,6 +224,14 @@ class CommunicationsSettings(Section):
     categories: list[str] = Field(default_factory=lambda: list(DEFAULT_CATEGORIES))
     email_subject_required: bool = True
     autosave_seconds: float = Field(default=3.0, gt=0)
+    max_content_chars: int = Field(default=100_000, ge=1)
+    """The longest content (in characters) a communication may be saved with."""
+    max_rendered_bytes: int = Field(default=1_000_000, ge=1)
+    """The largest text (UTF-8 bytes) one template may render to."""
+    render_seconds: float = Field(default=1.0, gt=0)
+    """How long one template may take to render (wall clock) before it is refused."""
+    render_loop_steps: int = Field(default=10_000, ge=1)
+    """How many loop iterations one template render may run in all."""
 
 
 class BillingSettings(Section):
@@ -248,6 +265,22 @@ class UiSettings(Section):
     animations: bool = False
     """Animations such as smooth scrolling. Off by default: over SSH or on a thin
     terminal every animation frame is another screen update, and nothing waits on them."""
+    bell: bool = True
+    """Ring the terminal bell (besides the notification) when a call rings for the agent or
+    a task reminder falls due."""
+    remember_theme: bool = True
+    """Keep the theme an agent picks (palette: Change theme) for their next start, in a small
+    file per agent (``preferences_dir``); ``theme`` is the default until they pick one."""
+    preferences_dir: str = ""
+    """Where those files go; empty: ``preferences`` in the data folder (``data/`` of a
+    checkout)."""
+    screenshots: bool = True
+    """Offer "Screenshot" in the palette (an SVG of the screen saved on the machine the console
+    runs on). ``serve-ssh`` turns it off for its consoles: they must not write server files."""
+    export_folder: str = "~/commcentre-exports"
+    """Where "Export results" (palette; roles with the ``export`` flag) writes CSV files, in a
+    sub-folder per agent; empty: exporting is off. ``serve-ssh`` empties it for its consoles
+    unless the administrator gives ``--export-folder``."""
 
 
 class Settings(BaseSettings):
@@ -293,11 +326,13 @@ class Settings(BaseSettings):
 
 
 def config_path(explicit: str | os.PathLike[str] | None = None) -> Path | None:
-    """The config file to read: ``--config``, else ``COMMCENTRE_CONFIG``, else ``config.toml``."""
+    """The config file to read: ``--config``, else ``COMMCENTRE_CONFIG``, else the checkout's
+    ``config.toml`` (installed: ``$XDG_CONFIG_HOME/commcentre/config.toml``, else the packaged
+    defaults). A file named explicitly must exist; any file found is checked in full."""
     chosen = explicit or os.environ.get("COMMCENTRE_CONFIG")
     if chosen:
         return Path(chosen)
-    return DEFAULT_CONFIG_PATH if DEFAULT_CONFIG_PATH.exists() else None
+    return DEFAULT_CONFIG_PATH if DEFAULT_CONFIG_PATH is not None and DEFAULT_CONFIG_PATH.exists() else None
 
 
 def _check_file(path: Path) -> None:

@@ -37,6 +37,8 @@ KEYS: dict[str, Key] = {k.id: k for k in (
     Key("reload_customer", "ctrl+r", "Reload", "Read the loaded customer again from the database."),
     Key("dial", "ctrl+d", "Dial",
         "Click-to-dial: call the phone shown in the customer header from your extension (CTI)."),
+    Key("my_work", "f11", "My Work",
+        "My Work: everything waiting for you across customers; Enter opens it."),
     Key("actions", "f10,ctrl+t", "Actions",
         "The Action Panel: the allowed actions for the loaded customer (type to filter)."),
     Key("back", "escape", "Back", "Go back one step."),

@@ -27,6 +27,8 @@ class RoleSettings(BaseModel):
     """May read voucher secret numbers."""
     supervisor: bool = False
     """Sees unit-only records of every unit, browses the audit trail."""
+    export: bool = False
+    """May export search results to a file ("Export results" in the palette; audited)."""
 
     @field_validator("entities")
     @classmethod
@@ -97,6 +99,7 @@ DEFAULT_ROLES: dict[str, RoleSettings] = {
         actions=["*"],
         see_secrets=True,
         supervisor=True,
+        export=True,
     ),
     "admin": RoleSettings(
         description="Administrator: everything",
@@ -104,6 +107,7 @@ DEFAULT_ROLES: dict[str, RoleSettings] = {
         actions=["*"],
         see_secrets=True,
         supervisor=True,
+        export=True,
     ),
 }
 

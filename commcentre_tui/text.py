@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -47,18 +49,43 @@ def to_e164(raw: str | None, region: str = "CY") -> str | None:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+def _visible(ch: str) -> str:
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
 def inert(value: object) -> str:
-    """``value`` as plain text safe for a terminal: control and escape characters made visible."""
+    """``value`` as plain text safe for a terminal: every character a terminal could act on made
+    visible (``"\\x1b"``, ``"\\u202e"``).
+
+    The one sanitiser for text from outside (CTI events, imported files, the database): C0 and
+    C1 controls, DEL, bidi overrides and isolates, line/paragraph separators and every other
+    non-printable character. Idempotent; printable text (markup brackets included) is unchanged.
+    """
     text = "" if value is None else str(value)
-    return "".join(
-        ch if ch.isprintable() or ch == " " else f"\\x{ord(ch):02x}" if ord(ch) < 256 else "\ufffd"
-        for ch in text
-    )
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or ch == " " else _visible(ch) for ch in text)
 
 
 def inert_lines(value: object) -> str:
     """:func:`inert`, keeping line breaks (message bodies, previews)."""
     return "\n".join(inert(line) for line in ("" if value is None else str(value)).split("\n"))
+
+
+#: What ``json.dumps(..., ensure_ascii=False)`` leaves raw but a terminal acts on: DEL, C1
+#: controls, bidi marks/overrides/isolates, line and paragraph separators.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff\ufeff]")
+
+
+def json_line(value: object) -> str:
+    """``value`` as one line of JSON (UTF-8 kept) that is safe to print to a terminal.
+
+    ``json.dumps`` already escapes C0 controls; this escapes the rest as ``\\uXXXX`` too (they
+    can only occur inside JSON strings, where the escape means the same character).
+    """
+    text = json.dumps(value, ensure_ascii=False)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def storable(value: str) -> bool:

@@ -1,7 +1,10 @@
 """Form input validation shared by services (pure: no database, no Textual).
 
 - :class:`FormModel`: base of every service input model (strips text, refuses unknown fields
-  and, through :class:`StorableText`, text with a NUL character, which PostgreSQL cannot store).
+  and, through :class:`StorableText`, text no field should hold: see :func:`text_problem` —
+  NUL, which PostgreSQL cannot store, and every other control character, plus line breaks in
+  one-line fields such as subjects and names; multi-line fields are named in
+  :data:`MULTILINE_FIELDS` or by a model's ``multiline_fields``).
 - :func:`parse_input`: validate a mapping (or a model) with a context (``now``, ``region`` …) and
   turn pydantic's errors into one :class:`~commcentre_tui.errors.ValidationFailed` whose
   ``errors`` maps each field (dotted for nested rows: ``phones.1.number``) to one sentence.
@@ -16,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
 import phonenumbers
 from annotated_types import MaxLen
@@ -26,6 +29,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     ValidationError,
+    ValidationInfo,
     field_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -38,8 +42,6 @@ M = TypeVar("M", bound=BaseModel)
 #: Longest free text (descriptions, notes) accepted where the column itself is unbounded.
 LONG_TEXT = 4000
 
-_LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
-_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 
 
 def blank_to_none(value: Any) -> Any:
@@ -69,23 +71,80 @@ OptId = Annotated[int | None, BeforeValidator(blank_to_none)]
 
 #: Why text with a NUL character is refused (PostgreSQL cannot store it; SQLite would).
 NUL_PROBLEM = "contains a NUL character (\\x00), which cannot be saved"
+#: Why a line break in a one-line field (a subject, a name, a number) is refused.
+LINE_BREAK_PROBLEM = "must be on one line (it contains a line break)"
+
+#: Fields that hold several lines (tab, line feed and carriage return allowed); every other
+#: text field is one line. A model may add its own with a ``multiline_fields`` class variable.
+MULTILINE_FIELDS = frozenset({
+    "address", "billing_address", "body", "comment", "comments", "content", "description", "details",
+    "message", "note", "notes", "reason", "shared_notes", "text",
+})
+#: The pydantic error types :class:`StorableText` raises (every service words them the same way).
+TEXT_ERRORS = frozenset({"unstorable_text", "control_character", "line_break"})
+_CONTROL_MULTILINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROL_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
-def unstorable(value: Any, label: str) -> str | None:
-    """Why text ``value`` cannot be saved (a NUL character), as a sentence, else ``None``."""
-    if isinstance(value, str) and "\x00" in value:
-        return f"{label} {NUL_PROBLEM}; remove it."
+def control_problem(char: str) -> str:
+    """The end of the sentence for a control character (``contains a control character …``)."""
+    return f"contains a control character (U+{ord(char):04X}), which cannot be saved"
+
+
+def _problem(value: str, multiline: bool) -> tuple[str, str] | None:
+    """``(error type, sentence tail)`` for text a field cannot hold, else ``None``."""
+    if "\x00" in value:
+        return "unstorable_text", NUL_PROBLEM
+    if not multiline and ("\n" in value or "\r" in value):
+        return "line_break", LINE_BREAK_PROBLEM
+    bad = (_CONTROL_MULTILINE if multiline else _CONTROL_ONE_LINE).search(value)
+    if bad is not None:
+        return "control_character", control_problem(bad.group())
     return None
 
 
+def text_problem(value: Any, label: str, *, multiline: bool = False) -> str | None:
+    """Why text ``value`` cannot be saved, as a sentence starting with ``label``, else ``None``:
+    a NUL character, any other control character (C0, DEL, C1; tab, line feed and carriage
+    return are allowed in ``multiline`` text), or a line break in one-line text."""
+    if not isinstance(value, str):
+        return None
+    found = _problem(value, multiline)
+    if found is None:
+        return None
+    return f"{label} {found[1]}" + ("." if found[0] == "line_break" else "; remove it.")
+
+
+def unstorable(value: Any, label: str) -> str | None:
+    """Why one-line text ``value`` cannot be saved, as a sentence, else ``None`` (the
+    :func:`text_problem` of a one-line field)."""
+    return text_problem(value, label)
+
+
+def _check_text(value: Any, multiline: bool) -> None:
+    if isinstance(value, str):
+        found = _problem(value, multiline)
+        if found is not None:
+            raise PydanticCustomError(found[0], found[1])
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _check_text(item, multiline)
+    elif isinstance(value, dict):  # custom fields: name → value
+        for item in (*value.keys(), *value.values()):
+            _check_text(item, multiline)
+
+
 class StorableText(BaseModel):
-    """Refuses text no database column can hold (see :func:`unstorable`), in every field."""
+    """Refuses text no field should hold (see :func:`text_problem`), in every field, the same
+    way for every service: one sentence per field, whichever screen or command sent it."""
+
+    multiline_fields: ClassVar[frozenset[str]] = frozenset()
 
     @field_validator("*", mode="after")
     @classmethod
-    def _storable(cls, value: Any) -> Any:
-        if isinstance(value, str) and "\x00" in value:
-            raise PydanticCustomError("unstorable_text", NUL_PROBLEM)
+    def _storable(cls, value: Any, info: ValidationInfo) -> Any:
+        name = info.field_name or ""
+        _check_text(value, name in MULTILINE_FIELDS or name in cls.multiline_fields)
         return value
 
 
@@ -104,23 +163,23 @@ def limit(model: type[BaseModel], field: str) -> int:
 
 
 def check_email(value: str) -> str:
-    """``value`` (stripped) if it is a plausible email address, else ``ValueError`` with a sentence.
+    """``value`` (stripped, as the agent typed it) if it is a valid email address, else
+    ``ValueError`` with a sentence.
 
-    Checks the shape ``local@domain.tld`` (RFC 5321 lengths, dot-atom local part, host-name
-    labels, an alphabetic top-level domain); it does not ask DNS whether the domain exists.
+    The syntax is checked by ``email-validator`` (the library pydantic uses): RFC 5321
+    lengths, international local parts (``μαρία@example.com``) and domains
+    (``info@κύπρος.cy``, checked by their IDNA form), no special-use domains (``.test``,
+    ``localhost``); it does not ask DNS whether the domain exists. What the agent typed is
+    kept; matching uses the folded ``address_norm`` (case and accents ignored).
     """
+    from email_validator import EmailNotValidError, validate_email
+
     text = value.strip()
-    bad = ValueError(f"“{quoted(text)}” is not a valid email address (expected name@example.com).")
-    if " " in text or text.count("@") != 1 or len(text) > 254:
-        raise bad
-    local, domain = text.rsplit("@", 1)
-    if not local or len(local) > 64 or not _LOCAL.match(local):
-        raise bad
-    labels = domain.split(".")
-    if len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
-        raise bad
-    if not labels[-1].isalpha() or len(labels[-1]) < 2:
-        raise bad
+    try:
+        validate_email(text, check_deliverability=False)
+    except EmailNotValidError:
+        raise ValueError(f"“{quoted(text)}” is not a valid email address "
+                         "(expected name@example.com).") from None
     return text
 
 
@@ -191,8 +250,10 @@ def sentence(label: str, error: Mapping[str, Any]) -> str:
     if kind == "string_too_long":
         size = f" (it has {len(given)})" if isinstance(given, str) else ""
         return f"{label} must be at most {ctx['max_length']} characters{size}."
-    if kind == "unstorable_text":
-        return f"{label} {NUL_PROBLEM}; remove it."
+    if kind in ("unstorable_text", "control_character"):
+        return f"{label} {error['msg']}; remove it."
+    if kind == "line_break":
+        return f"{label} {LINE_BREAK_PROBLEM}."
     if kind == "too_long":
         return f"{label} may have at most {ctx['max_length']} entries."
     simple = {

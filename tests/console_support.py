@@ -8,16 +8,19 @@ an agent of the demo data.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 from textual.widgets import Input
+from textual.worker import WorkerCancelled
 
 from commcentre_tui.app import CommCentreApp, create_app
 from commcentre_tui.config import Settings, load_settings
@@ -25,6 +28,28 @@ from commcentre_tui.repo.agents import actor_for
 from commcentre_tui.repo.db import make_engine, transaction
 from commcentre_tui.repo.permissions import Actor
 from tests.conftest import TEST_CONFIG, built_sqlite_file
+
+#: Workers that run for the console's whole life: waiting for them would never end.
+LONG_RUNNING = ("task-reminders", "delivery")
+
+
+async def settle_workers(pilot: Any, rounds: int = 3,
+                         ignore: Collection[str] = LONG_RUNNING) -> None:
+    """Let the console's workers finish and their results reach the screen.
+
+    A load or a search may start more work, so this repeats ``rounds`` times. A worker cancelled
+    on the way (an exclusive worker replaced by a newer one, as a second search replaces the
+    first) is an expected outcome, not an error; a worker that failed still fails the test.
+    """
+    app = pilot.app
+    for _ in range(rounds):
+        await pilot.pause()
+        busy = [w for w in app.workers if w.group not in ignore and not w.is_finished]
+        for worker in busy:
+            with contextlib.suppress(WorkerCancelled):
+                await worker.wait()
+    await pilot.pause()
+
 
 #: The demo data's clock: every date the tests see is relative to this.
 DEMO_NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)

@@ -28,12 +28,12 @@ from commcentre_tui.ssh.pty_process import set_window_size
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_CONFIG = ROOT / "tests" / "config.test.toml"
-TIMEOUT = 40.0
+TIMEOUT = 90.0
 """Safety net only: every wait ends as soon as its condition holds."""
 
 KEYS = {
     "f2": "\x1bOQ", "f10": "\x1b[21~", "enter": "\r", "tab": "\t", "escape": "\x1b",
-    "ctrl+s": "\x13", "space": " ", "down": "\x1b[B", "up": "\x1b[A",
+    "ctrl+s": "\x13", "ctrl+q": "\x11", "space": " ", "down": "\x1b[B", "up": "\x1b[A",
 }
 
 _CSI = re.compile(r"\x1b\[([0-?]*)([ -/]*)([@-~])")
@@ -155,25 +155,32 @@ class Screen:
 class PtyConsole:
     """One console process on its own pty; output is read by a thread into a :class:`Screen`."""
 
-    def __init__(self, database_url: str, *, agent: str = "maria", cols: int = 120, rows: int = 40,
-                 env: Mapping[str, str] | None = None, launcher: str = "commcentre_tui") -> None:
+    def __init__(self, database_url: str | None, *, agent: str = "maria", cols: int = 120,
+                 rows: int = 40, env: Mapping[str, str] | None = None,
+                 launcher: str = "commcentre_tui", argv: list[str] | None = None,
+                 cwd: Path | None = None) -> None:
+        """The checkout's console on ``database_url`` with the test config; or, with ``argv``,
+        that command as it is (an installed ``commcentre``), with neither the checkout on its
+        path nor any test setting."""
         self.screen = Screen(cols, rows)
         self.lock = threading.Lock()
         master, slave = pty.openpty()
         set_window_size(slave, cols, rows)
         child_env = {k: v for k, v in os.environ.items()
-                     if not k.startswith(("COMMCENTRE_", "TEXTUAL", "PYTEST"))}
-        child_env.update({
-            "TERM": "xterm-256color", "COLORTERM": "truecolor", "COLUMNS": str(cols),
-            "LINES": str(rows), "TZ": "UTC", "PYTHONPATH": str(ROOT),
-            "COMMCENTRE_CONFIG": str(TEST_CONFIG), "COMMCENTRE_DATABASE__URL": database_url,
-            "COMMCENTRE_COMMUNICATIONS__AUTOSAVE_SECONDS": "0.2",
-        })
+                     if not k.startswith(("COMMCENTRE_", "TEXTUAL", "PYTEST", "PYTHONPATH"))}
+        child_env.update({"TERM": "xterm-256color", "COLORTERM": "truecolor",
+                          "COLUMNS": str(cols), "LINES": str(rows), "TZ": "UTC"})
+        if argv is None:
+            child_env.update({
+                "PYTHONPATH": str(ROOT), "COMMCENTRE_CONFIG": str(TEST_CONFIG),
+                "COMMCENTRE_DATABASE__URL": database_url or "",
+                "COMMCENTRE_COMMUNICATIONS__AUTOSAVE_SECONDS": "0.2",
+            })
+            argv = [sys.executable, "-m", launcher, "console", "--agent", agent]
         child_env.pop("NO_COLOR", None)
         child_env.update(env or {})
         self.process = subprocess.Popen(
-            [sys.executable, "-m", launcher, "console", "--agent", agent],
-            stdin=slave, stdout=slave, stderr=slave, env=child_env, cwd=str(ROOT),
+            argv, stdin=slave, stdout=slave, stderr=slave, env=child_env, cwd=str(cwd or ROOT),
             start_new_session=True, close_fds=True,
         )
         os.close(slave)
@@ -191,7 +198,11 @@ class PtyConsole:
             if not chunk:
                 return
             with self.lock:
-                self.screen.feed(self._decoder.decode(chunk))
+                self._received(chunk)
+
+    def _received(self, chunk: bytes) -> None:
+        """What the console wrote (called with the lock held)."""
+        self.screen.feed(self._decoder.decode(chunk))
 
     # -- reading -------------------------------------------------------------------------------
     @property
@@ -227,6 +238,12 @@ class PtyConsole:
         os.write(self.master, text.encode())
 
     # -- ending --------------------------------------------------------------------------------
+    def hang_up(self) -> None:
+        """Close the terminal's other end, as a killed tmux or a closed SSH channel does: the
+        console's reads and writes fail from then on (no signal is sent)."""
+        with contextlib.suppress(OSError):
+            os.close(self.master)
+
     def kill(self) -> None:
         """SIGKILL, as a crash or a power cut of the agent's machine would."""
         if self.process.poll() is None:

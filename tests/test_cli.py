@@ -106,3 +106,37 @@ def test_a_database_failing_mid_command_is_one_sentence(capsys: pytest.CaptureFi
     assert guarded(command, argparse.Namespace()) == 1
     out, err = capsys.readouterr()
     assert (out, err) == ("", "commcentre: " + sentence)
+
+
+def test_global_options_before_or_after_the_command(capsys: pytest.CaptureFixture[str],
+                                                    tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    code, out, err = run(capsys, "--database", url, "db", "upgrade")
+    assert code == 0, err
+    code, before, err = run(capsys, "--database", url, "db", "status")
+    assert code == 0 and "up to date" in before, err
+    code, after, _ = run(capsys, "db", "status", "--database", url)
+    assert after == before
+
+
+def test_search_help_shows_the_like_rules_as_typed(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "search", "--help")
+    assert code == 0
+    assert "%ria ends with" in " ".join(out.split()) and "%%" not in out
+
+
+def test_json_output_into_a_closed_pipe_exits_quietly(tmp_path: Path) -> None:
+    """`commcentre search … --json | head -1`: the reader goes away; no traceback."""
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'pipe.db'}"
+    assert main(["db", "upgrade", "--database", url]) == 0
+    assert main(["db", "seed", "--contacts", "300", "--database", url]) == 0
+    script = (f"{sys.executable} -c 'from commcentre_tui.cli import entry; entry()' "
+              f"search a --json --database {url} | head -1")
+    done = subprocess.run(["bash", "-o", "pipefail", "-c", script], capture_output=True,
+                          text=True, timeout=120)
+    assert done.stdout.count("\n") == 1 and done.stdout.startswith("{")
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
+    assert done.returncode == 0

@@ -89,6 +89,7 @@ def build_everything(session) -> dict[str, SQLModel]:
         "session": m.AgentSession(agent_id=agent.id, token="t" * 32, contact_id=contact.id),
         "audit": m.AuditEntry(agent_id=agent.id, action="create", entity="contact", entity_id=contact.id,
                               after={"first_name": "María"}),
+        "change": m.ContactChange(contact_id=contact.id, version=3, changed_at=NOW),
     }
     session.add_all(rest.values())
     session.flush()
@@ -108,7 +109,7 @@ def test_every_table_round_trips(engine: Engine) -> None:
 
     with reading(engine) as session:
         for name, (model, data) in keys.items():
-            pk = data.get("id", data.get("name"))
+            pk = data.get("id", data.get("name", data.get("contact_id")))
             loaded = session.get(model, pk)
             assert loaded is not None, name
             assert loaded.model_dump() == data, name

@@ -150,6 +150,7 @@ async def ring_to_customer_view(engine: Engine, settings: Any, *, n: int = 100,
                               ChannelState="5", ChannelStateDesc="Ringing", CallerIDNum=EXTENSION,
                               ConnectedLineNum=number, Uniqueid=uid, Linkedid=uid)
                 app.clear_notifications()  # calls minutes apart: the last call's toasts are gone
+                controller.calls_apart()  # ... and its pop long past (pops are paced, 1 a second)
                 await pilot.pause()
                 started = perf_counter()
                 pbx.write(data)

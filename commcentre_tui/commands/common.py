@@ -17,7 +17,7 @@ def common_parent() -> argparse.ArgumentParser:
     """A parent parser giving a command ``--config`` and ``--database``."""
     parent = argparse.ArgumentParser(add_help=False)
     parent.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS,
-                        help="config file (default: COMMCENTRE_CONFIG, else ./config.toml)")
+                        help="config file (default: COMMCENTRE_CONFIG, else the one `commcentre config path` names)")
     parent.add_argument("--database", metavar="URL", default=argparse.SUPPRESS,
                         help="database URL, overriding [database] url")
     return parent
@@ -67,12 +67,14 @@ def open_database(settings: Settings, *, create_demo: bool = False, check: bool 
     data loaded (said once on stderr). With ``check``, a schema older than this version is refused.
     """
     from commcentre_tui.config import DEFAULT_DATABASE_PATH
+    from commcentre_tui.paths import ensure_private_dir
     from commcentre_tui.repo.db import make_engine
     from commcentre_tui.repo.migrate import check_current, upgrade
 
     url = settings.database.resolved_url()
+    if not settings.database.url:  # the embedded database: its folder is private (0700)
+        ensure_private_dir(DEFAULT_DATABASE_PATH.parent)
     if create_demo and not settings.database.url and not DEFAULT_DATABASE_PATH.exists():
-        DEFAULT_DATABASE_PATH.parent.mkdir(parents=True, exist_ok=True)
         engine = make_engine(url, echo=settings.database.echo)
         try:
             upgrade(engine)

@@ -39,6 +39,10 @@ def run(args: argparse.Namespace) -> int:
         return fail("CTI is off; set [cti] enabled = true (or COMMCENTRE_CTI__ENABLED=true) to run the bridge.", 2)
     if cti.provider == "asterisk" and not cti.secret.get_secret_value():
         return fail("The AMI secret is not set; set COMMCENTRE_CTI__SECRET.", 2)
+    if cti.provider == "listener" and not cti.listener_token.get_secret_value():
+        from commcentre_tui.cti.listener import NO_TOKEN
+
+        return fail(NO_TOKEN, 2)
     if args.listen_port is not None and not 0 <= args.listen_port <= 65535:
         return fail("--listen-port must be between 0 and 65535.", 2)
     from commcentre_tui.cti.bridge import DEFAULT_PORT, parse_bridge_url

@@ -12,7 +12,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     db_sub = parser.add_subparsers(dest="db_command", metavar="ACTION", required=True,
                                    parser_class=type(parser))
     db_sub.add_parser("upgrade", parents=[common_parent()],
-                      help="create or migrate the schema to this version")
+                      help="create or migrate the schema to this version and install the shipped "
+                      "templates (never changing edited ones)")
     db_sub.add_parser("status", parents=[common_parent()],
                       help="show the database's migration and this version's head")
     seed = db_sub.add_parser("seed", parents=[common_parent()],
@@ -32,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
         upgrade(engine)
         after = current_revision(engine)
         print(f"Database at migration {after}" + ("" if before == after else f" (was {before or 'empty'})") + ".")
+        print(_install_templates(engine, settings))
         return 0
     if args.db_command == "status":
         from commcentre_tui.repo.migrate import current_revision, head_revision
@@ -48,3 +50,16 @@ def run(args: argparse.Namespace) -> int:
     engine = open_database(settings)
     seed_bulk_with_progress(engine, settings, contacts=args.contacts, seed=args.seed)
     return 0
+
+
+def _install_templates(engine: object, settings: object) -> str:
+    """Install the shipped templates once (untouched ones updated, edited ones kept), audited."""
+    from dataclasses import replace
+
+    from commcentre_tui.commands.common import os_username
+    from commcentre_tui.repo.permissions import SYSTEM
+    from commcentre_tui.services.context import ServiceContext
+    from commcentre_tui.services.templates import install_defaults
+
+    actor = replace(SYSTEM, username=f"cli:{os_username() or 'unknown'}")
+    return install_defaults(ServiceContext(engine, settings, actor)).summary()  # type: ignore[arg-type]

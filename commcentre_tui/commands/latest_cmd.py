@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from commcentre_tui.commands.common import (
     common_parent,
@@ -40,14 +39,16 @@ def run(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     if args.json:
+        from commcentre_tui.text import json_line
+
         for row in rows:
-            print(json.dumps({
+            print(json_line({
                 "communication_id": row.communication_id, "contact_id": row.contact_id,
                 "contact_name": row.contact_name, "customer_number": row.customer_number,
                 "created_at": row.created_at.isoformat(), "direction": row.direction,
                 "media": row.media, "category": row.category, "subject": row.subject,
                 "state": row.state,
-            }, ensure_ascii=False))
+            }))
         return 0
     from rich.console import Console
     from rich.table import Table

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from commcentre_tui.commands.common import common_parent, fail, open_database, settings_from
 
@@ -12,8 +11,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser(
         "search", parents=[common_parent()],
         help="search contacts (Quick Search, or Advanced Search with --where)",
-        description="Quick Search: one field, one value. Like rules: %%ria ends with, Ma%% or Mar "
-        "starts with, %%ari%% contains; %% is a wildcard only at the start or end. Advanced "
+        description="Quick Search: one field, one value. Like rules: %ria ends with, Ma% or Mar "
+        "starts with, %ari% contains; % is a wildcard only at the start or end. Advanced "
         "Search: repeat --where FIELD OP VALUE; every condition must hold.",
     )
     parser.add_argument("value", nargs="?", metavar="VALUE", help="the value to search for")
@@ -24,6 +23,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                         help="an Advanced Search condition (repeatable; then no VALUE)")
     parser.add_argument("--limit", type=int, metavar="N", help="results per page (default page_size)")
     parser.add_argument("--json", action="store_true", help="one JSON object per contact per line")
+    parser.add_argument("--csv", action="store_true",
+                        help="CSV with the console's columns (formula-looking cells escaped)")
+    parser.add_argument("--all", action="store_true",
+                        help="every match, not one page (streamed; with --csv or --json)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,6 +38,10 @@ def run(args: argparse.Namespace) -> int:
         return fail("Give a VALUE to search for, or --where FIELD OP VALUE conditions.", 2)
     if args.limit is not None and not 1 <= args.limit <= 500:
         return fail("--limit must be between 1 and 500.", 2)
+    if args.json and args.csv:
+        return fail("Give --json or --csv, not both.", 2)
+    if args.all and not (args.json or args.csv):
+        return fail("--all streams every match as --csv or --json; give one of them.", 2)
     settings = settings_from(args)
     if args.where:
         conditions = [Condition(f, o, v) for f, o, v in args.where]
@@ -44,6 +51,19 @@ def run(args: argparse.Namespace) -> int:
         conditions = [Condition(field, args.op or settings.search.default_operator, args.value)]
         mode = "quick"
     engine = open_database(settings)
+    if args.all:
+        try:
+            _stream_all(engine, settings, conditions, mode, args.csv)
+        finally:
+            engine.dispose()
+        return 0
+    if args.csv:
+        try:
+            page = search_contacts(engine, settings, conditions, mode=mode, limit=args.limit)
+        finally:
+            engine.dispose()
+        _write_csv(page.hits, header=True)
+        return 0
     try:
         page = search_contacts(engine, settings, conditions, mode=mode, limit=args.limit)
         total = page.total_text
@@ -52,16 +72,67 @@ def run(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     if args.json:
-        for hit in page.hits:
-            print(json.dumps({
-                "id": hit.contact_id, "customer_number": hit.customer_number, "kind": hit.kind,
-                "first_name": hit.first_name, "last_name": hit.last_name,
-                "company_name": hit.company_name, "display_name": hit.display_name,
-                "phone": hit.phone, "email": hit.email, "matched": hit.matched,
-            }, ensure_ascii=False))
+        _write_json(page.hits)
         return 0
     _print_table(page, total)
     return 0
+
+
+def _write_json(hits: list) -> None:  # type: ignore[type-arg]
+    from commcentre_tui.text import json_line
+
+    for hit in hits:
+        print(json_line({
+            "id": hit.contact_id, "customer_number": hit.customer_number, "kind": hit.kind,
+            "first_name": hit.first_name, "last_name": hit.last_name,
+            "company_name": hit.company_name, "display_name": hit.display_name,
+            "phone": hit.phone, "email": hit.email, "matched": hit.matched,
+        }))
+
+
+#: The console's result columns (and the table's and CSV's).
+COLUMNS = ("Customer", "Name", "Phone", "Email", "Matched")
+
+
+def _matched_text(hit: object) -> str:
+    from commcentre_tui.catalog import FIELD_LABELS
+
+    return "; ".join(f"{FIELD_LABELS.get(k, k)}: {v}" for k, v in hit.matched.items())  # type: ignore[attr-defined]
+
+
+def _write_csv(hits: list, *, header: bool) -> None:  # type: ignore[type-arg]
+    import csv
+    import sys
+
+    from commcentre_tui.repo.export_csv import SEARCH_COLUMNS, search_row
+
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    if header:
+        writer.writerow(SEARCH_COLUMNS)
+    for hit in hits:
+        writer.writerow(search_row(hit))
+
+
+def _stream_all(engine: object, settings: object, conditions: list, mode: str,  # type: ignore[type-arg]
+                as_csv: bool) -> None:
+    """Every match, a page of 500 at a time (constant memory), as CSV or JSON lines."""
+    import sys
+
+    from commcentre_tui.repo.search import search_contacts
+
+    after = None
+    first = True
+    while True:
+        page = search_contacts(engine, settings, conditions, mode=mode, limit=500, after=after)
+        if as_csv:
+            _write_csv(page.hits, header=first)
+        else:
+            _write_json(page.hits)
+        sys.stdout.flush()
+        first = False
+        if not page.has_more or not page.hits:
+            return
+        after = page.hits[-1].sort_key
 
 
 def _print_table(page: object, total: str) -> None:
@@ -69,7 +140,6 @@ def _print_table(page: object, total: str) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from commcentre_tui.catalog import FIELD_LABELS
     from commcentre_tui.text import inert
 
     hits = page.hits  # type: ignore[attr-defined]
@@ -78,10 +148,10 @@ def _print_table(page: object, total: str) -> None:
         console.print("No contacts match.")
         return
     table = Table(show_lines=False, header_style="bold")
-    for column in ("Customer", "Name", "Phone", "Email", "Matched"):
+    for column in COLUMNS:
         table.add_column(column)
     for hit in hits:
-        matched = "; ".join(f"{FIELD_LABELS.get(k, k)}: {v}" for k, v in hit.matched.items())
+        matched = _matched_text(hit)
         table.add_row(*(Text(inert(v or "")) for v in (
             hit.customer_number, hit.display_name, hit.phone, hit.email, matched)))
     console.print(table)

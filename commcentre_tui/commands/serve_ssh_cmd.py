@@ -26,6 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                         help="close a session after this long without input; 0 = never (default 1800)")
     parser.add_argument("--grace", type=float, default=10, metavar="SECONDS",
                         help="on shutdown, how long consoles get to finish (default 10)")
+    parser.add_argument("--export-folder", default="", metavar="DIR",
+                        help="let roles with the export flag write result files to DIR on this "
+                        "server (default: exporting is off over SSH)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -52,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
         max_sessions=args.max_sessions, max_sessions_per_agent=args.max_sessions_per_agent,
         idle_timeout=args.idle_timeout, grace_seconds=args.grace,
         config_path=getattr(args, "config", None), database_url=getattr(args, "database", None),
+        export_folder=args.export_folder,
     )
     try:
         asyncio.run(serve(engine, settings, options, announce=lambda line: print(line, flush=True)))

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import re
 from dataclasses import dataclass
 from email.header import Header
 from email.utils import format_datetime, formataddr, parseaddr
@@ -66,9 +67,16 @@ def sender_domain(sender: str) -> str:
     return address.rsplit("@", 1)[1] if "@" in address else "commcentre.local"
 
 
+#: Control characters no header may carry (C0 but tab, DEL, C1): older rows or tag values can
+#: hold them though input validation now refuses them.
+_HEADER_CONTROLS = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+#: In a body: the same, except tab and line breaks.
+_BODY_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _header_text(value: str) -> str:
-    """A header value on one line, RFC 2047-encoded when it is not ASCII."""
-    value = " ".join(value.split())
+    """A header value on one line without control characters, RFC 2047-encoded when it is not ASCII."""
+    value = " ".join(_HEADER_CONTROLS.sub(" ", value).split())
     if value.isascii():
         return value
     return Header(value, "utf-8").encode(linesep="\r\n")
@@ -87,7 +95,7 @@ def build_email(message: OutgoingMessage, sender: str) -> bytes:
     Built directly (the ``email`` package's policy machinery costs more than the SMTP exchange);
     ASCII bodies go as 7bit, others as base64.
     """
-    body = message.content.replace("\r\n", "\n").replace("\r", "\n")
+    body = _BODY_CONTROLS.sub("", message.content).replace("\r\n", "\n").replace("\r", "\n")
     if not body.endswith("\n"):
         body += "\n"
     if body.isascii() and all(len(line) < 990 for line in body.split("\n")):

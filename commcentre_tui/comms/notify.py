@@ -1,5 +1,10 @@
 """Bulk notifications: render a template for every contact of a segment and queue the messages.
 
+The segment (or the console's search results) says WHO; the template says what each message is
+about — its ``about`` (the overdue bill, the newest subscription …), by the one rule of
+:mod:`.targets`, for the CLI and the console alike. A customer without that record is skipped
+with the reason ("C0000004 has no overdue bill."), never sent a message built from another one.
+
 Per contact: opt-outs for the template's media are counted and skipped (never sent); the
 template version is the contact's preferred language, else English; a message that cannot be
 rendered (a tag with no value for that customer) or an SMS over ``[sms] max_length`` is counted
@@ -8,8 +13,8 @@ queue entry, written together in one transaction per chunk (the outbox), with se
 executemany inserts — no ORM object per row. A run stopped half-way keeps the chunks already
 committed (the report says how many were queued).
 
-The console's "Notify these results" passes its own ``keys`` (the contacts an Advanced Search
-found, see :mod:`.targets`) and ``one_transaction=True``: every message of the run is queued in
+The console's "Notify these results" passes its own ``contact_ids`` (the contacts a search
+found) and ``one_transaction=True``: every message of the run is queued in
 a single transaction, or none is.
 """
 
@@ -24,12 +29,15 @@ from datetime import date
 from email.utils import parseaddr
 from typing import Any, NamedTuple
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
-from commcentre_tui.comms.context import ContactInfo, ContextKey, agent_values, load_batch
+from commcentre_tui.comms.context import T_CONTACT, ContactInfo, agent_values, ids_in, load_batch
 from commcentre_tui.comms.outbox import enqueue, insert_communications
-from commcentre_tui.comms.segments import segment_keys
+from commcentre_tui.comms.segments import segment_contacts, segment_ids
+from commcentre_tui.comms.targets import DEFAULT_ABOUT, MISSING, record_keys
 from commcentre_tui.comms.templates import (
+    BudgetExceeded,
+    Limits,
     TemplateError,
     compile_template,
     pick_version,
@@ -82,6 +90,13 @@ class NotifyReport:
     opted_out: int = 0
     no_address: int = 0
     not_rendered: int = 0
+    no_record: int = 0
+    """Customers without the record the template is about (no overdue bill …)."""
+    missing: str = ""
+    """Why those are skipped, e.g. "no overdue bill" (empty for templates about the customer)."""
+    contact_ids: list[int] = field(default_factory=list, repr=False)
+    """The audience (every customer counted in ``matched``): queueing a dry run's audience again
+    sends what the dry run showed."""
     languages: Counter[str] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
     samples: list[Sample] = field(default_factory=list)
@@ -89,7 +104,13 @@ class NotifyReport:
 
     @property
     def skipped(self) -> int:
-        return self.opted_out + self.no_address + self.not_rendered
+        return self.opted_out + self.no_address + self.not_rendered + self.no_record
+
+    def skipped_reasons(self) -> list[str]:
+        """The skipped counts in words, non-zero ones only ("21 with no overdue bill" …)."""
+        reasons = [(self.no_record, f"with {self.missing}"), (self.opted_out, "opted out"),
+                   (self.no_address, "without an address"), (self.not_rendered, "not renderable")]
+        return [f"{n} {why}" for n, why in reasons if n]
 
     def summary(self) -> str:
         """One paragraph for the terminal, the console and the audit trail."""
@@ -98,7 +119,9 @@ class NotifyReport:
         text = (
             f"{self.template!r} to segment {self.segment}: {self.matched} matched, {verb} {self.queued}"
             + (f", logged {self.logged}" if self.logged else "")
-            + f"; skipped {self.opted_out} opted out, {self.no_address} without an address, "
+            + "; skipped "
+            + (f"{self.no_record} with {self.missing}, " if self.no_record else "")
+            + f"{self.opted_out} opted out, {self.no_address} without an address, "
             f"{self.not_rendered} not renderable (languages: {langs})."
         )
         return text
@@ -115,7 +138,7 @@ def notify(
     *,
     template: str,
     segment: str,
-    keys: Sequence[ContextKey] | None = None,
+    contact_ids: Sequence[int] | None = None,
     one_transaction: bool = False,
     since: date | None = None,
     today: date | None = None,
@@ -127,7 +150,8 @@ def notify(
 ) -> NotifyReport:
     """Render ``template`` for each contact of ``segment`` and queue it (see the module doc).
 
-    With ``keys``, those contacts are the audience and ``segment`` only names them in the report.
+    With ``contact_ids``, those contacts are the audience and ``segment`` only names them in the
+    report. What each message is about follows the template's ``about`` (:mod:`.targets`).
     ``one_transaction`` writes everything at the end in one transaction (all or nothing).
     ``progress(done, total)`` is called after each chunk. Raises ``ValidationFailed`` for an
     unknown template or segment, or a template with an unknown tag (before anything is queued).
@@ -145,15 +169,26 @@ def notify(
             for lang, t in versions.items()
         }
         needs = tags_used(*(t.subject for t in versions.values()), *(t.body for t in versions.values()))
-        if keys is None:
-            keys = segment_keys(session, segment, today=today, since=since)
+        main = pick_version(versions, None)
+        about = getattr(main, "about", None) or DEFAULT_ABOUT
+        if contact_ids is None:
+            within = segment_contacts(segment, today=today, since=since)
+            contact_ids = segment_ids(session, segment, today=today, since=since)
+        else:
+            within = None
+        keys, missing = record_keys(session, about, contact_ids, today=today, within=within)
+        missing_numbers = _customer_numbers(session, missing[:10])
         # Sent by the system (the CLI operator): sign with the configured sender's name.
         agent = agent_values(session, actor.agent_id) or {
             "name": parseaddr(settings.email.sender)[0] or "Customer Care", "username": actor.username,
         }
     report = NotifyReport(template=next(iter(versions.values())).name, segment=segment, dry_run=dry_run,
-                          matched=len(keys))
+                          matched=len(keys) + len(missing), no_record=len(missing), missing=MISSING.get(about, ""))
+    report.contact_ids = list(contact_ids)
+    for number in missing_numbers:
+        _problem(report, f"{number} has {report.missing}.")
     sms_max = settings.sms.max_length
+    limits = Limits.from_settings(settings)
     done = 0
     held: list[dict[str, Any]] = []  # one_transaction: every row, written once at the end
     # Writing chunk i (in a thread: the driver releases the GIL) overlaps rendering chunk i+1.
@@ -165,13 +200,12 @@ def notify(
                 loaded = load_batch(session, chunk, needs, agent=agent, today=today)
             rows: list[dict[str, Any]] = []
             for key, (info, context) in zip(chunk, loaded, strict=True):
-                row = _render_one(report, compiled, info, context, sms_max, samples)
+                row = _render_one(report, compiled, info, context, sms_max, samples, limits)
                 if row is not None:
                     row.update(contact_id=info.id, agent_id=actor.agent_id, category=category)
-                    if key.bill_id:
-                        row.update(related_type="bill", related_id=key.bill_id)
-                    elif key.subscription_id:
-                        row.update(related_type="subscription", related_id=key.subscription_id)
+                    related = _related(about, key)
+                    if related is not None:
+                        row.update(related_type=related[0], related_id=related[1])
                     rows.append(row)
             if writing is not None:
                 writing.result()  # the previous chunk is committed (or its error raised here)
@@ -186,7 +220,7 @@ def notify(
                 _count(report, *counts)
             done += len(chunk)
             if progress is not None:
-                progress(done, len(keys))
+                progress(done + len(missing), report.matched)
         if writing is not None:
             writing.result()
             _count(report, *counts)
@@ -202,9 +236,10 @@ def notify(
 
 def _render_one(
     report: NotifyReport, compiled: dict[str, Any], info: ContactInfo, context: dict[str, Any],
-    sms_max: int, samples: int,
+    sms_max: int, samples: int, limits: Limits | None = None,
 ) -> dict[str, Any] | None:
-    """The communication row for one contact, or ``None`` (counted in ``report``)."""
+    """The communication row for one contact, or ``None`` (counted in ``report``). A template
+    over the render budget (``comms.sandbox``) stops the whole run with that sentence."""
     template, subject_t, body_t = pick_version(compiled, info.language)  # type: ignore[arg-type]
     media = template.media
     if info.opted_out(media):
@@ -216,8 +251,10 @@ def _render_one(
         _problem(report, f"{info.customer_number} has no {'phone number' if media == 'sms' else media + ' address'}.")
         return None
     try:
-        subject = render_compiled(subject_t, context, field="subject") if template.has_subject else ""
-        content = render_compiled(body_t, context)
+        subject = render_compiled(subject_t, context, field="subject", limits=limits) if template.has_subject else ""
+        content = render_compiled(body_t, context, limits=limits)
+    except BudgetExceeded:
+        raise
     except TemplateError as exc:
         report.not_rendered += 1
         _problem(report, f"{info.customer_number}: {exc}")
@@ -235,6 +272,26 @@ def _render_one(
         "recipient": recipient, "state": "completed", "delivery": "queued" if queued else None,
         "template_id": template.id,
     }
+
+
+def _related(about: str, key: Any) -> tuple[str, int] | None:
+    """What the communication relates to: the record the template is about."""
+    if about.endswith("bill") and key.bill_id:
+        return "bill", key.bill_id
+    if about == "newest subscription" and key.subscription_id:
+        return "subscription", key.subscription_id
+    if key.account_id:
+        return "account", key.account_id
+    return None
+
+
+def _customer_numbers(session: Any, contact_ids: Sequence[int]) -> list[str]:
+    """The customer numbers of ``contact_ids``, in that order (to name skipped customers)."""
+    if not contact_ids:
+        return []
+    c = T_CONTACT.c
+    numbers = dict(session.execute(select(c.id, c.customer_number).where(ids_in(session, c.id, contact_ids))).all())
+    return [numbers[cid] for cid in contact_ids if cid in numbers]
 
 
 def _count(report: NotifyReport, queued: int, logged: int) -> None:

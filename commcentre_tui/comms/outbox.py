@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, String, cast, literal, select, text, tuple_, update
+from sqlalchemy import Connection, Engine, String, cast, literal, select, text, update
 from sqlmodel import Session
 
 from commcentre_tui.models import Communication, CommunicationQueue
@@ -300,8 +300,12 @@ class Outbox:
         now = self.clock()
         sent = [o.job for o in outcomes if o.status == "sent" and o.job.started]
         if sent:  # the common case, set-based: one statement per table
+            # ``id IN … AND message_id IN …`` rather than a row-value IN: SQLite cannot use the
+            # primary key for ``(id, message_id) IN (…)`` and scanned the whole queue table per
+            # batch. Equivalent here: each attempt's Message-ID names its own communication.
             done = conn.execute(
-                update(T_QUEUE).where(tuple_(q.id, q.message_id).in_([(j.queue_id, j.message_id) for j in sent]))
+                update(T_QUEUE).where(q.id.in_([j.queue_id for j in sent]),
+                                      q.message_id.in_([j.message_id for j in sent]))
                 .values(status="sent", sent_at=now, lease_until=None, attempt_started_at=None, last_error=None)
                 .returning(q.communication_id)
             ).scalars().all()

@@ -12,10 +12,11 @@ from typing import Any
 
 from commcentre_tui.comms.context import ContactInfo
 from commcentre_tui.comms.sms import sms_count
-from commcentre_tui.comms.templates import TemplateError, has_tags, render
+from commcentre_tui.comms.templates import Limits, TemplateError, has_tags, render
 from commcentre_tui.config import Settings
 from commcentre_tui.errors import ValidationFailed
 from commcentre_tui.text import to_e164
+from commcentre_tui.validation import text_problem
 
 EMAIL_RE = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 
@@ -27,7 +28,7 @@ def media_label(media: str) -> str:
 
 def check_outgoing(
     settings: Settings, info: ContactInfo, context: Mapping[str, Any], *, media: str, recipient: str,
-    subject: str, content: str, template_id: int | None = None,
+    subject: str, content: str, template_id: int | None = None, limits: Limits | None = None,
 ) -> tuple[str, str, str]:
     """The ``(recipient, subject, content)`` to send, tags rendered; or ``ValidationFailed``.
 
@@ -52,9 +53,15 @@ def check_outgoing(
     for name, text in texts.items():
         if has_tags(text):
             try:
-                texts[name] = render(text, context, field=name)
+                texts[name] = render(text, context, field=name, limits=limits or Limits.from_settings(settings))
             except TemplateError as exc:
                 errors.setdefault(name, str(exc))
+                continue
+            if name == "subject" and media == "email":
+                texts[name] = " ".join(texts[name].split())
+            problem = text_problem(texts[name], f"Once its tags are filled in, the {name}", multiline=name == "content")
+            if problem:
+                errors.setdefault(name, problem)
     if media == "email" and settings.communications.email_subject_required and not texts["subject"]:
         errors.setdefault("subject", "An email needs a subject.")
     if not texts["content"].strip():

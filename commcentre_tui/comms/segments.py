@@ -1,21 +1,21 @@
-"""Segments for bulk notifications: which contacts, and which records each message is about.
+"""Segments for bulk notifications: WHICH customers. What each message is about (the overdue
+bill, the newest subscription …) is the template's choice, by the one rule of :mod:`.targets`.
 
-* ``overdue`` — contacts with an unpaid (or partly paid) bill past its due date; the message is
-  about their oldest overdue bill (and its account and subscription).
-* ``new`` — new subscribers: contacts whose first subscription started on or after ``since``.
-* ``active`` — contacts with an active subscription (their newest one).
-
-One :class:`~commcentre_tui.comms.context.ContextKey` per contact, ordered by contact id.
+* ``overdue`` — contacts with an unpaid (or partly paid) bill past its due date;
+* ``new`` — new subscribers: contacts whose first subscription started on or after ``since``;
+* ``active`` — contacts with an active subscription.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlmodel import Session
 
 from commcentre_tui.comms.context import T_ACCOUNT, T_BILL, T_SUB, ContextKey
+from commcentre_tui.comms.targets import record_keys
 from commcentre_tui.errors import ValidationFailed
 
 #: Segment name → what it selects (for ``--help`` and the console).
@@ -25,52 +25,39 @@ SEGMENTS: dict[str, str] = {
     "active": "all active subscribers",
 }
 
+#: The record a segment is naturally about (for :func:`segment_keys`).
+SEGMENT_ABOUT = {"overdue": "overdue bill", "new": "newest subscription", "active": "newest subscription"}
 
-def segment_keys(session: Session, segment: str, *, today: date, since: date | None = None) -> list[ContextKey]:
-    """The contacts of ``segment`` (one key each, by contact id)."""
+
+def segment_contacts(segment: str, *, today: date, since: date | None = None) -> Any:
+    """A SELECT of the contact ids of ``segment`` (each once)."""
     a, b, s = T_ACCOUNT.c, T_BILL.c, T_SUB.c
     if segment == "overdue":
-        rank = func.row_number().over(partition_by=a.contact_id, order_by=(b.due_date, b.id)).label("rank")
-        inner = (
-            select(a.contact_id, b.account_id, b.subscription_id, b.id.label("bill_id"), rank)
-            .join(T_ACCOUNT, a.id == b.account_id)
-            .where(b.status.in_(("unpaid", "partly_paid")), b.due_date < today)
-            .subquery()
-        )
-        rows = session.execute(
-            select(inner.c.contact_id, inner.c.account_id, inner.c.subscription_id, inner.c.bill_id)
-            .where(inner.c.rank == 1).order_by(inner.c.contact_id)
-        ).all()
-        return [ContextKey(cid, acc, sub, bill) for cid, acc, sub, bill in rows]
+        return (select(a.contact_id).join(T_BILL, a.id == b.account_id)
+                .where(b.status.in_(("unpaid", "partly_paid")), b.due_date < today).distinct())
     if segment == "new":
         if since is None:
             raise ValidationFailed("The new-subscribers segment needs a start date (--since YYYY-MM-DD).", "since")
-        rank = func.row_number().over(partition_by=a.contact_id, order_by=(s.start_date, s.id)).label("rank")
-        inner = (
-            select(a.contact_id, s.account_id, s.id.label("sub_id"), s.start_date, rank)
-            .join(T_ACCOUNT, a.id == s.account_id)
-            .subquery()
-        )
-        rows = session.execute(
-            select(inner.c.contact_id, inner.c.account_id, inner.c.sub_id)
-            .where(inner.c.rank == 1, inner.c.start_date >= since).order_by(inner.c.contact_id)
-        ).all()
-        return [ContextKey(cid, acc, sub) for cid, acc, sub in rows]
+        return (select(a.contact_id).join(T_SUB, a.id == s.account_id)
+                .group_by(a.contact_id).having(func.min(s.start_date) >= since))
     if segment == "active":
-        rank = func.row_number().over(
-            partition_by=a.contact_id, order_by=(s.start_date.desc(), s.id.desc())
-        ).label("rank")
-        inner = (
-            select(a.contact_id, s.account_id, s.id.label("sub_id"), rank)
-            .join(T_ACCOUNT, a.id == s.account_id)
-            .where(s.status == "active")
-            .subquery()
-        )
-        rows = session.execute(
-            select(inner.c.contact_id, inner.c.account_id, inner.c.sub_id)
-            .where(inner.c.rank == 1).order_by(inner.c.contact_id)
-        ).all()
-        return [ContextKey(cid, acc, sub) for cid, acc, sub in rows]
+        return select(a.contact_id).join(T_SUB, a.id == s.account_id).where(s.status == "active").distinct()
     raise ValidationFailed(
         f"There is no segment called {segment!r}; choose one of {', '.join(SEGMENTS)}.", "segment"
     )
+
+
+def segment_ids(session: Session, segment: str, *, today: date, since: date | None = None) -> list[int]:
+    """The contact ids of ``segment``, ascending."""
+    query = segment_contacts(segment, today=today, since=since).subquery()
+    return list(session.execute(select(query.c.contact_id).order_by(query.c.contact_id)).scalars())
+
+
+def segment_keys(session: Session, segment: str, *, today: date, since: date | None = None,
+                 about: str | None = None) -> list[ContextKey]:
+    """The keys of the contacts of ``segment`` that have the record ``about`` names (default:
+    the segment's own — an overdue customer's overdue bill …), by contact id."""
+    query = segment_contacts(segment, today=today, since=since)
+    ids = segment_ids(session, segment, today=today, since=since)
+    keys, _missing = record_keys(session, about or SEGMENT_ABOUT[segment], ids, today=today, within=query)
+    return keys

@@ -6,16 +6,19 @@
   naming the tag, and whose ``field`` is the form field (``subject``, ``content`` or ``body``).
 * Templates see only the tag groups: no Python internals (``__class__`` …), no ``config``, no
   files (``include``/``import``/``extends`` are refused), and they cannot change the values.
+* Every render runs under the budget of :mod:`comms.sandbox` (loop steps, wall clock, output
+  size: ``[communications]``); pass ``limits`` (``Limits.from_settings``) and, to stop a render
+  early, ``cancelled``.
 
 The tag reference (``TAG_REFERENCE``, every tag with an example) and ``{{`` auto-complete
 (``tag_completions``) live in ``comms.tags`` and are re-exported here. Shipped defaults live in
-``data/templates/*.toml``; :func:`install_default_templates` adds them.
+``data/templates/*.toml`` (found by ``comms.template_files.shipped_templates_dir``);
+:func:`install_default_templates` adds them (``comms.template_store``).
 """
 
 from __future__ import annotations
 
-import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -24,11 +27,20 @@ from typing import Any
 import jinja2
 from jinja2 import nodes
 from jinja2.exceptions import SecurityError, TemplateNotFound, TemplateSyntaxError, UndefinedError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 from sqlalchemy import select
 from sqlmodel import Session
 
 from commcentre_tui.catalog import MEDIA
+from commcentre_tui.comms.sandbox import (
+    BudgetedSandbox,
+    BudgetExceeded,
+    Limits,
+    RenderCancelled,
+    TemplateError,
+    budget,
+    run,
+    text_size,
+)
 from commcentre_tui.comms.tags import (
     ABSENT_REASON,
     FIELDS,
@@ -40,31 +52,19 @@ from commcentre_tui.comms.tags import (
     sample_context,
     tag_completions,
 )
-from commcentre_tui.config import PROJECT_ROOT
+from commcentre_tui.comms.template_files import shipped_templates_dir
 from commcentre_tui.errors import ValidationFailed
 from commcentre_tui.models import Template
 
-#: The shipped templates: ``data/templates`` of the checkout (an installed package may carry
-#: them as ``commcentre_tui/defaults/templates``, which pyproject's package-data already names).
 __all__ = [
-    "TAG_REFERENCE", "TemplateError", "check_template", "compile_template", "install_default_templates",
+    "TAG_REFERENCE", "BudgetExceeded", "Limits", "RenderCancelled", "TemplateError", "check_template",
+    "compile_template", "install_default_templates",
     "pick_version", "render", "sample_context", "tag_completions", "tags_used", "template_versions",
 ]
 
-DEFAULT_TEMPLATES_DIR = next(
-    (d for d in (PROJECT_ROOT / "data" / "templates", Path(__file__).resolve().parents[1] / "defaults" / "templates")
-     if d.is_dir()),
-    PROJECT_ROOT / "data" / "templates",
-)
+#: The shipped templates' folder (see ``shipped_templates_dir``).
+DEFAULT_TEMPLATES_DIR = shipped_templates_dir()
 FALLBACK_LANGUAGE = "en"
-
-
-class TemplateError(ValidationFailed):
-    """A template that cannot be rendered; ``tag`` names the offending tag when there is one."""
-
-    def __init__(self, message: str, field: str | None = "content", tag: str | None = None) -> None:
-        super().__init__(message, field)
-        self.tag = tag
 
 
 def _tag(text: str) -> str:
@@ -94,7 +94,11 @@ class _NoFiles(jinja2.BaseLoader):
 
 
 def _finalize(value: Any) -> Any:
-    """How values print: whole tag groups are refused, dates and times read naturally."""
+    """How values print: whole tag groups are refused, dates and times read naturally; a value
+    larger than the render budget allows is refused before it is turned into text."""
+    b = budget()
+    b.tick()
+    b.check_size(text_size(value, b.limits.max_bytes))
     if isinstance(value, TagNamespace):
         raise TemplateError(
             f"The tag {_tag(value.group)} needs a field, for example {_tag(value.group + '.' + FIELDS[value.group][0])}.",
@@ -117,7 +121,7 @@ def _money_filter(value: Any, places: int = 2) -> str:
     return f"{value:,.{places}f}"
 
 
-class TagEnvironment(ImmutableSandboxedEnvironment):
+class TagEnvironment(BudgetedSandbox):
     """The sandbox: tag groups expose only their documented keys, missing values are errors."""
 
     def _lookup(self, obj: TagNamespace, name: Any) -> Any:
@@ -152,9 +156,8 @@ def _make_env() -> TagEnvironment:
         undefined=TagUndefined, autoescape=False, loader=_NoFiles(), finalize=_finalize,
         keep_trailing_newline=True, auto_reload=False,
     )
-    env.globals = {"range": env.globals["range"]}
-    env.filters["date"] = _date_filter
-    env.filters["money"] = _money_filter
+    env.add_filter("date", _date_filter)
+    env.add_filter("money", _money_filter)
     return env
 
 
@@ -206,6 +209,9 @@ def _check(source: str) -> tuple[str, ...]:
     ast = ENV.parse(source)
     for node in ast.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
         raise TemplateError(f"Templates cannot include, import or extend files (line {node.lineno}).")
+    for loop in ast.find_all(nodes.For):
+        if loop.recursive:
+            raise TemplateError(f"Templates cannot use recursive loops (line {loop.lineno}).")
     declared = {n.name for n in ast.find_all(nodes.Name) if n.ctx in ("store", "param")}
     used: list[str] = []
     for node in ast.find_all(nodes.Name):
@@ -265,22 +271,25 @@ def tags_used(*sources: str) -> set[str]:
     return tags
 
 
-def render(source: str, context: Mapping[str, Any], *, field: str | None = "content") -> str:
-    """Render ``source`` with ``context`` (see ``comms.tags.build_context``)."""
+def render(
+    source: str, context: Mapping[str, Any], *, field: str | None = "content", limits: Limits | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> str:
+    """Render ``source`` with ``context`` (see ``comms.tags.build_context``) within ``limits``."""
     if "{" not in source:
         return source
     template = compile_template(source, field=field)
+    return render_compiled(template, context, field=field, limits=limits, cancelled=cancelled)
+
+
+def render_compiled(
+    template: jinja2.Template, context: Mapping[str, Any], *, field: str | None = "content",
+    limits: Limits | None = None, cancelled: Callable[[], bool] | None = None,
+) -> str:
+    """Render an already compiled template (the bulk path) within ``limits``."""
     try:
-        return template.render(context)
+        return run(template, context, limits or Limits(), cancelled)
     except Exception as exc:  # every Jinja problem becomes one sentence
-        raise _error_for(exc, field) from None
-
-
-def render_compiled(template: jinja2.Template, context: Mapping[str, Any], *, field: str = "content") -> str:
-    """Render an already compiled template (the bulk path)."""
-    try:
-        return template.render(context)
-    except Exception as exc:
         raise _error_for(exc, field) from None
 
 
@@ -320,33 +329,17 @@ def pick_version(versions: Mapping[str, Template], language: str | None) -> Temp
     return versions[min(versions)] if versions else None
 
 
-def load_template_files(directory: Path = DEFAULT_TEMPLATES_DIR) -> list[dict[str, Any]]:
-    """The shipped templates: one TOML file each with ``name``, ``media``, ``language``,
-    ``subject`` and ``body``."""
-    out: list[dict[str, Any]] = []
-    for path in sorted(directory.glob("*.toml")):
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-        record = {
-            "name": data["name"], "media": data["media"], "language": data.get("language", "en"),
-            "subject": data.get("subject", ""), "body": data["body"],
-        }
-        check_template_record(record["name"], record["media"], record["subject"], record["body"])
-        out.append(record)
-    return out
+def load_template_files(directory: Path | None = None) -> list[dict[str, Any]]:
+    """The shipped templates (``comms.template_files`` format), each checked."""
+    from commcentre_tui.comms.template_files import read_files
+
+    return [record for _path, record in read_files([directory or shipped_templates_dir()])]
 
 
-def install_default_templates(session: Session, directory: Path = DEFAULT_TEMPLATES_DIR) -> int:
-    """Add the shipped templates missing from the database (by name and language); idempotent.
+def install_default_templates(session: Session, directory: Path | None = None) -> int:
+    """Add the shipped templates missing from the database, bring untouched ones up to date and
+    leave edited ones alone (``comms.template_store.install_shipped``); returns how many were
+    added. Runs in the caller's transaction."""
+    from commcentre_tui.comms.template_store import install_shipped
 
-    Templates already present are left as they are (an administrator may have edited them).
-    Returns how many were added. Runs in the caller's transaction.
-    """
-    existing = {(t.name, t.language) for t in session.execute(select(Template)).scalars()}
-    added = 0
-    for record in load_template_files(directory):
-        if (record["name"], record["language"]) in existing:
-            continue
-        session.add(Template(**record))
-        added += 1
-    session.flush()
-    return added
+    return len(install_shipped(session, directory).added)

@@ -58,6 +58,10 @@ log = logging.getLogger(__name__)
 #: Messages in flight at once (one SMTP connection each). A crash can leave at most this many
 #: entries "delivery uncertain": exactly those whose attempts had been recorded and handed over.
 DEFAULT_CONCURRENCY = 8
+#: How often an idle worker prunes delivered entries (``[worker] keep_sent_days``), and at most
+#: how many batches each time.
+PRUNE_EVERY_SECONDS = 600.0
+PRUNE_ROUNDS = 20
 
 #: Test hooks, called with the job: ``after_claim`` (whole batch: the list), ``before_send``,
 #: ``after_send``. Raising from one simulates a crash at that point.
@@ -120,6 +124,7 @@ class DeliveryWorker:
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop_requested = threading.Event()
+        self._pruned_at = -PRUNE_EVERY_SECONDS
 
     # --- public API ---------------------------------------------------------------------
 
@@ -135,6 +140,7 @@ class DeliveryWorker:
             while not self._stopping():
                 if not await self._one_batch():
                     break
+            self._prune_if_due()
         finally:
             await self._close_channels()
             self.lock.release()
@@ -166,6 +172,7 @@ class DeliveryWorker:
                     self.stats.last_error = f"The database failed: {str(exc).splitlines()[0][:200]}"
                     log.warning("delivery worker %s: %s", self.name, self.stats.last_error)
                 await self._close_channels()  # idle: do not hold SMTP connections open
+                self._prune_if_due()
                 if await self._idle():
                     break
         finally:
@@ -210,6 +217,22 @@ class DeliveryWorker:
         else:
             loop.call_soon_threadsafe(event.set)
 
+    def _prune_if_due(self) -> None:
+        """Remove long-delivered entries from the queue table (at most every
+        :data:`PRUNE_EVERY_SECONDS`, a few short transactions; never fatal)."""
+        from commcentre_tui.comms.retention import PRUNE_BATCH, prune_sent
+
+        now = time.monotonic()
+        if now - self._pruned_at < PRUNE_EVERY_SECONDS:
+            return
+        self._pruned_at = now
+        try:
+            for _ in range(PRUNE_ROUNDS):
+                if prune_sent(self.engine, self.settings.worker.keep_sent_days) < PRUNE_BATCH:
+                    break
+        except OperationalError as exc:  # busy or away: the next idle moment tries again
+            log.warning("delivery worker %s: pruning sent entries failed: %s", self.name, exc)
+
     def _stopping(self) -> bool:
         return self._stop_requested.is_set() or (self._stop is not None and self._stop.is_set())
 
@@ -245,11 +268,13 @@ class DeliveryWorker:
             hook(arg)
 
     def _render(self, job: Job) -> tuple[str, str] | None:
-        """Subject and content for a communication queued with a template but no text yet."""
+        """Subject and content for a communication queued with a template but no text yet,
+        rendered outside any write transaction within the template budget (``comms.sandbox``):
+        a template over it fails the entry with that sentence."""
         if job.content or job.template_id is None:
             return None
         from commcentre_tui.comms.context import load_one
-        from commcentre_tui.comms.templates import render
+        from commcentre_tui.comms.templates import Limits, render
         from commcentre_tui.models import Template
 
         with reading(self.engine) as session:
@@ -258,7 +283,9 @@ class DeliveryWorker:
                 raise CommCentreError("Its template no longer exists.")
             _info, context = load_one(session, job.contact_id, job.related_type, job.related_id,
                                       agent_id=job.agent_id, today=self.outbox.clock().date())
-        return render(template.subject, context, field="subject"), render(template.body, context)
+        limits = Limits.from_settings(self.settings)
+        return (render(template.subject, context, field="subject", limits=limits),
+                render(template.body, context, limits=limits))
 
     async def _one_batch(self) -> bool:
         """Claim and deliver one batch, ``concurrency`` messages at a time; ``False`` when

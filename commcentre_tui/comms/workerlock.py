@@ -49,7 +49,7 @@ class SingleWorkerLock:
             import fcntl
         except ImportError:  # pragma: no cover - not POSIX: no cross-process lock available
             return True
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)  # private, like the database
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:

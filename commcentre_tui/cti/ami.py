@@ -24,6 +24,7 @@ from time import perf_counter
 from commcentre_tui.cti.events import CtiError
 from commcentre_tui.cti.reconnect import TRANSIENT, Backoff, keep_connected
 from commcentre_tui.cti.states import CONNECTED, OFF, StateMixin, login_failed
+from commcentre_tui.text import inert
 
 log = logging.getLogger(__name__)
 
@@ -83,14 +84,18 @@ class AmiMessage(Mapping[str, str]):
 
 
 def parse_block(lines: list[str], received: float = 0.0) -> AmiMessage:
-    """The message in ``lines`` (without the blank line), or :class:`MalformedBlock`."""
+    """The message in ``lines`` (without the blank line), or :class:`MalformedBlock`.
+
+    Values are :func:`~commcentre_tui.text.inert`: a caller id such as ``99\\x1b]0;X\\x07``
+    arrives with its escape characters made visible, never raw.
+    """
     pairs: list[tuple[str, str]] = []
     for line in lines:
         key, sep, value = line.partition(":")
         key = key.strip()
         if not sep or not key or any(ch.isspace() for ch in key):
             raise MalformedBlock(f"line {line[:60]!r} is not 'Key: Value'")
-        pairs.append((key, value.strip()))
+        pairs.append((key, inert(value.strip())))  # PBX text is shown: controls made visible
     message = AmiMessage(pairs, received)
     if "Event" not in message and "Response" not in message:
         raise MalformedBlock("the block has neither Event nor Response")
@@ -248,7 +253,7 @@ class AmiClient(StateMixin):
             banner = await asyncio.wait_for(reader.readline(), self.connect_timeout)
             if not banner:
                 raise ConnectionError("the PBX closed the connection before its banner")
-            text = banner.decode("utf-8", "replace").strip()
+            text = inert(banner.decode("utf-8", "replace").strip())
             if "call manager" not in text.lower():
                 log.warning("Unexpected AMI banner %r; trying to log in anyway", text[:80])
             reader_task = asyncio.get_running_loop().create_task(self._read_loop(reader))

@@ -35,8 +35,9 @@ from commcentre_tui.cti.ami import AmiClient, AmiMessage
 from commcentre_tui.cti.events import CallEvent, CallTracker, CtiError, split_extension
 from commcentre_tui.cti.listener import CtiListener
 from commcentre_tui.cti.reconnect import TRANSIENT, Backoff, keep_connected
-from commcentre_tui.cti.source import CallSource, originate_for
+from commcentre_tui.cti.source import CallSource, audit_refusals, originate_for
 from commcentre_tui.cti.states import CONNECTED, CONNECTING, OFF, StateMixin, failed
+from commcentre_tui.text import inert
 
 log = logging.getLogger(__name__)
 
@@ -116,8 +117,10 @@ class CtiBridge(StateMixin):
                                     on_event=self._on_ami_event, **client_options)
             self.client.add_state_listener(self._upstream_state)
         else:
-            self.listener = CtiListener(cti.listen_host, cti.listen_port,
-                                        deliver=self._deliver, known_extension=self._known)
+            self.listener = CtiListener(cti.listen_host, cti.listen_port, deliver=self._deliver,
+                                        known_extension=self._known,
+                                        token=cti.listener_token.get_secret_value(),
+                                        on_refused=audit_refusals(engine, self))
 
     @property
     def console_count(self) -> int:
@@ -136,6 +139,9 @@ class CtiBridge(StateMixin):
         self._upstream_state(CONNECTING)
         try:
             await self.listener.start()
+        except CtiError:
+            self._upstream_state(failed("no listener token (set COMMCENTRE_CTI__LISTENER_TOKEN)"))
+            return
         except OSError as exc:
             where = f"{self.listener.host}:{self.listener.port}"
             self._upstream_state(failed(f"cannot listen on {where} ({exc.strerror or exc})"))
@@ -201,6 +207,7 @@ class CtiBridge(StateMixin):
             except (TimeoutError, ValueError):
                 first = None
             raw_ext = first.get("extension") if isinstance(first, dict) and first.get("op") == "subscribe" else None
+            raw_ext = inert(raw_ext) if isinstance(raw_ext, str) else None  # (it is logged)
             extension = split_extension(raw_ext)[1] if isinstance(raw_ext, str) else ""
             if not extension:
                 writer.write(_line({"type": "error", "error": 'Send {"op": "subscribe", "extension": "…"} first.'}))
@@ -303,7 +310,7 @@ class BridgeCallSource(CallSource):
         finally:
             self._pending.pop(request_id, None)
         if not result.get("ok"):
-            raise CtiError(str(result.get("error") or "The CTI bridge refused the call."))
+            raise CtiError(inert(result.get("error") or "The CTI bridge refused the call."))
 
     async def _run(self) -> None:
         def refused(exc: BaseException) -> None:
@@ -328,7 +335,7 @@ class BridgeCallSource(CallSource):
             if not isinstance(hello, dict) or hello.get("type") != "hello":
                 error = hello.get("error") if isinstance(hello, dict) else None
                 if error:
-                    raise CtiError(f"The CTI bridge refused this console: {error}")
+                    raise CtiError(f"The CTI bridge refused this console: {inert(error)}")
                 raise ConnectionError("the CTI bridge did not say hello")
             self._writer = writer
             self.sessions += 1
@@ -353,7 +360,7 @@ class BridgeCallSource(CallSource):
             if kind == "event":
                 self._emit(CallEvent.from_dict(msg["event"]))
             elif kind == "state" and isinstance(msg.get("state"), str):
-                self._set_state(msg["state"])
+                self._set_state(inert(msg["state"]))
             elif kind == "result":
                 future = self._pending.get(str(msg.get("id")))
                 if future is not None and not future.done():
@@ -361,7 +368,7 @@ class BridgeCallSource(CallSource):
             elif kind == "pong":
                 self._pong.set()
             elif kind == "error":
-                log.warning("CTI bridge says: %s", msg.get("error"))
+                log.warning("CTI bridge says: %s", inert(msg.get("error")))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             log.warning("Ignored a bad line from the CTI bridge (%s): %r", exc, line[:80])
 

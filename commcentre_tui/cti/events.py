@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from commcentre_tui.errors import CommCentreError
+from commcentre_tui.text import inert
 
 EventKind = Literal["ringing", "answered", "hangup"]
 Direction = Literal["incoming", "outgoing"]
@@ -63,7 +64,10 @@ class CallEvent:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CallEvent:
-        """The event in ``data`` (the :meth:`to_dict` form); ``ValueError`` with a sentence."""
+        """The event in ``data`` (the :meth:`to_dict` form); ``ValueError`` with a sentence.
+
+        Texts are :func:`~commcentre_tui.text.inert` (a bridge is outside this process).
+        """
         kind = data.get("event")
         if kind not in EVENT_KINDS:
             raise ValueError(f"event must be one of {', '.join(EVENT_KINDS)}, not {kind!r}.")
@@ -76,13 +80,13 @@ class CallEvent:
             value = data.get(name)
             if not isinstance(value, str):
                 raise ValueError(f"{name} must be a string.")
-            texts[name] = value
+            texts[name] = inert(value)
         optional = {}
         for name in ("case_number", "email"):
             value = data.get(name)
             if value is not None and not isinstance(value, str):
                 raise ValueError(f"{name} must be a string or null.")
-            optional[name] = value or None
+            optional[name] = inert(value) or None
         return cls(event=kind, direction=direction, at=at, **texts, **optional)
 
 

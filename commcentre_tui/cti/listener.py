@@ -6,28 +6,41 @@
 Answers ``202`` when accepted, ``400`` (invalid JSON or fields), ``404`` (no agent has the
 extension), always with a JSON body (``{"status": "accepted"}`` or ``{"error": "<sentence>"}``).
 ``GET /health`` answers ``200``. Standard library only; one request per connection.
+
+Every ``POST`` proves it knows the shared secret (``[cti] listener_token``, environment only):
+``Authorization: Bearer <token>``, or ``X-Commcentre-Signature: sha256=<hex HMAC-SHA256 of the
+body keyed with the token>``. Anything else is ``401`` and audited (``on_refused``, at most one
+report per :data:`REFUSAL_REPORT_SECONDS` with the count). Without a token the listener does not
+start.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import inspect
 import json
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
-from commcentre_tui.cti.events import DIRECTIONS, EVENT_KINDS, CallEvent, parse_time
+from commcentre_tui.cti.events import DIRECTIONS, EVENT_KINDS, CallEvent, CtiError, parse_time
 
 log = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024
 MAX_HEADERS = 64
 REQUEST_TIMEOUT = 10.0
-_REASONS = {200: "OK", 202: "Accepted", 400: "Bad Request", 404: "Not Found",
+#: Refused posts are reported (log + audit) at most once per this many seconds, with the count.
+REFUSAL_REPORT_SECONDS = 10.0
+SIGNATURE_HEADER = "x-commcentre-signature"
+NO_TOKEN = "The CTI listener needs a shared secret; set COMMCENTRE_CTI__LISTENER_TOKEN."
+_REASONS = {200: "OK", 202: "Accepted", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
             405: "Method Not Allowed", 411: "Length Required", 413: "Payload Too Large",
             500: "Internal Server Error"}
 
@@ -35,6 +48,25 @@ _REASONS = {200: "OK", 202: "Accepted", 400: "Bad Request", 404: "Not Found",
 Deliver = Callable[[CallEvent], Any]
 #: Whether an extension is known (an agent has it); may be sync or async.
 KnownExtension = Callable[[str], bool | Awaitable[bool]]
+#: Told about refused posts: (peer address, reason, how many were refused since the last report).
+OnRefused = Callable[[str, str, int], Any]
+
+
+def authorised(token: str, headers: dict[str, str], body: bytes) -> str | None:
+    """``None`` when the request proves it knows ``token``, else why not (for the audit)."""
+    auth = headers.get("authorization", "")
+    signature = headers.get(SIGNATURE_HEADER, "")
+    if auth:
+        scheme, _, given = auth.partition(" ")
+        if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode()):
+            return None
+        return "wrong bearer token"
+    if signature:
+        expected = "sha256=" + hmac.new(token.encode(), body, hashlib.sha256).hexdigest()
+        if hmac.compare_digest(signature.strip().lower().encode(), expected.encode()):
+            return None
+        return "wrong body signature"
+    return "no token"
 
 
 class BadEvent(ValueError):
@@ -112,17 +144,32 @@ def event_from_payload(data: Any, call_ids: CallIds | None = None) -> CallEvent:
 class CtiListener:
     """The HTTP endpoint; ``deliver`` receives each accepted :class:`CallEvent`."""
 
-    def __init__(self, host: str, port: int, *, deliver: Deliver, known_extension: KnownExtension) -> None:
+    def __init__(self, host: str, port: int, *, deliver: Deliver, known_extension: KnownExtension,
+                 token: str = "", on_refused: OnRefused | None = None) -> None:
         self.host, self.port = host, port
         self._deliver = deliver
         self._known = known_extension
+        self._token = token
+        self._on_refused = on_refused
         self._server: asyncio.Server | None = None
         self._call_ids = CallIds()
         self.accepted = 0
         """Events accepted so far."""
+        self.refused = 0
+        """Posts refused for want of the token so far."""
+        self._unreported = 0
+        self._reported_at: float | None = None
+        self._last_refusal = ("", "")
+        self._flush: asyncio.TimerHandle | None = None
 
     async def start(self) -> None:
-        """Bind and listen (``port`` 0 picks a free port; :attr:`port` then says which)."""
+        """Bind and listen (``port`` 0 picks a free port; :attr:`port` then says which).
+
+        :class:`CtiError` (:data:`NO_TOKEN`) without a token: nobody could post, and a listener
+        anyone may post to would let any local process pop screens.
+        """
+        if not self._token:
+            raise CtiError(NO_TOKEN)
         self._server = await asyncio.start_server(
             self._handle, self.host, self.port, limit=MAX_BODY, reuse_address=True
         )
@@ -130,15 +177,48 @@ class CtiListener:
         log.info("CTI listener on http://%s:%s/events", self.host, self.port)
 
     async def close(self) -> None:
+        if self._flush is not None:
+            self._flush.cancel()
+            self._report()  # the refusals counted since the last report
         if self._server is not None:
             self._server.close()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._server.wait_closed(), 2.0)
             self._server = None
 
+    def _refuse(self, peer: str, reason: str) -> None:
+        """Count a refused post; report it (log + ``on_refused``) at most every few seconds —
+        the ones in between go into the next report (a timer, or :meth:`close`, sends it)."""
+        self.refused += 1
+        self._unreported += 1
+        self._last_refusal = (peer, reason)
+        now = time.monotonic()
+        if self._reported_at is not None and now - self._reported_at < REFUSAL_REPORT_SECONDS:
+            if self._flush is None:
+                wait = REFUSAL_REPORT_SECONDS - (now - self._reported_at)
+                self._flush = asyncio.get_running_loop().call_later(wait, self._report)
+            return
+        self._report()
+
+    def _report(self) -> None:
+        self._flush = None
+        if not self._unreported:
+            return
+        (peer, reason), count = self._last_refusal, self._unreported
+        self._unreported, self._reported_at = 0, time.monotonic()
+        log.warning("CTI listener refused %d post(s) without the token (last from %s: %s)",
+                    count, peer, reason)
+        if self._on_refused is not None:
+            try:
+                self._on_refused(peer, reason, count)
+            except Exception:
+                log.exception("Could not audit a refused CTI post")
+
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        peername = writer.get_extra_info("peername")
+        peer = f"{peername[0]}:{peername[1]}" if isinstance(peername, tuple) else str(peername)
         try:
-            status, body, extra = await asyncio.wait_for(self._respond(reader), REQUEST_TIMEOUT)
+            status, body, extra = await asyncio.wait_for(self._respond(reader, peer), REQUEST_TIMEOUT)
         except TimeoutError:
             status, body, extra = 400, {"error": "The request was not received in time."}, {}
         except (ConnectionError, asyncio.IncompleteReadError):
@@ -158,7 +238,8 @@ class CtiListener:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(writer.wait_closed(), 1.0)
 
-    async def _respond(self, reader: asyncio.StreamReader) -> tuple[int, dict[str, Any], dict[str, str]]:
+    async def _respond(self, reader: asyncio.StreamReader,
+                       peer: str = "") -> tuple[int, dict[str, Any], dict[str, str]]:
         try:
             request_line = (await reader.readline()).decode("latin-1").strip()
         except ValueError:
@@ -194,6 +275,12 @@ class CtiListener:
         if length < 0 or length > MAX_BODY:
             return 413, {"error": f"The body must be at most {MAX_BODY} bytes."}, {}
         body = await reader.readexactly(length)
+        refusal = authorised(self._token, headers, body)
+        if refusal is not None:
+            self._refuse(peer, refusal)
+            return 401, {"error": "Send the listener token: Authorization: Bearer <token>, or "
+                                  f"{SIGNATURE_HEADER.title()}: sha256=<HMAC-SHA256 of the body>."}, {
+                "WWW-Authenticate": 'Bearer realm="commcentre-cti"'}
         try:
             data = json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:

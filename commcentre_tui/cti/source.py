@@ -12,9 +12,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
-from collections import deque
-from collections.abc import AsyncIterator
+from collections import OrderedDict, deque
+from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Engine
@@ -27,9 +29,27 @@ from commcentre_tui.cti.states import CONNECTED, CONNECTING, LOGIN_FAILED, OFF, 
 
 log = logging.getLogger(__name__)
 
-#: Events kept for a console that is not reading (the oldest are dropped beyond this).
+#: Calls with unread events kept for a console that is not reading (the oldest call's events
+#: are dropped, with a counted log line, beyond this).
 QUEUE_LIMIT = 1000
-_CLOSED = object()
+#: Seconds between two "dropped" log lines (each says how many since the last).
+DROP_LOG_SECONDS = 5.0
+
+
+def _coalesce(unread: list[CallEvent], event: CallEvent) -> None:
+    """Add ``event`` to its call's ``unread`` events: only the latest state of a call matters.
+
+    A ``ringing`` nobody read yet is replaced by what followed (keeping the caller's number and
+    what the IVR collected); an ``answered`` is kept before the ``hangup`` (it starts the call's
+    log); a repeated state replaces the older one. A call never has more than two unread events.
+    """
+    last = unread[-1]
+    if last.event == "ringing" or last.event == event.event:
+        unread[-1] = replace(event, caller=event.caller or last.caller,
+                             case_number=event.case_number or last.case_number,
+                             email=event.email or last.email)
+    else:
+        unread.append(event)
 
 
 def dial_number(number: str) -> str:
@@ -60,7 +80,13 @@ class CallSource(StateMixin):
         self.detail = ""
         """Why the source is ``off`` or failed, as a sentence (empty otherwise)."""
         self.history: deque[CallEvent] = deque(maxlen=100)
-        self._queue: asyncio.Queue[Any] = asyncio.Queue()
+        self.dropped = 0
+        """Events dropped unread (the console fell :data:`QUEUE_LIMIT` calls behind)."""
+        self._unread: OrderedDict[str, list[CallEvent]] = OrderedDict()
+        self._wakeup = asyncio.Event()
+        self._anonymous = 0
+        self._dropped_unlogged = 0
+        self._drop_logged_at = 0.0
         self._started = False
         self._closed = False
 
@@ -79,20 +105,31 @@ class CallSource(StateMixin):
         with contextlib.suppress(Exception):
             await self._close()
         self._set_state(OFF)
-        self._put(_CLOSED)
+        self._wakeup.set()
+
+    @property
+    def backlog(self) -> int:
+        """Unread events (at most two per call, :data:`QUEUE_LIMIT` calls)."""
+        return sum(len(unread) for unread in self._unread.values())
 
     async def events(self) -> AsyncIterator[CallEvent]:
-        """The call events for this extension, as they happen, until :meth:`close`.
+        """The call events for this extension, until :meth:`close`; coalesced per call while
+        the reader is behind (see :func:`_coalesce`), in the order the calls began.
 
         Meant for one reader (the console's worker); a second reader would share the events.
         """
         await self.start()
         while True:
-            item = await self._queue.get()
-            if item is _CLOSED:
-                self._queue.put_nowait(_CLOSED)
-                return
-            yield item
+            while not self._unread:
+                if self._closed:
+                    return
+                self._wakeup.clear()
+                await self._wakeup.wait()
+            key, unread = next(iter(self._unread.items()))
+            event = unread.pop(0)
+            if not unread:
+                del self._unread[key]
+            yield event
 
     async def originate(self, number: str) -> None:
         """Ask the PBX to ring the agent's phone and then call ``number`` (click-to-dial)."""
@@ -117,14 +154,28 @@ class CallSource(StateMixin):
         if self._closed:
             return
         self.history.append(event)
-        self._put(event)
+        key = event.call_id
+        if not key:
+            self._anonymous += 1
+            key = f"#{self._anonymous}"
+        unread = self._unread.get(key)
+        if unread is not None:
+            _coalesce(unread, event)
+        else:
+            if len(self._unread) >= QUEUE_LIMIT:
+                self._drop(len(self._unread.popitem(last=False)[1]))
+            self._unread[key] = [event]
+        self._wakeup.set()
 
-    def _put(self, item: Any) -> None:
-        if self._queue.qsize() >= QUEUE_LIMIT:
-            with contextlib.suppress(asyncio.QueueEmpty):
-                self._queue.get_nowait()
-            log.warning("CTI events are not being read; dropped the oldest")
-        self._queue.put_nowait(item)
+    def _drop(self, count: int) -> None:
+        """Count events dropped unread; one log line per :data:`DROP_LOG_SECONDS` says how many."""
+        self.dropped += count
+        self._dropped_unlogged += count
+        now = time.monotonic()
+        if now - self._drop_logged_at >= DROP_LOG_SECONDS:
+            log.warning("CTI: the console is %d calls behind; dropped %d call events it could "
+                        "not show (%d in all)", QUEUE_LIMIT, self._dropped_unlogged, self.dropped)
+            self._dropped_unlogged, self._drop_logged_at = 0, now
 
 
 class OffCallSource(CallSource):
@@ -204,13 +255,19 @@ class ListenerCallSource(CallSource):
     def __init__(self, cti: CtiSettings, extension: str, *, engine: Engine | None = None) -> None:
         super().__init__(extension)
         self.engine = engine
-        self.listener = CtiListener(cti.listen_host, cti.listen_port,
-                                    deliver=self._deliver, known_extension=self._known)
+        self.listener = CtiListener(cti.listen_host, cti.listen_port, deliver=self._deliver,
+                                    known_extension=self._known,
+                                    token=cti.listener_token.get_secret_value(),
+                                    on_refused=audit_refusals(engine, self))
 
     async def _start(self) -> None:
         self._set_state(CONNECTING)
         try:
             await self.listener.start()
+        except CtiError as exc:
+            self.detail = str(exc)
+            self._set_state(failed("no listener token (set COMMCENTRE_CTI__LISTENER_TOKEN)"))
+            return
         except OSError as exc:
             where = f"{self.listener.host}:{self.listener.port}"
             self.detail = f"The CTI listener cannot listen on {where}: {exc.strerror or exc}."
@@ -235,6 +292,35 @@ class ListenerCallSource(CallSource):
             return 0
         self._emit(event)
         return 1
+
+
+def audit_refusals(engine: Engine | None, owner: Any) -> Callable[[str, str, int], None]:
+    """The listener's ``on_refused``: an audit entry per report, written in a thread (the
+    tasks are kept on ``owner`` until done)."""
+    tasks: set[asyncio.Task[None]] = set()
+    owner._audit_tasks = tasks
+
+    def report(peer: str, reason: str, count: int) -> None:
+        if engine is None:
+            return
+        from commcentre_tui.repo.cti_audit import record_refused_posts
+
+        where = f"{owner.listener.host}:{owner.listener.port}"
+        task = asyncio.get_running_loop().create_task(asyncio.to_thread(
+            record_refused_posts, engine, where=where, peer=peer, reason=reason, count=count))
+        tasks.add(task)
+        task.add_done_callback(_audited(tasks))
+
+    return report
+
+
+def _audited(tasks: set[asyncio.Task[None]]) -> Callable[[asyncio.Task[None]], None]:
+    def done(task: asyncio.Task[None]) -> None:
+        tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("Could not audit refused CTI posts: %s", task.exception())
+
+    return done
 
 
 def make_call_source(

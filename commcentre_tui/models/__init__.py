@@ -16,6 +16,7 @@ from commcentre_tui.models.care import (
     ServiceRequest,
     Task,
 )
+from commcentre_tui.models.changes import ContactChange
 from commcentre_tui.models.comms import Communication, CommunicationQueue, FormDraft, Template
 from commcentre_tui.models.crm import (
     Contact,
@@ -53,7 +54,7 @@ from commcentre_tui.models.types import Money, money, utcnow
 __all__ = [
     "Account", "Activity", "ActivityService", "Agent", "AgentKey", "AgentSession", "AuditEntry",
     "Bill", "BillLine", "Case", "Communication", "CommunicationQueue", "Contact", "ContactAddress",
-    "ContactEmail", "ContactPhone", "Credit", "FollowUp", "FormDraft", "Invoice", "Job", "Lead",
+    "ContactChange", "ContactEmail", "ContactPhone", "Credit", "FollowUp", "FormDraft", "Invoice", "Job", "Lead",
     "Money", "NumberSequence", "Payment", "Permission", "Product", "RewardAwardTransaction",
     "RewardParticipant", "RewardSpendTransaction", "Role", "ServiceRequest", "Subscription",
     "SubscriptionEvent", "SubscriptionService", "Task", "Template", "Voucher", "Wallet",

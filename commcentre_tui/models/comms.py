@@ -71,6 +71,13 @@ class Template(SQLModel, table=True):
     body: str = Field(default="", sa_type=Text)
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
+    about: str = Field(default="customer", max_length=30)
+    """Which record the tags refer to in bulk sends (``comms.targets.ABOUT``)."""
+    origin: str | None = Field(default=None, max_length=100)
+    """The shipped file it was installed from (``overdue_reminder.en``), else ``None``."""
+    shipped_hash: str | None = Field(default=None, max_length=64)
+    """Fingerprint of the content as installed: differs from the current one once edited."""
+    version: int = 1
 
 
 class CommunicationQueue(SQLModel, table=True):

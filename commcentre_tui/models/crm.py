@@ -40,6 +40,8 @@ class Contact(ContactBase, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     customer_number: str = Field(max_length=30, unique=True)
+    external_id: str | None = Field(default=None, max_length=100, index=True, unique=True)
+    """The customer's id in the system it was imported from (``commcentre import contacts``)."""
     custom_fields: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     first_name_norm: str = Field(default="", max_length=100, index=True)
     last_name_norm: str = Field(default="", max_length=100, index=True)

@@ -42,10 +42,14 @@ def record(
     after: dict[str, Any] | None = None,
     detail: str = "",
 ) -> AuditEntry:
-    """Add an audit entry to the caller's transaction."""
+    """Add an audit entry to the caller's transaction (and note the customer it changed, whose
+    change counter the commit raises: :mod:`commcentre_tui.repo.changes`)."""
+    from commcentre_tui.repo import changes
+
     entry = AuditEntry(
         agent_id=agent_id, action=action, entity=entity, entity_id=entity_id,
         before=before, after=after, detail=detail[:500],
     )
     session.add(entry)
+    changes.note(session, changes.contact_of(session, entity, entity_id), agent_id)
     return entry

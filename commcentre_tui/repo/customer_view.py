@@ -34,6 +34,7 @@ from commcentre_tui.models import (
     Task,
     Wallet,
 )
+from commcentre_tui.repo.customer_info import Preferences, preferences_of
 from commcentre_tui.repo.db import reading
 from commcentre_tui.repo.permissions import Actor
 from commcentre_tui.repo.visibility import visibility_filter
@@ -154,6 +155,8 @@ class Dashboard:
     recent_payments: tuple[PaymentRow, ...]
     payments_by_month: tuple[tuple[str, Decimal], ...]
     """(``"2026-01"``, total paid that month), oldest first, ending with the current month."""
+    preferences: Preferences = Preferences()
+    """Preferred language, opt-outs per media and custom field values."""
 
 
 def display_name(kind: str, first: str | None, last: str | None, company: str | None,
@@ -338,7 +341,7 @@ def dashboard(engine: Engine, contact_id: int, *, actor: Actor | None = None,
     """The Dashboard tab's data: accounts, wallets, subscriptions, open care, payments."""
     today = today or datetime.now(UTC).date()
     with reading(engine) as session:
-        _contact(session, contact_id)
+        preferences = preferences_of(_contact(session, contact_id))
         accounts = _accounts(session, contact_id)
         numbers = {a.id: a.number for a in accounts}
         wallets = wallets_of(session, accounts)
@@ -369,7 +372,7 @@ def dashboard(engine: Engine, contact_id: int, *, actor: Actor | None = None,
     return Dashboard(
         accounts=tuple(accounts), wallets=tuple(wallets), subscriptions=tuple(subs),
         open_care=tuple(open_care), open_care_total=open_total, recent_payments=tuple(recent),
-        payments_by_month=tuple(series.items()),
+        payments_by_month=tuple(series.items()), preferences=preferences,
     )
 
 

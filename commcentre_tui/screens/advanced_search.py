@@ -138,17 +138,26 @@ class AdvancedSearchScreen(ModalScreen[tuple[Any, ...] | None]):
         self.dismiss(None)
 
     def action_run(self) -> None:
-        """Search with every condition that has a value."""
+        """Search with the conditions; an empty one is refused with a sentence, never dropped."""
         from commcentre_tui.repo.search import Condition
 
-        conditions = tuple(Condition(f, op, v) for f, op, v in (r.condition for r in self.rows)
-                           if v)
+        rows = self.rows
+        conditions = tuple(Condition(f, op, v) for f, op, v in (r.condition for r in rows) if v)
         if not conditions:
-            self.query_one("#advanced-error", Label).update(
-                Text("✗ Type a value in at least one condition."))
-            self.rows[0].focus_value()
+            self._refuse("✗ Type a value in at least one condition.", rows[0])
+            return
+        empty = next((r for r in rows if not r.condition[2]), None)
+        if empty is not None:
+            label = FIELD_LABELS.get(empty.condition[0], empty.condition[0])
+            self._refuse(f"✗ Condition {rows.index(empty) + 1} ({label}) has no value: type "
+                         f"one, or remove it with Ctrl+Delete.", empty)
             return
         self.dismiss(conditions)
+
+    def _refuse(self, sentence: str, row: ConditionRow) -> None:
+        """Say why the search did not run and put the cursor in the condition to fix."""
+        self.query_one("#advanced-error", Label).update(Text(sentence))
+        row.focus_value()
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:

@@ -45,10 +45,13 @@ class ConsoleScreen(Screen[None]):
         bind("advanced_search", "advanced_search"),
         bind("latest_communications", "latest_communications"),
         *(bind(f"tab_{t}", f"show_tab('{t}')", show=False) for t in TAB_IDS),
+        # Dial: in the footer while CTI is on (early, so 80 columns still show it); otherwise
+        # the key says why not. Priority: it works in the search bar too (where the cursor
+        # sits after a screen pop), over the field's own Ctrl+D.
+        bind("dial", "dial", priority=True),
+        bind("dial", "dial_off", show=False, priority=True),
         bind("add_more_information", "add_more_information"),
         bind("reload_customer", "reload_customer", show=False),
-        bind("dial", "dial"),  # in the footer while CTI is on; otherwise the key says why not
-        bind("dial", "dial_off", show=False),
         bind("back", "back"),
     ]
 
@@ -148,6 +151,7 @@ class ConsoleScreen(Screen[None]):
         for key_id, words in (
             ("advanced_search", "Advanced Search: several conditions at once"),
             ("latest_communications", "Latest Communications: your own recent ones"),
+            ("my_work", "My Work: tasks, cases, drafts and failed messages waiting for you"),
         ):
             text.append(f"  {k(key_id):<8}", style="bold")
             text.append(f"{words}\n")
@@ -211,7 +215,30 @@ class ConsoleScreen(Screen[None]):
             return dial_available(self.cc_app)
         if action == "back":
             return bool(self.history)
+        if action == "close_customer":
+            return self.loaded_customer is not None
         return True
+
+    # Tab stays in the part the cursor is in: from the search bar it goes down into the body
+    # (results, the customer's tab), but from the body it cycles through the body's lists and
+    # never lands in the search bar, where a stray key would replace the typed search and Enter
+    # would swap the customer on the line for a results list. F2 goes to the search bar.
+    def focus_next(self, selector: Any = "*") -> Any:
+        return self._cycle_in_body(1) or super().focus_next(selector)
+
+    def focus_previous(self, selector: Any = "*") -> Any:
+        return self._cycle_in_body(-1) or super().focus_previous(selector)
+
+    def _cycle_in_body(self, step: int) -> Any:
+        focused = self.focused
+        if focused is None or self.body not in focused.ancestors:
+            return None
+        chain = [w for w in self.focus_chain if self.body in w.ancestors]
+        if focused not in chain:
+            return None
+        target = chain[(chain.index(focused) + step) % len(chain)]
+        target.focus()
+        return target
 
     def action_quick_search(self) -> None:
         """Put the cursor in the search bar."""
@@ -273,12 +300,34 @@ class ConsoleScreen(Screen[None]):
     action_dial_off = action_dial
 
     def action_back(self) -> None:
-        """Go back one step."""
-        if self.history:
-            view = self.history.pop()
-            self.body.current = view
-            self.refresh_bindings()
-            self._focus_view(view)
+        """Go back one step; the customer on the line is never dropped by Escape."""
+        if not self.history:
+            return
+        view = self.history.pop()
+        if view == WELCOME and self.loaded_customer is not None:
+            if self.view == CUSTOMER:  # only the empty welcome is further back: stay
+                self.history.append(WELCOME)
+                self.notify(f"{self.cc_app.customer_label or 'The customer'} stays loaded. "
+                            "To close the customer, use Close Customer (Ctrl+P).",
+                            title="Esc", timeout=6)
+                return
+            view = CUSTOMER  # back from a list opened over the customer: to the customer
+            self.history = [v for v in self.history if v != CUSTOMER] + [WELCOME]
+        self.body.current = view
+        self.refresh_bindings()
+        self._focus_view(view)
+
+    def action_close_customer(self) -> None:
+        """Close the loaded customer: the welcome text and the search bar, ready for the next."""
+        if self.loaded_customer is None:
+            return
+        label = self.cc_app.customer_label or "The customer"
+        self.customer_view.close()
+        self.history = []
+        self.body.current = WELCOME
+        self.refresh_bindings()
+        self.search_bar.focus_value()
+        self.notify(f"{label} closed.", timeout=4)
 
     def _focus_view(self, view: str) -> None:
         if view == RESULTS:

@@ -1,6 +1,8 @@
 """Add More Information: the contact information as a modal in edit mode (seed 000).
 
-Phones, emails and addresses can be added, edited and removed. Save validates (problems shown
+Phones, emails and addresses can be added, edited and removed; the preferred language, the
+opt-ins per media and the ``[contacts] custom_fields`` are edited below them
+(:mod:`~commcentre_tui.screens.contact_prefs`). Save validates (problems shown
 beside the field) and writes everything in one transaction; if another agent saved the customer
 meanwhile, a conflict message offers Reload instead of overwriting their change.
 """
@@ -15,11 +17,12 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+from textual.widgets import Button, Input, Label, Select, Static
 
 from commcentre_tui.errors import Conflict, NotFound, ValidationFailed
 from commcentre_tui.keys import bind
 from commcentre_tui.repo.customer_info import AddressItem, ContactInfo, EmailItem, PhoneItem
+from commcentre_tui.screens.contact_prefs import PreferencesPanel, TickBox
 from commcentre_tui.services.contact_info import ADDRESS_KINDS, EMAIL_KINDS, PHONE_KINDS
 from commcentre_tui.text import inert
 from commcentre_tui.widgets.footer import ConsoleFooter
@@ -43,7 +46,7 @@ class InfoRow(Vertical):
     InfoRow > Horizontal { height: 1; }
     InfoRow Select { width: 11; margin-right: 1; }
     InfoRow Input { margin-right: 1; }
-    InfoRow Checkbox { width: auto; margin-right: 1; }
+    InfoRow TickBox { width: auto; margin-right: 1; }
     InfoRow Button { width: 3; min-width: 3; }
     InfoRow > .row-error { height: auto; width: 1fr; display: none; padding-left: 12; }
     InfoRow.-error > .row-error { display: block; }
@@ -67,8 +70,8 @@ class InfoRow(Vertical):
                             compact=True, classes=f"field-{name}")
                 box.styles.width = width
                 yield box
-            yield Checkbox("main", bool(getattr(item, "is_primary", False)), compact=True,
-                           classes="main")
+            yield TickBox("main", bool(getattr(item, "is_primary", False)), compact=True,
+                          classes="main", tooltip="Ticked (✓): the main one of its kind")
             yield Button("✕", compact=True, classes="remove",
                          tooltip="Remove this row (saved when you press Save)")
         yield Label("", classes="row-error")
@@ -82,7 +85,7 @@ class InfoRow(Vertical):
 
     @property
     def is_main(self) -> bool:
-        return self.query_one(".main", Checkbox).value
+        return self.query_one(".main", TickBox).value
 
     def to_item(self) -> PhoneItem | EmailItem | AddressItem:
         """The row as the service takes it."""
@@ -156,6 +159,10 @@ class ContactInfoScreen(ModalScreen[bool]):
                         yield Button(f"+ {singular}", compact=True, id=f"add-{section}")
                     yield Vertical(id=f"{section}-rows", classes="rows")
                     yield Label("", id=f"{section}-error", classes="section-error")
+                with Horizontal(classes="section-head"):
+                    yield Label("Preferences and custom fields")
+                yield PreferencesPanel(self.app.settings.contacts.custom_fields,  # type: ignore[attr-defined]
+                                       id="preferences")
             yield Static("", id="info-conflict")
             with Horizontal(id="info-buttons"):
                 yield Button("Save", compact=True, variant="primary", id="save")
@@ -188,12 +195,18 @@ class ContactInfoScreen(ModalScreen[bool]):
             container.mount_all([InfoRow(section, item) for item in items]
                                 or [InfoRow(section)])
             self._section_error(section, None)
+        self.preferences.show(info.preferences)
         self.call_after_refresh(self._focus_first)
 
     def _focus_first(self) -> None:
         rows = self.rows("phones")
         if rows:
             rows[0].focus_first()
+
+    @property
+    def preferences(self) -> PreferencesPanel:
+        """The language, opt-ins and custom fields."""
+        return self.query_one("#preferences", PreferencesPanel)
 
     def rows(self, section: str) -> list[InfoRow]:
         return list(self.query_one(f"#{section}-rows").query(InfoRow).results(InfoRow))
@@ -223,14 +236,14 @@ class ContactInfoScreen(ModalScreen[bool]):
             return
         row.remove()
 
-    @on(Checkbox.Changed, ".main")
-    def _one_main(self, event: Checkbox.Changed) -> None:
+    @on(TickBox.Changed, ".main")
+    def _one_main(self, event: TickBox.Changed) -> None:
         row = self._row_of(event.checkbox)
         if row is None or not event.value:
             return
         for other in self.rows(row.section):
             if other is not row and other.is_main:
-                other.query_one(".main", Checkbox).value = False
+                other.query_one(".main", TickBox).value = False
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
@@ -271,7 +284,9 @@ class ContactInfoScreen(ModalScreen[bool]):
 
     def is_dirty(self) -> bool:
         """Whether the form differs from what was read."""
-        return self.info is not None and self._form_state() != self._saved_state()
+        return self.info is not None and (
+            self._form_state() != self._saved_state()
+            or self.preferences.state() != self.preferences.saved_state())
 
     def action_cancel(self) -> None:
         """Close without saving (asks once when there are unsaved edits)."""
@@ -288,7 +303,9 @@ class ContactInfoScreen(ModalScreen[bool]):
         info = self.info
         if info is None:
             return
-        lists = {s: [r.to_item() for r in self.rows(s)] for s in SECTIONS}
+        lists: dict[str, Any] = {s: [r.to_item() for r in self.rows(s)] for s in SECTIONS}
+        lists["preferences"] = self.preferences.value()
+        self.preferences.show_errors({})
         for section in SECTIONS:
             self._section_error(section, None)
             for row in self.rows(section):
@@ -318,7 +335,10 @@ class ContactInfoScreen(ModalScreen[bool]):
 
     def _field_errors(self, errors: dict[str, str]) -> None:
         per_row: dict[tuple[str, int], list[str]] = {}
+        shown = self.preferences.show_errors(errors)
         for key, message in errors.items():
+            if key in shown:
+                continue
             parts = key.split(".")
             if parts[0] in SECTIONS and len(parts) >= 2 and parts[1].isdigit():
                 per_row.setdefault((parts[0], int(parts[1])), []).append(message)
@@ -334,6 +354,8 @@ class ContactInfoScreen(ModalScreen[bool]):
                 first = first or rows[index]
         if first is not None:
             first.focus_first()
+        elif shown:
+            self.preferences.focus_error(errors)
 
     def _section_error(self, section: str, message: str | None) -> None:
         label = self.query_one(f"#{section}-error", Label)

@@ -45,6 +45,9 @@ class Gateway:
         self.settings = settings
         self.actor = actor
         self.today = today or (lambda: datetime.now(UTC).date())
+        self.shown_versions: dict[int, int] = {}
+        """Customer → the change counter as it was when the view last read them (read before
+        their data, so a change committed meanwhile is seen as newer: see ``ChangeWatcher``)."""
 
     # Search -------------------------------------------------------------------------------
     def search(self, conditions: Sequence[Any], *, mode: str = "quick", after: Any = None,
@@ -64,8 +67,10 @@ class Gateway:
 
     # Customer view ------------------------------------------------------------------------
     def summary(self, contact_id: int) -> CustomerSummary:
+        from commcentre_tui.repo.changes import version_of
         from commcentre_tui.repo.customer_view import customer_summary
 
+        self.shown_versions[contact_id] = version_of(self.engine, contact_id)[0]
         return customer_summary(self.engine, contact_id, actor=self.actor)
 
     def dashboard(self, contact_id: int) -> Dashboard:
@@ -127,10 +132,11 @@ class Gateway:
 
     def save_contact_info(self, contact_id: int, version: int, *,
                           phones: Sequence[PhoneItem], emails: Sequence[EmailItem],
-                          addresses: Sequence[AddressItem]) -> ContactInfo:
+                          addresses: Sequence[AddressItem],
+                          preferences: Any = None) -> ContactInfo:
         from commcentre_tui.services.contact_info import save_contact_info
         from commcentre_tui.services.context import ServiceContext
 
         ctx = ServiceContext(self.engine, self.settings, self.actor)
         return save_contact_info(ctx, contact_id, version, phones=phones, emails=emails,
-                                 addresses=addresses)
+                                 addresses=addresses, preferences=preferences)

@@ -1,17 +1,26 @@
-"""Task reminders: the assigned agent is notified while working, and on start for missed ones."""
+"""Task reminders: the assigned agent is notified while working, and on start for missed ones.
+
+A reminder names the customer ("… — María Hadjigeorgiou (C0000001)"); the open key (Ctrl+G,
+keymap id ``reminder_open``) loads the customer of the latest reminder.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from textual.binding import Binding
+
 #: How often the console looks for reminders that fell due.
 CHECK_SECONDS = 30.0
+#: The key that opens the customer of the latest reminder, and its keymap id.
+OPEN_KEY, OPEN_KEY_ID = "ctrl+g", "reminder_open"
 
 
 def start_reminders(app: Any, interval: float = CHECK_SECONDS) -> None:
     """Check now (catch-up for reminders missed while offline) and then every ``interval``."""
     if app.actor.agent_id is None:
         return
+    _install_key(app)
     check_reminders(app)
     app.set_interval(interval, lambda: check_reminders(app), name="task-reminders")
 
@@ -26,6 +35,7 @@ def _due(app: Any) -> None:
     # (In the worker's thread: the models load here, not before the console's first frames.)
     from commcentre_tui.models.types import utcnow
     from commcentre_tui.repo.care_queries import due_reminders
+    from commcentre_tui.repo.customer_info import contact_labels
     from commcentre_tui.services.context import ServiceContext
     from commcentre_tui.services.tasks import mark_reminded
 
@@ -34,14 +44,64 @@ def _due(app: Any) -> None:
         if not due:
             return
         marked = set(mark_reminded(ServiceContext(app.engine, app.settings, app.actor), [r.task_id for r in due]))
+        labels = contact_labels(app.engine, [r.contact_id for r in due if r.contact_id])
     except Exception:  # noqa: BLE001 - reminders must never disturb the agent; retried next check
         return
     for reminder in due:
         if reminder.task_id in marked:
-            app.call_from_thread(_notify, app, reminder)
+            app.call_from_thread(_notify, app, reminder, labels.get(reminder.contact_id))
 
 
-def _notify(app: Any, reminder: Any) -> None:
+def key_label(app: Any) -> str:
+    """How the open key is written (``Ctrl+G``, or the keymap's replacement)."""
+    key = (app.settings.ui.keymap.get(OPEN_KEY_ID) or OPEN_KEY).split(",")[0].strip()
+    return "+".join(p.upper() if len(p) == 1 or p[0] == "f" else p.capitalize()
+                    for p in key.split("+"))
+
+
+def reminder_text(reminder: Any, label: tuple[str, str] | None, key: str) -> str:
+    """"Call: Call back about the bill — María Hadjigeorgiou (C0000001), due … · Ctrl+G: open"."""
+    from commcentre_tui.text import inert
+
     when = reminder.due_at.strftime("%Y-%m-%d %H:%M UTC")
-    message = f"{reminder.kind.title()}: {reminder.subject} — due {when}"
+    who = f" — {inert(label[0])} ({inert(label[1])})" if label else ""
+    opener = f" · {key}: open the customer" if label else ""
+    return f"{reminder.kind.title()}: {inert(reminder.subject)}{who}, due {when}{opener}"
+
+
+def _notify(app: Any, reminder: Any, label: tuple[str, str] | None = None) -> None:
+    if label is not None:
+        app._reminder_contact = (reminder.contact_id, label)
+    message = reminder_text(reminder, label, key_label(app))
     app.notify(message, title="Task reminder", severity="warning", timeout=15, markup=False)
+    from commcentre_tui.widgets.bell import bell
+
+    bell(app)
+
+
+def open_reminded(app: Any) -> None:
+    """Load the customer of the latest reminder (the open key); a form stays untouched."""
+    pending = getattr(app, "_reminder_contact", None)
+    if pending is None:
+        app.notify("No task reminder to open.", severity="warning")
+        return
+    contact_id, (name, number) = pending
+    if app.screen is not app.screen_stack[0]:
+        app.notify(f"Close this window first (Esc), then press {key_label(app)} to open "
+                   f"{name} ({number}).", severity="warning", timeout=8)
+        return
+    app.load_customer(contact_id, focus=True)
+
+
+def _install_key(app: Any) -> None:
+    """Bind the open key on the app (it works while typing in the search bar too)."""
+    if not hasattr(app, "action_reminder_open"):
+        app.action_reminder_open = lambda: open_reminded(app)
+    bindings = app._bindings.key_to_bindings
+    if any(b.id == OPEN_KEY_ID for group in bindings.values() for b in group):
+        return
+    keys = app.settings.ui.keymap.get(OPEN_KEY_ID) or OPEN_KEY
+    for key in (k.strip() for k in keys.split(",") if k.strip()):
+        bindings.setdefault(key, []).append(Binding(
+            key, "reminder_open", "Reminder", show=False, priority=True, id=OPEN_KEY_ID,
+            tooltip="Open the customer of the latest task reminder."))

@@ -20,6 +20,7 @@ from commcentre_tui.repo.db import transaction
 from commcentre_tui.repo.locking import update_versioned
 from commcentre_tui.repo.permissions import enforce
 from commcentre_tui.services.context import ServiceContext
+from commcentre_tui.validation import text_problem
 
 #: Fields the audit trail records for a call.
 _AUDITED = ("state", "category", "content", "call_started_at", "call_duration_seconds",
@@ -127,6 +128,8 @@ def complete_call(
         errors["disposition_outcome"] = f"“{outcome}” is not a disposition outcome ({', '.join(cti.disposition_outcomes)})."
     if len(notes or "") > 20000:
         errors["notes"] = "The notes are longer than 20,000 characters."
+    elif problem := text_problem(notes, "The notes", multiline=True):  # as every service refuses them
+        errors["notes"] = problem
     if errors:
         raise ValidationFailed.many(errors)
     with transaction(ctx.engine) as session:

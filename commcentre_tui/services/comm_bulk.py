@@ -12,10 +12,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from commcentre_tui.comms.notify import NotifyReport, notify
-from commcentre_tui.comms.targets import contact_keys
 from commcentre_tui.errors import RuleViolation
 from commcentre_tui.models.types import utcnow
-from commcentre_tui.repo.db import reading
 from commcentre_tui.repo.permissions import enforce
 from commcentre_tui.services.context import ServiceContext
 
@@ -54,13 +52,16 @@ def result_contact_ids(ctx: ServiceContext, conditions: Sequence[Any], *, mode: 
 def notify_results(
     ctx: ServiceContext, template: str, conditions: Sequence[Any], *, mode: str = "advanced",
     dry_run: bool = False, progress: Callable[[int, int], None] | None = None,
+    contact_ids: Sequence[int] | None = None, samples: int = 3,
 ) -> NotifyReport:
-    """Notify these results: ``template`` to every customer the search finds (see module doc)."""
+    """Notify these results: ``template`` to every customer the search finds (see module doc).
+
+    ``contact_ids`` (the preview's ``report.contact_ids``) pins the audience the preview showed,
+    so what is queued is what the preview counted. What each message is about follows the
+    template (``comms.targets``), exactly as ``commcentre notify`` does.
+    """
     enforce(ctx.engine, ctx.actor, entity="communication", level="edit", action="Create a Communication")
-    ids = result_contact_ids(ctx, conditions, mode=mode)
-    today = utcnow().date()
-    with reading(ctx.engine) as session:
-        keys = contact_keys(session, ids, today=today)
-    return notify(ctx.engine, ctx.settings, ctx.actor, template=template, segment=RESULTS_SEGMENT, keys=keys,
-                  one_transaction=True, today=today, dry_run=dry_run, progress=progress,
-                  samples=1, chunk_size=_PAGE)
+    ids = list(contact_ids) if contact_ids is not None else result_contact_ids(ctx, conditions, mode=mode)
+    return notify(ctx.engine, ctx.settings, ctx.actor, template=template, segment=RESULTS_SEGMENT,
+                  contact_ids=ids, one_transaction=True, today=utcnow().date(), dry_run=dry_run,
+                  progress=progress, samples=samples, chunk_size=_PAGE)

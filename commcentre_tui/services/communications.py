@@ -12,7 +12,13 @@ writes an audit entry for changes. Bad input raises ``ValidationFailed`` whose `
 Save of an outgoing email or SMS writes the communication **and** its queue entry in the same
 transaction (the outbox); the delivery worker sends it (``comms.worker``). Tags (``{{ … }}``) in
 an outgoing subject or content are rendered at Save for the customer, so an unknown tag or a
-tag with no value is an error on the field before anything is queued.
+tag with no value is an error on the field before anything is queued. Rendering (within the
+template budget, ``comms.sandbox``) happens **before** the write transaction opens, so a slow
+template never holds the database's write lock; the transaction writes what was rendered.
+
+Input is validated like every service's (``validation.parse_input``: no NUL or other control
+characters, one-line subjects and recipients) and the content is at most
+``[communications] max_content_chars`` characters.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ConfigDict
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -28,13 +34,15 @@ from commcentre_tui.catalog import DIRECTIONS, MEDIA
 from commcentre_tui.comms import outbox
 from commcentre_tui.comms.context import load_one, related_record
 from commcentre_tui.comms.rules import check_outgoing
-from commcentre_tui.errors import NotFound, RuleViolation, ValidationFailed
+from commcentre_tui.comms.templates import Limits
+from commcentre_tui.errors import CommCentreError, NotFound, RuleViolation, ValidationFailed
 from commcentre_tui.models import Communication, Contact
 from commcentre_tui.models.types import utcnow
 from commcentre_tui.repo import audit
 from commcentre_tui.repo.db import reading, transaction
 from commcentre_tui.repo.locking import update_versioned
 from commcentre_tui.repo.permissions import enforce
+from commcentre_tui.services.comm_access import draft_access, edit_refusal
 from commcentre_tui.services.comm_bulk import bulk_notify, notify_results
 from commcentre_tui.services.comm_drafts import (
     discard_form_draft,
@@ -51,10 +59,11 @@ from commcentre_tui.services.comm_templates import (
     sms_info,
 )
 from commcentre_tui.services.context import ServiceContext
+from commcentre_tui.validation import StorableText, parse_input
 
 __all__ = [
     "ACTION", "QUEUED_MEDIA", "STATES", "CommunicationInput", "RenderedTemplate", "bulk_notify",
-    "complete_communication", "contact_recipients", "create_communication", "discard_form_draft",
+    "complete_communication", "contact_recipients", "create_communication", "discard_form_draft", "draft_access",
     "follow_up", "follow_up_defaults", "get_communication", "list_communications", "list_templates",
     "load_form_draft", "notify_results", "preview", "render_template_for", "reopen_draft", "retry_delivery", "save_draft",
     "save_form_draft", "sms_info",
@@ -67,8 +76,9 @@ AUDITED = ("state", "delivery", "direction", "media", "category", "subject", "re
            "related_id", "follow_up_of_id")
 
 
-class CommunicationInput(BaseModel):
-    """The fields of the "Create a Communication" form."""
+class CommunicationInput(StorableText):
+    """The fields of the "Create a Communication" form (``content`` and ``shared_notes`` are
+    multi-line; every other text field is one line)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
@@ -92,17 +102,42 @@ class CommunicationInput(BaseModel):
     disposition_outcome: str | None = None
 
 
-def _parse(data: CommunicationInput | dict[str, Any]) -> CommunicationInput:
-    if isinstance(data, CommunicationInput):
-        return data
+#: What a prepared (rendered) outgoing message is: ``(recipient, subject, content)``, the
+#: sending-rule error to raise inside the transaction, or ``None`` (nothing to send).
+Prepared = tuple[str, str, str] | CommCentreError | None
+
+
+def _parse(ctx: ServiceContext, data: CommunicationInput | dict[str, Any]) -> CommunicationInput:
+    """The validated input (the same path as every service), content within the size limit."""
+    data = parse_input(CommunicationInput, data)
+    limit = ctx.settings.communications.max_content_chars
+    errors = {name: f"The {name.replace('_', ' ')} is {len(text):,} characters long; the limit is {limit:,}."
+              for name, text in (("content", data.content), ("shared_notes", data.shared_notes))
+              if len(text) > limit}
+    if errors:
+        raise ValidationFailed.many(errors)
+    return data
+
+
+def _subject(data: CommunicationInput) -> str:
+    return " ".join(data.subject.split()) if data.media == "email" else data.subject.strip()
+
+
+def _prepare(ctx: ServiceContext, data: CommunicationInput, *, complete: bool) -> Prepared:
+    """Save of an outgoing email/SMS: apply the sending rules and render its tags (within the
+    template budget) in a read-only session, **before** the write transaction opens."""
+    if not complete or data.direction != "outgoing" or data.media not in QUEUED_MEDIA:
+        return None
     try:
-        return CommunicationInput.model_validate(data)
-    except ValidationError as exc:
-        errors = {}
-        for err in exc.errors():
-            name = str(err["loc"][0]) if err["loc"] else "form"
-            errors.setdefault(name, f"{name.replace('_', ' ').capitalize()}: {err['msg'].lower()}.")
-        raise ValidationFailed.many(errors) from None
+        with reading(ctx.engine) as session:
+            info, context = load_one(session, data.contact_id, data.related_type, data.related_id,
+                                     agent_id=ctx.actor.agent_id, today=utcnow().date())
+        return check_outgoing(
+            ctx.settings, info, context, media=data.media, recipient=data.recipient, subject=_subject(data),
+            content=data.content, template_id=data.template_id, limits=Limits.from_settings(ctx.settings),
+        )
+    except CommCentreError as exc:  # raised in the transaction, after the form's own checks
+        return exc
 
 
 def _contact(session: Session, contact_id: int) -> Contact:
@@ -112,7 +147,9 @@ def _contact(session: Session, contact_id: int) -> Contact:
     return contact
 
 
-def _clean(ctx: ServiceContext, session: Session, data: CommunicationInput, *, complete: bool) -> dict[str, Any]:
+def _clean(
+    ctx: ServiceContext, session: Session, data: CommunicationInput, *, complete: bool, prepared: Prepared = None,
+) -> dict[str, Any]:
     """Validated column values for ``data``; Save (``complete``) applies the sending rules."""
     settings = ctx.settings
     errors: dict[str, str] = {}
@@ -127,7 +164,7 @@ def _clean(ctx: ServiceContext, session: Session, data: CommunicationInput, *, c
         errors["visibility"] = "Visibility is public or unit."
     elif data.visibility == "unit" and not ctx.actor.unit:
         errors["visibility"] = "Only agents who belong to a unit can make a communication unit-only."
-    values["subject"] = " ".join(data.subject.split()) if data.media == "email" else data.subject.strip()
+    values["subject"] = _subject(data)
     if len(values["subject"]) > 300:
         errors["subject"] = "The subject can be at most 300 characters."
     _contact(session, data.contact_id)
@@ -143,21 +180,20 @@ def _clean(ctx: ServiceContext, session: Session, data: CommunicationInput, *, c
         raise ValidationFailed.many(errors)
     values["unit"] = ctx.actor.unit if data.visibility == "unit" else None
     if complete:
-        _sending_rules(ctx, session, data, values)
+        _sending_rules(data, values, prepared)
     return values
 
 
-def _sending_rules(ctx: ServiceContext, session: Session, data: CommunicationInput, values: dict[str, Any]) -> None:
-    """Save: outgoing email/SMS must be sendable (``comms.rules``); others keep what was typed."""
+def _sending_rules(data: CommunicationInput, values: dict[str, Any], prepared: Prepared) -> None:
+    """Save: outgoing email/SMS must be sendable — what :func:`_prepare` rendered before the
+    transaction (``comms.rules``); others keep what was typed."""
     if data.direction != "outgoing" or data.media not in QUEUED_MEDIA:
         values["recipient"] = data.recipient.strip()[:254]
         return
-    info, context = load_one(session, data.contact_id, data.related_type, data.related_id,
-                             agent_id=ctx.actor.agent_id, today=utcnow().date())
-    values["recipient"], values["subject"], values["content"] = check_outgoing(
-        ctx.settings, info, context, media=data.media, recipient=data.recipient, subject=values["subject"],
-        content=values["content"], template_id=data.template_id,
-    )
+    if isinstance(prepared, CommCentreError):
+        raise prepared
+    assert prepared is not None
+    values["recipient"], values["subject"], values["content"] = prepared
 
 
 def _save(ctx: ServiceContext, session: Session, comm: Communication, *, complete: bool) -> None:
@@ -185,11 +221,12 @@ def create_communication(
     outgoing email/SMS is queued for delivery in the same transaction). ``discard_autosave``
     names the agent's autosaved form to delete in that transaction too."""
     enforce(ctx.engine, ctx.actor, entity="communication", level="edit", action=ACTION)
-    data = _parse(data)
+    data = _parse(ctx, data)
+    prepared = _prepare(ctx, data, complete=not draft)
     with transaction(ctx.engine) as session:
         if discard_autosave:
             discard_in(session, ctx, discard_autosave)
-        values = _clean(ctx, session, data, complete=not draft)
+        values = _clean(ctx, session, data, complete=not draft, prepared=prepared)
         comm = Communication(**values, agent_id=ctx.actor.agent_id)
         session.add(comm)
         _save(ctx, session, comm, complete=not draft)
@@ -200,9 +237,11 @@ def create_communication(
 
 
 def _editable(ctx: ServiceContext, session: Session, communication_id: int) -> Communication:
+    """A draft the agent may edit: their own, or any as a supervisor (``comm_access``)."""
     comm = _visible(ctx, session, communication_id)
-    if comm.state != "draft":
-        raise RuleViolation("This communication is already completed; use Follow Up to add to it.")
+    refusal = edit_refusal(session, ctx.actor, comm)
+    if refusal is not None:
+        raise refusal
     return comm
 
 
@@ -213,7 +252,8 @@ def save_draft(
     """Save a reopened draft's edited fields: again as a draft, or with ``complete`` as Save
     (``discard_autosave`` as for :func:`create_communication`)."""
     enforce(ctx.engine, ctx.actor, entity="communication", level="edit", action=ACTION)
-    data = _parse(data)
+    data = _parse(ctx, data)
+    prepared = _prepare(ctx, data, complete=complete)
     with transaction(ctx.engine) as session:
         if discard_autosave:
             discard_in(session, ctx, discard_autosave)
@@ -221,7 +261,7 @@ def save_draft(
         if data.contact_id != comm.contact_id:
             raise ValidationFailed("A communication cannot move to another customer.", "contact_id")
         before = _snapshot(comm)
-        values = _clean(ctx, session, data, complete=complete)
+        values = _clean(ctx, session, data, complete=complete, prepared=prepared)
         comm = update_versioned(session, Communication, comm.id, expected_version or comm.version, values,
                                 label="communication")
         _save(ctx, session, comm, complete=complete)

@@ -1,14 +1,17 @@
-"""Add More Information: save a contact's phones, emails and addresses in one transaction.
+"""Add More Information: save a contact's phones, emails, addresses and preferences in one
+transaction.
 
 The agent edits the lists they were shown at some contact version; :func:`save_contact_info`
-validates every row (email syntax, phone parsable for ``[search] default_region``, lengths),
-then in ONE transaction compare-and-sets the contact's version (a stale edit is a
+validates every row (email syntax, phone parsable for ``[search] default_region``, lengths) and
+the preferences (a language code, the opt-outs per media, each ``[contacts] custom_fields``
+value by its type), then in ONE transaction compare-and-sets the contact's version (a stale edit is a
 :class:`~commcentre_tui.errors.Conflict`, never a silent overwrite), inserts, updates and deletes
 rows to match, and writes an audit entry.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -23,6 +26,7 @@ from commcentre_tui.repo.customer_info import (
     ContactInfo,
     EmailItem,
     PhoneItem,
+    Preferences,
     read_contact_info,
 )
 from commcentre_tui.repo.db import transaction
@@ -36,6 +40,8 @@ ACTION = "Add More Information"
 PHONE_KINDS = ("mobile", "home", "work", "fax", "other")
 EMAIL_KINDS = ("personal", "work", "other")
 ADDRESS_KINDS = ("home", "work", "billing", "delivery", "other")
+#: A language code: ``en``, ``el``, ``pt-br`` (stored lower-case; templates are picked by it).
+LANGUAGE = re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,8})?")
 
 
 def email_problem(address: str) -> str | None:
@@ -162,8 +168,46 @@ def _sync(session: Any, model: Any, contact_id: int, rows: Sequence[Any],
             session.delete(current)
 
 
+def clean_preferences(prefs: Preferences, stored: Preferences, settings: Any) -> Preferences:
+    """``prefs`` as typed, checked: a language code, known media, custom values by their type.
+
+    Custom fields no longer configured keep their stored values. Raises
+    :class:`ValidationFailed` keyed ``preferences.language`` and ``custom_fields.<name>``.
+    """
+    from commcentre_tui.repo.customer_info import MEDIA
+    from commcentre_tui.services.contacts import clean_custom_fields
+
+    errors: dict[str, str] = {}
+    language = prefs.language.strip().lower()
+    if not LANGUAGE.fullmatch(language) or len(language) > 10:
+        errors["preferences.language"] = "The language must be a code such as en, el or pt-br."
+    unknown = sorted(prefs.opted_out - set(MEDIA))
+    if unknown:
+        errors["preferences.opted_out"] = f"Unknown media: {', '.join(unknown)}."
+    definitions = settings.contacts.custom_fields
+    typed = {k: v for k, v in prefs.custom_fields}
+    custom, custom_errors = clean_custom_fields(typed, definitions)
+    errors.update(custom_errors)
+    if errors:
+        raise ValidationFailed.many(errors)
+    configured = {d.name for d in definitions}
+    kept = {k: v for k, v in stored.custom_fields if k not in configured}
+    return Preferences(language, frozenset(prefs.opted_out), tuple({**kept, **custom}.items()))
+
+
+def _preference_values(prefs: Preferences) -> dict[str, Any]:
+    from commcentre_tui.repo.customer_info import MEDIA
+
+    return {"preferred_language": prefs.language, "custom_fields": prefs.custom(),
+            **{f"{m}_opt_out": m in prefs.opted_out for m in MEDIA}}
+
+
 def _snapshot(info: ContactInfo) -> dict[str, Any]:
+    prefs = info.preferences
     return {
+        "preferred_language": prefs.language,
+        "opted_out": sorted(prefs.opted_out),
+        "custom_fields": prefs.custom(),
         "phones": [f"{p.kind}: {p.number}{' (main)' if p.is_primary else ''}" for p in info.phones],
         "emails": [f"{e.kind}: {e.address}{' (main)' if e.is_primary else ''}" for e in info.emails],
         "addresses": [", ".join(x for x in (a.street, a.city, a.postal_code, a.country) if x)
@@ -173,18 +217,36 @@ def _snapshot(info: ContactInfo) -> dict[str, Any]:
 
 def save_contact_info(ctx: ServiceContext, contact_id: int, expected_version: int, *,
                       phones: Sequence[PhoneItem], emails: Sequence[EmailItem],
-                      addresses: Sequence[AddressItem]) -> ContactInfo:
-    """Replace the contact's phones, emails and addresses with the given lists.
+                      addresses: Sequence[AddressItem],
+                      preferences: Preferences | None = None) -> ContactInfo:
+    """Replace the contact's phones, emails and addresses with the given lists (and, when
+    given, its language, opt-outs and custom fields).
 
     Rows with an ``id`` are updated, rows without are added, and rows of the contact missing
     from the lists are removed. Returns the saved :class:`ContactInfo` (new version).
     """
     enforce(ctx.engine, ctx.actor, entity="contact", level="edit", action=ACTION)
-    p, e, a = clean(phones, emails, addresses, ctx.settings.search.default_region)
+    errors: dict[str, str] = {}
+    p: list[PhoneItem] = []
+    e: list[EmailItem] = []
+    a: list[AddressItem] = []
+    try:
+        p, e, a = clean(phones, emails, addresses, ctx.settings.search.default_region)
+    except ValidationFailed as exc:
+        errors.update(exc.errors or {"__form__": str(exc)})
     with transaction(ctx.engine) as session:
         before = read_contact_info(session, contact_id)
-        update_versioned(session, Contact, contact_id, expected_version,
-                         {"updated_at": utcnow()}, label="customer")
+        values: dict[str, Any] = {"updated_at": utcnow()}
+        if preferences is not None:
+            try:
+                values.update(_preference_values(
+                    clean_preferences(preferences, before.preferences, ctx.settings)))
+            except ValidationFailed as exc:
+                errors.update(exc.errors or {})
+        if errors:
+            raise ValidationFailed.many(errors)
+        update_versioned(session, Contact, contact_id, expected_version, values,
+                         label="customer")
         _sync(session, ContactPhone, contact_id, p, lambda r: {
             "kind": r.kind, "number": r.number, "e164": r.e164, "is_primary": r.is_primary})
         _sync(session, ContactEmail, contact_id, e, lambda r: {

@@ -20,7 +20,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Val
 
 from commcentre_tui.config import Settings
 from commcentre_tui.errors import ValidationFailed
-from commcentre_tui.validation import StorableText
+from commcentre_tui.validation import TEXT_ERRORS, StorableText, sentence
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -154,6 +154,8 @@ def _sentence(model: type[BaseModel], field: str, err: Any) -> str:
     if field == "__form__":
         return msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
     name = label(model, field)
+    if kind in TEXT_ERRORS:  # NUL, control characters, line breaks: worded as every service words them
+        return sentence(name, err)
     if kind == "missing":
         return f"{name} is required."
     if kind == "extra_forbidden":

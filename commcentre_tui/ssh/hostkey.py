@@ -7,10 +7,11 @@ from pathlib import Path
 
 import asyncssh
 
-from commcentre_tui.config import PROJECT_ROOT
+from commcentre_tui.paths import data_dir, ensure_private_dir
 
-#: Default place for the host key (``data/`` is git-ignored for ``ssh_host_key*``).
-DEFAULT_HOST_KEY_PATH = PROJECT_ROOT / "data" / "ssh_host_key"
+#: Default place for the host key: the data folder (``data/`` of a checkout, git-ignored for
+#: ``ssh_host_key*``; ``$XDG_DATA_HOME/commcentre`` when installed).
+DEFAULT_HOST_KEY_PATH = data_dir() / "ssh_host_key"
 
 
 def load_or_create_host_key(path: Path) -> tuple[asyncssh.SSHKey, bool]:
@@ -21,7 +22,7 @@ def load_or_create_host_key(path: Path) -> tuple[asyncssh.SSHKey, bool]:
             return asyncssh.read_private_key(str(path)), False
         except (asyncssh.KeyImportError, OSError, ValueError) as exc:
             raise OSError(f"Cannot read the SSH host key {path}: {exc}") from None
-    path.parent.mkdir(parents=True, exist_ok=True)
+    ensure_private_dir(path.parent)
     key = asyncssh.generate_private_key("ssh-ed25519", comment="commcentre host key")
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:

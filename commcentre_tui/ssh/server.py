@@ -7,8 +7,11 @@
   on its own pseudo-terminal: TERM comes from the client, COLORTERM/LANG/LC_* when the client sends
   them, window changes are passed on (``TIOCSWINSZ`` + ``SIGWINCH``). No shell, no commands
   (``ssh host cmd`` is refused), no subsystems (SFTP/SCP), no port, X11 or agent forwarding.
-- Limits: sessions per agent and in total; sessions with no input for ``idle_timeout`` seconds
-  are closed; unauthenticated connections are dropped after ``login_timeout``.
+- Limits: sessions per agent and in total, and authenticated connections per agent and in total
+  (a connection without a session — ``ssh -N`` — counts too); sessions with no input and
+  connections without a session for ``idle_timeout`` seconds are closed; unauthenticated
+  connections are dropped after ``login_timeout``; a disabled agent's sessions and connections
+  are closed within ``recheck_seconds``.
 - Audit: ``login`` and ``logout`` per connection, ``failed login`` with the reason (unknown
   agent, unregistered key, disabled agent, password attempted, session limit).
 - Shutdown (:meth:`ConsoleServer.close`): stop accepting, send every console ``SIGTERM``, wait up
@@ -22,7 +25,6 @@ import contextlib
 import os
 import signal
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,18 +33,14 @@ import asyncssh
 from sqlalchemy import Engine
 
 from commcentre_tui.config import Settings
-from commcentre_tui.repo.agents import LoginCandidate, login_candidate
 from commcentre_tui.repo.audit import record
 from commcentre_tui.repo.db import transaction
+from commcentre_tui.ssh.connection import AgentConnection
 from commcentre_tui.ssh.hostkey import DEFAULT_HOST_KEY_PATH, load_or_create_host_key
 from commcentre_tui.ssh.session import ConsoleSession
 
 #: Environment variables a client may set for its console (``SendEnv`` in OpenSSH).
 CLIENT_ENV = ("COLORTERM", "LANG", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "LC_TIME", "LC_NUMERIC")
-KEYS_ONLY_BANNER = (
-    "commcentre accepts SSH keys only: ask your administrator to register your public key "
-    "(commcentre agents add-key).\r\n"
-)
 
 
 @dataclass
@@ -60,12 +58,15 @@ class ServeOptions:
     grace_seconds: float = 10.0
     """How long consoles get to finish after SIGTERM/SIGHUP before they are killed."""
     login_timeout: float = 30.0
-    recheck_seconds: float = 30.0
-    """How often open sessions are checked against the agents table (disabled agents are ended)."""
+    recheck_seconds: float = 5.0
+    """How often open connections are checked against the agents table (disabled agents' are
+    closed)."""
     config_path: str | None = None
     """Passed to consoles as ``--config``."""
     database_url: str | None = None
     """Passed to consoles in the environment (never on the command line, where ``ps`` shows it)."""
+    export_folder: str = ""
+    """Where consoles' "Export results" writes (on this server); empty: exporting is off."""
     console_command: Callable[[str], list[str]] | None = field(default=None, repr=False)
     """Tests only (no flag or setting reaches it): argv to run instead of the console."""
 
@@ -128,6 +129,22 @@ class ConsoleServer:
 
     def release(self, session: ConsoleSession) -> None:
         self.sessions.discard(session)
+        session.connection.session_ended()
+
+    def admit_connection(self, connection: AgentConnection) -> str | None:
+        """Whether an authenticated ``connection`` may stay, by the same limits as sessions:
+        every connection counts, with or without a console session (``ssh -N``)."""
+        if self.closing:
+            return "the server is shutting down"
+        opts = self.options
+        others = [c for c in self.connections if c.authenticated and c is not connection]
+        if len(others) >= opts.max_sessions:
+            return f"the server's limit of {opts.max_sessions} connections is reached"
+        mine = sum(1 for c in others if c.agent_id == connection.agent_id)
+        if mine >= opts.max_sessions_per_agent:
+            return (f"you already have {mine} connection{'s' if mine != 1 else ''} open "
+                    f"(the limit is {opts.max_sessions_per_agent}); close one and try again")
+        return None
 
     def console_argv(self, username: str) -> list[str]:
         """The command a session runs for agent ``username``."""
@@ -147,6 +164,8 @@ class ConsoleServer:
         env["TERM"] = term or "xterm-256color"
         env.setdefault("PYTHONUTF8", "1")
         env["SSH_CLIENT"] = peer
+        env["COMMCENTRE_UI__SCREENSHOTS"] = "false"  # never write files on the server
+        env["COMMCENTRE_UI__EXPORT_FOLDER"] = self.options.export_folder  # unless the admin says
         if self.options.database_url:
             env["COMMCENTRE_DATABASE__URL"] = self.options.database_url
         return env
@@ -157,7 +176,8 @@ class ConsoleServer:
 
         while not self.closing:
             await asyncio.sleep(self.options.recheck_seconds)
-            ids = {s.connection.agent_id for s in self.sessions} - {None}
+            connections = [c for c in self.connections if c.authenticated]
+            ids = {c.agent_id for c in connections} - {None}
             if not ids:
                 continue
             try:
@@ -168,6 +188,9 @@ class ConsoleServer:
             for session in list(self.sessions):
                 if session.connection.agent_id not in active:
                     session.end("disabled", signal.SIGHUP)
+            for connection in connections:
+                if connection.agent_id not in active and not connection.has_sessions():
+                    connection.drop("your agent account was disabled")
 
     # --- audit --------------------------------------------------------------------------------
 
@@ -220,112 +243,6 @@ class ConsoleServer:
                 await asyncio.wait_for(self._acceptor.wait_closed(), 5)
         if self._audits:
             await asyncio.wait(list(self._audits), timeout=10)
-
-
-class AgentConnection(asyncssh.SSHServer):
-    """One SSH connection: authenticates an agent by key, then hands out console sessions."""
-
-    def __init__(self, server: ConsoleServer) -> None:
-        self.server = server
-        self.conn: asyncssh.SSHServerConnection | None = None
-        self.peer = ""
-        self.username = ""
-        self.candidate: LoginCandidate | None = None
-        self.reasons: list[str] = []
-        self.authenticated = False
-        self.fingerprint = ""
-        self.started = time.monotonic()
-        self._banner_sent = False
-
-    @property
-    def agent_id(self) -> int | None:
-        return self.candidate.agent_id if self.candidate else None
-
-    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
-        self.conn = conn
-        peer = conn.get_extra_info("peername") or ("?", 0)
-        self.peer = f"{peer[0]} {peer[1]}"
-        self.server.connections.add(self)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.server.connections.discard(self)
-        where = f"ssh from {self.peer.split()[0]}"
-        if self.authenticated:
-            minutes = (time.monotonic() - self.started) / 60
-            detail = f"{where} as {self.username!r} ended after {minutes:.1f} min"
-            self.server.audit_soon("logout", agent_id=self.agent_id, entity_id=self.agent_id,
-                                   detail=detail)
-        elif self.reasons:
-            detail = f"{where} as {self.username!r}: {'; '.join(self.reasons)}"
-            self.server.audit_soon("failed login", agent_id=None, entity_id=self.agent_id,
-                                   detail=detail)
-
-    def _refuse(self, reason: str) -> None:
-        if reason not in self.reasons:
-            self.reasons.append(reason)
-
-    async def begin_auth(self, username: str) -> bool:
-        self.username = username[:60]
-        try:
-            self.candidate = await asyncio.to_thread(login_candidate, self.server.engine, username)
-        except Exception as exc:
-            sys.stderr.write(f"commcentre serve-ssh: cannot look up {username!r}: {exc}\n")
-            self.candidate = None
-        return True  # always ask for authentication (do not reveal who exists)
-
-    def public_key_auth_supported(self) -> bool:
-        return True
-
-    def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
-        fingerprint = key.get_fingerprint("sha256")
-        candidate = self.candidate
-        if candidate is None:
-            self._refuse(f"no agent is called {username!r}")
-            return False
-        if fingerprint not in candidate.fingerprints:
-            self._refuse(f"the key {fingerprint} is not registered to {username}")
-            return False
-        if not candidate.active:
-            self._refuse(f"the agent {username} is disabled")
-            return False
-        self.fingerprint = fingerprint
-        return True
-
-    def password_auth_supported(self) -> bool:
-        return True  # offered only so that attempts are refused with a reason, and audited
-
-    def validate_password(self, username: str, password: str) -> bool:
-        self._refuse("password authentication was attempted; only SSH keys are accepted")
-        if not self._banner_sent and self.conn is not None:
-            self._banner_sent = True
-            with contextlib.suppress(OSError):
-                self.conn.send_auth_banner(KEYS_ONLY_BANNER)
-        return False
-
-    def kbdint_auth_supported(self) -> bool:
-        return False
-
-    async def auth_completed(self) -> None:
-        self.authenticated = True
-        await self.server.audit(
-            "login", agent_id=self.agent_id, entity_id=self.agent_id,
-            detail=f"ssh from {self.peer.split()[0]} with key {self.fingerprint}",
-        )
-
-    def session_requested(self) -> ConsoleSession:
-        return ConsoleSession(self)
-
-    def connection_requested(self, *_args: object) -> bool:
-        return False  # no direct TCP/IP forwarding
-
-    def server_requested(self, *_args: object) -> bool:
-        return False  # no remote port forwarding
-
-    def unix_connection_requested(self, *_args: object) -> bool:
-        return False
-
-    def unix_server_requested(self, *_args: object) -> bool:
-        return False
 
 
 async def serve(engine: Engine, settings: Settings, options: ServeOptions,

@@ -14,7 +14,7 @@ import asyncssh
 from commcentre_tui.ssh.pty_process import PtyProcess
 
 if TYPE_CHECKING:
-    from commcentre_tui.ssh.server import AgentConnection
+    from commcentre_tui.ssh.connection import AgentConnection
 
 #: Written after the console ends, in case it was killed before restoring the client's terminal:
 #: leave the alternate screen, stop mouse/focus/paste reporting, show the cursor, reset colours.
@@ -30,6 +30,12 @@ MESSAGES = {
     "disabled": "commcentre: your agent account was disabled; your session has ended.",
     "failed": "commcentre: the console could not be started; please tell your administrator.",
 }
+
+
+def idle_words(seconds: float) -> str:
+    """``1 minute``, ``5 minutes``, ``1.5 minutes``, ``1 second``, ``30 seconds``."""
+    amount, unit = (seconds / 60, "minute") if seconds >= 60 else (seconds, "second")
+    return f"{amount:g} {unit}" + ("" if amount == 1 else "s")
 
 
 class ConsoleSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
@@ -96,6 +102,8 @@ class ConsoleSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.chan = None
+        if self.process is not None:  # keep draining (and dropping) its output, or a console
+            self.process.resume_output()  # blocked on a full pty could never finish cleanly
         self.end("hangup", signal.SIGHUP)
 
     # --- running the console ------------------------------------------------------------------
@@ -156,7 +164,7 @@ class ConsoleSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
                 self._kill.cancel()
         self._send(TERMINAL_RESET)
         idle = self.server.options.idle_timeout
-        said = f"{idle / 60:g} minutes" if idle >= 60 else f"{idle:g} seconds"
+        said = idle_words(idle)
         await self._close(status, MESSAGES.get(self.end_reason or "", "").format(idle=said))
 
     async def _run_console(self) -> int:

@@ -134,6 +134,24 @@ class CustomerView(Vertical):
             self._prefetch.stop()
         self._prefetch = self.set_timer(PREFETCH_DELAY, lambda: self._load_hidden(contact_id))
 
+    def close(self) -> None:
+        """Forget the loaded customer (Close Customer): nothing is shown until the next load."""
+        self.contact_id = None
+        self._reveal = None
+        self._focus_on_show = False
+        if self._prefetch is not None:
+            self._prefetch.stop()
+            self._prefetch = None
+        for tab_id in TABS:
+            self.tab(tab_id).stale = True
+        self.header.summary = None
+        self.header.presence_note = ""
+        self.header.update("", layout=False)
+        from commcentre_tui.widgets.presence import PresenceKeeper
+
+        for keeper in self.screen.query(PresenceKeeper):
+            keeper.beat()  # the presence session no longer names the customer
+
     def _load_hidden(self, contact_id: int) -> None:
         """Read the tabs not shown yet, so switching to them is only a repaint."""
         if contact_id != self.contact_id:

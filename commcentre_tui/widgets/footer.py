@@ -12,12 +12,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual.app import App
 from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
 #: The command palette's key, docked right; relabelled keys go before it.
 PALETTE_CLASS = "-command-palette"
+
+#: The order of the keys, most important first, since at 80 columns the last ones are cut: the
+#: keys of the list the cursor is in (Load customer, View …), then these actions in this order,
+#: then any other key (a modal screen's own keys keep their order).
+KEY_ORDER = ("open_actions", "dial", "back", "quick_search", "add_more_information",
+             "advanced_search", "latest_communications")
 
 
 class ConsoleFooter(Footer):
@@ -54,18 +61,34 @@ class ConsoleFooter(Footer):
                 await self.recompose()
             self._forget_removed_keys()
 
+    def compose(self) -> Any:
+        """Textual's keys in :data:`KEY_ORDER` (its own compose for grouped keys)."""
+        wanted = self._wanted() if self._bindings_ready else None
+        if wanted is None:
+            yield from super().compose()
+            return
+        palette = [key for key in super().compose() if key.has_class(PALETTE_CLASS)]
+        self.styles.grid_size_columns = len(wanted)
+        for row in wanted:
+            yield self._new_key(*row)
+        yield from palette
+
     def _wanted(self) -> list[tuple[str, str, str, str, bool, str]] | None:
-        """The keys ``compose`` would show, first binding per action (``None``: grouped keys)."""
-        rows: dict[str, tuple[str, str, str, str, bool, str]] = {}
-        for _node, binding, enabled, tooltip in self.screen.active_bindings.values():
+        """The keys to show, first binding per action, in :data:`KEY_ORDER` (``None``: grouped
+        keys, left to Textual's compose)."""
+        rows: dict[str, tuple[int, tuple[str, str, str, str, bool, str]]] = {}
+        for node, binding, enabled, tooltip in self.screen.active_bindings.values():
             if not binding.show:
                 continue
             if binding.group is not None:
                 return None
-            rows.setdefault(binding.action, (binding.key, self.app.get_key_display(binding),
-                                             binding.description, binding.action, not enabled,
-                                             tooltip))
-        return list(rows.values())
+            in_list = not isinstance(node, Screen | App)
+            rank = 0 if in_list else 1 + (KEY_ORDER.index(binding.action)
+                                          if binding.action in KEY_ORDER else len(KEY_ORDER))
+            rows.setdefault(binding.action, (rank, (
+                binding.key, self.app.get_key_display(binding), binding.description,
+                binding.action, not enabled, tooltip)))
+        return [row for _rank, row in sorted(rows.values(), key=lambda r: r[0])]
 
     async def _relabel(self) -> bool:
         """Update the shown keys in place; ``False`` when a full recompose is needed.

@@ -6,14 +6,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
+from textual.strip import Strip
 from textual.widgets import DataTable, Label
 
 from commcentre_tui.keys import bind
 from commcentre_tui.repo.customer_detail import RecordRef
+from commcentre_tui.text import fold
 from commcentre_tui.widgets.format import cell
 
 
@@ -32,12 +37,38 @@ class KeyTable(DataTable[Any]):
     #: Narrowest width of the flexible column.
     FLEX_MIN = 8
 
+    #: The column that letters typed in the table jump to (type-ahead); ``None``: letters are
+    #: left to the table's own keys (``v``, ``m`` …) and otherwise ignored.
+    TYPE_AHEAD_COLUMN: int | None = None
+
     def __init__(self, columns: Sequence[tuple[str, int | None]] = (), **kwargs: Any) -> None:
         kwargs.setdefault("cursor_type", "row")
         kwargs.setdefault("zebra_stripes", True)
         super().__init__(**kwargs)
         self.flex_column: int | None = None
         self._column_spec = list(columns)
+        self._typed = ""
+
+    def on_key(self, event: events.Key) -> None:
+        """Type-ahead: letters move to the next row whose first word starts with them."""
+        column = self.TYPE_AHEAD_COLUMN
+        if column is None or not event.is_printable or not event.character \
+                or event.character.isspace() or not self.row_count:
+            return
+        event.stop()
+        event.prevent_default()
+        texts = [fold(str(self.get_row_at(i)[column])) for i in range(self.row_count)]
+        here = self.cursor_row
+        typed = self._typed + fold(event.character)
+        if not (0 <= here < len(texts) and texts[here].startswith(typed)):
+            typed = fold(event.character)  # a new word: search from the next row
+            order = [*range(here + 1, len(texts)), *range(0, here + 1)]
+            row = next((i for i in order if texts[i].startswith(typed)), None)
+            if row is None:
+                self._typed = ""
+                return
+            self.move_cursor(row=row)
+        self._typed = typed
 
     def on_mount(self) -> None:
         if self._column_spec:
@@ -148,11 +179,27 @@ class RecordTable(KeyTable):
         self.empty_text = empty
         self.has_more = False
         self._viewable = False
+        self._empty = False
         self._refs: list[RecordRef | None] = []
+
+    def render_line(self, y: int) -> Strip:
+        """The "nothing here" row across the whole width: in its first column alone it was cut
+        ("No accoun") at 80 columns."""
+        first_row = self.header_height if self.show_header else 0
+        if not self._empty or y != first_row or self.scroll_offset.y:
+            return super().render_line(y)
+        style = self.rich_style + Style(italic=True)
+        if self.has_focus and self.show_cursor:
+            style += self.get_component_rich_style("datatable--cursor")
+        width = self.size.width
+        line = (" " * self.cell_padding + self.empty_text)[:width].ljust(width)
+        return Strip([Segment(line, style)], width)
 
     def show(self, rows: Iterable[tuple[RecordRef | None, Sequence[Any]]], *,
              has_more: bool = False, append: bool = False) -> None:
-        """Replace (or extend) the rows; cells are inert text."""
+        """Replace (or extend) the rows; cells are inert text. Replaced rows that still hold the
+        record under the cursor (a refresh of the same customer) keep the cursor on it."""
+        kept = None if append else self.current_ref
         if not append or not any(self._refs):
             self.clear()
             self._refs = []
@@ -160,7 +207,8 @@ class RecordTable(KeyTable):
         for ref, values in rows:
             self._refs.append(ref)
             self.add_row(*(v if isinstance(v, Text) else cell(v) for v in values))
-        if not self._refs:
+        self._empty = not self._refs
+        if self._empty:
             self._refs.append(None)
             self.add_row(Text(self.empty_text, style="italic"),
                          *([""] * (len(self._column_spec) - 1)))
@@ -172,6 +220,8 @@ class RecordTable(KeyTable):
         self.call_after_refresh(self.fit_columns)
         if append:
             self.move_cursor(row=row_index + 1)
+        elif kept is not None and kept in self._refs:
+            self.move_cursor(row=self._refs.index(kept), animate=False)
 
     @property
     def current_ref(self) -> RecordRef | None:

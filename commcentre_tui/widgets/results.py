@@ -31,8 +31,9 @@ RESULT_COLUMNS: list[tuple[str, int | None]] = [
 MATCHED_COLUMN: tuple[str, int | None] = ("Also matched", -1)
 #: Fields the result columns already show (not repeated under "Also matched").
 SHOWN_FIELDS = {"first_name", "last_name", "company_name", "customer_number", "phone", "email"}
+#: (The Subject takes the room left: at 80 columns 15 characters, not 11.)
 LATEST_COLUMNS: list[tuple[str, int | None]] = [
-    ("When", 16), ("Customer", 20), ("Dir.", 4), ("Media", 6), ("Subject", None),
+    ("When", 16), ("Customer", 16), ("Dir.", 4), ("Media", 6), ("Subject", None),
     ("State", 9)]
 
 
@@ -46,7 +47,10 @@ def describe(conditions: Sequence[Any]) -> str:
 
 
 class ResultsTable(KeyTable):
-    """The page of results; asks its panel for the next/previous page at the edges."""
+    """The page of results; asks its panel for the next/previous page at the edges; typed
+    letters jump to the next name starting with them."""
+
+    TYPE_AHEAD_COLUMN = 0
 
     BINDINGS = [Binding("enter", "select_cursor", "Load customer",
                         tooltip="Load the highlighted customer into the customer view.")]
@@ -206,7 +210,10 @@ class ResultsPanel(Vertical):
 
 
 class LatestTable(KeyTable):
-    """Latest Communications; Enter loads the communication's customer."""
+    """Latest Communications; Enter loads the communication's customer; typed letters jump to
+    the next customer name starting with them."""
+
+    TYPE_AHEAD_COLUMN = 1
 
     BINDINGS = [Binding("enter", "select_cursor", "Load customer",
                         tooltip="Load this communication's customer.")]
@@ -241,9 +248,10 @@ class LatestPanel(Vertical):
         table = self.table
         table.clear()
         for i, c in enumerate(rows):
-            table.add_row(cell(when(c.created_at)), cell(c.contact_name, width=20),
+            table.add_row(cell(when(c.created_at)), cell(c.contact_name, width=LATEST_COLUMNS[1][1]),
                           cell(c.direction[:3]), cell(c.media), cell(c.subject),
-                          cell(c.state), key=f"{i}:{c.contact_id}")
+                          Text("Draft", style="bold") if c.state == "draft" else cell(c.state),
+                          key=f"{i}:{c.contact_id}")
         text = (f"Your {len(rows)} latest communications · Enter loads the customer"
                 if rows else "You have not logged any communication yet.")
         self.query_one("#latest-status", Static).update(Text(text), layout=False)

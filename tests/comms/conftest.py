@@ -25,7 +25,7 @@ from commcentre_tui.repo.permissions import Actor
 from commcentre_tui.services.context import ServiceContext
 
 TEST_CONFIG = Path(__file__).resolve().parents[1] / "config.test.toml"
-WAIT = 20.0
+WAIT = 60.0
 """Safety-net timeout (seconds) for waits on conditions; never a synchronisation sleep."""
 
 

@@ -111,6 +111,10 @@ def test_new_and_active_segments(engine, ctx, customer) -> None:
     assert "Broadband 100" in fresh.samples[0].content
     active = notify(engine, ctx.settings, ctx.actor, template="Account balance", segment="active", dry_run=True)
     assert active.matched == 1 and active.samples[0].name == "New Georgiou"
+    # The template, not the segment, says what a message is about: nobody here owes a bill.
+    reminder = notify(engine, ctx.settings, ctx.actor, template="Overdue reminder", segment="active", dry_run=True)
+    assert (reminder.matched, reminder.queued, reminder.no_record) == (1, 0, 1)
+    assert reminder.problems == ["C0000002 has no overdue bill."]
     with pytest.raises(ValidationFailed, match="needs a start date"):
         notify(engine, ctx.settings, ctx.actor, template="Account balance", segment="new")
 

@@ -3,6 +3,9 @@ then queued in one transaction through the same code as `commcentre notify`."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+from decimal import Decimal
+
 import pytest
 from sqlalchemy import Engine, func, select
 
@@ -15,6 +18,18 @@ from commcentre_tui.services import comm_bulk
 from commcentre_tui.services import communications as svc
 
 GEORGIOU = [Condition("last_name", "=", "Georgiou")]
+
+
+def add_bill(engine: Engine, ids: dict[str, int], number: str, *, due_in: int, paid: bool) -> None:
+    """A bill of 45.90 for the customer ``ids``, due in ``due_in`` days, paid or not."""
+    today = date.today()
+    with transaction(engine) as session:
+        session.add(m.Bill(account_id=ids["account"], subscription_id=ids["subscription"], number=number,
+                           period_start=today - timedelta(days=30), period_end=today - timedelta(days=1),
+                           bill_date=today, due_date=today + timedelta(days=due_in),
+                           subtotal=Decimal("38.57"), tax=Decimal("7.33"), amount=Decimal("45.90"),
+                           paid_amount=Decimal("45.90") if paid else Decimal("0"),
+                           status="paid" if paid else "unpaid"))
 
 
 @pytest.fixture
@@ -39,12 +54,14 @@ def _count(engine: Engine, table: type) -> int:
 
 def test_preview_counts_every_result_and_renders_the_first_message(engine, ctx, people) -> None:
     dry = svc.notify_results(ctx, "Overdue reminder", GEORGIOU, dry_run=True)
-    assert (dry.matched, dry.queued, dry.opted_out, dry.no_address, dry.not_rendered) == (5, 2, 1, 1, 1)
+    assert (dry.matched, dry.queued, dry.opted_out, dry.no_address, dry.no_record) == (5, 2, 1, 1, 1)
     assert dry.segment == "search results"
-    [sample] = dry.samples
-    assert (sample.customer_number, sample.recipient) == ("C0000001", "+35799100001")
-    assert "B000000001" in sample.content  # the overdue bill of that customer
-    assert any(p.startswith("C0000004: ") for p in dry.problems)  # Paul has no bill to remind of
+    first, second = dry.samples
+    assert (first.customer_number, first.recipient) == ("C0000001", "+35799100001")
+    assert "B000000001" in first.content  # the overdue bill of that customer
+    assert second.content.startswith("Eleni, ο λογαριασμός B000000002")
+    assert "C0000004 has no overdue bill." in dry.problems  # Paul has no bill to remind of
+    assert "1 with no overdue bill" in dry.summary()
     assert _count(engine, m.Communication) == 0
 
 
@@ -83,3 +100,50 @@ def test_too_many_results_are_refused_with_the_way_out(engine, ctx, people, monk
     monkeypatch.setattr(comm_bulk, "RESULTS_LIMIT", 5)
     ids = comm_bulk.result_contact_ids(ctx, GEORGIOU)  # paged through two at a time
     assert sorted(ids) == sorted(p["contact"] for p in people.values())  # every result once
+
+
+def test_an_overdue_reminder_to_mixed_results_names_only_each_overdue_customers_own_bill(
+    engine, ctx, customer, sms_sink, make_settings,
+) -> None:
+    """Issue 16: paid-up customers and customers whose bill is not yet due are skipped with the
+    reason, never sent a reminder built from their paid or future bill; the overdue ones get
+    their own overdue bill and amount, and the gateway receives exactly those."""
+    import asyncio
+
+    from commcentre_tui.comms.worker import DeliveryWorker
+
+    with transaction(engine) as session:
+        install_default_templates(session)
+    late = customer(1, first="Anna", overdue=True)
+    paid = customer(2, first="Boris")
+    add_bill(engine, paid, "B000000332", due_in=-10, paid=True)
+    later = customer(3, first="Chloe")
+    add_bill(engine, later, "B000000333", due_in=24, paid=False)
+    partly = customer(4, first="Dora", overdue=True)
+    with transaction(engine) as session:
+        bill = session.get(m.Bill, partly["bill"])
+        bill.paid_amount, bill.status = Decimal("10.00"), "partly_paid"
+    add_bill(engine, partly, "B000000444", due_in=10, paid=False)  # newer, not yet due: not the one
+
+    dry = svc.notify_results(ctx, "Overdue reminder", GEORGIOU, dry_run=True)
+    assert (dry.matched, dry.queued, dry.no_record) == (4, 2, 2)
+    assert dry.problems == ["C0000002 has no overdue bill.", "C0000003 has no overdue bill."]
+    report = svc.notify_results(ctx, "Overdue reminder", GEORGIOU, contact_ids=dry.contact_ids)
+    assert (report.queued, report.no_record) == (dry.queued, dry.no_record)  # what the preview showed
+    rows = {r.contact_id: r for r in _rows(engine)}
+    assert set(rows) == {late["contact"], partly["contact"]}
+    assert (rows[late["contact"]].related_type, rows[late["contact"]].related_id) == ("bill", late["bill"])
+    assert "bill B000000001 (45.90 EUR)" in rows[late["contact"]].content
+    assert "bill B000000004 (35.90 EUR)" in rows[partly["contact"]].content  # what is still owed
+
+    stats = asyncio.run(DeliveryWorker(engine, make_settings(sms_url=sms_sink.url)).run_once())
+    assert stats.sent == 2
+    texts = {r["json"]["to"]: r["json"]["text"] for r in sms_sink.requests}
+    assert set(texts) == {"+35799100001", "+35799100004"}
+    assert "B000000001" in texts["+35799100001"] and "B000000004" in texts["+35799100004"]
+    assert not any("B00000033" in t or "B000000444" in t for t in texts.values())
+
+
+def _rows(engine: Engine) -> list[m.Communication]:
+    with reading(engine) as session:
+        return list(session.execute(select(m.Communication)).scalars())

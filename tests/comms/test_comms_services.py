@@ -247,3 +247,19 @@ def test_save_deletes_the_autosaved_copy_in_its_own_transaction(ctx, customer, e
     svc.follow_up(ctx, done.id, shared_notes="Rang back", draft=False, discard_autosave="communication")
     assert svc.load_form_draft(ctx, "communication") is None
     assert count(engine, m.Communication) == 2
+
+
+def test_a_template_about_the_overdue_bill_renders_that_bill_or_is_refused(engine, ctx, customer) -> None:
+    """The communication form follows the rule of "Notify these results": a template about the
+    overdue bill uses the customer's overdue bill, and is refused for a customer with none."""
+    with transaction(engine) as session:
+        install_default_templates(session)
+        reminder = session.execute(select(m.Template).where(
+            m.Template.name == "Overdue reminder", m.Template.language == "en")).scalar_one()
+    owing = customer(1, overdue=True)
+    paid_up = customer(2)
+    rendered = svc.render_template_for(ctx, reminder.id, owing["contact"])
+    assert "B000000001" in rendered.content and "45.90" in rendered.content
+    with pytest.raises(ValidationFailed, match="This customer has no overdue bill") as refused:
+        svc.render_template_for(ctx, reminder.id, paid_up["contact"])
+    assert refused.value.field == "template"

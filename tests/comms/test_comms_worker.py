@@ -18,7 +18,7 @@ from commcentre_tui.models.types import utcnow
 from commcentre_tui.repo.db import make_engine, reading, transaction
 from commcentre_tui.services import communications as svc
 
-WAIT = 20.0
+WAIT = 60.0
 
 
 class SimulatedCrash(BaseException):

@@ -23,7 +23,7 @@ from commcentre_tui.reliability.worker_kill import database_url as _url
 from commcentre_tui.repo.db import make_engine, reading, transaction
 
 pytestmark = pytest.mark.reliability
-WAIT = 30.0
+WAIT = 90.0
 REPO = Path(__file__).resolve().parents[2]
 
 

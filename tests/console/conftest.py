@@ -22,6 +22,7 @@ from tests.console_support import (  # noqa: F401 - the autouse fixture applies 
     _deterministic,
     app_builder,
     private_copy,
+    settle_workers,
     sqlite_engine,
     today,
 )
@@ -48,13 +49,11 @@ def make_app(demo_engine: Engine, console_settings: Settings) -> Callable[..., C
 
 async def settle(pilot: Pilot[Any], rounds: int = 3) -> None:
     """Let workers finish and their results reach the screen (a load may start more work)."""
-    for _ in range(rounds):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+    await settle_workers(pilot, rounds)
 
 
 async def settle_until(pilot: Pilot[Any], ready: Callable[[Any], bool], what: str,
-                       timeout: float = 20.0) -> None:
+                       timeout: float = 60.0) -> None:
     """Settle until ``ready(app)`` holds (a safety-net timeout, never a measurement)."""
     deadline = time.monotonic() + timeout
     while not ready(pilot.app):

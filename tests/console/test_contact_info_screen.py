@@ -123,3 +123,25 @@ async def test_escape_with_edits_asks_before_discarding(make_app) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, ContactInfoScreen)
+
+
+async def test_main_and_opt_in_ticks_are_symbols_under_no_color(make_app, monkeypatch) -> None:
+    """Under NO_COLOR a tick is read as text: ``▐✓▌`` ticked, ``▐ ▌`` not (never colour alone)."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_form(pilot)
+        first = screen.rows("phones")[0].query_one(".main")
+        assert str(first.render()).strip() == "▐✓▌ main"
+        await pilot.press("ctrl+n")  # a new phone row: not the main one
+        await pilot.pause()
+        new = screen.rows("phones")[-1].query_one(".main")
+        assert str(new.render()).strip() == "▐ ▌ main"
+        new.focus()
+        await pilot.press("space")  # make it the main one: the other loses its tick
+        await pilot.pause()
+        assert str(new.render()).strip() == "▐✓▌ main"
+        assert str(first.render()).strip() == "▐ ▌ main"
+        optins = [str(screen.query_one(f"#optin-{m}").render()).strip()
+                  for m in ("email", "sms", "phone", "letter")]
+        assert all(t.startswith(("▐✓▌ ", "▐ ▌ ")) for t in optins), optins

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from commcentre_tui.screens.console import CUSTOMER, RESULTS
 from tests.console.conftest import settle, type_text
 
@@ -21,6 +23,18 @@ def _watch_views(app: Any) -> list[tuple[str, int, bool]]:
 
     screen.watch(screen.body, "current", changed, init=False)
     return seen
+
+
+@pytest.fixture(autouse=True)
+def _loads_count_as_fast(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What these tests check is the fast path (data in before the loading delay runs out). A
+    busy test machine must not turn a fast load into a slow one, whose view rightly comes into
+    view first with a loading indicator: the delay is made generous here."""
+    import commcentre_tui.widgets.customer_view as customer_view
+    import commcentre_tui.widgets.loading as loading
+
+    monkeypatch.setattr(customer_view, "LOADING_DELAY", 60.0)
+    monkeypatch.setattr(loading, "LOADING_DELAY", 60.0)
 
 
 async def test_search_results_come_into_view_with_their_rows(make_app) -> None:

@@ -17,7 +17,7 @@ from commcentre_tui.repo.db import make_engine, reading
 from commcentre_tui.repo.seed.demo import seed_demo
 from commcentre_tui.services.context import ServiceContext
 from tests.conftest import BACKENDS, TEST_CONFIG, _truncate_all
-from tests.console_support import console_app
+from tests.console_support import console_app, settle_workers
 
 
 @dataclass
@@ -68,13 +68,7 @@ def make_app(demo: Demo, agent: str = "admin") -> Any:
 
 async def settle(pilot: Any) -> None:
     """Let workers finish and their results reach the screen (the reminder poll runs on)."""
-    app = pilot.app
-    for _ in range(3):
-        await pilot.pause()
-        busy = [w for w in app.workers if w.group != "task-reminders" and not w.is_finished]
-        if busy:
-            await app.workers.wait_for_complete(busy)
-    await pilot.pause()
+    await settle_workers(pilot)
 
 
 async def load_customer(pilot: Any, contact_id: int) -> None:

@@ -150,3 +150,20 @@ async def test_panel_without_customer_offers_only_the_seeds_four() -> None:
         ids = {options.get_option_at_index(i).id for i in range(options.option_count)} - {None}
     assert ids == {"Log Person Information", "Log Company Information", "Create new Account",
                    "Retrieve Voucher Secret Number"}
+
+
+async def test_enter_right_after_the_filter_text_runs_what_was_typed() -> None:
+    """A paste of the name and its Enter arrive together: Enter runs the action typed, not the
+    one highlighted before the list caught up with the text."""
+    app = Host()
+    chosen: list[str | None] = []
+    async with app.run_test() as pilot:
+        offered = offered_actions(app.settings, app.actor, customer_loaded=True)
+        app.push_screen(ActionPanel(offered, customer="Anna Ioannou"), chosen.append)
+        await pilot.pause()
+        field = app.screen.query_one(Input)
+        with field.prevent(Input.Changed):  # the list has not caught up with the text yet
+            field.insert_text_at_cursor("create a comm")
+        await pilot.press("enter")
+        await pilot.pause()
+    assert chosen == ["Create a Communication"]

@@ -22,6 +22,7 @@ from tests.console_support import (  # noqa: F401 - the autouse fixture applies 
     app_builder,
     fill_demo_with_templates,
     private_copy,
+    settle_workers,
     sqlite_demo_file,
 )
 
@@ -80,12 +81,7 @@ def make_app(comms_engine: Engine, comms_settings: Settings) -> Callable[..., Co
 
 async def settle(pilot: Pilot[Any], rounds: int = 3) -> None:
     """Let workers finish and their results reach the screen (the delivery worker excepted)."""
-    app = pilot.app
-    for _ in range(rounds):
-        others = [w for w in app.workers if w.group != "delivery"]
-        if others:
-            await app.workers.wait_for_complete(others)
-        await pilot.pause()
+    await settle_workers(pilot, rounds)
 
 
 async def load(pilot: Pilot[Any], contact_id: int) -> None:

@@ -126,3 +126,68 @@ async def test_the_command_is_offered_only_with_search_results(make_app) -> None
         assert list(notify_commands(app)) == []
         await search(pilot, Condition("last_name", "like", "Geor"))
         assert [c.title for c in notify_commands(app)] == [TITLE]
+
+
+async def test_an_overdue_reminder_to_mixed_results_goes_only_to_the_overdue_customers(
+    make_app, comms_engine,
+) -> None:
+    """Issue 16: results mixing overdue, paid-up and not-yet-due customers. The preview says who
+    is skipped and why; the queued messages are the overdue customers' only, each naming that
+    customer's own overdue bill and amount (never a paid or future bill)."""
+    from datetime import date, timedelta
+    from decimal import Decimal
+
+    from commcentre_tui.repo.db import transaction
+    from tests.comms.conftest import add_customer
+
+    def customer(n: int, first: str, **options: Any) -> dict[str, int]:
+        return add_customer(comms_engine, n, first=first, last="Zephyrou", **options)
+
+    late, also_late = customer(9901, "Anna", overdue=True), customer(9902, "Dora", overdue=True)
+    paid, later = customer(9903, "Boris"), customer(9904, "Chloe")
+    today = date.today()
+    with transaction(comms_engine) as session:
+        session.get(m.Bill, also_late["bill"]).paid_amount = Decimal("10.00")
+        session.get(m.Bill, also_late["bill"]).status = "partly_paid"
+        for ids, number, due, status in ((paid, "B000990301", -20, "paid"), (later, "B000990401", 24, "unpaid")):
+            session.add(m.Bill(account_id=ids["account"], subscription_id=ids["subscription"], number=number,
+                               period_start=today - timedelta(days=30), period_end=today, bill_date=today,
+                               due_date=today + timedelta(days=due), subtotal=Decimal("38.57"),
+                               tax=Decimal("7.33"), amount=Decimal("45.90"),
+                               paid_amount=Decimal("45.90") if status == "paid" else Decimal("0"), status=status))
+    before = last_id(comms_engine)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await search(pilot, Condition("last_name", "=", "Zephyrou"))
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*TITLE)
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, NotifyResultsScreen)
+        await choose_template(pilot, screen, "Overdue reminder")
+        count = str(screen.query_one("#bulk-count").render())
+        assert count == "4 customers found; 2 messages would be queued; skipped: 2 with no overdue bill."
+        sample = str(screen.query_one("#bulk-sample").render())
+        assert "Dear Anna, bill B000009901 (45.90 EUR)" in sample
+        assert "Dear Dora, bill B000009902 (35.90 EUR)" in sample
+        assert "Not sent: C0009903 has no overdue bill." in sample and "B000990301" not in sample
+
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "2 will be skipped: 2 with no overdue bill." in app.screen.question
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.screen is app.console_screen
+    rows = {r.contact_id: r for r in new_rows(comms_engine, before)}
+    assert set(rows) == {late["contact"], also_late["contact"]}  # what the preview showed
+    assert (rows[late["contact"]].related_type, rows[late["contact"]].related_id) == ("bill", late["bill"])
+    assert "bill B000009901 (45.90 EUR)" in rows[late["contact"]].content
+    assert "bill B000009902 (35.90 EUR)" in rows[also_late["contact"]].content
+    with reading(comms_engine) as session:
+        queued = session.execute(select(m.CommunicationQueue.communication_id)
+                                 .where(m.CommunicationQueue.communication_id > before)).scalars().all()
+    assert sorted(queued) == sorted(r.id for r in rows.values())

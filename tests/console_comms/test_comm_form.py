@@ -61,8 +61,19 @@ async def test_choosing_a_template_renders_it_for_the_customer(make_app) -> None
         assert "Dear Siobhán O'Brien," in values["content"]
         assert "{{" not in values["subject"] + values["content"]
         assert "Dear Siobhán O'Brien," in text_of(app, "#preview")
+        # An overdue reminder is about the customer's overdue bill: she has none, so it is
+        # refused beside the field (never built from another bill), and nothing is filled in.
+        await choose(pilot, "template", options["Overdue reminder (SMS)"])
+        assert "This customer has no overdue bill" in text_of(app, "#error-template")
+        assert form.values()["media"] == "email"
+        # Related to one of her bills, the reminder is about that bill: SMS, to her phone.
+        bill_value, bill_label = next(c for c in form.setup.related if c[0].startswith("bill:"))
+        await choose(pilot, "related", bill_value)
+        await choose(pilot, "template", options["Account balance (Email)"])
         await choose(pilot, "template", options["Overdue reminder (SMS)"])
         assert form.values()["media"] == "sms" and form.values()["recipient"].startswith("+357")
+        number = next(word for word in bill_label.split() if word[:1] == "B" and word[1:].isdigit())
+        assert number in form.values()["content"]  # that bill's number
         assert "SMS" in text_of(app, "#count")
 
 

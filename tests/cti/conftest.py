@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
-from cti_fakes import FakeAsterisk
+from cti_fakes import TOKEN, FakeAsterisk
 
 from commcentre_tui.config import Settings, load_settings
 
@@ -25,7 +25,8 @@ def cti_settings() -> Callable[..., Settings]:
 
     def build(**cti: Any) -> Settings:
         values = {"enabled": True, "provider": "asterisk", "host": "127.0.0.1",
-                  "username": "commcentre", "secret": "s3cret", "agent_extension": "1001", **cti}
+                  "username": "commcentre", "secret": "s3cret", "agent_extension": "1001",
+                  "listener_token": TOKEN, **cti}
         return load_settings(None, cti=values)
 
     return build

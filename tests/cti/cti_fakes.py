@@ -20,6 +20,9 @@ from commcentre_tui.cti.states import StateMixin
 SAFETY = 5.0  # seconds: a safety net for awaits, never a synchronisation
 #: Fast reconnects for tests (the production default starts at 0.5 s and caps at 30 s).
 FAST = {"backoff_initial": 0.01, "backoff_max": 0.05, "ping_interval": 0}
+#: The CTI listener's shared secret in the tests, and the header that proves it.
+TOKEN = "t0ken-for-tests"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 def block(**fields: str) -> bytes:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from commcentre_tui.models import AuditEntry, Communication, FormDraft
+from commcentre_tui.models import AgentSession, AuditEntry, Communication, FormDraft
 from commcentre_tui.repo.db import reading
 from commcentre_tui.services.context import ServiceContext
 from commcentre_tui.services.payments import POST_PAYMENT, post_payment
@@ -103,6 +103,30 @@ def test_a_communication_typed_before_a_crash_is_offered_back(demo: DemoDb) -> N
     assert autosaved(demo, content) is None
 
 
+def test_a_console_whose_terminal_goes_away_autosaves_and_exits(demo: DemoDb) -> None:
+    """tmux killed or the SSH channel closed: the console does not linger holding its presence
+    and locks; it autosaves the open communication, closes its presence and exits (129)."""
+    content = f"Typed before the terminal went away on {demo.backend}"
+    before = presence_ids(demo)  # earlier tests' SIGKILLed consoles leave rows to expire
+    with PtyConsole(demo.url, agent="maria", rows=60, cols=130) as console:
+        open_customer(console, demo.customer_number())
+        until(lambda: presence_ids(demo) - before, what="the console's presence", console=console)
+        run_action(console, "Create a Communication")
+        console.wait_for("0 characters")
+        tab_to(console, "Content", 6)
+        console.type(content)
+        console.wait_for(content)
+        console.hang_up()
+        assert console.process.wait(60) == 129
+    assert autosaved(demo, content) is not None
+    assert presence_ids(demo) - before == set()  # closed at once, not left to expire
+
+
+def presence_ids(demo: DemoDb) -> set[int]:
+    with reading(demo.engine) as session:
+        return set(session.execute(select(AgentSession.id)).scalars())
+
+
 @pytest.mark.parametrize("point", ["before_commit", "after_commit"])
 def test_a_payment_killed_mid_save_happened_fully_or_not_at_all(demo: DemoDb, point: str,
                                                                  tmp_path: Path) -> None:
@@ -116,8 +140,7 @@ def test_a_payment_killed_mid_save_happened_fully_or_not_at_all(demo: DemoDb, po
                     launcher="tests.reliability.crash_launcher") as console:
         open_customer(console, demo.customer_number())
         run_action(console, "Post a Payment")
-        console.wait_for("Amount *")
-        tab_to(console, "Amount *", 1)
+        console.wait_for("Amount *")  # the form opens with the cursor in Amount
         console.type("7.25")
         console.wait_for("7.25")
         tab_to(console, "Reference", 2)

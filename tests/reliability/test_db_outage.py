@@ -20,7 +20,6 @@ import pytest
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from textual.widgets import Input
-from textual.worker import WorkerCancelled
 
 from commcentre_tui.app import CommCentreApp, create_app
 from commcentre_tui.repo.agents import actor_for
@@ -28,6 +27,7 @@ from commcentre_tui.repo.db import make_engine
 from commcentre_tui.screens.actions.form import ActionFormScreen
 from commcentre_tui.screens.actions.wiring import run_action
 from tests.conftest import BACKENDS, PG_ADMIN_URL
+from tests.console_support import settle_workers
 from tests.reliability.demo_db import CUSTOMER, DemoDb, demo_database
 from tests.test_seed import violations
 
@@ -109,14 +109,7 @@ def outage(demo: DemoDb) -> Iterator[Outage]:
 
 async def settle(pilot: Any) -> None:
     """Let the workers finish and their results reach the screen."""
-    app = pilot.app
-    for _ in range(3):
-        await pilot.pause()
-        busy = [w for w in app.workers if w.group != "task-reminders" and not w.is_finished]
-        if busy:
-            with contextlib.suppress(WorkerCancelled):  # an exclusive worker replaced
-                await app.workers.wait_for_complete(busy)
-    await pilot.pause()
+    await settle_workers(pilot)
 
 
 def errors(app: CommCentreApp) -> list[str]:

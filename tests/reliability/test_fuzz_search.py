@@ -29,7 +29,7 @@ from tests.reliability.test_fuzz_forms import table_counts
 
 #: Last names stored for the searches: LIKE metacharacters, quotes, backslashes, accents, escapes.
 NAMES = ["Maria", "Ma%ia", "Ma_ia", "Maxia", "100%", "100 percent", "a_b", "axb", "a%b", "O'Brien",
-         "Back\\slash", "Backxslash", "Zoë", "ZOE", "[bold red]Red", "\x1b[31mEsc", "Δημήτρης",
+         "Back\\slash", "Backxslash", "Zoë", "ZOE", "[bold red]Red", "[31mEsc", "Δημήτρης",
          "%lead", "trail%", "x" * 100]
 
 

@@ -5,7 +5,6 @@ exception reaches the screen, and a field's length limit holds.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,7 +12,6 @@ import pytest
 from sqlalchemy import select
 from textual import events
 from textual.widgets import DataTable, Input, TextArea
-from textual.worker import WorkerCancelled
 
 from commcentre_tui.app import CommCentreApp, create_app
 from commcentre_tui.config import load_settings
@@ -24,6 +22,7 @@ from commcentre_tui.screens.actions.wiring import run_action
 from commcentre_tui.screens.comms import register_openers
 from commcentre_tui.screens.comms.form import CommunicationScreen
 from tests.conftest import BACKENDS, TEST_CONFIG
+from tests.console_support import settle_workers
 from tests.reliability.demo_db import CUSTOMER, DemoDb, demo_database
 
 PASTE = "0123456789" * 1000
@@ -54,14 +53,7 @@ def console(demo: DemoDb, **settings: Any) -> CommCentreApp:
 
 
 async def settle(pilot: Any) -> None:
-    app = pilot.app
-    for _ in range(3):
-        await pilot.pause()
-        busy = [w for w in app.workers if w.group not in ("task-reminders", "delivery") and not w.is_finished]
-        if busy:
-            with contextlib.suppress(WorkerCancelled):
-                await app.workers.wait_for_complete(busy)
-    await pilot.pause()
+    await settle_workers(pilot)
 
 
 def errors(app: CommCentreApp) -> list[str]:
@@ -143,7 +135,7 @@ async def test_pasting_ten_thousand_characters_keeps_limits_and_keys(demo: DemoD
         await settle(pilot)
         # what fits is kept, and the agent is told why the rest is not there
         assert subject.value == PASTE[:300]
-        assert "Only the first 300 characters were pasted: this field holds 300." in [
+        assert "Only the first 300 characters were kept: this field holds 300." in [
             str(n.message) for n in app._notifications if n.severity == "warning"]
         await pilot.press(*["backspace"] * 6, *"Pasted")
         assert subject.value == PASTE[:294] + "Pasted"

@@ -10,7 +10,7 @@ from typing import Any
 import asyncssh
 
 ANSI = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
-TIMEOUT = 30.0
+TIMEOUT = 90.0
 """Safety net only: every wait ends as soon as its condition holds."""
 
 

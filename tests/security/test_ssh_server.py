@@ -157,6 +157,7 @@ async def test_terminal_type_colour_and_resize_reach_the_console(
                                      env={"COLORTERM": "truecolor", "EVIL": "1"})
         await screen.wait_for("PROBE user=maria")
         assert "term=xterm-kitty colorterm=truecolor size=100x30 ctty=yes" in screen.text
+        assert "screenshots=false" in screen.text  # no agent writes files on the server
         screen.process.change_terminal_size(132, 43)
         await screen.wait_for("SIZE 132x43")
         screen.type("hi")
@@ -307,3 +308,43 @@ def test_bad_serve_flags_are_one_sentence(capsys: pytest.CaptureFixture[str]) ->
     assert main(["serve-ssh", "--port", "70000"]) == 2
     assert capsys.readouterr().err == "commcentre: --port must be between 0 and 65535, not 70000.\n"
     assert main(["serve-ssh", "--max-sessions", "0"]) == 2
+
+
+async def until_closed(conn: asyncssh.SSHClientConnection) -> None:
+    async with asyncio.timeout(90):  # a safety net: it ends when the server closes it
+        await conn.wait_closed()
+
+
+async def test_a_connection_without_a_session_counts_against_the_limits(
+    start: Start, ssh_db: tuple[str, Engine], keys: dict[str, asyncssh.SSHKey],
+) -> None:
+    """`ssh -N` holds a connection without a console: it takes a place like a session does."""
+    server = await start(max_sessions_per_agent=1)
+    async with await connect(server.port, "maria", keys["maria"]):  # no session opened
+        await until(lambda: entries(ssh_db[1], "login"))
+        second = await connect(server.port, "maria", keys["maria"])
+        await until_closed(second)
+        failed = await until(lambda: entries(ssh_db[1], "failed login"))
+        assert "you already have 1 connection open (the limit is 1)" in failed[0].detail
+        assert len(entries(ssh_db[1], "login")) == 1
+
+
+async def test_a_connection_without_a_session_is_closed_when_idle(
+    start: Start, ssh_db: tuple[str, Engine], keys: dict[str, asyncssh.SSHKey],
+) -> None:
+    server = await start(idle_timeout=0.5)
+    conn = await connect(server.port, "maria", keys["maria"])
+    await until_closed(conn)
+    await until(lambda: entries(ssh_db[1], "logout"))
+    assert not server.connections
+
+
+async def test_disabling_an_agent_closes_their_connections_without_a_session(
+    start: Start, ssh_db: tuple[str, Engine], keys: dict[str, asyncssh.SSHKey],
+) -> None:
+    server = await start(recheck_seconds=0.1)
+    conn = await connect(server.port, "maria", keys["maria"])
+    await until(lambda: entries(ssh_db[1], "login"))
+    repo.disable_agent(ssh_db[1], SYSTEM, "maria")
+    await until_closed(conn)
+    await until(lambda: not server.connections)

@@ -42,6 +42,10 @@ PLACEHOLDERS = {
     "int": "0",
 }
 
+#: The most a one-line field takes when its spec names no limit (no one-line column is longer):
+#: a stray long paste is cut here with a sentence instead of filling the field with pages.
+ONE_LINE_LIMIT = 500
+
 
 def describe_failure(exc: BaseException) -> str:
     """One sentence for an unexpected failure (never a traceback)."""
@@ -68,7 +72,7 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
         border: thick $primary; background: $panel; padding: 0 1;
     }
     ActionFormScreen #title { text-style: bold; padding: 0 0 1 0; }
-    ActionFormScreen #fields { height: auto; max-height: 1fr; }
+    ActionFormScreen #fields { height: auto; max-height: 66vh; }  /* buttons stay on screen at 80×24 */
     ActionFormScreen .row { height: auto; margin-bottom: 0; }
     ActionFormScreen .row Label { padding: 0 0 0 1; color: $text-muted; }
     ActionFormScreen .field-error { color: $error; padding-left: 1; height: auto; }
@@ -144,9 +148,15 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
         await container.mount_all(rows)
         self.query_one("#loading").display = False
         self._initial = self.values()
-        first = next(iter(self.query(".input").results(Widget)), None)
+        # The cursor starts in the first field the agent types into: on a drop-down, a space
+        # (or a stray key) would open it.
+        fields = list(self.query(".input").results(Widget))
+        first = next((w for w in fields if isinstance(w, Input | TextArea)), None)
+        first = first or next(iter(fields), None)
         if first is not None:
             first.focus()
+            # At 80×24 the fields scroll: once laid out, show the one the cursor starts in.
+            self.call_after_refresh(first.scroll_visible, animate=False)
 
     def _row(self, spec: FieldSpec) -> Vertical:
         label = spec.label + (" *" if spec.required else "")
@@ -179,7 +189,7 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
             return Checkbox(spec.label, value=default in ("1", "true", "yes", True), id=wid)
         return BoundedInput(
             value=default, id=wid, placeholder=spec.placeholder or PLACEHOLDERS.get(spec.kind, ""),
-            max_length=spec.max_length or 0,
+            max_length=spec.max_length or ONE_LINE_LIMIT,
         )
 
     # -- values and errors ------------------------------------------------------------------

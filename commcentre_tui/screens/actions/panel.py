@@ -12,6 +12,63 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from commcentre_tui.services.actions import OfferedAction
+from commcentre_tui.text import fold
+
+
+def _words(text: str) -> set[str]:
+    """The folded words of ``text``, hyphens as spaces, and each two neighbours joined
+    (Follow-up and Follow Up: follow, up, followup)."""
+    parts = fold(text).replace("&", " ").replace("-", " ").split()
+    return set(parts) | {a + b for a, b in zip(parts, parts[1:], strict=False)}
+
+
+def word_match(query: str, text: str) -> bool:
+    """Whether every word of ``query`` starts a word of ``text`` (any order; case, accents,
+    hyphens and spaces alike): "bill sub" and "sub bill" find Bill Subscriber, "follow up" and
+    "followup" find Add a Follow-up. From three letters on, inside a word counts too
+    ("voucher" finds Cancel eVoucher)."""
+    wanted = [w for w in fold(query).replace("-", " ").split() if w]
+    words = _words(text)
+    return all(any(word.startswith(w) or (len(w) >= 3 and w in word) for word in words)
+               for w in wanted)
+
+
+def _plain(text: str) -> str:
+    return " ".join(fold(text).replace("-", " ").split())
+
+
+def closeness(query: str, name: str, keywords: str = "") -> int:
+    """How well an action fits what was typed (lower is closer): 0 its name or one of its
+    keywords ("complete": Update Job Status); 1 the name holds it as typed ("follow-up": Add
+    a Follow-up); 2 the name with hyphens as spaces ("follow-up": Follow Up); 3 the name
+    starts with it; 4 it only has its words."""
+    typed, folded = " ".join(fold(query).split()), fold(name)
+    if folded == typed or typed in fold(keywords).split():
+        return 0
+    if typed in folded:
+        return 1
+    plain_typed, plain = _plain(query), _plain(name)
+    return 2 if plain == plain_typed else 3 if plain.startswith(plain_typed) else 4
+
+
+def filter_actions(offered: list[OfferedAction], query: str) -> list[OfferedAction]:
+    """The actions ``query`` finds, the closest kind of match that finds any: the words as
+    typed, together ("pay a": Pay a Bill; hyphens as spaces); else every word anywhere
+    (:func:`word_match` on the name and keywords: "sub bill"); else Textual's fuzzy matcher on
+    the name ("lgprsn"), as the palette's."""
+    if not query.strip():
+        return list(offered)
+    phrase = _plain(query)
+    together = [a for a in offered if phrase in _plain(f"{a.name} {a.keywords}")]
+    if together:
+        return together
+    by_words = [a for a in offered if word_match(query, f"{a.name} {a.keywords}")]
+    if by_words:
+        return by_words
+    from textual.fuzzy import Matcher
+
+    matcher = Matcher("".join(query.split()))
+    return [a for a in offered if matcher.match(a.name) > 0]
 
 
 class ActionPanel(ModalScreen[str | None]):
@@ -38,6 +95,8 @@ class ActionPanel(ModalScreen[str | None]):
         super().__init__()
         self.offered = offered
         self.customer = customer
+        self._filled: str | None = None
+        """The filter text the list shows."""
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -52,19 +111,19 @@ class ActionPanel(ModalScreen[str | None]):
         self.query_one("#panel-filter", Input).focus()
 
     def _fill(self, text: str) -> None:
-        needle = text.casefold().strip()
+        self._filled = text
+        shown = filter_actions(self.offered, text)
         options = self.query_one("#panel-options", OptionList)
         options.clear_options()
         group = None
-        for action in self.offered:
-            if needle and needle not in f"{action.name} {action.keywords}".casefold():
-                continue
+        for action in shown:
             if action.group != group:
                 group = action.group
                 options.add_option(Option(Text(f"── {group}", style="bold"), disabled=True))
             options.add_option(Option(Text(f"  {action.name}"), id=action.name))
-        first = next((i for i in range(options.option_count) if not options.get_option_at_index(i).disabled), None)
-        options.highlighted = first
+        # The cursor on the closest match: the name typed in full, else one starting with it.
+        best = min(shown, key=lambda a: closeness(text, a.name, a.keywords), default=None)
+        options.highlighted = (options.get_option_index(best.name) if best is not None else None)
 
     @on(Input.Changed, "#panel-filter")
     def _filter(self, event: Input.Changed) -> None:
@@ -78,6 +137,9 @@ class ActionPanel(ModalScreen[str | None]):
             options.action_cursor_up()
 
     def action_run(self) -> None:
+        typed = self.query_one("#panel-filter", Input).value
+        if typed != self._filled:  # Enter came before the list caught up
+            self._fill(typed)  # (typed fast, or pasted with its Enter): run what was typed
         options = self.query_one("#panel-options", OptionList)
         if options.highlighted is None:
             return

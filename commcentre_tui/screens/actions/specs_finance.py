@@ -56,6 +56,7 @@ def load_subscriptions(ctx: ServiceContext, data: FormData) -> None:
         services += [(str(row.service.id), f"{sub.number} · {row.product.name} · {row.service.price}")
                      for row in view.active_services]
     data.lists["services"] = services
+    data.extra["service_subscription"] = {value: label.split(" · ")[0] for value, label in services}
 
 
 def load_products(ctx: ServiceContext, data: FormData) -> None:
@@ -66,13 +67,20 @@ def load_products(ctx: ServiceContext, data: FormData) -> None:
 
 
 def load_bills(ctx: ServiceContext, data: FormData) -> None:
-    from commcentre_tui.repo.finance_queries import unpaid_bills
+    """The unpaid bills; with none, one sentence instead of a form with an empty list."""
+    from commcentre_tui.errors import RuleViolation
+    from commcentre_tui.repo.finance_queries import accounts_of_contact, unpaid_bills
 
     assert data.contact_id is not None
     data.lists["bills"] = pairs(
         (b.id, f"{b.number} · due {b.due_date} · outstanding {b.amount - b.paid_amount}")
         for b in unpaid_bills(ctx.engine, contact_id=data.contact_id)
     )
+    if not data.lists["bills"]:
+        numbers = [a.number for a in accounts_of_contact(ctx.engine, data.contact_id)]
+        if not numbers:
+            raise RuleViolation("Nothing to pay: this customer has no account.")
+        raise RuleViolation(f"Nothing to pay: no unpaid bills on {', '.join(numbers)}.")
 
 
 def _all(*loaders: Any) -> Any:
@@ -98,15 +106,28 @@ def _products(values: dict[str, Any]) -> dict[str, Any]:
     return {**clean(values, *[f"product{i}" for i in range(1, PRODUCT_SLOTS + 1)]), "product_ids": ids}
 
 
-def _with_products(path: str) -> Any:
+def _chosen(values: dict[str, Any], needed: dict[str, str]) -> None:
+    """Raise one error per field of ``needed`` (name → sentence) the agent left blank."""
+    from commcentre_tui.errors import ValidationFailed
+
+    missing = {name: sentence for name, sentence in needed.items() if not values.get(name)}
+    if missing:
+        raise ValidationFailed.many(missing)
+
+
+def _with_products(path: str, needed: dict[str, str]) -> Any:
     def submit(ctx: ServiceContext, data: FormData, values: dict[str, Any]) -> SaveResult:
+        _chosen(values, {**needed, "product1": "Choose the service to add."})
         return SaveResult(_service(path)(ctx, _products(values)).message, data.contact_id)
 
     return submit
 
 
+#: The services to add: none is chosen for the agent (a bare Ctrl+S adds nothing paid); the
+#: first is still required, checked on save (``Service 1 *``).
 PRODUCT_FIELDS = tuple(
-    FieldSpec(f"product{i}", f"Service {i}", kind="choice", choices="products", required=i == 1)
+    FieldSpec(f"product{i}", f"Service {i}" + (" *" if i == 1 else ""), kind="choice",
+              choices="products", placeholder="Choose the service to add…" if i == 1 else "")
     for i in range(1, PRODUCT_SLOTS + 1)
 )
 PRODUCT_ERRORS = {"product_ids": "product1", **{f"product_ids.{i - 1}": f"product{i}" for i in range(1, 4)}}
@@ -150,19 +171,27 @@ register(ActionSpec(
         FieldSpec("start_date", "Start date", kind="date", placeholder="YYYY-MM-DD (blank = today)"),
     ),
     load=_all(load_accounts, load_products),
-    submit=_with_products("subscriptions.become_subscriber"),
+    submit=_with_products("subscriptions.become_subscriber", {}),
     error_keys=PRODUCT_ERRORS,
 ))
 
 SUBSCRIPTION_FIELD = FieldSpec("subscription_id", "Subscription", kind="choice", choices="subscriptions",
                                required=True, default=lambda d: _picked(d, "subscription_id"))
 
+#: The subscription highlighted in the tab, else none: the agent chooses (checked on save).
+PICKED_SUBSCRIPTION = FieldSpec("subscription_id", "Subscription *", kind="choice",
+                                choices="subscriptions", placeholder="Choose the subscription…",
+                                default=lambda d: _picked(d, "subscription_id"))
+CHOOSE_SUBSCRIPTION = {"subscription_id": "Choose the subscription (or highlight it in the "
+                                          "Subscriptions tab, F6, before opening the action)."}
+
 register(ActionSpec(
     name="Add Services",
-    fields=(SUBSCRIPTION_FIELD, *PRODUCT_FIELDS,
+    description="Choose the services to add; they are billed from the effective date.",
+    fields=(PICKED_SUBSCRIPTION, *PRODUCT_FIELDS,
             FieldSpec("effective_date", "Effective date", kind="date", placeholder="YYYY-MM-DD (blank = today)")),
     load=_all(load_subscriptions, load_products),
-    submit=_with_products("subscriptions.add_services"),
+    submit=_with_products("subscriptions.add_services", CHOOSE_SUBSCRIPTION),
     error_keys=PRODUCT_ERRORS,
 ))
 
@@ -182,25 +211,66 @@ register(ActionSpec(
 ))
 
 
+#: What Manage Subscription can do (value, label).
+OPERATIONS = [
+    ("suspend", "Suspend: no billing until it is resumed"),
+    ("resume", "Resume: billing restarts"),
+    ("add", "Add a service (choose it below)"),
+    ("remove", "Remove a service (choose it below)"),
+]
+
+
 def manage_subscription(ctx: ServiceContext, data: FormData, values: dict[str, Any]) -> SaveResult:
-    operation = values.pop("operation")
-    path = "subscriptions.suspend_subscription" if operation == "suspend" else "subscriptions.resume_subscription"
-    return SaveResult(_service(path)(ctx, clean(values)).message, data.contact_id)
+    """Suspend, resume, add a service or remove one, as the agent chose."""
+    from commcentre_tui.errors import ValidationFailed
+
+    _chosen(values, {**CHOOSE_SUBSCRIPTION, "operation": "Choose what to do: suspend, resume, "
+                                                         "add a service or remove one."})
+    operation = values["operation"]
+    day = {"effective_date": values.get("effective_date")}
+    if operation == "add":
+        _chosen(values, {"add_product": "Choose the service to add."})
+        result = _service("subscriptions.add_services")(ctx, {
+            "subscription_id": values["subscription_id"], "product_ids": [values["add_product"]], **day})
+    elif operation == "remove":
+        _chosen(values, {"remove_service": "Choose the service to remove."})
+        on = data.extra.get("service_subscription", {}).get(values["remove_service"])
+        subs = dict(data.lists.get("subscriptions", []))
+        chosen = subs.get(values["subscription_id"], "").split(" · ")[0]
+        if on and chosen and on != chosen:
+            raise ValidationFailed(f"That service is on subscription {on}, not {chosen}.",
+                                   "remove_service")
+        result = _service("subscriptions.remove_service")(ctx, {
+            "subscription_service_id": values["remove_service"], **day})
+    else:
+        path = ("subscriptions.suspend_subscription" if operation == "suspend"
+                else "subscriptions.resume_subscription")
+        result = _service(path)(ctx, {"subscription_id": values["subscription_id"], **day,
+                                      "reason": values.get("reason") or ""})
+    return SaveResult(result.message, data.contact_id)
 
 
 register(ActionSpec(
     name="Manage Subscription",
-    description="Suspend or resume a subscription (Add/Remove Services and Bill Subscriber are "
-    "their own actions).",
+    description="What you can do here: suspend or resume the subscription, add a service or "
+    "remove one. (Add Services, Remove Services and Bill Subscriber are also actions of their "
+    "own.)",
     fields=(
-        SUBSCRIPTION_FIELD,
-        FieldSpec("operation", "Operation", kind="choice", required=True, default="suspend",
-                  choices=[("suspend", "Suspend"), ("resume", "Resume")]),
+        PICKED_SUBSCRIPTION,
+        FieldSpec("operation", "What to do *", kind="choice", choices=OPERATIONS,
+                  placeholder="Choose what to do…"),
+        FieldSpec("add_product", "Service to add", kind="choice", choices="products",
+                  placeholder="(for Add a service)"),
+        FieldSpec("remove_service", "Service to remove", kind="choice", choices="services",
+                  placeholder="(for Remove a service)",
+                  default=lambda d: _picked(d, "subscription_service_id")),
         FieldSpec("effective_date", "Effective date", kind="date", placeholder="YYYY-MM-DD (blank = today)"),
-        FieldSpec("reason", "Reason"),
+        FieldSpec("reason", "Reason (suspend, resume)"),
     ),
-    load=load_subscriptions,
+    load=_all(load_subscriptions, load_products),
     submit=manage_subscription,
+    error_keys={"product_ids": "add_product", "product_ids.0": "add_product",
+                "subscription_service_id": "remove_service"},
 ))
 
 
@@ -262,60 +332,6 @@ register(ActionSpec(
             FieldSpec("reference", "Reference")),
     load=load_accounts,
     submit=_simple("payments.post_payment"),
-))
-
-
-# -- vouchers ------------------------------------------------------------------------------
-SERIAL = FieldSpec("serial", "Voucher serial", required=True, placeholder="e.g. V000000123")
-
-register(ActionSpec(
-    name="Purchase eVoucher",
-    fields=(ACCOUNT_FIELD, FieldSpec("value", "Value", kind="money", required=True),
-            FieldSpec("pay_from", "Pay from", kind="choice", required=True, default="account",
-                      choices=[("account", "Account (adds to the balance)"), ("wallet", "Wallet")])),
-    load=load_accounts,
-    submit=_simple("vouchers.purchase_voucher"),
-))
-
-register(ActionSpec(
-    name="Use Wallet to Purchase Electronic Voucher",
-    fields=(ACCOUNT_FIELD, FieldSpec("value", "Value", kind="money", required=True)),
-    load=load_accounts,
-    submit=_simple("vouchers.wallet_purchase_voucher"),
-))
-
-register(ActionSpec(
-    name="Use Voucher",
-    fields=(SERIAL, FieldSpec("secret_number", "Secret number", required=True), ACCOUNT_FIELD,
-            FieldSpec("credit_to", "Credit to", kind="choice", required=True, default="wallet",
-                      choices=[("wallet", "Wallet"), ("account", "Account")])),
-    load=load_accounts,
-    submit=_simple("vouchers.use_voucher"),
-))
-
-register(ActionSpec(
-    name="Cancel eVoucher",
-    description="Only unused vouchers; the value is refunded to where it was paid from.",
-    fields=(SERIAL, FieldSpec("reason", "Reason")),
-    submit=_simple("vouchers.cancel_voucher"),
-    confirm=lambda _data, values: (f"Cancel voucher {values.get('serial')}? Its value is refunded to where "
-                                   "it was paid from, and it can never be used."),
-    save_label="Cancel voucher",
-))
-
-
-def retrieve_secret(ctx: ServiceContext, data: FormData, values: dict[str, Any]) -> SaveResult:
-    result = _service("vouchers.retrieve_voucher_secret")(ctx, clean(values))
-    return SaveResult(f"Secret number of {result.serial} ({result.state}, {result.currency} "
-                      f"{result.value}): {result.secret_number}", data.contact_id)
-
-
-register(ActionSpec(
-    name="Retrieve Voucher Secret Number",
-    description="Shown only to roles allowed to see secrets; every retrieval is audited.",
-    fields=(SERIAL,),
-    submit=retrieve_secret,
-    save_label="Retrieve",
 ))
 
 

@@ -11,10 +11,11 @@ from typing import Any
 
 from textual.app import SystemCommand
 
+from commcentre_tui.catalog import ACTION_STEPS
 from commcentre_tui.screens.actions.form import ActionFormScreen
 from commcentre_tui.screens.actions.panel import ActionPanel
 from commcentre_tui.screens.actions.spec import FormData, SaveResult, all_specs
-from commcentre_tui.services.actions import offered_actions, with_status_actions
+from commcentre_tui.services.actions import OfferedAction, offered_actions, with_status_actions
 
 #: Actions served by screens of their own rather than a declarative form: name → app action.
 SCREEN_ACTIONS: dict[str, str] = {"Add More Information": "add_more_information"}
@@ -26,7 +27,20 @@ OPENERS: dict[str, Callable[[Any, dict[str, Any]], None]] = {}
 def _offered(app: Any) -> list[Any]:
     loaded = app.customer_id is not None
     offered = offered_actions(app.settings, app.actor, customer_loaded=loaded)
-    return with_status_actions(offered, app.actor, customer_loaded=loaded)
+    return _with_steps(with_status_actions(offered, app.actor, customer_loaded=loaded), loaded)
+
+
+def _with_steps(offered: list[OfferedAction], loaded: bool) -> list[OfferedAction]:
+    """``offered`` with each action's later steps (:data:`~commcentre_tui.catalog.ACTION_STEPS`,
+    e.g. Complete Draft after Create a Communication) right after it, while a customer is loaded."""
+    if not loaded:
+        return offered
+    result: list[OfferedAction] = []
+    for action in offered:
+        result.append(action)
+        result += [OfferedAction(action.group, name) for name, after in ACTION_STEPS.items()
+                   if after == action.name]
+    return result
 
 
 def open_action_panel(app: Any) -> None:
@@ -54,6 +68,9 @@ def run_action(app: Any, name: str, extra: dict[str, Any] | None = None) -> None
         return
 
     def done(result: SaveResult | None) -> None:
+        show = getattr(result, "show", None)  # e.g. a voucher secret: a dialog, not a notice
+        if callable(show):
+            show(app)
         if result is not None and result.contact_id is not None and result.contact_id != app.customer_id:
             app.load_customer(result.contact_id)
 

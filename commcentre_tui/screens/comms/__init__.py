@@ -7,7 +7,8 @@ What the app calls (all from the UI loop):
 - :func:`register_openers` once at start: the Action Panel opens these screens;
 - :func:`offer_unsaved_drafts` on mount: "Restore your unsaved communication?";
 - :func:`start_embedded_worker` on mount (does nothing unless ``[worker] embedded``);
-- :func:`open_communication` to reopen a draft communication (e.g. Enter on it in Customer Care);
+- :func:`view_communication` for Enter or ``v`` on a communication: a draft the agent may complete
+  opens in the form, anything else read-only; :func:`open_communication` reopens a draft directly;
 - :func:`~commcentre_tui.screens.comms.bulk.notify_commands` in the palette: "Notify these
   results" (a template to every customer the shown search found, previewed and confirmed).
 """
@@ -25,6 +26,7 @@ _EXPORTS = {
     "wake_embedded_worker": "embedded",
     "offer_unsaved_drafts": "openers",
     "open_communication": "openers",
+    "view_communication": "openers",
     "register_openers": "register",
 }
 

@@ -2,9 +2,11 @@
 notification, from the console).
 
 The agent picks a template; a preview (a dry run in a thread worker) shows how many customers
-match, how many messages would be queued and why others would be skipped (opted out, no address,
-not renderable), and the first rendered message. Ctrl+S asks for confirmation, then queues them
-all in one transaction (``services.comm_bulk.notify_results``) with a progress bar.
+match, how many messages would be queued and why others would be skipped (no overdue bill for an
+overdue reminder, opted out, no address, not renderable), and the first rendered messages.
+Ctrl+S asks for confirmation, then queues them all in one transaction
+(``services.comm_bulk.notify_results``) with a progress bar — for exactly the customers the
+preview counted, so what is queued is what the preview showed.
 """
 
 from __future__ import annotations
@@ -40,25 +42,26 @@ def preview_text(report: NotifyReport) -> str:
     sending = report.queued + report.logged
     parts = [f"{report.matched} customers found; {sending} message{'s' if sending != 1 else ''} "
              f"would be {'queued' if report.queued or not report.logged else 'logged'}"]
-    skipped = [(report.opted_out, "opted out"), (report.no_address, "without an address"),
-               (report.not_rendered, "not renderable")]
     if report.skipped:
-        parts.append("skipped: " + ", ".join(f"{n} {why}" for n, why in skipped if n))
+        parts.append("skipped: " + ", ".join(report.skipped_reasons()))
     return "; ".join(parts) + "."
 
 
 def sample_text(report: NotifyReport) -> str:
-    """The first rendered message, as it would be sent."""
+    """The first rendered messages, as they would be sent, then why some would not be."""
     if not report.samples:
-        return "No message can be sent to these results with this template."
-    s = report.samples[0]
-    lines = [f"First message — to {s.name} ({s.customer_number}), {s.recipient}, language {s.language}"]
-    if s.subject:
-        lines.append(f"Subject: {s.subject}")
-    lines += ["", s.content]
-    if report.problems:
-        lines += ["", "Not sent: " + report.problems[0]]
-    return "\n".join(lines)
+        lines = ["No message can be sent to these results with this template."]
+    else:
+        lines = []
+    for i, s in enumerate(report.samples):
+        word = "First message" if i == 0 else f"Message {i + 1}"
+        lines += [f"{word} — to {s.name} ({s.customer_number}), {s.recipient}, language {s.language}"]
+        if s.subject:
+            lines.append(f"Subject: {s.subject}")
+        lines += [s.content.strip(), ""]
+    for problem in report.problems[:3]:
+        lines.append("Not sent: " + problem)
+    return "\n".join(lines).rstrip()
 
 
 class NotifyResultsScreen(ModalScreen[NotifyReport | None]):
@@ -197,8 +200,9 @@ class NotifyResultsScreen(ModalScreen[NotifyReport | None]):
             self.notify("Nothing to send: every customer of these results would be skipped.", title=TITLE,
                         severity="warning")
             return
-        question = (f"Send “{report.template}” to {sending} customer{'s' if sending != 1 else ''} of these "
-                    f"results? {report.skipped} will be skipped (opted out, no address or not renderable).")
+        question = f"Send “{report.template}” to {sending} customer{'s' if sending != 1 else ''} of these results?"
+        if report.skipped:
+            question += f" {report.skipped} will be skipped: {', '.join(report.skipped_reasons())}."
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -222,8 +226,10 @@ class NotifyResultsScreen(ModalScreen[NotifyReport | None]):
         def progress(done: int, total: int) -> None:
             self.app.call_from_thread(self.query_one(ProgressBar).update, total=max(total, 1), progress=done)
 
+        audience = self.report.contact_ids if self.report is not None else None
         try:
-            report = notify_results(self.ctx, template, self.conditions, mode=self.mode, progress=progress)
+            report = notify_results(self.ctx, template, self.conditions, mode=self.mode, progress=progress,
+                                    contact_ids=audience)
         except Exception as exc:  # noqa: BLE001 - one sentence; nothing was queued (one transaction)
             self.app.call_from_thread(self._failed, exc)
             return

@@ -26,7 +26,7 @@ from textual.widgets import Button, Input, Label, LoadingIndicator, Select, Stat
 from textual.widgets.select import InvalidSelectValueError
 
 from commcentre_tui.catalog import MEDIA
-from commcentre_tui.errors import CommCentreError, ValidationFailed
+from commcentre_tui.errors import CommCentreError, Conflict, ValidationFailed
 from commcentre_tui.models import Communication, FormDraft
 from commcentre_tui.screens.actions.confirm import ConfirmScreen
 from commcentre_tui.screens.actions.form import describe_failure
@@ -58,7 +58,7 @@ class CommunicationScreen(LiveForm):
     }
     CommunicationScreen #title { text-style: bold; }
     CommunicationScreen #note { color: $text-muted; }
-    CommunicationScreen #fields { height: auto; max-height: 1fr; }
+    CommunicationScreen #fields { height: auto; max-height: 66vh; }  /* the buttons stay on screen at 80×24 */
     CommunicationScreen .line { height: auto; }
     CommunicationScreen .cell { height: auto; width: 1fr; }
     CommunicationScreen .cell > Label { padding-left: 1; color: $text-muted; }
@@ -141,7 +141,10 @@ class CommunicationScreen(LiveForm):
         self._refresh_live()
         self._timer = self.set_interval(self.app_settings.communications.autosave_seconds, self.autosave_now)
         first = {"follow_up": "shared_notes", "bill": "recipient", "draft": "content"}.get(setup.mode, "direction")
-        self.query_one(f"#field-{first}").focus()
+        field = self.query_one(f"#field-{first}")
+        field.focus()
+        # At 80×24 the form scrolls: once laid out, show the field the cursor starts in (whole).
+        self.call_after_refresh(self.query_one(f"#cell-{first}").scroll_visible, top=True, animate=False)
         if setup.pending is not None:
             self._offer_pending(setup.pending)
 
@@ -226,6 +229,9 @@ class CommunicationScreen(LiveForm):
         except ValidationFailed as exc:
             self.app.call_from_thread(self._save_failed, exc.errors or {"": str(exc)}, "")
             return
+        except Conflict as exc:
+            self.app.call_from_thread(self._stale, str(exc))
+            return
         except CommCentreError as exc:
             self.app.call_from_thread(self._save_failed, {}, str(exc))
             return
@@ -233,6 +239,14 @@ class CommunicationScreen(LiveForm):
             self.app.call_from_thread(self._save_failed, {}, describe_failure(exc))
             return
         self.app.call_from_thread(self._saved, comm, draft)
+
+    def _stale(self, message: str) -> None:
+        """Someone changed the draft since it was opened: nothing was saved; say how to see it."""
+        self._save_failed({}, message)
+        note = self.query_one("#note", Static)
+        note.update(Text("Not saved: this draft changed meanwhile. Esc closes the form; open the draft "
+                         "again to see the other change, then apply yours."))
+        note.display = True
 
     def _save_failed(self, errors: dict[str, str], message: str) -> None:
         self._saving = False

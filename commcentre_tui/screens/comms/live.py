@@ -2,7 +2,11 @@
 for the chosen media, the character/SMS count, the rendered preview and template choice.
 
 :class:`LiveForm` is the base of :class:`~commcentre_tui.screens.comms.form.CommunicationScreen`;
-service calls (preview, template rendering) run in thread workers.
+service calls (preview, template rendering) run in thread workers, off the UI loop. A render is
+bounded by the template budget (``comms.sandbox``: a hostile template is a sentence in the
+preview within ``[communications] render_seconds``) and stops at its next step once its worker
+is cancelled — by a newer keystroke's preview, closing the form or quitting — so it never holds
+the console open.
 """
 
 from __future__ import annotations
@@ -161,14 +165,16 @@ class LiveForm(ModalScreen[Communication | None]):
         subject, content, related = key
         kind, _, rid = related.partition(":")
         error, rendered = "", ("", "")
+        worker = get_current_worker()
         try:
             rendered = svc.preview(self.ctx, self.setup.contact_id, subject=subject, content=content,
-                                   related_type=kind or None, related_id=int(rid) if rid else None)
+                                   related_type=kind or None, related_id=int(rid) if rid else None,
+                                   cancelled=lambda: worker.is_cancelled)
         except CommCentreError as exc:
             error = str(exc)
         except Exception as exc:  # noqa: BLE001 - shown in the preview
             error = describe_failure(exc)
-        if not get_current_worker().is_cancelled:
+        if not worker.is_cancelled:
             self.app.call_from_thread(self._preview_done, key, rendered, error)
 
     def _preview_done(self, key: tuple[str, str, str], rendered: tuple[str, str], error: str) -> None:

@@ -1,6 +1,7 @@
 """Opening the communication form from the console: the Action Panel openers (registered by
-:mod:`~commcentre_tui.screens.comms.register`), reopening a draft, and offering back an
-autosaved communication on start.
+:mod:`~commcentre_tui.screens.comms.register`), reopening a draft (Enter on it, or Complete
+Draft; who may is :mod:`~commcentre_tui.services.comm_access`), and offering back an autosaved
+communication on start.
 
 Openers take ``(app, context)``; ``context`` is what ``wiring.run_action`` passes (the console's
 ``app.action_context()`` plus extras): ``communication_id`` (Follow Up), ``bill_id`` (Communicate
@@ -10,6 +11,7 @@ Bill, and Create a Communication links to it), ``related_type``/``related_id`` o
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from commcentre_tui.models import FormDraft
@@ -73,6 +75,88 @@ def open_communication(app: Any, communication_id: int) -> None:
     """Reopen the draft communication ``communication_id`` to complete it (Save) or keep
     editing it (Save as Draft). A completed one is refused with a sentence (use Follow Up)."""
     push_form(app, FormRequest(app.customer_id, "draft", communication_id=communication_id))
+
+
+def view_communication(app: Any, communication_id: int) -> None:
+    """Enter or ``v`` on a communication: a draft the agent may complete opens in the form
+    (Save completes it, Save as Draft keeps it); anything else opens read-only — with the reason
+    when it is a draft they may not complete (another agent's)."""
+    from commcentre_tui.repo.customer_detail import RecordRef
+    from commcentre_tui.screens.detail import DetailScreen
+    from commcentre_tui.services.comm_access import draft_access
+
+    def show(editable: bool, why: str) -> None:
+        if editable:
+            open_communication(app, communication_id)
+            return
+        app.push_screen(DetailScreen(RecordRef("communication", communication_id)))
+        if why:
+            app.notify(why, title="Communication", severity="warning", markup=False)
+
+    def decide() -> None:
+        ctx = ServiceContext(app.engine, app.settings, app.actor)
+        try:
+            editable, why = draft_access(ctx, communication_id)
+        except Exception:  # noqa: BLE001 - the read-only view says what went wrong
+            editable, why = False, ""
+        with suppress(RuntimeError):  # the console is closing
+            app.call_from_thread(show, editable, why)
+
+    app.run_worker(decide, thread=True, group="comm-open", exit_on_error=False)
+
+
+def draft_label(row: Any, me: int | None) -> str:
+    """One line of the Complete Draft list: when, direction, media, category and subject (and
+    the author when a supervisor lists someone else's)."""
+    author = f" · by {row.author}" if row.agent_id not in (None, me) and row.author else ""
+    return (f"{row.created_at:%Y-%m-%d %H:%M} · {row.direction} {MEDIA_LABELS.get(row.media, row.media)} · "
+            f"{row.category} · {row.subject or '(no subject)'}{author}")
+
+
+def open_complete_draft(app: Any, context: dict[str, Any]) -> None:
+    """Complete Draft: the highlighted communication when it is a draft the agent may complete,
+    else their drafts for the loaded customer (one opens at once; several are listed)."""
+    contact_id, chosen = app.customer_id, context.get("communication_id")
+    if contact_id is None:
+        app.notify("Load a customer first, then complete one of their drafts.", severity="warning")
+        return
+
+    def listed(ctx: ServiceContext) -> list[tuple[str, str]]:
+        from commcentre_tui.repo.draft_queries import open_drafts
+        from commcentre_tui.services.comm_access import draft_access
+
+        if chosen and draft_access(ctx, int(chosen))[0]:
+            return [(str(chosen), "")]
+        return [(str(r.id), draft_label(r, ctx.actor.agent_id))
+                for r in open_drafts(ctx.engine, ctx.actor, contact_id)]
+
+    def loaded(items: list[tuple[str, str]]) -> None:
+        if len(items) == 1:
+            open_communication(app, int(items[0][0]))
+        elif not items:
+            app.notify("This customer has no draft communication you can complete.", title="Complete Draft")
+        else:
+            app.push_screen(PickScreen("Complete Draft — which draft?", lambda _ctx: items, empty=""), picked)
+
+    def picked(value: str | None) -> None:
+        if value:
+            open_communication(app, int(value))
+
+    def look() -> None:
+        from commcentre_tui.errors import CommCentreError
+        from commcentre_tui.screens.actions.form import describe_failure
+
+        try:
+            items = listed(ServiceContext(app.engine, app.settings, app.actor))
+        except Exception as exc:  # noqa: BLE001 - one sentence, nothing opens
+            message = str(exc) if isinstance(exc, CommCentreError) else describe_failure(exc)
+            with suppress(RuntimeError):  # the console is closing
+                app.call_from_thread(app.notify, message, title="Complete Draft", severity="error")
+            return
+        with suppress(RuntimeError):
+            app.call_from_thread(loaded, items)
+
+    app.run_worker(look, thread=True, group="comm-open", exit_on_error=False)
 
 
 def restore_question(draft: FormDraft) -> str:

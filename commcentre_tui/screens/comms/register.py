@@ -23,12 +23,13 @@ def _opener(name: str) -> Callable[..., Any]:
 
 OPENERS = {
     "Create a Communication": _opener("open_create"),
+    "Complete Draft": _opener("open_complete_draft"),
     "Follow Up": _opener("open_follow_up"),
     "Communicate Bill": _opener("open_communicate_bill"),
 }
 
 
 def register_openers() -> None:
-    """Put "Create a Communication", "Follow Up" and "Communicate Bill" into
+    """Put "Create a Communication", "Complete Draft", "Follow Up" and "Communicate Bill" into
     :data:`commcentre_tui.screens.actions.wiring.OPENERS` (idempotent; call at app start)."""
     wiring.OPENERS.update(OPENERS)

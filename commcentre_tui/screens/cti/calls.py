@@ -49,6 +49,9 @@ class CallRecord:
     version: int | None = None
     duration: int | None = None
     completed: bool = False
+    presented: bool = False
+    """The console popped it (or looked it up): a call that ends before that is counted,
+    not shown one by one."""
     wrap_started: float | None = None
     """``time.monotonic()`` at hang-up: the after-call work timer counts from here."""
     lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)

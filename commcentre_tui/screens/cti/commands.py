@@ -12,6 +12,7 @@ from typing import Any
 from textual.app import SystemCommand
 
 from commcentre_tui.screens.cti.controller import controller_of
+from commcentre_tui.screens.cti.tell import tell
 
 
 def dial_number(app: Any, number: str, contact_id: int | None = None) -> None:
@@ -23,8 +24,8 @@ def dial_number(app: Any, number: str, contact_id: int | None = None) -> None:
     """
     controller = controller_of(app)
     if controller is None:
-        app.notify("Click-to-dial needs telephony (CTI), which is off.", title="Click-to-dial",
-                   severity="warning")
+        tell(app, "Click-to-dial needs telephony (CTI), which is off.", title="Click-to-dial",
+             severity="warning")
         return
     controller.dial(number, contact_id if contact_id is not None else app.customer_id)
 
@@ -54,18 +55,18 @@ def dial_shown_phone(app: Any) -> None:
     """
     contact_id = app.customer_id
     if contact_id is None:
-        app.notify("Load a customer first (search, then Enter).", title="Click-to-dial",
-                   severity="warning")
+        tell(app, "Load a customer first (search, then Enter).", title="Click-to-dial",
+             severity="warning")
         return
     number = shown_phone(app)
     if number is None:
-        app.notify("This customer has no phone number to call; add one with Add More "
-                   "Information.", title="Click-to-dial", severity="warning")
+        tell(app, "This customer has no phone number to call; add one with Add More "
+             "Information.", title="Click-to-dial", severity="warning")
         return
     controller = controller_of(app)
     if controller is None or not dial_available(app):
-        app.notify(f"Telephony (CTI) is off, so the console cannot dial; call {number} from "
-                   "your phone.", title="Click-to-dial", severity="warning")
+        tell(app, f"Telephony (CTI) is off, so the console cannot dial; call {number} from "
+             "your phone.", title="Click-to-dial", severity="warning")
         return
     controller.dial(number, contact_id)
 
@@ -76,7 +77,7 @@ def open_call_customer(app: Any) -> None:
 
     contact_id = app.customer_id
     if contact_id is None:
-        app.notify("Load a customer first (search, then Enter).", severity="warning")
+        tell(app, "Load a customer first (search, then Enter).", severity="warning")
         return
 
     def chosen(number: str | None) -> None:

@@ -29,6 +29,8 @@ from commcentre_tui.cti.states import CONNECTED, RECONNECTING, is_failure
 from commcentre_tui.errors import CommCentreError
 from commcentre_tui.screens.cti.calls import CallRecord, duration_words
 from commcentre_tui.screens.cti.flow import CallFlow
+from commcentre_tui.screens.cti.pacing import Pacing
+from commcentre_tui.screens.cti.tell import tell
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,8 @@ CONSUMER_GROUP = "cti-events"
 OPEN_KEY, OPEN_KEY_ID = "f12", "cti_open"
 #: Calls remembered for "Recent Calls".
 HISTORY = 100
+#: Events applied before the event reader lets the console take keys and draw again.
+SLICE = 50
 
 
 def controller_of(app: Any) -> CtiController | None:
@@ -72,12 +76,12 @@ def open_pending(app: Any) -> None:
     """What the pop key does (for an ``action_cti_open`` on the app)."""
     controller = controller_of(app)
     if controller is None or not controller.enabled:
-        app.notify("Telephony (CTI) is off.", severity="warning")
+        tell(app, "Telephony (CTI) is off.", severity="warning")
         return
     controller.open_pending()
 
 
-class CtiController(CallFlow):
+class CtiController(CallFlow, Pacing):
     """Follows one :class:`CallSource`: state, session calls, screen pop, drafts and wrap-up."""
 
     def __init__(self, app: Any, source: CallSource) -> None:
@@ -99,6 +103,7 @@ class CtiController(CallFlow):
         self._phones: tuple[int, tuple[str, ...]] | None = None
         self._fetching: int | None = None
         self._wrapping: CallRecord | None = None
+        self._init_pacing()
 
     # -- state ---------------------------------------------------------------------------------
     @property
@@ -171,13 +176,13 @@ class CtiController(CallFlow):
         self.states.append(state)
         if is_failure(state):
             detail = self.source.detail or f"The telephone link says “{state}”."
-            self.app.notify(f"CTI is off: {detail} The console works as usual.",
-                            title="Telephony", severity="error", timeout=15, markup=False)
+            tell(self.app, f"CTI is off: {detail} The console works as usual.",
+                 title="Telephony", severity="error", timeout=15)
         elif state == RECONNECTING and previous == CONNECTED:
-            self.app.notify("Lost the telephone system; reconnecting. Calls are not popped "
-                            "meanwhile.", title="Telephony", severity="warning")
+            tell(self.app, "Lost the telephone system; reconnecting. Calls are not popped "
+                 "meanwhile.", title="Telephony", severity="warning")
         elif state == CONNECTED and previous == RECONNECTING:
-            self.app.notify("Telephone system connected again.", title="Telephony")
+            tell(self.app, "Telephone system connected again.", title="Telephony")
         self.refresh()
 
     def _install_key(self) -> None:
@@ -195,12 +200,16 @@ class CtiController(CallFlow):
 
     # -- events --------------------------------------------------------------------------------
     async def _consume(self) -> None:
+        applied = 0
         try:
             async for event in self.source.events():
                 try:
                     self.on_event(event)
                 except Exception:
                     log.exception("A CTI event could not be handled: %r", event)
+                applied += 1
+                if applied % SLICE == 0:
+                    await asyncio.sleep(0)  # a burst: keys and frames between slices
         except Exception as exc:
             self.failed("follow the calls any more (CTI stopped)", exc)
         finally:
@@ -208,23 +217,31 @@ class CtiController(CallFlow):
                 await asyncio.wait_for(self.source.close(), 2)
 
     def on_event(self, event: CallEvent) -> None:
-        """Apply one call event (UI loop)."""
+        """Apply one call event (UI loop): the call's state now; its pop, notifications and the
+        redraw paced (:mod:`~commcentre_tui.screens.cti.pacing`), so a burst cannot freeze
+        the console. A call the agent answers is always shown and logged."""
         if split_extension(event.extension)[1] != self.source.extension:
             return  # another agent's call
         record = self.calls.get(event.call_id)
         if record is None:
-            record = self._new_call(event, pop=event.event == "ringing")
+            record = self._new_call(event)
         if event.event == "answered" and record.answered_at is None:
             record.answered_at = event.at
             self.current = record
-            self.app.run_worker(self._answered(record), group="cti-call", exit_on_error=False)
+            if not record.presented:
+                self.present(record)  # (its lookup writes the Draft once it knows the caller)
+            else:
+                self.app.run_worker(self._answered(record), group="cti-call", exit_on_error=False)
         elif event.event == "hangup" and record.ended_at is None:
             record.ended_at = event.at
             record.wrap_started = time.monotonic()
-            self.app.run_worker(self._hung_up(record), group="cti-call", exit_on_error=False)
-        self.refresh()
+            if record.answered_at is None and not record.presented and record.direction == "incoming":
+                self.missed_unseen(record)
+            else:
+                self.app.run_worker(self._hung_up(record), group="cti-call", exit_on_error=False)
+        self.touch()
 
-    def _new_call(self, event: CallEvent, *, pop: bool) -> CallRecord:
+    def _new_call(self, event: CallEvent) -> CallRecord:
         record = CallRecord(event.call_id, event.direction, event.caller, event.at,
                             case_number=event.case_number, email=event.email,
                             customer_before=self.app.customer_id,
@@ -235,15 +252,11 @@ class CtiController(CallFlow):
         self.current = record
         if event.direction == "outgoing":
             contact_id = self._dials.pop(_dialled(event.caller), None)
-            if contact_id is not None:
+            if contact_id is not None:  # our click-to-dial: we know whom we called
                 record.set_customer(contact_id, *self.loaded_names(contact_id))
-            else:
-                self.app.run_worker(self._lookup(record, pop=False), group="cti-call",
-                                    exit_on_error=False)
-            return record
-        if pop:
-            self.app.notify(record.shown_number, title="Incoming call", markup=False)
-        self.app.run_worker(self._lookup(record, pop=pop), group="cti-call", exit_on_error=False)
+                record.presented = True
+                return record
+        self.ring_later(record)
         return record
 
     # -- helpers for the flow --------------------------------------------------------------------
@@ -273,7 +286,7 @@ class CtiController(CallFlow):
     def open_pending(self) -> None:
         """The pop key: act on the current call."""
         if self.pending is None:
-            self.app.notify("No call is waiting for you.", title="Telephony", severity="warning")
+            tell(self.app, "No call is waiting for you.", title="Telephony", severity="warning")
             return
         self.pending[1]()
         self.refresh()
@@ -286,15 +299,15 @@ class CtiController(CallFlow):
             log.exception("CTI: could not %s", doing, exc_info=exc)
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
             message = f"Could not {doing}: {first}"
-        self.app.notify(message, title="Telephony", severity="error", timeout=10, markup=False)
+        tell(self.app, message, title="Telephony", severity="error", timeout=10)
 
     # -- click-to-dial --------------------------------------------------------------------------
     def dial(self, number: str, contact_id: int | None) -> None:
         """Ask the PBX to call ``number`` from the agent's extension (the call is with
         ``contact_id``)."""
         if not self.enabled:
-            self.app.notify(f"Click-to-dial is not available: {self.source.detail}",
-                            title="Click-to-dial", severity="warning", markup=False)
+            tell(self.app, f"Click-to-dial is not available: {self.source.detail}",
+                 title="Click-to-dial", severity="warning")
             return
         try:
             target = pbx_number(number)
@@ -313,8 +326,8 @@ class CtiController(CallFlow):
             self._dials.pop(target, None)
             self.failed("dial", exc)
             return
-        self.app.notify(f"Calling {number}: your phone rings first, then the customer's.",
-                        title="Click-to-dial", markup=False)
+        tell(self.app, f"Calling {number}: your phone rings first, then the customer's.",
+             title="Click-to-dial")
         self.refresh()
 
     def known_phones(self, contact_id: int) -> tuple[str, ...]:

@@ -7,10 +7,11 @@ Draft is being written waits for it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
 from commcentre_tui.screens.cti.calls import CallRecord, duration_words
+from commcentre_tui.screens.cti.tell import tell
 from commcentre_tui.screens.messages import CustomerChanged
 
 if TYPE_CHECKING:
@@ -62,7 +63,7 @@ class CallFlow:
             if match.kind == "one" and record.contact_id is None:
                 only = match.contacts[0]
                 record.set_customer(only.id, only.name, only.customer_number)
-            if pop:
+            if pop and self.current is record:  # (not when a newer call took over meanwhile)
                 self._present(record)
             await self._ensure_draft(record)
         self.refresh()
@@ -77,22 +78,35 @@ class CallFlow:
             if self.console_active:
                 self.pending = None
                 self.app.load_customer(record.contact_id)
-                self.app.notify(f"{who} · {number}", title="Incoming call", markup=False)
+                tell(self.app, f"{who} · {number}", title="Incoming call")
             else:
-                self.app.notify(f"{who} is calling from {number}. {key} opens the customer.",
-                                title="Incoming call", markup=False, timeout=OFFER_SECONDS)
+                tell(self.app, f"{who} is calling from {number}. {key} opens the customer.",
+                     title="Incoming call", timeout=OFFER_SECONDS)
         elif match.kind == "several":
             self.offer("choose the caller", lambda: self.pick_caller(record))
             count = f"{len(match.contacts)}{'+' if match.more else ''}"
             if self.console_active:
+                self._put_aside(record, keep={c.id for c in match.contacts})
                 self.pick_caller(record)
             else:
-                self.app.notify(f"{count} customers have {number}. {key} lists them.",
-                                title="Incoming call", markup=False, timeout=OFFER_SECONDS)
+                tell(self.app, f"{count} customers have {number}. {key} lists them.",
+                     title="Incoming call", timeout=OFFER_SECONDS)
         else:
             self.offer("Log Person Information", lambda: self.log_person(record))
-            self.app.notify(f"Unknown caller {number}. {key}: Log Person Information.",
-                            title="Unknown caller", markup=False, timeout=OFFER_SECONDS)
+            if self.console_active:
+                self._put_aside(record)
+            tell(self.app, f"Unknown caller {number}. {key}: Log Person Information.",
+                 title="Unknown caller", timeout=OFFER_SECONDS)
+
+    def _put_aside(self, record: CallRecord, keep: Collection[int] = ()) -> None:
+        """Close the loaded customer when it is not (one of) the caller(s): the agent must never
+        talk to an unknown caller while looking at the last customer's account."""
+        loaded = self.app.customer_id
+        console = self.app.console_screen
+        if loaded is None or loaded in keep or not hasattr(console, "action_close_customer"):
+            return
+        console.action_close_customer()
+        record.customer_before = None  # a customer loaded from now on may be the caller
 
     def open_customer(self, record: CallRecord) -> None:
         """Load the caller (the pop key after a pop that could not take the screen)."""
@@ -101,8 +115,8 @@ class CallFlow:
             return
         self.app.load_customer(record.contact_id)
         if not self.console_active:
-            self.app.notify(f"{record.who} is loaded in the console behind this window.",
-                            title="Incoming call", markup=False)
+            tell(self.app, f"{record.who} is loaded in the console behind this window.",
+                 title="Incoming call")
 
     def pick_caller(self, record: CallRecord) -> None:
         """The short pick list of the customers sharing the caller's number."""
@@ -172,11 +186,9 @@ class CallFlow:
         async with record.lock:
             if record.answered_at is None:
                 if record.direction == "outgoing":
-                    self.app.notify(f"No answer from {record.who}.", title="Call ended",
-                                    markup=False)
+                    tell(self.app, f"No answer from {record.who}.", title="Call ended")
                 else:
-                    self.app.notify(f"Missed call from {record.who}.", title="Missed call",
-                                    markup=False, timeout=OFFER_SECONDS)
+                    tell(self.app, f"Missed call from {record.who}.", title="Missed call", timeout=OFFER_SECONDS)
                 if self.current is record:
                     self.current = None
                 self.refresh()
@@ -200,9 +212,8 @@ class CallFlow:
             self.open_wrap_up(record)
             return
         self.offer("after-call work", lambda: self.open_wrap_up(record))
-        self.app.notify(f"The call with {record.who} ended ({duration_words(record.seconds)}). "
-                        f"{self.key_label} opens the after-call work.", title="Call ended",
-                        markup=False, timeout=OFFER_SECONDS)
+        tell(self.app, f"The call with {record.who} ended ({duration_words(record.seconds)}). "
+             f"{self.key_label} opens the after-call work.", title="Call ended", timeout=OFFER_SECONDS)
 
     def open_wrap_up(self, record: CallRecord) -> None:
         """The after-call work modal for ``record`` (once at a time)."""

@@ -15,6 +15,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from commcentre_tui.repo.cti_lookup import MatchedContact
+from commcentre_tui.screens.cti.tell import tell
 from commcentre_tui.text import inert
 
 PICK_CSS = """
@@ -102,7 +103,7 @@ class PhonePickScreen(ModalScreen[str | None]):
         app.call_from_thread(self._show, info)
 
     def _failed(self, message: str) -> None:
-        self.notify(message, title="Call customer", severity="error", markup=False)
+        tell(self.app, message, title="Call customer", severity="error")
         self.dismiss(None)
 
     def _show(self, info: Any) -> None:

@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from commcentre_tui.screens.cti.calls import CallRecord, duration_words
+from commcentre_tui.screens.cti.tell import tell
 from commcentre_tui.text import inert
 
 COLUMNS = ("Time", "Direction", "Number", "Customer", "Duration", "State")
@@ -72,7 +73,7 @@ class RecentCallsScreen(ModalScreen[int | None]):
         if record is None:
             return
         if record.contact_id is None:
-            self.notify("No customer is linked to this call.", title="Recent Calls", severity="warning")
+            tell(self.app, "No customer is linked to this call.", title="Recent Calls", severity="warning")
             return
         self.dismiss(record.contact_id)
 

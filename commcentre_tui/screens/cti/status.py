@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from commcentre_tui.cti.states import CONNECTED, OFF, RECONNECTING, is_failure
+from commcentre_tui.text import inert
 
 if TYPE_CHECKING:
     from commcentre_tui.screens.cti.controller import CtiController
@@ -18,22 +19,24 @@ def status_text(controller: CtiController | None) -> Text:
 
     The state word is always spelled out (``off``, ``connecting``, ``connected``,
     ``reconnecting``, ``login failed: …``, ``failed: …``); nothing is said by colour alone.
+    A :class:`~rich.text.Text` (never markup) of inert pieces: a caller id cannot style it or
+    reach the terminal raw.
     """
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append("CTI ", style="bold")
     state = controller.state if controller is not None else OFF
     style = "bold" if is_failure(state) or state == RECONNECTING else ""
-    text.append(state, style=style)
+    text.append(inert(state), style=style)
     if controller is None or state == OFF:
         return text
     call = controller.current
     if call is not None:
         text.append(" · ")
-        text.append(call.describe(), style="bold" if call.state == "ringing" else "")
+        text.append(inert(call.describe()), style="bold" if call.state == "ringing" else "")
     if controller.pending is not None:
-        text.append(f" · {controller.key_label}: {controller.pending[0]}")
+        text.append(f" · {controller.key_label}: {inert(controller.pending[0])}")
     elif state == CONNECTED and call is None:
-        text.append(f" · ext. {controller.source.extension}")
+        text.append(f" · ext. {inert(controller.source.extension)}")
     return text
 
 

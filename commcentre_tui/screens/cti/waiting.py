@@ -7,8 +7,11 @@ as long as the app: use :func:`settle` (every other worker) and :func:`until` in
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from typing import Any
+
+from textual.worker import WorkerCancelled
 
 from commcentre_tui.screens.cti.controller import CONSUMER_GROUP, controller_of
 
@@ -23,7 +26,8 @@ async def settle(pilot: Any, rounds: int = 3) -> None:
     for _ in range(rounds):
         busy = busy_workers(pilot.app)
         if busy:  # (an empty list would mean "every worker" to wait_for_complete)
-            await pilot.app.workers.wait_for_complete(busy)
+            with contextlib.suppress(WorkerCancelled):  # a cancelled worker is done too
+                await pilot.app.workers.wait_for_complete(busy)
         await pilot.pause()
 
 

@@ -15,6 +15,7 @@ from textual.widgets import Button, Label, Select, Static, TextArea
 
 from commcentre_tui.errors import CommCentreError, ValidationFailed
 from commcentre_tui.screens.cti.calls import CallRecord, duration_words
+from commcentre_tui.screens.cti.tell import tell
 from commcentre_tui.text import inert
 
 if TYPE_CHECKING:
@@ -191,14 +192,14 @@ class WrapUpScreen(ModalScreen[bool]):
         finally:
             self._busy = False
         disposition = " / ".join(v for v in (values["reason"], values["outcome"]) if v)
-        self.notify(f"Call with {self.record.who} completed" + (f": {disposition}." if disposition else "."),
-                    title="After-call work", markup=False)
+        tell(self.app, f"Call with {self.record.who} completed" + (f": {disposition}." if disposition else "."),
+             title="After-call work")
         self.dismiss(True)
 
     def action_later(self) -> None:
         if self.record.communication_id is not None:
-            self.notify("The call stays a Draft communication; complete it from Customer Care.",
-                        title="After-call work")
+            tell(self.app, "The call stays a Draft communication; complete it from Customer Care.",
+                 title="After-call work")
         self.dismiss(False)
 
     @on(Button.Pressed, "#complete")

@@ -1,4 +1,5 @@
-"""Dashboard: accounts, wallets, subscriptions, open care items, recent payments and a trend."""
+"""Dashboard: the customer's preferences (language, opt-ins, custom fields), accounts, wallets,
+subscriptions, open care items, recent payments and a trend."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Sparkline, Static
 
 from commcentre_tui.repo.customer_detail import RecordRef
+from commcentre_tui.repo.customer_info import Preferences, custom_field_lines
 from commcentre_tui.repo.customer_view import Dashboard
+from commcentre_tui.text import inert
 from commcentre_tui.widgets.format import (
     balance_words,
     day,
@@ -36,12 +39,15 @@ class DashboardTab(CustomerTab):
     DashboardTab RecordTable { max-height: 8; }
     DashboardTab #dash-trend Sparkline { height: 2; width: 12; margin: 0 1; }
     DashboardTab #dash-trend Static { height: auto; padding: 0 1; }
+    DashboardTab #dash-profile { height: auto; padding: 0 1; }
     """
 
     def compose(self) -> ComposeResult:
         # Two columns on wide terminals, one after the other on narrow ones (console.tcss).
         with Horizontal(id="dash-columns"):
             with Vertical(classes="dash-column"):
+                yield Section("Customer (Ctrl+O to change)", Static("", id="dash-profile"),
+                              id="dash-profile-section")
                 yield Section("Accounts", RecordTable(
                     [("Account", 9), ("Name", None), ("Balance", 18), ("Status", 9)],
                     empty="No account.", id="dash-accounts"), id="dash-accounts-section")
@@ -71,6 +77,7 @@ class DashboardTab(CustomerTab):
     def show(self, d: Dashboard) -> None:
         """Fill every section from ``d``."""
         q = self.query_one
+        q("#dash-profile", Static).update(self.profile_text(d.preferences))
         q("#dash-accounts", RecordTable).show(
             (RecordRef("account", a.id),
              (a.number, a.name, balance_words(a.balance, a.currency), status(a.status)))
@@ -98,6 +105,16 @@ class DashboardTab(CustomerTab):
             for p in d.recent_payments)
         self._trend(d.payments_by_month)
         self.shown_for = self.contact_id
+
+    def profile_text(self, prefs: Preferences) -> Text:
+        """Language and opt-ins on one line, the custom fields on the next (words, not colour)."""
+        text = Text(f"Language {inert(prefs.language)} · {prefs.words()}")
+        settings = getattr(self.app, "settings", None)
+        names = [f.name for f in settings.contacts.custom_fields] if settings is not None else []
+        fields = custom_field_lines(prefs, names)
+        if fields:
+            text.append("\n" + " · ".join(f"{inert(n)}: {inert(v)}" for n, v in fields))
+        return text
 
     def _trend(self, series: tuple[tuple[str, Decimal], ...]) -> None:
         values = [float(v) for _, v in series]

@@ -1,0 +1,20 @@
+"""The audit entry for call events the CTI listener refused (a post without the shared secret)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from commcentre_tui.repo.audit import record
+from commcentre_tui.repo.db import transaction
+from commcentre_tui.text import inert
+
+ACTION = "cti.listener.refused"
+ENTITY = "cti_listener"
+
+
+def record_refused_posts(engine: Engine, *, where: str, peer: str, reason: str, count: int) -> None:
+    """One audit entry (no agent: nobody signed in posted it) for ``count`` refused posts."""
+    detail = (f"{count} call event post(s) to the CTI listener on {inert(where)} refused "
+              f"({inert(reason)}); the last from {inert(peer)}.")
+    with transaction(engine) as session:
+        record(session, agent_id=None, action=ACTION, entity=ENTITY, detail=detail)

@@ -1,0 +1,17 @@
+"""Every CTI notification goes through :func:`tell`: plain text (never markup), inert.
+
+A caller id, a PBX's reason or a bridge's error is text from outside; the sources already make
+control characters visible where it enters (:func:`commcentre_tui.text.inert`), and this is
+the second line of defence for whatever a sentence quotes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from commcentre_tui.text import inert
+
+
+def tell(app: Any, message: str, *, title: str = "", **options: Any) -> None:
+    """``app.notify`` with ``message`` and ``title`` as inert plain text (``markup=False``)."""
+    app.notify(inert(message), title=inert(title), markup=False, **options)
