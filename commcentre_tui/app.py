@@ -31,6 +31,7 @@ from commcentre_tui.keys import bind
 from commcentre_tui.repo.permissions import Actor
 from commcentre_tui.screens.gateway import Gateway
 from commcentre_tui.screens.messages import CustomerChanged, LoadCustomer
+from commcentre_tui.screens.notifications import NotificationKept, ToastShown
 from commcentre_tui.startup import resume_garbage_collection
 
 if TYPE_CHECKING:
@@ -126,7 +127,9 @@ class CommCentreApp(App[None]):
         return ConsoleScreen()
 
     BINDINGS = [bind("actions", "open_actions", priority=True),
-                bind("my_work", "my_work", show=False)]
+                bind("my_work", "my_work", show=False),
+                bind("wallboard", "wallboard", show=False),
+                bind("notifications", "notifications", show=False, priority=True)]
 
     def on_mount(self) -> None:
         if self.settings.ui.keymap:
@@ -178,8 +181,30 @@ class CommCentreApp(App[None]):
 
     def notify(self, message: str, *, title: str = "", severity: Any = "information",
                timeout: float | None = None, markup: bool = True) -> None:
-        """Notifications carry customer data: always shown as plain text, never as markup."""
+        """Notifications carry customer data: always shown as plain text, never as markup.
+        Over a form a toast takes one line at the bottom (it never covers the form's fields)."""
+        from commcentre_tui.screens.notifications import toast_raised
+
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+        toast_raised(self, message, title=title, severity=severity, timeout=timeout)
+
+    @on(ToastShown)
+    def _toast_shown(self, message: ToastShown) -> None:
+        from commcentre_tui.screens.notifications import show_toast_line
+
+        show_toast_line(self, message)
+
+    @on(NotificationKept)
+    def _notification_kept(self, message: NotificationKept) -> None:
+        from commcentre_tui.screens.notifications import kept_arrived
+
+        kept_arrived(self, message)
+
+    def action_notifications(self) -> None:
+        """Show the notifications kept until acknowledged (reminders, failed deliveries …)."""
+        from commcentre_tui.screens.notifications import open_notifications
+
+        open_notifications(self)
 
     # Actions --------------------------------------------------------------------------------
     def action_open_actions(self) -> None:
@@ -193,6 +218,12 @@ class CommCentreApp(App[None]):
         from commcentre_tui.screens.my_work import open_my_work
 
         open_my_work(self)
+
+    def action_wallboard(self) -> None:
+        """Show the Wallboard (supervisors)."""
+        from commcentre_tui.screens.wallboard import open_wallboard
+
+        open_wallboard(self)
 
     @property
     def customer_label(self) -> str | None:
@@ -294,9 +325,15 @@ class CommCentreApp(App[None]):
         from commcentre_tui.screens.my_work import my_work_commands
 
         yield from my_work_commands(self)
+        from commcentre_tui.screens.wallboard import wallboard_commands
+
+        yield from wallboard_commands(self)
         from commcentre_tui.screens.export_results import export_commands
 
         yield from export_commands(self, screen)
+        from commcentre_tui.screens.notifications import notifications_commands
+
+        yield from notifications_commands(self)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         from commcentre_tui.screens.console import ConsoleScreen

@@ -31,12 +31,14 @@ COMMANDS: dict[str, str] = {
     "agents": "agents_cmd",
     "bench": "bench_cmd",
     "config": "config_cmd",
+    "doctor": "doctor_cmd",
+    "report": "report_cmd",
 }
 
 
 #: Options that take a value and may come before the command name: the global ones, and the
 #: console's (``commcentre --agent maria`` starts the console).
-OPTIONS_WITH_VALUE = ("--config", "--database", "--agent", "--extension")
+OPTIONS_WITH_VALUE = ("--config", "--database", "--log-level", "--agent", "--extension")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -69,6 +71,9 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
                         help="config file (default: COMMCENTRE_CONFIG, else the one `commcentre config path` names)")
     parser.add_argument("--database", metavar="URL", default=argparse.SUPPRESS,
                         help="database URL, overriding [database] url")
+    from commcentre_tui.commands.common import add_log_level
+
+    add_log_level(parser)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -86,8 +91,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         pause_garbage_collection()
     module = importlib.import_module(f"commcentre_tui.commands.{COMMANDS[args.command]}")
     from commcentre_tui.commands.common import guarded
+    from commcentre_tui.logging_setup import logging_scope
 
-    return guarded(module.run, args)
+    with logging_scope():
+        return guarded(module.run, args)
 
 
 def _command_position(args: Sequence[str]) -> int | None:

@@ -26,7 +26,12 @@ from commcentre_tui.catalog import (
     DEFAULT_CATEGORIES,
     SEARCH_FIELDS,
 )
-from commcentre_tui.paths import PROJECT_ROOT, default_config_path, default_database_path  # noqa: F401 - PROJECT_ROOT re-exported
+from commcentre_tui.paths import (  # noqa: F401 - PROJECT_ROOT re-exported
+    PROJECT_ROOT,
+    current_folder_config,
+    default_config_path,
+    default_database_path,
+)
 from commcentre_tui.roles import DEFAULT_ROLES, RoleSettings
 
 #: The documented default configuration and the embedded database (see :mod:`.paths`: beside
@@ -283,6 +288,27 @@ class UiSettings(Section):
     unless the administrator gives ``--export-folder``."""
 
 
+class LoggingSettings(Section):
+    """``[logging]``: where the long-running processes (console, worker, cti-bridge, serve-ssh)
+    log, and how much (see :mod:`commcentre_tui.logging_setup`)."""
+
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    destination: Literal["auto", "file", "stderr", "off"] = "auto"
+    """``auto``: stderr when systemd runs the process (its journal), else a file; ``file``;
+    ``stderr``; ``off``. The console always logs to a file (its terminal is the agent's screen)."""
+    directory: str = ""
+    """Folder of the log files; empty: ``logs`` in the data folder."""
+    max_bytes: int = Field(default=5_000_000, ge=10_000)
+    """A log file is rotated when it reaches this size."""
+    backup_count: int = Field(default=5, ge=0)
+    """Rotated files kept (``worker.log.1`` …)."""
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _fold_level(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
+
+
 class Settings(BaseSettings):
     """The whole configuration; build it with :func:`load_settings`."""
 
@@ -304,6 +330,7 @@ class Settings(BaseSettings):
     communications: CommunicationsSettings = Field(default_factory=CommunicationsSettings)
     billing: BillingSettings = Field(default_factory=BillingSettings)
     ui: UiSettings = Field(default_factory=UiSettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
     roles: dict[str, RoleSettings] = Field(default_factory=lambda: dict(DEFAULT_ROLES))
 
     #: Where the file values came from (for messages); not a config key.
@@ -326,12 +353,17 @@ class Settings(BaseSettings):
 
 
 def config_path(explicit: str | os.PathLike[str] | None = None) -> Path | None:
-    """The config file to read: ``--config``, else ``COMMCENTRE_CONFIG``, else the checkout's
-    ``config.toml`` (installed: ``$XDG_CONFIG_HOME/commcentre/config.toml``, else the packaged
-    defaults). A file named explicitly must exist; any file found is checked in full."""
+    """The config file to read: ``--config``, else ``COMMCENTRE_CONFIG``, else a
+    ``config.toml`` in the current folder, else the checkout's ``config.toml`` (installed:
+    ``$XDG_CONFIG_HOME/commcentre/config.toml``, else the packaged defaults). A file named
+    explicitly must exist; any file found is checked in full, so a broken one is an error
+    naming it, never silently passed over."""
     chosen = explicit or os.environ.get("COMMCENTRE_CONFIG")
     if chosen:
         return Path(chosen)
+    here = current_folder_config()
+    if here is not None:
+        return here
     return DEFAULT_CONFIG_PATH if DEFAULT_CONFIG_PATH is not None and DEFAULT_CONFIG_PATH.exists() else None
 
 
@@ -343,6 +375,10 @@ def _check_file(path: Path) -> None:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc}).") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not valid TOML (it is not UTF-8 text).") from None
+    except OSError as exc:
+        raise ConfigError(f"Cannot read the config file {path} ({exc.strerror or exc}).") from None
     for section, key in SECRET_KEYS:
         if key in data.get(section, {}):
             env = f"COMMCENTRE_{section.upper()}__{key.upper()}"

@@ -39,8 +39,13 @@ KEYS: dict[str, Key] = {k.id: k for k in (
         "Click-to-dial: call the phone shown in the customer header from your extension (CTI)."),
     Key("my_work", "f11", "My Work",
         "My Work: everything waiting for you across customers; Enter opens it."),
+    Key("wallboard", "ctrl+f", "Wallboard",
+        "Wallboard (supervisors): agents' states, the queue, today's figures and the trend, live."),
     Key("actions", "f10,ctrl+t", "Actions",
         "The Action Panel: the allowed actions for the loaded customer (type to filter)."),
+    Key("notifications", "ctrl+l", "Notifications",
+        "Notifications: reminders, failed deliveries and telephony states kept until you "
+        "acknowledge them."),
     Key("back", "escape", "Back", "Go back one step."),
     Key("view_record", "v", "View", "Open the highlighted record read-only."),
     Key("more_rows", "m", "More", "Load the next page of this list."),

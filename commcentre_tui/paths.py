@@ -73,3 +73,12 @@ def shipped_templates_dir() -> Path:
     if in_checkout():
         return PROJECT_ROOT / "data" / "templates"
     return PACKAGED_DEFAULTS / "templates"
+
+
+def current_folder_config() -> Path | None:
+    """``./config.toml`` when the current folder has one (the checkout's own counts too)."""
+    try:
+        here = Path.cwd() / "config.toml"
+    except OSError:  # the current folder was removed
+        return None
+    return here if here.is_file() else None

@@ -183,6 +183,35 @@ def check_email(value: str) -> str:
     return text
 
 
+def normal_email(value: str) -> str:
+    """The normalised form of a valid email address (``value`` stripped when it is not valid).
+
+    The domain goes through IDNA (UTS-46 mapping, lower case) and is kept in its Unicode form
+    (``info@Κύπρος.CY`` → ``info@κύπρος.cy``, ``x@xn--vxakceg6d.cy`` → ``x@κύπρος.cy``); the local
+    part stays as typed (NFC). This is what is stored as ``contact_email.address``; what the
+    agent typed is kept beside it (``address_as_typed``), as phones keep theirs beside E.164.
+    """
+    from email_validator import EmailNotValidError, validate_email
+
+    text = value.strip()
+    try:
+        return str(validate_email(text, check_deliverability=False).normalized)
+    except EmailNotValidError:
+        return text
+
+
+def stored_email(address: str) -> tuple[str, str | None]:
+    """``(normal form, as typed or None)`` of a valid address, as ``contact_email`` keeps them
+    (``None`` when the two are the same). Plain ASCII addresses skip the validator: their normal
+    form is the domain in lower case (bulk imports call this for every row)."""
+    if address.isascii():
+        local, _, domain = address.rpartition("@")
+        normal = f"{local}@{domain.lower()}"
+    else:
+        normal = normal_email(address)
+    return normal, (address if normal != address else None)
+
+
 def check_phone(value: str, region: str = "CY") -> tuple[str, str]:
     """``(number as typed, E.164)`` if ``value`` is a valid phone number read in ``region``.
 

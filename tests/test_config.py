@@ -107,3 +107,22 @@ def test_search_field_order_follows_config(tmp_path: Path) -> None:
     settings = load_settings(path)
     assert settings.search.enabled("quick") == ["any", "phone", "last_name"]
     assert settings.search.enabled("advanced") == ["last_name"]
+
+
+@pytest.mark.parametrize("text", ['[email]\nport = "lots"\n', "[email\n", "[logging]\nlevel = \"loud\"\n"])
+def test_a_broken_config_in_the_current_folder_is_an_error_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], text: str,
+) -> None:
+    """`commcentre` run in a folder holding a broken config.toml: one sentence naming it, exit 2
+    (it is never passed over for the checkout's)."""
+    from commcentre_tui.cli import main
+
+    monkeypatch.delenv("COMMCENTRE_CONFIG")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "config.toml").write_bytes(text.encode())
+    assert main(["config", "path"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and err.startswith(f"commcentre: {tmp_path / 'config.toml'}: ")
+    (tmp_path / "config.toml").write_text("[email]\nport = 2525\n", encoding="utf-8")
+    assert main(["config", "path"]) == 0
+    assert f"{tmp_path / 'config.toml'}  (the current folder's)" in capsys.readouterr().out

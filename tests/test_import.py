@@ -169,6 +169,22 @@ def test_duplicates_are_reported_then_merged_with_update(
     assert code == 0 and "0 new, 0 updated, 1 unchanged of 1 rows" in out
 
 
+def test_emails_are_stored_in_normal_form_beside_what_the_file_said(
+    capsys: pytest.CaptureFixture[str], engine: Engine, tmp_path: Path
+) -> None:
+    path = write(tmp_path, "mixed.csv", HEADER
+                 + "B1,Eleni,Kyriacou,99 223344,Eleni.K@Example.COM|info@Κύπρος.CY,Limassol,el,no\n")
+    assert cli(capsys, engine, "import", "contacts", str(path))[0] == 0
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT address, address_as_typed FROM contact_email "
+                                 "ORDER BY id")).all()
+    # As the Add More Information form stores them: the domain through IDNA, in lower case.
+    assert [tuple(r) for r in rows] == [("Eleni.K@example.com", "Eleni.K@Example.COM"),
+                                        ("info@κύπρος.cy", "info@Κύπρος.CY")]
+    code, out, _err = cli(capsys, engine, "import", "contacts", str(path))
+    assert code == 0 and "0 new, 0 updated, 1 unchanged of 1 rows" in out
+
+
 def test_bad_files_are_refused_with_one_sentence_and_nothing_half_imported(
     capsys: pytest.CaptureFixture[str], engine: Engine, tmp_path: Path
 ) -> None:

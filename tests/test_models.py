@@ -11,6 +11,7 @@ from sqlmodel import SQLModel
 
 from commcentre_tui import models as m
 from commcentre_tui.errors import Conflict, NotFound
+from commcentre_tui.models.security import QueueCaller, QueueStatus
 from commcentre_tui.repo.db import reading, transaction
 from commcentre_tui.repo.locking import update_versioned
 from commcentre_tui.repo.numbers import next_number
@@ -90,6 +91,9 @@ def build_everything(session) -> dict[str, SQLModel]:
         "audit": m.AuditEntry(agent_id=agent.id, action="create", entity="contact", entity_id=contact.id,
                               after={"first_name": "María"}),
         "change": m.ContactChange(contact_id=contact.id, version=3, changed_at=NOW),
+        "queue_status": QueueStatus(queue="support", waiting=2, longest_since=NOW, reported_at=NOW),
+        "queue_caller": QueueCaller(queue="support", uniqueid="1700000000.1", caller="+35799123456",
+                                      joined_at=NOW),
     }
     session.add_all(rest.values())
     session.flush()
@@ -109,7 +113,8 @@ def test_every_table_round_trips(engine: Engine) -> None:
 
     with reading(engine) as session:
         for name, (model, data) in keys.items():
-            pk = data.get("id", data.get("name", data.get("contact_id")))
+            pk = ((data["queue"], data["uniqueid"]) if "uniqueid" in data else
+                  data.get("id", data.get("name", data.get("contact_id", data.get("queue")))))
             loaded = session.get(model, pk)
             assert loaded is not None, name
             assert loaded.model_dump() == data, name

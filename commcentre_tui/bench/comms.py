@@ -2,7 +2,9 @@
 
 * ``comms.bulk_queue`` — overdue reminders (the shipped SMS template "Overdue reminder") for
   100,000 overdue customers (the database is topped up with bench customers as needed, and they
-  are removed afterwards), rendered and queued by ``comms.notify``; messages/s (goal ≥ 10,000/s).
+  are removed afterwards), rendered and queued by ``comms.notify``; messages/s (goal ≥ 15,000/s)
+  and ``cpu_s``, the process's CPU seconds (the database server's are not in it), which a busy
+  shared machine disturbs less than the wall clock.
 * ``comms.smtp_delivery`` — the worker delivering M emails to a loopback SMTP server running
   in another process; messages/s (goal ≥ 500/s, connection reuse).
 
@@ -205,15 +207,15 @@ def bulk_queue(engine: Engine, settings: Settings, *, messages: int = BULK_MESSA
     first, last = add_overdue_contacts(engine, added) if added else (0, -1)
     before = _max_id(engine, Communication)
     try:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         report = notify(engine, settings, SYSTEM, template=TEMPLATE, segment="overdue")
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     finally:
         delete_communications_after(engine, before)
         if added:
             remove_contacts(engine, first, last)
     return {"n": report.matched, "per_s": round(report.matched / seconds, 1), "seconds": round(seconds, 2),
-            "queued": report.queued, "opted_out": report.opted_out}
+            "cpu_s": round(cpu, 2), "queued": report.queued, "opted_out": report.opted_out}
 
 
 @case("comms.bulk_queue", "100,000 overdue SMS reminders rendered and queued (messages/s)")

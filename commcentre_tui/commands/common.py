@@ -20,7 +20,23 @@ def common_parent() -> argparse.ArgumentParser:
                         help="config file (default: COMMCENTRE_CONFIG, else the one `commcentre config path` names)")
     parent.add_argument("--database", metavar="URL", default=argparse.SUPPRESS,
                         help="database URL, overriding [database] url")
+    add_log_level(parent)
     return parent
+
+
+def add_log_level(parser: argparse.ArgumentParser) -> None:
+    """``--log-level``, overriding ``[logging] level`` (a global option)."""
+    parser.add_argument("--log-level", choices=["debug", "info", "warning", "error"],
+                        type=str.lower, default=argparse.SUPPRESS,
+                        help="how much the log keeps, overriding [logging] level")
+
+
+def start_logging(args: argparse.Namespace, settings: Settings, process: str) -> Any:
+    """Log this long-running process as ``[logging]`` and ``--log-level`` say (see
+    :mod:`commcentre_tui.logging_setup`); returns the :class:`LogTarget`."""
+    from commcentre_tui.logging_setup import setup_logging
+
+    return setup_logging(settings, process, getattr(args, "log_level", None))
 
 
 def fail(message: str, code: int = 2) -> int:

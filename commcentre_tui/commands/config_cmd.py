@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     from sqlalchemy.engine import make_url
 
     from commcentre_tui import paths
-    from commcentre_tui.config import config_path
+    from commcentre_tui.config import config_path, current_folder_config
 
     settings = settings_from(args)  # a broken file is refused here, naming it
     chosen = config_path(getattr(args, "config", None))
@@ -35,6 +35,8 @@ def run(args: argparse.Namespace) -> int:
         why = "COMMCENTRE_CONFIG"
     elif chosen is None:
         why = "none found: built-in defaults"
+    elif chosen == current_folder_config() and chosen != paths.default_config_path():
+        why = "the current folder's"
     elif paths.in_checkout():
         why = "the checkout's"
     elif chosen == paths.user_config_path():

@@ -7,8 +7,10 @@ import argparse
 from commcentre_tui.commands.common import (
     common_parent,
     open_database,
+    os_username,
     resolve_actor,
     settings_from,
+    start_logging,
 )
 
 
@@ -22,13 +24,23 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
+    import os
+
     settings = settings_from(args)
+    # One file per agent (console-maria.log): the terminal is the agent's screen, never the log's.
+    who = args.agent or os.environ.get("COMMCENTRE_AGENT") or os_username()
+    start_logging(args, settings, f"console-{who}")
     if args.extension:
         settings.cti.agent_extension = args.extension
     engine = open_database(settings, create_demo=True)
     actor = resolve_actor(engine, settings, args.agent)
+    import logging
+
     from commcentre_tui.app import create_app
 
     app = create_app(settings=settings, engine=engine, actor=actor)
     app.run()
-    return app.return_code or 0
+    code = app.return_code or 0
+    logging.getLogger("commcentre.console").log(
+        logging.ERROR if code else logging.INFO, "console of %s ended (exit %d)", actor.username, code)
+    return code

@@ -52,22 +52,28 @@ def run(args: argparse.Namespace) -> int:
         host, port = parse_bridge_url(cti.bridge_url)
     host = args.listen_host or host
     port = port if args.listen_port is None else args.listen_port
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from commcentre_tui.commands.common import start_logging
+
+    if args.verbose and getattr(args, "log_level", None) is None:
+        args.log_level = "info"
+    target = start_logging(args, settings, "cti-bridge")
+    logging.getLogger("commcentre.cti_bridge").info(
+        "CTI bridge for %s (provider %s) on %s:%s", f"{cti.host}:{cti.port}", cti.provider, host, port)
     engine = None
     if cti.provider == "listener":
         from commcentre_tui.commands.common import open_database
 
         engine = open_database(settings)
     try:
-        return asyncio.run(_serve(settings, host, port, engine))
+        return asyncio.run(_serve(settings, host, port, engine, echo=target.destination != "stderr"))
     finally:
         if engine is not None:
             engine.dispose()
 
 
-async def _serve(settings: object, host: str, port: int, engine: object) -> int:
+async def _serve(settings: object, host: str, port: int, engine: object, *, echo: bool = True) -> int:
     import asyncio
+    import logging
     import signal
     import sys
 
@@ -82,7 +88,10 @@ async def _serve(settings: object, host: str, port: int, engine: object) -> int:
     outcome: list[str] = []
 
     def on_state(state: str) -> None:
-        sys.stderr.write(f"commcentre cti-bridge: PBX {state}\n")
+        logging.getLogger("commcentre.cti_bridge").log(
+            logging.ERROR if is_failure(state) else logging.INFO, "PBX %s", state)
+        if echo:  # under systemd the log line above is already on stderr
+            sys.stderr.write(f"commcentre cti-bridge: PBX {state}\n")
         if is_failure(state):
             outcome.append(state)
             stop.set()

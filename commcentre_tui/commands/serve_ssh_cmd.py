@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from commcentre_tui.commands.common import common_parent, fail, open_database, settings_from
+from commcentre_tui.commands.common import (
+    common_parent,
+    fail,
+    open_database,
+    settings_from,
+    start_logging,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -41,8 +47,17 @@ def run(args: argparse.Namespace) -> int:
     if args.idle_timeout < 0 or args.grace < 0:
         return fail("--idle-timeout and --grace must not be negative.", 2)
     settings = settings_from(args)
+    target = start_logging(args, settings, "serve-ssh")
     engine = open_database(settings)
     import asyncio
+    import logging
+
+    log = logging.getLogger("commcentre.serve_ssh")
+
+    def announce(line: str) -> None:
+        log.info("%s", line)
+        if target.destination != "stderr":  # under systemd the log line is already in the journal
+            print(line, flush=True)
 
     from commcentre_tui.repo.roles_sync import sync_roles
     from commcentre_tui.ssh.hostkey import DEFAULT_HOST_KEY_PATH
@@ -58,8 +73,9 @@ def run(args: argparse.Namespace) -> int:
         export_folder=args.export_folder,
     )
     try:
-        asyncio.run(serve(engine, settings, options, announce=lambda line: print(line, flush=True)))
+        asyncio.run(serve(engine, settings, options, announce=announce))
     except OSError as exc:
+        log.error("Cannot serve SSH on %s:%s: %s", args.host, args.port, exc)
         return fail(f"Cannot serve SSH on {args.host}:{args.port}: {exc.strerror or exc}.", 1)
     finally:
         engine.dispose()

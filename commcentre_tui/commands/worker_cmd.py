@@ -11,7 +11,15 @@ import argparse
 import logging
 import sys
 
-from commcentre_tui.commands.common import common_parent, fail, open_database, settings_from
+from commcentre_tui.commands.common import (
+    common_parent,
+    fail,
+    open_database,
+    settings_from,
+    start_logging,
+)
+
+log = logging.getLogger("commcentre.worker")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -35,15 +43,15 @@ def run(args: argparse.Namespace) -> int:
     from commcentre_tui.comms.workerlock import WorkerBusy
 
     settings = settings_from(args)
+    target = start_logging(args, settings, "worker")
     engine = open_database(settings)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
-                        format="%(message)s")
 
     def report(event: DeliveryEvent) -> None:
-        if args.verbose or event.status == "failed":
-            reason = f": {event.error}" if event.error else ""
-            sys.stderr.write(f"communication {event.communication_id} {event.status} "
-                             f"(attempt {event.attempts}){reason}\n")
+        reason = f": {event.error}" if event.error else ""
+        line = f"communication {event.communication_id} {event.status} (attempt {event.attempts}){reason}"
+        log.log(logging.WARNING if event.status == "failed" else logging.INFO, "%s", line)
+        if (args.verbose or event.status == "failed") and target.destination != "stderr":
+            sys.stderr.write(line + "\n")
 
     from commcentre_tui.comms.worker import DEFAULT_CONCURRENCY
 
@@ -58,17 +66,21 @@ def run(args: argparse.Namespace) -> int:
             loop.add_signal_handler(sig, worker.request_stop)
         if not worker.lock.acquire():
             raise WorkerBusy(worker.lock.busy_message())
-        sys.stderr.write(f"commcentre worker {worker.name}: delivering; stop with Ctrl+C or SIGTERM.\n")
-        sys.stderr.flush()
+        log.info("worker %s delivering from %s", worker.name, _shown_url(settings))
+        if target.destination != "stderr":
+            sys.stderr.write(f"commcentre worker {worker.name}: delivering; stop with Ctrl+C or SIGTERM.\n")
+            sys.stderr.flush()
         await worker.run_forever(wait_for_lock=False)
 
     try:
         if args.once:
+            log.info("worker %s delivering what is due from %s, once", worker.name, _shown_url(settings))
             stats = asyncio.run(worker.run_once())
         else:
             asyncio.run(forever())
             stats = worker.stats
     except WorkerBusy as exc:
+        log.error("%s", exc)
         return fail(str(exc), 1)
     finally:
         engine.dispose()
@@ -76,5 +88,13 @@ def run(args: argparse.Namespace) -> int:
     if stats.requeued_after_crash or stats.uncertain_after_crash:
         line += (f" Recovered from a stopped worker: {stats.requeued_after_crash} requeued, "
                  f"{stats.uncertain_after_crash} marked delivery uncertain.")
+    log.info("worker %s stopped: %s", worker.name, line)
     print(line)
     return 0
+
+
+def _shown_url(settings: object) -> str:
+    """The database URL with its password hidden."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(settings.database.resolved_url()).render_as_string(hide_password=True)  # type: ignore[attr-defined]

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import ARRAY, Integer, any_, func, literal, literal_column, select
 from sqlmodel import Session
 
+from commcentre_tui.catalog import MEDIA
 from commcentre_tui.comms.tags import FIELDS, TagList, build_context, contact_values, group_type
 from commcentre_tui.errors import NotFound, ValidationFailed
 from commcentre_tui.models import (
@@ -149,16 +150,21 @@ def load_batch(
     *,
     agent: Mapping[str, Any] | None = None,
     today: date,
+    media: Iterable[str] | None = None,
 ) -> list[tuple[ContactInfo, dict[str, Any]]]:
     """For each key, the contact's sending info and the template context with the ``needs`` tags
     (``"bill.number"``, or a whole group: ``"bill"``).
 
     Groups a key does not name (or ``needs`` leaves out) are absent: a tag from them is an error
     naming the tag, never a blank. A handful of set-based queries per call, whatever its size.
+    ``media`` (the media the messages go by; all when ``None``) says which addresses sending
+    needs: emails and phones are only read when a medium or a tag needs them.
     """
     contact_ids = {k.contact_id for k in keys}
     if not contact_ids:
         return []
+    sending = set(MEDIA) if media is None else set(media)
+    contact_tags = _wanted(needs, "contact")
     c = T_CONTACT.c
     contacts = {
         row[0]: dict(zip(_CONTACT_COLUMNS, row, strict=True))
@@ -167,16 +173,20 @@ def load_batch(
         ).all()
     }
     e, p = T_EMAIL.c, T_PHONE.c
-    emails = _grouped(session.execute(
-        select(e.contact_id, e.address).where(ids_in(session, e.contact_id, contact_ids))
-        .order_by(e.contact_id, e.is_primary.desc(), e.id)
-    ).all())
-    phones = _grouped(session.execute(
-        select(p.contact_id, p.e164, p.number).where(ids_in(session, p.contact_id, contact_ids))
-        .order_by(p.contact_id, p.is_primary.desc(), p.id)
-    ).all())
+    emails: dict[int, list[Any]] = {}
+    phones: dict[int, list[Any]] = {}
+    if "email" in sending or contact_tags & {"email", "emails"}:
+        emails = _grouped(session.execute(
+            select(e.contact_id, e.address).where(ids_in(session, e.contact_id, contact_ids))
+            .order_by(e.contact_id, e.is_primary.desc(), e.id)
+        ).all())
+    if sending & {"sms", "phone"} or contact_tags & {"phone", "phones"}:
+        phones = _grouped(session.execute(
+            select(p.contact_id, p.e164, p.number).where(ids_in(session, p.contact_id, contact_ids))
+            .order_by(p.contact_id, p.is_primary.desc(), p.id)
+        ).all())
     addresses: dict[int, list[Any]] = {}
-    if _wanted(needs, "contact") & {"address", "street", "city", "postal_code", "country"}:
+    if "letter" in sending or contact_tags & {"address", "street", "city", "postal_code", "country"}:
         a = T_ADDRESS.c
         addresses = _grouped(session.execute(
             select(a.contact_id, a.street, a.city, a.postal_code, a.country)
@@ -213,6 +223,8 @@ def load_batch(
             ids = {getattr(k, f"{group}_id") for k in keys if getattr(k, f"{group}_id")}
             care[group] = _rows_by_id(session, model.__table__, ids, sorted(wanted), group)
 
+    if agent is not None:
+        agent = group_type("agent")(agent)  # once, not per message (the sandbox never changes it)
     out: list[tuple[ContactInfo, dict[str, Any]]] = []
     for key in keys:
         cid = key.contact_id

@@ -107,19 +107,25 @@ def insert_communications(session: Session, rows: Sequence[dict[str, Any]], now:
     cache: dict[tuple[str, Any], Any] = {}
 
     def value(column: str, raw: Any) -> Any:
-        if column not in _TIME_COLUMNS or raw is None:
-            return raw
         key = (column, raw)
         if key not in cache:
             cache[key] = _db_value(session, T_COMM.c[column], raw)
         return cache[key]
 
-    defaults = {**COMMUNICATION_DEFAULTS, "created_at": now}
-    tuples = [
-        (i, row["contact_id"], row["direction"], row["media"],
-         *(value(col, row.get(col, defaults[col])) for col in _COMM_COLUMNS[4:]))
-        for row, i in zip(rows, ids, strict=True)
-    ]
+    # Every row over the defaults, in column order (a dict merge keeps the first dict's key
+    # order): one C-level merge per row instead of a Python call per column.
+    base = dict.fromkeys(_COMM_COLUMNS)
+    base.update(COMMUNICATION_DEFAULTS, created_at=now)
+    times = [col for col in _TIME_COLUMNS if col == "created_at" or any(col in row for row in rows)]
+    tuples = []
+    for row, i in zip(rows, ids, strict=True):
+        merged = {**base, **row, "id": i}
+        if len(merged) != len(base):  # keys that are not columns are ignored
+            merged = {col: merged[col] for col in base}
+        for col in times:
+            if merged[col] is not None:
+                merged[col] = value(col, merged[col])
+        tuples.append(tuple(merged.values()))
     bulk_insert(session, T_COMM, _COMM_COLUMNS, tuples)
     return ids
 

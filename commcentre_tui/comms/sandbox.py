@@ -24,7 +24,7 @@ from typing import Any
 import jinja2
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame
-from jinja2.runtime import LoopContext, Macro
+from jinja2.runtime import LoopContext, Macro, new_context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from commcentre_tui.comms.render_budget import (
@@ -310,16 +310,41 @@ class BudgetedSandbox(ImmutableSandboxedEnvironment):
         return b.produce(super().call(__context, __obj, *args, **kwargs))
 
 
+@functools.lru_cache(maxsize=512)
+def _plain_globals(template: jinja2.Template) -> dict[str, Any]:
+    return dict(template.globals)
+
+
+#: How many output chunks pass between the output loop's own clock checks.
+TICK_EVERY = 16
+
+
 def run(template: jinja2.Template, context: Any, limits: Limits,
         cancelled: Callable[[], bool] | None = None) -> str:
-    """Render ``template`` under a fresh :class:`Budget`; output over the limit stops it."""
+    """Render ``template`` under a fresh :class:`Budget`; output over the limit stops it.
+
+    The output is counted in characters as it is produced (a character is at least one byte,
+    so a flood stops at ``max_bytes`` characters) and measured in UTF-8 bytes once at the end
+    (characters under a quarter of the limit cannot exceed it). Every value, loop step and call
+    already charges the clock in the sandbox's hooks; the output loop checks it every
+    :data:`TICK_EVERY` chunks as well.
+    """
+    cap = limits.max_bytes
     with active(Budget(limits, cancelled)) as b:
         out: list[str] = []
         size = 0
-        for chunk in template.generate(context):
-            size += len(chunk.encode("utf-8", "surrogatepass"))
-            if size > limits.max_bytes:
+        # The template's globals (``range``) under the tags, as ``Template.generate`` builds
+        # them but from a plain dict (``template.globals`` is a ChainMap, slow to copy).
+        scope = new_context(template.environment, template.name, template.blocks,
+                            {**_plain_globals(template), **context}, True)
+        for chunk in template.root_render_func(scope):
+            size += len(chunk)
+            if size > cap:
                 raise limits.too_large()
             out.append(chunk)
-            b.tick()
-        return "".join(out)
+            if not len(out) % TICK_EVERY:
+                b.tick()
+        text = "".join(out)
+        if size * 4 > cap and len(text.encode("utf-8", "surrogatepass")) > cap:
+            raise limits.too_large()
+        return text

@@ -98,6 +98,9 @@ def _finalize(value: Any) -> Any:
     larger than the render budget allows is refused before it is turned into text."""
     b = budget()
     b.tick()
+    if type(value) is str:  # the common case: a tag's text
+        b.check_size(len(value))
+        return value
     b.check_size(text_size(value, b.limits.max_bytes))
     if isinstance(value, TagNamespace):
         raise TemplateError(

@@ -297,3 +297,48 @@ class CallTracker:
             return []
         del self._calls[call_id]
         return [self._event(call, "hangup", msg)] if call.rung or call.answered else []
+
+
+QueueKind = Literal["join", "leave", "summary"]
+
+
+@dataclass(frozen=True, slots=True)
+class QueueUpdate:
+    """What the PBX said about one of its queues (texts inert, ``at`` aware UTC).
+
+    ``join``/``leave`` name one caller (``uniqueid``); ``summary`` gives the queue's own figures
+    (``waiting`` calls, the ``longest`` wait in seconds).
+    """
+
+    kind: QueueKind
+    queue: str
+    uniqueid: str = ""
+    caller: str = ""
+    waiting: int = 0
+    longest: float = 0.0
+    at: datetime = field(default_factory=_utcnow)
+
+
+def _count(value: str | None) -> int:
+    try:
+        return max(0, int(float(value or 0)))
+    except (ValueError, OverflowError):
+        return 0
+
+
+def queue_update(msg: Mapping[str, str]) -> QueueUpdate | None:
+    """The queue news in an AMI event block (``QueueCallerJoin``, ``QueueCallerLeave``,
+    ``QueueCallerAbandon``, ``QueueSummary``; Asterisk 1.8/11 ``Join``/``Leave``), else ``None``."""
+    name = msg.get("Event", "").lower()
+    queue = inert(msg.get("Queue", "")).strip()
+    if not queue:
+        return None
+    if name in ("queuecallerjoin", "join"):
+        caller = _number(msg.get("CallerIDNum"), msg.get("CallerID"))
+        return QueueUpdate("join", queue, inert(msg.get("Uniqueid", "")), inert(caller))
+    if name in ("queuecallerleave", "queuecallerabandon", "leave"):
+        return QueueUpdate("leave", queue, inert(msg.get("Uniqueid", "")))
+    if name == "queuesummary":
+        longest = _count(msg.get("LongestHoldTime"))
+        return QueueUpdate("summary", queue, waiting=_count(msg.get("Callers")), longest=longest)
+    return None

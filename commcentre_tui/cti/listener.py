@@ -2,7 +2,9 @@
 
 ``POST /events`` with a JSON object ``{"event": "ringing"|"answered"|"hangup", "extension":
 "1001", "caller": "+35799123456", "case_number"?: "CS0000042", "email"?: "a@b.example",
-"call_id"?: "...", "direction"?: "incoming"|"outgoing", "at"?: "2024-05-01T09:30:00Z"}``.
+"call_id"?: "...", "direction"?: "incoming"|"outgoing", "at"?: "2024-05-01T09:30:00Z"}``, or
+a queue's figures for the Wallboard: ``{"event": "queue", "queue": "support", "waiting": 3,
+"longest_wait": 42}`` (seconds).
 Answers ``202`` when accepted, ``400`` (invalid JSON or fields), ``404`` (no agent has the
 extension), always with a JSON body (``{"status": "accepted"}`` or ``{"error": "<sentence>"}``).
 ``GET /health`` answers ``200``. Standard library only; one request per connection.
@@ -29,7 +31,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
-from commcentre_tui.cti.events import DIRECTIONS, EVENT_KINDS, CallEvent, CtiError, parse_time
+from commcentre_tui.cti.events import (
+    DIRECTIONS,
+    EVENT_KINDS,
+    CallEvent,
+    CtiError,
+    QueueUpdate,
+    parse_time,
+)
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +150,24 @@ def event_from_payload(data: Any, call_ids: CallIds | None = None) -> CallEvent:
     )
 
 
+def queue_from_payload(data: dict[str, Any]) -> QueueUpdate:
+    """``{"event": "queue", "queue": "support", "waiting": 3, "longest_wait": 42, "at"?: …}``
+    as a :class:`QueueUpdate` (``summary``), or :class:`BadEvent` with a sentence."""
+    queue = _text(data, "queue", required=True, limit=80) or ""
+    if not queue:
+        raise BadEvent('The field "queue" must name the queue.')
+    waiting, longest = data.get("waiting"), data.get("longest_wait", 0)
+    if not isinstance(waiting, int) or isinstance(waiting, bool) or waiting < 0:
+        raise BadEvent('The field "waiting" must be a whole number of calls, 0 or more.')
+    if not isinstance(longest, int | float) or isinstance(longest, bool) or longest < 0:
+        raise BadEvent('The field "longest_wait" must be the longest wait in seconds, 0 or more.')
+    try:
+        at = parse_time(data.get("at"))
+    except ValueError as exc:
+        raise BadEvent(str(exc)) from None
+    return QueueUpdate("summary", queue, waiting=waiting, longest=float(longest), at=at)
+
+
 class CtiListener:
     """The HTTP endpoint; ``deliver`` receives each accepted :class:`CallEvent`."""
 
@@ -161,6 +188,8 @@ class CtiListener:
         self._reported_at: float | None = None
         self._last_refusal = ("", "")
         self._flush: asyncio.TimerHandle | None = None
+        self.on_queue: Callable[[QueueUpdate], Any] | None = None
+        """Receives each accepted ``queue`` event (the PBX's figures for one queue)."""
 
     async def start(self) -> None:
         """Bind and listen (``port`` 0 picks a free port; :attr:`port` then says which).
@@ -285,6 +314,15 @@ class CtiListener:
             data = json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             return 400, {"error": f"The body is not valid JSON ({exc})."}, {}
+        if isinstance(data, dict) and str(data.get("event", "")).lower() == "queue":
+            try:
+                update = queue_from_payload(data)
+            except BadEvent as exc:
+                return 400, {"error": str(exc)}, {}
+            self.accepted += 1
+            if self.on_queue is not None:
+                self.on_queue(update)
+            return 202, {"status": "accepted"}, {}
         try:
             event = event_from_payload(data)
         except BadEvent as exc:

@@ -23,7 +23,14 @@ from sqlalchemy import Engine
 
 from commcentre_tui.config import CtiSettings, Settings
 from commcentre_tui.cti.ami import AmiClient, AmiMessage
-from commcentre_tui.cti.events import CallEvent, CallTracker, CtiError, split_extension
+from commcentre_tui.cti.events import (
+    CallEvent,
+    CallTracker,
+    CtiError,
+    QueueUpdate,
+    queue_update,
+    split_extension,
+)
 from commcentre_tui.cti.listener import CtiListener
 from commcentre_tui.cti.states import CONNECTED, CONNECTING, LOGIN_FAILED, OFF, StateMixin, failed
 
@@ -89,6 +96,8 @@ class CallSource(StateMixin):
         self._drop_logged_at = 0.0
         self._started = False
         self._closed = False
+        self.on_queue: Callable[[QueueUpdate], None] | None = None
+        """Called (in the event loop) with what the PBX reports about its queues."""
 
     async def start(self) -> None:
         """Start following calls (idempotent; :meth:`events` calls it too)."""
@@ -199,6 +208,7 @@ class AmiCallSource(CallSource):
         self.tracker = CallTracker(extension)
         self.context = cti.dial_context
         self._secret = cti.secret.get_secret_value()
+        client_options.setdefault("events", "call,agent")  # (queue events are class "agent")
         self.client = AmiClient(cti.host, cti.port, cti.username, self._secret,
                                 on_event=self._on_ami_event, **client_options)
         self.client.add_state_listener(self._on_client_state)
@@ -222,6 +232,10 @@ class AmiCallSource(CallSource):
     def _on_ami_event(self, message: AmiMessage) -> None:
         for event in self.tracker.feed(message):
             self._emit(event)
+        if self.on_queue is not None:
+            update = queue_update(message)
+            if update is not None:
+                self.on_queue(update)
 
     async def originate(self, number: str) -> None:
         await originate_for(self.client, self.tracker, number, self.context)
@@ -259,6 +273,7 @@ class ListenerCallSource(CallSource):
                                     known_extension=self._known,
                                     token=cti.listener_token.get_secret_value(),
                                     on_refused=audit_refusals(engine, self))
+        self.listener.on_queue = self._queue
 
     async def _start(self) -> None:
         self._set_state(CONNECTING)
@@ -277,6 +292,10 @@ class ListenerCallSource(CallSource):
 
     async def _close(self) -> None:
         await self.listener.close()
+
+    def _queue(self, update: QueueUpdate) -> None:
+        if self.on_queue is not None:
+            self.on_queue(update)
 
     async def _known(self, extension: str) -> bool:
         if split_extension(extension)[1] == self.extension:

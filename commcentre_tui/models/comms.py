@@ -88,7 +88,8 @@ class CommunicationQueue(SQLModel, table=True):
     """
 
     __tablename__ = "communication_queue"
-    __table_args__ = (Index("ix_queue_status_next", "status", "next_attempt_at"),)
+    __table_args__ = (Index("ix_queue_status_next", "status", "next_attempt_at"),
+                      Index("ix_queue_status_sent", "status", "sent_at"))
 
     id: int | None = Field(default=None, primary_key=True)
     communication_id: int = Field(foreign_key="communication.id", unique=True)

@@ -96,7 +96,9 @@ class ContactPhone(SQLModel, table=True):
 
 
 class ContactEmail(SQLModel, table=True):
-    """An email address; ``address_norm`` is its folded form for matching."""
+    """An email address: ``address`` in normal form (the domain through IDNA, lower case),
+    ``address_as_typed`` what the agent typed when that differs (else ``None``), and
+    ``address_norm`` the folded form for matching."""
 
     __tablename__ = "contact_email"
     # As for phones: the main address of each contact from the index alone.
@@ -109,11 +111,23 @@ class ContactEmail(SQLModel, table=True):
     address: str = Field(max_length=254)
     address_norm: str = Field(default="", max_length=254, index=True)
     is_primary: bool = False
+    address_as_typed: str | None = Field(default=None, max_length=254)
+
+    @property
+    def typed(self) -> str:
+        """The address as the agent typed it (the stored form when nothing else is known)."""
+        as_typed = self.address_as_typed
+        return as_typed if as_typed and fold(as_typed) == fold(self.address) else self.address
 
 
 @event.listens_for(ContactEmail, "before_insert")
 @event.listens_for(ContactEmail, "before_update")
 def _email_shadow(_mapper: Any, _conn: Any, target: ContactEmail) -> None:
+    from commcentre_tui.validation import normal_email
+
+    normal = normal_email(target.address)
+    if normal != target.address:  # a writer gave it as typed: keep that beside the normal form
+        target.address_as_typed, target.address = target.address, normal
     target.address_norm = fold(target.address)
 
 

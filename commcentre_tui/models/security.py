@@ -78,6 +78,36 @@ class AgentSession(SQLModel, table=True):
     opened_at: datetime | None = None
     heartbeat_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime = Field(default_factory=utcnow, index=True)
+    state: str | None = Field(default=None, max_length=20)
+    """The agent's call state for the Wallboard: ``available`` (also ``None``), ``ringing``,
+    ``on_call``, ``wrap_up`` or ``away`` (see :mod:`commcentre_tui.repo.agent_state`)."""
+    state_since: datetime | None = None
+    state_detail: str | None = Field(default=None, max_length=120)
+    """What the state is about: the caller shown (inert text)."""
+    state_until: datetime | None = None
+    """When the after-call work time runs out (``wrap_up`` only)."""
+
+
+class QueueStatus(SQLModel, table=True):
+    """A PBX queue as last reported: calls waiting and since when the longest has waited."""
+
+    __tablename__ = "queue_status"
+
+    queue: str = Field(primary_key=True, max_length=80)
+    waiting: int = 0
+    longest_since: datetime | None = None
+    reported_at: datetime = Field(default_factory=utcnow)
+
+
+class QueueCaller(SQLModel, table=True):
+    """A caller waiting in a PBX queue now (between ``QueueCallerJoin`` and ``Leave``)."""
+
+    __tablename__ = "queue_caller"
+
+    queue: str = Field(primary_key=True, max_length=80)
+    uniqueid: str = Field(primary_key=True, max_length=80)
+    caller: str = Field(default="", max_length=80)
+    joined_at: datetime = Field(default_factory=utcnow)
 
 
 class AuditEntry(SQLModel, table=True):

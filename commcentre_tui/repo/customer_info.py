@@ -142,7 +142,7 @@ def read_contact_info(session: Session, contact_id: int) -> ContactInfo:
         customer_number=contact.customer_number,
         display_name=contact.display_name,
         phones=tuple(PhoneItem(p.id, p.kind, p.number, p.is_primary, p.e164) for p in phones),
-        emails=tuple(EmailItem(e.id, e.kind, e.address, e.is_primary) for e in emails),
+        emails=tuple(EmailItem(e.id, e.kind, e.typed, e.is_primary) for e in emails),
         addresses=tuple(AddressItem(a.id, a.kind, a.street, a.city, a.postal_code, a.country,
                                     a.is_primary) for a in addresses),
         preferences=preferences_of(contact),

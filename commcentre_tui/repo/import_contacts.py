@@ -71,12 +71,18 @@ class ContactStore:
         self.next_id = {t: conn.exec_driver_sql(
             f'SELECT COALESCE(MAX(id), 0) + 1 FROM "{t}"').scalar_one() for t in TABLES}
         existing = self.next_id["contact"] - 1
-        self.suspended = expected_rows >= SUSPEND_FROM and expected_rows >= existing
+        #: Whether a first insert suspends the search indexes (decided by size; done only once
+        #: rows are really inserted, so a re-run that finds everything unchanged rebuilds nothing).
+        self.suspend_on_insert = expected_rows >= SUSPEND_FROM and expected_rows >= existing
+        self.suspended = False
         self.next_number = self._first_number()
         self.inserted = 0
         self.dropped: list[str] = []
-        if self.suspended:
-            search_index.suspend(conn)
+
+    def _suspend_once(self) -> None:
+        if self.suspend_on_insert and not self.suspended:
+            self.suspended = True
+            search_index.suspend(self.conn)
             self.dropped = self._drop_indexes()
 
     def _drop_indexes(self) -> list[str]:
@@ -198,6 +204,7 @@ class ContactStore:
     def write(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
         if not rows:
             return
+        self._suspend_once()
         names = ", ".join(columns)
         if self.backend == "sqlite":
             marks = ", ".join("?" for _ in columns)

@@ -24,7 +24,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 SEARCH_INDEX_PREFIX = "contact_fts"
 
 #: The newest migration shipped with this version (kept equal to Alembic's head by a test).
-HEAD_REVISION = "0008"
+HEAD_REVISION = "0011"
 
 
 #: Indexes the search engine owns (migration 0002, not declared on the models).
@@ -33,12 +33,15 @@ SEARCH_INDEX_NAME_PREFIX = "ix_search_"
 #: Indexes My Work's queries own (migration 0008, partial ones among them; not on the models).
 MY_WORK_INDEX_NAME_PREFIX = "ix_work_"
 
+#: Indexes the Wallboard's queries own (migration 0009; not on the models).
+WALLBOARD_INDEX_NAME_PREFIX = "ix_wall_"
+
 
 def include_name(name: str | None, type_: str, _parent: object) -> bool:
     """Alembic ``include_name`` hook: skip the search index's own tables and indexes (and My
     Work's indexes)."""
     if type_ == "index" and name is not None and name.startswith(
-            (SEARCH_INDEX_NAME_PREFIX, MY_WORK_INDEX_NAME_PREFIX)):
+            (SEARCH_INDEX_NAME_PREFIX, MY_WORK_INDEX_NAME_PREFIX, WALLBOARD_INDEX_NAME_PREFIX)):
         return False
     return not (type_ == "table" and name is not None and name.startswith(SEARCH_INDEX_PREFIX))
 

@@ -27,6 +27,7 @@ from commcentre_tui.repo.audit_queries import AuditCursor, AuditFilter, AuditPag
 from commcentre_tui.text import inert
 from commcentre_tui.widgets.footer import ConsoleFooter
 from commcentre_tui.widgets.loading import fetch
+from commcentre_tui.widgets.record_table import KeyTable
 
 #: Entries per page.
 PAGE_SIZE = 50
@@ -40,7 +41,11 @@ FILTERS: dict[str, tuple[str, str]] = {
     "until": ("To", "YYYY-MM-DD"),
 }
 
-COLUMNS = ("When", "Agent", "Action", "Entity", "Id", "What changed")
+#: The columns (label, width): the time and the entity id keep their width; the free text
+#: shares the rest and is cut with "…" — the highlighted entry is whole on the detail line.
+COLUMNS: list[tuple[str, int | None]] = [
+    ("When", 19), ("Agent", None), ("Action", None), ("Entity", None), ("Id", 6),
+    ("What changed", None)]
 
 
 def may_browse(actor: Any) -> bool:
@@ -84,7 +89,7 @@ def build_filter(values: dict[str, str]) -> AuditFilter:
     )
 
 
-def _short(value: Any, width: int = 40) -> str:
+def _short(value: Any, width: int = 60) -> str:
     text = "" if value is None else str(value)
     return text if len(text) <= width else text[: width - 1] + "…"
 
@@ -95,10 +100,10 @@ def changes(row: AuditRow) -> str:
     if before and after:
         keys = [k for k in after if before.get(k) != after.get(k)]
         keys += [k for k in before if k not in after]
-        parts = [f"{k}: {_short(before.get(k), 20)} → {_short(after.get(k), 20)}" for k in keys]
+        parts = [f"{k}: {_short(before.get(k))} → {_short(after.get(k))}" for k in keys]
         said = "; ".join(parts) or "no field changed"
     elif after:
-        said = "; ".join(f"{k}: {_short(v, 20)}" for k, v in after.items())
+        said = "; ".join(f"{k}: {_short(v)}" for k, v in after.items())
     else:
         said = ""
     if row.detail:
@@ -111,7 +116,7 @@ def row_cells(row: AuditRow) -> tuple[Text, ...]:
     who = row.agent_username or "system"
     cells = (
         f"{row.at.astimezone():%Y-%m-%d %H:%M:%S}", who, row.action, row.entity,
-        "" if row.entity_id is None else str(row.entity_id), _short(changes(row), 200),
+        "" if row.entity_id is None else str(row.entity_id), _short(changes(row), 300),
     )
     return tuple(Text(inert(c), no_wrap=True, overflow="ellipsis") for c in cells)
 
@@ -124,6 +129,7 @@ class AuditScreen(Screen[None]):
     AuditScreen #audit-filters > Vertical { width: 1fr; height: auto; }
     AuditScreen #audit-filters Input { width: 100%; }
     AuditScreen #audit-table { height: 1fr; }
+    AuditScreen #audit-detail { height: auto; max-height: 4; padding: 0 1; background: $panel; }
     AuditScreen #audit-status { height: 1; padding: 0 1; }
     """
 
@@ -150,9 +156,8 @@ class AuditScreen(Screen[None]):
                 with Vertical():
                     yield Label(label)
                     yield Input(placeholder=placeholder, id=f"filter-{name}", compact=True)
-        table: DataTable[Text] = DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns(*COLUMNS)
-        yield table
+        yield KeyTable(COLUMNS, id="audit-table")
+        yield Static("", id="audit-detail")
         yield Static("Reading the audit trail …", id="audit-status")
         yield ConsoleFooter()
 
@@ -161,8 +166,15 @@ class AuditScreen(Screen[None]):
         self._read(None)
 
     @property
-    def table(self) -> DataTable[Text]:
-        return self.query_one("#audit-table", DataTable)
+    def table(self) -> KeyTable:
+        return self.query_one("#audit-table", KeyTable)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        """The highlighted entry whole (what changed included) under the table."""
+        self.query_one("#audit-detail", Static).update(self.table.detail())
 
     def _status(self, text: str) -> None:
         self.query_one("#audit-status", Static).update(Text(inert(text)))
@@ -203,6 +215,8 @@ class AuditScreen(Screen[None]):
         table.clear()
         for row in page.rows:
             table.add_row(*row_cells(row), key=str(row.id))
+        table.measure_now()
+        self._show_detail()
         number = len(self.cursors)
         if not page.rows:
             self._status("No audit entries match these filters.")

@@ -11,12 +11,12 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, Header, Static
+from textual.widgets import ContentSwitcher, Header, Select, Static
 
 from commcentre_tui.keys import KEYS, TAB_IDS, bind
 from commcentre_tui.screens.messages import CustomerChosen
 from commcentre_tui.widgets.footer import ConsoleFooter
-from commcentre_tui.widgets.loading import once
+from commcentre_tui.widgets.loading import focus_now, once
 from commcentre_tui.widgets.search_bar import SearchBar
 
 if TYPE_CHECKING:
@@ -40,11 +40,13 @@ def _import_panels() -> None:
 class ConsoleScreen(Screen[None]):
     """The agent's one screen; modal screens (Advanced Search, View, forms) open over it."""
 
+    # Keys that switch views act on arrival (priority), before the keys typed after them are
+    # routed: in a burst such as Esc F2 "mar", "mar" reaches the search bar, not the view left.
     BINDINGS = [
-        bind("quick_search", "quick_search"),
-        bind("advanced_search", "advanced_search"),
-        bind("latest_communications", "latest_communications"),
-        *(bind(f"tab_{t}", f"show_tab('{t}')", show=False) for t in TAB_IDS),
+        bind("quick_search", "quick_search", priority=True),
+        bind("advanced_search", "advanced_search", priority=True),
+        bind("latest_communications", "latest_communications", priority=True),
+        *(bind(f"tab_{t}", f"show_tab('{t}')", show=False, priority=True) for t in TAB_IDS),
         # Dial: in the footer while CTI is on (early, so 80 columns still show it); otherwise
         # the key says why not. Priority: it works in the search bar too (where the cursor
         # sits after a screen pop), over the field's own Ctrl+D.
@@ -52,7 +54,7 @@ class ConsoleScreen(Screen[None]):
         bind("dial", "dial_off", show=False, priority=True),
         bind("add_more_information", "add_more_information"),
         bind("reload_customer", "reload_customer", show=False),
-        bind("back", "back"),
+        bind("back", "back", priority=True),
     ]
 
     def __init__(self) -> None:
@@ -81,7 +83,7 @@ class ConsoleScreen(Screen[None]):
         yield ConsoleFooter()
 
     def on_mount(self) -> None:
-        self.search_bar.focus_value()
+        self.search_bar.focus_value(at_once=False)
         # The first frame needs only the search bar: the other panels (and their imports)
         # follow right after it, while the agent starts typing.
         self.call_after_refresh(self.run_worker, self._mount_panels(), name="panels",
@@ -213,8 +215,10 @@ class ConsoleScreen(Screen[None]):
             from commcentre_tui.screens.cti.commands import dial_available
 
             return dial_available(self.cc_app)
-        if action == "back":
-            return bool(self.history)
+        if action == "back":  # (Esc in an open dropdown of the search bar closes it)
+            focused = self.focused
+            return bool(self.history) and not (focused is not None and any(
+                isinstance(node, Select) and node.expanded for node in focused.ancestors_with_self))
         if action == "close_customer":
             return self.loaded_customer is not None
         return True
@@ -265,8 +269,8 @@ class ConsoleScreen(Screen[None]):
 
     def _show_latest(self) -> None:
         self.show_view(LATEST)
+        focus_now(self.latest.table)  # (before the list is read: it holds what is typed)
         self.latest.refresh_list()
-        self.latest.table.focus()
 
     def action_show_tab(self, tab_id: str) -> None:
         """Show the customer view on ``tab_id``."""
@@ -333,7 +337,7 @@ class ConsoleScreen(Screen[None]):
         if view == RESULTS:
             self.results.focus_table()
         elif view == LATEST:
-            self.latest.table.focus()
+            focus_now(self.latest.table)
         elif view == CUSTOMER:
             self.customer_view.focus_tab()
         else:
@@ -358,8 +362,10 @@ class ConsoleScreen(Screen[None]):
         # with "Searching …" and the loading indicator once the search is slow. A search that
         # could not run (a value it cannot use, the database away) gives the cursor back to
         # the search bar, the typed value selected: typing corrects it, Enter tries again.
-        self.results.search(conditions, mode, once(lambda: (self.show_view(RESULTS),
-                                                            self.results.focus_table())),
+        # The results table takes the cursor now, hidden or loading: it holds the keys typed
+        # until the results are shown, then applies them.
+        self.results.focus_table()
+        self.results.search(conditions, mode, once(lambda: self.show_view(RESULTS)),
                             failed=self.search_bar.focus_value)
 
     @on(CustomerChosen)
@@ -378,12 +384,15 @@ class ConsoleScreen(Screen[None]):
 
     def _load_customer(self, contact_id: int, focus: bool) -> None:
         first = self.customer_view.contact_id is None
+        bar = self.search_bar.value_input
+        from_bar = self.focused is bar
 
         def reveal() -> None:
             self.show_view(CUSTOMER)
             if first:
                 self.refresh_bindings()
-            if focus:
+            # (not when the agent went to the search bar meanwhile: they are typing there)
+            if focus and (from_bar or self.focused is not bar):
                 self.customer_view.focus_when_shown()
 
         # The view comes in with the header and the visible tab filled (one layout), or

@@ -1,5 +1,7 @@
 """Task reminders: the assigned agent is notified while working, and on start for missed ones.
 
+Each reminder stays in the console's Notifications (``Ctrl+L``) until acknowledged.
+
 A reminder names the customer ("… — María Hadjigeorgiou (C0000001)"); the open key (Ctrl+G,
 keymap id ``reminder_open``) loads the customer of the latest reminder.
 """
@@ -47,14 +49,14 @@ def _due(app: Any) -> None:
         labels = contact_labels(app.engine, [r.contact_id for r in due if r.contact_id])
     except Exception:  # noqa: BLE001 - reminders must never disturb the agent; retried next check
         return
-    for reminder in due:
-        if reminder.task_id in marked:
-            app.call_from_thread(_notify, app, reminder, labels.get(reminder.contact_id))
+    fresh = [(r, labels.get(r.contact_id)) for r in due if r.task_id in marked]
+    if fresh:
+        app.call_from_thread(_notify_all, app, fresh)
 
 
-def key_label(app: Any) -> str:
-    """How the open key is written (``Ctrl+G``, or the keymap's replacement)."""
-    key = (app.settings.ui.keymap.get(OPEN_KEY_ID) or OPEN_KEY).split(",")[0].strip()
+def key_label(app: Any, key_id: str = OPEN_KEY_ID, default: str = OPEN_KEY) -> str:
+    """How a key is written (the open key: ``Ctrl+G``, or the keymap's replacement)."""
+    key = (app.settings.ui.keymap.get(key_id) or default).split(",")[0].strip()
     return "+".join(p.upper() if len(p) == 1 or p[0] == "f" else p.capitalize()
                     for p in key.split("+"))
 
@@ -69,13 +71,22 @@ def reminder_text(reminder: Any, label: tuple[str, str] | None, key: str) -> str
     return f"{reminder.kind.title()}: {inert(reminder.subject)}{who}, due {when}{opener}"
 
 
-def _notify(app: Any, reminder: Any, label: tuple[str, str] | None = None) -> None:
-    if label is not None:
-        app._reminder_contact = (reminder.contact_id, label)
-    message = reminder_text(reminder, label, key_label(app))
-    app.notify(message, title="Task reminder", severity="warning", timeout=15, markup=False)
+def _notify_all(app: Any, fresh: list[tuple[Any, tuple[str, str] | None]]) -> None:
+    """Keep every reminder in the Notifications list; one toast (and one bell) for all of them,
+    so a start with several missed reminders does not cover half the screen with toasts."""
+    from commcentre_tui.screens.notifications import keep
     from commcentre_tui.widgets.bell import bell
 
+    key = key_label(app)
+    for reminder, label in fresh:
+        if label is not None:
+            app._reminder_contact = (reminder.contact_id, label)
+        keep(app, reminder_text(reminder, label, key), title="Task reminder", severity="warning",
+             timeout=15, toast=len(fresh) == 1)
+    if len(fresh) > 1:
+        lister = key_label(app, "notifications", "ctrl+l")
+        app.notify(f"{len(fresh)} tasks are due; {lister} lists them.", title="Task reminders",
+                   severity="warning", timeout=15, markup=False)
     bell(app)
 
 

@@ -34,7 +34,7 @@ from commcentre_tui.repo.locking import update_versioned
 from commcentre_tui.repo.permissions import enforce
 from commcentre_tui.services.context import ServiceContext
 from commcentre_tui.text import fold, quoted, to_e164
-from commcentre_tui.validation import check_email, check_phone, unstorable
+from commcentre_tui.validation import check_email, check_phone, normal_email, unstorable
 
 ACTION = "Add More Information"
 PHONE_KINDS = ("mobile", "home", "work", "fax", "other")
@@ -147,6 +147,14 @@ def _with_main(rows: list[Any]) -> list[Any]:
     return rows
 
 
+def _email_values(row: EmailItem) -> dict[str, Any]:
+    """An email row as stored: the normal form (the domain through IDNA) and, beside it, what
+    the agent typed when that differs."""
+    normal = normal_email(row.address)
+    return {"kind": row.kind, "address": normal, "is_primary": row.is_primary,
+            "address_as_typed": row.address if normal != row.address else None}
+
+
 def _sync(session: Any, model: Any, contact_id: int, rows: Sequence[Any],
           values: Any) -> None:
     """Insert, update and delete ``model`` rows of the contact to match ``rows``."""
@@ -249,8 +257,7 @@ def save_contact_info(ctx: ServiceContext, contact_id: int, expected_version: in
                          label="customer")
         _sync(session, ContactPhone, contact_id, p, lambda r: {
             "kind": r.kind, "number": r.number, "e164": r.e164, "is_primary": r.is_primary})
-        _sync(session, ContactEmail, contact_id, e, lambda r: {
-            "kind": r.kind, "address": r.address, "is_primary": r.is_primary})
+        _sync(session, ContactEmail, contact_id, e, _email_values)
         _sync(session, ContactAddress, contact_id, a, lambda r: {
             "kind": r.kind, "street": r.street, "city": r.city, "postal_code": r.postal_code,
             "country": r.country, "is_primary": r.is_primary})

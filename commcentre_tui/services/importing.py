@@ -41,11 +41,15 @@ from commcentre_tui.services.importing_rows import (
     contact_shadow,
 )
 from commcentre_tui.text import canon_number
+from commcentre_tui.validation import stored_email
 
 CHUNK = 2000
 
 Progress = Callable[[int, int], None]
 """``progress(bytes read, file size)``."""
+
+#: What an import writes of an email: the normal form, then what the file said when it differs.
+EMAIL_COLUMNS = ("id", "contact_id", "kind", "address", "address_as_typed", "address_norm", "is_primary")
 
 
 def import_contacts(engine: Engine, settings: Settings, options: ImportOptions,
@@ -238,14 +242,15 @@ class _Job:
             for n, (kind, number, e164) in enumerate(row.phones):
                 phones.append((store.take_id("contact_phone"), cid, kind, number, e164, n == 0))
             for n, (kind, address, norm) in enumerate(row.emails):
-                emails.append((store.take_id("contact_email"), cid, kind, address, norm, n == 0))
+                emails.append((store.take_id("contact_email"), cid, kind, *stored_email(address),
+                               norm, n == 0))
             if row.address:
                 shadows = address_shadow(*row.address)
                 addresses.append((store.take_id("contact_address"), cid, "home", *row.address,
                                   *shadows.values(), True))
         store.write("contact", CONTACT_COLUMNS, contacts)
         store.write("contact_phone", COLUMNS["contact_phone"], phones)
-        store.write("contact_email", COLUMNS["contact_email"], emails)
+        store.write("contact_email", EMAIL_COLUMNS, emails)
         store.write("contact_address", COLUMNS["contact_address"], addresses)
         store.inserted += len(rows)
 
@@ -273,7 +278,8 @@ class _Job:
                 first_phone = False
             first_email = not held.emails.get(target)
             for kind, address, norm in change.get("emails", ()):
-                emails.append((store.take_id("contact_email"), target, kind, address, norm, first_email))
+                emails.append((store.take_id("contact_email"), target, kind, *stored_email(address),
+                               norm, first_email))
                 first_email = False
             if "address" in change:
                 parts = change["address"]
@@ -287,7 +293,7 @@ class _Job:
         if changes:
             store.update_contacts(changes)
         store.write("contact_phone", COLUMNS["contact_phone"], phones)
-        store.write("contact_email", COLUMNS["contact_email"], emails)
+        store.write("contact_email", EMAIL_COLUMNS, emails)
         store.write("contact_address", COLUMNS["contact_address"], addresses)
         store.audit(audit)
         store.bump_changes([t for _r, t, _c in updates])

@@ -21,7 +21,7 @@ from textual.widgets import ContentSwitcher
 from commcentre_tui.keys import TAB_IDS
 from commcentre_tui.repo.customer_view import CustomerSummary
 from commcentre_tui.widgets.customer_header import CustomerHeader
-from commcentre_tui.widgets.loading import LOADING_DELAY, fetch
+from commcentre_tui.widgets.loading import LOADING_DELAY, fetch, focus_now
 from commcentre_tui.widgets.tab_strip import TabStrip
 from commcentre_tui.widgets.tabs import CustomerTab
 from commcentre_tui.widgets.tabs.care import CareTab
@@ -218,7 +218,7 @@ class CustomerView(Vertical):
         tab = self.active_tab
         table = tab.first_table()
         if table is not None:
-            table.focus(scroll_visible=False)
+            focus_now(table)  # (at once: the keys typed right after F5–F9 or Esc land here)
         tab.scroll_home(animate=False)
 
     def _ensure_loaded(self, tab_id: str) -> None:

@@ -4,6 +4,10 @@
 group supersedes an older one, whose result is then dropped), shows the loading indicator on a
 widget only if the call takes longer than :data:`LOADING_DELAY`, and hands the result to a
 callback on the UI loop. A failure becomes a notification with one sentence, never a traceback.
+
+A widget that is also a :class:`HoldsKeys` keeps the focus while it loads (Textual's own loading
+state would take the focus away, and the keys typed meanwhile would reach no one): it holds those
+keys from the start of the call and replays them, in order, once the result is shown.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from contextlib import suppress
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
+from textual import events
 from textual.dom import DOMNode
 from textual.widget import Widget
 from textual.worker import Worker, get_current_worker
@@ -45,6 +50,55 @@ def once(callback: Callable[[], Any]) -> Callable[[], None]:
     return run
 
 
+class HoldsKeys:
+    """Mixin for a focusable widget that takes keys while its content is being replaced
+    (type-ahead): keys that reach it while it waits are held, then replayed in the order typed.
+
+    A replayed key goes to whichever widget has the focus when it is replayed (the same widget,
+    or the search bar if the wait ended in an error), through the app's own key handling.
+    """
+
+    _holding = False
+    _held: list[events.Key]
+    busy = False
+    """Whether the loading indicator is shown (Textual's ``loading`` stays ``False``)."""
+
+    def show_busy(self, busy: bool) -> None:
+        """Show or hide the loading indicator, keeping the focus."""
+        self.busy = busy
+        self.set_loading(busy)  # type: ignore[attr-defined]
+
+    def hold_keys(self) -> None:
+        """Hold the keys that reach this widget from now on."""
+        if not self._holding:
+            self._holding = True
+            self._held = []
+
+    def release_keys(self) -> None:
+        """Stop holding and replay the held keys."""
+        if not self._holding:
+            return
+        self._holding = False
+        app = self.app  # type: ignore[attr-defined]
+        for key in self._held:
+            replay = events.Key(key.key, key.character)
+            replay.set_sender(app)
+            app.post_message(replay)
+        self._held = []
+
+    def on_key(self, event: events.Key) -> None:
+        if self._holding:
+            event.stop()
+            event.prevent_default()
+            self._held.append(event)
+
+
+def focus_now(widget: Widget) -> None:
+    """Give ``widget`` the focus at once. ``Widget.focus`` waits for the messages already queued,
+    so the keys typed just before would still go to the old focus (e.g. a view just hidden)."""
+    widget.screen.set_focus(widget, scroll_visible=False)
+
+
 def sentence(exc: BaseException, what: str) -> str:
     """One sentence an agent can read for ``exc`` raised while ``what`` (e.g. "searching")."""
     if isinstance(exc, CommCentreError):
@@ -67,6 +121,15 @@ def report(node: DOMNode, exc: BaseException, what: str) -> None:
     node.app.notify(sentence(exc, what), title="Could not finish", severity="error", timeout=8)
 
 
+def _not_busy(widget: Widget) -> None:
+    """End the loading state of ``widget`` (whose call was superseded by another widget's)."""
+    if isinstance(widget, HoldsKeys):
+        widget.show_busy(False)
+        widget.release_keys()
+    else:
+        widget.loading = False
+
+
 def fetch(
     node: DOMNode,
     call: Callable[[], T],
@@ -82,13 +145,17 @@ def fetch(
 
     ``busy`` shows the loading indicator while the call is slow, and ``on_slow`` is called then
     (e.g. to show where the result will appear): a fast call changes the screen only once, when
-    its result is in. ``on_error`` may handle an error itself (return ``True``); otherwise it is
-    reported with :func:`report`.
+    its result is in. A ``busy`` that :class:`HoldsKeys` keeps the focus and holds the keys typed
+    from now until the result (or the error) is shown. ``on_error`` may handle an error itself
+    (return ``True``); otherwise it is reported with :func:`report`.
     """
     pending = _PENDING.setdefault(node, {})
     previous = pending.get(group)
     if previous is not None and previous[1] is not None and previous[1] is not busy:
-        previous[1].loading = False
+        _not_busy(previous[1])
+    holder = busy if isinstance(busy, HoldsKeys) else None
+    if holder is not None:
+        holder.hold_keys()
     token = object()
     pending[group] = (token, busy)
     covered: list[Widget] = []
@@ -99,7 +166,10 @@ def fetch(
                 return
             if on_slow is not None:
                 on_slow()
-            if busy is not None:
+            if holder is not None:
+                # The indicator without Textual's loading state, which refuses the focus.
+                holder.show_busy(True)
+            elif busy is not None:
                 focused = busy.screen.focused
                 if focused is not None and (focused is busy or busy in focused.ancestors):
                     covered.append(focused)
@@ -112,14 +182,20 @@ def fetch(
             return  # superseded by a newer call in the same group
         del pending[group]
         with node.app.batch_update():  # one screen update for the whole result
-            if busy is not None:
+            if holder is not None:
+                holder.show_busy(False)
+            elif busy is not None:
                 busy.loading = False
                 if covered and covered[0].is_attached and busy.screen.focused is None:
                     covered[0].focus(scroll_visible=False)
-            if exc is None:
-                apply(result)
-            elif on_error is None or not on_error(exc):
-                report(node, exc, what)
+            try:
+                if exc is None:
+                    apply(result)
+                elif on_error is None or not on_error(exc):
+                    report(node, exc, what)
+            finally:
+                if holder is not None:
+                    holder.release_keys()  # after the result is shown and the focus placed
 
     def job() -> None:
         worker = get_current_worker()

@@ -19,14 +19,23 @@ from textual.widgets import DataTable, Label
 from commcentre_tui.keys import bind
 from commcentre_tui.repo.customer_detail import RecordRef
 from commcentre_tui.text import fold
-from commcentre_tui.widgets.format import cell
+from commcentre_tui.widgets.format import DASH, cell
+
+
+def _one_line(text: Text) -> Text:
+    """``text`` kept on its line, ending with "…" where its column cuts it."""
+    text.no_wrap, text.overflow = True, "ellipsis"
+    return text
 
 
 class KeyTable(DataTable[Any]):
     """A row-cursor table where Home/End go to the first/last row.
 
-    One column may be "flexible": it takes the width the other columns leave, so tables fill
-    an 80-column terminal without a horizontal scrollbar and use the room of a wide one.
+    Columns have priorities: a column with a width identifies the row (a number, a date, a
+    status) and keeps its width; the free-text columns (width ``None``) share the width the
+    others leave, the narrowest need first, the last taking the rest. So tables fill an
+    80-column terminal without a horizontal scrollbar and use the room of a wide one; free
+    text cut there ends with "…" (the whole value: :meth:`detail`).
     """
 
     BINDINGS = [
@@ -45,7 +54,8 @@ class KeyTable(DataTable[Any]):
         kwargs.setdefault("cursor_type", "row")
         kwargs.setdefault("zebra_stripes", True)
         super().__init__(**kwargs)
-        self.flex_column: int | None = None
+        self.free_columns: list[int] = []
+        """The free-text columns (indexes), which share the room the others leave."""
         self._column_spec = list(columns)
         self._typed = ""
 
@@ -75,39 +85,88 @@ class KeyTable(DataTable[Any]):
             self.add_spec_columns(self._column_spec)
 
     def add_spec_columns(self, spec: Sequence[tuple[str, int | None]]) -> None:
-        """Add columns ``(label, width)``; the first ``None`` width is the flexible one and
-        a negative width fits the content."""
+        """Add columns ``(label, width)``: a ``None`` width is free text (shares the room
+        left), a negative width fits the content."""
         for index, (label, width) in enumerate(spec):
-            if width is None and self.flex_column is None:
-                self.flex_column = index
+            if width is None:
+                self.free_columns.append(index)
                 width = self.FLEX_MIN
-            self.add_column(label, width=None if width is not None and width < 0 else width)
+            self.add_column(label, width=None if width < 0 else width)
         self.call_after_refresh(self.fit_columns)
 
+    def _natural(self, index: int) -> int:
+        """The width column ``index`` needs for its label and its widest value."""
+        column = list(self.columns.values())[index]
+        widths = [column.label.cell_len]
+        for row in range(self.row_count):
+            value = self.get_row_at(row)[index]
+            widths.append(value.cell_len if isinstance(value, Text) else len(str(value)))
+        return max(widths)
+
     def fit_columns(self) -> None:
-        """Give the flexible column the width the others leave."""
-        if self.flex_column is None or self.flex_column >= len(self.columns):
+        """Share the width the identifying columns leave among the free-text ones."""
+        free = [i for i in self.free_columns if i < len(self.columns)]
+        if not free:
             return
         columns = list(self.columns.values())
-        others = sum(c.get_render_width(self) for i, c in enumerate(columns)
-                     if i != self.flex_column)
-        # Decide on the vertical scrollbar from the row count, not from whether it is drawn
-        # yet, so the result does not depend on timing.
-        width = self.size.width - self.styles.gutter.width
+        others = sum(c.get_render_width(self) for i, c in enumerate(columns) if i not in free)
+        width = self.content_width()
         if not width:
             return
+        left = width - others - 2 * self.cell_padding * len(free)
+        natural = {i: self._natural(i) for i in free} if len(free) > 1 else {}
+        sizes: dict[int, int] = {}
+        for n, i in enumerate(sorted(free, key=lambda i: natural.get(i, 0))):
+            if n == len(free) - 1:
+                size = max(self.FLEX_MIN, left)
+            else:
+                size = max(self.FLEX_MIN, min(natural[i], left // (len(free) - n)))
+            left -= size
+            sizes[i] = size
+        self.set_widths(sizes)
+
+    def content_width(self) -> int:
+        """The cells' width: the table's, less a vertical scrollbar when the rows need one
+        (decided from the row count, not from whether it is drawn yet, so the result does not
+        depend on timing)."""
+        width = self.size.width - self.styles.gutter.width
+        if not width:
+            return 0
         lines = self.row_count + (self.header_height if self.show_header else 0)
         if lines > self.size.height - self.styles.gutter.height:
             width -= self.styles.scrollbar_size_vertical
-        room = width - others - 2 * self.cell_padding
-        column = columns[self.flex_column]
-        width = max(self.FLEX_MIN, room)
-        if column.width != width or column.auto_width:
-            column.width = width
-            column.auto_width = False
+        return width
+
+    def set_widths(self, sizes: dict[int, int]) -> None:
+        """Give column ``i`` the fixed width ``sizes[i]``; redraw only if one changed."""
+        columns = list(self.columns.values())
+        changed = False
+        for i, size in sizes.items():
+            column = columns[i]
+            if column.width != size or column.auto_width:
+                column.width, column.auto_width, changed = size, False, True
+        if changed:
             self._require_update_dimensions = True
             self._clear_caches()
             self.refresh()
+
+    def detail(self) -> Text:
+        """The highlighted row's whole values on one (folding) line: ``A · B · Label: text``,
+        the first value bold, free text labelled; nothing without rows."""
+        if not (0 <= self.cursor_row < self.row_count):
+            return Text()
+        labels = [c.label.plain for c in self.columns.values()]
+        text = Text(no_wrap=False, overflow="fold")
+        for n, value in enumerate(self.get_row_at(self.cursor_row)):
+            plain = value.plain if isinstance(value, Text) else str(value)
+            if not plain.strip() or plain == DASH:
+                continue
+            if text:
+                text.append(" · ")
+            if n in self.free_columns and n:
+                text.append(f"{labels[n]}: ", style="italic")
+            text.append(plain, style="bold" if n == 0 else "")
+        return text
 
     def measure_now(self) -> None:
         """Measure rows just added now, not when the table is next idle, and fit the columns.
@@ -164,6 +223,16 @@ class RecordTable(KeyTable):
             return self.table
 
     @dataclass
+    class Highlighted(Message):
+        """The row under the cursor (or the rows) changed: its detail line is out of date."""
+
+        table: RecordTable
+
+        @property
+        def control(self) -> RecordTable:
+            return self.table
+
+    @dataclass
     class MoreRequested(Message):
         """The agent asked for the next page of this table."""
 
@@ -206,7 +275,7 @@ class RecordTable(KeyTable):
         row_index = self.cursor_row
         for ref, values in rows:
             self._refs.append(ref)
-            self.add_row(*(v if isinstance(v, Text) else cell(v) for v in values))
+            self.add_row(*(_one_line(v if isinstance(v, Text) else cell(v)) for v in values))
         self._empty = not self._refs
         if self._empty:
             self._refs.append(None)
@@ -222,6 +291,16 @@ class RecordTable(KeyTable):
             self.move_cursor(row=row_index + 1)
         elif kept is not None and kept in self._refs:
             self.move_cursor(row=self._refs.index(kept), animate=False)
+        self.post_message(self.Highlighted(self))
+
+    def detail(self) -> Text:
+        """The highlighted record's whole values (or the whole "nothing here" sentence)."""
+        if self._empty:
+            return Text(self.empty_text, style="italic")
+        return super().detail()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.post_message(self.Highlighted(self))  # (the event bubbles on to the owner too)
 
     @property
     def current_ref(self) -> RecordRef | None:

@@ -20,15 +20,21 @@ from textual.widgets import DataTable, Static
 from commcentre_tui.catalog import FIELD_LABELS
 from commcentre_tui.screens.messages import CustomerChosen
 from commcentre_tui.text import quoted
-from commcentre_tui.widgets.format import cell, when
-from commcentre_tui.widgets.loading import fetch
+from commcentre_tui.widgets.format import DASH, cell, when
+from commcentre_tui.widgets.loading import HoldsKeys, fetch, focus_now
 from commcentre_tui.widgets.record_table import KeyTable
 
-#: Result columns (label, width); the Email column takes the room left.
-RESULT_COLUMNS: list[tuple[str, int | None]] = [
-    ("Name", 24), ("Customer", 9), ("Phone", 13), ("Email", None)]
-#: Added when a search matched a field the columns do not show (-1: fit the content).
-MATCHED_COLUMN: tuple[str, int | None] = ("Also matched", -1)
+#: Result columns (label, free): the columns that identify a customer (name, number, phone)
+#: are shown whole and never shrink; free text (email) takes the room left, cut with "…",
+#: and the highlighted row's whole values are in the detail line under the table.
+RESULT_COLUMNS: list[tuple[str, bool]] = [
+    ("Name", False), ("Customer", False), ("Phone", False), ("Email", True)]
+#: Added when a search matched a field the columns do not show (free text too).
+MATCHED_COLUMN: tuple[str, bool] = ("Also matched", True)
+#: A name longer than this is cut in its column (whole in the detail line).
+NAME_MAX = 32
+#: The narrowest a free-text column gets.
+FREE_MIN = 8
 #: Fields the result columns already show (not repeated under "Also matched").
 SHOWN_FIELDS = {"first_name", "last_name", "company_name", "customer_number", "phone", "email"}
 #: (The Subject takes the room left: at 80 columns 15 characters, not 11.)
@@ -46,11 +52,53 @@ def describe(conditions: Sequence[Any]) -> str:
     return " and ".join(parts)
 
 
-class ResultsTable(KeyTable):
+def _one_line(value: Any) -> Text:
+    """A cell that stays on its line and ends with "…" where its column cuts it."""
+    text = cell(value)
+    text.no_wrap, text.overflow = True, "ellipsis"
+    return text
+
+
+class ResultsTable(HoldsKeys, KeyTable):
     """The page of results; asks its panel for the next/previous page at the edges; typed
-    letters jump to the next name starting with them."""
+    letters jump to the next name starting with them. Keys typed while a search or a page
+    loads are applied once it is shown."""
 
     TYPE_AHEAD_COLUMN = 0
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.free: list[bool] = []
+        """Per column: free text (shares the room left) or identifying (shown whole)."""
+        self.natural: list[int] = []
+        """Per column: the width its widest value on this page needs."""
+
+    def on_mount(self) -> None:
+        self.set_columns(RESULT_COLUMNS)
+
+    def set_columns(self, spec: Sequence[tuple[str, bool]]) -> None:
+        """Replace the columns by ``spec`` ((label, free) pairs); rows are cleared too."""
+        self.clear(columns=True)
+        for label, _free in spec:
+            self.add_column(label, width=len(label))
+        self.free = [free for _label, free in spec]
+        self.natural = [len(label) for label, _free in spec]
+
+    def fit_columns(self) -> None:
+        """Identifying columns at their natural width; the free-text ones share the rest, the
+        narrowest need first, the last taking what is left (so the table fills its width)."""
+        width = self.content_width()
+        if not width or len(self.natural) != len(self.columns):
+            return
+        widths = list(self.natural)
+        free = sorted((i for i, f in enumerate(self.free) if f), key=lambda i: widths[i])
+        left = width - 2 * self.cell_padding * len(widths) - sum(
+            w for i, w in enumerate(widths) if not self.free[i])
+        for n, i in enumerate(free):
+            share = max(FREE_MIN, left // (len(free) - n))
+            widths[i] = max(FREE_MIN, left) if n == len(free) - 1 else min(widths[i], share)
+            left -= widths[i]
+        self.set_widths(dict(enumerate(widths)))
 
     BINDINGS = [Binding("enter", "select_cursor", "Load customer",
                         tooltip="Load the highlighted customer into the customer view.")]
@@ -81,6 +129,7 @@ class ResultsPanel(Vertical):
     ResultsPanel { height: 1fr; }
     ResultsPanel > #results-status { height: 1; padding: 0 1; background: $panel; }
     ResultsPanel > ResultsTable { height: 1fr; }
+    ResultsPanel > #results-detail { height: 2; padding: 0 1; background: $panel; }
     """
 
     def __init__(self, **kwargs: Any) -> None:
@@ -90,10 +139,12 @@ class ResultsPanel(Vertical):
         self.conditions: tuple[Any, ...] = ()
         self.mode = "quick"
         self._with_matched = False
+        self._details: dict[str, Text] = {}
 
     def compose(self) -> ComposeResult:
         yield Static("", id="results-status")
-        yield ResultsTable(RESULT_COLUMNS, id="results-table")
+        yield ResultsTable(id="results-table")
+        yield Static("", id="results-detail")
 
     @property
     def table(self) -> ResultsTable:
@@ -147,22 +198,28 @@ class ResultsPanel(Vertical):
                                            for k, v in hit.matched.items()
                                            if k not in SHOWN_FIELDS) for hit in page.hits}
         with_matched = any(extra.values())
+        spec = RESULT_COLUMNS + ([MATCHED_COLUMN] if with_matched else [])
         if with_matched != self._with_matched:
             # The "Also matched" column only when a search matched fields not shown anyway.
-            table.clear(columns=True)
-            table.flex_column = None
-            table.add_spec_columns(RESULT_COLUMNS + ([MATCHED_COLUMN] if with_matched else []))
+            table.set_columns(spec)
             self._with_matched = with_matched
         table.clear()
+        natural = [len(label) for label, _free in spec]
+        self._details = {}
         for hit in page.hits:
-            values = [cell(hit.display_name, width=RESULT_COLUMNS[0][1]),
-                      cell(hit.customer_number), cell(hit.phone), cell(hit.email)]
+            values = [_one_line(v) for v in (hit.display_name, hit.customer_number,
+                                             hit.phone, hit.email)]
             if with_matched:
-                values.append(cell(extra[hit.contact_id] or ""))
+                values.append(_one_line(extra[hit.contact_id] or ""))
+            natural = [max(n, v.cell_len) for n, v in zip(natural, values, strict=True)]
             table.add_row(*values, key=str(hit.contact_id))
+            self._details[str(hit.contact_id)] = self._detail(values, spec)
+        natural[0] = min(natural[0], NAME_MAX)
+        table.natural = natural
         what = describe(self.conditions)
         if not page.hits:
             self._status(f"No customer matches {what}.")
+            self._show_detail(None)
             return
         size = self.app.settings.search.page_size  # type: ignore[attr-defined]
         first = (self.page_number - 1) * size + 1
@@ -177,6 +234,36 @@ class ResultsPanel(Vertical):
         table.measure_now()
         table.call_after_refresh(table.fit_columns)
         table.move_cursor(row=min(cursor, table.row_count - 1) if cursor >= 0 else table.row_count - 1)
+        self._show_detail(table.cursor_row)
+
+    @staticmethod
+    def _detail(values: Sequence[Text], spec: Sequence[tuple[str, bool]]) -> Text:
+        """A row's whole values on (at most) two lines: ``Name · number · phone · email``."""
+        detail = Text(no_wrap=False, overflow="fold")
+        for n, (value, (label, _free)) in enumerate(zip(values, spec, strict=True)):
+            if not value.plain or value.plain == DASH:
+                continue
+            if n:
+                detail.append(" · ")
+            if label == MATCHED_COLUMN[0]:
+                detail.append(f"{label}: ", style="italic")
+            detail.append(value.plain, style="bold" if n == 0 else "")
+        return detail
+
+    def _show_detail(self, row: int | None) -> None:
+        """Show the whole values of result row ``row`` (``None``: nothing) under the table."""
+        text = Text()
+        table = self.table
+        if row is not None and 0 <= row < table.row_count:
+            key = table.coordinate_to_cell_key((row, 0)).row_key.value
+            text = self._details.get(str(key), text)
+        # Two lines high whatever it says: a repaint, never a new layout.
+        self.query_one("#results-detail", Static).update(text, layout=False)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table is self.table:
+            event.stop()
+            self._show_detail(event.cursor_row)
 
     def on_results_table_page_requested(self, event: ResultsTable.PageRequested) -> None:
         event.stop()
@@ -206,12 +293,13 @@ class ResultsPanel(Vertical):
             self.post_message(CustomerChosen(int(event.row_key.value)))
 
     def focus_table(self) -> None:
-        self.table.focus()
+        """Put the cursor in the results now (not after the keys already typed)."""
+        focus_now(self.table)
 
 
-class LatestTable(KeyTable):
+class LatestTable(HoldsKeys, KeyTable):
     """Latest Communications; Enter loads the communication's customer; typed letters jump to
-    the next customer name starting with them."""
+    the next customer name starting with them (also those typed while the list loads)."""
 
     TYPE_AHEAD_COLUMN = 1
 

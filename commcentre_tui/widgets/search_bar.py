@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.widgets import Input, Label, Select
 
 from commcentre_tui.catalog import FIELD_LABELS
+from commcentre_tui.widgets.loading import focus_now
 
 #: The operator choices as the seed names them.
 OPERATORS: list[tuple[str, str]] = [("Like", "like"), ("=", "=")]
@@ -58,10 +59,15 @@ class SearchBar(Horizontal):
     def value_input(self) -> Input:
         return self.query_one("#value", Input)
 
-    def focus_value(self) -> None:
-        """Put the cursor in the value, its text selected so typing replaces it."""
+    def focus_value(self, *, at_once: bool = True) -> None:
+        """Put the cursor in the value, its text selected so typing replaces it (``at_once``: the
+        keys typed right after F2 land here; on mount Textual's own deferred focus, which also
+        places the terminal's cursor in the box for the first frame)."""
         box = self.value_input
-        box.focus()
+        if at_once:
+            focus_now(box)
+        else:
+            box.focus()
         box.select_all()
 
     @property

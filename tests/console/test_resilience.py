@@ -97,7 +97,7 @@ async def test_a_slow_search_keeps_the_ui_responsive_and_a_newer_search_wins(mak
         assert started.wait(5)
         await pilot.pause(0.4)  # longer than the loading delay
         table = app.screen.query_one("#results-table", DataTable)
-        assert table.loading  # the loading indicator is up
+        assert table.busy  # the loading indicator is up (the table keeps the focus)
         # A slow search comes into view at once, saying what it is doing.
         assert app.screen.view == RESULTS
         status = str(app.screen.query_one("#results-status").render())
@@ -112,7 +112,7 @@ async def test_a_slow_search_keeps_the_ui_responsive_and_a_newer_search_wins(mak
         await settle(pilot)
         names = [row[0] for row in table_rows(table)]
         assert names and all("hadji" in n.lower() for n in names)  # the older result dropped
-        assert not table.loading
+        assert not table.busy
         assert app.screen.view == RESULTS
 
 

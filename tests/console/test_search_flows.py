@@ -245,3 +245,25 @@ async def test_palette_offers_the_seed_commands(make_app) -> None:
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen.customer_view.tabs.active == "financials"
+
+
+async def test_results_at_80_columns_show_names_whole_and_the_highlighted_row_in_full(
+        make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await quick_search(pilot, "hadji")
+        table = app.screen.results.table
+        rows = table_rows(table)
+        assert table.max_scroll_x == 0  # nothing beyond the right edge
+        name = table.columns[table.coordinate_to_cell_key((0, 0)).column_key]
+        assert name.width >= max(len(r[0]) for r in rows)  # no name cut
+        email = max((r[3] for r in rows), key=len)
+        assert len(email) > table.columns[table.coordinate_to_cell_key((0, 3)).column_key].width
+        row = next(i for i, r in enumerate(rows) if r[3] == email)
+        line = "".join(segment.text for segment in table.render_line(1 + row))
+        assert rows[row][0] in line and email[:12] in line and email not in line
+        assert line.rstrip().endswith("…")  # the cut email says so
+        table.move_cursor(row=row)
+        await pilot.pause()
+        detail = str(app.screen.query_one("#results-detail", Static).render())
+        assert email in detail.replace("\n", "") and rows[row][0] in detail

@@ -15,6 +15,7 @@ from commcentre_tui.screens.cti.pick import PhonePickScreen
 from commcentre_tui.screens.cti.recent import RecentCallsScreen
 from commcentre_tui.screens.cti.waiting import until
 from commcentre_tui.screens.cti.wrapup import WrapUpScreen
+from commcentre_tui.screens.notifications import kept_notifications
 from tests.console.conftest import type_text
 from tests.console_cti.conftest import contact, header_text, national, notes, start_cti, status_text
 
@@ -168,6 +169,8 @@ async def test_recent_calls_lists_the_session_and_enter_loads_the_customer(make_
         await until(pilot, lambda: app.customer_id == first["id"])
         await pbx.hangup("1001", 10)  # missed: no wrap-up
         await until(pilot, lambda: any(n.startswith("Missed call") for n in notes(app)))
+        # A missed call is something to act on: it stays listed (Ctrl+L) after its toast fades.
+        assert "Missed call" in [k.title for k in kept_notifications(app).newest_first()]
         await pbx.ring("1001", "+441632960999", 20)
         await until(pilot, lambda: any(n.startswith("Unknown caller") for n in notes(app)))
         app.load_customer(second["id"])

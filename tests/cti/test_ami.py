@@ -44,7 +44,7 @@ async def test_login_sends_username_secret_and_an_action_id(fake_pbx, cti_settin
     source, _log, _ = await connected_source(fake_pbx, cti_settings)
     login = fake_pbx.actions_named("Login")[0]
     assert login["Username"] == "commcentre" and login["Secret"] == "s3cret"
-    assert login["ActionID"] and login["Events"] == "call"
+    assert login["ActionID"] and login["Events"] == "call,agent"  # (agent: the queue events)
     await source.close()
     await fake_pbx.wait_until(lambda: bool(fake_pbx.actions_named("Logoff")))
 

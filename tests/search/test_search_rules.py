@@ -11,6 +11,7 @@ from commcentre_tui.config import Settings
 from commcentre_tui.errors import ValidationFailed
 from commcentre_tui.repo.search import Condition, SearchPage, search_contacts
 from commcentre_tui.text import to_e164
+from commcentre_tui.validation import normal_email
 from tests.search.population import Person, expected, stored
 
 TEXT_FIELDS = [
@@ -126,7 +127,7 @@ def test_hits_carry_contact_fields_and_what_matched(engine: Engine, settings: Se
         assert (hit.first_name, hit.last_name, hit.company_name) == (
             person.first_name, person.last_name, person.company_name)
         assert hit.phone == to_e164(person.phones[0], "CY")
-        assert hit.email == person.emails[0]
+        assert hit.email == normal_email(person.emails[0])  # as stored, like the E.164 phone
     company = search_contacts(engine, settings, [Condition("company_name", "like", "50%off")])
     assert [h.display_name for h in company.hits] == ["50%off Ltd"]
     assert company.hits[0].matched == {"company_name": "50%off Ltd"}

@@ -72,13 +72,14 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
         border: thick $primary; background: $panel; padding: 0 1;
     }
     ActionFormScreen #title { text-style: bold; padding: 0 0 1 0; }
-    ActionFormScreen #fields { height: auto; max-height: 66vh; }  /* buttons stay on screen at 80×24 */
+    ActionFormScreen #fields { height: auto; max-height: 60vh; }  /* buttons stay on screen at 80×24 */
     ActionFormScreen .row { height: auto; margin-bottom: 0; }
     ActionFormScreen .row Label { padding: 0 0 0 1; color: $text-muted; }
     ActionFormScreen .field-error { color: $error; padding-left: 1; height: auto; }
     ActionFormScreen .field-error.-empty { display: none; }
     ActionFormScreen TextArea { height: 5; }
-    ActionFormScreen #preview { height: auto; max-height: 12; border: round $secondary; padding: 0 1; }
+    /* The preview is the last thing in the scrolling fields: whole, and the buttons stay on screen. */
+    ActionFormScreen #preview { height: auto; border: round $secondary; padding: 0 1; }
     ActionFormScreen #preview.-empty { display: none; }
     ActionFormScreen #buttons { height: auto; align-horizontal: right; padding-top: 1; }
     ActionFormScreen #buttons Button { margin-left: 1; }
@@ -105,8 +106,8 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
             if self.spec.description:
                 yield Static(Text(self.spec.description), id="description")
             yield LoadingIndicator(id="loading")
-            yield VerticalScroll(id="fields")
-            yield Static("", id="preview", classes="-empty")
+            with VerticalScroll(id="fields"):
+                yield Static("", id="preview", classes="-empty")
             with Horizontal(id="buttons"):
                 if self.spec.preview is not None:
                     yield Button(f"{self.spec.preview_label} (F9)", id="preview-button")
@@ -145,7 +146,7 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
         app: Any = self.app
         self.fields = self.spec.all_fields(app.settings)
         rows = [self._row(spec) for spec in self.fields]
-        await container.mount_all(rows)
+        await container.mount_all(rows, before=self.query_one("#preview"))
         self.query_one("#loading").display = False
         self._initial = self.values()
         # The cursor starts in the first field the agent types into: on a drop-down, a space
@@ -357,6 +358,9 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
         preview = self.query_one("#preview", Static)
         preview.update(Text(inert_lines(text)))
         preview.set_class(False, "-empty")
+        # (Under the fields, which scroll: bring its first lines into view.)
+        self.call_after_refresh(self.query_one("#fields", VerticalScroll).scroll_to_widget,
+                                preview, top=True, animate=False)
         self.show_errors({})
 
     def action_cancel(self) -> None:

@@ -275,16 +275,30 @@ register(ActionSpec(
 
 
 # -- billing -------------------------------------------------------------------------------
+#: The width of a service name on a bill preview line (a longer one gets its own line).
+PREVIEW_NAME_WIDTH = 30
+
+
 def render_preview(preview: Any) -> str:
-    """The bill preview as plain text lines."""
-    lines = [f"Bill for {preview.subscription_number} on account {preview.account_number}, "
-             f"{preview.period_start} – {preview.period_end}"]
+    """The bill preview as plain text lines, each month's lines under its period, nothing cut:
+    they fit the form at 80 columns."""
+    lines = [f"Bill for {preview.subscription_number} on account {preview.account_number}",
+             f"Period {preview.period_start} – {preview.period_end}"]
+    period = None
     for line in preview.lines:
-        lines.append(f"  {line.description[:34]:<34} {line.days:>2}/{line.month_days:<2}d "
-                     f"{line.amount:>10} + tax {line.tax:>8}")
+        if (line.period_start, line.period_end) != period:
+            period = (line.period_start, line.period_end)
+            lines.append(f" {line.period_start} – {line.period_end}")
+        name = line.description.split(f", {line.period_start.isoformat()} – ", 1)[0]
+        if len(name) > PREVIEW_NAME_WIDTH:
+            lines.append(f"   {name}")
+            name = ""
+        lines.append(f"   {name:<{PREVIEW_NAME_WIDTH}} {line.days:>2}/{line.month_days:<2}d "
+                     f"{line.amount:>9} + tax {line.tax:>7}")
     cur = preview.currency
-    lines += [f"  Subtotal {cur} {preview.subtotal}   Tax {cur} {preview.tax}   Total {cur} {preview.amount}",
-              f"  Previous balance {cur} {preview.previous_balance}   Due {preview.due_date}"]
+    lines += [f"Subtotal {cur} {preview.subtotal}   Tax {cur} {preview.tax}   "
+              f"Total {cur} {preview.amount}",
+              f"Previous balance {cur} {preview.previous_balance}   Due {preview.due_date}"]
     return "\n".join(lines)
 
 

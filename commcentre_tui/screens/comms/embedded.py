@@ -84,8 +84,8 @@ class EmbeddedDelivery:
             self.app.notify(message, title="Delivery", severity=severity, markup=False, timeout=10)
 
     def _event(self, event: DeliveryEvent) -> None:
-        """Failed deliveries as notifications: at most one every ``FAILURES_EVERY`` seconds (a bulk
-        send that fails is one message with a count, not thousands)."""
+        """Failed deliveries as notifications kept until acknowledged: at most one every
+        ``FAILURES_EVERY`` seconds (a bulk send that fails is one message with a count)."""
         if event.status != "failed":
             return
         self._failed += 1
@@ -98,7 +98,10 @@ class EmbeddedDelivery:
             message = (f"{self._failed} communications could not be delivered; the last "
                        f"({event.communication_id}): {event.error}")
         self._failed, self._told_at = 0, now
-        self._tell(message, "warning")
+        from commcentre_tui.screens.notifications import keep
+
+        with contextlib.suppress(Exception):  # the app has closed
+            keep(self.app, message, title="Delivery", severity="warning", timeout=10)
 
     # -- running -----------------------------------------------------------------------------
     async def host(self) -> None:

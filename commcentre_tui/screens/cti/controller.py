@@ -27,6 +27,8 @@ from commcentre_tui.cti.source import OffCallSource
 from commcentre_tui.cti.source import dial_number as pbx_number
 from commcentre_tui.cti.states import CONNECTED, RECONNECTING, is_failure
 from commcentre_tui.errors import CommCentreError
+from commcentre_tui.screens.cti.agent_state import QueueWriter
+from commcentre_tui.screens.cti.agent_state import publish as publish_state
 from commcentre_tui.screens.cti.calls import CallRecord, duration_words
 from commcentre_tui.screens.cti.flow import CallFlow
 from commcentre_tui.screens.cti.pacing import Pacing
@@ -140,6 +142,7 @@ class CtiController(CallFlow, Pacing):
                 self.add_view(view)
         if not self.enabled:
             return
+        self.source.on_queue = QueueWriter(self.app)
         self._install_key()
         self.app.run_worker(self._consume(), name="CTI call events", group=CONSUMER_GROUP,
                             exit_on_error=False)
@@ -165,6 +168,7 @@ class CtiController(CallFlow, Pacing):
         self.steps += 1
         changed, self._changed = self._changed, asyncio.Event()
         changed.set()
+        publish_state(self.app)  # the Wallboard's view of this agent
 
     async def wait_step(self, since: int) -> None:
         """Return once :attr:`steps` is beyond ``since``."""
@@ -177,10 +181,10 @@ class CtiController(CallFlow, Pacing):
         if is_failure(state):
             detail = self.source.detail or f"The telephone link says “{state}”."
             tell(self.app, f"CTI is off: {detail} The console works as usual.",
-                 title="Telephony", severity="error", timeout=15)
+                 title="Telephony", severity="error", timeout=15, keep=True)
         elif state == RECONNECTING and previous == CONNECTED:
             tell(self.app, "Lost the telephone system; reconnecting. Calls are not popped "
-                 "meanwhile.", title="Telephony", severity="warning")
+                 "meanwhile.", title="Telephony", severity="warning", keep=True)
         elif state == CONNECTED and previous == RECONNECTING:
             tell(self.app, "Telephone system connected again.", title="Telephony")
         self.refresh()

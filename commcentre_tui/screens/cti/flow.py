@@ -188,7 +188,8 @@ class CallFlow:
                 if record.direction == "outgoing":
                     tell(self.app, f"No answer from {record.who}.", title="Call ended")
                 else:
-                    tell(self.app, f"Missed call from {record.who}.", title="Missed call", timeout=OFFER_SECONDS)
+                    tell(self.app, f"Missed call from {record.who}.", title="Missed call", timeout=OFFER_SECONDS,
+                         keep=True)
                 if self.current is record:
                     self.current = None
                 self.refresh()

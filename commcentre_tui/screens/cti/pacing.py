@@ -141,9 +141,9 @@ class Pacing:
         last = self._missed_last.who if self._missed_last is not None else "a withheld number"
         self._missed_last = None
         if missed == 1:
-            tell(self.app, f"Missed call from {last}.", title="Missed call", timeout=20)
+            tell(self.app, f"Missed call from {last}.", title="Missed call", timeout=20, keep=True)
             return
         log.warning("CTI: %d calls rang and ended before the console could show them "
                     "(%d this session)", missed, self._missed_total)
         tell(self.app, f"{missed} missed calls; the last from {last}. Recent Calls "
-             "(Ctrl+P) lists them.", title="Missed calls", timeout=20)
+             "(Ctrl+P) lists them.", title="Missed calls", timeout=20, keep=True)

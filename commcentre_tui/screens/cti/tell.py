@@ -12,6 +12,15 @@ from typing import Any
 from commcentre_tui.text import inert
 
 
-def tell(app: Any, message: str, *, title: str = "", **options: Any) -> None:
-    """``app.notify`` with ``message`` and ``title`` as inert plain text (``markup=False``)."""
+def tell(app: Any, message: str, *, title: str = "", keep: bool = False, **options: Any) -> None:
+    """``app.notify`` with ``message`` and ``title`` as inert plain text (``markup=False``).
+
+    ``keep``: something the agent must read (a missed call, telephony lost): it also stays in the
+    notifications list until acknowledged (:func:`commcentre_tui.screens.notifications.keep`).
+    """
+    if keep:
+        from commcentre_tui.screens.notifications import keep as kept
+
+        kept(app, inert(message), title=inert(title), **options)
+        return
     app.notify(inert(message), title=inert(title), markup=False, **options)

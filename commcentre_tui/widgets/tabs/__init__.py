@@ -5,13 +5,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from rich.text import Text
+from textual import events
 from textual.containers import Vertical
+from textual.widgets import Static
 
 from commcentre_tui.widgets.record_table import RecordTable
 
 
+class RecordDetail(Static):
+    """The detail line under a tab's tables: the highlighted record's whole values (free text
+    a column cuts with "…" included), two lines high whatever it says."""
+
+    DEFAULT_CSS = """
+    RecordDetail { dock: bottom; height: 2; background: $panel; padding: 0 1; }
+    """
+
+
 class CustomerTab(Vertical):
-    """Base of a tab: knows the loaded contact and whether its data is out of date."""
+    """Base of a tab: knows the loaded contact and whether its data is out of date; shows the
+    highlighted record of the table the cursor is (or was last) in on its detail line."""
 
     DEFAULT_CSS = """
     CustomerTab { height: 1fr; }
@@ -28,6 +41,10 @@ class CustomerTab(Vertical):
         self._shown_for: int | None = None
         self.on_shown: Callable[[CustomerTab], Any] | None = None
         """Called when the tab has shown a contact's data (the customer view listens)."""
+        self._detail_from: RecordTable | None = None
+
+    def on_mount(self) -> None:
+        self.mount(RecordDetail(classes="record-detail"))
 
     @property
     def shown_for(self) -> int | None:
@@ -59,3 +76,34 @@ class CustomerTab(Vertical):
         """The table that takes the focus when the tab is shown."""
         tables = list(self.query(RecordTable).results(RecordTable))
         return tables[0] if tables else None
+
+    def detail_tables(self) -> list[RecordTable]:
+        """The tables shown now (the detail line follows one of them)."""
+        return list(self.query(RecordTable).results(RecordTable))
+
+    def detail_table(self) -> RecordTable | None:
+        """The table whose highlighted record the detail line shows: the one the cursor is in,
+        else the one it was last in, else the first."""
+        shown = self.detail_tables()
+        focused = self.screen.focused if self.is_attached else None
+        if isinstance(focused, RecordTable) and focused in shown:
+            self._detail_from = focused
+        if self._detail_from in shown:
+            return self._detail_from
+        return self.first_table()
+
+    def show_detail(self) -> None:
+        """Show the highlighted record's whole values on the detail line."""
+        table = self.detail_table()
+        text = table.detail() if table is not None else Text()
+        for line in self.query_children(RecordDetail).results(RecordDetail):
+            line.update(text, layout=False)
+
+    def on_record_table_highlighted(self, event: RecordTable.Highlighted) -> None:
+        event.stop()
+        if event.table is self.detail_table():
+            self.show_detail()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if isinstance(event.widget, RecordTable):
+            self.show_detail()

@@ -63,10 +63,10 @@ class CareTab(CustomerTab):
                         tooltip="Only records created on or after this date; Enter applies.")
             yield Label("", id="care-since-error")
         yield Section("Customer care", RecordTable(
-            [("Kind", 12), ("Number", 9), ("Type", 12), ("Status", 11), ("Summary", None),
+            [("Kind", 12), ("Number", 9), ("Type", None), ("Status", 11), ("Summary", None),
              ("Created", 10)], empty="No care records match.", id="care-table"),
             RecordTable(
-            [("Date", 16), ("Dir.", 4), ("Media", 6), ("Category", 14), ("Subject", None),
+            [("Date", 16), ("Dir.", 4), ("Media", 6), ("Category", None), ("Subject", None),
              ("State", 10)], empty="No communications match.", id="comms-table"),
             id="care-section")
 
@@ -173,6 +173,10 @@ class CareTab(CustomerTab):
         name = status_action_for(ref.entity, self._statuses.get((ref.entity, ref.id)))
         if name is not None:
             run_action(self.app, name, {f"{ref.entity}_id": ref.id})
+
+    def detail_tables(self) -> list[RecordTable]:
+        table = self.first_table()
+        return [table] if table is not None else []
 
     def first_table(self) -> RecordTable | None:
         return self.query_one("#comms-table" if self.entity == "communication" else "#care-table",

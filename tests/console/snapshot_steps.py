@@ -1,0 +1,35 @@
+"""The ``run_before`` of the console's SVG snapshots: search, press keys, wait for the screen."""
+
+from __future__ import annotations
+
+from commcentre_tui.screens.notifications import acknowledge_all
+from tests.console.conftest import settle, settle_until, type_text
+
+
+def steps(*keys: str, search: str | None = None, typed: dict[int, str] | None = None,
+          ready=None, quiet: bool = False):
+    """A ``run_before``: optionally load a customer by searching, press ``keys`` (settling after
+    each, typing ``typed[i]`` after the i-th), wait until ``ready(app)`` if given (a screen that
+    finishes in several steps), then acknowledge the kept notifications (the header's "N unread"
+    depends on when reminders arrive); ``quiet`` clears the toasts too."""
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        if search is not None:
+            await pilot.press("f2")
+            await type_text(pilot, search)
+            await pilot.press("enter")
+            await settle(pilot)
+        for i, key in enumerate(keys):
+            await pilot.press(key)
+            if typed and i in typed:
+                await type_text(pilot, typed[i])
+            await settle(pilot)
+        if ready is not None:
+            await settle_until(pilot, ready, what=ready.__doc__ or "the screen")
+        if quiet:
+            pilot.app.clear_notifications()
+        acknowledge_all(pilot.app)
+        await pilot.pause()
+
+    return run_before
