@@ -314,11 +314,13 @@ class LatestPanel(Vertical):
     LatestPanel { height: 1fr; }
     LatestPanel > #latest-status { height: 1; padding: 0 1; background: $panel; }
     LatestPanel > KeyTable { height: 1fr; }
+    LatestPanel > #latest-detail { height: 2; padding: 0 1; background: $panel; }
     """
 
     def compose(self) -> ComposeResult:
         yield Static("", id="latest-status")
         yield LatestTable(LATEST_COLUMNS, id="latest-table")
+        yield Static("", id="latest-detail")  # the highlighted row whole (the subject is cut)
 
     @property
     def table(self) -> KeyTable:
@@ -346,6 +348,13 @@ class LatestPanel(Vertical):
         table.move_cursor(row=0)
         table.measure_now()
         table.call_after_refresh(table.fit_columns)
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        self.query_one("#latest-detail", Static).update(self.table.detail(), layout=False)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

@@ -177,7 +177,7 @@ async def test_latest_communications_enter_loads_its_contact(make_app,
                                                              demo_engine: Engine) -> None:
     with demo_engine.connect() as conn:
         newest = conn.execute(text(
-            "SELECT c.contact_id, k.customer_number FROM communication c "
+            "SELECT c.contact_id, k.customer_number, c.subject FROM communication c "
             "JOIN contact k ON k.id = c.contact_id JOIN agent a ON a.id = c.agent_id "
             "WHERE a.username = 'maria' ORDER BY c.created_at DESC, c.id DESC LIMIT 1")).one()
     app = make_app()
@@ -187,6 +187,9 @@ async def test_latest_communications_enter_loads_its_contact(make_app,
         assert app.screen.view == LATEST
         table = app.screen.query_one("#latest-table", DataTable)
         assert table.row_count == app.settings.search.communications_limit
+        # At 80 columns the subject is cut in its column; the detail line shows it whole.
+        detail = str(app.screen.query_one("#latest-detail", Static).render())
+        assert f"Subject: {newest.subject}" in detail
         await pilot.press("enter")
         await settle(pilot)
         assert app.customer_id == newest.contact_id
