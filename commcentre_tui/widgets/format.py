@@ -91,6 +91,14 @@ def cell(value: Any, *, width: int | None = None, justify: str = "left") -> Text
     return text
 
 
+def one_line(value: Any) -> Text:
+    """A cell that stays on its line and ends with "…" where its column cuts it (a ``Text``
+    is kept with its styles; anything else becomes an inert :func:`cell`)."""
+    text = value if isinstance(value, Text) else cell(value)
+    text.no_wrap, text.overflow = True, "ellipsis"
+    return text
+
+
 def number_cell(value: Any) -> Text:
     """A right-aligned cell for amounts and counts."""
     return cell(value, justify="right")

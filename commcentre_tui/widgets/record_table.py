@@ -19,13 +19,7 @@ from textual.widgets import DataTable, Label
 from commcentre_tui.keys import bind
 from commcentre_tui.repo.customer_detail import RecordRef
 from commcentre_tui.text import fold
-from commcentre_tui.widgets.format import DASH, cell
-
-
-def _one_line(text: Text) -> Text:
-    """``text`` kept on its line, ending with "…" where its column cuts it."""
-    text.no_wrap, text.overflow = True, "ellipsis"
-    return text
+from commcentre_tui.widgets.format import DASH, one_line
 
 
 class KeyTable(DataTable[Any]):
@@ -275,7 +269,7 @@ class RecordTable(KeyTable):
         row_index = self.cursor_row
         for ref, values in rows:
             self._refs.append(ref)
-            self.add_row(*(_one_line(v if isinstance(v, Text) else cell(v)) for v in values))
+            self.add_row(*(one_line(v) for v in values))
         self._empty = not self._refs
         if self._empty:
             self._refs.append(None)

@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Static
 from commcentre_tui.catalog import FIELD_LABELS
 from commcentre_tui.screens.messages import CustomerChosen
 from commcentre_tui.text import quoted
-from commcentre_tui.widgets.format import DASH, cell, when
+from commcentre_tui.widgets.format import DASH, cell, one_line, when
 from commcentre_tui.widgets.loading import HoldsKeys, fetch, focus_now
 from commcentre_tui.widgets.record_table import KeyTable
 
@@ -50,13 +50,6 @@ def describe(conditions: Sequence[Any]) -> str:
         op = "Like" if c.op == "like" else "="
         parts.append(f"{FIELD_LABELS.get(c.field, quoted(c.field))} {op} “{quoted(c.value)}”")
     return " and ".join(parts)
-
-
-def _one_line(value: Any) -> Text:
-    """A cell that stays on its line and ends with "…" where its column cuts it."""
-    text = cell(value)
-    text.no_wrap, text.overflow = True, "ellipsis"
-    return text
 
 
 class ResultsTable(HoldsKeys, KeyTable):
@@ -207,10 +200,10 @@ class ResultsPanel(Vertical):
         natural = [len(label) for label, _free in spec]
         self._details = {}
         for hit in page.hits:
-            values = [_one_line(v) for v in (hit.display_name, hit.customer_number,
+            values = [one_line(v) for v in (hit.display_name, hit.customer_number,
                                              hit.phone, hit.email)]
             if with_matched:
-                values.append(_one_line(extra[hit.contact_id] or ""))
+                values.append(one_line(extra[hit.contact_id] or ""))
             natural = [max(n, v.cell_len) for n, v in zip(natural, values, strict=True)]
             table.add_row(*values, key=str(hit.contact_id))
             self._details[str(hit.contact_id)] = self._detail(values, spec)
@@ -339,7 +332,7 @@ class LatestPanel(Vertical):
         table.clear()
         for i, c in enumerate(rows):
             table.add_row(cell(when(c.created_at)), cell(c.contact_name, width=LATEST_COLUMNS[1][1]),
-                          cell(c.direction[:3]), cell(c.media), cell(c.subject),
+                          cell(c.direction[:3]), cell(c.media), one_line(c.subject),
                           Text("Draft", style="bold") if c.state == "draft" else cell(c.state),
                           key=f"{i}:{c.contact_id}")
         text = (f"Your {len(rows)} latest communications · Enter loads the customer"

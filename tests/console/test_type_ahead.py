@@ -86,6 +86,17 @@ async def burst(pilot: Pilot[Any], *keys: str) -> None:
     await pilot.pause()
 
 
+async def open_hadji(pilot: Pilot[Any]) -> None:
+    """From the start: search "hadji", then Enter on the first result (its customer loads)."""
+    await settle(pilot)
+    await pilot.press("f2")
+    await type_text(pilot, "hadji")
+    await pilot.press("enter")
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
 def header_text(app: Any) -> str:
     return str(app.screen.query_one(CustomerHeader).render())
 
@@ -141,13 +152,7 @@ async def test_a_search_typed_right_after_escape_from_a_customer_lands_in_the_se
         make_app) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("f2")
-        await type_text(pilot, "hadji")
-        await pilot.press("enter")
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await open_hadji(pilot)
         assert app.screen.view == CUSTOMER
         await burst(pilot, "escape", "f2", "m", "a", "r")
         await settle(pilot)
@@ -229,13 +234,7 @@ async def test_a_key_typed_right_after_escape_back_to_the_customer_reaches_its_t
         make_app) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("f2")
-        await type_text(pilot, "hadji")
-        await pilot.press("enter")
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await open_hadji(pilot)
         await pilot.press("escape")  # back to the results
         await pilot.pause()
         assert app.screen.view == RESULTS
