@@ -7,7 +7,6 @@ one sentence naming the key. Secrets are only accepted from the environment.
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -26,26 +25,20 @@ from commcentre_tui.catalog import (
     DEFAULT_CATEGORIES,
     SEARCH_FIELDS,
 )
-from commcentre_tui.paths import (  # noqa: F401 - PROJECT_ROOT re-exported
-    PROJECT_ROOT,
+from commcentre_tui.config_file import (  # noqa: F401 - re-exported: the config's public names
+    DEFAULT_CONFIG_PATH,
+    SECRET_KEYS,
+    ConfigError,
+    check_file,
+    config_path,
     current_folder_config,
-    default_config_path,
-    default_database_path,
 )
+from commcentre_tui.paths import PROJECT_ROOT, default_database_path  # noqa: F401 - re-exported
 from commcentre_tui.roles import DEFAULT_ROLES, RoleSettings
 
-#: The documented default configuration and the embedded database (see :mod:`.paths`: beside
-#: the code in a checkout, under the XDG folders for an installed package).
-DEFAULT_CONFIG_PATH = default_config_path()
+#: The embedded database (see :mod:`.paths`: beside the code in a checkout, under the XDG
+#: folders for an installed package); the default config: :mod:`.config_file`.
 DEFAULT_DATABASE_PATH = default_database_path()
-
-#: Keys that hold secrets: never read from a file, only from the environment.
-SECRET_KEYS = (("email", "password"), ("cti", "secret"), ("cti", "listener_token"),
-               ("sms", "api_key"))
-
-
-class ConfigError(Exception):
-    """A configuration problem, described in one sentence for the agent or operator."""
 
 
 class Section(BaseModel):
@@ -352,41 +345,6 @@ class Settings(BaseSettings):
         return tuple(sources)
 
 
-def config_path(explicit: str | os.PathLike[str] | None = None) -> Path | None:
-    """The config file to read: ``--config``, else ``COMMCENTRE_CONFIG``, else a
-    ``config.toml`` in the current folder, else the checkout's ``config.toml`` (installed:
-    ``$XDG_CONFIG_HOME/commcentre/config.toml``, else the packaged defaults). A file named
-    explicitly must exist; any file found is checked in full, so a broken one is an error
-    naming it, never silently passed over."""
-    chosen = explicit or os.environ.get("COMMCENTRE_CONFIG")
-    if chosen:
-        return Path(chosen)
-    here = current_folder_config()
-    if here is not None:
-        return here
-    return DEFAULT_CONFIG_PATH if DEFAULT_CONFIG_PATH is not None and DEFAULT_CONFIG_PATH.exists() else None
-
-
-def _check_file(path: Path) -> None:
-    """Refuse unreadable TOML and secrets written into the file."""
-    if not path.exists():
-        raise ConfigError(f"The config file {path} does not exist.")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}).") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not valid TOML (it is not UTF-8 text).") from None
-    except OSError as exc:
-        raise ConfigError(f"Cannot read the config file {path} ({exc.strerror or exc}).") from None
-    for section, key in SECRET_KEYS:
-        if key in data.get(section, {}):
-            env = f"COMMCENTRE_{section.upper()}__{key.upper()}"
-            raise ConfigError(
-                f"{path}: {section}.{key} is a secret; remove it from the file and set {env} instead."
-            )
-
-
 def _describe(exc: ValidationError, path: Path | None) -> str:
     err = exc.errors()[0]
     key = ".".join(str(part) for part in err["loc"])
@@ -406,7 +364,7 @@ def load_settings(
     """
     chosen = config_path(path)
     if chosen is not None:
-        _check_file(chosen)
+        check_file(chosen)
     cls: type[Settings] = type(
         "Settings",
         (Settings,),

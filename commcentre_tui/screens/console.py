@@ -11,7 +11,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, Header, Select, Static
+from textual.widgets import ContentSwitcher, Header, Static
 
 from commcentre_tui.keys import KEYS, TAB_IDS, bind
 from commcentre_tui.screens.messages import CustomerChosen
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 WELCOME, RESULTS, LATEST, CUSTOMER = "welcome", "results", "latest", "customer"
 
 #: Actions that need a loaded customer.
-CUSTOMER_ACTIONS = {"show_tab", "add_more_information", "reload_customer", "dial_off"}
+CUSTOMER_ACTIONS = {"show_tab", "add_more_information", "reload_customer", "dial_off", "close_customer"}
 
 
 def _import_panels() -> None:
@@ -216,11 +216,7 @@ class ConsoleScreen(Screen[None]):
 
             return dial_available(self.cc_app)
         if action == "back":  # (Esc in an open dropdown of the search bar closes it)
-            focused = self.focused
-            return bool(self.history) and not (focused is not None and any(
-                isinstance(node, Select) and node.expanded for node in focused.ancestors_with_self))
-        if action == "close_customer":
-            return self.loaded_customer is not None
+            return bool(self.history) and not self.search_bar.dropdown_open
         return True
 
     # Tab stays in the part the cursor is in: from the search bar it goes down into the body

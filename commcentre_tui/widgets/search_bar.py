@@ -71,6 +71,11 @@ class SearchBar(Horizontal):
         box.select_all()
 
     @property
+    def dropdown_open(self) -> bool:
+        """Whether one of the bar's dropdowns (field, operator) is open."""
+        return any(select.expanded for select in self.query(Select))
+
+    @property
     def field(self) -> str:
         return str(self.query_one("#field", Select).value)
 
