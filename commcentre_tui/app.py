@@ -24,10 +24,11 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine
 from textual import on
 from textual.app import App, SystemCommand
+from textual.binding import Binding
 from textual.screen import Screen
 
 from commcentre_tui.config import Settings
-from commcentre_tui.keys import bind
+from commcentre_tui.keys import bind, keeps_tab
 from commcentre_tui.repo.permissions import Actor
 from commcentre_tui.screens.gateway import Gateway
 from commcentre_tui.screens.messages import CustomerChanged, LoadCustomer
@@ -129,7 +130,17 @@ class CommCentreApp(App[None]):
     BINDINGS = [bind("actions", "open_actions", priority=True),
                 bind("my_work", "my_work", show=False),
                 bind("wallboard", "wallboard", show=False),
-                bind("notifications", "notifications", show=False, priority=True)]
+                bind("notifications", "notifications", show=False, priority=True),
+                # Tab moves the focus as the key arrives (Textual's own Tab binding acts only once
+                # the key has passed through the focused widget, so letters typed right after it
+                # — fast typing, a paste, keys batched over SSH — went to the field being left).
+                Binding("tab", "focus_next", show=False, priority=True),
+                Binding("shift+tab", "focus_previous", show=False, priority=True)]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("focus_next", "focus_previous") and keeps_tab(self.focused):
+            return False  # the focused widget's own Tab (a tag list, an indenting text area)
+        return super().check_action(action, parameters)
 
     def on_mount(self) -> None:
         if self.settings.ui.keymap:

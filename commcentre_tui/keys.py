@@ -64,6 +64,15 @@ KEYS: dict[str, Key] = {k.id: k for k in (
 TAB_IDS: tuple[str, ...] = ("dashboard", "subscriptions", "financials", "care", "rewards")
 
 
+def keeps_tab(widget: object) -> bool:
+    """Whether ``widget`` (the focused one) uses Tab itself rather than moving the focus: a text
+    area that indents, or a field that says so (``wants_tab()``: a tag field with its list open)."""
+    if getattr(widget, "tab_behavior", None) == "indent":
+        return True
+    wants = getattr(widget, "wants_tab", None)
+    return bool(wants()) if callable(wants) else False
+
+
 def bind(key_id: str, action: str, *, show: bool = True, priority: bool = False,
          label: str | None = None) -> Binding:
     """The :class:`Binding` for ``key_id`` running ``action``."""

@@ -86,9 +86,11 @@ class ActionPanel(ModalScreen[str | None]):
     """
     BINDINGS = [
         Binding("escape", "dismiss_panel", "Back", id="panel_close", tooltip="Close the Action Panel"),
-        Binding("down", "move(1)", "Next", id="panel_down", show=False, priority=True),
-        Binding("up", "move(-1)", "Previous", id="panel_up", show=False, priority=True),
-        Binding("enter", "run", "Run", id="panel_run", tooltip="Run the highlighted action", priority=True),
+        Binding("down", "move(1)", "Next", id="panel_down", show=False),
+        Binding("up", "move(-1)", "Previous", id="panel_up", show=False),
+        # Not a priority binding: in the filter, Enter is the Input's own (Submitted, below), so it
+        # comes after the keys typed before it (a fast typist, a paste, keys over SSH).
+        Binding("enter", "run", "Run", id="panel_run", tooltip="Run the highlighted action"),
     ]
 
     def __init__(self, offered: list[OfferedAction], *, customer: str | None) -> None:
@@ -128,6 +130,11 @@ class ActionPanel(ModalScreen[str | None]):
     @on(Input.Changed, "#panel-filter")
     def _filter(self, event: Input.Changed) -> None:
         self._fill(event.value)
+
+    @on(Input.Submitted, "#panel-filter")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_run()
 
     def action_move(self, step: int) -> None:
         options = self.query_one("#panel-options", OptionList)

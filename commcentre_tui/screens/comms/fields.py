@@ -108,6 +108,10 @@ class _TagKeys:
         else:
             self.popup.hide()
 
+    def wants_tab(self) -> bool:
+        """Tab is this field's while its tag list is open (it takes the highlighted tag)."""
+        return self.popup is not None and self.popup.is_open
+
     def tag_key(self, event: events.Key) -> bool:
         """Handle a key meant for the open tag list; ``True`` when it was."""
         popup = self.popup

@@ -12,6 +12,7 @@ thread worker; names and texts are shown as :class:`rich.text.Text`, never marku
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from typing import Any
 
@@ -45,6 +46,8 @@ from commcentre_tui.screens.comms.state import (
     submit,
 )
 from commcentre_tui.services import communications as svc
+
+log = logging.getLogger("commcentre.console")
 
 
 class CommunicationScreen(LiveForm):
@@ -286,6 +289,7 @@ class CommunicationScreen(LiveForm):
             try:
                 svc.save_form_draft(self.ctx, FORM, payload, contact_id=self.setup.contact_id)
             except Exception:  # noqa: BLE001 - autosave is best effort; the next tick tries again
+                log.warning("autosave of the communication form failed", exc_info=True)
                 self._last_autosave = {}
                 return
             self._autosaved = True
