@@ -104,16 +104,27 @@ def form_of(app: Any) -> Any:
     return app.screen
 
 
+async def form_ready(pilot: Pilot[Any]) -> None:
+    """Until the communication form on top has loaded and given its first field the focus (it
+    builds its fields after a load; a value set before that would be taken as the initial one)."""
+    from tests.console.conftest import settle_until
+
+    await settle_until(pilot, lambda app: not getattr(app.screen, "holding_keys", True),
+                       "the communication form to be ready")
+
+
 async def choose(pilot: Pilot[Any], name: str, value: str) -> None:
     """Choose ``value`` in the form's ``name`` pick list."""
     from textual.widgets import Select
 
+    await form_ready(pilot)
     form_of(pilot.app).query_one(f"#field-{name}", Select).value = value
     await settle(pilot)
 
 
 async def type_into(pilot: Pilot[Any], name: str, text: str) -> None:
     """Click into the form's ``name`` field and type ``text`` key by key."""
+    await form_ready(pilot)
     form_of(pilot.app).query_one(f"#field-{name}").focus()
     await pilot.pause()
     await pilot.press(*("space" if ch == " " else ch for ch in text))
@@ -124,6 +135,7 @@ async def fill(pilot: Pilot[Any], name: str, text: str) -> None:
     """Put ``text`` into the form's ``name`` field at once (as a paste would)."""
     from textual.widgets import TextArea
 
+    await form_ready(pilot)
     widget = form_of(pilot.app).query_one(f"#field-{name}")
     if isinstance(widget, TextArea):
         widget.text = text

@@ -9,6 +9,7 @@ from commcentre_tui.screens.comms import register_openers
 from commcentre_tui.screens.comms.state import FORM
 from commcentre_tui.services import communications as svc
 from commcentre_tui.services.context import ServiceContext
+from tests.console.conftest import settle_until
 from tests.console_comms.conftest import (
     CUSTOMER,
     NO_BILLS,
@@ -16,6 +17,7 @@ from tests.console_comms.conftest import (
     communications,
     fill,
     form_of,
+    form_ready,
     load,
     settle,
     text_of,
@@ -50,12 +52,12 @@ async def test_autosave_is_offered_back_after_a_restart(make_app, comms_engine) 
     restarted = make_app()
     async with restarted.run_test(size=SIZE) as pilot:
         # the app offers the autosave by itself on start
-        await settle(pilot)
+        await settle_until(pilot, lambda app: isinstance(app.screen, ConfirmScreen), "the offer")
         assert isinstance(restarted.screen, ConfirmScreen)
         assert text_of(restarted, "#question").startswith(
             "Restore your unsaved communication for Siobhán O'Brien (C0000004)")
         await pilot.press("y")
-        await settle(pilot)
+        await form_ready(pilot)
         form = form_of(restarted)
         assert restarted.customer_id == CUSTOMER
         assert (form.values()["subject"], form.values()["content"]) == ("Unsaved", "Typed")
@@ -79,7 +81,7 @@ async def test_declining_the_offer_discards_the_autosave(make_app) -> None:
     restarted = make_app()
     async with restarted.run_test(size=SIZE) as pilot:
         # the app offers the autosave by itself on start
-        await settle(pilot)
+        await settle_until(pilot, lambda app: isinstance(app.screen, ConfirmScreen), "the offer")
         await pilot.press("n")
         await settle(pilot)
         assert restarted.screen is restarted.console_screen
