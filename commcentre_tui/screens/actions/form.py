@@ -22,15 +22,15 @@ from textual.widgets import (
     TextArea,
 )
 
-from commcentre_tui.errors import CommCentreError, ValidationFailed
-from commcentre_tui.screens.actions.confirm import ConfirmScreen
-from commcentre_tui.screens.actions.spec import (
+from commcentre_tui.actions.spec import (
     ActionSpec,
-    FieldSpec,
     FormData,
+    FormField,
     Precheck,
     SaveResult,
 )
+from commcentre_tui.errors import CommCentreError, ValidationFailed
+from commcentre_tui.screens.actions.confirm import ConfirmScreen
 from commcentre_tui.services.context import ServiceContext
 from commcentre_tui.text import inert, inert_lines
 from commcentre_tui.widgets.bounded_input import BoundedInput
@@ -96,7 +96,7 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
         self.data = data
         self._initial: dict[str, Any] = {}
         self._saving = False
-        self.fields: tuple[FieldSpec, ...] = ()
+        self.fields: tuple[FormField, ...] = ()
 
     # -- building -----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -159,7 +159,7 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
             # At 80×24 the fields scroll: once laid out, show the one the cursor starts in.
             self.call_after_refresh(first.scroll_visible, animate=False)
 
-    def _row(self, spec: FieldSpec) -> Vertical:
+    def _row(self, spec: FormField) -> Vertical:
         label = spec.label + (" *" if spec.required else "")
         widget = self._widget(spec)
         widget.add_class("input")
@@ -169,10 +169,10 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
             children.insert(2, Static(Text(spec.help), classes="help"))
         return Vertical(*children, classes="row", id=f"row-{spec.name}")
 
-    def _default(self, spec: FieldSpec) -> str:
+    def _default(self, spec: FormField) -> str:
         return spec.default(self.data) if callable(spec.default) else spec.default
 
-    def _widget(self, spec: FieldSpec) -> Widget:
+    def _widget(self, spec: FormField) -> Widget:
         wid = f"field-{spec.name}"
         default = self._default(spec)
         if spec.kind == "choice":
@@ -241,11 +241,11 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
 
     # -- actions --------------------------------------------------------------------------
     def action_save(self) -> None:
-        self._start_save(self.spec.submit)
+        self._start_save(self.spec.save)
 
     @on(Button.Pressed, "#save")
     def _save_pressed(self) -> None:
-        self._start_save(self.spec.submit)
+        self._start_save(self.spec.save)
 
     @on(Button.Pressed, "#secondary")
     def _secondary_pressed(self) -> None:
