@@ -15,7 +15,7 @@ from commcentre_tui.repo.finance_queries import (
     reward_transactions,
     unpaid_bills,
 )
-from commcentre_tui.services import accounts, payments, rewards
+from commcentre_tui.services import accounts, payments, rewards, transfers
 from commcentre_tui.services.context import ServiceContext
 
 GROUP = "Finance"
@@ -109,6 +109,24 @@ POST_PAYMENT = ActionSpec(
     fields=(ACCOUNT_FIELD, FormField("amount", "Amount", kind="money", required=True),
             FormField("method", "Method", kind="choice", choices=METHODS, default="cash", required=True),
             FormField("reference", "Reference")),
+    load=load_accounts,
+)
+
+
+TRANSFER_BALANCE = ActionSpec(
+    name="Transfer Balance",
+    group=GROUP,
+    service=transfers.transfer_balance,
+    input_model=transfers.TransferBalanceInput,
+    roles=("agent", "finance"),
+    description="Move the customer's credit from one of their accounts to another.",
+    fields=(
+        FormField("from_account_id", "From account", kind="choice", choices="accounts", required=True),
+        FormField("to_account_id", "To account", kind="choice", choices="accounts", required=True,
+                  default=lambda d: d.lists["accounts"][1][0] if len(d.lists["accounts"]) > 1 else ""),
+        FormField("amount", "Amount", kind="money", required=True),
+        FormField("reason", "Reason", max_length=120),
+    ),
     load=load_accounts,
 )
 

@@ -50,6 +50,7 @@ ACTIONS: Final[tuple[ActionSpec, ...]] = (
     finance.PAY_BILL,
     finance.POST_INVOICE,
     finance.POST_PAYMENT,
+    finance.TRANSFER_BALANCE,
     vouchers.USE_VOUCHER,
     vouchers.USE_WALLET_TO_PURCHASE,
     finance.CANCEL_REWARD_TRANSACTION,
