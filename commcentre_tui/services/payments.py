@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import Field
 from sqlmodel import Session
@@ -42,9 +42,9 @@ POST_INVOICE = "Post an Invoice"
 POST_PAYMENT = "Post a Payment"
 POST_CREDIT = "Post a Credit"
 
-#: Payment methods offered by the forms.
-PAYMENT_METHODS = ("cash", "card", "bank_transfer", "cheque", "direct_debit")
+#: How a payment is made: the one list the inputs validate against and the forms offer.
 PaymentMethod = Literal["cash", "card", "bank_transfer", "cheque", "direct_debit"]
+PAYMENT_METHODS: tuple[str, ...] = get_args(PaymentMethod)
 
 
 class PayBillInput(FormInput):

@@ -30,6 +30,7 @@ from commcentre_tui.actions.spec import (
     SaveResult,
 )
 from commcentre_tui.errors import CommCentreError, ValidationFailed
+from commcentre_tui.failures import FORM_KEPT, failure_sentence
 from commcentre_tui.screens.actions.confirm import ConfirmScreen
 from commcentre_tui.services.context import ServiceContext
 from commcentre_tui.text import inert, inert_lines
@@ -45,21 +46,6 @@ PLACEHOLDERS = {
 #: The most a one-line field takes when its spec names no limit (no one-line column is longer):
 #: a stray long paste is cut here with a sentence instead of filling the field with pages.
 ONE_LINE_LIMIT = 500
-
-
-def describe_failure(exc: BaseException) -> str:
-    """One sentence for an unexpected failure (never a traceback)."""
-    from sqlalchemy.exc import OperationalError
-
-    from commcentre_tui.repo.locked import database_locked
-
-    if isinstance(exc, OperationalError):
-        if database_locked(exc):
-            return ("The database is busy with another program's changes; nothing was saved and "
-                    "your form is kept — try again in a moment.")
-        return "The database is not answering; nothing was saved and your form is kept — try again."
-    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-    return f"Could not complete the action: {first[:200]}"
 
 
 class ActionFormScreen(ModalScreen[SaveResult | None]):
@@ -133,7 +119,7 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
             self.app.call_from_thread(self._load_failed, str(exc))
             return
         except Exception as exc:  # noqa: BLE001 - shown as a sentence, form closes
-            self.app.call_from_thread(self._load_failed, describe_failure(exc))
+            self.app.call_from_thread(self._load_failed, failure_sentence(exc, "opening the form"))
             return
         self.app.call_from_thread(self._build_fields)
 
@@ -307,7 +293,7 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
             self.app.call_from_thread(self._save_failed, {}, str(exc))
             return
         except Exception as exc:  # noqa: BLE001 - one sentence, form kept
-            self.app.call_from_thread(self._save_failed, {}, describe_failure(exc))
+            self.app.call_from_thread(self._save_failed, {}, failure_sentence(exc, "saving", kept=FORM_KEPT))
             return
         self.app.call_from_thread(self._saved, result)
 
@@ -349,7 +335,7 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
             self.app.call_from_thread(self.show_errors, exc.errors or {"": str(exc)})
             return
         except Exception as exc:  # noqa: BLE001
-            message = str(exc) if isinstance(exc, CommCentreError) else describe_failure(exc)
+            message = failure_sentence(exc, "previewing")
             self.app.call_from_thread(self.notify, message, severity="error")
             return
         self.app.call_from_thread(self._show_preview, text)
