@@ -35,7 +35,8 @@ from commcentre_tui.repo.db import transaction
 from commcentre_tui.repo.locking import update_versioned
 from commcentre_tui.repo.permissions import Actor, enforce
 from commcentre_tui.services.context import ServiceContext
-from commcentre_tui.services.money import FormInput, PositiveAmount, format_money, parse_input
+from commcentre_tui.services.money import FormInput, PositiveAmount, format_money
+from commcentre_tui.validation import parse_input
 
 PAY_BILL = "Pay a Bill"
 POST_INVOICE = "Post an Invoice"
