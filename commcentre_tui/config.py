@@ -19,9 +19,7 @@ from pydantic_settings import (
 )
 
 from commcentre_tui.catalog import (
-    ALL_ACTIONS,
     ANY_FIELD,
-    DEFAULT_ACTIONS,
     DEFAULT_CATEGORIES,
     SEARCH_FIELDS,
 )
@@ -34,7 +32,7 @@ from commcentre_tui.config_file import (  # noqa: F401 - re-exported: the config
     current_folder_config,
 )
 from commcentre_tui.paths import PROJECT_ROOT, default_database_path  # noqa: F401 - re-exported
-from commcentre_tui.roles import DEFAULT_ROLES, RoleSettings
+from commcentre_tui.roles import RoleSettings, default_roles, known_actions
 
 #: The embedded database (see :mod:`.paths`: beside the code in a checkout, under the XDG
 #: folders for an installed package); the default config: :mod:`.config_file`.
@@ -124,16 +122,24 @@ class SearchSettings(Section):
         return [ANY_FIELD, *names] if mode == "quick" else names
 
 
-class ActionsSettings(Section):
-    """``[actions]``: the Allowed Actions offered in the Action Panel."""
+def _seed_default_actions() -> list[str]:
+    from commcentre_tui.actions.registry import DEFAULT_ACTIONS
 
-    enabled: list[str] = Field(default_factory=lambda: list(DEFAULT_ACTIONS))
+    return list(DEFAULT_ACTIONS)
+
+
+class ActionsSettings(Section):
+    """``[actions]``: the Allowed Actions offered in the Action Panel (``"*"``: every action)."""
+
+    enabled: list[str] = Field(default_factory=_seed_default_actions)
 
     @field_validator("enabled")
     @classmethod
     def _known_actions(cls, value: list[str]) -> list[str]:
+        if "*" in value:
+            return list(known_actions())
         for name in value:
-            if name not in ALL_ACTIONS:
+            if name not in known_actions():
                 raise ValueError(f"unknown action {name!r}")
         return value
 
@@ -324,7 +330,7 @@ class Settings(BaseSettings):
     billing: BillingSettings = Field(default_factory=BillingSettings)
     ui: UiSettings = Field(default_factory=UiSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
-    roles: dict[str, RoleSettings] = Field(default_factory=lambda: dict(DEFAULT_ROLES))
+    roles: dict[str, RoleSettings] = Field(default_factory=lambda: dict(default_roles()))
 
     #: Where the file values came from (for messages); not a config key.
     source_path: str = Field(default="", exclude=True)

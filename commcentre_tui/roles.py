@@ -1,17 +1,28 @@
 """Roles: an access level per entity and the actions a role may run, with sensible defaults.
 
-Pure data and pydantic models; the repository's permission check reads these.
+Pure data and pydantic models; the repository's permission check reads these. The action names
+and the default grants come from the action registry (:mod:`commcentre_tui.actions.registry`),
+imported when first needed: the actions import the services, which import the config.
 """
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from commcentre_tui.catalog import ACCESS_LEVELS, ALL_ACTIONS, ENTITIES
+from commcentre_tui.catalog import ACCESS_LEVELS, ENTITIES
 
 Level = Literal["none", "select", "view", "edit"]
+
+
+def known_actions() -> tuple[str, ...]:
+    """Every action name ``[actions] enabled`` and ``[roles]`` accept, in panel order."""
+    from commcentre_tui.actions.registry import ALL_ACTIONS
+
+    return ALL_ACTIONS
+
 
 class RoleSettings(BaseModel):
     """One role: ``entities`` maps entity → level (missing = ``default_level``);
@@ -42,7 +53,7 @@ class RoleSettings(BaseModel):
     @classmethod
     def _known_actions(cls, value: list[str]) -> list[str]:
         for name in value:
-            if name != "*" and name not in ALL_ACTIONS:
+            if name != "*" and name not in known_actions():
                 raise ValueError(f"unknown action {name!r}")
         return value
 
@@ -54,61 +65,50 @@ class RoleSettings(BaseModel):
         """Whether this role may run ``action``."""
         return "*" in self.actions or action in self.actions
 
-_FINANCE_ACTIONS = [
-    "Create new Account",
-    "Cancel eVoucher",
-    "Purchase eVoucher",
-    "Retrieve Voucher Secret Number",
-    "Pay a Bill",
-    "Post an Invoice",
-    "Post a Payment",
-    "Use Voucher",
-    "Use Wallet to Purchase Electronic Voucher",
-    "Bill Subscriber",
-    "Communicate Bill",
-]
-_CARE_ACTIONS = [
-    a
-    for a in ALL_ACTIONS
-    if a not in _FINANCE_ACTIONS
-    and a not in ("Become Subscriber", "Manage Subscription", "Add Services", "Remove Services")
-]
+#: Supervisor and admin may run every action, so they need no action list.
+SUPERVISOR_ROLE = RoleSettings(
+    description="Supervisor: everything agents do, plus audit and unit-only records",
+    default_level="edit",
+    actions=["*"],
+    see_secrets=True,
+    supervisor=True,
+    export=True,
+)
+ADMIN_ROLE = RoleSettings(
+    description="Administrator: everything",
+    default_level="edit",
+    actions=["*"],
+    see_secrets=True,
+    supervisor=True,
+    export=True,
+)
 
-DEFAULT_ROLES: dict[str, RoleSettings] = {
-    "agent": RoleSettings(
-        description="Front-line agent: customer care, communications, taking payments",
-        default_level="edit",
-        entities={"audit": "none", "agent": "select", "template": "view", "product": "view"},
-        actions=[*_CARE_ACTIONS, "Pay a Bill", "Post a Payment", "Become Subscriber",
-                 "Manage Subscription", "Add Services", "Remove Services", "Communicate Bill",
-                 "Create new Account", "Purchase eVoucher", "Use Voucher",
-                 "Use Wallet to Purchase Electronic Voucher"],
-    ),
-    "finance": RoleSettings(
-        description="Finance: accounts, invoices, payments, vouchers",
-        default_level="view",
-        entities={e: "edit" for e in ("account", "invoice", "payment", "bill", "credit",
-                                      "wallet", "voucher", "communication")} | {"audit": "none"},
-        actions=[*_FINANCE_ACTIONS, "Create a Communication", "Log Person Information",
-                 "Log Company Information", "Add More Information"],
-        see_secrets=True,
-    ),
-    "supervisor": RoleSettings(
-        description="Supervisor: everything agents do, plus audit and unit-only records",
-        default_level="edit",
-        actions=["*"],
-        see_secrets=True,
-        supervisor=True,
-        export=True,
-    ),
-    "admin": RoleSettings(
-        description="Administrator: everything",
-        default_level="edit",
-        actions=["*"],
-        see_secrets=True,
-        supervisor=True,
-        export=True,
-    ),
-}
 
-assert all(level in ACCESS_LEVELS for r in DEFAULT_ROLES.values() for level in r.entities.values())
+@cache
+def default_roles() -> dict[str, RoleSettings]:
+    """The roles an absent ``[roles]`` section gives: agent, finance, supervisor, admin.
+
+    Which actions agents and finance may run is declared on each action (``ActionSpec.roles``).
+    """
+    from commcentre_tui.actions.registry import default_actions_of
+
+    roles = {
+        "agent": RoleSettings(
+            description="Front-line agent: customer care, communications, taking payments",
+            default_level="edit",
+            entities={"audit": "none", "agent": "select", "template": "view", "product": "view"},
+            actions=default_actions_of("agent"),
+        ),
+        "finance": RoleSettings(
+            description="Finance: accounts, invoices, payments, vouchers",
+            default_level="view",
+            entities={e: "edit" for e in ("account", "invoice", "payment", "bill", "credit",
+                                          "wallet", "voucher", "communication")} | {"audit": "none"},
+            actions=default_actions_of("finance"),
+            see_secrets=True,
+        ),
+        "supervisor": SUPERVISOR_ROLE,
+        "admin": ADMIN_ROLE,
+    }
+    assert all(level in ACCESS_LEVELS for r in roles.values() for level in r.entities.values())
+    return roles

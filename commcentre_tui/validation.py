@@ -5,9 +5,10 @@
   NUL, which PostgreSQL cannot store, and every other control character, plus line breaks in
   one-line fields such as subjects and names; multi-line fields are named in
   :data:`MULTILINE_FIELDS` or by a model's ``multiline_fields``).
-- :func:`parse_input`: validate a mapping (or a model) with a context (``now``, ``region`` …) and
-  turn pydantic's errors into one :class:`~commcentre_tui.errors.ValidationFailed` whose
-  ``errors`` maps each field (dotted for nested rows: ``phones.1.number``) to one sentence.
+- :func:`parse_input`: the one validation path of every service: validate a mapping (or a model)
+  with a context (``now``, ``region`` …) and turn pydantic's errors into one
+  :class:`~commcentre_tui.errors.ValidationFailed` whose ``errors`` maps each field (dotted for
+  nested rows: ``phones.1.number``) to one sentence (:func:`sentence`).
 - :func:`check_email`, :func:`check_phone`: the syntax rules for email addresses and phone
   numbers, raising ``ValueError`` with a sentence (usable inside pydantic validators).
 - :func:`limit`: the ``max_length`` a SQLModel table declares for a column, so input models and
@@ -273,7 +274,9 @@ def sentence(label: str, error: Mapping[str, Any]) -> str:
     ctx = error.get("ctx") or {}
     given = error.get("input")
     if kind in ("value_error", "assertion_error") and "error" in ctx:
-        return str(ctx["error"])
+        # A validator raises a whole sentence, or the end of one after the label (lower case).
+        text = str(ctx["error"])
+        return f"{label} {text.rstrip('.')}." if text[:1].islower() else text
     if kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1):
         return f"{label} is required."
     if kind == "string_too_long":
@@ -285,12 +288,18 @@ def sentence(label: str, error: Mapping[str, Any]) -> str:
         return f"{label} {LINE_BREAK_PROBLEM}."
     if kind == "too_long":
         return f"{label} may have at most {ctx['max_length']} entries."
+    if kind == "too_short":
+        return f"Choose at least {ctx.get('min_length', 1)} for {label.lower()}."
     simple = {
         "string_too_short": f"{label} must be at least {ctx.get('min_length')} characters.",
         "string_type": f"{label} must be text.",
         "int_parsing": f"{label} must be a whole number.",
         "int_type": f"{label} must be a whole number.",
         "int_from_float": f"{label} must be a whole number.",
+        "finite_number": f"{label} must be a finite number such as 12.50.",
+        "float_parsing": f"{label} must be a number such as 12.50.",
+        "float_type": f"{label} must be a number such as 12.50.",
+        "string_pattern_mismatch": f"{label} is not in the expected format.",
         "decimal_parsing": f"{label} must be a number such as 12.50.",
         "decimal_type": f"{label} must be a number such as 12.50.",
         "decimal_max_places": f"{label} must have at most {ctx.get('decimal_places')} decimal places.",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from commcentre_tui.catalog import ALL_ACTIONS, DEFAULT_ACTIONS
+from commcentre_tui.actions.registry import ALL_ACTIONS, DEFAULT_ACTIONS
 from commcentre_tui.config import DEFAULT_CONFIG_PATH, ConfigError, load_settings
 
 

@@ -16,7 +16,7 @@ from commcentre_tui.comms.template_files import shipped_templates_dir
 from commcentre_tui.errors import NotAllowed
 from commcentre_tui.repo.db import reading, transaction
 from commcentre_tui.repo.permissions import Actor
-from commcentre_tui.roles import DEFAULT_ROLES
+from commcentre_tui.roles import default_roles
 from commcentre_tui.services import templates as svc
 from commcentre_tui.services.context import ServiceContext
 from tests.test_cli import run
@@ -164,7 +164,7 @@ def test_the_shipped_files_validate_and_roles_without_edit_access_change_nothing
     assert (code, out) == (0, "8 template files are valid.\n")
     with transaction(engine) as session:
         session.add(m.Agent(username="ann", display_name="Ann", role="agent", unit="Care"))
-    agent = Actor(agent_id=None, username="ann", role_name="agent", role=DEFAULT_ROLES["agent"])
+    agent = Actor(agent_id=None, username="ann", role_name="agent", role=default_roles()["agent"])
     with pytest.raises(NotAllowed, match="view access to template records; this needs edit"):
         svc.install_defaults(ServiceContext(engine, settings, agent))
     code, _, err = run(capsys, "templates", "install-defaults", "--agent", "ann", "--database", _url(engine))

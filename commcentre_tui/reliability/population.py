@@ -17,7 +17,7 @@ from commcentre_tui import models as m
 from commcentre_tui.config import Settings
 from commcentre_tui.repo.db import transaction
 from commcentre_tui.repo.permissions import Actor
-from commcentre_tui.roles import DEFAULT_ROLES
+from commcentre_tui.roles import default_roles
 
 PRICE = Decimal("31.00")
 START = date(2025, 1, 1)
@@ -99,6 +99,6 @@ def populate(engine: Engine, settings: Settings, *, customers: int = 100, agents
             session.add(agent)
             session.flush()
             actors.append(Actor(agent_id=agent.id, username=agent.username, role_name=role,
-                                role=settings.roles.get(role, DEFAULT_ROLES[role]),
+                                role=settings.roles.get(role, default_roles()[role]),
                                 display_name=agent.display_name, unit="Care"))
     return Population(out, actors)

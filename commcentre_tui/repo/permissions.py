@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from commcentre_tui.catalog import ACCESS_LEVELS
 from commcentre_tui.errors import NotAllowed
-from commcentre_tui.roles import DEFAULT_ROLES, RoleSettings
+from commcentre_tui.roles import ADMIN_ROLE, RoleSettings
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -20,7 +20,7 @@ class Actor:
     agent_id: int | None
     username: str
     role_name: str = "admin"
-    role: RoleSettings = field(default_factory=lambda: DEFAULT_ROLES["admin"])
+    role: RoleSettings = field(default_factory=lambda: ADMIN_ROLE)
     display_name: str = ""
     unit: str | None = None
     extension: str | None = None

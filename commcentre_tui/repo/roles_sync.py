@@ -15,17 +15,17 @@ from __future__ import annotations
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import IntegrityError
 
-from commcentre_tui.catalog import ALL_ACTIONS, ENTITIES
+from commcentre_tui.catalog import ENTITIES
 from commcentre_tui.config import Settings
 from commcentre_tui.models import Permission, Role
 from commcentre_tui.repo.db import transaction
-from commcentre_tui.roles import RoleSettings
+from commcentre_tui.roles import RoleSettings, known_actions
 
 
 def grants(role: RoleSettings) -> dict[tuple[str, str], str]:
     """Every row :func:`sync_roles` writes for ``role``: ``(kind, target) → level``."""
     rows: dict[tuple[str, str], str] = {("entity", e): role.level(e) for e in ENTITIES}
-    rows |= {("action", a): "allow" if role.allows(a) else "deny" for a in ALL_ACTIONS}
+    rows |= {("action", a): "allow" if role.allows(a) else "deny" for a in known_actions()}
     rows[("flag", "see_secrets")] = "yes" if role.see_secrets else "no"
     rows[("flag", "supervisor")] = "yes" if role.supervisor else "no"
     return rows

@@ -235,9 +235,9 @@ class TemplatesScreen(Screen[None]):
             except CommCentreError as exc:
                 result = exc
             except Exception as exc:  # noqa: BLE001 - shown in the preview
-                from commcentre_tui.screens.actions.form import describe_failure
+                from commcentre_tui.failures import failure_sentence
 
-                result = RuntimeError(describe_failure(exc))
+                result = RuntimeError(failure_sentence(exc, "previewing"))
         if not worker.is_cancelled:
             self.app.call_from_thread(self._show_preview, result)
 

@@ -16,7 +16,8 @@ from commcentre_tui.repo.billing_queries import exists, unused_number
 from commcentre_tui.repo.db import transaction
 from commcentre_tui.repo.permissions import enforce
 from commcentre_tui.services.context import ServiceContext
-from commcentre_tui.services.money import FormInput, parse_input
+from commcentre_tui.services.money import FormInput
+from commcentre_tui.validation import parse_input
 
 ACTION = "Create new Account"
 

@@ -59,11 +59,11 @@ from commcentre_tui.services.money import (
     format_money,
     line_tax,
     month_fraction,
-    parse_input,
     prorate,
     rounding_rule,
     tax_rate,
 )
+from commcentre_tui.validation import parse_input
 
 ACTION = "Bill Subscriber"
 ONE_DAY = timedelta(days=1)

@@ -4,23 +4,21 @@ Amounts are :class:`~decimal.Decimal` everywhere; floats are refused at the door
 once per computed amount (a prorated bill line, a line's tax) by ``[billing] rounding``; totals
 are sums of already-rounded amounts and are never rounded again.
 
-The input half: every service takes a pydantic :class:`FormInput` (or a plain mapping of form
-fields) and :func:`parse_input` turns pydantic's errors into one :class:`ValidationFailed` whose
-``errors`` maps each bad field to one sentence.
+The input half: the finance services take a pydantic :class:`FormInput` (or a plain mapping of
+form fields) with the amount types below, validated by
+:func:`commcentre_tui.validation.parse_input` like every service's input. The amount validators
+raise the end of a sentence ("must be more than 0.00"), which follows the field's label.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError
+from pydantic import AfterValidator, BeforeValidator, ConfigDict
 
 from commcentre_tui.config import Settings
-from commcentre_tui.errors import ValidationFailed
-from commcentre_tui.validation import TEXT_ERRORS, StorableText, sentence
+from commcentre_tui.validation import StorableText
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -114,77 +112,3 @@ class FormInput(StorableText):
     """Base of every service input: unknown fields are refused, text is stripped."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
-
-
-M = TypeVar("M", bound=FormInput)
-
-
-def parse_input(model: type[M], data: M | Mapping[str, Any]) -> M:
-    """``data`` validated as ``model``; bad fields raise :class:`ValidationFailed` (field → sentence)."""
-    if isinstance(data, model):
-        return data
-    if isinstance(data, BaseModel):
-        data = data.model_dump()
-    try:
-        return model.model_validate(dict(data))
-    except ValidationError as exc:
-        errors: dict[str, str] = {}
-        for err in exc.errors():
-            field = str(err["loc"][0]) if err["loc"] else "__form__"
-            errors.setdefault(field, _sentence(model, field, err))
-        first_field = next(iter(errors))
-        if first_field == "__form__":
-            raise ValidationFailed(errors[first_field], None, {}) from None
-        raise ValidationFailed.many(errors) from None
-
-
-def label(model: type[BaseModel], field: str) -> str:
-    """The form label of ``field``: its ``title``, else its name in words."""
-    info = model.model_fields.get(field)
-    if info is not None and info.title:
-        return info.title
-    return field.removesuffix("_id").replace("_", " ").capitalize()
-
-
-def _sentence(model: type[BaseModel], field: str, err: Any) -> str:
-    """One sentence for one pydantic error."""
-    kind: str = err["type"]
-    ctx: dict[str, Any] = err.get("ctx") or {}
-    msg: str = err["msg"]
-    if field == "__form__":
-        return msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
-    name = label(model, field)
-    if kind in TEXT_ERRORS:  # NUL, control characters, line breaks: worded as every service words them
-        return sentence(name, err)
-    if kind == "missing":
-        return f"{name} is required."
-    if kind == "extra_forbidden":
-        return f"{field!r} is not a field of this form."
-    if kind in ("value_error", "assertion_error"):
-        return f"{name} {msg.removeprefix('Value error, ').removeprefix('Assertion failed, ')}."
-    if kind == "finite_number":
-        return f"{name} must be a finite number such as 12.50."
-    if kind.startswith("decimal") or kind in ("float_parsing", "float_type"):
-        return f"{name} must be a number such as 12.50."
-    if kind.startswith("int"):
-        return f"{name} must be a whole number."
-    if kind.startswith("date"):
-        return f"{name} must be a date such as {date.today().isoformat()}."
-    if kind == "literal_error":
-        return f"{name} must be one of {ctx.get('expected', 'the listed values')}."
-    bounds = {"greater_than": "more than", "greater_than_equal": "at least",
-              "less_than": "less than", "less_than_equal": "at most"}
-    if kind in bounds:
-        limit = next(iter(ctx.values()), "")
-        return f"{name} must be {bounds[kind]} {limit}."
-    if kind == "string_too_short":
-        if ctx.get("min_length") == 1:
-            return f"{name} is required."
-        return f"{name} must be at least {ctx.get('min_length')} characters long."
-    if kind == "string_too_long":
-        return f"{name} must be at most {ctx.get('max_length')} characters long."
-    if kind == "too_short":
-        return f"Choose at least {ctx.get('min_length', 1)} for {name.lower()}."
-    if kind == "string_pattern_mismatch":
-        return f"{name} is not in the expected format."
-    return f"{name}: {msg.rstrip('.')}."

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import Field
 from sqlmodel import Session
@@ -35,16 +35,17 @@ from commcentre_tui.repo.db import transaction
 from commcentre_tui.repo.locking import update_versioned
 from commcentre_tui.repo.permissions import Actor, enforce
 from commcentre_tui.services.context import ServiceContext
-from commcentre_tui.services.money import FormInput, PositiveAmount, format_money, parse_input
+from commcentre_tui.services.money import FormInput, PositiveAmount, format_money
+from commcentre_tui.validation import parse_input
 
 PAY_BILL = "Pay a Bill"
 POST_INVOICE = "Post an Invoice"
 POST_PAYMENT = "Post a Payment"
 POST_CREDIT = "Post a Credit"
 
-#: Payment methods offered by the forms.
-PAYMENT_METHODS = ("cash", "card", "bank_transfer", "cheque", "direct_debit")
+#: How a payment is made: the one list the inputs validate against and the forms offer.
 PaymentMethod = Literal["cash", "card", "bank_transfer", "cheque", "direct_debit"]
+PAYMENT_METHODS: tuple[str, ...] = get_args(PaymentMethod)
 
 
 class PayBillInput(FormInput):

@@ -27,7 +27,8 @@ from commcentre_tui.repo.billing_queries import add_points, current_points, lock
 from commcentre_tui.repo.db import transaction
 from commcentre_tui.repo.permissions import enforce
 from commcentre_tui.services.context import ServiceContext
-from commcentre_tui.services.money import FormInput, parse_input
+from commcentre_tui.services.money import FormInput
+from commcentre_tui.validation import parse_input
 
 MAX_POINTS = 1_000_000_000
 FIELDS = ("participant_id", "points", "reason", "state", "cancelled_at")

@@ -39,7 +39,8 @@ from commcentre_tui.repo.db import transaction
 from commcentre_tui.repo.locking import update_versioned
 from commcentre_tui.repo.permissions import enforce
 from commcentre_tui.services.context import ServiceContext
-from commcentre_tui.services.money import FormInput, parse_input
+from commcentre_tui.services.money import FormInput
+from commcentre_tui.validation import parse_input
 
 BECOME = "Become Subscriber"
 ADD = "Add Services"

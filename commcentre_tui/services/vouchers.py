@@ -43,9 +43,10 @@ from commcentre_tui.repo.db import transaction
 from commcentre_tui.repo.locking import update_versioned
 from commcentre_tui.repo.permissions import Actor, check, enforce
 from commcentre_tui.services.context import ServiceContext
-from commcentre_tui.services.money import ZERO, FormInput, PositiveAmount, format_money, parse_input
+from commcentre_tui.services.money import ZERO, FormInput, PositiveAmount, format_money
 from commcentre_tui.services.payments import charge_account, credit_account
 from commcentre_tui.text import quoted
+from commcentre_tui.validation import parse_input
 
 PURCHASE = "Purchase eVoucher"
 WALLET_PURCHASE = "Use Wallet to Purchase Electronic Voucher"

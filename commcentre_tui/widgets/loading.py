@@ -12,7 +12,6 @@ keys from the start of the call and replays them, in order, once the result is s
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from contextlib import suppress
 from typing import Any, TypeVar
@@ -23,14 +22,12 @@ from textual.dom import DOMNode
 from textual.widget import Widget
 from textual.worker import Worker, get_current_worker
 
-from commcentre_tui.errors import CommCentreError
+from commcentre_tui.failures import failure_sentence
 
 T = TypeVar("T")
 
 #: Seconds before the loading indicator appears (fast calls never flash it).
 LOADING_DELAY = 0.15
-
-log = logging.getLogger("commcentre.console")
 
 #: The newest call per node and group (older results are dropped).
 _PENDING: WeakKeyDictionary[DOMNode, dict[str, tuple[object, Widget | None]]] = (
@@ -130,26 +127,9 @@ def focus_now(widget: Widget) -> None:
     widget.screen.set_focus(widget, scroll_visible=False)
 
 
-def sentence(exc: BaseException, what: str) -> str:
-    """One sentence an agent can read for ``exc`` raised while ``what`` (e.g. "searching")."""
-    if isinstance(exc, CommCentreError):
-        return str(exc)
-    name = type(exc).__name__
-    module = type(exc).__module__
-    if name == "DatabaseError" and module.startswith("commcentre_tui"):
-        return str(exc)
-    if module.startswith("sqlalchemy") or module.startswith(("psycopg", "sqlite3")):
-        if "locked" in str(exc).lower():
-            return f"The database is busy, so {what} did not finish; try again in a moment."
-        return f"The database did not answer while {what}; try again in a moment."
-    return f"Something went wrong while {what}; the details are in the log."
-
-
 def report(node: DOMNode, exc: BaseException, what: str) -> None:
-    """Notify the agent of ``exc`` (one sentence) and log the details."""
-    if not isinstance(exc, CommCentreError):
-        log.error("error while %s", what, exc_info=exc)
-    node.app.notify(sentence(exc, what), title="Could not finish", severity="error", timeout=8)
+    """Notify the agent of ``exc`` (one sentence; the details logged)."""
+    node.app.notify(failure_sentence(exc, what), title="Could not finish", severity="error", timeout=8)
 
 
 def _not_busy(widget: Widget) -> None:

@@ -14,12 +14,12 @@ from commcentre_tui.repo import customer_tabs as tabs
 from commcentre_tui.repo.customer_detail import RecordRef, record_detail
 from commcentre_tui.repo.customer_view import customer_summary, dashboard
 from commcentre_tui.repo.permissions import Actor
-from commcentre_tui.roles import DEFAULT_ROLES
+from commcentre_tui.roles import default_roles
 from tests.console.data import NOW, ago, build
 
-AGENT = Actor(agent_id=None, username="a", role_name="agent", role=DEFAULT_ROLES["agent"],
+AGENT = Actor(agent_id=None, username="a", role_name="agent", role=default_roles()["agent"],
               unit="Care")
-SUPERVISOR = replace(AGENT, role_name="supervisor", role=DEFAULT_ROLES["supervisor"])
+SUPERVISOR = replace(AGENT, role_name="supervisor", role=default_roles()["supervisor"])
 
 
 def test_summary_is_what_the_header_shows(engine: Engine) -> None:

@@ -75,7 +75,7 @@ def test_consoles_served_over_ssh_export_only_where_the_admin_said(monkeypatch, 
     from types import SimpleNamespace
 
     from commcentre_tui.repo.permissions import Actor
-    from commcentre_tui.roles import DEFAULT_ROLES
+    from commcentre_tui.roles import default_roles
     from commcentre_tui.services.exporting import export_allowed
     from commcentre_tui.ssh.server import ConsoleServer
 
@@ -83,7 +83,7 @@ def test_consoles_served_over_ssh_export_only_where_the_admin_said(monkeypatch, 
         def get_environment(self) -> dict[str, str]:
             return {"COMMCENTRE_UI__EXPORT_FOLDER": "/home/mallory", "LANG": "C.UTF-8"}
 
-    admin = Actor(agent_id=1, username="admin", role_name="admin", role=DEFAULT_ROLES["admin"])
+    admin = Actor(agent_id=1, username="admin", role_name="admin", role=default_roles()["admin"])
     for given, expected in (("", ""), (str(tmp_path / "srv"), str(tmp_path / "srv"))):
         server = SimpleNamespace(options=ServeOptions(export_folder=given))
         env = ConsoleServer.console_env(server, Channel(), "xterm", "10.0.0.1 5000 22")

@@ -14,13 +14,13 @@ import pytest
 from sqlalchemy import func, select
 
 from commcentre_tui import models as m
-from commcentre_tui.catalog import ALL_ACTIONS, STATUS_ACTIONS
+from commcentre_tui.actions.crm import custom_key
+from commcentre_tui.actions.registry import ALL_ACTIONS, BY_NAME, STATUS_ACTIONS
+from commcentre_tui.actions.spec import FormData
 from commcentre_tui.errors import RuleViolation, ValidationFailed
 from commcentre_tui.repo.db import reading
-from commcentre_tui.screens.actions.spec import FormData, all_specs
-from commcentre_tui.screens.actions.specs_crm import custom_key
 
-SPECS = all_specs()
+SPECS = {name: spec for name, spec in BY_NAME.items() if spec.has_form}
 SOON = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%d 10:00")
 LATER = (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%d 12:00")
 
@@ -32,7 +32,7 @@ def run(demo: Any, name: str, values: dict[str, Any], *, contact_id: int | None 
         spec.load(demo.ctx, data)
     defaults = {f.name: (f.default(data) if callable(f.default) else f.default) or None
                 for f in spec.all_fields(demo.settings)}
-    return spec.submit(demo.ctx, data, {**defaults, **values}), data
+    return spec.save(demo.ctx, data, {**defaults, **values}), data
 
 
 def first(data: FormData, key: str) -> str:

@@ -7,14 +7,14 @@ from typing import Any
 from textual.app import App
 from textual.widgets import Input, OptionList, Static
 
+from commcentre_tui.actions.offer import offered_actions
+from commcentre_tui.actions.spec import ActionSpec, FormData, FormField, SaveResult
 from commcentre_tui.config import load_settings
 from commcentre_tui.errors import RuleViolation, ValidationFailed
 from commcentre_tui.repo.permissions import Actor
 from commcentre_tui.screens.actions.confirm import ConfirmScreen
 from commcentre_tui.screens.actions.form import ActionFormScreen
 from commcentre_tui.screens.actions.panel import ActionPanel
-from commcentre_tui.screens.actions.spec import ActionSpec, FieldSpec, FormData, SaveResult
-from commcentre_tui.services.actions import offered_actions
 
 
 class Host(App[None]):
@@ -37,10 +37,11 @@ def make_spec(calls: list[dict[str, Any]], fail_with: Exception | None = None) -
 
     return ActionSpec(
         name="Test Action",
+        group="CRM",
         fields=(
-            FieldSpec("name", "Name", required=True),
-            FieldSpec("email", "Email"),
-            FieldSpec("kind", "Kind", kind="choice", choices=[("a", "Alpha"), ("b", "Beta")], default="b"),
+            FormField("name", "Name", required=True),
+            FormField("email", "Email"),
+            FormField("kind", "Kind", kind="choice", choices=[("a", "Alpha"), ("b", "Beta")], default="b"),
         ),
         submit=submit,
     )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from commcentre_tui.catalog import ALL_ACTIONS, STATUS_ACTIONS
+from commcentre_tui.actions.offer import offered_actions, status_action_for, with_status_actions
+from commcentre_tui.actions.registry import ALL_ACTIONS, STATUS_ACTIONS
 from commcentre_tui.config import DEFAULT_CONFIG_PATH, load_settings
 from commcentre_tui.repo.permissions import Actor
-from commcentre_tui.roles import DEFAULT_ROLES, RoleSettings
-from commcentre_tui.services.actions import offered_actions, status_action_for, with_status_actions
+from commcentre_tui.roles import RoleSettings, default_roles
 
 ADMIN = Actor(agent_id=1, username="admin")
 
@@ -38,7 +38,7 @@ def test_a_disabled_creating_action_hides_its_status_action() -> None:
 
 def test_roles_without_edit_or_without_the_creating_action_see_none() -> None:
     settings = load_settings(DEFAULT_CONFIG_PATH)
-    finance = Actor(agent_id=2, username="eleni", role_name="finance", role=DEFAULT_ROLES["finance"])
+    finance = Actor(agent_id=2, username="eleni", role_name="finance", role=default_roles()["finance"])
     assert not set(offered(settings, finance)) & set(STATUS_ACTIONS)
     viewer = Actor(agent_id=3, username="v", role_name="viewer",
                    role=RoleSettings(default_level="edit", entities={"job": "view"}))

@@ -25,12 +25,13 @@ from sqlalchemy import Engine, select
 from sqlmodel import SQLModel
 
 from commcentre_tui import models as m
+from commcentre_tui.actions.registry import BY_NAME
+from commcentre_tui.actions.spec import FormData, FormField
 from commcentre_tui.config import Settings
 from commcentre_tui.errors import CommCentreError, ValidationFailed
 from commcentre_tui.repo.customer_info import AddressItem, EmailItem, PhoneItem, read_contact_info
 from commcentre_tui.repo.db import reading
 from commcentre_tui.repo.permissions import Actor
-from commcentre_tui.screens.actions.spec import FieldSpec, FormData, all_specs
 from commcentre_tui.services.contact_info import save_contact_info
 from commcentre_tui.services.contacts import log_person
 from commcentre_tui.services.context import ServiceContext
@@ -45,7 +46,7 @@ from tests.reliability.strategies import (
     printable_text,
 )
 
-SPECS = all_specs()
+SPECS = {name: spec for name, spec in BY_NAME.items() if spec.has_form}
 
 
 def table_counts(engine: Engine) -> dict[str, int]:
@@ -96,7 +97,7 @@ person_values = st.fixed_dictionaries({
 @FUZZ
 def test_log_person_stores_what_was_typed_or_refuses_with_a_sentence(
         engine: Engine, settings: Settings, admin_actor: Actor, values: dict[str, Any]) -> None:
-    from commcentre_tui.screens.actions.specs_crm import contact_payload
+    from commcentre_tui.actions.crm import contact_payload
 
     ctx = ServiceContext(engine, settings, admin_actor)
     form = {k: typed(v) for k, v in values.items()}
@@ -175,7 +176,7 @@ def plausible(kind: str) -> st.SearchStrategy[str | None]:
     }.get(kind, st.one_of(printable_text, st.none()))
 
 
-def field_values(spec_fields: tuple[FieldSpec, ...], data: FormData) -> st.SearchStrategy[dict[str, Any]]:
+def field_values(spec_fields: tuple[FormField, ...], data: FormData) -> st.SearchStrategy[dict[str, Any]]:
     """A listed choice (or blank) for pickers; for typed fields, plausible values with some of
     them replaced by hostile ones (shrinking towards one hostile field among good ones)."""
     good: dict[str, st.SearchStrategy[Any]] = {}
@@ -259,7 +260,7 @@ def test_every_action_form_refuses_hostile_input_with_a_sentence_and_stores_noth
             attempt(lambda: spec.preview(demo.ctx, data, dict(values)))
             assert table_counts(demo.engine) == before, "a preview wrote to the database"
         before = table_counts(demo.engine)
-        refused = attempt(lambda: spec.submit(demo.ctx, data, dict(values)))
+        refused = attempt(lambda: spec.save(demo.ctx, data, dict(values)))
         if refused is not None:
             assert unchanged(before), "a refused save left rows behind"
 

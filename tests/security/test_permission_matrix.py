@@ -11,13 +11,14 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import Engine
 
-from commcentre_tui.catalog import ACCESS_LEVELS, ALL_ACTIONS, ENTITIES
+from commcentre_tui.actions.registry import ALL_ACTIONS
+from commcentre_tui.catalog import ACCESS_LEVELS, ENTITIES
 from commcentre_tui.config import Settings
 from commcentre_tui.errors import NotAllowed
 from commcentre_tui.repo import agents as agents_repo
 from commcentre_tui.repo.audit_queries import browse_audit
 from commcentre_tui.repo.permissions import REFUSAL_ACTION, Actor, check, enforce
-from commcentre_tui.roles import DEFAULT_ROLES
+from commcentre_tui.roles import default_roles
 
 from .conftest import audit_count, audit_rows
 
@@ -44,13 +45,13 @@ LEVELS: dict[str, tuple[str, dict[str, str]]] = {
 
 
 def test_the_table_covers_every_default_role() -> None:
-    assert set(DENIED) == set(DEFAULT_ROLES) == set(LEVELS)
+    assert set(DENIED) == set(default_roles()) == set(LEVELS)
     assert all(DENIED[r] <= set(ALL_ACTIONS) for r in DENIED)
 
 
-@pytest.mark.parametrize("role", sorted(DEFAULT_ROLES))
+@pytest.mark.parametrize("role", sorted(default_roles()))
 def test_check_allows_exactly_the_roles_actions(role: str) -> None:
-    actor = Actor(agent_id=1, username="x", role_name=role, role=DEFAULT_ROLES[role])
+    actor = Actor(agent_id=1, username="x", role_name=role, role=default_roles()[role])
     for action in ALL_ACTIONS:
         if action in DENIED[role]:
             with pytest.raises(NotAllowed, match=f"Your role \\({role}\\) may not run"):
@@ -59,9 +60,9 @@ def test_check_allows_exactly_the_roles_actions(role: str) -> None:
             check(actor, action=action)
 
 
-@pytest.mark.parametrize("role", sorted(DEFAULT_ROLES))
+@pytest.mark.parametrize("role", sorted(default_roles()))
 def test_check_grants_exactly_the_roles_entity_levels(role: str) -> None:
-    actor = Actor(agent_id=1, username="x", role_name=role, role=DEFAULT_ROLES[role])
+    actor = Actor(agent_id=1, username="x", role_name=role, role=default_roles()[role])
     default, overrides = LEVELS[role]
     for entity in ENTITIES:
         have = ACCESS_LEVELS.index(overrides.get(entity, default))
@@ -73,7 +74,7 @@ def test_check_grants_exactly_the_roles_entity_levels(role: str) -> None:
                     check(actor, entity=entity, level=level)
 
 
-@pytest.mark.parametrize("role", sorted(DEFAULT_ROLES))
+@pytest.mark.parametrize("role", sorted(default_roles()))
 def test_enforce_on_the_database_refuses_and_audits_each_denied_action(
     engine: Engine, actors: Callable[[str], Actor], role: str,
 ) -> None:

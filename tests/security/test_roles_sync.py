@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, select
 
-from commcentre_tui.catalog import ALL_ACTIONS, ENTITIES
+from commcentre_tui.actions.registry import ALL_ACTIONS
+from commcentre_tui.catalog import ENTITIES
 from commcentre_tui.config import Settings
 from commcentre_tui.models import Permission, Role
 from commcentre_tui.repo.db import reading

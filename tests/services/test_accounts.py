@@ -66,7 +66,7 @@ def test_generated_numbers_skip_hand_typed_ones(ctx: ServiceContext, engine: Eng
     ({"payment_terms_days": -1}, "payment_terms_days",
      "Payment terms (days) must be at least 0."),
     ({"number": "A 1"}, "number", "Account number is not in the expected format."),
-    ({"colour": "red"}, "colour", "'colour' is not a field of this form."),
+    ({"colour": "red"}, "colour", "Colour is not a field of this form."),
 ])
 def test_bad_input_names_the_field(ctx: ServiceContext, engine: Engine, data: dict, field: str,
                                    sentence: str) -> None:

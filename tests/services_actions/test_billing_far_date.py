@@ -9,7 +9,7 @@ import pytest
 
 from commcentre_tui.errors import ValidationFailed
 from commcentre_tui.services.billing import BillInput
-from commcentre_tui.services.money import parse_input
+from commcentre_tui.validation import parse_input
 
 
 @pytest.mark.parametrize("as_of", [date(9999, 12, 31), date.today() + timedelta(days=400)])

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from commcentre_tui.catalog import ALL_ACTIONS, DEFAULT_ACTIONS, NO_CUSTOMER_ACTIONS
+from commcentre_tui.actions.offer import offered_actions
+from commcentre_tui.actions.registry import ALL_ACTIONS, DEFAULT_ACTIONS, NO_CUSTOMER_ACTIONS
 from commcentre_tui.config import DEFAULT_CONFIG_PATH, load_settings
 from commcentre_tui.repo.permissions import Actor
-from commcentre_tui.roles import DEFAULT_ROLES
-from commcentre_tui.services.actions import offered_actions
+from commcentre_tui.roles import default_roles
 
 ADMIN = Actor(agent_id=1, username="admin")
 
@@ -36,11 +36,11 @@ def test_absent_actions_section_offers_the_seed_defaults(tmp_path: Path) -> None
 
 def test_role_hides_what_it_may_not_run() -> None:
     settings = load_settings(DEFAULT_CONFIG_PATH)
-    finance = Actor(agent_id=2, username="eleni", role_name="finance", role=DEFAULT_ROLES["finance"])
+    finance = Actor(agent_id=2, username="eleni", role_name="finance", role=default_roles()["finance"])
     offered = names(settings, finance)
     assert "Pay a Bill" in offered
     assert "Plan a Job" not in offered
-    assert all(DEFAULT_ROLES["finance"].allows(n) for n in offered)
+    assert all(default_roles()["finance"].allows(n) for n in offered)
 
 
 def test_groups_are_the_seeds() -> None:

@@ -22,15 +22,16 @@ from textual.widgets import (
     TextArea,
 )
 
-from commcentre_tui.errors import CommCentreError, ValidationFailed
-from commcentre_tui.screens.actions.confirm import ConfirmScreen
-from commcentre_tui.screens.actions.spec import (
+from commcentre_tui.actions.spec import (
     ActionSpec,
-    FieldSpec,
     FormData,
+    FormField,
     Precheck,
     SaveResult,
 )
+from commcentre_tui.errors import CommCentreError, ValidationFailed
+from commcentre_tui.failures import FORM_KEPT, failure_sentence
+from commcentre_tui.screens.actions.confirm import ConfirmScreen
 from commcentre_tui.services.context import ServiceContext
 from commcentre_tui.text import inert, inert_lines
 from commcentre_tui.widgets.bounded_input import BoundedInput
@@ -45,21 +46,6 @@ PLACEHOLDERS = {
 #: The most a one-line field takes when its spec names no limit (no one-line column is longer):
 #: a stray long paste is cut here with a sentence instead of filling the field with pages.
 ONE_LINE_LIMIT = 500
-
-
-def describe_failure(exc: BaseException) -> str:
-    """One sentence for an unexpected failure (never a traceback)."""
-    from sqlalchemy.exc import OperationalError
-
-    from commcentre_tui.repo.locked import database_locked
-
-    if isinstance(exc, OperationalError):
-        if database_locked(exc):
-            return ("The database is busy with another program's changes; nothing was saved and "
-                    "your form is kept — try again in a moment.")
-        return "The database is not answering; nothing was saved and your form is kept — try again."
-    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-    return f"Could not complete the action: {first[:200]}"
 
 
 class ActionFormScreen(ModalScreen[SaveResult | None]):
@@ -96,7 +82,7 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
         self.data = data
         self._initial: dict[str, Any] = {}
         self._saving = False
-        self.fields: tuple[FieldSpec, ...] = ()
+        self.fields: tuple[FormField, ...] = ()
 
     # -- building -----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -133,7 +119,7 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
             self.app.call_from_thread(self._load_failed, str(exc))
             return
         except Exception as exc:  # noqa: BLE001 - shown as a sentence, form closes
-            self.app.call_from_thread(self._load_failed, describe_failure(exc))
+            self.app.call_from_thread(self._load_failed, failure_sentence(exc, "opening the form"))
             return
         self.app.call_from_thread(self._build_fields)
 
@@ -159,7 +145,7 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
             # At 80×24 the fields scroll: once laid out, show the one the cursor starts in.
             self.call_after_refresh(first.scroll_visible, animate=False)
 
-    def _row(self, spec: FieldSpec) -> Vertical:
+    def _row(self, spec: FormField) -> Vertical:
         label = spec.label + (" *" if spec.required else "")
         widget = self._widget(spec)
         widget.add_class("input")
@@ -169,10 +155,10 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
             children.insert(2, Static(Text(spec.help), classes="help"))
         return Vertical(*children, classes="row", id=f"row-{spec.name}")
 
-    def _default(self, spec: FieldSpec) -> str:
+    def _default(self, spec: FormField) -> str:
         return spec.default(self.data) if callable(spec.default) else spec.default
 
-    def _widget(self, spec: FieldSpec) -> Widget:
+    def _widget(self, spec: FormField) -> Widget:
         wid = f"field-{spec.name}"
         default = self._default(spec)
         if spec.kind == "choice":
@@ -241,11 +227,11 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
 
     # -- actions --------------------------------------------------------------------------
     def action_save(self) -> None:
-        self._start_save(self.spec.submit)
+        self._start_save(self.spec.save)
 
     @on(Button.Pressed, "#save")
     def _save_pressed(self) -> None:
-        self._start_save(self.spec.submit)
+        self._start_save(self.spec.save)
 
     @on(Button.Pressed, "#secondary")
     def _secondary_pressed(self) -> None:
@@ -307,7 +293,7 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
             self.app.call_from_thread(self._save_failed, {}, str(exc))
             return
         except Exception as exc:  # noqa: BLE001 - one sentence, form kept
-            self.app.call_from_thread(self._save_failed, {}, describe_failure(exc))
+            self.app.call_from_thread(self._save_failed, {}, failure_sentence(exc, "saving", kept=FORM_KEPT))
             return
         self.app.call_from_thread(self._saved, result)
 
@@ -349,7 +335,7 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
             self.app.call_from_thread(self.show_errors, exc.errors or {"": str(exc)})
             return
         except Exception as exc:  # noqa: BLE001
-            message = str(exc) if isinstance(exc, CommCentreError) else describe_failure(exc)
+            message = failure_sentence(exc, "previewing")
             self.app.call_from_thread(self.notify, message, severity="error")
             return
         self.app.call_from_thread(self._show_preview, text)

@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from commcentre_tui.services.actions import OfferedAction
+from commcentre_tui.actions.offer import OfferedAction
 from commcentre_tui.text import fold
 
 

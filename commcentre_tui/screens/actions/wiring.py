@@ -11,11 +11,11 @@ from typing import Any
 
 from textual.app import SystemCommand
 
-from commcentre_tui.catalog import ACTION_STEPS
+from commcentre_tui.actions.offer import OfferedAction, offered_all
+from commcentre_tui.actions.registry import BY_NAME
+from commcentre_tui.actions.spec import FormData, SaveResult, SecretShown
 from commcentre_tui.screens.actions.form import ActionFormScreen
 from commcentre_tui.screens.actions.panel import ActionPanel
-from commcentre_tui.screens.actions.spec import FormData, SaveResult, all_specs
-from commcentre_tui.services.actions import OfferedAction, offered_actions, with_status_actions
 
 #: Actions served by screens of their own rather than a declarative form: name → app action.
 SCREEN_ACTIONS: dict[str, str] = {"Add More Information": "add_more_information"}
@@ -24,23 +24,8 @@ SCREEN_ACTIONS: dict[str, str] = {"Add More Information": "add_more_information"
 OPENERS: dict[str, Callable[[Any, dict[str, Any]], None]] = {}
 
 
-def _offered(app: Any) -> list[Any]:
-    loaded = app.customer_id is not None
-    offered = offered_actions(app.settings, app.actor, customer_loaded=loaded)
-    return _with_steps(with_status_actions(offered, app.actor, customer_loaded=loaded), loaded)
-
-
-def _with_steps(offered: list[OfferedAction], loaded: bool) -> list[OfferedAction]:
-    """``offered`` with each action's later steps (:data:`~commcentre_tui.catalog.ACTION_STEPS`,
-    e.g. Complete Draft after Create a Communication) right after it, while a customer is loaded."""
-    if not loaded:
-        return offered
-    result: list[OfferedAction] = []
-    for action in offered:
-        result.append(action)
-        result += [OfferedAction(action.group, name) for name, after in ACTION_STEPS.items()
-                   if after == action.name]
-    return result
+def _offered(app: Any) -> list[OfferedAction]:
+    return offered_all(app.settings, app.actor, customer_loaded=app.customer_id is not None)
 
 
 def open_action_panel(app: Any) -> None:
@@ -62,15 +47,16 @@ def run_action(app: Any, name: str, extra: dict[str, Any] | None = None) -> None
     if name in SCREEN_ACTIONS:
         app.console_screen.run_action(SCREEN_ACTIONS[name])
         return
-    spec = all_specs().get(name)
-    if spec is None:
+    spec = BY_NAME.get(name)
+    if spec is None or not spec.has_form:
         app.notify(f"“{name}” has no form yet.", severity="warning")
         return
 
     def done(result: SaveResult | None) -> None:
-        show = getattr(result, "show", None)  # e.g. a voucher secret: a dialog, not a notice
-        if callable(show):
-            show(app)
+        if isinstance(result, SecretShown):  # a voucher secret: a dialog, not a notice
+            from commcentre_tui.screens.secret_dialog import SecretDialog
+
+            app.push_screen(SecretDialog(result.serial, result.details, result.secret))
         if result is not None and result.contact_id is not None and result.contact_id != app.customer_id:
             app.load_customer(result.contact_id)
 

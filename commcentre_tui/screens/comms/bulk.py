@@ -23,9 +23,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, ProgressBar, Select, Static
 
 from commcentre_tui.comms.notify import NotifyReport
-from commcentre_tui.errors import CommCentreError
+from commcentre_tui.failures import failure_sentence
 from commcentre_tui.screens.actions.confirm import ConfirmScreen
-from commcentre_tui.screens.actions.form import describe_failure
 from commcentre_tui.services.context import ServiceContext
 
 TITLE = "Notify these results"
@@ -181,7 +180,7 @@ class NotifyResultsScreen(ModalScreen[NotifyReport | None]):
         button.refresh(layout=True)  # the label's width changed
 
     def _failed(self, exc: BaseException) -> None:
-        text = str(exc) if isinstance(exc, CommCentreError) else describe_failure(exc)
+        text = failure_sentence(exc, "queueing the messages")
         self.busy = False
         self._say(text)
         self.notify(text, title=TITLE, severity="error", markup=False)

@@ -22,6 +22,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
+from commcentre_tui.failures import database_failure
+
 if TYPE_CHECKING:
     from commcentre_tui.comms.worker import DeliveryEvent, DeliveryWorker
 
@@ -37,9 +39,9 @@ _RUNNING: WeakKeyDictionary[Any, EmbeddedDelivery] = WeakKeyDictionary()
 
 
 def _sentence(exc: BaseException) -> str:
-    from sqlalchemy.exc import OperationalError
-
-    if isinstance(exc, OperationalError):
+    """Why the worker stopped, as a clause: the database (as :mod:`commcentre_tui.failures` tells
+    it), else the first line of the error, which names the mail server or gateway."""
+    if database_failure(exc):
         return "the database is not answering"
     first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     return first[:200].rstrip(".")

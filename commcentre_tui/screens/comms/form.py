@@ -28,9 +28,9 @@ from textual.widgets.select import InvalidSelectValueError
 
 from commcentre_tui.catalog import MEDIA
 from commcentre_tui.errors import CommCentreError, Conflict, ValidationFailed
+from commcentre_tui.failures import FORM_KEPT, failure_sentence
 from commcentre_tui.models import Communication, FormDraft
 from commcentre_tui.screens.actions.confirm import ConfirmScreen
-from commcentre_tui.screens.actions.form import describe_failure
 from commcentre_tui.screens.comms.fields import TagInput, TagPopup, TagTextArea
 from commcentre_tui.screens.comms.live import SELECTS, LiveForm, options_of
 from commcentre_tui.screens.comms.state import (
@@ -120,7 +120,7 @@ class CommunicationScreen(HoldsKeysUntilReady, LiveForm):
         except CommCentreError as exc:
             self.app.call_from_thread(self._load_failed, str(exc))
         except Exception as exc:  # noqa: BLE001 - one sentence, the form closes
-            self.app.call_from_thread(self._load_failed, describe_failure(exc))
+            self.app.call_from_thread(self._load_failed, failure_sentence(exc, "opening the form"))
         else:
             self.app.call_from_thread(self._build, setup)
 
@@ -239,7 +239,7 @@ class CommunicationScreen(HoldsKeysUntilReady, LiveForm):
             self.app.call_from_thread(self._save_failed, {}, str(exc))
             return
         except Exception as exc:  # noqa: BLE001 - one sentence, the form is kept
-            self.app.call_from_thread(self._save_failed, {}, describe_failure(exc))
+            self.app.call_from_thread(self._save_failed, {}, failure_sentence(exc, "saving", kept=FORM_KEPT))
             return
         self.app.call_from_thread(self._saved, comm, draft)
 

@@ -23,8 +23,8 @@ from commcentre_tui.comms.sms import sms_count
 from commcentre_tui.comms.tags import open_tag
 from commcentre_tui.comms.templates import has_tags
 from commcentre_tui.errors import CommCentreError
+from commcentre_tui.failures import failure_sentence
 from commcentre_tui.models import Communication
-from commcentre_tui.screens.actions.form import describe_failure
 from commcentre_tui.screens.comms.state import ERROR_KEYS, FIELDS, FormRequest, FormSetup
 from commcentre_tui.services import communications as svc
 from commcentre_tui.services.context import ServiceContext
@@ -173,7 +173,7 @@ class LiveForm(ModalScreen[Communication | None]):
         except CommCentreError as exc:
             error = str(exc)
         except Exception as exc:  # noqa: BLE001 - shown in the preview
-            error = describe_failure(exc)
+            error = failure_sentence(exc, "previewing")
         if not worker.is_cancelled:
             self.app.call_from_thread(self._preview_done, key, rendered, error)
 
@@ -225,7 +225,7 @@ class LiveForm(ModalScreen[Communication | None]):
         except CommCentreError as exc:
             self.app.call_from_thread(self.show_errors, {"template": str(exc)})
         except Exception as exc:  # noqa: BLE001 - one sentence beside the field
-            self.app.call_from_thread(self.show_errors, {"template": describe_failure(exc)})
+            self.app.call_from_thread(self.show_errors, {"template": failure_sentence(exc, "filling in the template")})
         else:
             if not get_current_worker().is_cancelled:
                 self.app.call_from_thread(self._apply_template, rendered)

@@ -143,13 +143,12 @@ def open_complete_draft(app: Any, context: dict[str, Any]) -> None:
             open_communication(app, int(value))
 
     def look() -> None:
-        from commcentre_tui.errors import CommCentreError
-        from commcentre_tui.screens.actions.form import describe_failure
+        from commcentre_tui.failures import failure_sentence
 
         try:
             items = listed(ServiceContext(app.engine, app.settings, app.actor))
         except Exception as exc:  # noqa: BLE001 - one sentence, nothing opens
-            message = str(exc) if isinstance(exc, CommCentreError) else describe_failure(exc)
+            message = failure_sentence(exc, "looking for drafts")
             with suppress(RuntimeError):  # the console is closing
                 app.call_from_thread(app.notify, message, title="Complete Draft", severity="error")
             return

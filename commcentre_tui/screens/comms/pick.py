@@ -15,7 +15,7 @@ from textual.widgets import LoadingIndicator, OptionList, Static
 from textual.widgets.option_list import Option
 
 from commcentre_tui.errors import CommCentreError
-from commcentre_tui.screens.actions.form import describe_failure
+from commcentre_tui.failures import failure_sentence
 from commcentre_tui.services.context import ServiceContext
 
 Loader = Callable[[ServiceContext], list[tuple[str, str]]]
@@ -58,7 +58,7 @@ class PickScreen(ModalScreen[str | None]):
         except CommCentreError as exc:
             self.app.call_from_thread(self._close, str(exc))
         except Exception as exc:  # noqa: BLE001 - one sentence
-            self.app.call_from_thread(self._close, describe_failure(exc))
+            self.app.call_from_thread(self._close, failure_sentence(exc, "loading the choices"))
         else:
             self.app.call_from_thread(self._show, items)
 

@@ -185,9 +185,9 @@ class WrapUpScreen(ModalScreen[bool]):
             self.show_errors({"": str(exc)})
             return
         except Exception as exc:  # noqa: BLE001 - one sentence, the form is kept
-            from commcentre_tui.screens.actions.form import describe_failure
+            from commcentre_tui.failures import FORM_KEPT, failure_sentence
 
-            self.show_errors({"": describe_failure(exc)})
+            self.show_errors({"": failure_sentence(exc, "saving", kept=FORM_KEPT)})
             return
         finally:
             self._busy = False

@@ -164,8 +164,8 @@ class CareTab(CustomerTab):
 
     def action_change_status(self) -> None:
         """Open the status form for the highlighted record, pre-filled with it."""
+        from commcentre_tui.actions.offer import status_action_for
         from commcentre_tui.screens.actions.wiring import run_action
-        from commcentre_tui.services.actions import status_action_for
 
         ref = self.query_one("#care-table", RecordTable).current_ref
         if ref is None or self.entity == "communication":

@@ -12,13 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from commcentre_tui.screens.actions.spec import (
-    ActionSpec,
-    FieldSpec,
-    FormData,
-    SaveResult,
-    register,
-)
+from commcentre_tui.actions.spec import ActionSpec, FormData, FormField, SaveResult
+from commcentre_tui.errors import RuleViolation, ValidationFailed
+from commcentre_tui.repo.care_queries import care_items
+from commcentre_tui.services import activities, cases, jobs, leads, service_requests, tasks
 from commcentre_tui.services.context import ServiceContext
 
 
@@ -28,34 +25,27 @@ class Kind:
 
     entity: str
     word: str
-    service: str
-    """``module.function`` under ``services``, called ``(ctx, id, expected_version[, status])``."""
-    transitions: str
-    """``module.CONSTANT`` holding the kind's allowed status changes."""
+    service: Callable[..., Any]
+    """Called ``(ctx, id, expected_version[, status])``."""
+    transitions: dict[str, tuple[str, ...]]
+    """The kind's allowed status changes."""
     preferred: tuple[str, ...] = ()
     """Targets suggested first when the record allows them (e.g. completed)."""
 
 
 KINDS: dict[str, Kind] = {
-    "Update Job Status": Kind("job", "job", "jobs.set_job_status", "jobs.JOB_TRANSITIONS", ("completed",)),
+    "Update Job Status": Kind("job", "job", jobs.set_job_status, jobs.JOB_TRANSITIONS, ("completed",)),
     "Update Service Request Status": Kind(
-        "service_request", "service request", "service_requests.set_service_request_status",
-        "service_requests.SR_TRANSITIONS"),
-    "Update Activity Status": Kind("activity", "activity", "activities.set_activity_status",
-                                   "activities.ACTIVITY_TRANSITIONS", ("completed",)),
-    "Update Lead Status": Kind("lead", "lead", "leads.set_lead_status", "leads.LEAD_TRANSITIONS"),
-    "Update Task Status": Kind("task", "task", "tasks.set_task_status", "tasks.TASK_TRANSITIONS",
+        "service_request", "service request", service_requests.set_service_request_status,
+        service_requests.SR_TRANSITIONS),
+    "Update Activity Status": Kind("activity", "activity", activities.set_activity_status,
+                                   activities.ACTIVITY_TRANSITIONS, ("completed",)),
+    "Update Lead Status": Kind("lead", "lead", leads.set_lead_status, leads.LEAD_TRANSITIONS),
+    "Update Task Status": Kind("task", "task", tasks.set_task_status, tasks.TASK_TRANSITIONS,
                                ("completed", "open")),
-    "Close a Case": Kind("case", "case", "cases.close_case", "cases.CASE_TRANSITIONS", ("closed",)),
-    "Reopen a Case": Kind("case", "case", "cases.reopen_case", "cases.CASE_TRANSITIONS", ("open",)),
+    "Close a Case": Kind("case", "case", cases.close_case, cases.CASE_TRANSITIONS, ("closed",)),
+    "Reopen a Case": Kind("case", "case", cases.reopen_case, cases.CASE_TRANSITIONS, ("open",)),
 }
-
-
-def _symbol(path: str) -> Any:
-    import importlib
-
-    module_name, name = path.rsplit(".", 1)
-    return getattr(importlib.import_module(f"commcentre_tui.services.{module_name}"), name)
 
 
 def words(status: str) -> str:
@@ -65,7 +55,7 @@ def words(status: str) -> str:
 
 def next_statuses(kind: Kind, current: str) -> tuple[str, ...]:
     """Where a record of ``kind`` in ``current`` may go; for the case actions, their one target."""
-    allowed: tuple[str, ...] = _symbol(kind.transitions).get(current, ())
+    allowed: tuple[str, ...] = kind.transitions.get(current, ())
     if kind.entity == "case":
         return tuple(s for s in allowed if s in kind.preferred)
     return allowed
@@ -75,9 +65,6 @@ def _load(name: str) -> Callable[[ServiceContext, FormData], None]:
     kind = KINDS[name]
 
     def load(ctx: ServiceContext, data: FormData) -> None:
-        from commcentre_tui.errors import RuleViolation
-        from commcentre_tui.repo.care_queries import care_items
-
         assert data.contact_id is not None
         rows = care_items(ctx.engine, ctx.actor, data.contact_id, kind.entity, limit=500)
         picked = data.extra.get(f"{kind.entity}_id")
@@ -105,7 +92,7 @@ def _load(name: str) -> Callable[[ServiceContext, FormData], None]:
 
 
 def _final(kind: Kind, target: str) -> bool:
-    return not _symbol(kind.transitions).get(target, ())
+    return not kind.transitions.get(target, ())
 
 
 def _confirm(name: str) -> Callable[[FormData, dict[str, Any]], str | None]:
@@ -126,12 +113,10 @@ def _submit(name: str) -> Callable[[ServiceContext, FormData, dict[str, Any]], S
     kind = KINDS[name]
 
     def submit(ctx: ServiceContext, data: FormData, values: dict[str, Any]) -> SaveResult:
-        from commcentre_tui.errors import ValidationFailed
-
         row = data.extra["rows"].get(values.get("record_id") or "")
         if row is None:
             raise ValidationFailed(f"Choose the {kind.word}.", "record_id")
-        service = _symbol(kind.service)
+        service = kind.service
         if kind.entity == "case":
             saved = service(ctx, row.id, row.version)
         else:
@@ -143,31 +128,39 @@ def _submit(name: str) -> Callable[[ServiceContext, FormData, dict[str, Any]], S
 
 
 def _status_choices(name: str) -> list[tuple[str, str]]:
-    transitions = _symbol(KINDS[name].transitions)
+    transitions = KINDS[name].transitions
     targets = dict.fromkeys(t for allowed in transitions.values() for t in allowed)
     return [(t, words(t).capitalize()) for t in targets]
 
 
-def _spec(name: str, description: str) -> ActionSpec:
+def _spec(name: str, after: str, keywords: str, description: str) -> ActionSpec:
     kind = KINDS[name]
-    fields = [FieldSpec("record_id", kind.word.capitalize(), kind="choice", choices="records",
+    fields = [FormField("record_id", kind.word.capitalize(), kind="choice", choices="records",
                         required=True, default=lambda d: d.extra["record_default"])]
     if kind.entity != "case":
-        fields.append(FieldSpec("status", "New status", kind="choice", required=True,
+        fields.append(FormField("status", "New status", kind="choice", required=True,
                                 choices=_status_choices(name),
                                 default=lambda d: d.extra["status_default"]))
-    return ActionSpec(name=name, description=description, fields=tuple(fields), load=_load(name),
-                      submit=_submit(name), confirm=_confirm(name),
+    return ActionSpec(name=name, group="CRM", service=kind.service, kind="status", after=after,
+                      entity=kind.entity, keywords=keywords, description=description,
+                      fields=tuple(fields), load=_load(name), submit=_submit(name),
+                      confirm=_confirm(name),
                       save_label="Close case" if name == "Close a Case" else
                       "Reopen case" if name == "Reopen a Case" else "Change status")
 
 
-register(_spec("Update Job Status", "Start, complete or cancel a job (completing stamps the date)."))
-register(_spec("Update Service Request Status",
-               "Open → in progress → resolved → closed; a resolved request may go back to in progress."))
-register(_spec("Update Activity Status",
-               "Start, complete or cancel an activity (completed ones leave the open list)."))
-register(_spec("Update Lead Status", "New → qualified → won or lost."))
-register(_spec("Update Task Status", "Complete or cancel a task (its reminder stops), or reopen it."))
-register(_spec("Close a Case", "Close an open case; it takes no follow-ups until reopened."))
-register(_spec("Reopen a Case", "Reopen a closed case."))
+UPDATE_JOB_STATUS = _spec("Update Job Status", "Plan a Job", "complete cancel start job",
+                          "Start, complete or cancel a job (completing stamps the date).")
+UPDATE_SERVICE_REQUEST_STATUS = _spec(
+    "Update Service Request Status", "Raise a Service Request", "progress resolve close",
+    "Open → in progress → resolved → closed; a resolved request may go back to in progress.")
+UPDATE_ACTIVITY_STATUS = _spec(
+    "Update Activity Status", "Schedule an Activity", "complete cancel start activity",
+    "Start, complete or cancel an activity (completed ones leave the open list).")
+UPDATE_LEAD_STATUS = _spec("Update Lead Status", "Take a Lead", "qualify win won lose lost",
+                           "New → qualified → won or lost.")
+CLOSE_CASE = _spec("Close a Case", "Open a Case", "close case",
+                   "Close an open case; it takes no follow-ups until reopened.")
+REOPEN_CASE = _spec("Reopen a Case", "Open a Case", "reopen case", "Reopen a closed case.")
+UPDATE_TASK_STATUS = _spec("Update Task Status", "Create a Task", "complete cancel reopen task",
+                           "Complete or cancel a task (its reminder stops), or reopen it.")

@@ -1,11 +1,16 @@
-"""Which actions the Action Panel offers: config's Allowed Actions, the seed's no-customer rule,
-and the agent's role."""
+"""Which actions the Action Panel and the palette offer: config's Allowed Actions, the seed's
+no-customer rule, the agent's role, then the status changes and later steps."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from commcentre_tui.catalog import ACTION_GROUPS, NO_CUSTOMER_ACTIONS, STATUS_ACTIONS
+from commcentre_tui.actions.registry import (
+    ACTION_GROUPS,
+    ACTION_STEPS,
+    NO_CUSTOMER_ACTIONS,
+    STATUS_ACTIONS,
+)
 from commcentre_tui.config import Settings
 from commcentre_tui.repo.permissions import Actor
 
@@ -41,7 +46,7 @@ def offered_actions(settings: Settings, actor: Actor, *, customer_loaded: bool) 
 
 def with_status_actions(offered: list[OfferedAction], actor: Actor, *,
                         customer_loaded: bool) -> list[OfferedAction]:
-    """``offered`` plus the status changes (:data:`~commcentre_tui.catalog.STATUS_ACTIONS`).
+    """``offered`` plus the status changes (:data:`~commcentre_tui.actions.registry.STATUS_ACTIONS`).
 
     Each follows the seed action that creates its record (and is offered only when that one
     is); those without one go at the end of their group. All need a customer loaded and
@@ -64,6 +69,26 @@ def with_status_actions(offered: list[OfferedAction], actor: Actor, *,
     result += [OfferedAction(s.group, n, s.keywords) for n, s in extra.items()
                if s.after is None and s.group not in groups]
     return result
+
+
+def with_steps(offered: list[OfferedAction], *, customer_loaded: bool) -> list[OfferedAction]:
+    """``offered`` with each action's later steps (:data:`~commcentre_tui.actions.registry.ACTION_STEPS`,
+    e.g. Complete Draft after Create a Communication) right after it, while a customer is loaded."""
+    if not customer_loaded:
+        return offered
+    result: list[OfferedAction] = []
+    for action in offered:
+        result.append(action)
+        result += [OfferedAction(action.group, name) for name, after in ACTION_STEPS.items()
+                   if after == action.name]
+    return result
+
+
+def offered_all(settings: Settings, actor: Actor, *, customer_loaded: bool) -> list[OfferedAction]:
+    """Everything the panel offers: :func:`offered_actions`, the status actions, the steps."""
+    offered = offered_actions(settings, actor, customer_loaded=customer_loaded)
+    offered = with_status_actions(offered, actor, customer_loaded=customer_loaded)
+    return with_steps(offered, customer_loaded=customer_loaded)
 
 
 def status_action_for(entity: str, status: str | None = None) -> str | None:
