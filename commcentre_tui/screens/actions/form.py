@@ -22,8 +22,8 @@ from textual.widgets import (
     TextArea,
 )
 
+from commcentre_tui.dialogs.confirm import ConfirmScreen
 from commcentre_tui.errors import CommCentreError, ValidationFailed
-from commcentre_tui.screens.actions.confirm import ConfirmScreen
 from commcentre_tui.screens.actions.spec import (
     ActionSpec,
     FieldSpec,

@@ -71,7 +71,7 @@ class SecretResult(SaveResult):
     secret: str = ""
 
     def show(self, app: Any) -> None:
-        from commcentre_tui.screens.secret_dialog import SecretDialog
+        from commcentre_tui.dialogs.secret import SecretDialog
 
         app.push_screen(SecretDialog(self.serial, self.details, self.secret))
 

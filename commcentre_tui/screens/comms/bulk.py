@@ -23,8 +23,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, ProgressBar, Select, Static
 
 from commcentre_tui.comms.notify import NotifyReport
+from commcentre_tui.dialogs.confirm import ConfirmScreen
 from commcentre_tui.errors import CommCentreError
-from commcentre_tui.screens.actions.confirm import ConfirmScreen
 from commcentre_tui.screens.actions.form import describe_failure
 from commcentre_tui.services.context import ServiceContext
 
