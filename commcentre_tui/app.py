@@ -138,8 +138,11 @@ class CommCentreApp(App[None]):
                 Binding("shift+tab", "focus_previous", show=False, priority=True)]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("focus_next", "focus_previous") and keeps_tab(self.focused):
-            return False  # the focused widget's own Tab (a tag list, an indenting text area)
+        if action in ("focus_next", "focus_previous") and (
+                keeps_tab(self.focused) or getattr(self.screen, "holding_keys", False)):
+            # The focused widget's own Tab (a tag list, an indenting text area), or a form
+            # still loading that holds the keys typed until its first field has the focus.
+            return False
         return super().check_action(action, parameters)
 
     def on_mount(self) -> None:

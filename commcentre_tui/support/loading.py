@@ -93,6 +93,37 @@ class HoldsKeys:
             self._held.append(event)
 
 
+class HoldsKeysUntilReady:
+    """Mixin for a form screen that builds its fields after a load: nothing has the focus until
+    the first field does, and the keys typed meanwhile (Tab included) are held, then replayed in
+    the order typed, so an agent who types as the form opens (or keys batched over SSH) loses
+    nothing and presses no button by accident."""
+
+    AUTO_FOCUS: str | None = None
+    holding_keys = True
+    """Whether keys are being held (the app's Tab binding defers to the screen meanwhile)."""
+    _early_keys: list[events.Key] | None = None
+
+    def on_key(self, event: events.Key) -> None:
+        if self.holding_keys:
+            event.stop()
+            event.prevent_default()
+            if self._early_keys is None:
+                self._early_keys = []
+            self._early_keys.append(event)
+
+    def keys_ready(self, first: Widget) -> None:
+        """Focus ``first`` at once, then replay the keys typed before it could take them."""
+        focus_now(first)
+        self.holding_keys = False
+        held, self._early_keys = self._early_keys or [], None
+        app = first.app
+        for key in held:
+            replay = events.Key(key.key, key.character)
+            replay.set_sender(app)
+            app.post_message(replay)
+
+
 def focus_now(widget: Widget) -> None:
     """Give ``widget`` the focus at once. ``Widget.focus`` waits for the messages already queued,
     so the keys typed just before would still go to the old focus (e.g. a view just hidden)."""

@@ -45,12 +45,13 @@ from commcentre_tui.models import Communication, FormDraft
 from commcentre_tui.screens.actions.form import describe_failure
 from commcentre_tui.screens.comms.live import SELECTS, LiveForm, options_of
 from commcentre_tui.services import communications as svc
+from commcentre_tui.support.loading import HoldsKeysUntilReady
 from commcentre_tui.widgets.tag_fields import TagInput, TagPopup, TagTextArea
 
 log = logging.getLogger("commcentre.console")
 
 
-class CommunicationScreen(LiveForm):
+class CommunicationScreen(HoldsKeysUntilReady, LiveForm):
     """The communication form; dismisses with the saved :class:`Communication` or ``None``."""
 
     DEFAULT_CSS = """
@@ -144,8 +145,7 @@ class CommunicationScreen(LiveForm):
         self._refresh_live()
         self._timer = self.set_interval(self.app_settings.communications.autosave_seconds, self.autosave_now)
         first = {"follow_up": "shared_notes", "bill": "recipient", "draft": "content"}.get(setup.mode, "direction")
-        field = self.query_one(f"#field-{first}")
-        field.focus()
+        self.keys_ready(self.query_one(f"#field-{first}"))
         # At 80×24 the form scrolls: once laid out, show the field the cursor starts in (whole).
         self.call_after_refresh(self.query_one(f"#cell-{first}").scroll_visible, top=True, animate=False)
         if setup.pending is not None:
