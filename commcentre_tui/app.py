@@ -4,11 +4,11 @@ Extension points for later work:
 
 - ``app.load_customer(contact_id)`` shows a customer (the CTI screen pop calls it; from another
   thread use ``app.call_from_thread(app.load_customer, contact_id)`` or post
-  :class:`~commcentre_tui.screens.messages.LoadCustomer`).
+  :class:`~commcentre_tui.support.messages.LoadCustomer`).
 - ``app.customer_id`` is the loaded customer (``None`` when none is).
 - ``app.push_for_customer(screen)`` opens a modal (an action form) and reloads the customer view
   when it is dismissed with a truthy result; ``app.reload_customer()`` refreshes on demand, and
-  posting :class:`~commcentre_tui.screens.messages.CustomerChanged` does so from anywhere.
+  posting :class:`~commcentre_tui.support.messages.CustomerChanged` does so from anywhere.
 - ``app.gateway`` is the console's door to the repository (blocking: call from workers).
 - :meth:`CommCentreApp.extra_commands` lets a subclass or later module add palette entries.
 """
@@ -28,12 +28,12 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from commcentre_tui.config import Settings
+from commcentre_tui.controllers.gateway import Gateway
 from commcentre_tui.keys import bind, keeps_tab
 from commcentre_tui.repo.permissions import Actor
-from commcentre_tui.screens.gateway import Gateway
-from commcentre_tui.screens.messages import CustomerChanged, LoadCustomer
 from commcentre_tui.screens.notifications import NotificationKept, ToastShown
 from commcentre_tui.startup import resume_garbage_collection
+from commcentre_tui.support.messages import CustomerChanged, LoadCustomer, RunAction
 
 if TYPE_CHECKING:
     from commcentre_tui.screens.console import ConsoleScreen
@@ -154,9 +154,9 @@ class CommCentreApp(App[None]):
         self.call_after_refresh(self._start_services)
 
     def _start_services(self) -> None:
-        from commcentre_tui.screens.comms.register import register_openers
-        from commcentre_tui.screens.cti import attach_cti
-        from commcentre_tui.screens.reminders import start_reminders
+        from commcentre_tui.controllers.comms.register import register_openers
+        from commcentre_tui.controllers.cti import attach_cti
+        from commcentre_tui.controllers.reminders import start_reminders
         from commcentre_tui.widgets.change_watcher import attach_change_watcher
         from commcentre_tui.widgets.presence import attach_presence
 
@@ -177,7 +177,7 @@ class CommCentreApp(App[None]):
 
     def _start_delivery(self) -> None:
         """The embedded delivery worker (its modules load in its own thread)."""
-        from commcentre_tui.screens.comms.embedded import start_embedded_worker
+        from commcentre_tui.controllers.comms.embedded import start_embedded_worker
 
         start_embedded_worker(self, factory=self.delivery_factory)
 
@@ -188,7 +188,7 @@ class CommCentreApp(App[None]):
         agent_id = getattr(self.actor, "agent_id", None)
         if agent_id is None or not has_form_draft(self.engine, agent_id, COMMUNICATION_FORM):
             return
-        from commcentre_tui.screens.comms.openers import offer_unsaved_drafts
+        from commcentre_tui.controllers.comms.openers import offer_unsaved_drafts
 
         with suppress(RuntimeError):  # the console is closing
             self.call_from_thread(offer_unsaved_drafts, self)
@@ -308,11 +308,17 @@ class CommCentreApp(App[None]):
     def _load_customer(self, message: LoadCustomer) -> None:
         self.load_customer(message.contact_id, focus=message.focus)
 
+    @on(RunAction)
+    def _run_action(self, message: RunAction) -> None:
+        from commcentre_tui.screens.actions.wiring import run_action
+
+        run_action(self, message.name, message.extra)
+
     def on_record_table_view_requested(self, message: RecordTable.ViewRequested) -> None:
         """View: open the record read-only (Escape comes back); a draft communication the
         agent may complete opens in the communication form instead."""
         if message.ref.entity == "communication":
-            from commcentre_tui.screens.comms.openers import view_communication
+            from commcentre_tui.controllers.comms.openers import view_communication
 
             view_communication(self, message.ref.id)
             return
@@ -323,9 +329,9 @@ class CommCentreApp(App[None]):
     # Command palette ----------------------------------------------------------------------
     def extra_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The Action Panel, every offered action under its seed name, and call commands."""
+        from commcentre_tui.controllers.cti import call_commands
         from commcentre_tui.screens.actions.wiring import action_commands
         from commcentre_tui.screens.comms.bulk import notify_commands
-        from commcentre_tui.screens.cti import call_commands
 
         yield from action_commands(self)
         yield from notify_commands(self)
@@ -342,7 +348,7 @@ class CommCentreApp(App[None]):
         from commcentre_tui.screens.wallboard import wallboard_commands
 
         yield from wallboard_commands(self)
-        from commcentre_tui.screens.export_results import export_commands
+        from commcentre_tui.controllers.export_results import export_commands
 
         yield from export_commands(self, screen)
         from commcentre_tui.screens.notifications import notifications_commands

@@ -86,7 +86,7 @@ class TerminalDriver(LinuxDriver):
             self._terminal_lost = True
         log.warning("terminal lost (%s failed); shutting down", where)
         self.exit_event.set()
-        from commcentre_tui.screens.shutdown import request_shutdown
+        from commcentre_tui.controllers.shutdown import request_shutdown
 
         with contextlib.suppress(RuntimeError):  # a closed loop: the console is ending anyway
             self._loop.call_soon_threadsafe(request_shutdown, self._app, signal.SIGHUP)

@@ -97,8 +97,8 @@ async def burst_key_echo(engine: Engine, settings: Any, *, events: int = EVENTS,
     from commcentre_tui.app import create_app
     from commcentre_tui.bench.console import _agent
     from commcentre_tui.config import CtiSettings
-    from commcentre_tui.screens.cti import attach_cti
-    from commcentre_tui.screens.cti.waiting import until
+    from commcentre_tui.controllers.cti import attach_cti
+    from commcentre_tui.controllers.cti.waiting import until
 
     pbx = _Pbx()
     await pbx.start()

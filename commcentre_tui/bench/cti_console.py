@@ -85,7 +85,7 @@ class _Pbx:
 
 def _populated(app: Any, call_id: str) -> bool:
     """The call was looked up and, for one match, its customer is on screen."""
-    from commcentre_tui.screens.cti import controller_of
+    from commcentre_tui.controllers.cti import controller_of
 
     record = controller_of(app).calls.get(call_id)  # type: ignore[union-attr]
     if record is None or record.match is None:
@@ -105,7 +105,7 @@ async def _on_screen(app: Any, call_id: str) -> None:
     Polled every :data:`POLL` seconds: Pilot's ``pause()`` waits for an idle process (20 ms
     or more each time), which would be measured too.
     """
-    from commcentre_tui.screens.cti.waiting import busy_workers
+    from commcentre_tui.controllers.cti.waiting import busy_workers
 
     while not (_populated(app, call_id) and not busy_workers(app)):
         await asyncio.sleep(POLL)
@@ -122,10 +122,10 @@ async def ring_to_customer_view(engine: Engine, settings: Any, *, n: int = 100,
     from commcentre_tui.app import create_app
     from commcentre_tui.bench.console import _agent
     from commcentre_tui.config import CtiSettings
+    from commcentre_tui.controllers.cti import attach_cti
+    from commcentre_tui.controllers.cti.waiting import until
     from commcentre_tui.repo.cti_lookup import sample_caller_numbers
-    from commcentre_tui.screens.cti import attach_cti
     from commcentre_tui.screens.cti.pick import CallerPickScreen
-    from commcentre_tui.screens.cti.waiting import until
 
     numbers = await asyncio.to_thread(sample_caller_numbers, engine, n + WARMUP, seed=7)
     if not numbers:

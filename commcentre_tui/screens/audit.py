@@ -24,9 +24,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input, Label, Static
 
 from commcentre_tui.repo.audit_queries import AuditCursor, AuditFilter, AuditPage, AuditRow
+from commcentre_tui.support.loading import fetch
 from commcentre_tui.text import inert
 from commcentre_tui.widgets.footer import ConsoleFooter
-from commcentre_tui.widgets.loading import fetch
 from commcentre_tui.widgets.record_table import KeyTable
 
 #: Entries per page.

@@ -14,9 +14,9 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Header, Static
 
 from commcentre_tui.keys import KEYS, TAB_IDS, bind
-from commcentre_tui.screens.messages import CustomerChosen
+from commcentre_tui.support.loading import focus_now, once
+from commcentre_tui.support.messages import CustomerChosen
 from commcentre_tui.widgets.footer import ConsoleFooter
-from commcentre_tui.widgets.loading import focus_now, once
 from commcentre_tui.widgets.search_bar import SearchBar
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ class ConsoleScreen(Screen[None]):
         with ContentSwitcher(initial=WELCOME, id="body"):
             yield Static(self._welcome_text(), id=WELCOME)
         if self.cc_app.settings.cti.enabled:
-            from commcentre_tui.screens.cti import CtiStatus
+            from commcentre_tui.widgets.cti_status import CtiStatus
 
             yield CtiStatus()
         yield ConsoleFooter()
@@ -101,12 +101,12 @@ class ConsoleScreen(Screen[None]):
 
         await self._mount_hidden(CustomerView(id=CUSTOMER))
         self.panels_ready.set()
-        from commcentre_tui.widgets.idle_gc import tune_gc
+        from commcentre_tui.support.idle_gc import tune_gc
 
         tune_gc(self.app)
 
     def on_unmount(self) -> None:
-        from commcentre_tui.widgets.idle_gc import restore_gc
+        from commcentre_tui.support.idle_gc import restore_gc
 
         restore_gc()
 
@@ -212,7 +212,7 @@ class ConsoleScreen(Screen[None]):
         if action == "dial":
             if self.loaded_customer is None:  # (no CTI import before the first frame)
                 return False
-            from commcentre_tui.screens.cti.commands import dial_available
+            from commcentre_tui.controllers.cti.commands import dial_available
 
             return dial_available(self.cc_app)
         if action == "back":  # (Esc in an open dropdown of the search bar closes it)
@@ -293,7 +293,7 @@ class ConsoleScreen(Screen[None]):
 
     def action_dial(self) -> None:
         """Click-to-dial the phone shown in the customer header."""
-        from commcentre_tui.screens.cti.commands import dial_shown_phone
+        from commcentre_tui.controllers.cti.commands import dial_shown_phone
 
         dial_shown_phone(self.cc_app)
 

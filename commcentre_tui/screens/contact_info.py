@@ -2,7 +2,7 @@
 
 Phones, emails and addresses can be added, edited and removed; the preferred language, the
 opt-ins per media and the ``[contacts] custom_fields`` are edited below them
-(:mod:`~commcentre_tui.screens.contact_prefs`). Save validates (problems shown
+(:mod:`~commcentre_tui.widgets.contact_prefs`). Save validates (problems shown
 beside the field) and writes everything in one transaction; if another agent saved the customer
 meanwhile, a conflict message offers Reload instead of overwriting their change.
 """
@@ -22,11 +22,11 @@ from textual.widgets import Button, Input, Label, Select, Static
 from commcentre_tui.errors import Conflict, NotFound, ValidationFailed
 from commcentre_tui.keys import bind
 from commcentre_tui.repo.customer_info import AddressItem, ContactInfo, EmailItem, PhoneItem
-from commcentre_tui.screens.contact_prefs import PreferencesPanel, TickBox
 from commcentre_tui.services.contact_info import ADDRESS_KINDS, EMAIL_KINDS, PHONE_KINDS
+from commcentre_tui.support.loading import fetch
 from commcentre_tui.text import inert
+from commcentre_tui.widgets.contact_prefs import PreferencesPanel, TickBox
 from commcentre_tui.widgets.footer import ConsoleFooter
-from commcentre_tui.widgets.loading import fetch
 
 #: Section → (title, kinds, inputs as (name, placeholder, css width)).
 SECTIONS: dict[str, tuple[str, tuple[str, ...], tuple[tuple[str, str, str], ...]]] = {

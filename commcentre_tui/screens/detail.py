@@ -10,9 +10,9 @@ from textual.widgets import Header, Static
 
 from commcentre_tui.keys import bind
 from commcentre_tui.repo.customer_detail import RecordDetail, RecordRef
+from commcentre_tui.support.format import cell, plain
+from commcentre_tui.support.loading import fetch
 from commcentre_tui.widgets.footer import ConsoleFooter
-from commcentre_tui.widgets.format import cell, plain
-from commcentre_tui.widgets.loading import fetch
 from commcentre_tui.widgets.record_table import KeyTable, Section
 
 

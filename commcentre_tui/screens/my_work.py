@@ -20,9 +20,9 @@ from textual.widgets import Header, Label, Select, Static
 
 from commcentre_tui.keys import bind
 from commcentre_tui.repo.customer_detail import RecordRef
+from commcentre_tui.support.format import short_kind, status
+from commcentre_tui.support.loading import fetch
 from commcentre_tui.widgets.footer import ConsoleFooter
-from commcentre_tui.widgets.format import short_kind, status
-from commcentre_tui.widgets.loading import fetch
 from commcentre_tui.widgets.record_table import RecordTable
 
 TITLE = "My Work"

@@ -28,11 +28,11 @@ from textual.worker import get_current_worker
 
 from commcentre_tui.catalog import MEDIA
 from commcentre_tui.comms.targets import ABOUT
+from commcentre_tui.dialogs.confirm import ConfirmScreen
 from commcentre_tui.errors import CommCentreError
-from commcentre_tui.screens.actions.confirm import ConfirmScreen
-from commcentre_tui.screens.comms.fields import TagInput, TagPopup, TagTextArea
 from commcentre_tui.text import inert
 from commcentre_tui.widgets.footer import ConsoleFooter
+from commcentre_tui.widgets.tag_fields import TagInput, TagPopup, TagTextArea
 
 TITLE = "Templates"
 BLANK = {"name": "", "language": "en", "media": "email", "about": "customer", "subject": "", "body": ""}

@@ -54,7 +54,7 @@ def wallboard_commands(app: Any) -> Iterable[SystemCommand]:
                             "(supervisors)", lambda: open_wallboard(app))
     if getattr(app.actor, "agent_id", None) is None:
         return
-    from commcentre_tui.screens.cti.agent_state import publisher_of
+    from commcentre_tui.controllers.cti.agent_state import publisher_of
 
     publisher = publisher_of(app)
     if publisher.away:
@@ -66,7 +66,7 @@ def wallboard_commands(app: Any) -> Iterable[SystemCommand]:
 
 
 def _set_away(app: Any, away: bool) -> None:
-    from commcentre_tui.screens.cti.agent_state import publisher_of
+    from commcentre_tui.controllers.cti.agent_state import publisher_of
 
     publisher_of(app).set_away(away)
     app.notify("You show as away on the Wallboard." if away

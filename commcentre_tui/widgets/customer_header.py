@@ -10,8 +10,8 @@ from rich.text import Text
 from textual.widgets import Static
 
 from commcentre_tui.repo.customer_view import CustomerSummary
+from commcentre_tui.support.format import balance_words
 from commcentre_tui.text import inert
-from commcentre_tui.widgets.format import balance_words
 
 #: Account numbers shown before "+N more".
 SHOWN_ACCOUNTS = 3

@@ -20,8 +20,8 @@ from textual.widgets import ContentSwitcher
 
 from commcentre_tui.keys import TAB_IDS
 from commcentre_tui.repo.customer_view import CustomerSummary
+from commcentre_tui.support.loading import LOADING_DELAY, fetch, focus_now
 from commcentre_tui.widgets.customer_header import CustomerHeader
-from commcentre_tui.widgets.loading import LOADING_DELAY, fetch, focus_now
 from commcentre_tui.widgets.tab_strip import TabStrip
 from commcentre_tui.widgets.tabs import CustomerTab
 from commcentre_tui.widgets.tabs.care import CareTab

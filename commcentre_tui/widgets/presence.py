@@ -4,7 +4,7 @@ One live session per console (:mod:`commcentre_tui.repo.presence`): the invisibl
 :class:`PresenceKeeper` opens it when the console starts, heartbeats every
 :data:`~commcentre_tui.repo.presence.HEARTBEAT_SECONDS` (and at once when the loaded customer or
 the open edit form changes) with what the agent has open, and closes it when the console exits —
-also on SIGTERM/SIGHUP (:mod:`commcentre_tui.screens.shutdown`). Each beat also reads who else has
+also on SIGTERM/SIGHUP (:mod:`commcentre_tui.controllers.shutdown`). Each beat also reads who else has
 the customer open (shown in the header) and who else is editing the record of the open form (a
 warning line on top of the form; the save still uses optimistic locking). It also re-reads the
 agent, so a role change (``commcentre agents set-role``) takes effect in a running console within
@@ -120,7 +120,7 @@ class PresenceKeeper(Widget):
         return self.app.actor.agent_id is not None  # type: ignore[attr-defined]
 
     def on_mount(self) -> None:
-        from commcentre_tui.screens.shutdown import install_signal_handlers
+        from commcentre_tui.controllers.shutdown import install_signal_handlers
 
         self._remove_signals = install_signal_handlers(self.app)
         if not self._enabled:
@@ -191,7 +191,7 @@ class PresenceKeeper(Widget):
         if message.editing is not None and edited_record(screen) == message.editing:
             show_edit_warning(screen, message.editors)
         if message.revoked:
-            from commcentre_tui.screens.shutdown import request_shutdown
+            from commcentre_tui.controllers.shutdown import request_shutdown
 
             request_shutdown(app, code=1, message=f"commcentre: {message.revoked}")
         elif message.actor is not None and message.actor != app.actor:

@@ -18,8 +18,8 @@ from textual.widgets import DataTable, Label
 
 from commcentre_tui.keys import bind
 from commcentre_tui.repo.customer_detail import RecordRef
+from commcentre_tui.support.format import DASH, one_line
 from commcentre_tui.text import fold
-from commcentre_tui.widgets.format import DASH, one_line
 
 
 class KeyTable(DataTable[Any]):

@@ -18,10 +18,10 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from commcentre_tui.catalog import FIELD_LABELS
-from commcentre_tui.screens.messages import CustomerChosen
+from commcentre_tui.support.format import DASH, cell, one_line, when
+from commcentre_tui.support.loading import HoldsKeys, fetch, focus_now
+from commcentre_tui.support.messages import CustomerChosen
 from commcentre_tui.text import quoted
-from commcentre_tui.widgets.format import DASH, cell, one_line, when
-from commcentre_tui.widgets.loading import HoldsKeys, fetch, focus_now
 from commcentre_tui.widgets.record_table import KeyTable
 
 #: Result columns (label, free): the columns that identify a customer (name, number, phone)

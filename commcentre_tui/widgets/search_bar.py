@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.widgets import Input, Label, Select
 
 from commcentre_tui.catalog import FIELD_LABELS
-from commcentre_tui.widgets.loading import focus_now
+from commcentre_tui.support.loading import focus_now
 
 #: The operator choices as the seed names them.
 OPERATORS: list[tuple[str, str]] = [("Like", "like"), ("=", "=")]

@@ -24,7 +24,7 @@ def install() -> None:
     """Hold ``Gateway.search`` until SIGUSR1 (only when ``CC_TEST_SLOW_SEARCH`` is set)."""
     if not MARKER:
         return
-    from commcentre_tui.screens.gateway import Gateway
+    from commcentre_tui.controllers.gateway import Gateway
 
     released = threading.Event()
     signal.signal(signal.SIGUSR1, lambda *_: released.set())

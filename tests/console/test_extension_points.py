@@ -7,7 +7,7 @@ from sqlalchemy import Engine, text
 from textual.screen import ModalScreen
 from textual.widgets import Input
 
-from commcentre_tui.screens.messages import CustomerChanged, LoadCustomer
+from commcentre_tui.support.messages import CustomerChanged, LoadCustomer
 from commcentre_tui.widgets.customer_header import CustomerHeader
 from tests.console.conftest import settle
 

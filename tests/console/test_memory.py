@@ -1,5 +1,5 @@
 """Garbage is still collected while the console runs, even though the collector no longer runs
-in the middle of a frame (widgets/idle_gc.py): memory stays bounded over a working day."""
+in the middle of a frame (support/idle_gc.py): memory stays bounded over a working day."""
 
 from __future__ import annotations
 

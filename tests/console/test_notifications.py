@@ -11,11 +11,11 @@ from sqlalchemy import Engine
 
 from commcentre_tui.comms.worker import DeliveryEvent
 from commcentre_tui.config import Settings, load_settings
+from commcentre_tui.controllers.comms.embedded import EmbeddedDelivery
+from commcentre_tui.controllers.reminders import check_reminders
 from commcentre_tui.repo.agents import actor_for
-from commcentre_tui.screens.comms.embedded import EmbeddedDelivery
 from commcentre_tui.screens.contact_info import ContactInfoScreen
 from commcentre_tui.screens.notifications import NotificationsScreen, kept_notifications
-from commcentre_tui.screens.reminders import check_reminders
 from commcentre_tui.services.context import ServiceContext
 from commcentre_tui.services.tasks import create_task
 from tests.conftest import TEST_CONFIG

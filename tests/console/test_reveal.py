@@ -30,8 +30,8 @@ def _loads_count_as_fast(monkeypatch: pytest.MonkeyPatch) -> None:
     """What these tests check is the fast path (data in before the loading delay runs out). A
     busy test machine must not turn a fast load into a slow one, whose view rightly comes into
     view first with a loading indicator: the delay is made generous here."""
+    import commcentre_tui.support.loading as loading
     import commcentre_tui.widgets.customer_view as customer_view
-    import commcentre_tui.widgets.loading as loading
 
     monkeypatch.setattr(customer_view, "LOADING_DELAY", 60.0)
     monkeypatch.setattr(loading, "LOADING_DELAY", 60.0)

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import Engine
 
 from commcentre_tui.config import Settings, load_settings
+from commcentre_tui.controllers.reminders import check_reminders
 from commcentre_tui.repo.agents import actor_for
 from commcentre_tui.screens.notifications import kept_notifications
-from commcentre_tui.screens.reminders import check_reminders
 from commcentre_tui.services.context import ServiceContext
 from commcentre_tui.services.tasks import create_task
 from commcentre_tui.ssh.session import idle_words

@@ -117,7 +117,7 @@ def choices(form: Any, name: str) -> list[tuple[str, str]]:
 
 async def save(pilot: Any, *, answer: str | None = None) -> None:
     """Ctrl+S; with ``answer`` ("y"/"n") the confirmation that must appear is answered."""
-    from commcentre_tui.screens.actions.confirm import ConfirmScreen
+    from commcentre_tui.dialogs.confirm import ConfirmScreen
 
     await pilot.press("ctrl+s")
     await settle(pilot)

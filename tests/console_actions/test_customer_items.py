@@ -18,11 +18,11 @@ from textual.widgets import Input, Select
 
 from commcentre_tui import models as m
 from commcentre_tui.config import load_settings
+from commcentre_tui.dialogs.secret import SecretDialog
 from commcentre_tui.repo.db import reading
 from commcentre_tui.repo.finance_queries import catalogue_products
 from commcentre_tui.screens.actions.form import ActionFormScreen
 from commcentre_tui.screens.contact_info import ContactInfoScreen
-from commcentre_tui.screens.secret_dialog import SecretDialog
 from commcentre_tui.services import accounts, contacts, subscriptions, tasks, vouchers
 from tests.conftest import TEST_CONFIG
 from tests.console_actions.conftest import (

@@ -10,9 +10,9 @@ from textual.widgets import Input, OptionList, Static
 from commcentre_tui.actions.offer import offered_actions
 from commcentre_tui.actions.spec import ActionSpec, FormData, FormField, SaveResult
 from commcentre_tui.config import load_settings
+from commcentre_tui.dialogs.confirm import ConfirmScreen
 from commcentre_tui.errors import RuleViolation, ValidationFailed
 from commcentre_tui.repo.permissions import Actor
-from commcentre_tui.screens.actions.confirm import ConfirmScreen
 from commcentre_tui.screens.actions.form import ActionFormScreen
 from commcentre_tui.screens.actions.panel import ActionPanel
 

@@ -15,8 +15,8 @@ from textual.widgets import Select
 
 from commcentre_tui import models as m
 from commcentre_tui.actions.crm import custom_key
+from commcentre_tui.dialogs.confirm import ConfirmScreen
 from commcentre_tui.repo.db import reading
-from commcentre_tui.screens.actions.confirm import ConfirmScreen
 from commcentre_tui.screens.detail import DetailScreen
 from commcentre_tui.services import cases
 from commcentre_tui.widgets.record_table import KeyTable

@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from commcentre_tui import models as m
+from commcentre_tui.dialogs.confirm import ConfirmScreen
 from commcentre_tui.repo.db import reading
 from commcentre_tui.repo.finance_queries import catalogue_products
-from commcentre_tui.screens.actions.confirm import ConfirmScreen
 from commcentre_tui.services import accounts, contacts, subscriptions, vouchers
 from tests.console_actions.conftest import (
     choices,

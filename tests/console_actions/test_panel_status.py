@@ -13,8 +13,8 @@ from typing import Any
 from textual.widgets import Select
 
 from commcentre_tui import models as m
+from commcentre_tui.dialogs.confirm import ConfirmScreen
 from commcentre_tui.repo.db import reading
-from commcentre_tui.screens.actions.confirm import ConfirmScreen
 from commcentre_tui.screens.actions.form import ActionFormScreen
 from commcentre_tui.services import activities, cases, jobs, leads, service_requests, tasks
 from tests.console_actions.conftest import (

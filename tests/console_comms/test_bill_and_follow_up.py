@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from textual.widgets import TextArea
 
-from commcentre_tui.screens.actions.confirm import ConfirmScreen
+from commcentre_tui.controllers.comms import open_communication, register_openers
+from commcentre_tui.dialogs.confirm import ConfirmScreen
 from commcentre_tui.screens.actions.wiring import run_action
-from commcentre_tui.screens.comms import open_communication, register_openers
 from commcentre_tui.screens.comms.pick import PickScreen
 from tests.console_comms.conftest import (
     CUSTOMER,

@@ -12,9 +12,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from commcentre_tui.dialogs.confirm import ConfirmScreen
 from commcentre_tui.models import Activity, Contact
 from commcentre_tui.repo.db import reading
-from commcentre_tui.screens.actions.confirm import ConfirmScreen
 from commcentre_tui.screens.actions.form import ActionFormScreen
 from commcentre_tui.screens.actions.panel import ActionPanel
 from commcentre_tui.screens.detail import DetailScreen

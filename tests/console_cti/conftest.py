@@ -14,9 +14,10 @@ from textual.pilot import Pilot
 
 from commcentre_tui.app import CommCentreApp
 from commcentre_tui.config import Settings, load_settings
+from commcentre_tui.controllers.cti import CtiController, attach_cti
+from commcentre_tui.controllers.cti.waiting import until
 from commcentre_tui.repo.customer_info import contact_info
-from commcentre_tui.screens.cti import CtiController, CtiStatus, attach_cti
-from commcentre_tui.screens.cti.waiting import until
+from commcentre_tui.widgets.cti_status import CtiStatus
 from commcentre_tui.widgets.customer_header import CustomerHeader
 from tests.conftest import BACKENDS, TEST_CONFIG
 from tests.console_cti.pg_demo import backend_engine, pg_template

@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 from textual.widgets import Input
 
-from commcentre_tui.screens.cti.waiting import until
+from commcentre_tui.controllers.cti.waiting import until
 from commcentre_tui.widgets.search_bar import SearchBar
 from tests.console_cti.conftest import contact, header_text, national, notes, start_cti, status_text
 

@@ -8,12 +8,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from textual.widgets import DataTable, OptionList, Select, Static, TextArea
 
+from commcentre_tui.controllers.cti import call_commands
+from commcentre_tui.controllers.cti.waiting import until
 from commcentre_tui.models import Communication
 from commcentre_tui.repo.customer_info import contact_info
-from commcentre_tui.screens.cti import call_commands
 from commcentre_tui.screens.cti.pick import PhonePickScreen
 from commcentre_tui.screens.cti.recent import RecentCallsScreen
-from commcentre_tui.screens.cti.waiting import until
 from commcentre_tui.screens.cti.wrapup import WrapUpScreen
 from commcentre_tui.screens.notifications import kept_notifications
 from tests.console.conftest import type_text

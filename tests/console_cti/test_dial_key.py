@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from commcentre_tui.screens.cti.waiting import until
+from commcentre_tui.controllers.cti.waiting import until
 from tests.console_cti.conftest import contact, header_text, notes, start_cti
 
 

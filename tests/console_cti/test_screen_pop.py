@@ -5,11 +5,12 @@ from __future__ import annotations
 from sqlalchemy import Engine, text
 from textual.widgets import Input, OptionList
 
+from commcentre_tui.controllers.cti import attach_cti, call_commands
+from commcentre_tui.controllers.cti.waiting import CONSUMER_GROUP, until
 from commcentre_tui.screens.actions.form import ActionFormScreen
 from commcentre_tui.screens.actions.wiring import run_action
-from commcentre_tui.screens.cti import CtiStatus, attach_cti, call_commands
 from commcentre_tui.screens.cti.pick import CallerPickScreen
-from commcentre_tui.screens.cti.waiting import CONSUMER_GROUP, until
+from commcentre_tui.widgets.cti_status import CtiStatus
 from tests.console.conftest import type_text
 from tests.console_cti.conftest import (
     contact,

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from textual.widgets import Input
 from textual.widgets._footer import FooterKey
 
-from commcentre_tui.screens.cti.waiting import until
+from commcentre_tui.controllers.cti.waiting import until
 from commcentre_tui.widgets.footer import ConsoleFooter
 from commcentre_tui.widgets.search_bar import SearchBar
 from tests.console_cti.conftest import contact, header_text, national, notes, start_cti, status_text

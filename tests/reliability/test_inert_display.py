@@ -27,9 +27,9 @@ from commcentre_tui.repo.permissions import Actor
 from commcentre_tui.services.cases import open_case
 from commcentre_tui.services.contacts import log_person
 from commcentre_tui.services.context import ServiceContext
+from commcentre_tui.support.format import cell
 from commcentre_tui.text import inert, quoted
 from commcentre_tui.widgets.customer_header import CustomerHeader
-from commcentre_tui.widgets.format import cell
 from tests.console.conftest import _deterministic, settle, table_rows  # noqa: F401 - fixture
 from tests.reliability.strategies import FUZZ, hostile_text
 

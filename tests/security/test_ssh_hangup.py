@@ -15,11 +15,11 @@ import pytest
 from sqlalchemy import Engine, select
 
 from commcentre_tui.config import Settings
+from commcentre_tui.controllers.comms.state import FORM
 from commcentre_tui.models import AgentSession, FormDraft
 from commcentre_tui.repo import agents as repo
 from commcentre_tui.repo.db import make_engine, reading
 from commcentre_tui.repo.permissions import SYSTEM
-from commcentre_tui.screens.comms.state import FORM
 from commcentre_tui.ssh.server import ConsoleServer, ServeOptions
 from tests.console import data
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 from textual.widgets import Select
 
-from commcentre_tui.screens.cti.waiting import until
+from commcentre_tui.controllers.cti.waiting import until
 from commcentre_tui.screens.cti.wrapup import WrapUpScreen
 from commcentre_tui.screens.wallboard import WallboardScreen
 from tests.console_cti.conftest import contact, national, notes, start_cti

@@ -29,9 +29,9 @@ from commcentre_tui.actions.spec import (
     Precheck,
     SaveResult,
 )
+from commcentre_tui.dialogs.confirm import ConfirmScreen
 from commcentre_tui.errors import CommCentreError, ValidationFailed
 from commcentre_tui.failures import FORM_KEPT, failure_sentence
-from commcentre_tui.screens.actions.confirm import ConfirmScreen
 from commcentre_tui.services.context import ServiceContext
 from commcentre_tui.text import inert, inert_lines
 from commcentre_tui.widgets.bounded_input import BoundedInput

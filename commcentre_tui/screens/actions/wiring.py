@@ -54,7 +54,7 @@ def run_action(app: Any, name: str, extra: dict[str, Any] | None = None) -> None
 
     def done(result: SaveResult | None) -> None:
         if isinstance(result, SecretShown):  # a voucher secret: a dialog, not a notice
-            from commcentre_tui.screens.secret_dialog import SecretDialog
+            from commcentre_tui.dialogs.secret import SecretDialog
 
             app.push_screen(SecretDialog(result.serial, result.details, result.secret))
         if result is not None and result.contact_id is not None and result.contact_id != app.customer_id:

@@ -23,8 +23,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, ProgressBar, Select, Static
 
 from commcentre_tui.comms.notify import NotifyReport
+from commcentre_tui.dialogs.confirm import ConfirmScreen
 from commcentre_tui.failures import failure_sentence
-from commcentre_tui.screens.actions.confirm import ConfirmScreen
 from commcentre_tui.services.context import ServiceContext
 
 TITLE = "Notify these results"

@@ -1,5 +1,5 @@
 """The communication form (one modal for Create a Communication, completing a draft, Follow Up
-and Communicate Bill; see :class:`~commcentre_tui.screens.comms.state.FormRequest`).
+and Communicate Bill; see :class:`~commcentre_tui.controllers.comms.state.FormRequest`).
 
 Fields: direction, media, category, the contact's email/phone to use, template, subject and
 content (with ``{{`` tag auto-complete), a live preview and character/SMS count, related record
@@ -27,13 +27,7 @@ from textual.widgets import Button, Input, Label, LoadingIndicator, Select, Stat
 from textual.widgets.select import InvalidSelectValueError
 
 from commcentre_tui.catalog import MEDIA
-from commcentre_tui.errors import CommCentreError, Conflict, ValidationFailed
-from commcentre_tui.failures import FORM_KEPT, failure_sentence
-from commcentre_tui.models import Communication, FormDraft
-from commcentre_tui.screens.actions.confirm import ConfirmScreen
-from commcentre_tui.screens.comms.fields import TagInput, TagPopup, TagTextArea
-from commcentre_tui.screens.comms.live import SELECTS, LiveForm, options_of
-from commcentre_tui.screens.comms.state import (
+from commcentre_tui.controllers.comms.state import (
     FIELDS,
     FORM,
     MEDIA_LABELS,
@@ -45,8 +39,14 @@ from commcentre_tui.screens.comms.state import (
     saved_message,
     submit,
 )
+from commcentre_tui.dialogs.confirm import ConfirmScreen
+from commcentre_tui.errors import CommCentreError, Conflict, ValidationFailed
+from commcentre_tui.failures import FORM_KEPT, failure_sentence
+from commcentre_tui.models import Communication, FormDraft
+from commcentre_tui.screens.comms.live import SELECTS, LiveForm, options_of
 from commcentre_tui.services import communications as svc
-from commcentre_tui.widgets.loading import HoldsKeysUntilReady
+from commcentre_tui.support.loading import HoldsKeysUntilReady
+from commcentre_tui.widgets.tag_fields import TagInput, TagPopup, TagTextArea
 
 log = logging.getLogger("commcentre.console")
 
@@ -258,7 +258,7 @@ class CommunicationScreen(HoldsKeysUntilReady, LiveForm):
             self.notify(message, title="Communication", severity="error", markup=False, timeout=8)
 
     def _saved(self, comm: Communication, draft: bool) -> None:
-        from commcentre_tui.screens.comms.embedded import wake_embedded_worker
+        from commcentre_tui.controllers.comms.embedded import wake_embedded_worker
 
         self.notify(saved_message(comm, draft=draft, follow_up=self.request.mode == "follow_up"),
                     title="Communication", markup=False)
@@ -330,7 +330,7 @@ class CommunicationScreen(HoldsKeysUntilReady, LiveForm):
 
     def _offer_pending(self, draft: FormDraft) -> None:
         """Offer back the communication autosaved before (e.g. before a crash)."""
-        from commcentre_tui.screens.comms.openers import open_restored, restore_question
+        from commcentre_tui.controllers.comms.openers import open_restored, restore_question
 
         payload = draft.payload or {}
         assert self.setup is not None

@@ -22,10 +22,10 @@ from textual.worker import get_current_worker
 from commcentre_tui.comms.sms import sms_count
 from commcentre_tui.comms.tags import open_tag
 from commcentre_tui.comms.templates import has_tags
+from commcentre_tui.controllers.comms.state import ERROR_KEYS, FIELDS, FormRequest, FormSetup
 from commcentre_tui.errors import CommCentreError
 from commcentre_tui.failures import failure_sentence
 from commcentre_tui.models import Communication
-from commcentre_tui.screens.comms.state import ERROR_KEYS, FIELDS, FormRequest, FormSetup
 from commcentre_tui.services import communications as svc
 from commcentre_tui.services.context import ServiceContext
 

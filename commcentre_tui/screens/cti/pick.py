@@ -14,8 +14,8 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from commcentre_tui.controllers.cti.tell import tell
 from commcentre_tui.repo.cti_lookup import MatchedContact
-from commcentre_tui.screens.cti.tell import tell
 from commcentre_tui.text import inert
 
 PICK_CSS = """

@@ -13,8 +13,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from commcentre_tui.screens.cti.calls import CallRecord, duration_words
-from commcentre_tui.screens.cti.tell import tell
+from commcentre_tui.controllers.cti.calls import CallRecord, duration_words
+from commcentre_tui.controllers.cti.tell import tell
 from commcentre_tui.text import inert
 
 COLUMNS = ("Time", "Direction", "Number", "Customer", "Duration", "State")

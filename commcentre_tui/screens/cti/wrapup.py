@@ -13,13 +13,13 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Select, Static, TextArea
 
+from commcentre_tui.controllers.cti.calls import CallRecord, duration_words
+from commcentre_tui.controllers.cti.tell import tell
 from commcentre_tui.errors import CommCentreError, ValidationFailed
-from commcentre_tui.screens.cti.calls import CallRecord, duration_words
-from commcentre_tui.screens.cti.tell import tell
 from commcentre_tui.text import inert
 
 if TYPE_CHECKING:
-    from commcentre_tui.screens.cti.controller import CtiController
+    from commcentre_tui.controllers.cti.controller import CtiController
 
 #: Field name → label, in form order.
 FIELDS = {"disposition_reason": "Disposition reason", "disposition_outcome": "Disposition outcome",

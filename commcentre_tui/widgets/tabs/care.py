@@ -14,8 +14,8 @@ from textual.widgets import Input, Label, Select
 from commcentre_tui.repo.customer_detail import RecordRef
 from commcentre_tui.repo.customer_tabs import CommunicationRow, Page
 from commcentre_tui.repo.customer_view import CareItemRow
-from commcentre_tui.widgets.format import day, short_kind, status
-from commcentre_tui.widgets.loading import fetch
+from commcentre_tui.support.format import day, short_kind, status
+from commcentre_tui.support.loading import fetch
 from commcentre_tui.widgets.record_table import RecordTable, Section
 from commcentre_tui.widgets.tabs import CustomerTab
 
@@ -165,14 +165,14 @@ class CareTab(CustomerTab):
     def action_change_status(self) -> None:
         """Open the status form for the highlighted record, pre-filled with it."""
         from commcentre_tui.actions.offer import status_action_for
-        from commcentre_tui.screens.actions.wiring import run_action
+        from commcentre_tui.support.messages import RunAction
 
         ref = self.query_one("#care-table", RecordTable).current_ref
         if ref is None or self.entity == "communication":
             return
         name = status_action_for(ref.entity, self._statuses.get((ref.entity, ref.id)))
         if name is not None:
-            run_action(self.app, name, {f"{ref.entity}_id": ref.id})
+            self.post_message(RunAction(name, {f"{ref.entity}_id": ref.id}))
 
     def detail_tables(self) -> list[RecordTable]:
         table = self.first_table()

@@ -13,8 +13,7 @@ from textual.widgets import Sparkline, Static
 from commcentre_tui.repo.customer_detail import RecordRef
 from commcentre_tui.repo.customer_info import Preferences, custom_field_lines
 from commcentre_tui.repo.customer_view import Dashboard
-from commcentre_tui.text import inert
-from commcentre_tui.widgets.format import (
+from commcentre_tui.support.format import (
     balance_words,
     day,
     money,
@@ -22,7 +21,8 @@ from commcentre_tui.widgets.format import (
     short_kind,
     status,
 )
-from commcentre_tui.widgets.loading import fetch
+from commcentre_tui.support.loading import fetch
+from commcentre_tui.text import inert
 from commcentre_tui.widgets.record_table import RecordTable, Section
 from commcentre_tui.widgets.tabs import CustomerTab
 

@@ -13,8 +13,8 @@ from textual.widgets import DataTable, Label, Select
 from commcentre_tui.repo.customer_detail import RecordRef
 from commcentre_tui.repo.customer_tabs import FinancialRow, Page
 from commcentre_tui.repo.customer_view import AccountRow
-from commcentre_tui.widgets.format import balance_words, day, money, number_cell, status
-from commcentre_tui.widgets.loading import fetch
+from commcentre_tui.support.format import balance_words, day, money, number_cell, status
+from commcentre_tui.support.loading import fetch
 from commcentre_tui.widgets.record_table import RecordTable, Section
 from commcentre_tui.widgets.tabs import CustomerTab
 

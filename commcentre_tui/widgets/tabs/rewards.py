@@ -13,8 +13,8 @@ from textual.widgets import Select, Static
 
 from commcentre_tui.repo.customer_detail import RecordRef
 from commcentre_tui.repo.customer_tabs import RewardsView
-from commcentre_tui.widgets.format import day, number_cell, status
-from commcentre_tui.widgets.loading import fetch
+from commcentre_tui.support.format import day, number_cell, status
+from commcentre_tui.support.loading import fetch
 from commcentre_tui.widgets.record_table import RecordTable, Section
 from commcentre_tui.widgets.tabs import CustomerTab
 
@@ -93,11 +93,11 @@ class RewardsTab(CustomerTab):
 
     def action_cancel_reward(self) -> None:
         """Open Cancel Reward Transaction for the highlighted transaction."""
-        from commcentre_tui.screens.actions.wiring import run_action
+        from commcentre_tui.support.messages import RunAction
 
         ref = self.query_one("#rewards-table", RecordTable).current_ref
         if ref is not None:
-            run_action(self.app, "Cancel Reward Transaction", {f"{ref.entity}_id": ref.id})
+            self.post_message(RunAction("Cancel Reward Transaction", {f"{ref.entity}_id": ref.id}))
 
     @on(Select.Changed, "#rewards-kind, #rewards-state")
     def _filter_changed(self, event: Select.Changed) -> None:

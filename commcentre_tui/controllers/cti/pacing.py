@@ -8,7 +8,7 @@ bookkeeping), what the agent is shown is paced.
   :data:`MISSED_SECONDS` ("Missed call from …" or "12 missed calls; the last from …") and
   counted in the log.
 
-Mixed into :class:`~commcentre_tui.screens.cti.controller.CtiController` (UI loop only).
+Mixed into :class:`~commcentre_tui.controllers.cti.controller.CtiController` (UI loop only).
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from commcentre_tui.screens.cti.tell import tell
-from commcentre_tui.widgets.bell import bell
+from commcentre_tui.controllers.cti.tell import tell
+from commcentre_tui.support.bell import bell
 
 if TYPE_CHECKING:
+    from commcentre_tui.controllers.cti.calls import CallRecord
     from commcentre_tui.cti import CallSource
-    from commcentre_tui.screens.cti.calls import CallRecord
 
 log = logging.getLogger(__name__)
 

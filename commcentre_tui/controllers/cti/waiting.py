@@ -13,7 +13,7 @@ from typing import Any
 
 from textual.worker import WorkerCancelled
 
-from commcentre_tui.screens.cti.controller import CONSUMER_GROUP, controller_of
+from commcentre_tui.controllers.cti.controller import CONSUMER_GROUP, controller_of
 
 
 def busy_workers(app: Any) -> list[Any]:

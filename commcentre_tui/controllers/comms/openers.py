@@ -1,5 +1,5 @@
 """Opening the communication form from the console: the Action Panel openers (registered by
-:mod:`~commcentre_tui.screens.comms.register`), reopening a draft (Enter on it, or Complete
+:mod:`~commcentre_tui.controllers.comms.register`), reopening a draft (Enter on it, or Complete
 Draft; who may is :mod:`~commcentre_tui.services.comm_access`), and offering back an autosaved
 communication on start.
 
@@ -14,11 +14,16 @@ from __future__ import annotations
 from contextlib import suppress
 from typing import Any
 
+from commcentre_tui.controllers.comms.state import (
+    FORM,
+    MEDIA_LABELS,
+    FormRequest,
+    request_from_payload,
+)
+from commcentre_tui.dialogs.confirm import ConfirmScreen
 from commcentre_tui.models import FormDraft
-from commcentre_tui.screens.actions.confirm import ConfirmScreen
 from commcentre_tui.screens.comms.form import CommunicationScreen
 from commcentre_tui.screens.comms.pick import PickScreen
-from commcentre_tui.screens.comms.state import FORM, MEDIA_LABELS, FormRequest, request_from_payload
 from commcentre_tui.services.context import ServiceContext
 
 

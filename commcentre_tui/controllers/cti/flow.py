@@ -1,6 +1,6 @@
 """A call's way through the console: screen pop, Draft on answer, duration on hang-up, wrap-up.
 
-Mixed into :class:`~commcentre_tui.screens.cti.controller.CtiController`; every database step of
+Mixed into :class:`~commcentre_tui.controllers.cti.controller.CtiController`; every database step of
 one call runs under the call's lock, in a thread worker, so a hang-up that arrives while the
 Draft is being written waits for it.
 """
@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
-from commcentre_tui.screens.cti.calls import CallRecord, duration_words
-from commcentre_tui.screens.cti.tell import tell
-from commcentre_tui.screens.messages import CustomerChanged
+from commcentre_tui.controllers.cti.calls import CallRecord, duration_words
+from commcentre_tui.controllers.cti.tell import tell
+from commcentre_tui.support.messages import CustomerChanged
 
 if TYPE_CHECKING:
     from commcentre_tui.cti import CallSource

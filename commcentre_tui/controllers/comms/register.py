@@ -13,7 +13,7 @@ def _opener(name: str) -> Callable[..., Any]:
     models it needs are not loaded at start-up)."""
 
     def open_(*args: Any, **kwargs: Any) -> Any:
-        from commcentre_tui.screens.comms import openers
+        from commcentre_tui.controllers.comms import openers
 
         return getattr(openers, name)(*args, **kwargs)
 

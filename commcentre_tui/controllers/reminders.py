@@ -75,7 +75,7 @@ def _notify_all(app: Any, fresh: list[tuple[Any, tuple[str, str] | None]]) -> No
     """Keep every reminder in the Notifications list; one toast (and one bell) for all of them,
     so a start with several missed reminders does not cover half the screen with toasts."""
     from commcentre_tui.screens.notifications import keep
-    from commcentre_tui.widgets.bell import bell
+    from commcentre_tui.support.bell import bell
 
     key = key_label(app)
     for reminder, label in fresh:

@@ -21,18 +21,18 @@ from typing import Any
 from textual.binding import Binding
 from textual.worker import WorkerFailed
 
+from commcentre_tui.controllers.cti.agent_state import QueueWriter
+from commcentre_tui.controllers.cti.agent_state import publish as publish_state
+from commcentre_tui.controllers.cti.calls import CallRecord, duration_words
+from commcentre_tui.controllers.cti.flow import CallFlow
+from commcentre_tui.controllers.cti.pacing import Pacing
+from commcentre_tui.controllers.cti.tell import tell
 from commcentre_tui.cti import CallEvent, CallSource, CtiError
 from commcentre_tui.cti.events import split_extension
 from commcentre_tui.cti.source import OffCallSource
 from commcentre_tui.cti.source import dial_number as pbx_number
 from commcentre_tui.cti.states import CONNECTED, RECONNECTING, is_failure
 from commcentre_tui.errors import CommCentreError
-from commcentre_tui.screens.cti.agent_state import QueueWriter
-from commcentre_tui.screens.cti.agent_state import publish as publish_state
-from commcentre_tui.screens.cti.calls import CallRecord, duration_words
-from commcentre_tui.screens.cti.flow import CallFlow
-from commcentre_tui.screens.cti.pacing import Pacing
-from commcentre_tui.screens.cti.tell import tell
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +135,7 @@ class CtiController(CallFlow, Pacing):
     def start(self) -> None:
         """Follow the source's state and, when CTI is on, read its events in a worker."""
         self.source.add_state_listener(self._on_state)
-        from commcentre_tui.screens.cti.status import CtiStatus
+        from commcentre_tui.widgets.cti_status import CtiStatus
 
         for screen in self.app.screen_stack:
             for view in screen.query(CtiStatus):
@@ -222,7 +222,7 @@ class CtiController(CallFlow, Pacing):
 
     def on_event(self, event: CallEvent) -> None:
         """Apply one call event (UI loop): the call's state now; its pop, notifications and the
-        redraw paced (:mod:`~commcentre_tui.screens.cti.pacing`), so a burst cannot freeze
+        redraw paced (:mod:`~commcentre_tui.controllers.cti.pacing`), so a burst cannot freeze
         the console. A call the agent answers is always shown and logged."""
         if split_extension(event.extension)[1] != self.source.extension:
             return  # another agent's call

@@ -62,7 +62,7 @@ class StatePublisher:
 
     def wanted(self) -> Wanted:
         """The state to show now."""
-        from commcentre_tui.screens.cti.controller import controller_of
+        from commcentre_tui.controllers.cti.controller import controller_of
 
         controller = controller_of(self.app)
         record = controller.current if controller is not None else None

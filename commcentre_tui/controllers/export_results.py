@@ -37,7 +37,7 @@ def export_commands(app: Any, screen: Screen[Any]) -> Iterable[SystemCommand]:
 def start_export(app: Any, conditions: tuple[Any, ...], mode: str) -> None:
     from commcentre_tui.services.context import ServiceContext
     from commcentre_tui.services.exporting import export_results
-    from commcentre_tui.widgets.loading import fetch
+    from commcentre_tui.support.loading import fetch
 
     gateway = app.gateway
     ctx = ServiceContext(gateway.engine, gateway.settings, gateway.actor)

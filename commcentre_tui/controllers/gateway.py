@@ -1,7 +1,7 @@
 """The console's one door to the repository and services.
 
 Every method blocks (it runs SQL), so screens call them only from thread workers (see
-:func:`commcentre_tui.widgets.loading.fetch`). Tests replace a method on the instance
+:func:`commcentre_tui.support.loading.fetch`). Tests replace a method on the instance
 (``app.gateway.search = failing``) to simulate a slow or failing database. Heavy modules are
 imported on first use, so the console's first frame does not wait for them.
 """

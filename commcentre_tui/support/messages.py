@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from textual.message import Message
 
@@ -33,3 +34,12 @@ class LoadCustomer(Message):
     contact_id: int
     focus: bool = False
     """Move the keyboard focus to the customer view (off for pops while the agent types)."""
+
+
+@dataclass
+class RunAction(Message):
+    """Open the form of Action Panel action ``name`` for the loaded customer, with ``extra``
+    prefilled (a widget asks; the app runs it, so widgets need not know the action wiring)."""
+
+    name: str
+    extra: dict[str, Any] | None = None

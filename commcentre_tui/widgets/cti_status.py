@@ -11,7 +11,7 @@ from commcentre_tui.cti.states import CONNECTED, OFF, RECONNECTING, is_failure
 from commcentre_tui.text import inert
 
 if TYPE_CHECKING:
-    from commcentre_tui.screens.cti.controller import CtiController
+    from commcentre_tui.controllers.cti.controller import CtiController
 
 
 def status_text(controller: CtiController | None) -> Text:
@@ -64,14 +64,14 @@ class CtiStatus(Static):
         """The plain text on screen (what the agent reads)."""
 
     def on_mount(self) -> None:
-        from commcentre_tui.screens.cti.controller import controller_of
+        from commcentre_tui.controllers.cti.controller import controller_of
 
         controller = controller_of(self.app)
         if controller is not None:
             controller.add_view(self)
 
     def on_unmount(self) -> None:
-        from commcentre_tui.screens.cti.controller import controller_of
+        from commcentre_tui.controllers.cti.controller import controller_of
 
         controller = controller_of(self.app)
         if controller is not None:

@@ -11,8 +11,8 @@ from typing import Any
 
 from textual.app import SystemCommand
 
-from commcentre_tui.screens.cti.controller import controller_of
-from commcentre_tui.screens.cti.tell import tell
+from commcentre_tui.controllers.cti.controller import controller_of
+from commcentre_tui.controllers.cti.tell import tell
 
 
 def dial_number(app: Any, number: str, contact_id: int | None = None) -> None:
