@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from commcentre_tui.bench.registry import BenchContext, Samples, Timed, case
-from commcentre_tui.repo.search import Condition, latest_communications, search_contacts
-from commcentre_tui.repo.search_sql import like_escape, next_after_prefix
+from commcentre_tui.repo.search.api import Condition, latest_communications, search_contacts
+from commcentre_tui.repo.search.sql import like_escape, next_after_prefix
 
 PAGE = 50
 NAMES = ("last_name_norm", "first_name_norm", "company_name_norm")

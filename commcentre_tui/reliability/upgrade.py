@@ -185,7 +185,7 @@ def run_upgrade(engine: Engine, settings: Settings, *, from_revision: str | None
 def _read_back(engine: Engine, settings: Settings) -> list[str]:
     """The head code reads the pinned rows exactly, finds them, and the demo books add up."""
     from commcentre_tui.repo.finance_queries import ledger_balance
-    from commcentre_tui.repo.search import Condition, search_contacts
+    from commcentre_tui.repo.search.api import Condition, search_contacts
 
     problems = []
     with reading(engine) as session:

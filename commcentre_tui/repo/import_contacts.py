@@ -23,8 +23,8 @@ from commcentre_tui.models import (
     Contact,
     NumberSequence,
 )
-from commcentre_tui.repo import search_index
 from commcentre_tui.repo.numbers import SERIES, format_number
+from commcentre_tui.repo.search import index as search_index
 from commcentre_tui.repo.seed.columns import COLUMNS
 
 TABLES = ("contact", "contact_phone", "contact_email", "contact_address")

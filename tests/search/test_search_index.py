@@ -13,10 +13,11 @@ from commcentre_tui import models as m
 from commcentre_tui.config import Settings
 from commcentre_tui.models.crm import contact_shadow
 from commcentre_tui.models.types import utcnow
-from commcentre_tui.repo import search_index, search_plan
 from commcentre_tui.repo.db import transaction
 from commcentre_tui.repo.migrate import alembic_config, current_revision, head_revision, upgrade
-from commcentre_tui.repo.search import Condition, search_contacts
+from commcentre_tui.repo.search import index as search_index
+from commcentre_tui.repo.search import plan as search_plan
+from commcentre_tui.repo.search.api import Condition, search_contacts
 
 PLANS = ("candidates", "walk")
 

@@ -8,8 +8,8 @@ from sqlalchemy import Engine
 
 from commcentre_tui.config import Settings
 from commcentre_tui.errors import ValidationFailed
-from commcentre_tui.repo import search_plan
-from commcentre_tui.repo.search import Condition, search_contacts
+from commcentre_tui.repo.search import plan as search_plan
+from commcentre_tui.repo.search.api import Condition, search_contacts
 from tests.search.population import Person, expected
 
 FIELDS = ["first_name", "last_name", "company_name", "email", "city", "street", "customer_number",

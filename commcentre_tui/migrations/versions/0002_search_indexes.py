@@ -4,7 +4,7 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-24 10:00:00.000000
 
-The index layout lives in :mod:`commcentre_tui.repo.search_index` (shared with the bulk-load
+The index layout lives in :mod:`commcentre_tui.repo.search.index` (shared with the bulk-load
 hooks); changing it later needs a new migration that drops and recreates.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-from commcentre_tui.repo import search_index
+from commcentre_tui.repo.search import index as search_index
 
 revision: str = "0002"
 down_revision: str | None = "0001"

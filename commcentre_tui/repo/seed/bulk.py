@@ -23,8 +23,8 @@ from sqlalchemy.exc import DBAPIError
 
 from commcentre_tui.config import Settings
 from commcentre_tui.models import Agent, NumberSequence, Product
-from commcentre_tui.repo import search_index
 from commcentre_tui.repo.numbers import SERIES
+from commcentre_tui.repo.search import index as search_index
 from commcentre_tui.repo.seed.columns import COLUMNS, NUMBERED
 from commcentre_tui.repo.seed.generate import (
     BULK,

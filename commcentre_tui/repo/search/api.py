@@ -14,9 +14,9 @@ an ``@`` → email; phone characters with 3+ digits → phone; letters then digi
 ``A00000001``, ``CS0000001``) → customer/account/subscription/case number; else last name, first
 name or company name. Only fields enabled for the mode are searched (routing too).
 
-Matching rules live in :mod:`.search_parse`, the SQL in :mod:`.search_sql`, the choice of plan in
-:mod:`.search_plan` (with :mod:`.search_sample`), totals in :mod:`.search_count`; the indexes in
-:mod:`.search_index` and migration 0002.
+Matching rules live in :mod:`.parse`, the SQL in :mod:`.sql`, the choice of plan in :mod:`.plan`
+(with :mod:`.run`, :mod:`.sample` and :mod:`.split`), totals in :mod:`.count`; the indexes in
+:mod:`.index` and migration 0002.
 """
 
 from __future__ import annotations
@@ -29,10 +29,10 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from commcentre_tui.errors import ValidationFailed
-from commcentre_tui.repo.search_count import full_total, page_total
-from commcentre_tui.repo.search_parse import Clause, parse_conditions
-from commcentre_tui.repo.search_plan import Planner
-from commcentre_tui.repo.search_sql import FIELDS, OWNER, Backend
+from commcentre_tui.repo.search.count import full_total, page_total
+from commcentre_tui.repo.search.parse import Clause, parse_conditions
+from commcentre_tui.repo.search.plan import Planner
+from commcentre_tui.repo.search.sql import FIELDS, OWNER, Backend
 
 __all__ = [
     "Condition", "LatestCommunication", "SearchHit", "SearchPage", "count_matches",

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from commcentre_tui.repo.search_index import FTS_BY_TABLE
-from commcentre_tui.repo.search_parse import Pred
+from commcentre_tui.repo.search.index import FTS_BY_TABLE
+from commcentre_tui.repo.search.parse import Pred
 
 #: Trigram indexes need this many characters.
 TRIGRAM = 3
