@@ -35,6 +35,7 @@ def downgrade() -> None:
     if bind.dialect.name == "sqlite":  # batch mode recreated the table, and dropped its triggers
         from commcentre_tui.repo.search import index as search_index
 
-        if search_index._sqlite_has_fts(bind):
-            search_index.create_triggers(bind)
-            search_index.create_sqlite_btrees(bind)
+        if search_index.sqlite_has_fts(bind):
+            before = search_index.layout(down_revision)
+            search_index.create_triggers(bind, before)
+            search_index.create_sqlite_btrees(bind, before)

@@ -30,9 +30,10 @@ from sqlalchemy import Engine, select
 
 from commcentre_tui.errors import ValidationFailed
 from commcentre_tui.repo.search.count import full_total, page_total
+from commcentre_tui.repo.search.fields import FIELD, TABLE
 from commcentre_tui.repo.search.parse import Clause, parse_conditions
 from commcentre_tui.repo.search.plan import Planner
-from commcentre_tui.repo.search.sql import FIELDS, OWNER, Backend
+from commcentre_tui.repo.search.sql import Backend
 
 __all__ = [
     "Condition", "LatestCommunication", "SearchHit", "SearchPage", "count_matches",
@@ -181,12 +182,12 @@ def _load_hits(conn: Any, clauses: Sequence[Clause], keys: list[tuple[str, int]]
     ]
     matchers: list[tuple[str, Any]] = []  # (field, index of the column holding what matched)
     for pred in (q for clause in clauses for q in clause.preds if q.kind != "none"):
-        spec = FIELDS[pred.field]
+        spec = FIELD[pred.field]
         if spec.table == "contact":
             columns += [f"c.{spec.column}", f"c.{spec.display}"]
             matchers.append((pred.field, (len(columns) - 2, pred)))
             continue
-        joins, owner = OWNER[spec.table]
+        joins, owner = TABLE[spec.table].joins, TABLE[spec.table].owner
         columns.append(f"(SELECT t.{spec.display} FROM {spec.table} t{joins} WHERE {owner} = c.id "
                        f"AND {be.pred(pred, 't.' + spec.column, p)} ORDER BY t.id LIMIT 1)")
         matchers.append((pred.field, len(columns) - 1))

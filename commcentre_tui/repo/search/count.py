@@ -10,9 +10,10 @@ or the command line.
 from __future__ import annotations
 
 from commcentre_tui.repo.search import plan as planning
+from commcentre_tui.repo.search.fields import FIELD
 from commcentre_tui.repo.search.plan import UNKNOWN_SHARE, PageIds, Planner
 from commcentre_tui.repo.search.run import CANDIDATE_ROW
-from commcentre_tui.repo.search.sql import CONTACT_COLUMNS, FIELDS, by_table, trigram
+from commcentre_tui.repo.search.sql import CONTACT_COLUMNS, by_table, trigram
 
 #: Totals above this show as "1,000+".
 TOTAL_CAP = 1000
@@ -59,7 +60,7 @@ def _count(plan: Planner, seen: int, budget: float, work: int) -> str:
                              f"{plan._filters('c', p)} LIMIT {cap}) s", p)
         return text(count, True, seen)
     if len(plan.clauses) == 1 and all(q.kind in ("exact", "prefix", "none") and
-                                      FIELDS[q.field].table == "contact"
+                                      FIELD[q.field].table == "contact"
                                       for q in plan.clauses[0].preds):
         return _count_btree(plan, seen)
     best = plan._best()
@@ -121,6 +122,6 @@ def _candidate_cost(plan: Planner, index: int, wanted: int, work: int) -> float:
         return float("inf")
     rows = min(float(estimates[index] or 0), wanted / max(others * exactish, 1e-9), float(work))
     cost = rows * COUNT_ROW.get(plan.be.name, CANDIDATE_ROW[plan.be.name])
-    if any(FIELDS[q.field].table != "contact" for q in preds) or len(by_table(preds)) > 1:
+    if any(FIELD[q.field].table != "contact" for q in preds) or len(by_table(preds)) > 1:
         cost *= 1.5  # DISTINCT over ids that may repeat
     return cost

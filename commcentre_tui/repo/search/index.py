@@ -1,17 +1,24 @@
-"""The search indexes and their maintenance around bulk loads.
+"""The search indexes, derived from the field declarations, and their maintenance.
 
-SQLite: one external-content FTS5 table with the trigram tokenizer per searched table (names and
-customer numbers of ``contact``, phones, emails, addresses, account/subscription/case numbers),
+SQLite: one external-content FTS5 table with the trigram tokenizer per searched table (the
+search columns of ``contact``, phones, emails, addresses, account/subscription/case numbers),
 each with an ``fts5vocab`` twin (trigram document counts for the planner) and three triggers
-that keep it in step with its table. PostgreSQL: ``pg_trgm`` GIN indexes on the same columns,
-and ``COLLATE "C"`` B-trees for prefix ranges and the (sort_name, id) result order, so both
-engines order and compare by code point.
+that keep it in step with its table, plus covering B-trees of the contact row for walking the
+result order. PostgreSQL: ``pg_trgm`` GIN indexes on the same columns, and ``COLLATE "C"``
+B-trees for prefix ranges and the (sort_name, id) result order, so both engines order and
+compare by code point.
+
+A :class:`Layout` is the set of indexes of one schema revision: :func:`layout` derives it from
+:data:`.fields.FIELDS` (the fields whose ``indexed_since`` is not later than the revision), so a
+migration builds exactly the indexes of its own revision, and :func:`change_layout` moves a
+database from one layout to the next (what a migration adding a field calls).
 
 Bulk loaders call :func:`suspend` before and :func:`rebuild` after a big load (both take a
-Connection inside the loader's transaction): SQLite drops the per-row triggers and afterwards
-rebuilds every FTS table and recreates them; PostgreSQL drops the GIN indexes and recreates them.
-Both finish with ``ANALYZE``. Migrations that recreate one of the indexed tables on SQLite
-(Alembic batch mode drops triggers) must call :func:`create_triggers` afterwards.
+Connection inside the loader's transaction, and work on the layout of the database's revision):
+SQLite drops the per-row triggers and afterwards rebuilds every FTS table and recreates them;
+PostgreSQL drops the GIN indexes and recreates them. Both finish with ``ANALYZE``. Migrations
+that recreate one of the indexed tables on SQLite (Alembic batch mode drops triggers) must call
+:func:`create_triggers` and :func:`create_sqlite_btrees` afterwards.
 """
 
 from __future__ import annotations
@@ -19,6 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Connection
+
+from commcentre_tui.repo.search.fields import FIELDS, TABLES
 
 
 @dataclass(frozen=True)
@@ -34,44 +43,58 @@ class FtsSpec:
         return f"{self.name}_vocab"
 
 
-#: Every full-text index; table names start with ``contact_fts`` (Alembic autogenerate skips them).
-FTS_SPECS: tuple[FtsSpec, ...] = (
-    FtsSpec("contact_fts", "contact",
-            ("first_name_norm", "last_name_norm", "company_name_norm", "customer_number",
-             "id_number_norm")),
-    FtsSpec("contact_fts_phone", "contact_phone", ("e164",)),
-    FtsSpec("contact_fts_email", "contact_email", ("address_norm",)),
-    FtsSpec("contact_fts_address", "contact_address",
-            ("street_norm", "city_norm", "postal_code_norm", "country_norm")),
-    FtsSpec("contact_fts_account", "account", ("number",)),
-    FtsSpec("contact_fts_subscription", "subscription", ("number",)),
-    FtsSpec("contact_fts_case", "care_case", ("number",)),
-)
-FTS_BY_TABLE: dict[str, FtsSpec] = {spec.table: spec for spec in FTS_SPECS}
+@dataclass(frozen=True)
+class Layout:
+    """The search indexes of one schema revision."""
 
-#: PostgreSQL GIN trigram indexes: name → (table, columns). Names start ``ix_search_``.
-PG_TRGM: dict[str, tuple[str, tuple[str, ...]]] = {
-    f"ix_search_{spec.table}_trgm": (spec.table, spec.columns) for spec in FTS_SPECS
-}
+    fts: tuple[FtsSpec, ...]
+    """The trigram-indexed columns per table (SQLite FTS5; PostgreSQL GIN)."""
+    walk_columns: str
+    """The contact columns search conditions read: the covering indexes carry them so a walk
+    down the result order (and a lookup by id) never touches the table."""
 
-#: Contact columns search conditions read: the covering indexes carry them so a walk down the
-#: result order (and a lookup by id) never touches the table.
-WALK_COLUMNS = "last_name_norm, first_name_norm, company_name_norm, customer_number, id_number_norm"
+    def sqlite_btree(self) -> dict[str, tuple[str, str]]:
+        """SQLite covering B-trees: the result order with every filter column, and the same by id."""
+        return {
+            "ix_search_contact_walk": ("contact", f"sort_name, id, {self.walk_columns}"),
+            "ix_search_contact_lookup": ("contact", f"id, sort_name, {self.walk_columns}"),
+        }
 
-#: SQLite covering B-trees: the result order with every filter column, and the same by id.
-SQLITE_BTREE: dict[str, tuple[str, str]] = {
-    "ix_search_contact_walk": ("contact", f"sort_name, id, {WALK_COLUMNS}"),
-    "ix_search_contact_lookup": ("contact", f"id, sort_name, {WALK_COLUMNS}"),
-}
+    def pg_trgm(self) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """PostgreSQL GIN trigram indexes: name → (table, columns). Names start ``ix_search_``."""
+        return {f"ix_search_{spec.table}_trgm": (spec.table, spec.columns) for spec in self.fts}
 
-#: PostgreSQL code-point B-trees: name → (table, column list).
-PG_BTREE: dict[str, tuple[str, str]] = {
-    "ix_search_contact_sort": ("contact", f'sort_name COLLATE "C", id) INCLUDE ({WALK_COLUMNS}'),
-    **{
-        f"ix_search_{spec.table}_{col}": (spec.table, f'{col} COLLATE "C"')
-        for spec in FTS_SPECS for col in spec.columns
-    },
-}
+    def pg_btree(self) -> dict[str, tuple[str, str]]:
+        """PostgreSQL code-point B-trees: name → (table, column list)."""
+        return {
+            "ix_search_contact_sort": ("contact", f'sort_name COLLATE "C", id) INCLUDE ({self.walk_columns}'),
+            **{
+                f"ix_search_{spec.table}_{col}": (spec.table, f'{col} COLLATE "C"')
+                for spec in self.fts for col in spec.columns
+            },
+        }
+
+    def tables(self) -> list[str]:
+        """The tables indexed, in declaration order."""
+        return [spec.table for spec in self.fts]
+
+
+def layout(revision: str | None = None) -> Layout:
+    """The indexes as of schema ``revision`` (``None``: the newest). Revisions are four-digit
+    numbers, compared as text."""
+    fields = [f for f in FIELDS if revision is None or f.indexed_since <= revision]
+    fts = tuple(
+        FtsSpec(t.fts, t.name, tuple(dict.fromkeys(f.column for f in fields if f.table == t.name)))
+        for t in TABLES if any(f.table == t.name for f in fields)
+    )
+    walk = ", ".join(dict.fromkeys(f.column for f in fields if f.table == "contact"))
+    return Layout(fts, walk)
+
+
+#: The newest layout (what a database at head has).
+HEAD = layout()
+#: Every full-text index of the newest layout.
+FTS_SPECS: tuple[FtsSpec, ...] = HEAD.fts
 
 
 # --- SQLite -------------------------------------------------------------------------------
@@ -94,57 +117,70 @@ def _trigger_sql(spec: FtsSpec) -> list[str]:
     ]
 
 
-def create_fts(connection: Connection) -> None:
-    """Create (SQLite) the FTS tables, vocab tables and triggers, and fill them from the tables."""
-    for spec in FTS_SPECS:
-        connection.exec_driver_sql(
-            f"CREATE VIRTUAL TABLE IF NOT EXISTS {spec.name} USING fts5({_cols(spec)}, "
-            f"content='{spec.table}', content_rowid='id', tokenize='trigram')"
-        )
-        connection.exec_driver_sql(
-            f"CREATE VIRTUAL TABLE IF NOT EXISTS {spec.vocab} USING fts5vocab({spec.name}, 'col')"
-        )
-        connection.exec_driver_sql(f"INSERT INTO {spec.name}({spec.name}) VALUES ('rebuild')")
-    create_triggers(connection)
-    create_sqlite_btrees(connection)
+def _create_fts_table(connection: Connection, spec: FtsSpec) -> None:
+    """Create one FTS table and its vocab twin, fill it from its table, add its triggers."""
+    connection.exec_driver_sql(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {spec.name} USING fts5({_cols(spec)}, "
+        f"content='{spec.table}', content_rowid='id', tokenize='trigram')"
+    )
+    connection.exec_driver_sql(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {spec.vocab} USING fts5vocab({spec.name}, 'col')"
+    )
+    connection.exec_driver_sql(f"INSERT INTO {spec.name}({spec.name}) VALUES ('rebuild')")
+    for statement in _trigger_sql(spec):
+        connection.exec_driver_sql(statement)
 
 
-def drop_fts(connection: Connection) -> None:
+def _drop_fts_table(connection: Connection, spec: FtsSpec) -> None:
+    for suffix in ("ai", "ad", "au"):
+        connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {spec.name}_{suffix}")
+    connection.exec_driver_sql(f"DROP TABLE IF EXISTS {spec.vocab}")
+    connection.exec_driver_sql(f"DROP TABLE IF EXISTS {spec.name}")
+
+
+def create_fts(connection: Connection, layout: Layout = HEAD) -> None:
+    """Create (SQLite) the FTS tables, vocab tables and triggers, fill them from the tables, and
+    create the covering B-trees."""
+    for spec in layout.fts:
+        _create_fts_table(connection, spec)
+    create_sqlite_btrees(connection, layout)
+
+
+def drop_fts(connection: Connection, layout: Layout = HEAD) -> None:
     """Drop (SQLite) every FTS table, vocab table, trigger and covering index."""
-    drop_triggers(connection)
-    drop_sqlite_btrees(connection)
-    for spec in FTS_SPECS:
-        connection.exec_driver_sql(f"DROP TABLE IF EXISTS {spec.vocab}")
-        connection.exec_driver_sql(f"DROP TABLE IF EXISTS {spec.name}")
+    drop_sqlite_btrees(connection, layout)
+    for spec in layout.fts:
+        _drop_fts_table(connection, spec)
 
 
-def create_triggers(connection: Connection) -> None:
+def create_triggers(connection: Connection, layout: Layout = HEAD) -> None:
     """(Re)create the SQLite triggers that keep the FTS tables in step with their tables."""
-    for spec in FTS_SPECS:
+    for spec in layout.fts:
         for statement in _trigger_sql(spec):
             connection.exec_driver_sql(statement)
 
 
-def drop_triggers(connection: Connection) -> None:
+def drop_triggers(connection: Connection, layout: Layout = HEAD) -> None:
     """Drop the SQLite FTS triggers (the FTS content goes stale until :func:`rebuild`)."""
-    for spec in FTS_SPECS:
+    for spec in layout.fts:
         for suffix in ("ai", "ad", "au"):
             connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {spec.name}_{suffix}")
 
 
-def create_sqlite_btrees(connection: Connection) -> None:
+def create_sqlite_btrees(connection: Connection, layout: Layout = HEAD) -> None:
     """Create (SQLite) the covering B-trees that are missing."""
-    for name, (table, columns) in SQLITE_BTREE.items():
+    for name, (table, columns) in layout.sqlite_btree().items():
         connection.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})")
 
 
-def drop_sqlite_btrees(connection: Connection) -> None:
+def drop_sqlite_btrees(connection: Connection, layout: Layout = HEAD) -> None:
     """Drop (SQLite) the covering B-trees."""
-    for name in SQLITE_BTREE:
+    for name in layout.sqlite_btree():
         connection.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
 
 
-def _sqlite_has_fts(connection: Connection) -> bool:
+def sqlite_has_fts(connection: Connection) -> bool:
+    """Whether (SQLite) the search indexes exist (migration 0002 has run)."""
     row = connection.exec_driver_sql(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'contact_fts'"
     ).first()
@@ -153,19 +189,23 @@ def _sqlite_has_fts(connection: Connection) -> bool:
 
 # --- PostgreSQL ---------------------------------------------------------------------------
 
-def create_pg_indexes(connection: Connection) -> None:
+def _create_trgm(connection: Connection, name: str, table: str, columns: tuple[str, ...]) -> None:
+    ops = ", ".join(f"{c} gin_trgm_ops" for c in columns)
+    connection.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {name} ON {table} USING gin ({ops})")
+
+
+def create_pg_indexes(connection: Connection, layout: Layout = HEAD) -> None:
     """Create (PostgreSQL) ``pg_trgm`` and the search indexes that are missing."""
     connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-    for name, (table, columns) in PG_TRGM.items():
-        ops = ", ".join(f"{c} gin_trgm_ops" for c in columns)
-        connection.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {name} ON {table} USING gin ({ops})")
-    for name, (table, columns) in PG_BTREE.items():
-        connection.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})")
+    for name, (table, columns) in layout.pg_trgm().items():
+        _create_trgm(connection, name, table, columns)
+    for name, (table, column_list) in layout.pg_btree().items():
+        connection.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({column_list})")
 
 
-def drop_pg_indexes(connection: Connection) -> None:
+def drop_pg_indexes(connection: Connection, layout: Layout = HEAD) -> None:
     """Drop (PostgreSQL) every search index (the extension stays: others may use it)."""
-    for name in (*PG_TRGM, *PG_BTREE):
+    for name in (*layout.pg_trgm(), *layout.pg_btree()):
         connection.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
 
 
@@ -176,33 +216,96 @@ def _pg_has_indexes(connection: Connection) -> bool:
     return row is not None
 
 
+# --- Changing the layout (a migration that adds a field) ----------------------------------
+
+def _changed(old: dict[str, object], new: dict[str, object]) -> tuple[list[str], list[str]]:
+    """(names to drop, names to create) to go from ``old`` to ``new`` definitions."""
+    drop = [name for name, spec in old.items() if new.get(name) != spec]
+    create = [name for name, spec in new.items() if old.get(name) != spec]
+    return drop, create
+
+
+def change_layout(connection: Connection, old: Layout, new: Layout) -> None:
+    """Move the search indexes from ``old`` to ``new``: only the indexes that differ are dropped
+    and built again (e.g. the contact row's, when a contact field is added)."""
+    if connection.dialect.name == "sqlite":
+        if not sqlite_has_fts(connection):
+            return
+        old_fts, new_fts = {s.name: s for s in old.fts}, {s.name: s for s in new.fts}
+        drop, create = _changed(dict(old_fts), dict(new_fts))
+        for name in drop:
+            _drop_fts_table(connection, old_fts[name])
+        for name in create:
+            _create_fts_table(connection, new_fts[name])
+        btrees = new.sqlite_btree()
+        drop, create = _changed(dict(old.sqlite_btree()), dict(btrees))
+        for name in drop:
+            connection.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
+        for name in create:
+            table, columns = btrees[name]
+            connection.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})")
+        return
+    if not _pg_has_indexes(connection):
+        return
+    trgm, btree = new.pg_trgm(), new.pg_btree()
+    for before, after in ((old.pg_trgm(), trgm), (old.pg_btree(), btree)):
+        drop, _create = _changed(dict(before), dict(after))
+        for name in drop:
+            connection.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
+    for name in _changed(dict(old.pg_trgm()), dict(trgm))[1]:
+        _create_trgm(connection, name, *trgm[name])
+    for name in _changed(dict(old.pg_btree()), dict(btree))[1]:
+        table, column_list = btree[name]
+        connection.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({column_list})")
+
+
 # --- Bulk-load hooks ----------------------------------------------------------------------
+
+def _revision(connection: Connection) -> str | None:
+    """The database's schema revision (``None`` without Alembic's table)."""
+    if connection.dialect.name == "sqlite":
+        found = connection.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'").first()
+    else:
+        found = connection.exec_driver_sql("SELECT to_regclass('alembic_version')").scalar()
+    if not found:
+        return None
+    value = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+    return None if value is None else str(value)
+
+
+def database_layout(connection: Connection) -> Layout:
+    """The layout of the database's revision (the newest when it has none)."""
+    return layout(_revision(connection))
+
 
 def suspend(connection: Connection) -> None:
     """Prepare the search indexes for a bulk load: drop per-row maintenance (triggers, indexes)."""
+    current = database_layout(connection)
     if connection.dialect.name == "sqlite":
-        if _sqlite_has_fts(connection):
-            drop_triggers(connection)
-            drop_sqlite_btrees(connection)
+        if sqlite_has_fts(connection):
+            drop_triggers(connection, current)
+            drop_sqlite_btrees(connection, current)
     elif _pg_has_indexes(connection):
-        drop_pg_indexes(connection)
+        drop_pg_indexes(connection, current)
 
 
 def rebuild(connection: Connection) -> None:
     """Bring the search indexes in step after a bulk load, then refresh planner statistics."""
+    current = database_layout(connection)
     if connection.dialect.name == "sqlite":
-        if _sqlite_has_fts(connection):
-            drop_triggers(connection)
-            for spec in FTS_SPECS:
+        if sqlite_has_fts(connection):
+            drop_triggers(connection, current)
+            for spec in current.fts:
                 connection.exec_driver_sql(f"INSERT INTO {spec.name}({spec.name}) VALUES ('rebuild')")
                 connection.exec_driver_sql(f"INSERT INTO {spec.name}({spec.name}) VALUES ('optimize')")
-            create_triggers(connection)
-            create_sqlite_btrees(connection)
+            create_triggers(connection, current)
+            create_sqlite_btrees(connection, current)
         connection.exec_driver_sql("ANALYZE")
         return
     if _pg_has_indexes(connection) or _pg_has_migration_0002(connection):
-        create_pg_indexes(connection)
-    for table in sorted({spec.table for spec in FTS_SPECS} | {"communication"}):
+        create_pg_indexes(connection, current)
+    for table in sorted({*current.tables(), "communication"}):
         connection.exec_driver_sql(f"ANALYZE {table}")
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from commcentre_tui.repo.search.fields import FIELD
 from commcentre_tui.repo.search.run import (
     CANDIDATE_ROW,
     WALK_ROW,
@@ -32,7 +33,7 @@ from commcentre_tui.repo.search.run import (
 )
 from commcentre_tui.repo.search.sample import walk_rows
 from commcentre_tui.repo.search.split import split_page
-from commcentre_tui.repo.search.sql import CONTACT_COLUMNS, FIELDS
+from commcentre_tui.repo.search.sql import CONTACT_COLUMNS
 
 #: Tables this small are searched with one plain statement.
 SMALL_TABLE = 2000
@@ -210,7 +211,7 @@ class Planner(SearchRun):
         ids = source.sql if source.unique else f"SELECT DISTINCT id FROM ({source.sql}) u"
         where = f"{self._filters('c', p)} AND {be.keyset('c', key, forward, p)}"
         tail = f"ORDER BY {be.order('c', not forward)} LIMIT {self.limit + 1}"
-        if be.pg and FIELDS[self.clauses[index].preds[0].field].table == "contact" and source.unique:
+        if be.pg and FIELD[self.clauses[index].preds[0].field].table == "contact" and source.unique:
             # OFFSET 0 fences the filter off from ORDER BY … LIMIT, so PostgreSQL fetches the
             # (few) matches through the indexes instead of walking the sort order.
             p = be.params()

@@ -17,9 +17,9 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from commcentre_tui.repo.search.fields import FIELD, FIELDS
 from commcentre_tui.repo.search.parse import Clause, Pred
 from commcentre_tui.repo.search.sql import (
-    FIELDS,
     Backend,
     Params,
     Source,
@@ -33,8 +33,7 @@ from commcentre_tui.repo.search.sql import (
 WALK_ROW = {"sqlite": 0.15, "postgresql": 0.45}
 CANDIDATE_ROW = {"sqlite": 2.0, "postgresql": 5.0}
 #: Fields where "=" finds a handful of contacts at most: no need to estimate.
-SELECTIVE = frozenset({"phone", "email", "customer_number", "id_number", "account_number",
-                       "subscription_number", "case_number"})
+SELECTIVE = frozenset(f.name for f in FIELDS if f.selective)
 #: Seconds a database's contact count is reused for planning.
 SIZE_TTL = 60.0
 _SIZES: dict[str, tuple[float, int]] = {}
@@ -42,7 +41,7 @@ _SIZES: dict[str, tuple[float, int]] = {}
 
 def contact_only(clause: Clause) -> bool:
     """Whether every condition of ``clause`` is on the contact row itself."""
-    return all(FIELDS[p.field].table == "contact" for p in clause.preds)
+    return all(FIELD[p.field].table == "contact" for p in clause.preds)
 
 
 class SearchRun:
@@ -123,7 +122,7 @@ class SearchRun:
             docs = {(str(col), str(term)): int(doc)
                     for col, term, doc in self._run(self.be.vocab(table, terms, p), p)}
             for q in tri:
-                column = FIELDS[q.field].column
+                column = FIELD[q.field].column
                 total += min(docs.get((column, t), 0) for t in trigram_terms(q.term))
         return total
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from commcentre_tui.repo.search.sql import FIELDS
+from commcentre_tui.repo.search.fields import FIELD
 
 if TYPE_CHECKING:
     from commcentre_tui.repo.search.parse import Pred
@@ -38,7 +38,7 @@ def _parts(plan: SearchRun) -> tuple[Pred, list[Pred]] | None:
         return None
     if not all(q.field in OTHER_NAMES and q.kind in ("prefix", "exact") for q in others):
         return None
-    if any(FIELDS[q.field].table != "contact" for q in preds):
+    if any(FIELD[q.field].table != "contact" for q in preds):
         return None
     return last[0], others
 
