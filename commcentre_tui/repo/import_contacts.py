@@ -31,7 +31,7 @@ TABLES = ("contact", "contact_phone", "contact_email", "contact_address")
 CONTACT_COLUMNS = (*COLUMNS["contact"], "external_id")
 #: Contact columns an import compares and updates.
 COMPARED = ("kind", "title", "first_name", "last_name", "company_name", "registration_number",
-            "id_number", "preferred_language", "unit", "notes", "email_opt_out", "sms_opt_out",
+            "id_number", "national_id", "preferred_language", "unit", "notes", "email_opt_out", "sms_opt_out",
             "phone_opt_out", "letter_opt_out", "external_id")
 #: Indexes the import's own look-ups use (by phone, email and customer): kept during a big load.
 LOOKUP_INDEXES = {"ix_contact_phone_e164", "ix_contact_email_address_norm",

@@ -17,7 +17,7 @@ from tests.search.population import Person, expected, stored
 TEXT_FIELDS = [
     "first_name", "last_name", "company_name", "customer_number", "id_number", "email",
     "street", "city", "postal_code", "country", "account_number", "subscription_number",
-    "case_number",
+    "case_number", "national_id",
 ]
 Plans = Callable[[], object]
 

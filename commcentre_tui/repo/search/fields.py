@@ -131,6 +131,8 @@ FIELDS: tuple[FieldSpec, ...] = (
               "number", "number", "number", selective=True, any_shapes=("number",)),
     FieldSpec("case_number", "Case number", "contact", "care_case", "number", "number", "number",
               selective=True, any_shapes=("number",)),
+    FieldSpec("national_id", "National ID", "contact", "contact", "national_id_norm", "national_id",
+              "id", selective=True, any_shapes=("phone", "number"), indexed_since="0013"),
 )
 
 #: The fields by name.

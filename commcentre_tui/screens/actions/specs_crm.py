@@ -63,6 +63,7 @@ CONTACT_DETAILS = (
     FieldSpec("postal_code", "Postal code"),
     FieldSpec("country", "Country", default="Cyprus"),
     FieldSpec("id_number", "ID number"),
+    FieldSpec("national_id", "National ID"),
     FieldSpec("preferred_language", "Preferred language", kind="choice", choices=LANGUAGES, default="en",
               required=True),
     FieldSpec("notes", "Notes", kind="multiline"),
