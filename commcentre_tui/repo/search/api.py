@@ -7,12 +7,14 @@ customers"), over SQLite and PostgreSQL behind one interface.
 * :func:`count_matches` — the exact total (up to 1,000) when a page only gave a lower bound.
 * :func:`latest_communications` — the acting agent's communications, newest first.
 
-Rules: ``=`` is exact on the folded value (case and accents ignored; phones compared in E.164 read
-in ``default_region``); ``like``: ``%ria`` ends with, ``Ma%``/``Mar`` start with, ``%ari%``
-contains, ``%`` being a wildcard only as first/last character. "Any" picks by the value's shape:
-an ``@`` → email; phone characters with 3+ digits → phone; letters then digits (``C0000042``,
-``A00000001``, ``CS0000001``) → customer/account/subscription/case number; else last name, first
-name or company name. Only fields enabled for the mode are searched (routing too).
+Rules: ``=`` is exact on the normalised value (case and accents ignored; phones compared in
+E.164 read in ``default_region``; national IDs by their letters and digits); ``like``: ``%ria``
+ends with, ``Ma%``/``Mar`` start with, ``%ari%`` contains, ``%`` being a wildcard only as
+first/last character. "Any" picks by the value's shape: an ``@`` → email; phone characters with
+3+ digits → phone and national ID; letters then digits (``C0000042``, ``A00000001``,
+``CS0000001``) → customer/account/subscription/case number and national ID; else last name,
+first name or company name (each field's ``any_shapes`` in :mod:`.fields`). Only fields enabled
+for the mode are searched (routing too).
 
 Matching rules live in :mod:`.parse`, the SQL in :mod:`.sql`, the choice of plan in :mod:`.plan`
 (with :mod:`.run`, :mod:`.sample` and :mod:`.split`), totals in :mod:`.count`; the indexes in
