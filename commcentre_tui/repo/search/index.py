@@ -23,6 +23,7 @@ that recreate one of the indexed tables on SQLite (Alembic batch mode drops trig
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import Connection
@@ -218,7 +219,7 @@ def _pg_has_indexes(connection: Connection) -> bool:
 
 # --- Changing the layout (a migration that adds a field) ----------------------------------
 
-def _changed(old: dict[str, object], new: dict[str, object]) -> tuple[list[str], list[str]]:
+def _changed(old: Mapping[str, object], new: Mapping[str, object]) -> tuple[list[str], list[str]]:
     """(names to drop, names to create) to go from ``old`` to ``new`` definitions."""
     drop = [name for name, spec in old.items() if new.get(name) != spec]
     create = [name for name, spec in new.items() if old.get(name) != spec]
@@ -232,13 +233,13 @@ def change_layout(connection: Connection, old: Layout, new: Layout) -> None:
         if not sqlite_has_fts(connection):
             return
         old_fts, new_fts = {s.name: s for s in old.fts}, {s.name: s for s in new.fts}
-        drop, create = _changed(dict(old_fts), dict(new_fts))
+        drop, create = _changed(old_fts, new_fts)
         for name in drop:
             _drop_fts_table(connection, old_fts[name])
         for name in create:
             _create_fts_table(connection, new_fts[name])
         btrees = new.sqlite_btree()
-        drop, create = _changed(dict(old.sqlite_btree()), dict(btrees))
+        drop, create = _changed(old.sqlite_btree(), btrees)
         for name in drop:
             connection.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
         for name in create:
@@ -248,13 +249,13 @@ def change_layout(connection: Connection, old: Layout, new: Layout) -> None:
     if not _pg_has_indexes(connection):
         return
     trgm, btree = new.pg_trgm(), new.pg_btree()
-    for before, after in ((old.pg_trgm(), trgm), (old.pg_btree(), btree)):
-        drop, _create = _changed(dict(before), dict(after))
-        for name in drop:
-            connection.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
-    for name in _changed(dict(old.pg_trgm()), dict(trgm))[1]:
+    drop_trgm, create_trgm = _changed(old.pg_trgm(), trgm)
+    drop_btree, create_btree = _changed(old.pg_btree(), btree)
+    for name in (*drop_trgm, *drop_btree):
+        connection.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
+    for name in create_trgm:
         _create_trgm(connection, name, *trgm[name])
-    for name in _changed(dict(old.pg_btree()), dict(btree))[1]:
+    for name in create_btree:
         table, column_list = btree[name]
         connection.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({column_list})")
 
