@@ -28,6 +28,12 @@ def canon_number(value: str | None) -> str:
     return (value or "").strip().upper()
 
 
+def canon_id(value: str | None) -> str:
+    """Canonical form of an identity document number: its letters and digits only, upper case
+    (``"ab 12-34.56"`` → ``"AB123456"``), so spaces, dashes and case never decide a match."""
+    return "".join(ch for ch in (value or "") if ch.isalnum()).upper()
+
+
 @lru_cache(maxsize=4096)
 def to_e164(raw: str | None, region: str = "CY") -> str | None:
     """The E.164 form of ``raw`` read in ``region``, or ``None`` when it is not a phone number.

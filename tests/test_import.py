@@ -70,6 +70,11 @@ def test_demo_file_imports_exports_back_the_same_and_a_rerun_changes_nothing(
         assert len(out.splitlines()) == 1, (value, out)
     maria = json.loads(cli(capsys, engine, "search", "María", "--json")[1])
     assert maria["phone"] == "+35799123456" and maria["email"] == "maria.georgiou@example.com"
+    # The national IDs came in too: found however they are typed ("1234 567" was imported).
+    for argv in (("1234-567",), ("ab778899",), ("--field", "national_id", "--op", "=", "1234567")):
+        code, out, err = cli(capsys, engine, "search", *argv, "--json")
+        assert code == 0, err
+        assert len(out.splitlines()) == 1, (argv, out)
 
     # Re-importing the same file changes nothing — with or without --update.
     before = count(engine, "audit_entry")

@@ -37,6 +37,7 @@ CONTACT_DETAILS = (
     FormField("postal_code", "Postal code"),
     FormField("country", "Country", default="Cyprus"),
     FormField("id_number", "ID number"),
+    FormField("national_id", "National ID"),
     FormField("preferred_language", "Preferred language", kind="choice", choices=LANGUAGES, default="en",
               required=True),
     FormField("notes", "Notes", kind="multiline"),

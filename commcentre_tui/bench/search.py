@@ -12,8 +12,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from commcentre_tui.bench.registry import BenchContext, Samples, Timed, case
-from commcentre_tui.repo.search import Condition, latest_communications, search_contacts
-from commcentre_tui.repo.search_sql import like_escape, next_after_prefix
+from commcentre_tui.repo.search.api import Condition, latest_communications, search_contacts
+from commcentre_tui.repo.search.sql import like_escape, next_after_prefix
+from commcentre_tui.text import canon_id, to_e164
 
 PAGE = 50
 NAMES = ("last_name_norm", "first_name_norm", "company_name_norm")
@@ -113,6 +114,19 @@ def exact_account(ctx: BenchContext) -> Timed:
                f"WHERE a.number = ? ORDER BY {_order(True)} LIMIT 50")
     return Timed(run=lambda i: _quick(ctx, "account_number", "=", numbers[i % len(numbers)]),
                  raw=lambda i: raw([numbers[i % len(numbers)]]), check=_same)
+
+
+@case("search.any_national_id", "Quick Search, Any field = a national ID typed without its space")
+def any_national_id(ctx: BenchContext) -> Timed:
+    ids = ctx.sample("SELECT national_id FROM contact WHERE id BETWEEN :lo AND :hi", 200)
+    typed = [canon_id(v) for v in ids]  # "1234 5678" typed as 12345678: national ID or phone
+    match = ("c.national_id_norm = ? OR EXISTS (SELECT 1 FROM contact_phone p "
+             "WHERE p.contact_id = c.id AND p.e164 = ?)")
+    raw = _raw(ctx, f"SELECT c.id FROM contact c WHERE {match} ORDER BY {_order(False)} LIMIT 50",
+               f"SELECT c.id FROM contact c WHERE {match} ORDER BY {_order(True)} LIMIT 50")
+    return Timed(run=lambda i: _quick(ctx, "any", "=", typed[i % len(typed)]),
+                 raw=lambda i: raw([typed[i % len(typed)], to_e164(typed[i % len(typed)], "CY")]),
+                 check=_same)
 
 
 @case("search.prefix", "Quick Search, Any field like 'Mar' (names starting with)")

@@ -19,7 +19,7 @@ from typing import Any
 
 from commcentre_tui.bench.registry import BenchContext, case, latency
 from commcentre_tui.errors import ValidationFailed
-from commcentre_tui.repo.search import Condition, search_contacts
+from commcentre_tui.repo.search.api import Condition, search_contacts
 
 PAGE = 50
 PER_SHAPE = 40

@@ -148,7 +148,7 @@ class Bench:
         return conn, screen, time.perf_counter() - started
 
     def _expected(self, prefix: str) -> list[str]:
-        from commcentre_tui.repo.search import Condition, search_contacts
+        from commcentre_tui.repo.search.api import Condition, search_contacts
 
         page = search_contacts(self.engine, self.settings, [Condition("any", "like", prefix)])
         return [hit.customer_number for hit in page.hits]

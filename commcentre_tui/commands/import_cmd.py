@@ -24,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "contacts", parents=[common_parent()], help="contacts (people and companies)",
         description="Import contacts from FILE (UTF-8 CSV, header line first). Columns whose "
         "header is a field name map themselves: external_id, kind, title, first_name, "
-        "last_name, company_name, registration_number, id_number, preferred_language, unit, "
+        "last_name, company_name, registration_number, id_number, national_id, preferred_language, unit, "
         "notes, mobile, home_phone, work_phone, fax, phone (and phone_2 … phone_9 etc.), email, "
         "work_email, street, city, postal_code, country, email_opt_out / email_opt_in (and sms_, "
         "phone_, letter_), custom.<name> or a custom field's name. A phone or email cell may hold "

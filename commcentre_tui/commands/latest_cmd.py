@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
-    from commcentre_tui.repo.search import latest_communications
+    from commcentre_tui.repo.search.api import latest_communications
 
     if args.limit is not None and args.limit < 1:
         return fail("--limit must be at least 1.", 2)

@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
-    from commcentre_tui.repo.search import Condition, count_matches, search_contacts
+    from commcentre_tui.repo.search.api import Condition, count_matches, search_contacts
 
     if args.where and args.value is not None:
         return fail("Give either a VALUE (quick search) or --where conditions, not both.", 2)
@@ -118,7 +118,7 @@ def _stream_all(engine: object, settings: object, conditions: list, mode: str,  
     """Every match, a page of 500 at a time (constant memory), as CSV or JSON lines."""
     import sys
 
-    from commcentre_tui.repo.search import search_contacts
+    from commcentre_tui.repo.search.api import search_contacts
 
     after = None
     first = True

@@ -53,14 +53,14 @@ class Gateway:
     def search(self, conditions: Sequence[Any], *, mode: str = "quick", after: Any = None,
                before: Any = None) -> Any:
         """A page of contacts matching ``conditions`` (the search engine's ``SearchPage``)."""
-        from commcentre_tui.repo.search import search_contacts
+        from commcentre_tui.repo.search.api import search_contacts
 
         return search_contacts(self.engine, self.settings, list(conditions), mode=mode,
                                limit=self.settings.search.page_size, after=after, before=before)
 
     def latest(self) -> list[Any]:
         """The agent's own latest communications, newest first."""
-        from commcentre_tui.repo.search import latest_communications
+        from commcentre_tui.repo.search.api import latest_communications
 
         return latest_communications(self.engine, self.settings, self.actor.agent_id,
                                      limit=self.settings.search.communications_limit)

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Index, event
 from sqlmodel import Field, SQLModel
 
 from commcentre_tui.models.types import utcnow
-from commcentre_tui.text import canon_number, fold
+from commcentre_tui.text import canon_id, canon_number, fold
 
 
 class ContactBase(SQLModel):
@@ -23,6 +23,8 @@ class ContactBase(SQLModel):
     company_name: str | None = Field(default=None, max_length=200)
     registration_number: str | None = Field(default=None, max_length=60)
     id_number: str | None = Field(default=None, max_length=60)
+    national_id: str | None = Field(default=None, max_length=60)
+    """The national identity number as typed (searched without spaces, dashes or case)."""
     preferred_language: str = Field(default="en", max_length=10)
     email_opt_out: bool = False
     sms_opt_out: bool = False
@@ -47,6 +49,8 @@ class Contact(ContactBase, table=True):
     last_name_norm: str = Field(default="", max_length=100, index=True)
     company_name_norm: str = Field(default="", max_length=200, index=True)
     id_number_norm: str = Field(default="", max_length=60, index=True)
+    national_id_norm: str = Field(default="", max_length=60, index=True,
+                                  sa_column_kwargs={"server_default": ""})
     sort_name: str = Field(default="", max_length=300)
     """Folded "last first" (or company) name: the stable result order."""
     created_at: datetime = Field(default_factory=utcnow)
@@ -75,6 +79,7 @@ def _contact_shadows(_mapper: Any, _conn: Any, target: Contact) -> None:
     for key, value in contact_shadow(target.first_name, target.last_name, target.company_name).items():
         setattr(target, key, value)
     target.id_number_norm = canon_number(target.id_number)
+    target.national_id_norm = canon_id(target.national_id)
     target.customer_number = canon_number(target.customer_number)
 
 

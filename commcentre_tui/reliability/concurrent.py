@@ -45,7 +45,7 @@ from commcentre_tui.repo.customer_info import contact_info
 from commcentre_tui.repo.db import make_engine, reading
 from commcentre_tui.repo.finance_queries import unpaid_bills
 from commcentre_tui.repo.permissions import Actor
-from commcentre_tui.repo.search import Condition, search_contacts
+from commcentre_tui.repo.search.api import Condition, search_contacts
 from commcentre_tui.services import billing, communications, payments
 from commcentre_tui.services.contact_info import save_contact_info
 from commcentre_tui.services.context import ServiceContext

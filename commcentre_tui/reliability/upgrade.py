@@ -24,7 +24,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, insert, inspect, select, text
+from sqlalchemy import Engine, MetaData, column, insert, inspect, select, text
+from sqlalchemy import table as sa_table
 
 from commcentre_tui import models as m
 from commcentre_tui.config import Settings
@@ -75,12 +76,13 @@ def add_pinned_rows(engine: Engine) -> None:
     existing.reflect(engine)
 
     def put(conn: Any, model: Any, row: dict[str, Any]) -> int:
-        table = model.__table__
-        columns = set(existing.tables[table.name].columns.keys())
-        unknown = set(row) - columns
-        assert not unknown, f"{table.name} has no {unknown} at this revision"
-        return conn.execute(insert(table).values({k: v for k, v in row.items() if k in columns})
-                            .returning(table.c.id)).scalar_one()
+        have = set(existing.tables[model.__table__.name].columns.keys())
+        unknown = set(row) - have
+        assert not unknown, f"{model.__table__.name} has no {unknown} at this revision"
+        # Today's column types, but only the columns there are now (today's defaults stay out).
+        table = sa_table(model.__table__.name, *(
+            column(c.name, c.type) for c in model.__table__.columns if c.name in have))
+        return conn.execute(insert(table).values(row).returning(table.c.id)).scalar_one()
 
     stamp = {"created_at": NOW, "version": 1}
     with engine.begin() as conn:
@@ -185,7 +187,7 @@ def run_upgrade(engine: Engine, settings: Settings, *, from_revision: str | None
 def _read_back(engine: Engine, settings: Settings) -> list[str]:
     """The head code reads the pinned rows exactly, finds them, and the demo books add up."""
     from commcentre_tui.repo.finance_queries import ledger_balance
-    from commcentre_tui.repo.search import Condition, search_contacts
+    from commcentre_tui.repo.search.api import Condition, search_contacts
 
     problems = []
     with reading(engine) as session:

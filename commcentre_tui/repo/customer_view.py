@@ -141,6 +141,8 @@ class CustomerSummary:
     open_items: int
     unpaid_bills: int
     version: int
+    national_id: str | None = None
+    """The national ID as typed (``None``: not known)."""
 
 
 @dataclass(frozen=True)
@@ -242,6 +244,7 @@ def customer_summary(engine: Engine, contact_id: int, *, actor: Actor | None = N
         open_items=open_items,
         unpaid_bills=unpaid,
         version=contact.version,
+        national_id=contact.national_id,
     )
 
 

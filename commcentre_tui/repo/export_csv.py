@@ -26,7 +26,7 @@ BATCH = 1000
 
 #: Contact columns exported, in the import's field names.
 CONTACT_EXPORT = ("external_id", "kind", "title", "first_name", "last_name", "company_name",
-                  "registration_number", "id_number", "preferred_language", "unit",
+                  "registration_number", "id_number", "national_id", "preferred_language", "unit",
                   "email_opt_out", "sms_opt_out", "phone_opt_out", "letter_opt_out")
 PHONE_EXPORT = {"mobile": "mobile", "home": "home_phone", "work": "work_phone", "fax": "fax",
                 "other": "phone"}

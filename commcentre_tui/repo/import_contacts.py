@@ -23,15 +23,15 @@ from commcentre_tui.models import (
     Contact,
     NumberSequence,
 )
-from commcentre_tui.repo import search_index
 from commcentre_tui.repo.numbers import SERIES, format_number
+from commcentre_tui.repo.search import index as search_index
 from commcentre_tui.repo.seed.columns import COLUMNS
 
 TABLES = ("contact", "contact_phone", "contact_email", "contact_address")
 CONTACT_COLUMNS = (*COLUMNS["contact"], "external_id")
 #: Contact columns an import compares and updates.
 COMPARED = ("kind", "title", "first_name", "last_name", "company_name", "registration_number",
-            "id_number", "preferred_language", "unit", "notes", "email_opt_out", "sms_opt_out",
+            "id_number", "national_id", "preferred_language", "unit", "notes", "email_opt_out", "sms_opt_out",
             "phone_opt_out", "letter_opt_out", "external_id")
 #: Indexes the import's own look-ups use (by phone, email and customer): kept during a big load.
 LOOKUP_INDEXES = {"ix_contact_phone_e164", "ix_contact_email_address_norm",

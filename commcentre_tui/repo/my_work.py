@@ -313,7 +313,7 @@ def my_work(engine: Engine, actor: Actor, *, now: datetime, kinds: tuple[str, ..
 
 
 def _customer(row: Any) -> str:
-    from commcentre_tui.repo.search import display_name
+    from commcentre_tui.repo.search.api import display_name
 
     return display_name(row.kind, row.first_name, row.last_name, row.company_name,
                         row.customer_number)

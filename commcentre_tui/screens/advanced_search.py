@@ -139,7 +139,7 @@ class AdvancedSearchScreen(ModalScreen[tuple[Any, ...] | None]):
 
     def action_run(self) -> None:
         """Search with the conditions; an empty one is refused with a sentence, never dropped."""
-        from commcentre_tui.repo.search import Condition
+        from commcentre_tui.repo.search.api import Condition
 
         rows = self.rows
         conditions = tuple(Condition(f, op, v) for f, op, v in (r.condition for r in rows) if v)

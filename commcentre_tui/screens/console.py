@@ -345,7 +345,7 @@ class ConsoleScreen(Screen[None]):
         if not event.value:
             self.notify("Type what to search for, then press Enter.", severity="warning")
             return
-        from commcentre_tui.repo.search import Condition
+        from commcentre_tui.repo.search.api import Condition
 
         self.run_search((Condition(event.field, event.op, event.value),), "quick")
 

@@ -30,7 +30,7 @@ def bulk_notify(ctx: ServiceContext, template: str, segment: str, **options: Any
 
 def result_contact_ids(ctx: ServiceContext, conditions: Sequence[Any], *, mode: str = "advanced") -> list[int]:
     """Every customer the search finds (all pages), at most :data:`RESULTS_LIMIT`."""
-    from commcentre_tui.repo.search import Condition, search_contacts
+    from commcentre_tui.repo.search.api import Condition, search_contacts
 
     enforce(ctx.engine, ctx.actor, entity="contact", level="view")
     wanted = [c if isinstance(c, Condition) else Condition(*c) for c in conditions]

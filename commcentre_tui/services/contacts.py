@@ -27,7 +27,7 @@ from commcentre_tui.repo.db import transaction
 from commcentre_tui.repo.numbers import next_number
 from commcentre_tui.repo.permissions import enforce
 from commcentre_tui.services.context import ServiceContext
-from commcentre_tui.text import fold, storable, to_e164
+from commcentre_tui.text import canon_id, fold, storable, to_e164
 from commcentre_tui.validation import (
     FormModel,
     OptStr,
@@ -113,6 +113,7 @@ class _ContactDetails(FormModel):
     """Fields both contact kinds share."""
 
     id_number: OptStr = Field(default=None, max_length=limit(Contact, "id_number"))
+    national_id: OptStr = Field(default=None, max_length=limit(Contact, "national_id"))
     preferred_language: str = Field(default="en", min_length=2, max_length=limit(Contact, "preferred_language"))
     phones: list[PhoneIn] = Field(default_factory=list, max_length=MAX_ROWS)
     emails: list[EmailIn] = Field(default_factory=list, max_length=MAX_ROWS)
@@ -124,6 +125,13 @@ class _ContactDetails(FormModel):
     phone_opt_out: bool = False
     letter_opt_out: bool = False
     notes: OptStr = Field(default=None, max_length=limit(Contact, "notes"))
+
+    @field_validator("national_id")
+    @classmethod
+    def _national_id_has_characters(cls, value: str | None) -> str | None:
+        if value is not None and not canon_id(value):
+            raise ValueError("A national ID needs letters or digits.")
+        return value
 
 
 class PersonInput(_ContactDetails, _PersonNames):

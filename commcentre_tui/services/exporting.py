@@ -21,7 +21,7 @@ from commcentre_tui.errors import NotAllowed, ValidationFailed
 from commcentre_tui.repo import audit
 from commcentre_tui.repo.db import transaction
 from commcentre_tui.repo.export_csv import SEARCH_COLUMNS, search_row
-from commcentre_tui.repo.search import search_contacts
+from commcentre_tui.repo.search.api import search_contacts
 from commcentre_tui.services.context import ServiceContext
 
 PAGE = 500

@@ -40,7 +40,7 @@ from commcentre_tui.services.importing_rows import (
     address_shadow,
     contact_shadow,
 )
-from commcentre_tui.text import canon_number
+from commcentre_tui.text import canon_id, canon_number
 from commcentre_tui.validation import stored_email
 
 CHUNK = 2000
@@ -236,6 +236,7 @@ class _Job:
                 "letter_opt_out": c.get("letter_opt_out", False),
                 "custom_fields": store.encode_json(row.custom),
                 "id_number_norm": canon_number(c.get("id_number")),
+                "national_id_norm": canon_id(c.get("national_id")),
                 "created_at": stamp, "updated_at": stamp, "version": 1, **shadow,
             }
             contacts.append(tuple(values[k] if k in values else c.get(k) for k in CONTACT_COLUMNS))
@@ -270,6 +271,7 @@ class _Job:
                 shadow = contact_shadow(merged["first_name"], merged["last_name"], merged["company_name"])
                 changes.append({"_id": target, **columns, **shadow,
                                 "id_number_norm": canon_number(merged["id_number"]),
+                                "national_id_norm": canon_id(merged["national_id"]),
                                 "version": int(before.get("version") or 1) + 1,
                                 "updated_at": self.now})
             first_phone = not held.phones.get(target)

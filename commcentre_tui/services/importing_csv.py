@@ -26,7 +26,8 @@ DELIMITERS = (",", ";", "\t", "|")
 
 #: Contact columns a row may give, one value each.
 CONTACT_FIELDS = ("external_id", "kind", "title", "first_name", "last_name", "company_name",
-                  "registration_number", "id_number", "preferred_language", "unit", "notes")
+                  "registration_number", "id_number", "national_id", "preferred_language", "unit",
+                  "notes")
 OPT_MEDIA = ("email", "sms", "phone", "letter")
 OPT_FIELDS = tuple(f"{m}_opt_{w}" for m in OPT_MEDIA for w in ("out", "in"))
 #: Phone fields → the phone kind they give; ``_2`` … ``_9`` suffixes add more of the same kind.

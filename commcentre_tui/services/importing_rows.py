@@ -31,7 +31,7 @@ _TRUE = {"true", "yes", "y", "1", "on", "x"}
 _FALSE = {"false", "no", "n", "0", "off", ""}
 _LANGUAGE = re.compile(r"^[a-z]{2,3}([-_][a-z0-9]{2,8})?$")
 _LIMITS = {name: limit(Contact, name) for name in (
-    "title", "first_name", "last_name", "company_name", "registration_number", "id_number",
+    "title", "first_name", "last_name", "company_name", "registration_number", "id_number", "national_id",
     "preferred_language", "unit", "notes", "external_id")}
 _LIMITS["kind"] = 10
 _PHONE_MAX = limit(ContactPhone, "number")

@@ -22,7 +22,7 @@ def _plural(n: int, one: str, many: str) -> str:
 
 
 def header_text(s: CustomerSummary, presence_note: str = "") -> Text:
-    """Three lines: who (name, customer number, main phone, email); money (balance, unpaid
+    """Three lines: who (name, customer number, main phone, email, national ID); money (balance, unpaid
     bills); who else has the customer open (``presence_note``) and the accounts. Nothing is said
     by colour alone."""
     text = Text(no_wrap=True, overflow="ellipsis")
@@ -31,6 +31,8 @@ def header_text(s: CustomerSummary, presence_note: str = "") -> Text:
     text.append(f" · Tel {inert(s.main_phone)}" if s.main_phone else " · no phone")
     if s.main_email:
         text.append(f" · {inert(s.main_email)}")
+    if s.national_id:
+        text.append(f" · National ID {inert(s.national_id)}")
     text.append("\n")
     if s.balances:
         for i, (currency, amount) in enumerate(s.balances):

@@ -13,7 +13,7 @@ from commcentre_tui import models as m
 from commcentre_tui.comms.templates import install_default_templates
 from commcentre_tui.errors import RuleViolation
 from commcentre_tui.repo.db import reading, transaction
-from commcentre_tui.repo.search import Condition
+from commcentre_tui.repo.search.api import Condition
 from commcentre_tui.services import comm_bulk
 from commcentre_tui.services import communications as svc
 

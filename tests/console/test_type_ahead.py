@@ -187,7 +187,7 @@ def test_on_a_real_terminal_keys_sent_during_a_slow_search_are_applied(
     """The real console on a pty at 80×24 with its searches held (``slow_search_launcher``):
     Enter sent while the search is in flight loads the first result once it is in; then Esc,
     F2 and a new search typed in one burst land in the search bar."""
-    from commcentre_tui.repo.search import Condition, search_contacts
+    from commcentre_tui.repo.search.api import Condition, search_contacts
 
     first = search_contacts(demo_engine, settings, [Condition("any", "like", "hadji")],
                             mode="quick", limit=settings.search.page_size).hits[0]

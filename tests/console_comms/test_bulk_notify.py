@@ -11,7 +11,7 @@ from textual.widgets import ProgressBar, Select
 from commcentre_tui import models as m
 from commcentre_tui.dialogs.confirm import ConfirmScreen
 from commcentre_tui.repo.db import reading
-from commcentre_tui.repo.search import Condition
+from commcentre_tui.repo.search.api import Condition
 from commcentre_tui.screens.comms.bulk import TITLE, NotifyResultsScreen, notify_commands
 from tests.console_comms.conftest import SIZE, notifications, settle
 

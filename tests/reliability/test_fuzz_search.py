@@ -19,8 +19,8 @@ from commcentre_tui.catalog import ANY_FIELD
 from commcentre_tui.config import Settings
 from commcentre_tui.errors import ValidationFailed
 from commcentre_tui.repo.permissions import Actor
-from commcentre_tui.repo.search import Condition, count_matches, search_contacts
-from commcentre_tui.repo.search_parse import known_fields
+from commcentre_tui.repo.search.api import Condition, count_matches, search_contacts
+from commcentre_tui.repo.search.parse import known_fields
 from commcentre_tui.services.contacts import log_person
 from commcentre_tui.services.context import ServiceContext
 from commcentre_tui.text import fold

@@ -8,7 +8,8 @@ from contextlib import AbstractContextManager, contextmanager
 import pytest
 from sqlalchemy import Engine
 
-from commcentre_tui.repo import search_count, search_plan
+from commcentre_tui.repo.search import count as search_count
+from commcentre_tui.repo.search import plan as search_plan
 from tests.search.population import Person, build
 
 #: "auto" lets the planner choose on a tiny table; the others force one plan each.

@@ -63,6 +63,7 @@ class Person:
     company_name: str | None
     customer_number: str
     id_number: str | None
+    national_id: str | None = None
     phones: list[str] = field(default_factory=list)
     emails: list[str] = field(default_factory=list)
     addresses: list[dict[str, str]] = field(default_factory=list)
@@ -82,10 +83,13 @@ def build(engine: Engine, copies: int = 1) -> list[Person]:
                 contact = m.Contact(
                     kind=kind, first_name=first, last_name=last, company_name=company,
                     customer_number=f"c{n:07d}", id_number=f"x{n:05d}-{copy}" if i % 3 else None,
+                    # typed the ways people do: spaces, dashes, dots, either case
+                    national_id=f"{'kK'[i % 2]}-{n:04d} {i % 10}.{copy}" if i % 4 != 3 else None,
                 )
                 session.add(contact)
                 session.flush()
-                person = Person(contact.id, kind, first, last, company, f"C{n:07d}", contact.id_number)
+                person = Person(contact.id, kind, first, last, company, f"C{n:07d}", contact.id_number,
+                                contact.national_id)
                 digits = f"99{n:06d}"
                 for k in range(1 + i % 2):
                     raw = PHONE_FORMATS[(i + k) % len(PHONE_FORMATS)].format(
@@ -133,17 +137,22 @@ def ref_upper(value: str | None) -> str:
     return (value or "").strip().upper()
 
 
+def ref_id(value: str | None) -> str:
+    """Identity numbers: only the letters and digits count, case ignored."""
+    return "".join(c for c in (value or "") if c.isalnum()).upper()
+
+
 NORMS = {
     "first_name": ref_fold, "last_name": ref_fold, "company_name": ref_fold, "email": ref_fold,
     "street": ref_fold, "city": ref_fold, "postal_code": ref_fold, "country": ref_fold,
     "customer_number": ref_upper, "id_number": ref_upper, "account_number": ref_upper,
-    "subscription_number": ref_upper, "case_number": ref_upper,
+    "subscription_number": ref_upper, "case_number": ref_upper, "national_id": ref_id,
 }
 
 
 def stored(person: Person, name: str) -> list[str | None]:
     """The original values of field ``name`` for ``person``."""
-    if name in ("first_name", "last_name", "company_name", "customer_number", "id_number"):
+    if name in ("first_name", "last_name", "company_name", "customer_number", "id_number", "national_id"):
         return [getattr(person, name)]
     if name == "email":
         return list(person.emails)

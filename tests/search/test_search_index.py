@@ -7,16 +7,17 @@ from contextlib import contextmanager
 
 import pytest
 from alembic import command
-from sqlalchemy import Engine, delete, insert, inspect, select, text
+from sqlalchemy import Engine, MetaData, Table, delete, insert, inspect, select, text
 
 from commcentre_tui import models as m
 from commcentre_tui.config import Settings
 from commcentre_tui.models.crm import contact_shadow
 from commcentre_tui.models.types import utcnow
-from commcentre_tui.repo import search_index, search_plan
 from commcentre_tui.repo.db import transaction
 from commcentre_tui.repo.migrate import alembic_config, current_revision, head_revision, upgrade
-from commcentre_tui.repo.search import Condition, search_contacts
+from commcentre_tui.repo.search import index as search_index
+from commcentre_tui.repo.search import plan as search_plan
+from commcentre_tui.repo.search.api import Condition, search_contacts
 
 PLANS = ("candidates", "walk")
 
@@ -64,13 +65,14 @@ def test_0002_upgrades_from_0001_and_indexes_existing_rows(engine: Engine, setti
         # A contact as 0001 stored it: the 0001 columns only (today's model has more).
         now = utcnow()
         with engine.begin() as conn:
-            old_id = conn.execute(insert(m.Contact.__table__).values(  # type: ignore[attr-defined]
+            contact_0001 = Table("contact", MetaData(), autoload_with=conn)
+            old_id = conn.execute(insert(contact_0001).values(
                 kind="person", first_name="Zacharias", last_name="Kyprianou", customer_number="C1",
                 preferred_language="en", email_opt_out=False, sms_opt_out=False, phone_opt_out=False,
                 letter_opt_out=False, custom_fields={}, first_name_norm="zacharias",
                 last_name_norm="kyprianou", company_name_norm="", id_number_norm="",
                 sort_name="kyprianou zacharias", created_at=now, updated_at=now, version=1,
-            ).returning(m.Contact.__table__.c.id)).scalar_one()  # type: ignore[attr-defined]
+            ).returning(contact_0001.c.id)).scalar_one()
             conn.execute(insert(m.ContactPhone.__table__).values(  # type: ignore[attr-defined]
                 contact_id=old_id, kind="mobile", number="99 555111", e164="+35799555111",
                 is_primary=False))

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from commcentre_tui import models as m
 from commcentre_tui.config import Settings, load_settings
 from commcentre_tui.repo.db import transaction
-from commcentre_tui.repo.search import latest_communications
+from commcentre_tui.repo.search.api import latest_communications
 from tests.conftest import TEST_CONFIG
 
 T0 = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)

@@ -9,8 +9,8 @@ from sqlalchemy import Engine
 
 from commcentre_tui.config import Settings, load_settings
 from commcentre_tui.errors import ValidationFailed
-from commcentre_tui.repo import search_count
-from commcentre_tui.repo.search import Condition, count_matches, search_contacts
+from commcentre_tui.repo.search import count as search_count
+from commcentre_tui.repo.search.api import Condition, count_matches, search_contacts
 from tests.conftest import TEST_CONFIG
 from tests.search.population import Person, expected, sort_key
 from tests.search.test_search_rules import all_ids, ids

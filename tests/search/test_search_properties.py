@@ -8,12 +8,12 @@ from sqlalchemy import Engine
 
 from commcentre_tui.config import Settings
 from commcentre_tui.errors import ValidationFailed
-from commcentre_tui.repo import search_plan
-from commcentre_tui.repo.search import Condition, search_contacts
+from commcentre_tui.repo.search import plan as search_plan
+from commcentre_tui.repo.search.api import Condition, search_contacts
 from tests.search.population import Person, expected
 
 FIELDS = ["first_name", "last_name", "company_name", "email", "city", "street", "customer_number",
-          "id_number", "account_number", "postal_code"]
+          "id_number", "account_number", "postal_code", "national_id"]
 FRAGMENTS = ["%", "%", "_", "'", '"', "\\", "😀", "ß", "ria", "Mar", "MARÍA", "ari", "o_b", "50%",
              " ", "  ", "ΠΟΥ", "c000", "a0000", "x0", "\x00", "é", "e\u0301", "Ltd", "@example",
              "\t", "ﬁ"]

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from commcentre_tui.config import Settings
 from commcentre_tui.errors import ValidationFailed
-from commcentre_tui.repo.search import Condition, SearchPage, search_contacts
+from commcentre_tui.repo.search.api import Condition, SearchPage, search_contacts
 from commcentre_tui.text import to_e164
 from commcentre_tui.validation import normal_email
 from tests.search.population import Person, expected, stored
@@ -17,7 +17,7 @@ from tests.search.population import Person, expected, stored
 TEXT_FIELDS = [
     "first_name", "last_name", "company_name", "customer_number", "id_number", "email",
     "street", "city", "postal_code", "country", "account_number", "subscription_number",
-    "case_number",
+    "case_number", "national_id",
 ]
 Plans = Callable[[], object]
 

@@ -33,8 +33,9 @@ def downgrade() -> None:
         batch.drop_column("address_as_typed")
     bind = op.get_bind()
     if bind.dialect.name == "sqlite":  # batch mode recreated the table, and dropped its triggers
-        from commcentre_tui.repo import search_index
+        from commcentre_tui.repo.search import index as search_index
 
-        if search_index._sqlite_has_fts(bind):
-            search_index.create_triggers(bind)
-            search_index.create_sqlite_btrees(bind)
+        if search_index.sqlite_has_fts(bind):
+            before = search_index.layout(down_revision)
+            search_index.create_triggers(bind, before)
+            search_index.create_sqlite_btrees(bind, before)

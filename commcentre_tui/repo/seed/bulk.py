@@ -18,13 +18,13 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, func, insert, inspect, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from commcentre_tui.config import Settings
 from commcentre_tui.models import Agent, NumberSequence, Product
-from commcentre_tui.repo import search_index
 from commcentre_tui.repo.numbers import SERIES
+from commcentre_tui.repo.search import index as search_index
 from commcentre_tui.repo.seed.columns import COLUMNS, NUMBERED
 from commcentre_tui.repo.seed.generate import (
     BULK,
@@ -117,7 +117,7 @@ def load(engine: Engine, settings: Settings, *, contacts: int, seed: int, profil
             search_index.suspend(conn)
             dropped = _drop_indexes(conn, backend) if big else []
             generator = Generator(Encoding(backend), ids, world, profile, seed=seed, anchor=anchor)
-            write = _sqlite_writer(conn) if backend == "sqlite" else _copy_writer(conn)
+            write = _fitted(conn, _sqlite_writer(conn) if backend == "sqlite" else _copy_writer(conn))
             done = 0
             while done < contacts:
                 n = min(CHUNK, contacts - done)
@@ -254,7 +254,33 @@ def _drop_indexes(conn: Connection, backend: str) -> list[str]:
     return [sql for _name, sql in found]
 
 
-def _sqlite_writer(conn: Connection) -> Callable[[str, tuple[str, ...], list[tuple]], None]:
+Writer = Callable[[str, tuple[str, ...], list[tuple]], None]
+"""``write(table, columns, rows)``."""
+
+
+def _fitted(conn: Connection, write: Writer) -> Writer:
+    """``write``, leaving out the generated columns the database does not have yet (a database
+    at an older schema revision, e.g. the upgrade scenario's)."""
+    inspector = inspect(conn)
+    narrow: dict[str, list[int]] = {}
+    for table, columns in COLUMNS.items():
+        have = {column["name"] for column in inspector.get_columns(table)}
+        if not have.issuperset(columns):
+            narrow[table] = [i for i, name in enumerate(columns) if name in have]
+    if not narrow:
+        return write
+
+    def fitted(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        kept = narrow.get(table)
+        if kept is None:
+            write(table, columns, rows)
+        else:
+            write(table, tuple(columns[i] for i in kept), [tuple(r[i] for i in kept) for r in rows])
+
+    return fitted
+
+
+def _sqlite_writer(conn: Connection) -> Writer:
     cursor = conn.connection.dbapi_connection.cursor()
     statements: dict[str, str] = {}
 
@@ -270,7 +296,7 @@ def _sqlite_writer(conn: Connection) -> Callable[[str, tuple[str, ...], list[tup
     return write
 
 
-def _copy_writer(conn: Connection) -> Callable[[str, tuple[str, ...], list[tuple]], None]:
+def _copy_writer(conn: Connection) -> Writer:
     cursor = conn.connection.dbapi_connection.cursor()
 
     def write(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:

@@ -18,7 +18,7 @@ from commcentre_tui.repo.seed.care import CareRows
 from commcentre_tui.repo.seed.columns import COLUMNS
 from commcentre_tui.repo.seed.finance import FinanceRows
 from commcentre_tui.repo.seed.pools import EMAIL_DOMAINS, MOBILE_PREFIXES, Name, pools, slug
-from commcentre_tui.text import canon_number, fold, to_e164
+from commcentre_tui.text import canon_id, canon_number, fold, to_e164
 
 DAY = 86400
 EPOCH = date(1970, 1, 1)
@@ -56,6 +56,13 @@ class Encoding:
 
     def opt_ts(self, t: int | None) -> str | None:
         return None if t is None else self.ts(t)
+
+
+def national_id(contact_id: int) -> str:
+    """A national ID for a generated person: eight digits, distinct for the first 90 million
+    contacts (48271 is prime to 9·10⁷), written in two groups as people often type it."""
+    digits = f"{contact_id * 48_271 % 90_000_000 + 10_000_000}"
+    return f"{digits[:4]} {digits[4:]}"
 
 
 def _cents(cents: int) -> int:
@@ -117,6 +124,9 @@ class Profile:
     """How many tasks to make due within the next two hours (demo reminders)."""
     exact_e164: bool = False
     """Derive E.164 with ``to_e164`` (slow) instead of from the generated digits."""
+    national_ids: bool = True
+    """Give most people a national ID (derived from the contact id: no random draw, so the rest
+    of the data is the same with or without)."""
 
 
 BULK = Profile()
@@ -124,6 +134,7 @@ DEMO = Profile(
     company_share=0.1, greek_share=0.05, comms=(3, 14), comm_days=120, invoice=0.25,
     credit=0.12, wallet=0.35, voucher=0.15, spare_vouchers=0.1, reward=0.4, activity=0.15,
     job=0.12, service_request=0.2, lead=0.1, case=0.2, task=0.3, soon_tasks=12, exact_e164=True,
+    national_ids=False,
 )
 
 
@@ -239,12 +250,14 @@ class Generator(FinanceRows, CareRows):
         if kind == "company":
             reg = f"HE{100000 + int(r() * 899_999)}"
         sort = f"{l_norm} {f_norm}".strip() if (l_norm or f_norm) else c_norm
+        national = national_id(cid) if kind == "person" and p.national_ids and cid % 8 else None
         updated = created + int(r() * (self.anchor_ts - created))
         self.rows["contact"].append((
             cid, self.ids.number("contact"), kind, title, first, last, company, reg, id_number,
             lang, r() < 0.05, r() < 0.04, r() < 0.02, r() < 0.03,
             "Business" if kind == "company" else None, None, "{}", f_norm, l_norm, c_norm,
             canon_number(id_number), sort, enc.ts(created), enc.ts(updated), 1,
+            national, canon_id(national),
         ))
         cust = Customer(cid, first or company or "", created)
         self._phones(cust)

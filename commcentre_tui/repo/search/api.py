@@ -7,16 +7,18 @@ customers"), over SQLite and PostgreSQL behind one interface.
 * :func:`count_matches` — the exact total (up to 1,000) when a page only gave a lower bound.
 * :func:`latest_communications` — the acting agent's communications, newest first.
 
-Rules: ``=`` is exact on the folded value (case and accents ignored; phones compared in E.164 read
-in ``default_region``); ``like``: ``%ria`` ends with, ``Ma%``/``Mar`` start with, ``%ari%``
-contains, ``%`` being a wildcard only as first/last character. "Any" picks by the value's shape:
-an ``@`` → email; phone characters with 3+ digits → phone; letters then digits (``C0000042``,
-``A00000001``, ``CS0000001``) → customer/account/subscription/case number; else last name, first
-name or company name. Only fields enabled for the mode are searched (routing too).
+Rules: ``=`` is exact on the normalised value (case and accents ignored; phones compared in
+E.164 read in ``default_region``; national IDs by their letters and digits); ``like``: ``%ria``
+ends with, ``Ma%``/``Mar`` start with, ``%ari%`` contains, ``%`` being a wildcard only as
+first/last character. "Any" picks by the value's shape: an ``@`` → email; phone characters with
+3+ digits → phone and national ID; letters then digits (``C0000042``, ``A00000001``,
+``CS0000001``) → customer/account/subscription/case number and national ID; else last name,
+first name or company name (each field's ``any_shapes`` in :mod:`.fields`). Only fields enabled
+for the mode are searched (routing too).
 
-Matching rules live in :mod:`.search_parse`, the SQL in :mod:`.search_sql`, the choice of plan in
-:mod:`.search_plan` (with :mod:`.search_sample`), totals in :mod:`.search_count`; the indexes in
-:mod:`.search_index` and migration 0002.
+Matching rules live in :mod:`.parse`, the SQL in :mod:`.sql`, the choice of plan in :mod:`.plan`
+(with :mod:`.run`, :mod:`.sample` and :mod:`.split`), totals in :mod:`.count`; the indexes in
+:mod:`.index` and migration 0002.
 """
 
 from __future__ import annotations
@@ -29,10 +31,11 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from commcentre_tui.errors import ValidationFailed
-from commcentre_tui.repo.search_count import full_total, page_total
-from commcentre_tui.repo.search_parse import Clause, parse_conditions
-from commcentre_tui.repo.search_plan import Planner
-from commcentre_tui.repo.search_sql import FIELDS, OWNER, Backend
+from commcentre_tui.repo.search.count import full_total, page_total
+from commcentre_tui.repo.search.fields import FIELD, TABLE
+from commcentre_tui.repo.search.parse import Clause, parse_conditions
+from commcentre_tui.repo.search.plan import Planner
+from commcentre_tui.repo.search.sql import Backend
 
 __all__ = [
     "Condition", "LatestCommunication", "SearchHit", "SearchPage", "count_matches",
@@ -181,12 +184,12 @@ def _load_hits(conn: Any, clauses: Sequence[Clause], keys: list[tuple[str, int]]
     ]
     matchers: list[tuple[str, Any]] = []  # (field, index of the column holding what matched)
     for pred in (q for clause in clauses for q in clause.preds if q.kind != "none"):
-        spec = FIELDS[pred.field]
+        spec = FIELD[pred.field]
         if spec.table == "contact":
             columns += [f"c.{spec.column}", f"c.{spec.display}"]
             matchers.append((pred.field, (len(columns) - 2, pred)))
             continue
-        joins, owner = OWNER[spec.table]
+        joins, owner = TABLE[spec.table].joins, TABLE[spec.table].owner
         columns.append(f"(SELECT t.{spec.display} FROM {spec.table} t{joins} WHERE {owner} = c.id "
                        f"AND {be.pred(pred, 't.' + spec.column, p)} ORDER BY t.id LIMIT 1)")
         matchers.append((pred.field, len(columns) - 1))

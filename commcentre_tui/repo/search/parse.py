@@ -18,9 +18,9 @@ from typing import Literal
 
 import phonenumbers
 
-from commcentre_tui.catalog import ANY_FIELD, SEARCH_FIELDS
 from commcentre_tui.errors import ValidationFailed
-from commcentre_tui.text import canon_number, fold, quoted, to_e164
+from commcentre_tui.repo.search.fields import ANY_FIELD, FIELD, Shape, names, routes
+from commcentre_tui.text import canon_id, canon_number, fold, quoted, to_e164
 
 Kind = Literal["exact", "prefix", "suffix", "contains", "none"]
 OPERATORS = ("=", "like")
@@ -28,17 +28,10 @@ OPERATORS = ("=", "like")
 #: No stored search column is anywhere near this long: longer terms simply match nothing.
 MAX_TERM = 1000
 
-#: How each field's value is normalised (the same function that filled its shadow column).
-NORMALISER: dict[str, str] = {
-    "first_name": "fold", "last_name": "fold", "company_name": "fold", "email": "fold",
-    "street": "fold", "city": "fold", "postal_code": "fold", "country": "fold",
-    "customer_number": "number", "id_number": "number", "account_number": "number",
-    "subscription_number": "number", "case_number": "number", "phone": "phone",
-}
-
-#: "Any" routing: the fields tried for each shape of value, in order.
-ANY_NAME_FIELDS = ("last_name", "first_name", "company_name")
-ANY_NUMBER_FIELDS = ("customer_number", "account_number", "subscription_number", "case_number")
+#: The text normalisers by name (``phone`` is read in a region: see :func:`make_pred`).
+NORMALISE = {"fold": fold, "number": canon_number, "id": canon_id}
+#: "Any" routing: per shape of value, the fields tried (from each field's ``any_shapes``).
+ANY_ROUTES: dict[Shape, tuple[str, ...]] = routes()
 _PHONE_SHAPE = re.compile(r"\+?[\d\s\-().]+")
 _NUMBER_SHAPE = re.compile(r"[A-Za-z]{1,4}-?\d{3,}")
 _PHONE_NOISE = re.compile(r"[\s\-().]")
@@ -74,7 +67,7 @@ class Clause:
 
 def known_fields() -> list[str]:
     """Every search field name."""
-    return [name for group in SEARCH_FIELDS.values() for name in group]
+    return names()
 
 
 def like_parts(value: str) -> tuple[bool, bool, str]:
@@ -121,17 +114,15 @@ def phone_like_term(core: str, kind: Kind, region: str) -> str:
 
 def make_pred(field: str, op: str, value: str, region: str) -> Pred:
     """The predicate for ``field op value`` (``value`` already stripped and non-empty)."""
-    norm = NORMALISER[field]
+    norm = FIELD[field].normaliser
     if op == "=":
         kind: Kind = "exact"
         core = value
     else:
         kind = like_kind(*like_parts(value)[:2])
         core = like_parts(value)[2]
-    if norm == "fold":
-        term = fold(core)
-    elif norm == "number":
-        term = canon_number(core)
+    if norm != "phone":
+        term = NORMALISE[norm](core)
     elif kind == "exact":
         term = to_e164(core, region) or ""
     else:
@@ -139,20 +130,25 @@ def make_pred(field: str, op: str, value: str, region: str) -> Pred:
     return Pred(field, kind, term) if _usable(term) else Pred(field, "none")
 
 
+def shapes_of(core: str) -> list[Shape]:
+    """The shapes ``core`` has, in the order "Any" tries them (every value may be a name)."""
+    shapes: list[Shape] = []
+    if "@" in core:
+        shapes.append("email")
+    if _PHONE_SHAPE.fullmatch(core) and sum(ch.isdigit() for ch in core) >= 3:
+        shapes.append("phone")
+    if _NUMBER_SHAPE.fullmatch(core):
+        shapes.append("number")
+    shapes.append("name")
+    return shapes
+
+
 def route_any(value: str, op: str, enabled: Iterable[str], region: str) -> Clause:
     """The clause "Any" stands for: the value's shape picks phone, email, number or names."""
     core = like_parts(value)[2].strip() if op == "like" else value
     allowed = set(enabled)
-    shapes: list[tuple[str, ...]] = []
-    if "@" in core:
-        shapes.append(("email",))
-    if _PHONE_SHAPE.fullmatch(core) and sum(ch.isdigit() for ch in core) >= 3:
-        shapes.append(("phone",))
-    if _NUMBER_SHAPE.fullmatch(core):
-        shapes.append(ANY_NUMBER_FIELDS)
-    shapes.append(ANY_NAME_FIELDS)
-    for fields in shapes:
-        chosen = [f for f in fields if f in allowed]
+    for shape in shapes_of(core):
+        chosen = [f for f in ANY_ROUTES[shape] if f in allowed]
         if chosen:
             return Clause(tuple(make_pred(f, op, value, region) for f in chosen))
     raise ValidationFailed("No enabled search field fits this value; enable a name field.", "field")

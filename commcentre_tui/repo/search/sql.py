@@ -1,6 +1,6 @@
 """SQL fragments of the search engine, per backend: where each field lives and how it compares.
 
-Every value is a bound parameter; identifiers come only from the fixed tables below. Text is
+Every value is a bound parameter; identifiers come only from the declarations of :mod:`.fields`. Text is
 compared by code point on both engines (SQLite's BINARY, PostgreSQL's ``COLLATE "C"``), so
 ranges, ordering and keyset paging agree. Statements run through ``exec_driver_sql`` with the
 driver's own placeholder style (:class:`Params` writes it), so nothing is parsed twice.
@@ -11,53 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from commcentre_tui.repo.search_index import FTS_BY_TABLE
-from commcentre_tui.repo.search_parse import Pred
+from commcentre_tui.repo.search.fields import FIELD, FIELDS, TABLE
+from commcentre_tui.repo.search.parse import Pred
 
 #: Trigram indexes need this many characters.
 TRIGRAM = 3
 
-
-@dataclass(frozen=True)
-class FieldSpec:
-    """Where a search field is stored: table, normalised column, column shown as "matched"."""
-
-    table: str
-    column: str
-    display: str
-
-
-FIELDS: dict[str, FieldSpec] = {
-    "first_name": FieldSpec("contact", "first_name_norm", "first_name"),
-    "last_name": FieldSpec("contact", "last_name_norm", "last_name"),
-    "company_name": FieldSpec("contact", "company_name_norm", "company_name"),
-    "customer_number": FieldSpec("contact", "customer_number", "customer_number"),
-    "id_number": FieldSpec("contact", "id_number_norm", "id_number"),
-    "phone": FieldSpec("contact_phone", "e164", "e164"),
-    "email": FieldSpec("contact_email", "address_norm", "address"),
-    "street": FieldSpec("contact_address", "street_norm", "street"),
-    "city": FieldSpec("contact_address", "city_norm", "city"),
-    "postal_code": FieldSpec("contact_address", "postal_code_norm", "postal_code"),
-    "country": FieldSpec("contact_address", "country_norm", "country"),
-    "account_number": FieldSpec("account", "number", "number"),
-    "subscription_number": FieldSpec("subscription", "number", "number"),
-    "case_number": FieldSpec("care_case", "number", "number"),
-}
-
-#: How a row of a related table (alias ``t``) reaches its contact: (joins after ``t``, contact id).
-OWNER: dict[str, tuple[str, str]] = {
-    "contact": ("", "t.id"),
-    "contact_phone": ("", "t.contact_id"),
-    "contact_email": ("", "t.contact_id"),
-    "contact_address": ("", "t.contact_id"),
-    "account": ("", "t.contact_id"),
-    "care_case": ("", "t.contact_id"),
-    "subscription": (" JOIN account a ON a.id = t.account_id", "a.contact_id"),
-}
-
-#: Contact columns a filter may read.
-CONTACT_COLUMNS = ("id", "sort_name", "first_name_norm", "last_name_norm", "company_name_norm",
-                   "customer_number", "id_number_norm")
+#: Contact columns a filter may read (the covering indexes carry them: :mod:`.index`).
+CONTACT_COLUMNS = ("id", "sort_name", *(f.column for f in FIELDS if f.table == "contact"))
 
 
 class Params(dict[str, object]):
@@ -112,7 +73,7 @@ def by_table(preds: Sequence[Pred]) -> dict[str, list[Pred]]:
     """``preds`` grouped by the table their field lives in (order kept)."""
     groups: dict[str, list[Pred]] = {}
     for pred in preds:
-        groups.setdefault(FIELDS[pred.field].table, []).append(pred)
+        groups.setdefault(FIELD[pred.field].table, []).append(pred)
     return groups
 
 
@@ -186,12 +147,13 @@ class Backend:
 
     def filter(self, pred: Pred, alias: str, p: Params) -> str:
         """``pred`` as a condition on the contact row ``alias``."""
-        spec = FIELDS[pred.field]
+        spec = FIELD[pred.field]
         if spec.table == "contact":
             return self.pred(pred, f"{alias}.{spec.column}", p)
-        joins, cid = OWNER[spec.table]
+        owner = TABLE[spec.table]
         inner = self.pred(pred, f"t.{spec.column}", p)
-        return f"EXISTS (SELECT 1 FROM {spec.table} t{joins} WHERE {cid} = {alias}.id AND {inner})"
+        return (f"EXISTS (SELECT 1 FROM {spec.table} t{owner.joins} WHERE {owner.owner} = {alias}.id "
+                f"AND {inner})")
 
     def clause_filter(self, preds: Sequence[Pred], alias: str, p: Params) -> str:
         parts = [self.filter(pred, alias, p) for pred in preds]
@@ -203,7 +165,7 @@ class Backend:
         return pred.kind in ("exact", "prefix", "none") or len(pred.term) >= TRIGRAM
 
     def _any_of(self, preds: Sequence[Pred], p: Params) -> str:
-        parts = [self.pred(pred, f"t.{FIELDS[pred.field].column}", p) for pred in preds]
+        parts = [self.pred(pred, f"t.{FIELD[pred.field].column}", p) for pred in preds]
         return parts[0] if len(parts) == 1 else "(" + " OR ".join(f"({x})" for x in parts) + ")"
 
     def candidates(self, preds: Sequence[Pred], p: Params) -> Source:
@@ -211,8 +173,7 @@ class Backend:
         selects: list[tuple[str, bool]] = []  # (sql, exact)
         groups = by_table(preds)
         for table, group in groups.items():
-            joins, cid = OWNER[table]
-            fts = FTS_BY_TABLE[table].name
+            joins, cid, fts = TABLE[table].joins, TABLE[table].owner, TABLE[table].fts
             tri = [q for q in group if trigram(q)] if not self.pg else []
             rest = [q for q in group if q not in tri]
             if rest:
@@ -220,7 +181,7 @@ class Backend:
                                 f"{self._any_of(rest, p)}", True))
             for term in dict.fromkeys(q.term for q in tri):
                 same = [q for q in tri if q.term == term]
-                columns = list(dict.fromkeys(FIELDS[q.field].column for q in same))
+                columns = list(dict.fromkeys(FIELD[q.field].column for q in same))
                 match = f"f.{fts} MATCH {p.add(fts_query(columns, term))}"
                 if table == "contact":
                     selects.append((f"SELECT f.rowid AS id FROM {fts} f WHERE {match}", False))
@@ -234,11 +195,11 @@ class Backend:
 
     def count_capped(self, preds: Sequence[Pred], cap: int, p: Params) -> str:
         """``SELECT count(*)`` of the rows of one table matching any of ``preds``, up to ``cap``."""
-        table = FIELDS[preds[0].field].table
+        table = FIELD[preds[0].field].table
         return (f"SELECT count(*) FROM (SELECT 1 FROM {table} t WHERE {self._any_of(preds, p)} "
                 f"LIMIT {int(cap)}) s")
 
     def vocab(self, table: str, terms: Sequence[str], p: Params) -> str:
         """SQLite: per column, the documents holding each trigram (one vocabulary lookup)."""
         marks = ", ".join(p.add(t) for t in terms)
-        return f"SELECT col, term, doc FROM {FTS_BY_TABLE[table].vocab} WHERE term IN ({marks})"
+        return f"SELECT col, term, doc FROM {TABLE[table].vocab} WHERE term IN ({marks})"

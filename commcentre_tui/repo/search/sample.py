@@ -21,10 +21,10 @@ import random
 import time
 from typing import TYPE_CHECKING
 
-from commcentre_tui.repo.search_sql import trigram
+from commcentre_tui.repo.search.sql import trigram
 
 if TYPE_CHECKING:
-    from commcentre_tui.repo.search_plan import Planner
+    from commcentre_tui.repo.search.run import SearchRun
 
 #: Contacts sampled for the position of a sort key, and how long that sample is reused.
 POSITION_SAMPLE = 400
@@ -35,7 +35,7 @@ MATCH_EXAMINE = 160
 _POSITIONS: dict[str, tuple[float, list[str]]] = {}
 
 
-def positions(plan: Planner) -> list[str]:
+def positions(plan: SearchRun) -> list[str]:
     """Sorted sort keys of randomly chosen contacts (cached per database)."""
     where = str(plan.conn.engine.url)
     cached = _POSITIONS.get(where)
@@ -60,7 +60,7 @@ def share_before(keys: list[str], name: str | None) -> float:
     return bisect.bisect_left(keys, name) / len(keys)
 
 
-def walk_rows(plan: Planner, index: int, estimate: int, forward: bool,
+def walk_rows(plan: SearchRun, index: int, estimate: int, forward: bool,
               key: tuple[str, int] | None) -> float | None:
     """Rows a walk would read to find a page, judged from where sampled matches lie; ``None``
     when the sample says nothing (too few candidates)."""

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from commcentre_tui.repo.search_sql import FIELDS
+from commcentre_tui.repo.search.fields import FIELD
 
 if TYPE_CHECKING:
-    from commcentre_tui.repo.search_parse import Pred
-    from commcentre_tui.repo.search_plan import Planner
+    from commcentre_tui.repo.search.parse import Pred
+    from commcentre_tui.repo.search.run import SearchRun
 
 #: The name fields a split can cover besides the last name.
 OTHER_NAMES = frozenset({"first_name", "company_name"})
@@ -27,7 +27,7 @@ OTHER_NAMES = frozenset({"first_name", "company_name"})
 MAX_OTHERS = {"sqlite": 4000, "postgresql": 4800}
 
 
-def _parts(plan: Planner) -> tuple[Pred, list[Pred]] | None:
+def _parts(plan: SearchRun) -> tuple[Pred, list[Pred]] | None:
     """(the last-name prefix, the other name conditions), when the search has that shape."""
     if len(plan.clauses) != 1:
         return None
@@ -38,12 +38,12 @@ def _parts(plan: Planner) -> tuple[Pred, list[Pred]] | None:
         return None
     if not all(q.field in OTHER_NAMES and q.kind in ("prefix", "exact") for q in others):
         return None
-    if any(FIELDS[q.field].table != "contact" for q in preds):
+    if any(FIELD[q.field].table != "contact" for q in preds):
         return None
     return last[0], others
 
 
-def split_page(plan: Planner, forward: bool, key: tuple[str, int] | None, *,
+def split_page(plan: SearchRun, forward: bool, key: tuple[str, int] | None, *,
                forced: bool = False) -> list[tuple[str, int]] | None:
     """Up to ``limit + 1`` keys in display order, or ``None`` when the split does not apply
     (another shape, or too many other-field candidates unless ``forced``)."""

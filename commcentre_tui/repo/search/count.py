@@ -1,6 +1,6 @@
 """Result totals: exact when small, "1,000+" when large, never a count of a huge set.
 
-:func:`page_total` is what :func:`~commcentre_tui.repo.search.search_contacts` puts on a page: it
+:func:`page_total` is what :func:`~commcentre_tui.repo.search.api.search_contacts` puts on a page: it
 counts only when the cost model says it is cheap (``PAGE_BUDGET``) and otherwise says "N+"
 with N a true lower bound (the page's own matches). :func:`full_total` counts up to
 ``TOTAL_CAP`` whatever it costs (bounded by ``FULL_WORK`` candidates): for a background worker
@@ -9,9 +9,11 @@ or the command line.
 
 from __future__ import annotations
 
-from commcentre_tui.repo import search_plan
-from commcentre_tui.repo.search_plan import CANDIDATE_ROW, UNKNOWN_SHARE, PageIds, Planner
-from commcentre_tui.repo.search_sql import CONTACT_COLUMNS, FIELDS, by_table, trigram
+from commcentre_tui.repo.search import plan as planning
+from commcentre_tui.repo.search.fields import FIELD
+from commcentre_tui.repo.search.plan import UNKNOWN_SHARE, PageIds, Planner
+from commcentre_tui.repo.search.run import CANDIDATE_ROW
+from commcentre_tui.repo.search.sql import CONTACT_COLUMNS, by_table, trigram
 
 #: Totals above this show as "1,000+".
 TOTAL_CAP = 1000
@@ -53,12 +55,12 @@ def full_total(plan: Planner) -> str:
 def _count(plan: Planner, seen: int, budget: float, work: int) -> str:
     cap = TOTAL_CAP + 1
     p = plan.be.params()
-    if plan.table_size() <= search_plan.SMALL_TABLE:
+    if plan.table_size() <= planning.SMALL_TABLE:
         count = plan._scalar(f"SELECT count(*) FROM (SELECT 1 FROM contact c WHERE "
                              f"{plan._filters('c', p)} LIMIT {cap}) s", p)
         return text(count, True, seen)
     if len(plan.clauses) == 1 and all(q.kind in ("exact", "prefix", "none") and
-                                      FIELDS[q.field].table == "contact"
+                                      FIELD[q.field].table == "contact"
                                       for q in plan.clauses[0].preds):
         return _count_btree(plan, seen)
     best = plan._best()
@@ -120,6 +122,6 @@ def _candidate_cost(plan: Planner, index: int, wanted: int, work: int) -> float:
         return float("inf")
     rows = min(float(estimates[index] or 0), wanted / max(others * exactish, 1e-9), float(work))
     cost = rows * COUNT_ROW.get(plan.be.name, CANDIDATE_ROW[plan.be.name])
-    if any(FIELDS[q.field].table != "contact" for q in preds) or len(by_table(preds)) > 1:
+    if any(FIELD[q.field].table != "contact" for q in preds) or len(by_table(preds)) > 1:
         cost *= 1.5  # DISTINCT over ids that may repeat
     return cost
