@@ -31,9 +31,14 @@ from commcentre_tui.config import Settings
 from commcentre_tui.controllers.gateway import Gateway
 from commcentre_tui.keys import bind, keeps_tab
 from commcentre_tui.repo.permissions import Actor
-from commcentre_tui.screens.notifications import NotificationKept, ToastShown
+from commcentre_tui.screens.notifications import ToastShown
 from commcentre_tui.startup import resume_garbage_collection
-from commcentre_tui.support.messages import CustomerChanged, LoadCustomer, RunAction
+from commcentre_tui.support.messages import (
+    CustomerChanged,
+    LoadCustomer,
+    NotificationKept,
+    RunAction,
+)
 
 if TYPE_CHECKING:
     from commcentre_tui.screens.console import ConsoleScreen
@@ -348,6 +353,9 @@ class CommCentreApp(App[None]):
         from commcentre_tui.screens.wallboard import wallboard_commands
 
         yield from wallboard_commands(self)
+        from commcentre_tui.screens.unmatched import unmatched_commands
+
+        yield from unmatched_commands(self)
         from commcentre_tui.controllers.export_results import export_commands
 
         yield from export_commands(self, screen)

@@ -31,7 +31,8 @@ LANGUAGES = [("en", "English"), ("el", "Greek"), ("ru", "Russian"), ("de", "Germ
 CONTACT_DETAILS = (
     FormField("phone", "Phone", placeholder="e.g. 99 123456", default=lambda d: str(d.extra.get("phone") or "")),
     FormField("phone2", "Second phone"),
-    FormField("email", "Email", placeholder="name@example.com"),
+    FormField("email", "Email", placeholder="name@example.com",
+              default=lambda d: str(d.extra.get("email") or "")),
     FormField("street", "Street"),
     FormField("city", "City"),
     FormField("postal_code", "Postal code"),
@@ -128,8 +129,10 @@ LOG_PERSON = ActionSpec(
     description="A new person with a unique customer number.",
     fields=(
         FormField("title", "Title"),
-        FormField("first_name", "First name", required=True),
-        FormField("last_name", "Last name", required=True),
+        FormField("first_name", "First name", required=True,
+                  default=lambda d: str(d.extra.get("first_name") or "")),
+        FormField("last_name", "Last name", required=True,
+                  default=lambda d: str(d.extra.get("last_name") or "")),
         *CONTACT_DETAILS,
     ),
     submit=_log(log_person),

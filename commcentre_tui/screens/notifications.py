@@ -33,6 +33,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from commcentre_tui.support.messages import NotificationKept
 from commcentre_tui.text import inert
 
 __all__ = ["NotificationKept", "NotificationsScreen", "ToastShown", "keep", "open_notifications"]
@@ -51,20 +52,6 @@ class Kept:
     title: str
     message: str
     severity: str
-
-
-class NotificationKept(Message):
-    """(Posted to the app from another thread) a notification to keep; see :func:`keep`."""
-
-    def __init__(self, title: str, message: str, severity: str, timeout: float | None,
-                 toast: bool = True) -> None:
-        super().__init__()
-        self.title = title
-        self.message = message
-        self.severity = severity
-        self.timeout = timeout
-        self.toast = toast
-        """``False``: listed only (the caller raises one toast for several, e.g. reminders)."""
 
 
 class ToastShown(Message):

@@ -43,3 +43,17 @@ class RunAction(Message):
 
     name: str
     extra: dict[str, Any] | None = None
+
+
+class NotificationKept(Message):
+    """(Posted to the app from another thread) a notification to keep; see :func:`keep`."""
+
+    def __init__(self, title: str, message: str, severity: str, timeout: float | None,
+                 toast: bool = True) -> None:
+        super().__init__()
+        self.title = title
+        self.message = message
+        self.severity = severity
+        self.timeout = timeout
+        self.toast = toast
+        """``False``: listed only (the caller raises one toast for several, e.g. reminders)."""

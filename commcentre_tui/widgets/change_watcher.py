@@ -45,11 +45,15 @@ class ChangeWatcher(Widget):
         contact_id: int
         version: int
         agent_id: int | None
+        arrived: tuple[Any, ...] = ()
+        """Incoming emails/SMS received for the customer since the last read."""
 
     def __init__(self) -> None:
         super().__init__(id="change-watcher")
         self.stale = False
         """The customer changed while a form was open: refresh when it closes."""
+        self._newest_incoming: dict[int, int] = {}
+        """Per customer watched: the newest incoming email/SMS id already known."""
 
     def on_mount(self) -> None:
         self.set_interval(POLL_SECONDS, self.poll)
@@ -65,14 +69,25 @@ class ChangeWatcher(Widget):
                         exclusive=True, exit_on_error=False)
 
     def _read(self, contact_id: int) -> None:
+        from commcentre_tui.repo import incoming_watch
         from commcentre_tui.repo.changes import version_of
 
+        app: Any = self.app
         try:
-            version, agent_id = version_of(self.app.engine, contact_id)  # type: ignore[attr-defined]
+            version, agent_id = version_of(app.engine, contact_id)
+            arrived: list[Any] = []
+            known = self._newest_incoming.get(contact_id)
+            if known is None:
+                self._newest_incoming[contact_id] = incoming_watch.newest_incoming_id(
+                    app.engine, contact_id)
+            elif agent_id is None and version > app.gateway.shown_versions.get(contact_id, version):
+                arrived = incoming_watch.incoming_after(app.engine, contact_id, known)
+                if arrived:
+                    self._newest_incoming[contact_id] = arrived[-1].communication_id
         except Exception:  # noqa: BLE001 - advisory: the next poll tries again
             log.warning("could not read the customer's change counter", exc_info=True)
             return
-        self.post_message(self.Read(contact_id, version, agent_id))
+        self.post_message(self.Read(contact_id, version, agent_id, tuple(arrived)))
 
     def on_change_watcher_read(self, message: ChangeWatcher.Read) -> None:
         app: Any = self.app
@@ -83,6 +98,7 @@ class ChangeWatcher(Widget):
         app.gateway.shown_versions[contact_id] = message.version  # (refresh once per change)
         if message.agent_id is not None and message.agent_id == app.actor.agent_id:
             return  # this agent's own change: the form that made it reloaded the view
+        tell_arrived(app, message.arrived)
         if app.screen is app.console_screen:
             app.reload_customer()
         else:
@@ -94,6 +110,19 @@ class ChangeWatcher(Widget):
         if self.stale and screen is app.console_screen:
             self.stale = False
             app.reload_customer()
+
+
+def tell_arrived(app: Any, arrived: tuple[Any, ...]) -> None:
+    """A kept notification for each email/SMS that just arrived for the customer on screen
+    (listed until acknowledged: the customer may be waiting for an answer)."""
+    from commcentre_tui.support.messages import NotificationKept
+    from commcentre_tui.text import inert
+
+    for item in arrived:
+        via = "Email" if item.media == "email" else "SMS"
+        said = f": {inert(item.subject)}" if item.subject.strip() else ""
+        app.post_message(NotificationKept(f"{via} received", f"From {inert(item.sender)}{said}",
+                                          "information", None))
 
 
 def show_changed_line(screen: Screen[Any]) -> None:
