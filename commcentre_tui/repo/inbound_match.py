@@ -72,25 +72,25 @@ def match_sender(session: Session, channel: str, sender: str) -> SenderMatch:
     if not sender:
         return SenderMatch(None, 0)
     if channel == "sms":
-        owner = select(ContactPhone.contact_id).where(ContactPhone.e164 == sender)
-        what = "phone number"
+        owner, key, what = ContactPhone, ContactPhone.e164 == sender, "phone number"
     else:
-        owner = select(ContactEmail.contact_id).where(ContactEmail.address_norm == normal_address(sender))
+        owner, key = ContactEmail, ContactEmail.address_norm == normal_address(sender)
         what = "email address"
-    active = exists().where(Account.contact_id == Contact.id, Account.status == "active")
     rows = session.execute(
-        select(Contact.id, Contact.unit, cast(active, Integer).label("active"))
-        .where(Contact.id.in_(owner.scalar_subquery()))
-        .order_by(cast(active, Integer).desc(), Contact.created_at.desc(), Contact.id.desc())
-        .limit(50)
-    ).all()
+        select(Contact.id, Contact.unit).join(owner, owner.contact_id == Contact.id)  # type: ignore[attr-defined]
+        .where(key).distinct().limit(50)).all()
     if not rows:
         return SenderMatch(None, 0)
-    chosen = rows[0]
-    note = None
-    if len(rows) > 1:
-        note = (f"The sender's {what} belongs to {len(rows)} customers; it was given to the newest"
-                f"{' active' if chosen.active else ''} one.")
+    if len(rows) == 1:
+        return SenderMatch(int(rows[0].id), 1, None, rows[0].unit)
+    active = exists().where(Account.contact_id == Contact.id, Account.status == "active")
+    chosen = session.execute(
+        select(Contact.id, Contact.unit, cast(active, Integer).label("active"))
+        .where(Contact.id.in_([r.id for r in rows]))
+        .order_by(cast(active, Integer).desc(), Contact.created_at.desc(), Contact.id.desc()).limit(1)
+    ).one()
+    note = (f"The sender's {what} belongs to {len(rows)} customers; it was given to the newest"
+            f"{' active' if chosen.active else ''} one.")
     return SenderMatch(int(chosen.id), len(rows), note, chosen.unit)
 
 

@@ -16,13 +16,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Engine, bindparam, insert, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from commcentre_tui.comms import outbox
 from commcentre_tui.models import Case, FollowUp, InboundAttachment, InboundMessage
+from commcentre_tui.models.types import utcnow
 from commcentre_tui.repo import audit
 from commcentre_tui.repo.db import transaction
 from commcentre_tui.repo.inbound_match import (
@@ -98,15 +98,36 @@ class Routing:
     sms_window: timedelta = timedelta(hours=72)
 
 
+#: Insert a message's row unless one of its keys is recorded already (SQLite ≥ 3.35 and
+#: PostgreSQL both say it this way); a plain text statement, compiled once.
+_CLAIM = text(
+    "INSERT INTO inbound_message (channel, mailbox, uidvalidity, uid, message_id, outcome, reason, "
+    "sender, sender_name, size, received_at) VALUES (:channel, :mailbox, :uidvalidity, :uid, "
+    ":message_id, :outcome, :reason, :sender, :sender_name, :size, :received_at) "
+    "ON CONFLICT DO NOTHING RETURNING id"
+).bindparams(bindparam("received_at", type_=T_IN.c.received_at.type))
+
+
 def _claim(session: Session, item: Incoming, outcome: str, reason: str | None, now: datetime) -> int | None:
     """Insert the message's row unless it is already recorded; its id, or ``None``."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(T_IN).values(
-        channel=item.channel, mailbox=item.mailbox, uidvalidity=item.uidvalidity, uid=item.uid,
-        message_id=item.message_id, outcome=outcome, reason=reason, sender=item.sender[:254],
-        sender_name=item.sender_name[:200], size=item.size, received_at=now,
-    ).on_conflict_do_nothing().returning(T_IN.c.id)
-    return session.execute(stmt).scalar()
+    return session.execute(_CLAIM, {
+        "channel": item.channel, "mailbox": item.mailbox, "uidvalidity": item.uidvalidity,
+        "uid": item.uid, "message_id": item.message_id, "outcome": outcome, "reason": reason,
+        "sender": item.sender[:254], "sender_name": item.sender_name[:200], "size": item.size,
+        "received_at": now}).scalar()
+
+
+def _audit(session: Session, contact_id: int | None, entity_id: int, action: str, detail: str,
+           now: datetime) -> None:
+    """The audit entry of a recorded message (no agent), its customer's change counter raised
+    (as :func:`commcentre_tui.repo.audit.record` does, without reading the row back)."""
+    from commcentre_tui.models import AuditEntry
+    from commcentre_tui.repo import changes
+
+    session.execute(insert(AuditEntry.__table__), {  # type: ignore[attr-defined]
+        "at": now, "agent_id": None, "action": action, "entity": "communication",
+        "entity_id": entity_id, "detail": detail[:500]})
+    changes.note(session, contact_id, None)
 
 
 def _owner(session: Session, answered: Answered | None, case_id: int | None, routing: Routing,
@@ -161,9 +182,8 @@ def _import(session: Session, item: Incoming, inbound_id: int, routing: Routing,
                              note=f"The customer answered by {'SMS' if item.channel == 'sms' else 'email'}.",
                              created_at=now))
     where = "from an unknown sender" if contact_id is None else f"matched: {kind}"
-    audit.record(session, agent_id=None, action=AUDIT_ACTION[item.channel], entity="communication",
-                 entity_id=cid, detail=f"{item.channel} received {where}"
-                 + (f", answers communication {answered.id}" if answered else ""))
+    _audit(session, contact_id, cid, AUDIT_ACTION[item.channel], f"{item.channel} received {where}"
+           + (f", answers communication {answered.id}" if answered else ""), now)
     return Recorded("imported", cid, contact_id, kind, answered.id if answered else None, owner_agent)
 
 
@@ -181,8 +201,7 @@ def _bounce(session: Session, item: Incoming, inbound_id: int, routing: Routing)
                     .values(status="failed", last_error=error, lease_until=None))
     session.execute(update(T_IN).where(T_IN.c.id == inbound_id).values(
         refers_to_id=answered.id, reason=item.bounce_reason[:500]))
-    audit.record(session, agent_id=None, action="Delivery bounced", entity="communication",
-                 entity_id=answered.id, detail=error)
+    _audit(session, answered.contact_id, answered.id, "Delivery bounced", error, utcnow())
     return Recorded("bounce", refers_to_id=answered.id, contact_id=answered.contact_id, reason=error)
 
 
@@ -207,8 +226,6 @@ def record_batch(engine: Engine, items: Sequence[Incoming], routing: Routing, *,
                  now: datetime | None = None) -> list[Recorded]:
     """Record ``items`` in one transaction (retried whole when SQLite stays locked or
     PostgreSQL breaks a deadlock between pollers)."""
-    from commcentre_tui.models.types import utcnow
-
     for attempt in range(1, DEADLOCK_TRIES + 1):
         try:
             return _record_all(engine, items, routing, now or utcnow())
@@ -228,7 +245,6 @@ def record_sms(engine: Engine, item: Incoming, routing: Routing, *, opt_out: boo
     """Record an incoming SMS and, for STOP (``opt_out`` true) or START (false), set the SMS
     opt-out of every customer with that number — one transaction, each change audited."""
     from commcentre_tui.models import Contact, ContactPhone
-    from commcentre_tui.models.types import utcnow
 
     @retry_when_locked
     def run() -> Recorded:

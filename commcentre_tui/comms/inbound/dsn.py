@@ -52,7 +52,7 @@ def _fields(text: str) -> dict[str, str]:
 def find_bounce(msg: Message, header: Callable[[Message, str], str]) -> Bounce | None:
     """The bounce ``msg`` is, or ``None`` when it is an ordinary message."""
     report = (msg.get_content_type() == "multipart/report"
-              and (msg.get_param("report-type") or "").lower() == "delivery-status")
+              and str(msg.get_param("report-type") or "").lower() == "delivery-status")
     sender = header(msg, "From")
     address = re.search(r"[\w.+-]+@[\w.-]+", sender)
     daemon = bool(address and _DAEMON.match(address.group()))
