@@ -105,3 +105,18 @@ def test_inbound_refuses_to_start_without_its_settings(monkeypatch, capsys) -> N
     monkeypatch.setenv("COMMCENTRE_INBOUND__SMS__ENABLED", "true")
     assert main(["inbound"]) == 2
     assert "COMMCENTRE_INBOUND__SMS__TOKEN" in capsys.readouterr().err
+
+
+def test_doctor_logs_in_to_the_mailbox(make_inbound, mailbox, monkeypatch, capsys) -> None:
+    settings = make_inbound()
+    cfg = settings.inbound.email
+    for key, value in {"ENABLED": "true", "HOST": cfg.host, "PORT": str(cfg.port), "TLS": "false",
+                       "USER": cfg.user, "FOLDER": cfg.folder}.items():
+        monkeypatch.setenv(f"COMMCENTRE_INBOUND__EMAIL__{key}", value)
+    main(["doctor", "--database", "sqlite://"])
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("imap"))
+    assert line.startswith("imap      ok:") and "(IDLE supported)" in line
+    monkeypatch.setenv("COMMCENTRE_INBOUND__EMAIL__PASSWORD", "wrong")
+    assert main(["doctor", "--database", "sqlite://"]) == 1
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("imap"))
+    assert "FAIL" in line and "refused the login of 'care'" in line

@@ -121,6 +121,13 @@ class EmailPoller:
             raise InboundError(f"Cannot open the folder {cfg.folder!r} on {where} ({exc}).") from None
         return client
 
+    def open(self) -> Any:
+        """The logged-in client on the folder (connecting when needed); :class:`InboundError`
+        with a sentence when the server, the login or the folder fails."""
+        if self._client is None:
+            self._client = self._connect()
+        return self._client
+
     def close(self) -> None:
         client, self._client = self._client, None
         if client is not None:
@@ -135,9 +142,7 @@ class EmailPoller:
 
     def poll_once(self) -> int:
         """Import what is in the folder now; returns how many messages were dealt with."""
-        if self._client is None:
-            self._client = self._connect()
-        client = self._client
+        client = self.open()
         client.noop()
         uidvalidity = self._uidvalidity(client)
         criteria = ["ALL"] if self.cfg.processed_folder else ["UNKEYWORD", KEYWORD]
