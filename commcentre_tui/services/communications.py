@@ -304,6 +304,8 @@ def follow_up_defaults(ctx: ServiceContext, communication_id: int) -> dict[str, 
         original = _visible(ctx, session, communication_id)
     if original.state != "completed":
         raise RuleViolation("Save this communication (complete it) before following it up.")
+    if original.contact_id is None:
+        raise RuleViolation("Attach this communication to a customer before following it up.")
     subject = original.subject or f"{original.category} ({original.media})"
     media = original.media if original.media in ("email", "sms", "letter") else "phone"
     recipient = original.recipient if original.direction == "outgoing" and media == original.media else ""

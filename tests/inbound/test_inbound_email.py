@@ -7,12 +7,14 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 
 from commcentre_tui import models as m
 from commcentre_tui.comms.inbound.email_poller import KEYWORD, EmailPoller
 from commcentre_tui.comms.inbound.quotes import preview
 from commcentre_tui.comms.worker import DeliveryWorker
+from commcentre_tui.errors import RuleViolation
 from commcentre_tui.repo.db import reading
 from commcentre_tui.repo.inbound_queries import inbound_detail, unmatched
 from commcentre_tui.repo.my_work import my_work
@@ -119,7 +121,11 @@ def test_an_unknown_sender_waits_unmatched_until_attached(engine, ctx, customer,
         (comm.id, "new.person@elsewhere.test", "Stranger")]
     assert latest_communications(engine, ctx.settings, ctx.actor.agent_id) == []
     assert my_work(engine, ctx.actor, now=datetime.now(UTC)).items == ()
+    with pytest.raises(RuleViolation, match="Attach this communication to a customer"):
+        svc.follow_up(ctx, comm.id)
     attach_to_customer(ctx, comm.id, ids["contact"])
+    with pytest.raises(RuleViolation, match="already belongs to a customer"):
+        attach_to_customer(ctx, comm.id, ids["contact"])
     assert unmatched(engine).rows == ()
     assert incoming(engine)[0].contact_id == ids["contact"]
     assert inbound_detail(engine, comm.id).match == "attached"
