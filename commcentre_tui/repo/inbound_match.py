@@ -111,29 +111,77 @@ def _answered(session: Session, communication_id: int) -> Answered | None:
     return Answered(*row) if row is not None else None
 
 
+def match_senders(session: Session, channel: str, senders: list[str]) -> dict[str, SenderMatch]:
+    """:func:`match_sender` for many senders at once (one query; several matches are decided
+    one by one, as they are rare)."""
+    keys = {sender: sender if channel == "sms" else normal_address(sender) for sender in senders if sender}
+    if channel == "sms":
+        owner, column = ContactPhone, ContactPhone.e164
+    else:
+        owner, column = ContactEmail, ContactEmail.address_norm
+    found: dict[str, dict[int, str | None]] = {}
+    wanted = sorted(set(keys.values()))
+    for start in range(0, len(wanted), 500):
+        for key, contact_id, unit in session.execute(
+                select(column, Contact.id, Contact.unit).join(owner, owner.contact_id == Contact.id)  # type: ignore[attr-defined]
+                .where(column.in_(wanted[start:start + 500]))):
+            found.setdefault(key, {})[int(contact_id)] = unit
+    out: dict[str, SenderMatch] = {"": SenderMatch(None, 0)}
+    for sender, key in keys.items():
+        contacts = found.get(key, {})
+        if len(contacts) > 1:
+            out[sender] = match_sender(session, channel, sender)
+        elif contacts:
+            ((contact_id, unit),) = contacts.items()
+            out[sender] = SenderMatch(contact_id, 1, None, unit)
+        else:
+            out[sender] = SenderMatch(None, 0)
+    return out
+
+
+#: Message-ID → (our communication it names, whether the outbox recorded that Message-ID).
+ReplyIndex = dict[str, tuple[Answered, bool]]
+
+
+def reply_index(session: Session, reply_ids: list[str], *, domain: str) -> ReplyIndex:
+    """Which of ``reply_ids`` name outgoing communications of ours (two queries for a batch)."""
+    wanted = sorted(set(reply_ids))
+    if not wanted:
+        return {}
+    q = CommunicationQueue
+    known: dict[str, int] = {}
+    for start in range(0, len(wanted), 500):
+        known.update(session.execute(select(q.message_id, q.communication_id)
+                                     .where(q.message_id.in_(wanted[start:start + 500]))).all())
+    shaped = {mid: our for mid in wanted if mid not in known and (our := _our_id(mid, domain)) is not None}
+    ids = sorted(set(known.values()) | set(shaped.values()))
+    c = Communication
+    rows: dict[int, Answered] = {}
+    for start in range(0, len(ids), 500):
+        for row in session.execute(
+                select(c.id, c.contact_id, c.agent_id, c.related_type, c.related_id)
+                .where(c.id.in_(ids[start:start + 500]), c.direction == "outgoing")):
+            rows[int(row.id)] = Answered(*row)
+    index: ReplyIndex = {mid: (rows[cid], True) for mid, cid in known.items() if cid in rows}
+    index.update({mid: (rows[cid], False) for mid, cid in shaped.items() if cid in rows})
+    return index
+
+
+def pick_answered(index: ReplyIndex, reply_ids: list[str], contact_id: int | None) -> Answered | None:
+    """The nearest of ``reply_ids`` that is ours: one the outbox recorded, or one with our shape
+    whose communication is the matched customer's."""
+    for message_id in reply_ids:
+        hit = index.get(message_id)
+        if hit is not None and (hit[1] or (contact_id is not None and hit[0].contact_id == contact_id)):
+            return hit[0]
+    return None
+
+
 def find_answered(session: Session, reply_ids: list[str], *, domain: str,
                   contact_id: int | None) -> Answered | None:
-    """The outgoing communication of ours that ``reply_ids`` (nearest first) name.
-
-    A Message-ID the outbox recorded is trusted (it names one attempt of ours); one that only
-    has our shape counts when its communication is the matched customer's.
-    """
-    if not reply_ids:
-        return None
-    q = CommunicationQueue
-    known = dict(session.execute(
-        select(q.message_id, q.communication_id).where(q.message_id.in_(reply_ids))).all())
-    for message_id in reply_ids:
-        if message_id in known:
-            found = _answered(session, known[message_id])
-            if found is not None:
-                return found
-        our = _our_id(message_id, domain)
-        if our is not None and contact_id is not None:
-            found = _answered(session, our)
-            if found is not None and found.contact_id == contact_id:
-                return found
-    return None
+    """The outgoing communication of ours that ``reply_ids`` (nearest first) name
+    (:func:`pick_answered`)."""
+    return pick_answered(reply_index(session, reply_ids, domain=domain), reply_ids, contact_id)
 
 
 def answered_sms(session: Session, contact_id: int | None, sender: str, *, now: datetime,

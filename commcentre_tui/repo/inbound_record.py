@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, bindparam, insert, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
@@ -27,10 +28,13 @@ from commcentre_tui.repo import audit
 from commcentre_tui.repo.db import transaction
 from commcentre_tui.repo.inbound_match import (
     Answered,
+    SenderMatch,
     answered_sms,
     case_in_subject,
     find_answered,
-    match_sender,
+    match_senders,
+    pick_answered,
+    reply_index,
 )
 from commcentre_tui.repo.locked import retry_when_locked
 
@@ -117,17 +121,22 @@ def _claim(session: Session, item: Incoming, outcome: str, reason: str | None, n
         "received_at": now}).scalar()
 
 
-def _audit(session: Session, contact_id: int | None, entity_id: int, action: str, detail: str,
-           now: datetime) -> None:
-    """The audit entry of a recorded message (no agent), its customer's change counter raised
-    (as :func:`commcentre_tui.repo.audit.record` does, without reading the row back)."""
-    from commcentre_tui.models import AuditEntry
-    from commcentre_tui.repo import changes
-
-    session.execute(insert(AuditEntry.__table__), {  # type: ignore[attr-defined]
-        "at": now, "agent_id": None, "action": action, "entity": "communication",
-        "entity_id": entity_id, "detail": detail[:500]})
-    changes.note(session, contact_id, None)
+def _claim_many(session: Session, items: Sequence[Incoming], outcomes: list[str],
+                now: datetime) -> list[int | None]:
+    """:func:`_claim` for a batch of one mailbox's messages in one statement (ids by UID; a
+    message already recorded gets ``None``)."""
+    positions = [(i.mailbox, i.uidvalidity, i.uid) for i in items]
+    if len(items) < 2 or any(i.uid is None for i in items) or len(set(positions)) != len(items):
+        return [_claim(session, i, o, i.refused, now) for i, o in zip(items, outcomes, strict=True)]
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    rows = [{"channel": i.channel, "mailbox": i.mailbox, "uidvalidity": i.uidvalidity, "uid": i.uid,
+             "message_id": i.message_id, "outcome": o, "reason": i.refused, "sender": i.sender[:254],
+             "sender_name": i.sender_name[:200], "size": i.size, "received_at": now}
+            for i, o in zip(items, outcomes, strict=True)]
+    stmt = dialect.insert(T_IN).values(rows).on_conflict_do_nothing().returning(
+        T_IN.c.id, T_IN.c.mailbox, T_IN.c.uidvalidity, T_IN.c.uid)
+    got = {(r.mailbox, r.uidvalidity, r.uid): int(r.id) for r in session.execute(stmt)}
+    return [got.get(p) for p in positions]
 
 
 def _owner(session: Session, answered: Answered | None, case_id: int | None, routing: Routing,
@@ -142,14 +151,24 @@ def _owner(session: Session, answered: Answered | None, case_id: int | None, rou
     return None, routing.unit or contact_unit
 
 
-def _import(session: Session, item: Incoming, inbound_id: int, routing: Routing, now: datetime) -> Recorded:
-    match = match_sender(session, item.channel, item.sender)
-    contact_id = match.contact_id
-    if item.channel == "sms":
-        answered = answered_sms(session, contact_id, item.sender, now=now, window=routing.sms_window)
-    else:
-        answered = find_answered(session, item.reply_ids, domain=routing.domain, contact_id=contact_id)
-    kind, note = match.kind, match.note
+@dataclass
+class _Plan:
+    """One message on its way to a communication."""
+
+    item: Incoming
+    inbound_id: int
+    contact_id: int | None
+    kind: str
+    note: str | None
+    answered: Answered | None
+    case_id: int | None
+    owner: tuple[int | None, str | None]
+    row: dict[str, object]
+
+
+def _plan(session: Session, item: Incoming, inbound_id: int, match: SenderMatch,
+          answered: Answered | None, routing: Routing, now: datetime) -> _Plan:
+    contact_id, kind, note = match.contact_id, match.kind, match.note
     if answered is not None and contact_id is None and answered.contact_id is not None:
         contact_id, kind = answered.contact_id, "one"
         note = "The sender is not on file; it answers our message to this customer."
@@ -161,30 +180,60 @@ def _import(session: Session, item: Incoming, inbound_id: int, routing: Routing,
         if case_id is not None:
             related_type, related_id = "case", case_id
     case_id = related_id if related_type == "case" else None
-    owner_agent, owner_unit = (None, None) if contact_id is None else _owner(
-        session, answered, case_id, routing, match.unit)
-    (cid,) = outbox.insert_communications(session, [{
-        "contact_id": contact_id, "direction": "incoming", "media": item.channel,
-        "subject": item.subject, "content": item.content, "recipient": item.sender[:254],
-        "state": "completed", "completed_at": now, "shared_notes": note or "",
-        "related_type": related_type, "related_id": related_id,
-        "follow_up_of_id": answered.id if answered else None,
-    }], now)
-    session.execute(update(T_IN).where(T_IN.c.id == inbound_id).values(
-        communication_id=cid, refers_to_id=answered.id if answered else None, match=kind,
-        reason=note, owner_agent_id=owner_agent, owner_unit=owner_unit))
-    for a in item.attachments:
-        session.execute(insert(InboundAttachment.__table__).values(  # type: ignore[attr-defined]
-            communication_id=cid, filename=a.filename, content_type=a.content_type, size=a.size,
-            sha256=a.sha256, stored_path=a.stored_path, note=a.note))
-    if case_id is not None:
-        session.add(FollowUp(case_id=case_id, kind="communication", communication_id=cid,
-                             note=f"The customer answered by {'SMS' if item.channel == 'sms' else 'email'}.",
-                             created_at=now))
-    where = "from an unknown sender" if contact_id is None else f"matched: {kind}"
-    _audit(session, contact_id, cid, AUDIT_ACTION[item.channel], f"{item.channel} received {where}"
-           + (f", answers communication {answered.id}" if answered else ""), now)
-    return Recorded("imported", cid, contact_id, kind, answered.id if answered else None, owner_agent)
+    owner = (None, None) if contact_id is None else _owner(session, answered, case_id, routing, match.unit)
+    row = {"contact_id": contact_id, "direction": "incoming", "media": item.channel,
+           "subject": item.subject, "content": item.content, "recipient": item.sender[:254],
+           "state": "completed", "completed_at": now, "shared_notes": note or "",
+           "related_type": related_type, "related_id": related_id,
+           "follow_up_of_id": answered.id if answered else None}
+    return _Plan(item, inbound_id, contact_id, kind, note, answered, case_id, owner, row)
+
+
+_SET_COMMUNICATION = update(T_IN).where(T_IN.c.id == bindparam("p_id")).values(
+    communication_id=bindparam("p_cid"), refers_to_id=bindparam("p_refers"), match=bindparam("p_match"),
+    reason=bindparam("p_reason"), owner_agent_id=bindparam("p_agent"), owner_unit=bindparam("p_unit"))
+
+
+def _import_many(session: Session, todo: list[tuple[Incoming, int]], routing: Routing,
+                 now: datetime) -> list[Recorded]:
+    """Communications for ``todo`` (one channel), with a handful of statements for the batch."""
+    from commcentre_tui.models import AuditEntry
+    from commcentre_tui.repo import changes
+
+    channel = todo[0][0].channel
+    matches = match_senders(session, channel, [item.sender for item, _ in todo])
+    index = reply_index(session, [m for item, _ in todo for m in item.reply_ids], domain=routing.domain)
+    plans = []
+    for item, inbound_id in todo:
+        match = matches[item.sender]
+        if channel == "sms":
+            answered = answered_sms(session, match.contact_id, item.sender, now=now, window=routing.sms_window)
+        else:
+            answered = pick_answered(index, item.reply_ids, match.contact_id)
+        plans.append(_plan(session, item, inbound_id, match, answered, routing, now))
+    cids = outbox.insert_communications(session, [p.row for p in plans], now)
+    session.execute(_SET_COMMUNICATION, [
+        {"p_id": p.inbound_id, "p_cid": cid, "p_refers": p.answered.id if p.answered else None,
+         "p_match": p.kind, "p_reason": p.note, "p_agent": p.owner[0], "p_unit": p.owner[1]}
+        for p, cid in zip(plans, cids, strict=True)])
+    files = [{"communication_id": cid, "filename": a.filename, "content_type": a.content_type,
+              "size": a.size, "sha256": a.sha256, "stored_path": a.stored_path, "note": a.note}
+             for p, cid in zip(plans, cids, strict=True) for a in p.item.attachments]
+    if files:
+        session.execute(insert(InboundAttachment.__table__), files)  # type: ignore[attr-defined]
+    audits = []
+    for p, cid in zip(plans, cids, strict=True):
+        if p.case_id is not None:
+            session.add(FollowUp(case_id=p.case_id, kind="communication", communication_id=cid, created_at=now,
+                                 note=f"The customer answered by {'SMS' if channel == 'sms' else 'email'}."))
+        where = "from an unknown sender" if p.contact_id is None else f"matched: {p.kind}"
+        audits.append({"at": now, "agent_id": None, "action": AUDIT_ACTION[channel], "entity": "communication",
+                       "entity_id": cid, "detail": f"{channel} received {where}"
+                       + (f", answers communication {p.answered.id}" if p.answered else "")})
+        changes.note(session, p.contact_id, None)
+    session.execute(insert(AuditEntry.__table__), audits)  # type: ignore[attr-defined]
+    return [Recorded("imported", cid, p.contact_id, p.kind, p.answered.id if p.answered else None, p.owner[0])
+            for p, cid in zip(plans, cids, strict=True)]
 
 
 def _bounce(session: Session, item: Incoming, inbound_id: int, routing: Routing) -> Recorded:
@@ -201,21 +250,36 @@ def _bounce(session: Session, item: Incoming, inbound_id: int, routing: Routing)
                     .values(status="failed", last_error=error, lease_until=None))
     session.execute(update(T_IN).where(T_IN.c.id == inbound_id).values(
         refers_to_id=answered.id, reason=item.bounce_reason[:500]))
-    _audit(session, answered.contact_id, answered.id, "Delivery bounced", error, utcnow())
+    audit.record(session, agent_id=None, action="Delivery bounced", entity="communication",
+                 entity_id=answered.id, detail=error)
     return Recorded("bounce", refers_to_id=answered.id, contact_id=answered.contact_id, reason=error)
 
 
+def record_many(session: Session, items: Sequence[Incoming], routing: Routing, now: datetime) -> list[Recorded]:
+    """Record ``items`` in the caller's transaction (see the module docstring)."""
+    outcomes = ["refused" if i.refused else "bounce" if i.bounce_ids is not None else "imported" for i in items]
+    ids = _claim_many(session, items, outcomes, now)
+    results: list[Recorded | None] = [None] * len(items)
+    todo: dict[str, list[tuple[int, Incoming, int]]] = {}
+    for n, (item, inbound_id) in enumerate(zip(items, ids, strict=True)):
+        if inbound_id is None:
+            results[n] = Recorded("duplicate")
+        elif item.refused:
+            results[n] = Recorded("refused", reason=item.refused)
+        elif item.bounce_ids is not None:
+            results[n] = _bounce(session, item, inbound_id, routing)
+        else:
+            todo.setdefault(item.channel, []).append((n, item, inbound_id))
+    for batch in todo.values():
+        done = _import_many(session, [(item, inbound_id) for _, item, inbound_id in batch], routing, now)
+        for (n, _item, _id), result in zip(batch, done, strict=True):
+            results[n] = result
+    return [r for r in results if r is not None]
+
+
 def record_one(session: Session, item: Incoming, routing: Routing, now: datetime) -> Recorded:
-    """Record ``item`` in the caller's transaction (see the module docstring)."""
-    outcome = "refused" if item.refused else "bounce" if item.bounce_ids is not None else "imported"
-    inbound_id = _claim(session, item, outcome, item.refused, now)
-    if inbound_id is None:
-        return Recorded("duplicate")
-    if item.refused:
-        return Recorded("refused", reason=item.refused)
-    if item.bounce_ids is not None:
-        return _bounce(session, item, inbound_id, routing)
-    return _import(session, item, inbound_id, routing, now)
+    """Record one message in the caller's transaction."""
+    return record_many(session, [item], routing, now)[0]
 
 
 def _deadlock(exc: DBAPIError) -> bool:
@@ -238,7 +302,7 @@ def record_batch(engine: Engine, items: Sequence[Incoming], routing: Routing, *,
 @retry_when_locked
 def _record_all(engine: Engine, items: Sequence[Incoming], routing: Routing, now: datetime) -> list[Recorded]:
     with transaction(engine) as session:
-        return [record_one(session, item, routing, now) for item in items]
+        return record_many(session, items, routing, now)
 
 
 def record_sms(engine: Engine, item: Incoming, routing: Routing, *, opt_out: bool | None) -> Recorded:
