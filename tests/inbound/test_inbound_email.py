@@ -208,3 +208,23 @@ def test_the_poller_keeps_running_between_passes_and_stops_on_request(
     assert not thread.is_alive() and len(incoming(engine)) == 1
 
 
+
+
+def test_imported_messages_can_be_moved_to_a_processed_folder(engine, customer, mailbox, make_inbound) -> None:
+    import uuid
+
+    customer(1)
+    tag = uuid.uuid4().hex[:8]
+    mailbox.put(email_bytes("customer1@example.com", "First", "1", message_id=f"<a.{tag}@customer.test>"),
+                email_bytes("customer1@example.com", "Second", "2", message_id=f"<b.{tag}@customer.test>"))
+    settings = make_inbound(processed_folder="Processed")
+    assert poll(engine, settings).stats.imported == 2
+    assert mailbox.flags() == {}
+    client = mailbox.server.client()
+    try:
+        client.select_folder("Processed")
+        moved = client.search(["HEADER", "Message-ID", tag])
+    finally:
+        client.logout()
+    assert len(moved) == 2
+    assert poll(engine, settings).stats.imported == 0 and len(incoming(engine)) == 2
