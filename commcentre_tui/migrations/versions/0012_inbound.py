@@ -5,8 +5,8 @@ Revises: 0011
 Create Date: 2026-12-07 17:00:00.000000
 
 * ``communication.contact_id`` may be ``NULL``: an incoming email or SMS whose sender matched no
-  customer waits, unmatched, until an agent attaches it to one. On SQLite the table is rebuilt
-  (batch mode); its partial My Work indexes of 0008 are made again after.
+  customer waits, unmatched, until an agent attaches it to one (on SQLite by editing the stored
+  table definition, with no rebuild: see :func:`_contact_id_nullable`).
 * ``inbound_message``: one row per message that arrived, written in the same transaction as its
   communication; unique on the IMAP position (mailbox, UIDVALIDITY, UID) and on the Message-ID,
   so a message is imported once whatever pollers run or die. Partial indexes (prefix
@@ -26,8 +26,6 @@ down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-DRAFT = sa.text("state = 'draft'")
-FAILED = sa.text("delivery = 'failed'")
 UNHANDLED = sa.text("handled_at IS NULL")
 
 
@@ -35,21 +33,34 @@ def _text(length: int) -> sqlmodel.sql.sqltypes.AutoString:
     return sqlmodel.sql.sqltypes.AutoString(length=length)
 
 
-def _my_work_indexes() -> None:
-    """0008's partial indexes on communication, which a SQLite batch rebuild can drop."""
-    names = {ix["name"] for ix in sa.inspect(op.get_bind()).get_indexes("communication")}
-    if "ix_work_communication_draft" not in names:
-        op.create_index("ix_work_communication_draft", "communication",
-                        ["agent_id", "created_at", "id"], sqlite_where=DRAFT, postgresql_where=DRAFT)
-    if "ix_work_communication_failed" not in names:
-        op.create_index("ix_work_communication_failed", "communication",
-                        ["agent_id", "created_at", "id"], sqlite_where=FAILED, postgresql_where=FAILED)
+def _contact_id_nullable(nullable: bool) -> None:
+    """``communication.contact_id`` NULL-able (or not again).
+
+    PostgreSQL: ALTER COLUMN. SQLite: the table's stored definition is edited in place
+    (``writable_schema``) — the change SQLite documents as safe for dropping a NOT NULL, with
+    nothing on disk to rewrite. A batch rebuild would drop the table that queue entries and
+    follow-ups point at, which SQLite's foreign keys refuse inside the upgrade's transaction.
+    """
+    bind = op.get_bind()
+    if bind.dialect.name != "sqlite":
+        op.alter_column("communication", "contact_id", existing_type=sa.Integer(), nullable=nullable)
+        return
+    sql = bind.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'communication'").scalar()
+    old, new = ("contact_id INTEGER NOT NULL", "contact_id INTEGER") if nullable else (
+        "contact_id INTEGER,", "contact_id INTEGER NOT NULL,")
+    if sql is None or sql.count(old) != 1:
+        raise RuntimeError("The communication table is not as migration 0011 left it.")
+    version = int(bind.exec_driver_sql("PRAGMA schema_version").scalar() or 0)
+    bind.exec_driver_sql("PRAGMA writable_schema = ON")
+    bind.exec_driver_sql("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'communication'",
+                         (sql.replace(old, new),))
+    bind.exec_driver_sql(f"PRAGMA schema_version = {version + 1}")
+    bind.exec_driver_sql("PRAGMA writable_schema = OFF")
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("communication") as batch:
-        batch.alter_column("contact_id", existing_type=sa.Integer(), nullable=True)
-    _my_work_indexes()
+    _contact_id_nullable(True)
     op.create_index("ix_queue_message_id", "communication_queue", ["message_id"])
     op.create_table(
         "inbound_message",
@@ -105,6 +116,4 @@ def downgrade() -> None:
     op.drop_table("inbound_message")
     op.drop_index("ix_queue_message_id", table_name="communication_queue")
     op.execute("DELETE FROM communication WHERE contact_id IS NULL")
-    with op.batch_alter_table("communication") as batch:
-        batch.alter_column("contact_id", existing_type=sa.Integer(), nullable=False)
-    _my_work_indexes()
+    _contact_id_nullable(False)
