@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "notify": "notify_cmd",
     "templates": "templates_cmd",
     "worker": "worker_cmd",
+    "inbound": "inbound_cmd",
     "cti-bridge": "cti_bridge_cmd",
     "serve-ssh": "serve_ssh_cmd",
     "agents": "agents_cmd",

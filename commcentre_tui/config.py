@@ -208,6 +208,54 @@ class SmsSettings(Section):
     max_length: int = Field(default=160, ge=1)
 
 
+class InboundEmailSettings(Section):
+    """``[inbound.email]``: the IMAP mailbox ``commcentre inbound`` imports (password from
+    ``COMMCENTRE_INBOUND__EMAIL__PASSWORD`` only)."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(default=993, ge=1, le=65535)
+    tls: bool = True
+    """IMAP over TLS (port 993); false: plain IMAP (loopback or a trusted network only)."""
+    user: str = ""
+    password: SecretStr = SecretStr("")
+    folder: str = "INBOX"
+    processed_folder: str = ""
+    """Where imported messages are moved; empty: they stay and get the ``$CommCentre`` flag."""
+    poll_seconds: float = Field(default=60.0, gt=0)
+    """How often to look when the server has no IDLE (with IDLE: how long one IDLE lasts)."""
+    batch_size: int = Field(default=200, ge=1, le=5000)
+    max_message_bytes: int = Field(default=40_000_000, ge=1000)
+    """Larger messages are refused (left on the server, flagged) with the reason logged."""
+    max_attachment_bytes: int = Field(default=10_000_000, ge=0)
+    """Larger attachments are listed on the communication but not stored."""
+    attachments_dir: str = ""
+    """Where attachment files go; empty: ``attachments`` in the data folder."""
+
+
+class InboundSmsSettings(Section):
+    """``[inbound.sms]``: SMS posted to ``commcentre inbound``'s webhook (``POST /sms``)."""
+
+    enabled: bool = False
+    listen_host: str = "127.0.0.1"
+    listen_port: int = Field(default=8766, ge=0, le=65535)
+    token: SecretStr = SecretStr("")
+    """The gateway's shared secret (environment only: ``COMMCENTRE_INBOUND__SMS__TOKEN``), sent
+    as a bearer token or an HMAC-SHA256 body signature, as for the CTI listener."""
+    reply_window_hours: float = Field(default=72.0, ge=0)
+    """An SMS within this many hours of one of ours to the same number answers it."""
+
+
+class InboundSettings(Section):
+    """``[inbound]``: customers' emails and SMS arriving as incoming communications."""
+
+    unit: str = ""
+    """The unit whose queue (My Work) gets an incoming communication that answers nothing an
+    agent sent; empty: the customer's own unit."""
+    email: InboundEmailSettings = Field(default_factory=InboundEmailSettings)
+    sms: InboundSmsSettings = Field(default_factory=InboundSmsSettings)
+
+
 class WorkerSettings(Section):
     """``[worker]``: the communication queue worker."""
 
@@ -325,6 +373,7 @@ class Settings(BaseSettings):
     cti: CtiSettings = Field(default_factory=CtiSettings)
     email: EmailSettings = Field(default_factory=EmailSettings)
     sms: SmsSettings = Field(default_factory=SmsSettings)
+    inbound: InboundSettings = Field(default_factory=InboundSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     communications: CommunicationsSettings = Field(default_factory=CommunicationsSettings)
     billing: BillingSettings = Field(default_factory=BillingSettings)

@@ -15,7 +15,7 @@ DEFAULT_CONFIG_PATH = default_config_path()
 
 #: Settings that are secrets: only ever from the environment (``COMMCENTRE_<SECTION>__<KEY>``).
 SECRET_KEYS = (("email", "password"), ("cti", "secret"), ("cti", "listener_token"),
-               ("sms", "api_key"))
+               ("sms", "api_key"), ("inbound.email", "password"), ("inbound.sms", "token"))
 
 
 class ConfigError(Exception):
@@ -50,8 +50,11 @@ def check_file(path: Path) -> None:
     except OSError as exc:
         raise ConfigError(f"Cannot read the config file {path} ({exc.strerror or exc}).") from None
     for section, key in SECRET_KEYS:
-        if key in data.get(section, {}):
-            env = f"COMMCENTRE_{section.upper()}__{key.upper()}"
+        table: object = data
+        for part in section.split("."):
+            table = table.get(part, {}) if isinstance(table, dict) else {}
+        if isinstance(table, dict) and key in table:
+            env = f"COMMCENTRE_{section.upper().replace('.', '__')}__{key.upper()}"
             raise ConfigError(
                 f"{path}: {section}.{key} is a secret; remove it from the file and set {env} instead."
             )

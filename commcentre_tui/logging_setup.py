@@ -74,7 +74,12 @@ def secret_values(settings: Settings) -> list[str]:
 
     from commcentre_tui.config import SECRET_KEYS
 
-    values = [getattr(getattr(settings, section), key).get_secret_value() for section, key in SECRET_KEYS]
+    values = []
+    for section, key in SECRET_KEYS:
+        holder: object = settings
+        for part in section.split("."):
+            holder = getattr(holder, part)
+        values.append(getattr(holder, key).get_secret_value())
     with contextlib.suppress(ArgumentError, ValueError):
         password = make_url(settings.database.resolved_url()).password
         if password:

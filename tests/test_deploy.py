@@ -81,7 +81,8 @@ def test_compose_runs_the_wheel_with_real_commands() -> None:
 
 
 def test_the_secrets_file_names_only_known_secrets() -> None:
-    known = {f"COMMCENTRE_{section.upper()}__{key.upper()}" for section, key in SECRET_KEYS}
+    known = {f"COMMCENTRE_{section.upper().replace('.', '__')}__{key.upper()}"
+             for section, key in SECRET_KEYS}
     known |= {"COMMCENTRE_DATABASE__URL", "POSTGRES_PASSWORD"}
     names = re.findall(r"^#?\s*([A-Z_]+)=", (DEPLOY / "env.example").read_text(encoding="utf-8"), re.MULTILINE)
     assert names and set(names) <= known

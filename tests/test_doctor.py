@@ -88,11 +88,11 @@ def test_every_check_passes_and_nothing_is_sent_or_shown(
     code, out, err = run(capsys, "doctor", "--database", url, "--host-key", str(key_path))
     assert (code, err) == (0, ""), out
     lines = out.splitlines()
-    assert [line.split()[0] for line in lines] == ["database", "smtp", "sms", "ami", "host-key"]
-    assert all(line.split()[1] == "ok:" for line in lines), out
+    assert [line.split()[0] for line in lines] == ["database", "smtp", "sms", "ami", "imap", "host-key"]
+    assert all(line.split()[1] == "ok:" for line in lines if not line.startswith("imap")), out
     assert f"at migration {head_revision()}, this version's" in lines[0]
     assert "logged in as 'care'; no mail was sent" in lines[1]
-    assert key.get_fingerprint("sha256") in lines[4]
+    assert key.get_fingerprint("sha256") in lines[5]
     assert SMTP_PASSWORD not in out and AMI_SECRET not in out
     assert smtp.logins == ["care"] and smtp.messages == []
     assert gateway.requests == []  # a HEAD, never a POSTed message
@@ -116,7 +116,8 @@ def test_failures_are_one_line_each_and_exit_1(
     assert (code, err) == (1, "")
     checks = {row["check"]: row for row in map(json.loads, out.splitlines())}
     assert {name: row["status"] for name, row in checks.items()} == {
-        "database": "fail", "smtp": "fail", "sms": "skipped", "ami": "fail", "host-key": "fail"}
+        "database": "fail", "smtp": "fail", "sms": "skipped", "ami": "fail", "imap": "skipped",
+        "host-key": "fail"}
     assert checks["database"]["message"].endswith(
         f"is at migration 0001, older than {head_revision()}; run `commcentre db upgrade`.")
     assert "Cannot talk to the mail server 127.0.0.1:" in checks["smtp"]["message"]

@@ -92,6 +92,12 @@ def build_everything(session) -> dict[str, SQLModel]:
                               after={"first_name": "María"}),
         "change": m.ContactChange(contact_id=contact.id, version=3, changed_at=NOW),
         "queue_status": QueueStatus(queue="support", waiting=2, longest_since=NOW, reported_at=NOW),
+        "inbound": m.InboundMessage(channel="email", mailbox="care@imap:993/INBOX", uidvalidity=4_000_000_000,
+                                    uid=7, message_id="<x@customer.test>", outcome="imported",
+                                    communication_id=comm.id, sender="maria@example.com", match="one",
+                                    owner_agent_id=agent.id, received_at=NOW),
+        "attachment": m.InboundAttachment(communication_id=comm.id, filename="bill.pdf", size=1234,
+                                          sha256="0" * 64, stored_path="00/" + "0" * 64),
         "queue_caller": QueueCaller(queue="support", uniqueid="1700000000.1", caller="+35799123456",
                                       joined_at=NOW),
     }

@@ -42,7 +42,7 @@ class Check:
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser(
         "doctor", parents=[common_parent()],
-        help="check the database, mail server, SMS gateway, PBX login and SSH host key",
+        help="check the database, mail server, SMS gateway, PBX login, IMAP mailbox and SSH host key",
         description="What an admin runs after installing: one line per check (ok, FAIL or "
         "skipped), exit 1 if any failed. Sends no mail and no SMS.",
     )
@@ -64,7 +64,26 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _network_checks(settings: Settings) -> list[Check]:
-    return list(await asyncio.gather(check_smtp(settings), check_sms(settings), check_ami(settings)))
+    return list(await asyncio.gather(check_smtp(settings), check_sms(settings), check_ami(settings),
+                                     asyncio.to_thread(check_imap, settings)))
+
+
+def check_imap(settings: Settings) -> Check:
+    """Log in to ``[inbound.email]``'s IMAP server and open its folder (reads no message)."""
+    from commcentre_tui.comms.inbound.email_poller import EmailPoller, InboundError
+
+    cfg = settings.inbound.email
+    if not cfg.enabled:
+        return Check("imap", "skipped", "[inbound.email] enabled is false, so no mailbox is imported.")
+    poller = EmailPoller(None, settings)  # type: ignore[arg-type]
+    try:
+        idle = poller.open().has_capability("IDLE")
+    except InboundError as exc:
+        return Check("imap", "fail", str(exc))
+    finally:
+        poller.close()
+    return Check("imap", "ok", f"Logged in to {cfg.host}:{cfg.port} as {cfg.user} and opened "
+                 f"{cfg.folder!r}{' (IDLE supported)' if idle else ''}; no message was read.")
 
 
 def _reason(exc: BaseException) -> str:

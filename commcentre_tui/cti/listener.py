@@ -59,6 +59,9 @@ Deliver = Callable[[CallEvent], Any]
 KnownExtension = Callable[[str], bool | Awaitable[bool]]
 #: Told about refused posts: (peer address, reason, how many were refused since the last report).
 OnRefused = Callable[[str, str, int], Any]
+#: Another ``POST`` path (e.g. ``/sms``): given the authenticated JSON body, returns the HTTP
+#: status and JSON answer. It runs in a thread (it may write to the database).
+Route = Callable[[Any], tuple[int, dict[str, Any]]]
 
 
 def authorised(token: str, headers: dict[str, str], body: bytes) -> str | None:
@@ -172,8 +175,11 @@ class CtiListener:
     """The HTTP endpoint; ``deliver`` receives each accepted :class:`CallEvent`."""
 
     def __init__(self, host: str, port: int, *, deliver: Deliver, known_extension: KnownExtension,
-                 token: str = "", on_refused: OnRefused | None = None) -> None:
+                 token: str = "", on_refused: OnRefused | None = None,
+                 routes: dict[str, Route] | None = None, events: bool = True) -> None:
         self.host, self.port = host, port
+        self._routes = dict(routes or {})
+        self._events = events
         self._deliver = deliver
         self._known = known_extension
         self._token = token
@@ -291,10 +297,11 @@ class CtiListener:
             headers[name.strip().lower()] = value.strip()
         if target == "/health" and method == "GET":
             return 200, {"status": "ok"}, {}
-        if target != "/events":
-            return 404, {"error": f"There is nothing at {target[:60]}; POST call events to /events."}, {}
+        paths = [*(["/events"] if self._events else []), *self._routes]
+        if target not in paths:
+            return 404, {"error": f"There is nothing at {target[:60]}; POST to {' or '.join(paths)}."}, {}
         if method != "POST":
-            return 405, {"error": "Call events are sent with POST."}, {"Allow": "POST"}
+            return 405, {"error": "Send it with POST."}, {"Allow": "POST"}
         if "chunked" in headers.get("transfer-encoding", "").lower():
             return 411, {"error": "Send the body with a Content-Length, not chunked."}, {}
         try:
@@ -314,6 +321,11 @@ class CtiListener:
             data = json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             return 400, {"error": f"The body is not valid JSON ({exc})."}, {}
+        if target in self._routes:
+            status, answer = await asyncio.to_thread(self._routes[target], data)
+            if status < 300:
+                self.accepted += 1
+            return status, answer, {}
         if isinstance(data, dict) and str(data.get("event", "")).lower() == "queue":
             try:
                 update = queue_from_payload(data)

@@ -36,6 +36,7 @@ from commcentre_tui.models.finance import (
     Wallet,
     WalletTransaction,
 )
+from commcentre_tui.models.inbound import InboundAttachment, InboundMessage
 from commcentre_tui.models.rewards import (
     RewardAwardTransaction,
     RewardParticipant,
@@ -54,7 +55,7 @@ from commcentre_tui.models.types import Money, money, utcnow
 __all__ = [
     "Account", "Activity", "ActivityService", "Agent", "AgentKey", "AgentSession", "AuditEntry",
     "Bill", "BillLine", "Case", "Communication", "CommunicationQueue", "Contact", "ContactAddress",
-    "ContactChange", "ContactEmail", "ContactPhone", "Credit", "FollowUp", "FormDraft", "Invoice", "Job", "Lead",
+    "ContactChange", "ContactEmail", "ContactPhone", "Credit", "FollowUp", "FormDraft", "InboundAttachment", "InboundMessage", "Invoice", "Job", "Lead",
     "Money", "NumberSequence", "Payment", "Permission", "Product", "RewardAwardTransaction",
     "RewardParticipant", "RewardSpendTransaction", "Role", "ServiceRequest", "Subscription",
     "SubscriptionEvent", "SubscriptionService", "Task", "Template", "Voucher", "Wallet",

@@ -26,7 +26,9 @@ class Communication(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    contact_id: int = Field(foreign_key="contact.id")
+    contact_id: int | None = Field(default=None, foreign_key="contact.id")
+    """``None`` only for an incoming email or SMS whose sender matched no customer (an agent
+    attaches it to one: ``services.inbound``)."""
     agent_id: int | None = Field(default=None, foreign_key="agent.id")
     direction: str = Field(max_length=10)
     media: str = Field(max_length=10)
@@ -89,7 +91,8 @@ class CommunicationQueue(SQLModel, table=True):
 
     __tablename__ = "communication_queue"
     __table_args__ = (Index("ix_queue_status_next", "status", "next_attempt_at"),
-                      Index("ix_queue_status_sent", "status", "sent_at"))
+                      Index("ix_queue_status_sent", "status", "sent_at"),
+                      Index("ix_queue_message_id", "message_id"))
 
     id: int | None = Field(default=None, primary_key=True)
     communication_id: int = Field(foreign_key="communication.id", unique=True)
@@ -101,6 +104,7 @@ class CommunicationQueue(SQLModel, table=True):
     attempt_started_at: datetime | None = None
     """Set before a send; a lease expiring with this set means "sent?" and is reconciled."""
     message_id: str | None = Field(default=None, max_length=200)
+    """The Message-ID of the latest attempt (indexed: a reply's ``In-Reply-To`` finds it)."""
     last_error: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None

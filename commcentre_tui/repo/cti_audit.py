@@ -12,9 +12,12 @@ ACTION = "cti.listener.refused"
 ENTITY = "cti_listener"
 
 
-def record_refused_posts(engine: Engine, *, where: str, peer: str, reason: str, count: int) -> None:
-    """One audit entry (no agent: nobody signed in posted it) for ``count`` refused posts."""
-    detail = (f"{count} call event post(s) to the CTI listener on {inert(where)} refused "
+def record_refused_posts(engine: Engine, *, where: str, peer: str, reason: str, count: int,
+                         action: str = ACTION, entity: str = ENTITY,
+                         what: str = "call event post(s) to the CTI listener") -> None:
+    """One audit entry (no agent: nobody signed in posted it) for ``count`` refused posts
+    (``action``/``entity``/``what``: another endpoint's, e.g. the inbound SMS webhook)."""
+    detail = (f"{count} {what} on {inert(where)} refused "
               f"({inert(reason)}); the last from {inert(peer)}.")
     with transaction(engine) as session:
-        record(session, agent_id=None, action=ACTION, entity=ENTITY, detail=detail)
+        record(session, agent_id=None, action=action, entity=entity, detail=detail)

@@ -1,11 +1,13 @@
 """My Work: everything waiting for one agent, across customers (issue 21, item 1).
 
 The list holds open care records assigned to the agent, or to the agent's unit with no agent
-assigned (the unit's queue): tasks, cases, activities, jobs, service requests and leads; and the
-agent's own Draft communications and their outgoing communications whose delivery Failed.
+assigned (the unit's queue): tasks, cases, activities, jobs, service requests and leads; incoming
+emails and SMS nobody has handled yet, owned by the agent (who sent what they answer) or their
+unit's queue (``inbound_message``); the agent's own Draft communications and their outgoing
+communications whose delivery Failed.
 
-Order: by kind (tasks, cases, activities, jobs, service requests, leads, drafts, failed), and
-within a kind by due time (tasks: due; activities: start; jobs: scheduled; an undated one by when
+Order: by kind (tasks, cases, activities, jobs, service requests, leads, incoming, drafts,
+failed), and within a kind by due time (tasks: due; activities: start; jobs: scheduled; an undated one by when
 it was created), oldest first — overdue tasks come first. Pages are keyset-paged on
 ``(kind rank, when, id)``: each kind is one query that starts after the cursor, and the kinds are
 read in order until the page is full, so a page costs one or two indexed queries whatever the
@@ -37,6 +39,7 @@ from commcentre_tui.models import (
     Case,
     Communication,
     Contact,
+    InboundMessage,
     Job,
     Lead,
     ServiceRequest,
@@ -55,10 +58,13 @@ KINDS: dict[str, tuple[str, Any]] = {
     "job": ("Job", Job),
     "service_request": ("Service request", ServiceRequest),
     "lead": ("Lead", Lead),
+    "incoming": ("Incoming", Communication),
     "draft": ("Draft", Communication),
     "failed": ("Failed", Communication),
 }
 RANKS = {kind: rank for rank, kind in enumerate(KINDS)}
+#: Kinds that are communications (View opens a communication).
+COMMUNICATION_KINDS = ("incoming", "draft", "failed")
 #: The due-time column per kind (kinds without one have no due time).
 DUE_COLUMNS = {"task": "due_at", "activity": "start_at", "job": "scheduled_at"}
 #: The due filters: all, overdue (due before now), due today, due this week (Monday–Sunday).
@@ -91,7 +97,7 @@ class WorkItem:
     @property
     def entity(self) -> str:
         """The record entity (what View opens): drafts and failed ones are communications."""
-        return "communication" if self.kind in ("draft", "failed") else self.kind
+        return "communication" if self.kind in COMMUNICATION_KINDS else self.kind
 
     @property
     def label(self) -> str:
@@ -159,6 +165,13 @@ def _conditions(kind: str, actor: Actor) -> list[ColumnElement[bool]]:
     if kind == "draft":
         return [Communication.agent_id == actor.agent_id,
                 Communication.state == literal_column("'draft'")]
+    if kind == "incoming":
+        i = InboundMessage
+        owned = i.owner_agent_id == actor.agent_id
+        if actor.unit:
+            owned = or_(owned, and_(i.owner_agent_id.is_(None), i.owner_unit == actor.unit))
+        waiting = select(i.communication_id).where(owned, i.handled_at.is_(None))
+        return [Communication.id.in_(waiting.scalar_subquery()), Communication.contact_id.is_not(None)]
     if kind == "failed":
         return [Communication.agent_id == actor.agent_id,
                 Communication.delivery == literal_column("'failed'"),
@@ -206,7 +219,9 @@ def _due_filter(kind: str, due: str) -> list[ColumnElement[bool]] | None:
 
 
 def _title(kind: str, row: Any) -> str:
-    text = row.subject if kind in ("task", "case", "draft", "failed") else (
+    if kind == "incoming" and not row.subject:
+        return (row.content or "").strip().split("\n", 1)[0][:200]
+    text = row.subject if kind in ("task", "case", *COMMUNICATION_KINDS) else (
         row.interest or row.description if kind == "lead" else row.description)
     return (text or "").strip().split("\n", 1)[0][:200]
 
@@ -214,9 +229,13 @@ def _title(kind: str, row: Any) -> str:
 def _columns(kind: str) -> list[Any]:
     model = KINDS[kind][1]
     cols: list[Any] = [model.id, model.contact_id, model.created_at]
-    if kind in ("draft", "failed"):
+    if kind in COMMUNICATION_KINDS:
         cols += [Communication.subject, Communication.media, Communication.delivery,
                  Communication.state, Communication.last_error]
+        if kind == "incoming":
+            owner = (select(InboundMessage.owner_agent_id)
+                     .where(InboundMessage.communication_id == Communication.id).limit(1))
+            cols += [Communication.content, owner.scalar_subquery().label("owner_agent_id")]
         return cols
     if kind != "task":
         cols.append(model.number)
@@ -235,7 +254,9 @@ def _columns(kind: str) -> list[Any]:
 def _item(kind: str, row: Any, when: datetime, actor: Actor) -> WorkItem:
     """A :class:`WorkItem` from a row of :func:`_columns` (plus the sort time)."""
     due = getattr(row, "due", None)
-    if kind in ("draft", "failed"):
+    if kind == "incoming":
+        number, status, mine = f"{row.media}", "new", row.owner_agent_id == actor.agent_id
+    elif kind in ("draft", "failed"):
         number, status, mine = f"{row.media}", row.state if kind == "draft" else "failed", True
     else:
         number = getattr(row, "number", None) or f"T{row.id}"

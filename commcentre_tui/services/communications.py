@@ -230,6 +230,10 @@ def create_communication(
         comm = Communication(**values, agent_id=ctx.actor.agent_id)
         session.add(comm)
         _save(ctx, session, comm, complete=not draft)
+        if data.follow_up_of_id is not None and not draft:
+            from commcentre_tui.services.inbound import handled_in
+
+            handled_in(session, data.follow_up_of_id)  # answering it takes it off My Work
         session.flush()
         audit.record(session, agent_id=ctx.actor.agent_id, action=ACTION, entity="communication",
                      entity_id=comm.id, after=_snapshot(comm), detail="saved as draft" if draft else "saved")
@@ -300,6 +304,8 @@ def follow_up_defaults(ctx: ServiceContext, communication_id: int) -> dict[str, 
         original = _visible(ctx, session, communication_id)
     if original.state != "completed":
         raise RuleViolation("Save this communication (complete it) before following it up.")
+    if original.contact_id is None:
+        raise RuleViolation("Attach this communication to a customer before following it up.")
     subject = original.subject or f"{original.category} ({original.media})"
     media = original.media if original.media in ("email", "sms", "letter") else "phone"
     recipient = original.recipient if original.direction == "outgoing" and media == original.media else ""

@@ -1,7 +1,7 @@
 """contact.national_id: the national identity number, a search field
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-07 17:10:00.000000
 
 The number as typed, and ``national_id_norm`` (letters and digits only, upper case) that search
@@ -19,7 +19,7 @@ from alembic import op
 from commcentre_tui.repo.search import index as search_index
 
 revision: str = "0013"
-down_revision: str | None = "0011"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,110 @@
+"""Reading incoming communications: the supervisors' unmatched list, one message's details.
+
+:func:`unmatched` pages the incoming communications no customer was found for, newest first
+(keyset on ``(created_at, id)``; the index ``(contact_id, created_at)`` serves ``contact_id IS
+NULL``). :func:`inbound_detail` gives what the record screen shows beside the communication: the
+sender, how it was matched, what it answers, its attachments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine, and_, or_, select
+
+from commcentre_tui.models import Communication, InboundAttachment, InboundMessage
+from commcentre_tui.repo.db import reading
+from commcentre_tui.repo.my_work import aware
+
+#: A keyset position: (created_at, id) of the last row shown.
+Cursor = tuple[datetime, int]
+
+
+@dataclass(frozen=True)
+class UnmatchedRow:
+    """An incoming communication waiting to be attached to a customer."""
+
+    communication_id: int
+    media: str
+    sender: str
+    sender_name: str
+    subject: str
+    content: str
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class UnmatchedPage:
+    rows: tuple[UnmatchedRow, ...]
+    has_more: bool
+    cursor: Cursor | None
+
+
+@dataclass(frozen=True)
+class AttachmentRow:
+    filename: str
+    content_type: str
+    size: int
+    stored: bool
+    note: str | None
+
+
+@dataclass(frozen=True)
+class InboundDetail:
+    """How an incoming communication arrived."""
+
+    channel: str
+    sender: str
+    sender_name: str
+    match: str | None
+    match_note: str | None
+    answers_id: int | None
+    owner_agent_id: int | None
+    owner_unit: str | None
+    handled_at: datetime | None
+    attachments: tuple[AttachmentRow, ...]
+
+
+def unmatched(engine: Engine, *, after: Cursor | None = None, limit: int = 50) -> UnmatchedPage:
+    """A page of unmatched incoming communications, newest first."""
+    c, i = Communication, InboundMessage
+    where = [c.contact_id.is_(None), c.direction == "incoming"]
+    if after is not None:
+        where.append(or_(c.created_at < after[0], and_(c.created_at == after[0], c.id < after[1])))
+    stmt = (select(c.id, c.media, c.recipient, c.subject, c.content, c.created_at, i.sender_name)
+            .outerjoin(i, i.communication_id == c.id).where(*where)
+            .order_by(c.created_at.desc(), c.id.desc()).limit(limit + 1))
+    with reading(engine) as session:
+        rows = session.execute(stmt).all()
+    page = [UnmatchedRow(r.id, r.media, r.recipient, r.sender_name or "", r.subject, r.content,
+                         aware(r.created_at)) for r in rows[:limit]]
+    cursor = (page[-1].received_at, page[-1].communication_id) if page else None
+    return UnmatchedPage(tuple(page), len(rows) > limit, cursor)
+
+
+def unmatched_count(engine: Engine) -> int:
+    """How many incoming communications wait for a customer."""
+    from sqlalchemy import func
+
+    with reading(engine) as session:
+        return int(session.execute(select(func.count()).select_from(Communication).where(
+            Communication.contact_id.is_(None))).scalar() or 0)
+
+
+def inbound_detail(engine: Engine, communication_id: int) -> InboundDetail | None:
+    """How ``communication_id`` arrived (``None``: it was not received on an inbound channel)."""
+    with reading(engine) as session:
+        row = session.execute(select(InboundMessage).where(
+            InboundMessage.communication_id == communication_id)).scalar()
+        if row is None:
+            return None
+        files = session.execute(select(InboundAttachment).where(
+            InboundAttachment.communication_id == communication_id)
+            .order_by(InboundAttachment.id)).scalars().all()
+    return InboundDetail(
+        channel=row.channel, sender=row.sender, sender_name=row.sender_name, match=row.match,
+        match_note=row.reason, answers_id=row.refers_to_id, owner_agent_id=row.owner_agent_id,
+        owner_unit=row.owner_unit, handled_at=aware(row.handled_at) if row.handled_at else None,
+        attachments=tuple(AttachmentRow(f.filename, f.content_type, f.size, f.stored_path is not None,
+                                        f.note) for f in files))
