@@ -28,7 +28,8 @@ from commcentre_tui.widgets.record_table import RecordTable
 TITLE = "My Work"
 KIND_CHOICES: tuple[tuple[str, str], ...] = (
     ("Tasks", "task"), ("Cases", "case"), ("Activities", "activity"), ("Jobs", "job"),
-    ("Service requests", "service_request"), ("Leads", "lead"), ("Drafts", "draft"),
+    ("Service requests", "service_request"), ("Leads", "lead"), ("Incoming", "incoming"),
+    ("Drafts", "draft"),
     ("Failed deliveries", "failed"),
 )
 DUE_CHOICES: tuple[tuple[str, str], ...] = (

@@ -122,7 +122,7 @@ class UnmatchedScreen(Screen[None]):
         self.table.show(((RecordRef("communication", r.communication_id), self._cells(r))
                          for r in page.rows), has_more=page.has_more, append=append)
         title = Text(f"{TITLE} {count}", style="bold")
-        title.append("  ·  Enter attaches to the loaded customer · l logs a new person", style="dim")
+        title.append("  ·  Enter attaches to the loaded customer · l new person", style="dim")
         self.query_one("#unmatched-title", Static).update(title)
         self._show_body()
 
@@ -175,11 +175,11 @@ class UnmatchedScreen(Screen[None]):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self._attach(row.communication_id, app.customer_id, who)
+                self._attach_message(row.communication_id, app.customer_id, who)
 
         app.push_screen(ConfirmScreen(question, yes="Attach", no="Cancel"), answered)
 
-    def _attach(self, communication_id: int, contact_id: int, who: str) -> None:
+    def _attach_message(self, communication_id: int, contact_id: int, who: str) -> None:
         from commcentre_tui.services.context import ServiceContext
 
         app: Any = self.app
