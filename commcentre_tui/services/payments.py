@@ -129,13 +129,19 @@ class CreditResult:
 
 # --- in-transaction building blocks (also used by the voucher services) -----------------------
 
+def balance_state(balance: Decimal, currency: str) -> str:
+    """``owes 5.00 EUR``, ``has a credit of 5.00 EUR`` or ``owes nothing``."""
+    if balance > 0:
+        return f"owes {format_money(balance, currency)}"
+    if balance < 0:
+        return f"has a credit of {format_money(-balance, currency)}"
+    return "owes nothing"
+
+
 def balance_phrase(balance: Decimal, currency: str) -> str:
     """How the balance reads in a message: owes X, has a credit of X, or nothing owed."""
-    if balance > 0:
-        return f"the account owes {format_money(balance, currency)}"
-    if balance < 0:
-        return f"the account has a credit of {format_money(-balance, currency)}"
-    return "nothing is owed on the account"
+    return f"the account {balance_state(balance, currency)}" if balance else \
+        "nothing is owed on the account"
 
 
 def charge_account(session: Session, actor: Actor, account: Account, amount: Decimal,

@@ -26,7 +26,7 @@ from commcentre_tui.repo.db import transaction
 from commcentre_tui.repo.permissions import enforce
 from commcentre_tui.services.context import ServiceContext
 from commcentre_tui.services.money import FormInput, PositiveAmount, format_money
-from commcentre_tui.services.payments import charge_account, credit_account
+from commcentre_tui.services.payments import balance_state, charge_account, credit_account
 from commcentre_tui.validation import parse_input
 
 TRANSFER_BALANCE = "Transfer Balance"
@@ -54,15 +54,6 @@ class TransferResult:
     message: str
 
 
-def _state(balance: Decimal, currency: str) -> str:
-    """``owes 5.00 EUR``, ``has a credit of 5.00 EUR`` or ``owes nothing``."""
-    if balance > 0:
-        return f"owes {format_money(balance, currency)}"
-    if balance < 0:
-        return f"has a credit of {format_money(-balance, currency)}"
-    return "owes nothing"
-
-
 def _locked(session: Session, account_id: int, field: str) -> Account:
     try:
         return lock(session, Account, account_id, what="account")
@@ -82,7 +73,7 @@ def _check(source: Account, target: Account, amount: Decimal) -> None:
     credit = -source.balance
     if credit <= 0:
         raise RuleViolation(f"Account {source.number} has no credit to transfer: it "
-                            f"{_state(source.balance, source.currency)}.")
+                            f"{balance_state(source.balance, source.currency)}.")
     if amount > credit:
         most = format_money(credit, source.currency)
         raise RuleViolation(f"Account {source.number} has a credit of only {most}; transfer at "
@@ -122,5 +113,5 @@ def transfer_balance(ctx: ServiceContext, data: TransferBalanceInput | Mapping[s
         return TransferResult(
             invoice.id, credit.id, inp.amount, cur, from_balance, to_balance,
             f"Moved {format_money(inp.amount, cur)} from account {source.number} to "
-            f"{target.number}: {source.number} now {_state(from_balance, cur)}, {target.number} "
-            f"{_state(to_balance, cur)}.")
+            f"{target.number}: {source.number} now {balance_state(from_balance, cur)}, {target.number} "
+            f"{balance_state(to_balance, cur)}.")
