@@ -197,6 +197,10 @@ def _sections(session: Session, entity: str, record: Any) -> list[DetailSection]
         ).all()
         return [DetailSection("Services to be provided", ("Service", "Quantity"),
                               tuple((name, s.quantity) for s, name in services))]
+    if entity == "communication":
+        from commcentre_tui.repo.inbound_queries import received_sections
+
+        return received_sections(session, rid)
     return []
 
 

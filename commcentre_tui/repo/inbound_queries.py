@@ -10,12 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, and_, or_, select
+from sqlmodel import Session
 
 from commcentre_tui.models import Communication, InboundAttachment, InboundMessage
 from commcentre_tui.repo.db import reading
 from commcentre_tui.repo.my_work import aware
+
+if TYPE_CHECKING:
+    from commcentre_tui.repo.customer_detail import DetailSection
 
 #: A keyset position: (created_at, id) of the last row shown.
 Cursor = tuple[datetime, int]
@@ -108,3 +113,32 @@ def inbound_detail(engine: Engine, communication_id: int) -> InboundDetail | Non
         owner_unit=row.owner_unit, handled_at=aware(row.handled_at) if row.handled_at else None,
         attachments=tuple(AttachmentRow(f.filename, f.content_type, f.size, f.stored_path is not None,
                                         f.note) for f in files))
+
+
+#: How a sender was matched (``inbound_message.match``), as the detail view says it.
+MATCH_WORDS = {"one": "by the sender", "several": "newest of several customers",
+               "none": "no customer found", "attached": "attached by an agent"}
+
+
+def received_sections(session: Session, communication_id: int) -> list[DetailSection]:
+    """The detail view's lists for a received email or SMS: how it arrived, and its attachments
+    (listed, never opened); none for a communication that was not received."""
+    from commcentre_tui.repo.customer_detail import DetailSection
+
+    row = session.execute(select(InboundMessage).where(
+        InboundMessage.communication_id == communication_id)).scalar()
+    if row is None:
+        return []
+    files = session.execute(select(InboundAttachment).where(
+        InboundAttachment.communication_id == communication_id)
+        .order_by(InboundAttachment.id)).scalars().all()
+    sender = f"{row.sender_name} <{row.sender}>" if row.sender_name else row.sender
+    return [
+        DetailSection("Received", ("Via", "From", "Matched", "Note"),
+                      ((row.channel, sender, MATCH_WORDS.get(row.match or "", row.match or ""),
+                        row.reason or ""),)),
+        DetailSection("Attachments", ("File", "Type", "Bytes", "Kept"),
+                      tuple((f.filename, f.content_type, f.size,
+                             "stored" if f.stored_path else (f.note or "not kept"))
+                            for f in files)),
+    ]

@@ -141,3 +141,38 @@ async def test_an_email_arriving_for_the_customer_on_screen_is_a_kept_notificati
                            "the notification")
         (kept,) = [k for k in kept_notifications(app).newest_first() if k.title == "Email received"]
         assert kept.message.startswith("From ") and kept.message.endswith(": Where is my refund?")
+
+
+async def test_a_received_email_shows_in_customer_care_with_how_it_arrived_and_its_attachments(
+        make_app, demo_engine: Engine) -> None:
+    from commcentre_tui.repo.inbound_record import StoredAttachment
+    from commcentre_tui.screens.detail import DetailScreen
+    from tests.console_comms.by_keys import cursor_to, pick, press, tab_to
+
+    contact_id, address = customer_with_email(demo_engine)
+    (done,) = record_batch(demo_engine, [Incoming(
+        channel="email", sender=address, sender_name="The Customer", subject="Invoice attached",
+        content="Please see the invoice.", message_id="<att-1@example.net>",
+        attachments=[StoredAttachment("invoice.pdf", "application/pdf", 48213, "ab" * 32,
+                                      "ab/abab.pdf"),
+                     StoredAttachment("video.mp4", "video/mp4", 20_000_000,
+                                      note="over the 10 MB cap: not kept")])], ROUTING)
+    app = make_app("maria")
+    async with app.run_test(size=SIZE) as pilot:
+        await app.console_screen.panels_ready.wait()
+        app.load_customer(contact_id)
+        await settle(pilot)
+        await press(pilot, "f8")
+        care = app.console_screen.customer_view.tab("care")
+        await tab_to(pilot, "care-type", back=True)
+        await pick(pilot, "Communications")
+        await tab_to(pilot, "comms-table")
+        await cursor_to(pilot, care.query_one("#comms-table"), done.communication_id)
+        await press(pilot, "v")
+        await settle_until(pilot, lambda a: isinstance(a.screen, DetailScreen)
+                           and a.screen.detail is not None, "the communication's detail")
+        sections = {s.title: s.rows for s in app.screen.detail.sections}
+        ((via, sender, matched, _note),) = sections["Received"]
+        assert (via, sender, matched) == ("email", f"The Customer <{address}>", "by the sender")
+        assert [r[0] for r in sections["Attachments"]] == ["invoice.pdf", "video.mp4"]
+        assert [r[3] for r in sections["Attachments"]] == ["stored", "over the 10 MB cap: not kept"]
