@@ -238,7 +238,7 @@ class InboundSmsSettings(Section):
 
     enabled: bool = False
     listen_host: str = "127.0.0.1"
-    listen_port: int = Field(default=8766, ge=0, le=65535)
+    listen_port: int = Field(default=8767, ge=0, le=65535)
     token: SecretStr = SecretStr("")
     """The gateway's shared secret (environment only: ``COMMCENTRE_INBOUND__SMS__TOKEN``), sent
     as a bearer token or an HMAC-SHA256 body signature, as for the CTI listener."""

@@ -40,7 +40,7 @@ def unit(path: Path) -> configparser.ConfigParser:
 
 def test_the_units_run_real_commands_as_a_hardened_service(tmp_path: Path) -> None:
     assert {p.name for p in UNITS} == {"commcentre-worker.service", "commcentre-cti-bridge.service",
-                                       "commcentre-serve-ssh.service"}
+                                       "commcentre-serve-ssh.service", "commcentre-inbound.service"}
     commands = set()
     for path in UNITS:
         service = unit(path)["Service"]
@@ -52,7 +52,7 @@ def test_the_units_run_real_commands_as_a_hardened_service(tmp_path: Path) -> No
         assert service["StateDirectory"] == "commcentre"
         assert (service["NoNewPrivileges"], service["ProtectSystem"]) == ("yes", "strict")
         assert not re.search(r"(PASSWORD|SECRET|TOKEN|API_KEY)=", path.read_text(encoding="utf-8"))
-    assert commands == {"worker", "cti-bridge", "serve-ssh"}
+    assert commands == {"worker", "cti-bridge", "serve-ssh", "inbound"}
 
     analyze = shutil.which("systemd-analyze")
     if analyze is None:  # the parse above is the check on machines without systemd
@@ -72,7 +72,7 @@ def test_the_units_run_real_commands_as_a_hardened_service(tmp_path: Path) -> No
 def test_compose_runs_the_wheel_with_real_commands() -> None:
     compose = (DEPLOY / "compose.yaml").read_text(encoding="utf-8")
     commands = [json.loads(found) for found in re.findall(r"^\s+command: (\[.*\])$", compose, re.MULTILINE)]
-    assert {accepted(argv) for argv in commands} == {"db", "worker", "cti-bridge", "serve-ssh"}
+    assert {accepted(argv) for argv in commands} == {"db", "worker", "cti-bridge", "serve-ssh", "inbound"}
     assert "image: postgres:15" in compose and "dockerfile: deploy/Dockerfile" in compose
     assert "env_file: .env" in compose and "PASSWORD=" not in compose
     dockerfile = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
