@@ -15,7 +15,6 @@ Extension points for later work:
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from datetime import date
@@ -39,6 +38,7 @@ from commcentre_tui.support.messages import (
     NotificationKept,
     RunAction,
 )
+from commcentre_tui.support.themes import pick_theme, remember_theme, remembered_theme
 
 if TYPE_CHECKING:
     from commcentre_tui.screens.console import ConsoleScreen
@@ -81,12 +81,12 @@ class CommCentreApp(App[None]):
         super().__init__(driver_class=TerminalDriver)
         self.settings = settings
         self.engine = engine
-        self.actor = actor
         self.gateway = gateway or Gateway(engine, settings, actor, today=today)
         """Blocking repository calls; tests replace methods on it to simulate failures."""
+        self.gateway.actor = actor
         self.sub_title = f"{actor.display_name or actor.username} ({actor.role_name})"
-        self._saved_theme = self._remembered_theme()
-        self.theme = self._pick_theme(self._saved_theme or settings.ui.theme)
+        self._saved_theme = remembered_theme(settings, actor.username)
+        self.theme = pick_theme(self._saved_theme or settings.ui.theme, self.available_themes)
         if not settings.ui.animations:
             self.animation_level = "none"
         self.cti_options: dict[str, Any] = {}
@@ -99,33 +99,11 @@ class CommCentreApp(App[None]):
         start (tests set 0: everything starts with the first frame, deterministically)."""
         """Builds the embedded delivery worker (``None``: the real one; tests pass a fake)."""
 
-    def _remembered_theme(self) -> str | None:
-        """The theme this agent chose last time (``[ui] remember_theme``), if any."""
-        if not self.settings.ui.remember_theme:
-            return None
-        from commcentre_tui import preferences
-
-        theme = preferences.load(preferences.preferences_dir(self.settings.ui.preferences_dir),
-                                 self.actor.username).get("theme")
-        return theme if isinstance(theme, str) else None
-
     def _remember_theme(self, theme: Any) -> None:
-        """Keep the agent's newly chosen theme for the next start (a file per agent)."""
-        if theme.name == self._saved_theme or not self.settings.ui.remember_theme:
-            return
-        from commcentre_tui import preferences
-
-        self._saved_theme = theme.name
-        preferences.save(preferences.preferences_dir(self.settings.ui.preferences_dir),
-                         self.actor.username, theme=theme.name)
-
-    def _pick_theme(self, wanted: str) -> str:
-        """The configured theme, kept legible: ANSI themes turn black on black under NO_COLOR."""
-        if wanted not in self.available_themes:
-            return "textual-dark"
-        if "NO_COLOR" in os.environ and "ansi" in wanted:
-            return "textual-dark"
-        return wanted
+        """Keep the agent's newly chosen theme for the next start."""
+        if theme.name != self._saved_theme:
+            self._saved_theme = theme.name
+            remember_theme(self.settings, self.actor.username, theme.name)
 
     def get_default_screen(self) -> Screen[Any]:
         from commcentre_tui.screens.console import ConsoleScreen
@@ -149,6 +127,16 @@ class CommCentreApp(App[None]):
             # still loading that holds the keys typed until its first field has the focus.
             return False
         return super().check_action(action, parameters)
+
+    @property
+    def actor(self) -> Actor:
+        """The signed-in agent: held once, by the gateway the console reads and writes through
+        (a changed role or unit applies to both at once)."""
+        return self.gateway.actor
+
+    @actor.setter
+    def actor(self, actor: Actor) -> None:
+        self.gateway.actor = actor
 
     def on_mount(self) -> None:
         if self.settings.ui.keymap:

@@ -236,8 +236,7 @@ def _current_actor(app: Any) -> tuple[Any, str]:
 def apply_actor(app: Any, actor: Any) -> None:
     """Work as ``actor`` from now on (a changed role, unit or name) and say so."""
     old = app.actor
-    app.actor = actor
-    app.gateway.actor = actor
+    app.actor = actor  # held once, by the gateway
     app.sub_title = f"{actor.display_name or actor.username} ({actor.role_name})"
     app.screen.refresh_bindings()
     if old.role_name != actor.role_name or old.role != actor.role:
