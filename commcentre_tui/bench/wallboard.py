@@ -38,7 +38,7 @@ def _add(engine: Any, contacts: list[int]) -> list[int]:
              "role": "agent", "active": True, "created_at": now, "version": 1}
             for i in range(AGENTS)])
         ids = [int(i) for i in session.execute(
-            select(Agent.id).where(Agent.username.startswith(PREFIX))).scalars()]  # type: ignore[union-attr]
+            select(Agent.id).where(Agent.username.startswith(PREFIX))).scalars()]
         session.execute(insert(AgentSession), [
             {"agent_id": a, "token": f"{PREFIX}{a}", "started_at": now, "heartbeat_at": now,
              "expires_at": now + timedelta(hours=1), "state": STATES[n % len(STATES)],
@@ -68,10 +68,10 @@ def _add(engine: Any, contacts: list[int]) -> list[int]:
 
 def _remove(engine: Any) -> None:
     with transaction(engine) as session:
-        ids = select(Agent.id).where(Agent.username.startswith(PREFIX))  # type: ignore[union-attr]
-        session.execute(delete(Communication).where(Communication.agent_id.in_(ids)))  # type: ignore[union-attr]
-        session.execute(delete(AgentSession).where(AgentSession.agent_id.in_(ids)))  # type: ignore[attr-defined]
-        session.execute(delete(Agent).where(Agent.username.startswith(PREFIX)))  # type: ignore[union-attr]
+        ids = select(Agent.id).where(Agent.username.startswith(PREFIX))
+        session.execute(delete(Communication).where(Communication.agent_id.in_(ids)))
+        session.execute(delete(AgentSession).where(AgentSession.agent_id.in_(ids)))
+        session.execute(delete(Agent).where(Agent.username.startswith(PREFIX)))
 
 
 @case("wallboard.refresh", "Wallboard: one refresh, 200 agents signed in with a busy day")

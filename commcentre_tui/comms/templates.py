@@ -77,7 +77,7 @@ class TagUndefined(jinja2.StrictUndefined):
     __slots__ = ()
 
     @property
-    def _undefined_message(self) -> str:  # type: ignore[override]
+    def _undefined_message(self) -> str:
         if self._undefined_hint:
             return self._undefined_hint
         name = self._undefined_name

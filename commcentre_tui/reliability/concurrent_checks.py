@@ -42,7 +42,7 @@ def verify(engine: object, population: Population, logs: list[AgentLog], sink: S
     errors = [e for log in logs for e in log.errors]
     if report.total("error"):
         report.violations.append(f"{report.total('error')} actions failed unexpectedly, e.g. {errors[:3]}.")
-    with reading(engine) as session:  # type: ignore[arg-type]
+    with reading(engine) as session:
         report.violations += _contacts(session, population, logs)
         report.violations += _books(session, population, logs)
         report.violations += _billing(session, population)
@@ -123,18 +123,18 @@ def _books(session: Session, population: Population, logs: list[AgentLog]) -> li
             out.append(f"Account {account.number} has {stored} payments; agents were told of "
                        f"{confirmed[c.account_id]}.")
         for wallet in session.execute(select(m.Wallet).where(m.Wallet.account_id == c.account_id)).scalars():
-            if wallet.balance != wallet_ledger_balance(session, wallet.id):  # type: ignore[arg-type]
+            if wallet.balance != wallet_ledger_balance(session, wallet.id):
                 out.append(f"A wallet of account {account.number} differs from its transactions.")
         for bill in session.execute(select(m.Bill).where(m.Bill.account_id == c.account_id)).scalars():
             paid = session.execute(select(func.sum(m.Payment.amount))
                                    .where(m.Payment.bill_id == bill.id)).scalar_one() or ZERO
             status = ("paid" if bill.paid_amount == bill.amount
                       else "partly_paid" if bill.paid_amount > 0 else "unpaid")
-            if not (bill.paid_amount == paid == by_bill[bill.id]  # type: ignore[index]
+            if not (bill.paid_amount == paid == by_bill[bill.id]
                     and ZERO <= bill.paid_amount <= bill.amount
                     and bill.amount == bill.subtotal + bill.tax and bill.status == status):
                 out.append(f"Bill {bill.number}: amount {bill.amount}, paid {bill.paid_amount} "
-                           f"({bill.status}), payments {paid}, confirmed {by_bill[bill.id]}.")  # type: ignore[index]
+                           f"({bill.status}), payments {paid}, confirmed {by_bill[bill.id]}.")
     return out
 
 

@@ -303,7 +303,7 @@ def add_key(engine: Engine, actor: Actor, username: str, public_key: str) -> Key
     with transaction(engine) as session:
         agent = _load(session, username)
         owner = session.execute(
-            select(Agent.username).join(AgentKey, AgentKey.agent_id == Agent.id)  # type: ignore[arg-type]
+            select(Agent.username).join(AgentKey, AgentKey.agent_id == Agent.id)
             .where(AgentKey.fingerprint == fingerprint)
         ).scalar_one_or_none()
         if owner is not None:

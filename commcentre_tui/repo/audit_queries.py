@@ -119,27 +119,27 @@ def browse_audit(
     limit = max(1, min(limit, MAX_PAGE))
     query = (
         select(AuditEntry, Agent.username, Agent.display_name)
-        .outerjoin(Agent, Agent.id == AuditEntry.agent_id)  # type: ignore[arg-type]
+        .outerjoin(Agent, Agent.id == AuditEntry.agent_id)
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())  # type: ignore[attr-defined, union-attr]
         .limit(limit + 1)
     )
     if isinstance(f.agent, int):
-        query = query.where(AuditEntry.agent_id == f.agent)  # type: ignore[arg-type]
+        query = query.where(AuditEntry.agent_id == f.agent)
     elif f.agent:
-        query = query.where(Agent.username == f.agent)  # type: ignore[arg-type]
+        query = query.where(Agent.username == f.agent)
     if f.entity:
-        query = query.where(AuditEntry.entity == f.entity)  # type: ignore[arg-type]
+        query = query.where(AuditEntry.entity == f.entity)
     if f.entity_id is not None:
-        query = query.where(AuditEntry.entity_id == f.entity_id)  # type: ignore[arg-type]
+        query = query.where(AuditEntry.entity_id == f.entity_id)
     if f.action:
-        query = query.where(AuditEntry.action == f.action)  # type: ignore[arg-type]
+        query = query.where(AuditEntry.action == f.action)
     if since:
-        query = query.where(AuditEntry.at >= since)  # type: ignore[arg-type, operator]
+        query = query.where(AuditEntry.at >= since)
     if until:
-        query = query.where(AuditEntry.at < until)  # type: ignore[arg-type, operator]
+        query = query.where(AuditEntry.at < until)
     if cursor:
         query = query.where(or_(
-            AuditEntry.at < cursor.at,  # type: ignore[arg-type, operator]
+            AuditEntry.at < cursor.at,  # type: ignore[arg-type]
             and_(AuditEntry.at == cursor.at, AuditEntry.id < cursor.id),  # type: ignore[arg-type, operator]
         ))
     with reading(engine) as session:

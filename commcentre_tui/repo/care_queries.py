@@ -266,7 +266,7 @@ def follow_up_rows(session: Session, case_id: int) -> list[FollowUpRow]:
         .outerjoin(Communication, Communication.id == FollowUp.communication_id)
         .outerjoin(author, author.id == FollowUp.agent_id)
         .where(FollowUp.case_id == case_id)
-        .order_by(FollowUp.created_at, FollowUp.id)  # type: ignore[arg-type]
+        .order_by(FollowUp.created_at, FollowUp.id)
     ).all()
     return [
         FollowUpRow(id=f.id, kind=f.kind, note=f.note, communication_id=f.communication_id,

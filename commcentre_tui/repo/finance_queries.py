@@ -177,7 +177,7 @@ def account_ledger(engine: Engine, account_id: int, limit: int = 200) -> list[Le
 def ledger_balance(session: Session, account_id: int) -> Decimal:
     """Posted invoices + bills − payments − credits: what the balance must equal."""
     def total(stmt: object) -> Decimal:
-        value = session.execute(stmt).scalar_one()  # type: ignore[call-overload]
+        value = session.execute(stmt).scalar_one()
         return Decimal(value) if value is not None else ZERO
 
     invoices = total(select(func.sum(Invoice.amount))
@@ -322,11 +322,11 @@ def participants_of_contact(engine: Engine, contact_id: int) -> list[RewardParti
 def reward_transactions(engine: Engine, participant_id: int) -> list[RewardRow]:
     """Award and spend transactions of a participant, newest first, cancelled ones included."""
     with reading(engine) as s:
-        rows = [RewardRow("award", t.id, t.participant_id, t.points, t.reason, t.state,  # type: ignore[arg-type]
+        rows = [RewardRow("award", t.id, t.participant_id, t.points, t.reason, t.state,
                           t.created_at, t.cancelled_at)
                 for t in s.execute(select(RewardAwardTransaction)
                                    .where(RewardAwardTransaction.participant_id == participant_id)).scalars()]
-        rows += [RewardRow("spend", t.id, t.participant_id, -t.points, t.reason, t.state,  # type: ignore[arg-type]
+        rows += [RewardRow("spend", t.id, t.participant_id, -t.points, t.reason, t.state,
                            t.created_at, t.cancelled_at)
                  for t in s.execute(select(RewardSpendTransaction)
                                     .where(RewardSpendTransaction.participant_id == participant_id)).scalars()]

@@ -140,7 +140,7 @@ class ContactStore:
 
     def by_external_id(self, values: Sequence[str]) -> dict[str, int]:
         return dict(self._raw("SELECT external_id, id FROM contact WHERE external_id IN ({in})",
-                              values))  # type: ignore[arg-type]
+                              values))
 
     def by_phone(self, values: Sequence[str]) -> dict[str, set[int]]:
         return self._many("SELECT e164, contact_id FROM contact_phone WHERE e164 IN ({in})", values)
@@ -177,7 +177,7 @@ class ContactStore:
         for owner, *parts in self._raw("SELECT contact_id, street_norm, city_norm, "
                                        "postal_code_norm, country_norm FROM contact_address "
                                        "WHERE contact_id IN ({in})", ids):
-            held.addresses[owner].add(tuple(parts))  # type: ignore[arg-type]
+            held.addresses[owner].add(tuple(parts))
         return held
 
     # --- writes -----------------------------------------------------------------------------

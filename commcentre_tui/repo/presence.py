@@ -114,11 +114,11 @@ def _others(engine: Engine, condition: object, exclude_token: str | None) -> lis
     query = (
         select(Agent.id, Agent.display_name, Agent.username, AgentSession.opened_at,
                AgentSession.started_at)
-        .join(Agent, Agent.id == AgentSession.agent_id)  # type: ignore[arg-type]
-        .where(condition, AgentSession.expires_at > now)  # type: ignore[arg-type]
+        .join(Agent, Agent.id == AgentSession.agent_id)
+        .where(condition, AgentSession.expires_at > now)
     )
     if exclude_token is not None:
-        query = query.where(AgentSession.token != exclude_token)  # type: ignore[arg-type]
+        query = query.where(AgentSession.token != exclude_token)
     earliest: dict[int, Presence] = {}
     with reading(engine) as session:
         for agent_id, display_name, username, opened_at, started_at in session.execute(query):

@@ -188,7 +188,7 @@ def _communications(session: Session, engine: Engine, start: datetime, end: date
         select(c.agent_id, c.media, c.direction, c.delivery, cti.label("cti"),
                c.disposition_reason, func.count(), func.sum(case((handled, 1), else_=0)),
                func.sum(case((handled, talk), else_=0)), func.sum(case((handled, acw), else_=0)))
-        .where(c.created_at >= start, c.created_at < end)  # type: ignore[arg-type]
+        .where(c.created_at >= start, c.created_at < end)
         .group_by(c.agent_id, c.media, c.direction, c.delivery, cti, c.disposition_reason)
     ).all()
     today = Today()
@@ -252,7 +252,7 @@ def _agents(session: Session, now: datetime, per_agent: dict[int, tuple[int, int
     live = session.execute(
         select(AgentSession.agent_id, AgentSession.state, AgentSession.state_since,
                AgentSession.state_detail, AgentSession.state_until, AgentSession.started_at)
-        .where(AgentSession.expires_at > now)  # type: ignore[arg-type]
+        .where(AgentSession.expires_at > now)
     ).all()
     best: dict[int, tuple[str, datetime | None, str, datetime | None]] = {}
     for agent_id, state, since, detail, until, started in live:
@@ -263,9 +263,9 @@ def _agents(session: Session, now: datetime, per_agent: dict[int, tuple[int, int
             best[agent_id] = candidate
     rows = []
     for agent in session.execute(select(Agent).where(Agent.active)).scalars():  # type: ignore[arg-type]
-        word, since, detail, until = best.get(agent.id, (SIGNED_OUT, None, "", None))  # type: ignore[arg-type]
-        handled, logged, seconds = per_agent.get(agent.id, (0, 0, 0.0))  # type: ignore[arg-type]
-        rows.append(AgentRow(agent.id, agent.display_name or agent.username, agent.unit,  # type: ignore[arg-type]
+        word, since, detail, until = best.get(agent.id, (SIGNED_OUT, None, "", None))
+        handled, logged, seconds = per_agent.get(agent.id, (0, 0, 0.0))
+        rows.append(AgentRow(agent.id, agent.display_name or agent.username, agent.unit,
                              word, since, detail, until, handled,
                              round(seconds / handled) if handled else None, logged))
     rows.sort(key=lambda r: (r.state == SIGNED_OUT, r.name.casefold(), r.agent_id))
