@@ -28,7 +28,7 @@ import jinja2
 from jinja2 import nodes
 from jinja2.exceptions import SecurityError, TemplateNotFound, TemplateSyntaxError, UndefinedError
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commcentre_tui.catalog import MEDIA
 from commcentre_tui.comms.sandbox import (
@@ -318,7 +318,7 @@ def check_template_record(name: str, media: str, subject: str, body: str) -> Non
 
 def template_versions(session: Session, name: str) -> dict[str, Template]:
     """The active versions of the template called ``name`` (case-insensitive), by language."""
-    rows = session.execute(select(Template).where(Template.active.is_(True))).scalars().all()
+    rows = session.execute(select(Template).where(col(Template.active).is_(True))).scalars().all()
     wanted = name.strip().casefold()
     return {t.language: t for t in rows if t.name.casefold() == wanted}
 

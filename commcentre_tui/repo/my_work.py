@@ -31,6 +31,7 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlmodel import col
 
 from commcentre_tui.models import (
     Activity,
@@ -157,15 +158,15 @@ def _conditions(kind: str, actor: Actor) -> list[ColumnElement[bool]]:
     # Literal constants (not bound parameters): the planners then use the partial indexes of
     # migration 0008, which hold only drafts and only failed deliveries.
     if kind == "draft":
-        return [Communication.agent_id == actor.agent_id,
-                Communication.state == literal_column("'draft'")]
+        return [col(Communication.agent_id) == actor.agent_id,
+                col(Communication.state) == literal_column("'draft'")]
     if kind == "failed":
-        return [Communication.agent_id == actor.agent_id,
-                Communication.delivery == literal_column("'failed'"),
-                Communication.direction == "outgoing"]
+        return [col(Communication.agent_id) == actor.agent_id,
+                col(Communication.delivery) == literal_column("'failed'"),
+                col(Communication.direction) == "outgoing"]
     model = KINDS[kind][1]
     if kind == "task":  # open, completed or cancelled: "open" walks the index in due order
-        return [Task.assigned_agent_id == actor.agent_id, Task.status == "open"]
+        return [col(Task.assigned_agent_id) == actor.agent_id, col(Task.status) == "open"]
     where = [_assigned(model, actor), model.status.not_in(list(CLOSED_STATUSES))]
     if kind == "case":
         where.append(visibility_filter(Case, actor))
@@ -179,7 +180,7 @@ def _when(kind: str) -> Any:
     if column is None:
         return model.created_at
     if kind == "task":
-        return Task.due_at
+        return col(Task.due_at)
     return func.coalesce(getattr(model, column), model.created_at)
 
 
@@ -215,8 +216,8 @@ def _columns(kind: str) -> list[Any]:
     model = KINDS[kind][1]
     cols: list[Any] = [model.id, model.contact_id, model.created_at]
     if kind in ("draft", "failed"):
-        cols += [Communication.subject, Communication.media, Communication.delivery,
-                 Communication.state, Communication.last_error]
+        cols += [col(Communication.subject), col(Communication.media), col(Communication.delivery),
+                 col(Communication.state), col(Communication.last_error)]
         return cols
     if kind != "task":
         cols.append(model.number)
@@ -225,7 +226,7 @@ def _columns(kind: str) -> list[Any]:
     else:
         cols.append(model.description)
     if kind == "lead":
-        cols.append(Lead.interest)
+        cols.append(col(Lead.interest))
     cols += [model.status, model.assigned_agent_id]
     if kind in DUE_COLUMNS:
         cols.append(getattr(model, DUE_COLUMNS[kind]).label("due"))
@@ -274,9 +275,9 @@ def _page_statement(actor: Actor, kind: str, due: str, position: str) -> Any:
         model, when = KINDS[kind][1], _when(kind)
         keyset = [] if position == "all" else [or_(when > _at("at"), and_(
             when == _at("at"), model.id > bindparam("last_id")))]
-        stmt = (select(*_columns(kind), when.label("sort_when"), Contact.customer_number,
-                       Contact.kind, Contact.first_name, Contact.last_name, Contact.company_name)
-                .join(Contact, Contact.id == model.contact_id)
+        stmt = (select(*_columns(kind), when.label("sort_when"), col(Contact.customer_number),
+                       col(Contact.kind), col(Contact.first_name), col(Contact.last_name), col(Contact.company_name))
+                .join(Contact, col(Contact.id) == model.contact_id)
                 .where(*_conditions(kind, actor), *(_due_filter(kind, due) or []), *keyset)
                 .order_by(when, model.id).limit(bindparam("want")))
         _remember(key, stmt)

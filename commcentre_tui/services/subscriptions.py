@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commcentre_tui.errors import Conflict, NotFound, RuleViolation, ValidationFailed
 from commcentre_tui.models import (
@@ -170,7 +170,7 @@ def become_subscriber(ctx: ServiceContext, data: BecomeSubscriberInput | Mapping
             raise RuleViolation(f"Account {account.number} is {account.status}; only active accounts "
                                 "can subscribe.")
         products = _recurring(session, inp.product_ids)
-        number = unused_number(session, "subscription", Subscription.number)  # type: ignore[arg-type]
+        number = unused_number(session, "subscription", col(Subscription.number))  # type: ignore[arg-type]
         sub = Subscription(account_id=inp.account_id, number=number, start_date=start)
         session.add(sub)
         session.flush()
