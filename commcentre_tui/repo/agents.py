@@ -166,7 +166,8 @@ def _info(agent: Agent, keys: list[AgentKey] | None = None) -> AgentInfo:
 
 
 def _load(session: Session, username: str) -> Agent:
-    agent = session.execute(select(Agent).where(col(Agent.username) == username)).scalar_one_or_none()
+    agent: Agent | None = session.execute(
+        select(Agent).where(col(Agent.username) == username)).scalar_one_or_none()
     if agent is None:
         raise NotFound(f"No agent is called {username!r}.")
     return agent

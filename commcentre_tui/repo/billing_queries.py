@@ -46,7 +46,7 @@ RESUME = "Resume"
 
 def lock(session: Session, model: type[T], record_id: int, *, what: str) -> T:
     """``model`` row ``record_id``, locked for this transaction; :class:`NotFound` if absent."""
-    row = session.execute(
+    row: T | None = session.execute(
         select(model).where(model.id == record_id)  # type: ignore[attr-defined]
         .with_for_update(key_share=True).execution_options(populate_existing=True)
     ).scalar_one_or_none()

@@ -215,7 +215,7 @@ def care_items(
     if kind == "case":
         conditions.append(case_visibility(actor))
     stmt = (
-        select(model, assignee.display_name)
+        select(model, col(assignee.display_name))
         .outerjoin(assignee, assignee.id == model.assigned_agent_id)
         .where(and_(*conditions))
         .order_by(date_col.desc(), model.id.desc())
@@ -262,7 +262,7 @@ def follow_up_rows(session: Session, case_id: int) -> list[FollowUpRow]:
     """The follow-ups of case ``case_id``, oldest first."""
     author = aliased(Agent)
     rows = session.execute(
-        select(FollowUp, col(Communication.subject), author.display_name)
+        select(FollowUp, col(Communication.subject), col(author.display_name))
         .outerjoin(Communication, col(Communication.id) == col(FollowUp.communication_id))
         .outerjoin(author, author.id == col(FollowUp.agent_id))
         .where(col(FollowUp.case_id) == case_id)

@@ -89,7 +89,7 @@ def flush(session: Session) -> None:
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
-        from sqlalchemy.dialects.sqlite import insert
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]  # the same insert API for the other dialect, one name for both
     now = utcnow()
     for contact_id in sorted(pending):
         statement = insert(table).values(contact_id=contact_id, version=1, changed_at=now,

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
-from sqlmodel import Session, col
+from sqlmodel import Session, SQLModel, col
 
 from commcentre_tui.models import (
     Account,
@@ -26,7 +26,7 @@ from commcentre_tui.repo.db import reading
 from commcentre_tui.text import canon_number, fold
 
 #: Record kinds a care item may be associated with, and their tables.
-OWNED_KINDS = {
+OWNED_KINDS: dict[str, type[SQLModel]] = {
     "account": Account,
     "subscription": Subscription,
     "job": Job,

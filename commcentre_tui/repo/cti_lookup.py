@@ -95,7 +95,7 @@ def lookup_caller(
                 select(col(Case.id), col(Case.number), col(Case.contact_id)).where(col(Case.number) == number)
             ).first()
             if row is not None:
-                ids = select(col(Contact.id)).where(col(Contact.id) == row.contact_id)
+                ids: Select[Any] = select(col(Contact.id)).where(col(Contact.id) == row.contact_id)
                 found, more = _contacts(session, ids, limit)
                 match = _result(found, more, "case_number", case_id=row.id, case_number=row.number, phone=phone)
                 if match:

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import ColumnElement, Engine, func, select
 from sqlmodel import Session, col
 
 from commcentre_tui.errors import NotFound
@@ -202,7 +202,7 @@ def _open_count(session: Session, contact_id: int, actor: Actor | None) -> int:
         ).scalar_subquery()
         for model, _ in CARE_MODELS.values()
     ]
-    total = parts[0]
+    total: ColumnElement[Any] = parts[0]
     for part in parts[1:]:
         total = total + part
     return int(session.execute(select(total)).scalar_one())

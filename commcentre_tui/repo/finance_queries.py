@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Select, func, select
 from sqlmodel import Session, col
 
 from commcentre_tui.errors import NotFound
@@ -176,7 +177,7 @@ def account_ledger(engine: Engine, account_id: int, limit: int = 200) -> list[Le
 
 def ledger_balance(session: Session, account_id: int) -> Decimal:
     """Posted invoices + bills − payments − credits: what the balance must equal."""
-    def total(stmt: object) -> Decimal:
+    def total(stmt: Select[Any]) -> Decimal:
         value = session.execute(stmt).scalar_one()
         return Decimal(value) if value is not None else ZERO
 

@@ -68,7 +68,7 @@ class ContactStore:
         self.cursor = self.raw.cursor()  # type: ignore[union-attr]
         if lock:
             self._lock()
-        self.next_id = {t: conn.exec_driver_sql(
+        self.next_id: dict[str, int] = {t: conn.exec_driver_sql(
             f'SELECT COALESCE(MAX(id), 0) + 1 FROM "{t}"').scalar_one() for t in TABLES}
         existing = self.next_id["contact"] - 1
         #: Whether a first insert suspends the search indexes (decided by size; done only once
@@ -88,6 +88,7 @@ class ContactStore:
     def _drop_indexes(self) -> list[str]:
         """Drop the non-unique indexes of the contact tables; the statements that recreate them
         (rebuilding once is several times faster than maintaining them row by row)."""
+        found: Sequence[Any]
         if self.backend == "sqlite":
             found = self.conn.exec_driver_sql(
                 "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
@@ -238,7 +239,9 @@ class ContactStore:
         if self.backend == "postgresql":
             from sqlalchemy.dialects.postgresql import insert as dialect_insert
         else:
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+            from sqlalchemy.dialects.sqlite import (  # type: ignore[assignment]  # the same insert API for the other dialect, one name for both
+                insert as dialect_insert,
+            )
         now = datetime.now(UTC)
         for contact_id in sorted(contact_ids):
             statement = dialect_insert(table).values(contact_id=contact_id, version=1,

@@ -145,7 +145,7 @@ def due_window(due: str, now: datetime) -> tuple[datetime | None, datetime | Non
 
 def _assigned(model: Any, actor: Actor) -> ColumnElement[bool]:
     """Assigned to the agent, or to their unit with no agent (tasks have no unit)."""
-    mine = model.assigned_agent_id == actor.agent_id
+    mine: ColumnElement[bool] = model.assigned_agent_id == actor.agent_id
     if model is Task or not actor.unit:
         return mine
     return or_(mine, and_(model.assigned_agent_id.is_(None), model.assigned_unit == actor.unit))

@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import Engine, case, delete, literal, select, update
+from sqlalchemy import ColumnElement, CursorResult, Engine, case, delete, literal, select, update
 from sqlmodel import Session, col
 
 from commcentre_tui.errors import NotAllowed
@@ -103,13 +104,13 @@ def purge_expired(engine: Engine) -> int:
 
 def _purge(session: Session, now: datetime) -> int:
     cutoff = now - timedelta(seconds=PURGE_AFTER_SECONDS)
-    result = session.execute(
+    result = cast(CursorResult[Any], session.execute(  # an executed DELETE is a CursorResult; the stubs say Result
         delete(AgentSession).where(col(AgentSession.expires_at) < cutoff)
-    )
+    ))
     return int(result.rowcount or 0)
 
 
-def _others(engine: Engine, condition: object, exclude_token: str | None) -> list[Presence]:
+def _others(engine: Engine, condition: ColumnElement[bool], exclude_token: str | None) -> list[Presence]:
     now = utcnow()
     query = (
         select(col(Agent.id), col(Agent.display_name), col(Agent.username), col(AgentSession.opened_at),

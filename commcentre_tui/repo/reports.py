@@ -7,11 +7,12 @@ days; ``--from`` and ``--to`` are both included.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, case, func, select
+from sqlalchemy import ColumnElement, Engine, case, func, select
 from sqlmodel import col
 
 from commcentre_tui.models import Agent, Communication
@@ -78,7 +79,7 @@ def report(engine: Engine, kind: str, first: date, last: date, by: str | None = 
     if kind == "dispositions":
         keys.append(func.coalesce(col(c.disposition_reason), "(none)"))
         names.append("reason")
-    measures = [func.sum(case((handled, 1), else_=0)), func.sum(case((handled, talk), else_=0)),
+    measures: list[ColumnElement[Any]] = [func.sum(case((handled, 1), else_=0)), func.sum(case((handled, talk), else_=0)),
                 func.sum(case((handled, acw), else_=0))]
     if kind == "calls":
         measures += [func.sum(case(((phone & (col(c.direction) == "incoming")), 1), else_=0)),
@@ -101,7 +102,7 @@ def _aht(n: int, talk: float, acw: float) -> int | None:
     return round((talk + acw) / n) if n else None
 
 
-def _shape(kind: str, names: list[str], raw: list[Any]) -> Report:
+def _shape(kind: str, names: list[str], raw: Sequence[Any]) -> Report:
     width = len(names)
     rows: list[tuple[Any, ...]] = []
     for record in raw:

@@ -170,11 +170,11 @@ def read_board(engine: Engine, *, now: datetime | None = None, tz: tzinfo = UTC,
                   for q in session.exec(select(QueueStatus).order_by(col(QueueStatus.queue))).scalars()]  # type: ignore[call-overload]
         week_ago = timedelta(days=7)
         calls, comms = _hourly(session, engine, start, end)
-        past = start - week_ago
-        if past not in cache:  # a past day does not change: read it once per day
+        last_week = start - week_ago
+        if last_week not in cache:  # a past day does not change: read it once per day
             cache.clear()
-            cache[past] = _hourly(session, engine, past, end - week_ago)
-        calls_lw, comms_lw = cache[past]
+            cache[last_week] = _hourly(session, engine, last_week, end - week_ago)
+        calls_lw, comms_lw = cache[last_week]
     return Board(now, agents, queues, today, Trend(calls, comms, calls_lw, comms_lw))
 
 

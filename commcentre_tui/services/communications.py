@@ -206,7 +206,7 @@ def _save(ctx: ServiceContext, session: Session, comm: Communication, *, complet
     if comm.direction == "outgoing" and comm.media in QUEUED_MEDIA:
         comm.delivery = "queued"
         session.flush()
-        outbox.enqueue(session, [comm.id], now)
+        outbox.enqueue(session, [comm.id], now)  # type: ignore[list-item]  # flushed just above: the row has its id
 
 
 def _snapshot(comm: Communication) -> dict[str, Any] | None:
@@ -262,7 +262,7 @@ def save_draft(
             raise ValidationFailed("A communication cannot move to another customer.", "contact_id")
         before = _snapshot(comm)
         values = _clean(ctx, session, data, complete=complete, prepared=prepared)
-        comm = update_versioned(session, Communication, comm.id, expected_version or comm.version, values,
+        comm = update_versioned(session, Communication, comm.id, expected_version or comm.version, values,  # type: ignore[arg-type]  # a stored row: its id is set
                                 label="communication")
         _save(ctx, session, comm, complete=complete)
         session.flush()

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import AfterValidator, Field
 from sqlmodel import Session, col
@@ -46,7 +46,7 @@ BECOME = "Become Subscriber"
 ADD = "Add Services"
 REMOVE = "Remove Services"
 MANAGE = "Manage Subscription"
-REMOVE_SERVICE = "Remove Service"
+REMOVE_SERVICE: Final = "Remove Service"
 
 
 def _unique(value: list[int]) -> list[int]:
