@@ -18,11 +18,11 @@ The tag reference (``TAG_REFERENCE``, every tag with an example) and ``{{`` auto
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import jinja2
 from jinja2 import nodes
@@ -226,7 +226,9 @@ def _check(source: str) -> tuple[str, ...]:
                 tag=ref.name,
             )
     consumed: set[int] = set()
-    for access in ast.find_all((nodes.Getattr, nodes.Getitem)):
+    accesses = cast("Iterator[nodes.Getattr | nodes.Getitem]",  # jinja2 types a tuple search as the common base
+                    ast.find_all((nodes.Getattr, nodes.Getitem)))
+    for access in accesses:
         base = access.node
         if not isinstance(base, nodes.Name) or base.name in declared or base.name not in NAMESPACES:
             continue

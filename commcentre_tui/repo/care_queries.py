@@ -264,7 +264,7 @@ def follow_up_rows(session: Session, case_id: int) -> list[FollowUpRow]:
     rows = session.execute(
         select(FollowUp, col(Communication.subject), col(author.display_name))
         .outerjoin(Communication, col(Communication.id) == col(FollowUp.communication_id))
-        .outerjoin(author, author.id == col(FollowUp.agent_id))
+        .outerjoin(author, col(author.id) == col(FollowUp.agent_id))
         .where(col(FollowUp.case_id) == case_id)
         .order_by(col(FollowUp.created_at), col(FollowUp.id))
     ).all()
