@@ -124,7 +124,7 @@ def run_console_cases(engine: Engine, settings: Any, *, n: int = 40, agent: str 
                 await _settle(pilot)
                 before = screen.results.page
                 took = await key_until(app, "enter",
-                                        lambda b=before: screen.results.page is not b)
+                                        lambda b=before: screen.results.page is not b)  # type: ignore[misc]  # mypy cannot infer a lambda with a default argument (it binds the loop's value)
                 await _settle(pilot)
                 if keep and "console.search" in samples:
                     samples["console.search"].append(took)
@@ -136,7 +136,7 @@ def run_console_cases(engine: Engine, settings: Any, *, n: int = 40, agent: str 
                 await _settle(pilot)
                 chosen = int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
                 took = await key_until(
-                    app, "enter", lambda c=chosen: view.contact_id == c and view.populated())
+                    app, "enter", lambda c=chosen: view.contact_id == c and view.populated())  # type: ignore[misc]  # mypy cannot infer a lambda with a default argument (it binds the loop's value)
                 await _settle(pilot)
                 if keep and "console.load_customer" in samples:
                     samples["console.load_customer"].append(took)
@@ -147,7 +147,7 @@ def run_console_cases(engine: Engine, settings: Any, *, n: int = 40, agent: str 
                 for key, tab_id in (("f6", "subscriptions"), ("f7", "financials"),
                                     ("f8", "care"), ("f9", "rewards")):
                     took = await key_until(
-                        app, key, lambda t=tab_id: view.tabs.active == t and view.populated())
+                        app, key, lambda t=tab_id: view.tabs.active == t and view.populated())  # type: ignore[misc]  # mypy cannot infer a lambda with a default argument (it binds the loop's value)
                     await _settle(pilot)
                     if keep and "console.tab_switch" in samples:
                         samples["console.tab_switch"].append(took)

@@ -165,7 +165,7 @@ async def ring_to_customer_view(engine: Engine, settings: Any, *, n: int = 100,
                     app.screen.dismiss(None)
                 pbx.write(_block(Event="Hangup", Privilege="call,all", Channel=channel,
                                  Uniqueid=uid, Linkedid=uid))
-                await until(pilot, lambda uid=uid: controller.calls[uid].ended_at is not None
+                await until(pilot, lambda uid=uid: controller.calls[uid].ended_at is not None  # type: ignore[misc]  # mypy cannot infer a lambda with a default argument (it binds the loop's value)
                             and controller.current is None, timeout=30)
     finally:
         with contextlib.suppress(Exception):

@@ -67,9 +67,10 @@ async def _network_checks(settings: Settings) -> list[Check]:
     return list(await asyncio.gather(check_smtp(settings), check_sms(settings), check_ami(settings)))
 
 
-def _reason(exc: BaseException) -> str:
-    """The short why of a failure: the operating system's words when a socket error lies under it."""
-    seen: BaseException | None = exc
+def _reason(exc: BaseException | str) -> str:
+    """The short why of a failure: the operating system's words when a socket error lies under it
+    (or the first line of a server's reply)."""
+    seen: BaseException | None = exc if isinstance(exc, BaseException) else None
     while seen is not None:
         if isinstance(seen, OSError) and seen.strerror:
             return seen.strerror

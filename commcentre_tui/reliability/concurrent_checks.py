@@ -55,7 +55,7 @@ def _contacts(session: Session, population: Population, logs: list[AgentLog]) ->
     for log in logs:
         for contact_id, version, street, work in log.edits:
             edits[contact_id].append((version, street, work))
-    audits = dict(session.execute(
+    audits: dict[int, int] = dict(session.execute(
         select(m.AuditEntry.entity_id, func.count()).where(m.AuditEntry.action == "Add More Information",
                                                            m.AuditEntry.entity == "contact")
         .group_by(m.AuditEntry.entity_id)).all())

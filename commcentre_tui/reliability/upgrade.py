@@ -82,7 +82,8 @@ def add_pinned_rows(engine: Engine) -> None:
         # Today's column types, but only the columns there are now (today's defaults stay out).
         table = sa_table(model.__table__.name, *(
             column(c.name, c.type) for c in model.__table__.columns if c.name in have))
-        return conn.execute(insert(table).values(row).returning(table.c.id)).scalar_one()
+        new_id: int = conn.execute(insert(table).values(row).returning(table.c.id)).scalar_one()
+        return new_id
 
     stamp = {"created_at": NOW, "version": 1}
     with engine.begin() as conn:
