@@ -112,7 +112,7 @@ def run_console_cases(engine: Engine, settings: Any, *, n: int = 40, agent: str 
     async def drive() -> None:
         async with app.run_test(size=(80, 24)) as pilot:
             await _settle(pilot)
-            screen = app.screen
+            screen: Any = app.screen  # the console screen
             await until_ready(screen)
             view = screen.customer_view
             for i in range(n + 2):
@@ -215,7 +215,8 @@ def _cold_start_child(args: argparse.Namespace) -> int:
             await asyncio.sleep(0.002)
         sys.stdout.write("READY\n")
         sys.stdout.flush()
-        await app.screen.panels_ready.wait()  # (exit once start-up is over, not in its middle)
+        console: Any = app.screen
+        await console.panels_ready.wait()  # (exit once start-up is over, not in its middle)
         app.exit()
 
     app.run(headless=True, auto_pilot=ready, size=(80, 24))
