@@ -38,9 +38,12 @@ from commcentre_tui.config_file import (  # noqa: F401 - re-exported: the config
     ConfigError,
     check_file,
     config_path,
-    current_folder_config,
 )
-from commcentre_tui.paths import PROJECT_ROOT, default_database_path  # noqa: F401 - re-exported
+from commcentre_tui.paths import (  # noqa: F401 - re-exported
+    PROJECT_ROOT,
+    current_folder_config,
+    default_database_path,
+)
 from commcentre_tui.roles import RoleSettings, default_roles, known_actions
 
 #: The embedded database (see :mod:`.paths`: beside the code in a checkout, under the XDG

@@ -72,7 +72,7 @@ def secret_values(settings: Settings) -> list[str]:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
-    from commcentre_tui.config import SECRET_KEYS
+    from commcentre_tui.config_file import SECRET_KEYS
 
     values = []
     for section, key in SECRET_KEYS:

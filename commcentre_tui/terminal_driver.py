@@ -64,7 +64,7 @@ class TerminalDriver(LinuxDriver):
         super().__init__(app, **kwargs)
         self._lost_once = threading.Lock()
         self._terminal_lost = False
-        self._file = _TerminalOutput(self._file, self._lose_terminal)  # type: ignore[assignment]  # a proxy of the stream
+        self._file = _TerminalOutput(self._file, self._lose_terminal)  # type: ignore[assignment, arg-type]  # a proxy of the stream, which is open while the driver runs
 
     @property
     def terminal_lost(self) -> bool:

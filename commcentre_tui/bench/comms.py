@@ -74,6 +74,7 @@ def add_overdue_contacts(engine: Engine, count: int, *, chunk: int = 5000) -> tu
     for start in range(0, count, chunk):
         n = min(chunk, count - start)
         cids = range(first_contact + start, first_contact + start + n)
+        contacts: list[Any]
         contacts, emails, phones, accounts, subs, bills = [], [], [], [], [], []
         for k, cid in enumerate(cids):
             i = start + k

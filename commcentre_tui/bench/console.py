@@ -112,7 +112,7 @@ def run_console_cases(engine: Engine, settings: Any, *, n: int = 40, agent: str 
     async def drive() -> None:
         async with app.run_test(size=(80, 24)) as pilot:
             await _settle(pilot)
-            screen = app.screen
+            screen: Any = app.screen  # the console screen
             await until_ready(screen)
             view = screen.customer_view
             for i in range(n + 2):
@@ -124,7 +124,7 @@ def run_console_cases(engine: Engine, settings: Any, *, n: int = 40, agent: str 
                 await _settle(pilot)
                 before = screen.results.page
                 took = await key_until(app, "enter",
-                                        lambda b=before: screen.results.page is not b)
+                                        lambda b=before: screen.results.page is not b)  # type: ignore[misc]  # mypy cannot infer a lambda with a default argument (it binds the loop's value)
                 await _settle(pilot)
                 if keep and "console.search" in samples:
                     samples["console.search"].append(took)
@@ -136,7 +136,7 @@ def run_console_cases(engine: Engine, settings: Any, *, n: int = 40, agent: str 
                 await _settle(pilot)
                 chosen = int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
                 took = await key_until(
-                    app, "enter", lambda c=chosen: view.contact_id == c and view.populated())
+                    app, "enter", lambda c=chosen: view.contact_id == c and view.populated())  # type: ignore[misc]  # mypy cannot infer a lambda with a default argument (it binds the loop's value)
                 await _settle(pilot)
                 if keep and "console.load_customer" in samples:
                     samples["console.load_customer"].append(took)
@@ -147,7 +147,7 @@ def run_console_cases(engine: Engine, settings: Any, *, n: int = 40, agent: str 
                 for key, tab_id in (("f6", "subscriptions"), ("f7", "financials"),
                                     ("f8", "care"), ("f9", "rewards")):
                     took = await key_until(
-                        app, key, lambda t=tab_id: view.tabs.active == t and view.populated())
+                        app, key, lambda t=tab_id: view.tabs.active == t and view.populated())  # type: ignore[misc]  # mypy cannot infer a lambda with a default argument (it binds the loop's value)
                     await _settle(pilot)
                     if keep and "console.tab_switch" in samples:
                         samples["console.tab_switch"].append(took)
@@ -215,7 +215,8 @@ def _cold_start_child(args: argparse.Namespace) -> int:
             await asyncio.sleep(0.002)
         sys.stdout.write("READY\n")
         sys.stdout.flush()
-        await app.screen.panels_ready.wait()  # (exit once start-up is over, not in its middle)
+        console: Any = app.screen
+        await console.panels_ready.wait()  # (exit once start-up is over, not in its middle)
         app.exit()
 
     app.run(headless=True, auto_pilot=ready, size=(80, 24))

@@ -57,7 +57,7 @@ class _Pbx:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
-        self._tasks.add(task)  # type: ignore[arg-type]
+        self._tasks.add(task)
         writer.write(b"Asterisk Call Manager/5.0.2\r\n")
         fields: dict[str, str] = {}
         try:
@@ -76,7 +76,7 @@ class _Pbx:
             pass
         finally:
             writer.close()
-            self._tasks.discard(task)  # type: ignore[arg-type]
+            self._tasks.discard(task)
 
     def write(self, data: bytes) -> None:
         assert self.writer is not None
@@ -87,7 +87,7 @@ def _populated(app: Any, call_id: str) -> bool:
     """The call was looked up and, for one match, its customer is on screen."""
     from commcentre_tui.controllers.cti import controller_of
 
-    record = controller_of(app).calls.get(call_id)  # type: ignore[union-attr]
+    record = controller_of(app).calls.get(call_id)
     if record is None or record.match is None:
         return False
     if record.match.kind != "one":
@@ -156,7 +156,7 @@ async def ring_to_customer_view(engine: Engine, settings: Any, *, n: int = 100,
                 pbx.write(data)
                 await asyncio.wait_for(_on_screen(app, uid), 30)
                 took = perf_counter() - started
-                kind = controller.calls[uid].match.kind  # type: ignore[union-attr]
+                kind = controller.calls[uid].match.kind
                 if i >= WARMUP:
                     kinds[kind] += 1
                     if kind == "one":
@@ -165,7 +165,7 @@ async def ring_to_customer_view(engine: Engine, settings: Any, *, n: int = 100,
                     app.screen.dismiss(None)
                 pbx.write(_block(Event="Hangup", Privilege="call,all", Channel=channel,
                                  Uniqueid=uid, Linkedid=uid))
-                await until(pilot, lambda uid=uid: controller.calls[uid].ended_at is not None
+                await until(pilot, lambda uid=uid: controller.calls[uid].ended_at is not None  # type: ignore[misc]  # mypy cannot infer a lambda with a default argument (it binds the loop's value)
                             and controller.current is None, timeout=30)
     finally:
         with contextlib.suppress(Exception):

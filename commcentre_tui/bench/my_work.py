@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Engine, delete, insert, or_, select
+from sqlmodel import col
 
 from commcentre_tui.bench.registry import BenchContext, Samples, case
 from commcentre_tui.models import (
@@ -44,7 +45,7 @@ MODELS: dict[str, Any] = {"task": Task, "case": Case, "activity": Activity, "job
 
 def _agent(engine: Engine, username: str) -> int:
     with transaction(engine) as session:
-        found = session.execute(select(Agent.id).where(Agent.username == username)).scalar()
+        found = session.execute(select(col(Agent.id)).where(col(Agent.username) == username)).scalar()
         if found is not None:
             return int(found)
         agent = Agent(username=username, display_name=username, unit=UNIT, role="agent")
@@ -106,19 +107,19 @@ def remove_items(engine: Engine, agent_ids: list[int]) -> None:
     with transaction(engine) as session:
         for model in MODELS.values():
             if model is Task:
-                session.execute(delete(Task).where(Task.assigned_agent_id.in_(agent_ids)))
+                session.execute(delete(Task).where(col(Task.assigned_agent_id).in_(agent_ids)))
                 continue
             session.execute(delete(model).where(or_(model.number.startswith(PREFIX),
                                                     model.assigned_agent_id.in_(agent_ids))))
-        session.execute(delete(Communication).where(Communication.agent_id.in_(agent_ids)))
-        session.execute(delete(Agent).where(Agent.id.in_(agent_ids)))
+        session.execute(delete(Communication).where(col(Communication.agent_id).in_(agent_ids)))
+        session.execute(delete(Agent).where(col(Agent.id).in_(agent_ids)))
 
 
 @case("mywork.first_page", "My Work: counts and the first page of 50, agent with 5,000 items")
 def first_page(ctx: BenchContext) -> Samples:
     with reading(ctx.engine) as session:
         contacts = [int(c) for c in session.execute(
-            select(Communication.contact_id).distinct().limit(500)).scalars()]
+            select(col(Communication.contact_id)).distinct().limit(500)).scalars()]
     if not contacts:
         raise RuntimeError("the database has no contacts with communications; seed it first")
     me, other = _agent(ctx.engine, "bench.mywork"), _agent(ctx.engine, "bench.mywork2")

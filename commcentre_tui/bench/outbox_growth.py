@@ -14,6 +14,7 @@ import os
 from typing import Any
 
 from sqlalchemy import Engine, delete, func, select
+from sqlmodel import col
 
 from commcentre_tui.bench.comms import add_overdue_contacts, remove_contacts, smtp_delivery
 from commcentre_tui.bench.registry import BenchContext, case
@@ -75,11 +76,11 @@ def settle_after_fill(engine: Engine) -> None:
 
 
 def remove_filler(engine: Engine) -> None:
-    filler = select(Communication.id).where(Communication.category == FILLER_CATEGORY)
+    filler = select(col(Communication.id)).where(col(Communication.category) == FILLER_CATEGORY)
     with transaction(engine) as session:
         session.execute(delete(CommunicationQueue)
-                        .where(CommunicationQueue.communication_id.in_(filler)))
-        session.execute(delete(Communication).where(Communication.category == FILLER_CATEGORY))
+                        .where(col(CommunicationQueue.communication_id).in_(filler)))
+        session.execute(delete(Communication).where(col(Communication.category) == FILLER_CATEGORY))
 
 
 @case("comms.delivery_big_queue",

@@ -28,6 +28,7 @@ from typing import Any
 
 import asyncssh
 from sqlalchemy import Engine, func, select
+from sqlmodel import col
 
 from commcentre_tui.bench.registry import BenchContext, case
 from commcentre_tui.config import Settings
@@ -120,8 +121,8 @@ class Bench:
         agents.add_key(self.engine, SYSTEM, BENCH_AGENT, self.key.export_public_key().decode())
         with reading(self.engine) as session:
             names = session.execute(
-                select(Contact.last_name).where(Contact.last_name.is_not(None))  # type: ignore[union-attr]
-                .group_by(Contact.last_name).having(func.count() >= 3).limit(400)
+                select(col(Contact.last_name)).where(col(Contact.last_name).is_not(None))
+                .group_by(col(Contact.last_name)).having(func.count() >= 3).limit(400)
             ).scalars().all()
         self.prefixes = sorted({n[:3] for n in names if n and len(n) >= 3 and n[:3].isalpha()})
         if not self.prefixes:

@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, insert, select
+from sqlmodel import col
 
 from commcentre_tui.bench.registry import BenchContext, Samples, case
 from commcentre_tui.models import Agent, AgentSession, Communication
@@ -38,7 +39,7 @@ def _add(engine: Any, contacts: list[int]) -> list[int]:
              "role": "agent", "active": True, "created_at": now, "version": 1}
             for i in range(AGENTS)])
         ids = [int(i) for i in session.execute(
-            select(Agent.id).where(Agent.username.startswith(PREFIX))).scalars()]  # type: ignore[union-attr]
+            select(col(Agent.id)).where(col(Agent.username).startswith(PREFIX))).scalars()]
         session.execute(insert(AgentSession), [
             {"agent_id": a, "token": f"{PREFIX}{a}", "started_at": now, "heartbeat_at": now,
              "expires_at": now + timedelta(hours=1), "state": STATES[n % len(STATES)],
@@ -68,17 +69,17 @@ def _add(engine: Any, contacts: list[int]) -> list[int]:
 
 def _remove(engine: Any) -> None:
     with transaction(engine) as session:
-        ids = select(Agent.id).where(Agent.username.startswith(PREFIX))  # type: ignore[union-attr]
-        session.execute(delete(Communication).where(Communication.agent_id.in_(ids)))  # type: ignore[union-attr]
-        session.execute(delete(AgentSession).where(AgentSession.agent_id.in_(ids)))  # type: ignore[attr-defined]
-        session.execute(delete(Agent).where(Agent.username.startswith(PREFIX)))  # type: ignore[union-attr]
+        ids = select(col(Agent.id)).where(col(Agent.username).startswith(PREFIX))
+        session.execute(delete(Communication).where(col(Communication.agent_id).in_(ids)))
+        session.execute(delete(AgentSession).where(col(AgentSession.agent_id).in_(ids)))
+        session.execute(delete(Agent).where(col(Agent.username).startswith(PREFIX)))
 
 
 @case("wallboard.refresh", "Wallboard: one refresh, 200 agents signed in with a busy day")
 def refresh(ctx: BenchContext) -> Samples:
     with reading(ctx.engine) as session:
         contacts = [int(c) for c in session.execute(
-            select(Communication.contact_id).distinct().limit(500)).scalars()]
+            select(col(Communication.contact_id)).distinct().limit(500)).scalars()]
     if not contacts:
         raise RuntimeError("the database has no contacts with communications; seed it first")
     _remove(ctx.engine)

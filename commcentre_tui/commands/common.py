@@ -9,7 +9,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from commcentre_tui.config import ConfigError, Settings, load_settings
+from commcentre_tui.config import Settings, load_settings
+from commcentre_tui.config_file import ConfigError
 from commcentre_tui.errors import CommCentreError, NotAllowed, NotFound, ValidationFailed
 
 

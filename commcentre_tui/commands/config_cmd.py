@@ -25,7 +25,8 @@ def run(args: argparse.Namespace) -> int:
     from sqlalchemy.engine import make_url
 
     from commcentre_tui import paths
-    from commcentre_tui.config import config_path, current_folder_config
+    from commcentre_tui.config_file import config_path
+    from commcentre_tui.paths import current_folder_config
 
     settings = settings_from(args)  # a broken file is refused here, naming it
     chosen = config_path(getattr(args, "config", None))

@@ -86,9 +86,10 @@ def check_imap(settings: Settings) -> Check:
                  f"{cfg.folder!r}{' (IDLE supported)' if idle else ''}; no message was read.")
 
 
-def _reason(exc: BaseException) -> str:
-    """The short why of a failure: the operating system's words when a socket error lies under it."""
-    seen: BaseException | None = exc
+def _reason(exc: BaseException | str) -> str:
+    """The short why of a failure: the operating system's words when a socket error lies under it
+    (or the first line of a server's reply)."""
+    seen: BaseException | None = exc if isinstance(exc, BaseException) else None
     while seen is not None:
         if isinstance(seen, OSError) and seen.strerror:
             return seen.strerror

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import TextIO
 
 from commcentre_tui.commands.common import common_parent, fail, open_database, settings_from
 
@@ -56,6 +57,7 @@ def _contacts(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     names = [d.name for d in settings.contacts.custom_fields]
     engine = open_database(settings)
+    handle: TextIO
     try:
         if args.output:
             target = Path(args.output)

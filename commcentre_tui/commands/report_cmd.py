@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
         key = column in ("agent", "day", "reason")
         table.add_column(HEADERS.get(column, column), justify="left" if key else "right",
                          no_wrap=key)
-    for row in result.rows:
-        table.add_row(*(Text(inert("—" if v is None else v)) for v in row))
+    for values in result.rows:
+        table.add_row(*(Text(inert("—" if v is None else v)) for v in values))
     console.print(table)
     return 0

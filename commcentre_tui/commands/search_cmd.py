@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from commcentre_tui.commands.common import common_parent, fail, open_database, settings_from
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from commcentre_tui.config import Settings
+    from commcentre_tui.repo.search.api import Condition
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -113,7 +120,7 @@ def _write_csv(hits: list, *, header: bool) -> None:  # type: ignore[type-arg]
         writer.writerow(search_row(hit))
 
 
-def _stream_all(engine: object, settings: object, conditions: list, mode: str,  # type: ignore[type-arg]
+def _stream_all(engine: Engine, settings: Settings, conditions: list[Condition], mode: str,
                 as_csv: bool) -> None:
     """Every match, a page of 500 at a time (constant memory), as CSV or JSON lines."""
     import sys

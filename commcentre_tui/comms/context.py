@@ -221,7 +221,7 @@ def load_batch(
     for group, model in _CARE_GROUPS.items():
         if wanted := _wanted(needs, group):
             ids = {getattr(k, f"{group}_id") for k in keys if getattr(k, f"{group}_id")}
-            care[group] = _rows_by_id(session, model.__table__, ids, sorted(wanted), group)
+            care[group] = _rows_by_id(session, model.__table__, ids, sorted(wanted), group)  # type: ignore[attr-defined]  # sqlmodel's stubs do not declare a table model's __table__
 
     if agent is not None:
         agent = group_type("agent")(agent)  # once, not per message (the sandbox never changes it)
@@ -279,17 +279,18 @@ def related_record(session: Session, contact_id: int, related_type: str | None, 
     """The related record, checked to exist and to belong to the contact (or ``None``)."""
     if not related_type and related_id is None:
         return None
-    model = RELATED_MODELS.get(related_type or "")
+    kind = related_type or ""
+    model = RELATED_MODELS.get(kind)
     if model is None:
         known = ", ".join(RELATED_MODELS)
         raise ValidationFailed(f"A communication can relate to a {known}; not {related_type!r}.", "related_type")
     if related_id is None:
-        raise ValidationFailed(f"Choose which {related_type.replace('_', ' ')} it is about.", "related_id")
+        raise ValidationFailed(f"Choose which {kind.replace('_', ' ')} it is about.", "related_id")
     record = session.get(model, related_id)
-    label = related_type.replace("_", " ")
+    label = kind.replace("_", " ")
     if record is None:
         raise ValidationFailed(f"The related {label} no longer exists.", "related_id")
-    if _related_contact(session, related_type, record) != contact_id:
+    if _related_contact(session, kind, record) != contact_id:
         raise ValidationFailed(f"The related {label} belongs to another customer.", "related_id")
     return record
 

@@ -278,7 +278,7 @@ def _render_one(
 ) -> dict[str, Any] | None:
     """The communication row for one contact, or ``None`` (counted in ``report``). A template
     over the render budget (``comms.sandbox``) stops the whole run with that sentence."""
-    template, subject_t, body_t = pick_version(compiled, info.language)  # type: ignore[arg-type]
+    template, subject_t, body_t = pick_version(compiled, info.language)  # type: ignore[misc]  # never None: compiled holds every version and the caller refuses a template without one
     media = template.media
     if info.opted_out(media):
         report.opted_out += 1

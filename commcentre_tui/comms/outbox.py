@@ -84,7 +84,7 @@ def bulk_insert(session: Session, table: Any, columns: Sequence[str], rows: Sequ
     assert raw is not None
     names = ", ".join(columns)
     if session.get_bind().dialect.name == "postgresql":
-        with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+        with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:  # type: ignore[attr-defined]  # psycopg's cursor is a context manager; the DBAPI protocol does not say so
             for row in rows:
                 copy.write_row(row)
     else:

@@ -14,9 +14,11 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from commcentre_tui.errors import ValidationFailed
+
+_T = TypeVar("_T")
 
 #: The largest integer a template may compute, in bits (Python prints at most 4,300 digits).
 MAX_INT_BITS = 14_000
@@ -97,7 +99,7 @@ class Budget:
         if size > self.limits.max_bytes:
             raise self.limits.too_large()
 
-    def produce(self, value: Any) -> Any:
+    def produce(self, value: _T) -> _T:
         """Account for a string a hook built (its size and the render's total)."""
         if isinstance(value, str):
             self.check_size(len(value))

@@ -239,7 +239,7 @@ class BudgetedSandbox(ImmutableSandboxedEnvironment):
 
     code_generator_class = BudgetCodeGenerator
     intercepted_binops = frozenset({"+", "*", "**", "%"})
-    concat = staticmethod(buffer_concat)  # type: ignore[assignment]
+    concat = staticmethod(buffer_concat)
     counted_iter = staticmethod(counted_iter)
     checked_concat = staticmethod(checked_concat)
 

@@ -158,8 +158,11 @@ def group_type(group: str) -> type[TagNamespace]:
 def namespace(group: str, values: Mapping[str, Any] | None = None, *, absent: bool = False) -> TagNamespace:
     """The tag group ``group`` holding ``values`` (or marked absent)."""
     if absent:
-        return type(f"{group}_absent_tags", (TagNamespace,), {"__slots__": (), "group": group, "absent": True})()
-    cls = _PRESENT.get(group) or type(f"{group}_tags", (TagNamespace,), {"__slots__": (), "group": group})
+        absent_cls: type[TagNamespace] = type(
+            f"{group}_absent_tags", (TagNamespace,), {"__slots__": (), "group": group, "absent": True})
+        return absent_cls()
+    cls: type[TagNamespace] = _PRESENT.get(group) or type(
+        f"{group}_tags", (TagNamespace,), {"__slots__": (), "group": group})
     return cls(values or {})
 
 

@@ -113,9 +113,9 @@ def _customer_keys(session: Session, ids: set[int], of: Any) -> dict[int, Contex
     """The default: first account, its newest active subscription and its latest bill."""
     a, b, s = T_ACCOUNT.c, T_BILL.c, T_SUB.c
     keys = {cid: ContextKey(cid) for cid in ids}
-    first_account = dict(session.execute(
+    first_account: dict[int, int] = dict(session.execute(
         select(a.contact_id, func.min(a.id)).where(of(a.contact_id)).group_by(a.contact_id)
-    ).all())
+    ).tuples().all())
     accounts = set(first_account.values())
     subs = _newest(session, T_SUB, accounts, (case((s.status == "active", 0), else_=1), s.start_date.desc(),
                                               s.id.desc()))
@@ -125,11 +125,11 @@ def _customer_keys(session: Session, ids: set[int], of: Any) -> dict[int, Contex
     return keys
 
 
-def _newest(session: Session, table: object, account_ids: set[int], order: tuple[object, ...]) -> dict[int, int]:
+def _newest(session: Session, table: object, account_ids: set[int], order: tuple[Any, ...]) -> dict[int, int]:
     """account id → the id of its first row of ``table`` in ``order``."""
     if not account_ids:
         return {}
     c = table.c  # type: ignore[attr-defined]
     rank = func.row_number().over(partition_by=c.account_id, order_by=order).label("rank")
     inner = select(c.account_id, c.id, rank).where(ids_in(session, c.account_id, account_ids)).subquery()
-    return dict(session.execute(select(inner.c.account_id, inner.c.id).where(inner.c.rank == 1)).all())
+    return dict(session.execute(select(inner.c.account_id, inner.c.id).where(inner.c.rank == 1)).tuples().all())

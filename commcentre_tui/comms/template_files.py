@@ -117,7 +117,7 @@ def check_record(record: Mapping[str, Any], *, sms_max: int | None = None) -> di
     from commcentre_tui.comms.targets import check_about
     from commcentre_tui.comms.templates import check_template_record, render, sample_context
 
-    out = {key: record.get(key) for key in KEYS}
+    out: dict[str, Any] = {key: record.get(key) for key in KEYS}
     out["language"] = (out["language"] or "en").strip()
     out["subject"] = out["subject"] or ""
     out["active"] = True if out["active"] is None else bool(out["active"])

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import column as sql_column
 from sqlalchemy import insert, inspect, select
 from sqlalchemy import table as sql_table
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commcentre_tui.comms.template_files import fingerprint, read_files, shipped_templates_dir
 from commcentre_tui.models import Template
@@ -109,7 +109,7 @@ def _install_legacy(session: Session, directory: Path | None, columns: set[str],
 def find(session: Session, name: str, language: str) -> Template | None:
     """The template called ``name`` (any case) in ``language``, active or not."""
     wanted = name.strip().casefold()
-    rows = session.execute(select(Template).where(Template.language == language)).scalars()
+    rows = session.execute(select(Template).where(col(Template.language) == language)).scalars()
     return next((t for t in rows if t.name.casefold() == wanted), None)
 
 
@@ -126,7 +126,7 @@ def apply(session: Session, record: Mapping[str, Any], template: Template | None
         if bump:
             template.version += 1
     session.flush()
-    same_name = session.execute(select(Template).where(Template.id != template.id)).scalars()
+    same_name = session.execute(select(Template).where(col(Template.id) != template.id)).scalars()
     for other in same_name:
         if other.name.casefold() == template.name.casefold() and other.about != template.about:
             other.about = template.about

@@ -18,17 +18,17 @@ The tag reference (``TAG_REFERENCE``, every tag with an example) and ``{{`` auto
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import jinja2
 from jinja2 import nodes
 from jinja2.exceptions import SecurityError, TemplateNotFound, TemplateSyntaxError, UndefinedError
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commcentre_tui.catalog import MEDIA
 from commcentre_tui.comms.sandbox import (
@@ -77,7 +77,7 @@ class TagUndefined(jinja2.StrictUndefined):
     __slots__ = ()
 
     @property
-    def _undefined_message(self) -> str:  # type: ignore[override]
+    def _undefined_message(self) -> str:
         if self._undefined_hint:
             return self._undefined_hint
         name = self._undefined_name
@@ -217,37 +217,39 @@ def _check(source: str) -> tuple[str, ...]:
             raise TemplateError(f"Templates cannot use recursive loops (line {loop.lineno}).")
     declared = {n.name for n in ast.find_all(nodes.Name) if n.ctx in ("store", "param")}
     used: list[str] = []
-    for node in ast.find_all(nodes.Name):
-        if node.ctx != "load" or node.name in declared or node.name in ("range", "loop"):
+    for ref in ast.find_all(nodes.Name):
+        if ref.ctx != "load" or ref.name in declared or ref.name in ("range", "loop"):
             continue
-        if node.name not in NAMESPACES and node.name not in SCALARS:
+        if ref.name not in NAMESPACES and ref.name not in SCALARS:
             raise TemplateError(
-                f"Unknown tag {_tag(node.name)} on line {node.lineno}: it is not in the tag reference.",
-                tag=node.name,
+                f"Unknown tag {_tag(ref.name)} on line {ref.lineno}: it is not in the tag reference.",
+                tag=ref.name,
             )
     consumed: set[int] = set()
-    for node in ast.find_all((nodes.Getattr, nodes.Getitem)):
-        base = node.node
+    accesses = cast("Iterator[nodes.Getattr | nodes.Getitem]",  # jinja2 types a tuple search as the common base
+                    ast.find_all((nodes.Getattr, nodes.Getitem)))
+    for access in accesses:
+        base = access.node
         if not isinstance(base, nodes.Name) or base.name in declared or base.name not in NAMESPACES:
             continue
-        if isinstance(node, nodes.Getattr):
-            name = node.attr
-        elif isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
-            name = node.arg.value
+        if isinstance(access, nodes.Getattr):
+            name = access.attr
+        elif isinstance(access.arg, nodes.Const) and isinstance(access.arg.value, str):
+            name = access.arg.value
         else:
             continue
         consumed.add(id(base))
         tag = f"{base.name}.{name}"
         if name not in FIELDS[base.name]:
             raise TemplateError(
-                f"Unknown tag {_tag(tag)} on line {node.lineno}: it is not in the tag reference.", tag=tag
+                f"Unknown tag {_tag(tag)} on line {access.lineno}: it is not in the tag reference.", tag=tag
             )
         used.append(tag)
-    for node in ast.find_all(nodes.Name):
-        if node.ctx == "load" and node.name not in declared and (
-            node.name in SCALARS or (node.name in NAMESPACES and id(node) not in consumed)
+    for ref in ast.find_all(nodes.Name):
+        if ref.ctx == "load" and ref.name not in declared and (
+            ref.name in SCALARS or (ref.name in NAMESPACES and id(ref) not in consumed)
         ):
-            used.append(node.name)  # a scalar, or a whole group used dynamically
+            used.append(ref.name)  # a scalar, or a whole group used dynamically
     return tuple(dict.fromkeys(used))
 
 
@@ -318,12 +320,15 @@ def check_template_record(name: str, media: str, subject: str, body: str) -> Non
 
 def template_versions(session: Session, name: str) -> dict[str, Template]:
     """The active versions of the template called ``name`` (case-insensitive), by language."""
-    rows = session.execute(select(Template).where(Template.active.is_(True))).scalars().all()
+    rows = session.execute(select(Template).where(col(Template.active).is_(True))).scalars().all()
     wanted = name.strip().casefold()
     return {t.language: t for t in rows if t.name.casefold() == wanted}
 
 
-def pick_version(versions: Mapping[str, Template], language: str | None) -> Template | None:
+_V = TypeVar("_V")
+
+
+def pick_version(versions: Mapping[str, _V], language: str | None) -> _V | None:
     """The version for ``language``, else English, else any (the first by language code)."""
     if language and language in versions:
         return versions[language]

@@ -18,7 +18,7 @@ import contextlib
 import itertools
 import logging
 import secrets
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from time import perf_counter
 
 from commcentre_tui.cti.events import CtiError
@@ -50,7 +50,7 @@ class AmiMessage(Mapping[str, str]):
 
     __slots__ = ("_data", "_keys", "received")
 
-    def __init__(self, pairs: Mapping[str, str] | list[tuple[str, str]] = (), received: float = 0.0):
+    def __init__(self, pairs: Mapping[str, str] | Sequence[tuple[str, str]] = (), received: float = 0.0):
         items = pairs.items() if isinstance(pairs, Mapping) else pairs
         self._data: dict[str, str] = {}
         self._keys: dict[str, str] = {}

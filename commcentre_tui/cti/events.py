@@ -87,7 +87,8 @@ class CallEvent:
             if value is not None and not isinstance(value, str):
                 raise ValueError(f"{name} must be a string or null.")
             optional[name] = inert(value) or None
-        return cls(event=kind, direction=direction, at=at, **texts, **optional)
+        return cls(event=kind, direction=direction, at=at, **texts,
+                   case_number=optional["case_number"], email=optional["email"])
 
 
 def parse_time(value: Any) -> datetime:

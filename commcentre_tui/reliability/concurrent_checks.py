@@ -21,8 +21,8 @@ from collections import Counter, defaultdict
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlalchemy import Engine, func, select
+from sqlmodel import Session, col
 
 from commcentre_tui import models as m
 from commcentre_tui.reliability.population import Population
@@ -36,13 +36,13 @@ if TYPE_CHECKING:
 ZERO = Decimal("0.00")
 
 
-def verify(engine: object, population: Population, logs: list[AgentLog], sink: Sink,
+def verify(engine: Engine, population: Population, logs: list[AgentLog], sink: Sink,
            report: ConcurrentReport) -> None:
     """Append a sentence to ``report.violations`` for every broken guarantee."""
     errors = [e for log in logs for e in log.errors]
     if report.total("error"):
         report.violations.append(f"{report.total('error')} actions failed unexpectedly, e.g. {errors[:3]}.")
-    with reading(engine) as session:  # type: ignore[arg-type]
+    with reading(engine) as session:
         report.violations += _contacts(session, population, logs)
         report.violations += _books(session, population, logs)
         report.violations += _billing(session, population)
@@ -55,10 +55,10 @@ def _contacts(session: Session, population: Population, logs: list[AgentLog]) ->
     for log in logs:
         for contact_id, version, street, work in log.edits:
             edits[contact_id].append((version, street, work))
-    audits = dict(session.execute(
-        select(m.AuditEntry.entity_id, func.count()).where(m.AuditEntry.action == "Add More Information",
-                                                           m.AuditEntry.entity == "contact")
-        .group_by(m.AuditEntry.entity_id)).all())
+    audits: dict[int, int] = dict(session.execute(
+        select(col(m.AuditEntry.entity_id), func.count()).where(col(m.AuditEntry.action) == "Add More Information",
+                                                           col(m.AuditEntry.entity) == "contact")
+        .group_by(col(m.AuditEntry.entity_id))).tuples().all())
     for c in population.customers:
         saved = sorted(edits.get(c.contact_id, []))
         contact = session.get(m.Contact, c.contact_id)
@@ -77,11 +77,11 @@ def _contacts(session: Session, population: Population, logs: list[AgentLog]) ->
             continue
         _v, street, work = saved[-1]
         streets = {a.street for a in session.execute(
-            select(m.ContactAddress).where(m.ContactAddress.contact_id == c.contact_id,
-                                           m.ContactAddress.is_primary)).scalars()}
+            select(m.ContactAddress).where(col(m.ContactAddress.contact_id) == c.contact_id,
+                                           col(m.ContactAddress.is_primary))).scalars()}
         phones = {p.number for p in session.execute(
-            select(m.ContactPhone).where(m.ContactPhone.contact_id == c.contact_id,
-                                         m.ContactPhone.kind == "work")).scalars()}
+            select(m.ContactPhone).where(col(m.ContactPhone.contact_id) == c.contact_id,
+                                         col(m.ContactPhone.kind) == "work")).scalars()}
         if streets != {street} or phones != {work}:
             out.append(f"Customer {c.customer_number} shows {streets} / {phones}, not the latest save "
                        f"{street} / {work}.")
@@ -108,8 +108,8 @@ def _books(session: Session, population: Population, logs: list[AgentLog]) -> li
     for c in population.customers:
         account = session.get(m.Account, c.account_id)
         assert account is not None
-        opening = session.execute(select(func.sum(m.Bill.amount)).where(
-            m.Bill.account_id == c.account_id, m.Bill.number.like("RCB%"))).scalar_one() or ZERO
+        opening = session.execute(select(func.sum(col(m.Bill.amount))).where(
+            col(m.Bill.account_id) == c.account_id, col(m.Bill.number).like("RCB%"))).scalar_one() or ZERO
         expected = opening + moves[c.account_id]
         if account.balance != expected:
             out.append(f"Account {account.number} balance {account.balance} ≠ {expected} from the "
@@ -118,23 +118,23 @@ def _books(session: Session, population: Population, logs: list[AgentLog]) -> li
         if account.balance != ledger:
             out.append(f"Account {account.number} balance {account.balance} ≠ its ledger {ledger}.")
         stored = session.execute(select(func.count()).select_from(m.Payment)
-                                 .where(m.Payment.account_id == c.account_id)).scalar_one()
+                                 .where(col(m.Payment.account_id) == c.account_id)).scalar_one()
         if stored != confirmed[c.account_id]:
             out.append(f"Account {account.number} has {stored} payments; agents were told of "
                        f"{confirmed[c.account_id]}.")
-        for wallet in session.execute(select(m.Wallet).where(m.Wallet.account_id == c.account_id)).scalars():
-            if wallet.balance != wallet_ledger_balance(session, wallet.id):  # type: ignore[arg-type]
+        for wallet in session.execute(select(m.Wallet).where(col(m.Wallet.account_id) == c.account_id)).scalars():
+            if wallet.balance != wallet_ledger_balance(session, wallet.id):
                 out.append(f"A wallet of account {account.number} differs from its transactions.")
-        for bill in session.execute(select(m.Bill).where(m.Bill.account_id == c.account_id)).scalars():
-            paid = session.execute(select(func.sum(m.Payment.amount))
-                                   .where(m.Payment.bill_id == bill.id)).scalar_one() or ZERO
+        for bill in session.execute(select(m.Bill).where(col(m.Bill.account_id) == c.account_id)).scalars():
+            paid = session.execute(select(func.sum(col(m.Payment.amount)))
+                                   .where(col(m.Payment.bill_id) == bill.id)).scalar_one() or ZERO
             status = ("paid" if bill.paid_amount == bill.amount
                       else "partly_paid" if bill.paid_amount > 0 else "unpaid")
-            if not (bill.paid_amount == paid == by_bill[bill.id]  # type: ignore[index]
+            if not (bill.paid_amount == paid == by_bill[bill.id]
                     and ZERO <= bill.paid_amount <= bill.amount
                     and bill.amount == bill.subtotal + bill.tax and bill.status == status):
                 out.append(f"Bill {bill.number}: amount {bill.amount}, paid {bill.paid_amount} "
-                           f"({bill.status}), payments {paid}, confirmed {by_bill[bill.id]}.")  # type: ignore[index]
+                           f"({bill.status}), payments {paid}, confirmed {by_bill[bill.id]}.")
     return out
 
 
@@ -143,8 +143,8 @@ def _billing(session: Session, population: Population) -> list[str]:
     for c in population.customers:
         sub = session.get(m.Subscription, c.subscription_id)
         assert sub is not None
-        bills = session.execute(select(m.Bill).where(m.Bill.subscription_id == sub.id)
-                                .order_by(m.Bill.period_start)).scalars().all()
+        bills = session.execute(select(m.Bill).where(col(m.Bill.subscription_id) == sub.id)
+                                .order_by(col(m.Bill.period_start))).scalars().all()
         for before, after in zip(bills, bills[1:], strict=False):
             if (after.period_start - before.period_end).days != 1:
                 out.append(f"Subscription {sub.number}: bills {before.number} and {after.number} "
@@ -161,8 +161,8 @@ def _communications(session: Session, logs: list[AgentLog], sink: Sink,
     saved = {token: cid for log in logs for token, cid in log.comms.items()}
     drafts = {token: cid for log in logs for token, cid in log.drafts.items()}
     c = m.Communication
-    rows = session.execute(select(c.id, c.subject, c.state, c.delivery)
-                           .where(c.subject.like(f"{'Reliability'} %"))).all()
+    rows = session.execute(select(col(c.id), col(c.subject), col(c.state), col(c.delivery))
+                           .where(col(c.subject).like(f"{'Reliability'} %"))).all()
     per_token = Counter(subject.split(" ", 1)[1] for _id, subject, _s, _d in rows)
     twice = sorted(t for t, n in per_token.items() if n > 1)
     if twice:

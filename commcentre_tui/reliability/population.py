@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Engine, select
+from sqlmodel import col
 
 from commcentre_tui import models as m
 from commcentre_tui.config import Settings
@@ -53,7 +54,7 @@ def populate(engine: Engine, settings: Settings, *, customers: int = 100, agents
     tax = _tax(PRICE, settings)
     out: list[Customer] = []
     with transaction(engine) as session:
-        product = session.execute(select(m.Product).where(m.Product.code == f"{PREFIX}TV")).scalar_one_or_none()
+        product = session.execute(select(m.Product).where(col(m.Product.code) == f"{PREFIX}TV")).scalar_one_or_none()
         if product is None:
             product = m.Product(code=f"{PREFIX}TV", name="Reliability TV", price=PRICE)
             session.add(product)

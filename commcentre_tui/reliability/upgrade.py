@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import Engine, MetaData, column, insert, inspect, select, text
 from sqlalchemy import table as sa_table
+from sqlmodel import col
 
 from commcentre_tui import models as m
 from commcentre_tui.config import Settings
@@ -82,7 +83,8 @@ def add_pinned_rows(engine: Engine) -> None:
         # Today's column types, but only the columns there are now (today's defaults stay out).
         table = sa_table(model.__table__.name, *(
             column(c.name, c.type) for c in model.__table__.columns if c.name in have))
-        return conn.execute(insert(table).values(row).returning(table.c.id)).scalar_one()
+        new_id: int = conn.execute(insert(table).values(row).returning(table.c.id)).scalar_one()
+        return new_id
 
     stamp = {"created_at": NOW, "version": 1}
     with engine.begin() as conn:
@@ -193,15 +195,15 @@ def _read_back(engine: Engine, settings: Settings) -> list[str]:
     with reading(engine) as session:
         for i, (first, last, phone, email, balance) in enumerate(PINNED_CONTACTS, 1):
             number = f"{PINNED}{i:07d}"
-            contact = session.execute(select(m.Contact).where(m.Contact.customer_number == number)).scalar_one()
-            account = session.execute(select(m.Account).where(m.Account.contact_id == contact.id)).scalar_one()
-            bill = session.execute(select(m.Bill).where(m.Bill.account_id == account.id)).scalar_one()
+            contact = session.execute(select(m.Contact).where(col(m.Contact.customer_number) == number)).scalar_one()
+            account = session.execute(select(m.Account).where(col(m.Account.contact_id) == contact.id)).scalar_one()
+            bill = session.execute(select(m.Bill).where(col(m.Bill.account_id) == account.id)).scalar_one()
             phones = [p.e164 for p in session.execute(
-                select(m.ContactPhone).where(m.ContactPhone.contact_id == contact.id)).scalars()]
+                select(m.ContactPhone).where(col(m.ContactPhone.contact_id) == contact.id)).scalars()]
             emails = [e.address for e in session.execute(
-                select(m.ContactEmail).where(m.ContactEmail.contact_id == contact.id)).scalars()]
-            comms = session.execute(select(m.Communication).where(m.Communication.contact_id == contact.id)
-                                    .order_by(m.Communication.id)).scalars().all()
+                select(m.ContactEmail).where(col(m.ContactEmail.contact_id) == contact.id)).scalars()]
+            comms = session.execute(select(m.Communication).where(col(m.Communication.contact_id) == contact.id)
+                                    .order_by(col(m.Communication.id))).scalars().all()
             got = ((contact.first_name, contact.last_name), account.balance, (bill.amount, bill.paid_amount),
                    phones, emails, [(c.state, c.delivery, c.content) for c in comms],
                    [c.follow_up_of_id for c in comms])
@@ -215,8 +217,8 @@ def _read_back(engine: Engine, settings: Settings) -> list[str]:
                 hits = search_contacts(engine, settings, [Condition("any", "=", value)]).hits
                 if contact.id not in {h.contact_id for h in hits}:
                     problems.append(f"Quick Search for {value} no longer finds customer {number}.")
-        accounts = session.execute(select(m.Account.id, m.Account.number, m.Account.balance)
-                                   .where(m.Account.number.not_like(f"{PINNED}%"))).all()
+        accounts = session.execute(select(col(m.Account.id), col(m.Account.number), col(m.Account.balance))
+                                   .where(col(m.Account.number).not_like(f"{PINNED}%"))).all()
         unequal = [n for aid, n, bal in accounts if bal != ledger_balance(session, aid)]
         if unequal:
             problems.append(f"{len(unequal)} demo accounts' balances differ from their ledgers, e.g. {unequal[:3]}.")

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import Engine, select
+from sqlmodel import col
 
 from commcentre_tui import models as m
 from commcentre_tui.comms.outbox import enqueue, insert_communications
@@ -169,7 +170,7 @@ def unsettled(engine: Engine) -> int:
     """Queue entries still ``queued`` or ``sending``."""
     q = m.CommunicationQueue
     with reading(engine) as session:
-        return len(session.execute(select(q.id).where(q.status.in_(("queued", "sending")))).all())
+        return len(session.execute(select(col(q.id)).where(col(q.status).in_(("queued", "sending")))).all())
 
 
 # --- the scenario --------------------------------------------------------------------------------
@@ -264,8 +265,8 @@ def verify(engine: Engine, sink: Sink, ids: list[int], report: KillReport) -> No
     q, c = m.CommunicationQueue, m.Communication
     with reading(engine) as session:
         rows = session.execute(
-            select(q.communication_id, q.status, q.message_id, c.delivery, c.last_error)
-            .join(c, c.id == q.communication_id).where(q.communication_id.in_(ids))
+            select(col(q.communication_id), col(q.status), col(q.message_id), col(c.delivery), col(c.last_error))
+            .join(c, col(c.id) == col(q.communication_id)).where(col(q.communication_id).in_(ids))
         ).all()
     problems: Counter[str] = Counter()
     for cid, status, message_id, delivery, error in rows:

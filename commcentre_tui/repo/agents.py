@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine, delete, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commcentre_tui.config import Settings
 from commcentre_tui.errors import Conflict, NotFound, ValidationFailed
@@ -166,7 +166,8 @@ def _info(agent: Agent, keys: list[AgentKey] | None = None) -> AgentInfo:
 
 
 def _load(session: Session, username: str) -> Agent:
-    agent = session.execute(select(Agent).where(Agent.username == username)).scalar_one_or_none()
+    agent: Agent | None = session.execute(
+        select(Agent).where(col(Agent.username) == username)).scalar_one_or_none()
     if agent is None:
         raise NotFound(f"No agent is called {username!r}.")
     return agent
@@ -174,7 +175,7 @@ def _load(session: Session, username: str) -> Agent:
 
 def _keys(session: Session, agent_id: int) -> list[AgentKey]:
     return list(
-        session.execute(select(AgentKey).where(AgentKey.agent_id == agent_id).order_by(AgentKey.id))
+        session.execute(select(AgentKey).where(col(AgentKey.agent_id) == agent_id).order_by(col(AgentKey.id)))
         .scalars()
     )
 
@@ -184,13 +185,13 @@ def list_agents(engine: Engine, actor: Actor, *, active_only: bool = False) -> l
     enforce(engine, actor, entity="agent", level="select")
     with_keys = actor.may(entity="agent", level="view")
     with reading(engine) as session:
-        query = select(Agent).order_by(Agent.username)
+        query = select(Agent).order_by(col(Agent.username))
         if active_only:
-            query = query.where(Agent.active.is_(True))  # type: ignore[attr-defined]
+            query = query.where(col(Agent.active).is_(True))
         agents = list(session.execute(query).scalars())
         keys: dict[int, list[AgentKey]] = {}
         if with_keys and agents:
-            for key in session.execute(select(AgentKey).order_by(AgentKey.id)).scalars():
+            for key in session.execute(select(AgentKey).order_by(col(AgentKey.id))).scalars():
                 keys.setdefault(key.agent_id, []).append(key)
     return [_info(a, keys.get(a.id or 0)) for a in agents]
 
@@ -206,7 +207,7 @@ def get_agent(engine: Engine, actor: Actor, username: str) -> AgentInfo:
 def login_candidate(engine: Engine, username: str) -> LoginCandidate | None:
     """The agent an SSH login names and its key fingerprints, or ``None`` if there is none."""
     with reading(engine) as session:
-        agent = session.execute(select(Agent).where(Agent.username == username)).scalar_one_or_none()
+        agent = session.execute(select(Agent).where(col(Agent.username) == username)).scalar_one_or_none()
         if agent is None:
             return None
         fingerprints = frozenset(k.fingerprint for k in _keys(session, agent.id or 0))
@@ -217,7 +218,7 @@ def active_agent_ids(engine: Engine, agent_ids: set[int]) -> set[int]:
     """Which of ``agent_ids`` are still active agents (the SSH server's periodic check)."""
     with reading(engine) as session:
         return set(session.execute(
-            select(Agent.id).where(Agent.id.in_(agent_ids), Agent.active.is_(True))  # type: ignore[union-attr, attr-defined]
+            select(col(Agent.id)).where(col(Agent.id).in_(agent_ids), col(Agent.active).is_(True))
         ).scalars())
 
 
@@ -238,7 +239,7 @@ def create_agent(
         extension=_check_extension(extension),
     )
     with transaction(engine) as session:
-        if session.execute(select(Agent.id).where(Agent.username == username)).first():
+        if session.execute(select(col(Agent.id)).where(col(Agent.username) == username)).first():
             raise Conflict(f"An agent called {username!r} already exists.")
         session.add(agent)
         session.flush()
@@ -257,7 +258,7 @@ def _update(engine: Engine, actor: Actor, username: str, values: dict[str, objec
         agent = update_versioned(session, Agent, agent.id or 0, agent.version, dict(values),
                                  label="agent")
         if values.get("active") is False:
-            session.execute(delete(AgentSession).where(AgentSession.agent_id == agent.id))  # type: ignore[arg-type]
+            session.execute(delete(AgentSession).where(col(AgentSession.agent_id) == agent.id))
         record(session, agent_id=actor.agent_id, action="update", entity="agent", entity_id=agent.id,
                before=before, after=snapshot(agent, _AUDITED), detail=f"{what} by {actor.username}")
         return _info(agent, _keys(session, agent.id or 0))
@@ -303,8 +304,8 @@ def add_key(engine: Engine, actor: Actor, username: str, public_key: str) -> Key
     with transaction(engine) as session:
         agent = _load(session, username)
         owner = session.execute(
-            select(Agent.username).join(AgentKey, AgentKey.agent_id == Agent.id)  # type: ignore[arg-type]
-            .where(AgentKey.fingerprint == fingerprint)
+            select(col(Agent.username)).join(AgentKey, col(AgentKey.agent_id) == col(Agent.id))
+            .where(col(AgentKey.fingerprint) == fingerprint)
         ).scalar_one_or_none()
         if owner is not None:
             whose = "this agent" if owner == username else f"the agent {owner!r}"
@@ -324,7 +325,7 @@ def remove_key(engine: Engine, actor: Actor, username: str, fingerprint: str) ->
     with transaction(engine) as session:
         agent = _load(session, username)
         key = session.execute(
-            select(AgentKey).where(AgentKey.agent_id == agent.id, AgentKey.fingerprint == fingerprint)
+            select(AgentKey).where(col(AgentKey.agent_id) == agent.id, col(AgentKey.fingerprint) == fingerprint)
         ).scalar_one_or_none()
         if key is None:
             raise NotFound(f"The agent {username!r} has no key {fingerprint}.")

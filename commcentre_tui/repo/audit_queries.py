@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, and_, or_, select
+from sqlmodel import col
 
 from commcentre_tui.errors import NotAllowed, ValidationFailed
 from commcentre_tui.models import Agent, AuditEntry
@@ -118,29 +119,29 @@ def browse_audit(
         raise ValidationFailed("The end of the date range must be after its start.", "until")
     limit = max(1, min(limit, MAX_PAGE))
     query = (
-        select(AuditEntry, Agent.username, Agent.display_name)
-        .outerjoin(Agent, Agent.id == AuditEntry.agent_id)  # type: ignore[arg-type]
-        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())  # type: ignore[attr-defined, union-attr]
+        select(AuditEntry, col(Agent.username), col(Agent.display_name))
+        .outerjoin(Agent, col(Agent.id) == col(AuditEntry.agent_id))
+        .order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc())
         .limit(limit + 1)
     )
     if isinstance(f.agent, int):
-        query = query.where(AuditEntry.agent_id == f.agent)  # type: ignore[arg-type]
+        query = query.where(col(AuditEntry.agent_id) == f.agent)
     elif f.agent:
-        query = query.where(Agent.username == f.agent)  # type: ignore[arg-type]
+        query = query.where(col(Agent.username) == f.agent)
     if f.entity:
-        query = query.where(AuditEntry.entity == f.entity)  # type: ignore[arg-type]
+        query = query.where(col(AuditEntry.entity) == f.entity)
     if f.entity_id is not None:
-        query = query.where(AuditEntry.entity_id == f.entity_id)  # type: ignore[arg-type]
+        query = query.where(col(AuditEntry.entity_id) == f.entity_id)
     if f.action:
-        query = query.where(AuditEntry.action == f.action)  # type: ignore[arg-type]
+        query = query.where(col(AuditEntry.action) == f.action)
     if since:
-        query = query.where(AuditEntry.at >= since)  # type: ignore[arg-type, operator]
+        query = query.where(col(AuditEntry.at) >= since)
     if until:
-        query = query.where(AuditEntry.at < until)  # type: ignore[arg-type, operator]
+        query = query.where(col(AuditEntry.at) < until)
     if cursor:
         query = query.where(or_(
-            AuditEntry.at < cursor.at,  # type: ignore[arg-type, operator]
-            and_(AuditEntry.at == cursor.at, AuditEntry.id < cursor.id),  # type: ignore[arg-type, operator]
+            col(AuditEntry.at) < cursor.at,
+            and_(col(AuditEntry.at) == cursor.at, col(AuditEntry.id) < cursor.id),
         ))
     with reading(engine) as session:
         found = session.execute(query).all()
@@ -157,12 +158,12 @@ def audit_facets(engine: Engine, actor: Actor) -> AuditFacets:
     """Distinct entities, actions and agents in the trail, for the browser's filter pickers."""
     require_audit_reader(engine, actor)
     with reading(engine) as session:
-        entities = session.execute(select(AuditEntry.entity).distinct().order_by(AuditEntry.entity)).scalars()
-        actions = session.execute(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).scalars()
-        agent_ids = select(AuditEntry.agent_id).where(AuditEntry.agent_id.is_not(None)).distinct()  # type: ignore[union-attr]
+        entities = session.execute(select(col(AuditEntry.entity)).distinct().order_by(col(AuditEntry.entity))).scalars()
+        actions = session.execute(select(col(AuditEntry.action)).distinct().order_by(col(AuditEntry.action))).scalars()
+        agent_ids = select(col(AuditEntry.agent_id)).where(col(AuditEntry.agent_id).is_not(None)).distinct()
         agents = session.execute(
-            select(Agent.id, Agent.username, Agent.display_name)
-            .where(Agent.id.in_(agent_ids)).order_by(Agent.username)  # type: ignore[union-attr]
+            select(col(Agent.id), col(Agent.username), col(Agent.display_name))
+            .where(col(Agent.id).in_(agent_ids)).order_by(col(Agent.username))
         ).all()
         return AuditFacets(tuple(entities), tuple(actions),
                            tuple((a or 0, u, d) for a, u, d in agents))

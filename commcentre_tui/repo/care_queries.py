@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, and_, false, or_, select, true, update
 from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commcentre_tui.errors import NotFound
 from commcentre_tui.models import (
@@ -150,8 +150,8 @@ def case_visibility(actor: Actor) -> ColumnElement[bool]:
     """SQL condition: cases ``actor`` may see."""
     if actor.is_supervisor:
         return true()
-    own_unit = Case.assigned_unit == actor.unit if actor.unit else false()
-    return or_(Case.visibility == "public", own_unit)  # type: ignore[arg-type]
+    own_unit = col(Case.assigned_unit) == actor.unit if actor.unit else false()
+    return or_(col(Case.visibility) == "public", own_unit)
 
 
 def case_is_visible(case: Case, actor: Actor) -> bool:
@@ -164,7 +164,7 @@ def case_is_visible(case: Case, actor: Actor) -> bool:
 def known_units(session: Session) -> list[str]:
     """The units active agents belong to, sorted."""
     rows = session.execute(
-        select(Agent.unit).where(Agent.active, Agent.unit.is_not(None)).distinct()  # type: ignore[union-attr]
+        select(col(Agent.unit)).where(col(Agent.active), col(Agent.unit).is_not(None)).distinct()
     ).scalars()
     return sorted(u for u in rows if u)
 
@@ -215,7 +215,7 @@ def care_items(
     if kind == "case":
         conditions.append(case_visibility(actor))
     stmt = (
-        select(model, assignee.display_name)
+        select(model, col(assignee.display_name))
         .outerjoin(assignee, assignee.id == model.assigned_agent_id)
         .where(and_(*conditions))
         .order_by(date_col.desc(), model.id.desc())
@@ -246,14 +246,14 @@ def non_completed_activities(
 
     Narrow by contact, assigned agent and/or assigned unit.
     """
-    stmt = select(Activity).where(Activity.status.in_(OPEN_STATUSES["activity"]))  # type: ignore[attr-defined]
+    stmt = select(Activity).where(col(Activity.status).in_(OPEN_STATUSES["activity"]))
     if contact_id is not None:
-        stmt = stmt.where(Activity.contact_id == contact_id)
+        stmt = stmt.where(col(Activity.contact_id) == contact_id)
     if agent_id is not None:
-        stmt = stmt.where(Activity.assigned_agent_id == agent_id)
+        stmt = stmt.where(col(Activity.assigned_agent_id) == agent_id)
     if unit is not None:
-        stmt = stmt.where(Activity.assigned_unit == unit)
-    stmt = stmt.order_by(Activity.start_at, Activity.id).limit(limit)  # type: ignore[arg-type]
+        stmt = stmt.where(col(Activity.assigned_unit) == unit)
+    stmt = stmt.order_by(col(Activity.start_at), col(Activity.id)).limit(limit)
     with reading(engine) as session:
         return list(session.execute(stmt).scalars())
 
@@ -262,11 +262,11 @@ def follow_up_rows(session: Session, case_id: int) -> list[FollowUpRow]:
     """The follow-ups of case ``case_id``, oldest first."""
     author = aliased(Agent)
     rows = session.execute(
-        select(FollowUp, Communication.subject, author.display_name)
-        .outerjoin(Communication, Communication.id == FollowUp.communication_id)
-        .outerjoin(author, author.id == FollowUp.agent_id)
-        .where(FollowUp.case_id == case_id)
-        .order_by(FollowUp.created_at, FollowUp.id)  # type: ignore[arg-type]
+        select(FollowUp, col(Communication.subject), col(author.display_name))
+        .outerjoin(Communication, col(Communication.id) == col(FollowUp.communication_id))
+        .outerjoin(author, col(author.id) == col(FollowUp.agent_id))
+        .where(col(FollowUp.case_id) == case_id)
+        .order_by(col(FollowUp.created_at), col(FollowUp.id))
     ).all()
     return [
         FollowUpRow(id=f.id, kind=f.kind, note=f.note, communication_id=f.communication_id,
@@ -286,11 +286,11 @@ def case_with_follow_ups(engine: Engine, actor: Actor, case_id: int) -> CaseDeta
 
 def assignment_agents(engine: Engine, unit: str | None = None) -> list[AgentChoice]:
     """Active agents (of ``unit`` if given) by name, for assignment pickers."""
-    stmt = select(Agent).where(Agent.active)
+    stmt = select(Agent).where(col(Agent.active))
     if unit is not None:
-        stmt = stmt.where(Agent.unit == unit)
+        stmt = stmt.where(col(Agent.unit) == unit)
     with reading(engine) as session:
-        agents = session.execute(stmt.order_by(Agent.display_name, Agent.id)).scalars().all()
+        agents = session.execute(stmt.order_by(col(Agent.display_name), col(Agent.id))).scalars().all()
     return [AgentChoice(a.id or 0, a.display_name, a.unit) for a in agents]
 
 
@@ -304,8 +304,8 @@ def one_time_products(engine: Engine) -> list[ProductChoice]:
     """Active one-time products of the catalogue, by name (activity services picker)."""
     with reading(engine) as session:
         rows = session.execute(
-            select(Product).where(Product.active, Product.kind == "one_time")
-            .order_by(Product.name, Product.id)
+            select(Product).where(col(Product.active), col(Product.kind) == "one_time")
+            .order_by(col(Product.name), col(Product.id))
         ).scalars().all()
     return [ProductChoice(p.id or 0, p.code, p.name, p.price) for p in rows]
 
@@ -315,14 +315,14 @@ def related_choices(engine: Engine, actor: Actor, contact_id: int, *, per_kind: 
     choices: list[RelatedChoice] = []
     with reading(engine) as session:
         for acc in session.execute(
-            select(Account).where(Account.contact_id == contact_id)
-            .order_by(Account.id.desc()).limit(per_kind)  # type: ignore[union-attr]
+            select(Account).where(col(Account.contact_id) == contact_id)
+            .order_by(col(Account.id).desc()).limit(per_kind)
         ).scalars():
             choices.append(RelatedChoice("account", acc.id or 0, f"Account {acc.number}"))
         for sub in session.execute(
-            select(Subscription).join(Account, Subscription.account_id == Account.id)
-            .where(Account.contact_id == contact_id)
-            .order_by(Subscription.id.desc()).limit(per_kind)  # type: ignore[union-attr]
+            select(Subscription).join(Account, col(Subscription.account_id) == col(Account.id))
+            .where(col(Account.contact_id) == contact_id)
+            .order_by(col(Subscription.id).desc()).limit(per_kind)
         ).scalars():
             choices.append(RelatedChoice("subscription", sub.id or 0, f"Subscription {sub.number}"))
         words = {"job": "Job", "service_request": "Service request", "case": "Case",
@@ -342,8 +342,8 @@ def communication_choices(engine: Engine, contact_id: int, *, limit: int = 50) -
     """The contact's latest communications (a follow-up may link one)."""
     with reading(engine) as session:
         return list(session.execute(
-            select(Communication).where(Communication.contact_id == contact_id)
-            .order_by(Communication.created_at.desc(), Communication.id.desc())  # type: ignore[attr-defined,union-attr]
+            select(Communication).where(col(Communication.contact_id) == contact_id)
+            .order_by(col(Communication.created_at).desc(), col(Communication.id).desc())
             .limit(limit)
         ).scalars())
 
@@ -356,11 +356,11 @@ def due_reminders(engine: Engine, agent_id: int, now: datetime) -> list[TaskRemi
     with reading(engine) as session:
         tasks = session.execute(
             select(Task).where(
-                Task.assigned_agent_id == agent_id,
-                Task.status == "open",
-                Task.remind_at <= now,  # type: ignore[operator]
-                Task.reminded_at.is_(None),  # type: ignore[union-attr]
-            ).order_by(Task.remind_at, Task.id)  # type: ignore[arg-type]
+                col(Task.assigned_agent_id) == agent_id,
+                col(Task.status) == "open",
+                col(Task.remind_at) <= now,
+                col(Task.reminded_at).is_(None),
+            ).order_by(col(Task.remind_at), col(Task.id))
         ).scalars().all()
     return [
         TaskReminder(t.id or 0, t.contact_id, t.kind, t.subject, t.due_at, t.remind_at or t.due_at)
@@ -375,9 +375,9 @@ def mark_tasks_reminded(session: Session, agent_id: int, task_ids: list[int], at
     """
     rows = session.execute(
         update(Task)
-        .where(Task.id.in_(task_ids), Task.assigned_agent_id == agent_id,  # type: ignore[union-attr]
-               Task.reminded_at.is_(None))  # type: ignore[union-attr]
+        .where(col(Task.id).in_(task_ids), col(Task.assigned_agent_id) == agent_id,
+               col(Task.reminded_at).is_(None))
         .values(reminded_at=at)
-        .returning(Task.id)
+        .returning(col(Task.id))
     ).scalars().all()
     return sorted(int(r) for r in rows)

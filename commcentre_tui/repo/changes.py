@@ -89,7 +89,7 @@ def flush(session: Session) -> None:
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
-        from sqlalchemy.dialects.sqlite import insert
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]  # the same insert API for the other dialect, one name for both
     now = utcnow()
     # One statement for all of them (a batch import changes hundreds), rows in customer order.
     statement = insert(table).values([

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import Engine, select
+from sqlmodel import col
 
 from commcentre_tui.models import Contact
 from commcentre_tui.repo.db import reading
@@ -15,4 +16,4 @@ def contact_id_by_number(engine: Engine, customer_number: str) -> int | None:
     if not number or not storable(number):
         return None
     with reading(engine) as session:
-        return session.execute(select(Contact.id).where(Contact.customer_number == number)).scalar_one_or_none()
+        return session.execute(select(col(Contact.id)).where(col(Contact.customer_number) == number)).scalar_one_or_none()

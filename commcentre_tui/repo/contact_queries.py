@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel, col
 
 from commcentre_tui.models import (
     Account,
@@ -26,7 +26,7 @@ from commcentre_tui.repo.db import reading
 from commcentre_tui.text import canon_number, fold
 
 #: Record kinds a care item may be associated with, and their tables.
-OWNED_KINDS = {
+OWNED_KINDS: dict[str, type[SQLModel]] = {
     "account": Account,
     "subscription": Subscription,
     "job": Job,
@@ -75,20 +75,20 @@ def likely_duplicates(
     with reading(engine) as session:
         if numbers:
             rows = session.execute(
-                select(Contact, ContactPhone.e164)
-                .join(ContactPhone, ContactPhone.contact_id == Contact.id)
-                .where(ContactPhone.e164.in_(numbers))  # type: ignore[union-attr]
-                .order_by(Contact.id).limit(limit)
+                select(Contact, col(ContactPhone.e164))
+                .join(ContactPhone, col(ContactPhone.contact_id) == col(Contact.id))
+                .where(col(ContactPhone.e164).in_(numbers))
+                .order_by(col(Contact.id)).limit(limit)
             ).all()
             for contact, e164 in rows:
                 found.setdefault(contact.id, DuplicateMatch(
                     contact.id, contact.customer_number, contact.display_name, "phone", e164))
         if folded and len(found) < limit:
             rows = session.execute(
-                select(Contact, ContactEmail.address)
-                .join(ContactEmail, ContactEmail.contact_id == Contact.id)
-                .where(ContactEmail.address_norm.in_(folded))  # type: ignore[attr-defined]
-                .order_by(Contact.id).limit(limit)
+                select(Contact, col(ContactEmail.address))
+                .join(ContactEmail, col(ContactEmail.contact_id) == col(Contact.id))
+                .where(col(ContactEmail.address_norm).in_(folded))
+                .order_by(col(Contact.id)).limit(limit)
             ).all()
             for contact, address in rows:
                 found.setdefault(contact.id, DuplicateMatch(
@@ -99,16 +99,16 @@ def likely_duplicates(
 def primary_phone(session: Session, contact_id: int) -> ContactPhone | None:
     """The contact's primary phone (else its first)."""
     return session.execute(
-        select(ContactPhone).where(ContactPhone.contact_id == contact_id)
-        .order_by(ContactPhone.is_primary.desc(), ContactPhone.id).limit(1)  # type: ignore[attr-defined]
+        select(ContactPhone).where(col(ContactPhone.contact_id) == contact_id)
+        .order_by(col(ContactPhone.is_primary).desc(), col(ContactPhone.id)).limit(1)
     ).scalar_one_or_none()
 
 
 def primary_email(session: Session, contact_id: int) -> ContactEmail | None:
     """The contact's primary email (else its first)."""
     return session.execute(
-        select(ContactEmail).where(ContactEmail.contact_id == contact_id)
-        .order_by(ContactEmail.is_primary.desc(), ContactEmail.id).limit(1)  # type: ignore[attr-defined]
+        select(ContactEmail).where(col(ContactEmail.contact_id) == contact_id)
+        .order_by(col(ContactEmail.is_primary).desc(), col(ContactEmail.id)).limit(1)
     ).scalar_one_or_none()
 
 
@@ -131,7 +131,7 @@ def contact_card(engine: Engine, contact_id: int) -> ContactCard | None:
 def customer_number_taken(session: Session, number: str) -> bool:
     """Whether a contact already has customer number ``number``."""
     return session.execute(
-        select(Contact.id).where(Contact.customer_number == canon_number(number))
+        select(col(Contact.id)).where(col(Contact.customer_number) == canon_number(number))
     ).first() is not None
 
 
@@ -142,8 +142,8 @@ def owner_contact_id(session: Session, kind: str, record_id: int) -> int | None:
         return None
     if model is Subscription:
         row = session.execute(
-            select(Account.contact_id).join(Subscription, Subscription.account_id == Account.id)
-            .where(Subscription.id == record_id)
+            select(col(Account.contact_id)).join(Subscription, col(Subscription.account_id) == col(Account.id))
+            .where(col(Subscription.id) == record_id)
         ).first()
         return int(row[0]) if row else None
     record = session.get(model, record_id)

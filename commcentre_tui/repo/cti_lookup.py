@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from sqlalchemy import Engine, Select, func, or_, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commcentre_tui.config import Settings
 from commcentre_tui.models import Agent, Case, Contact, ContactEmail, ContactPhone
@@ -62,8 +62,8 @@ class CallerMatch:
 def _contacts(session: Session, ids_query: Select[Any], limit: int) -> tuple[list[MatchedContact], bool]:
     rows = session.execute(
         select(Contact)
-        .where(Contact.id.in_(ids_query))  # type: ignore[union-attr]
-        .order_by(Contact.sort_name, Contact.id)
+        .where(col(Contact.id).in_(ids_query))
+        .order_by(col(Contact.sort_name), col(Contact.id))
         .limit(limit + 1)
     ).scalars().all()
     found = [MatchedContact(c.id, c.display_name, c.customer_number) for c in rows[:limit] if c.id]
@@ -92,22 +92,22 @@ def lookup_caller(
         number = canon_number(case_number)
         if number:
             row = session.execute(
-                select(Case.id, Case.number, Case.contact_id).where(Case.number == number)
+                select(col(Case.id), col(Case.number), col(Case.contact_id)).where(col(Case.number) == number)
             ).first()
             if row is not None:
-                ids = select(Contact.id).where(Contact.id == row.contact_id)
+                ids: Select[Any] = select(col(Contact.id)).where(col(Contact.id) == row.contact_id)
                 found, more = _contacts(session, ids, limit)
                 match = _result(found, more, "case_number", case_id=row.id, case_number=row.number, phone=phone)
                 if match:
                     return match
         address = fold(email)
         if address:
-            ids = select(ContactEmail.contact_id).where(ContactEmail.address_norm == address)
+            ids = select(col(ContactEmail.contact_id)).where(col(ContactEmail.address_norm) == address)
             match = _result(*_contacts(session, ids, limit), "email", phone=phone)
             if match:
                 return match
         if phone:
-            ids = select(ContactPhone.contact_id).where(ContactPhone.e164 == phone)
+            ids = select(col(ContactPhone.contact_id)).where(col(ContactPhone.e164) == phone)
             match = _result(*_contacts(session, ids, limit), "phone", phone=phone)
             if match:
                 return match
@@ -119,12 +119,12 @@ def extension_exists(engine: Engine, extension: str) -> bool:
     extension = extension.strip()
     if not extension:
         return False
-    column = Agent.extension
+    column = col(Agent.extension)
     with reading(engine) as session:
         row = session.execute(
-            select(Agent.id).where(
-                Agent.active.is_(True),  # type: ignore[attr-defined]
-                or_(column == extension, column.endswith(f"/{extension}", autoescape=True)),  # type: ignore[union-attr]
+            select(col(Agent.id)).where(
+                col(Agent.active).is_(True),
+                or_(column == extension, column.endswith(f"/{extension}", autoescape=True)),
             ).limit(1)
         ).first()
     return row is not None
@@ -133,7 +133,7 @@ def extension_exists(engine: Engine, extension: str) -> bool:
 def agent_extension(engine: Engine, username: str) -> str | None:
     """The extension recorded for the agent ``username`` (``None`` when unset)."""
     with reading(engine) as session:
-        return session.execute(select(Agent.extension).where(Agent.username == username)).scalar_one_or_none()
+        return session.execute(select(col(Agent.extension)).where(col(Agent.username) == username)).scalar_one_or_none()
 
 
 def sample_caller_numbers(engine: Engine, count: int, *, seed: int = 1) -> list[str]:
@@ -142,14 +142,14 @@ def sample_caller_numbers(engine: Engine, count: int, *, seed: int = 1) -> list[
 
     rng = random.Random(seed)
     with reading(engine) as session:
-        low, high = session.execute(select(func.min(ContactPhone.id), func.max(ContactPhone.id))).one()
+        low, high = session.execute(select(func.min(col(ContactPhone.id)), func.max(col(ContactPhone.id)))).one()
         if low is None:
             return []
         numbers = []
         for _ in range(count):
             pick = rng.randint(low, high)
             number = session.execute(
-                select(ContactPhone.number).where(ContactPhone.id >= pick).order_by(ContactPhone.id).limit(1)
+                select(col(ContactPhone.number)).where(col(ContactPhone.id) >= pick).order_by(col(ContactPhone.id)).limit(1)
             ).scalar_one_or_none()
             if number:
                 numbers.append(number)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commcentre_tui.errors import NotAllowed, NotFound
 from commcentre_tui.models import (
@@ -156,10 +156,10 @@ def _sections(session: Session, entity: str, record: Any) -> list[DetailSection]
     if entity == "contact":
         return _contact_sections(session, rid)
     if entity == "bill":
-        lines = session.execute(select(BillLine).where(BillLine.bill_id == rid)
-                                .order_by(BillLine.id)).scalars()
-        pays = session.execute(select(Payment).where(Payment.bill_id == rid)
-                               .order_by(Payment.received_at)).scalars()
+        lines = session.execute(select(BillLine).where(col(BillLine.bill_id) == rid)
+                                .order_by(col(BillLine.id))).scalars()
+        pays = session.execute(select(Payment).where(col(Payment.bill_id) == rid)
+                               .order_by(col(Payment.received_at))).scalars()
         return [
             DetailSection("Lines", ("Description", "Qty", "Unit price", "Amount", "Tax"),
                           tuple((x.description, x.quantity, x.unit_price, x.amount, x.tax)
@@ -169,13 +169,13 @@ def _sections(session: Session, entity: str, record: Any) -> list[DetailSection]
         ]
     if entity == "subscription":
         services = session.execute(
-            select(SubscriptionService, Product.name)
-            .join(Product, Product.id == SubscriptionService.product_id)
-            .where(SubscriptionService.subscription_id == rid).order_by(SubscriptionService.id)
+            select(SubscriptionService, col(Product.name))
+            .join(Product, col(Product.id) == col(SubscriptionService.product_id))
+            .where(col(SubscriptionService.subscription_id) == rid).order_by(col(SubscriptionService.id))
         ).all()
         events = session.execute(
-            select(SubscriptionEvent).where(SubscriptionEvent.subscription_id == rid)
-            .order_by(SubscriptionEvent.created_at.desc()).limit(50)
+            select(SubscriptionEvent).where(col(SubscriptionEvent.subscription_id) == rid)
+            .order_by(col(SubscriptionEvent.created_at).desc()).limit(50)
         ).scalars()
         return [
             DetailSection("Services", ("Service", "Price", "Status", "Start", "End"),
@@ -185,15 +185,15 @@ def _sections(session: Session, entity: str, record: Any) -> list[DetailSection]
                           tuple((e.created_at, e.action, e.details) for e in events)),
         ]
     if entity == "case":
-        ups = session.execute(select(FollowUp).where(FollowUp.case_id == rid)
-                              .order_by(FollowUp.created_at, FollowUp.id)).scalars()
+        ups = session.execute(select(FollowUp).where(col(FollowUp.case_id) == rid)
+                              .order_by(col(FollowUp.created_at), col(FollowUp.id))).scalars()
         return [DetailSection("Follow-ups", ("When", "Kind", "Note"),
                               tuple((f.created_at, f.kind, f.note) for f in ups))]
     if entity == "activity":
         services = session.execute(
-            select(ActivityService, Product.name)
-            .join(Product, Product.id == ActivityService.product_id)
-            .where(ActivityService.activity_id == rid)
+            select(ActivityService, col(Product.name))
+            .join(Product, col(Product.id) == col(ActivityService.product_id))
+            .where(col(ActivityService.activity_id) == rid)
         ).all()
         return [DetailSection("Services to be provided", ("Service", "Quantity"),
                               tuple((name, s.quantity) for s, name in services))]
@@ -205,13 +205,13 @@ def _sections(session: Session, entity: str, record: Any) -> list[DetailSection]
 
 
 def _contact_sections(session: Session, contact_id: int) -> list[DetailSection]:
-    phones = session.execute(select(ContactPhone).where(ContactPhone.contact_id == contact_id)
-                             .order_by(ContactPhone.id)).scalars()
-    emails = session.execute(select(ContactEmail).where(ContactEmail.contact_id == contact_id)
-                             .order_by(ContactEmail.id)).scalars()
+    phones = session.execute(select(ContactPhone).where(col(ContactPhone.contact_id) == contact_id)
+                             .order_by(col(ContactPhone.id))).scalars()
+    emails = session.execute(select(ContactEmail).where(col(ContactEmail.contact_id) == contact_id)
+                             .order_by(col(ContactEmail.id))).scalars()
     addresses = session.execute(select(ContactAddress)
-                                .where(ContactAddress.contact_id == contact_id)
-                                .order_by(ContactAddress.id)).scalars()
+                                .where(col(ContactAddress.contact_id) == contact_id)
+                                .order_by(col(ContactAddress.id))).scalars()
     return [
         DetailSection("Phones", ("Kind", "Number", "E.164", "Main"),
                       tuple((p.kind, p.number, p.e164, p.is_primary) for p in phones)),

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commcentre_tui.errors import NotFound
 from commcentre_tui.models import Contact, ContactAddress, ContactEmail, ContactPhone
@@ -129,13 +129,13 @@ def read_contact_info(session: Session, contact_id: int) -> ContactInfo:
     contact = session.get(Contact, contact_id, populate_existing=True)
     if contact is None:
         raise NotFound("This customer no longer exists.")
-    phones = session.execute(select(ContactPhone).where(ContactPhone.contact_id == contact_id)
-                             .order_by(ContactPhone.id)).scalars()
-    emails = session.execute(select(ContactEmail).where(ContactEmail.contact_id == contact_id)
-                             .order_by(ContactEmail.id)).scalars()
+    phones = session.execute(select(ContactPhone).where(col(ContactPhone.contact_id) == contact_id)
+                             .order_by(col(ContactPhone.id))).scalars()
+    emails = session.execute(select(ContactEmail).where(col(ContactEmail.contact_id) == contact_id)
+                             .order_by(col(ContactEmail.id))).scalars()
     addresses = session.execute(select(ContactAddress)
-                                .where(ContactAddress.contact_id == contact_id)
-                                .order_by(ContactAddress.id)).scalars()
+                                .where(col(ContactAddress.contact_id) == contact_id)
+                                .order_by(col(ContactAddress.id))).scalars()
     return ContactInfo(
         contact_id=contact_id,
         version=contact.version,
@@ -161,5 +161,5 @@ def contact_labels(engine: Engine, contact_ids: Iterable[int]) -> dict[int, tupl
     if not ids:
         return {}
     with reading(engine) as session:
-        rows = session.execute(select(Contact).where(Contact.id.in_(ids))).scalars()  # type: ignore[union-attr]
+        rows = session.execute(select(Contact).where(col(Contact.id).in_(ids))).scalars()
         return {c.id: (c.display_name, c.customer_number) for c in rows if c.id is not None}

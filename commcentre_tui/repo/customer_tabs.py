@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Engine, select
+from sqlmodel import col
 
 from commcentre_tui.models import (
     Account,
@@ -186,11 +187,11 @@ def subscription_services(engine: Engine, subscription_id: int) -> list[ServiceR
     """The services of one subscription, active first."""
     with reading(engine) as session:
         rows = session.execute(
-            select(SubscriptionService, Product.code, Product.name)
-            .join(Product, Product.id == SubscriptionService.product_id)
-            .where(SubscriptionService.subscription_id == subscription_id)
-            .order_by(SubscriptionService.status, SubscriptionService.start_date.desc(),
-                      SubscriptionService.id)
+            select(SubscriptionService, col(Product.code), col(Product.name))
+            .join(Product, col(Product.id) == col(SubscriptionService.product_id))
+            .where(col(SubscriptionService.subscription_id) == subscription_id)
+            .order_by(col(SubscriptionService.status), col(SubscriptionService.start_date).desc(),
+                      col(SubscriptionService.id))
         ).all()
     return [ServiceRow(s.id or 0, code, name, s.price, s.status, s.start_date, s.end_date)
             for s, code, name in rows]
@@ -219,46 +220,46 @@ def account_transactions(engine: Engine, account_id: int, *, kind: str | None = 
             add("invoice", ((i.issued_at, i.id, FinancialRow(
                 "invoice", i.id, aware(i.issued_at), "Invoice", i.number, i.description,
                 i.amount, i.state)) for i in session.execute(
-                    select(Invoice).where(Invoice.account_id == account_id,
-                                          *_upto(Invoice.issued_at, before))
-                    .order_by(Invoice.issued_at.desc(), Invoice.id.desc()).limit(n)).scalars()))
+                    select(Invoice).where(col(Invoice.account_id) == account_id,
+                                          *_upto(col(Invoice.issued_at), before))
+                    .order_by(col(Invoice.issued_at).desc(), col(Invoice.id).desc()).limit(n)).scalars()))
         if "bill" in want:
             add("bill", ((b.bill_date, b.id, FinancialRow(
                 "bill", b.id, aware(b.bill_date), "Bill", b.number,
                 period_text(b.period_start, b.period_end), b.amount,
                 b.status.replace("_", " "))) for b in session.execute(
-                    select(Bill).where(Bill.account_id == account_id,
-                                       *_upto(Bill.bill_date, before, is_date=True))
-                    .order_by(Bill.bill_date.desc(), Bill.id.desc()).limit(n)).scalars()))
+                    select(Bill).where(col(Bill.account_id) == account_id,
+                                       *_upto(col(Bill.bill_date), before, is_date=True))
+                    .order_by(col(Bill.bill_date).desc(), col(Bill.id).desc()).limit(n)).scalars()))
         if "payment" in want:
             add("payment", ((p.received_at, p.id, FinancialRow(
                 "payment", p.id, aware(p.received_at), "Payment", p.number,
                 " ".join(x for x in (p.method.replace("_", " "), p.reference) if x), -p.amount,
                 "received"))
                 for p in session.execute(
-                    select(Payment).where(Payment.account_id == account_id,
-                                          *_upto(Payment.received_at, before))
-                    .order_by(Payment.received_at.desc(), Payment.id.desc()).limit(n)).scalars()))
+                    select(Payment).where(col(Payment.account_id) == account_id,
+                                          *_upto(col(Payment.received_at), before))
+                    .order_by(col(Payment.received_at).desc(), col(Payment.id).desc()).limit(n)).scalars()))
         if "credit" in want:
             add("credit", ((c.posted_at, c.id, FinancialRow(
                 "credit", c.id, aware(c.posted_at), "Credit", f"CR{c.id}", c.reason, -c.amount,
                 "posted")) for c in session.execute(
-                    select(Credit).where(Credit.account_id == account_id,
-                                         *_upto(Credit.posted_at, before))
-                    .order_by(Credit.posted_at.desc(), Credit.id.desc()).limit(n)).scalars()))
+                    select(Credit).where(col(Credit.account_id) == account_id,
+                                         *_upto(col(Credit.posted_at), before))
+                    .order_by(col(Credit.posted_at).desc(), col(Credit.id).desc()).limit(n)).scalars()))
         if "wallet" in want:
             wallet_ids = list(session.execute(
-                select(Wallet.id).where(Wallet.account_id == account_id)).scalars())
+                select(col(Wallet.id)).where(col(Wallet.account_id) == account_id)).scalars())
             if wallet_ids:
                 add("wallet", ((w.created_at, w.id, FinancialRow(
                     "wallet_transaction", w.id, aware(w.created_at), "Wallet", f"W{w.id}",
                     w.description or w.kind.replace("_", " "), w.amount, w.kind.replace("_", " ")))
                     for w in session.execute(
                         select(WalletTransaction).where(
-                            WalletTransaction.wallet_id.in_(wallet_ids),
-                            *_upto(WalletTransaction.created_at, before))
-                        .order_by(WalletTransaction.created_at.desc(),
-                                  WalletTransaction.id.desc()).limit(n)).scalars()))
+                            col(WalletTransaction.wallet_id).in_(wallet_ids),
+                            *_upto(col(WalletTransaction.created_at), before))
+                        .order_by(col(WalletTransaction.created_at).desc(),
+                                  col(WalletTransaction.id).desc()).limit(n)).scalars()))
     return _merge(parts, limit, before)
 
 
@@ -297,14 +298,14 @@ def communications(engine: Engine, contact_id: int, *, actor: Actor | None = Non
                    since: date | None = None, limit: int = DEFAULT_LIMIT,
                    before: Cursor | None = None) -> Page[CommunicationRow]:
     """The customer's communications, newest first (index contact_id, created_at)."""
-    where = [Communication.contact_id == contact_id, *care_filter(Communication, actor),
-             *_upto(Communication.created_at, before)]
+    where = [col(Communication.contact_id) == contact_id, *care_filter(Communication, actor),
+             *_upto(col(Communication.created_at), before)]
     if since is not None:
-        where.append(Communication.created_at >= aware(since))
+        where.append(col(Communication.created_at) >= aware(since))
     with reading(engine) as session:
         found = session.execute(
             select(Communication).where(*where)
-            .order_by(Communication.created_at.desc(), Communication.id.desc()).limit(limit + 2)
+            .order_by(col(Communication.created_at).desc(), col(Communication.id).desc()).limit(limit + 2)
         ).scalars()
         rows = [(c.created_at, c.id, CommunicationRow(
             c.id or 0, aware(c.created_at), c.direction, c.media, c.category, c.subject,
@@ -318,9 +319,9 @@ def rewards(engine: Engine, contact_id: int, *, kind: str | None = None,
     """The customer's reward participants and their award/spend transactions, newest first."""
     with reading(engine) as session:
         found = session.execute(
-            select(RewardParticipant, Account.number)
-            .outerjoin(Account, Account.id == RewardParticipant.account_id)
-            .where(RewardParticipant.contact_id == contact_id).order_by(RewardParticipant.id)
+            select(RewardParticipant, col(Account.number))
+            .outerjoin(Account, col(Account.id) == col(RewardParticipant.account_id))
+            .where(col(RewardParticipant.contact_id) == contact_id).order_by(col(RewardParticipant.id))
         ).all()
         participants = tuple(ParticipantRow(p.id or 0, p.number, number, p.points)
                              for p, number in found)

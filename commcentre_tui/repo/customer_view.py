@@ -13,8 +13,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, func, select
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, Engine, func, select
+from sqlmodel import Session, col
 
 from commcentre_tui.errors import NotFound
 from commcentre_tui.models import (
@@ -179,7 +179,7 @@ def _contact(session: Session, contact_id: int) -> Contact:
 
 def _accounts(session: Session, contact_id: int) -> list[AccountRow]:
     rows = session.execute(
-        select(Account).where(Account.contact_id == contact_id).order_by(Account.id)
+        select(Account).where(col(Account.contact_id) == contact_id).order_by(col(Account.id))
     ).scalars()
     return [
         AccountRow(a.id or 0, a.number, a.name, a.currency, a.balance, a.credit_limit, a.status)
@@ -202,7 +202,7 @@ def _open_count(session: Session, contact_id: int, actor: Actor | None) -> int:
         ).scalar_subquery()
         for model, _ in CARE_MODELS.values()
     ]
-    total = parts[0]
+    total: ColumnElement[Any] = parts[0]
     for part in parts[1:]:
         total = total + part
     return int(session.execute(select(total)).scalar_one())
@@ -215,20 +215,20 @@ def customer_summary(engine: Engine, contact_id: int, *, actor: Actor | None = N
         contact = _contact(session, contact_id)
         accounts = _accounts(session, contact_id)
         phone = session.execute(
-            select(ContactPhone.number, ContactPhone.e164)
-            .where(ContactPhone.contact_id == contact_id)
-            .order_by(ContactPhone.is_primary.desc(), ContactPhone.id).limit(1)
+            select(col(ContactPhone.number), col(ContactPhone.e164))
+            .where(col(ContactPhone.contact_id) == contact_id)
+            .order_by(col(ContactPhone.is_primary).desc(), col(ContactPhone.id)).limit(1)
         ).first()
         email = session.execute(
-            select(ContactEmail.address)
-            .where(ContactEmail.contact_id == contact_id)
-            .order_by(ContactEmail.is_primary.desc(), ContactEmail.id).limit(1)
+            select(col(ContactEmail.address))
+            .where(col(ContactEmail.contact_id) == contact_id)
+            .order_by(col(ContactEmail.is_primary).desc(), col(ContactEmail.id)).limit(1)
         ).scalar()
         unpaid = 0
         if accounts:
             unpaid = int(session.execute(
                 select(func.count()).select_from(Bill).where(
-                    Bill.account_id.in_([a.id for a in accounts]), Bill.status != "paid"
+                    col(Bill.account_id).in_([a.id for a in accounts]), col(Bill.status) != "paid"
                 )
             ).scalar_one())
         open_items = _open_count(session, contact_id, actor)
@@ -261,7 +261,7 @@ def wallets_of(session: Session, accounts: Sequence[AccountRow]) -> list[WalletR
         return []
     numbers = {a.id: a.number for a in accounts}
     rows = session.execute(
-        select(Wallet).where(Wallet.account_id.in_(list(numbers))).order_by(Wallet.id)
+        select(Wallet).where(col(Wallet.account_id).in_(list(numbers))).order_by(col(Wallet.id))
     ).scalars()
     return [WalletRow(w.id or 0, w.account_id, numbers[w.account_id], w.currency, w.balance)
             for w in rows]
@@ -273,16 +273,16 @@ def subscriptions_of(session: Session, accounts: Sequence[AccountRow]) -> list[S
         return []
     numbers = {a.id: a.number for a in accounts}
     subs = list(session.execute(
-        select(Subscription).where(Subscription.account_id.in_(list(numbers)))
-        .order_by(Subscription.start_date.desc(), Subscription.id.desc())
+        select(Subscription).where(col(Subscription.account_id).in_(list(numbers)))
+        .order_by(col(Subscription.start_date).desc(), col(Subscription.id).desc())
     ).scalars())
     if not subs:
         return []
     totals: dict[int, tuple[int, Decimal]] = {}
     services = session.execute(
-        select(SubscriptionService.subscription_id, SubscriptionService.price)
-        .where(SubscriptionService.subscription_id.in_([s.id for s in subs]),
-               SubscriptionService.status == "active")
+        select(col(SubscriptionService.subscription_id), col(SubscriptionService.price))
+        .where(col(SubscriptionService.subscription_id).in_([s.id for s in subs]),
+               col(SubscriptionService.status) == "active")
     )
     for sub_id, price in services:
         count, total = totals.get(sub_id, (0, ZERO))
@@ -360,14 +360,14 @@ def dashboard(engine: Engine, contact_id: int, *, actor: Actor | None = None,
                 PaymentRow(p.id or 0, p.number, numbers[p.account_id], p.amount, p.method,
                            p.received_at)
                 for p in session.execute(
-                    select(Payment).where(Payment.account_id.in_(ids))
-                    .order_by(Payment.received_at.desc(), Payment.id.desc()).limit(payments_limit)
+                    select(Payment).where(col(Payment.account_id).in_(ids))
+                    .order_by(col(Payment.received_at).desc(), col(Payment.id).desc()).limit(payments_limit)
                 ).scalars()
             ]
             since = datetime.combine(_month_start(today, months - 1), datetime.min.time(), UTC)
             for received, amount in session.execute(
-                select(Payment.received_at, Payment.amount)
-                .where(Payment.account_id.in_(ids), Payment.received_at >= since)
+                select(col(Payment.received_at), col(Payment.amount))
+                .where(col(Payment.account_id).in_(ids), col(Payment.received_at) >= since)
             ):
                 key = received.strftime("%Y-%m")
                 if key in series:

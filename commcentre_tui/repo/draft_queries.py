@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine, select
+from sqlmodel import col
 
 from commcentre_tui.models import Agent, Communication
 from commcentre_tui.repo.db import reading
@@ -33,13 +34,13 @@ def open_drafts(engine: Engine, actor: Actor, contact_id: int, *, limit: int = 5
     """The customer's drafts ``actor`` may complete, newest first: their own, or every visible
     one for a supervisor (the rule of :mod:`commcentre_tui.services.comm_access`)."""
     c = Communication
-    where = [c.contact_id == contact_id, c.state == "draft", visible_communications(actor)]
+    where = [col(c.contact_id) == contact_id, col(c.state) == "draft", visible_communications(actor)]
     if not actor.is_supervisor:
-        where.append(c.agent_id == actor.agent_id)
+        where.append(col(c.agent_id) == actor.agent_id)
     with reading(engine) as session:
         rows = session.execute(
-            select(c, Agent.display_name).outerjoin(Agent, Agent.id == c.agent_id).where(*where)
-            .order_by(c.created_at.desc(), c.id.desc()).limit(limit)  # type: ignore[attr-defined]
+            select(c, col(Agent.display_name)).outerjoin(Agent, col(Agent.id) == col(c.agent_id)).where(*where)
+            .order_by(col(c.created_at).desc(), col(c.id).desc()).limit(limit)
         ).all()
     return [DraftRow(comm.id or 0, comm.contact_id, comm.agent_id, comm.created_at, comm.direction, comm.media,
                      comm.category, comm.subject, name or "") for comm, name in rows]

@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Engine, func, select
-from sqlmodel import Session
+from sqlalchemy import Engine, Select, func, select
+from sqlmodel import Session, col
 
 from commcentre_tui.errors import NotFound
 from commcentre_tui.models import (
@@ -125,7 +126,7 @@ def accounts_of_contact(engine: Engine, contact_id: int) -> list[Account]:
     """The contact's accounts, oldest first."""
     with reading(engine) as s:
         return list(s.execute(
-            select(Account).where(Account.contact_id == contact_id).order_by(Account.id)
+            select(Account).where(col(Account.contact_id) == contact_id).order_by(col(Account.id))
         ).scalars())
 
 
@@ -142,7 +143,7 @@ def wallet_of_account(engine: Engine, account_id: int) -> Wallet | None:
     """The account's wallet, or ``None`` if it has none yet."""
     with reading(engine) as s:
         return s.execute(
-            select(Wallet).where(Wallet.account_id == account_id).order_by(Wallet.id).limit(1)
+            select(Wallet).where(col(Wallet.account_id) == account_id).order_by(col(Wallet.id)).limit(1)
         ).scalar_one_or_none()
 
 
@@ -150,8 +151,8 @@ def wallet_transactions(engine: Engine, wallet_id: int, limit: int = 100) -> lis
     """The wallet's movements, newest first."""
     with reading(engine) as s:
         return list(s.execute(
-            select(WalletTransaction).where(WalletTransaction.wallet_id == wallet_id)
-            .order_by(WalletTransaction.id.desc()).limit(limit)  # type: ignore[union-attr]
+            select(WalletTransaction).where(col(WalletTransaction.wallet_id) == wallet_id)
+            .order_by(col(WalletTransaction.id).desc()).limit(limit)
         ).scalars())
 
 
@@ -159,40 +160,40 @@ def account_ledger(engine: Engine, account_id: int, limit: int = 200) -> list[Le
     """Invoices, bills (+) and payments, credits (−) of the account, newest first."""
     with reading(engine) as s:
         rows = [LedgerRow("invoice", i.id, i.number, i.issued_at.date(), i.description, i.amount)
-                for i in s.execute(select(Invoice).where(Invoice.account_id == account_id,
-                                                         Invoice.state == "posted")).scalars()]
+                for i in s.execute(select(Invoice).where(col(Invoice.account_id) == account_id,
+                                                         col(Invoice.state) == "posted")).scalars()]
         rows += [LedgerRow("bill", b.id, b.number, b.bill_date,
                            f"Bill {b.period_start.isoformat()} – {b.period_end.isoformat()}", b.amount)
-                 for b in s.execute(select(Bill).where(Bill.account_id == account_id,
-                                                       Bill.status != "cancelled")).scalars()]
+                 for b in s.execute(select(Bill).where(col(Bill.account_id) == account_id,
+                                                       col(Bill.status) != "cancelled")).scalars()]
         rows += [LedgerRow("payment", p.id, p.number, p.received_at.date(),
                            f"Payment ({p.method})", -p.amount)
-                 for p in s.execute(select(Payment).where(Payment.account_id == account_id)).scalars()]
+                 for p in s.execute(select(Payment).where(col(Payment.account_id) == account_id)).scalars()]
         rows += [LedgerRow("credit", c.id, f"CR{c.id}", c.posted_at.date(), c.reason, -c.amount)
-                 for c in s.execute(select(Credit).where(Credit.account_id == account_id)).scalars()]
+                 for c in s.execute(select(Credit).where(col(Credit.account_id) == account_id)).scalars()]
     rows.sort(key=lambda r: (r.at, r.kind, r.id), reverse=True)
     return rows[:limit]
 
 
 def ledger_balance(session: Session, account_id: int) -> Decimal:
     """Posted invoices + bills − payments − credits: what the balance must equal."""
-    def total(stmt: object) -> Decimal:
-        value = session.execute(stmt).scalar_one()  # type: ignore[call-overload]
+    def total(stmt: Select[Any]) -> Decimal:
+        value = session.execute(stmt).scalar_one()
         return Decimal(value) if value is not None else ZERO
 
-    invoices = total(select(func.sum(Invoice.amount))
-                     .where(Invoice.account_id == account_id, Invoice.state == "posted"))
-    bills = total(select(func.sum(Bill.amount))
-                  .where(Bill.account_id == account_id, Bill.status != "cancelled"))
-    payments = total(select(func.sum(Payment.amount)).where(Payment.account_id == account_id))
-    credits = total(select(func.sum(Credit.amount)).where(Credit.account_id == account_id))
+    invoices = total(select(func.sum(col(Invoice.amount)))
+                     .where(col(Invoice.account_id) == account_id, col(Invoice.state) == "posted"))
+    bills = total(select(func.sum(col(Bill.amount)))
+                  .where(col(Bill.account_id) == account_id, col(Bill.status) != "cancelled"))
+    payments = total(select(func.sum(col(Payment.amount))).where(col(Payment.account_id) == account_id))
+    credits = total(select(func.sum(col(Credit.amount))).where(col(Credit.account_id) == account_id))
     return invoices + bills - payments - credits
 
 
 def wallet_ledger_balance(session: Session, wallet_id: int) -> Decimal:
     """The sum of the wallet's transactions: what its balance must equal."""
     value = session.execute(
-        select(func.sum(WalletTransaction.amount)).where(WalletTransaction.wallet_id == wallet_id)
+        select(func.sum(col(WalletTransaction.amount))).where(col(WalletTransaction.wallet_id) == wallet_id)
     ).scalar_one()
     return Decimal(value) if value is not None else ZERO
 
@@ -205,21 +206,21 @@ def unpaid_bills(
     """Unpaid and partly paid bills of an account or of all a contact's accounts, latest first."""
     if account_id is None and contact_id is None:
         raise ValueError("pass account_id or contact_id")
-    stmt = select(Bill).where(Bill.status.in_(UNPAID))  # type: ignore[attr-defined]
+    stmt = select(Bill).where(col(Bill.status).in_(UNPAID))
     if account_id is not None:
-        stmt = stmt.where(Bill.account_id == account_id)
+        stmt = stmt.where(col(Bill.account_id) == account_id)
     if contact_id is not None:
-        stmt = stmt.join(Account, Account.id == Bill.account_id).where(Account.contact_id == contact_id)
+        stmt = stmt.join(Account, col(Account.id) == col(Bill.account_id)).where(col(Account.contact_id) == contact_id)
     with reading(engine) as s:
-        return list(s.execute(stmt.order_by(Bill.bill_date.desc(), Bill.id.desc())).scalars())  # type: ignore[attr-defined]
+        return list(s.execute(stmt.order_by(col(Bill.bill_date).desc(), col(Bill.id).desc())).scalars())
 
 
 def bills_of_account(engine: Engine, account_id: int, limit: int = 100) -> list[Bill]:
     """The account's bills, latest first."""
     with reading(engine) as s:
         return list(s.execute(
-            select(Bill).where(Bill.account_id == account_id)
-            .order_by(Bill.bill_date.desc(), Bill.id.desc()).limit(limit)  # type: ignore[attr-defined]
+            select(Bill).where(col(Bill.account_id) == account_id)
+            .order_by(col(Bill.bill_date).desc(), col(Bill.id).desc()).limit(limit)
         ).scalars())
 
 
@@ -230,7 +231,7 @@ def bill_with_lines(engine: Engine, bill_id: int) -> BillView:
         if bill is None:
             raise NotFound(f"There is no bill with id {bill_id}.")
         lines = list(s.execute(
-            select(BillLine).where(BillLine.bill_id == bill_id).order_by(BillLine.id)
+            select(BillLine).where(col(BillLine.bill_id) == bill_id).order_by(col(BillLine.id))
         ).scalars())
         account = s.get(Account, bill.account_id)
         sub = s.get(Subscription, bill.subscription_id) if bill.subscription_id else None
@@ -246,20 +247,20 @@ def catalogue_products(
     """Catalogue products by name (recurring only by default; ``kind=None`` for all)."""
     stmt = select(Product)
     if kind is not None:
-        stmt = stmt.where(Product.kind == kind)
+        stmt = stmt.where(col(Product.kind) == kind)
     if not include_inactive:
-        stmt = stmt.where(Product.active.is_(True))  # type: ignore[attr-defined]
+        stmt = stmt.where(col(Product.active).is_(True))
     with reading(engine) as s:
-        return list(s.execute(stmt.order_by(Product.name, Product.id)).scalars())
+        return list(s.execute(stmt.order_by(col(Product.name), col(Product.id))).scalars())
 
 
 def subscriptions_of_contact(engine: Engine, contact_id: int) -> list[Subscription]:
     """Subscriptions on any of the contact's accounts, newest first."""
     with reading(engine) as s:
         return list(s.execute(
-            select(Subscription).join(Account, Account.id == Subscription.account_id)
-            .where(Account.contact_id == contact_id)
-            .order_by(Subscription.id.desc())  # type: ignore[union-attr]
+            select(Subscription).join(Account, col(Account.id) == col(Subscription.account_id))
+            .where(col(Account.contact_id) == contact_id)
+            .order_by(col(Subscription.id).desc())
         ).scalars())
 
 
@@ -271,13 +272,13 @@ def subscription_with_services(engine: Engine, subscription_id: int) -> Subscrip
             raise NotFound(f"There is no subscription with id {subscription_id}.")
         rows = s.execute(
             select(SubscriptionService, Product)
-            .join(Product, Product.id == SubscriptionService.product_id)
-            .where(SubscriptionService.subscription_id == subscription_id)
-            .order_by(SubscriptionService.id)
+            .join(Product, col(Product.id) == col(SubscriptionService.product_id))
+            .where(col(SubscriptionService.subscription_id) == subscription_id)
+            .order_by(col(SubscriptionService.id))
         ).all()
         events = list(s.execute(
-            select(SubscriptionEvent).where(SubscriptionEvent.subscription_id == subscription_id)
-            .order_by(SubscriptionEvent.id.desc())  # type: ignore[union-attr]
+            select(SubscriptionEvent).where(col(SubscriptionEvent.subscription_id) == subscription_id)
+            .order_by(col(SubscriptionEvent.id).desc())
         ).scalars())
         account = s.get(Account, sub.account_id)
     assert account is not None
@@ -296,9 +297,9 @@ def vouchers_of_account(engine: Engine, account_id: int) -> list[VoucherView]:
     """Vouchers the account bought or used, newest first (without secrets)."""
     with reading(engine) as s:
         rows = s.execute(
-            select(Voucher).where((Voucher.account_id == account_id)
-                                  | (Voucher.used_by_account_id == account_id))
-            .order_by(Voucher.id.desc())  # type: ignore[union-attr]
+            select(Voucher).where((col(Voucher.account_id) == account_id)
+                                  | (col(Voucher.used_by_account_id) == account_id))
+            .order_by(col(Voucher.id).desc())
         ).scalars()
         return [_voucher_view(v) for v in rows]
 
@@ -306,7 +307,7 @@ def vouchers_of_account(engine: Engine, account_id: int) -> list[VoucherView]:
 def voucher_by_serial(engine: Engine, serial: str) -> VoucherView | None:
     """A voucher by serial (without its secret), or ``None``."""
     with reading(engine) as s:
-        v = s.execute(select(Voucher).where(Voucher.serial == serial.strip())).scalar_one_or_none()
+        v = s.execute(select(Voucher).where(col(Voucher.serial) == serial.strip())).scalar_one_or_none()
         return _voucher_view(v) if v else None
 
 
@@ -314,22 +315,22 @@ def participants_of_contact(engine: Engine, contact_id: int) -> list[RewardParti
     """The contact's reward participations."""
     with reading(engine) as s:
         return list(s.execute(
-            select(RewardParticipant).where(RewardParticipant.contact_id == contact_id)
-            .order_by(RewardParticipant.id)
+            select(RewardParticipant).where(col(RewardParticipant.contact_id) == contact_id)
+            .order_by(col(RewardParticipant.id))
         ).scalars())
 
 
 def reward_transactions(engine: Engine, participant_id: int) -> list[RewardRow]:
     """Award and spend transactions of a participant, newest first, cancelled ones included."""
     with reading(engine) as s:
-        rows = [RewardRow("award", t.id, t.participant_id, t.points, t.reason, t.state,  # type: ignore[arg-type]
+        rows = [RewardRow("award", t.id, t.participant_id, t.points, t.reason, t.state,
                           t.created_at, t.cancelled_at)
                 for t in s.execute(select(RewardAwardTransaction)
-                                   .where(RewardAwardTransaction.participant_id == participant_id)).scalars()]
-        rows += [RewardRow("spend", t.id, t.participant_id, -t.points, t.reason, t.state,  # type: ignore[arg-type]
+                                   .where(col(RewardAwardTransaction.participant_id) == participant_id)).scalars()]
+        rows += [RewardRow("spend", t.id, t.participant_id, -t.points, t.reason, t.state,
                            t.created_at, t.cancelled_at)
                  for t in s.execute(select(RewardSpendTransaction)
-                                    .where(RewardSpendTransaction.participant_id == participant_id)).scalars()]
+                                    .where(col(RewardSpendTransaction.participant_id) == participant_id)).scalars()]
     rows.sort(key=lambda r: (r.created_at, r.id), reverse=True)
     return rows
 
@@ -337,13 +338,13 @@ def reward_transactions(engine: Engine, participant_id: int) -> list[RewardRow]:
 def participant_ledger_points(session: Session, participant_id: int) -> int:
     """Posted awards − posted spends: what the participant's points must equal."""
     awarded = session.execute(
-        select(func.sum(RewardAwardTransaction.points))
-        .where(RewardAwardTransaction.participant_id == participant_id,
-               RewardAwardTransaction.state == "posted")
+        select(func.sum(col(RewardAwardTransaction.points)))
+        .where(col(RewardAwardTransaction.participant_id) == participant_id,
+               col(RewardAwardTransaction.state) == "posted")
     ).scalar_one()
     spent = session.execute(
-        select(func.sum(RewardSpendTransaction.points))
-        .where(RewardSpendTransaction.participant_id == participant_id,
-               RewardSpendTransaction.state == "posted")
+        select(func.sum(col(RewardSpendTransaction.points)))
+        .where(col(RewardSpendTransaction.participant_id) == participant_id,
+               col(RewardSpendTransaction.state) == "posted")
     ).scalar_one()
     return int(awarded or 0) - int(spent or 0)

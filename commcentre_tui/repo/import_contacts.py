@@ -68,7 +68,7 @@ class ContactStore:
         self.cursor = self.raw.cursor()  # type: ignore[union-attr]
         if lock:
             self._lock()
-        self.next_id = {t: conn.exec_driver_sql(
+        self.next_id: dict[str, int] = {t: conn.exec_driver_sql(
             f'SELECT COALESCE(MAX(id), 0) + 1 FROM "{t}"').scalar_one() for t in TABLES}
         existing = self.next_id["contact"] - 1
         #: Whether a first insert suspends the search indexes (decided by size; done only once
@@ -88,6 +88,7 @@ class ContactStore:
     def _drop_indexes(self) -> list[str]:
         """Drop the non-unique indexes of the contact tables; the statements that recreate them
         (rebuilding once is several times faster than maintaining them row by row)."""
+        found: Sequence[Any]
         if self.backend == "sqlite":
             found = self.conn.exec_driver_sql(
                 "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
@@ -140,7 +141,7 @@ class ContactStore:
 
     def by_external_id(self, values: Sequence[str]) -> dict[str, int]:
         return dict(self._raw("SELECT external_id, id FROM contact WHERE external_id IN ({in})",
-                              values))  # type: ignore[arg-type]
+                              values))
 
     def by_phone(self, values: Sequence[str]) -> dict[str, set[int]]:
         return self._many("SELECT e164, contact_id FROM contact_phone WHERE e164 IN ({in})", values)
@@ -177,7 +178,7 @@ class ContactStore:
         for owner, *parts in self._raw("SELECT contact_id, street_norm, city_norm, "
                                        "postal_code_norm, country_norm FROM contact_address "
                                        "WHERE contact_id IN ({in})", ids):
-            held.addresses[owner].add(tuple(parts))  # type: ignore[arg-type]
+            held.addresses[owner].add(tuple(parts))
         return held
 
     # --- writes -----------------------------------------------------------------------------
@@ -238,7 +239,9 @@ class ContactStore:
         if self.backend == "postgresql":
             from sqlalchemy.dialects.postgresql import insert as dialect_insert
         else:
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+            from sqlalchemy.dialects.sqlite import (  # type: ignore[assignment]  # the same insert API for the other dialect, one name for both
+                insert as dialect_insert,
+            )
         now = datetime.now(UTC)
         for contact_id in sorted(contact_ids):
             statement = dialect_insert(table).values(contact_id=contact_id, version=1,

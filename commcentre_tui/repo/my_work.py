@@ -33,6 +33,7 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlmodel import col
 
 from commcentre_tui.models import (
     Activity,
@@ -150,7 +151,7 @@ def due_window(due: str, now: datetime) -> tuple[datetime | None, datetime | Non
 
 def _assigned(model: Any, actor: Actor) -> ColumnElement[bool]:
     """Assigned to the agent, or to their unit with no agent (tasks have no unit)."""
-    mine = model.assigned_agent_id == actor.agent_id
+    mine: ColumnElement[bool] = model.assigned_agent_id == actor.agent_id
     if model is Task or not actor.unit:
         return mine
     return or_(mine, and_(model.assigned_agent_id.is_(None), model.assigned_unit == actor.unit))
@@ -163,22 +164,23 @@ def _conditions(kind: str, actor: Actor) -> list[ColumnElement[bool]]:
     # Literal constants (not bound parameters): the planners then use the partial indexes of
     # migration 0008, which hold only drafts and only failed deliveries.
     if kind == "draft":
-        return [Communication.agent_id == actor.agent_id,
-                Communication.state == literal_column("'draft'")]
+        return [col(Communication.agent_id) == actor.agent_id,
+                col(Communication.state) == literal_column("'draft'")]
     if kind == "incoming":
         i = InboundMessage
-        owned = i.owner_agent_id == actor.agent_id
+        owned = col(i.owner_agent_id) == actor.agent_id
         if actor.unit:
-            owned = or_(owned, and_(i.owner_agent_id.is_(None), i.owner_unit == actor.unit))
-        waiting = select(i.communication_id).where(owned, i.handled_at.is_(None))
-        return [Communication.id.in_(waiting.scalar_subquery()), Communication.contact_id.is_not(None)]
+            owned = or_(owned, and_(col(i.owner_agent_id).is_(None), col(i.owner_unit) == actor.unit))
+        waiting = select(col(i.communication_id)).where(owned, col(i.handled_at).is_(None))
+        return [col(Communication.id).in_(waiting.scalar_subquery()),
+                col(Communication.contact_id).is_not(None)]
     if kind == "failed":
-        return [Communication.agent_id == actor.agent_id,
-                Communication.delivery == literal_column("'failed'"),
-                Communication.direction == "outgoing"]
+        return [col(Communication.agent_id) == actor.agent_id,
+                col(Communication.delivery) == literal_column("'failed'"),
+                col(Communication.direction) == "outgoing"]
     model = KINDS[kind][1]
     if kind == "task":  # open, completed or cancelled: "open" walks the index in due order
-        return [Task.assigned_agent_id == actor.agent_id, Task.status == "open"]
+        return [col(Task.assigned_agent_id) == actor.agent_id, col(Task.status) == "open"]
     where = [_assigned(model, actor), model.status.not_in(list(CLOSED_STATUSES))]
     if kind == "case":
         where.append(visibility_filter(Case, actor))
@@ -192,7 +194,7 @@ def _when(kind: str) -> Any:
     if column is None:
         return model.created_at
     if kind == "task":
-        return Task.due_at
+        return col(Task.due_at)
     return func.coalesce(getattr(model, column), model.created_at)
 
 
@@ -230,12 +232,12 @@ def _columns(kind: str) -> list[Any]:
     model = KINDS[kind][1]
     cols: list[Any] = [model.id, model.contact_id, model.created_at]
     if kind in COMMUNICATION_KINDS:
-        cols += [Communication.subject, Communication.media, Communication.delivery,
-                 Communication.state, Communication.last_error]
+        cols += [col(Communication.subject), col(Communication.media), col(Communication.delivery),
+                 col(Communication.state), col(Communication.last_error)]
         if kind == "incoming":
-            owner = (select(InboundMessage.owner_agent_id)
-                     .where(InboundMessage.communication_id == Communication.id).limit(1))
-            cols += [Communication.content, owner.scalar_subquery().label("owner_agent_id")]
+            owner = (select(col(InboundMessage.owner_agent_id))
+                     .where(col(InboundMessage.communication_id) == Communication.id).limit(1))
+            cols += [col(Communication.content), owner.scalar_subquery().label("owner_agent_id")]
         return cols
     if kind != "task":
         cols.append(model.number)
@@ -244,7 +246,7 @@ def _columns(kind: str) -> list[Any]:
     else:
         cols.append(model.description)
     if kind == "lead":
-        cols.append(Lead.interest)
+        cols.append(col(Lead.interest))
     cols += [model.status, model.assigned_agent_id]
     if kind in DUE_COLUMNS:
         cols.append(getattr(model, DUE_COLUMNS[kind]).label("due"))
@@ -295,9 +297,9 @@ def _page_statement(actor: Actor, kind: str, due: str, position: str) -> Any:
         model, when = KINDS[kind][1], _when(kind)
         keyset = [] if position == "all" else [or_(when > _at("at"), and_(
             when == _at("at"), model.id > bindparam("last_id")))]
-        stmt = (select(*_columns(kind), when.label("sort_when"), Contact.customer_number,
-                       Contact.kind, Contact.first_name, Contact.last_name, Contact.company_name)
-                .join(Contact, Contact.id == model.contact_id)
+        stmt = (select(*_columns(kind), when.label("sort_when"), col(Contact.customer_number),
+                       col(Contact.kind), col(Contact.first_name), col(Contact.last_name), col(Contact.company_name))
+                .join(Contact, col(Contact.id) == model.contact_id)
                 .where(*_conditions(kind, actor), *(_due_filter(kind, due) or []), *keyset)
                 .order_by(when, model.id).limit(bindparam("want")))
         _remember(key, stmt)

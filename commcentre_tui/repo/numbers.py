@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commcentre_tui.models import NumberSequence
 
@@ -37,9 +37,9 @@ def next_number(session: Session, series: str) -> str:
     """Reserve and return the next number of ``series`` inside the caller's transaction."""
     take = (
         update(NumberSequence)
-        .where(NumberSequence.name == series)
-        .values(next_value=NumberSequence.next_value + 1)
-        .returning(NumberSequence.next_value)
+        .where(col(NumberSequence.name) == series)
+        .values(next_value=col(NumberSequence.next_value) + 1)
+        .returning(col(NumberSequence.next_value))
     )
     row = session.execute(take).first()
     if row is None:
@@ -55,9 +55,9 @@ def next_number(session: Session, series: str) -> str:
 
 def set_next(session: Session, series: str, value: int) -> None:
     """Make ``value`` the next number of ``series`` (after bulk loads)."""
-    if session.execute(select(NumberSequence).where(NumberSequence.name == series)).first():
+    if session.execute(select(NumberSequence).where(col(NumberSequence.name) == series)).first():
         session.execute(
-            update(NumberSequence).where(NumberSequence.name == series).values(next_value=value)
+            update(NumberSequence).where(col(NumberSequence.name) == series).values(next_value=value)
         )
     else:
         session.add(NumberSequence(name=series, next_value=value))

@@ -28,9 +28,10 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import Engine, case, delete, literal, select, update
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, CursorResult, Engine, case, delete, literal, select, update
+from sqlmodel import Session, col
 
 from commcentre_tui.errors import NotAllowed
 from commcentre_tui.models import Agent, AgentSession
@@ -74,14 +75,14 @@ def heartbeat(engine: Engine, token: str, contact_id: int | None = None, editing
     already expired or was closed (open a new one).
     """
     now = utcnow()
-    same = (AgentSession.contact_id.is_(None) if contact_id is None  # type: ignore[union-attr]
-            else AgentSession.contact_id == contact_id)
+    same = (col(AgentSession.contact_id).is_(None) if contact_id is None
+            else col(AgentSession.contact_id) == contact_id)
     stamp = literal(now, type_=AgentSession.__table__.c.opened_at.type)  # type: ignore[attr-defined]
-    opened = case((same, AgentSession.opened_at), else_=stamp) if contact_id is not None else None
+    opened = case((same, col(AgentSession.opened_at)), else_=stamp) if contact_id is not None else None
     with transaction(engine) as session:
         result = session.execute(
             update(AgentSession)
-            .where(AgentSession.token == token, AgentSession.expires_at > now)  # type: ignore[arg-type]
+            .where(col(AgentSession.token) == token, col(AgentSession.expires_at) > now)
             .values(contact_id=contact_id, editing=editing, opened_at=opened, heartbeat_at=now,
                     expires_at=now + timedelta(seconds=ttl))
         )
@@ -91,7 +92,7 @@ def heartbeat(engine: Engine, token: str, contact_id: int | None = None, editing
 def close_session(engine: Engine, token: str) -> None:
     """End a session: others stop seeing it at once."""
     with transaction(engine) as session:
-        session.execute(delete(AgentSession).where(AgentSession.token == token))  # type: ignore[arg-type]
+        session.execute(delete(AgentSession).where(col(AgentSession.token) == token))
         _purge(session, utcnow())
 
 
@@ -103,22 +104,22 @@ def purge_expired(engine: Engine) -> int:
 
 def _purge(session: Session, now: datetime) -> int:
     cutoff = now - timedelta(seconds=PURGE_AFTER_SECONDS)
-    result = session.execute(
-        delete(AgentSession).where(AgentSession.expires_at < cutoff)  # type: ignore[arg-type]
-    )
+    result = cast(CursorResult[Any], session.execute(  # an executed DELETE is a CursorResult; the stubs say Result
+        delete(AgentSession).where(col(AgentSession.expires_at) < cutoff)
+    ))
     return int(result.rowcount or 0)
 
 
-def _others(engine: Engine, condition: object, exclude_token: str | None) -> list[Presence]:
+def _others(engine: Engine, condition: ColumnElement[bool], exclude_token: str | None) -> list[Presence]:
     now = utcnow()
     query = (
-        select(Agent.id, Agent.display_name, Agent.username, AgentSession.opened_at,
-               AgentSession.started_at)
-        .join(Agent, Agent.id == AgentSession.agent_id)  # type: ignore[arg-type]
-        .where(condition, AgentSession.expires_at > now)  # type: ignore[arg-type]
+        select(col(Agent.id), col(Agent.display_name), col(Agent.username), col(AgentSession.opened_at),
+               col(AgentSession.started_at))
+        .join(Agent, col(Agent.id) == col(AgentSession.agent_id))
+        .where(condition, col(AgentSession.expires_at) > now)
     )
     if exclude_token is not None:
-        query = query.where(AgentSession.token != exclude_token)  # type: ignore[arg-type]
+        query = query.where(col(AgentSession.token) != exclude_token)
     earliest: dict[int, Presence] = {}
     with reading(engine) as session:
         for agent_id, display_name, username, opened_at, started_at in session.execute(query):
@@ -132,9 +133,9 @@ def _others(engine: Engine, condition: object, exclude_token: str | None) -> lis
 def who_else_has(engine: Engine, contact_id: int, exclude_token: str | None = None) -> list[Presence]:
     """Agents (one entry each, earliest first) with customer ``contact_id`` open in a live session
     other than ``exclude_token``."""
-    return _others(engine, AgentSession.contact_id == contact_id, exclude_token)
+    return _others(engine, col(AgentSession.contact_id) == contact_id, exclude_token)
 
 
 def who_else_edits(engine: Engine, record: str, exclude_token: str | None = None) -> list[Presence]:
     """Agents with ``record`` (``"entity:id"``, see :func:`record_key`) in an edit form now."""
-    return _others(engine, AgentSession.editing == record, exclude_token)
+    return _others(engine, col(AgentSession.editing) == record, exclude_token)

@@ -7,11 +7,13 @@ days; ``--from`` and ``--to`` are both included.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, case, func, select
+from sqlalchemy import ColumnElement, Engine, case, func, select
+from sqlmodel import col
 
 from commcentre_tui.models import Agent, Communication
 from commcentre_tui.repo.db import reading
@@ -48,7 +50,7 @@ def bounds(first: date, last: date) -> tuple[datetime, datetime]:
 
 
 def _day(engine: Engine) -> Any:
-    c = Communication.created_at
+    c = col(Communication.created_at)
     if engine.dialect.name == "postgresql":
         return func.to_char(func.timezone("UTC", c), "YYYY-MM-DD")
     return func.date(c)
@@ -65,29 +67,29 @@ def report(engine: Engine, kind: str, first: date, last: date, by: str | None = 
     by = by or DEFAULT_BY[kind]
     c = Communication
     cti, handled, talk, acw = call_measures(engine)
-    phone = c.media == "phone"
+    phone = col(c.media) == "phone"
     keys: list[Any] = []
     names: list[str] = []
     if kind == "agents" or by == "agent":
-        keys.append(func.coalesce(Agent.username, "(no agent)"))
+        keys.append(func.coalesce(col(Agent.username), "(no agent)"))
         names.append("agent")
     if by == "day":
         keys.append(_day(engine))
         names.append("day")
     if kind == "dispositions":
-        keys.append(func.coalesce(c.disposition_reason, "(none)"))
+        keys.append(func.coalesce(col(c.disposition_reason), "(none)"))
         names.append("reason")
-    measures = [func.sum(case((handled, 1), else_=0)), func.sum(case((handled, talk), else_=0)),
+    measures: list[ColumnElement[Any]] = [func.sum(case((handled, 1), else_=0)), func.sum(case((handled, talk), else_=0)),
                 func.sum(case((handled, acw), else_=0))]
     if kind == "calls":
-        measures += [func.sum(case(((phone & (c.direction == "incoming")), 1), else_=0)),
-                     func.sum(case(((phone & (c.direction == "outgoing")), 1), else_=0)),
+        measures += [func.sum(case(((phone & (col(c.direction) == "incoming")), 1), else_=0)),
+                     func.sum(case(((phone & (col(c.direction) == "outgoing")), 1), else_=0)),
                      func.sum(case(((phone & cti), 1), else_=0))]
     elif kind == "agents":
         measures.append(func.count())
     query = (select(*keys, *measures).select_from(c)
-             .outerjoin(Agent, Agent.id == c.agent_id)  # type: ignore[arg-type]
-             .where(c.created_at >= start, c.created_at < end)  # type: ignore[arg-type]
+             .outerjoin(Agent, col(Agent.id) == col(c.agent_id))
+             .where(col(c.created_at) >= start, col(c.created_at) < end)
              .group_by(*keys).order_by(*keys))
     if kind == "dispositions":
         query = query.where(handled)
@@ -100,7 +102,7 @@ def _aht(n: int, talk: float, acw: float) -> int | None:
     return round((talk + acw) / n) if n else None
 
 
-def _shape(kind: str, names: list[str], raw: list[Any]) -> Report:
+def _shape(kind: str, names: list[str], raw: Sequence[Any]) -> Report:
     width = len(names)
     rows: list[tuple[Any, ...]] = []
     for record in raw:

@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Integer, and_, case, func, literal, select
 from sqlalchemy.sql import ColumnElement
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commcentre_tui.models import Agent, AgentSession, Case, Communication, CommunicationQueue, Task
 from commcentre_tui.models.security import QueueStatus
@@ -129,10 +129,10 @@ def _seconds(engine: Engine, start: Any, end: Any) -> ColumnElement[Any]:
 def call_measures(engine: Engine) -> tuple[Any, Any, Any, Any]:
     """SQL for one communication: (answered CTI call?, handled?, talk seconds, ACW seconds)."""
     c = Communication
-    cti = c.call_started_at.is_not(None)  # type: ignore[union-attr]
-    handled = and_(c.media == "phone", cti, c.state == "completed")
-    talk = func.coalesce(c.call_duration_seconds, 0)
-    acw_raw = _seconds(engine, c.call_started_at, c.completed_at) - talk
+    cti = col(c.call_started_at).is_not(None)
+    handled = and_(col(c.media) == "phone", cti, col(c.state) == "completed")
+    talk = func.coalesce(col(c.call_duration_seconds), 0)
+    acw_raw = _seconds(engine, col(c.call_started_at), col(c.completed_at)) - talk
     acw = case((acw_raw < 0, 0), (acw_raw > ACW_CAP_SECONDS, ACW_CAP_SECONDS), else_=acw_raw)
     return cti, handled, talk, acw
 
@@ -158,23 +158,23 @@ def read_board(engine: Engine, *, now: datetime | None = None, tz: tzinfo = UTC,
         per_agent, today = _communications(session, engine, start, end)
         today.outbox_queued = session.execute(
             select(func.count()).select_from(CommunicationQueue)
-            .where(CommunicationQueue.status == "queued")).scalar_one()  # type: ignore[arg-type]
+            .where(col(CommunicationQueue.status) == "queued")).scalar_one()
         today.overdue_tasks = session.execute(
             select(func.count()).select_from(Task)
-            .where(Task.status == "open", Task.due_at < now)).scalar_one()  # type: ignore[arg-type]
+            .where(col(Task.status) == "open", col(Task.due_at) < now)).scalar_one()
         today.open_cases = dict(session.execute(  # type: ignore[arg-type]
-            select(Case.severity, func.count()).where(Case.status == "open").group_by(Case.severity)
+            select(col(Case.severity), func.count()).where(col(Case.status) == "open").group_by(col(Case.severity))
         ).all())
         agents = _agents(session, now, per_agent)
         queues = [QueueRow(q.queue, q.waiting, q.longest_since, q.reported_at)
-                  for q in session.exec(select(QueueStatus).order_by(QueueStatus.queue)).scalars()]  # type: ignore[call-overload]
+                  for q in session.exec(select(QueueStatus).order_by(col(QueueStatus.queue))).scalars()]  # type: ignore[call-overload]
         week_ago = timedelta(days=7)
         calls, comms = _hourly(session, engine, start, end)
-        past = start - week_ago
-        if past not in cache:  # a past day does not change: read it once per day
+        last_week = start - week_ago
+        if last_week not in cache:  # a past day does not change: read it once per day
             cache.clear()
-            cache[past] = _hourly(session, engine, past, end - week_ago)
-        calls_lw, comms_lw = cache[past]
+            cache[last_week] = _hourly(session, engine, last_week, end - week_ago)
+        calls_lw, comms_lw = cache[last_week]
     return Board(now, agents, queues, today, Trend(calls, comms, calls_lw, comms_lw))
 
 
@@ -185,11 +185,11 @@ def _communications(session: Session, engine: Engine, start: datetime, end: date
     c = Communication
     cti, handled, talk, acw = call_measures(engine)
     rows = session.execute(
-        select(c.agent_id, c.media, c.direction, c.delivery, cti.label("cti"),
-               c.disposition_reason, func.count(), func.sum(case((handled, 1), else_=0)),
+        select(col(c.agent_id), col(c.media), col(c.direction), col(c.delivery), cti.label("cti"),
+               col(c.disposition_reason), func.count(), func.sum(case((handled, 1), else_=0)),
                func.sum(case((handled, talk), else_=0)), func.sum(case((handled, acw), else_=0)))
-        .where(c.created_at >= start, c.created_at < end)  # type: ignore[arg-type]
-        .group_by(c.agent_id, c.media, c.direction, c.delivery, cti, c.disposition_reason)
+        .where(col(c.created_at) >= start, col(c.created_at) < end)
+        .group_by(col(c.agent_id), col(c.media), col(c.direction), col(c.delivery), cti, col(c.disposition_reason))
     ).all()
     today = Today()
     media: Counter[tuple[str, str]] = Counter()
@@ -229,10 +229,10 @@ def _hourly(session: Session, engine: Engine, start: datetime, end: datetime
     """(calls, communications) per hour from ``start``."""
     c = Communication
     hours = 24
-    bucket = func.floor((_epoch(engine, c.created_at) - literal(int(start.timestamp()))) / 3600)
+    bucket = func.floor((_epoch(engine, col(c.created_at)) - literal(int(start.timestamp()))) / 3600)
     rows = session.execute(
-        select(bucket.label("hour"), func.count(), func.sum(case((c.media == "phone", 1), else_=0)))
-        .where(c.created_at >= start, c.created_at < end)  # type: ignore[arg-type]
+        select(bucket.label("hour"), func.count(), func.sum(case((col(c.media) == "phone", 1), else_=0)))
+        .where(col(c.created_at) >= start, col(c.created_at) < end)
         .group_by(bucket)
     ).all()
     calls, comms = [0] * hours, [0] * hours
@@ -250,9 +250,9 @@ _RANK = {"on_call": 0, "ringing": 1, "wrap_up": 2, "available": 3, "away": 4}
 def _agents(session: Session, now: datetime, per_agent: dict[int, tuple[int, int, float]]
             ) -> list[AgentRow]:
     live = session.execute(
-        select(AgentSession.agent_id, AgentSession.state, AgentSession.state_since,
-               AgentSession.state_detail, AgentSession.state_until, AgentSession.started_at)
-        .where(AgentSession.expires_at > now)  # type: ignore[arg-type]
+        select(col(AgentSession.agent_id), col(AgentSession.state), col(AgentSession.state_since),
+               col(AgentSession.state_detail), col(AgentSession.state_until), col(AgentSession.started_at))
+        .where(col(AgentSession.expires_at) > now)
     ).all()
     best: dict[int, tuple[str, datetime | None, str, datetime | None]] = {}
     for agent_id, state, since, detail, until, started in live:
@@ -262,10 +262,10 @@ def _agents(session: Session, now: datetime, per_agent: dict[int, tuple[int, int
         if held is None or _RANK.get(word, 9) < _RANK.get(held[0], 9):
             best[agent_id] = candidate
     rows = []
-    for agent in session.execute(select(Agent).where(Agent.active)).scalars():  # type: ignore[arg-type]
-        word, since, detail, until = best.get(agent.id, (SIGNED_OUT, None, "", None))  # type: ignore[arg-type]
-        handled, logged, seconds = per_agent.get(agent.id, (0, 0, 0.0))  # type: ignore[arg-type]
-        rows.append(AgentRow(agent.id, agent.display_name or agent.username, agent.unit,  # type: ignore[arg-type]
+    for agent in session.execute(select(Agent).where(col(Agent.active))).scalars():
+        word, since, detail, until = best.get(agent.id, (SIGNED_OUT, None, "", None))
+        handled, logged, seconds = per_agent.get(agent.id, (0, 0, 0.0))
+        rows.append(AgentRow(agent.id, agent.display_name or agent.username, agent.unit,
                              word, since, detail, until, handled,
                              round(seconds / handled) if handled else None, logged))
     rows.sort(key=lambda r: (r.state == SIGNED_OUT, r.name.casefold(), r.agent_id))

@@ -194,7 +194,12 @@ class TemplatesScreen(Screen[None]):
             self._open(row)
             self.query_one("#tpl-name", Input).focus()
             return
-        self._ask_discard(lambda: (self._open(row), self.query_one("#tpl-name", Input).focus()))
+
+        def open_row() -> None:
+            self._open(row)
+            self.query_one("#tpl-name", Input).focus()
+
+        self._ask_discard(open_row)
 
     def _open(self, row: Any) -> None:
         """Put ``row`` (or a blank new template for ``None``) into the editor."""
@@ -318,8 +323,12 @@ class TemplatesScreen(Screen[None]):
             return
         question = (f"Deactivate the template {row.name} ({row.language})? It is no longer offered or sent; "
                     "Ctrl+D here reactivates it.")
-        self.app.push_screen(ConfirmScreen(question, yes="Deactivate", no="Back"),
-                             lambda yes: self._set_active(row, False) if yes else None)
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._set_active(row, False)
+
+        self.app.push_screen(ConfirmScreen(question, yes="Deactivate", no="Back"), confirmed)
 
     @work(thread=True, exclusive=True, group="templates-save", exit_on_error=False)
     def _set_active(self, row: Any, active: bool) -> None:

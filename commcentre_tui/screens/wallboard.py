@@ -252,7 +252,9 @@ class WallboardScreen(Screen[None]):
         return str(self.query_one(f"#wall-{name}", Static).render())
 
 
-def _local_zone() -> tzinfo | None:
+def _local_zone() -> tzinfo:
     from datetime import datetime
 
-    return datetime.now().astimezone().tzinfo
+    zone = datetime.now().astimezone().tzinfo
+    assert zone is not None  # astimezone() always gives an aware time
+    return zone

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commcentre_tui.comms.context import ContactInfo, load_one
 from commcentre_tui.comms.sms import SmsCount, sms_count
@@ -35,9 +35,9 @@ class RenderedTemplate:
 def list_templates(ctx: ServiceContext, media: str | None = None) -> list[Template]:
     """Active templates (every language version), by name then language."""
     enforce(ctx.engine, ctx.actor, entity="template", level="select")
-    stmt = select(Template).where(Template.active.is_(True)).order_by(Template.name, Template.language)
+    stmt = select(Template).where(col(Template.active).is_(True)).order_by(col(Template.name), col(Template.language))
     if media:
-        stmt = stmt.where(Template.media == media)
+        stmt = stmt.where(col(Template.media) == media)
     with reading(ctx.engine) as session:
         return list(session.execute(stmt).scalars())
 

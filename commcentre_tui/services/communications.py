@@ -28,7 +28,7 @@ from typing import Any
 
 from pydantic import ConfigDict
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commcentre_tui.catalog import DIRECTIONS, MEDIA
 from commcentre_tui.comms import outbox
@@ -206,7 +206,7 @@ def _save(ctx: ServiceContext, session: Session, comm: Communication, *, complet
     if comm.direction == "outgoing" and comm.media in QUEUED_MEDIA:
         comm.delivery = "queued"
         session.flush()
-        outbox.enqueue(session, [comm.id], now)
+        outbox.enqueue(session, [comm.id], now)  # type: ignore[list-item]  # flushed just above: the row has its id
 
 
 def _snapshot(comm: Communication) -> dict[str, Any] | None:
@@ -266,7 +266,7 @@ def save_draft(
             raise ValidationFailed("A communication cannot move to another customer.", "contact_id")
         before = _snapshot(comm)
         values = _clean(ctx, session, data, complete=complete, prepared=prepared)
-        comm = update_versioned(session, Communication, comm.id, expected_version or comm.version, values,
+        comm = update_versioned(session, Communication, comm.id, expected_version or comm.version, values,  # type: ignore[arg-type]  # a stored row: its id is set
                                 label="communication")
         _save(ctx, session, comm, complete=complete)
         session.flush()
@@ -377,24 +377,24 @@ def list_communications(
     failed (the last three are delivery states). ``before_id`` pages on from a row."""
     enforce(ctx.engine, ctx.actor, entity="communication", level="view")
     c = Communication
-    stmt = select(c).where(c.contact_id == contact_id)
+    stmt = select(c).where(col(c.contact_id) == contact_id)
     if media:
-        stmt = stmt.where(c.media == media)
+        stmt = stmt.where(col(c.media) == media)
     if direction:
-        stmt = stmt.where(c.direction == direction)
+        stmt = stmt.where(col(c.direction) == direction)
     if category:
-        stmt = stmt.where(c.category == category)
+        stmt = stmt.where(col(c.category) == category)
     if state:
         if state not in STATES:
             raise ValidationFailed(f"The state filter is one of {', '.join(STATES)}.", "state")
-        stmt = stmt.where(c.state == state) if state in ("draft", "completed") else stmt.where(c.delivery == state)
+        stmt = stmt.where(col(c.state) == state) if state in ("draft", "completed") else stmt.where(col(c.delivery) == state)
     if not ctx.actor.is_supervisor:
-        stmt = stmt.where((c.visibility != "unit") | (c.unit == ctx.actor.unit))
+        stmt = stmt.where((col(c.visibility) != "unit") | (col(c.unit) == ctx.actor.unit))
     with reading(ctx.engine) as session:
         if before_id is not None:
             anchor = session.get(c, before_id)
             if anchor is not None:
-                stmt = stmt.where((c.created_at < anchor.created_at)
-                                  | ((c.created_at == anchor.created_at) & (c.id < anchor.id)))
-        stmt = stmt.order_by(c.created_at.desc(), c.id.desc()).limit(limit)
+                stmt = stmt.where((col(c.created_at) < anchor.created_at)
+                                  | ((col(c.created_at) == anchor.created_at) & (col(c.id) < anchor.id)))
+        stmt = stmt.order_by(col(c.created_at).desc(), col(c.id).desc()).limit(limit)
         return list(session.execute(stmt).scalars())

@@ -32,7 +32,9 @@ from commcentre_tui.services.importing_csv import (
     parse_map,
     required_custom_missing,
 )
-from commcentre_tui.services.importing_report import ImportOptions, ImportResult, Problems
+from commcentre_tui.services.importing_report import ImportOptions as ImportOptions
+from commcentre_tui.services.importing_report import ImportResult as ImportResult
+from commcentre_tui.services.importing_report import Problems
 from commcentre_tui.services.importing_rows import (
     Problem,
     Row,

@@ -139,17 +139,17 @@ def build_mapping(headers: list[str], explicit: dict[str, str], custom_names: Se
         if index in used:
             continue
         key = _header_key(header)
-        name = key if field_kind(key, custom_names) else None
-        if name is None and key in custom_by_key:
-            name = CUSTOM_PREFIX + custom_by_key[key]
-        if name is None and header.strip().startswith(CUSTOM_PREFIX):
+        field: str | None = key if field_kind(key, custom_names) else None
+        if field is None and key in custom_by_key:
+            field = CUSTOM_PREFIX + custom_by_key[key]
+        if field is None and header.strip().startswith(CUSTOM_PREFIX):
             candidate = CUSTOM_PREFIX + header.strip()[len(CUSTOM_PREFIX):]
-            name = candidate if field_kind(candidate, custom_names) else None
-        if name is None or name in mapping.fields:
+            field = candidate if field_kind(candidate, custom_names) else None
+        if field is None or field in mapping.fields:
             if header.strip():
                 mapping.ignored.append(header)
             continue
-        mapping.fields[name] = index
+        mapping.fields[field] = index
     have = set(mapping.fields)
     if not ({"first_name", "last_name"} <= have or "company_name" in have):
         raise ImportRefused(

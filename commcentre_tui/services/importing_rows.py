@@ -299,8 +299,8 @@ class RowChecker:
         if not any(parts.values()):
             return
         if not parts.get("street") and not parts.get("city"):
-            index = dict(self.groups["address"])
-            bad(next(iter(index.values())), "An address needs at least a street or a city.")
+            columns = dict(self.groups["address"])
+            bad(next(iter(columns.values())), "An address needs at least a street or a city.")
             return
         row.address = (parts.get("street", ""), parts.get("city", ""),
                        parts.get("postal_code", ""), parts.get("country", ""))

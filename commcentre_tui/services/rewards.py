@@ -139,7 +139,7 @@ def cancel_reward_transaction(ctx: ServiceContext, data: CancelRewardInput | Map
         session.add(txn)
         session.flush()
         record(session, agent_id=ctx.actor.agent_id, action=f"Cancel {inp.kind.capitalize()}",
-               entity=model.__tablename__, entity_id=txn.id,  # type: ignore[arg-type]
+               entity=model.__tablename__, entity_id=txn.id,
                before={**(before or {}), "participant_points": total - delta},
                after={**(snapshot(txn, FIELDS) or {}), "participant_points": total})
         assert txn.id is not None

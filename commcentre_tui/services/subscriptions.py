@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import AfterValidator, Field
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commcentre_tui.errors import Conflict, NotFound, RuleViolation, ValidationFailed
 from commcentre_tui.models import (
@@ -46,7 +46,7 @@ BECOME = "Become Subscriber"
 ADD = "Add Services"
 REMOVE = "Remove Services"
 MANAGE = "Manage Subscription"
-REMOVE_SERVICE = "Remove Service"
+REMOVE_SERVICE: Final = "Remove Service"
 
 
 def _unique(value: list[int]) -> list[int]:
@@ -170,7 +170,7 @@ def become_subscriber(ctx: ServiceContext, data: BecomeSubscriberInput | Mapping
             raise RuleViolation(f"Account {account.number} is {account.status}; only active accounts "
                                 "can subscribe.")
         products = _recurring(session, inp.product_ids)
-        number = unused_number(session, "subscription", Subscription.number)  # type: ignore[arg-type]
+        number = unused_number(session, "subscription", col(Subscription.number))  # type: ignore[arg-type]
         sub = Subscription(account_id=inp.account_id, number=number, start_date=start)
         session.add(sub)
         session.flush()

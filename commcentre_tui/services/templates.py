@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from commcentre_tui.comms import template_store as store
 from commcentre_tui.comms.template_files import check_record, fingerprint, read_files, to_toml
@@ -72,9 +73,9 @@ def _row(t: Template) -> TemplateRow:
 def list_all(ctx: ServiceContext, *, include_inactive: bool = True) -> list[TemplateRow]:
     """Every template version, by name then language."""
     enforce(ctx.engine, ctx.actor, entity=ENTITY, level="select")
-    stmt = select(Template).order_by(Template.name, Template.language)
+    stmt = select(Template).order_by(col(Template.name), col(Template.language))
     if not include_inactive:
-        stmt = stmt.where(Template.active.is_(True))
+        stmt = stmt.where(col(Template.active).is_(True))
     with reading(ctx.engine) as session:
         return [_row(t) for t in session.execute(stmt).scalars()]
 

@@ -155,7 +155,7 @@ class ConsoleServer:
             argv += ["--config", self.options.config_path]
         return argv
 
-    def console_env(self, chan: asyncssh.SSHServerChannel, term: str, peer: str) -> dict[str, str]:
+    def console_env(self, chan: asyncssh.SSHServerChannel[bytes], term: str, peer: str) -> dict[str, str]:
         """The console's environment: this server's, with the client's terminal settings."""
         env = {k: v for k, v in os.environ.items()
                if k not in CLIENT_ENV and k not in ("COMMCENTRE_AGENT", "TERM")}
@@ -177,7 +177,7 @@ class ConsoleServer:
         while not self.closing:
             await asyncio.sleep(self.options.recheck_seconds)
             connections = [c for c in self.connections if c.authenticated]
-            ids = {c.agent_id for c in connections} - {None}
+            ids = {c.agent_id for c in connections if c.agent_id is not None}
             if not ids:
                 continue
             try:

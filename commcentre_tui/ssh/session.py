@@ -56,7 +56,7 @@ class ConsoleSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
 
     # --- asyncssh callbacks -------------------------------------------------------------------
 
-    def connection_made(self, chan: asyncssh.SSHServerChannel) -> None:  # type: ignore[override, type-arg]
+    def connection_made(self, chan: asyncssh.SSHServerChannel) -> None:  # type: ignore[type-arg]
         self.chan = chan
 
     def pty_requested(self, term_type: str, term_size: tuple[int, int, int, int],
@@ -77,7 +77,7 @@ class ConsoleSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
     def session_started(self) -> None:
         self.task = asyncio.ensure_future(self._run())
 
-    def data_received(self, data: bytes, datatype: object) -> None:  # type: ignore[override]
+    def data_received(self, data: bytes, datatype: object) -> None:
         self.last_input = time.monotonic()
         if self.process is not None:
             self.process.write(data)

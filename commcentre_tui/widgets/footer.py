@@ -102,7 +102,7 @@ class ConsoleFooter(Footer):
         if wanted is None or not children or not all(isinstance(c, FooterKey) for c in children):
             return False
         palette = [c for c in children if c.has_class(PALETTE_CLASS)]
-        keys = [c for c in children if not c.has_class(PALETTE_CLASS)]
+        keys = [c for c in children if isinstance(c, FooterKey) and not c.has_class(PALETTE_CLASS)]  # all are (checked above)
         with self.app.batch_update():
             for widget, row in zip(keys, wanted, strict=False):
                 self._set_key(widget, *row)

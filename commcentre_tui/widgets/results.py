@@ -14,6 +14,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
@@ -248,7 +249,7 @@ class ResultsPanel(Vertical):
         text = Text()
         table = self.table
         if row is not None and 0 <= row < table.row_count:
-            key = table.coordinate_to_cell_key((row, 0)).row_key.value
+            key = table.coordinate_to_cell_key(Coordinate(row, 0)).row_key.value
             text = self._details.get(str(key), text)
         # Two lines high whatever it says: a repaint, never a new layout.
         self.query_one("#results-detail", Static).update(text, layout=False)

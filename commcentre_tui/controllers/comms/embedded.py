@@ -61,7 +61,7 @@ class EmbeddedDelivery:
         self.errors = 0
         self._failed = 0
         self._told_at = -FAILURES_EVERY
-        self._on_stopped: Callable[[], None] | None = None
+        self._on_stopped: Callable[[], object] | None = None
 
     # -- controls ----------------------------------------------------------------------------
     def request_stop(self) -> None:

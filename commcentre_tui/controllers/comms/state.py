@@ -14,10 +14,11 @@ from typing import Any, Literal
 
 from commcentre_tui.errors import NotFound, RuleViolation
 from commcentre_tui.models import Communication, FormDraft
-from commcentre_tui.repo.actor_lookup import COMMUNICATION_FORM as FORM
+from commcentre_tui.repo.actor_lookup import COMMUNICATION_FORM
 from commcentre_tui.services import communications as svc
 from commcentre_tui.services.context import ServiceContext
 
+FORM = COMMUNICATION_FORM  # the form's autosave key, as the screens and openers import it
 Mode = Literal["new", "draft", "follow_up", "bill"]
 TITLES: dict[str, str] = {
     "new": "Create a Communication", "draft": "Complete a Communication", "follow_up": "Follow Up",
@@ -124,7 +125,9 @@ def _recipients(ctx: ServiceContext, contact_id: int) -> tuple[str, dict[str, li
     emails = sorted(info.emails, key=lambda e: not e.is_primary)
     phones = sorted(info.phones, key=lambda p: not p.is_primary)
     addresses = sorted(info.addresses, key=lambda a: not a.is_primary)
-    main = lambda item: " · primary" if item.is_primary else ""  # noqa: E731
+    def main(item: Any) -> str:
+        return " · primary" if item.is_primary else ""
+
     phone_list = [(p.e164 or p.number, f"{p.number} ({p.kind}{main(p)})") for p in phones]
     letters = [(", ".join(x for x in (a.street, a.postal_code, a.city, a.country) if x), f"{a.kind}{main(a)}")
                for a in addresses]
@@ -257,8 +260,9 @@ def autosave_payload(setup: FormSetup, values: dict[str, str]) -> dict[str, Any]
 
 def request_from_payload(contact_id: int | None, payload: dict[str, Any]) -> FormRequest:
     """The request that reopens an autosaved form."""
-    mode = payload.get("mode") if payload.get("mode") in TITLES else "new"
-    values = payload.get("values") if isinstance(payload.get("values"), dict) else {}
+    raw_mode, raw_values = payload.get("mode"), payload.get("values")
+    mode: Mode = raw_mode if raw_mode in TITLES else "new"
+    values: dict[str, Any] = raw_values if isinstance(raw_values, dict) else {}
     comm_id, bill_id = payload.get("communication_id"), payload.get("bill_id")
     return FormRequest(contact_id, mode, communication_id=int(comm_id) if comm_id else None,
                        bill_id=int(bill_id) if bill_id else None,

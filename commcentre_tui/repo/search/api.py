@@ -220,7 +220,7 @@ def _load_hits(conn: Any, clauses: Sequence[Clause], keys: list[tuple[str, int]]
 
 
 def latest_communications(
-    engine: Engine, settings: Any, agent_id: int, *, limit: int | None = None
+    engine: Engine, settings: Any, agent_id: int | None, *, limit: int | None = None
 ) -> list[LatestCommunication]:
     """Communications created by ``agent_id``, newest first; at most ``limit``, else the
     configured ``communications_limit`` (absent: all of them)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import getpass
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -149,6 +149,7 @@ def _bulk_connection(engine: Engine, big: bool) -> Iterator[Connection]:
         engine.dispose()  # idle pooled connections would keep the file in WAL mode
     conn = engine.connect().execution_options(sqlite_immediate=True)
     raw = conn.connection.dbapi_connection
+    assert raw is not None
     left_wal = False
     try:
         if sqlite:
@@ -187,7 +188,7 @@ def _lock(conn: Connection, backend: str) -> None:
 
 def ensure_world(conn: Connection, settings: Settings) -> World:
     """The catalogue and agents rows point at, creating the catalogue and a few agents if none."""
-    product = Product.__table__
+    product = Product.__table__  # type: ignore[attr-defined]  # sqlmodel's stubs do not declare a table model's __table__
     if conn.execute(select(func.count()).select_from(product)).scalar_one() == 0:
         conn.execute(insert(product), [
             {"code": c, "name": n, "kind": k, "price": Decimal(p) / 100, "billing_period": b,
@@ -197,7 +198,7 @@ def ensure_world(conn: Connection, settings: Settings) -> World:
         select(product.c.id, product.c.name, product.c.kind, product.c.price)
         .where(product.c.active).order_by(product.c.id)
     ).all()
-    agent = Agent.__table__
+    agent = Agent.__table__  # type: ignore[attr-defined]  # sqlmodel's stubs do not declare a table model's __table__
     if conn.execute(select(func.count()).select_from(agent)).scalar_one() == 0:
         now = datetime.now(UTC)
         conn.execute(insert(agent), [
@@ -222,8 +223,8 @@ def _starting_ids(conn: Connection) -> Ids:
         t: conn.exec_driver_sql(f'SELECT COALESCE(MAX(id), 0) + 1 FROM "{t}"').scalar_one()
         for t in COLUMNS
     }
-    seq = NumberSequence.__table__
-    numbers = dict(conn.execute(select(seq.c.name, seq.c.next_value)).all())
+    seq = NumberSequence.__table__  # type: ignore[attr-defined]  # sqlmodel's stubs do not declare a table model's __table__
+    numbers: dict[str, int] = dict(conn.execute(select(seq.c.name, seq.c.next_value)).tuples().all())
     for table, (series, column) in NUMBERED.items():
         highest = conn.exec_driver_sql(f'SELECT MAX("{column}") FROM "{table}"').scalar_one()
         prefix = SERIES[series][0]
@@ -235,6 +236,7 @@ def _starting_ids(conn: Connection) -> Ids:
 def _drop_indexes(conn: Connection, backend: str) -> list[str]:
     """Drop the non-unique indexes of the filled tables; the statements that recreate them."""
     tables = list(COLUMNS)
+    found: Sequence[Any]
     if backend == "sqlite":
         marks = ", ".join("?" for _ in tables)
         found = conn.exec_driver_sql(
@@ -254,7 +256,7 @@ def _drop_indexes(conn: Connection, backend: str) -> list[str]:
     return [sql for _name, sql in found]
 
 
-Writer = Callable[[str, tuple[str, ...], list[tuple]], None]
+Writer = Callable[[str, tuple[str, ...], list[tuple[Any, ...]]], None]
 """``write(table, columns, rows)``."""
 
 
@@ -270,7 +272,7 @@ def _fitted(conn: Connection, write: Writer) -> Writer:
     if not narrow:
         return write
 
-    def fitted(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    def fitted(table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
         kept = narrow.get(table)
         if kept is None:
             write(table, columns, rows)
@@ -281,10 +283,12 @@ def _fitted(conn: Connection, write: Writer) -> Writer:
 
 
 def _sqlite_writer(conn: Connection) -> Writer:
-    cursor = conn.connection.dbapi_connection.cursor()
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    cursor = raw.cursor()
     statements: dict[str, str] = {}
 
-    def write(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    def write(table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
         sql = statements.get(table)
         if sql is None:
             sql = statements[table] = (
@@ -297,9 +301,11 @@ def _sqlite_writer(conn: Connection) -> Writer:
 
 
 def _copy_writer(conn: Connection) -> Writer:
-    cursor = conn.connection.dbapi_connection.cursor()
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    cursor = raw.cursor()
 
-    def write(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    def write(table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
         with cursor.copy(f'COPY "{table}" ({", ".join(columns)}) FROM STDIN') as copy:
             write_row = copy.write_row
             for row in rows:
@@ -310,8 +316,8 @@ def _copy_writer(conn: Connection) -> Writer:
 
 def _advance_sequences(conn: Connection, backend: str, ids: Ids, tables: list[str]) -> None:
     """Business-number series and (PostgreSQL) id sequences past everything loaded."""
-    seq = NumberSequence.__table__
-    have = dict(conn.execute(select(seq.c.name, seq.c.next_value)).all())
+    seq = NumberSequence.__table__  # type: ignore[attr-defined]  # sqlmodel's stubs do not declare a table model's __table__
+    have: dict[str, int] = dict(conn.execute(select(seq.c.name, seq.c.next_value)).tuples().all())
     for series, value in ids.next_numbers.items():
         if series not in have:
             conn.execute(insert(seq).values(name=series, next_value=value))

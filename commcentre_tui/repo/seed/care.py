@@ -69,7 +69,7 @@ class CareRows:
     rng: Any
     ids: Any
     enc: Any
-    rows: dict[str, list[tuple]]
+    rows: dict[str, list[tuple[Any, ...]]]
     profile: Any
     world: Any
     anchor_ts: int
@@ -146,7 +146,7 @@ class CareRows:
             ))
             cust.comms.append(cid)
 
-    def _item(self, cust: Customer) -> tuple[int, tuple]:
+    def _item(self, cust: Customer) -> tuple[int, tuple[Any, ...]]:
         """Creation time and the shared fields (assigned unit/agent, created by)."""
         r = self.rng.random
         created = self._when(cust)
@@ -226,7 +226,7 @@ class CareRows:
         subject, content = topics[int(r() * len(topics))]
         closed = r() < 0.6
         closed_at = min(created + int(r() * 14 * DAY) + 3600, self.anchor_ts - 60)
-        case_id = ids.take("care_case")
+        case_id: int = ids.take("care_case")
         self.rows["care_case"].append((
             case_id, cust.id, ids.number("case"), subject, content.format(first=cust.first),
             "closed" if closed else "open", *who, _SEVERITIES[int(r() * 4)],

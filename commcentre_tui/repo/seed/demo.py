@@ -57,7 +57,7 @@ def seed_demo(engine: Engine, settings: Settings, *, now: datetime | None = None
     """Load the demo data into a freshly migrated database; a summary such as
     "300 customers and 5 agents"."""
     now = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
-    table = Agent.__table__
+    table = Agent.__table__  # type: ignore[attr-defined]  # sqlmodel's stubs do not declare a table model's __table__
     with engine.begin() as conn:
         existing = set(conn.execute(select(table.c.username)).scalars())
         rows = [

@@ -37,7 +37,7 @@ class FinanceRows:
     rng: Any
     ids: Any
     enc: Any
-    rows: dict[str, list[tuple]]
+    rows: dict[str, list[tuple[Any, ...]]]
     profile: Any
     world: Any
     months: list[tuple[int, int, str]]
@@ -64,7 +64,7 @@ class FinanceRows:
         created = cust.created + int(r() * 20 * DAY)
         cust.accounts.append(aid)
         self._total = [0, 0]  # charged (bills + posted invoices), paid (payments + credits)
-        pending: list[list] = []
+        pending: list[list[Any]] = []
         for _ in range(p.subscriptions[int(r() * len(p.subscriptions))]):
             self._subscription(cust, aid, pending)
         self._bills(cust, aid, pending)
@@ -91,7 +91,7 @@ class FinanceRows:
             address, status, enc.ts(created), 1,
         ))
 
-    def _subscription(self, cust: Customer, aid: int, pending: list[list]) -> None:
+    def _subscription(self, cust: Customer, aid: int, pending: list[list[Any]]) -> None:
         r, ids, enc, rows, months = self.rng.random, self.ids, self.enc, self.rows, self.months
         lo, hi = self.profile.bills
         nb = lo + int(r() * (hi - lo + 1))
@@ -144,7 +144,7 @@ class FinanceRows:
             next_ids["bill_line"] = line_id
             pending.append([m, bid, ids.number("bill"), sid, subtotal, tax])
 
-    def _bills(self, cust: Customer, aid: int, pending: list[list]) -> None:
+    def _bills(self, cust: Customer, aid: int, pending: list[list[Any]]) -> None:
         """Bill rows in date order with their payments and the running previous balance."""
         r, money, rows = self.rng.random, self.enc.money, self.rows
         month_text = self.month_text
@@ -199,7 +199,7 @@ class FinanceRows:
                                     self.enc.ts(when), self.agent()[0]))
         self._total[1] += cents
 
-    def _wallet(self, aid: int, created: int) -> list:
+    def _wallet(self, aid: int, created: int) -> list[Any]:
         r = self.rng.random
         wid = self.ids.take("wallet")
         when = created + int(r() * (self.anchor_ts - created) * 0.5)
@@ -211,7 +211,7 @@ class FinanceRows:
                 self._wallet_tx(wallet, -spend, "purchase", "Prepaid usage")
         return wallet
 
-    def _wallet_tx(self, wallet: list, cents: int, kind: str, text: str) -> None:
+    def _wallet_tx(self, wallet: list[Any], cents: int, kind: str, text: str) -> None:
         """Append a transaction a little after the wallet's last one."""
         wallet[3] = min(wallet[3] + int(self.rng.random() * 30 * DAY) + 60, self.anchor_ts - 60)
         self.rows["wallet_transaction"].append((
@@ -225,7 +225,7 @@ class FinanceRows:
                  done: int | None = None, value: int | None = None) -> str:
         r, enc = self.rng.random, self.enc
         vid = self.ids.take("voucher")
-        serial = self.ids.number("voucher")
+        serial: str = self.ids.number("voucher")
         secret = "-".join(f"{int(r() * 10000):04d}" for _ in range(4))
         value = value or (1000, 2000, 2000, 5000)[int(r() * 4)]
         self.rows["voucher"].append((
@@ -236,7 +236,7 @@ class FinanceRows:
         ))
         return serial
 
-    def _sold_voucher(self, aid: int, wallet: list | None, created: int) -> None:
+    def _sold_voucher(self, aid: int, wallet: list[Any] | None, created: int) -> None:
         """A voucher the account bought (then maybe used or cancelled), with its money moves."""
         r = self.rng.random
         value = (1000, 2000, 2000, 5000)[int(r() * 4)]
@@ -248,7 +248,7 @@ class FinanceRows:
         done = min(sold + 60 + int(r() * 10 * DAY), self.anchor_ts - 60)
         serial = self._voucher(aid, sold - 30 * DAY, state=state, sold=sold, done=done,
                                paid_from="wallet" if from_wallet else "account", value=value)
-        if from_wallet:
+        if from_wallet and wallet is not None:
             self._wallet_tx(wallet, -value, "voucher_purchase", f"eVoucher {serial}")
         else:
             self._invoice(aid, f"eVoucher {serial}", value, sold - DAY, pay=False)
@@ -258,7 +258,7 @@ class FinanceRows:
             else:
                 self._credit(aid, value, f"Voucher {serial} used", done)
         elif state == "cancelled":
-            if from_wallet:
+            if from_wallet and wallet is not None:
                 self._wallet_tx(wallet, value, "voucher_refund", f"eVoucher {serial} cancelled")
             else:
                 self._credit(aid, value, f"eVoucher {serial} cancelled", done)

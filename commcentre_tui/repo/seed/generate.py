@@ -10,8 +10,10 @@ encoded by :class:`Encoding` exactly as the ORM types store them (SQLite: cents 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from commcentre_tui.repo.numbers import SERIES
 from commcentre_tui.repo.seed.care import CareRows
@@ -199,9 +201,9 @@ class Generator(FinanceRows, CareRows):
         ]
         self.labels: dict[tuple[str, int], str] = {}
         self.soon_left = profile.soon_tasks
-        self.rows: dict[str, list[tuple]] = {t: [] for t in COLUMNS}
+        self.rows: dict[str, list[tuple[Any, ...]]] = {t: [] for t in COLUMNS}
 
-    def batch(self, n: int, featured: tuple[Featured, ...] = ()) -> dict[str, list[tuple]]:
+    def batch(self, n: int, featured: tuple[Featured, ...] = ()) -> dict[str, list[tuple[Any, ...]]]:
         """Rows for the next ``n`` contacts (the first ones take ``featured`` names)."""
         self.rows = {t: [] for t in COLUMNS}
         for i in range(n):
@@ -209,7 +211,7 @@ class Generator(FinanceRows, CareRows):
         return self.rows
 
     def agent(self) -> tuple[int, str | None]:
-        agents = self.world.agents
+        agents: tuple[tuple[int, str | None], ...] = self.world.agents
         return agents[int(self.rng.random() * len(agents))]
 
     def customer(self, feat: Featured | None) -> None:
@@ -313,7 +315,7 @@ class Generator(FinanceRows, CareRows):
         return f"{street.text} {number}, {postal} {city.text}, Cyprus"
 
 
-def _pick(pool: tuple[Name, ...], r) -> Name:  # noqa: ANN001 - random.random
+def _pick(pool: tuple[Name, ...], r: Callable[[], float]) -> Name:
     return pool[int(r() * len(pool))]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from commcentre_tui.text import fold
 
@@ -149,7 +150,7 @@ def _weighted(common: tuple[str, ...], rare: list[str], common_share: float,
     return tuple(out)
 
 
-def _faker_unique(fakers: list, method: str, per_locale: int, exclude: set[str]) -> list[str]:
+def _faker_unique(fakers: list[Any], method: str, per_locale: int, exclude: set[str]) -> list[str]:
     seen: dict[str, None] = {}
     for fk in fakers:
         for _ in range(per_locale):

@@ -121,7 +121,7 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
         except Exception as exc:  # noqa: BLE001 - shown as a sentence, form closes
             self.app.call_from_thread(self._load_failed, failure_sentence(exc, "opening the form"))
             return
-        self.app.call_from_thread(self._build_fields)
+        self.app.call_from_thread(self._build_fields)  # type: ignore[arg-type]  # Textual awaits a coroutine function here; its annotation cannot infer the result type
 
     def _load_failed(self, message: str) -> None:
         self.notify(message, title=self.spec.name, severity="error")
@@ -138,7 +138,7 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
         # The cursor starts in the first field the agent types into: on a drop-down, a space
         # (or a stray key) would open it.
         fields = list(self.query(".input").results(Widget))
-        first = next((w for w in fields if isinstance(w, Input | TextArea)), None)
+        first: Widget | None = next((w for w in fields if isinstance(w, Input | TextArea)), None)
         first = first or next(iter(fields), None)
         if first is not None:
             first.focus()

@@ -31,7 +31,12 @@ def _offered(app: Any) -> list[OfferedAction]:
 def open_action_panel(app: Any) -> None:
     """Show the Action Panel for the loaded customer (or none) and run the chosen action."""
     header = getattr(app, "customer_label", None)
-    app.push_screen(ActionPanel(_offered(app), customer=header), lambda name: name and run_action(app, name))
+
+    def chosen(name: str | None) -> None:
+        if name:
+            run_action(app, name)
+
+    app.push_screen(ActionPanel(_offered(app), customer=header), chosen)
 
 
 def run_action(app: Any, name: str, extra: dict[str, Any] | None = None) -> None:

@@ -122,7 +122,7 @@ class CommunicationScreen(HoldsKeysUntilReady, LiveForm):
         except Exception as exc:  # noqa: BLE001 - one sentence, the form closes
             self.app.call_from_thread(self._load_failed, failure_sentence(exc, "opening the form"))
         else:
-            self.app.call_from_thread(self._build, setup)
+            self.app.call_from_thread(self._build, setup)  # type: ignore[arg-type]  # Textual awaits a coroutine function here; its annotation cannot infer the result type
 
     def _load_failed(self, message: str) -> None:
         self.notify(message, title=TITLES[self.request.mode], severity="error", markup=False)

@@ -19,7 +19,7 @@ from commcentre_tui.errors import CommCentreError, ValidationFailed
 from commcentre_tui.text import inert
 
 if TYPE_CHECKING:
-    from commcentre_tui.controllers.cti.controller import CtiController
+    from commcentre_tui.controllers.cti.flow import CallFlow
 
 #: Field name → label, in form order.
 FIELDS = {"disposition_reason": "Disposition reason", "disposition_outcome": "Disposition outcome",
@@ -52,7 +52,7 @@ class WrapUpScreen(ModalScreen[bool]):
         Binding("escape", "later", "Later", tooltip="Leave the call as a Draft communication"),
     ]
 
-    def __init__(self, controller: CtiController, record: CallRecord) -> None:
+    def __init__(self, controller: CallFlow, record: CallRecord) -> None:
         super().__init__()
         self.controller = controller
         self.record = record
@@ -126,7 +126,8 @@ class WrapUpScreen(ModalScreen[bool]):
         """Seconds of after-call work left (negative once over)."""
         app: Any = self.controller.app
         started = self.record.wrap_started or time.monotonic()
-        return round(app.settings.cti.wrap_up_seconds - (time.monotonic() - started))
+        left: int = round(app.settings.cti.wrap_up_seconds - (time.monotonic() - started))
+        return left
 
     def _tick(self) -> None:
         timer = self.query_one("#timer", Static)

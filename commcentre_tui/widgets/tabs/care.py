@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -109,6 +110,7 @@ class CareTab(CustomerTab):
         self.query_one("#care-section", Section).set_title(
             label + (f", since {since:%Y-%m-%d}" if since else ""))
         table = self.query_one("#comms-table" if comms else "#care-table", RecordTable)
+        apply: Callable[..., None]
         if comms:
             def call() -> Any:
                 return self.gateway.communications(contact_id, since=since, before=before)
