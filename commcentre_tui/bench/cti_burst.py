@@ -96,7 +96,7 @@ async def burst_key_echo(engine: Engine, settings: Any, *, events: int = EVENTS,
 
     from commcentre_tui.app import create_app
     from commcentre_tui.bench.console import _agent
-    from commcentre_tui.config import CtiSettings
+    from commcentre_tui.config_channels import CtiSettings
     from commcentre_tui.controllers.cti import attach_cti
     from commcentre_tui.controllers.cti.waiting import until
 

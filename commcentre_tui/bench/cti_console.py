@@ -121,7 +121,7 @@ async def ring_to_customer_view(engine: Engine, settings: Any, *, n: int = 100,
 
     from commcentre_tui.app import create_app
     from commcentre_tui.bench.console import _agent
-    from commcentre_tui.config import CtiSettings
+    from commcentre_tui.config_channels import CtiSettings
     from commcentre_tui.controllers.cti import attach_cti
     from commcentre_tui.controllers.cti.waiting import until
     from commcentre_tui.repo.cti_lookup import sample_caller_numbers

@@ -18,6 +18,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from sqlalchemy import delete, text, update
+from sqlmodel import col
 
 from commcentre_tui.bench.registry import BenchContext, case
 
@@ -74,11 +75,11 @@ def _cleanup(ctx: BenchContext, first_comm: int) -> None:
     from commcentre_tui.repo.db import transaction
 
     with transaction(ctx.engine) as session:
-        session.execute(delete(InboundAttachment).where(InboundAttachment.communication_id > first_comm))
-        session.execute(delete(InboundMessage).where(InboundMessage.message_id.like("<bench.%")))
-        session.execute(delete(FollowUp).where(FollowUp.communication_id > first_comm))
-        session.execute(delete(AuditEntry).where(AuditEntry.entity == "communication",
-                                                 AuditEntry.entity_id > first_comm))
+        session.execute(delete(InboundAttachment).where(col(InboundAttachment.communication_id) > first_comm))
+        session.execute(delete(InboundMessage).where(col(InboundMessage.message_id).like("<bench.%")))
+        session.execute(delete(FollowUp).where(col(FollowUp.communication_id) > first_comm))
+        session.execute(delete(AuditEntry).where(col(AuditEntry.entity) == "communication",
+                                                 col(AuditEntry.entity_id) > first_comm))
         session.execute(text("DELETE FROM communication_queue WHERE communication_id > :first"),
                         {"first": first_comm})
         session.execute(text("UPDATE communication SET follow_up_of_id = NULL WHERE id > :first"),

@@ -19,7 +19,8 @@ from typing import Any
 from pydantic import SecretStr
 from sqlalchemy import Engine
 
-from commcentre_tui.config import CtiSettings, Settings
+from commcentre_tui.config import Settings
+from commcentre_tui.config_channels import CtiSettings
 from commcentre_tui.cti.source import AmiCallSource
 from commcentre_tui.cti.states import CONNECTED
 from commcentre_tui.repo.cti_lookup import contact_count, lookup_caller, sample_caller_numbers

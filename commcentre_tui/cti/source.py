@@ -21,7 +21,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from commcentre_tui.config import CtiSettings, Settings
+from commcentre_tui.config import Settings
+from commcentre_tui.config_channels import CtiSettings
 from commcentre_tui.cti.ami import AmiClient, AmiMessage
 from commcentre_tui.cti.events import (
     CallEvent,

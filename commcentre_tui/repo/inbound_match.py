@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Integer, and_, cast, exists, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commcentre_tui.models import (
     Account,
@@ -71,23 +71,25 @@ def match_sender(session: Session, channel: str, sender: str) -> SenderMatch:
     """The customers ``sender`` (an email address, or an E.164 number for SMS) belongs to."""
     if not sender:
         return SenderMatch(None, 0)
+    owner: type[ContactPhone] | type[ContactEmail]
     if channel == "sms":
-        owner, key, what = ContactPhone, ContactPhone.e164 == sender, "phone number"
+        owner, key, what = ContactPhone, col(ContactPhone.e164) == sender, "phone number"
     else:
-        owner, key = ContactEmail, ContactEmail.address_norm == normal_address(sender)
+        owner, key = ContactEmail, col(ContactEmail.address_norm) == normal_address(sender)
         what = "email address"
     rows = session.execute(
-        select(Contact.id, Contact.unit).join(owner, owner.contact_id == Contact.id)  # type: ignore[attr-defined]
+        select(col(Contact.id), col(Contact.unit)).join(owner, col(owner.contact_id) == col(Contact.id))
         .where(key).distinct().limit(50)).all()
     if not rows:
         return SenderMatch(None, 0)
     if len(rows) == 1:
         return SenderMatch(int(rows[0].id), 1, None, rows[0].unit)
-    active = exists().where(Account.contact_id == Contact.id, Account.status == "active")
+    active = exists().where(col(Account.contact_id) == col(Contact.id), col(Account.status) == "active")
     chosen = session.execute(
-        select(Contact.id, Contact.unit, cast(active, Integer).label("active"))
-        .where(Contact.id.in_([r.id for r in rows]))
-        .order_by(cast(active, Integer).desc(), Contact.created_at.desc(), Contact.id.desc()).limit(1)
+        select(col(Contact.id), col(Contact.unit), cast(active, Integer).label("active"))
+        .where(col(Contact.id).in_([r.id for r in rows]))
+        .order_by(cast(active, Integer).desc(), col(Contact.created_at).desc(), col(Contact.id).desc())
+        .limit(1)
     ).one()
     note = (f"The sender's {what} belongs to {len(rows)} customers; it was given to the newest"
             f"{' active' if chosen.active else ''} one.")
@@ -104,9 +106,9 @@ def _our_id(message_id: str, domain: str) -> int | None:
 
 def _answered(session: Session, communication_id: int) -> Answered | None:
     row = session.execute(
-        select(Communication.id, Communication.contact_id, Communication.agent_id,
-               Communication.related_type, Communication.related_id)
-        .where(Communication.id == communication_id, Communication.direction == "outgoing")
+        select(col(Communication.id), col(Communication.contact_id), col(Communication.agent_id),
+               col(Communication.related_type), col(Communication.related_id))
+        .where(col(Communication.id) == communication_id, col(Communication.direction) == "outgoing")
     ).first()
     return Answered(*row) if row is not None else None
 
@@ -115,15 +117,17 @@ def match_senders(session: Session, channel: str, senders: list[str]) -> dict[st
     """:func:`match_sender` for many senders at once (one query; several matches are decided
     one by one, as they are rare)."""
     keys = {sender: sender if channel == "sms" else normal_address(sender) for sender in senders if sender}
+    owner: type[ContactPhone] | type[ContactEmail]
     if channel == "sms":
-        owner, column = ContactPhone, ContactPhone.e164
+        owner, column = ContactPhone, col(ContactPhone.e164)
     else:
-        owner, column = ContactEmail, ContactEmail.address_norm
+        owner, column = ContactEmail, col(ContactEmail.address_norm)
     found: dict[str, dict[int, str | None]] = {}
     wanted = sorted(set(keys.values()))
     for start in range(0, len(wanted), 500):
         for key, contact_id, unit in session.execute(
-                select(column, Contact.id, Contact.unit).join(owner, owner.contact_id == Contact.id)  # type: ignore[attr-defined]
+                select(column, col(Contact.id), col(Contact.unit))
+                .join(owner, col(owner.contact_id) == col(Contact.id))
                 .where(column.in_(wanted[start:start + 500]))):
             found.setdefault(key, {})[int(contact_id)] = unit
     out: dict[str, SenderMatch] = {"": SenderMatch(None, 0)}
@@ -151,16 +155,18 @@ def reply_index(session: Session, reply_ids: list[str], *, domain: str) -> Reply
     q = CommunicationQueue
     known: dict[str, int] = {}
     for start in range(0, len(wanted), 500):
-        known.update(session.execute(select(q.message_id, q.communication_id)
-                                     .where(q.message_id.in_(wanted[start:start + 500]))).all())
+        known.update(session.execute(select(col(q.message_id), col(q.communication_id))
+                                     .where(col(q.message_id).in_(wanted[start:start + 500])))
+                     .tuples().all())
     shaped = {mid: our for mid in wanted if mid not in known and (our := _our_id(mid, domain)) is not None}
     ids = sorted(set(known.values()) | set(shaped.values()))
     c = Communication
     rows: dict[int, Answered] = {}
     for start in range(0, len(ids), 500):
         for row in session.execute(
-                select(c.id, c.contact_id, c.agent_id, c.related_type, c.related_id)
-                .where(c.id.in_(ids[start:start + 500]), c.direction == "outgoing")):
+                select(col(c.id), col(c.contact_id), col(c.agent_id), col(c.related_type),
+                       col(c.related_id))
+                .where(col(c.id).in_(ids[start:start + 500]), col(c.direction) == "outgoing")):
             rows[int(row.id)] = Answered(*row)
     index: ReplyIndex = {mid: (rows[cid], True) for mid, cid in known.items() if cid in rows}
     index.update({mid: (rows[cid], False) for mid, cid in shaped.items() if cid in rows})
@@ -191,9 +197,10 @@ def answered_sms(session: Session, contact_id: int | None, sender: str, *, now: 
         return None
     c = Communication
     row = session.execute(
-        select(c.id).where(c.contact_id == contact_id, c.media == "sms", c.direction == "outgoing",
-                           c.recipient == sender, c.created_at >= now - window)
-        .order_by(c.created_at.desc(), c.id.desc()).limit(1)
+        select(col(c.id)).where(col(c.contact_id) == contact_id, col(c.media) == "sms",
+                                col(c.direction) == "outgoing", col(c.recipient) == sender,
+                                col(c.created_at) >= now - window)
+        .order_by(col(c.created_at).desc(), col(c.id).desc()).limit(1)
     ).scalar()
     return _answered(session, int(row)) if row is not None else None
 
@@ -203,8 +210,8 @@ def case_in_subject(session: Session, subject: str, contact_id: int | None) -> i
     if contact_id is None:
         return None
     for number in _CASE_NUMBER.findall(subject):
-        found = session.execute(select(Case.id).where(
-            and_(Case.number == number.upper(), Case.contact_id == contact_id))).scalar()
+        found = session.execute(select(col(Case.id)).where(
+            and_(col(Case.number) == number.upper(), col(Case.contact_id) == contact_id))).scalar()
         if found is not None:
             return int(found)
     return None

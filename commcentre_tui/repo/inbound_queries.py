@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, and_, or_, select
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, Engine, and_, or_, select
+from sqlmodel import Session, col
 
 from commcentre_tui.models import Communication, InboundAttachment, InboundMessage
 from commcentre_tui.repo.db import reading
@@ -74,12 +74,14 @@ class InboundDetail:
 def unmatched(engine: Engine, *, after: Cursor | None = None, limit: int = 50) -> UnmatchedPage:
     """A page of unmatched incoming communications, newest first."""
     c, i = Communication, InboundMessage
-    where = [c.contact_id.is_(None), c.direction == "incoming"]
+    where: list[ColumnElement[bool]] = [col(c.contact_id).is_(None), col(c.direction) == "incoming"]
     if after is not None:
-        where.append(or_(c.created_at < after[0], and_(c.created_at == after[0], c.id < after[1])))
-    stmt = (select(c.id, c.media, c.recipient, c.subject, c.content, c.created_at, i.sender_name)
-            .outerjoin(i, i.communication_id == c.id).where(*where)
-            .order_by(c.created_at.desc(), c.id.desc()).limit(limit + 1))
+        where.append(or_(col(c.created_at) < after[0],
+                         and_(col(c.created_at) == after[0], col(c.id) < after[1])))
+    stmt = (select(col(c.id), col(c.media), col(c.recipient), col(c.subject), col(c.content),
+                   col(c.created_at), col(i.sender_name))
+            .outerjoin(i, col(i.communication_id) == col(c.id)).where(*where)
+            .order_by(col(c.created_at).desc(), col(c.id).desc()).limit(limit + 1))
     with reading(engine) as session:
         rows = session.execute(stmt).all()
     page = [UnmatchedRow(r.id, r.media, r.recipient, r.sender_name or "", r.subject, r.content,
@@ -94,19 +96,19 @@ def unmatched_count(engine: Engine) -> int:
 
     with reading(engine) as session:
         return int(session.execute(select(func.count()).select_from(Communication).where(
-            Communication.contact_id.is_(None))).scalar() or 0)
+            col(Communication.contact_id).is_(None))).scalar() or 0)
 
 
 def inbound_detail(engine: Engine, communication_id: int) -> InboundDetail | None:
     """How ``communication_id`` arrived (``None``: it was not received on an inbound channel)."""
     with reading(engine) as session:
         row = session.execute(select(InboundMessage).where(
-            InboundMessage.communication_id == communication_id)).scalar()
+            col(InboundMessage.communication_id) == communication_id)).scalar()
         if row is None:
             return None
         files = session.execute(select(InboundAttachment).where(
-            InboundAttachment.communication_id == communication_id)
-            .order_by(InboundAttachment.id)).scalars().all()
+            col(InboundAttachment.communication_id) == communication_id)
+            .order_by(col(InboundAttachment.id))).scalars().all()
     return InboundDetail(
         channel=row.channel, sender=row.sender, sender_name=row.sender_name, match=row.match,
         match_note=row.reason, answers_id=row.refers_to_id, owner_agent_id=row.owner_agent_id,
@@ -126,12 +128,12 @@ def received_sections(session: Session, communication_id: int) -> list[DetailSec
     from commcentre_tui.repo.customer_detail import DetailSection
 
     row = session.execute(select(InboundMessage).where(
-        InboundMessage.communication_id == communication_id)).scalar()
+        col(InboundMessage.communication_id) == communication_id)).scalar()
     if row is None:
         return []
     files = session.execute(select(InboundAttachment).where(
-        InboundAttachment.communication_id == communication_id)
-        .order_by(InboundAttachment.id)).scalars().all()
+        col(InboundAttachment.communication_id) == communication_id)
+        .order_by(col(InboundAttachment.id))).scalars().all()
     sender = f"{row.sender_name} <{row.sender}>" if row.sender_name else row.sender
     return [
         DetailSection("Received", ("Via", "From", "Matched", "Note"),

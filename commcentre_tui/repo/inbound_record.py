@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, bindparam, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commcentre_tui.comms import outbox
 from commcentre_tui.models import Case, FollowUp, InboundAttachment, InboundMessage
@@ -181,7 +181,7 @@ def _plan(session: Session, item: Incoming, inbound_id: int, match: SenderMatch,
             related_type, related_id = "case", case_id
     case_id = related_id if related_type == "case" else None
     owner = (None, None) if contact_id is None else _owner(session, answered, case_id, routing, match.unit)
-    row = {"contact_id": contact_id, "direction": "incoming", "media": item.channel,
+    row: dict[str, object] = {"contact_id": contact_id, "direction": "incoming", "media": item.channel,
            "subject": item.subject, "content": item.content, "recipient": item.sender[:254],
            "state": "completed", "completed_at": now, "shared_notes": note or "",
            "related_type": related_type, "related_id": related_id,
@@ -316,12 +316,12 @@ def record_sms(engine: Engine, item: Incoming, routing: Routing, *, opt_out: boo
             result = record_one(session, item, routing, utcnow())
             if result.outcome != "imported" or opt_out is None:
                 return result
-            owners = select(ContactPhone.contact_id).where(ContactPhone.e164 == item.sender)
+            owners = select(col(ContactPhone.contact_id)).where(col(ContactPhone.e164) == item.sender)
             changed = session.execute(
-                update(Contact).where(Contact.id.in_(owners.scalar_subquery()),
-                                      Contact.sms_opt_out.is_not(opt_out))
+                update(Contact).where(col(Contact.id).in_(owners.scalar_subquery()),
+                                      col(Contact.sms_opt_out).is_not(opt_out))
                 .values(sms_opt_out=opt_out, version=Contact.version + 1)
-                .returning(Contact.id)).scalars().all()
+                .returning(col(Contact.id))).scalars().all()
             word = "STOP: opted out of SMS" if opt_out else "START: opted in to SMS again"
             for contact_id in changed:
                 audit.record(session, agent_id=None, action="SMS opt-out" if opt_out else "SMS opt-in",

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, func, select
+from sqlmodel import col
 
 from commcentre_tui.models import Communication
 from commcentre_tui.repo.db import reading
@@ -28,10 +29,10 @@ class Arrived:
 def newest_incoming_id(engine: Engine, contact_id: int) -> int:
     """The id of the customer's newest incoming communication (0: none)."""
     with reading(engine) as session:
-        return int(session.execute(select(func.max(Communication.id)).where(
-            Communication.contact_id == contact_id,
-            Communication.direction == "incoming",
-            Communication.media.in_(CHANNELS))).scalar() or 0)
+        return int(session.execute(select(func.max(col(Communication.id))).where(
+            col(Communication.contact_id) == contact_id,
+            col(Communication.direction) == "incoming",
+            col(Communication.media).in_(CHANNELS))).scalar() or 0)
 
 
 def incoming_after(engine: Engine, contact_id: int, after_id: int, *, limit: int = 5) -> list[Arrived]:
@@ -39,9 +40,9 @@ def incoming_after(engine: Engine, contact_id: int, after_id: int, *, limit: int
     c = Communication
     with reading(engine) as session:
         rows = session.execute(
-            select(c.id, c.media, c.recipient, c.subject, c.content)
-            .where(c.contact_id == contact_id, c.direction == "incoming", c.media.in_(CHANNELS),
-                   c.id > after_id)
-            .order_by(c.id).limit(limit)).all()
+            select(col(c.id), col(c.media), col(c.recipient), col(c.subject), col(c.content))
+            .where(col(c.contact_id) == contact_id, col(c.direction) == "incoming",
+                   col(c.media).in_(CHANNELS), col(c.id) > after_id)
+            .order_by(col(c.id)).limit(limit)).all()
     return [Arrived(r.id, r.media, r.recipient,
                     (r.subject or (r.content or "").strip().split("\n", 1)[0])[:120]) for r in rows]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commcentre_tui.errors import NotFound, RuleViolation
 from commcentre_tui.models import Communication, Contact, InboundMessage
@@ -42,9 +42,9 @@ def attach_to_customer(ctx: ServiceContext, communication_id: int, contact_id: i
         if session.get(Contact, contact_id) is None:
             raise NotFound("That customer no longer exists.")
         session.execute(update(Communication).where(
-            Communication.id == comm.id, Communication.contact_id.is_(None))
+            col(Communication.id) == comm.id, col(Communication.contact_id).is_(None))
             .values(contact_id=contact_id, version=Communication.version + 1))
-        session.execute(update(InboundMessage).where(InboundMessage.communication_id == comm.id)
+        session.execute(update(InboundMessage).where(col(InboundMessage.communication_id) == comm.id)
                         .values(match="attached", owner_agent_id=ctx.actor.agent_id, owner_unit=None))
         session.refresh(comm)
         audit.record(session, agent_id=ctx.actor.agent_id, action=ATTACH_ACTION, entity="communication",
@@ -56,7 +56,7 @@ def attach_to_customer(ctx: ServiceContext, communication_id: int, contact_id: i
 def handled_in(session: Session, communication_id: int, now: datetime | None = None) -> bool:
     """Mark the incoming communication handled in the caller's transaction; whether it was waiting."""
     result = session.execute(update(InboundMessage).where(
-        InboundMessage.communication_id == communication_id, InboundMessage.handled_at.is_(None))
+        col(InboundMessage.communication_id) == communication_id, col(InboundMessage.handled_at).is_(None))
         .values(handled_at=now or utcnow()))
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -68,8 +68,9 @@ def mark_handled(ctx: ServiceContext, communication_id: int) -> bool:
         comm = _incoming(session, communication_id)
         if comm.contact_id is None:
             raise RuleViolation("Attach it to a customer first.")
-        waiting = session.execute(select(InboundMessage.id).where(
-            InboundMessage.communication_id == comm.id)).scalar() is not None
+        assert comm.id is not None
+        waiting = session.execute(select(col(InboundMessage.id)).where(
+            col(InboundMessage.communication_id) == comm.id)).scalar() is not None
         if not waiting or not handled_in(session, comm.id):
             return False
         audit.record(session, agent_id=ctx.actor.agent_id, action=HANDLED_ACTION, entity="communication",

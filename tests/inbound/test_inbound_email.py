@@ -18,7 +18,7 @@ from commcentre_tui.errors import RuleViolation
 from commcentre_tui.repo.db import reading
 from commcentre_tui.repo.inbound_queries import inbound_detail, unmatched
 from commcentre_tui.repo.my_work import my_work
-from commcentre_tui.repo.search import latest_communications
+from commcentre_tui.repo.search.api import latest_communications
 from commcentre_tui.services import communications as svc
 from commcentre_tui.services.inbound import attach_to_customer
 from tests.inbound.conftest import email_bytes, inbound_rows, incoming

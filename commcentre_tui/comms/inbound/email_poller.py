@@ -259,7 +259,7 @@ class EmailPoller:
                 if on_pass is not None:
                     on_pass(self.stats)
                 self._wait()
-            except (InboundError, OSError, SQLAlchemyError, *_imap_errors()) as exc:
+            except _retryable_errors() as exc:
                 self.stats.failures += 1
                 self.stats.last_error = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
                 log.warning("inbound: %s; trying again in %.0f s", self.stats.last_error, backoff)
@@ -289,6 +289,11 @@ def _imap_errors() -> tuple[type[BaseException], ...]:
     from imapclient.exceptions import IMAPClientError
 
     return (IMAPClientError,)
+
+
+def _retryable_errors() -> tuple[type[BaseException], ...]:
+    """What :meth:`run` logs and retries after (a tuple: mypy cannot type a starred ``except``)."""
+    return (InboundError, OSError, SQLAlchemyError, *_imap_errors())
 
 
 def _header_id(raw: bytes) -> str | None:

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 revision: str = "0012"
 down_revision: str | None = "0011"
@@ -29,8 +30,8 @@ depends_on: str | Sequence[str] | None = None
 UNHANDLED = sa.text("handled_at IS NULL")
 
 
-def _text(length: int) -> sqlmodel.sql.sqltypes.AutoString:
-    return sqlmodel.sql.sqltypes.AutoString(length=length)
+def _text(length: int) -> AutoString:
+    return AutoString(length=length)
 
 
 def _contact_id_nullable(nullable: bool) -> None:
