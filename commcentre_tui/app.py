@@ -48,8 +48,11 @@ if TYPE_CHECKING:
 COMMANDS: dict[str, tuple[str, str, bool]] = {
     "Quick Search": ("Put the cursor in the search bar", "quick_search", False),
     "Advanced Search": ("Search with several conditions", "advanced_search", False),
-    "Latest Communications": ("Your own most recent communications", "latest_communications",
-                              False),
+    "Latest Communications": (
+        "Your own most recent communications",
+        "latest_communications",
+        False,
+    ),
     "Dashboard": ("The loaded customer's overview", "show_tab('dashboard')", True),
     "Subscriptions": ("The loaded customer's subscriptions", "show_tab('subscriptions')", True),
     "Financials": ("Accounts and financial transactions", "show_tab('financials')", True),
@@ -57,8 +60,11 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
     "Rewards": ("Reward transactions", "show_tab('rewards')", True),
     "Add More Information": ("Edit phones, emails and addresses", "add_more_information", True),
     "Reload Customer": ("Read the loaded customer again", "reload_customer", True),
-    "Close Customer": ("Close the loaded customer and go back to the search", "close_customer",
-                       True),
+    "Close Customer": (
+        "Close the loaded customer and go back to the search",
+        "close_customer",
+        True,
+    ),
 }
 
 
@@ -74,8 +80,15 @@ class CommCentreApp(App[None]):
     CSS_PATH = "console.tcss"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (160, "-wide")]
 
-    def __init__(self, *, settings: Settings, engine: Engine, actor: Actor,
-                 gateway: Gateway | None = None, today: Callable[[], date] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        engine: Engine,
+        actor: Actor,
+        gateway: Gateway | None = None,
+        today: Callable[[], date] | None = None,
+    ) -> None:
         from commcentre_tui.terminal_driver import TerminalDriver
 
         super().__init__(driver_class=TerminalDriver)
@@ -110,19 +123,22 @@ class CommCentreApp(App[None]):
 
         return ConsoleScreen()
 
-    BINDINGS = [bind("actions", "open_actions", priority=True),
-                bind("my_work", "my_work", show=False),
-                bind("wallboard", "wallboard", show=False),
-                bind("notifications", "notifications", show=False, priority=True),
-                # Tab moves the focus as the key arrives (Textual's own Tab binding acts only once
-                # the key has passed through the focused widget, so letters typed right after it
-                # — fast typing, a paste, keys batched over SSH — went to the field being left).
-                Binding("tab", "focus_next", show=False, priority=True),
-                Binding("shift+tab", "focus_previous", show=False, priority=True)]
+    BINDINGS = [
+        bind("actions", "open_actions", priority=True),
+        bind("my_work", "my_work", show=False),
+        bind("wallboard", "wallboard", show=False),
+        bind("notifications", "notifications", show=False, priority=True),
+        # Tab moves the focus as the key arrives (Textual's own Tab binding acts only once
+        # the key has passed through the focused widget, so letters typed right after it
+        # — fast typing, a paste, keys batched over SSH — went to the field being left).
+        Binding("tab", "focus_next", show=False, priority=True),
+        Binding("shift+tab", "focus_previous", show=False, priority=True),
+    ]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("focus_next", "focus_previous") and (
-                keeps_tab(self.focused) or getattr(self.screen, "holding_keys", False)):
+            keeps_tab(self.focused) or getattr(self.screen, "holding_keys", False)
+        ):
             # The focused widget's own Tab (a tag list, an indenting text area), or a form
             # still loading that holds the keys typed until its first field has the focus.
             return False
@@ -158,8 +174,9 @@ class CommCentreApp(App[None]):
         attach_change_watcher(self)
         attach_cti(self, **self.cti_options)
         if self.offer_drafts_on_start:
-            self.run_worker(self._offer_drafts, thread=True, group="comm-restore",
-                            exit_on_error=False)
+            self.run_worker(
+                self._offer_drafts, thread=True, group="comm-restore", exit_on_error=False
+            )
         if self.background_delay:
             self.set_timer(self.background_delay, lambda: start_reminders(self))
             self.set_timer(self.background_delay, self._start_delivery)
@@ -186,8 +203,15 @@ class CommCentreApp(App[None]):
         with suppress(RuntimeError):  # the console is closing
             self.call_from_thread(offer_unsaved_drafts, self)
 
-    def notify(self, message: str, *, title: str = "", severity: Any = "information",
-               timeout: float | None = None, markup: bool = True) -> None:
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: Any = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
         """Notifications carry customer data: always shown as plain text, never as markup.
         Over a form a toast takes one line at the bottom (it never covers the form's fields)."""
         from commcentre_tui.screens.notifications import toast_raised
@@ -234,7 +258,7 @@ class CommCentreApp(App[None]):
 
     @property
     def customer_label(self) -> str | None:
-        """"Name (customer number)" of the loaded customer, for the Action Panel's title."""
+        """ "Name (customer number)" of the loaded customer, for the Action Panel's title."""
         summary = self._summary()
         return f"{summary.display_name} ({summary.customer_number})" if summary else None
 
@@ -280,8 +304,9 @@ class CommCentreApp(App[None]):
         if self.customer_id is not None:
             self.console_screen.customer_view.reload()
 
-    def push_for_customer(self, screen: Screen[Any],
-                          callback: Callable[[Any], None] | None = None) -> None:
+    def push_for_customer(
+        self, screen: Screen[Any], callback: Callable[[Any], None] | None = None
+    ) -> None:
         """Push ``screen``; when it is dismissed with a truthy result, reload the customer."""
 
         def done(result: Any) -> None:
@@ -368,8 +393,10 @@ class CommCentreApp(App[None]):
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
         """Save an SVG screenshot, unless screenshots are off (consoles served over SSH)."""
         if not self.settings.ui.screenshots:
-            self.notify("Screenshots are off in this console (it runs on a shared server).",
-                        severity="warning")
+            self.notify(
+                "Screenshots are off in this console (it runs on a shared server).",
+                severity="warning",
+            )
             return
         super().action_screenshot(filename, path)
 
@@ -378,9 +405,15 @@ class CommCentreApp(App[None]):
         return lambda: screen.call_later(screen.run_action, action)
 
 
-def create_app(*, settings: Settings, engine: Engine, actor: Actor,
-               gateway: Gateway | None = None,
-               today: Callable[[], date] | None = None) -> CommCentreApp:
+def create_app(
+    *,
+    settings: Settings,
+    engine: Engine,
+    actor: Actor,
+    gateway: Gateway | None = None,
+    today: Callable[[], date] | None = None,
+) -> CommCentreApp:
     """Build the console; the CLI and the tests both use this (``gateway``/``today`` for tests)."""
-    return CommCentreApp(settings=settings, engine=engine, actor=actor, gateway=gateway,
-                         today=today)
+    return CommCentreApp(
+        settings=settings, engine=engine, actor=actor, gateway=gateway, today=today
+    )

@@ -68,10 +68,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def add_common_options(parser: argparse.ArgumentParser) -> None:
     """Options every command accepts (before or after the command name)."""
-    parser.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS,
-                        help="config file (default: COMMCENTRE_CONFIG, else the one `commcentre config path` names)")
-    parser.add_argument("--database", metavar="URL", default=argparse.SUPPRESS,
-                        help="database URL, overriding [database] url")
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="config file (default: COMMCENTRE_CONFIG, else the one `commcentre config path` names)",
+    )
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        default=argparse.SUPPRESS,
+        help="database URL, overriding [database] url",
+    )
     from commcentre_tui.commands.common import add_log_level
 
     add_log_level(parser)

@@ -73,9 +73,7 @@ class FieldSetting(Section):
 
 
 def _default_fields(group: str) -> dict[str, FieldSetting]:
-    return {
-        name: FieldSetting(order=i + 1) for i, name in enumerate(SEARCH_FIELDS[group])
-    }
+    return {name: FieldSetting(order=i + 1) for i, name in enumerate(SEARCH_FIELDS[group])}
 
 
 class SearchSettings(Section):
@@ -319,9 +317,7 @@ def _describe(exc: ValidationError, path: Path | None) -> str:
     return f"{where}{key}: {message}."
 
 
-def load_settings(
-    path: str | os.PathLike[str] | None = None, **overrides: Any
-) -> Settings:
+def load_settings(path: str | os.PathLike[str] | None = None, **overrides: Any) -> Settings:
     """Read settings from file, environment and ``overrides`` (flags), in rising precedence.
 
     ``overrides`` are nested dicts per section, e.g. ``database={"url": "sqlite://"}``.

@@ -14,8 +14,14 @@ from commcentre_tui.paths import current_folder_config, default_config_path
 DEFAULT_CONFIG_PATH = default_config_path()
 
 #: Settings that are secrets: only ever from the environment (``COMMCENTRE_<SECTION>__<KEY>``).
-SECRET_KEYS = (("email", "password"), ("cti", "secret"), ("cti", "listener_token"),
-               ("sms", "api_key"), ("inbound.email", "password"), ("inbound.sms", "token"))
+SECRET_KEYS = (
+    ("email", "password"),
+    ("cti", "secret"),
+    ("cti", "listener_token"),
+    ("sms", "api_key"),
+    ("inbound.email", "password"),
+    ("inbound.sms", "token"),
+)
 
 
 class ConfigError(Exception):
@@ -34,7 +40,11 @@ def config_path(explicit: str | os.PathLike[str] | None = None) -> Path | None:
     here = current_folder_config()
     if here is not None:
         return here
-    return DEFAULT_CONFIG_PATH if DEFAULT_CONFIG_PATH is not None and DEFAULT_CONFIG_PATH.exists() else None
+    return (
+        DEFAULT_CONFIG_PATH
+        if DEFAULT_CONFIG_PATH is not None and DEFAULT_CONFIG_PATH.exists()
+        else None
+    )
 
 
 def check_file(path: Path) -> None:

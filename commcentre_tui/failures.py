@@ -43,8 +43,10 @@ def failure_sentence(exc: BaseException, what: str, *, kept: str | None = None) 
         busy = database_locked(exc) or "locked" in str(exc).lower()
         if kept:
             if busy:
-                return (f"The database is busy with another program's changes; {kept} — try again "
-                        "in a moment.")
+                return (
+                    f"The database is busy with another program's changes; {kept} — try again "
+                    "in a moment."
+                )
             return f"The database is not answering; {kept} — try again."
         if busy:
             return f"The database is busy, so {what} did not finish; try again in a moment."

@@ -47,7 +47,9 @@ class RedactingFormatter(logging.Formatter):
 
     def __init__(self, fmt: str, secrets: list[str]) -> None:
         super().__init__(fmt)
-        self.secrets = sorted({s for s in secrets if len(s) >= MIN_SECRET_LENGTH}, key=len, reverse=True)
+        self.secrets = sorted(
+            {s for s in secrets if len(s) >= MIN_SECRET_LENGTH}, key=len, reverse=True
+        )
 
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
@@ -136,22 +138,30 @@ def setup_logging(settings: Settings, process: str, level: str | None = None) ->
     if destination == "file":
         folder = ensure_private_dir(log_folder(settings))
         path = folder / f"{file_stem(process)}.log"
-        handler = _PrivateRotatingFileHandler(path, maxBytes=config.max_bytes,
-                                              backupCount=config.backup_count, encoding="utf-8")
+        handler = _PrivateRotatingFileHandler(
+            path, maxBytes=config.max_bytes, backupCount=config.backup_count, encoding="utf-8"
+        )
         fmt = "%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s"
     else:
         handler = logging.StreamHandler(sys.stderr)
         # The journal stamps each line itself.
-        fmt = "%(levelname)s %(name)s: %(message)s" if under_systemd() else \
-            "%(asctime)s %(levelname)s %(name)s: %(message)s"
+        fmt = (
+            "%(levelname)s %(name)s: %(message)s"
+            if under_systemd()
+            else "%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
     handler.setFormatter(RedactingFormatter(fmt, secrets))
     setattr(handler, _MARK, True)
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel((level or config.level).upper())
     logging.getLogger("commcentre").info(
-        "commcentre %s %s started (pid %d, log level %s)", __version__, process, os.getpid(),
-        (level or config.level).lower())
+        "commcentre %s %s started (pid %d, log level %s)",
+        __version__,
+        process,
+        os.getpid(),
+        (level or config.level).lower(),
+    )
     return LogTarget(destination, path)
 
 

@@ -22,8 +22,11 @@ def preferences_dir(configured: str = "") -> Path:
 
 def _file(folder: Path, username: str) -> Path:
     # A user name is a file name only in a safe alphabet; anything else is spelt in hex.
-    safe = username if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", username) else (
-        "x-" + username.encode().hex()[:120])
+    safe = (
+        username
+        if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", username)
+        else ("x-" + username.encode().hex()[:120])
+    )
     return folder / f"{safe}.json"
 
 

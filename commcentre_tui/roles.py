@@ -65,6 +65,7 @@ class RoleSettings(BaseModel):
         """Whether this role may run ``action``."""
         return "*" in self.actions or action in self.actions
 
+
 #: Supervisor and admin may run every action, so they need no action list.
 SUPERVISOR_ROLE = RoleSettings(
     description="Supervisor: everything agents do, plus audit and unit-only records",
@@ -102,8 +103,20 @@ def default_roles() -> dict[str, RoleSettings]:
         "finance": RoleSettings(
             description="Finance: accounts, invoices, payments, vouchers",
             default_level="view",
-            entities={e: "edit" for e in ("account", "invoice", "payment", "bill", "credit",
-                                          "wallet", "voucher", "communication")} | {"audit": "none"},
+            entities={
+                e: "edit"
+                for e in (
+                    "account",
+                    "invoice",
+                    "payment",
+                    "bill",
+                    "credit",
+                    "wallet",
+                    "voucher",
+                    "communication",
+                )
+            }
+            | {"audit": "none"},
             actions=default_actions_of("finance"),
             see_secrets=True,
         ),

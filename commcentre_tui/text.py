@@ -57,7 +57,9 @@ def to_e164(raw: str | None, region: str = "CY") -> str | None:
 
 def _visible(ch: str) -> str:
     code = ord(ch)
-    return f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+    return (
+        f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+    )
 
 
 def inert(value: object) -> str:
@@ -81,7 +83,9 @@ def inert_lines(value: object) -> str:
 
 #: What ``json.dumps(..., ensure_ascii=False)`` leaves raw but a terminal acts on: DEL, C1
 #: controls, bidi marks/overrides/isolates, line and paragraph separators.
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff\ufeff]")
+_JSON_UNSAFE = re.compile(
+    "[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff\ufeff]"
+)
 
 
 def json_line(value: object) -> str:

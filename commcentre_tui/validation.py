@@ -44,7 +44,6 @@ M = TypeVar("M", bound=BaseModel)
 LONG_TEXT = 4000
 
 
-
 def blank_to_none(value: Any) -> Any:
     """Empty or blank text means "not given"."""
     if isinstance(value, str) and not value.strip():
@@ -64,8 +63,11 @@ OptStr = Annotated[str | None, BeforeValidator(blank_to_none)]
 #: A date and time, stored as aware UTC (naive input is read as UTC).
 When = Annotated[datetime, AfterValidator(as_utc)]
 #: An optional date and time (blank = none).
-OptWhen = Annotated[datetime | None, BeforeValidator(blank_to_none),
-                    AfterValidator(lambda v: None if v is None else as_utc(v))]
+OptWhen = Annotated[
+    datetime | None,
+    BeforeValidator(blank_to_none),
+    AfterValidator(lambda v: None if v is None else as_utc(v)),
+]
 #: An optional id from a picker (blank = none).
 OptId = Annotated[int | None, BeforeValidator(blank_to_none)]
 
@@ -77,10 +79,24 @@ LINE_BREAK_PROBLEM = "must be on one line (it contains a line break)"
 
 #: Fields that hold several lines (tab, line feed and carriage return allowed); every other
 #: text field is one line. A model may add its own with a ``multiline_fields`` class variable.
-MULTILINE_FIELDS = frozenset({
-    "address", "billing_address", "body", "comment", "comments", "content", "description", "details",
-    "message", "note", "notes", "reason", "shared_notes", "text",
-})
+MULTILINE_FIELDS = frozenset(
+    {
+        "address",
+        "billing_address",
+        "body",
+        "comment",
+        "comments",
+        "content",
+        "description",
+        "details",
+        "message",
+        "note",
+        "notes",
+        "reason",
+        "shared_notes",
+        "text",
+    }
+)
 #: The pydantic error types :class:`StorableText` raises (every service words them the same way).
 TEXT_ERRORS = frozenset({"unstorable_text", "control_character", "line_break"})
 _CONTROL_MULTILINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -179,8 +195,9 @@ def check_email(value: str) -> str:
     try:
         validate_email(text, check_deliverability=False)
     except EmailNotValidError:
-        raise ValueError(f"“{quoted(text)}” is not a valid email address "
-                         "(expected name@example.com).") from None
+        raise ValueError(
+            f"“{quoted(text)}” is not a valid email address (expected name@example.com)."
+        ) from None
     return text
 
 
@@ -339,7 +356,9 @@ def failure_from(model: type[BaseModel], exc: ValidationError) -> ValidationFail
     return ValidationFailed.many(errors)
 
 
-def parse_input(model: type[M], data: M | Mapping[str, Any], context: Mapping[str, Any] | None = None) -> M:
+def parse_input(
+    model: type[M], data: M | Mapping[str, Any], context: Mapping[str, Any] | None = None
+) -> M:
     """Validate ``data`` as ``model`` with ``context``; raise :class:`ValidationFailed` with all errors.
 
     A model instance is validated again (the context may add rules its constructor could not

@@ -106,9 +106,15 @@ def pg_database() -> Iterator[str]:
 
 def _truncate_all(engine: Engine) -> None:
     with engine.begin() as conn:
-        tables = conn.execute(
-            text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
-        ).scalars().all()
+        tables = (
+            conn.execute(
+                text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+                )
+            )
+            .scalars()
+            .all()
+        )
         if tables:
             conn.exec_driver_sql(
                 "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
@@ -150,4 +156,10 @@ def admin_actor(engine: Engine) -> Actor:
         session.add(agent)
         session.flush()
         agent_id = agent.id
-    return Actor(agent_id=agent_id, username="tester", role_name="admin", display_name="Test Admin", unit="Care")
+    return Actor(
+        agent_id=agent_id,
+        username="tester",
+        role_name="admin",
+        display_name="Test Admin",
+        unit="Care",
+    )

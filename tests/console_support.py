@@ -33,8 +33,9 @@ from tests.conftest import TEST_CONFIG, built_sqlite_file
 LONG_RUNNING = ("task-reminders", "delivery")
 
 
-async def settle_workers(pilot: Any, rounds: int = 3,
-                         ignore: Collection[str] = LONG_RUNNING) -> None:
+async def settle_workers(
+    pilot: Any, rounds: int = 3, ignore: Collection[str] = LONG_RUNNING
+) -> None:
     """Let the console's workers finish and their results reach the screen.
 
     A load or a search may start more work, so this repeats ``rounds`` times. A worker cancelled
@@ -88,8 +89,9 @@ def fill_demo_with_templates(engine: Engine) -> None:
         install_default_templates(session)
 
 
-def sqlite_demo_file(sqlite_template: Path, path: Path,
-                     fill: Callable[[Engine], None] = fill_demo) -> Path:
+def sqlite_demo_file(
+    sqlite_template: Path, path: Path, fill: Callable[[Engine], None] = fill_demo
+) -> Path:
     """Copy the migrated (empty) ``sqlite_template`` to ``path`` and ``fill`` it: a template file
     that tests copy (its write-ahead log checkpointed into the file)."""
     shutil.copyfile(sqlite_template, path)
@@ -112,15 +114,22 @@ def sqlite_engine(path: Path) -> Iterator[Engine]:
 
 
 # -- the console -------------------------------------------------------------------------------
-def console_app(engine: Engine, settings: Settings, agent: str = "maria", *,
-                actor: Actor | None = None, today: Callable[[], date] | None = None) -> CommCentreApp:
+def console_app(
+    engine: Engine,
+    settings: Settings,
+    agent: str = "maria",
+    *,
+    actor: Actor | None = None,
+    today: Callable[[], date] | None = None,
+) -> CommCentreApp:
     """The console on ``engine`` for ``agent`` of the demo data (or the given ``actor``)."""
     chosen = actor if actor is not None else actor_for(engine, settings, agent)
     return create_app(settings=settings, engine=engine, actor=chosen, today=today)
 
 
-def app_builder(engine: Engine, default_settings: Settings, *,
-                today: Callable[[], date] | None = None) -> Callable[..., CommCentreApp]:
+def app_builder(
+    engine: Engine, default_settings: Settings, *, today: Callable[[], date] | None = None
+) -> Callable[..., CommCentreApp]:
     """``build(agent="maria", settings=None)``: the console for an agent of the demo data, with
     ``default_settings`` unless other settings are given (a ``make_app`` fixture returns it)."""
 

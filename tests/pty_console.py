@@ -32,8 +32,16 @@ TIMEOUT = 90.0
 """Safety net only: every wait ends as soon as its condition holds."""
 
 KEYS = {
-    "f2": "\x1bOQ", "f10": "\x1b[21~", "enter": "\r", "tab": "\t", "escape": "\x1b",
-    "ctrl+s": "\x13", "ctrl+q": "\x11", "space": " ", "down": "\x1b[B", "up": "\x1b[A",
+    "f2": "\x1bOQ",
+    "f10": "\x1b[21~",
+    "enter": "\r",
+    "tab": "\t",
+    "escape": "\x1b",
+    "ctrl+s": "\x13",
+    "ctrl+q": "\x11",
+    "space": " ",
+    "down": "\x1b[B",
+    "up": "\x1b[A",
 }
 
 _CSI = re.compile(r"\x1b\[([0-?]*)([ -/]*)([@-~])")
@@ -63,8 +71,10 @@ class Screen:
         while i < n:
             ch = data[i]
             if ch == "\x1b":
-                rest = data[i:i + 4096]
-                match = _CSI.match(rest) or _OSC.match(rest) or _DCS.match(rest) or _ESC2.match(rest)
+                rest = data[i : i + 4096]
+                match = (
+                    _CSI.match(rest) or _OSC.match(rest) or _DCS.match(rest) or _ESC2.match(rest)
+                )
                 if match is None:
                     if len(rest) < 64:  # an escape sequence cut in two: wait for the rest
                         self._pending = rest
@@ -124,21 +134,21 @@ class Screen:
             if mode in (2, 3):
                 self.grid = [[" "] * self.cols for _ in range(self.rows)]
             elif mode == 0:
-                self.grid[self.y][self.x:] = [" "] * (self.cols - self.x)
-                for row in self.grid[self.y + 1:]:
+                self.grid[self.y][self.x :] = [" "] * (self.cols - self.x)
+                for row in self.grid[self.y + 1 :]:
                     row[:] = [" "] * self.cols
         elif final == "K":
             mode = arg(0, 0)
             row = self.grid[self.y]
             if mode == 0:
-                row[self.x:] = [" "] * (self.cols - self.x)
+                row[self.x :] = [" "] * (self.cols - self.x)
             elif mode == 1:
-                row[:self.x + 1] = [" "] * (self.x + 1)
+                row[: self.x + 1] = [" "] * (self.x + 1)
             else:
                 row[:] = [" "] * self.cols
         elif final == "X":
             end = min(self.x + arg(0), self.cols)
-            self.grid[self.y][self.x:end] = [" "] * (end - self.x)
+            self.grid[self.y][self.x : end] = [" "] * (end - self.x)
 
     @property
     def text(self) -> str:
@@ -155,10 +165,18 @@ class Screen:
 class PtyConsole:
     """One console process on its own pty; output is read by a thread into a :class:`Screen`."""
 
-    def __init__(self, database_url: str | None, *, agent: str = "maria", cols: int = 120,
-                 rows: int = 40, env: Mapping[str, str] | None = None,
-                 launcher: str = "commcentre_tui", argv: list[str] | None = None,
-                 cwd: Path | None = None) -> None:
+    def __init__(
+        self,
+        database_url: str | None,
+        *,
+        agent: str = "maria",
+        cols: int = 120,
+        rows: int = 40,
+        env: Mapping[str, str] | None = None,
+        launcher: str = "commcentre_tui",
+        argv: list[str] | None = None,
+        cwd: Path | None = None,
+    ) -> None:
         """The checkout's console on ``database_url`` with the test config; or, with ``argv``,
         that command as it is (an installed ``commcentre``), with neither the checkout on its
         path nor any test setting."""
@@ -166,22 +184,41 @@ class PtyConsole:
         self.lock = threading.Lock()
         master, slave = pty.openpty()
         set_window_size(slave, cols, rows)
-        child_env = {k: v for k, v in os.environ.items()
-                     if not k.startswith(("COMMCENTRE_", "TEXTUAL", "PYTEST", "PYTHONPATH"))}
-        child_env.update({"TERM": "xterm-256color", "COLORTERM": "truecolor",
-                          "COLUMNS": str(cols), "LINES": str(rows), "TZ": "UTC"})
+        child_env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("COMMCENTRE_", "TEXTUAL", "PYTEST", "PYTHONPATH"))
+        }
+        child_env.update(
+            {
+                "TERM": "xterm-256color",
+                "COLORTERM": "truecolor",
+                "COLUMNS": str(cols),
+                "LINES": str(rows),
+                "TZ": "UTC",
+            }
+        )
         if argv is None:
-            child_env.update({
-                "PYTHONPATH": str(ROOT), "COMMCENTRE_CONFIG": str(TEST_CONFIG),
-                "COMMCENTRE_DATABASE__URL": database_url or "",
-                "COMMCENTRE_COMMUNICATIONS__AUTOSAVE_SECONDS": "0.2",
-            })
+            child_env.update(
+                {
+                    "PYTHONPATH": str(ROOT),
+                    "COMMCENTRE_CONFIG": str(TEST_CONFIG),
+                    "COMMCENTRE_DATABASE__URL": database_url or "",
+                    "COMMCENTRE_COMMUNICATIONS__AUTOSAVE_SECONDS": "0.2",
+                }
+            )
             argv = [sys.executable, "-m", launcher, "console", "--agent", agent]
         child_env.pop("NO_COLOR", None)
         child_env.update(env or {})
         self.process = subprocess.Popen(
-            argv, stdin=slave, stdout=slave, stderr=slave, env=child_env, cwd=str(cwd or ROOT),
-            start_new_session=True, close_fds=True,
+            argv,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=child_env,
+            cwd=str(cwd or ROOT),
+            start_new_session=True,
+            close_fds=True,
         )
         os.close(slave)
         self.master = master
@@ -259,8 +296,12 @@ class PtyConsole:
         self.kill()
 
 
-def until(condition: Callable[[], Any], timeout: float = TIMEOUT, what: str = "the condition",
-          console: PtyConsole | None = None) -> Any:
+def until(
+    condition: Callable[[], Any],
+    timeout: float = TIMEOUT,
+    what: str = "the condition",
+    console: PtyConsole | None = None,
+) -> Any:
     """Poll ``condition()`` until it is truthy (a safety-net timeout, never a measurement)."""
     deadline = time.monotonic() + timeout
     while True:
@@ -268,8 +309,9 @@ def until(condition: Callable[[], Any], timeout: float = TIMEOUT, what: str = "t
         if value:
             return value
         if console is not None and console.process.poll() is not None:
-            raise AssertionError(f"the console exited ({console.process.returncode}) before "
-                                 f"{what}:\n{console.text}")
+            raise AssertionError(
+                f"the console exited ({console.process.returncode}) before {what}:\n{console.text}"
+            )
         if time.monotonic() > deadline:
             screen = f"\nscreen:\n{console.text}" if console is not None else ""
             raise AssertionError(f"no {what} within {timeout} s{screen}")

@@ -43,7 +43,9 @@ def test_db_upgrade_and_status(capsys: pytest.CaptureFixture[str], tmp_path: Pat
     assert code == 0 and "up to date" in out
 
 
-def test_bad_config_is_one_sentence_and_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_bad_config_is_one_sentence_and_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text('[email]\nport = "lots"\n', encoding="utf-8")
     code, out, err = run(capsys, "db", "status", "--config", str(bad))
@@ -86,14 +88,24 @@ def test_seed_needs_a_positive_count(capsys: pytest.CaptureFixture[str], tmp_pat
     assert code == 2 and "--contacts must be at least 1" in err
 
 
-@pytest.mark.parametrize(("reason", "sentence"), [
-    ("database is locked", "The database stayed busy with other agents' changes; nothing more was "
-                           "saved — run the command again.\n"),
-    ("server closed the connection unexpectedly", "The database stopped answering; nothing more "
-                                                   "was saved — run the command again when it is back.\n"),
-])
-def test_a_database_failing_mid_command_is_one_sentence(capsys: pytest.CaptureFixture[str],
-                                                        reason: str, sentence: str) -> None:
+@pytest.mark.parametrize(
+    ("reason", "sentence"),
+    [
+        (
+            "database is locked",
+            "The database stayed busy with other agents' changes; nothing more was "
+            "saved — run the command again.\n",
+        ),
+        (
+            "server closed the connection unexpectedly",
+            "The database stopped answering; nothing more "
+            "was saved — run the command again when it is back.\n",
+        ),
+    ],
+)
+def test_a_database_failing_mid_command_is_one_sentence(
+    capsys: pytest.CaptureFixture[str], reason: str, sentence: str
+) -> None:
     import argparse
 
     from sqlalchemy.exc import OperationalError
@@ -108,8 +120,9 @@ def test_a_database_failing_mid_command_is_one_sentence(capsys: pytest.CaptureFi
     assert (out, err) == ("", "commcentre: " + sentence)
 
 
-def test_global_options_before_or_after_the_command(capsys: pytest.CaptureFixture[str],
-                                                    tmp_path: Path) -> None:
+def test_global_options_before_or_after_the_command(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     code, out, err = run(capsys, "--database", url, "db", "upgrade")
     assert code == 0, err
@@ -133,10 +146,13 @@ def test_json_output_into_a_closed_pipe_exits_quietly(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'pipe.db'}"
     assert main(["db", "upgrade", "--database", url]) == 0
     assert main(["db", "seed", "--contacts", "300", "--database", url]) == 0
-    script = (f"{sys.executable} -c 'from commcentre_tui.cli import entry; entry()' "
-              f"search a --json --database {url} | head -1")
-    done = subprocess.run(["bash", "-o", "pipefail", "-c", script], capture_output=True,
-                          text=True, timeout=120)
+    script = (
+        f"{sys.executable} -c 'from commcentre_tui.cli import entry; entry()' "
+        f"search a --json --database {url} | head -1"
+    )
+    done = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", script], capture_output=True, text=True, timeout=120
+    )
     assert done.stdout.count("\n") == 1 and done.stdout.startswith("{")
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
     assert done.returncode == 0

@@ -23,14 +23,21 @@ def test_shipped_config_is_valid_and_enables_every_action() -> None:
     assert settings.search.enabled("quick")[0] == "any"
 
 
-def test_precedence_file_then_environment_then_flags(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = write(tmp_path, '[email]\nport = 2525\nhost = "mail.example"\n[database]\nurl = "sqlite:///file.db"\n')
+def test_precedence_file_then_environment_then_flags(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(
+        tmp_path,
+        '[email]\nport = 2525\nhost = "mail.example"\n[database]\nurl = "sqlite:///file.db"\n',
+    )
     assert load_settings(path).email.port == 2525
 
     monkeypatch.setenv("COMMCENTRE_EMAIL__PORT", "2626")
     settings = load_settings(path)
     assert settings.email.port == 2626
-    assert settings.email.host == "mail.example"  # the rest of the section still comes from the file
+    assert (
+        settings.email.host == "mail.example"
+    )  # the rest of the section still comes from the file
 
     settings = load_settings(path, email={"port": 2727}, database={"url": "sqlite:///flag.db"})
     assert settings.email.port == 2727
@@ -61,7 +68,9 @@ def test_absent_actions_section_means_the_seed_defaults(tmp_path: Path) -> None:
         ("[email\n", "not valid TOML"),
     ],
 )
-def test_bad_values_are_one_sentence_naming_the_key(tmp_path: Path, text: str, expected: str) -> None:
+def test_bad_values_are_one_sentence_naming_the_key(
+    tmp_path: Path, text: str, expected: str
+) -> None:
     with pytest.raises(ConfigError) as caught:
         load_settings(write(tmp_path, text))
     message = str(caught.value)
@@ -70,13 +79,17 @@ def test_bad_values_are_one_sentence_naming_the_key(tmp_path: Path, text: str, e
     assert "Traceback" not in message
 
 
-def test_wrong_type_from_environment_names_the_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_wrong_type_from_environment_names_the_key(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("COMMCENTRE_WORKER__MAX_ATTEMPTS", "many")
     with pytest.raises(ConfigError, match="worker.max_attempts"):
         load_settings(write(tmp_path, ""))
 
 
-@pytest.mark.parametrize(("section", "key"), [("email", "password"), ("cti", "secret"), ("sms", "api_key")])
+@pytest.mark.parametrize(
+    ("section", "key"), [("email", "password"), ("cti", "secret"), ("sms", "api_key")]
+)
 def test_secrets_are_refused_in_the_file(tmp_path: Path, section: str, key: str) -> None:
     with pytest.raises(ConfigError, match=f"COMMCENTRE_{section.upper()}__{key.upper()}"):
         load_settings(write(tmp_path, f'[{section}]\n{key} = "hunter2"\n'))
@@ -109,9 +122,14 @@ def test_search_field_order_follows_config(tmp_path: Path) -> None:
     assert settings.search.enabled("advanced") == ["last_name"]
 
 
-@pytest.mark.parametrize("text", ['[email]\nport = "lots"\n', "[email\n", "[logging]\nlevel = \"loud\"\n"])
+@pytest.mark.parametrize(
+    "text", ['[email]\nport = "lots"\n', "[email\n", '[logging]\nlevel = "loud"\n']
+)
 def test_a_broken_config_in_the_current_folder_is_an_error_naming_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], text: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    text: str,
 ) -> None:
     """`commcentre` run in a folder holding a broken config.toml: one sentence naming it, exit 2
     (it is never passed over for the checkout's)."""
@@ -122,7 +140,11 @@ def test_a_broken_config_in_the_current_folder_is_an_error_naming_it(
     (tmp_path / "config.toml").write_bytes(text.encode())
     assert main(["config", "path"]) == 2
     out, err = capsys.readouterr()
-    assert out == "" and err.count("\n") == 1 and err.startswith(f"commcentre: {tmp_path / 'config.toml'}: ")
+    assert (
+        out == ""
+        and err.count("\n") == 1
+        and err.startswith(f"commcentre: {tmp_path / 'config.toml'}: ")
+    )
     (tmp_path / "config.toml").write_text("[email]\nport = 2525\n", encoding="utf-8")
     assert main(["config", "path"]) == 0
     assert f"{tmp_path / 'config.toml'}  (the current folder's)" in capsys.readouterr().out

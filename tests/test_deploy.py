@@ -39,8 +39,12 @@ def unit(path: Path) -> configparser.ConfigParser:
 
 
 def test_the_units_run_real_commands_as_a_hardened_service(tmp_path: Path) -> None:
-    assert {p.name for p in UNITS} == {"commcentre-worker.service", "commcentre-cti-bridge.service",
-                                       "commcentre-serve-ssh.service", "commcentre-inbound.service"}
+    assert {p.name for p in UNITS} == {
+        "commcentre-worker.service",
+        "commcentre-cti-bridge.service",
+        "commcentre-serve-ssh.service",
+        "commcentre-inbound.service",
+    }
     commands = set()
     for path in UNITS:
         service = unit(path)["Service"]
@@ -62,17 +66,30 @@ def test_the_units_run_real_commands_as_a_hardened_service(tmp_path: Path) -> No
     program = str(beside) if beside.exists() else shutil.which("commcentre")
     assert program is not None, "no commcentre program to point the units at"
     for path in UNITS:
-        (tmp_path / path.name).write_text(path.read_text(encoding="utf-8").replace(INSTALLED, program),
-                                          encoding="utf-8")
-    done = subprocess.run([analyze, "verify", *(str(tmp_path / p.name) for p in UNITS)],
-                          capture_output=True, text=True, timeout=120)
+        (tmp_path / path.name).write_text(
+            path.read_text(encoding="utf-8").replace(INSTALLED, program), encoding="utf-8"
+        )
+    done = subprocess.run(
+        [analyze, "verify", *(str(tmp_path / p.name) for p in UNITS)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert (done.returncode, done.stderr, done.stdout) == (0, "", "")
 
 
 def test_compose_runs_the_wheel_with_real_commands() -> None:
     compose = (DEPLOY / "compose.yaml").read_text(encoding="utf-8")
-    commands = [json.loads(found) for found in re.findall(r"^\s+command: (\[.*\])$", compose, re.MULTILINE)]
-    assert {accepted(argv) for argv in commands} == {"db", "worker", "cti-bridge", "serve-ssh", "inbound"}
+    commands = [
+        json.loads(found) for found in re.findall(r"^\s+command: (\[.*\])$", compose, re.MULTILINE)
+    ]
+    assert {accepted(argv) for argv in commands} == {
+        "db",
+        "worker",
+        "cti-bridge",
+        "serve-ssh",
+        "inbound",
+    }
     assert "image: postgres:15" in compose and "dockerfile: deploy/Dockerfile" in compose
     assert "env_file: .env" in compose and "PASSWORD=" not in compose
     dockerfile = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
@@ -81,9 +98,13 @@ def test_compose_runs_the_wheel_with_real_commands() -> None:
 
 
 def test_the_secrets_file_names_only_known_secrets() -> None:
-    known = {f"COMMCENTRE_{section.upper().replace('.', '__')}__{key.upper()}"
-             for section, key in SECRET_KEYS}
+    known = {
+        f"COMMCENTRE_{section.upper().replace('.', '__')}__{key.upper()}"
+        for section, key in SECRET_KEYS
+    }
     known |= {"COMMCENTRE_DATABASE__URL", "POSTGRES_PASSWORD"}
-    names = re.findall(r"^#?\s*([A-Z_]+)=", (DEPLOY / "env.example").read_text(encoding="utf-8"), re.MULTILINE)
+    names = re.findall(
+        r"^#?\s*([A-Z_]+)=", (DEPLOY / "env.example").read_text(encoding="utf-8"), re.MULTILINE
+    )
     assert names and set(names) <= known
     assert known - {"COMMCENTRE_DATABASE__URL", "POSTGRES_PASSWORD"} <= set(names)

@@ -44,7 +44,9 @@ class ThreadedPbx:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
-        self.pbx = asyncio.run_coroutine_threadsafe(FakeAsterisk(secret=secret).start(), self.loop).result(30)
+        self.pbx = asyncio.run_coroutine_threadsafe(
+            FakeAsterisk(secret=secret).start(), self.loop
+        ).result(30)
 
     def close(self) -> None:
         asyncio.run_coroutine_threadsafe(self.pbx.close(), self.loop).result(30)
@@ -75,20 +77,38 @@ def gateway() -> Iterator[HttpSink]:
 
 
 def test_every_check_passes_and_nothing_is_sent_or_shown(
-    engine: Engine, smtp: SmtpSink, gateway: HttpSink, pbx: FakeAsterisk, tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    engine: Engine,
+    smtp: SmtpSink,
+    gateway: HttpSink,
+    pbx: FakeAsterisk,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     key_path = tmp_path / "host_key"
     key, _ = load_or_create_host_key(key_path)
-    for name, value in {"EMAIL__PORT": smtp.port, "EMAIL__USERNAME": "care", "EMAIL__PASSWORD": SMTP_PASSWORD,
-                        "SMS__GATEWAY_URL": gateway.url, "CTI__ENABLED": "true", "CTI__PORT": pbx.port,
-                        "CTI__SECRET": AMI_SECRET}.items():
+    for name, value in {
+        "EMAIL__PORT": smtp.port,
+        "EMAIL__USERNAME": "care",
+        "EMAIL__PASSWORD": SMTP_PASSWORD,
+        "SMS__GATEWAY_URL": gateway.url,
+        "CTI__ENABLED": "true",
+        "CTI__PORT": pbx.port,
+        "CTI__SECRET": AMI_SECRET,
+    }.items():
         monkeypatch.setenv(f"COMMCENTRE_{name}", str(value))
     url = engine.url.render_as_string(hide_password=False)
     code, out, err = run(capsys, "doctor", "--database", url, "--host-key", str(key_path))
     assert (code, err) == (0, ""), out
     lines = out.splitlines()
-    assert [line.split()[0] for line in lines] == ["database", "smtp", "sms", "ami", "imap", "host-key"]
+    assert [line.split()[0] for line in lines] == [
+        "database",
+        "smtp",
+        "sms",
+        "ami",
+        "imap",
+        "host-key",
+    ]
     assert all(line.split()[1] == "ok:" for line in lines if not line.startswith("imap")), out
     assert f"at migration {head_revision()}, this version's" in lines[0]
     assert "logged in as 'care'; no mail was sent" in lines[1]
@@ -100,7 +120,10 @@ def test_every_check_passes_and_nothing_is_sent_or_shown(
 
 
 def test_failures_are_one_line_each_and_exit_1(
-    pbx: FakeAsterisk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    pbx: FakeAsterisk,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     behind = tmp_path / "old.db"
     upgrade(make_engine(f"sqlite:///{behind}"), "0001")
@@ -111,23 +134,34 @@ def test_failures_are_one_line_each_and_exit_1(
     monkeypatch.setenv("COMMCENTRE_CTI__ENABLED", "true")
     monkeypatch.setenv("COMMCENTRE_CTI__PORT", str(pbx.port))
     monkeypatch.setenv("COMMCENTRE_CTI__SECRET", "not-the-secret")
-    code, out, err = run(capsys, "doctor", "--json", "--database", f"sqlite:///{behind}",
-                         "--host-key", str(key_path))
+    code, out, err = run(
+        capsys, "doctor", "--json", "--database", f"sqlite:///{behind}", "--host-key", str(key_path)
+    )
     assert (code, err) == (1, "")
     checks = {row["check"]: row for row in map(json.loads, out.splitlines())}
     assert {name: row["status"] for name, row in checks.items()} == {
-        "database": "fail", "smtp": "fail", "sms": "skipped", "ami": "fail", "imap": "skipped",
-        "host-key": "fail"}
+        "database": "fail",
+        "smtp": "fail",
+        "sms": "skipped",
+        "ami": "fail",
+        "imap": "skipped",
+        "host-key": "fail",
+    }
     assert checks["database"]["message"].endswith(
-        f"is at migration 0001, older than {head_revision()}; run `commcentre db upgrade`.")
+        f"is at migration 0001, older than {head_revision()}; run `commcentre db upgrade`."
+    )
     assert "Cannot talk to the mail server 127.0.0.1:" in checks["smtp"]["message"]
-    assert "refused the manager login of 'commcentre' (Authentication failed)" in checks["ami"]["message"]
+    assert (
+        "refused the manager login of 'commcentre' (Authentication failed)"
+        in checks["ami"]["message"]
+    )
     assert "not-the-secret" not in out
     assert "mode 0644" in checks["host-key"]["message"]
 
 
 def test_an_empty_database_and_nothing_configured(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     empty = tmp_path / "empty.db"
     blank = make_engine(f"sqlite:///{empty}")
@@ -135,7 +169,9 @@ def test_an_empty_database_and_nothing_configured(
         pass
     blank.dispose()
     missing_key = tmp_path / "no_key"
-    code, out, _ = run(capsys, "doctor", "--database", f"sqlite:///{empty}", "--host-key", str(missing_key))
+    code, out, _ = run(
+        capsys, "doctor", "--database", f"sqlite:///{empty}", "--host-key", str(missing_key)
+    )
     assert code == 1
     lines = dict(line.split(None, 1) for line in out.splitlines())
     assert lines["database"].startswith("FAIL:") and "no commcentre schema yet" in lines["database"]

@@ -28,8 +28,11 @@ def url(engine: Engine) -> str:
 def config_with_tier(tmp_path: Path) -> Path:
     """The test configuration plus the "Loyalty tier" custom field the demo file fills."""
     path = tmp_path / "config.toml"
-    path.write_text(TEST_CONFIG.read_text(encoding="utf-8") + '\n[contacts]\ncustom_fields = '
-                    '[{ name = "Loyalty tier", type = "text", required = false }]\n', encoding="utf-8")
+    path.write_text(
+        TEST_CONFIG.read_text(encoding="utf-8") + "\n[contacts]\ncustom_fields = "
+        '[{ name = "Loyalty tier", type = "text", required = false }]\n',
+        encoding="utf-8",
+    )
     return path
 
 
@@ -59,7 +62,9 @@ def test_demo_file_imports_exports_back_the_same_and_a_rerun_changes_nothing(
     assert code == 0, err
     assert "5 new, 0 updated, 0 unchanged of 5 rows" in out
     exported = tmp_path / "out.csv"
-    code, out, err = cli(capsys, engine, "export", "contacts", "-o", str(exported), "--config", config)
+    code, out, err = cli(
+        capsys, engine, "export", "contacts", "-o", str(exported), "--config", config
+    )
     assert code == 0, err
     assert exported.read_text(encoding="utf-8") == DEMO.read_text(encoding="utf-8")
 
@@ -79,13 +84,18 @@ def test_demo_file_imports_exports_back_the_same_and_a_rerun_changes_nothing(
     # Re-importing the same file changes nothing — with or without --update.
     before = count(engine, "audit_entry")
     for extra in ((), ("--update",)):
-        code, out, err = cli(capsys, engine, "import", "contacts", str(DEMO), "--config", config, *extra)
+        code, out, err = cli(
+            capsys, engine, "import", "contacts", str(DEMO), "--config", config, *extra
+        )
         assert code == 0, err
         assert "0 new, 0 updated, 5 unchanged of 5 rows" in out
     assert count(engine) == 5 and count(engine, "contact_phone") == 8
     with engine.connect() as conn:
-        details = conn.execute(text(
-            "SELECT after FROM audit_entry WHERE entity = 'import' ORDER BY id")).scalars().all()
+        details = (
+            conn.execute(text("SELECT after FROM audit_entry WHERE entity = 'import' ORDER BY id"))
+            .scalars()
+            .all()
+        )
     assert count(engine, "audit_entry") == before + 2  # one summary per run, no contact touched
     assert len(details) == 3
 
@@ -93,36 +103,57 @@ def test_demo_file_imports_exports_back_the_same_and_a_rerun_changes_nothing(
 def test_dry_run_reports_every_problem_per_row_and_writes_nothing(
     capsys: pytest.CaptureFixture[str], engine: Engine, tmp_path: Path
 ) -> None:
-    path = write(tmp_path, "people.csv", HEADER
-                 + "A1,Maria,Georgiou,99 123456,maria@example.com,Nicosia,el,no\n"
-                 + "A2,Nikos,,12,not-an-email,Limassol,english!,perhaps\n"
-                 + "A3,Eleni,Ioannou,99 111222,eleni@example.com,Paphos,en,no,EXTRA\n"
-                 + "A4,Petros,Petrou,99 333444,maria@example.com,Larnaca,en,no\n")
+    path = write(
+        tmp_path,
+        "people.csv",
+        HEADER
+        + "A1,Maria,Georgiou,99 123456,maria@example.com,Nicosia,el,no\n"
+        + "A2,Nikos,,12,not-an-email,Limassol,english!,perhaps\n"
+        + "A3,Eleni,Ioannou,99 111222,eleni@example.com,Paphos,en,no,EXTRA\n"
+        + "A4,Petros,Petrou,99 333444,maria@example.com,Larnaca,en,no\n",
+    )
     code, out, err = cli(capsys, engine, "import", "contacts", str(path), "--dry-run")
     assert code == 2
     lines = err.splitlines()
     assert f"{path}:3: last_name: A person needs a last name; this cell is empty." in lines
-    assert any(line.startswith(f"{path}:3: mobile: “12” is not a valid phone number") for line in lines)
-    assert any(line.startswith(f"{path}:3: email: “not-an-email” is not a valid email") for line in lines)
-    assert f"{path}:3: preferred_language: “english!” is not a language code (e.g. en, el, pt-br)." in lines
+    assert any(
+        line.startswith(f"{path}:3: mobile: “12” is not a valid phone number") for line in lines
+    )
+    assert any(
+        line.startswith(f"{path}:3: email: “not-an-email” is not a valid email") for line in lines
+    )
+    assert (
+        f"{path}:3: preferred_language: “english!” is not a language code (e.g. en, el, pt-br)."
+        in lines
+    )
     assert f"{path}:3: sms_opt_out: “perhaps” is not yes or no." in lines
-    assert any(line.startswith(f"{path}:4: (row): This row has 9 columns, too many") for line in lines)
-    assert f"{path}:5: email: The same email (maria@example.com) as line 2; a customer is one row." in lines
+    assert any(
+        line.startswith(f"{path}:4: (row): This row has 9 columns, too many") for line in lines
+    )
+    assert (
+        f"{path}:5: email: The same email (maria@example.com) as line 2; a customer is one row."
+        in lines
+    )
     assert "7 problems in 3 rows" in err
     assert "Dry run: 1 new, 0 updated, 0 unchanged of 4 rows would be imported" in out
     assert count(engine) == 0
     report = tmp_path / "people.import-report.txt"
     assert report.read_text(encoding="utf-8").splitlines() == [
-        line for line in lines if line.startswith(str(path))]
+        line for line in lines if line.startswith(str(path))
+    ]
 
 
 def test_all_or_nothing_by_default_and_skip_invalid_writes_the_rejected_rows(
     capsys: pytest.CaptureFixture[str], engine: Engine, tmp_path: Path
 ) -> None:
-    path = write(tmp_path, "people.csv", HEADER
-                 + "A1,Maria,Georgiou,99 123456,maria@example.com,Nicosia,el,no\n"
-                 + "A2,Nikos,Nikolaou,99 1,nikos@example.com,Limassol,en,no\n"
-                 + "A3,Eleni,Ioannou,99 111222,eleni@example.com,Paphos,en,yes\n")
+    path = write(
+        tmp_path,
+        "people.csv",
+        HEADER
+        + "A1,Maria,Georgiou,99 123456,maria@example.com,Nicosia,el,no\n"
+        + "A2,Nikos,Nikolaou,99 1,nikos@example.com,Limassol,en,no\n"
+        + "A3,Eleni,Ioannou,99 111222,eleni@example.com,Paphos,en,yes\n",
+    )
     code, _out, err = cli(capsys, engine, "import", "contacts", str(path))
     assert code == 2
     assert "Nothing was imported" in err and f"{path}:3: mobile:" in err
@@ -138,23 +169,34 @@ def test_all_or_nothing_by_default_and_skip_invalid_writes_the_rejected_rows(
     assert rows[1][:3] == ["A2", "Nikos", "Nikolaou"] and "not a valid phone number" in rows[1][-1]
     assert count(engine) == 2
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT sms_opt_out FROM contact WHERE external_id = 'A3'")).scalar_one()
+        assert conn.execute(
+            text("SELECT sms_opt_out FROM contact WHERE external_id = 'A3'")
+        ).scalar_one()
 
 
 def test_duplicates_are_reported_then_merged_with_update(
     capsys: pytest.CaptureFixture[str], engine: Engine, tmp_path: Path
 ) -> None:
-    first = write(tmp_path, "first.csv", HEADER
-                  + "A1,Maria,Georgiou,99 123456,maria@example.com,Nicosia,el,no\n")
+    first = write(
+        tmp_path,
+        "first.csv",
+        HEADER + "A1,Maria,Georgiou,99 123456,maria@example.com,Nicosia,el,no\n",
+    )
     assert cli(capsys, engine, "import", "contacts", str(first))[0] == 0
     # The other system has no ids; the same phone (typed differently) is the same customer.
-    second = write(tmp_path, "second.csv", "Given,Surname,Cell,Mail,Tier\n"
-                   "Maria,Georgiou-Pavlou,+357 99 123456,maria.work@example.com,Gold\n")
+    second = write(
+        tmp_path,
+        "second.csv",
+        "Given,Surname,Cell,Mail,Tier\n"
+        "Maria,Georgiou-Pavlou,+357 99 123456,maria.work@example.com,Gold\n",
+    )
     mapping = ["--map", "first_name=Given,last_name=Surname,mobile=Cell", "--map", "email=Mail"]
     code, _out, err = cli(capsys, engine, "import", "contacts", str(second), *mapping)
     assert code == 2
-    assert (f"{second}:2: Cell: This row matches the existing customer C0000001 but differs "
-            "(emails, last_name); give --update to merge it into that customer.") in err
+    assert (
+        f"{second}:2: Cell: This row matches the existing customer C0000001 but differs "
+        "(emails, last_name); give --update to merge it into that customer."
+    ) in err
     assert "Ignored columns (no such field; map them with --map): Tier." in err
 
     code, out, err = cli(capsys, engine, "import", "contacts", str(second), *mapping, "--update")
@@ -165,8 +207,12 @@ def test_duplicates_are_reported_then_merged_with_update(
     assert hit["customer_number"] == "C0000001"
     assert json.loads(cli(capsys, engine, "search", "maria.work@", "--json")[1])["id"] == hit["id"]
     with engine.connect() as conn:
-        entry = conn.execute(text("SELECT before, after FROM audit_entry WHERE entity = 'contact' "
-                                  "AND action = 'Import contacts'")).one()
+        entry = conn.execute(
+            text(
+                "SELECT before, after FROM audit_entry WHERE entity = 'contact' "
+                "AND action = 'Import contacts'"
+            )
+        ).one()
     before, after = (json.loads(v) if isinstance(v, str) else v for v in entry)
     assert before == {"last_name": "Georgiou"} and after["emails"] == ["maria.work@example.com"]
     # Merged once: a re-run finds nothing new.
@@ -177,15 +223,21 @@ def test_duplicates_are_reported_then_merged_with_update(
 def test_emails_are_stored_in_normal_form_beside_what_the_file_said(
     capsys: pytest.CaptureFixture[str], engine: Engine, tmp_path: Path
 ) -> None:
-    path = write(tmp_path, "mixed.csv", HEADER
-                 + "B1,Eleni,Kyriacou,99 223344,Eleni.K@Example.COM|info@Κύπρος.CY,Limassol,el,no\n")
+    path = write(
+        tmp_path,
+        "mixed.csv",
+        HEADER + "B1,Eleni,Kyriacou,99 223344,Eleni.K@Example.COM|info@Κύπρος.CY,Limassol,el,no\n",
+    )
     assert cli(capsys, engine, "import", "contacts", str(path))[0] == 0
     with engine.connect() as conn:
-        rows = conn.execute(text("SELECT address, address_as_typed FROM contact_email "
-                                 "ORDER BY id")).all()
+        rows = conn.execute(
+            text("SELECT address, address_as_typed FROM contact_email ORDER BY id")
+        ).all()
     # As the Add More Information form stores them: the domain through IDNA, in lower case.
-    assert [tuple(r) for r in rows] == [("Eleni.K@example.com", "Eleni.K@Example.COM"),
-                                        ("info@κύπρος.cy", "info@Κύπρος.CY")]
+    assert [tuple(r) for r in rows] == [
+        ("Eleni.K@example.com", "Eleni.K@Example.COM"),
+        ("info@κύπρος.cy", "info@Κύπρος.CY"),
+    ]
     code, out, _err = cli(capsys, engine, "import", "contacts", str(path))
     assert code == 0 and "0 new, 0 updated, 1 unchanged of 1 rows" in out
 
@@ -194,12 +246,16 @@ def test_bad_files_are_refused_with_one_sentence_and_nothing_half_imported(
     capsys: pytest.CaptureFixture[str], engine: Engine, tmp_path: Path
 ) -> None:
     good = "A1,Maria,Georgiou,99 123456,maria@example.com,Nicosia,el,no\n"
-    latin = write(tmp_path, "latin.csv", (HEADER + good).encode() + "A2,José,Núñez,,,,,\n".encode("latin-1"))
+    latin = write(
+        tmp_path, "latin.csv", (HEADER + good).encode() + "A2,José,Núñez,,,,,\n".encode("latin-1")
+    )
     code, _out, err = cli(capsys, engine, "import", "contacts", str(latin))
     assert code == 2
-    assert err == (f"commcentre: {latin}:3: this line is not valid utf-8 (byte 0xe9 at position 7); "
-                   "save the file as UTF-8, or give its encoding with --encoding (e.g. --encoding "
-                   "cp1252). Nothing was imported.\n")
+    assert err == (
+        f"commcentre: {latin}:3: this line is not valid utf-8 (byte 0xe9 at position 7); "
+        "save the file as UTF-8, or give its encoding with --encoding (e.g. --encoding "
+        "cp1252). Nothing was imported.\n"
+    )
     assert count(engine) == 0
     code, out, err = cli(capsys, engine, "import", "contacts", str(latin), "--encoding", "latin-1")
     assert code == 0, err
@@ -212,13 +268,18 @@ def test_bad_files_are_refused_with_one_sentence_and_nothing_half_imported(
     assert "no_surname.csv has no first_name and last_name columns" in err
 
     # BOM, semicolons (sniffed), a quoted newline, a formula-looking cell kept as text.
-    semi = write(tmp_path, "semi.csv", "\ufeffexternal_id;first_name;last_name;notes\n"
-                 'B1;"=HYPERLINK(""http://evil.example"",""x"")";Eleni;"line one\nline two"\n')
+    semi = write(
+        tmp_path,
+        "semi.csv",
+        "\ufeffexternal_id;first_name;last_name;notes\n"
+        'B1;"=HYPERLINK(""http://evil.example"",""x"")";Eleni;"line one\nline two"\n',
+    )
     code, out, err = cli(capsys, engine, "import", "contacts", str(semi))
     assert code == 0, err
     with engine.connect() as conn:
-        first, notes = conn.execute(text(
-            "SELECT first_name, notes FROM contact WHERE external_id = 'B1'")).one()
+        first, notes = conn.execute(
+            text("SELECT first_name, notes FROM contact WHERE external_id = 'B1'")
+        ).one()
     assert first == '=HYPERLINK("http://evil.example","x")' and notes == "line one\nline two"
     code, out, err = cli(capsys, engine, "search", "Eleni", "--csv")
     assert code == 0, err
@@ -226,8 +287,12 @@ def test_bad_files_are_refused_with_one_sentence_and_nothing_half_imported(
     assert row[1] == '\'=HYPERLINK("http://evil.example","x") Eleni'
 
     # 10 MB in one field: that row is refused (with its size), the file is not.
-    huge = write(tmp_path, "huge.csv", "external_id,first_name,last_name,notes\n"
-                 f"C1,Big,Note,{'x' * 10_000_000}\nC2,Small,Note,fine\n")
+    huge = write(
+        tmp_path,
+        "huge.csv",
+        "external_id,first_name,last_name,notes\n"
+        f"C1,Big,Note,{'x' * 10_000_000}\nC2,Small,Note,fine\n",
+    )
     code, out, err = cli(capsys, engine, "import", "contacts", str(huge), "--skip-invalid")
     assert code == 0, err
     assert f"{huge}:2: notes: At most 4,000 characters are allowed (this has 10,000,000)." in err
@@ -238,20 +303,49 @@ def test_a_mapping_file_and_a_required_custom_field(
     capsys: pytest.CaptureFixture[str], engine: Engine, tmp_path: Path
 ) -> None:
     config = tmp_path / "config.toml"
-    config.write_text(TEST_CONFIG.read_text(encoding="utf-8") + '\n[contacts]\ncustom_fields = '
-                      '[{ name = "Segment", type = "text", required = true }]\n', encoding="utf-8")
-    path = write(tmp_path, "crm.csv", "Id\tGiven\tFamily\tPhones\nX1\tMaria\tGeorgiou\t99 123456|22 334455\n")
+    config.write_text(
+        TEST_CONFIG.read_text(encoding="utf-8") + "\n[contacts]\ncustom_fields = "
+        '[{ name = "Segment", type = "text", required = true }]\n',
+        encoding="utf-8",
+    )
+    path = write(
+        tmp_path, "crm.csv", "Id\tGiven\tFamily\tPhones\nX1\tMaria\tGeorgiou\t99 123456|22 334455\n"
+    )
     code, _out, err = cli(capsys, engine, "import", "contacts", str(path), "--config", str(config))
     assert code == 2 and "no first_name and last_name columns" in err
-    mapping = write(tmp_path, "crm.map", "# our old CRM\nexternal_id = Id\nfirst_name = Given\n"
-                    "last_name = Family\nhome_phone = Phones\n")
-    code, _out, err = cli(capsys, engine, "import", "contacts", str(path), "--config", str(config),
-                          "--mapping", str(mapping))
+    mapping = write(
+        tmp_path,
+        "crm.map",
+        "# our old CRM\nexternal_id = Id\nfirst_name = Given\n"
+        "last_name = Family\nhome_phone = Phones\n",
+    )
+    code, _out, err = cli(
+        capsys,
+        engine,
+        "import",
+        "contacts",
+        str(path),
+        "--config",
+        str(config),
+        "--mapping",
+        str(mapping),
+    )
     assert code == 2
     assert "The custom field Segment is required but the file has no such column" in err
     config.write_text(TEST_CONFIG.read_text(encoding="utf-8"), encoding="utf-8")
-    code, out, err = cli(capsys, engine, "import", "contacts", str(path), "--config", str(config),
-                         "--mapping", str(mapping), "--delimiter", "tab")
+    code, out, err = cli(
+        capsys,
+        engine,
+        "import",
+        "contacts",
+        str(path),
+        "--config",
+        str(config),
+        "--mapping",
+        str(mapping),
+        "--delimiter",
+        "tab",
+    )
     assert code == 0, err
     assert count(engine, "contact_phone") == 2
 
@@ -266,17 +360,23 @@ def _indexes(engine: Engine) -> set[str]:
 
 
 def test_a_big_import_rebuilds_the_indexes_it_suspended_and_is_searchable(
-    capsys: pytest.CaptureFixture[str], engine: Engine, tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str],
+    engine: Engine,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # An import at least as big as the table (and SUSPEND_FROM rows) drops the search and
     # secondary indexes and builds them once at the end; here "big" is three rows.
     monkeypatch.setattr("commcentre_tui.repo.import_contacts.SUSPEND_FROM", 2)
     before = _indexes(engine)
-    path = write(tmp_path, "big.csv", HEADER
-                 + "A1,Maria,Georgiou,99 123456,maria@example.com,Nicosia,el,no\n"
-                 + "A2,Nikos,Nikolaou,99 654321,nikos@example.com,Limassol,en,no\n"
-                 + "A3,Eleni,Ioannou,99 111222,eleni@example.com,Paphos,en,yes\n")
+    path = write(
+        tmp_path,
+        "big.csv",
+        HEADER
+        + "A1,Maria,Georgiou,99 123456,maria@example.com,Nicosia,el,no\n"
+        + "A2,Nikos,Nikolaou,99 654321,nikos@example.com,Limassol,en,no\n"
+        + "A3,Eleni,Ioannou,99 111222,eleni@example.com,Paphos,en,yes\n",
+    )
     code, out, err = cli(capsys, engine, "import", "contacts", str(path))
     assert code == 0, err
     assert _indexes(engine) == before
@@ -286,6 +386,11 @@ def test_a_big_import_rebuilds_the_indexes_it_suspended_and_is_searchable(
     code, out, err = cli(capsys, engine, "search", "--where", "city", "=", "Limassol", "--json")
     assert code == 0 and json.loads(out)["last_name"] == "Nikolaou", err
     # A second import (the table is no longer small) keeps the indexes and is found at once.
-    more = write(tmp_path, "more.csv", HEADER + "B1,Sofia,Petrou,99 777888,sofia@example.com,Paphos,en,no\n")
+    more = write(
+        tmp_path, "more.csv", HEADER + "B1,Sofia,Petrou,99 777888,sofia@example.com,Paphos,en,no\n"
+    )
     assert cli(capsys, engine, "import", "contacts", str(more))[0] == 0
-    assert json.loads(cli(capsys, engine, "search", "Petrou", "--json")[1])["email"] == "sofia@example.com"
+    assert (
+        json.loads(cli(capsys, engine, "search", "Petrou", "--json")[1])["email"]
+        == "sofia@example.com"
+    )

@@ -48,24 +48,45 @@ def queued_email_db(sqlite_template: Path, tmp_path: Path) -> str:
         agent = Agent(username="tester", display_name="Test Admin", role="admin", unit="Care")
         session.add(agent)
         session.flush()
-        actor = Actor(agent_id=agent.id, username="tester", role_name="admin", display_name="Test Admin", unit="Care")
+        actor = Actor(
+            agent_id=agent.id,
+            username="tester",
+            role_name="admin",
+            display_name="Test Admin",
+            unit="Care",
+        )
     ids = add_customer(engine, 1)
     ctx = ServiceContext(engine=engine, settings=load_settings(TEST_CONFIG), actor=actor)
-    svc.create_communication(ctx, {"contact_id": ids["contact"], "media": "email", "category": "Billing",
-                                   "subject": "Your balance", "content": BODY})
+    svc.create_communication(
+        ctx,
+        {
+            "contact_id": ids["contact"],
+            "media": "email",
+            "category": "Billing",
+            "subject": "Your balance",
+            "content": BODY,
+        },
+    )
     engine.dispose()
     return f"sqlite:///{path}"
 
 
 def test_a_worker_run_writes_its_log_file_without_secrets(
-    queued_email_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str],
+    queued_email_db: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
     sink = SmtpSink(credentials=("care", PASSWORD))
     try:
         logs = tmp_path / "logs"
-        for name, value in {"LOGGING__DESTINATION": "file", "LOGGING__DIRECTORY": logs,
-                            "EMAIL__PORT": sink.port, "EMAIL__USERNAME": "care",
-                            "EMAIL__PASSWORD": PASSWORD}.items():
+        for name, value in {
+            "LOGGING__DESTINATION": "file",
+            "LOGGING__DIRECTORY": logs,
+            "EMAIL__PORT": sink.port,
+            "EMAIL__USERNAME": "care",
+            "EMAIL__PASSWORD": PASSWORD,
+        }.items():
             monkeypatch.setenv(f"COMMCENTRE_{name}", str(value))
         assert main(["worker", "--once", "--database", queued_email_db]) == 0
         assert sink.wait_for(1)
@@ -87,27 +108,45 @@ def test_a_worker_run_writes_its_log_file_without_secrets(
     monkeypatch.setenv("COMMCENTRE_LOGGING__DIRECTORY", str(tmp_path / "unused"))
     assert main(["worker", "--once", "--log-level", "debug", "--database", queued_email_db]) == 0
     _out, err = capfd.readouterr()
-    assert "INFO commcentre: commcentre" in err and "worker started (pid" in err and "log level debug" in err
+    assert (
+        "INFO commcentre: commcentre" in err
+        and "worker started (pid" in err
+        and "log level debug" in err
+    )
     assert PASSWORD not in err and not (tmp_path / "unused").exists()
 
 
-def test_secret_values_are_masked_and_warnings_go_to_the_log(tmp_path: Path,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_secret_values_are_masked_and_warnings_go_to_the_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("COMMCENTRE_CTI__SECRET", "ami-secret-value")
     monkeypatch.setenv("COMMCENTRE_SMS__API_KEY", "sms-key-value")
-    settings = load_settings(TEST_CONFIG, logging={"destination": "file", "directory": str(tmp_path)},
-                             database={"url": "postgresql://cc:db-pass-value@db.example/cc"})
+    settings = load_settings(
+        TEST_CONFIG,
+        logging={"destination": "file", "directory": str(tmp_path)},
+        database={"url": "postgresql://cc:db-pass-value@db.example/cc"},
+    )
     with warnings.catch_warnings(), logging_scope():
         warnings.simplefilter("always")
         target = setup_logging(settings, "serve-ssh", "info")
-        logging.getLogger("commcentre_tui.test").error("login with ami-secret-value, key sms-key-value, "
-                                                       "url postgresql://cc:db-pass-value@db.example/cc")
+        logging.getLogger("commcentre_tui.test").error(
+            "login with ami-secret-value, key sms-key-value, "
+            "url postgresql://cc:db-pass-value@db.example/cc"
+        )
         warnings.warn("a library is deprecated", DeprecationWarning, stacklevel=1)
     assert target.path == tmp_path / "serve-ssh.log"
     text = target.path.read_text(encoding="utf-8")
     assert "login with ***, key ***, url postgresql://cc:***@db.example/cc" in text
-    assert "ami-secret-value" not in text and "sms-key-value" not in text and "db-pass-value" not in text
-    assert " WARNING " in text and " py.warnings: " in text and "DeprecationWarning: a library is deprecated" in text
+    assert (
+        "ami-secret-value" not in text
+        and "sms-key-value" not in text
+        and "db-pass-value" not in text
+    )
+    assert (
+        " WARNING " in text
+        and " py.warnings: " in text
+        and "DeprecationWarning: a library is deprecated" in text
+    )
     assert not any(getattr(h, "_commcentre_handler", False) for h in logging.getLogger().handlers)
 
 
@@ -117,10 +156,25 @@ def test_no_library_warning_reaches_the_terminal(sqlite_template: Path, tmp_path
 
     load_or_create_host_key(tmp_path / "key")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHONWARNINGS")}
-    env.update({"COMMCENTRE_CONFIG": str(TEST_CONFIG), "COMMCENTRE_EMAIL__PORT": str(closed_port())})
-    done = subprocess.run([sys.executable, "-m", "commcentre_tui", "doctor", "--host-key", str(tmp_path / "key"),
-                           "--database", f"sqlite:///{sqlite_template}"],
-                          capture_output=True, text=True, env=env, timeout=120)
+    env.update(
+        {"COMMCENTRE_CONFIG": str(TEST_CONFIG), "COMMCENTRE_EMAIL__PORT": str(closed_port())}
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "commcentre_tui",
+            "doctor",
+            "--host-key",
+            str(tmp_path / "key"),
+            "--database",
+            f"sqlite:///{sqlite_template}",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert done.stderr == "" and "host-key  ok:" in done.stdout
 
 
@@ -128,13 +182,21 @@ def test_the_consoles_cti_failure_reaches_its_log(demo_template: Path, tmp_path:
     path = tmp_path / "demo.db"
     shutil.copyfile(demo_template, path)
     logs = tmp_path / "logs"
-    env = {"COMMCENTRE_LOGGING__DESTINATION": "file", "COMMCENTRE_LOGGING__DIRECTORY": str(logs),
-           "COMMCENTRE_CTI__ENABLED": "true", "COMMCENTRE_CTI__PORT": str(closed_port()),
-           "COMMCENTRE_CTI__SECRET": "cti-secret-value", "COMMCENTRE_CTI__AGENT_EXTENSION": "1001"}
+    env = {
+        "COMMCENTRE_LOGGING__DESTINATION": "file",
+        "COMMCENTRE_LOGGING__DIRECTORY": str(logs),
+        "COMMCENTRE_CTI__ENABLED": "true",
+        "COMMCENTRE_CTI__PORT": str(closed_port()),
+        "COMMCENTRE_CTI__SECRET": "cti-secret-value",
+        "COMMCENTRE_CTI__AGENT_EXTENSION": "1001",
+    }
     log_file = logs / "console-maria.log"
     with PtyConsole(f"sqlite:///{path}", env=env) as console:
-        until(lambda: log_file.exists() and "unreachable" in log_file.read_text(encoding="utf-8"),
-              what="the CTI failure in the console's log", console=console)
+        until(
+            lambda: log_file.exists() and "unreachable" in log_file.read_text(encoding="utf-8"),
+            what="the CTI failure in the console's log",
+            console=console,
+        )
         assert "Warning" not in console.text
     text = log_file.read_text(encoding="utf-8")
     assert "console-maria started" in text and "cti-secret-value" not in text

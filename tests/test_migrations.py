@@ -32,7 +32,9 @@ def test_migrated_schema_matches_the_models(engine: Engine) -> None:
     assert current_revision(engine) == head_revision()
     check_current(engine)
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name})
+        ctx = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_name": include_name}
+        )
         assert compare_metadata(ctx, SQLModel.metadata) == []
     assert set(SQLModel.metadata.tables) <= set(inspect(engine).get_table_names())
 

@@ -24,8 +24,13 @@ def build_everything(session) -> dict[str, SQLModel]:
     agent = m.Agent(username="maria", display_name="Maria Georgiou", unit="Care", extension="1001")
     session.add(agent)
     session.flush()
-    contact = m.Contact(customer_number="c0000001", first_name="María", last_name="Müller",
-                        custom_fields={"Loyalty tier": "gold"}, created_at=NOW)
+    contact = m.Contact(
+        customer_number="c0000001",
+        first_name="María",
+        last_name="Müller",
+        custom_fields={"Loyalty tier": "gold"},
+        created_at=NOW,
+    )
     session.add(contact)
     session.flush()
     rows: dict[str, SQLModel] = {"agent": agent, "contact": contact}
@@ -33,80 +38,164 @@ def build_everything(session) -> dict[str, SQLModel]:
     one_time = m.Product(code="INSTALL", name="Installation", kind="one_time", price=Decimal("50"))
     session.add_all([product, one_time])
     session.flush()
-    account = m.Account(contact_id=contact.id, number="A00000001", balance=Decimal("123456789012.34"))
+    account = m.Account(
+        contact_id=contact.id, number="A00000001", balance=Decimal("123456789012.34")
+    )
     session.add(account)
     session.flush()
     sub = m.Subscription(account_id=account.id, number="S00000001", start_date=date(2026, 1, 1))
     session.add(sub)
     session.flush()
-    bill = m.Bill(account_id=account.id, subscription_id=sub.id, number="B000000001",
-                  period_start=date(2026, 10, 1), period_end=date(2026, 10, 31),
-                  bill_date=date(2026, 11, 1), due_date=date(2026, 11, 30),
-                  subtotal=Decimal("0.10"), tax=Decimal("0.20"), amount=Decimal("0.30"))
+    bill = m.Bill(
+        account_id=account.id,
+        subscription_id=sub.id,
+        number="B000000001",
+        period_start=date(2026, 10, 1),
+        period_end=date(2026, 10, 31),
+        bill_date=date(2026, 11, 1),
+        due_date=date(2026, 11, 30),
+        subtotal=Decimal("0.10"),
+        tax=Decimal("0.20"),
+        amount=Decimal("0.30"),
+    )
     session.add(bill)
     session.flush()
     wallet = m.Wallet(account_id=account.id, balance=Decimal("5.00"))
     session.add(wallet)
     session.flush()
-    participant = m.RewardParticipant(contact_id=contact.id, account_id=account.id, number="R00000001", points=10)
+    participant = m.RewardParticipant(
+        contact_id=contact.id, account_id=account.id, number="R00000001", points=10
+    )
     case = m.Case(contact_id=contact.id, number="CS0000001", subject="Picture quality")
-    activity = m.Activity(contact_id=contact.id, number="AC0000001", type="Installation", start_at=NOW)
+    activity = m.Activity(
+        contact_id=contact.id, number="AC0000001", type="Installation", start_at=NOW
+    )
     session.add_all([participant, case, activity])
     session.flush()
-    comm = m.Communication(contact_id=contact.id, agent_id=agent.id, direction="incoming", media="phone",
-                           subject="Complaint", content="No picture", created_at=NOW)
+    comm = m.Communication(
+        contact_id=contact.id,
+        agent_id=agent.id,
+        direction="incoming",
+        media="phone",
+        subject="Complaint",
+        content="No picture",
+        created_at=NOW,
+    )
     template = m.Template(name="welcome", media="email", subject="Welcome {{ contact.first_name }}")
     session.add_all([comm, template])
     session.flush()
     rest = {
-        "phone": m.ContactPhone(contact_id=contact.id, number="99 123456", e164="+35799123456", is_primary=True),
+        "phone": m.ContactPhone(
+            contact_id=contact.id, number="99 123456", e164="+35799123456", is_primary=True
+        ),
         "email": m.ContactEmail(contact_id=contact.id, address="Maria@Example.com"),
-        "address": m.ContactAddress(contact_id=contact.id, street="Λεωφόρος Μακαρίου 1", city="Λευκωσία"),
+        "address": m.ContactAddress(
+            contact_id=contact.id, street="Λεωφόρος Μακαρίου 1", city="Λευκωσία"
+        ),
         "sequence": m.NumberSequence(name="contact", next_value=2),
-        "service": m.SubscriptionService(subscription_id=sub.id, product_id=product.id,
-                                         price=Decimal("19.99"), start_date=date(2026, 1, 1)),
-        "sub_event": m.SubscriptionEvent(subscription_id=sub.id, action="created", agent_id=agent.id),
-        "line": m.BillLine(bill_id=bill.id, description="TV Basic", product_id=product.id,
-                           quantity=Decimal("0.5"), unit_price=Decimal("19.99"), amount=Decimal("10.00")),
+        "service": m.SubscriptionService(
+            subscription_id=sub.id,
+            product_id=product.id,
+            price=Decimal("19.99"),
+            start_date=date(2026, 1, 1),
+        ),
+        "sub_event": m.SubscriptionEvent(
+            subscription_id=sub.id, action="created", agent_id=agent.id
+        ),
+        "line": m.BillLine(
+            bill_id=bill.id,
+            description="TV Basic",
+            product_id=product.id,
+            quantity=Decimal("0.5"),
+            unit_price=Decimal("19.99"),
+            amount=Decimal("10.00"),
+        ),
         "invoice": m.Invoice(account_id=account.id, number="I00000001", amount=Decimal("0.01")),
-        "payment": m.Payment(account_id=account.id, bill_id=bill.id, number="P000000001", amount=Decimal("0.30")),
+        "payment": m.Payment(
+            account_id=account.id, bill_id=bill.id, number="P000000001", amount=Decimal("0.30")
+        ),
         "credit": m.Credit(account_id=account.id, amount=Decimal("1.10"), reason="goodwill"),
-        "wallet_tx": m.WalletTransaction(wallet_id=wallet.id, amount=Decimal("-2.50"), kind="debit"),
-        "voucher": m.Voucher(serial="V000000001", secret_number="1234-5678", value=Decimal("20.00")),
+        "wallet_tx": m.WalletTransaction(
+            wallet_id=wallet.id, amount=Decimal("-2.50"), kind="debit"
+        ),
+        "voucher": m.Voucher(
+            serial="V000000001", secret_number="1234-5678", value=Decimal("20.00")
+        ),
         "award": m.RewardAwardTransaction(participant_id=participant.id, points=10),
-        "spend": m.RewardSpendTransaction(participant_id=participant.id, points=3, state="cancelled",
-                                          cancelled_at=NOW),
+        "spend": m.RewardSpendTransaction(
+            participant_id=participant.id, points=3, state="cancelled", cancelled_at=NOW
+        ),
         "queue": m.CommunicationQueue(communication_id=comm.id),
-        "draft": m.FormDraft(agent_id=agent.id, form="communication", payload={"subject": "half typed"}),
+        "draft": m.FormDraft(
+            agent_id=agent.id, form="communication", payload={"subject": "half typed"}
+        ),
         "activity_service": m.ActivityService(activity_id=activity.id, product_id=one_time.id),
         "job": m.Job(contact_id=contact.id, number="J0000001", type="Repair", scheduled_at=NOW),
-        "service_request": m.ServiceRequest(contact_id=contact.id, number="SR0000001", type="Fault"),
+        "service_request": m.ServiceRequest(
+            contact_id=contact.id, number="SR0000001", type="Fault"
+        ),
         "lead": m.Lead(contact_id=contact.id, number="L0000001", potential_value=Decimal("99.95")),
         "follow_up": m.FollowUp(case_id=case.id, note="Called back", communication_id=comm.id),
-        "task": m.Task(contact_id=contact.id, subject="Call back", due_at=NOW + timedelta(hours=1),
-                       remind_at=NOW + timedelta(minutes=45)),
-        "agent_key": m.AgentKey(agent_id=agent.id, public_key="ssh-ed25519 AAAA test", fingerprint="SHA256:x"),
+        "task": m.Task(
+            contact_id=contact.id,
+            subject="Call back",
+            due_at=NOW + timedelta(hours=1),
+            remind_at=NOW + timedelta(minutes=45),
+        ),
+        "agent_key": m.AgentKey(
+            agent_id=agent.id, public_key="ssh-ed25519 AAAA test", fingerprint="SHA256:x"
+        ),
         "role": m.Role(name="agent", description="Front line"),
         "session": m.AgentSession(agent_id=agent.id, token="t" * 32, contact_id=contact.id),
-        "audit": m.AuditEntry(agent_id=agent.id, action="create", entity="contact", entity_id=contact.id,
-                              after={"first_name": "María"}),
+        "audit": m.AuditEntry(
+            agent_id=agent.id,
+            action="create",
+            entity="contact",
+            entity_id=contact.id,
+            after={"first_name": "María"},
+        ),
         "change": m.ContactChange(contact_id=contact.id, version=3, changed_at=NOW),
         "queue_status": QueueStatus(queue="support", waiting=2, longest_since=NOW, reported_at=NOW),
-        "inbound": m.InboundMessage(channel="email", mailbox="care@imap:993/INBOX", uidvalidity=4_000_000_000,
-                                    uid=7, message_id="<x@customer.test>", outcome="imported",
-                                    communication_id=comm.id, sender="maria@example.com", match="one",
-                                    owner_agent_id=agent.id, received_at=NOW),
-        "attachment": m.InboundAttachment(communication_id=comm.id, filename="bill.pdf", size=1234,
-                                          sha256="0" * 64, stored_path="00/" + "0" * 64),
-        "queue_caller": QueueCaller(queue="support", uniqueid="1700000000.1", caller="+35799123456",
-                                      joined_at=NOW),
+        "inbound": m.InboundMessage(
+            channel="email",
+            mailbox="care@imap:993/INBOX",
+            uidvalidity=4_000_000_000,
+            uid=7,
+            message_id="<x@customer.test>",
+            outcome="imported",
+            communication_id=comm.id,
+            sender="maria@example.com",
+            match="one",
+            owner_agent_id=agent.id,
+            received_at=NOW,
+        ),
+        "attachment": m.InboundAttachment(
+            communication_id=comm.id,
+            filename="bill.pdf",
+            size=1234,
+            sha256="0" * 64,
+            stored_path="00/" + "0" * 64,
+        ),
+        "queue_caller": QueueCaller(
+            queue="support", uniqueid="1700000000.1", caller="+35799123456", joined_at=NOW
+        ),
     }
     session.add_all(rest.values())
     session.flush()
     session.add(m.Permission(role="agent", kind="action", target="Pay a Bill"))
     rows.update(rest)
-    rows.update(product=product, account=account, subscription=sub, bill=bill, wallet=wallet,
-                participant=participant, case=case, activity=activity, communication=comm, template=template)
+    rows.update(
+        product=product,
+        account=account,
+        subscription=sub,
+        bill=bill,
+        wallet=wallet,
+        participant=participant,
+        case=case,
+        activity=activity,
+        communication=comm,
+        template=template,
+    )
     return rows
 
 
@@ -119,8 +208,11 @@ def test_every_table_round_trips(engine: Engine) -> None:
 
     with reading(engine) as session:
         for name, (model, data) in keys.items():
-            pk = ((data["queue"], data["uniqueid"]) if "uniqueid" in data else
-                  data.get("id", data.get("name", data.get("contact_id", data.get("queue")))))
+            pk = (
+                (data["queue"], data["uniqueid"])
+                if "uniqueid" in data
+                else data.get("id", data.get("name", data.get("contact_id", data.get("queue"))))
+            )
             loaded = session.get(model, pk)
             assert loaded is not None, name
             assert loaded.model_dump() == data, name
@@ -176,7 +268,11 @@ def test_naive_datetimes_and_float_money_are_refused(engine: Engine) -> None:
 def test_other_timezones_are_stored_as_utc(engine: Engine) -> None:
     cyprus = timezone(timedelta(hours=2))
     with transaction(engine) as session:
-        session.add(m.Agent(username="tz", display_name="TZ", created_at=datetime(2026, 1, 1, 12, tzinfo=cyprus)))
+        session.add(
+            m.Agent(
+                username="tz", display_name="TZ", created_at=datetime(2026, 1, 1, 12, tzinfo=cyprus)
+            )
+        )
     with reading(engine) as session:
         agent = session.execute(select(m.Agent)).scalar_one()
     assert agent.created_at == datetime(2026, 1, 1, 10, tzinfo=UTC)
@@ -209,8 +305,13 @@ def test_stale_update_is_a_conflict_and_changes_nothing(engine: Engine) -> None:
         saved = update_versioned(session, m.Contact, contact_id, 1, {"first_name": "Ann"})
         assert saved.version == 2
 
-    with pytest.raises(Conflict, match="Another agent changed this contact"), transaction(engine) as session:
-        update_versioned(session, m.Contact, contact_id, 1, {"first_name": "Annie"})  # agent 2, stale
+    with (
+        pytest.raises(Conflict, match="Another agent changed this contact"),
+        transaction(engine) as session,
+    ):
+        update_versioned(
+            session, m.Contact, contact_id, 1, {"first_name": "Annie"}
+        )  # agent 2, stale
 
     with reading(engine) as session:
         contact = session.get(m.Contact, contact_id)

@@ -81,13 +81,14 @@ def violations(engine: Engine) -> dict[str, int]:
                 orphans = conn.exec_driver_sql(
                     f'SELECT COUNT(*) FROM "{table.name}" c WHERE c.{fk.parent.name} IS NOT NULL '
                     f'AND NOT EXISTS (SELECT 1 FROM "{fk.column.table.name}" p '
-                    f"WHERE p.{fk.column.name} = c.{fk.parent.name})").scalar_one()
+                    f"WHERE p.{fk.column.name} = c.{fk.parent.name})"
+                ).scalar_one()
                 if orphans:
                     found[f"{table.name}.{fk.parent.name}"] = orphans
         sequences = dict(conn.exec_driver_sql("SELECT name, next_value FROM number_sequence").all())
         for table, (series, column) in NUMBERED.items():
             highest = conn.exec_driver_sql(f'SELECT MAX("{column}") FROM "{table}"').scalar_one()
-            if highest and int(highest[len(SERIES[series][0]):]) >= sequences.get(series, 1):
+            if highest and int(highest[len(SERIES[series][0]) :]) >= sequences.get(series, 1):
                 found[f"sequence {series}"] = 1
     return found
 
@@ -105,10 +106,13 @@ def fresh_sqlite(template: Path, tmp_path: Path, name: str) -> Engine:
 
 def people(engine: Engine) -> list[tuple]:
     with engine.connect() as conn:
-        return conn.execute(text(
-            "SELECT c.customer_number, c.first_name, c.last_name, c.company_name, p.number, "
-            "e.address FROM contact c JOIN contact_phone p ON p.contact_id = c.id AND p.is_primary "
-            "LEFT JOIN contact_email e ON e.contact_id = c.id ORDER BY c.id")).all()
+        return conn.execute(
+            text(
+                "SELECT c.customer_number, c.first_name, c.last_name, c.company_name, p.number, "
+                "e.address FROM contact c JOIN contact_phone p ON p.contact_id = c.id AND p.is_primary "
+                "LEFT JOIN contact_email e ON e.contact_id = c.id ORDER BY c.id"
+            )
+        ).all()
 
 
 def test_demo_loads_a_consistent_data_set(engine: Engine, settings) -> None:
@@ -120,7 +124,11 @@ def test_demo_loads_a_consistent_data_set(engine: Engine, settings) -> None:
         by_name = {a.username: a for a in s.execute(select(Agent)).scalars()}
         maria = by_name["maria"]
         assert (maria.role, maria.display_name, maria.unit, maria.extension) == (
-            "agent", "Maria Georgiou", "Care", "1001")
+            "agent",
+            "Maria Georgiou",
+            "Care",
+            "1001",
+        )
         assert (by_name["george"].role, by_name["george"].extension) == ("supervisor", "1002")
         assert (by_name["eleni"].role, by_name["eleni"].unit) == ("finance", "Finance")
         assert by_name["admin"].role == "admin"
@@ -128,17 +136,38 @@ def test_demo_loads_a_consistent_data_set(engine: Engine, settings) -> None:
         names = set(s.execute(select(Product.name)).scalars())
         assert {"Installation", "Router Delivery", "Technician Visit"} <= names
         for agent in by_name.values():
-            latest = s.execute(select(Communication).where(Communication.agent_id == agent.id)
-                            .order_by(Communication.created_at.desc())).scalars().first()
+            latest = (
+                s.execute(
+                    select(Communication)
+                    .where(Communication.agent_id == agent.id)
+                    .order_by(Communication.created_at.desc())
+                )
+                .scalars()
+                .first()
+            )
             assert latest is not None and NOW - latest.created_at < timedelta(days=7)
         states = set(s.execute(select(Voucher.state)).scalars())
         assert states == {"available", "sold", "used", "cancelled"}
         assert all(len(v) == 19 for v in s.execute(select(Voucher.secret_number)).scalars())
-        soon = s.execute(select(Task).where(Task.remind_at > NOW,
-                                         Task.remind_at < NOW + timedelta(hours=2))).scalars().all()
+        soon = (
+            s.execute(
+                select(Task).where(Task.remind_at > NOW, Task.remind_at < NOW + timedelta(hours=2))
+            )
+            .scalars()
+            .all()
+        )
         assert len(soon) >= 10 and {t.reminded_at for t in soon} == {None}
-    for table in ("wallet_transaction", "invoice", "credit", "activity_service", "job",
-                  "service_request", "lead", "follow_up", "reward_spend_transaction"):
+    for table in (
+        "wallet_transaction",
+        "invoice",
+        "credit",
+        "activity_service",
+        "job",
+        "service_request",
+        "lead",
+        "follow_up",
+        "reward_spend_transaction",
+    ):
         assert count(engine, table) > 0, table
     assert count(engine, "reward_award_transaction", "WHERE state = 'cancelled'") > 0
     assert count(engine, "care_case", "WHERE status = 'open'") > 0
@@ -146,8 +175,12 @@ def test_demo_loads_a_consistent_data_set(engine: Engine, settings) -> None:
     assert count(engine, "communication", "WHERE delivery = 'failed'") > 0
     with engine.connect() as conn:
         for folded in ("maria", "muller", "o'brien", "ιωαννου"):
-            found = conn.execute(text("SELECT COUNT(*) FROM contact WHERE first_name_norm = :n "
-                                      "OR last_name_norm = :n"), {"n": folded}).scalar_one()
+            found = conn.execute(
+                text(
+                    "SELECT COUNT(*) FROM contact WHERE first_name_norm = :n OR last_name_norm = :n"
+                ),
+                {"n": folded},
+            ).scalar_one()
             assert found >= 1, folded
 
 
@@ -169,9 +202,10 @@ def test_seeded_rows_match_the_orm(engine: Engine, settings) -> None:
         for e in s.execute(select(ContactEmail)).scalars():
             assert e.address_norm == fold(e.address)
         for a in s.execute(select(ContactAddress)).scalars():
-            assert {k: getattr(a, k) for k in ("street_norm", "city_norm", "postal_code_norm",
-                                               "country_norm")} == address_shadow(
-                a.street, a.city, a.postal_code, a.country)
+            assert {
+                k: getattr(a, k)
+                for k in ("street_norm", "city_norm", "postal_code_norm", "country_norm")
+            } == address_shadow(a.street, a.city, a.postal_code, a.country)
         account = s.execute(select(Account).order_by(Account.balance.desc())).scalars().first()
         assert isinstance(account.balance, Decimal) and account.balance > 0
         assert account.balance == account.balance.quantize(Decimal("0.01"))
@@ -184,8 +218,9 @@ def test_seeded_rows_match_the_orm(engine: Engine, settings) -> None:
         assert comm.created_at.tzinfo is not None and comm.created_at <= datetime.now(UTC)
 
 
-def test_demo_is_deterministic(engine: Engine, settings, sqlite_template: Path,
-                               tmp_path: Path) -> None:
+def test_demo_is_deterministic(
+    engine: Engine, settings, sqlite_template: Path, tmp_path: Path
+) -> None:
     other = fresh_sqlite(sqlite_template, tmp_path, "again.db")
     try:
         seed_demo(engine, settings, now=NOW)
@@ -196,13 +231,13 @@ def test_demo_is_deterministic(engine: Engine, settings, sqlite_template: Path,
         other.dispose()
 
 
-def test_bulk_seed_appends_after_demo(engine: Engine, settings, sqlite_template: Path,
-                                      tmp_path: Path) -> None:
+def test_bulk_seed_appends_after_demo(
+    engine: Engine, settings, sqlite_template: Path, tmp_path: Path
+) -> None:
     seed_demo(engine, settings, now=NOW)
     before = {t: count(engine, t) for t in ("contact", "account", "bill", "communication")}
     calls: list[tuple[str, int, int]] = []
-    result = seed_bulk(engine, settings, contacts=200, seed=7,
-                       progress=lambda *a: calls.append(a))
+    result = seed_bulk(engine, settings, contacts=200, seed=7, progress=lambda *a: calls.append(a))
     assert result["contact"] == 200 and count(engine, "contact") == 500
     assert 240 <= result["account"] <= 360
     assert 190 <= result["subscription"] <= 290
@@ -217,7 +252,8 @@ def test_bulk_seed_appends_after_demo(engine: Engine, settings, sqlite_template:
     assert violations(engine) == {}
     with engine.connect() as conn:
         first_new = conn.exec_driver_sql(
-            "SELECT MIN(id), MIN(customer_number) FROM contact WHERE id > 300").one()
+            "SELECT MIN(id), MIN(customer_number) FROM contact WHERE id > 300"
+        ).one()
         assert first_new == (301, "C0000301")
         agents = conn.exec_driver_sql("SELECT COUNT(*) FROM agent").scalar_one()
         assert agents == len(demo_agents())  # bulk reuses existing agents
@@ -238,8 +274,9 @@ def test_bulk_seed_appends_after_demo(engine: Engine, settings, sqlite_template:
         other.dispose()
 
 
-def test_big_load_rebuilds_indexes(engine: Engine, settings, monkeypatch,
-                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_big_load_rebuilds_indexes(
+    engine: Engine, settings, monkeypatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The index drop/rebuild path (taken for big loads) leaves every index in place."""
 
     def index_names() -> set[str]:
@@ -259,5 +296,6 @@ def test_big_load_rebuilds_indexes(engine: Engine, settings, monkeypatch,
     assert f"Seeded 30 contacts, {result['account']} accounts" in capsys.readouterr().out
     with engine.connect() as conn:
         found = conn.exec_driver_sql(
-            "SELECT COUNT(*) FROM contact WHERE last_name_norm >= 'a'").scalar_one()
+            "SELECT COUNT(*) FROM contact WHERE last_name_norm >= 'a'"
+        ).scalar_one()
     assert found > 0

@@ -33,41 +33,99 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # Built from a copy: a build writes into its source folder (build/, *.egg-info), and two test
     # processes may build at once.
     source = base / "source"
-    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".hypothesis", "*.db",
-        "*.db-*", "*.lock", "ssh_host_key*", "preferences"))
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", str(source),
-                    "-w", str(base / "dist")], check=True, capture_output=True,
-                   timeout=COMMAND_TIMEOUT)
+    shutil.copytree(
+        ROOT,
+        source,
+        ignore=shutil.ignore_patterns(
+            ".git",
+            ".venv",
+            "build",
+            "dist",
+            "*.egg-info",
+            "__pycache__",
+            ".hypothesis",
+            "*.db",
+            "*.db-*",
+            "*.lock",
+            "ssh_host_key*",
+            "preferences",
+        ),
+    )
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "-q",
+            str(source),
+            "-w",
+            str(base / "dist"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=COMMAND_TIMEOUT,
+    )
     (wheel,) = (base / "dist").glob("commcentre-*.whl")
     venv = base / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True,
-                   timeout=COMMAND_TIMEOUT)
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(venv)],
+        check=True,
+        timeout=COMMAND_TIMEOUT,
+    )
     python = venv / "bin" / "python"
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q",
-                    "--no-deps", str(wheel)], check=True, capture_output=True,
-                   timeout=COMMAND_TIMEOUT)
-    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                             check=True, capture_output=True, text=True).stdout.strip()
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "-q",
+            "--no-deps",
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=COMMAND_TIMEOUT,
+    )
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     Path(purelib, "_test_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     return venv / "bin"
 
 
 def user_env(home: Path) -> dict[str, str]:
     """A user of the installed package: own home, no commcentre or test settings, no checkout."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("COMMCENTRE_", "XDG_", "PYTHONPATH", "PYTEST", "TEXTUAL"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("COMMCENTRE_", "XDG_", "PYTHONPATH", "PYTEST", "TEXTUAL"))
+    }
     env.update(HOME=str(home), USER="wheeluser", LOGNAME="wheeluser")
     return env
 
 
 def commcentre(bin_dir: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(bin_dir / "commcentre"), *args], cwd=home, env=user_env(home),
-                          capture_output=True, text=True, timeout=COMMAND_TIMEOUT)
+    return subprocess.run(
+        [str(bin_dir / "commcentre"), *args],
+        cwd=home,
+        env=user_env(home),
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_TIMEOUT,
+    )
 
 
-def test_the_wheel_brings_its_config_templates_and_data_folder(installed: Path,
-                                                               tmp_path: Path) -> None:
+def test_the_wheel_brings_its_config_templates_and_data_folder(
+    installed: Path, tmp_path: Path
+) -> None:
     home = tmp_path / "home"
     home.mkdir()
     where = commcentre(installed, home, "config", "path", "--json")
@@ -98,16 +156,21 @@ def test_the_wheel_brings_its_config_templates_and_data_folder(installed: Path,
     assert "Traceback" not in broken.stderr
 
 
-def test_the_installed_console_starts_with_demo_data_searches_and_quits(installed: Path,
-                                                                        tmp_path: Path) -> None:
+def test_the_installed_console_starts_with_demo_data_searches_and_quits(
+    installed: Path, tmp_path: Path
+) -> None:
     home = tmp_path / "home"
     home.mkdir()
     env = user_env(home)
-    with PtyConsole(None, argv=[str(installed / "commcentre")], cwd=home, env=env,
-                    cols=80, rows=24) as console:
+    with PtyConsole(
+        None, argv=[str(installed / "commcentre")], cwd=home, env=env, cols=80, rows=24
+    ) as console:
         console.wait_for("f10 Actions")  # the first start created the demo data
-        until(lambda: console.cursor[1] == console.row_of("Search"),
-              what="the cursor in the search bar", console=console)
+        until(
+            lambda: console.cursor[1] == console.row_of("Search"),
+            what="the cursor in the search bar",
+            console=console,
+        )
         console.type("O'Brien")
         console.wait_for("O'Brien")
         console.press("enter")  # one match loads the customer

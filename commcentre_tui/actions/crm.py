@@ -29,24 +29,43 @@ LANGUAGES = [("en", "English"), ("el", "Greek"), ("ru", "Russian"), ("de", "Germ
 
 # -- contacts ------------------------------------------------------------------------------
 CONTACT_DETAILS = (
-    FormField("phone", "Phone", placeholder="e.g. 99 123456", default=lambda d: str(d.extra.get("phone") or "")),
+    FormField(
+        "phone",
+        "Phone",
+        placeholder="e.g. 99 123456",
+        default=lambda d: str(d.extra.get("phone") or ""),
+    ),
     FormField("phone2", "Second phone"),
-    FormField("email", "Email", placeholder="name@example.com",
-              default=lambda d: str(d.extra.get("email") or "")),
+    FormField(
+        "email",
+        "Email",
+        placeholder="name@example.com",
+        default=lambda d: str(d.extra.get("email") or ""),
+    ),
     FormField("street", "Street"),
     FormField("city", "City"),
     FormField("postal_code", "Postal code"),
     FormField("country", "Country", default="Cyprus"),
     FormField("id_number", "ID number"),
     FormField("national_id", "National ID"),
-    FormField("preferred_language", "Preferred language", kind="choice", choices=LANGUAGES, default="en",
-              required=True),
+    FormField(
+        "preferred_language",
+        "Preferred language",
+        kind="choice",
+        choices=LANGUAGES,
+        default="en",
+        required=True,
+    ),
     FormField("notes", "Notes", kind="multiline"),
 )
 CONTACT_ERROR_KEYS = {
-    "phones.0.number": "phone", "phones.1.number": "phone2", "emails.0.address": "email",
-    "addresses.0.street": "street", "addresses.0.city": "city",
-    "addresses.0.postal_code": "postal_code", "addresses.0.country": "country",
+    "phones.0.number": "phone",
+    "phones.1.number": "phone2",
+    "emails.0.address": "email",
+    "addresses.0.street": "street",
+    "addresses.0.city": "city",
+    "addresses.0.postal_code": "postal_code",
+    "addresses.0.country": "country",
 }
 
 
@@ -74,19 +93,41 @@ def custom_fields(settings: Any) -> tuple[FormField, ...]:
 
 def contact_payload(values: dict[str, Any]) -> dict[str, Any]:
     """The contact services' input from the flat form values."""
-    phones = [{"number": p, "kind": "mobile", "is_primary": i == 0}
-              for i, p in enumerate(v for v in (values.get("phone"), values.get("phone2")) if v)]
+    phones = [
+        {"number": p, "kind": "mobile", "is_primary": i == 0}
+        for i, p in enumerate(v for v in (values.get("phone"), values.get("phone2")) if v)
+    ]
     emails = [{"address": values["email"], "is_primary": True}] if values.get("email") else []
     address_keys = ("street", "city", "postal_code", "country")
     has_address = any(values.get(k) for k in address_keys if k != "country")
-    addresses = [{**{k: values.get(k) or "" for k in address_keys}, "is_primary": True}] if has_address else []
-    custom = {custom_name(k): v for k, v in values.items() if k.startswith(CUSTOM) and v not in (None, "")}
-    payload = clean(values, "phone", "phone2", "email", *address_keys,
-                    *[k for k in values if k.startswith(CUSTOM)])
-    return {**payload, "phones": phones, "emails": emails, "addresses": addresses, "custom_fields": custom}
+    addresses = (
+        [{**{k: values.get(k) or "" for k in address_keys}, "is_primary": True}]
+        if has_address
+        else []
+    )
+    custom = {
+        custom_name(k): v for k, v in values.items() if k.startswith(CUSTOM) and v not in (None, "")
+    }
+    payload = clean(
+        values,
+        "phone",
+        "phone2",
+        "email",
+        *address_keys,
+        *[k for k in values if k.startswith(CUSTOM)],
+    )
+    return {
+        **payload,
+        "phones": phones,
+        "emails": emails,
+        "addresses": addresses,
+        "custom_fields": custom,
+    }
 
 
-def duplicate_precheck(ctx: ServiceContext, _data: FormData, values: dict[str, Any]) -> Precheck | None:
+def duplicate_precheck(
+    ctx: ServiceContext, _data: FormData, values: dict[str, Any]
+) -> Precheck | None:
     phones = [v for v in (values.get("phone"), values.get("phone2")) if v]
     emails = [values["email"]] if values.get("email") else []
     if not phones and not emails:
@@ -110,10 +151,16 @@ def _log(service: Any) -> Any:
         try:
             created = service(ctx, contact_payload(values))
         except ValidationFailed as exc:  # custom_fields.<name> → the form's field for it
-            exc.errors = {custom_key(k.removeprefix("custom_fields.")) if k.startswith("custom_fields.") else k: v
-                          for k, v in (exc.errors or {}).items()}
+            exc.errors = {
+                custom_key(k.removeprefix("custom_fields."))
+                if k.startswith("custom_fields.")
+                else k: v
+                for k, v in (exc.errors or {}).items()
+            }
             raise
-        return SaveResult(f"Created {created.display_name} ({created.customer_number}).", created.contact_id)
+        return SaveResult(
+            f"Created {created.display_name} ({created.customer_number}).", created.contact_id
+        )
 
     return submit
 
@@ -129,10 +176,18 @@ LOG_PERSON = ActionSpec(
     description="A new person with a unique customer number.",
     fields=(
         FormField("title", "Title"),
-        FormField("first_name", "First name", required=True,
-                  default=lambda d: str(d.extra.get("first_name") or "")),
-        FormField("last_name", "Last name", required=True,
-                  default=lambda d: str(d.extra.get("last_name") or "")),
+        FormField(
+            "first_name",
+            "First name",
+            required=True,
+            default=lambda d: str(d.extra.get("first_name") or ""),
+        ),
+        FormField(
+            "last_name",
+            "Last name",
+            required=True,
+            default=lambda d: str(d.extra.get("last_name") or ""),
+        ),
         *CONTACT_DETAILS,
     ),
     submit=_log(log_person),
@@ -163,15 +218,31 @@ LOG_COMPANY = ActionSpec(
 
 # -- served by screens of their own (the communication form, the contact information screen) --
 CREATE_COMMUNICATION = ActionSpec(
-    name="Create a Communication", group="CRM", service=communications.create_communication,
-    input_model=communications.CommunicationInput, roles=("agent", "finance"),
-    enabled_by_default=True)
+    name="Create a Communication",
+    group="CRM",
+    service=communications.create_communication,
+    input_model=communications.CommunicationInput,
+    roles=("agent", "finance"),
+    enabled_by_default=True,
+)
 COMPLETE_DRAFT = ActionSpec(
-    name="Complete Draft", group="CRM", service=communications.complete_communication,
-    input_model=communications.CommunicationInput, kind="step", after="Create a Communication")
+    name="Complete Draft",
+    group="CRM",
+    service=communications.complete_communication,
+    input_model=communications.CommunicationInput,
+    kind="step",
+    after="Create a Communication",
+)
 FOLLOW_UP = ActionSpec(
-    name="Follow Up", group="CRM", service=communications.follow_up,
-    input_model=communications.CommunicationInput, roles=("agent",))
+    name="Follow Up",
+    group="CRM",
+    service=communications.follow_up,
+    input_model=communications.CommunicationInput,
+    roles=("agent",),
+)
 ADD_MORE_INFORMATION = ActionSpec(
-    name="Add More Information", group="CRM", service=contact_info.save_contact_info,
-    roles=("agent", "finance"))
+    name="Add More Information",
+    group="CRM",
+    service=contact_info.save_contact_info,
+    roles=("agent", "finance"),
+)

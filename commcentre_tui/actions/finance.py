@@ -57,8 +57,12 @@ CREATE_ACCOUNT = ActionSpec(
     enabled_by_default=True,
     description="A financial account for the customer (or for the owner you name).",
     fields=(
-        FormField("owner", "Owner (customer number)", required=True,
-                  default=lambda d: str(d.extra.get("customer_number", ""))),
+        FormField(
+            "owner",
+            "Owner (customer number)",
+            required=True,
+            default=lambda d: str(d.extra.get("customer_number", "")),
+        ),
         FormField("number", "Account number (blank = next free)"),
         FormField("name", "Account name"),
         FormField("currency", "Currency", placeholder="EUR (blank = default)"),
@@ -78,10 +82,20 @@ PAY_BILL = ActionSpec(
     input_model=payments.PayBillInput,
     roles=("agent", "finance"),
     fields=(
-        FormField("bill_id", "Bill (latest first)", kind="choice", choices="bills", required=True,
-                  default=lambda d: picked(d, "bill_id")),
-        FormField("amount", "Amount", kind="money", placeholder="blank = the bill's outstanding amount"),
-        FormField("method", "Method", kind="choice", choices=METHODS, default="cash", required=True),
+        FormField(
+            "bill_id",
+            "Bill (latest first)",
+            kind="choice",
+            choices="bills",
+            required=True,
+            default=lambda d: picked(d, "bill_id"),
+        ),
+        FormField(
+            "amount", "Amount", kind="money", placeholder="blank = the bill's outstanding amount"
+        ),
+        FormField(
+            "method", "Method", kind="choice", choices=METHODS, default="cash", required=True
+        ),
         FormField("reference", "Reference"),
     ),
     load=load_bills,
@@ -93,9 +107,12 @@ POST_INVOICE = ActionSpec(
     service=payments.post_invoice,
     input_model=payments.PostInvoiceInput,
     roles=("finance",),
-    fields=(ACCOUNT_FIELD, FormField("amount", "Amount", kind="money", required=True),
-            FormField("description", "Description", required=True),
-            FormField("due_date", "Due date", kind="date")),
+    fields=(
+        ACCOUNT_FIELD,
+        FormField("amount", "Amount", kind="money", required=True),
+        FormField("description", "Description", required=True),
+        FormField("due_date", "Due date", kind="date"),
+    ),
     load=load_accounts,
 )
 
@@ -106,9 +123,14 @@ POST_PAYMENT = ActionSpec(
     input_model=payments.PostPaymentInput,
     roles=("agent", "finance"),
     description="A payment on account; more than the balance leaves a credit.",
-    fields=(ACCOUNT_FIELD, FormField("amount", "Amount", kind="money", required=True),
-            FormField("method", "Method", kind="choice", choices=METHODS, default="cash", required=True),
-            FormField("reference", "Reference")),
+    fields=(
+        ACCOUNT_FIELD,
+        FormField("amount", "Amount", kind="money", required=True),
+        FormField(
+            "method", "Method", kind="choice", choices=METHODS, default="cash", required=True
+        ),
+        FormField("reference", "Reference"),
+    ),
     load=load_accounts,
 )
 
@@ -121,9 +143,17 @@ TRANSFER_BALANCE = ActionSpec(
     roles=("agent", "finance"),
     description="Move the customer's credit from one of their accounts to another.",
     fields=(
-        FormField("from_account_id", "From account", kind="choice", choices="accounts", required=True),
-        FormField("to_account_id", "To account", kind="choice", choices="accounts", required=True,
-                  default=lambda d: d.lists["accounts"][1][0] if len(d.lists["accounts"]) > 1 else ""),
+        FormField(
+            "from_account_id", "From account", kind="choice", choices="accounts", required=True
+        ),
+        FormField(
+            "to_account_id",
+            "To account",
+            kind="choice",
+            choices="accounts",
+            required=True,
+            default=lambda d: d.lists["accounts"][1][0] if len(d.lists["accounts"]) > 1 else "",
+        ),
         FormField("amount", "Amount", kind="money", required=True),
         FormField("reason", "Reason", max_length=120),
     ),
@@ -138,17 +168,30 @@ def load_reward_transactions(ctx: ServiceContext, data: FormData) -> None:
     for participant in participants_of_contact(ctx.engine, data.contact_id):
         for row in reward_transactions(ctx.engine, participant.id or 0):
             rows[f"{row.kind}:{row.id}"] = (participant.number, row)
-    picked = next((f"{k}:{data.extra[f'reward_{k}_id']}" for k in ("award", "spend")
-                   if data.extra.get(f"reward_{k}_id") is not None), None)
+    picked = next(
+        (
+            f"{k}:{data.extra[f'reward_{k}_id']}"
+            for k in ("award", "spend")
+            if data.extra.get(f"reward_{k}_id") is not None
+        ),
+        None,
+    )
     if picked in rows and rows[picked][1].state == "cancelled":
-        raise RuleViolation(f"That {rows[picked][1].kind} transaction was already cancelled on "
-                            f"{rows[picked][1].cancelled_at:%Y-%m-%d}.")
+        raise RuleViolation(
+            f"That {rows[picked][1].kind} transaction was already cancelled on "
+            f"{rows[picked][1].cancelled_at:%Y-%m-%d}."
+        )
     posted = {k: v for k, v in rows.items() if v[1].state == "posted"}
     if not posted:
         raise RuleViolation("This customer has no posted reward transaction to cancel.")
-    data.lists["rewards"] = [(k, f"{r.created_at:%Y-%m-%d} · {r.kind.title()} · {number} · {r.points:+,} points"
-                                 + (f" · {r.reason[:30]}" if r.reason else ""))
-                             for k, (number, r) in posted.items()]
+    data.lists["rewards"] = [
+        (
+            k,
+            f"{r.created_at:%Y-%m-%d} · {r.kind.title()} · {number} · {r.points:+,} points"
+            + (f" · {r.reason[:30]}" if r.reason else ""),
+        )
+        for k, (number, r) in posted.items()
+    ]
     data.extra["rewards"] = posted
     data.extra["reward_default"] = picked if picked in posted else next(iter(posted))
 
@@ -158,14 +201,17 @@ def confirm_reward_cancel(data: FormData, values: dict[str, Any]) -> str | None:
     if row is None:
         return None
     moved = "taken back from" if row.kind == "award" else "given back to"
-    return (f"Cancel the {row.kind} of {abs(row.points):,} points? They are {moved} {number}; "
-            "a cancelled transaction stays listed and cannot be restored.")
+    return (
+        f"Cancel the {row.kind} of {abs(row.points):,} points? They are {moved} {number}; "
+        "a cancelled transaction stays listed and cannot be restored."
+    )
 
 
 def _cancel_reward(ctx: ServiceContext, data: FormData, values: dict[str, Any]) -> SaveResult:
     kind, _, rid = (values.get("transaction") or "").partition(":")
     result = rewards.cancel_reward_transaction(
-        ctx, {"kind": kind, "transaction_id": rid, "reason": values.get("reason") or ""})
+        ctx, {"kind": kind, "transaction_id": rid, "reason": values.get("reason") or ""}
+    )
     return SaveResult(result.message, data.contact_id)
 
 
@@ -178,9 +224,17 @@ CANCEL_REWARD_TRANSACTION = ActionSpec(
     entity="reward",
     keywords="rewards points award spend",
     description="Reverse an award (points taken back) or a spend (points given back).",
-    fields=(FormField("transaction", "Transaction", kind="choice", choices="rewards", required=True,
-                      default=lambda d: d.extra["reward_default"]),
-            FormField("reason", "Reason", max_length=150)),
+    fields=(
+        FormField(
+            "transaction",
+            "Transaction",
+            kind="choice",
+            choices="rewards",
+            required=True,
+            default=lambda d: d.extra["reward_default"],
+        ),
+        FormField("reason", "Reason", max_length=150),
+    ),
     load=load_reward_transactions,
     submit=_cancel_reward,
     confirm=confirm_reward_cancel,

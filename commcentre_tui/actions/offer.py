@@ -25,7 +25,9 @@ class OfferedAction:
     """More words the panel's filter matches (e.g. "complete" for Update Job Status)."""
 
 
-def offered_actions(settings: Settings, actor: Actor, *, customer_loaded: bool) -> list[OfferedAction]:
+def offered_actions(
+    settings: Settings, actor: Actor, *, customer_loaded: bool
+) -> list[OfferedAction]:
     """The actions to offer, in panel order.
 
     Only actions enabled in ``[actions] enabled``; with no customer loaded only the seed's four
@@ -44,8 +46,9 @@ def offered_actions(settings: Settings, actor: Actor, *, customer_loaded: bool) 
     return offered
 
 
-def with_status_actions(offered: list[OfferedAction], actor: Actor, *,
-                        customer_loaded: bool) -> list[OfferedAction]:
+def with_status_actions(
+    offered: list[OfferedAction], actor: Actor, *, customer_loaded: bool
+) -> list[OfferedAction]:
     """``offered`` plus the status changes (:data:`~commcentre_tui.actions.registry.STATUS_ACTIONS`).
 
     Each follows the seed action that creates its record (and is offered only when that one
@@ -55,19 +58,32 @@ def with_status_actions(offered: list[OfferedAction], actor: Actor, *,
     if not customer_loaded:
         return list(offered)
     names = {a.name for a in offered}
-    extra = {name: s for name, s in STATUS_ACTIONS.items()
-             if (s.after is None or s.after in names) and actor.may(entity=s.entity, level="edit")}
+    extra = {
+        name: s
+        for name, s in STATUS_ACTIONS.items()
+        if (s.after is None or s.after in names) and actor.may(entity=s.entity, level="edit")
+    }
     result: list[OfferedAction] = []
     for index, action in enumerate(offered):
         result.append(action)
-        result += [OfferedAction(s.group, n, s.keywords) for n, s in extra.items() if s.after == action.name]
+        result += [
+            OfferedAction(s.group, n, s.keywords)
+            for n, s in extra.items()
+            if s.after == action.name
+        ]
         last_of_group = index + 1 == len(offered) or offered[index + 1].group != action.group
         if last_of_group:
-            result += [OfferedAction(s.group, n, s.keywords) for n, s in extra.items()
-                       if s.after is None and s.group == action.group]
+            result += [
+                OfferedAction(s.group, n, s.keywords)
+                for n, s in extra.items()
+                if s.after is None and s.group == action.group
+            ]
     groups = {a.group for a in offered}
-    result += [OfferedAction(s.group, n, s.keywords) for n, s in extra.items()
-               if s.after is None and s.group not in groups]
+    result += [
+        OfferedAction(s.group, n, s.keywords)
+        for n, s in extra.items()
+        if s.after is None and s.group not in groups
+    ]
     return result
 
 
@@ -79,8 +95,11 @@ def with_steps(offered: list[OfferedAction], *, customer_loaded: bool) -> list[O
     result: list[OfferedAction] = []
     for action in offered:
         result.append(action)
-        result += [OfferedAction(action.group, name) for name, after in ACTION_STEPS.items()
-                   if after == action.name]
+        result += [
+            OfferedAction(action.group, name)
+            for name, after in ACTION_STEPS.items()
+            if after == action.name
+        ]
     return result
 
 

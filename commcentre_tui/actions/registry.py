@@ -74,7 +74,9 @@ ACTION_GROUPS: Final[dict[str, tuple[str, ...]]] = {
 ALL_ACTIONS: Final[tuple[str, ...]] = tuple(s.name for s in SEED_ACTIONS)
 
 #: The seed's defaults: what an absent ``[actions]`` section enables.
-DEFAULT_ACTIONS: Final[tuple[str, ...]] = tuple(s.name for s in SEED_ACTIONS if s.enabled_by_default)
+DEFAULT_ACTIONS: Final[tuple[str, ...]] = tuple(
+    s.name for s in SEED_ACTIONS if s.enabled_by_default
+)
 
 #: What is offered while no customer is loaded (the seed's rule).
 NO_CUSTOMER_ACTIONS: Final[tuple[str, ...]] = tuple(s.name for s in ACTIONS if not s.needs_customer)

@@ -27,9 +27,18 @@ PURCHASE_EVOUCHER = ActionSpec(
     service=vouchers.purchase_voucher,
     input_model=vouchers.PurchaseVoucherInput,
     roles=("agent", "finance"),
-    fields=(ACCOUNT_FIELD, FormField("value", "Value", kind="money", required=True),
-            FormField("pay_from", "Pay from", kind="choice", required=True, default="account",
-                      choices=[("account", "Account (adds to the balance)"), ("wallet", "Wallet")])),
+    fields=(
+        ACCOUNT_FIELD,
+        FormField("value", "Value", kind="money", required=True),
+        FormField(
+            "pay_from",
+            "Pay from",
+            kind="choice",
+            required=True,
+            default="account",
+            choices=[("account", "Account (adds to the balance)"), ("wallet", "Wallet")],
+        ),
+    ),
     load=load_accounts,
 )
 
@@ -49,9 +58,19 @@ USE_VOUCHER = ActionSpec(
     service=vouchers.use_voucher,
     input_model=vouchers.UseVoucherInput,
     roles=("agent", "finance"),
-    fields=(SERIAL, FormField("secret_number", "Secret number", required=True), ACCOUNT_FIELD,
-            FormField("credit_to", "Credit to", kind="choice", required=True, default="wallet",
-                      choices=[("wallet", "Wallet"), ("account", "Account")])),
+    fields=(
+        SERIAL,
+        FormField("secret_number", "Secret number", required=True),
+        ACCOUNT_FIELD,
+        FormField(
+            "credit_to",
+            "Credit to",
+            kind="choice",
+            required=True,
+            default="wallet",
+            choices=[("wallet", "Wallet"), ("account", "Account")],
+        ),
+    ),
     load=load_accounts,
 )
 
@@ -63,18 +82,23 @@ CANCEL_EVOUCHER = ActionSpec(
     roles=("finance",),
     description="Only unused vouchers; the value is refunded to where it was paid from.",
     fields=(SERIAL, FormField("reason", "Reason")),
-    confirm=lambda _data, values: (f"Cancel voucher {values.get('serial')}? Its value is refunded to where "
-                                   "it was paid from, and it can never be used."),
+    confirm=lambda _data, values: (
+        f"Cancel voucher {values.get('serial')}? Its value is refunded to where "
+        "it was paid from, and it can never be used."
+    ),
     save_label="Cancel voucher",
 )
 
 
 def _retrieve_secret(ctx: ServiceContext, data: FormData, values: dict[str, Any]) -> SaveResult:
     result = vouchers.retrieve_voucher_secret(ctx, clean(values))
-    return SecretShown(f"Secret number of {result.serial} retrieved (the retrieval is audited).",
-                        data.contact_id, serial=result.serial,
-                        details=f"{result.state}, {result.currency} {result.value}",
-                        secret=result.secret_number)
+    return SecretShown(
+        f"Secret number of {result.serial} retrieved (the retrieval is audited).",
+        data.contact_id,
+        serial=result.serial,
+        details=f"{result.state}, {result.currency} {result.value}",
+        secret=result.secret_number,
+    )
 
 
 RETRIEVE_SECRET = ActionSpec(

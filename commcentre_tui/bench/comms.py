@@ -61,7 +61,9 @@ def _count_contacts(engine: Engine) -> int:
 
 def _max_id(engine: Engine, model: Any) -> int:
     with reading(engine) as session:
-        return int(session.execute(select(func.coalesce(func.max(_table(model).c.id), 0))).scalar_one())
+        return int(
+            session.execute(select(func.coalesce(func.max(_table(model).c.id), 0))).scalar_one()
+        )
 
 
 def add_overdue_contacts(engine: Engine, count: int, *, chunk: int = 5000) -> tuple[int, int]:
@@ -79,33 +81,102 @@ def add_overdue_contacts(engine: Engine, count: int, *, chunk: int = 5000) -> tu
         for k, cid in enumerate(cids):
             i = start + k
             first, last = f"Name{i % 997}", f"Surname{i % 1499}"
-            contacts.append({
-                "id": cid, "kind": "person", "first_name": first, "last_name": last,
-                "customer_number": f"{BENCH_PREFIX}{cid:09d}", "preferred_language": "el" if i % 10 == 0 else "en",
-                "email_opt_out": False, "sms_opt_out": i % 50 == 0, "phone_opt_out": False,
-                "letter_opt_out": False, "custom_fields": {}, "id_number_norm": "", "created_at": now,
-                "updated_at": now, "version": 1, **contact_shadow(first, last, None),
-            })
-            emails.append({"contact_id": cid, "kind": "personal", "address": f"c{cid}@bench.example",
-                           "address_norm": f"c{cid}@bench.example", "is_primary": True})
+            contacts.append(
+                {
+                    "id": cid,
+                    "kind": "person",
+                    "first_name": first,
+                    "last_name": last,
+                    "customer_number": f"{BENCH_PREFIX}{cid:09d}",
+                    "preferred_language": "el" if i % 10 == 0 else "en",
+                    "email_opt_out": False,
+                    "sms_opt_out": i % 50 == 0,
+                    "phone_opt_out": False,
+                    "letter_opt_out": False,
+                    "custom_fields": {},
+                    "id_number_norm": "",
+                    "created_at": now,
+                    "updated_at": now,
+                    "version": 1,
+                    **contact_shadow(first, last, None),
+                }
+            )
+            emails.append(
+                {
+                    "contact_id": cid,
+                    "kind": "personal",
+                    "address": f"c{cid}@bench.example",
+                    "address_norm": f"c{cid}@bench.example",
+                    "is_primary": True,
+                }
+            )
             phone = f"+3579{cid % 10_000_000:07d}"
-            phones.append({"contact_id": cid, "kind": "mobile", "number": phone, "e164": phone, "is_primary": True})
+            phones.append(
+                {
+                    "contact_id": cid,
+                    "kind": "mobile",
+                    "number": phone,
+                    "e164": phone,
+                    "is_primary": True,
+                }
+            )
             aid, sid, bid = ids[Account] + i, ids[Subscription] + i, ids[Bill] + i
-            accounts.append({"id": aid, "contact_id": cid, "number": f"{BENCH_PREFIX}A{aid:09d}", "name": "",
-                             "currency": "EUR", "balance": Decimal("45.90"), "credit_limit": Decimal(0),
-                             "payment_terms_days": 30, "billing_address": "", "status": "active",
-                             "created_at": now, "version": 1})
-            subs.append({"id": sid, "account_id": aid, "number": f"{BENCH_PREFIX}S{sid:09d}", "status": "active",
-                         "start_date": today - timedelta(days=120), "created_at": now, "version": 1})
-            bills.append({"id": bid, "account_id": aid, "subscription_id": sid, "number": f"{BENCH_PREFIX}B{bid:09d}",
-                          "period_start": today - timedelta(days=60), "period_end": today - timedelta(days=31),
-                          "bill_date": today - timedelta(days=30), "due_date": today - timedelta(days=5),
-                          "previous_balance": Decimal(0), "subtotal": Decimal("38.57"), "tax": Decimal("7.33"),
-                          "amount": Decimal("45.90"), "paid_amount": Decimal(0), "status": "unpaid",
-                          "created_at": now, "version": 1})
+            accounts.append(
+                {
+                    "id": aid,
+                    "contact_id": cid,
+                    "number": f"{BENCH_PREFIX}A{aid:09d}",
+                    "name": "",
+                    "currency": "EUR",
+                    "balance": Decimal("45.90"),
+                    "credit_limit": Decimal(0),
+                    "payment_terms_days": 30,
+                    "billing_address": "",
+                    "status": "active",
+                    "created_at": now,
+                    "version": 1,
+                }
+            )
+            subs.append(
+                {
+                    "id": sid,
+                    "account_id": aid,
+                    "number": f"{BENCH_PREFIX}S{sid:09d}",
+                    "status": "active",
+                    "start_date": today - timedelta(days=120),
+                    "created_at": now,
+                    "version": 1,
+                }
+            )
+            bills.append(
+                {
+                    "id": bid,
+                    "account_id": aid,
+                    "subscription_id": sid,
+                    "number": f"{BENCH_PREFIX}B{bid:09d}",
+                    "period_start": today - timedelta(days=60),
+                    "period_end": today - timedelta(days=31),
+                    "bill_date": today - timedelta(days=30),
+                    "due_date": today - timedelta(days=5),
+                    "previous_balance": Decimal(0),
+                    "subtotal": Decimal("38.57"),
+                    "tax": Decimal("7.33"),
+                    "amount": Decimal("45.90"),
+                    "paid_amount": Decimal(0),
+                    "status": "unpaid",
+                    "created_at": now,
+                    "version": 1,
+                }
+            )
         with transaction(engine) as session:
-            for model, rows in ((Contact, contacts), (ContactEmail, emails), (ContactPhone, phones),
-                                (Account, accounts), (Subscription, subs), (Bill, bills)):
+            for model, rows in (
+                (Contact, contacts),
+                (ContactEmail, emails),
+                (ContactPhone, phones),
+                (Account, accounts),
+                (Subscription, subs),
+                (Bill, bills),
+            ):
                 session.execute(_table(model).insert(), rows)
     _fix_sequences(engine)
     _analyze(engine)
@@ -140,14 +211,28 @@ def remove_contacts(engine: Engine, first: int, last: int) -> None:
     c, a = _table(Contact).c, _table(Account).c
     with transaction(engine) as session:
         accounts = select(a.id).where(a.contact_id.between(first, last))
-        comms = select(_table(Communication).c.id).where(_table(Communication).c.contact_id.between(first, last))
-        session.execute(delete(_table(CommunicationQueue)).where(_table(CommunicationQueue).c.communication_id.in_(comms)))
-        session.execute(delete(_table(Communication)).where(_table(Communication).c.contact_id.between(first, last)))
+        comms = select(_table(Communication).c.id).where(
+            _table(Communication).c.contact_id.between(first, last)
+        )
+        session.execute(
+            delete(_table(CommunicationQueue)).where(
+                _table(CommunicationQueue).c.communication_id.in_(comms)
+            )
+        )
+        session.execute(
+            delete(_table(Communication)).where(
+                _table(Communication).c.contact_id.between(first, last)
+            )
+        )
         session.execute(delete(_table(Bill)).where(_table(Bill).c.account_id.in_(accounts)))
-        session.execute(delete(_table(Subscription)).where(_table(Subscription).c.account_id.in_(accounts)))
+        session.execute(
+            delete(_table(Subscription)).where(_table(Subscription).c.account_id.in_(accounts))
+        )
         session.execute(delete(_table(Account)).where(a.contact_id.between(first, last)))
         for model in (ContactEmail, ContactPhone):
-            session.execute(delete(_table(model)).where(_table(model).c.contact_id.between(first, last)))
+            session.execute(
+                delete(_table(model)).where(_table(model).c.contact_id.between(first, last))
+            )
         session.execute(delete(_table(Contact)).where(c.id.between(first, last)))
 
 
@@ -166,7 +251,9 @@ def delete_communications_after(engine: Engine, before: int) -> None:
             cursor.execute("PRAGMA foreign_keys=OFF")
             cursor.execute("BEGIN IMMEDIATE")
             try:
-                cursor.execute("DELETE FROM communication_queue WHERE communication_id > ?", (before,))
+                cursor.execute(
+                    "DELETE FROM communication_queue WHERE communication_id > ?", (before,)
+                )
                 cursor.execute("DELETE FROM communication WHERE id > ?", (before,))
                 cursor.execute("COMMIT")
             except BaseException:
@@ -178,9 +265,13 @@ def delete_communications_after(engine: Engine, before: int) -> None:
         return
     with transaction(engine) as session:
         conn = session.connection()
-        if conn.exec_driver_sql("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").scalar():
+        if conn.exec_driver_sql(
+            "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
+        ).scalar():
             conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
-        conn.exec_driver_sql("DELETE FROM communication_queue WHERE communication_id > %(b)s", {"b": before})
+        conn.exec_driver_sql(
+            "DELETE FROM communication_queue WHERE communication_id > %(b)s", {"b": before}
+        )
         conn.exec_driver_sql("DELETE FROM communication WHERE id > %(b)s", {"b": before})
 
 
@@ -198,7 +289,9 @@ def _overdue_count(engine: Engine) -> int:
         return len(segment_keys(session, "overdue", today=utcnow().date()))
 
 
-def bulk_queue(engine: Engine, settings: Settings, *, messages: int = BULK_MESSAGES) -> dict[str, Any]:
+def bulk_queue(
+    engine: Engine, settings: Settings, *, messages: int = BULK_MESSAGES
+) -> dict[str, Any]:
     """``comms.bulk_queue``: render and queue an overdue reminder for every overdue customer,
     after topping the database up to ``messages`` overdue customers (removed afterwards)."""
     from commcentre_tui.comms.notify import notify
@@ -215,8 +308,14 @@ def bulk_queue(engine: Engine, settings: Settings, *, messages: int = BULK_MESSA
         delete_communications_after(engine, before)
         if added:
             remove_contacts(engine, first, last)
-    return {"n": report.matched, "per_s": round(report.matched / seconds, 1), "seconds": round(seconds, 2),
-            "cpu_s": round(cpu, 2), "queued": report.queued, "opted_out": report.opted_out}
+    return {
+        "n": report.matched,
+        "per_s": round(report.matched / seconds, 1),
+        "seconds": round(seconds, 2),
+        "cpu_s": round(cpu, 2),
+        "queued": report.queued,
+        "opted_out": report.opted_out,
+    }
 
 
 @case("comms.bulk_queue", "100,000 overdue SMS reminders rendered and queued (messages/s)")
@@ -249,8 +348,13 @@ def _sink_process(ready: Any, stop: Any, result: Any) -> None:
     asyncio.run(main())
 
 
-def smtp_delivery(engine: Engine, settings: Settings, *, emails: int = DELIVERY_EMAILS,
-                  concurrency: int | None = None) -> dict[str, Any]:
+def smtp_delivery(
+    engine: Engine,
+    settings: Settings,
+    *,
+    emails: int = DELIVERY_EMAILS,
+    concurrency: int | None = None,
+) -> dict[str, Any]:
     """``comms.smtp_delivery``: the worker delivers ``emails`` queued emails to a loopback server."""
     from commcentre_tui.comms.outbox import enqueue, insert_communications
     from commcentre_tui.comms.worker import DEFAULT_CONCURRENCY, DeliveryWorker
@@ -265,18 +369,34 @@ def smtp_delivery(engine: Engine, settings: Settings, *, emails: int = DELIVERY_
     try:
         port = parent.recv()
         now = utcnow()
-        rows = [{"contact_id": first, "direction": "outgoing", "media": "email", "category": "Notification",
-                 "subject": f"Bench message {i}", "content": f"Dear customer,\n\nThis is bench message {i}.\n",
-                 "recipient": f"c{first}@bench.example", "state": "completed", "delivery": "queued",
-                 "completed_at": now} for i in range(emails)]
+        rows = [
+            {
+                "contact_id": first,
+                "direction": "outgoing",
+                "media": "email",
+                "category": "Notification",
+                "subject": f"Bench message {i}",
+                "content": f"Dear customer,\n\nThis is bench message {i}.\n",
+                "recipient": f"c{first}@bench.example",
+                "state": "completed",
+                "delivery": "queued",
+                "completed_at": now,
+            }
+            for i in range(emails)
+        ]
         with transaction(engine) as session:
             enqueue(session, insert_communications(session, rows, now), now)
-        run_settings = settings.model_copy(update={
-            "email": settings.email.model_copy(update={"host": "127.0.0.1", "port": port, "starttls": False,
-                                                       "username": ""}),
-            "worker": settings.worker.model_copy(update={"batch_size": 500}),
-        })
-        worker = DeliveryWorker(engine, run_settings, name="bench", concurrency=concurrency or DEFAULT_CONCURRENCY)
+        run_settings = settings.model_copy(
+            update={
+                "email": settings.email.model_copy(
+                    update={"host": "127.0.0.1", "port": port, "starttls": False, "username": ""}
+                ),
+                "worker": settings.worker.model_copy(update={"batch_size": 500}),
+            }
+        )
+        worker = DeliveryWorker(
+            engine, run_settings, name="bench", concurrency=concurrency or DEFAULT_CONCURRENCY
+        )
         started = time.perf_counter()
         stats = asyncio.run(worker.run_once())
         seconds = time.perf_counter() - started
@@ -286,12 +406,21 @@ def smtp_delivery(engine: Engine, settings: Settings, *, emails: int = DELIVERY_
         delete_communications_after(engine, before)
         remove_contacts(engine, first, last)
     if received.value != stats.sent:
-        raise RuntimeError(f"The SMTP sink received {received.value} messages but the worker sent {stats.sent}.")
-    return {"n": stats.sent, "per_s": round(stats.sent / seconds, 1), "seconds": round(seconds, 2),
-            "concurrency": worker.concurrency}
+        raise RuntimeError(
+            f"The SMTP sink received {received.value} messages but the worker sent {stats.sent}."
+        )
+    return {
+        "n": stats.sent,
+        "per_s": round(stats.sent / seconds, 1),
+        "seconds": round(seconds, 2),
+        "concurrency": worker.concurrency,
+    }
 
 
-@case("comms.smtp_delivery", "The worker delivering 10,000 emails to a loopback SMTP server (messages/s)")
+@case(
+    "comms.smtp_delivery",
+    "The worker delivering 10,000 emails to a loopback SMTP server (messages/s)",
+)
 def smtp_delivery_case(ctx: BenchContext) -> dict[str, Any]:
     return smtp_delivery(ctx.engine, ctx.settings)
 
@@ -318,8 +447,17 @@ def main(argv: list[str] | None = None) -> int:
                 result = bulk_queue(engine, settings, messages=args.messages)
             else:
                 result = smtp_delivery(engine, settings, emails=args.emails)
-            print(json.dumps({"case": name, "backend": backend_name(engine),
-                              "contacts": _count_contacts(engine), **result}), flush=True)
+            print(
+                json.dumps(
+                    {
+                        "case": name,
+                        "backend": backend_name(engine),
+                        "contacts": _count_contacts(engine),
+                        **result,
+                    }
+                ),
+                flush=True,
+            )
     finally:
         engine.dispose()
     return 0

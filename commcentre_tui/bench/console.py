@@ -39,29 +39,61 @@ THINK_SECONDS = 0.5
 REST_SECONDS = 0.025
 
 #: The console's own worker groups (search, customer, tabs, detail …); others run until exit.
-CONSOLE_GROUPS = {"search", "latest", "customer", "detail", "console-panels", "console-ready",
-                  "default"}
+CONSOLE_GROUPS = {
+    "search",
+    "latest",
+    "customer",
+    "detail",
+    "console-panels",
+    "console-ready",
+    "default",
+}
 
 CASES = ("console.search", "console.load_customer", "console.tab_switch", "console.cold_start")
 
 #: Quick-search values that find many customers (surname and first-name prefixes).
-SEARCH_TERMS = ("geo", "pap", "kon", "chr", "andr", "mar", "ioan", "nik", "ele", "dem", "sav",
-                "kyr", "pet", "mich", "hadj", "vas", "ant", "cha", "stel", "yian")
+SEARCH_TERMS = (
+    "geo",
+    "pap",
+    "kon",
+    "chr",
+    "andr",
+    "mar",
+    "ioan",
+    "nik",
+    "ele",
+    "dem",
+    "sav",
+    "kyr",
+    "pet",
+    "mich",
+    "hadj",
+    "vas",
+    "ant",
+    "cha",
+    "stel",
+    "yian",
+)
 
 
-def _summary(name: str, engine: Engine, samples: Sequence[float],
-             contacts: int | None = None) -> dict[str, Any]:
+def _summary(
+    name: str, engine: Engine, samples: Sequence[float], contacts: int | None = None
+) -> dict[str, Any]:
     from commcentre_tui.bench.registry import latency
     from commcentre_tui.models import Contact
     from commcentre_tui.repo.db import backend_name, reading
 
     if contacts is None:
         with reading(engine) as session:
-            contacts = int(session.execute(
-                select(func.count()).select_from(Contact)).scalar_one())
+            contacts = int(session.execute(select(func.count()).select_from(Contact)).scalar_one())
     ms = [s * 1000 for s in samples]
-    return {"case": name, "backend": backend_name(engine), "contacts": contacts, "n": len(ms),
-            **latency(ms)}
+    return {
+        "case": name,
+        "backend": backend_name(engine),
+        "contacts": contacts,
+        "n": len(ms),
+        **latency(ms),
+    }
 
 
 def _agent(engine: Engine, settings: Any, username: str | None) -> Any:
@@ -80,7 +112,8 @@ async def _settle(pilot: Any) -> None:
         app = pilot.app
         try:
             await app.workers.wait_for_complete(
-                [w for w in app.workers if w.group in CONSOLE_GROUPS or w.group.startswith("tab-")])
+                [w for w in app.workers if w.group in CONSOLE_GROUPS or w.group.startswith("tab-")]
+            )
         except WorkerCancelled:  # superseded by a newer read (the console cancels stale ones)
             continue
         await pilot.pause()
@@ -92,9 +125,15 @@ async def until_ready(screen: Any) -> None:
     await screen.panels_ready.wait()
 
 
-def run_console_cases(engine: Engine, settings: Any, *, n: int = 40, agent: str | None = None,
-                      cases: Sequence[str] = CASES[:3], contacts: int | None = None,
-                      ) -> list[dict[str, Any]]:
+def run_console_cases(
+    engine: Engine,
+    settings: Any,
+    *,
+    n: int = 40,
+    agent: str | None = None,
+    cases: Sequence[str] = CASES[:3],
+    contacts: int | None = None,
+) -> list[dict[str, Any]]:
     """Search, customer load and tab switch, ``n`` samples each (after two warm-up rounds)."""
     from commcentre_tui.app import create_app
     from commcentre_tui.startup import pause_garbage_collection
@@ -123,8 +162,7 @@ def run_console_cases(engine: Engine, settings: Any, *, n: int = 40, agent: str 
                 box.value = term
                 await _settle(pilot)
                 before = screen.results.page
-                took = await key_until(app, "enter",
-                                        lambda b=before: screen.results.page is not b)  # type: ignore[misc]  # mypy cannot infer a lambda with a default argument (it binds the loop's value)
+                took = await key_until(app, "enter", lambda b=before: screen.results.page is not b)  # type: ignore[misc]  # mypy cannot infer a lambda with a default argument (it binds the loop's value)
                 await _settle(pilot)
                 if keep and "console.search" in samples:
                     samples["console.search"].append(took)
@@ -136,7 +174,10 @@ def run_console_cases(engine: Engine, settings: Any, *, n: int = 40, agent: str 
                 await _settle(pilot)
                 chosen = int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
                 took = await key_until(
-                    app, "enter", lambda c=chosen: view.contact_id == c and view.populated())  # type: ignore[misc]  # mypy cannot infer a lambda with a default argument (it binds the loop's value)
+                    app,
+                    "enter",
+                    lambda c=chosen: view.contact_id == c and view.populated(),  # type: ignore[misc]  # mypy cannot infer a lambda with a default argument (it binds the loop's value)
+                )
                 await _settle(pilot)
                 if keep and "console.load_customer" in samples:
                     samples["console.load_customer"].append(took)
@@ -144,10 +185,17 @@ def run_console_cases(engine: Engine, settings: Any, *, n: int = 40, agent: str 
                 # hidden tabs are read in the background meanwhile).
                 await asyncio.sleep(THINK_SECONDS)
                 await _settle(pilot)
-                for key, tab_id in (("f6", "subscriptions"), ("f7", "financials"),
-                                    ("f8", "care"), ("f9", "rewards")):
+                for key, tab_id in (
+                    ("f6", "subscriptions"),
+                    ("f7", "financials"),
+                    ("f8", "care"),
+                    ("f9", "rewards"),
+                ):
                     took = await key_until(
-                        app, key, lambda t=tab_id: view.tabs.active == t and view.populated())  # type: ignore[misc]  # mypy cannot infer a lambda with a default argument (it binds the loop's value)
+                        app,
+                        key,
+                        lambda t=tab_id: view.tabs.active == t and view.populated(),  # type: ignore[misc]  # mypy cannot infer a lambda with a default argument (it binds the loop's value)
+                    )
                     await _settle(pilot)
                     if keep and "console.tab_switch" in samples:
                         samples["console.tab_switch"].append(took)
@@ -158,13 +206,20 @@ def run_console_cases(engine: Engine, settings: Any, *, n: int = 40, agent: str 
     return [_summary(name, engine, values, contacts) for name, values in samples.items()]
 
 
-def cold_start(database: str, *, n: int = 5, agent: str | None = None,
-               config: str | None = None) -> list[float]:
+def cold_start(
+    database: str, *, n: int = 5, agent: str | None = None, config: str | None = None
+) -> list[float]:
     """Seconds from starting a new Python process to the console's first interactive frame."""
     times = []
     for _ in range(n):
-        command = [sys.executable, "-m", "commcentre_tui.bench.console", "--cold-start-child",
-                   "--database", database]
+        command = [
+            sys.executable,
+            "-m",
+            "commcentre_tui.bench.console",
+            "--cold-start-child",
+            "--database",
+            database,
+        ]
         if agent:
             command += ["--agent", agent]
         if config:
@@ -190,8 +245,11 @@ def _cold_start_child(args: argparse.Namespace) -> int:
 
     settings = settings_from(args)
     engine = open_database(settings)
-    actor = resolve_actor(engine, settings, args.agent) if args.agent else _agent(
-        engine, settings, None)
+    actor = (
+        resolve_actor(engine, settings, args.agent)
+        if args.agent
+        else _agent(engine, settings, None)
+    )
     from commcentre_tui.app import create_app
 
     app = create_app(settings=settings, engine=engine, actor=actor)
@@ -205,8 +263,11 @@ def _cold_start_child(args: argparse.Namespace) -> int:
         # been drawn since (the first frame the agent can type into).
         def interactive() -> bool:
             screen = app.screen
-            return (isinstance(screen, ConsoleScreen) and screen.focused is not None
-                    and screen.focused.id == "value")
+            return (
+                isinstance(screen, ConsoleScreen)
+                and screen.focused is not None
+                and screen.focused.id == "value"
+            )
 
         while not interactive():
             await asyncio.sleep(0.002)
@@ -223,9 +284,15 @@ def _cold_start_child(args: argparse.Namespace) -> int:
     return 0
 
 
-def run(database: str, *, n: int = 40, agent: str | None = None, config: str | None = None,
-        cases: Sequence[str] = CASES, report: Callable[[dict[str, Any]], None] | None = None,
-        ) -> list[dict[str, Any]]:
+def run(
+    database: str,
+    *,
+    n: int = 40,
+    agent: str | None = None,
+    config: str | None = None,
+    cases: Sequence[str] = CASES,
+    report: Callable[[dict[str, Any]], None] | None = None,
+) -> list[dict[str, Any]]:
     """Every selected console case against ``database``."""
     from commcentre_tui.config import load_settings
     from commcentre_tui.repo.db import make_engine
@@ -237,9 +304,13 @@ def run(database: str, *, n: int = 40, agent: str | None = None, config: str | N
     if ui_cases:
         results += run_console_cases(engine, settings, n=n, agent=agent, cases=ui_cases)
     if "console.cold_start" in cases:
-        results.append(_summary("console.cold_start", engine,
-                                cold_start(database, n=max(3, n // 8), agent=agent,
-                                           config=config)))
+        results.append(
+            _summary(
+                "console.cold_start",
+                engine,
+                cold_start(database, n=max(3, n // 8), agent=agent, config=config),
+            )
+        )
     engine.dispose()
     for result in results:
         if report:
@@ -251,8 +322,9 @@ def run(database: str, *, n: int = 40, agent: str | None = None, config: str | N
 # driven session per run, kept in the context's cache.
 def _pilot_rows(ctx: BenchContext) -> dict[str, dict[str, Any]]:
     if "console.rows" not in ctx.cache:
-        rows = run_console_cases(ctx.engine, ctx.settings, n=min(ctx.repeat, 60),
-                                 contacts=ctx.contacts)
+        rows = run_console_cases(
+            ctx.engine, ctx.settings, n=min(ctx.repeat, 60), contacts=ctx.contacts
+        )
         ctx.cache["console.rows"] = {row["case"]: row for row in rows}
     return ctx.cache["console.rows"]  # type: ignore[no-any-return]
 
@@ -289,8 +361,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.cold_start_child:
         return _cold_start_child(args)
-    run(args.database, n=args.n, agent=args.agent, config=args.config,
-        cases=args.case or CASES, report=lambda r: print(json.dumps(r), flush=True))
+    run(
+        args.database,
+        n=args.n,
+        agent=args.agent,
+        config=args.config,
+        cases=args.case or CASES,
+        report=lambda r: print(json.dumps(r), flush=True),
+    )
     return 0
 
 

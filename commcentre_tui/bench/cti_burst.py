@@ -54,20 +54,38 @@ async def _burst(pbx: _Pbx, events: int, rate: int) -> float:
             n = sent // 2
             channel, uid = f"PJSIP/{EXTENSION}-{n:08x}", f"1900000000.{n}"
             if sent % 2 == 0:
-                chunk.append(_block(Event="Newstate", Privilege="call,all", Channel=channel,
-                                    ChannelState="5", ChannelStateDesc="Ringing",
-                                    CallerIDNum=EXTENSION, ConnectedLineNum=f"+4420{n:08d}",
-                                    Uniqueid=uid, Linkedid=uid))
+                chunk.append(
+                    _block(
+                        Event="Newstate",
+                        Privilege="call,all",
+                        Channel=channel,
+                        ChannelState="5",
+                        ChannelStateDesc="Ringing",
+                        CallerIDNum=EXTENSION,
+                        ConnectedLineNum=f"+4420{n:08d}",
+                        Uniqueid=uid,
+                        Linkedid=uid,
+                    )
+                )
             else:
-                chunk.append(_block(Event="Hangup", Privilege="call,all", Channel=channel,
-                                    Uniqueid=uid, Linkedid=uid))
+                chunk.append(
+                    _block(
+                        Event="Hangup",
+                        Privilege="call,all",
+                        Channel=channel,
+                        Uniqueid=uid,
+                        Linkedid=uid,
+                    )
+                )
             sent += 1
         pbx.write(b"".join(chunk))
         await asyncio.sleep(TICK)
     return time.perf_counter() - started
 
 
-async def _echo(app: Any, box: Any, char: str, changes: list[float], timeout: float = 30.0) -> float:
+async def _echo(
+    app: Any, box: Any, char: str, changes: list[float], timeout: float = 30.0
+) -> float:
     """Seconds from ``char`` reaching the app to the first frame drawn after ``box`` took it
     (``changes`` gets the time of each change of the field's value, from a watcher)."""
     from textual import events
@@ -89,8 +107,14 @@ async def _echo(app: Any, box: Any, char: str, changes: list[float], timeout: fl
         await asyncio.sleep(0.0005)
 
 
-async def burst_key_echo(engine: Engine, settings: Any, *, events: int = EVENTS, rate: int = RATE,
-                         agent: str | None = None) -> dict[str, Any]:
+async def burst_key_echo(
+    engine: Engine,
+    settings: Any,
+    *,
+    events: int = EVENTS,
+    rate: int = RATE,
+    agent: str | None = None,
+) -> dict[str, Any]:
     """Key echo latencies during the burst, RSS growth, and the calls' fate."""
     from pydantic import SecretStr
 
@@ -102,8 +126,15 @@ async def burst_key_echo(engine: Engine, settings: Any, *, events: int = EVENTS,
 
     pbx = _Pbx()
     await pbx.start()
-    cti = CtiSettings(enabled=True, provider="asterisk", host="127.0.0.1", port=pbx.port,
-                      username="bench", secret=SecretStr("bench"), agent_extension=EXTENSION)
+    cti = CtiSettings(
+        enabled=True,
+        provider="asterisk",
+        host="127.0.0.1",
+        port=pbx.port,
+        username="bench",
+        secret=SecretStr("bench"),
+        agent_extension=EXTENSION,
+    )
     bench_settings = settings.model_copy(update={"cti": cti})
     bench_settings.worker.embedded = False
     actor = await asyncio.to_thread(_agent, engine, bench_settings, agent)
@@ -143,23 +174,41 @@ async def burst_key_echo(engine: Engine, settings: Any, *, events: int = EVENTS,
     finally:
         await pbx.close()
     ms = [e * 1000 for e in echoes]
-    return {"n": len(ms), **latency(ms), "max_ms": round(max(ms), 2) if ms else 0.0,
-            "events": events, "events_per_s": round(events / seconds, 1),
-            "rss_growth_mb": round(rss_after - rss_before, 1), "rss_mb": round(rss_after, 1),
-            "unshown_calls": controller.unshown, "popped_in_last_100": popped,
-            "dropped_events": controller.source.dropped,
-            "goal_p95_ms": 100, "goal_rss_growth_mb": 20}
+    return {
+        "n": len(ms),
+        **latency(ms),
+        "max_ms": round(max(ms), 2) if ms else 0.0,
+        "events": events,
+        "events_per_s": round(events / seconds, 1),
+        "rss_growth_mb": round(rss_after - rss_before, 1),
+        "rss_mb": round(rss_after, 1),
+        "unshown_calls": controller.unshown,
+        "popped_in_last_100": popped,
+        "dropped_events": controller.source.dropped,
+        "goal_p95_ms": 100,
+        "goal_rss_growth_mb": 20,
+    }
 
 
-def measure(engine: Engine, settings: Any, *, events: int = EVENTS, agent: str | None = None,
-            contacts: int | None = None) -> dict[str, Any]:
+def measure(
+    engine: Engine,
+    settings: Any,
+    *,
+    events: int = EVENTS,
+    agent: str | None = None,
+    contacts: int | None = None,
+) -> dict[str, Any]:
     """One ``commcentre bench --json`` row for :data:`CASE`."""
     from commcentre_tui.repo.cti_lookup import contact_count
     from commcentre_tui.repo.db import backend_name
 
     row = asyncio.run(burst_key_echo(engine, settings, events=events, agent=agent))
-    return {"case": CASE, "backend": backend_name(engine),
-            "contacts": contacts if contacts is not None else contact_count(engine), **row}
+    return {
+        "case": CASE,
+        "backend": backend_name(engine),
+        "contacts": contacts if contacts is not None else contact_count(engine),
+        **row,
+    }
 
 
 @case(CASE, "Search-bar key echo while 1,000 call events/s hit the agent's own extension")
@@ -180,8 +229,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = load_settings(args.config, database={"url": args.database})
     engine = make_engine(args.database)
     try:
-        print(json.dumps(measure(engine, settings, events=args.events, agent=args.agent)),
-              flush=True)
+        print(
+            json.dumps(measure(engine, settings, events=args.events, agent=args.agent)), flush=True
+        )
     finally:
         engine.dispose()
     return 0

@@ -94,9 +94,13 @@ def _populated(app: Any, call_id: str) -> bool:
         return True
     view = app.console_screen.customer_view
     summary, tab = view.header.summary, view.active_tab
-    return (view.contact_id == record.contact_id and summary is not None
-            and summary.contact_id == record.contact_id
-            and tab.contact_id == record.contact_id and not tab.stale)
+    return (
+        view.contact_id == record.contact_id
+        and summary is not None
+        and summary.contact_id == record.contact_id
+        and tab.contact_id == record.contact_id
+        and not tab.stale
+    )
 
 
 async def _on_screen(app: Any, call_id: str) -> None:
@@ -114,8 +118,9 @@ async def _on_screen(app: Any, call_id: str) -> None:
     await painted.wait()
 
 
-async def ring_to_customer_view(engine: Engine, settings: Any, *, n: int = 100,
-                                agent: str | None = None) -> dict[str, Any]:
+async def ring_to_customer_view(
+    engine: Engine, settings: Any, *, n: int = 100, agent: str | None = None
+) -> dict[str, Any]:
     """Latencies of ``n`` screen pops (after :data:`WARMUP`), and what the other calls gave."""
     from pydantic import SecretStr
 
@@ -132,8 +137,15 @@ async def ring_to_customer_view(engine: Engine, settings: Any, *, n: int = 100,
         raise RuntimeError("The database has no phone numbers to ring with.")
     pbx = _Pbx()
     await pbx.start()
-    cti = CtiSettings(enabled=True, provider="asterisk", host="127.0.0.1", port=pbx.port,
-                      username="bench", secret=SecretStr("bench"), agent_extension=EXTENSION)
+    cti = CtiSettings(
+        enabled=True,
+        provider="asterisk",
+        host="127.0.0.1",
+        port=pbx.port,
+        username="bench",
+        secret=SecretStr("bench"),
+        agent_extension=EXTENSION,
+    )
     bench_settings = settings.model_copy(update={"cti": cti})
     actor = await asyncio.to_thread(_agent, engine, bench_settings, agent)
     app = create_app(settings=bench_settings, engine=engine, actor=actor)
@@ -146,9 +158,17 @@ async def ring_to_customer_view(engine: Engine, settings: Any, *, n: int = 100,
             await until(pilot, lambda: controller.state == "connected", timeout=10)
             for i, number in enumerate(numbers):
                 channel, uid = f"PJSIP/{EXTENSION}-{i:08x}", f"1800000000.{i}"
-                data = _block(Event="Newstate", Privilege="call,all", Channel=channel,
-                              ChannelState="5", ChannelStateDesc="Ringing", CallerIDNum=EXTENSION,
-                              ConnectedLineNum=number, Uniqueid=uid, Linkedid=uid)
+                data = _block(
+                    Event="Newstate",
+                    Privilege="call,all",
+                    Channel=channel,
+                    ChannelState="5",
+                    ChannelStateDesc="Ringing",
+                    CallerIDNum=EXTENSION,
+                    ConnectedLineNum=number,
+                    Uniqueid=uid,
+                    Linkedid=uid,
+                )
                 app.clear_notifications()  # calls minutes apart: the last call's toasts are gone
                 controller.calls_apart()  # ... and its pop long past (pops are paced, 1 a second)
                 await pilot.pause()
@@ -163,28 +183,56 @@ async def ring_to_customer_view(engine: Engine, settings: Any, *, n: int = 100,
                         samples.append(took)
                 if isinstance(app.screen, CallerPickScreen):
                     app.screen.dismiss(None)
-                pbx.write(_block(Event="Hangup", Privilege="call,all", Channel=channel,
-                                 Uniqueid=uid, Linkedid=uid))
-                await until(pilot, lambda uid=uid: controller.calls[uid].ended_at is not None  # type: ignore[misc]  # mypy cannot infer a lambda with a default argument (it binds the loop's value)
-                            and controller.current is None, timeout=30)
+                pbx.write(
+                    _block(
+                        Event="Hangup",
+                        Privilege="call,all",
+                        Channel=channel,
+                        Uniqueid=uid,
+                        Linkedid=uid,
+                    )
+                )
+                await until(
+                    pilot,
+                    lambda uid=uid: (
+                        controller.calls[uid].ended_at is not None  # type: ignore[misc]  # mypy cannot infer a lambda with a default argument (it binds the loop's value)
+                        and controller.current is None
+                    ),
+                    timeout=30,
+                )
     finally:
         with contextlib.suppress(Exception):
             await pbx.close()
     ms = [s * 1000 for s in samples]
-    return {"n": len(ms), **latency(ms), "matched_one": kinds["one"],
-            "matched_several": kinds["several"], "unknown": kinds["none"],
-            "max_ms": round(max(ms), 2) if ms else 0.0}
+    return {
+        "n": len(ms),
+        **latency(ms),
+        "matched_one": kinds["one"],
+        "matched_several": kinds["several"],
+        "unknown": kinds["none"],
+        "max_ms": round(max(ms), 2) if ms else 0.0,
+    }
 
 
-def measure(engine: Engine, settings: Any, *, n: int = 100, agent: str | None = None,
-            contacts: int | None = None) -> dict[str, Any]:
+def measure(
+    engine: Engine,
+    settings: Any,
+    *,
+    n: int = 100,
+    agent: str | None = None,
+    contacts: int | None = None,
+) -> dict[str, Any]:
     """One ``commcentre bench --json`` row for :data:`CASE`."""
     from commcentre_tui.repo.cti_lookup import contact_count
     from commcentre_tui.repo.db import backend_name
 
     row = asyncio.run(ring_to_customer_view(engine, settings, n=n, agent=agent))
-    return {"case": CASE, "backend": backend_name(engine),
-            "contacts": contacts if contacts is not None else contact_count(engine), **row}
+    return {
+        "case": CASE,
+        "backend": backend_name(engine),
+        "contacts": contacts if contacts is not None else contact_count(engine),
+        **row,
+    }
 
 
 @case(CASE, "Ringing bytes on a loopback AMI socket to the console's customer view populated")

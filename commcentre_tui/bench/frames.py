@@ -28,8 +28,12 @@ async def at_rest_for(app: Any, seconds: float) -> None:
         await asyncio.sleep(POLL_SECONDS * 4)
 
 
-async def key_until(app: Any, key: str, done: Callable[[], bool], timeout: float = 30.0,
-                     ) -> float:
+async def key_until(
+    app: Any,
+    key: str,
+    done: Callable[[], bool],
+    timeout: float = 30.0,
+) -> float:
     """Seconds from the key reaching the app to the first frame that shows ``done()``.
 
     The key goes in as the terminal driver would send it; nothing waits for idle or for
@@ -51,8 +55,11 @@ async def key_until(app: Any, key: str, done: Callable[[], bool], timeout: float
             await asyncio.sleep(POLL_SECONDS)
         arrived = time.perf_counter()
         while True:
-            laid_out = [drawn for drawn, began, saw_done in clock.frames
-                        if drawn >= start and (saw_done or began >= arrived)]
+            laid_out = [
+                drawn
+                for drawn, began, saw_done in clock.frames
+                if drawn >= start and (saw_done or began >= arrived)
+            ]
             if laid_out:
                 return laid_out[0] - start
             if clock.frames and clock.frames[-1][0] >= arrived and _at_rest(app.screen):
@@ -90,8 +97,7 @@ def frame_clock(app: Any) -> _FrameClock:
     def display(target: Any, renderable: Any) -> None:
         draw(target, renderable)
         if renderable is not None and not app._batch_count:
-            clock.frames.append((time.perf_counter(), clock.layout_began,
-                                 clock.layout_saw_done))
+            clock.frames.append((time.perf_counter(), clock.layout_began, clock.layout_saw_done))
 
     def refresh_layout(*args: Any, **kwargs: Any) -> None:
         clock.layout_began = time.perf_counter()
@@ -114,8 +120,11 @@ def _at_rest(screen: Any) -> bool:
     if screen._message_queue.qsize():
         return False
     for widget in screen.walk_children():
-        if (widget._layout_required or widget._repaint_required
-                or getattr(widget, "_require_update_dimensions", False)
-                or widget._message_queue.qsize()):
+        if (
+            widget._layout_required
+            or widget._repaint_required
+            or getattr(widget, "_require_update_dimensions", False)
+            or widget._message_queue.qsize()
+        ):
             return False
     return True

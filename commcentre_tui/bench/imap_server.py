@@ -35,7 +35,8 @@ class ImapServerError(RuntimeError):
 def dovecot_binary() -> str | None:
     """The dovecot executable, or ``None`` when it is not installed."""
     return shutil.which("dovecot") or next(
-        (p for p in ("/usr/sbin/dovecot", "/usr/local/sbin/dovecot") if os.path.exists(p)), None)
+        (p for p in ("/usr/sbin/dovecot", "/usr/local/sbin/dovecot") if os.path.exists(p)), None
+    )
 
 
 def _free_port() -> int:
@@ -144,20 +145,31 @@ class LoopbackImap:
             (base / sub).mkdir()
         (base / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n")
         group = _group_name(gid)
-        (base / "dovecot.conf").write_text(CONFIG.format(
-            base=base, port=self.port, user=name, group=group, uid=uid, gid=gid))
+        (base / "dovecot.conf").write_text(
+            CONFIG.format(base=base, port=self.port, user=name, group=group, uid=uid, gid=gid)
+        )
         for path in (base / "state", base / "mail", base / "home"):
             os.chown(path, uid, gid) if os.geteuid() == 0 else None
         self.process = subprocess.Popen(
             [self.binary, "-F", "-c", str(base / "dovecot.conf")],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            start_new_session=True)
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + START_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                err = (self.process.stderr.read() if self.process.stderr else b"").decode(errors="replace")
-                raise ImapServerError(f"Dovecot exited at start: {err.strip()[:400]} {self.log()[-400:]}")
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), 1.0) as s:
+                err = (self.process.stderr.read() if self.process.stderr else b"").decode(
+                    errors="replace"
+                )
+                raise ImapServerError(
+                    f"Dovecot exited at start: {err.strip()[:400]} {self.log()[-400:]}"
+                )
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", self.port), 1.0) as s,
+            ):
                 if s.recv(64).startswith(b"* OK"):
                     return self
             time.sleep(0.05)

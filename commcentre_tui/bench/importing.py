@@ -37,8 +37,10 @@ def write_file(path: Path, rows: int) -> None:
         for i in range(rows):
             prefix = ("99", "97", "96", "95", "94")[i // 1_000_000 % 5]
             first, last = FIRST[i % len(FIRST)], LAST[i // 8 % len(LAST)]
-            out.write(f"EXT{i:08d},{first},{last}{i % 997},{prefix} {i % 1_000_000:06d},"
-                      f"{first.lower()}.{i}@example.com,{CITIES[i % 5]},{'el' if i % 3 else 'en'}\n")
+            out.write(
+                f"EXT{i:08d},{first},{last}{i % 997},{prefix} {i % 1_000_000:06d},"
+                f"{first.lower()}.{i}@example.com,{CITIES[i % 5]},{'el' if i % 3 else 'en'}\n"
+            )
 
 
 def _scratch(ctx: BenchContext, folder: Path) -> tuple[str, Any]:
@@ -69,8 +71,11 @@ def _scratch(ctx: BenchContext, folder: Path) -> tuple[str, Any]:
     return url, cleanup
 
 
-@case("import.contacts", "commcentre import contacts of N generated rows, then the same file "
-      "again (rows/s; COMMCENTRE_BENCH_IMPORT_ROWS, default 1,000,000)")
+@case(
+    "import.contacts",
+    "commcentre import contacts of N generated rows, then the same file "
+    "again (rows/s; COMMCENTRE_BENCH_IMPORT_ROWS, default 1,000,000)",
+)
 def import_contacts_case(ctx: BenchContext) -> list[dict[str, Any]]:
     from commcentre_tui.repo.db import make_engine
     from commcentre_tui.services.importing import ImportOptions, import_contacts
@@ -92,13 +97,21 @@ def import_contacts_case(ctx: BenchContext) -> list[dict[str, Any]]:
                 if result.problems or not result.written:
                     raise RuntimeError(f"the bench import reported problems: {result.shown[:3]}")
                 expected = (rows, 0) if label == "first" else (0, rows)
-                assert (result.created, result.unchanged) == expected, (result.created, result.unchanged)
-                results.append({
-                    "case": f"import.contacts.{label}", "backend": ctx.backend,
-                    "contacts": ctx.contacts, "n": rows, "per_s": round(rows / seconds),
-                    "seconds": round(seconds, 2),
-                    "goal_per_s": 20_000 if label == "first" else 50_000,
-                })
+                assert (result.created, result.unchanged) == expected, (
+                    result.created,
+                    result.unchanged,
+                )
+                results.append(
+                    {
+                        "case": f"import.contacts.{label}",
+                        "backend": ctx.backend,
+                        "contacts": ctx.contacts,
+                        "n": rows,
+                        "per_s": round(rows / seconds),
+                        "seconds": round(seconds, 2),
+                        "goal_per_s": 20_000 if label == "first" else 50_000,
+                    }
+                )
         finally:
             engine.dispose()
         return results

@@ -32,8 +32,9 @@ def message_count() -> int:
 
 def _senders(ctx: BenchContext, want: int) -> list[tuple[int, str]]:
     with ctx.engine.connect() as conn:
-        rows = conn.execute(text("SELECT contact_id, address FROM contact_email ORDER BY id LIMIT :n"),
-                            {"n": want}).all()
+        rows = conn.execute(
+            text("SELECT contact_id, address FROM contact_email ORDER BY id LIMIT :n"), {"n": want}
+        ).all()
     return [(int(r[0]), str(r[1])) for r in rows]
 
 
@@ -45,15 +46,36 @@ def _ours(ctx: BenchContext, senders: list[tuple[int, str]]) -> list[str]:
 
     now = utcnow()
     with transaction(ctx.engine) as session:
-        ids = outbox.insert_communications(session, [
-            {"contact_id": cid, "direction": "outgoing", "media": "email", "subject": "bench-inbound",
-             "content": "Your bill.", "recipient": address, "state": "completed", "delivery": "sent"}
-            for cid, address in senders], now)
+        ids = outbox.insert_communications(
+            session,
+            [
+                {
+                    "contact_id": cid,
+                    "direction": "outgoing",
+                    "media": "email",
+                    "subject": "bench-inbound",
+                    "content": "Your bill.",
+                    "recipient": address,
+                    "state": "completed",
+                    "delivery": "sent",
+                }
+                for cid, address in senders
+            ],
+            now,
+        )
         outbox.enqueue(session, ids, now)
         q = outbox.T_QUEUE.c
         for cid in ids:
-            session.execute(update(outbox.T_QUEUE).where(q.communication_id == cid).values(
-                status="sent", attempts=1, sent_at=now, message_id=f"<cc.{cid}.1.0badc0de@{DOMAIN}>"))
+            session.execute(
+                update(outbox.T_QUEUE)
+                .where(q.communication_id == cid)
+                .values(
+                    status="sent",
+                    attempts=1,
+                    sent_at=now,
+                    message_id=f"<cc.{cid}.1.0badc0de@{DOMAIN}>",
+                )
+            )
     return [f"<cc.{cid}.1.0badc0de@{DOMAIN}>" for cid in ids]
 
 
@@ -75,20 +97,34 @@ def _cleanup(ctx: BenchContext, first_comm: int) -> None:
     from commcentre_tui.repo.db import transaction
 
     with transaction(ctx.engine) as session:
-        session.execute(delete(InboundAttachment).where(col(InboundAttachment.communication_id) > first_comm))
-        session.execute(delete(InboundMessage).where(col(InboundMessage.message_id).like("<bench.%")))
+        session.execute(
+            delete(InboundAttachment).where(col(InboundAttachment.communication_id) > first_comm)
+        )
+        session.execute(
+            delete(InboundMessage).where(col(InboundMessage.message_id).like("<bench.%"))
+        )
         session.execute(delete(FollowUp).where(col(FollowUp.communication_id) > first_comm))
-        session.execute(delete(AuditEntry).where(col(AuditEntry.entity) == "communication",
-                                                 col(AuditEntry.entity_id) > first_comm))
-        session.execute(text("DELETE FROM communication_queue WHERE communication_id > :first"),
-                        {"first": first_comm})
-        session.execute(text("UPDATE communication SET follow_up_of_id = NULL WHERE id > :first"),
-                        {"first": first_comm})
+        session.execute(
+            delete(AuditEntry).where(
+                col(AuditEntry.entity) == "communication", col(AuditEntry.entity_id) > first_comm
+            )
+        )
+        session.execute(
+            text("DELETE FROM communication_queue WHERE communication_id > :first"),
+            {"first": first_comm},
+        )
+        session.execute(
+            text("UPDATE communication SET follow_up_of_id = NULL WHERE id > :first"),
+            {"first": first_comm},
+        )
         session.execute(text("DELETE FROM communication WHERE id > :first"), {"first": first_comm})
 
 
-@case("inbound.email_import", "a loopback IMAP mailbox of N messages imported end to end with "
-      "matching and threading (messages/s; COMMCENTRE_BENCH_INBOUND_MESSAGES, default 10,000)")
+@case(
+    "inbound.email_import",
+    "a loopback IMAP mailbox of N messages imported end to end with "
+    "matching and threading (messages/s; COMMCENTRE_BENCH_INBOUND_MESSAGES, default 10,000)",
+)
 def email_import(ctx: BenchContext) -> dict[str, Any]:
     from commcentre_tui.bench.imap_server import LoopbackImap
     from commcentre_tui.comms.inbound.email_poller import EmailPoller
@@ -96,7 +132,9 @@ def email_import(ctx: BenchContext) -> dict[str, Any]:
 
     count = message_count()
     with ctx.engine.connect() as conn:
-        first_comm = int(conn.execute(text("SELECT coalesce(max(id), 0) FROM communication")).scalar() or 0)
+        first_comm = int(
+            conn.execute(text("SELECT coalesce(max(id), 0) FROM communication")).scalar() or 0
+        )
     senders = _senders(ctx, 2000)
     if not senders:
         raise RuntimeError("the bench database has no customers with an email address")
@@ -121,10 +159,20 @@ def email_import(ctx: BenchContext) -> dict[str, Any]:
         client.logout()
         settings = load_settings(
             ctx.settings.source_path or None,
-            database={"url": ctx.url}, email={"sender": f"Care <care@{DOMAIN}>"},
-            inbound={"email": {"enabled": True, "host": "127.0.0.1", "port": server.port, "tls": False,
-                               "user": server.user, "password": server.password,
-                               "attachments_dir": folder}})
+            database={"url": ctx.url},
+            email={"sender": f"Care <care@{DOMAIN}>"},
+            inbound={
+                "email": {
+                    "enabled": True,
+                    "host": "127.0.0.1",
+                    "port": server.port,
+                    "tls": False,
+                    "user": server.user,
+                    "password": server.password,
+                    "attachments_dir": folder,
+                }
+            },
+        )
         poller = EmailPoller(ctx.engine, settings)
         started = time.perf_counter()
         poller.poll_once()
@@ -133,9 +181,17 @@ def email_import(ctx: BenchContext) -> dict[str, Any]:
         stats = poller.stats
         if stats.imported != count:
             raise RuntimeError(f"imported {stats.imported} of {count} ({stats.line()})")
-        return {"case": "inbound.email_import", "backend": ctx.backend, "contacts": ctx.contacts,
-                "n": count, "per_s": round(count / seconds), "seconds": round(seconds, 2),
-                "threaded": stats.threaded, "unmatched": stats.unmatched, "goal_per_s": GOAL_PER_S}
+        return {
+            "case": "inbound.email_import",
+            "backend": ctx.backend,
+            "contacts": ctx.contacts,
+            "n": count,
+            "per_s": round(count / seconds),
+            "seconds": round(seconds, 2),
+            "threaded": stats.threaded,
+            "unmatched": stats.unmatched,
+            "goal_per_s": GOAL_PER_S,
+        }
     finally:
         server.stop()
         shutil.rmtree(folder, ignore_errors=True)

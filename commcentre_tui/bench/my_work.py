@@ -37,15 +37,31 @@ ITEMS = 5_000
 UNIT = "Bench"
 PREFIX = "MWB"
 #: Share of the items per kind (sums to 1).
-MIX = {"task": 0.4, "case": 0.1, "activity": 0.1, "job": 0.1, "service_request": 0.1,
-       "lead": 0.08, "draft": 0.06, "failed": 0.06}
-MODELS: dict[str, Any] = {"task": Task, "case": Case, "activity": Activity, "job": Job,
-                          "service_request": ServiceRequest, "lead": Lead}
+MIX = {
+    "task": 0.4,
+    "case": 0.1,
+    "activity": 0.1,
+    "job": 0.1,
+    "service_request": 0.1,
+    "lead": 0.08,
+    "draft": 0.06,
+    "failed": 0.06,
+}
+MODELS: dict[str, Any] = {
+    "task": Task,
+    "case": Case,
+    "activity": Activity,
+    "job": Job,
+    "service_request": ServiceRequest,
+    "lead": Lead,
+}
 
 
 def _agent(engine: Engine, username: str) -> int:
     with transaction(engine) as session:
-        found = session.execute(select(col(Agent.id)).where(col(Agent.username) == username)).scalar()
+        found = session.execute(
+            select(col(Agent.id)).where(col(Agent.username) == username)
+        ).scalar()
         if found is not None:
             return int(found)
         agent = Agent(username=username, display_name=username, unit=UNIT, role="agent")
@@ -54,30 +70,54 @@ def _agent(engine: Engine, username: str) -> int:
         return int(agent.id or 0)
 
 
-def _rows(kind: str, agent_id: int, contacts: list[int], count: int, tag: str,
-          queue: bool) -> list[dict[str, Any]]:
+def _rows(
+    kind: str, agent_id: int, contacts: list[int], count: int, tag: str, queue: bool
+) -> list[dict[str, Any]]:
     now = utcnow()
     rows = []
     for i in range(count):
         contact = contacts[i % len(contacts)]
         when = now + timedelta(hours=i - count // 3)  # a third in the past
-        base: dict[str, Any] = {"contact_id": contact, "created_at": now - timedelta(minutes=i),
-                                "updated_at": now}
+        base: dict[str, Any] = {
+            "contact_id": contact,
+            "created_at": now - timedelta(minutes=i),
+            "updated_at": now,
+        }
         if kind == "task":
-            rows.append({**base, "subject": f"Call back {i}", "due_at": when, "kind": "call",
-                         "assigned_agent_id": agent_id, "status": "open"})
+            rows.append(
+                {
+                    **base,
+                    "subject": f"Call back {i}",
+                    "due_at": when,
+                    "kind": "call",
+                    "assigned_agent_id": agent_id,
+                    "status": "open",
+                }
+            )
             continue
         if kind in ("draft", "failed"):
-            rows.append({**base, "agent_id": agent_id, "direction": "outgoing",
-                         "media": "email", "subject": f"Bench {kind} {i}",
-                         "recipient": "bench@example.com",
-                         "state": "draft" if kind == "draft" else "completed",
-                         "delivery": "failed" if kind == "failed" else None})
+            rows.append(
+                {
+                    **base,
+                    "agent_id": agent_id,
+                    "direction": "outgoing",
+                    "media": "email",
+                    "subject": f"Bench {kind} {i}",
+                    "recipient": "bench@example.com",
+                    "state": "draft" if kind == "draft" else "completed",
+                    "delivery": "failed" if kind == "failed" else None,
+                }
+            )
             continue
-        row = {**base, "number": f"{PREFIX}{tag}{kind[:2].upper()}{i:06d}",
-               "description": f"Bench {kind} {i}", "status": "open",
-               # every tenth waits in the unit's queue
-               "assigned_agent_id": None if queue and i % 10 == 0 else agent_id, "assigned_unit": UNIT}
+        row = {
+            **base,
+            "number": f"{PREFIX}{tag}{kind[:2].upper()}{i:06d}",
+            "description": f"Bench {kind} {i}",
+            "status": "open",
+            # every tenth waits in the unit's queue
+            "assigned_agent_id": None if queue and i % 10 == 0 else agent_id,
+            "assigned_unit": UNIT,
+        }
         if kind == "case":
             row["subject"] = f"Bench case {i}"
         elif kind == "activity":
@@ -90,8 +130,9 @@ def _rows(kind: str, agent_id: int, contacts: list[int], count: int, tag: str,
     return rows
 
 
-def add_items(engine: Engine, agent_id: int, contacts: list[int], total: int, tag: str, *,
-              queue: bool = True) -> None:
+def add_items(
+    engine: Engine, agent_id: int, contacts: list[int], total: int, tag: str, *, queue: bool = True
+) -> None:
     """Insert ``total`` open items for ``agent_id`` in the proportions of :data:`MIX` (with
     ``queue``, every tenth care record is the unit's, with no agent)."""
     with transaction(engine) as session:
@@ -109,8 +150,11 @@ def remove_items(engine: Engine, agent_ids: list[int]) -> None:
             if model is Task:
                 session.execute(delete(Task).where(col(Task.assigned_agent_id).in_(agent_ids)))
                 continue
-            session.execute(delete(model).where(or_(model.number.startswith(PREFIX),
-                                                    model.assigned_agent_id.in_(agent_ids))))
+            session.execute(
+                delete(model).where(
+                    or_(model.number.startswith(PREFIX), model.assigned_agent_id.in_(agent_ids))
+                )
+            )
         session.execute(delete(Communication).where(col(Communication.agent_id).in_(agent_ids)))
         session.execute(delete(Agent).where(col(Agent.id).in_(agent_ids)))
 
@@ -118,8 +162,12 @@ def remove_items(engine: Engine, agent_ids: list[int]) -> None:
 @case("mywork.first_page", "My Work: counts and the first page of 50, agent with 5,000 items")
 def first_page(ctx: BenchContext) -> Samples:
     with reading(ctx.engine) as session:
-        contacts = [int(c) for c in session.execute(
-            select(col(Communication.contact_id)).distinct().limit(500)).scalars()]
+        contacts = [
+            int(c)
+            for c in session.execute(
+                select(col(Communication.contact_id)).distinct().limit(500)
+            ).scalars()
+        ]
     if not contacts:
         raise RuntimeError("the database has no contacts with communications; seed it first")
     me, other = _agent(ctx.engine, "bench.mywork"), _agent(ctx.engine, "bench.mywork2")
@@ -133,8 +181,9 @@ def first_page(ctx: BenchContext) -> Samples:
         found = my_work(ctx.engine, actor, now=now)
         counts = work_counts(ctx.engine, actor, now=now)
         if len(found.items) != 50 or counts.total != ITEMS:
-            raise RuntimeError(f"expected 50 of {ITEMS} items, got {len(found.items)} of "
-                               f"{counts.total}")
+            raise RuntimeError(
+                f"expected 50 of {ITEMS} items, got {len(found.items)} of {counts.total}"
+            )
         for _ in range(5):
             my_work(ctx.engine, actor, now=now)
         values = []

@@ -49,15 +49,28 @@ def fill_queue(engine: Engine, contact_id: int, total: int) -> int:
     while added < missing:
         size = min(CHUNK, missing - added)
         now = utcnow()
-        rows = [{"contact_id": contact_id, "direction": "outgoing", "media": "email",
-                 "category": FILLER_CATEGORY, "subject": "Sent long ago", "content": "Filler.",
-                 "recipient": "filler@bench.example", "state": "completed", "delivery": "sent",
-                 "completed_at": now, "sent_at": now} for _ in range(size)]
+        rows = [
+            {
+                "contact_id": contact_id,
+                "direction": "outgoing",
+                "media": "email",
+                "category": FILLER_CATEGORY,
+                "subject": "Sent long ago",
+                "content": "Filler.",
+                "recipient": "filler@bench.example",
+                "state": "completed",
+                "delivery": "sent",
+                "completed_at": now,
+                "sent_at": now,
+            }
+            for _ in range(size)
+        ]
         with transaction(engine) as session:
             ids = insert_communications(session, rows, now)
             stamp = _db_value(session, T_QUEUE.c.created_at, now)
-            bulk_insert(session, T_QUEUE, _QUEUE_COLUMNS,
-                        [(cid, "sent", 1, stamp, stamp) for cid in ids])
+            bulk_insert(
+                session, T_QUEUE, _QUEUE_COLUMNS, [(cid, "sent", 1, stamp, stamp) for cid in ids]
+            )
         added += size
     return added
 
@@ -78,13 +91,16 @@ def settle_after_fill(engine: Engine) -> None:
 def remove_filler(engine: Engine) -> None:
     filler = select(col(Communication.id)).where(col(Communication.category) == FILLER_CATEGORY)
     with transaction(engine) as session:
-        session.execute(delete(CommunicationQueue)
-                        .where(col(CommunicationQueue.communication_id).in_(filler)))
+        session.execute(
+            delete(CommunicationQueue).where(col(CommunicationQueue.communication_id).in_(filler))
+        )
         session.execute(delete(Communication).where(col(Communication.category) == FILLER_CATEGORY))
 
 
-@case("comms.delivery_big_queue",
-      "The worker delivering 10,000 emails with 1,000,000 sent rows already queued (messages/s)")
+@case(
+    "comms.delivery_big_queue",
+    "The worker delivering 10,000 emails with 1,000,000 sent rows already queued (messages/s)",
+)
 def delivery_big_queue_case(ctx: BenchContext) -> dict[str, Any]:
     total = queue_rows()
     first, last = add_overdue_contacts(ctx.engine, 1)
@@ -92,7 +108,9 @@ def delivery_big_queue_case(ctx: BenchContext) -> dict[str, Any]:
         fill_queue(ctx.engine, first, total)
         settle_after_fill(ctx.engine)
         with reading(ctx.engine) as session:
-            size = session.execute(select(func.count()).select_from(CommunicationQueue)).scalar_one()
+            size = session.execute(
+                select(func.count()).select_from(CommunicationQueue)
+            ).scalar_one()
         result = smtp_delivery(ctx.engine, ctx.settings)
     finally:
         remove_filler(ctx.engine)

@@ -53,7 +53,9 @@ class BenchContext:
         if key not in self.cache:
             out: list[Any] = []
             with self.engine.connect() as conn:
-                top = int(conn.execute(text("SELECT coalesce(max(id), 0) FROM contact")).scalar() or 0)
+                top = int(
+                    conn.execute(text("SELECT coalesce(max(id), 0) FROM contact")).scalar() or 0
+                )
                 for _ in range(20):
                     if len(out) >= n:
                         break
@@ -108,12 +110,15 @@ class CaseSpec:
 REGISTRY: dict[str, CaseSpec] = {}
 
 
-def case(name: str, description: str = "") -> Callable[[Callable[[BenchContext], CaseResult]],
-                                                       Callable[[BenchContext], CaseResult]]:
+def case(
+    name: str, description: str = ""
+) -> Callable[[Callable[[BenchContext], CaseResult]], Callable[[BenchContext], CaseResult]]:
     """Register a benchmark case under a dotted name (``area.what``)."""
 
     def register(fn: Callable[[BenchContext], CaseResult]) -> Callable[[BenchContext], CaseResult]:
-        REGISTRY[name] = CaseSpec(name, description or (fn.__doc__ or "").strip().split("\n")[0], fn)
+        REGISTRY[name] = CaseSpec(
+            name, description or (fn.__doc__ or "").strip().split("\n")[0], fn
+        )
         return fn
 
     return register
@@ -131,5 +136,7 @@ def latency(values_ms: Sequence[float], prefix: str = "") -> dict[str, float]:
     """``median_ms`` and ``p95_ms`` (rounded to µs)."""
     if not values_ms:
         return {f"{prefix}median_ms": 0.0, f"{prefix}p95_ms": 0.0}
-    return {f"{prefix}median_ms": round(statistics.median(values_ms), 3),
-            f"{prefix}p95_ms": round(percentile(values_ms, 0.95), 3)}
+    return {
+        f"{prefix}median_ms": round(statistics.median(values_ms), 3),
+        f"{prefix}p95_ms": round(percentile(values_ms, 0.95), 3),
+    }

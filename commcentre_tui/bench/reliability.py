@@ -47,8 +47,11 @@ def scratch_engine(backend: str, *, migrate: bool = True) -> Iterator[Engine]:
             finally:
                 engine.dispose()
         return
-    admin_url = make_url(os.environ.get("COMMCENTRE_BENCH_POSTGRES_URL")
-                         or os.environ.get("COMMCENTRE_TEST_DATABASE_URL") or PG_ADMIN_DEFAULT)
+    admin_url = make_url(
+        os.environ.get("COMMCENTRE_BENCH_POSTGRES_URL")
+        or os.environ.get("COMMCENTRE_TEST_DATABASE_URL")
+        or PG_ADMIN_DEFAULT
+    )
     admin_url = admin_url.set(drivername="postgresql+psycopg")
     name = f"commcentre_reliability_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
@@ -84,8 +87,10 @@ def concurrent_agents(backend: str, settings: Any) -> dict[str, Any]:
             report = run_concurrent_agents(engine, settings, sink, seconds=seconds)
     finally:
         sink.close()
-    return _verdict({"case": CASES[0], "backend": backend, "contacts": report.customers, **as_row(report)},
-                    report.violations)
+    return _verdict(
+        {"case": CASES[0], "backend": backend, "contacts": report.customers, **as_row(report)},
+        report.violations,
+    )
 
 
 def worker_kill(backend: str, settings: Any) -> dict[str, Any]:
@@ -97,15 +102,33 @@ def worker_kill(backend: str, settings: Any) -> dict[str, Any]:
     sink = RecordingSmtpSink()
     try:
         with scratch_engine(backend) as engine:
-            report = run_worker_kills(engine, sink, messages=messages, kills=max(5, messages // 250),
-                                      seed=seed, config=settings.source_path or None, lease_seconds=5.0)
+            report = run_worker_kills(
+                engine,
+                sink,
+                messages=messages,
+                kills=max(5, messages // 250),
+                seed=seed,
+                config=settings.source_path or None,
+                lease_seconds=5.0,
+            )
     finally:
         sink.close()
-    return _verdict({"case": CASES[1], "backend": backend, "contacts": 1, "n": report.messages,
-                     "per_s": report.per_s, "seconds": round(report.seconds, 1), "kills": report.kills,
-                     "sent": report.sent, "failed": report.failed,
-                     "failed_but_arrived": report.failed_but_arrived, "seed": str(report.seed)},
-                    report.violations)
+    return _verdict(
+        {
+            "case": CASES[1],
+            "backend": backend,
+            "contacts": 1,
+            "n": report.messages,
+            "per_s": report.per_s,
+            "seconds": round(report.seconds, 1),
+            "kills": report.kills,
+            "sent": report.sent,
+            "failed": report.failed,
+            "failed_but_arrived": report.failed_but_arrived,
+            "seed": str(report.seed),
+        },
+        report.violations,
+    )
 
 
 def schema_upgrade(backend: str, settings: Any) -> dict[str, Any]:
@@ -113,17 +136,31 @@ def schema_upgrade(backend: str, settings: Any) -> dict[str, Any]:
 
     with scratch_engine(backend, migrate=False) as engine:
         report = run_upgrade(engine, settings)
-    return _verdict({"case": CASES[2], "backend": backend, "contacts": 300, "n": report.rows,
-                     "tables": report.tables, "from": report.from_revision, "to": report.to_revision},
-                    report.violations)
+    return _verdict(
+        {
+            "case": CASES[2],
+            "backend": backend,
+            "contacts": 300,
+            "n": report.rows,
+            "tables": report.tables,
+            "from": report.from_revision,
+            "to": report.to_revision,
+        },
+        report.violations,
+    )
 
 
 SCENARIOS: dict[str, Callable[[str, Any], dict[str, Any]]] = dict(
-    zip(CASES, (concurrent_agents, worker_kill, schema_upgrade), strict=True))
+    zip(CASES, (concurrent_agents, worker_kill, schema_upgrade), strict=True)
+)
 
 
-def run_reliability(backends: tuple[str, ...], settings: Any, report: Callable[[dict[str, Any]], None],
-                    only: Callable[[str], bool] = lambda _name: True) -> None:
+def run_reliability(
+    backends: tuple[str, ...],
+    settings: Any,
+    report: Callable[[dict[str, Any]], None],
+    only: Callable[[str], bool] = lambda _name: True,
+) -> None:
     """Run every scenario (``only`` filters by case name) on each backend, reporting a row each."""
     for backend in backends:
         for name, scenario in SCENARIOS.items():
@@ -132,5 +169,10 @@ def run_reliability(backends: tuple[str, ...], settings: Any, report: Callable[[
             try:
                 report(scenario(backend, settings))
             except Exception as exc:  # one broken scenario does not stop the others
-                report({"case": name, "backend": backend,
-                        "error": f"{type(exc).__name__}: {exc}".splitlines()[0][:300]})
+                report(
+                    {
+                        "case": name,
+                        "backend": backend,
+                        "error": f"{type(exc).__name__}: {exc}".splitlines()[0][:300],
+                    }
+                )

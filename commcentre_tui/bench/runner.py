@@ -65,8 +65,9 @@ def _seed(engine: Engine, settings: Any, contacts: int) -> None:
     try:
         from commcentre_tui.repo.seed.bulk import seed_bulk
     except ImportError as exc:  # pragma: no cover - only while the seeder is missing
-        raise BenchError("The bulk seeder is not available; pass --database URL of a seeded "
-                         "database.") from exc
+        raise BenchError(
+            "The bulk seeder is not available; pass --database URL of a seeded database."
+        ) from exc
     started = time.perf_counter()
     seed_bulk(engine, settings, contacts=contacts, seed=1)
     _say(f"Seeded {contacts:,} contacts in {time.perf_counter() - started:.0f} s.")
@@ -111,8 +112,11 @@ def prepare(backend: str, contacts: int, settings: Any) -> str:
                     os.remove(path + suffix)
 
         return _fresh_or_reused(f"sqlite:///{path}", settings, contacts, reset)
-    admin_url = (os.environ.get("COMMCENTRE_BENCH_POSTGRES_URL")
-                 or os.environ.get("COMMCENTRE_TEST_DATABASE_URL") or PG_ADMIN_DEFAULT)
+    admin_url = (
+        os.environ.get("COMMCENTRE_BENCH_POSTGRES_URL")
+        or os.environ.get("COMMCENTRE_TEST_DATABASE_URL")
+        or PG_ADMIN_DEFAULT
+    )
     admin = make_url(admin_url).set(drivername="postgresql+psycopg")
     name = f"commcentre_bench_{contacts}"
     url = admin.set(database=name).render_as_string(hide_password=False)
@@ -140,12 +144,24 @@ def vacuum_if_never(engine: Engine) -> None:
     still visit the heap; vacuum the searched tables once (what autovacuum would do later)."""
     if engine.dialect.name != "postgresql":
         return
-    tables = ("contact", "contact_phone", "contact_email", "contact_address", "account",
-              "subscription", "care_case", "communication")
+    tables = (
+        "contact",
+        "contact_phone",
+        "contact_email",
+        "contact_address",
+        "account",
+        "subscription",
+        "care_case",
+        "communication",
+    )
     with engine.connect() as conn:
-        rows = conn.execute(text(
-            "SELECT relname FROM pg_stat_user_tables WHERE relname = ANY(:t) AND "
-            "last_vacuum IS NULL AND last_autovacuum IS NULL"), {"t": list(tables)}).all()
+        rows = conn.execute(
+            text(
+                "SELECT relname FROM pg_stat_user_tables WHERE relname = ANY(:t) AND "
+                "last_vacuum IS NULL AND last_autovacuum IS NULL"
+            ),
+            {"t": list(tables)},
+        ).all()
     todo = [r[0] for r in rows]
     if not todo:
         return
@@ -199,15 +215,22 @@ def _timed(timed: Timed, ctx: BenchContext) -> dict[str, Any]:
     row.update({"n": n, **latency(values)})
     if raws:
         row.update(latency(raws, "raw_"))
-        row["raw_ratio_p95"] = round(row["p95_ms"] / row["raw_p95_ms"], 1) if row["raw_p95_ms"] else None
+        row["raw_ratio_p95"] = (
+            round(row["p95_ms"] / row["raw_p95_ms"], 1) if row["raw_p95_ms"] else None
+        )
     if agree is not None:
         row["raw_agrees"] = agree
     row.update(timed.extra)
     return row
 
 
-def run_backend(url: str, settings: Any, patterns: list[str] | None, repeat: int,
-                report: Callable[[dict[str, Any]], None]) -> None:
+def run_backend(
+    url: str,
+    settings: Any,
+    patterns: list[str] | None,
+    repeat: int,
+    report: Callable[[dict[str, Any]], None],
+) -> None:
     """Run the selected cases against one database, reporting each result row."""
     from commcentre_tui.repo.db import make_engine
     from commcentre_tui.repo.migrate import check_current
@@ -216,8 +239,14 @@ def run_backend(url: str, settings: Any, patterns: list[str] | None, repeat: int
     try:
         check_current(engine)
         vacuum_if_never(engine)
-        ctx = BenchContext(engine=engine, settings=settings, backend=engine.dialect.name,
-                           contacts=count_contacts(engine), url=url, repeat=repeat)
+        ctx = BenchContext(
+            engine=engine,
+            settings=settings,
+            backend=engine.dialect.name,
+            contacts=count_contacts(engine),
+            url=url,
+            repeat=repeat,
+        )
         for name in selected(patterns):
             spec = REGISTRY[name]
             try:
@@ -225,7 +254,13 @@ def run_backend(url: str, settings: Any, patterns: list[str] | None, repeat: int
                 for row in measure(name, result, ctx):
                     report(row)
             except Exception as exc:  # one broken case does not stop the others
-                report({"case": name, "backend": ctx.backend, "contacts": ctx.contacts,
-                        "error": f"{type(exc).__name__}: {exc}".splitlines()[0][:300]})
+                report(
+                    {
+                        "case": name,
+                        "backend": ctx.backend,
+                        "contacts": ctx.contacts,
+                        "error": f"{type(exc).__name__}: {exc}".splitlines()[0][:300],
+                    }
+                )
     finally:
         engine.dispose()

@@ -28,7 +28,7 @@ class AcceptingSmtp(asyncio.Protocol):
                 end = self.buffer.find(b"\r\n.\r\n")
                 if end < 0:
                     return
-                message, self.buffer = self.buffer[:end], self.buffer[end + 5:]
+                message, self.buffer = self.buffer[:end], self.buffer[end + 5 :]
                 self.in_data = False
                 self.on_message(message)
                 self.transport.write(b"250 2.0.0 queued\r\n")
@@ -36,7 +36,7 @@ class AcceptingSmtp(asyncio.Protocol):
             end = self.buffer.find(b"\r\n")
             if end < 0:
                 return
-            line, self.buffer = self.buffer[:end], self.buffer[end + 2:]
+            line, self.buffer = self.buffer[:end], self.buffer[end + 2 :]
             verb = line[:4].upper()
             if verb in (b"EHLO", b"HELO"):
                 self.transport.write(b"250-" + self.greeting + b"\r\n250 8BITMIME\r\n")

@@ -84,7 +84,9 @@ def _meminfo() -> float:
 class Bench:
     """One server and the client side of the measurements."""
 
-    def __init__(self, engine: Engine, settings: Settings, database_url: str, config_path: str | None):
+    def __init__(
+        self, engine: Engine, settings: Settings, database_url: str, config_path: str | None
+    ):
         self.engine, self.settings = engine, settings
         self.database_url, self.config_path = database_url, config_path
         self.key = asyncssh.generate_private_key("ssh-ed25519")
@@ -94,10 +96,17 @@ class Bench:
 
     async def __aenter__(self) -> Bench:
         await asyncio.to_thread(self._setup)
-        options = ServeOptions(port=0, host_key_path=Path(self._tmp.name) / "host_key",
-                               max_sessions=500, max_sessions_per_agent=500, idle_timeout=0,
-                               grace_seconds=5, database_url=self.database_url,
-                               config_path=self.config_path, recheck_seconds=0)
+        options = ServeOptions(
+            port=0,
+            host_key_path=Path(self._tmp.name) / "host_key",
+            max_sessions=500,
+            max_sessions_per_agent=500,
+            idle_timeout=0,
+            grace_seconds=5,
+            database_url=self.database_url,
+            config_path=self.config_path,
+            recheck_seconds=0,
+        )
         self.server = ConsoleServer(self.engine, self.settings, options)
         await self.server.start()
         return self
@@ -115,15 +124,28 @@ class Bench:
         from commcentre_tui.repo.permissions import SYSTEM
 
         if agents.login_candidate(self.engine, BENCH_AGENT) is None:
-            agents.create_agent(self.engine, self.settings, SYSTEM, username=BENCH_AGENT,
-                                display_name=BENCH_NAME, role="agent")
+            agents.create_agent(
+                self.engine,
+                self.settings,
+                SYSTEM,
+                username=BENCH_AGENT,
+                display_name=BENCH_NAME,
+                role="agent",
+            )
         agents.enable_agent(self.engine, SYSTEM, BENCH_AGENT)
         agents.add_key(self.engine, SYSTEM, BENCH_AGENT, self.key.export_public_key().decode())
         with reading(self.engine) as session:
-            names = session.execute(
-                select(col(Contact.last_name)).where(col(Contact.last_name).is_not(None))
-                .group_by(col(Contact.last_name)).having(func.count() >= 3).limit(400)
-            ).scalars().all()
+            names = (
+                session.execute(
+                    select(col(Contact.last_name))
+                    .where(col(Contact.last_name).is_not(None))
+                    .group_by(col(Contact.last_name))
+                    .having(func.count() >= 3)
+                    .limit(400)
+                )
+                .scalars()
+                .all()
+            )
         self.prefixes = sorted({n[:3] for n in names if n and len(n) >= 3 and n[:3].isalpha()})
         if not self.prefixes:
             raise RuntimeError("the database has no contacts to search; run `commcentre db seed`")
@@ -140,10 +162,18 @@ class Bench:
         assert self.server is not None
         started = time.perf_counter()
         conn = await asyncssh.connect(
-            "127.0.0.1", self.server.port, username=BENCH_AGENT, client_keys=[self.key],
-            known_hosts=None, agent_path=None, config=(), preferred_auth="publickey")
-        process = await conn.create_process(term_type="xterm-256color", term_size=(120, 35),
-                                            encoding=None)
+            "127.0.0.1",
+            self.server.port,
+            username=BENCH_AGENT,
+            client_keys=[self.key],
+            known_hosts=None,
+            agent_path=None,
+            config=(),
+            preferred_auth="publickey",
+        )
+        process = await conn.create_process(
+            term_type="xterm-256color", term_size=(120, 35), encoding=None
+        )
         screen = Screen(process)
         await screen.wait_for(BENCH_NAME)
         return conn, screen, time.perf_counter() - started
@@ -172,8 +202,14 @@ class Bench:
 
 def _row(case: str, meta: dict[str, Any], values_s: list[float], **extra: Any) -> dict[str, Any]:
     ms = [v * 1000 for v in values_s]
-    return {"case": case, **meta, "n": len(ms), "median_ms": round(statistics.median(ms), 1),
-            "p95_ms": round(_percentile(ms, 0.95), 1), **extra}
+    return {
+        "case": case,
+        **meta,
+        "n": len(ms),
+        "median_ms": round(statistics.median(ms), 1),
+        "p95_ms": round(_percentile(ms, 0.95), 1),
+        **extra,
+    }
 
 
 async def connect_to_frame(bench: Bench, meta: dict[str, Any], connects: int) -> dict[str, Any]:
@@ -202,13 +238,20 @@ async def session_rss(bench: Bench, meta: dict[str, Any], sessions: int) -> dict
     for conn, _screen, _ in opened:
         conn.close()
     await _until_no_sessions(bench)
-    return {"case": "ssh.session_rss", **meta, "n": len(rss),
-            "rss_mb_median": round(statistics.median(rss), 1), "rss_mb_max": round(max(rss), 1),
-            "pss_mb_median": round(statistics.median(pss), 1), "goal_mb": 120}
+    return {
+        "case": "ssh.session_rss",
+        **meta,
+        "n": len(rss),
+        "rss_mb_median": round(statistics.median(rss), 1),
+        "rss_mb_max": round(max(rss), 1),
+        "pss_mb_median": round(statistics.median(pss), 1),
+        "goal_mb": 120,
+    }
 
 
-async def search_load(bench: Bench, meta: dict[str, Any], steps: tuple[int, ...], interval: float,
-                      duration: float) -> list[dict[str, Any]]:
+async def search_load(
+    bench: Bench, meta: dict[str, Any], steps: tuple[int, ...], interval: float, duration: float
+) -> list[dict[str, Any]]:
     """``ssh.search_load``: one row per step; stops once p95 passes 2 s or memory runs low."""
     rows = []
     for sessions in steps:
@@ -221,8 +264,9 @@ async def search_load(bench: Bench, meta: dict[str, Any], steps: tuple[int, ...]
     return rows
 
 
-async def _load_step(bench: Bench, meta: dict[str, Any], sessions: int, interval: float,
-                     duration: float) -> dict[str, Any]:
+async def _load_step(
+    bench: Bench, meta: dict[str, Any], sessions: int, interval: float, duration: float
+) -> dict[str, Any]:
     opened = []
     for _ in range(sessions):  # staggered: a real team does not log in in the same second
         opened.append(await bench.open())
@@ -251,9 +295,17 @@ async def _load_step(bench: Bench, meta: dict[str, Any], sessions: int, interval
     load_after = Path("/proc/loadavg").read_text().split()[0]
     for conn, _screen, _ in opened:
         conn.close()
-    row = _row("ssh.search_load", meta, latencies or [float("nan")], sessions=sessions,
-               interval_s=interval, failures=failures, loadavg_1m=float(load_after),
-               loadavg_before=float(load_before), mem_available_mb=round(_meminfo()))
+    row = _row(
+        "ssh.search_load",
+        meta,
+        latencies or [float("nan")],
+        sessions=sessions,
+        interval_s=interval,
+        failures=failures,
+        loadavg_1m=float(load_after),
+        loadavg_before=float(load_before),
+        mem_available_mb=round(_meminfo()),
+    )
     await _until_no_sessions(bench)
     return row
 
@@ -275,10 +327,20 @@ def _meta(engine: Engine, contacts: int | None) -> dict[str, Any]:
     return {"backend": backend_name(engine), "contacts": contacts}
 
 
-def measure_ssh(engine: Engine, settings: Settings, database_url: str, *, contacts: int | None = None,
-                config_path: str | None = None, cases: tuple[str, ...] = ("connect", "rss", "load"),
-                connects: int = 5, rss_sessions: int = 3, load_steps: tuple[int, ...] = (1, 4, 8, 16),
-                interval: float = 3.0, duration: float = 20.0) -> list[dict[str, Any]]:
+def measure_ssh(
+    engine: Engine,
+    settings: Settings,
+    database_url: str,
+    *,
+    contacts: int | None = None,
+    config_path: str | None = None,
+    cases: tuple[str, ...] = ("connect", "rss", "load"),
+    connects: int = 5,
+    rss_sessions: int = 3,
+    load_steps: tuple[int, ...] = (1, 4, 8, 16),
+    interval: float = 3.0,
+    duration: float = 20.0,
+) -> list[dict[str, Any]]:
     """Run the ``ssh.*`` measurements; one dict per result row (the ``bench --json`` shape)."""
     meta = _meta(engine, contacts)
 
@@ -308,8 +370,9 @@ def _case_rss(ctx: BenchContext) -> list[dict[str, Any]]:
 
 @case("ssh.search_load", "1/4/8/16 SSH sessions each searching every 3 s: search latency per step")
 def _case_load(ctx: BenchContext) -> list[dict[str, Any]]:
-    return measure_ssh(ctx.engine, ctx.settings, ctx.url, contacts=ctx.contacts, cases=("load",),
-                       duration=15.0)
+    return measure_ssh(
+        ctx.engine, ctx.settings, ctx.url, contacts=ctx.contacts, cases=("load",), duration=15.0
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover - manual runs
@@ -329,9 +392,14 @@ if __name__ == "__main__":  # pragma: no cover - manual runs
     args = parser.parse_args()
     cfg = load_settings(args.config, database={"url": args.database})
     eng = make_engine(args.database)
-    results = measure_ssh(eng, cfg, args.database, config_path=args.config,
-                          cases=tuple(args.cases.split(",")),
-                          load_steps=tuple(int(s) for s in args.steps.split(",")),
-                          duration=args.duration)
+    results = measure_ssh(
+        eng,
+        cfg,
+        args.database,
+        config_path=args.config,
+        cases=tuple(args.cases.split(",")),
+        load_steps=tuple(int(s) for s in args.steps.split(",")),
+        duration=args.duration,
+    )
     for result in results:
         print(json.dumps(result) if args.json else result)

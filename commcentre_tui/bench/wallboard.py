@@ -34,35 +34,76 @@ def _add(engine: Any, contacts: list[int]) -> list[int]:
     start, _end = day_bounds(now)
     seconds_today = max(60, int((now - start).total_seconds()) - 60)
     with transaction(engine) as session:
-        session.execute(insert(Agent), [
-            {"username": f"{PREFIX}{i}", "display_name": f"Bench Agent {i}", "unit": "Bench",
-             "role": "agent", "active": True, "created_at": now, "version": 1}
-            for i in range(AGENTS)])
-        ids = [int(i) for i in session.execute(
-            select(col(Agent.id)).where(col(Agent.username).startswith(PREFIX))).scalars()]
-        session.execute(insert(AgentSession), [
-            {"agent_id": a, "token": f"{PREFIX}{a}", "started_at": now, "heartbeat_at": now,
-             "expires_at": now + timedelta(hours=1), "state": STATES[n % len(STATES)],
-             "state_since": now, "state_detail": "+35799000000"} for n, a in enumerate(ids)])
+        session.execute(
+            insert(Agent),
+            [
+                {
+                    "username": f"{PREFIX}{i}",
+                    "display_name": f"Bench Agent {i}",
+                    "unit": "Bench",
+                    "role": "agent",
+                    "active": True,
+                    "created_at": now,
+                    "version": 1,
+                }
+                for i in range(AGENTS)
+            ],
+        )
+        ids = [
+            int(i)
+            for i in session.execute(
+                select(col(Agent.id)).where(col(Agent.username).startswith(PREFIX))
+            ).scalars()
+        ]
+        session.execute(
+            insert(AgentSession),
+            [
+                {
+                    "agent_id": a,
+                    "token": f"{PREFIX}{a}",
+                    "started_at": now,
+                    "heartbeat_at": now,
+                    "expires_at": now + timedelta(hours=1),
+                    "state": STATES[n % len(STATES)],
+                    "state_since": now,
+                    "state_detail": "+35799000000",
+                }
+                for n, a in enumerate(ids)
+            ],
+        )
         for days in (0, 7):
             rows = []
             for n, agent_id in enumerate(ids):
                 for k in range(CALLS_PER_AGENT + CALLS_PER_AGENT // 2):
-                    at = start - timedelta(days=days) + timedelta(
-                        seconds=(n * 7919 + k * 104729) % seconds_today)
+                    at = (
+                        start
+                        - timedelta(days=days)
+                        + timedelta(seconds=(n * 7919 + k * 104729) % seconds_today)
+                    )
                     phone = k < CALLS_PER_AGENT
-                    rows.append({
-                        "contact_id": contacts[(n + k) % len(contacts)], "agent_id": agent_id,
-                        "direction": "incoming" if k % 3 else "outgoing",
-                        "media": "phone" if phone else ("email" if k % 2 else "sms"),
-                        "category": "General", "subject": "bench", "content": "", "recipient": "",
-                        "state": "completed", "delivery": None if phone else "sent",
-                        "attempts": 0, "shared_notes": "", "visibility": "public",
-                        "call_started_at": at if phone else None,
-                        "call_duration_seconds": 60 + k % 300 if phone else None,
-                        "disposition_reason": REASONS[k % len(REASONS)] if phone else None,
-                        "created_at": at, "completed_at": at + timedelta(seconds=400),
-                        "version": 1})
+                    rows.append(
+                        {
+                            "contact_id": contacts[(n + k) % len(contacts)],
+                            "agent_id": agent_id,
+                            "direction": "incoming" if k % 3 else "outgoing",
+                            "media": "phone" if phone else ("email" if k % 2 else "sms"),
+                            "category": "General",
+                            "subject": "bench",
+                            "content": "",
+                            "recipient": "",
+                            "state": "completed",
+                            "delivery": None if phone else "sent",
+                            "attempts": 0,
+                            "shared_notes": "",
+                            "visibility": "public",
+                            "call_started_at": at if phone else None,
+                            "call_duration_seconds": 60 + k % 300 if phone else None,
+                            "disposition_reason": REASONS[k % len(REASONS)] if phone else None,
+                            "created_at": at,
+                            "completed_at": at + timedelta(seconds=400),
+                            "version": 1,
+                        }
+                    )
             session.execute(insert(Communication), rows)
     return ids
 
@@ -78,8 +119,12 @@ def _remove(engine: Any) -> None:
 @case("wallboard.refresh", "Wallboard: one refresh, 200 agents signed in with a busy day")
 def refresh(ctx: BenchContext) -> Samples:
     with reading(ctx.engine) as session:
-        contacts = [int(c) for c in session.execute(
-            select(col(Communication.contact_id)).distinct().limit(500)).scalars()]
+        contacts = [
+            int(c)
+            for c in session.execute(
+                select(col(Communication.contact_id)).distinct().limit(500)
+            ).scalars()
+        ]
     if not contacts:
         raise RuntimeError("the database has no contacts with communications; seed it first")
     _remove(ctx.engine)
@@ -88,9 +133,11 @@ def refresh(ctx: BenchContext) -> Samples:
         board = read_board(ctx.engine)
         signed_in = sum(1 for a in board.agents if a.state != "signed_out")
         if signed_in < AGENTS or board.today.handled < AGENTS * CALLS_PER_AGENT:
-            raise RuntimeError(f"expected {AGENTS} agents signed in with "
-                               f"{AGENTS * CALLS_PER_AGENT} calls, got {signed_in} and "
-                               f"{board.today.handled}")
+            raise RuntimeError(
+                f"expected {AGENTS} agents signed in with "
+                f"{AGENTS * CALLS_PER_AGENT} calls, got {signed_in} and "
+                f"{board.today.handled}"
+            )
         past: dict[Any, Any] = {}  # as the screen keeps it between refreshes
         for _ in range(3):
             read_board(ctx.engine, past=past)
@@ -99,7 +146,13 @@ def refresh(ctx: BenchContext) -> Samples:
             started = time.perf_counter()
             read_board(ctx.engine, past=past)
             values.append((time.perf_counter() - started) * 1000)
-        return Samples(values, {"agents": len(board.agents), "calls_today": board.today.handled,
-                                "communications_today": sum(board.today.media.values())})
+        return Samples(
+            values,
+            {
+                "agents": len(board.agents),
+                "calls_today": board.today.handled,
+                "communications_today": sum(board.today.media.values()),
+            },
+        )
     finally:
         _remove(ctx.engine)

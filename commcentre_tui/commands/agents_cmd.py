@@ -23,15 +23,22 @@ from commcentre_tui.commands.common import (
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser("agents", help="manage agents, roles and SSH keys")
-    actions = parser.add_subparsers(dest="agents_command", metavar="ACTION", required=True,
-                                    parser_class=type(parser))
+    actions = parser.add_subparsers(
+        dest="agents_command", metavar="ACTION", required=True, parser_class=type(parser)
+    )
     common = common_parent()
-    common.add_argument("--agent", metavar="USERNAME", dest="as_agent",
-                        help="act as this agent (default: the system operator)")
+    common.add_argument(
+        "--agent",
+        metavar="USERNAME",
+        dest="as_agent",
+        help="act as this agent (default: the system operator)",
+    )
 
     add = actions.add_parser("add", parents=[common], help="add an agent")
     add.add_argument("username", help="login name (lower-case letters, digits, . _ -)")
-    add.add_argument("--name", required=True, metavar="DISPLAY", help="display name, e.g. \"Maria Kosta\"")
+    add.add_argument(
+        "--name", required=True, metavar="DISPLAY", help='display name, e.g. "Maria Kosta"'
+    )
     add.add_argument("--role", default="agent", help="a role from config (default: agent)")
     add.add_argument("--unit", help="the agent's unit, e.g. Care")
     add.add_argument("--extension", help="telephone extension")
@@ -40,7 +47,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     listing.add_argument("--json", action="store_true", help="print a JSON array")
     listing.add_argument("--active", action="store_true", help="only active agents")
 
-    for name, text in (("disable", "stop an agent logging in"), ("enable", "let an agent log in again")):
+    for name, text in (
+        ("disable", "stop an agent logging in"),
+        ("enable", "let an agent log in again"),
+    ):
         one = actions.add_parser(name, parents=[common], help=text)
         one.add_argument("username")
 
@@ -87,9 +97,16 @@ def run(args: argparse.Namespace) -> int:
         actor = _actor(engine, settings, args)
         command = args.agents_command
         if command == "add":
-            info = agents.create_agent(engine, settings, actor, username=args.username,
-                                       display_name=args.name, role=args.role, unit=args.unit,
-                                       extension=args.extension)
+            info = agents.create_agent(
+                engine,
+                settings,
+                actor,
+                username=args.username,
+                display_name=args.name,
+                role=args.role,
+                unit=args.unit,
+                extension=args.extension,
+            )
             print(f"Added {info.username} ({info.display_name}, role {info.role}).")
         elif command == "list":
             _print_list(agents.list_agents(engine, actor, active_only=args.active), args.json)
@@ -119,20 +136,45 @@ def run(args: argparse.Namespace) -> int:
 
 def _print_list(rows: list[Any], as_json: bool) -> None:
     if as_json:
-        print(json.dumps([
-            {"username": a.username, "display_name": a.display_name, "role": a.role, "unit": a.unit,
-             "extension": a.extension, "active": a.active, "created_at": a.created_at.isoformat(),
-             "keys": [{"fingerprint": k.fingerprint, "algorithm": k.algorithm, "comment": k.comment}
-                      for k in a.keys]}
-            for a in rows
-        ], ensure_ascii=False))
+        print(
+            json.dumps(
+                [
+                    {
+                        "username": a.username,
+                        "display_name": a.display_name,
+                        "role": a.role,
+                        "unit": a.unit,
+                        "extension": a.extension,
+                        "active": a.active,
+                        "created_at": a.created_at.isoformat(),
+                        "keys": [
+                            {
+                                "fingerprint": k.fingerprint,
+                                "algorithm": k.algorithm,
+                                "comment": k.comment,
+                            }
+                            for k in a.keys
+                        ],
+                    }
+                    for a in rows
+                ],
+                ensure_ascii=False,
+            )
+        )
         return
     if not rows:
-        print("No agents yet; add one with `commcentre agents add USERNAME --name \"Name\"`.")
+        print('No agents yet; add one with `commcentre agents add USERNAME --name "Name"`.')
         return
     table = [("USERNAME", "NAME", "ROLE", "UNIT", "EXT", "STATE", "KEYS")] + [
-        (a.username, a.display_name, a.role, a.unit or "", a.extension or "",
-         "active" if a.active else "disabled", ", ".join(k.fingerprint for k in a.keys))
+        (
+            a.username,
+            a.display_name,
+            a.role,
+            a.unit or "",
+            a.extension or "",
+            "active" if a.active else "disabled",
+            ", ".join(k.fingerprint for k in a.keys),
+        )
         for a in rows
     ]
     widths = [max(len(r[i]) for r in table) for i in range(len(table[0]) - 1)]

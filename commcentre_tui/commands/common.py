@@ -17,19 +17,31 @@ from commcentre_tui.errors import CommCentreError, NotAllowed, NotFound, Validat
 def common_parent() -> argparse.ArgumentParser:
     """A parent parser giving a command ``--config`` and ``--database``."""
     parent = argparse.ArgumentParser(add_help=False)
-    parent.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS,
-                        help="config file (default: COMMCENTRE_CONFIG, else the one `commcentre config path` names)")
-    parent.add_argument("--database", metavar="URL", default=argparse.SUPPRESS,
-                        help="database URL, overriding [database] url")
+    parent.add_argument(
+        "--config",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="config file (default: COMMCENTRE_CONFIG, else the one `commcentre config path` names)",
+    )
+    parent.add_argument(
+        "--database",
+        metavar="URL",
+        default=argparse.SUPPRESS,
+        help="database URL, overriding [database] url",
+    )
     add_log_level(parent)
     return parent
 
 
 def add_log_level(parser: argparse.ArgumentParser) -> None:
     """``--log-level``, overriding ``[logging] level`` (a global option)."""
-    parser.add_argument("--log-level", choices=["debug", "info", "warning", "error"],
-                        type=str.lower, default=argparse.SUPPRESS,
-                        help="how much the log keeps, overriding [logging] level")
+    parser.add_argument(
+        "--log-level",
+        choices=["debug", "info", "warning", "error"],
+        type=str.lower,
+        default=argparse.SUPPRESS,
+        help="how much the log keeps, overriding [logging] level",
+    )
 
 
 def start_logging(args: argparse.Namespace, settings: Settings, process: str) -> Any:
@@ -61,10 +73,16 @@ def guarded(run: Callable[[argparse.Namespace], int], args: argparse.Namespace) 
         return fail(str(exc), 1)
     except OperationalError as exc:  # the database went away or stayed locked mid-command
         if database_locked(exc):
-            return fail("The database stayed busy with other agents' changes; nothing more was "
-                        "saved — run the command again.", 1)
-        return fail("The database stopped answering; nothing more was saved — run the command "
-                    "again when it is back.", 1)
+            return fail(
+                "The database stayed busy with other agents' changes; nothing more was "
+                "saved — run the command again.",
+                1,
+            )
+        return fail(
+            "The database stopped answering; nothing more was saved — run the command "
+            "again when it is back.",
+            1,
+        )
     except KeyboardInterrupt:
         return 130
 
@@ -102,9 +120,7 @@ def open_database(settings: Settings, *, create_demo: bool = False, check: bool 
             engine.dispose()
             DEFAULT_DATABASE_PATH.unlink(missing_ok=True)
             raise
-        sys.stderr.write(
-            f"Created the demo database {DEFAULT_DATABASE_PATH} with {summary}.\n"
-        )
+        sys.stderr.write(f"Created the demo database {DEFAULT_DATABASE_PATH} with {summary}.\n")
         return engine
     engine = make_engine(url, echo=settings.database.echo)
     if check:

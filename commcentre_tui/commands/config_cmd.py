@@ -11,13 +11,13 @@ from commcentre_tui.commands.common import common_parent, settings_from
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser(
-        "config", parents=[common_parent()],
+        "config",
+        parents=[common_parent()],
         help="say which config file, database and templates are in use",
         description="`commcentre config path` prints the config file read (and why that one), "
         "the database, the data folder and the shipped templates' folder.",
     )
-    parser.add_argument("what", choices=["path"], metavar="path",
-                        help="`path`: the files in use")
+    parser.add_argument("what", choices=["path"], metavar="path", help="`path`: the files in use")
     parser.add_argument("--json", action="store_true", help="one JSON object")
 
 

@@ -15,12 +15,17 @@ from commcentre_tui.commands.common import (
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = sub.add_parser("console", parents=[common_parent()],
-                            help="start the agent console (the default)")
-    parser.add_argument("--agent", metavar="USERNAME",
-                        help="who is working (default: COMMCENTRE_AGENT, else the OS user)")
-    parser.add_argument("--extension", metavar="EXT",
-                        help="telephone extension for CTI (default: the agent's own)")
+    parser = sub.add_parser(
+        "console", parents=[common_parent()], help="start the agent console (the default)"
+    )
+    parser.add_argument(
+        "--agent",
+        metavar="USERNAME",
+        help="who is working (default: COMMCENTRE_AGENT, else the OS user)",
+    )
+    parser.add_argument(
+        "--extension", metavar="EXT", help="telephone extension for CTI (default: the agent's own)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,5 +47,9 @@ def run(args: argparse.Namespace) -> int:
     app.run()
     code = app.return_code or 0
     logging.getLogger("commcentre.console").log(
-        logging.ERROR if code else logging.INFO, "console of %s ended (exit %d)", actor.username, code)
+        logging.ERROR if code else logging.INFO,
+        "console of %s ended (exit %d)",
+        actor.username,
+        code,
+    )
     return code

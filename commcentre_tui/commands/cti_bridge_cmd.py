@@ -15,16 +15,28 @@ from commcentre_tui.commands.common import common_parent, fail
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser(
-        "cti-bridge", parents=[common_parent()],
+        "cti-bridge",
+        parents=[common_parent()],
         help="Share one PBX connection among the team's consoles",
         description="Keep one PBX connection (or the CTI event listener) and fan call events out "
-        "to the consoles by extension. Consoles set [cti] bridge_url = \"tcp://HOST:PORT\".",
+        'to the consoles by extension. Consoles set [cti] bridge_url = "tcp://HOST:PORT".',
     )
-    parser.add_argument("--listen-host", metavar="HOST", default=None,
-                        help="address consoles connect to (default: from [cti] bridge_url, else 127.0.0.1)")
-    parser.add_argument("--listen-port", metavar="PORT", type=int, default=None,
-                        help="port consoles connect to (default: from [cti] bridge_url, else 8766; 0 = any free)")
-    parser.add_argument("--verbose", "-v", action="store_true", help="log every console and state change")
+    parser.add_argument(
+        "--listen-host",
+        metavar="HOST",
+        default=None,
+        help="address consoles connect to (default: from [cti] bridge_url, else 127.0.0.1)",
+    )
+    parser.add_argument(
+        "--listen-port",
+        metavar="PORT",
+        type=int,
+        default=None,
+        help="port consoles connect to (default: from [cti] bridge_url, else 8766; 0 = any free)",
+    )
+    parser.add_argument(
+        "--verbose", "-v", action="store_true", help="log every console and state change"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -36,7 +48,10 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     cti = settings.cti
     if not cti.enabled:
-        return fail("CTI is off; set [cti] enabled = true (or COMMCENTRE_CTI__ENABLED=true) to run the bridge.", 2)
+        return fail(
+            "CTI is off; set [cti] enabled = true (or COMMCENTRE_CTI__ENABLED=true) to run the bridge.",
+            2,
+        )
     if cti.provider == "asterisk" and not cti.secret.get_secret_value():
         return fail("The AMI secret is not set; set COMMCENTRE_CTI__SECRET.", 2)
     if cti.provider == "listener" and not cti.listener_token.get_secret_value():
@@ -58,20 +73,29 @@ def run(args: argparse.Namespace) -> int:
         args.log_level = "info"
     target = start_logging(args, settings, "cti-bridge")
     logging.getLogger("commcentre.cti_bridge").info(
-        "CTI bridge for %s (provider %s) on %s:%s", f"{cti.host}:{cti.port}", cti.provider, host, port)
+        "CTI bridge for %s (provider %s) on %s:%s",
+        f"{cti.host}:{cti.port}",
+        cti.provider,
+        host,
+        port,
+    )
     engine = None
     if cti.provider == "listener":
         from commcentre_tui.commands.common import open_database
 
         engine = open_database(settings)
     try:
-        return asyncio.run(_serve(settings, host, port, engine, echo=target.destination != "stderr"))
+        return asyncio.run(
+            _serve(settings, host, port, engine, echo=target.destination != "stderr")
+        )
     finally:
         if engine is not None:
             engine.dispose()
 
 
-async def _serve(settings: object, host: str, port: int, engine: object, *, echo: bool = True) -> int:
+async def _serve(
+    settings: object, host: str, port: int, engine: object, *, echo: bool = True
+) -> int:
     import asyncio
     import logging
     import signal
@@ -89,7 +113,8 @@ async def _serve(settings: object, host: str, port: int, engine: object, *, echo
 
     def on_state(state: str) -> None:
         logging.getLogger("commcentre.cti_bridge").log(
-            logging.ERROR if is_failure(state) else logging.INFO, "PBX %s", state)
+            logging.ERROR if is_failure(state) else logging.INFO, "PBX %s", state
+        )
         if echo:  # under systemd the log line above is already on stderr
             sys.stderr.write(f"commcentre cti-bridge: PBX {state}\n")
         if is_failure(state):
@@ -101,7 +126,9 @@ async def _serve(settings: object, host: str, port: int, engine: object, *, echo
         await bridge.start()
     except OSError as exc:
         return fail(f"The bridge cannot listen on {host}:{port} ({exc.strerror or exc}).", 1)
-    sys.stdout.write(f"CTI bridge listening on tcp://{bridge.host}:{bridge.port} (provider {bridge.provider})\n")
+    sys.stdout.write(
+        f"CTI bridge listening on tcp://{bridge.host}:{bridge.port} (provider {bridge.provider})\n"
+    )
     sys.stdout.flush()
     try:
         await stop.wait()
@@ -112,7 +139,10 @@ async def _serve(settings: object, host: str, port: int, engine: object, *, echo
     if outcome:
         state = outcome[0]
         if state.startswith(LOGIN_FAILED):
-            return fail(f"The PBX refused the manager login ({state.partition(': ')[2]}); check [cti] "
-                        "username and COMMCENTRE_CTI__SECRET.", 1)
+            return fail(
+                f"The PBX refused the manager login ({state.partition(': ')[2]}); check [cti] "
+                "username and COMMCENTRE_CTI__SECRET.",
+                1,
+            )
         return fail(f"The bridge stopped: {state}.", 1)
     return 0

@@ -9,17 +9,32 @@ from commcentre_tui.commands.common import common_parent, fail, open_database, s
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser("db", help="database schema and data: upgrade, status, seed")
-    db_sub = parser.add_subparsers(dest="db_command", metavar="ACTION", required=True,
-                                   parser_class=type(parser))
-    db_sub.add_parser("upgrade", parents=[common_parent()],
-                      help="create or migrate the schema to this version and install the shipped "
-                      "templates (never changing edited ones)")
-    db_sub.add_parser("status", parents=[common_parent()],
-                      help="show the database's migration and this version's head")
-    seed = db_sub.add_parser("seed", parents=[common_parent()],
-                             help="load deterministic synthetic data (bulk, with progress)")
-    seed.add_argument("--contacts", type=int, required=True, metavar="N",
-                      help="number of contacts (related rows are proportional)")
+    db_sub = parser.add_subparsers(
+        dest="db_command", metavar="ACTION", required=True, parser_class=type(parser)
+    )
+    db_sub.add_parser(
+        "upgrade",
+        parents=[common_parent()],
+        help="create or migrate the schema to this version and install the shipped "
+        "templates (never changing edited ones)",
+    )
+    db_sub.add_parser(
+        "status",
+        parents=[common_parent()],
+        help="show the database's migration and this version's head",
+    )
+    seed = db_sub.add_parser(
+        "seed",
+        parents=[common_parent()],
+        help="load deterministic synthetic data (bulk, with progress)",
+    )
+    seed.add_argument(
+        "--contacts",
+        type=int,
+        required=True,
+        metavar="N",
+        help="number of contacts (related rows are proportional)",
+    )
     seed.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (default 1)")
 
 
@@ -32,7 +47,11 @@ def run(args: argparse.Namespace) -> int:
         before = current_revision(engine)
         upgrade(engine)
         after = current_revision(engine)
-        print(f"Database at migration {after}" + ("" if before == after else f" (was {before or 'empty'})") + ".")
+        print(
+            f"Database at migration {after}"
+            + ("" if before == after else f" (was {before or 'empty'})")
+            + "."
+        )
         print(_install_templates(engine, settings))
         return 0
     if args.db_command == "status":

@@ -41,13 +41,17 @@ class Check:
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser(
-        "doctor", parents=[common_parent()],
+        "doctor",
+        parents=[common_parent()],
         help="check the database, mail server, SMS gateway, PBX login, IMAP mailbox and SSH host key",
         description="What an admin runs after installing: one line per check (ok, FAIL or "
         "skipped), exit 1 if any failed. Sends no mail and no SMS.",
     )
-    parser.add_argument("--host-key", metavar="PATH",
-                        help="the SSH host key serve-ssh uses (default data/ssh_host_key)")
+    parser.add_argument(
+        "--host-key",
+        metavar="PATH",
+        help="the SSH host key serve-ssh uses (default data/ssh_host_key)",
+    )
     parser.add_argument("--json", action="store_true", help="one JSON object per check")
 
 
@@ -64,8 +68,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _network_checks(settings: Settings) -> list[Check]:
-    return list(await asyncio.gather(check_smtp(settings), check_sms(settings), check_ami(settings),
-                                     asyncio.to_thread(check_imap, settings)))
+    return list(
+        await asyncio.gather(
+            check_smtp(settings),
+            check_sms(settings),
+            check_ami(settings),
+            asyncio.to_thread(check_imap, settings),
+        )
+    )
 
 
 def check_imap(settings: Settings) -> Check:
@@ -74,7 +84,9 @@ def check_imap(settings: Settings) -> Check:
 
     cfg = settings.inbound.email
     if not cfg.enabled:
-        return Check("imap", "skipped", "[inbound.email] enabled is false, so no mailbox is imported.")
+        return Check(
+            "imap", "skipped", "[inbound.email] enabled is false, so no mailbox is imported."
+        )
     poller = EmailPoller(None, settings)  # type: ignore[arg-type]
     try:
         idle = poller.open().has_capability("IDLE")
@@ -82,8 +94,12 @@ def check_imap(settings: Settings) -> Check:
         return Check("imap", "fail", str(exc))
     finally:
         poller.close()
-    return Check("imap", "ok", f"Logged in to {cfg.host}:{cfg.port} as {cfg.user} and opened "
-                 f"{cfg.folder!r}{' (IDLE supported)' if idle else ''}; no message was read.")
+    return Check(
+        "imap",
+        "ok",
+        f"Logged in to {cfg.host}:{cfg.port} as {cfg.user} and opened "
+        f"{cfg.folder!r}{' (IDLE supported)' if idle else ''}; no message was read.",
+    )
 
 
 def _reason(exc: BaseException | str) -> str:
@@ -111,9 +127,15 @@ def check_database(settings: Settings) -> Check:
     except Exception:  # noqa: BLE001 - any unparsable URL is one sentence
         return Check("database", "fail", "[database] url is not a database URL.")
     shown = parsed.render_as_string(hide_password=True)
-    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:" \
-            and not Path(parsed.database).exists():
-        return Check("database", "fail", f"{shown} does not exist yet; run `commcentre db upgrade`.")
+    if (
+        parsed.get_backend_name() == "sqlite"
+        and parsed.database
+        and parsed.database != ":memory:"
+        and not Path(parsed.database).exists()
+    ):
+        return Check(
+            "database", "fail", f"{shown} does not exist yet; run `commcentre db upgrade`."
+        )
     try:
         engine = make_engine(url)
     except DatabaseError as exc:
@@ -128,15 +150,26 @@ def check_database(settings: Settings) -> Check:
     if current == head:
         return Check("database", "ok", f"{shown} is at migration {head}, this version's.")
     if current is None:
-        return Check("database", "fail", f"{shown} has no commcentre schema yet; run `commcentre db upgrade`.")
+        return Check(
+            "database",
+            "fail",
+            f"{shown} has no commcentre schema yet; run `commcentre db upgrade`.",
+        )
     from alembic.script import ScriptDirectory
 
     known = {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
     if current not in known:
-        return Check("database", "fail", f"{shown} is at migration {current}, newer than this version "
-                     f"knows ({head}); upgrade commcentre.")
-    return Check("database", "fail", f"{shown} is at migration {current}, older than {head}; "
-                 "run `commcentre db upgrade`.")
+        return Check(
+            "database",
+            "fail",
+            f"{shown} is at migration {current}, newer than this version "
+            f"knows ({head}); upgrade commcentre.",
+        )
+    return Check(
+        "database",
+        "fail",
+        f"{shown} is at migration {current}, older than {head}; run `commcentre db upgrade`.",
+    )
 
 
 async def check_smtp(settings: Settings) -> Check:
@@ -145,8 +178,13 @@ async def check_smtp(settings: Settings) -> Check:
 
     cfg = settings.email
     where = f"{cfg.host}:{cfg.port}"
-    smtp = aiosmtplib.SMTP(hostname=cfg.host, port=cfg.port, timeout=min(cfg.timeout_seconds, TIMEOUT),
-                           start_tls=cfg.starttls, use_tls=False)
+    smtp = aiosmtplib.SMTP(
+        hostname=cfg.host,
+        port=cfg.port,
+        timeout=min(cfg.timeout_seconds, TIMEOUT),
+        start_tls=cfg.starttls,
+        use_tls=False,
+    )
     try:
         await smtp.connect()
         code, _ = await smtp.ehlo()
@@ -155,15 +193,25 @@ async def check_smtp(settings: Settings) -> Check:
         login = ""
         if cfg.username:
             if not cfg.password.get_secret_value():
-                return Check("smtp", "fail", f"[email] username is {cfg.username!r} but "
-                             "COMMCENTRE_EMAIL__PASSWORD is not set.")
+                return Check(
+                    "smtp",
+                    "fail",
+                    f"[email] username is {cfg.username!r} but "
+                    "COMMCENTRE_EMAIL__PASSWORD is not set.",
+                )
             await smtp.login(cfg.username, cfg.password.get_secret_value())
             login = f", logged in as {cfg.username!r}"
         tls = " over STARTTLS" if cfg.starttls else ""
-        return Check("smtp", "ok", f"The mail server {where} answered EHLO{tls}{login}; no mail was sent.")
+        return Check(
+            "smtp", "ok", f"The mail server {where} answered EHLO{tls}{login}; no mail was sent."
+        )
     except aiosmtplib.SMTPAuthenticationError as exc:
-        return Check("smtp", "fail", f"The mail server {where} refused the login of {cfg.username!r} "
-                     f"({exc.code} {_reason(exc.message)}).")
+        return Check(
+            "smtp",
+            "fail",
+            f"The mail server {where} refused the login of {cfg.username!r} "
+            f"({exc.code} {_reason(exc.message)}).",
+        )
     except (aiosmtplib.SMTPException, OSError) as exc:
         return Check("smtp", "fail", f"Cannot talk to the mail server {where} ({_reason(exc)}).")
     finally:
@@ -189,9 +237,15 @@ async def check_sms(settings: Settings) -> Check:
     except httpx.HTTPError as exc:
         return Check("sms", "fail", f"Cannot reach the SMS gateway {url} ({_reason(exc)}).")
     if response.status_code in (502, 503, 504):
-        return Check("sms", "fail", f"The SMS gateway {url} is unavailable (HTTP {response.status_code}).")
-    return Check("sms", "ok", f"The SMS gateway {url} answered (HTTP {response.status_code} to HEAD); "
-                 "no message was sent.")
+        return Check(
+            "sms", "fail", f"The SMS gateway {url} is unavailable (HTTP {response.status_code})."
+        )
+    return Check(
+        "sms",
+        "ok",
+        f"The SMS gateway {url} answered (HTTP {response.status_code} to HEAD); "
+        "no message was sent.",
+    )
 
 
 async def check_ami(settings: Settings) -> Check:
@@ -207,7 +261,9 @@ async def check_ami(settings: Settings) -> Check:
     try:
         return await asyncio.wait_for(_ami_login(settings, where), TIMEOUT)
     except OSError as exc:
-        return Check("ami", "fail", f"Cannot reach the PBX manager interface {where} ({_reason(exc)}).")
+        return Check(
+            "ami", "fail", f"Cannot reach the PBX manager interface {where} ({_reason(exc)})."
+        )
 
 
 async def _ami_login(settings: Settings, where: str) -> Check:
@@ -220,24 +276,41 @@ async def _ami_login(settings: Settings, where: str) -> Check:
         banner = inert((await reader.readline()).decode("utf-8", "replace").strip())
         if not banner:
             raise ConnectionError("it closed the connection before its banner")
-        writer.write(format_action("Login", "doctor-1", {
-            "Username": cti.username, "Secret": cti.secret.get_secret_value(), "Events": "off"}))
+        writer.write(
+            format_action(
+                "Login",
+                "doctor-1",
+                {
+                    "Username": cti.username,
+                    "Secret": cti.secret.get_secret_value(),
+                    "Events": "off",
+                },
+            )
+        )
         await writer.drain()
         response = await _read_response(reader, "doctor-1", parse_block, MalformedBlock)
         if response.get("Response", "").lower() != "success":
             reason = inert(response.get("Message") or "no reason given")
-            return Check("ami", "fail", f"The PBX {where} refused the manager login of {cti.username!r} "
-                         f"({reason.rstrip('.')}); check [cti] username and COMMCENTRE_CTI__SECRET.")
+            return Check(
+                "ami",
+                "fail",
+                f"The PBX {where} refused the manager login of {cti.username!r} "
+                f"({reason.rstrip('.')}); check [cti] username and COMMCENTRE_CTI__SECRET.",
+            )
         writer.write(format_action("Logoff", "doctor-2", {}))
         await writer.drain()
-        return Check("ami", "ok", f"Logged in to the PBX {where} as {cti.username!r} ({banner[:40]}).")
+        return Check(
+            "ami", "ok", f"Logged in to the PBX {where} as {cti.username!r} ({banner[:40]})."
+        )
     finally:
         writer.close()
         with contextlib.suppress(OSError):
             await asyncio.wait_for(writer.wait_closed(), 1.0)
 
 
-async def _read_response(reader: asyncio.StreamReader, action_id: str, parse: Any, malformed: Any) -> Any:
+async def _read_response(
+    reader: asyncio.StreamReader, action_id: str, parse: Any, malformed: Any
+) -> Any:
     """The ``Response`` block answering ``action_id`` (events and other blocks are skipped)."""
     lines: list[str] = []
     while True:
@@ -262,8 +335,11 @@ async def _read_response(reader: asyncio.StreamReader, action_id: str, parse: An
 def check_host_key(path: Path) -> Check:
     """The SSH host key serve-ssh uses: readable, a private key, and private (no group/other bits)."""
     if not path.exists():
-        return Check("host-key", "skipped", f"{path} does not exist; `commcentre serve-ssh` creates it "
-                     "on first start.")
+        return Check(
+            "host-key",
+            "skipped",
+            f"{path} does not exist; `commcentre serve-ssh` creates it on first start.",
+        )
     import asyncssh
 
     try:
@@ -272,7 +348,11 @@ def check_host_key(path: Path) -> Check:
         return Check("host-key", "fail", f"Cannot read the SSH host key {path} ({_reason(exc)}).")
     mode = stat.S_IMODE(os.stat(path).st_mode)
     if mode & 0o077:
-        return Check("host-key", "fail", f"The SSH host key {path} is readable by others (mode "
-                     f"{mode:04o}); run `chmod 600 {path}`.")
+        return Check(
+            "host-key",
+            "fail",
+            f"The SSH host key {path} is readable by others (mode "
+            f"{mode:04o}); run `chmod 600 {path}`.",
+        )
     fingerprint = key.get_fingerprint("sha256")
     return Check("host-key", "ok", f"{path} holds a {key.get_algorithm()} key ({fingerprint}).")

@@ -10,21 +10,29 @@ from commcentre_tui.commands.common import common_parent, fail, open_database, s
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser(
-        "export", help="take data out (everything held about one customer)",
+        "export",
+        help="take data out (everything held about one customer)",
         description="Export data. `export customer NUMBER --json` prints everything held about "
-        "one customer (a data-subject access request).")
+        "one customer (a data-subject access request).",
+    )
     kinds = parser.add_subparsers(dest="what", metavar="WHAT", required=True)
     customer = kinds.add_parser(
-        "customer", parents=[common_parent()], help="everything held about one customer",
+        "customer",
+        parents=[common_parent()],
+        help="everything held about one customer",
         description="Everything held about one customer as one JSON document: the contact, "
-        "accounts, bills, payments, communications, care records and the audit of their record.")
+        "accounts, bills, payments, communications, care records and the audit of their record.",
+    )
     customer.add_argument("number", metavar="NUMBER", help="the customer number, e.g. C0000123")
     customer.add_argument("--json", action="store_true", help="JSON (the only format; the default)")
     contacts = kinds.add_parser(
-        "contacts", parents=[common_parent()], help="every contact, in the import's columns",
+        "contacts",
+        parents=[common_parent()],
+        help="every contact, in the import's columns",
         description="Every contact as CSV in the columns `commcentre import contacts` reads "
         "(streamed; formula-looking cells escaped with a leading apostrophe, which the import "
-        "removes again).")
+        "removes again).",
+    )
     contacts.add_argument("--csv", action="store_true", help="CSV (the only format; the default)")
     contacts.add_argument("--output", "-o", metavar="PATH", help="write to PATH instead of stdout")
 

@@ -25,22 +25,30 @@ log = logging.getLogger("commcentre.inbound")
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser(
-        "inbound", parents=[common_parent()], help="import customers' emails and SMS",
+        "inbound",
+        parents=[common_parent()],
+        help="import customers' emails and SMS",
         description="Import the IMAP mailbox of [inbound.email] and serve the SMS webhook of "
         "[inbound.sms] (POST /sms): each message becomes an incoming communication, matched to "
         "the customer and threaded to what it answers, exactly once.",
     )
-    parser.add_argument("--once", action="store_true",
-                        help="import what is in the mailbox now, then exit (no SMS webhook)")
+    parser.add_argument(
+        "--once",
+        action="store_true",
+        help="import what is in the mailbox now, then exit (no SMS webhook)",
+    )
 
 
 def _check(settings: object, once: bool) -> str | None:
     """Why the configuration cannot run, in one sentence (``None``: it can)."""
     inbound = settings.inbound  # type: ignore[attr-defined]
     if not inbound.email.enabled and (once or not inbound.sms.enabled):
-        return ("Inbound email is off; set [inbound.email] enabled = true (and host, user, "
-                "COMMCENTRE_INBOUND__EMAIL__PASSWORD)." if once else
-                "Nothing to run: set [inbound.email] enabled or [inbound.sms] enabled to true.")
+        return (
+            "Inbound email is off; set [inbound.email] enabled = true (and host, user, "
+            "COMMCENTRE_INBOUND__EMAIL__PASSWORD)."
+            if once
+            else "Nothing to run: set [inbound.email] enabled or [inbound.sms] enabled to true."
+        )
     if inbound.email.enabled and not inbound.email.user:
         return "Set [inbound.email] user, the mailbox login."
     if not once and inbound.sms.enabled and not inbound.sms.token.get_secret_value():
@@ -114,17 +122,22 @@ def _forever(engine: object, settings: object) -> int:
 
             listener = sms_listener(engine, settings)  # type: ignore[arg-type]
             await listener.start()
-            sys.stderr.write(f"commcentre inbound: SMS webhook on http://{cfg.sms.listen_host}:"
-                             f"{listener.port}/sms\n")
+            sys.stderr.write(
+                f"commcentre inbound: SMS webhook on http://{cfg.sms.listen_host}:"
+                f"{listener.port}/sms\n"
+            )
         task = None
         if poller is not None:
-            sys.stderr.write(f"commcentre inbound: importing {poller.mailbox}; stop with Ctrl+C or SIGTERM.\n")
+            sys.stderr.write(
+                f"commcentre inbound: importing {poller.mailbox}; stop with Ctrl+C or SIGTERM.\n"
+            )
             task = asyncio.ensure_future(asyncio.to_thread(poller.run, show))
         sys.stderr.flush()
         try:
             if task is not None:
-                await asyncio.wait({task, asyncio.ensure_future(done.wait())},
-                                   return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait(
+                    {task, asyncio.ensure_future(done.wait())}, return_when=asyncio.FIRST_COMPLETED
+                )
                 request_stop()
                 await task
             else:
@@ -133,8 +146,10 @@ def _forever(engine: object, settings: object) -> int:
             if listener is not None:
                 await listener.close()
                 receiver = listener.receiver
-                print(f"Inbound SMS: received {receiver.received}, duplicates {receiver.duplicates}, "
-                      f"STOP/START {receiver.opt_changes}, refused posts {listener.refused}.")
+                print(
+                    f"Inbound SMS: received {receiver.received}, duplicates {receiver.duplicates}, "
+                    f"STOP/START {receiver.opt_changes}, refused posts {listener.refused}."
+                )
 
     asyncio.run(main())
     if poller is not None:

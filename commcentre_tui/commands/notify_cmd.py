@@ -32,18 +32,31 @@ def _date(text: str) -> date:
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser(
-        "notify", parents=[common_parent()],
+        "notify",
+        parents=[common_parent()],
         help="render a template for a segment of contacts and queue it",
         description="Render a template for every contact of a segment and queue the messages "
         "(opted-out contacts are counted, never sent).",
     )
-    parser.add_argument("--template", required=True, metavar="NAME", help='template name, e.g. "Overdue reminder"')
-    parser.add_argument("--segment", required=True, choices=SEGMENT_CHOICES,
-                        help="overdue: unpaid bill past due; new: new subscribers since --since; "
-                        "active: all active subscribers")
-    parser.add_argument("--since", type=_date, metavar="DATE", help="first day for --segment new (YYYY-MM-DD)")
-    parser.add_argument("--dry-run", action="store_true", help="queue nothing; show the count and three samples")
-    parser.add_argument("--agent", metavar="USERNAME", help="send as this agent (default: the system operator)")
+    parser.add_argument(
+        "--template", required=True, metavar="NAME", help='template name, e.g. "Overdue reminder"'
+    )
+    parser.add_argument(
+        "--segment",
+        required=True,
+        choices=SEGMENT_CHOICES,
+        help="overdue: unpaid bill past due; new: new subscribers since --since; "
+        "active: all active subscribers",
+    )
+    parser.add_argument(
+        "--since", type=_date, metavar="DATE", help="first day for --segment new (YYYY-MM-DD)"
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="queue nothing; show the count and three samples"
+    )
+    parser.add_argument(
+        "--agent", metavar="USERNAME", help="send as this agent (default: the system operator)"
+    )
 
 
 def _actor(engine: Any, settings: Any, username: str | None) -> Any:
@@ -77,16 +90,30 @@ def run(args: argparse.Namespace) -> int:
     err = Console(stderr=True, highlight=False)
     try:
         actor = _actor(engine, settings, args.agent)
-        columns = (TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TimeRemainingColumn())
-        with Progress(*columns, console=err, transient=True, disable=not sys.stderr.isatty()) as bar:
+        columns = (
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+        )
+        with Progress(
+            *columns, console=err, transient=True, disable=not sys.stderr.isatty()
+        ) as bar:
             task = bar.add_task("Rendering" if args.dry_run else "Queueing", total=None)
 
             def progress(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            report = notify(engine, settings, actor, template=args.template, segment=args.segment,
-                            since=args.since, dry_run=args.dry_run, progress=progress)
+            report = notify(
+                engine,
+                settings,
+                actor,
+                template=args.template,
+                segment=args.segment,
+                since=args.since,
+                dry_run=args.dry_run,
+                progress=progress,
+            )
     finally:
         engine.dispose()
     _print_report(out, report)
@@ -105,8 +132,10 @@ def _print_report(out: Any, report: Any) -> None:
         if not report.samples:
             out.print("No message would be sent.")
         for i, sample in enumerate(report.samples, 1):
-            out.print(f"\n[bold]Sample {i}[/bold] — {escape(sample.name)} ({sample.customer_number}), "
-                      f"to {escape(sample.recipient)}, language {sample.language}")
+            out.print(
+                f"\n[bold]Sample {i}[/bold] — {escape(sample.name)} ({sample.customer_number}), "
+                f"to {escape(sample.recipient)}, language {sample.language}"
+            )
             if sample.subject:
                 out.print(f"Subject: {escape(sample.subject)}")
             out.print(escape(sample.content.rstrip()))

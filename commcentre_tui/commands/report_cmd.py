@@ -16,22 +16,35 @@ from commcentre_tui.commands.common import (
 KINDS = ("calls", "agents", "dispositions")
 BY = ("day", "agent")
 #: Short column headings for the table (80 columns).
-HEADERS = {"calls_in": "in", "calls_out": "out", "talk_seconds": "talk s", "acw_seconds": "ACW s",
-           "aht_seconds": "AHT s", "communications": "comms"}
+HEADERS = {
+    "calls_in": "in",
+    "calls_out": "out",
+    "talk_seconds": "talk s",
+    "acw_seconds": "ACW s",
+    "aht_seconds": "AHT s",
+    "communications": "comms",
+}
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser(
-        "report", parents=[common_parent()],
+        "report",
+        parents=[common_parent()],
         help="call, agent and disposition figures over a date range (supervisors)",
         description="Figures over whole UTC days from --from to --to (both included); the "
         "definitions (handled, answered, AHT, after-call work) are in docs/reports.md.",
     )
     parser.add_argument("kind", choices=KINDS, help="which report")
-    parser.add_argument("--from", dest="first", required=True, metavar="DATE",
-                        help="first day, e.g. 2026-06-01")
-    parser.add_argument("--to", dest="last", required=True, metavar="DATE",
-                        help="last day (included), e.g. 2026-06-30")
+    parser.add_argument(
+        "--from", dest="first", required=True, metavar="DATE", help="first day, e.g. 2026-06-01"
+    )
+    parser.add_argument(
+        "--to",
+        dest="last",
+        required=True,
+        metavar="DATE",
+        help="last day (included), e.g. 2026-06-30",
+    )
     parser.add_argument("--by", choices=BY, help="group by day or by agent")
     parser.add_argument("--agent", metavar="USERNAME", help="who runs it (default: you)")
     out = parser.add_mutually_exclusive_group()
@@ -60,8 +73,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         actor = resolve_actor(engine, settings, args.agent)
         if not actor.is_supervisor:
-            return fail(f"Reports are for supervisors; your role ({actor.role_name}) is not a "
-                        "supervisor role.", 1)
+            return fail(
+                f"Reports are for supervisors; your role ({actor.role_name}) is not a "
+                "supervisor role.",
+                1,
+            )
         try:
             result = report(engine, args.kind, first, last, args.by)  # type: ignore[arg-type]
         except ValueError as exc:
@@ -95,8 +111,9 @@ def run(args: argparse.Namespace) -> int:
     table = Table(header_style="bold")
     for column in result.columns:
         key = column in ("agent", "day", "reason")
-        table.add_column(HEADERS.get(column, column), justify="left" if key else "right",
-                         no_wrap=key)
+        table.add_column(
+            HEADERS.get(column, column), justify="left" if key else "right", no_wrap=key
+        )
     for values in result.rows:
         table.add_row(*(Text(inert("—" if v is None else v)) for v in values))
     console.print(table)

@@ -16,24 +16,41 @@ if TYPE_CHECKING:
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser(
-        "search", parents=[common_parent()],
+        "search",
+        parents=[common_parent()],
         help="search contacts (Quick Search, or Advanced Search with --where)",
         description="Quick Search: one field, one value. Like rules: %ria ends with, Ma% or Mar "
         "starts with, %ari% contains; % is a wildcard only at the start or end. Advanced "
         "Search: repeat --where FIELD OP VALUE; every condition must hold.",
     )
     parser.add_argument("value", nargs="?", metavar="VALUE", help="the value to search for")
-    parser.add_argument("--field", metavar="F",
-                        help="field to search (default [search] default_field, normally 'any')")
+    parser.add_argument(
+        "--field",
+        metavar="F",
+        help="field to search (default [search] default_field, normally 'any')",
+    )
     parser.add_argument("--op", metavar="OP", help="= or like (default [search] default_operator)")
-    parser.add_argument("--where", nargs=3, action="append", metavar=("FIELD", "OP", "VALUE"),
-                        help="an Advanced Search condition (repeatable; then no VALUE)")
-    parser.add_argument("--limit", type=int, metavar="N", help="results per page (default page_size)")
+    parser.add_argument(
+        "--where",
+        nargs=3,
+        action="append",
+        metavar=("FIELD", "OP", "VALUE"),
+        help="an Advanced Search condition (repeatable; then no VALUE)",
+    )
+    parser.add_argument(
+        "--limit", type=int, metavar="N", help="results per page (default page_size)"
+    )
     parser.add_argument("--json", action="store_true", help="one JSON object per contact per line")
-    parser.add_argument("--csv", action="store_true",
-                        help="CSV with the console's columns (formula-looking cells escaped)")
-    parser.add_argument("--all", action="store_true",
-                        help="every match, not one page (streamed; with --csv or --json)")
+    parser.add_argument(
+        "--csv",
+        action="store_true",
+        help="CSV with the console's columns (formula-looking cells escaped)",
+    )
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        help="every match, not one page (streamed; with --csv or --json)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -89,12 +106,22 @@ def _write_json(hits: list) -> None:  # type: ignore[type-arg]
     from commcentre_tui.text import json_line
 
     for hit in hits:
-        print(json_line({
-            "id": hit.contact_id, "customer_number": hit.customer_number, "kind": hit.kind,
-            "first_name": hit.first_name, "last_name": hit.last_name,
-            "company_name": hit.company_name, "display_name": hit.display_name,
-            "phone": hit.phone, "email": hit.email, "matched": hit.matched,
-        }))
+        print(
+            json_line(
+                {
+                    "id": hit.contact_id,
+                    "customer_number": hit.customer_number,
+                    "kind": hit.kind,
+                    "first_name": hit.first_name,
+                    "last_name": hit.last_name,
+                    "company_name": hit.company_name,
+                    "display_name": hit.display_name,
+                    "phone": hit.phone,
+                    "email": hit.email,
+                    "matched": hit.matched,
+                }
+            )
+        )
 
 
 #: The console's result columns (and the table's and CSV's).
@@ -120,8 +147,9 @@ def _write_csv(hits: list, *, header: bool) -> None:  # type: ignore[type-arg]
         writer.writerow(search_row(hit))
 
 
-def _stream_all(engine: Engine, settings: Settings, conditions: list[Condition], mode: str,
-                as_csv: bool) -> None:
+def _stream_all(
+    engine: Engine, settings: Settings, conditions: list[Condition], mode: str, as_csv: bool
+) -> None:
     """Every match, a page of 500 at a time (constant memory), as CSV or JSON lines."""
     import sys
 
@@ -159,8 +187,12 @@ def _print_table(page: object, total: str) -> None:
         table.add_column(column)
     for hit in hits:
         matched = _matched_text(hit)
-        table.add_row(*(Text(inert(v or "")) for v in (
-            hit.customer_number, hit.display_name, hit.phone, hit.email, matched)))
+        table.add_row(
+            *(
+                Text(inert(v or ""))
+                for v in (hit.customer_number, hit.display_name, hit.phone, hit.email, matched)
+            )
+        )
     console.print(table)
     more = " (more follow)" if page.has_more else ""  # type: ignore[attr-defined]
     console.print(f"{len(hits)} shown of {total}{more}.")

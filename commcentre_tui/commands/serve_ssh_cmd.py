@@ -15,26 +15,56 @@ from commcentre_tui.commands.common import (
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser(
-        "serve-ssh", parents=[common_parent()],
+        "serve-ssh",
+        parents=[common_parent()],
         help="serve the console to agents over SSH (one console process per session)",
         description="Agents connect with `ssh -p PORT USERNAME@HOST` using a key registered with "
         "`commcentre agents add-key`. See docs/agents.md.",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
     parser.add_argument("--port", type=int, default=2222, help="port to listen on (default 2222)")
-    parser.add_argument("--host-key", metavar="PATH",
-                        help="SSH host key file, created on first start (default data/ssh_host_key)")
-    parser.add_argument("--max-sessions", type=int, default=20, metavar="N",
-                        help="console sessions in total (default 20)")
-    parser.add_argument("--max-sessions-per-agent", type=int, default=2, metavar="N",
-                        help="console sessions per agent (default 2)")
-    parser.add_argument("--idle-timeout", type=float, default=1800, metavar="SECONDS",
-                        help="close a session after this long without input; 0 = never (default 1800)")
-    parser.add_argument("--grace", type=float, default=10, metavar="SECONDS",
-                        help="on shutdown, how long consoles get to finish (default 10)")
-    parser.add_argument("--export-folder", default="", metavar="DIR",
-                        help="let roles with the export flag write result files to DIR on this "
-                        "server (default: exporting is off over SSH)")
+    parser.add_argument(
+        "--host-key",
+        metavar="PATH",
+        help="SSH host key file, created on first start (default data/ssh_host_key)",
+    )
+    parser.add_argument(
+        "--max-sessions",
+        type=int,
+        default=20,
+        metavar="N",
+        help="console sessions in total (default 20)",
+    )
+    parser.add_argument(
+        "--max-sessions-per-agent",
+        type=int,
+        default=2,
+        metavar="N",
+        help="console sessions per agent (default 2)",
+    )
+    parser.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=1800,
+        metavar="SECONDS",
+        help="close a session after this long without input; 0 = never (default 1800)",
+    )
+    parser.add_argument(
+        "--grace",
+        type=float,
+        default=10,
+        metavar="SECONDS",
+        help="on shutdown, how long consoles get to finish (default 10)",
+    )
+    parser.add_argument(
+        "--export-folder",
+        default="",
+        metavar="DIR",
+        help="let roles with the export flag write result files to DIR on this "
+        "server (default: exporting is off over SSH)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -65,11 +95,15 @@ def run(args: argparse.Namespace) -> int:
 
     sync_roles(engine, settings)
     options = ServeOptions(
-        host=args.host, port=args.port,
+        host=args.host,
+        port=args.port,
         host_key_path=Path(args.host_key) if args.host_key else DEFAULT_HOST_KEY_PATH,
-        max_sessions=args.max_sessions, max_sessions_per_agent=args.max_sessions_per_agent,
-        idle_timeout=args.idle_timeout, grace_seconds=args.grace,
-        config_path=getattr(args, "config", None), database_url=getattr(args, "database", None),
+        max_sessions=args.max_sessions,
+        max_sessions_per_agent=args.max_sessions_per_agent,
+        idle_timeout=args.idle_timeout,
+        grace_seconds=args.grace,
+        config_path=getattr(args, "config", None),
+        database_url=getattr(args, "database", None),
         export_folder=args.export_folder,
     )
     try:

@@ -25,29 +25,51 @@ from commcentre_tui.commands.common import (
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser(
-        "templates", help="communication templates: list, show, export, import, validate, install-defaults",
+        "templates",
+        help="communication templates: list, show, export, import, validate, install-defaults",
         description="Manage the communication templates (files in the data/templates format).",
     )
-    actions = parser.add_subparsers(dest="templates_command", metavar="ACTION", required=True,
-                                    parser_class=type(parser))
+    actions = parser.add_subparsers(
+        dest="templates_command", metavar="ACTION", required=True, parser_class=type(parser)
+    )
     common = common_parent()
-    listing = actions.add_parser("list", parents=[common], help="every template version and its state")
+    listing = actions.add_parser(
+        "list", parents=[common], help="every template version and its state"
+    )
     listing.add_argument("--json", action="store_true", help="one JSON object per line")
     show = actions.add_parser("show", parents=[common], help="a template's versions as file text")
     show.add_argument("name", metavar="NAME")
     show.add_argument("--language", metavar="CODE", help="only this language version")
-    export = actions.add_parser("export", parents=[common], help="write templates as files into a folder")
+    export = actions.add_parser(
+        "export", parents=[common], help="write templates as files into a folder"
+    )
     export.add_argument("name", metavar="NAME", nargs="?", help="only this template (default: all)")
-    export.add_argument("--to", required=True, metavar="DIR", type=Path, help="the folder to write into")
-    imp = actions.add_parser("import", parents=[common],
-                             help="create or update templates from files (all or nothing)")
-    imp.add_argument("paths", metavar="PATH", nargs="+", type=Path, help="template files or folders")
-    imp.add_argument("--agent", metavar="USERNAME", help="act as this agent (default: the system operator)")
-    check = actions.add_parser("validate", parents=[common], help="check template files; change nothing")
-    check.add_argument("paths", metavar="PATH", nargs="+", type=Path, help="template files or folders")
-    install = actions.add_parser("install-defaults", parents=[common],
-                                 help="install the shipped templates (never changes edited ones)")
-    install.add_argument("--agent", metavar="USERNAME", help="act as this agent (default: the system operator)")
+    export.add_argument(
+        "--to", required=True, metavar="DIR", type=Path, help="the folder to write into"
+    )
+    imp = actions.add_parser(
+        "import", parents=[common], help="create or update templates from files (all or nothing)"
+    )
+    imp.add_argument(
+        "paths", metavar="PATH", nargs="+", type=Path, help="template files or folders"
+    )
+    imp.add_argument(
+        "--agent", metavar="USERNAME", help="act as this agent (default: the system operator)"
+    )
+    check = actions.add_parser(
+        "validate", parents=[common], help="check template files; change nothing"
+    )
+    check.add_argument(
+        "paths", metavar="PATH", nargs="+", type=Path, help="template files or folders"
+    )
+    install = actions.add_parser(
+        "install-defaults",
+        parents=[common],
+        help="install the shipped templates (never changes edited ones)",
+    )
+    install.add_argument(
+        "--agent", metavar="USERNAME", help="act as this agent (default: the system operator)"
+    )
 
 
 def _context(engine: Any, settings: Any, username: str | None) -> Any:
@@ -57,8 +79,11 @@ def _context(engine: Any, settings: Any, username: str | None) -> Any:
     from commcentre_tui.repo.permissions import SYSTEM
     from commcentre_tui.services.context import ServiceContext
 
-    actor = actor_for(engine, settings, username) if username else replace(
-        SYSTEM, username=f"cli:{os_username() or 'unknown'}")
+    actor = (
+        actor_for(engine, settings, username)
+        if username
+        else replace(SYSTEM, username=f"cli:{os_username() or 'unknown'}")
+    )
     return ServiceContext(engine, settings, actor)
 
 
@@ -106,7 +131,10 @@ def _show(ctx: Any, args: argparse.Namespace) -> int:
     from commcentre_tui.services import templates as svc
 
     rows = svc.find(ctx, args.name, args.language)
-    print("\n".join(f"# {file_name(r.record())} — {r.state}\n{svc.export_text(r)}" for r in rows), end="")
+    print(
+        "\n".join(f"# {file_name(r.record())} — {r.state}\n{svc.export_text(r)}" for r in rows),
+        end="",
+    )
     return 0
 
 
@@ -143,4 +171,10 @@ def _install(ctx: Any, args: argparse.Namespace) -> int:
     return 0
 
 
-_ACTIONS = {"list": _list, "show": _show, "export": _export, "import": _import, "install-defaults": _install}
+_ACTIONS = {
+    "list": _list,
+    "show": _show,
+    "export": _export,
+    "import": _import,
+    "install-defaults": _install,
+}

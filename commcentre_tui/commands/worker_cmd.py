@@ -24,14 +24,23 @@ log = logging.getLogger("commcentre.worker")
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser(
-        "worker", parents=[common_parent()], help="deliver queued emails and SMS",
+        "worker",
+        parents=[common_parent()],
+        help="deliver queued emails and SMS",
         description="Deliver the communication queue: email over SMTP ([email]), SMS over the HTTP "
         "gateway ([sms]); retries with backoff up to [worker] max_attempts.",
     )
     parser.add_argument("--once", action="store_true", help="deliver everything due now, then exit")
-    parser.add_argument("--name", metavar="NAME", help="this worker's name on queue entries (default host:pid)")
-    parser.add_argument("--concurrency", type=int, default=None, metavar="N",
-                        help="messages in flight at once, one SMTP connection each (default 8)")
+    parser.add_argument(
+        "--name", metavar="NAME", help="this worker's name on queue entries (default host:pid)"
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=None,
+        metavar="N",
+        help="messages in flight at once, one SMTP connection each (default 8)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="print each delivery")
 
 
@@ -57,8 +66,13 @@ def run(args: argparse.Namespace) -> int:
 
     if args.concurrency is not None and not 1 <= args.concurrency <= 64:
         return fail("--concurrency must be between 1 and 64.", 2)
-    worker = DeliveryWorker(engine, settings, name=args.name, on_event=report,
-                            concurrency=args.concurrency or DEFAULT_CONCURRENCY)
+    worker = DeliveryWorker(
+        engine,
+        settings,
+        name=args.name,
+        on_event=report,
+        concurrency=args.concurrency or DEFAULT_CONCURRENCY,
+    )
 
     async def forever() -> None:
         loop = asyncio.get_running_loop()
@@ -68,13 +82,17 @@ def run(args: argparse.Namespace) -> int:
             raise WorkerBusy(worker.lock.busy_message())
         log.info("worker %s delivering from %s", worker.name, _shown_url(settings))
         if target.destination != "stderr":
-            sys.stderr.write(f"commcentre worker {worker.name}: delivering; stop with Ctrl+C or SIGTERM.\n")
+            sys.stderr.write(
+                f"commcentre worker {worker.name}: delivering; stop with Ctrl+C or SIGTERM.\n"
+            )
             sys.stderr.flush()
         await worker.run_forever(wait_for_lock=False)
 
     try:
         if args.once:
-            log.info("worker %s delivering what is due from %s, once", worker.name, _shown_url(settings))
+            log.info(
+                "worker %s delivering what is due from %s, once", worker.name, _shown_url(settings)
+            )
             stats = asyncio.run(worker.run_once())
         else:
             asyncio.run(forever())
@@ -86,8 +104,10 @@ def run(args: argparse.Namespace) -> int:
         engine.dispose()
     line = f"Sent {stats.sent}, failed {stats.failed}, retries scheduled {stats.retried}."
     if stats.requeued_after_crash or stats.uncertain_after_crash:
-        line += (f" Recovered from a stopped worker: {stats.requeued_after_crash} requeued, "
-                 f"{stats.uncertain_after_crash} marked delivery uncertain.")
+        line += (
+            f" Recovered from a stopped worker: {stats.requeued_after_crash} requeued, "
+            f"{stats.uncertain_after_crash} marked delivery uncertain."
+        )
     log.info("worker %s stopped: %s", worker.name, line)
     print(line)
     return 0

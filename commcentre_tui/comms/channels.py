@@ -101,7 +101,10 @@ def build_email(message: OutgoingMessage, sender: str) -> bytes:
     if body.isascii() and all(len(line) < 990 for line in body.split("\n")):
         encoding, payload = "7bit", body.replace("\n", "\r\n").encode("ascii")
     else:
-        encoding, payload = "base64", base64.encodebytes(body.encode("utf-8")).replace(b"\n", b"\r\n")
+        encoding, payload = (
+            "base64",
+            base64.encodebytes(body.encode("utf-8")).replace(b"\n", b"\r\n"),
+        )
     headers = (
         f"From: {_address_header(sender)}\r\n"
         f"To: {_address_header(message.recipient)}\r\n"
@@ -136,8 +139,11 @@ class EmailChannel:
 
         cfg = self.config
         smtp = aiosmtplib.SMTP(
-            hostname=cfg.host, port=cfg.port, timeout=cfg.timeout_seconds,
-            start_tls=cfg.starttls, use_tls=False,
+            hostname=cfg.host,
+            port=cfg.port,
+            timeout=cfg.timeout_seconds,
+            start_tls=cfg.starttls,
+            use_tls=False,
         )
         try:
             await smtp.connect()
@@ -151,7 +157,9 @@ class EmailChannel:
             ) from None
         except (aiosmtplib.SMTPException, OSError) as exc:
             smtp.close()
-            raise DeliveryError(f"Could not connect to the mail server {self._where()} ({_reason(exc)}).") from None
+            raise DeliveryError(
+                f"Could not connect to the mail server {self._where()} ({_reason(exc)})."
+            ) from None
         return smtp
 
     async def send(self, message: OutgoingMessage) -> str:
@@ -182,13 +190,16 @@ class EmailChannel:
             ) from None
         except (aiosmtplib.SMTPException, OSError) as exc:
             await self.close()
-            raise DeliveryError(f"The mail server {self._where()} failed ({_reason(exc)}).") from None
+            raise DeliveryError(
+                f"The mail server {self._where()} failed ({_reason(exc)})."
+            ) from None
         try:
             response = await smtp.data(data)
         except aiosmtplib.SMTPResponseException as exc:
             await self._reset()
             raise DeliveryError(
-                f"The mail server refused the message ({exc.code} {exc.message}).", permanent=exc.code >= 500
+                f"The mail server refused the message ({exc.code} {exc.message}).",
+                permanent=exc.code >= 500,
             ) from None
         except (aiosmtplib.SMTPException, OSError) as exc:
             await self.close()
@@ -234,12 +245,18 @@ class SmsChannel:
             if key:
                 headers["X-Api-Key"] = key
             self._client = httpx.AsyncClient(headers=headers, timeout=10.0)
-        body = {"to": message.recipient, "from": self.config.sender, "text": message.content,
-                "reference": message.message_id}
+        body = {
+            "to": message.recipient,
+            "from": self.config.sender,
+            "text": message.content,
+            "reference": message.message_id,
+        }
         try:
             response = await self._client.post(url, json=body)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            raise DeliveryError(f"Could not reach the SMS gateway {url} ({_reason(exc)}).") from None
+            raise DeliveryError(
+                f"Could not reach the SMS gateway {url} ({_reason(exc)})."
+            ) from None
         except httpx.HTTPError as exc:
             raise DeliveryError(
                 f"The SMS gateway did not answer after the message was handed over ({_reason(exc)}).",
@@ -250,7 +267,11 @@ class SmsChannel:
                 reply = response.json()
             except ValueError:
                 reply = {}
-            return str(reply.get("id") or message.message_id) if isinstance(reply, dict) else message.message_id
+            return (
+                str(reply.get("id") or message.message_id)
+                if isinstance(reply, dict)
+                else message.message_id
+            )
         permanent = 400 <= response.status_code < 500 and response.status_code not in (408, 429)
         detail = response.text.strip().replace("\n", " ")[:150]
         raise DeliveryError(
@@ -268,7 +289,12 @@ class LogChannel:
     """Letters, phone calls and chats: nothing to transmit; the record itself is the log."""
 
     async def send(self, message: OutgoingMessage) -> str:
-        log.info("communication %s (%s to %s) logged", message.communication_id, message.media, message.recipient)
+        log.info(
+            "communication %s (%s to %s) logged",
+            message.communication_id,
+            message.media,
+            message.recipient,
+        )
         return "logged"
 
     async def close(self) -> None:
@@ -283,5 +309,10 @@ def _reason(exc: BaseException) -> str:
 def default_channels(settings: Settings) -> dict[str, Channel]:
     """Media → channel for a worker."""
     log_only = LogChannel()
-    return {"email": EmailChannel(settings), "sms": SmsChannel(settings),
-            "letter": log_only, "phone": log_only, "chat": log_only}
+    return {
+        "email": EmailChannel(settings),
+        "sms": SmsChannel(settings),
+        "letter": log_only,
+        "phone": log_only,
+        "chat": log_only,
+    }

@@ -51,8 +51,15 @@ T_BILL = Bill.__table__  # type: ignore[attr-defined]
 
 #: Related-entity types a communication can point at → model.
 RELATED_MODELS: dict[str, Any] = {
-    "account": Account, "subscription": Subscription, "bill": Bill, "payment": Payment,
-    "job": Job, "activity": Activity, "service_request": ServiceRequest, "lead": Lead, "case": Case,
+    "account": Account,
+    "subscription": Subscription,
+    "bill": Bill,
+    "payment": Payment,
+    "job": Job,
+    "activity": Activity,
+    "service_request": ServiceRequest,
+    "lead": Lead,
+    "case": Case,
 }
 
 _CARE_GROUPS = {"job": Job, "activity": Activity, "service_request": ServiceRequest}
@@ -109,7 +116,9 @@ def ids_in(session: Session, column: Any, ids: Iterable[int]) -> Any:
     values = sorted(set(ids))
     if session.get_bind().dialect.name == "postgresql":
         return column == any_(literal(values, ARRAY(Integer)))
-    return column.in_(select(literal_column("value")).select_from(func.json_each(literal(json.dumps(values)))))
+    return column.in_(
+        select(literal_column("value")).select_from(func.json_each(literal(json.dumps(values))))
+    )
 
 
 def _wanted(needs: set[str], group: str) -> set[str]:
@@ -117,7 +126,7 @@ def _wanted(needs: set[str], group: str) -> set[str]:
     if group in needs:
         return set(FIELDS[group])
     prefix = group + "."
-    return {tag[len(prefix):] for tag in needs if tag.startswith(prefix)}
+    return {tag[len(prefix) :] for tag in needs if tag.startswith(prefix)}
 
 
 def _grouped(rows: Iterable[Any]) -> dict[int, list[Any]]:
@@ -128,8 +137,9 @@ def _grouped(rows: Iterable[Any]) -> dict[int, list[Any]]:
     return out
 
 
-def _rows_by_id(session: Session, table: Any, ids: set[int], columns: Sequence[str],
-                group: str | None = None) -> dict[int, dict[str, Any]]:
+def _rows_by_id(
+    session: Session, table: Any, ids: set[int], columns: Sequence[str], group: str | None = None
+) -> dict[int, dict[str, Any]]:
     """``id → {column: value}`` for ``ids`` (as the tag group's type when ``group`` is given)."""
     if not ids:
         return {}
@@ -139,8 +149,20 @@ def _rows_by_id(session: Session, table: Any, ids: set[int], columns: Sequence[s
     return {row[0]: make(zip(columns, row[1:], strict=True)) for row in rows}
 
 
-_CONTACT_COLUMNS = ("id", "kind", "title", "first_name", "last_name", "company_name", "customer_number",
-                    "preferred_language", "email_opt_out", "sms_opt_out", "phone_opt_out", "letter_opt_out")
+_CONTACT_COLUMNS = (
+    "id",
+    "kind",
+    "title",
+    "first_name",
+    "last_name",
+    "company_name",
+    "customer_number",
+    "preferred_language",
+    "email_opt_out",
+    "sms_opt_out",
+    "phone_opt_out",
+    "letter_opt_out",
+)
 
 
 def load_batch(
@@ -169,40 +191,65 @@ def load_batch(
     contacts = {
         row[0]: dict(zip(_CONTACT_COLUMNS, row, strict=True))
         for row in session.execute(
-            select(*(c[name] for name in _CONTACT_COLUMNS)).where(ids_in(session, c.id, contact_ids))
+            select(*(c[name] for name in _CONTACT_COLUMNS)).where(
+                ids_in(session, c.id, contact_ids)
+            )
         ).all()
     }
     e, p = T_EMAIL.c, T_PHONE.c
     emails: dict[int, list[Any]] = {}
     phones: dict[int, list[Any]] = {}
     if "email" in sending or contact_tags & {"email", "emails"}:
-        emails = _grouped(session.execute(
-            select(e.contact_id, e.address).where(ids_in(session, e.contact_id, contact_ids))
-            .order_by(e.contact_id, e.is_primary.desc(), e.id)
-        ).all())
+        emails = _grouped(
+            session.execute(
+                select(e.contact_id, e.address)
+                .where(ids_in(session, e.contact_id, contact_ids))
+                .order_by(e.contact_id, e.is_primary.desc(), e.id)
+            ).all()
+        )
     if sending & {"sms", "phone"} or contact_tags & {"phone", "phones"}:
-        phones = _grouped(session.execute(
-            select(p.contact_id, p.e164, p.number).where(ids_in(session, p.contact_id, contact_ids))
-            .order_by(p.contact_id, p.is_primary.desc(), p.id)
-        ).all())
+        phones = _grouped(
+            session.execute(
+                select(p.contact_id, p.e164, p.number)
+                .where(ids_in(session, p.contact_id, contact_ids))
+                .order_by(p.contact_id, p.is_primary.desc(), p.id)
+            ).all()
+        )
     addresses: dict[int, list[Any]] = {}
-    if "letter" in sending or contact_tags & {"address", "street", "city", "postal_code", "country"}:
+    if "letter" in sending or contact_tags & {
+        "address",
+        "street",
+        "city",
+        "postal_code",
+        "country",
+    }:
         a = T_ADDRESS.c
-        addresses = _grouped(session.execute(
-            select(a.contact_id, a.street, a.city, a.postal_code, a.country)
-            .where(ids_in(session, a.contact_id, contact_ids))
-            .order_by(a.contact_id, a.is_primary.desc(), a.id)
-        ).all())
+        addresses = _grouped(
+            session.execute(
+                select(a.contact_id, a.street, a.city, a.postal_code, a.country)
+                .where(ids_in(session, a.contact_id, contact_ids))
+                .order_by(a.contact_id, a.is_primary.desc(), a.id)
+            ).all()
+        )
     accounts: dict[int, dict[str, Any]] = {}
     bills: dict[int, dict[str, Any]] = {}
     subs: dict[int, dict[str, Any]] = {}
     services: dict[int, list[str]] = defaultdict(list)
     if wanted := _wanted(needs, "account"):
-        accounts = _rows_by_id(session, T_ACCOUNT, {k.account_id for k in keys if k.account_id}, sorted(wanted),
-                               "account")
+        accounts = _rows_by_id(
+            session,
+            T_ACCOUNT,
+            {k.account_id for k in keys if k.account_id},
+            sorted(wanted),
+            "account",
+        )
     if wanted := _wanted(needs, "bill"):
-        columns = (wanted - {"outstanding"}) | ({"amount", "paid_amount"} if "outstanding" in wanted else set())
-        bills = _rows_by_id(session, T_BILL, {k.bill_id for k in keys if k.bill_id}, sorted(columns), "bill")
+        columns = (wanted - {"outstanding"}) | (
+            {"amount", "paid_amount"} if "outstanding" in wanted else set()
+        )
+        bills = _rows_by_id(
+            session, T_BILL, {k.bill_id for k in keys if k.bill_id}, sorted(columns), "bill"
+        )
         if "outstanding" in wanted:
             for bill in bills.values():
                 bill["outstanding"] = bill["amount"] - bill["paid_amount"]
@@ -213,7 +260,10 @@ def load_batch(
             for sub_id, name in session.execute(
                 select(T_SUBSVC.c.subscription_id, T_PRODUCT.c.name)
                 .join(T_PRODUCT, T_PRODUCT.c.id == T_SUBSVC.c.product_id)
-                .where(ids_in(session, T_SUBSVC.c.subscription_id, sub_ids), T_SUBSVC.c.status == "active")
+                .where(
+                    ids_in(session, T_SUBSVC.c.subscription_id, sub_ids),
+                    T_SUBSVC.c.status == "active",
+                )
                 .order_by(T_SUBSVC.c.subscription_id, T_SUBSVC.c.id)
             ).all():
                 services[sub_id].append(name)
@@ -235,17 +285,28 @@ def load_batch(
         nums = [r[1] or r[2] for r in phones.get(cid, ())]
         addr = addresses.get(cid)
         values = contact_values(row, mails, nums, addr[0]._mapping if addr else None)
-        info = ContactInfo(cid, values["name"] or row["customer_number"], row["customer_number"],
-                           row["preferred_language"] or "en", values["email"], values["phone"],
-                           row["email_opt_out"], row["sms_opt_out"], row["phone_opt_out"], row["letter_opt_out"])
+        info = ContactInfo(
+            cid,
+            values["name"] or row["customer_number"],
+            row["customer_number"],
+            row["preferred_language"] or "en",
+            values["email"],
+            values["phone"],
+            row["email_opt_out"],
+            row["sms_opt_out"],
+            row["phone_opt_out"],
+            row["letter_opt_out"],
+        )
         groups: dict[str, Mapping[str, Any] | None] = {"contact": values, "agent": agent}
         if key.account_id:
             groups["account"] = accounts.get(key.account_id)
         if key.bill_id:
             groups["bill"] = bills.get(key.bill_id)
         if key.subscription_id and key.subscription_id in subs:
-            groups["subscription"] = {**subs[key.subscription_id],
-                                      "services": TagList(services.get(key.subscription_id, ()))}
+            groups["subscription"] = {
+                **subs[key.subscription_id],
+                "services": TagList(services.get(key.subscription_id, ())),
+            }
         for group, rows in care.items():
             rid = getattr(key, _CARE_KEYS[group])
             if rid:
@@ -275,7 +336,9 @@ def _related_contact(session: Session, related_type: str, record: Any) -> int | 
     return account.contact_id if account else None
 
 
-def related_record(session: Session, contact_id: int, related_type: str | None, related_id: int | None) -> Any:
+def related_record(
+    session: Session, contact_id: int, related_type: str | None, related_id: int | None
+) -> Any:
     """The related record, checked to exist and to belong to the contact (or ``None``)."""
     if not related_type and related_id is None:
         return None
@@ -283,7 +346,9 @@ def related_record(session: Session, contact_id: int, related_type: str | None, 
     model = RELATED_MODELS.get(kind)
     if model is None:
         known = ", ".join(RELATED_MODELS)
-        raise ValidationFailed(f"A communication can relate to a {known}; not {related_type!r}.", "related_type")
+        raise ValidationFailed(
+            f"A communication can relate to a {known}; not {related_type!r}.", "related_type"
+        )
     if related_id is None:
         raise ValidationFailed(f"Choose which {kind.replace('_', ' ')} it is about.", "related_id")
     record = session.get(model, related_id)
@@ -296,7 +361,10 @@ def related_record(session: Session, contact_id: int, related_type: str | None, 
 
 
 def resolve_key(
-    session: Session, contact_id: int, related_type: str | None = None, related_id: int | None = None
+    session: Session,
+    contact_id: int,
+    related_type: str | None = None,
+    related_id: int | None = None,
 ) -> ContextKey:
     """The records a single message is about: the related record and its parents first, then
     the contact's defaults (first account, its newest active subscription, its latest bill)."""
@@ -310,8 +378,11 @@ def resolve_key(
         if related_type == "subscription":
             key = key._replace(subscription_id=record.id, account_id=record.account_id)
         if related_type == "bill":
-            key = key._replace(bill_id=record.id, account_id=record.account_id,
-                          subscription_id=record.subscription_id)
+            key = key._replace(
+                bill_id=record.id,
+                account_id=record.account_id,
+                subscription_id=record.subscription_id,
+            )
         if related_type == "payment" and record.bill_id:
             key = key._replace(bill_id=record.bill_id)
         if getattr(record, "account_id", None) and key.account_id is None:
@@ -319,25 +390,47 @@ def resolve_key(
         if getattr(record, "subscription_id", None) and key.subscription_id is None:
             key = key._replace(subscription_id=record.subscription_id)
     if key.account_id is None:
-        key = key._replace(account_id=session.execute(
-            select(T_ACCOUNT.c.id).where(T_ACCOUNT.c.contact_id == contact_id).order_by(T_ACCOUNT.c.id).limit(1)
-        ).scalar())
+        key = key._replace(
+            account_id=session.execute(
+                select(T_ACCOUNT.c.id)
+                .where(T_ACCOUNT.c.contact_id == contact_id)
+                .order_by(T_ACCOUNT.c.id)
+                .limit(1)
+            ).scalar()
+        )
     if key.account_id is not None and key.subscription_id is None:
-        key = key._replace(subscription_id=session.execute(
-            select(T_SUB.c.id).where(T_SUB.c.account_id == key.account_id)
-            .order_by((T_SUB.c.status == "active").desc(), T_SUB.c.start_date.desc(), T_SUB.c.id.desc()).limit(1)
-        ).scalar())
+        key = key._replace(
+            subscription_id=session.execute(
+                select(T_SUB.c.id)
+                .where(T_SUB.c.account_id == key.account_id)
+                .order_by(
+                    (T_SUB.c.status == "active").desc(),
+                    T_SUB.c.start_date.desc(),
+                    T_SUB.c.id.desc(),
+                )
+                .limit(1)
+            ).scalar()
+        )
     if key.account_id is not None and key.bill_id is None:
-        key = key._replace(bill_id=session.execute(
-            select(T_BILL.c.id).where(T_BILL.c.account_id == key.account_id)
-            .order_by(T_BILL.c.bill_date.desc(), T_BILL.c.id.desc()).limit(1)
-        ).scalar())
+        key = key._replace(
+            bill_id=session.execute(
+                select(T_BILL.c.id)
+                .where(T_BILL.c.account_id == key.account_id)
+                .order_by(T_BILL.c.bill_date.desc(), T_BILL.c.id.desc())
+                .limit(1)
+            ).scalar()
+        )
     return key
 
 
 def load_one(
-    session: Session, contact_id: int, related_type: str | None = None, related_id: int | None = None,
-    *, agent_id: int | None = None, today: date,
+    session: Session,
+    contact_id: int,
+    related_type: str | None = None,
+    related_id: int | None = None,
+    *,
+    agent_id: int | None = None,
+    today: date,
 ) -> tuple[ContactInfo, dict[str, Any]]:
     """Sending info and the full tag context for one customer (and the related record)."""
     if session.get(Contact, contact_id) is None:

@@ -111,8 +111,12 @@ class NotifyReport:
 
     def skipped_reasons(self) -> list[str]:
         """The skipped counts in words, non-zero ones only ("21 with no overdue bill" …)."""
-        reasons = [(self.no_record, f"with {self.missing}"), (self.opted_out, "opted out"),
-                   (self.no_address, "without an address"), (self.not_rendered, "not renderable")]
+        reasons = [
+            (self.no_record, f"with {self.missing}"),
+            (self.opted_out, "opted out"),
+            (self.no_address, "without an address"),
+            (self.not_rendered, "not renderable"),
+        ]
         return [f"{n} {why}" for n, why in reasons if n]
 
     def summary(self) -> str:
@@ -131,7 +135,7 @@ class NotifyReport:
 
 
 def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def notify(
@@ -167,12 +171,17 @@ def notify(
         if not versions:
             raise ValidationFailed(f"There is no active template called {template!r}.", "template")
         compiled = {
-            lang: (_Version(t.id or 0, t.name, t.media, t.language, bool(t.subject)),
-                   compile_template(t.subject, field="subject"), compile_template(t.body, field="body"))
+            lang: (
+                _Version(t.id or 0, t.name, t.media, t.language, bool(t.subject)),
+                compile_template(t.subject, field="subject"),
+                compile_template(t.body, field="body"),
+            )
             for lang, t in versions.items()
         }
         media = {t.media for t in versions.values()}
-        needs = tags_used(*(t.subject for t in versions.values()), *(t.body for t in versions.values()))
+        needs = tags_used(
+            *(t.subject for t in versions.values()), *(t.body for t in versions.values())
+        )
         main = pick_version(versions, None)
         about = getattr(main, "about", None) or DEFAULT_ABOUT
         if contact_ids is None:
@@ -184,10 +193,17 @@ def notify(
         missing_numbers = _customer_numbers(session, missing[:10])
         # Sent by the system (the CLI operator): sign with the configured sender's name.
         agent = agent_values(session, actor.agent_id) or {
-            "name": parseaddr(settings.email.sender)[0] or "Customer Care", "username": actor.username,
+            "name": parseaddr(settings.email.sender)[0] or "Customer Care",
+            "username": actor.username,
         }
-    report = NotifyReport(template=next(iter(versions.values())).name, segment=segment, dry_run=dry_run,
-                          matched=len(keys) + len(missing), no_record=len(missing), missing=MISSING.get(about, ""))
+    report = NotifyReport(
+        template=next(iter(versions.values())).name,
+        segment=segment,
+        dry_run=dry_run,
+        matched=len(keys) + len(missing),
+        no_record=len(missing),
+        missing=MISSING.get(about, ""),
+    )
     report.contact_ids = list(contact_ids)
     for number in missing_numbers:
         _problem(report, f"{number} has {report.missing}.")
@@ -196,7 +212,10 @@ def notify(
     done = 0
     held: list[dict[str, Any]] = []  # one_transaction: every row, written once at the end
     # Writing chunk i (in a thread: the driver releases the GIL) overlaps rendering chunk i+1.
-    with _fewer_collections(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="notify-write") as writer:
+    with (
+        _fewer_collections(),
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="notify-write") as writer,
+    ):
         writing: Future[None] | None = None
         counts = (0, 0)
         for chunk in _chunks(keys, chunk_size):
@@ -273,8 +292,13 @@ def _fewer_collections() -> Iterator[None]:
 
 
 def _render_one(
-    report: NotifyReport, compiled: dict[str, Any], info: ContactInfo, context: dict[str, Any],
-    sms_max: int, samples: int, limits: Limits | None = None,
+    report: NotifyReport,
+    compiled: dict[str, Any],
+    info: ContactInfo,
+    context: dict[str, Any],
+    sms_max: int,
+    samples: int,
+    limits: Limits | None = None,
 ) -> dict[str, Any] | None:
     """The communication row for one contact, or ``None`` (counted in ``report``). A template
     over the render budget (``comms.sandbox``) stops the whole run with that sentence."""
@@ -283,13 +307,22 @@ def _render_one(
     if info.opted_out(media):
         report.opted_out += 1
         return None
-    recipient = info.recipient(media) or (context["contact"].get("address") if media == "letter" else None)
+    recipient = info.recipient(media) or (
+        context["contact"].get("address") if media == "letter" else None
+    )
     if not recipient:
         report.no_address += 1
-        _problem(report, f"{info.customer_number} has no {'phone number' if media == 'sms' else media + ' address'}.")
+        _problem(
+            report,
+            f"{info.customer_number} has no {'phone number' if media == 'sms' else media + ' address'}.",
+        )
         return None
     try:
-        subject = render_compiled(subject_t, context, field="subject", limits=limits) if template.has_subject else ""
+        subject = (
+            render_compiled(subject_t, context, field="subject", limits=limits)
+            if template.has_subject
+            else ""
+        )
         content = render_compiled(body_t, context, limits=limits)
     except BudgetExceeded:
         raise
@@ -299,15 +332,25 @@ def _render_one(
         return None
     if media == "sms" and len(content) > sms_max:
         report.not_rendered += 1
-        _problem(report, f"{info.customer_number}: the SMS has {len(content)} characters; the limit is {sms_max}.")
+        _problem(
+            report,
+            f"{info.customer_number}: the SMS has {len(content)} characters; the limit is {sms_max}.",
+        )
         return None
     report.languages[template.language] += 1
     if len(report.samples) < samples:
-        report.samples.append(Sample(info.customer_number, info.name, recipient, template.language, subject, content))
+        report.samples.append(
+            Sample(info.customer_number, info.name, recipient, template.language, subject, content)
+        )
     queued = media in QUEUED_MEDIA
     return {
-        "direction": "outgoing", "media": media, "subject": subject, "content": content,
-        "recipient": recipient, "state": "completed", "delivery": "queued" if queued else None,
+        "direction": "outgoing",
+        "media": media,
+        "subject": subject,
+        "content": content,
+        "recipient": recipient,
+        "state": "completed",
+        "delivery": "queued" if queued else None,
         "template_id": template.id,
     }
 
@@ -328,7 +371,11 @@ def _customer_numbers(session: Any, contact_ids: Sequence[int]) -> list[str]:
     if not contact_ids:
         return []
     c = T_CONTACT.c
-    numbers = dict(session.execute(select(c.id, c.customer_number).where(ids_in(session, c.id, contact_ids))).all())
+    numbers = dict(
+        session.execute(
+            select(c.id, c.customer_number).where(ids_in(session, c.id, contact_ids))
+        ).all()
+    )
     return [numbers[cid] for cid in contact_ids if cid in numbers]
 
 
@@ -342,8 +389,9 @@ def _problem(report: NotifyReport, text: str) -> None:
         report.problems.append(text)
 
 
-def _write(engine: Engine, rows: list[dict[str, Any]],
-           audit_entry: tuple[int | None, str] | None = None) -> None:
+def _write(
+    engine: Engine, rows: list[dict[str, Any]], audit_entry: tuple[int | None, str] | None = None
+) -> None:
     """One transaction: the communications and their queue entries (the outbox write), and the
     run's audit entry (``(agent_id, summary)``) when given."""
     now = utcnow()
@@ -352,7 +400,16 @@ def _write(engine: Engine, rows: list[dict[str, Any]],
     with transaction(engine) as session:
         if rows:
             ids = insert_communications(session, rows, now)
-            enqueue(session, [i for i, r in zip(ids, rows, strict=True) if r["media"] in QUEUED_MEDIA], now)
+            enqueue(
+                session,
+                [i for i, r in zip(ids, rows, strict=True) if r["media"] in QUEUED_MEDIA],
+                now,
+            )
         if audit_entry is not None:
-            audit.record(session, agent_id=audit_entry[0], action="Bulk notification", entity="communication",
-                         detail=audit_entry[1])
+            audit.record(
+                session,
+                agent_id=audit_entry[0],
+                action="Bulk notification",
+                entity="communication",
+                detail=audit_entry[1],
+            )

@@ -45,12 +45,29 @@ T_QUEUE = CommunicationQueue.__table__  # type: ignore[attr-defined]
 MAX_BACKOFF = timedelta(days=1)
 #: Every communication column with its default, so bulk inserts name them all.
 COMMUNICATION_DEFAULTS: dict[str, Any] = {
-    "agent_id": None, "category": "General", "subject": "", "content": "", "recipient": "",
-    "state": "draft", "delivery": None, "attempts": 0, "last_error": None, "shared_notes": "",
-    "related_type": None, "related_id": None, "follow_up_of_id": None, "template_id": None,
-    "visibility": "public", "unit": None, "call_started_at": None, "call_duration_seconds": None,
-    "disposition_reason": None, "disposition_outcome": None, "completed_at": None,
-    "sent_at": None, "version": 1,
+    "agent_id": None,
+    "category": "General",
+    "subject": "",
+    "content": "",
+    "recipient": "",
+    "state": "draft",
+    "delivery": None,
+    "attempts": 0,
+    "last_error": None,
+    "shared_notes": "",
+    "related_type": None,
+    "related_id": None,
+    "follow_up_of_id": None,
+    "template_id": None,
+    "visibility": "public",
+    "unit": None,
+    "call_started_at": None,
+    "call_duration_seconds": None,
+    "disposition_reason": None,
+    "disposition_outcome": None,
+    "completed_at": None,
+    "sent_at": None,
+    "version": 1,
 }
 
 
@@ -60,7 +77,9 @@ def allocate_ids(session: Session, count: int) -> list[int]:
         return []
     if session.get_bind().dialect.name == "postgresql":
         rows = session.execute(
-            text("SELECT nextval(pg_get_serial_sequence('communication', 'id')) FROM generate_series(1, :n)"),
+            text(
+                "SELECT nextval(pg_get_serial_sequence('communication', 'id')) FROM generate_series(1, :n)"
+            ),
             {"n": count},
         )
         return sorted(int(r[0]) for r in rows)
@@ -75,7 +94,9 @@ def _db_value(session: Session, column: Any, value: Any) -> Any:
     return process(value) if process else value
 
 
-def bulk_insert(session: Session, table: Any, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+def bulk_insert(
+    session: Session, table: Any, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
     """Insert ``rows`` (tuples in ``columns`` order, values already in driver form) through the
     driver in the caller's transaction: ``COPY`` on PostgreSQL, ``executemany`` on SQLite."""
     if not rows:
@@ -88,14 +109,18 @@ def bulk_insert(session: Session, table: Any, columns: Sequence[str], rows: Sequ
             for row in rows:
                 copy.write_row(row)
     else:
-        raw.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' * len(columns))})", rows)
+        raw.executemany(
+            f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' * len(columns))})", rows
+        )
 
 
 _COMM_COLUMNS = ("id", "contact_id", "direction", "media", "created_at", *COMMUNICATION_DEFAULTS)
 _TIME_COLUMNS = frozenset({"created_at", "completed_at", "sent_at", "call_started_at"})
 
 
-def insert_communications(session: Session, rows: Sequence[dict[str, Any]], now: datetime) -> list[int]:
+def insert_communications(
+    session: Session, rows: Sequence[dict[str, Any]], now: datetime
+) -> list[int]:
     """Insert communications in bulk (no ORM object per row); returns their ids in row order.
 
     Each row needs ``contact_id``, ``direction`` and ``media``; other columns default as in
@@ -183,8 +208,14 @@ class Outbox:
     """Queue operations for one worker (``name``), each its own short transaction."""
 
     def __init__(
-        self, engine: Engine, name: str, *, lease_seconds: float = 120.0, max_attempts: int = 5,
-        backoff_seconds: float = 30.0, clock: Callable[[], datetime] = utcnow,
+        self,
+        engine: Engine,
+        name: str,
+        *,
+        lease_seconds: float = 120.0,
+        max_attempts: int = 5,
+        backoff_seconds: float = 30.0,
+        clock: Callable[[], datetime] = utcnow,
         domain: str = "commcentre.local",
     ) -> None:
         self.engine = engine
@@ -205,14 +236,17 @@ class Outbox:
         q = T_QUEUE.c
         now = self.clock()
         due = (
-            select(q.id).where(q.status == "queued", q.next_attempt_at <= now)
-            .order_by(q.next_attempt_at, q.id).limit(limit)
+            select(q.id)
+            .where(q.status == "queued", q.next_attempt_at <= now)
+            .order_by(q.next_attempt_at, q.id)
+            .limit(limit)
         )
         if self.postgres:
             due = due.with_for_update(skip_locked=True)
         with transaction(self.engine) as session:
             claimed = session.execute(
-                update(T_QUEUE).where(q.id.in_(due.scalar_subquery()))
+                update(T_QUEUE)
+                .where(q.id.in_(due.scalar_subquery()))
                 .values(status="sending", lease_until=now + self.lease, worker=self.name)
                 .returning(q.id, q.communication_id, q.attempts)
             ).all()
@@ -220,17 +254,41 @@ class Outbox:
                 return []
             c = T_COMM.c
             comms = {
-                row.id: row for row in session.execute(
-                    select(c.id, c.media, c.recipient, c.subject, c.content, c.template_id, c.contact_id,
-                           c.agent_id, c.related_type, c.related_id)
-                    .where(c.id.in_([r.communication_id for r in claimed]))
+                row.id: row
+                for row in session.execute(
+                    select(
+                        c.id,
+                        c.media,
+                        c.recipient,
+                        c.subject,
+                        c.content,
+                        c.template_id,
+                        c.contact_id,
+                        c.agent_id,
+                        c.related_type,
+                        c.related_id,
+                    ).where(c.id.in_([r.communication_id for r in claimed]))
                 )
             }
         jobs = []
         for qid, cid, attempts in sorted(claimed):
             m = comms[cid]
-            jobs.append(Job(qid, cid, attempts, m.media, m.recipient, m.subject, m.content, m.template_id,
-                            m.contact_id, m.agent_id, m.related_type, m.related_id))
+            jobs.append(
+                Job(
+                    qid,
+                    cid,
+                    attempts,
+                    m.media,
+                    m.recipient,
+                    m.subject,
+                    m.content,
+                    m.template_id,
+                    m.contact_id,
+                    m.agent_id,
+                    m.related_type,
+                    m.related_id,
+                )
+            )
         return jobs
 
     # --- attempts -----------------------------------------------------------------------
@@ -243,7 +301,10 @@ class Outbox:
 
     @retry_when_locked
     def step(
-        self, settle: Sequence[Outcome] = (), start: Sequence[Job] = (), *,
+        self,
+        settle: Sequence[Outcome] = (),
+        start: Sequence[Job] = (),
+        *,
         rendered: Mapping[int, tuple[str, str]] | None = None,
     ) -> list[Job]:
         """One transaction: settle finished attempts, then record the start of ``start``'s.
@@ -257,18 +318,33 @@ class Outbox:
                 self._settle(conn, settle)
             return self._start(conn, start, rendered or {}) if start else []
 
-    def _start(self, conn: Connection, jobs: Sequence[Job], rendered: Mapping[int, tuple[str, str]]) -> list[Job]:
+    def _start(
+        self, conn: Connection, jobs: Sequence[Job], rendered: Mapping[int, tuple[str, str]]
+    ) -> list[Job]:
         q, c = T_QUEUE.c, T_COMM.c
         now = self.clock()
         suffix = f".{secrets.token_hex(4)}@{self.domain}>"
-        message_id = (literal("<cc.") + cast(q.communication_id, String) + literal(".")
-                      + cast(q.attempts + 1, String) + literal(suffix))
+        message_id = (
+            literal("<cc.")
+            + cast(q.communication_id, String)
+            + literal(".")
+            + cast(q.attempts + 1, String)
+            + literal(suffix)
+        )
         rows = conn.execute(
             update(T_QUEUE)
-            .where(q.id.in_([j.queue_id for j in jobs]), q.status == "sending", q.worker == self.name,
-                   q.attempt_started_at.is_(None))
-            .values(attempt_started_at=now, attempts=q.attempts + 1, message_id=message_id,
-                    lease_until=now + self.lease)
+            .where(
+                q.id.in_([j.queue_id for j in jobs]),
+                q.status == "sending",
+                q.worker == self.name,
+                q.attempt_started_at.is_(None),
+            )
+            .values(
+                attempt_started_at=now,
+                attempts=q.attempts + 1,
+                message_id=message_id,
+                lease_until=now + self.lease,
+            )
             .returning(q.id, q.message_id, q.attempts)
         ).all()
         marked = {qid: (mid, attempts) for qid, mid, attempts in rows}
@@ -281,8 +357,11 @@ class Outbox:
             started.append(job)
             if job.communication_id in rendered:
                 job.subject, job.content = rendered[job.communication_id]
-                conn.execute(update(T_COMM).where(c.id == job.communication_id)
-                             .values(subject=job.subject, content=job.content))
+                conn.execute(
+                    update(T_COMM)
+                    .where(c.id == job.communication_id)
+                    .values(subject=job.subject, content=job.content)
+                )
         return started
 
     def backoff(self, attempts: int) -> timedelta:
@@ -309,23 +388,43 @@ class Outbox:
             # ``id IN … AND message_id IN …`` rather than a row-value IN: SQLite cannot use the
             # primary key for ``(id, message_id) IN (…)`` and scanned the whole queue table per
             # batch. Equivalent here: each attempt's Message-ID names its own communication.
-            done = conn.execute(
-                update(T_QUEUE).where(q.id.in_([j.queue_id for j in sent]),
-                                      q.message_id.in_([j.message_id for j in sent]))
-                .values(status="sent", sent_at=now, lease_until=None, attempt_started_at=None, last_error=None)
-                .returning(q.communication_id)
-            ).scalars().all()
+            done = (
+                conn.execute(
+                    update(T_QUEUE)
+                    .where(
+                        q.id.in_([j.queue_id for j in sent]),
+                        q.message_id.in_([j.message_id for j in sent]),
+                    )
+                    .values(
+                        status="sent",
+                        sent_at=now,
+                        lease_until=None,
+                        attempt_started_at=None,
+                        last_error=None,
+                    )
+                    .returning(q.communication_id)
+                )
+                .scalars()
+                .all()
+            )
             if done:
                 attempts = select(q.attempts).where(q.communication_id == c.id).scalar_subquery()
-                conn.execute(update(T_COMM).where(c.id.in_(done))
-                             .values(delivery="sent", sent_at=now, last_error=None, attempts=attempts))
+                conn.execute(
+                    update(T_COMM)
+                    .where(c.id.in_(done))
+                    .values(delivery="sent", sent_at=now, last_error=None, attempts=attempts)
+                )
         for outcome in outcomes:
             if outcome.status != "sent" or not outcome.job.started:
                 self._settle_one(conn, outcome, now)
 
     def _settle_one(self, conn: Connection, outcome: Outcome, now: datetime) -> None:
         q, c, job = T_QUEUE.c, T_COMM.c, outcome.job
-        values: dict[str, Any] = {"lease_until": None, "attempt_started_at": None, "last_error": outcome.error}
+        values: dict[str, Any] = {
+            "lease_until": None,
+            "attempt_started_at": None,
+            "last_error": outcome.error,
+        }
         if outcome.status == "sent":
             values.update(status="sent", sent_at=now)
         elif outcome.status == "retry":
@@ -360,7 +459,12 @@ class Outbox:
         with transaction(self.engine) as session:
             result = session.execute(
                 update(T_QUEUE)
-                .where(q.id.in_(ids), q.worker == self.name, q.status == "sending", q.attempt_started_at.is_(None))
+                .where(
+                    q.id.in_(ids),
+                    q.worker == self.name,
+                    q.status == "sending",
+                    q.attempt_started_at.is_(None),
+                )
                 .values(status="queued", lease_until=None, worker=None)
             )
         return int(result.rowcount)  # type: ignore[attr-defined]
@@ -378,14 +482,20 @@ class Outbox:
             stale.append(q.lease_until < now)
         report = ReconcileReport()
         with transaction(self.engine) as session:
-            report.requeued = int(session.execute(
-                update(T_QUEUE).where(*stale, q.attempt_started_at.is_(None))
-                .values(status="queued", lease_until=None, worker=None)
-            ).rowcount)  # type: ignore[attr-defined]
+            report.requeued = int(
+                session.execute(  # type: ignore[attr-defined]
+                    update(T_QUEUE)
+                    .where(*stale, q.attempt_started_at.is_(None))
+                    .values(status="queued", lease_until=None, worker=None)
+                ).rowcount
+            )
             uncertain = session.execute(
-                update(T_QUEUE).where(*stale, q.attempt_started_at.is_not(None))
+                update(T_QUEUE)
+                .where(*stale, q.attempt_started_at.is_not(None))
                 .values(status="failed", lease_until=None)
-                .returning(q.communication_id, q.message_id, q.attempt_started_at, q.attempts, q.worker)
+                .returning(
+                    q.communication_id, q.message_id, q.attempt_started_at, q.attempts, q.worker
+                )
             ).all()
             for cid, mid, started, attempts, worker in uncertain:
                 error = (
@@ -393,8 +503,13 @@ class Outbox:
                     f"{started:%Y-%m-%d %H:%M} UTC (Message-ID {mid}); it may have arrived, so it was "
                     "not sent again — check with the customer, then use Retry to send it."
                 )[:500]
-                session.execute(update(T_QUEUE).where(q.communication_id == cid).values(last_error=error))
-                session.execute(update(T_COMM).where(c.id == cid)
-                                .values(delivery="failed", last_error=error, attempts=attempts))
+                session.execute(
+                    update(T_QUEUE).where(q.communication_id == cid).values(last_error=error)
+                )
+                session.execute(
+                    update(T_COMM)
+                    .where(c.id == cid)
+                    .values(delivery="failed", last_error=error, attempts=attempts)
+                )
             report.uncertain = len(uncertain)
         return report

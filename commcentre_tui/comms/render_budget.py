@@ -66,13 +66,17 @@ class Limits:
         return BudgetExceeded("The template computes a number too large to show.")
 
     def too_large(self) -> BudgetExceeded:
-        return BudgetExceeded(f"The rendered text is larger than {self.max_bytes:,} bytes, the limit.")
+        return BudgetExceeded(
+            f"The rendered text is larger than {self.max_bytes:,} bytes, the limit."
+        )
 
 
 class Budget:
     """The running account of one render (thread-local: see :func:`budget`)."""
 
-    def __init__(self, limits: Limits, cancelled: Callable[[], bool] | None = None, *, active: bool = True) -> None:
+    def __init__(
+        self, limits: Limits, cancelled: Callable[[], bool] | None = None, *, active: bool = True
+    ) -> None:
         self.limits = limits
         self.active = active
         self.deadline = time.monotonic() + limits.seconds if active else float("inf")
@@ -158,12 +162,25 @@ def check_printf(b: Budget, fmt: str, args: Any) -> None:
     for match in _PRINTF.finditer(fmt):
         for group in (match.group(1), match.group(2)):
             if group == "*":
-                raise TemplateError("The template uses a * width in % formatting, which templates may not use.")
+                raise TemplateError(
+                    "The template uses a * width in % formatting, which templates may not use."
+                )
             if group:
                 widths += int(group) if len(group) < 10 else cap + 1
         specs += match.group(3) != "%"
-    largest = max((text_size(a, cap) for a in (args.values() if isinstance(args, dict) else
-                                                 args if isinstance(args, tuple) else (args,))), default=0)
+    largest = max(
+        (
+            text_size(a, cap)
+            for a in (
+                args.values()
+                if isinstance(args, dict)
+                else args
+                if isinstance(args, tuple)
+                else (args,)
+            )
+        ),
+        default=0,
+    )
     b.check_size(len(fmt) + widths + specs * largest)
 
 

@@ -16,8 +16,9 @@ from commcentre_tui.repo.db import transaction
 PRUNE_BATCH = 5_000
 
 
-def prune_sent(engine: Engine, keep_days: float, *, now: datetime | None = None,
-               limit: int = PRUNE_BATCH) -> int:
+def prune_sent(
+    engine: Engine, keep_days: float, *, now: datetime | None = None, limit: int = PRUNE_BATCH
+) -> int:
     """Delete up to ``limit`` queue entries sent more than ``keep_days`` ago; returns how many.
 
     ``keep_days`` 0 keeps everything. Call again while it returns ``limit``.
@@ -27,9 +28,13 @@ def prune_sent(engine: Engine, keep_days: float, *, now: datetime | None = None,
     cutoff = (now or utcnow()) - timedelta(days=keep_days)
     q = CommunicationQueue.__table__.c  # type: ignore[attr-defined]
     with transaction(engine) as session:
-        ids = session.execute(select(q.id).where(q.status == "sent", q.sent_at < cutoff)
-                              .limit(limit)).scalars().all()
+        ids = (
+            session.execute(select(q.id).where(q.status == "sent", q.sent_at < cutoff).limit(limit))
+            .scalars()
+            .all()
+        )
         if ids:
-            session.execute(delete(CommunicationQueue.__table__)  # type: ignore[attr-defined]
-                            .where(q.id.in_(ids)))
+            session.execute(
+                delete(CommunicationQueue.__table__).where(q.id.in_(ids))  # type: ignore[attr-defined]
+            )
     return len(ids)

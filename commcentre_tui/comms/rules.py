@@ -27,8 +27,16 @@ def media_label(media: str) -> str:
 
 
 def check_outgoing(
-    settings: Settings, info: ContactInfo, context: Mapping[str, Any], *, media: str, recipient: str,
-    subject: str, content: str, template_id: int | None = None, limits: Limits | None = None,
+    settings: Settings,
+    info: ContactInfo,
+    context: Mapping[str, Any],
+    *,
+    media: str,
+    recipient: str,
+    subject: str,
+    content: str,
+    template_id: int | None = None,
+    limits: Limits | None = None,
 ) -> tuple[str, str, str]:
     """The ``(recipient, subject, content)`` to send, tags rendered; or ``ValidationFailed``.
 
@@ -37,29 +45,41 @@ def check_outgoing(
     """
     errors: dict[str, str] = {}
     if template_id is not None and info.opted_out(media):
-        errors["media"] = f"{info.name} has opted out of {media_label(media)} from templates and notifications."
+        errors["media"] = (
+            f"{info.name} has opted out of {media_label(media)} from templates and notifications."
+        )
     recipient = recipient.strip() or info.recipient(media) or ""
     if media == "email":
         if not EMAIL_RE.match(recipient):
-            errors["recipient"] = ("Enter the email address to send to." if not recipient
-                                   else f"{recipient!r} is not an email address.")
+            errors["recipient"] = (
+                "Enter the email address to send to."
+                if not recipient
+                else f"{recipient!r} is not an email address."
+            )
     else:
         e164 = to_e164(recipient, settings.search.default_region)
         if e164 is None:
-            errors["recipient"] = ("Enter the phone number to send the SMS to." if not recipient
-                                   else f"{recipient!r} is not a phone number.")
+            errors["recipient"] = (
+                "Enter the phone number to send the SMS to."
+                if not recipient
+                else f"{recipient!r} is not a phone number."
+            )
         recipient = e164 or recipient
     texts = {"subject": subject, "content": content}
     for name, text in texts.items():
         if has_tags(text):
             try:
-                texts[name] = render(text, context, field=name, limits=limits or Limits.from_settings(settings))
+                texts[name] = render(
+                    text, context, field=name, limits=limits or Limits.from_settings(settings)
+                )
             except TemplateError as exc:
                 errors.setdefault(name, str(exc))
                 continue
             if name == "subject" and media == "email":
                 texts[name] = " ".join(texts[name].split())
-            problem = text_problem(texts[name], f"Once its tags are filled in, the {name}", multiline=name == "content")
+            problem = text_problem(
+                texts[name], f"Once its tags are filled in, the {name}", multiline=name == "content"
+            )
             if problem:
                 errors.setdefault(name, problem)
     if media == "email" and settings.communications.email_subject_required and not texts["subject"]:
@@ -69,8 +89,11 @@ def check_outgoing(
     if media == "sms":
         count = sms_count(texts["content"], settings.sms.max_length)
         if count.too_long:
-            errors.setdefault("content", f"The SMS has {count.characters} characters; the limit is "
-                                         f"{count.max_length} ({count.segments} segments).")
+            errors.setdefault(
+                "content",
+                f"The SMS has {count.characters} characters; the limit is "
+                f"{count.max_length} ({count.segments} segments).",
+            )
     if errors:
         raise ValidationFailed.many(errors)
     return recipient, texts["subject"], texts["content"]

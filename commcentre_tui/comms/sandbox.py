@@ -42,19 +42,61 @@ from commcentre_tui.comms.render_budget import (
 )
 
 __all__ = [
-    "BudgetExceeded", "BudgetedSandbox", "Limits", "RenderCancelled", "TemplateError", "budget", "run",
+    "BudgetExceeded",
+    "BudgetedSandbox",
+    "Limits",
+    "RenderCancelled",
+    "TemplateError",
+    "budget",
+    "run",
     "text_size",
 ]
 
 # --- calls ----------------------------------------------------------------------------------
 
-_STR_SAFE = frozenset({
-    "upper", "lower", "title", "capitalize", "casefold", "swapcase", "strip", "lstrip", "rstrip",
-    "startswith", "endswith", "split", "rsplit", "splitlines", "partition", "rpartition", "count", "find",
-    "rfind", "index", "rindex", "isalnum", "isalpha", "isascii", "isdecimal", "isdigit", "islower",
-    "isnumeric", "isspace", "istitle", "isupper", "removeprefix", "removesuffix",
-    "replace", "join", "center", "ljust", "rjust", "zfill",
-})
+_STR_SAFE = frozenset(
+    {
+        "upper",
+        "lower",
+        "title",
+        "capitalize",
+        "casefold",
+        "swapcase",
+        "strip",
+        "lstrip",
+        "rstrip",
+        "startswith",
+        "endswith",
+        "split",
+        "rsplit",
+        "splitlines",
+        "partition",
+        "rpartition",
+        "count",
+        "find",
+        "rfind",
+        "index",
+        "rindex",
+        "isalnum",
+        "isalpha",
+        "isascii",
+        "isdecimal",
+        "isdigit",
+        "islower",
+        "isnumeric",
+        "isspace",
+        "istitle",
+        "isupper",
+        "removeprefix",
+        "removesuffix",
+        "replace",
+        "join",
+        "center",
+        "ljust",
+        "rjust",
+        "zfill",
+    }
+)
 _MAPPING_SAFE = frozenset({"keys", "values", "items", "get"})
 _SEQ_SAFE = frozenset({"index", "count"})
 _DATE_SAFE = frozenset({"strftime", "isoformat", "weekday", "isoweekday", "date", "time"})
@@ -102,6 +144,7 @@ def _allowed_method(obj: Any) -> str | None:
 
 # --- filters --------------------------------------------------------------------------------
 
+
 def _pre_center(b: Budget, value: Any, width: int = 80, *_: Any, **__: Any) -> None:
     b.check_size(max(int(width), 0) + text_size(value, b.limits.max_bytes))
 
@@ -111,8 +154,15 @@ def _pre_indent(b: Budget, value: Any, width: Any = 4, *_: Any, **__: Any) -> No
     b.check_size(len(str(value)) + (str(value).count("\n") + 1) * pad)
 
 
-def _pre_wordwrap(b: Budget, value: Any, width: int = 79, break_long_words: bool = True,
-                  wrapstring: str | None = None, *_: Any, **kwargs: Any) -> None:
+def _pre_wordwrap(
+    b: Budget,
+    value: Any,
+    width: int = 79,
+    break_long_words: bool = True,
+    wrapstring: str | None = None,
+    *_: Any,
+    **kwargs: Any,
+) -> None:
     wrap = kwargs.get("wrapstring", wrapstring) or "\n"
     text = str(value)
     b.check_size(len(text) + (len(text) // max(int(width), 1) + 1) * len(wrap))
@@ -123,7 +173,9 @@ def _pre_count(b: Budget, value: Any, count: int = 0, *_: Any, **__: Any) -> Non
         raise b.limits.too_slow()
 
 
-def _pre_replace(b: Budget, value: Any, old: str = "", new: str = "", count: int | None = None, **_: Any) -> None:
+def _pre_replace(
+    b: Budget, value: Any, old: str = "", new: str = "", count: int | None = None, **_: Any
+) -> None:
     b.check_size(_replace_size(str(value), str(old), str(new), count))
 
 
@@ -137,8 +189,14 @@ def _pre_round(b: Budget, value: Any, precision: int = 0, *_: Any, **__: Any) ->
 
 
 _PRECHECKS: dict[str, Callable[..., None]] = {
-    "center": _pre_center, "indent": _pre_indent, "wordwrap": _pre_wordwrap, "batch": _pre_count,
-    "slice": _pre_count, "replace": _pre_replace, "format": _pre_format, "round": _pre_round,
+    "center": _pre_center,
+    "indent": _pre_indent,
+    "wordwrap": _pre_wordwrap,
+    "batch": _pre_count,
+    "slice": _pre_count,
+    "replace": _pre_replace,
+    "format": _pre_format,
+    "round": _pre_round,
     "money": _pre_round,
 }
 
@@ -172,6 +230,7 @@ def _budgeted_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 # --- the environment ------------------------------------------------------------------------
+
 
 def counted_iter(iterable: Iterable[Any]) -> Iterator[Any]:
     """What every ``{% for %}`` iterates: one loop step per item."""
@@ -220,10 +279,14 @@ class BudgetCodeGenerator(CodeGenerator):
 
     def visit_For(self, node: nodes.For, frame: Frame) -> None:
         it = node.iter
-        if not (isinstance(it, nodes.Call) and isinstance(it.node, nodes.EnvironmentAttribute)
-                and it.node.name == "counted_iter"):
-            node.iter = nodes.Call(nodes.EnvironmentAttribute("counted_iter"), [it], [], None, None,
-                                   lineno=node.lineno)
+        if not (
+            isinstance(it, nodes.Call)
+            and isinstance(it.node, nodes.EnvironmentAttribute)
+            and it.node.name == "counted_iter"
+        ):
+            node.iter = nodes.Call(
+                nodes.EnvironmentAttribute("counted_iter"), [it], [], None, None, lineno=node.lineno
+            )
         super().visit_For(node, frame)
 
     def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
@@ -288,19 +351,26 @@ class BudgetedSandbox(ImmutableSandboxedEnvironment):
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
         b = budget()
         b.tick()
-        if __obj is bounded_range or __obj is counted_iter or isinstance(__obj, Macro | jinja2.Undefined) or (
-            isinstance(getattr(__obj, "__self__", None), LoopContext)
+        if (
+            __obj is bounded_range
+            or __obj is counted_iter
+            or isinstance(__obj, Macro | jinja2.Undefined)
+            or (isinstance(getattr(__obj, "__self__", None), LoopContext))
         ):
             return b.produce(super().call(__context, __obj, *args, **kwargs))
         name = _allowed_method(__obj)
         if name is None:
             what = getattr(__obj, "__name__", None) or type(__obj).__name__
-            raise TemplateError(f"The template calls {what}(), which templates may not use (only tags are allowed).")
+            raise TemplateError(
+                f"The template calls {what}(), which templates may not use (only tags are allowed)."
+            )
         for arg in (*args, *kwargs.values()):
             check_value(b, arg)
         owner = __obj.__self__
         if name == "replace" and len(args) >= 2:
-            b.check_size(_replace_size(owner, str(args[0]), str(args[1]), args[2] if len(args) > 2 else None))
+            b.check_size(
+                _replace_size(owner, str(args[0]), str(args[1]), args[2] if len(args) > 2 else None)
+            )
         elif name == "join" and args:
             items = _materialise(b, args[0])
             b.check_size(_joined_size(b, items, owner))
@@ -319,8 +389,12 @@ def _plain_globals(template: jinja2.Template) -> dict[str, Any]:
 TICK_EVERY = 16
 
 
-def run(template: jinja2.Template, context: Any, limits: Limits,
-        cancelled: Callable[[], bool] | None = None) -> str:
+def run(
+    template: jinja2.Template,
+    context: Any,
+    limits: Limits,
+    cancelled: Callable[[], bool] | None = None,
+) -> str:
     """Render ``template`` under a fresh :class:`Budget`; output over the limit stops it.
 
     The output is counted in characters as it is produced (a character is at least one byte,
@@ -335,8 +409,13 @@ def run(template: jinja2.Template, context: Any, limits: Limits,
         size = 0
         # The template's globals (``range``) under the tags, as ``Template.generate`` builds
         # them but from a plain dict (``template.globals`` is a ChainMap, slow to copy).
-        scope = new_context(template.environment, template.name, template.blocks,
-                            {**_plain_globals(template), **context}, True)
+        scope = new_context(
+            template.environment,
+            template.name,
+            template.blocks,
+            {**_plain_globals(template), **context},
+            True,
+        )
         for chunk in template.root_render_func(scope):
             size += len(chunk)
             if size > cap:

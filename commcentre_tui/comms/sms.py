@@ -54,5 +54,10 @@ def sms_count(text: str, max_length: int = 160) -> SmsCount:
         segments, per = (1 if units else 0), single
     else:
         segments, per = -(-units // multi), multi
-    return SmsCount(characters=len(text), max_length=max_length, encoding=encoding,
-                    segments=segments, per_segment=per)
+    return SmsCount(
+        characters=len(text),
+        max_length=max_length,
+        encoding=encoding,
+        segments=segments,
+        per_segment=per,
+    )

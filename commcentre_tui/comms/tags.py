@@ -30,73 +30,101 @@ def _ref(group: str, rows: Iterable[tuple[str, str, str]]) -> tuple[TagInfo, ...
 
 #: Every tag a template may use, in the order the reference shows them.
 TAG_REFERENCE: tuple[TagInfo, ...] = (
-    *_ref("contact", (
-        ("customer_number", "C0000042", "Customer number"),
-        ("title", "Ms", "Title"),
-        ("first_name", "Maria", "First name"),
-        ("last_name", "Georgiou", "Last name"),
-        ("company_name", "Zenon Ltd", "Company name"),
-        ("name", "Maria Georgiou", "Display name: company name, else first and last name"),
-        ("email", "maria@example.com", "Primary email address"),
-        ("emails", "maria@example.com, m.g@work.example", "All email addresses"),
-        ("phone", "+35799123456", "Primary phone number (E.164)"),
-        ("phones", "+35799123456, +35722123456", "All phone numbers (E.164)"),
-        ("address", "12 Makariou Ave, 1065 Nicosia, Cyprus", "Primary address on one line"),
-        ("street", "12 Makariou Ave", "Street of the primary address"),
-        ("city", "Nicosia", "City of the primary address"),
-        ("postal_code", "1065", "Postal code of the primary address"),
-        ("country", "Cyprus", "Country of the primary address"),
-        ("preferred_language", "en", "Preferred language code"),
-    )),
-    *_ref("account", (
-        ("number", "A00000042", "Account number"),
-        ("name", "Home", "Account name"),
-        ("balance", "120.50", "Balance (positive: the customer owes)"),
-        ("currency", "EUR", "Currency code"),
-        ("credit_limit", "0.00", "Credit limit"),
-        ("status", "active", "Account status"),
-    )),
-    *_ref("subscription", (
-        ("number", "S00000042", "Subscription number"),
-        ("status", "active", "Subscription status"),
-        ("start_date", "2026-01-15", "Start date"),
-        ("services", "Broadband 100, TV Plus", "Active services (a list; prints comma-separated)"),
-    )),
-    *_ref("bill", (
-        ("number", "B000000042", "Bill number"),
-        ("amount", "45.90", "Amount of the bill"),
-        ("outstanding", "45.90", "Still unpaid on this bill"),
-        ("due_date", "2026-11-30", "Due date"),
-        ("bill_date", "2026-11-01", "Bill date"),
-        ("period_start", "2026-10-01", "First day of the billed period"),
-        ("period_end", "2026-10-31", "Last day of the billed period"),
-        ("status", "unpaid", "unpaid, partly_paid or paid"),
-    )),
-    *_ref("job", (
-        ("number", "J0000042", "Job number"),
-        ("type", "Technician visit", "Job type"),
-        ("status", "open", "Job status"),
-        ("scheduled_at", "2026-11-24 09:00", "Scheduled for (UTC)"),
-        ("completed_at", "2026-11-24 11:30", "Completed at (UTC)"),
-    )),
-    *_ref("activity", (
-        ("number", "AC0000042", "Activity number"),
-        ("type", "Installation", "Activity type"),
-        ("status", "open", "Activity status"),
-        ("start_at", "2026-11-24 09:00", "Starts at (UTC)"),
-        ("expected_completion_at", "2026-11-24 12:00", "Expected completion (UTC)"),
-    )),
-    *_ref("service_request", (
-        ("number", "SR0000042", "Service request number"),
-        ("type", "Picture quality", "Service request type"),
-        ("status", "open", "Service request status"),
-        ("priority", "normal", "Priority"),
-    )),
-    *_ref("agent", (
-        ("name", "Andreas Ioannou", "The sending agent's display name"),
-        ("username", "andreas", "The sending agent's user name"),
-        ("unit", "Care", "The sending agent's unit"),
-    )),
+    *_ref(
+        "contact",
+        (
+            ("customer_number", "C0000042", "Customer number"),
+            ("title", "Ms", "Title"),
+            ("first_name", "Maria", "First name"),
+            ("last_name", "Georgiou", "Last name"),
+            ("company_name", "Zenon Ltd", "Company name"),
+            ("name", "Maria Georgiou", "Display name: company name, else first and last name"),
+            ("email", "maria@example.com", "Primary email address"),
+            ("emails", "maria@example.com, m.g@work.example", "All email addresses"),
+            ("phone", "+35799123456", "Primary phone number (E.164)"),
+            ("phones", "+35799123456, +35722123456", "All phone numbers (E.164)"),
+            ("address", "12 Makariou Ave, 1065 Nicosia, Cyprus", "Primary address on one line"),
+            ("street", "12 Makariou Ave", "Street of the primary address"),
+            ("city", "Nicosia", "City of the primary address"),
+            ("postal_code", "1065", "Postal code of the primary address"),
+            ("country", "Cyprus", "Country of the primary address"),
+            ("preferred_language", "en", "Preferred language code"),
+        ),
+    ),
+    *_ref(
+        "account",
+        (
+            ("number", "A00000042", "Account number"),
+            ("name", "Home", "Account name"),
+            ("balance", "120.50", "Balance (positive: the customer owes)"),
+            ("currency", "EUR", "Currency code"),
+            ("credit_limit", "0.00", "Credit limit"),
+            ("status", "active", "Account status"),
+        ),
+    ),
+    *_ref(
+        "subscription",
+        (
+            ("number", "S00000042", "Subscription number"),
+            ("status", "active", "Subscription status"),
+            ("start_date", "2026-01-15", "Start date"),
+            (
+                "services",
+                "Broadband 100, TV Plus",
+                "Active services (a list; prints comma-separated)",
+            ),
+        ),
+    ),
+    *_ref(
+        "bill",
+        (
+            ("number", "B000000042", "Bill number"),
+            ("amount", "45.90", "Amount of the bill"),
+            ("outstanding", "45.90", "Still unpaid on this bill"),
+            ("due_date", "2026-11-30", "Due date"),
+            ("bill_date", "2026-11-01", "Bill date"),
+            ("period_start", "2026-10-01", "First day of the billed period"),
+            ("period_end", "2026-10-31", "Last day of the billed period"),
+            ("status", "unpaid", "unpaid, partly_paid or paid"),
+        ),
+    ),
+    *_ref(
+        "job",
+        (
+            ("number", "J0000042", "Job number"),
+            ("type", "Technician visit", "Job type"),
+            ("status", "open", "Job status"),
+            ("scheduled_at", "2026-11-24 09:00", "Scheduled for (UTC)"),
+            ("completed_at", "2026-11-24 11:30", "Completed at (UTC)"),
+        ),
+    ),
+    *_ref(
+        "activity",
+        (
+            ("number", "AC0000042", "Activity number"),
+            ("type", "Installation", "Activity type"),
+            ("status", "open", "Activity status"),
+            ("start_at", "2026-11-24 09:00", "Starts at (UTC)"),
+            ("expected_completion_at", "2026-11-24 12:00", "Expected completion (UTC)"),
+        ),
+    ),
+    *_ref(
+        "service_request",
+        (
+            ("number", "SR0000042", "Service request number"),
+            ("type", "Picture quality", "Service request type"),
+            ("status", "open", "Service request status"),
+            ("priority", "normal", "Priority"),
+        ),
+    ),
+    *_ref(
+        "agent",
+        (
+            ("name", "Andreas Ioannou", "The sending agent's display name"),
+            ("username", "andreas", "The sending agent's user name"),
+            ("unit", "Care", "The sending agent's unit"),
+        ),
+    ),
     TagInfo("today", "2026-11-23", "Today's date"),
 )
 
@@ -155,14 +183,20 @@ def group_type(group: str) -> type[TagNamespace]:
     return _PRESENT[group]
 
 
-def namespace(group: str, values: Mapping[str, Any] | None = None, *, absent: bool = False) -> TagNamespace:
+def namespace(
+    group: str, values: Mapping[str, Any] | None = None, *, absent: bool = False
+) -> TagNamespace:
     """The tag group ``group`` holding ``values`` (or marked absent)."""
     if absent:
         absent_cls: type[TagNamespace] = type(
-            f"{group}_absent_tags", (TagNamespace,), {"__slots__": (), "group": group, "absent": True})
+            f"{group}_absent_tags",
+            (TagNamespace,),
+            {"__slots__": (), "group": group, "absent": True},
+        )
         return absent_cls()
     cls: type[TagNamespace] = _PRESENT.get(group) or type(
-        f"{group}_tags", (TagNamespace,), {"__slots__": (), "group": group})
+        f"{group}_tags", (TagNamespace,), {"__slots__": (), "group": group}
+    )
     return cls(values or {})
 
 
@@ -177,7 +211,9 @@ def has_value(value: Any) -> bool:
     return True
 
 
-def one_line_address(street: str | None, city: str | None, postal: str | None, country: str | None) -> str:
+def one_line_address(
+    street: str | None, city: str | None, postal: str | None, country: str | None
+) -> str:
     """``"12 Makariou Ave, 1065 Nicosia, Cyprus"`` from the parts that are present."""
     town = " ".join(p for p in (postal, city) if p)
     return ", ".join(p for p in (street, town, country) if p)
@@ -191,23 +227,40 @@ def contact_values(
 ) -> TagNamespace:
     """The ``contact`` group from a contact row, its emails and phones (primary first) and its
     primary address (fields left out have no value)."""
-    first, last, company = contact.get("first_name"), contact.get("last_name"), contact.get("company_name")
+    first, last, company = (
+        contact.get("first_name"),
+        contact.get("last_name"),
+        contact.get("company_name"),
+    )
     if company and contact.get("kind") == "company":
         name = company
     else:
         name = f"{first} {last}" if first and last else (first or last or company)
-    values = _PRESENT["contact"]({
-        "customer_number": contact.get("customer_number"), "title": contact.get("title"),
-        "first_name": first, "last_name": last, "company_name": company, "name": name,
-        "email": emails[0] if emails else None, "emails": TagList(emails),
-        "phone": phones[0] if phones else None, "phones": TagList(phones),
-        "preferred_language": contact.get("preferred_language"),
-    })
+    values = _PRESENT["contact"](
+        {
+            "customer_number": contact.get("customer_number"),
+            "title": contact.get("title"),
+            "first_name": first,
+            "last_name": last,
+            "company_name": company,
+            "name": name,
+            "email": emails[0] if emails else None,
+            "emails": TagList(emails),
+            "phone": phones[0] if phones else None,
+            "phones": TagList(phones),
+            "preferred_language": contact.get("preferred_language"),
+        }
+    )
     if address:
         street, city = address.get("street"), address.get("city")
         postal, country = address.get("postal_code"), address.get("country")
-        values.update(street=street, city=city, postal_code=postal, country=country,
-                      address=one_line_address(street, city, postal, country))
+        values.update(
+            street=street,
+            city=city,
+            postal_code=postal,
+            country=country,
+            address=one_line_address(street, city, postal, country),
+        )
     return values
 
 
@@ -247,7 +300,9 @@ def sample_context() -> dict[str, Any]:
         if "." in info.tag:
             ns, name = info.tag.split(".", 1)
             groups[ns][name] = _typed_example(name, info.example)
-    return build_context(groups, date.fromisoformat(next(t.example for t in TAG_REFERENCE if t.tag == "today")))
+    return build_context(
+        groups, date.fromisoformat(next(t.example for t in TAG_REFERENCE if t.tag == "today"))
+    )
 
 
 @dataclass(frozen=True)
@@ -265,7 +320,7 @@ def open_tag(text_before_cursor: str) -> str | None:
     start = text_before_cursor.rfind("{{")
     if start < 0 or "}}" in text_before_cursor[start:]:
         return None
-    partial = text_before_cursor[start + 2:].lstrip()
+    partial = text_before_cursor[start + 2 :].lstrip()
     if any(not (ch.isalnum() or ch in "._") for ch in partial):
         return None
     return partial
@@ -284,7 +339,8 @@ def tag_completions(text_before_cursor: str, *, limit: int = 20) -> list[Complet
     prefix = [t for t in TAG_REFERENCE if t.tag.casefold().startswith(needle)]
     inside = [t for t in TAG_REFERENCE if needle and needle in t.tag.casefold() and t not in prefix]
     return [
-        Completion(t.tag, f"{t.tag} }}}}", t.example, t.description) for t in (prefix + inside)[:limit]
+        Completion(t.tag, f"{t.tag} }}}}", t.example, t.description)
+        for t in (prefix + inside)[:limit]
     ]
 
 

@@ -56,7 +56,12 @@ def check_about(about: str) -> str:
 
 
 def record_keys(
-    session: Session, about: str, contact_ids: Iterable[int], *, today: date, within: Any = None,
+    session: Session,
+    about: str,
+    contact_ids: Iterable[int],
+    *,
+    today: date,
+    within: Any = None,
 ) -> tuple[list[ContextKey], list[int]]:
     """The records each customer's message is about, by contact id, and the contacts skipped
     because they have no such record (by contact id).
@@ -86,20 +91,27 @@ def record_keys(
         rank = func.row_number().over(partition_by=a.contact_id, order_by=order).label("rank")
         inner = (
             select(a.contact_id, b.account_id, b.subscription_id, b.id.label("bill_id"), rank)
-            .join(T_ACCOUNT, a.id == b.account_id).where(of(a.contact_id), *where).subquery()
+            .join(T_ACCOUNT, a.id == b.account_id)
+            .where(of(a.contact_id), *where)
+            .subquery()
         )
         rows = session.execute(
-            select(inner.c.contact_id, inner.c.account_id, inner.c.subscription_id, inner.c.bill_id)
-            .where(inner.c.rank == 1)
+            select(
+                inner.c.contact_id, inner.c.account_id, inner.c.subscription_id, inner.c.bill_id
+            ).where(inner.c.rank == 1)
         ).all()
         keys = {cid: ContextKey(cid, acc, sub, bill) for cid, acc, sub, bill in rows}
     else:  # newest subscription
-        rank = func.row_number().over(
-            partition_by=a.contact_id, order_by=(s.start_date.desc(), s.id.desc())
-        ).label("rank")
+        rank = (
+            func.row_number()
+            .over(partition_by=a.contact_id, order_by=(s.start_date.desc(), s.id.desc()))
+            .label("rank")
+        )
         inner = (
             select(a.contact_id, s.account_id, s.id.label("sub_id"), rank)
-            .join(T_ACCOUNT, a.id == s.account_id).where(of(a.contact_id)).subquery()
+            .join(T_ACCOUNT, a.id == s.account_id)
+            .where(of(a.contact_id))
+            .subquery()
         )
         rows = session.execute(
             select(inner.c.contact_id, inner.c.account_id, inner.c.sub_id).where(inner.c.rank == 1)
@@ -113,23 +125,41 @@ def _customer_keys(session: Session, ids: set[int], of: Any) -> dict[int, Contex
     """The default: first account, its newest active subscription and its latest bill."""
     a, b, s = T_ACCOUNT.c, T_BILL.c, T_SUB.c
     keys = {cid: ContextKey(cid) for cid in ids}
-    first_account: dict[int, int] = dict(session.execute(
-        select(a.contact_id, func.min(a.id)).where(of(a.contact_id)).group_by(a.contact_id)
-    ).tuples().all())
+    first_account: dict[int, int] = dict(
+        session.execute(
+            select(a.contact_id, func.min(a.id)).where(of(a.contact_id)).group_by(a.contact_id)
+        )
+        .tuples()
+        .all()
+    )
     accounts = set(first_account.values())
-    subs = _newest(session, T_SUB, accounts, (case((s.status == "active", 0), else_=1), s.start_date.desc(),
-                                              s.id.desc()))
+    subs = _newest(
+        session,
+        T_SUB,
+        accounts,
+        (case((s.status == "active", 0), else_=1), s.start_date.desc(), s.id.desc()),
+    )
     bills = _newest(session, T_BILL, accounts, (b.bill_date.desc(), b.id.desc()))
     for cid, acc in first_account.items():
         keys[cid] = ContextKey(cid, acc, subs.get(acc), bills.get(acc))
     return keys
 
 
-def _newest(session: Session, table: object, account_ids: set[int], order: tuple[Any, ...]) -> dict[int, int]:
+def _newest(
+    session: Session, table: object, account_ids: set[int], order: tuple[Any, ...]
+) -> dict[int, int]:
     """account id → the id of its first row of ``table`` in ``order``."""
     if not account_ids:
         return {}
     c = table.c  # type: ignore[attr-defined]
     rank = func.row_number().over(partition_by=c.account_id, order_by=order).label("rank")
-    inner = select(c.account_id, c.id, rank).where(ids_in(session, c.account_id, account_ids)).subquery()
-    return dict(session.execute(select(inner.c.account_id, inner.c.id).where(inner.c.rank == 1)).tuples().all())
+    inner = (
+        select(c.account_id, c.id, rank)
+        .where(ids_in(session, c.account_id, account_ids))
+        .subquery()
+    )
+    return dict(
+        session.execute(select(inner.c.account_id, inner.c.id).where(inner.c.rank == 1))
+        .tuples()
+        .all()
+    )

@@ -76,24 +76,37 @@ def record_from_toml(text: str, source: str, *, sms_max: int | None = None) -> d
         message = str(exc)
         found = re.search(r"\(at line (\d+), column \d+\)", message)
         problem = re.sub(r"\s*\(at line \d+, column \d+\)", "", message) or "not valid TOML"
-        raise TemplateFileError(source, int(found.group(1)) if found else None,
-                                f"not valid TOML: {problem}") from None
+        raise TemplateFileError(
+            source, int(found.group(1)) if found else None, f"not valid TOML: {problem}"
+        ) from None
     lines = text.splitlines()
     for key in data:
         if key not in KEYS:
-            raise TemplateFileError(source, _key_line(lines, key),
-                                    f"unknown key {key!r}; a template file has {', '.join(KEYS)}")
+            raise TemplateFileError(
+                source,
+                _key_line(lines, key),
+                f"unknown key {key!r}; a template file has {', '.join(KEYS)}",
+            )
     for key in REQUIRED:
         if key not in data:
-            raise TemplateFileError(source, None, f"there is no {key} (every template needs {', '.join(REQUIRED)})")
+            raise TemplateFileError(
+                source, None, f"there is no {key} (every template needs {', '.join(REQUIRED)})"
+            )
     for key, value in data.items():
         wanted = bool if key == "active" else str
         if not isinstance(value, wanted):
-            raise TemplateFileError(source, _key_line(lines, key),
-                                    f"{key} must be {'true or false' if wanted is bool else 'text'}")
+            raise TemplateFileError(
+                source,
+                _key_line(lines, key),
+                f"{key} must be {'true or false' if wanted is bool else 'text'}",
+            )
     record = {
-        "name": data["name"].strip(), "media": data["media"].strip(), "language": data.get("language", "en").strip(),
-        "about": data.get("about", "customer"), "subject": data.get("subject", ""), "body": data["body"],
+        "name": data["name"].strip(),
+        "media": data["media"].strip(),
+        "language": data.get("language", "en").strip(),
+        "about": data.get("about", "customer"),
+        "subject": data.get("subject", ""),
+        "body": data["body"],
         "active": data.get("active", True),
     }
     try:
@@ -126,8 +139,9 @@ def check_record(record: Mapping[str, Any], *, sms_max: int | None = None) -> di
     if len(name) > 100:
         raise ValidationFailed("A template name has at most 100 characters.", "name")
     if not _LANGUAGE.match(out["language"]):
-        raise ValidationFailed(f"The language must be a code such as en or el, not {out['language']!r}.",
-                               "language")
+        raise ValidationFailed(
+            f"The language must be a code such as en or el, not {out['language']!r}.", "language"
+        )
     if len(out["subject"]) > 300:
         raise ValidationFailed("A subject has at most 300 characters.", "subject")
     out["about"] = check_about(out["about"] or "customer")
@@ -152,7 +166,9 @@ def read_file(path: Path, *, sms_max: int | None = None) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise TemplateFileError(str(path), None, "it is not UTF-8 text") from None
     except OSError as exc:
-        raise TemplateFileError(str(path), None, f"it cannot be read ({exc.strerror or exc})") from None
+        raise TemplateFileError(
+            str(path), None, f"it cannot be read ({exc.strerror or exc})"
+        ) from None
     return record_from_toml(text, str(path), sms_max=sms_max)
 
 
@@ -169,7 +185,9 @@ def template_paths(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
-def read_files(paths: Iterable[Path], *, sms_max: int | None = None) -> list[tuple[Path, dict[str, Any]]]:
+def read_files(
+    paths: Iterable[Path], *, sms_max: int | None = None
+) -> list[tuple[Path, dict[str, Any]]]:
     """Every file's checked record; the first problem raises (so nothing is used from a set with
     an error). Two files for the same name and language are refused too."""
     out: list[tuple[Path, dict[str, Any]]] = []
@@ -178,8 +196,11 @@ def read_files(paths: Iterable[Path], *, sms_max: int | None = None) -> list[tup
         record = read_file(path, sms_max=sms_max)
         key = (record["name"].casefold(), record["language"])
         if key in seen:
-            raise TemplateFileError(str(path), _key_line(path.read_text(encoding="utf-8").splitlines(), "name"),
-                                    f"{seen[key].name} already has {record['name']!r} in {record['language']}")
+            raise TemplateFileError(
+                str(path),
+                _key_line(path.read_text(encoding="utf-8").splitlines(), "name"),
+                f"{seen[key].name} already has {record['name']!r} in {record['language']}",
+            )
         seen[key] = path
         out.append((path, record))
     return out
@@ -200,14 +221,17 @@ def file_name(record: Mapping[str, Any]) -> str:
 def _toml_string(value: str) -> str:
     if "\n" in value:
         body = value.replace("\\", "\\\\").replace('"""', '\\"""')
-        return '"""\n' + body + ('' if body.endswith("\n") else "\\\n") + '"""'
+        return '"""\n' + body + ("" if body.endswith("\n") else "\\\n") + '"""'
     return json.dumps(value, ensure_ascii=False)
 
 
 def to_toml(record: Mapping[str, Any]) -> str:
     """The file text of ``record`` (reads back to the same record)."""
-    lines = [f"name = {_toml_string(record['name'])}", f"media = {_toml_string(record['media'])}",
-             f"language = {_toml_string(record['language'])}"]
+    lines = [
+        f"name = {_toml_string(record['name'])}",
+        f"media = {_toml_string(record['media'])}",
+        f"language = {_toml_string(record['language'])}",
+    ]
     if (record.get("about") or "customer") != "customer":
         lines.append(f"about = {_toml_string(record['about'])}")
     if record.get("active") is False:

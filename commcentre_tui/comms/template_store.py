@@ -54,22 +54,28 @@ def snapshot(template: Template) -> dict[str, Any]:
 
 
 def _shipped(directory: Path | None) -> list[tuple[str, dict[str, Any]]]:
-    return [(path.name.removesuffix(".toml"), record)
-            for path, record in read_files([directory or shipped_templates_dir()])]
+    return [
+        (path.name.removesuffix(".toml"), record)
+        for path, record in read_files([directory or shipped_templates_dir()])
+    ]
 
 
 def install_shipped(session: Session, directory: Path | None = None) -> InstallReport:
     """Install the shipped templates (see the module doc); idempotent."""
     report = InstallReport()
     columns = {c["name"] for c in inspect(session.connection()).get_columns("template")}
-    if "origin" not in columns:  # an older schema (the upgrade check seeds one): add the missing only
+    if (
+        "origin" not in columns
+    ):  # an older schema (the upgrade check seeds one): add the missing only
         return _install_legacy(session, directory, columns, report)
     rows = list(session.execute(select(Template)).scalars())
     by_origin = {t.origin: t for t in rows if t.origin}
     by_key = {(t.name.casefold(), t.language): t for t in rows}
     for origin, record in _shipped(directory):
         shipped_hash = fingerprint(record)
-        current = by_origin.get(origin) or by_key.get((record["name"].casefold(), record["language"]))
+        current = by_origin.get(origin) or by_key.get(
+            (record["name"].casefold(), record["language"])
+        )
         if current is None:
             session.add(Template(**record, origin=origin, shipped_hash=shipped_hash))
             report.added.append(label(record))
@@ -81,7 +87,9 @@ def install_shipped(session: Session, directory: Path | None = None) -> InstallR
             continue
         if not current.active:
             continue  # deactivated by an administrator: stays so
-        if current.origin == origin and current.shipped_hash == now_hash:  # untouched: the new version
+        if (
+            current.origin == origin and current.shipped_hash == now_hash
+        ):  # untouched: the new version
             for key in ("name", "media", "language", "about", "subject", "body"):
                 setattr(current, key, record[key])
             current.shipped_hash, current.version = shipped_hash, current.version + 1
@@ -92,15 +100,18 @@ def install_shipped(session: Session, directory: Path | None = None) -> InstallR
     return report
 
 
-def _install_legacy(session: Session, directory: Path | None, columns: set[str],
-                    report: InstallReport) -> InstallReport:
+def _install_legacy(
+    session: Session, directory: Path | None, columns: set[str], report: InstallReport
+) -> InstallReport:
     table = Template.__table__  # type: ignore[attr-defined]
     existing = set(session.execute(select(table.c.name, table.c.language)).tuples())
     for _origin, record in _shipped(directory):
         if (record["name"], record["language"]) in existing:
             continue
         row = {k: v for k, v in {**record, "created_at": utcnow()}.items() if k in columns}
-        bare = sql_table("template", *(sql_column(k) for k in row))  # no defaults for absent columns
+        bare = sql_table(
+            "template", *(sql_column(k) for k in row)
+        )  # no defaults for absent columns
         session.execute(insert(bare).values(**row))
         report.added.append(label(record))
     return report
@@ -113,8 +124,13 @@ def find(session: Session, name: str, language: str) -> Template | None:
     return next((t for t in rows if t.name.casefold() == wanted), None)
 
 
-def apply(session: Session, record: Mapping[str, Any], template: Template | None = None, *,
-          bump: bool = True) -> Template:
+def apply(
+    session: Session,
+    record: Mapping[str, Any],
+    template: Template | None = None,
+    *,
+    bump: bool = True,
+) -> Template:
     """Write the checked ``record`` into ``template`` (a new one when ``None``; ``bump`` its
     version); the other language versions of the name take the same ``about``."""
     if template is None:
@@ -134,7 +150,9 @@ def apply(session: Session, record: Mapping[str, Any], template: Template | None
     return template
 
 
-def import_records(session: Session, records: Iterable[Mapping[str, Any]]) -> tuple[list[tuple[Any, Any]], list[str]]:
+def import_records(
+    session: Session, records: Iterable[Mapping[str, Any]]
+) -> tuple[list[tuple[Any, Any]], list[str]]:
     """Create or update a template per record (by name and language). Returns the changes as
     ``(before, after)`` snapshots (``before`` is ``None`` for a new one) and the unchanged labels."""
     changes: list[tuple[Any, Any]] = []

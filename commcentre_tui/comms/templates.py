@@ -57,9 +57,20 @@ from commcentre_tui.errors import ValidationFailed
 from commcentre_tui.models import Template
 
 __all__ = [
-    "TAG_REFERENCE", "BudgetExceeded", "Limits", "RenderCancelled", "TemplateError", "check_template",
-    "compile_template", "install_default_templates",
-    "pick_version", "render", "sample_context", "tag_completions", "tags_used", "template_versions",
+    "TAG_REFERENCE",
+    "BudgetExceeded",
+    "Limits",
+    "RenderCancelled",
+    "TemplateError",
+    "check_template",
+    "compile_template",
+    "install_default_templates",
+    "pick_version",
+    "render",
+    "sample_context",
+    "tag_completions",
+    "tags_used",
+    "template_versions",
 ]
 
 #: The shipped templates' folder (see ``shipped_templates_dir``).
@@ -135,7 +146,9 @@ class TagEnvironment(BudgetedSandbox):
             )
         if obj.absent:
             reason = ABSENT_REASON.get(obj.group, "there is no such record")
-            return self.undefined(hint=f"The tag {_tag(tag)} has no value: {reason}.", obj=obj, name=name)
+            return self.undefined(
+                hint=f"The tag {_tag(tag)} has no value: {reason}.", obj=obj, name=name
+            )
         value = obj.get(name)
         if not has_value(value):
             return self.undefined(
@@ -156,8 +169,12 @@ class TagEnvironment(BudgetedSandbox):
 
 def _make_env() -> TagEnvironment:
     env = TagEnvironment(
-        undefined=TagUndefined, autoescape=False, loader=_NoFiles(), finalize=_finalize,
-        keep_trailing_newline=True, auto_reload=False,
+        undefined=TagUndefined,
+        autoescape=False,
+        loader=_NoFiles(),
+        finalize=_finalize,
+        keep_trailing_newline=True,
+        auto_reload=False,
     )
     env.add_filter("date", _date_filter)
     env.add_filter("money", _money_filter)
@@ -176,7 +193,8 @@ def _error_for(exc: Exception, field: str | None) -> TemplateError:
     if isinstance(exc, SecurityError):
         what = str(exc).split("'")[1] if str(exc).count("'") >= 2 else str(exc)
         return TemplateError(
-            f"The template tries to reach {what}, which templates may not use (only tags are allowed).", field
+            f"The template tries to reach {what}, which templates may not use (only tags are allowed).",
+            field,
         )
     if isinstance(exc, UndefinedError):
         message = str(exc)
@@ -186,8 +204,12 @@ def _error_for(exc: Exception, field: str | None) -> TemplateError:
         detail = (exc.message or "").rstrip(".")
         if detail.startswith("No filter named"):
             name = detail.split("'")[1] if "'" in detail else detail
-            return TemplateError(f"The template uses an unknown filter {name!r} on line {exc.lineno}.", field)
-        return TemplateError(f"The template has a syntax error on line {exc.lineno}: {detail}.", field)
+            return TemplateError(
+                f"The template uses an unknown filter {name!r} on line {exc.lineno}.", field
+            )
+        return TemplateError(
+            f"The template has a syntax error on line {exc.lineno}: {detail}.", field
+        )
     if isinstance(exc, TemplateNotFound):
         return TemplateError("Templates cannot include, import or extend files.", field)
     return TemplateError(f"The template cannot be rendered: {exc}.", field)
@@ -211,7 +233,9 @@ def compile_template(source: str, *, field: str | None = "content") -> jinja2.Te
 def _check(source: str) -> tuple[str, ...]:
     ast = ENV.parse(source)
     for node in ast.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
-        raise TemplateError(f"Templates cannot include, import or extend files (line {node.lineno}).")
+        raise TemplateError(
+            f"Templates cannot include, import or extend files (line {node.lineno})."
+        )
     for loop in ast.find_all(nodes.For):
         if loop.recursive:
             raise TemplateError(f"Templates cannot use recursive loops (line {loop.lineno}).")
@@ -226,8 +250,10 @@ def _check(source: str) -> tuple[str, ...]:
                 tag=ref.name,
             )
     consumed: set[int] = set()
-    accesses = cast("Iterator[nodes.Getattr | nodes.Getitem]",  # jinja2 types a tuple search as the common base
-                    ast.find_all((nodes.Getattr, nodes.Getitem)))
+    accesses = cast(
+        "Iterator[nodes.Getattr | nodes.Getitem]",  # jinja2 types a tuple search as the common base
+        ast.find_all((nodes.Getattr, nodes.Getitem)),
+    )
     for access in accesses:
         base = access.node
         if not isinstance(base, nodes.Name) or base.name in declared or base.name not in NAMESPACES:
@@ -242,12 +268,15 @@ def _check(source: str) -> tuple[str, ...]:
         tag = f"{base.name}.{name}"
         if name not in FIELDS[base.name]:
             raise TemplateError(
-                f"Unknown tag {_tag(tag)} on line {access.lineno}: it is not in the tag reference.", tag=tag
+                f"Unknown tag {_tag(tag)} on line {access.lineno}: it is not in the tag reference.",
+                tag=tag,
             )
         used.append(tag)
     for ref in ast.find_all(nodes.Name):
-        if ref.ctx == "load" and ref.name not in declared and (
-            ref.name in SCALARS or (ref.name in NAMESPACES and id(ref) not in consumed)
+        if (
+            ref.ctx == "load"
+            and ref.name not in declared
+            and (ref.name in SCALARS or (ref.name in NAMESPACES and id(ref) not in consumed))
         ):
             used.append(ref.name)  # a scalar, or a whole group used dynamically
     return tuple(dict.fromkeys(used))
@@ -277,7 +306,11 @@ def tags_used(*sources: str) -> set[str]:
 
 
 def render(
-    source: str, context: Mapping[str, Any], *, field: str | None = "content", limits: Limits | None = None,
+    source: str,
+    context: Mapping[str, Any],
+    *,
+    field: str | None = "content",
+    limits: Limits | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> str:
     """Render ``source`` with ``context`` (see ``comms.tags.build_context``) within ``limits``."""
@@ -288,8 +321,12 @@ def render(
 
 
 def render_compiled(
-    template: jinja2.Template, context: Mapping[str, Any], *, field: str | None = "content",
-    limits: Limits | None = None, cancelled: Callable[[], bool] | None = None,
+    template: jinja2.Template,
+    context: Mapping[str, Any],
+    *,
+    field: str | None = "content",
+    limits: Limits | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> str:
     """Render an already compiled template (the bulk path) within ``limits``."""
     try:

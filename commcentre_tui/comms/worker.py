@@ -99,21 +99,37 @@ class DeliveryWorker:
     """Delivers the communication queue. See the module docstring for embedding."""
 
     def __init__(
-        self, engine: Engine, settings: Settings, *, name: str | None = None,
-        channels: dict[str, Channel] | None = None, clock: Callable[[], datetime] = utcnow,
-        hooks: dict[str, Hook] | None = None, on_event: Callable[[DeliveryEvent], None] | None = None,
-        batch_size: int | None = None, concurrency: int = DEFAULT_CONCURRENCY,
+        self,
+        engine: Engine,
+        settings: Settings,
+        *,
+        name: str | None = None,
+        channels: dict[str, Channel] | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        hooks: dict[str, Hook] | None = None,
+        on_event: Callable[[DeliveryEvent], None] | None = None,
+        batch_size: int | None = None,
+        concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
         cfg = settings.worker
         self.engine = engine
         self.settings = settings
         self.name = name or default_worker_name()
         self.domain = sender_domain(settings.email.sender)
-        self.outbox = Outbox(engine, self.name, lease_seconds=cfg.lease_seconds, max_attempts=cfg.max_attempts,
-                             backoff_seconds=cfg.backoff_seconds, clock=clock, domain=self.domain)
+        self.outbox = Outbox(
+            engine,
+            self.name,
+            lease_seconds=cfg.lease_seconds,
+            max_attempts=cfg.max_attempts,
+            backoff_seconds=cfg.backoff_seconds,
+            clock=clock,
+            domain=self.domain,
+        )
         self.concurrency = max(1, concurrency)
-        self.slots = [channels if channels is not None else default_channels(settings)
-                      for _ in range(self.concurrency)]
+        self.slots = [
+            channels if channels is not None else default_channels(settings)
+            for _ in range(self.concurrency)
+        ]
         self.batch_size = batch_size or cfg.batch_size
         self.poll_seconds = cfg.poll_seconds
         self.hooks = hooks or {}
@@ -146,7 +162,9 @@ class DeliveryWorker:
             self.lock.release()
         return self.stats
 
-    async def run_forever(self, stop: asyncio.Event | None = None, *, wait_for_lock: bool = True) -> WorkerStats:
+    async def run_forever(
+        self, stop: asyncio.Event | None = None, *, wait_for_lock: bool = True
+    ) -> WorkerStats:
         """Deliver until ``stop`` is set (or :meth:`request_stop`); idle-polls every
         ``[worker] poll_seconds``. On SQLite it waits for the lock while another worker has it
         (``wait_for_lock=False`` raises :class:`WorkerBusy` instead)."""
@@ -242,8 +260,11 @@ class DeliveryWorker:
         stop_task = asyncio.ensure_future(self._stop.wait())
         wake_task = asyncio.ensure_future(self._wake.wait())
         try:
-            await asyncio.wait({stop_task, wake_task}, timeout=self.poll_seconds,
-                               return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                {stop_task, wake_task},
+                timeout=self.poll_seconds,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
         finally:
             stop_task.cancel()
             wake_task.cancel()
@@ -281,11 +302,19 @@ class DeliveryWorker:
             template = session.get(Template, job.template_id)
             if template is None:
                 raise CommCentreError("Its template no longer exists.")
-            _info, context = load_one(session, job.contact_id, job.related_type, job.related_id,
-                                      agent_id=job.agent_id, today=self.outbox.clock().date())
+            _info, context = load_one(
+                session,
+                job.contact_id,
+                job.related_type,
+                job.related_id,
+                agent_id=job.agent_id,
+                today=self.outbox.clock().date(),
+            )
         limits = Limits.from_settings(self.settings)
-        return (render(template.subject, context, field="subject", limits=limits),
-                render(template.body, context, limits=limits))
+        return (
+            render(template.subject, context, field="subject", limits=limits),
+            render(template.body, context, limits=limits),
+        )
 
     async def _one_batch(self) -> bool:
         """Claim and deliver one batch, ``concurrency`` messages at a time; ``False`` when
@@ -301,11 +330,13 @@ class DeliveryWorker:
                 if self._stopping():
                     break
                 window, rendered = [], {}
-                for job in jobs[first:first + self.concurrency]:
+                for job in jobs[first : first + self.concurrency]:
                     try:
                         text = self._render(job)
                     except CommCentreError as exc:
-                        pending.append(self.outbox.outcome(job, f"Could not render it: {exc}", permanent=True))
+                        pending.append(
+                            self.outbox.outcome(job, f"Could not render it: {exc}", permanent=True)
+                        )
                         continue
                     if text is not None:
                         rendered[job.communication_id] = text
@@ -316,9 +347,11 @@ class DeliveryWorker:
                 pending = []
                 for job in started:
                     self._hook("before_send", job)
-                pending = list(await asyncio.gather(
-                    *(self._deliver(job, self.slots[i]) for i, job in enumerate(started))
-                ))
+                pending = list(
+                    await asyncio.gather(
+                        *(self._deliver(job, self.slots[i]) for i, job in enumerate(started))
+                    )
+                )
                 for job in started:
                     self._hook("after_send", job)
             self._settle(pending)
@@ -336,15 +369,24 @@ class DeliveryWorker:
     async def _deliver(self, job: Job, channels: dict[str, Channel]) -> Outcome:
         channel = channels.get(job.media)
         if channel is None:
-            return self.outbox.outcome(job, f"There is no delivery channel for {job.media}.", permanent=True)
-        message = OutgoingMessage(job.communication_id, job.media, job.recipient, job.subject, job.content,
-                                  job.message_id or "")
+            return self.outbox.outcome(
+                job, f"There is no delivery channel for {job.media}.", permanent=True
+            )
+        message = OutgoingMessage(
+            job.communication_id,
+            job.media,
+            job.recipient,
+            job.subject,
+            job.content,
+            job.message_id or "",
+        )
         try:
             await channel.send(message)
         except DeliveryError as exc:
             if exc.uncertain:
                 return self.outbox.outcome(
-                    job, f"Delivery uncertain: {exc} It was not sent again; check, then use Retry.",
+                    job,
+                    f"Delivery uncertain: {exc} It was not sent again; check, then use Retry.",
                     permanent=True,
                 )
             return self.outbox.outcome(job, str(exc), permanent=exc.permanent)
@@ -368,8 +410,14 @@ class DeliveryWorker:
             if outcome.error:
                 self.stats.last_error = outcome.error
             if self.on_event is not None:
-                self.on_event(DeliveryEvent(outcome.job.communication_id, outcome.status, outcome.job.attempts,
-                                            outcome.error))
+                self.on_event(
+                    DeliveryEvent(
+                        outcome.job.communication_id,
+                        outcome.status,
+                        outcome.job.attempts,
+                        outcome.error,
+                    )
+                )
 
     async def _close_channels(self) -> None:
         unique = {id(c): c for slot in self.slots for c in slot.values()}

@@ -29,9 +29,11 @@ def export_commands(app: Any, screen: Screen[Any]) -> Iterable[SystemCommand]:
     conditions = results.conditions
     if not conditions:
         return
-    yield SystemCommand("Export results",
-                        "Write every match of the current search to a CSV file in your export folder",
-                        lambda: start_export(app, tuple(conditions), results.mode))
+    yield SystemCommand(
+        "Export results",
+        "Write every match of the current search to a CSV file in your export folder",
+        lambda: start_export(app, tuple(conditions), results.mode),
+    )
 
 
 def start_export(app: Any, conditions: tuple[Any, ...], mode: str) -> None:
@@ -47,5 +49,10 @@ def start_export(app: Any, conditions: tuple[Any, ...], mode: str) -> None:
         app.notify(f"Exported {rows} to {result.path}.", title="Export results")
 
     app.notify("Exporting the results …", title="Export results")
-    fetch(app.screen, lambda: export_results(ctx, conditions, mode), done,
-          group="export-results", what="export the results")
+    fetch(
+        app.screen,
+        lambda: export_results(ctx, conditions, mode),
+        done,
+        group="export-results",
+        what="export the results",
+    )

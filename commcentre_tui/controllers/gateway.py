@@ -39,8 +39,13 @@ if TYPE_CHECKING:
 class Gateway:
     """Blocking reads and writes for the console, bound to one engine, settings and agent."""
 
-    def __init__(self, engine: Engine, settings: Settings, actor: Actor,
-                 today: Callable[[], date] | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        actor: Actor,
+        today: Callable[[], date] | None = None,
+    ) -> None:
         self.engine = engine
         self.settings = settings
         self.actor = actor
@@ -50,20 +55,37 @@ class Gateway:
         their data, so a change committed meanwhile is seen as newer: see ``ChangeWatcher``)."""
 
     # Search -------------------------------------------------------------------------------
-    def search(self, conditions: Sequence[Any], *, mode: str = "quick", after: Any = None,
-               before: Any = None) -> Any:
+    def search(
+        self,
+        conditions: Sequence[Any],
+        *,
+        mode: str = "quick",
+        after: Any = None,
+        before: Any = None,
+    ) -> Any:
         """A page of contacts matching ``conditions`` (the search engine's ``SearchPage``)."""
         from commcentre_tui.repo.search.api import search_contacts
 
-        return search_contacts(self.engine, self.settings, list(conditions), mode=mode,
-                               limit=self.settings.search.page_size, after=after, before=before)
+        return search_contacts(
+            self.engine,
+            self.settings,
+            list(conditions),
+            mode=mode,
+            limit=self.settings.search.page_size,
+            after=after,
+            before=before,
+        )
 
     def latest(self) -> list[Any]:
         """The agent's own latest communications, newest first."""
         from commcentre_tui.repo.search.api import latest_communications
 
-        return latest_communications(self.engine, self.settings, self.actor.agent_id,
-                                     limit=self.settings.search.communications_limit)
+        return latest_communications(
+            self.engine,
+            self.settings,
+            self.actor.agent_id,
+            limit=self.settings.search.communications_limit,
+        )
 
     # Customer view ------------------------------------------------------------------------
     def summary(self, contact_id: int) -> CustomerSummary:
@@ -93,28 +115,49 @@ class Gateway:
 
         return accounts(self.engine, contact_id)
 
-    def transactions(self, account_id: int, *, kind: str | None = None,
-                     before: Any = None) -> Page[FinancialRow]:
+    def transactions(
+        self, account_id: int, *, kind: str | None = None, before: Any = None
+    ) -> Page[FinancialRow]:
         from commcentre_tui.repo.customer_tabs import account_transactions
 
         return account_transactions(self.engine, account_id, kind=kind, before=before)
 
-    def care(self, contact_id: int, *, entity: str | None = None, status: str = "all",
-             since: date | None = None, before: Any = None) -> Page[CareItemRow]:
+    def care(
+        self,
+        contact_id: int,
+        *,
+        entity: str | None = None,
+        status: str = "all",
+        since: date | None = None,
+        before: Any = None,
+    ) -> Page[CareItemRow]:
         from commcentre_tui.repo.customer_tabs import care_items
 
-        return care_items(self.engine, contact_id, actor=self.actor, entity=entity,
-                          status=status, since=since, before=before)
+        return care_items(
+            self.engine,
+            contact_id,
+            actor=self.actor,
+            entity=entity,
+            status=status,
+            since=since,
+            before=before,
+        )
 
-    def communications(self, contact_id: int, *, since: date | None = None,
-                       before: Any = None) -> Page[CommunicationRow]:
+    def communications(
+        self, contact_id: int, *, since: date | None = None, before: Any = None
+    ) -> Page[CommunicationRow]:
         from commcentre_tui.repo.customer_tabs import communications
 
-        return communications(self.engine, contact_id, actor=self.actor, since=since,
-                              before=before)
+        return communications(self.engine, contact_id, actor=self.actor, since=since, before=before)
 
-    def rewards(self, contact_id: int, *, kind: str | None = None, state: str | None = None,
-                before: Any = None) -> RewardsView:
+    def rewards(
+        self,
+        contact_id: int,
+        *,
+        kind: str | None = None,
+        state: str | None = None,
+        before: Any = None,
+    ) -> RewardsView:
         from commcentre_tui.repo.customer_tabs import rewards
 
         return rewards(self.engine, contact_id, kind=kind, state=state, before=before)
@@ -130,13 +173,26 @@ class Gateway:
 
         return contact_info(self.engine, contact_id)
 
-    def save_contact_info(self, contact_id: int, version: int, *,
-                          phones: Sequence[PhoneItem], emails: Sequence[EmailItem],
-                          addresses: Sequence[AddressItem],
-                          preferences: Any = None) -> ContactInfo:
+    def save_contact_info(
+        self,
+        contact_id: int,
+        version: int,
+        *,
+        phones: Sequence[PhoneItem],
+        emails: Sequence[EmailItem],
+        addresses: Sequence[AddressItem],
+        preferences: Any = None,
+    ) -> ContactInfo:
         from commcentre_tui.services.contact_info import save_contact_info
         from commcentre_tui.services.context import ServiceContext
 
         ctx = ServiceContext(self.engine, self.settings, self.actor)
-        return save_contact_info(ctx, contact_id, version, phones=phones, emails=emails,
-                                 addresses=addresses, preferences=preferences)
+        return save_contact_info(
+            ctx,
+            contact_id,
+            version,
+            phones=phones,
+            emails=emails,
+            addresses=addresses,
+            preferences=preferences,
+        )

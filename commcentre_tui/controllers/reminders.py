@@ -29,8 +29,14 @@ def start_reminders(app: Any, interval: float = CHECK_SECONDS) -> None:
 
 def check_reminders(app: Any) -> None:
     """Look for due reminders in a thread worker and notify the agent of each once."""
-    app.run_worker(lambda: _due(app), thread=True, exclusive=True, group="task-reminders",
-                   exit_on_error=False, name="task-reminders")
+    app.run_worker(
+        lambda: _due(app),
+        thread=True,
+        exclusive=True,
+        group="task-reminders",
+        exit_on_error=False,
+        name="task-reminders",
+    )
 
 
 def _due(app: Any) -> None:
@@ -45,7 +51,11 @@ def _due(app: Any) -> None:
         due = due_reminders(app.engine, app.actor.agent_id, utcnow())
         if not due:
             return
-        marked = set(mark_reminded(ServiceContext(app.engine, app.settings, app.actor), [r.task_id for r in due]))
+        marked = set(
+            mark_reminded(
+                ServiceContext(app.engine, app.settings, app.actor), [r.task_id for r in due]
+            )
+        )
         labels = contact_labels(app.engine, [r.contact_id for r in due if r.contact_id])
     except Exception:  # noqa: BLE001 - reminders must never disturb the agent; retried next check
         return
@@ -57,12 +67,13 @@ def _due(app: Any) -> None:
 def key_label(app: Any, key_id: str = OPEN_KEY_ID, default: str = OPEN_KEY) -> str:
     """How a key is written (the open key: ``Ctrl+G``, or the keymap's replacement)."""
     key = (app.settings.ui.keymap.get(key_id) or default).split(",")[0].strip()
-    return "+".join(p.upper() if len(p) == 1 or p[0] == "f" else p.capitalize()
-                    for p in key.split("+"))
+    return "+".join(
+        p.upper() if len(p) == 1 or p[0] == "f" else p.capitalize() for p in key.split("+")
+    )
 
 
 def reminder_text(reminder: Any, label: tuple[str, str] | None, key: str) -> str:
-    """"Call: Call back about the bill — María Hadjigeorgiou (C0000001), due … · Ctrl+G: open"."""
+    """ "Call: Call back about the bill — María Hadjigeorgiou (C0000001), due … · Ctrl+G: open"."""
     from commcentre_tui.text import inert
 
     when = reminder.due_at.strftime("%Y-%m-%d %H:%M UTC")
@@ -81,12 +92,23 @@ def _notify_all(app: Any, fresh: list[tuple[Any, tuple[str, str] | None]]) -> No
     for reminder, label in fresh:
         if label is not None:
             app._reminder_contact = (reminder.contact_id, label)
-        keep(app, reminder_text(reminder, label, key), title="Task reminder", severity="warning",
-             timeout=15, toast=len(fresh) == 1)
+        keep(
+            app,
+            reminder_text(reminder, label, key),
+            title="Task reminder",
+            severity="warning",
+            timeout=15,
+            toast=len(fresh) == 1,
+        )
     if len(fresh) > 1:
         lister = key_label(app, "notifications", "ctrl+l")
-        app.notify(f"{len(fresh)} tasks are due; {lister} lists them.", title="Task reminders",
-                   severity="warning", timeout=15, markup=False)
+        app.notify(
+            f"{len(fresh)} tasks are due; {lister} lists them.",
+            title="Task reminders",
+            severity="warning",
+            timeout=15,
+            markup=False,
+        )
     bell(app)
 
 
@@ -98,8 +120,12 @@ def open_reminded(app: Any) -> None:
         return
     contact_id, (name, number) = pending
     if app.screen is not app.screen_stack[0]:
-        app.notify(f"Close this window first (Esc), then press {key_label(app)} to open "
-                   f"{name} ({number}).", severity="warning", timeout=8)
+        app.notify(
+            f"Close this window first (Esc), then press {key_label(app)} to open "
+            f"{name} ({number}).",
+            severity="warning",
+            timeout=8,
+        )
         return
     app.load_customer(contact_id, focus=True)
 
@@ -113,6 +139,14 @@ def _install_key(app: Any) -> None:
         return
     keys = app.settings.ui.keymap.get(OPEN_KEY_ID) or OPEN_KEY
     for key in (k.strip() for k in keys.split(",") if k.strip()):
-        bindings.setdefault(key, []).append(Binding(
-            key, "reminder_open", "Reminder", show=False, priority=True, id=OPEN_KEY_ID,
-            tooltip="Open the customer of the latest task reminder."))
+        bindings.setdefault(key, []).append(
+            Binding(
+                key,
+                "reminder_open",
+                "Reminder",
+                show=False,
+                priority=True,
+                id=OPEN_KEY_ID,
+                tooltip="Open the customer of the latest task reminder.",
+            )
+        )

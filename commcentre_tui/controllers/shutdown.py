@@ -29,8 +29,9 @@ log = logging.getLogger("commcentre.console")
 SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 #: Worker groups that write: autosaves and the saves of forms, contact info, calls, bulk queue.
-SAVE_GROUPS = frozenset({"comm-autosave", "comm-save", "form-save", "info-save", "wrap-up",
-                         "bulk-queue"})
+SAVE_GROUPS = frozenset(
+    {"comm-autosave", "comm-save", "form-save", "info-save", "wrap-up", "bulk-queue"}
+)
 
 #: The longest the shutdown waits for those writes (the SSH server's grace is 10 s by default).
 SAVE_WAIT_SECONDS = 8.0
@@ -62,8 +63,9 @@ def install_signal_handlers(app: Any) -> Callable[[], None]:
     return remove
 
 
-def request_shutdown(app: Any, sig: int = signal.SIGTERM, *, code: int | None = None,
-                     message: str | None = None) -> None:
+def request_shutdown(
+    app: Any, sig: int = signal.SIGTERM, *, code: int | None = None, message: str | None = None
+) -> None:
     """Start the clean shutdown (UI loop only); a second request while it runs is ignored.
 
     Exits with ``code`` (default ``128 + sig``), printing ``message`` after the console closes.
@@ -71,8 +73,9 @@ def request_shutdown(app: Any, sig: int = signal.SIGTERM, *, code: int | None = 
     if getattr(app, "_cc_shutting_down", False):
         return
     app._cc_shutting_down = True
-    app.run_worker(shut_down(app, sig, code=code, message=message), group="shutdown",
-                   exit_on_error=False)
+    app.run_worker(
+        shut_down(app, sig, code=code, message=message), group="shutdown", exit_on_error=False
+    )
 
 
 async def flush_autosaves(app: Any) -> None:
@@ -91,8 +94,9 @@ async def flush_autosaves(app: Any) -> None:
             await asyncio.wait_for(app.workers.wait_for_complete(pending), SAVE_WAIT_SECONDS)
 
 
-async def shut_down(app: Any, sig: int, *, code: int | None = None,
-                    message: str | None = None) -> None:
+async def shut_down(
+    app: Any, sig: int, *, code: int | None = None, message: str | None = None
+) -> None:
     """Flush autosaves, close the presence session, exit with ``code`` (``128 + sig``)."""
     from commcentre_tui.widgets.presence import keeper_of
 

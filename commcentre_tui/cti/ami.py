@@ -50,7 +50,9 @@ class AmiMessage(Mapping[str, str]):
 
     __slots__ = ("_data", "_keys", "received")
 
-    def __init__(self, pairs: Mapping[str, str] | Sequence[tuple[str, str]] = (), received: float = 0.0):
+    def __init__(
+        self, pairs: Mapping[str, str] | Sequence[tuple[str, str]] = (), received: float = 0.0
+    ):
         items = pairs.items() if isinstance(pairs, Mapping) else pairs
         self._data: dict[str, str] = {}
         self._keys: dict[str, str] = {}
@@ -192,13 +194,24 @@ class AmiClient(StateMixin):
         return await self._request(writer, action, dict(fields or {}), timeout)
 
     async def originate(
-        self, *, channel: str, exten: str, context: str, caller_id: str = "",
-        channel_id: str | None = None, priority: str = "1", timeout_ms: int = 30000,
+        self,
+        *,
+        channel: str,
+        exten: str,
+        context: str,
+        caller_id: str = "",
+        channel_id: str | None = None,
+        priority: str = "1",
+        timeout_ms: int = 30000,
     ) -> AmiMessage:
         """Ask the PBX to ring ``channel`` and, once answered, dial ``exten`` in ``context``."""
         fields = {
-            "Channel": channel, "Exten": exten, "Context": context, "Priority": priority,
-            "Timeout": str(timeout_ms), "Async": "true",
+            "Channel": channel,
+            "Exten": exten,
+            "Context": context,
+            "Priority": priority,
+            "Timeout": str(timeout_ms),
+            "Async": "true",
         }
         if caller_id:
             fields["CallerID"] = caller_id
@@ -211,7 +224,11 @@ class AmiClient(StateMixin):
         return response
 
     async def _request(
-        self, writer: asyncio.StreamWriter, action: str, fields: dict[str, str], timeout: float | None
+        self,
+        writer: asyncio.StreamWriter,
+        action: str,
+        fields: dict[str, str],
+        timeout: float | None,
     ) -> AmiMessage:
         action_id = f"{self._id_prefix}-{next(self._ids)}"
         data = format_action(action, action_id, fields)
@@ -222,9 +239,13 @@ class AmiClient(StateMixin):
             await writer.drain()
             return await asyncio.wait_for(future, timeout or self.action_timeout)
         except TimeoutError:
-            raise CtiError(f"The telephone system did not answer the {action} action in time.") from None
+            raise CtiError(
+                f"The telephone system did not answer the {action} action in time."
+            ) from None
         except (ConnectionError, OSError) as exc:
-            raise CtiError(f"The telephone system connection was lost during {action}: {exc}.") from None
+            raise CtiError(
+                f"The telephone system connection was lost during {action}: {exc}."
+            ) from None
         finally:
             self._pending.pop(action_id, None)
 
@@ -236,10 +257,16 @@ class AmiClient(StateMixin):
             self._set_state(login_failed(str(exc)))
 
         await keep_connected(
-            self._session, name=f"AMI connection to {self.host}:{self.port}", log=log,
-            backoff=Backoff(self.backoff_initial, self.backoff_max), set_state=self._set_state,
-            successes=lambda: self.logins, stopping=lambda: self._closing,
-            fatal=(LoginFailed,), on_fatal=refused, transient=(*TRANSIENT, CtiError),
+            self._session,
+            name=f"AMI connection to {self.host}:{self.port}",
+            log=log,
+            backoff=Backoff(self.backoff_initial, self.backoff_max),
+            set_state=self._set_state,
+            successes=lambda: self.logins,
+            stopping=lambda: self._closing,
+            fatal=(LoginFailed,),
+            on_fatal=refused,
+            transient=(*TRANSIENT, CtiError),
         )
 
     async def _session(self) -> None:
@@ -258,7 +285,8 @@ class AmiClient(StateMixin):
                 log.warning("Unexpected AMI banner %r; trying to log in anyway", text[:80])
             reader_task = asyncio.get_running_loop().create_task(self._read_loop(reader))
             response = await self._request(
-                writer, "Login",
+                writer,
+                "Login",
                 {"Username": self._username, "Secret": self._secret, "Events": self._events},
                 self.connect_timeout,
             )

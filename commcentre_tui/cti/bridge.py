@@ -99,8 +99,15 @@ class _Console:
 class CtiBridge(StateMixin):
     """Keeps one upstream (AMI client or HTTP listener) and fans events out by extension."""
 
-    def __init__(self, settings: Settings, *, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
-                 engine: Engine | None = None, **client_options: Any) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        host: str = "127.0.0.1",
+        port: int = DEFAULT_PORT,
+        engine: Engine | None = None,
+        **client_options: Any,
+    ) -> None:
         super().__init__(OFF)
         cti = settings.cti
         self.host, self.port = host, port
@@ -113,14 +120,24 @@ class CtiBridge(StateMixin):
         self.client: AmiClient | None = None
         self.listener: CtiListener | None = None
         if cti.provider == "asterisk":
-            self.client = AmiClient(cti.host, cti.port, cti.username, cti.secret.get_secret_value(),
-                                    on_event=self._on_ami_event, **client_options)
+            self.client = AmiClient(
+                cti.host,
+                cti.port,
+                cti.username,
+                cti.secret.get_secret_value(),
+                on_event=self._on_ami_event,
+                **client_options,
+            )
             self.client.add_state_listener(self._upstream_state)
         else:
-            self.listener = CtiListener(cti.listen_host, cti.listen_port, deliver=self._deliver,
-                                        known_extension=self._known,
-                                        token=cti.listener_token.get_secret_value(),
-                                        on_refused=audit_refusals(engine, self))
+            self.listener = CtiListener(
+                cti.listen_host,
+                cti.listen_port,
+                deliver=self._deliver,
+                known_extension=self._known,
+                token=cti.listener_token.get_secret_value(),
+                on_refused=audit_refusals(engine, self),
+            )
 
     @property
     def console_count(self) -> int:
@@ -129,7 +146,9 @@ class CtiBridge(StateMixin):
 
     async def start(self) -> None:
         """Listen for consoles (``port`` 0 picks one) and start the upstream."""
-        self._server = await asyncio.start_server(self._serve, self.host, self.port, limit=LINE_LIMIT)
+        self._server = await asyncio.start_server(
+            self._serve, self.host, self.port, limit=LINE_LIMIT
+        )
         self.port = self._server.sockets[0].getsockname()[1]
         log.info("CTI bridge: consoles connect to tcp://%s:%s", self.host, self.port)
         if self.client is not None:
@@ -206,18 +225,31 @@ class CtiBridge(StateMixin):
                 first = json.loads(await asyncio.wait_for(reader.readline(), SUBSCRIBE_TIMEOUT))
             except (TimeoutError, ValueError):
                 first = None
-            raw_ext = first.get("extension") if isinstance(first, dict) and first.get("op") == "subscribe" else None
+            raw_ext = (
+                first.get("extension")
+                if isinstance(first, dict) and first.get("op") == "subscribe"
+                else None
+            )
             raw_ext = inert(raw_ext) if isinstance(raw_ext, str) else None  # (it is logged)
             extension = split_extension(raw_ext)[1] if isinstance(raw_ext, str) else ""
             if not extension:
-                writer.write(_line({"type": "error", "error": 'Send {"op": "subscribe", "extension": "…"} first.'}))
+                writer.write(
+                    _line(
+                        {
+                            "type": "error",
+                            "error": 'Send {"op": "subscribe", "extension": "…"} first.',
+                        }
+                    )
+                )
                 with contextlib.suppress(Exception):
                     await writer.drain()
                 return
             console = _Console(writer, extension)
             self._trackers.setdefault(extension, CallTracker(raw_ext or extension))
             self._consoles[extension].add(console)
-            log.info("Console for extension %s connected (%d consoles)", extension, self.console_count)
+            log.info(
+                "Console for extension %s connected (%d consoles)", extension, self.console_count
+            )
             console.send({"type": "hello", "protocol": PROTOCOL, "extension": extension})
             console.send({"type": "state", "state": self.state})
             while True:
@@ -234,7 +266,11 @@ class CtiBridge(StateMixin):
         finally:
             if console is not None:
                 self._consoles[console.extension].discard(console)
-                log.info("Console for extension %s left (%d consoles)", console.extension, self.console_count)
+                log.info(
+                    "Console for extension %s left (%d consoles)",
+                    console.extension,
+                    self.console_count,
+                )
                 await console.close()
             else:
                 writer.close()
@@ -253,8 +289,12 @@ class CtiBridge(StateMixin):
             try:
                 if self.client is None:
                     raise CtiError("Click-to-dial needs the bridge's Asterisk provider.")
-                await originate_for(self.client, self._trackers[console.extension],
-                                    str(msg.get("number", "")), self.context)
+                await originate_for(
+                    self.client,
+                    self._trackers[console.extension],
+                    str(msg.get("number", "")),
+                    self.context,
+                )
             except CtiError as exc:
                 result.update(ok=False, error=str(exc))
             console.send(result)
@@ -267,9 +307,17 @@ class BridgeCallSource(CallSource):
 
     provider = "bridge"
 
-    def __init__(self, url: str, extension: str, *, backoff_initial: float = 0.5,
-                 backoff_max: float = 30.0, connect_timeout: float = 5.0,
-                 action_timeout: float = 10.0, ping_interval: float = 20.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        extension: str,
+        *,
+        backoff_initial: float = 0.5,
+        backoff_max: float = 30.0,
+        connect_timeout: float = 5.0,
+        action_timeout: float = 10.0,
+        ping_interval: float = 20.0,
+    ) -> None:
         super().__init__(extension)
         self.host, self.port = parse_bridge_url(url)
         self.backoff_initial, self.backoff_max = backoff_initial, backoff_max
@@ -318,20 +366,29 @@ class BridgeCallSource(CallSource):
             self._set_state(failed(str(exc)))
 
         await keep_connected(
-            self._session, name=f"CTI bridge {self.host}:{self.port}", log=log,
-            backoff=Backoff(self.backoff_initial, self.backoff_max), set_state=self._set_state,
-            successes=lambda: self.sessions, stopping=lambda: self._closed,
-            fatal=(CtiError,), on_fatal=refused, transient=(*TRANSIENT, ValueError),
+            self._session,
+            name=f"CTI bridge {self.host}:{self.port}",
+            log=log,
+            backoff=Backoff(self.backoff_initial, self.backoff_max),
+            set_state=self._set_state,
+            successes=lambda: self.sessions,
+            stopping=lambda: self._closed,
+            fatal=(CtiError,),
+            on_fatal=refused,
+            transient=(*TRANSIENT, ValueError),
         )
 
     async def _session(self) -> None:
         reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(self.host, self.port, limit=LINE_LIMIT), self.connect_timeout)
+            asyncio.open_connection(self.host, self.port, limit=LINE_LIMIT), self.connect_timeout
+        )
         pinger: asyncio.Task[None] | None = None
         try:
             writer.write(_line({"op": "subscribe", "extension": self.extension}))
             await writer.drain()
-            hello = json.loads(await asyncio.wait_for(reader.readline(), self.connect_timeout) or b"null")
+            hello = json.loads(
+                await asyncio.wait_for(reader.readline(), self.connect_timeout) or b"null"
+            )
             if not isinstance(hello, dict) or hello.get("type") != "hello":
                 error = hello.get("error") if isinstance(hello, dict) else None
                 if error:

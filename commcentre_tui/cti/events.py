@@ -87,8 +87,14 @@ class CallEvent:
             if value is not None and not isinstance(value, str):
                 raise ValueError(f"{name} must be a string or null.")
             optional[name] = inert(value) or None
-        return cls(event=kind, direction=direction, at=at, **texts,
-                   case_number=optional["case_number"], email=optional["email"])
+        return cls(
+            event=kind,
+            direction=direction,
+            at=at,
+            **texts,
+            case_number=optional["case_number"],
+            email=optional["email"],
+        )
 
 
 def parse_time(value: Any) -> datetime:
@@ -100,7 +106,9 @@ def parse_time(value: Any) -> datetime:
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(f"at {value[:40]!r} is not an ISO 8601 time such as 2024-05-01T09:30:00Z.") from None
+        raise ValueError(
+            f"at {value[:40]!r} is not an ISO 8601 time such as 2024-05-01T09:30:00Z."
+        ) from None
     if parsed.tzinfo is None:
         raise ValueError("at must include a UTC offset, e.g. 2024-05-01T09:30:00Z.")
     return parsed.astimezone(UTC)
@@ -188,8 +196,9 @@ class CallTracker:
         if name == "bridgeenter":
             return self._answer(msg.get("Channel", ""), msg, bridged=True)
         if name == "bridge" and msg.get("Bridgestate", "Link").lower() == "link":
-            return (self._answer(msg.get("Channel1", ""), msg, bridged=True)
-                    + self._answer(msg.get("Channel2", ""), msg, bridged=True))
+            return self._answer(msg.get("Channel1", ""), msg, bridged=True) + self._answer(
+                msg.get("Channel2", ""), msg, bridged=True
+            )
         if name == "hangup":
             return self._hangup(msg)
         return []
@@ -204,8 +213,15 @@ class CallTracker:
             self.technology = endpoint[0]
         return True
 
-    def _track(self, channel: str, msg: Mapping[str, str], uid_key: str, linked_key: str,
-               *, dialing: bool = False) -> _Call:
+    def _track(
+        self,
+        channel: str,
+        msg: Mapping[str, str],
+        uid_key: str,
+        linked_key: str,
+        *,
+        dialing: bool = False,
+    ) -> _Call:
         call_id = self._channels.get(channel)
         if call_id is None:
             uid = msg.get(uid_key, "")
@@ -233,7 +249,9 @@ class CallTracker:
         if stamp:
             with contextlib.suppress(ValueError, OverflowError, OSError):
                 at = datetime.fromtimestamp(float(stamp), UTC)
-        return CallEvent(kind, self.extension, call.caller, call.call_id, at=at, direction=call.direction)
+        return CallEvent(
+            kind, self.extension, call.caller, call.call_id, at=at, direction=call.direction
+        )
 
     def _ring(self, call: _Call, msg: Mapping[str, str], caller: str) -> list[CallEvent]:
         if caller and not call.caller:
@@ -253,24 +271,34 @@ class CallTracker:
         dialing = desc in ("ring", "dialing", "offhook")
         call = self._track(channel, msg, "Uniqueid", "Linkedid", dialing=dialing)
         if desc == "ringing":  # the agent's phone rings: an incoming call, or our click-to-dial
-            caller = _number(msg.get("ConnectedLineNum"), msg.get("CallerIDNum"), not_=self.extension)
+            caller = _number(
+                msg.get("ConnectedLineNum"), msg.get("CallerIDNum"), not_=self.extension
+            )
             return self._ring(call, msg, caller if call.direction == "incoming" else "")
         if desc == "up" and call.direction == "incoming":
             return self._answer(channel, msg, bridged=False)
         return []
 
-    def _on_dial(self, msg: Mapping[str, str], dest_key: str, uid_key: str, linked_key: str) -> list[CallEvent]:
+    def _on_dial(
+        self, msg: Mapping[str, str], dest_key: str, uid_key: str, linked_key: str
+    ) -> list[CallEvent]:
         events: list[CallEvent] = []
         dest = msg.get(dest_key, "")
         if self._mine(dest):  # someone dials the agent
             call = self._track(dest, msg, uid_key, linked_key)
-            caller = _number(msg.get("CallerIDNum"), msg.get("DestConnectedLineNum"), not_=self.extension)
+            caller = _number(
+                msg.get("CallerIDNum"), msg.get("DestConnectedLineNum"), not_=self.extension
+            )
             events += self._ring(call, msg, caller if call.direction == "incoming" else "")
         source = msg.get("Channel", "")
         if self._mine(source):  # the agent's channel dials out (desk phone or click-to-dial)
             call = self._track(source, msg, "Uniqueid", "Linkedid", dialing=True)
-            target = _number(msg.get("Exten"), _dial_target(msg.get("DialString", "")),
-                             msg.get("DestCallerIDNum"), not_=self.extension)
+            target = _number(
+                msg.get("Exten"),
+                _dial_target(msg.get("DialString", "")),
+                msg.get("DestCallerIDNum"),
+                not_=self.extension,
+            )
             events += self._ring(call, msg, target)
         return events
 

@@ -49,9 +49,17 @@ REQUEST_TIMEOUT = 10.0
 REFUSAL_REPORT_SECONDS = 10.0
 SIGNATURE_HEADER = "x-commcentre-signature"
 NO_TOKEN = "The CTI listener needs a shared secret; set COMMCENTRE_CTI__LISTENER_TOKEN."
-_REASONS = {200: "OK", 202: "Accepted", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
-            405: "Method Not Allowed", 411: "Length Required", 413: "Payload Too Large",
-            500: "Internal Server Error"}
+_REASONS = {
+    200: "OK",
+    202: "Accepted",
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    411: "Length Required",
+    413: "Payload Too Large",
+    500: "Internal Server Error",
+}
 
 #: Delivers an accepted event (returns how many consoles got it, or None).
 Deliver = Callable[[CallEvent], Any]
@@ -70,7 +78,9 @@ def authorised(token: str, headers: dict[str, str], body: bytes) -> str | None:
     signature = headers.get(SIGNATURE_HEADER, "")
     if auth:
         scheme, _, given = auth.partition(" ")
-        if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode()):
+        if scheme.lower() == "bearer" and hmac.compare_digest(
+            given.strip().encode(), token.encode()
+        ):
             return None
         return "wrong bearer token"
     if signature:
@@ -125,8 +135,10 @@ def event_from_payload(data: Any, call_ids: CallIds | None = None) -> CallEvent:
     Without ``call_id`` in the body, ``call_ids`` assigns one (else it stays empty).
     """
     if not isinstance(data, dict):
-        raise BadEvent('The body must be a JSON object such as {"event": "ringing", '
-                       '"extension": "1001", "caller": "+35799123456"}.')
+        raise BadEvent(
+            'The body must be a JSON object such as {"event": "ringing", '
+            '"extension": "1001", "caller": "+35799123456"}.'
+        )
     kind = (_text(data, "event", required=True) or "").lower()
     if kind not in EVENT_KINDS:
         raise BadEvent(f'The field "event" must be one of {", ".join(EVENT_KINDS)}, not {kind!r}.')
@@ -146,10 +158,13 @@ def event_from_payload(data: Any, call_ids: CallIds | None = None) -> CallEvent:
         call_id = call_ids.for_event(kind, extension)
     return CallEvent(
         event=kind,  # type: ignore[arg-type]
-        extension=extension, caller=caller, call_id=call_id,
+        extension=extension,
+        caller=caller,
+        call_id=call_id,
         case_number=_text(data, "case_number", required=False, limit=60) or None,
         email=_text(data, "email", required=False) or None,
-        at=at, direction=direction,  # type: ignore[arg-type]
+        at=at,
+        direction=direction,  # type: ignore[arg-type]
     )
 
 
@@ -174,9 +189,18 @@ def queue_from_payload(data: dict[str, Any]) -> QueueUpdate:
 class CtiListener:
     """The HTTP endpoint; ``deliver`` receives each accepted :class:`CallEvent`."""
 
-    def __init__(self, host: str, port: int, *, deliver: Deliver, known_extension: KnownExtension,
-                 token: str = "", on_refused: OnRefused | None = None,
-                 routes: dict[str, Route] | None = None, events: bool = True) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        deliver: Deliver,
+        known_extension: KnownExtension,
+        token: str = "",
+        on_refused: OnRefused | None = None,
+        routes: dict[str, Route] | None = None,
+        events: bool = True,
+    ) -> None:
         self.host, self.port = host, port
         self._routes = dict(routes or {})
         self._events = events
@@ -241,8 +265,12 @@ class CtiListener:
             return
         (peer, reason), count = self._last_refusal, self._unreported
         self._unreported, self._reported_at = 0, time.monotonic()
-        log.warning("CTI listener refused %d post(s) without the token (last from %s: %s)",
-                    count, peer, reason)
+        log.warning(
+            "CTI listener refused %d post(s) without the token (last from %s: %s)",
+            count,
+            peer,
+            reason,
+        )
         if self._on_refused is not None:
             try:
                 self._on_refused(peer, reason, count)
@@ -253,7 +281,9 @@ class CtiListener:
         peername = writer.get_extra_info("peername")
         peer = f"{peername[0]}:{peername[1]}" if isinstance(peername, tuple) else str(peername)
         try:
-            status, body, extra = await asyncio.wait_for(self._respond(reader, peer), REQUEST_TIMEOUT)
+            status, body, extra = await asyncio.wait_for(
+                self._respond(reader, peer), REQUEST_TIMEOUT
+            )
         except TimeoutError:
             status, body, extra = 400, {"error": "The request was not received in time."}, {}
         except (ConnectionError, asyncio.IncompleteReadError):
@@ -263,9 +293,13 @@ class CtiListener:
             log.exception("The CTI listener failed on a request")
             status, body, extra = 500, {"error": "The listener failed; see its log."}, {}
         payload = json.dumps(body).encode()
-        head = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}",
-                "Content-Type: application/json", f"Content-Length: {len(payload)}",
-                "Connection: close", *(f"{k}: {v}" for k, v in extra.items())]
+        head = [
+            f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}",
+            "Content-Type: application/json",
+            f"Content-Length: {len(payload)}",
+            "Connection: close",
+            *(f"{k}: {v}" for k, v in extra.items()),
+        ]
         with contextlib.suppress(ConnectionError, OSError):
             writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + payload)
             await writer.drain()
@@ -273,8 +307,9 @@ class CtiListener:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(writer.wait_closed(), 1.0)
 
-    async def _respond(self, reader: asyncio.StreamReader,
-                       peer: str = "") -> tuple[int, dict[str, Any], dict[str, str]]:
+    async def _respond(
+        self, reader: asyncio.StreamReader, peer: str = ""
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
         try:
             request_line = (await reader.readline()).decode("latin-1").strip()
         except ValueError:
@@ -299,7 +334,11 @@ class CtiListener:
             return 200, {"status": "ok"}, {}
         paths = [*(["/events"] if self._events else []), *self._routes]
         if target not in paths:
-            return 404, {"error": f"There is nothing at {target[:60]}; POST to {' or '.join(paths)}."}, {}
+            return (
+                404,
+                {"error": f"There is nothing at {target[:60]}; POST to {' or '.join(paths)}."},
+                {},
+            )
         if method != "POST":
             return 405, {"error": "Send it with POST."}, {"Allow": "POST"}
         if "chunked" in headers.get("transfer-encoding", "").lower():
@@ -314,9 +353,14 @@ class CtiListener:
         refusal = authorised(self._token, headers, body)
         if refusal is not None:
             self._refuse(peer, refusal)
-            return 401, {"error": "Send the listener token: Authorization: Bearer <token>, or "
-                                  f"{SIGNATURE_HEADER.title()}: sha256=<HMAC-SHA256 of the body>."}, {
-                "WWW-Authenticate": 'Bearer realm="commcentre-cti"'}
+            return (
+                401,
+                {
+                    "error": "Send the listener token: Authorization: Bearer <token>, or "
+                    f"{SIGNATURE_HEADER.title()}: sha256=<HMAC-SHA256 of the body>."
+                },
+                {"WWW-Authenticate": 'Bearer realm="commcentre-cti"'},
+            )
         try:
             data = json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:

@@ -76,7 +76,12 @@ def _block(**fields: str) -> bytes:
 
 
 async def ring_to_lookup_latencies(
-    engine: Engine, settings: Settings, *, n: int = 200, unknown_every: int = 10, seed: int = 1,
+    engine: Engine,
+    settings: Settings,
+    *,
+    n: int = 200,
+    unknown_every: int = 10,
+    seed: int = 1,
 ) -> tuple[list[float], int]:
     """``n`` latencies in seconds, and how many calls found at least one contact."""
     numbers = await asyncio.to_thread(sample_caller_numbers, engine, n, seed=seed)
@@ -85,8 +90,9 @@ async def ring_to_lookup_latencies(
         numbers[i] = f"+4416329{i % 100000:05d}"  # Ofcom's drama range: nobody's number
     pbx = _ReplayPbx()
     await pbx.start()
-    cti = CtiSettings(enabled=True, host="127.0.0.1", port=pbx.port, username="bench",
-                      secret=SecretStr("bench"))
+    cti = CtiSettings(
+        enabled=True, host="127.0.0.1", port=pbx.port, username="bench", secret=SecretStr("bench")
+    )
     source = AmiCallSource(cti, EXTENSION, ping_interval=0)
     ready = asyncio.Event()
     source.add_state_listener(lambda state: ready.set() if state == CONNECTED else None)
@@ -99,14 +105,32 @@ async def ring_to_lookup_latencies(
         for i, number in enumerate(numbers):
             channel, uid = f"PJSIP/{EXTENSION}-{i:08x}", f"1700000000.{i}"
             started = perf_counter()
-            pbx.write(_block(Event="Newstate", Privilege="call,all", Channel=channel, ChannelState="5",
-                             ChannelStateDesc="Ringing", CallerIDNum=EXTENSION, ConnectedLineNum=number,
-                             Uniqueid=uid, Linkedid=uid))
+            pbx.write(
+                _block(
+                    Event="Newstate",
+                    Privilege="call,all",
+                    Channel=channel,
+                    ChannelState="5",
+                    ChannelStateDesc="Ringing",
+                    CallerIDNum=EXTENSION,
+                    ConnectedLineNum=number,
+                    Uniqueid=uid,
+                    Linkedid=uid,
+                )
+            )
             event = await asyncio.wait_for(events.__anext__(), 10)
             match = await asyncio.to_thread(lookup_caller, engine, settings, caller=event.caller)
             samples.append(perf_counter() - started)
             found += match.kind != "none"
-            pbx.write(_block(Event="Hangup", Privilege="call,all", Channel=channel, Uniqueid=uid, Linkedid=uid))
+            pbx.write(
+                _block(
+                    Event="Hangup",
+                    Privilege="call,all",
+                    Channel=channel,
+                    Uniqueid=uid,
+                    Linkedid=uid,
+                )
+            )
             await asyncio.wait_for(events.__anext__(), 10)
     finally:
         with contextlib.suppress(Exception):
@@ -122,7 +146,11 @@ def measure_ring_to_lookup(engine: Engine, settings: Settings, *, n: int = 200) 
     ms = sorted(s * 1000 for s in samples)
     p95 = statistics.quantiles(ms, n=100, method="inclusive")[94] if len(ms) > 1 else ms[0]
     return {
-        "case": CASE, "backend": backend_name(engine), "contacts": contact_count(engine), "n": len(ms),
-        "median_ms": round(statistics.median(ms), 2), "p95_ms": round(p95, 2),
+        "case": CASE,
+        "backend": backend_name(engine),
+        "contacts": contact_count(engine),
+        "n": len(ms),
+        "median_ms": round(statistics.median(ms), 2),
+        "p95_ms": round(p95, 2),
         "matched": found,
     }

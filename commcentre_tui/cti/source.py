@@ -53,9 +53,12 @@ def _coalesce(unread: list[CallEvent], event: CallEvent) -> None:
     """
     last = unread[-1]
     if last.event == "ringing" or last.event == event.event:
-        unread[-1] = replace(event, caller=event.caller or last.caller,
-                             case_number=event.case_number or last.case_number,
-                             email=event.email or last.email)
+        unread[-1] = replace(
+            event,
+            caller=event.caller or last.caller,
+            case_number=event.case_number or last.case_number,
+            email=event.email or last.email,
+        )
     else:
         unread.append(event)
 
@@ -183,20 +186,29 @@ class CallSource(StateMixin):
         self._dropped_unlogged += count
         now = time.monotonic()
         if now - self._drop_logged_at >= DROP_LOG_SECONDS:
-            log.warning("CTI: the console is %d calls behind; dropped %d call events it could "
-                        "not show (%d in all)", QUEUE_LIMIT, self._dropped_unlogged, self.dropped)
+            log.warning(
+                "CTI: the console is %d calls behind; dropped %d call events it could "
+                "not show (%d in all)",
+                QUEUE_LIMIT,
+                self._dropped_unlogged,
+                self.dropped,
+            )
             self._dropped_unlogged, self._drop_logged_at = 0, now
 
 
 class OffCallSource(CallSource):
     """CTI is off (disabled, or no extension): no events, state ``off``, ``detail`` says why."""
 
-    def __init__(self, extension: str = "", reason: str = "CTI is off in the configuration.") -> None:
+    def __init__(
+        self, extension: str = "", reason: str = "CTI is off in the configuration."
+    ) -> None:
         super().__init__(extension)
         self.detail = reason
 
     async def originate(self, number: str) -> None:
-        raise CtiError(f"Click-to-dial is not available: {self.detail[:1].lower()}{self.detail[1:]}")
+        raise CtiError(
+            f"Click-to-dial is not available: {self.detail[:1].lower()}{self.detail[1:]}"
+        )
 
 
 class AmiCallSource(CallSource):
@@ -210,14 +222,22 @@ class AmiCallSource(CallSource):
         self.context = cti.dial_context
         self._secret = cti.secret.get_secret_value()
         client_options.setdefault("events", "call,agent")  # (queue events are class "agent")
-        self.client = AmiClient(cti.host, cti.port, cti.username, self._secret,
-                                on_event=self._on_ami_event, **client_options)
+        self.client = AmiClient(
+            cti.host,
+            cti.port,
+            cti.username,
+            self._secret,
+            on_event=self._on_ami_event,
+            **client_options,
+        )
         self.client.add_state_listener(self._on_client_state)
 
     def _on_client_state(self, state: str) -> None:
         if state.startswith(LOGIN_FAILED):
-            self.detail = (f"The PBX refused the manager login ({state.partition(': ')[2]}); check "
-                           "[cti] username and COMMCENTRE_CTI__SECRET.")
+            self.detail = (
+                f"The PBX refused the manager login ({state.partition(': ')[2]}); check "
+                "[cti] username and COMMCENTRE_CTI__SECRET."
+            )
         self._set_state(state)
 
     async def _start(self) -> None:
@@ -253,8 +273,11 @@ async def originate_for(client: AmiClient, tracker: CallTracker, number: str, co
     channel_id = f"cc-{uuid.uuid4().hex}"
     tracker.expect_outgoing(channel_id, target)
     await client.originate(
-        channel=f"{tracker.technology or 'PJSIP'}/{tracker.extension}", exten=target,
-        context=context, caller_id=f'"{target}" <{target}>', channel_id=channel_id,
+        channel=f"{tracker.technology or 'PJSIP'}/{tracker.extension}",
+        exten=target,
+        context=context,
+        caller_id=f'"{target}" <{target}>',
+        channel_id=channel_id,
     )
 
 
@@ -270,10 +293,14 @@ class ListenerCallSource(CallSource):
     def __init__(self, cti: CtiSettings, extension: str, *, engine: Engine | None = None) -> None:
         super().__init__(extension)
         self.engine = engine
-        self.listener = CtiListener(cti.listen_host, cti.listen_port, deliver=self._deliver,
-                                    known_extension=self._known,
-                                    token=cti.listener_token.get_secret_value(),
-                                    on_refused=audit_refusals(engine, self))
+        self.listener = CtiListener(
+            cti.listen_host,
+            cti.listen_port,
+            deliver=self._deliver,
+            known_extension=self._known,
+            token=cti.listener_token.get_secret_value(),
+            on_refused=audit_refusals(engine, self),
+        )
         self.listener.on_queue = self._queue
 
     async def _start(self) -> None:
@@ -326,8 +353,11 @@ def audit_refusals(engine: Engine | None, owner: Any) -> Callable[[str, str, int
         from commcentre_tui.repo.cti_audit import record_refused_posts
 
         where = f"{owner.listener.host}:{owner.listener.port}"
-        task = asyncio.get_running_loop().create_task(asyncio.to_thread(
-            record_refused_posts, engine, where=where, peer=peer, reason=reason, count=count))
+        task = asyncio.get_running_loop().create_task(
+            asyncio.to_thread(
+                record_refused_posts, engine, where=where, peer=peer, reason=reason, count=count
+            )
+        )
         tasks.add(task)
         task.add_done_callback(_audited(tasks))
 
@@ -344,7 +374,11 @@ def _audited(tasks: set[asyncio.Task[None]]) -> Callable[[asyncio.Task[None]], N
 
 
 def make_call_source(
-    settings: Settings, extension: str | None = None, *, engine: Engine | None = None, **options: Any,
+    settings: Settings,
+    extension: str | None = None,
+    *,
+    engine: Engine | None = None,
+    **options: Any,
 ) -> CallSource:
     """The :class:`CallSource` the configuration asks for.
 
@@ -359,8 +393,11 @@ def make_call_source(
     if not cti.enabled:
         return OffCallSource(ext, "CTI is off in the configuration ([cti] enabled = false).")
     if not split_extension(ext)[1]:
-        return OffCallSource("", "This agent has no extension; set it on the agent, in [cti] "
-                                 "agent_extension, or with --extension.")
+        return OffCallSource(
+            "",
+            "This agent has no extension; set it on the agent, in [cti] "
+            "agent_extension, or with --extension.",
+        )
     if cti.bridge_url:
         from commcentre_tui.cti.bridge import BridgeCallSource
 

@@ -29,8 +29,13 @@ class SecretDialog(ModalScreen[None]):
     SecretDialog Horizontal { height: auto; align-horizontal: right; }
     """
     BINDINGS = [
-        Binding("escape,enter", "close", "Close", id="secret_close",
-                tooltip="Close the secret number (it is not shown again without a new retrieval)"),
+        Binding(
+            "escape,enter",
+            "close",
+            "Close",
+            id="secret_close",
+            tooltip="Close the secret number (it is not shown again without a new retrieval)",
+        ),
     ]
 
     def __init__(self, serial: str, details: str, secret: str) -> None:
@@ -42,11 +47,17 @@ class SecretDialog(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "Voucher secret number"
-            yield Static(Text(f"Voucher {inert(self.serial)} ({inert(self.details)})"),
-                         id="secret-voucher")
+            yield Static(
+                Text(f"Voucher {inert(self.serial)} ({inert(self.details)})"), id="secret-voucher"
+            )
             yield Static(Text(f"Secret number: {inert(self.secret)}"), id="secret-number")
-            yield Static(Text("Read it to the customer; this retrieval is recorded in the audit "
-                              "trail. Press Enter or Esc to close."), id="secret-note")
+            yield Static(
+                Text(
+                    "Read it to the customer; this retrieval is recorded in the audit "
+                    "trail. Press Enter or Esc to close."
+                ),
+                id="secret-note",
+            )
             with Horizontal():
                 yield Button("Close (Enter)", id="close", variant="primary")
 

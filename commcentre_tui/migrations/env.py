@@ -12,6 +12,7 @@ from commcentre_tui.repo.migrate import include_name
 config = context.config
 target_metadata = SQLModel.metadata
 
+
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is None:

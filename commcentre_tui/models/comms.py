@@ -90,9 +90,11 @@ class CommunicationQueue(SQLModel, table=True):
     """
 
     __tablename__ = "communication_queue"
-    __table_args__ = (Index("ix_queue_status_next", "status", "next_attempt_at"),
-                      Index("ix_queue_status_sent", "status", "sent_at"),
-                      Index("ix_queue_message_id", "message_id"))
+    __table_args__ = (
+        Index("ix_queue_status_next", "status", "next_attempt_at"),
+        Index("ix_queue_status_sent", "status", "sent_at"),
+        Index("ix_queue_message_id", "message_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     communication_id: int = Field(foreign_key="communication.id", unique=True)

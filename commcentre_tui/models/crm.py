@@ -49,8 +49,9 @@ class Contact(ContactBase, table=True):
     last_name_norm: str = Field(default="", max_length=100, index=True)
     company_name_norm: str = Field(default="", max_length=200, index=True)
     id_number_norm: str = Field(default="", max_length=60, index=True)
-    national_id_norm: str = Field(default="", max_length=60, index=True,
-                                  sa_column_kwargs={"server_default": ""})
+    national_id_norm: str = Field(
+        default="", max_length=60, index=True, sa_column_kwargs={"server_default": ""}
+    )
     sort_name: str = Field(default="", max_length=300)
     """Folded "last first" (or company) name: the stable result order."""
     created_at: datetime = Field(default_factory=utcnow)
@@ -76,7 +77,9 @@ def contact_shadow(first: str | None, last: str | None, company: str | None) -> 
 @event.listens_for(Contact, "before_insert")
 @event.listens_for(Contact, "before_update")
 def _contact_shadows(_mapper: Any, _conn: Any, target: Contact) -> None:
-    for key, value in contact_shadow(target.first_name, target.last_name, target.company_name).items():
+    for key, value in contact_shadow(
+        target.first_name, target.last_name, target.company_name
+    ).items():
         setattr(target, key, value)
     target.id_number_norm = canon_number(target.id_number)
     target.national_id_norm = canon_id(target.national_id)
@@ -89,8 +92,9 @@ class ContactPhone(SQLModel, table=True):
     __tablename__ = "contact_phone"
     # The contact's numbers, main one first, without reading the table (search results and
     # the customer header show the main number of each contact).
-    __table_args__ = (Index("ix_contact_phone_contact_cover", "contact_id", "is_primary", "id",
-                            "e164", "number"),)
+    __table_args__ = (
+        Index("ix_contact_phone_contact_cover", "contact_id", "is_primary", "id", "e164", "number"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     contact_id: int = Field(foreign_key="contact.id", ondelete="CASCADE")
@@ -107,8 +111,9 @@ class ContactEmail(SQLModel, table=True):
 
     __tablename__ = "contact_email"
     # As for phones: the main address of each contact from the index alone.
-    __table_args__ = (Index("ix_contact_email_contact_cover", "contact_id", "is_primary", "id",
-                            "address"),)
+    __table_args__ = (
+        Index("ix_contact_email_contact_cover", "contact_id", "is_primary", "id", "address"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     contact_id: int = Field(foreign_key="contact.id", ondelete="CASCADE")

@@ -53,8 +53,14 @@ from commcentre_tui.services.context import ServiceContext
 SUBJECT = "Reliability"
 """Subjects of the scenario's communications: ``Reliability <token>``, one token per attempt."""
 AGENT_MIX = {"search": 30, "edit_contact": 25, "pay_bill": 20, "post_payment": 5, "communicate": 20}
-FINANCE_MIX = {"search": 15, "pay_bill": 25, "post_invoice": 15, "post_credit": 10,
-               "bill_subscriber": 15, "communicate": 20}
+FINANCE_MIX = {
+    "search": 15,
+    "pay_bill": 25,
+    "post_invoice": 15,
+    "post_credit": 10,
+    "bill_subscriber": 15,
+    "communicate": 20,
+}
 DRAIN_WAIT = 120.0
 
 
@@ -95,7 +101,9 @@ class ConcurrentReport:
     """The first few unexpected errors in full (for whoever investigates a violation)."""
 
     def total(self, outcome: str | None = None) -> int:
-        return sum(n for per in self.outcomes.values() for o, n in per.items() if outcome in (None, o))
+        return sum(
+            n for per in self.outcomes.values() for o, n in per.items() if outcome in (None, o)
+        )
 
     @property
     def actions(self) -> int:
@@ -112,6 +120,7 @@ class ConcurrentReport:
 
 # --- the actions (each as an agent does it: read the form, then save) ---------------------------
 
+
 def _amount(rng: random.Random, low: int, high: int) -> Decimal:
     return Decimal(rng.randint(low, high)).scaleb(-2)
 
@@ -123,18 +132,23 @@ def search(ctx: ServiceContext, c: Customer, rng: random.Random, token: str, log
         raise AssertionError(f"Quick Search for {value} did not find customer {c.customer_number}.")
 
 
-def edit_contact(ctx: ServiceContext, c: Customer, rng: random.Random, token: str, log: AgentLog) -> None:
+def edit_contact(
+    ctx: ServiceContext, c: Customer, rng: random.Random, token: str, log: AgentLog
+) -> None:
     info = contact_info(ctx.engine, c.contact_id)
     street = f"{token} Street"
     work = f"+35722{token[1:3]}{token[-4:]}"  # unique per agent and attempt
     phones = [replace(p, number=work, e164=None) if p.kind == "work" else p for p in info.phones]
     addresses = [replace(a, street=street) if a.is_primary else a for a in info.addresses]
-    saved = save_contact_info(ctx, c.contact_id, info.version, phones=phones, emails=info.emails,
-                              addresses=addresses)
+    saved = save_contact_info(
+        ctx, c.contact_id, info.version, phones=phones, emails=info.emails, addresses=addresses
+    )
     log.edits.append((c.contact_id, saved.version, street, work))
 
 
-def pay_bill(ctx: ServiceContext, c: Customer, rng: random.Random, token: str, log: AgentLog) -> None:
+def pay_bill(
+    ctx: ServiceContext, c: Customer, rng: random.Random, token: str, log: AgentLog
+) -> None:
     bills = unpaid_bills(ctx.engine, account_id=c.account_id)
     if not bills:
         post_payment(ctx, c, rng, token, log)
@@ -142,27 +156,40 @@ def pay_bill(ctx: ServiceContext, c: Customer, rng: random.Random, token: str, l
     bill = rng.choice(bills)
     outstanding = int((bill.amount - bill.paid_amount) * 100)
     amount = None if rng.random() < 0.3 else str(_amount(rng, 1, outstanding))
-    result = payments.pay_bill(ctx, {"bill_id": bill.id, "amount": amount, "method": "card",
-                                     "expected_version": bill.version})
+    result = payments.pay_bill(
+        ctx,
+        {"bill_id": bill.id, "amount": amount, "method": "card", "expected_version": bill.version},
+    )
     log.payments.append((c.account_id, bill.id, result.amount))
 
 
-def post_payment(ctx: ServiceContext, c: Customer, rng: random.Random, token: str, log: AgentLog) -> None:
+def post_payment(
+    ctx: ServiceContext, c: Customer, rng: random.Random, token: str, log: AgentLog
+) -> None:
     amount = _amount(rng, 100, 2000)
-    payments.post_payment(ctx, {"account_id": c.account_id, "amount": str(amount), "reference": token})
+    payments.post_payment(
+        ctx, {"account_id": c.account_id, "amount": str(amount), "reference": token}
+    )
     log.payments.append((c.account_id, None, amount))
 
 
-def post_invoice(ctx: ServiceContext, c: Customer, rng: random.Random, token: str, log: AgentLog) -> None:
+def post_invoice(
+    ctx: ServiceContext, c: Customer, rng: random.Random, token: str, log: AgentLog
+) -> None:
     amount = _amount(rng, 100, 5000)
-    payments.post_invoice(ctx, {"account_id": c.account_id, "amount": str(amount),
-                                "description": f"Router {token}"})
+    payments.post_invoice(
+        ctx, {"account_id": c.account_id, "amount": str(amount), "description": f"Router {token}"}
+    )
     log.invoices.append((c.account_id, amount))
 
 
-def post_credit(ctx: ServiceContext, c: Customer, rng: random.Random, token: str, log: AgentLog) -> None:
+def post_credit(
+    ctx: ServiceContext, c: Customer, rng: random.Random, token: str, log: AgentLog
+) -> None:
     amount = _amount(rng, 50, 1500)
-    payments.post_credit(ctx, {"account_id": c.account_id, "amount": str(amount), "reason": f"Goodwill {token}"})
+    payments.post_credit(
+        ctx, {"account_id": c.account_id, "amount": str(amount), "reason": f"Goodwill {token}"}
+    )
     log.credits.append((c.account_id, amount))
 
 
@@ -171,7 +198,9 @@ def _month_end(day: date) -> date:
     return following - timedelta(days=1)
 
 
-def bill_subscriber(ctx: ServiceContext, c: Customer, rng: random.Random, token: str, log: AgentLog) -> None:
+def bill_subscriber(
+    ctx: ServiceContext, c: Customer, rng: random.Random, token: str, log: AgentLog
+) -> None:
     with reading(ctx.engine) as session:
         sub = session.get(Subscription, c.subscription_id)
         assert sub is not None and sub.billed_until is not None
@@ -180,9 +209,16 @@ def bill_subscriber(ctx: ServiceContext, c: Customer, rng: random.Random, token:
     log.bills.append((c.account_id, result.bill_id, result.preview.amount))
 
 
-def communicate(ctx: ServiceContext, c: Customer, rng: random.Random, token: str, log: AgentLog) -> None:
-    data = {"contact_id": c.contact_id, "direction": "outgoing", "media": "email",
-            "subject": f"{SUBJECT} {token}", "content": f"Dear customer,\n\nmessage {token}.\n"}
+def communicate(
+    ctx: ServiceContext, c: Customer, rng: random.Random, token: str, log: AgentLog
+) -> None:
+    data = {
+        "contact_id": c.contact_id,
+        "direction": "outgoing",
+        "media": "email",
+        "subject": f"{SUBJECT} {token}",
+        "content": f"Dear customer,\n\nmessage {token}.\n",
+    }
     if rng.random() < 0.3:  # Save as Draft, reopen, Save
         draft = communications.create_communication(ctx, data, draft=True)
         assert draft.id is not None
@@ -195,11 +231,23 @@ def communicate(ctx: ServiceContext, c: Customer, rng: random.Random, token: str
     log.comms[token] = saved.id
 
 
-ACTIONS = {f.__name__: f for f in (search, edit_contact, pay_bill, post_payment, post_invoice,
-                                   post_credit, bill_subscriber, communicate)}
+ACTIONS = {
+    f.__name__: f
+    for f in (
+        search,
+        edit_contact,
+        pay_bill,
+        post_payment,
+        post_invoice,
+        post_credit,
+        bill_subscriber,
+        communicate,
+    )
+}
 
 
 # --- running ---------------------------------------------------------------------------------------
+
 
 def busy(exc: BaseException) -> bool:
     """A SQLite write that waited longer than ``busy_timeout`` for the database lock (the action
@@ -213,8 +261,17 @@ def busy(exc: BaseException) -> bool:
     return isinstance(exc, OperationalError) and "database is locked" in str(exc)
 
 
-def _agent(index: int, url: str, settings: Settings, actor: Actor, customers: list[Customer],
-           start: Any, seconds: float, seed: int, log: AgentLog) -> None:
+def _agent(
+    index: int,
+    url: str,
+    settings: Settings,
+    actor: Actor,
+    customers: list[Customer],
+    start: Any,
+    seconds: float,
+    seed: int,
+    log: AgentLog,
+) -> None:
     """One agent's working loop, from ``start`` (an event) for ``seconds``."""
     engine = make_engine(url)
     ctx = ServiceContext(engine=engine, settings=settings, actor=actor)
@@ -249,8 +306,17 @@ def _agent(index: int, url: str, settings: Settings, actor: Actor, customers: li
         engine.dispose()
 
 
-def _agent_process(index: int, url: str, settings: Settings, actor: Actor, customers: list[Customer],
-                   start: Any, seconds: float, seed: int, results: Any) -> None:
+def _agent_process(
+    index: int,
+    url: str,
+    settings: Settings,
+    actor: Actor,
+    customers: list[Customer],
+    start: Any,
+    seconds: float,
+    seed: int,
+    results: Any,
+) -> None:
     log = AgentLog()
     try:
         _agent(index, url, settings, actor, customers, start, seconds, seed, log)
@@ -261,8 +327,15 @@ def _agent_process(index: int, url: str, settings: Settings, actor: Actor, custo
 class _Agents:
     """The agents as processes (one per console, as in production: ``fork``) or threads."""
 
-    def __init__(self, population: Population, url: str, settings: Settings, seconds: float, seed: int,
-                 processes: bool) -> None:
+    def __init__(
+        self,
+        population: Population,
+        url: str,
+        settings: Settings,
+        seconds: float,
+        seed: int,
+        processes: bool,
+    ) -> None:
         n = len(population.actors)
         self.logs = [AgentLog() for _ in range(n)]
         self.processes = processes
@@ -272,17 +345,43 @@ class _Agents:
             self.start_event: Any = mp.Event()
             self.results: Any = mp.Queue()
             self.runners: list[Any] = [
-                mp.Process(target=_agent_process, name=f"agent-{i}", daemon=True,
-                           args=(i, *common, actor, population.customers, self.start_event, seconds, seed,
-                                 self.results))
-                for i, actor in enumerate(population.actors)]
+                mp.Process(
+                    target=_agent_process,
+                    name=f"agent-{i}",
+                    daemon=True,
+                    args=(
+                        i,
+                        *common,
+                        actor,
+                        population.customers,
+                        self.start_event,
+                        seconds,
+                        seed,
+                        self.results,
+                    ),
+                )
+                for i, actor in enumerate(population.actors)
+            ]
         else:
             self.start_event = threading.Event()
             self.runners = [
-                threading.Thread(target=_agent, name=f"agent-{i}", daemon=True,
-                                 args=(i, *common, actor, population.customers, self.start_event, seconds,
-                                       seed, self.logs[i]))
-                for i, actor in enumerate(population.actors)]
+                threading.Thread(
+                    target=_agent,
+                    name=f"agent-{i}",
+                    daemon=True,
+                    args=(
+                        i,
+                        *common,
+                        actor,
+                        population.customers,
+                        self.start_event,
+                        seconds,
+                        seed,
+                        self.logs[i],
+                    ),
+                )
+                for i, actor in enumerate(population.actors)
+            ]
         for runner in self.runners:
             runner.start()
 
@@ -311,8 +410,15 @@ class _Agents:
 
 
 def run_concurrent_agents(
-    engine: Engine, settings: Settings, sink: Sink, *, seconds: float, agents: int = 20,
-    customers: int = 100, seed: int = 1, processes: bool = True,
+    engine: Engine,
+    settings: Settings,
+    sink: Sink,
+    *,
+    seconds: float,
+    agents: int = 20,
+    customers: int = 100,
+    seed: int = 1,
+    processes: bool = True,
 ) -> ConcurrentReport:
     """Populate, run ``agents`` agents for ``seconds`` with the worker delivering, then verify.
 
@@ -323,11 +429,16 @@ def run_concurrent_agents(
     population: Population = populate(engine, settings, customers=customers, agents=agents)
     url = database_url(engine)
     crew = _Agents(population, url, settings, seconds, seed, processes)  # before any thread of ours
-    worker_settings = settings.model_copy(update={
-        "email": settings.email.model_copy(update={"host": "127.0.0.1", "port": sink.port,
-                                                   "starttls": False, "username": ""}),
-        "worker": settings.worker.model_copy(update={"backoff_seconds": 0, "poll_seconds": 0.05}),
-    })
+    worker_settings = settings.model_copy(
+        update={
+            "email": settings.email.model_copy(
+                update={"host": "127.0.0.1", "port": sink.port, "starttls": False, "username": ""}
+            ),
+            "worker": settings.worker.model_copy(
+                update={"backoff_seconds": 0, "poll_seconds": 0.05}
+            ),
+        }
+    )
     worker_engine = make_engine(url)
     worker = DeliveryWorker(worker_engine, worker_settings, name="reliability-worker")
     worker_errors: list[BaseException] = []
@@ -340,7 +451,9 @@ def run_concurrent_agents(
 
     delivery = threading.Thread(target=deliver, name="delivery-worker", daemon=True)
     delivery.start()
-    report = ConcurrentReport(engine.dialect.name, len(population.actors), len(population.customers))
+    report = ConcurrentReport(
+        engine.dialect.name, len(population.actors), len(population.customers)
+    )
     try:
         crew.go()
         began = time.perf_counter()
@@ -349,8 +462,10 @@ def run_concurrent_agents(
         drained = wait_until(lambda: unsettled(engine) == 0, DRAIN_WAIT)
         report.drain_seconds = time.perf_counter() - began - report.seconds
         if not drained:
-            report.violations.append(f"{unsettled(engine)} communications were still undelivered "
-                                     f"{DRAIN_WAIT:.0f} s after the agents stopped.")
+            report.violations.append(
+                f"{unsettled(engine)} communications were still undelivered "
+                f"{DRAIN_WAIT:.0f} s after the agents stopped."
+            )
     finally:
         worker.request_stop()
         delivery.join(DRAIN_WAIT)
@@ -376,7 +491,15 @@ def outcome_table(report: ConcurrentReport) -> str:
 
 def as_row(report: ConcurrentReport) -> dict[str, Any]:
     """The bench's result shape."""
-    return {"n": report.actions, "per_s": report.per_s, "seconds": round(report.seconds, 1),
-            "agents": report.agents, "conflicts": report.conflicts,
-            "refused": report.total("refused"), "busy": report.total("busy"), "errors": report.total("error"),
-            "delivered": report.delivered, "violations": len(report.violations)}
+    return {
+        "n": report.actions,
+        "per_s": report.per_s,
+        "seconds": round(report.seconds, 1),
+        "agents": report.agents,
+        "conflicts": report.conflicts,
+        "refused": report.total("refused"),
+        "busy": report.total("busy"),
+        "errors": report.total("error"),
+        "delivered": report.delivered,
+        "violations": len(report.violations),
+    }

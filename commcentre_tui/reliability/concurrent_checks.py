@@ -36,12 +36,19 @@ if TYPE_CHECKING:
 ZERO = Decimal("0.00")
 
 
-def verify(engine: Engine, population: Population, logs: list[AgentLog], sink: Sink,
-           report: ConcurrentReport) -> None:
+def verify(
+    engine: Engine,
+    population: Population,
+    logs: list[AgentLog],
+    sink: Sink,
+    report: ConcurrentReport,
+) -> None:
     """Append a sentence to ``report.violations`` for every broken guarantee."""
     errors = [e for log in logs for e in log.errors]
     if report.total("error"):
-        report.violations.append(f"{report.total('error')} actions failed unexpectedly, e.g. {errors[:3]}.")
+        report.violations.append(
+            f"{report.total('error')} actions failed unexpectedly, e.g. {errors[:3]}."
+        )
     with reading(engine) as session:
         report.violations += _contacts(session, population, logs)
         report.violations += _books(session, population, logs)
@@ -55,36 +62,64 @@ def _contacts(session: Session, population: Population, logs: list[AgentLog]) ->
     for log in logs:
         for contact_id, version, street, work in log.edits:
             edits[contact_id].append((version, street, work))
-    audits: dict[int, int] = dict(session.execute(
-        select(col(m.AuditEntry.entity_id), func.count()).where(col(m.AuditEntry.action) == "Add More Information",
-                                                           col(m.AuditEntry.entity) == "contact")
-        .group_by(col(m.AuditEntry.entity_id))).tuples().all())
+    audits: dict[int, int] = dict(
+        session.execute(
+            select(col(m.AuditEntry.entity_id), func.count())
+            .where(
+                col(m.AuditEntry.action) == "Add More Information",
+                col(m.AuditEntry.entity) == "contact",
+            )
+            .group_by(col(m.AuditEntry.entity_id))
+        )
+        .tuples()
+        .all()
+    )
     for c in population.customers:
         saved = sorted(edits.get(c.contact_id, []))
         contact = session.get(m.Contact, c.contact_id)
         assert contact is not None
         versions = [v for v, _s, _w in saved]
         if len(set(versions)) != len(versions):
-            out.append(f"Two saves of customer {c.customer_number} both succeeded from the same version "
-                       "(a lost update).")
+            out.append(
+                f"Two saves of customer {c.customer_number} both succeeded from the same version "
+                "(a lost update)."
+            )
         if contact.version != 1 + len(saved):
-            out.append(f"Customer {c.customer_number} is at version {contact.version} after "
-                       f"{len(saved)} successful saves.")
+            out.append(
+                f"Customer {c.customer_number} is at version {contact.version} after "
+                f"{len(saved)} successful saves."
+            )
         if audits.get(c.contact_id, 0) != len(saved):
-            out.append(f"Customer {c.customer_number} has {audits.get(c.contact_id, 0)} audit entries "
-                       f"for {len(saved)} saves.")
+            out.append(
+                f"Customer {c.customer_number} has {audits.get(c.contact_id, 0)} audit entries "
+                f"for {len(saved)} saves."
+            )
         if not saved:
             continue
         _v, street, work = saved[-1]
-        streets = {a.street for a in session.execute(
-            select(m.ContactAddress).where(col(m.ContactAddress.contact_id) == c.contact_id,
-                                           col(m.ContactAddress.is_primary))).scalars()}
-        phones = {p.number for p in session.execute(
-            select(m.ContactPhone).where(col(m.ContactPhone.contact_id) == c.contact_id,
-                                         col(m.ContactPhone.kind) == "work")).scalars()}
+        streets = {
+            a.street
+            for a in session.execute(
+                select(m.ContactAddress).where(
+                    col(m.ContactAddress.contact_id) == c.contact_id,
+                    col(m.ContactAddress.is_primary),
+                )
+            ).scalars()
+        }
+        phones = {
+            p.number
+            for p in session.execute(
+                select(m.ContactPhone).where(
+                    col(m.ContactPhone.contact_id) == c.contact_id,
+                    col(m.ContactPhone.kind) == "work",
+                )
+            ).scalars()
+        }
         if streets != {street} or phones != {work}:
-            out.append(f"Customer {c.customer_number} shows {streets} / {phones}, not the latest save "
-                       f"{street} / {work}.")
+            out.append(
+                f"Customer {c.customer_number} shows {streets} / {phones}, not the latest save "
+                f"{street} / {work}."
+            )
     return out
 
 
@@ -108,33 +143,64 @@ def _books(session: Session, population: Population, logs: list[AgentLog]) -> li
     for c in population.customers:
         account = session.get(m.Account, c.account_id)
         assert account is not None
-        opening = session.execute(select(func.sum(col(m.Bill.amount))).where(
-            col(m.Bill.account_id) == c.account_id, col(m.Bill.number).like("RCB%"))).scalar_one() or ZERO
+        opening = (
+            session.execute(
+                select(func.sum(col(m.Bill.amount))).where(
+                    col(m.Bill.account_id) == c.account_id, col(m.Bill.number).like("RCB%")
+                )
+            ).scalar_one()
+            or ZERO
+        )
         expected = opening + moves[c.account_id]
         if account.balance != expected:
-            out.append(f"Account {account.number} balance {account.balance} ≠ {expected} from the "
-                       "actions confirmed to agents.")
+            out.append(
+                f"Account {account.number} balance {account.balance} ≠ {expected} from the "
+                "actions confirmed to agents."
+            )
         ledger = ledger_balance(session, c.account_id)
         if account.balance != ledger:
             out.append(f"Account {account.number} balance {account.balance} ≠ its ledger {ledger}.")
-        stored = session.execute(select(func.count()).select_from(m.Payment)
-                                 .where(col(m.Payment.account_id) == c.account_id)).scalar_one()
+        stored = session.execute(
+            select(func.count())
+            .select_from(m.Payment)
+            .where(col(m.Payment.account_id) == c.account_id)
+        ).scalar_one()
         if stored != confirmed[c.account_id]:
-            out.append(f"Account {account.number} has {stored} payments; agents were told of "
-                       f"{confirmed[c.account_id]}.")
-        for wallet in session.execute(select(m.Wallet).where(col(m.Wallet.account_id) == c.account_id)).scalars():
+            out.append(
+                f"Account {account.number} has {stored} payments; agents were told of "
+                f"{confirmed[c.account_id]}."
+            )
+        for wallet in session.execute(
+            select(m.Wallet).where(col(m.Wallet.account_id) == c.account_id)
+        ).scalars():
             if wallet.balance != wallet_ledger_balance(session, wallet.id):
                 out.append(f"A wallet of account {account.number} differs from its transactions.")
-        for bill in session.execute(select(m.Bill).where(col(m.Bill.account_id) == c.account_id)).scalars():
-            paid = session.execute(select(func.sum(col(m.Payment.amount)))
-                                   .where(col(m.Payment.bill_id) == bill.id)).scalar_one() or ZERO
-            status = ("paid" if bill.paid_amount == bill.amount
-                      else "partly_paid" if bill.paid_amount > 0 else "unpaid")
-            if not (bill.paid_amount == paid == by_bill[bill.id]
-                    and ZERO <= bill.paid_amount <= bill.amount
-                    and bill.amount == bill.subtotal + bill.tax and bill.status == status):
-                out.append(f"Bill {bill.number}: amount {bill.amount}, paid {bill.paid_amount} "
-                           f"({bill.status}), payments {paid}, confirmed {by_bill[bill.id]}.")
+        for bill in session.execute(
+            select(m.Bill).where(col(m.Bill.account_id) == c.account_id)
+        ).scalars():
+            paid = (
+                session.execute(
+                    select(func.sum(col(m.Payment.amount))).where(col(m.Payment.bill_id) == bill.id)
+                ).scalar_one()
+                or ZERO
+            )
+            status = (
+                "paid"
+                if bill.paid_amount == bill.amount
+                else "partly_paid"
+                if bill.paid_amount > 0
+                else "unpaid"
+            )
+            if not (
+                bill.paid_amount == paid == by_bill[bill.id]
+                and ZERO <= bill.paid_amount <= bill.amount
+                and bill.amount == bill.subtotal + bill.tax
+                and bill.status == status
+            ):
+                out.append(
+                    f"Bill {bill.number}: amount {bill.amount}, paid {bill.paid_amount} "
+                    f"({bill.status}), payments {paid}, confirmed {by_bill[bill.id]}."
+                )
     return out
 
 
@@ -143,47 +209,71 @@ def _billing(session: Session, population: Population) -> list[str]:
     for c in population.customers:
         sub = session.get(m.Subscription, c.subscription_id)
         assert sub is not None
-        bills = session.execute(select(m.Bill).where(col(m.Bill.subscription_id) == sub.id)
-                                .order_by(col(m.Bill.period_start))).scalars().all()
+        bills = (
+            session.execute(
+                select(m.Bill)
+                .where(col(m.Bill.subscription_id) == sub.id)
+                .order_by(col(m.Bill.period_start))
+            )
+            .scalars()
+            .all()
+        )
         for before, after in zip(bills, bills[1:], strict=False):
             if (after.period_start - before.period_end).days != 1:
-                out.append(f"Subscription {sub.number}: bills {before.number} and {after.number} "
-                           "overlap or leave a gap.")
+                out.append(
+                    f"Subscription {sub.number}: bills {before.number} and {after.number} "
+                    "overlap or leave a gap."
+                )
         if bills and sub.billed_until != bills[-1].period_end:
-            out.append(f"Subscription {sub.number} says billed until {sub.billed_until}; its last bill "
-                       f"ends {bills[-1].period_end}.")
+            out.append(
+                f"Subscription {sub.number} says billed until {sub.billed_until}; its last bill "
+                f"ends {bills[-1].period_end}."
+            )
     return out
 
 
-def _communications(session: Session, logs: list[AgentLog], sink: Sink,
-                    report: ConcurrentReport) -> list[str]:
+def _communications(
+    session: Session, logs: list[AgentLog], sink: Sink, report: ConcurrentReport
+) -> list[str]:
     out: list[str] = []
     saved = {token: cid for log in logs for token, cid in log.comms.items()}
     drafts = {token: cid for log in logs for token, cid in log.drafts.items()}
     c = m.Communication
-    rows = session.execute(select(col(c.id), col(c.subject), col(c.state), col(c.delivery))
-                           .where(col(c.subject).like(f"{'Reliability'} %"))).all()
+    rows = session.execute(
+        select(col(c.id), col(c.subject), col(c.state), col(c.delivery)).where(
+            col(c.subject).like(f"{'Reliability'} %")
+        )
+    ).all()
     per_token = Counter(subject.split(" ", 1)[1] for _id, subject, _s, _d in rows)
     twice = sorted(t for t, n in per_token.items() if n > 1)
     if twice:
         out.append(f"{len(twice)} communications were stored twice, e.g. {twice[:3]}.")
     unaccounted = sorted(set(per_token) - set(saved) - set(drafts))
     if unaccounted:
-        out.append(f"{len(unaccounted)} communications exist that no agent was told were saved, "
-                   f"e.g. {unaccounted[:3]}.")
+        out.append(
+            f"{len(unaccounted)} communications exist that no agent was told were saved, "
+            f"e.g. {unaccounted[:3]}."
+        )
     missing = sorted(set(saved) - set(per_token))
     if missing:
         out.append(f"{len(missing)} saved communications are missing, e.g. {missing[:3]}.")
-    undelivered = [cid for cid, _subj, state, delivery in rows
-                   if cid in set(saved.values()) and (state, delivery) != ("completed", "sent")]
+    undelivered = [
+        cid
+        for cid, _subj, state, delivery in rows
+        if cid in set(saved.values()) and (state, delivery) != ("completed", "sent")
+    ]
     if undelivered:
-        out.append(f"{len(undelivered)} saved communications were not delivered, e.g. {undelivered[:3]}.")
+        out.append(
+            f"{len(undelivered)} saved communications were not delivered, e.g. {undelivered[:3]}."
+        )
     received = Counter(sink.communication_ids())
     report.delivered = sum(1 for cid in saved.values() if received[cid])
     wrong = [cid for cid in saved.values() if received[cid] != 1]
     if wrong:
-        out.append(f"{len(wrong)} communications did not arrive exactly once, e.g. "
-                   f"{[(cid, received[cid]) for cid in wrong[:3]]}.")
+        out.append(
+            f"{len(wrong)} communications did not arrive exactly once, e.g. "
+            f"{[(cid, received[cid]) for cid in wrong[:3]]}."
+        )
     extra = sorted(set(received) - set(saved.values()))
     if extra:
         out.append(f"The sink received {len(extra)} messages no agent saved, e.g. {extra[:3]}.")

@@ -33,7 +33,7 @@ def _header(message: bytes, name: bytes) -> str:
     prefix = name.lower() + b":"
     for line in head.split(b"\r\n"):
         if line.lower().startswith(prefix):
-            return line[len(prefix):].strip().decode("ascii", "replace")
+            return line[len(prefix) :].strip().decode("ascii", "replace")
     return ""
 
 
@@ -46,8 +46,9 @@ class RecordingSmtpSink:
         self._message_ids: list[str] = []
         self.loop = asyncio.new_event_loop()
         started = threading.Event()
-        self.thread = threading.Thread(target=self._serve, args=(started,), daemon=True,
-                                       name="reliability-smtp-sink")
+        self.thread = threading.Thread(
+            target=self._serve, args=(started,), daemon=True, name="reliability-smtp-sink"
+        )
         self.thread.start()
         if not started.wait(WAIT):
             raise RuntimeError("The loopback SMTP sink did not start.")
@@ -55,7 +56,8 @@ class RecordingSmtpSink:
     def _serve(self, started: threading.Event) -> None:
         asyncio.set_event_loop(self.loop)
         server = self.loop.run_until_complete(
-            self.loop.create_server(lambda: _Session(self), "127.0.0.1", 0))
+            self.loop.create_server(lambda: _Session(self), "127.0.0.1", 0)
+        )
         self.port = server.sockets[0].getsockname()[1]
         started.set()
         self.loop.run_forever()

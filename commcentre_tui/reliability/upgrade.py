@@ -81,46 +81,144 @@ def add_pinned_rows(engine: Engine) -> None:
         unknown = set(row) - have
         assert not unknown, f"{model.__table__.name} has no {unknown} at this revision"
         # Today's column types, but only the columns there are now (today's defaults stay out).
-        table = sa_table(model.__table__.name, *(
-            column(c.name, c.type) for c in model.__table__.columns if c.name in have))
+        table = sa_table(
+            model.__table__.name,
+            *(column(c.name, c.type) for c in model.__table__.columns if c.name in have),
+        )
         new_id: int = conn.execute(insert(table).values(row).returning(table.c.id)).scalar_one()
         return new_id
 
     stamp = {"created_at": NOW, "version": 1}
     with engine.begin() as conn:
         for i, (first, last, phone, email, balance) in enumerate(PINNED_CONTACTS, 1):
-            contact = put(conn, m.Contact, {
-                "kind": "person", "first_name": first, "last_name": last, "customer_number": f"{PINNED}{i:07d}",
-                "preferred_language": "el", "email_opt_out": False, "sms_opt_out": False,
-                "phone_opt_out": False, "letter_opt_out": False, "custom_fields": {}, "id_number_norm": "",
-                "updated_at": NOW, **contact_shadow(first, last, None), **stamp})
-            put(conn, m.ContactPhone, {"contact_id": contact, "kind": "mobile", "number": phone[4:],
-                                       "e164": phone, "is_primary": True})
-            put(conn, m.ContactEmail, {"contact_id": contact, "kind": "personal", "address": email,
-                                       "address_norm": email, "is_primary": True})
-            account = put(conn, m.Account, {
-                "contact_id": contact, "number": f"{PINNED}A{i:07d}", "name": f"{first} {last}",
-                "currency": "EUR", "balance": balance, "credit_limit": Decimal("0.01"),
-                "payment_terms_days": 30, "billing_address": "", "status": "active", **stamp})
-            bill = put(conn, m.Bill, {
-                "account_id": account, "number": f"{PINNED}B{i:07d}", "period_start": NOW.date(),
-                "period_end": NOW.date(), "bill_date": NOW.date(), "due_date": NOW.date(),
-                "previous_balance": Decimal("0.00"), "subtotal": Decimal("38.57"), "tax": Decimal("7.33"),
-                "amount": Decimal("45.90"), "paid_amount": Decimal("20.01"), "status": "partly_paid", **stamp})
-            put(conn, m.Payment, {"account_id": account, "bill_id": bill, "number": f"{PINNED}P{i:07d}",
-                                  "amount": Decimal("20.01"), "method": "card", "reference": "ΑΒΓ",
-                                  "received_at": NOW})
+            contact = put(
+                conn,
+                m.Contact,
+                {
+                    "kind": "person",
+                    "first_name": first,
+                    "last_name": last,
+                    "customer_number": f"{PINNED}{i:07d}",
+                    "preferred_language": "el",
+                    "email_opt_out": False,
+                    "sms_opt_out": False,
+                    "phone_opt_out": False,
+                    "letter_opt_out": False,
+                    "custom_fields": {},
+                    "id_number_norm": "",
+                    "updated_at": NOW,
+                    **contact_shadow(first, last, None),
+                    **stamp,
+                },
+            )
+            put(
+                conn,
+                m.ContactPhone,
+                {
+                    "contact_id": contact,
+                    "kind": "mobile",
+                    "number": phone[4:],
+                    "e164": phone,
+                    "is_primary": True,
+                },
+            )
+            put(
+                conn,
+                m.ContactEmail,
+                {
+                    "contact_id": contact,
+                    "kind": "personal",
+                    "address": email,
+                    "address_norm": email,
+                    "is_primary": True,
+                },
+            )
+            account = put(
+                conn,
+                m.Account,
+                {
+                    "contact_id": contact,
+                    "number": f"{PINNED}A{i:07d}",
+                    "name": f"{first} {last}",
+                    "currency": "EUR",
+                    "balance": balance,
+                    "credit_limit": Decimal("0.01"),
+                    "payment_terms_days": 30,
+                    "billing_address": "",
+                    "status": "active",
+                    **stamp,
+                },
+            )
+            bill = put(
+                conn,
+                m.Bill,
+                {
+                    "account_id": account,
+                    "number": f"{PINNED}B{i:07d}",
+                    "period_start": NOW.date(),
+                    "period_end": NOW.date(),
+                    "bill_date": NOW.date(),
+                    "due_date": NOW.date(),
+                    "previous_balance": Decimal("0.00"),
+                    "subtotal": Decimal("38.57"),
+                    "tax": Decimal("7.33"),
+                    "amount": Decimal("45.90"),
+                    "paid_amount": Decimal("20.01"),
+                    "status": "partly_paid",
+                    **stamp,
+                },
+            )
+            put(
+                conn,
+                m.Payment,
+                {
+                    "account_id": account,
+                    "bill_id": bill,
+                    "number": f"{PINNED}P{i:07d}",
+                    "amount": Decimal("20.01"),
+                    "method": "card",
+                    "reference": "ΑΒΓ",
+                    "received_at": NOW,
+                },
+            )
             previous = None
-            for state, delivery in (("completed", "sent"), ("completed", "queued"), ("draft", None)):
-                comm = put(conn, m.Communication, {
-                    "contact_id": contact, "direction": "outgoing", "media": "email", "category": "General",
-                    "subject": f"{PINNED} {first} {state} {delivery}", "content": "Καλημέρα,\n€ 45.90",
-                    "recipient": email, "state": state, "delivery": delivery, "attempts": int(delivery == "sent"),
-                    "shared_notes": "", "visibility": "public", "follow_up_of_id": previous, **stamp})
+            for state, delivery in (
+                ("completed", "sent"),
+                ("completed", "queued"),
+                ("draft", None),
+            ):
+                comm = put(
+                    conn,
+                    m.Communication,
+                    {
+                        "contact_id": contact,
+                        "direction": "outgoing",
+                        "media": "email",
+                        "category": "General",
+                        "subject": f"{PINNED} {first} {state} {delivery}",
+                        "content": "Καλημέρα,\n€ 45.90",
+                        "recipient": email,
+                        "state": state,
+                        "delivery": delivery,
+                        "attempts": int(delivery == "sent"),
+                        "shared_notes": "",
+                        "visibility": "public",
+                        "follow_up_of_id": previous,
+                        **stamp,
+                    },
+                )
                 if delivery:
-                    put(conn, m.CommunicationQueue, {"communication_id": comm, "status": delivery,
-                                                     "attempts": int(delivery == "sent"),
-                                                     "next_attempt_at": NOW, "created_at": NOW})
+                    put(
+                        conn,
+                        m.CommunicationQueue,
+                        {
+                            "communication_id": comm,
+                            "status": delivery,
+                            "attempts": int(delivery == "sent"),
+                            "next_attempt_at": NOW,
+                            "created_at": NOW,
+                        },
+                    )
                 previous = comm
 
 
@@ -135,8 +233,11 @@ def snapshot(engine: Engine) -> dict[str, tuple[list[str], list[tuple[Any, ...]]
             columns = [c["name"] for c in inspector.get_columns(table)]
             order = inspector.get_pk_constraint(table).get("constrained_columns") or columns
             quoted = ", ".join(f'"{c}"' for c in columns)
-            rows = conn.execute(text(f'SELECT {quoted} FROM "{table}" ORDER BY '
-                                     + ", ".join(f'"{c}"' for c in order))).all()
+            rows = conn.execute(
+                text(
+                    f'SELECT {quoted} FROM "{table}" ORDER BY ' + ", ".join(f'"{c}"' for c in order)
+                )
+            ).all()
             out[table] = (columns, [tuple(r) for r in rows])
     return out
 
@@ -163,7 +264,9 @@ def compare(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     return problems
 
 
-def run_upgrade(engine: Engine, settings: Settings, *, from_revision: str | None = None) -> UpgradeReport:
+def run_upgrade(
+    engine: Engine, settings: Settings, *, from_revision: str | None = None
+) -> UpgradeReport:
     """Create ``from_revision`` (default: the one before head), fill it, upgrade, verify."""
     from commcentre_tui.repo.seed.demo import seed_demo
 
@@ -195,31 +298,72 @@ def _read_back(engine: Engine, settings: Settings) -> list[str]:
     with reading(engine) as session:
         for i, (first, last, phone, email, balance) in enumerate(PINNED_CONTACTS, 1):
             number = f"{PINNED}{i:07d}"
-            contact = session.execute(select(m.Contact).where(col(m.Contact.customer_number) == number)).scalar_one()
-            account = session.execute(select(m.Account).where(col(m.Account.contact_id) == contact.id)).scalar_one()
-            bill = session.execute(select(m.Bill).where(col(m.Bill.account_id) == account.id)).scalar_one()
-            phones = [p.e164 for p in session.execute(
-                select(m.ContactPhone).where(col(m.ContactPhone.contact_id) == contact.id)).scalars()]
-            emails = [e.address for e in session.execute(
-                select(m.ContactEmail).where(col(m.ContactEmail.contact_id) == contact.id)).scalars()]
-            comms = session.execute(select(m.Communication).where(col(m.Communication.contact_id) == contact.id)
-                                    .order_by(col(m.Communication.id))).scalars().all()
-            got = ((contact.first_name, contact.last_name), account.balance, (bill.amount, bill.paid_amount),
-                   phones, emails, [(c.state, c.delivery, c.content) for c in comms],
-                   [c.follow_up_of_id for c in comms])
-            want = ((first, last), balance, (Decimal("45.90"), Decimal("20.01")), [phone], [email],
-                    [("completed", "sent", "Καλημέρα,\n€ 45.90"), ("completed", "queued", "Καλημέρα,\n€ 45.90"),
-                     ("draft", None, "Καλημέρα,\n€ 45.90")],
-                    [None, comms[0].id if comms else None, comms[1].id if len(comms) > 1 else None])
+            contact = session.execute(
+                select(m.Contact).where(col(m.Contact.customer_number) == number)
+            ).scalar_one()
+            account = session.execute(
+                select(m.Account).where(col(m.Account.contact_id) == contact.id)
+            ).scalar_one()
+            bill = session.execute(
+                select(m.Bill).where(col(m.Bill.account_id) == account.id)
+            ).scalar_one()
+            phones = [
+                p.e164
+                for p in session.execute(
+                    select(m.ContactPhone).where(col(m.ContactPhone.contact_id) == contact.id)
+                ).scalars()
+            ]
+            emails = [
+                e.address
+                for e in session.execute(
+                    select(m.ContactEmail).where(col(m.ContactEmail.contact_id) == contact.id)
+                ).scalars()
+            ]
+            comms = (
+                session.execute(
+                    select(m.Communication)
+                    .where(col(m.Communication.contact_id) == contact.id)
+                    .order_by(col(m.Communication.id))
+                )
+                .scalars()
+                .all()
+            )
+            got = (
+                (contact.first_name, contact.last_name),
+                account.balance,
+                (bill.amount, bill.paid_amount),
+                phones,
+                emails,
+                [(c.state, c.delivery, c.content) for c in comms],
+                [c.follow_up_of_id for c in comms],
+            )
+            want = (
+                (first, last),
+                balance,
+                (Decimal("45.90"), Decimal("20.01")),
+                [phone],
+                [email],
+                [
+                    ("completed", "sent", "Καλημέρα,\n€ 45.90"),
+                    ("completed", "queued", "Καλημέρα,\n€ 45.90"),
+                    ("draft", None, "Καλημέρα,\n€ 45.90"),
+                ],
+                [None, comms[0].id if comms else None, comms[1].id if len(comms) > 1 else None],
+            )
             if got != want:
                 problems.append(f"Customer {number} reads back as {got}, not {want}.")
             for value in (phone, number):
                 hits = search_contacts(engine, settings, [Condition("any", "=", value)]).hits
                 if contact.id not in {h.contact_id for h in hits}:
                     problems.append(f"Quick Search for {value} no longer finds customer {number}.")
-        accounts = session.execute(select(col(m.Account.id), col(m.Account.number), col(m.Account.balance))
-                                   .where(col(m.Account.number).not_like(f"{PINNED}%"))).all()
+        accounts = session.execute(
+            select(col(m.Account.id), col(m.Account.number), col(m.Account.balance)).where(
+                col(m.Account.number).not_like(f"{PINNED}%")
+            )
+        ).all()
         unequal = [n for aid, n, bal in accounts if bal != ledger_balance(session, aid)]
         if unequal:
-            problems.append(f"{len(unequal)} demo accounts' balances differ from their ledgers, e.g. {unequal[:3]}.")
+            problems.append(
+                f"{len(unequal)} demo accounts' balances differ from their ledgers, e.g. {unequal[:3]}."
+            )
     return problems

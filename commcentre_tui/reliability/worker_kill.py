@@ -58,20 +58,28 @@ class Sink(Protocol):
 
 # --- shared helpers ----------------------------------------------------------------------------
 
+
 def database_url(engine: Engine) -> str:
     """The engine's URL with its password, for a worker process."""
     return engine.url.render_as_string(hide_password=False)
 
 
-def worker_env(smtp_port: int, *, config: str | os.PathLike[str] | None = None,
-               **worker: Any) -> dict[str, str]:
+def worker_env(
+    smtp_port: int, *, config: str | os.PathLike[str] | None = None, **worker: Any
+) -> dict[str, str]:
     """The environment of a ``commcentre worker`` process aimed at a loopback sink on
     ``smtp_port`` (no TLS, no login); ``worker`` sets ``[worker]`` keys, e.g. ``batch_size=8``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMMCENTRE_")}
     if config:
         env["COMMCENTRE_CONFIG"] = str(config)
-    env.update({"COMMCENTRE_EMAIL__HOST": "127.0.0.1", "COMMCENTRE_EMAIL__PORT": str(smtp_port),
-                "COMMCENTRE_EMAIL__STARTTLS": "false", "COMMCENTRE_EMAIL__USERNAME": ""})
+    env.update(
+        {
+            "COMMCENTRE_EMAIL__HOST": "127.0.0.1",
+            "COMMCENTRE_EMAIL__PORT": str(smtp_port),
+            "COMMCENTRE_EMAIL__STARTTLS": "false",
+            "COMMCENTRE_EMAIL__USERNAME": "",
+        }
+    )
     env.update({f"COMMCENTRE_WORKER__{k.upper()}": str(v) for k, v in worker.items()})
     return env
 
@@ -80,21 +88,41 @@ class WorkerProcess:
     """``python -m commcentre_tui worker`` as a child process; its output is drained by threads
     (``lines``), and :attr:`started` is set when it says it is delivering."""
 
-    def __init__(self, url: str, env: Mapping[str, str], *, concurrency: int = 4,
-                 once: bool = False, cwd: str | os.PathLike[str] | None = None) -> None:
-        args = [sys.executable, "-m", "commcentre_tui", "worker", "--concurrency", str(concurrency),
-                "--database", url]
+    def __init__(
+        self,
+        url: str,
+        env: Mapping[str, str],
+        *,
+        concurrency: int = 4,
+        once: bool = False,
+        cwd: str | os.PathLike[str] | None = None,
+    ) -> None:
+        args = [
+            sys.executable,
+            "-m",
+            "commcentre_tui",
+            "worker",
+            "--concurrency",
+            str(concurrency),
+            "--database",
+            url,
+        ]
         if once:
             args.append("--once")
-        self.proc = subprocess.Popen(args, env=dict(env), cwd=cwd, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(
+            args, env=dict(env), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         self.started = threading.Event()
         self.lines: list[str] = []
         self.out: list[str] = []
-        self._readers = [threading.Thread(target=self._drain, args=(self.proc.stderr, self.lines, True),
-                                          daemon=True),
-                         threading.Thread(target=self._drain, args=(self.proc.stdout, self.out, False),
-                                          daemon=True)]
+        self._readers = [
+            threading.Thread(
+                target=self._drain, args=(self.proc.stderr, self.lines, True), daemon=True
+            ),
+            threading.Thread(
+                target=self._drain, args=(self.proc.stdout, self.out, False), daemon=True
+            ),
+        ]
         for reader in self._readers:
             reader.start()
 
@@ -144,10 +172,20 @@ def queue_emails(engine: Engine, contact_id: int, count: int, *, chunk: int = 20
     ids: list[int] = []
     now = utcnow()
     for first in range(0, count, chunk):
-        rows = [{"contact_id": contact_id, "direction": "outgoing", "media": "email",
-                 "subject": f"Message {i}", "content": f"Body {i}", "recipient": "customer@example.com",
-                 "state": "completed", "delivery": "queued", "completed_at": now}
-                for i in range(first, min(count, first + chunk))]
+        rows = [
+            {
+                "contact_id": contact_id,
+                "direction": "outgoing",
+                "media": "email",
+                "subject": f"Message {i}",
+                "content": f"Body {i}",
+                "recipient": "customer@example.com",
+                "state": "completed",
+                "delivery": "queued",
+                "completed_at": now,
+            }
+            for i in range(first, min(count, first + chunk))
+        ]
         with transaction(engine) as session:
             new = insert_communications(session, rows, now)
             enqueue(session, new, now)
@@ -170,10 +208,13 @@ def unsettled(engine: Engine) -> int:
     """Queue entries still ``queued`` or ``sending``."""
     q = m.CommunicationQueue
     with reading(engine) as session:
-        return len(session.execute(select(col(q.id)).where(col(q.status).in_(("queued", "sending")))).all())
+        return len(
+            session.execute(select(col(q.id)).where(col(q.status).in_(("queued", "sending")))).all()
+        )
 
 
 # --- the scenario --------------------------------------------------------------------------------
+
 
 @dataclass
 class KillReport:
@@ -205,9 +246,17 @@ def kill_points(rng: random.Random, messages: int, kills: int, concurrency: int)
 
 
 def run_worker_kills(
-    engine: Engine, sink: Sink, *, messages: int, kills: int, seed: int | None = None,
-    config: str | os.PathLike[str] | None = None, concurrency: int = 4, batch_size: int = 20,
-    lease_seconds: float = 2.0, cwd: str | Path | None = None,
+    engine: Engine,
+    sink: Sink,
+    *,
+    messages: int,
+    kills: int,
+    seed: int | None = None,
+    config: str | os.PathLike[str] | None = None,
+    concurrency: int = 4,
+    batch_size: int = 20,
+    lease_seconds: float = 2.0,
+    cwd: str | Path | None = None,
 ) -> KillReport:
     """Queue ``messages`` emails, deliver them with a worker killed ``kills`` times, verify."""
     seed = seed if seed is not None else random.SystemRandom().randrange(1 << 30)
@@ -215,35 +264,50 @@ def run_worker_kills(
     report = KillReport(engine.dialect.name, messages, kills, seed)
     ids = queue_emails(engine, add_contact(engine, f"RK{seed % 10**7:07d}"), messages)
     url = database_url(engine)
-    env = worker_env(sink.port, config=config, batch_size=batch_size, lease_seconds=lease_seconds,
-                     backoff_seconds=0, poll_seconds=0.05)
+    env = worker_env(
+        sink.port,
+        config=config,
+        batch_size=batch_size,
+        lease_seconds=lease_seconds,
+        backoff_seconds=0,
+        poll_seconds=0.05,
+    )
     started = time.perf_counter()
     for point in kill_points(rng, messages, kills, concurrency):
         worker = WorkerProcess(url, env, concurrency=concurrency, cwd=cwd)
         try:
             if not worker.started.wait(WAIT) or not worker.alive():
-                report.violations.append(f"A worker exited at start: {' '.join(worker.lines)[-300:]}")
+                report.violations.append(
+                    f"A worker exited at start: {' '.join(worker.lines)[-300:]}"
+                )
                 break
             if not sink.wait_for(point, WAIT):
-                report.violations.append(f"The worker delivered nothing towards message {point} "
-                                         f"within {WAIT:.0f} s.")
+                report.violations.append(
+                    f"The worker delivered nothing towards message {point} within {WAIT:.0f} s."
+                )
             report.kill_points.append(len(sink.communication_ids()))
         finally:
             code = worker.kill()
         if code != -signal.SIGKILL:
-            report.violations.append(f"A worker to be killed had already exited with {code}: "
-                                     f"{' '.join(worker.lines)[-300:]}")
+            report.violations.append(
+                f"A worker to be killed had already exited with {code}: "
+                f"{' '.join(worker.lines)[-300:]}"
+            )
     final = WorkerProcess(url, env, concurrency=concurrency, cwd=cwd)
     try:
         # After the last kill every entry settles: delivered, or reconciled once leases expire.
         if not wait_until(lambda: unsettled(engine) == 0, WAIT + lease_seconds):
-            report.violations.append(f"{unsettled(engine)} entries are still queued or sending "
-                                     f"{WAIT + lease_seconds:.0f} s after the last restart.")
+            report.violations.append(
+                f"{unsettled(engine)} entries are still queued or sending "
+                f"{WAIT + lease_seconds:.0f} s after the last restart."
+            )
     finally:
         code = final.stop()
     report.seconds = time.perf_counter() - started
     if code != 0:
-        report.violations.append(f"The last worker did not stop cleanly ({code}): {final.lines[-3:]}")
+        report.violations.append(
+            f"The last worker did not stop cleanly ({code}): {final.lines[-3:]}"
+        )
     report.kills = len(report.kill_points)
     verify(engine, sink, ids, report)
     return report
@@ -261,12 +325,21 @@ def verify(engine: Engine, sink: Sink, ids: list[int], report: KillReport) -> No
         report.violations.append(f"{len(twice)} messages arrived more than once, e.g. {twice[:5]}.")
     stray = sorted(set(times) - wanted)
     if stray:
-        report.violations.append(f"{len(stray)} messages arrived that were not queued, e.g. {stray[:5]}.")
+        report.violations.append(
+            f"{len(stray)} messages arrived that were not queued, e.g. {stray[:5]}."
+        )
     q, c = m.CommunicationQueue, m.Communication
     with reading(engine) as session:
         rows = session.execute(
-            select(col(q.communication_id), col(q.status), col(q.message_id), col(c.delivery), col(c.last_error))
-            .join(c, col(c.id) == col(q.communication_id)).where(col(q.communication_id).in_(ids))
+            select(
+                col(q.communication_id),
+                col(q.status),
+                col(q.message_id),
+                col(c.delivery),
+                col(c.last_error),
+            )
+            .join(c, col(c.id) == col(q.communication_id))
+            .where(col(q.communication_id).in_(ids))
         ).all()
     problems: Counter[str] = Counter()
     for cid, status, message_id, delivery, error in rows:

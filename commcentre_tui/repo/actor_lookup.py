@@ -14,8 +14,10 @@ from commcentre_tui.config import Settings
 from commcentre_tui.errors import NotAllowed
 from commcentre_tui.repo.permissions import Actor
 
-_AGENT = text("SELECT id, username, display_name, unit, extension, role, active "
-              "FROM agent WHERE username = :username")
+_AGENT = text(
+    "SELECT id, username, display_name, unit, extension, role, active "
+    "FROM agent WHERE username = :username"
+)
 _DRAFT = text("SELECT 1 FROM form_draft WHERE agent_id = :agent AND form = :form")
 _FIRST_ACTIVE = text("SELECT username FROM agent WHERE active = :yes ORDER BY id LIMIT 1")
 
@@ -37,10 +39,17 @@ def actor_for(engine: Engine, settings: Settings, username: str) -> Actor:
         raise NotAllowed(f"The agent {username!r} is disabled.")
     role = settings.roles.get(row.role)
     if role is None:
-        raise NotAllowed(f"The agent {username!r} has the role {row.role!r}, which config does not define.")
+        raise NotAllowed(
+            f"The agent {username!r} has the role {row.role!r}, which config does not define."
+        )
     return Actor(
-        agent_id=row.id, username=row.username, role_name=row.role, role=role,
-        display_name=row.display_name, unit=row.unit, extension=row.extension,
+        agent_id=row.id,
+        username=row.username,
+        role_name=row.role,
+        role=role,
+        display_name=row.display_name,
+        unit=row.unit,
+        extension=row.extension,
     )
 
 

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from commcentre_tui.models.security import AgentSession, QueueCaller, QueueStatus
 from commcentre_tui.models.types import utcnow
@@ -27,8 +27,15 @@ AVAILABLE, RINGING, ON_CALL, WRAP_UP, AWAY = "available", "ringing", "on_call", 
 STATES: tuple[str, ...] = (AVAILABLE, RINGING, ON_CALL, WRAP_UP, AWAY)
 
 
-def set_state(engine: Engine, agent_id: int, state: str, *, since: datetime | None = None,
-              detail: str = "", until: datetime | None = None) -> bool:
+def set_state(
+    engine: Engine,
+    agent_id: int,
+    state: str,
+    *,
+    since: datetime | None = None,
+    detail: str = "",
+    until: datetime | None = None,
+) -> bool:
     """Write ``agent_id``'s state on their live sessions; ``False`` when they have none yet."""
     if state not in STATES:
         raise ValueError(f"state must be one of {', '.join(STATES)}, not {state!r}.")
@@ -37,8 +44,12 @@ def set_state(engine: Engine, agent_id: int, state: str, *, since: datetime | No
         result = session.execute(
             update(AgentSession)
             .where(AgentSession.agent_id == agent_id, AgentSession.expires_at > now)  # type: ignore[arg-type]
-            .values(state=state, state_since=since or now, state_detail=inert(detail)[:120] or None,
-                    state_until=until)
+            .values(
+                state=state,
+                state_since=since or now,
+                state_detail=inert(detail)[:120] or None,
+                state_until=until,
+            )
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -47,8 +58,9 @@ def _short(value: str, limit: int = 80) -> str:
     return inert(value).strip()[:limit]
 
 
-def queue_join(engine: Engine, queue: str, uniqueid: str, caller: str = "",
-               at: datetime | None = None) -> None:
+def queue_join(
+    engine: Engine, queue: str, uniqueid: str, caller: str = "", at: datetime | None = None
+) -> None:
     """A caller joined ``queue`` (repeating it changes nothing)."""
     queue, uniqueid = _short(queue), _short(uniqueid)
     if not queue or not uniqueid:
@@ -56,8 +68,14 @@ def queue_join(engine: Engine, queue: str, uniqueid: str, caller: str = "",
     try:
         with transaction(engine) as session:
             if session.get(QueueCaller, (queue, uniqueid)) is None:
-                session.add(QueueCaller(queue=queue, uniqueid=uniqueid, caller=_short(caller),
-                                        joined_at=at or utcnow()))
+                session.add(
+                    QueueCaller(
+                        queue=queue,
+                        uniqueid=uniqueid,
+                        caller=_short(caller),
+                        joined_at=at or utcnow(),
+                    )
+                )
                 session.flush()
             _recount(session, queue)
     except IntegrityError:  # another console wrote the same join at the same moment
@@ -71,15 +89,19 @@ def queue_leave(engine: Engine, queue: str, uniqueid: str) -> None:
         return
     try:
         with transaction(engine) as session:
-            session.execute(delete(QueueCaller).where(
-                QueueCaller.queue == queue, QueueCaller.uniqueid == uniqueid))  # type: ignore[arg-type]
+            session.execute(
+                delete(QueueCaller).where(
+                    col(QueueCaller.queue) == queue, col(QueueCaller.uniqueid) == uniqueid
+                )
+            )
             _recount(session, queue)
     except IntegrityError:
         return
 
 
-def queue_summary(engine: Engine, queue: str, waiting: int, longest_seconds: float,
-                  at: datetime | None = None) -> None:
+def queue_summary(
+    engine: Engine, queue: str, waiting: int, longest_seconds: float, at: datetime | None = None
+) -> None:
     """The PBX's own figures for ``queue`` (``QueueSummary``, a listener ``queue`` event)."""
     queue = _short(queue)
     if not queue:
@@ -101,10 +123,14 @@ def _recount(session: Session, queue: str) -> None:
     _put(session, queue, int(waiting), longest, utcnow())
 
 
-def _put(session: Session, queue: str, waiting: int, longest: datetime | None, now: datetime) -> None:
+def _put(
+    session: Session, queue: str, waiting: int, longest: datetime | None, now: datetime
+) -> None:
     row = session.get(QueueStatus, queue)
     if row is None:
-        session.add(QueueStatus(queue=queue, waiting=waiting, longest_since=longest, reported_at=now))
+        session.add(
+            QueueStatus(queue=queue, waiting=waiting, longest_since=longest, reported_at=now)
+        )
     else:
         row.waiting, row.longest_since, row.reported_at = waiting, longest, now
     session.flush()

@@ -78,7 +78,8 @@ def check_username(username: str) -> str:
     if not USERNAME_RE.match(username or ""):
         raise ValidationFailed(
             f"{username!r} is not a valid username: use 1 to 32 lower-case letters, digits, '.', "
-            "'_' or '-', starting with a letter.", "username",
+            "'_' or '-', starting with a letter.",
+            "username",
         )
     return username
 
@@ -86,12 +87,15 @@ def check_username(username: str) -> str:
 def _check_role(settings: Settings, role: str) -> str:
     if role not in settings.roles:
         raise ValidationFailed(
-            f"There is no role {role!r}; config defines {', '.join(sorted(settings.roles))}.", "role"
+            f"There is no role {role!r}; config defines {', '.join(sorted(settings.roles))}.",
+            "role",
         )
     return role
 
 
-def _clean_text(value: str | None, field: str, label: str, limit: int, *, required: bool) -> str | None:
+def _clean_text(
+    value: str | None, field: str, label: str, limit: int, *, required: bool
+) -> str | None:
     text = " ".join((value or "").split())
     if not text:
         if required:
@@ -126,7 +130,8 @@ def parse_public_key(text: str) -> tuple[str, str, str, str]:
     if "PRIVATE KEY" in text:
         raise ValidationFailed(
             "That is a private key; give the public key (the .pub file) and keep the private key "
-            "secret.", "key",
+            "secret.",
+            "key",
         )
     try:
         key = asyncssh.import_public_key(text)
@@ -137,7 +142,9 @@ def parse_public_key(text: str) -> tuple[str, str, str, str]:
         ) from None
     algorithm = key.algorithm.decode("ascii")
     if algorithm == "ssh-dss":
-        raise ValidationFailed("DSA keys are too weak; use an Ed25519 or RSA (2048+ bits) key.", "key")
+        raise ValidationFailed(
+            "DSA keys are too weak; use an Ed25519 or RSA (2048+ bits) key.", "key"
+        )
     bits = getattr(getattr(key, "pyca_key", None), "key_size", None)
     if algorithm == "ssh-rsa" and bits is not None and bits < MIN_RSA_BITS:
         raise ValidationFailed(
@@ -159,15 +166,22 @@ def _key_info(key: AgentKey) -> KeyInfo:
 
 def _info(agent: Agent, keys: list[AgentKey] | None = None) -> AgentInfo:
     return AgentInfo(
-        id=agent.id or 0, username=agent.username, display_name=agent.display_name,
-        unit=agent.unit, extension=agent.extension, role=agent.role, active=agent.active,
-        created_at=agent.created_at, keys=tuple(_key_info(k) for k in keys or ()),
+        id=agent.id or 0,
+        username=agent.username,
+        display_name=agent.display_name,
+        unit=agent.unit,
+        extension=agent.extension,
+        role=agent.role,
+        active=agent.active,
+        created_at=agent.created_at,
+        keys=tuple(_key_info(k) for k in keys or ()),
     )
 
 
 def _load(session: Session, username: str) -> Agent:
     agent: Agent | None = session.execute(
-        select(Agent).where(col(Agent.username) == username)).scalar_one_or_none()
+        select(Agent).where(col(Agent.username) == username)
+    ).scalar_one_or_none()
     if agent is None:
         raise NotFound(f"No agent is called {username!r}.")
     return agent
@@ -175,8 +189,9 @@ def _load(session: Session, username: str) -> Agent:
 
 def _keys(session: Session, agent_id: int) -> list[AgentKey]:
     return list(
-        session.execute(select(AgentKey).where(col(AgentKey.agent_id) == agent_id).order_by(col(AgentKey.id)))
-        .scalars()
+        session.execute(
+            select(AgentKey).where(col(AgentKey.agent_id) == agent_id).order_by(col(AgentKey.id))
+        ).scalars()
     )
 
 
@@ -207,33 +222,49 @@ def get_agent(engine: Engine, actor: Actor, username: str) -> AgentInfo:
 def login_candidate(engine: Engine, username: str) -> LoginCandidate | None:
     """The agent an SSH login names and its key fingerprints, or ``None`` if there is none."""
     with reading(engine) as session:
-        agent = session.execute(select(Agent).where(col(Agent.username) == username)).scalar_one_or_none()
+        agent = session.execute(
+            select(Agent).where(col(Agent.username) == username)
+        ).scalar_one_or_none()
         if agent is None:
             return None
         fingerprints = frozenset(k.fingerprint for k in _keys(session, agent.id or 0))
-    return LoginCandidate(agent.id or 0, agent.username, agent.display_name, agent.active, fingerprints)
+    return LoginCandidate(
+        agent.id or 0, agent.username, agent.display_name, agent.active, fingerprints
+    )
 
 
 def active_agent_ids(engine: Engine, agent_ids: set[int]) -> set[int]:
     """Which of ``agent_ids`` are still active agents (the SSH server's periodic check)."""
     with reading(engine) as session:
-        return set(session.execute(
-            select(col(Agent.id)).where(col(Agent.id).in_(agent_ids), col(Agent.active).is_(True))
-        ).scalars())
+        return set(
+            session.execute(
+                select(col(Agent.id)).where(
+                    col(Agent.id).in_(agent_ids), col(Agent.active).is_(True)
+                )
+            ).scalars()
+        )
 
 
 # --- writes -----------------------------------------------------------------------------------
 
 
 def create_agent(
-    engine: Engine, settings: Settings, actor: Actor, *, username: str, display_name: str,
-    role: str = "agent", unit: str | None = None, extension: str | None = None,
+    engine: Engine,
+    settings: Settings,
+    actor: Actor,
+    *,
+    username: str,
+    display_name: str,
+    role: str = "agent",
+    unit: str | None = None,
+    extension: str | None = None,
 ) -> AgentInfo:
     """Add an active agent; :class:`Conflict` if the username is taken."""
     enforce(engine, actor, entity="agent", level="edit")
     agent = Agent(
         username=check_username(username),
-        display_name=_clean_text(display_name, "display_name", "display name", 100, required=True) or "",
+        display_name=_clean_text(display_name, "display_name", "display name", 100, required=True)
+        or "",
         role=_check_role(settings, role),
         unit=_clean_text(unit, "unit", "unit", 60, required=False),
         extension=_check_extension(extension),
@@ -243,31 +274,51 @@ def create_agent(
             raise Conflict(f"An agent called {username!r} already exists.")
         session.add(agent)
         session.flush()
-        record(session, agent_id=actor.agent_id, action="create", entity="agent", entity_id=agent.id,
-               after=snapshot(agent, _AUDITED), detail=f"by {actor.username}")
+        record(
+            session,
+            agent_id=actor.agent_id,
+            action="create",
+            entity="agent",
+            entity_id=agent.id,
+            after=snapshot(agent, _AUDITED),
+            detail=f"by {actor.username}",
+        )
     return _info(agent)
 
 
-def _update(engine: Engine, actor: Actor, username: str, values: dict[str, object], what: str) -> AgentInfo:
+def _update(
+    engine: Engine, actor: Actor, username: str, values: dict[str, object], what: str
+) -> AgentInfo:
     enforce(engine, actor, entity="agent", level="edit")
     with transaction(engine) as session:
         agent = _load(session, username)
         before = snapshot(agent, _AUDITED)
         if all(getattr(agent, k) == v for k, v in values.items()):
             return _info(agent, _keys(session, agent.id or 0))
-        agent = update_versioned(session, Agent, agent.id or 0, agent.version, dict(values),
-                                 label="agent")
+        agent = update_versioned(
+            session, Agent, agent.id or 0, agent.version, dict(values), label="agent"
+        )
         if values.get("active") is False:
             session.execute(delete(AgentSession).where(col(AgentSession.agent_id) == agent.id))
-        record(session, agent_id=actor.agent_id, action="update", entity="agent", entity_id=agent.id,
-               before=before, after=snapshot(agent, _AUDITED), detail=f"{what} by {actor.username}")
+        record(
+            session,
+            agent_id=actor.agent_id,
+            action="update",
+            entity="agent",
+            entity_id=agent.id,
+            before=before,
+            after=snapshot(agent, _AUDITED),
+            detail=f"{what} by {actor.username}",
+        )
         return _info(agent, _keys(session, agent.id or 0))
 
 
 def disable_agent(engine: Engine, actor: Actor, username: str) -> AgentInfo:
     """Disable an agent: no more logins; their presence rows go at once. Idempotent."""
     if username == actor.username:
-        raise ValidationFailed("You cannot disable yourself; ask another administrator.", "username")
+        raise ValidationFailed(
+            "You cannot disable yourself; ask another administrator.", "username"
+        )
     return _update(engine, actor, username, {"active": False}, "disabled")
 
 
@@ -276,20 +327,30 @@ def enable_agent(engine: Engine, actor: Actor, username: str) -> AgentInfo:
     return _update(engine, actor, username, {"active": True}, "enabled")
 
 
-def set_role(engine: Engine, settings: Settings, actor: Actor, username: str, role: str) -> AgentInfo:
+def set_role(
+    engine: Engine, settings: Settings, actor: Actor, username: str, role: str
+) -> AgentInfo:
     """Give an agent another role (one that config defines)."""
-    return _update(engine, actor, username, {"role": _check_role(settings, role)}, f"role set to {role}")
+    return _update(
+        engine, actor, username, {"role": _check_role(settings, role)}, f"role set to {role}"
+    )
 
 
 def update_agent(
-    engine: Engine, actor: Actor, username: str, *, display_name: str | None = None,
-    unit: str | None = None, extension: str | None = None,
+    engine: Engine,
+    actor: Actor,
+    username: str,
+    *,
+    display_name: str | None = None,
+    unit: str | None = None,
+    extension: str | None = None,
 ) -> AgentInfo:
     """Change display name, unit or extension (``None`` leaves a field; ``""`` clears unit/extension)."""
     values: dict[str, object] = {}
     if display_name is not None:
-        values["display_name"] = _clean_text(display_name, "display_name", "display name", 100,
-                                             required=True)
+        values["display_name"] = _clean_text(
+            display_name, "display_name", "display name", 100, required=True
+        )
     if unit is not None:
         values["unit"] = _clean_text(unit, "unit", "unit", 60, required=False)
     if extension is not None:
@@ -304,18 +365,27 @@ def add_key(engine: Engine, actor: Actor, username: str, public_key: str) -> Key
     with transaction(engine) as session:
         agent = _load(session, username)
         owner = session.execute(
-            select(col(Agent.username)).join(AgentKey, col(AgentKey.agent_id) == col(Agent.id))
+            select(col(Agent.username))
+            .join(AgentKey, col(AgentKey.agent_id) == col(Agent.id))
             .where(col(AgentKey.fingerprint) == fingerprint)
         ).scalar_one_or_none()
         if owner is not None:
             whose = "this agent" if owner == username else f"the agent {owner!r}"
             raise Conflict(f"The key {fingerprint} is already registered to {whose}.")
-        key = AgentKey(agent_id=agent.id or 0, public_key=openssh, fingerprint=fingerprint,
-                       comment=comment)
+        key = AgentKey(
+            agent_id=agent.id or 0, public_key=openssh, fingerprint=fingerprint, comment=comment
+        )
         session.add(key)
         session.flush()
-        record(session, agent_id=actor.agent_id, action="add key", entity="agent", entity_id=agent.id,
-               after={"fingerprint": fingerprint, "comment": comment}, detail=f"by {actor.username}")
+        record(
+            session,
+            agent_id=actor.agent_id,
+            action="add key",
+            entity="agent",
+            entity_id=agent.id,
+            after={"fingerprint": fingerprint, "comment": comment},
+            detail=f"by {actor.username}",
+        )
         return _key_info(key)
 
 
@@ -325,11 +395,19 @@ def remove_key(engine: Engine, actor: Actor, username: str, fingerprint: str) ->
     with transaction(engine) as session:
         agent = _load(session, username)
         key = session.execute(
-            select(AgentKey).where(col(AgentKey.agent_id) == agent.id, col(AgentKey.fingerprint) == fingerprint)
+            select(AgentKey).where(
+                col(AgentKey.agent_id) == agent.id, col(AgentKey.fingerprint) == fingerprint
+            )
         ).scalar_one_or_none()
         if key is None:
             raise NotFound(f"The agent {username!r} has no key {fingerprint}.")
         session.delete(key)
-        record(session, agent_id=actor.agent_id, action="remove key", entity="agent",
-               entity_id=agent.id, before={"fingerprint": fingerprint, "comment": key.comment},
-               detail=f"by {actor.username}")
+        record(
+            session,
+            agent_id=actor.agent_id,
+            action="remove key",
+            entity="agent",
+            entity_id=agent.id,
+            before={"fingerprint": fingerprint, "comment": key.comment},
+            detail=f"by {actor.username}",
+        )

@@ -11,7 +11,9 @@ from sqlmodel import Session, SQLModel
 from commcentre_tui.models import AuditEntry
 
 
-def snapshot(record: SQLModel | None, fields: tuple[str, ...] | None = None) -> dict[str, Any] | None:
+def snapshot(
+    record: SQLModel | None, fields: tuple[str, ...] | None = None
+) -> dict[str, Any] | None:
     """A JSON-safe copy of ``record``'s columns (or just ``fields``) for before/after."""
     if record is None:
         return None
@@ -47,8 +49,13 @@ def record(
     from commcentre_tui.repo import changes
 
     entry = AuditEntry(
-        agent_id=agent_id, action=action, entity=entity, entity_id=entity_id,
-        before=before, after=after, detail=detail[:500],
+        agent_id=agent_id,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        before=before,
+        after=after,
+        detail=detail[:500],
     )
     session.add(entry)
     changes.note(session, changes.contact_of(session, entity, entity_id), agent_id)

@@ -96,8 +96,14 @@ def require_audit_reader(engine: Engine, actor: Actor) -> None:
         return
     message = f"Your role ({actor.role_name}) is not a supervisor role; only supervisors may browse the audit trail."
     with transaction(engine) as session:
-        record(session, agent_id=actor.agent_id, action=REFUSAL_ACTION, entity="audit",
-               after={"level": "view"}, detail=f"{actor.username}: {message}")
+        record(
+            session,
+            agent_id=actor.agent_id,
+            action=REFUSAL_ACTION,
+            entity="audit",
+            after={"level": "view"},
+            detail=f"{actor.username}: {message}",
+        )
     raise NotAllowed(message)
 
 
@@ -108,7 +114,11 @@ def _aware(value: datetime | None, name: str) -> datetime | None:
 
 
 def browse_audit(
-    engine: Engine, actor: Actor, filters: AuditFilter | None = None, *, limit: int = 50,
+    engine: Engine,
+    actor: Actor,
+    filters: AuditFilter | None = None,
+    *,
+    limit: int = 50,
     cursor: AuditCursor | None = None,
 ) -> AuditPage:
     """A page of audit entries matching ``filters``, newest first, older than ``cursor``."""
@@ -139,15 +149,28 @@ def browse_audit(
     if until:
         query = query.where(col(AuditEntry.at) < until)
     if cursor:
-        query = query.where(or_(
-            col(AuditEntry.at) < cursor.at,
-            and_(col(AuditEntry.at) == cursor.at, col(AuditEntry.id) < cursor.id),
-        ))
+        query = query.where(
+            or_(
+                col(AuditEntry.at) < cursor.at,
+                and_(col(AuditEntry.at) == cursor.at, col(AuditEntry.id) < cursor.id),
+            )
+        )
     with reading(engine) as session:
         found = session.execute(query).all()
     rows = tuple(
-        AuditRow(e.id or 0, e.at, e.agent_id, username, name, e.action, e.entity, e.entity_id,
-                 e.before, e.after, e.detail)
+        AuditRow(
+            e.id or 0,
+            e.at,
+            e.agent_id,
+            username,
+            name,
+            e.action,
+            e.entity,
+            e.entity_id,
+            e.before,
+            e.after,
+            e.detail,
+        )
         for e, username, name in found[:limit]
     )
     more = len(found) > limit
@@ -158,12 +181,20 @@ def audit_facets(engine: Engine, actor: Actor) -> AuditFacets:
     """Distinct entities, actions and agents in the trail, for the browser's filter pickers."""
     require_audit_reader(engine, actor)
     with reading(engine) as session:
-        entities = session.execute(select(col(AuditEntry.entity)).distinct().order_by(col(AuditEntry.entity))).scalars()
-        actions = session.execute(select(col(AuditEntry.action)).distinct().order_by(col(AuditEntry.action))).scalars()
-        agent_ids = select(col(AuditEntry.agent_id)).where(col(AuditEntry.agent_id).is_not(None)).distinct()
+        entities = session.execute(
+            select(col(AuditEntry.entity)).distinct().order_by(col(AuditEntry.entity))
+        ).scalars()
+        actions = session.execute(
+            select(col(AuditEntry.action)).distinct().order_by(col(AuditEntry.action))
+        ).scalars()
+        agent_ids = (
+            select(col(AuditEntry.agent_id)).where(col(AuditEntry.agent_id).is_not(None)).distinct()
+        )
         agents = session.execute(
             select(col(Agent.id), col(Agent.username), col(Agent.display_name))
-            .where(col(Agent.id).in_(agent_ids)).order_by(col(Agent.username))
+            .where(col(Agent.id).in_(agent_ids))
+            .order_by(col(Agent.username))
         ).all()
-        return AuditFacets(tuple(entities), tuple(actions),
-                           tuple((a or 0, u, d) for a, u, d in agents))
+        return AuditFacets(
+            tuple(entities), tuple(actions), tuple((a or 0, u, d) for a, u, d in agents)
+        )

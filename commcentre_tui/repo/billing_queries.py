@@ -47,8 +47,10 @@ RESUME = "Resume"
 def lock(session: Session, model: type[T], record_id: int, *, what: str) -> T:
     """``model`` row ``record_id``, locked for this transaction; :class:`NotFound` if absent."""
     row: T | None = session.execute(
-        select(model).where(model.id == record_id)  # type: ignore[attr-defined]
-        .with_for_update(key_share=True).execution_options(populate_existing=True)
+        select(model)
+        .where(model.id == record_id)  # type: ignore[attr-defined]
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if row is None:
         raise NotFound(f"There is no {what} with id {record_id}.")
@@ -59,16 +61,20 @@ def lock_by(session: Session, column: InstrumentedAttribute[Any], value: Any) ->
     """The row whose ``column`` equals ``value``, locked for this transaction, or ``None``."""
     model = column.class_
     return session.execute(
-        select(model).where(column == value)
-        .with_for_update(key_share=True).execution_options(populate_existing=True)
+        select(model)
+        .where(column == value)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
     ).scalar_one_or_none()
 
 
 def add_to_balance(session: Session, account_id: int, delta: Decimal) -> Decimal:
     """Move the account balance by ``delta`` in SQL; returns the new balance."""
     new = session.execute(
-        update(Account).where(col(Account.id) == account_id)
-        .values(balance=col(Account.balance) + delta).returning(col(Account.balance))
+        update(Account)
+        .where(col(Account.id) == account_id)
+        .values(balance=col(Account.balance) + delta)
+        .returning(col(Account.balance))
     ).scalar_one_or_none()
     if new is None:
         raise NotFound(f"There is no account with id {account_id}.")
@@ -82,7 +88,8 @@ def add_to_wallet(session: Session, wallet_id: int, delta: Decimal) -> Decimal |
     and the change are one statement, so two debits cannot both pass on the same money).
     """
     new = session.execute(
-        update(Wallet).where(col(Wallet.id) == wallet_id, col(Wallet.balance) + delta >= 0)
+        update(Wallet)
+        .where(col(Wallet.id) == wallet_id, col(Wallet.balance) + delta >= 0)
         .values(balance=col(Wallet.balance) + delta, version=col(Wallet.version) + 1)
         .returning(col(Wallet.balance))
     ).scalar_one_or_none()
@@ -93,8 +100,12 @@ def add_points(session: Session, participant_id: int, delta: int) -> int | None:
     """Move a reward participant's points by ``delta`` unless they would go below zero."""
     new = session.execute(
         update(RewardParticipant)
-        .where(col(RewardParticipant.id) == participant_id, col(RewardParticipant.points) + delta >= 0)
-        .values(points=col(RewardParticipant.points) + delta, version=col(RewardParticipant.version) + 1)
+        .where(
+            col(RewardParticipant.id) == participant_id, col(RewardParticipant.points) + delta >= 0
+        )
+        .values(
+            points=col(RewardParticipant.points) + delta, version=col(RewardParticipant.version) + 1
+        )
         .returning(col(RewardParticipant.points))
     ).scalar_one_or_none()
     return None if new is None else int(new)
@@ -102,15 +113,20 @@ def add_points(session: Session, participant_id: int, delta: int) -> int | None:
 
 def current_points(session: Session, participant_id: int) -> int:
     """A participant's points as committed now."""
-    return int(session.execute(
-        select(col(RewardParticipant.points)).where(col(RewardParticipant.id) == participant_id)
-    ).scalar_one())
+    return int(
+        session.execute(
+            select(col(RewardParticipant.points)).where(col(RewardParticipant.id) == participant_id)
+        ).scalar_one()
+    )
 
 
 def wallet_of(session: Session, account_id: int) -> Wallet | None:
     """The account's wallet (its first one), or ``None``."""
     return session.execute(
-        select(Wallet).where(col(Wallet.account_id) == account_id).order_by(col(Wallet.id)).limit(1)
+        select(Wallet)
+        .where(col(Wallet.account_id) == account_id)
+        .order_by(col(Wallet.id))
+        .limit(1)
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
 
@@ -158,8 +174,10 @@ def suspension_changes(session: Session, subscription_id: int) -> list[tuple[dat
     """``(effective_date, suspended?)`` for each suspend/resume, in effect order."""
     rows = session.execute(
         select(col(SubscriptionEvent.effective_date), col(SubscriptionEvent.action))
-        .where(col(SubscriptionEvent.subscription_id) == subscription_id,
-               col(SubscriptionEvent.action).in_((SUSPEND, RESUME)))
+        .where(
+            col(SubscriptionEvent.subscription_id) == subscription_id,
+            col(SubscriptionEvent.action).in_((SUSPEND, RESUME)),
+        )
         .order_by(col(SubscriptionEvent.effective_date), col(SubscriptionEvent.id))
     ).all()
     return [(day, action == SUSPEND) for day, action in rows if day is not None]
@@ -168,9 +186,10 @@ def suspension_changes(session: Session, subscription_id: int) -> list[tuple[dat
 def latest_unpaid_bill_id(session: Session, account_id: int) -> int | None:
     """The account's latest unpaid or partly paid bill (by bill date, then id), or ``None``."""
     bill_id = session.execute(
-        select(col(Bill.id)).where(col(Bill.account_id) == account_id,
-                              col(Bill.status).in_(("unpaid", "partly_paid")))
-        .order_by(col(Bill.bill_date).desc(), col(Bill.id).desc()).limit(1)
+        select(col(Bill.id))
+        .where(col(Bill.account_id) == account_id, col(Bill.status).in_(("unpaid", "partly_paid")))
+        .order_by(col(Bill.bill_date).desc(), col(Bill.id).desc())
+        .limit(1)
     ).scalar_one_or_none()
     return None if bill_id is None else int(bill_id)
 
@@ -182,16 +201,15 @@ def find_by(session: Session, column: InstrumentedAttribute[Any], value: Any) ->
 
 def products_by_id(session: Session, product_ids: list[int]) -> dict[int, Product]:
     """The catalogue products with these ids (missing ids are simply absent)."""
-    rows = session.execute(
-        select(Product).where(col(Product.id).in_(product_ids))
-    ).scalars().all()
+    rows = session.execute(select(Product).where(col(Product.id).in_(product_ids))).scalars().all()
     return {p.id: p for p in rows if p.id is not None}
 
 
 def active_product_ids(session: Session, subscription_id: int, on: date) -> set[int]:
     """Products on the subscription that are (or will be) active on ``on`` or later."""
     rows = session.execute(
-        select(col(SubscriptionService.product_id), col(SubscriptionService.end_date))
-        .where(col(SubscriptionService.subscription_id) == subscription_id)
+        select(col(SubscriptionService.product_id), col(SubscriptionService.end_date)).where(
+            col(SubscriptionService.subscription_id) == subscription_id
+        )
     ).all()
     return {pid for pid, end in rows if end is None or end >= on}

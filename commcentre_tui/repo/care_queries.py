@@ -52,15 +52,30 @@ OPEN_STATUSES: dict[str, tuple[str, ...]] = {
     "task": ("open",),
 }
 MODELS: dict[str, Any] = {
-    "activity": Activity, "job": Job, "service_request": ServiceRequest, "lead": Lead,
-    "case": Case, "task": Task,
+    "activity": Activity,
+    "job": Job,
+    "service_request": ServiceRequest,
+    "lead": Lead,
+    "case": Case,
+    "task": Task,
 }
 #: The column the "type" filter applies to, per kind (cases have none).
-TYPE_COLUMNS = {"activity": "type", "job": "type", "service_request": "type", "lead": "source",
-                "task": "kind"}
+TYPE_COLUMNS = {
+    "activity": "type",
+    "job": "type",
+    "service_request": "type",
+    "lead": "source",
+    "task": "kind",
+}
 #: The column the date-range filter applies to, per kind.
-DATE_COLUMNS = {"activity": "start_at", "job": "scheduled_at", "task": "due_at",
-                "service_request": "created_at", "lead": "created_at", "case": "created_at"}
+DATE_COLUMNS = {
+    "activity": "start_at",
+    "job": "scheduled_at",
+    "task": "due_at",
+    "service_request": "created_at",
+    "lead": "created_at",
+    "case": "created_at",
+}
 
 
 @dataclass(frozen=True)
@@ -184,9 +199,17 @@ def _title(kind: str, rec: Any) -> str:
 
 
 def care_items(
-    engine: Engine, actor: Actor, contact_id: int, kind: str, *,
-    type: str | None = None, status: str | None = None, open_only: bool = False,
-    date_from: datetime | None = None, date_to: datetime | None = None, limit: int = 100,
+    engine: Engine,
+    actor: Actor,
+    contact_id: int,
+    kind: str,
+    *,
+    type: str | None = None,
+    status: str | None = None,
+    open_only: bool = False,
+    date_from: datetime | None = None,
+    date_to: datetime | None = None,
+    limit: int = 100,
 ) -> list[CareRow]:
     """A contact's ``kind`` records, newest key date first, with the tab's filters.
 
@@ -226,21 +249,33 @@ def care_items(
     result: list[CareRow] = []
     for rec, agent_name in rows:
         type_col = TYPE_COLUMNS.get(kind)
-        result.append(CareRow(
-            kind=kind, id=rec.id, number=getattr(rec, "number", None) or f"T{rec.id}",
-            type=str(getattr(rec, type_col) if type_col else rec.severity),
-            title=_title(kind, rec), status=rec.status,
-            priority=getattr(rec, "priority", None), severity=getattr(rec, "severity", None),
-            key_date=getattr(rec, DATE_COLUMNS[kind]),
-            assigned_unit=getattr(rec, "assigned_unit", None), assigned_agent=agent_name,
-            version=rec.version, created_at=rec.created_at,
-        ))
+        result.append(
+            CareRow(
+                kind=kind,
+                id=rec.id,
+                number=getattr(rec, "number", None) or f"T{rec.id}",
+                type=str(getattr(rec, type_col) if type_col else rec.severity),
+                title=_title(kind, rec),
+                status=rec.status,
+                priority=getattr(rec, "priority", None),
+                severity=getattr(rec, "severity", None),
+                key_date=getattr(rec, DATE_COLUMNS[kind]),
+                assigned_unit=getattr(rec, "assigned_unit", None),
+                assigned_agent=agent_name,
+                version=rec.version,
+                created_at=rec.created_at,
+            )
+        )
     return result
 
 
 def non_completed_activities(
-    engine: Engine, *, contact_id: int | None = None, agent_id: int | None = None,
-    unit: str | None = None, limit: int = 100,
+    engine: Engine,
+    *,
+    contact_id: int | None = None,
+    agent_id: int | None = None,
+    unit: str | None = None,
+    limit: int = 100,
 ) -> list[Activity]:
     """Open and in-progress activities (the seed's "Non Completed Activities"), soonest start first.
 
@@ -269,8 +304,15 @@ def follow_up_rows(session: Session, case_id: int) -> list[FollowUpRow]:
         .order_by(col(FollowUp.created_at), col(FollowUp.id))
     ).all()
     return [
-        FollowUpRow(id=f.id, kind=f.kind, note=f.note, communication_id=f.communication_id,
-                    communication_subject=subject, agent=agent, created_at=f.created_at)
+        FollowUpRow(
+            id=f.id,
+            kind=f.kind,
+            note=f.note,
+            communication_id=f.communication_id,
+            communication_subject=subject,
+            agent=agent,
+            created_at=f.created_at,
+        )
         for f, subject, agent in rows
     ]
 
@@ -290,7 +332,9 @@ def assignment_agents(engine: Engine, unit: str | None = None) -> list[AgentChoi
     if unit is not None:
         stmt = stmt.where(col(Agent.unit) == unit)
     with reading(engine) as session:
-        agents = session.execute(stmt.order_by(col(Agent.display_name), col(Agent.id))).scalars().all()
+        agents = (
+            session.execute(stmt.order_by(col(Agent.display_name), col(Agent.id))).scalars().all()
+        )
     return [AgentChoice(a.id or 0, a.display_name, a.unit) for a in agents]
 
 
@@ -303,30 +347,46 @@ def assignment_units(engine: Engine) -> list[str]:
 def one_time_products(engine: Engine) -> list[ProductChoice]:
     """Active one-time products of the catalogue, by name (activity services picker)."""
     with reading(engine) as session:
-        rows = session.execute(
-            select(Product).where(col(Product.active), col(Product.kind) == "one_time")
-            .order_by(col(Product.name), col(Product.id))
-        ).scalars().all()
+        rows = (
+            session.execute(
+                select(Product)
+                .where(col(Product.active), col(Product.kind) == "one_time")
+                .order_by(col(Product.name), col(Product.id))
+            )
+            .scalars()
+            .all()
+        )
     return [ProductChoice(p.id or 0, p.code, p.name, p.price) for p in rows]
 
 
-def related_choices(engine: Engine, actor: Actor, contact_id: int, *, per_kind: int = 50) -> list[RelatedChoice]:
+def related_choices(
+    engine: Engine, actor: Actor, contact_id: int, *, per_kind: int = 50
+) -> list[RelatedChoice]:
     """The contact's accounts, subscriptions and care records (newest first per kind) for pickers."""
     choices: list[RelatedChoice] = []
     with reading(engine) as session:
         for acc in session.execute(
-            select(Account).where(col(Account.contact_id) == contact_id)
-            .order_by(col(Account.id).desc()).limit(per_kind)
+            select(Account)
+            .where(col(Account.contact_id) == contact_id)
+            .order_by(col(Account.id).desc())
+            .limit(per_kind)
         ).scalars():
             choices.append(RelatedChoice("account", acc.id or 0, f"Account {acc.number}"))
         for sub in session.execute(
-            select(Subscription).join(Account, col(Subscription.account_id) == col(Account.id))
+            select(Subscription)
+            .join(Account, col(Subscription.account_id) == col(Account.id))
             .where(col(Account.contact_id) == contact_id)
-            .order_by(col(Subscription.id).desc()).limit(per_kind)
+            .order_by(col(Subscription.id).desc())
+            .limit(per_kind)
         ).scalars():
             choices.append(RelatedChoice("subscription", sub.id or 0, f"Subscription {sub.number}"))
-        words = {"job": "Job", "service_request": "Service request", "case": "Case",
-                 "lead": "Lead", "activity": "Activity"}
+        words = {
+            "job": "Job",
+            "service_request": "Service request",
+            "case": "Case",
+            "lead": "Lead",
+            "activity": "Activity",
+        }
         for kind, word in words.items():
             model = MODELS[kind]
             stmt = select(model).where(model.contact_id == contact_id)
@@ -338,14 +398,19 @@ def related_choices(engine: Engine, actor: Actor, contact_id: int, *, per_kind: 
     return choices
 
 
-def communication_choices(engine: Engine, contact_id: int, *, limit: int = 50) -> list[Communication]:
+def communication_choices(
+    engine: Engine, contact_id: int, *, limit: int = 50
+) -> list[Communication]:
     """The contact's latest communications (a follow-up may link one)."""
     with reading(engine) as session:
-        return list(session.execute(
-            select(Communication).where(col(Communication.contact_id) == contact_id)
-            .order_by(col(Communication.created_at).desc(), col(Communication.id).desc())
-            .limit(limit)
-        ).scalars())
+        return list(
+            session.execute(
+                select(Communication)
+                .where(col(Communication.contact_id) == contact_id)
+                .order_by(col(Communication.created_at).desc(), col(Communication.id).desc())
+                .limit(limit)
+            ).scalars()
+        )
 
 
 def due_reminders(engine: Engine, agent_id: int, now: datetime) -> list[TaskReminder]:
@@ -354,30 +419,45 @@ def due_reminders(engine: Engine, agent_id: int, now: datetime) -> list[TaskRemi
     Includes reminders that fell due while the agent was offline (catch-up on start), oldest first.
     """
     with reading(engine) as session:
-        tasks = session.execute(
-            select(Task).where(
-                col(Task.assigned_agent_id) == agent_id,
-                col(Task.status) == "open",
-                col(Task.remind_at) <= now,
-                col(Task.reminded_at).is_(None),
-            ).order_by(col(Task.remind_at), col(Task.id))
-        ).scalars().all()
+        tasks = (
+            session.execute(
+                select(Task)
+                .where(
+                    col(Task.assigned_agent_id) == agent_id,
+                    col(Task.status) == "open",
+                    col(Task.remind_at) <= now,
+                    col(Task.reminded_at).is_(None),
+                )
+                .order_by(col(Task.remind_at), col(Task.id))
+            )
+            .scalars()
+            .all()
+        )
     return [
         TaskReminder(t.id or 0, t.contact_id, t.kind, t.subject, t.due_at, t.remind_at or t.due_at)
         for t in tasks
     ]
 
 
-def mark_tasks_reminded(session: Session, agent_id: int, task_ids: list[int], at: datetime) -> list[int]:
+def mark_tasks_reminded(
+    session: Session, agent_id: int, task_ids: list[int], at: datetime
+) -> list[int]:
     """Stamp ``reminded_at`` on those of ``task_ids`` assigned to ``agent_id`` and not yet reminded.
 
     One conditional UPDATE (safe when two consoles race); returns the ids stamped now, sorted.
     """
-    rows = session.execute(
-        update(Task)
-        .where(col(Task.id).in_(task_ids), col(Task.assigned_agent_id) == agent_id,
-               col(Task.reminded_at).is_(None))
-        .values(reminded_at=at)
-        .returning(col(Task.id))
-    ).scalars().all()
+    rows = (
+        session.execute(
+            update(Task)
+            .where(
+                col(Task.id).in_(task_ids),
+                col(Task.assigned_agent_id) == agent_id,
+                col(Task.reminded_at).is_(None),
+            )
+            .values(reminded_at=at)
+            .returning(col(Task.id))
+        )
+        .scalars()
+        .all()
+    )
     return sorted(int(r) for r in rows)

@@ -38,13 +38,18 @@ _PATHS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
     "credit": ("credit", (("account_id", "account"), ("contact_id", ""))),
     "voucher": ("voucher", (("account_id", "account"), ("contact_id", ""))),
     "subscription": ("subscription", (("account_id", "account"), ("contact_id", ""))),
-    "subscription_service": ("subscription_service", (("subscription_id", "subscription"),
-                                                      ("account_id", "account"),
-                                                      ("contact_id", ""))),
-    "reward_award_transaction": ("reward_award_transaction", (("participant_id", "reward_participant"),
-                                                              ("contact_id", ""))),
-    "reward_spend_transaction": ("reward_spend_transaction", (("participant_id", "reward_participant"),
-                                                              ("contact_id", ""))),
+    "subscription_service": (
+        "subscription_service",
+        (("subscription_id", "subscription"), ("account_id", "account"), ("contact_id", "")),
+    ),
+    "reward_award_transaction": (
+        "reward_award_transaction",
+        (("participant_id", "reward_participant"), ("contact_id", "")),
+    ),
+    "reward_spend_transaction": (
+        "reward_spend_transaction",
+        (("participant_id", "reward_participant"), ("contact_id", "")),
+    ),
 }
 
 
@@ -63,8 +68,9 @@ def contact_of(session: Session, entity: str, entity_id: int | None) -> int | No
     for column, parent in steps:
         if current is None:
             return None
-        current = session.execute(text(f"SELECT {column} FROM {table} WHERE id = :id"),
-                                  {"id": current}).scalar()
+        current = session.execute(
+            text(f"SELECT {column} FROM {table} WHERE id = :id"), {"id": current}
+        ).scalar()
         table = parent
     return int(current) if current is not None else None
 
@@ -92,12 +98,18 @@ def flush(session: Session) -> None:
         from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]  # the same insert API for the other dialect, one name for both
     now = utcnow()
     # One statement for all of them (a batch import changes hundreds), rows in customer order.
-    statement = insert(table).values([
-        {"contact_id": contact_id, "version": 1, "changed_at": now, "agent_id": agent_id}
-        for contact_id in sorted(pending)])
-    session.execute(statement.on_conflict_do_update(
-        index_elements=[table.c.contact_id],
-        set_={"version": table.c.version + 1, "changed_at": now, "agent_id": agent_id}))
+    statement = insert(table).values(
+        [
+            {"contact_id": contact_id, "version": 1, "changed_at": now, "agent_id": agent_id}
+            for contact_id in sorted(pending)
+        ]
+    )
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[table.c.contact_id],
+            set_={"version": table.c.version + 1, "changed_at": now, "agent_id": agent_id},
+        )
+    )
 
 
 def version_of(engine: Engine, contact_id: int) -> tuple[int, int | None]:
@@ -107,6 +119,7 @@ def version_of(engine: Engine, contact_id: int) -> tuple[int, int | None]:
 
     table = ContactChange.__table__  # type: ignore[attr-defined]
     with engine.connect() as conn:
-        found = conn.execute(select(table.c.version, table.c.agent_id)
-                             .where(table.c.contact_id == contact_id)).first()
+        found = conn.execute(
+            select(table.c.version, table.c.agent_id).where(table.c.contact_id == contact_id)
+        ).first()
     return (int(found[0]), found[1]) if found else (0, None)

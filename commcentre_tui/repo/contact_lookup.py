@@ -16,4 +16,6 @@ def contact_id_by_number(engine: Engine, customer_number: str) -> int | None:
     if not number or not storable(number):
         return None
     with reading(engine) as session:
-        return session.execute(select(col(Contact.id)).where(col(Contact.customer_number) == number)).scalar_one_or_none()
+        return session.execute(
+            select(col(Contact.id)).where(col(Contact.customer_number) == number)
+        ).scalar_one_or_none()

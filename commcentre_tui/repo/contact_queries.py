@@ -78,37 +78,51 @@ def likely_duplicates(
                 select(Contact, col(ContactPhone.e164))
                 .join(ContactPhone, col(ContactPhone.contact_id) == col(Contact.id))
                 .where(col(ContactPhone.e164).in_(numbers))
-                .order_by(col(Contact.id)).limit(limit)
+                .order_by(col(Contact.id))
+                .limit(limit)
             ).all()
             for contact, e164 in rows:
-                found.setdefault(contact.id, DuplicateMatch(
-                    contact.id, contact.customer_number, contact.display_name, "phone", e164))
+                found.setdefault(
+                    contact.id,
+                    DuplicateMatch(
+                        contact.id, contact.customer_number, contact.display_name, "phone", e164
+                    ),
+                )
         if folded and len(found) < limit:
             rows = session.execute(
                 select(Contact, col(ContactEmail.address))
                 .join(ContactEmail, col(ContactEmail.contact_id) == col(Contact.id))
                 .where(col(ContactEmail.address_norm).in_(folded))
-                .order_by(col(Contact.id)).limit(limit)
+                .order_by(col(Contact.id))
+                .limit(limit)
             ).all()
             for contact, address in rows:
-                found.setdefault(contact.id, DuplicateMatch(
-                    contact.id, contact.customer_number, contact.display_name, "email", address))
+                found.setdefault(
+                    contact.id,
+                    DuplicateMatch(
+                        contact.id, contact.customer_number, contact.display_name, "email", address
+                    ),
+                )
     return list(found.values())[:limit]
 
 
 def primary_phone(session: Session, contact_id: int) -> ContactPhone | None:
     """The contact's primary phone (else its first)."""
     return session.execute(
-        select(ContactPhone).where(col(ContactPhone.contact_id) == contact_id)
-        .order_by(col(ContactPhone.is_primary).desc(), col(ContactPhone.id)).limit(1)
+        select(ContactPhone)
+        .where(col(ContactPhone.contact_id) == contact_id)
+        .order_by(col(ContactPhone.is_primary).desc(), col(ContactPhone.id))
+        .limit(1)
     ).scalar_one_or_none()
 
 
 def primary_email(session: Session, contact_id: int) -> ContactEmail | None:
     """The contact's primary email (else its first)."""
     return session.execute(
-        select(ContactEmail).where(col(ContactEmail.contact_id) == contact_id)
-        .order_by(col(ContactEmail.is_primary).desc(), col(ContactEmail.id)).limit(1)
+        select(ContactEmail)
+        .where(col(ContactEmail.contact_id) == contact_id)
+        .order_by(col(ContactEmail.is_primary).desc(), col(ContactEmail.id))
+        .limit(1)
     ).scalar_one_or_none()
 
 
@@ -121,18 +135,24 @@ def contact_card(engine: Engine, contact_id: int) -> ContactCard | None:
         phone = primary_phone(session, contact.id)
         email = primary_email(session, contact.id)
         return ContactCard(
-            id=contact.id, version=contact.version, customer_number=contact.customer_number,
+            id=contact.id,
+            version=contact.version,
+            customer_number=contact.customer_number,
             display_name=contact.display_name,
-            phone=phone.number if phone else None, phone_e164=phone.e164 if phone else None,
+            phone=phone.number if phone else None,
+            phone_e164=phone.e164 if phone else None,
             email=email.address if email else None,
         )
 
 
 def customer_number_taken(session: Session, number: str) -> bool:
     """Whether a contact already has customer number ``number``."""
-    return session.execute(
-        select(col(Contact.id)).where(col(Contact.customer_number) == canon_number(number))
-    ).first() is not None
+    return (
+        session.execute(
+            select(col(Contact.id)).where(col(Contact.customer_number) == canon_number(number))
+        ).first()
+        is not None
+    )
 
 
 def owner_contact_id(session: Session, kind: str, record_id: int) -> int | None:
@@ -142,10 +162,10 @@ def owner_contact_id(session: Session, kind: str, record_id: int) -> int | None:
         return None
     if model is Subscription:
         row = session.execute(
-            select(col(Account.contact_id)).join(Subscription, col(Subscription.account_id) == col(Account.id))
+            select(col(Account.contact_id))
+            .join(Subscription, col(Subscription.account_id) == col(Account.id))
             .where(col(Subscription.id) == record_id)
         ).first()
         return int(row[0]) if row else None
     record = session.get(model, record_id)
     return getattr(record, "contact_id", None) if record is not None else None
-

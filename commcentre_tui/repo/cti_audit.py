@@ -12,12 +12,21 @@ ACTION = "cti.listener.refused"
 ENTITY = "cti_listener"
 
 
-def record_refused_posts(engine: Engine, *, where: str, peer: str, reason: str, count: int,
-                         action: str = ACTION, entity: str = ENTITY,
-                         what: str = "call event post(s) to the CTI listener") -> None:
+def record_refused_posts(
+    engine: Engine,
+    *,
+    where: str,
+    peer: str,
+    reason: str,
+    count: int,
+    action: str = ACTION,
+    entity: str = ENTITY,
+    what: str = "call event post(s) to the CTI listener",
+) -> None:
     """One audit entry (no agent: nobody signed in posted it) for ``count`` refused posts
     (``action``/``entity``/``what``: another endpoint's, e.g. the inbound SMS webhook)."""
-    detail = (f"{count} {what} on {inert(where)} refused "
-              f"({inert(reason)}); the last from {inert(peer)}.")
+    detail = (
+        f"{count} {what} on {inert(where)} refused ({inert(reason)}); the last from {inert(peer)}."
+    )
     with transaction(engine) as session:
         record(session, agent_id=None, action=action, entity=entity, detail=detail)

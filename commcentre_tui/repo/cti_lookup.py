@@ -59,18 +59,26 @@ class CallerMatch:
         return self.contacts[0].id if self.kind == "one" else None
 
 
-def _contacts(session: Session, ids_query: Select[Any], limit: int) -> tuple[list[MatchedContact], bool]:
-    rows = session.execute(
-        select(Contact)
-        .where(col(Contact.id).in_(ids_query))
-        .order_by(col(Contact.sort_name), col(Contact.id))
-        .limit(limit + 1)
-    ).scalars().all()
+def _contacts(
+    session: Session, ids_query: Select[Any], limit: int
+) -> tuple[list[MatchedContact], bool]:
+    rows = (
+        session.execute(
+            select(Contact)
+            .where(col(Contact.id).in_(ids_query))
+            .order_by(col(Contact.sort_name), col(Contact.id))
+            .limit(limit + 1)
+        )
+        .scalars()
+        .all()
+    )
     found = [MatchedContact(c.id, c.display_name, c.customer_number) for c in rows[:limit] if c.id]
     return found, len(rows) > limit
 
 
-def _result(found: list[MatchedContact], more: bool, by: str, **extra: object) -> CallerMatch | None:
+def _result(
+    found: list[MatchedContact], more: bool, by: str, **extra: object
+) -> CallerMatch | None:
     if not found:
         return None
     kind: MatchKind = "one" if len(found) == 1 and not more else "several"
@@ -87,22 +95,32 @@ def lookup_caller(
     limit: int = PICK_LIST_LIMIT,
 ) -> CallerMatch:
     """Who is calling: by case number, else email, else phone across all contacts' numbers."""
-    phone = to_e164(caller.strip(), settings.search.default_region) if caller and caller.strip() else None
+    phone = (
+        to_e164(caller.strip(), settings.search.default_region)
+        if caller and caller.strip()
+        else None
+    )
     with reading(engine) as session:
         number = canon_number(case_number)
         if number:
             row = session.execute(
-                select(col(Case.id), col(Case.number), col(Case.contact_id)).where(col(Case.number) == number)
+                select(col(Case.id), col(Case.number), col(Case.contact_id)).where(
+                    col(Case.number) == number
+                )
             ).first()
             if row is not None:
                 ids: Select[Any] = select(col(Contact.id)).where(col(Contact.id) == row.contact_id)
                 found, more = _contacts(session, ids, limit)
-                match = _result(found, more, "case_number", case_id=row.id, case_number=row.number, phone=phone)
+                match = _result(
+                    found, more, "case_number", case_id=row.id, case_number=row.number, phone=phone
+                )
                 if match:
                     return match
         address = fold(email)
         if address:
-            ids = select(col(ContactEmail.contact_id)).where(col(ContactEmail.address_norm) == address)
+            ids = select(col(ContactEmail.contact_id)).where(
+                col(ContactEmail.address_norm) == address
+            )
             match = _result(*_contacts(session, ids, limit), "email", phone=phone)
             if match:
                 return match
@@ -122,10 +140,12 @@ def extension_exists(engine: Engine, extension: str) -> bool:
     column = col(Agent.extension)
     with reading(engine) as session:
         row = session.execute(
-            select(col(Agent.id)).where(
+            select(col(Agent.id))
+            .where(
                 col(Agent.active).is_(True),
                 or_(column == extension, column.endswith(f"/{extension}", autoescape=True)),
-            ).limit(1)
+            )
+            .limit(1)
         ).first()
     return row is not None
 
@@ -133,7 +153,9 @@ def extension_exists(engine: Engine, extension: str) -> bool:
 def agent_extension(engine: Engine, username: str) -> str | None:
     """The extension recorded for the agent ``username`` (``None`` when unset)."""
     with reading(engine) as session:
-        return session.execute(select(col(Agent.extension)).where(col(Agent.username) == username)).scalar_one_or_none()
+        return session.execute(
+            select(col(Agent.extension)).where(col(Agent.username) == username)
+        ).scalar_one_or_none()
 
 
 def sample_caller_numbers(engine: Engine, count: int, *, seed: int = 1) -> list[str]:
@@ -142,14 +164,19 @@ def sample_caller_numbers(engine: Engine, count: int, *, seed: int = 1) -> list[
 
     rng = random.Random(seed)
     with reading(engine) as session:
-        low, high = session.execute(select(func.min(col(ContactPhone.id)), func.max(col(ContactPhone.id)))).one()
+        low, high = session.execute(
+            select(func.min(col(ContactPhone.id)), func.max(col(ContactPhone.id)))
+        ).one()
         if low is None:
             return []
         numbers = []
         for _ in range(count):
             pick = rng.randint(low, high)
             number = session.execute(
-                select(col(ContactPhone.number)).where(col(ContactPhone.id) >= pick).order_by(col(ContactPhone.id)).limit(1)
+                select(col(ContactPhone.number))
+                .where(col(ContactPhone.id) >= pick)
+                .order_by(col(ContactPhone.id))
+                .limit(1)
             ).scalar_one_or_none()
             if number:
                 numbers.append(number)

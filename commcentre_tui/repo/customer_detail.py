@@ -156,47 +156,75 @@ def _sections(session: Session, entity: str, record: Any) -> list[DetailSection]
     if entity == "contact":
         return _contact_sections(session, rid)
     if entity == "bill":
-        lines = session.execute(select(BillLine).where(col(BillLine.bill_id) == rid)
-                                .order_by(col(BillLine.id))).scalars()
-        pays = session.execute(select(Payment).where(col(Payment.bill_id) == rid)
-                               .order_by(col(Payment.received_at))).scalars()
+        lines = session.execute(
+            select(BillLine).where(col(BillLine.bill_id) == rid).order_by(col(BillLine.id))
+        ).scalars()
+        pays = session.execute(
+            select(Payment).where(col(Payment.bill_id) == rid).order_by(col(Payment.received_at))
+        ).scalars()
         return [
-            DetailSection("Lines", ("Description", "Qty", "Unit price", "Amount", "Tax"),
-                          tuple((x.description, x.quantity, x.unit_price, x.amount, x.tax)
-                                for x in lines)),
-            DetailSection("Payments", ("Number", "Received", "Amount", "Method"),
-                          tuple((p.number, p.received_at, p.amount, p.method) for p in pays)),
+            DetailSection(
+                "Lines",
+                ("Description", "Qty", "Unit price", "Amount", "Tax"),
+                tuple((x.description, x.quantity, x.unit_price, x.amount, x.tax) for x in lines),
+            ),
+            DetailSection(
+                "Payments",
+                ("Number", "Received", "Amount", "Method"),
+                tuple((p.number, p.received_at, p.amount, p.method) for p in pays),
+            ),
         ]
     if entity == "subscription":
         services = session.execute(
             select(SubscriptionService, col(Product.name))
             .join(Product, col(Product.id) == col(SubscriptionService.product_id))
-            .where(col(SubscriptionService.subscription_id) == rid).order_by(col(SubscriptionService.id))
+            .where(col(SubscriptionService.subscription_id) == rid)
+            .order_by(col(SubscriptionService.id))
         ).all()
         events = session.execute(
-            select(SubscriptionEvent).where(col(SubscriptionEvent.subscription_id) == rid)
-            .order_by(col(SubscriptionEvent.created_at).desc()).limit(50)
+            select(SubscriptionEvent)
+            .where(col(SubscriptionEvent.subscription_id) == rid)
+            .order_by(col(SubscriptionEvent.created_at).desc())
+            .limit(50)
         ).scalars()
         return [
-            DetailSection("Services", ("Service", "Price", "Status", "Start", "End"),
-                          tuple((name, s.price, s.status, s.start_date, s.end_date)
-                                for s, name in services)),
-            DetailSection("History", ("When", "Action", "Details"),
-                          tuple((e.created_at, e.action, e.details) for e in events)),
+            DetailSection(
+                "Services",
+                ("Service", "Price", "Status", "Start", "End"),
+                tuple((name, s.price, s.status, s.start_date, s.end_date) for s, name in services),
+            ),
+            DetailSection(
+                "History",
+                ("When", "Action", "Details"),
+                tuple((e.created_at, e.action, e.details) for e in events),
+            ),
         ]
     if entity == "case":
-        ups = session.execute(select(FollowUp).where(col(FollowUp.case_id) == rid)
-                              .order_by(col(FollowUp.created_at), col(FollowUp.id))).scalars()
-        return [DetailSection("Follow-ups", ("When", "Kind", "Note"),
-                              tuple((f.created_at, f.kind, f.note) for f in ups))]
+        ups = session.execute(
+            select(FollowUp)
+            .where(col(FollowUp.case_id) == rid)
+            .order_by(col(FollowUp.created_at), col(FollowUp.id))
+        ).scalars()
+        return [
+            DetailSection(
+                "Follow-ups",
+                ("When", "Kind", "Note"),
+                tuple((f.created_at, f.kind, f.note) for f in ups),
+            )
+        ]
     if entity == "activity":
         services = session.execute(
             select(ActivityService, col(Product.name))
             .join(Product, col(Product.id) == col(ActivityService.product_id))
             .where(col(ActivityService.activity_id) == rid)
         ).all()
-        return [DetailSection("Services to be provided", ("Service", "Quantity"),
-                              tuple((name, s.quantity) for s, name in services))]
+        return [
+            DetailSection(
+                "Services to be provided",
+                ("Service", "Quantity"),
+                tuple((name, s.quantity) for s, name in services),
+            )
+        ]
     if entity == "communication":
         from commcentre_tui.repo.inbound_queries import received_sections
 
@@ -205,21 +233,37 @@ def _sections(session: Session, entity: str, record: Any) -> list[DetailSection]
 
 
 def _contact_sections(session: Session, contact_id: int) -> list[DetailSection]:
-    phones = session.execute(select(ContactPhone).where(col(ContactPhone.contact_id) == contact_id)
-                             .order_by(col(ContactPhone.id))).scalars()
-    emails = session.execute(select(ContactEmail).where(col(ContactEmail.contact_id) == contact_id)
-                             .order_by(col(ContactEmail.id))).scalars()
-    addresses = session.execute(select(ContactAddress)
-                                .where(col(ContactAddress.contact_id) == contact_id)
-                                .order_by(col(ContactAddress.id))).scalars()
+    phones = session.execute(
+        select(ContactPhone)
+        .where(col(ContactPhone.contact_id) == contact_id)
+        .order_by(col(ContactPhone.id))
+    ).scalars()
+    emails = session.execute(
+        select(ContactEmail)
+        .where(col(ContactEmail.contact_id) == contact_id)
+        .order_by(col(ContactEmail.id))
+    ).scalars()
+    addresses = session.execute(
+        select(ContactAddress)
+        .where(col(ContactAddress.contact_id) == contact_id)
+        .order_by(col(ContactAddress.id))
+    ).scalars()
     return [
-        DetailSection("Phones", ("Kind", "Number", "E.164", "Main"),
-                      tuple((p.kind, p.number, p.e164, p.is_primary) for p in phones)),
-        DetailSection("Emails", ("Kind", "Address", "Main"),
-                      tuple((e.kind, e.address, e.is_primary) for e in emails)),
-        DetailSection("Addresses", ("Kind", "Street", "City", "Postal code", "Country"),
-                      tuple((a.kind, a.street, a.city, a.postal_code, a.country)
-                            for a in addresses)),
+        DetailSection(
+            "Phones",
+            ("Kind", "Number", "E.164", "Main"),
+            tuple((p.kind, p.number, p.e164, p.is_primary) for p in phones),
+        ),
+        DetailSection(
+            "Emails",
+            ("Kind", "Address", "Main"),
+            tuple((e.kind, e.address, e.is_primary) for e in emails),
+        ),
+        DetailSection(
+            "Addresses",
+            ("Kind", "Street", "City", "Postal code", "Country"),
+            tuple((a.kind, a.street, a.city, a.postal_code, a.country) for a in addresses),
+        ),
     ]
 
 
@@ -243,6 +287,9 @@ def record_detail(engine: Engine, ref: RecordRef, *, actor: Actor | None = None)
             raise NotFound(f"The {label.lower()} no longer exists.")
         if actor is not None and not is_visible(record, actor):
             raise NotAllowed(f"This {label.lower()} is visible to its own unit only.")
-        return RecordDetail(ref, _title(ref.entity, label, record),
-                            tuple(_fields(session, record)),
-                            tuple(_sections(session, ref.entity, record)))
+        return RecordDetail(
+            ref,
+            _title(ref.entity, label, record),
+            tuple(_fields(session, record)),
+            tuple(_sections(session, ref.entity, record)),
+        )

@@ -73,7 +73,7 @@ class Preferences:
         return dict(self.custom_fields)
 
     def words(self) -> str:
-        """"Opted in: email, SMS, letter · opted out: phone" (state in words, never colour)."""
+        """ "Opted in: email, SMS, letter · opted out: phone" (state in words, never colour)."""
         ins = [MEDIA_WORDS[m] for m in MEDIA if m not in self.opted_out]
         outs = [MEDIA_WORDS[m] for m in MEDIA if m in self.opted_out]
         parts = [f"Opted in: {', '.join(ins)}" if ins else "Opted in: none"]
@@ -129,13 +129,21 @@ def read_contact_info(session: Session, contact_id: int) -> ContactInfo:
     contact = session.get(Contact, contact_id, populate_existing=True)
     if contact is None:
         raise NotFound("This customer no longer exists.")
-    phones = session.execute(select(ContactPhone).where(col(ContactPhone.contact_id) == contact_id)
-                             .order_by(col(ContactPhone.id))).scalars()
-    emails = session.execute(select(ContactEmail).where(col(ContactEmail.contact_id) == contact_id)
-                             .order_by(col(ContactEmail.id))).scalars()
-    addresses = session.execute(select(ContactAddress)
-                                .where(col(ContactAddress.contact_id) == contact_id)
-                                .order_by(col(ContactAddress.id))).scalars()
+    phones = session.execute(
+        select(ContactPhone)
+        .where(col(ContactPhone.contact_id) == contact_id)
+        .order_by(col(ContactPhone.id))
+    ).scalars()
+    emails = session.execute(
+        select(ContactEmail)
+        .where(col(ContactEmail.contact_id) == contact_id)
+        .order_by(col(ContactEmail.id))
+    ).scalars()
+    addresses = session.execute(
+        select(ContactAddress)
+        .where(col(ContactAddress.contact_id) == contact_id)
+        .order_by(col(ContactAddress.id))
+    ).scalars()
     return ContactInfo(
         contact_id=contact_id,
         version=contact.version,
@@ -143,8 +151,10 @@ def read_contact_info(session: Session, contact_id: int) -> ContactInfo:
         display_name=contact.display_name,
         phones=tuple(PhoneItem(p.id, p.kind, p.number, p.is_primary, p.e164) for p in phones),
         emails=tuple(EmailItem(e.id, e.kind, e.typed, e.is_primary) for e in emails),
-        addresses=tuple(AddressItem(a.id, a.kind, a.street, a.city, a.postal_code, a.country,
-                                    a.is_primary) for a in addresses),
+        addresses=tuple(
+            AddressItem(a.id, a.kind, a.street, a.city, a.postal_code, a.country, a.is_primary)
+            for a in addresses
+        ),
         preferences=preferences_of(contact),
     )
 

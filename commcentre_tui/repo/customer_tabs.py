@@ -149,15 +149,21 @@ def aware(value: datetime | date) -> datetime:
 
 def period_text(start: date, end: date) -> str:
     """A billing period, short: ``"Oct 2026"`` for a calendar month, else ``"03 Oct–02 Nov 2026"``."""
-    if start.day == 1 and (end + timedelta(days=1)).day == 1 and (start.year, start.month) == (
-            end.year, end.month):
+    if (
+        start.day == 1
+        and (end + timedelta(days=1)).day == 1
+        and (start.year, start.month) == (end.year, end.month)
+    ):
         return f"{start:%b %Y}"
     first = f"{start:%d %b}" if start.year == end.year else f"{start:%d %b %Y}"
     return f"{first}–{end:%d %b %Y}"
 
 
-def _merge(parts: Iterable[tuple[int, Iterable[tuple[datetime, int, T]]]], limit: int,
-           before: Cursor | None) -> Page[T]:
+def _merge(
+    parts: Iterable[tuple[int, Iterable[tuple[datetime, int, T]]]],
+    limit: int,
+    before: Cursor | None,
+) -> Page[T]:
     """Merge per-kind rows ``(when, id, row)`` tagged with a kind rank into one page."""
     keyed: list[tuple[Cursor, T]] = []
     for rank, rows in parts:
@@ -190,23 +196,36 @@ def subscription_services(engine: Engine, subscription_id: int) -> list[ServiceR
             select(SubscriptionService, col(Product.code), col(Product.name))
             .join(Product, col(Product.id) == col(SubscriptionService.product_id))
             .where(col(SubscriptionService.subscription_id) == subscription_id)
-            .order_by(col(SubscriptionService.status), col(SubscriptionService.start_date).desc(),
-                      col(SubscriptionService.id))
+            .order_by(
+                col(SubscriptionService.status),
+                col(SubscriptionService.start_date).desc(),
+                col(SubscriptionService.id),
+            )
         ).all()
-    return [ServiceRow(s.id or 0, code, name, s.price, s.status, s.start_date, s.end_date)
-            for s, code, name in rows]
+    return [
+        ServiceRow(s.id or 0, code, name, s.price, s.status, s.start_date, s.end_date)
+        for s, code, name in rows
+    ]
 
 
 #: Financial kinds: key → (rank, label). The rank orders same-instant rows.
 FINANCIAL_KINDS: dict[str, tuple[int, str]] = {
-    "invoice": (5, "Invoice"), "bill": (4, "Bill"), "payment": (3, "Payment"),
-    "credit": (2, "Credit"), "wallet": (1, "Wallet"),
+    "invoice": (5, "Invoice"),
+    "bill": (4, "Bill"),
+    "payment": (3, "Payment"),
+    "credit": (2, "Credit"),
+    "wallet": (1, "Wallet"),
 }
 
 
-def account_transactions(engine: Engine, account_id: int, *, kind: str | None = None,
-                         limit: int = DEFAULT_LIMIT, before: Cursor | None = None,
-                         ) -> Page[FinancialRow]:
+def account_transactions(
+    engine: Engine,
+    account_id: int,
+    *,
+    kind: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+    before: Cursor | None = None,
+) -> Page[FinancialRow]:
     """An account's invoices, bills, payments, credits and wallet movements, newest first."""
     n = limit + 2
     want = set(FINANCIAL_KINDS) if kind in (None, "", "all") else {kind}
@@ -217,49 +236,159 @@ def account_transactions(engine: Engine, account_id: int, *, kind: str | None = 
 
     with reading(engine) as session:
         if "invoice" in want:
-            add("invoice", ((i.issued_at, i.id, FinancialRow(
-                "invoice", i.id, aware(i.issued_at), "Invoice", i.number, i.description,
-                i.amount, i.state)) for i in session.execute(
-                    select(Invoice).where(col(Invoice.account_id) == account_id,
-                                          *_upto(col(Invoice.issued_at), before))
-                    .order_by(col(Invoice.issued_at).desc(), col(Invoice.id).desc()).limit(n)).scalars()))
+            add(
+                "invoice",
+                (
+                    (
+                        i.issued_at,
+                        i.id,
+                        FinancialRow(
+                            "invoice",
+                            i.id,
+                            aware(i.issued_at),
+                            "Invoice",
+                            i.number,
+                            i.description,
+                            i.amount,
+                            i.state,
+                        ),
+                    )
+                    for i in session.execute(
+                        select(Invoice)
+                        .where(
+                            col(Invoice.account_id) == account_id,
+                            *_upto(col(Invoice.issued_at), before),
+                        )
+                        .order_by(col(Invoice.issued_at).desc(), col(Invoice.id).desc())
+                        .limit(n)
+                    ).scalars()
+                ),
+            )
         if "bill" in want:
-            add("bill", ((b.bill_date, b.id, FinancialRow(
-                "bill", b.id, aware(b.bill_date), "Bill", b.number,
-                period_text(b.period_start, b.period_end), b.amount,
-                b.status.replace("_", " "))) for b in session.execute(
-                    select(Bill).where(col(Bill.account_id) == account_id,
-                                       *_upto(col(Bill.bill_date), before, is_date=True))
-                    .order_by(col(Bill.bill_date).desc(), col(Bill.id).desc()).limit(n)).scalars()))
+            add(
+                "bill",
+                (
+                    (
+                        b.bill_date,
+                        b.id,
+                        FinancialRow(
+                            "bill",
+                            b.id,
+                            aware(b.bill_date),
+                            "Bill",
+                            b.number,
+                            period_text(b.period_start, b.period_end),
+                            b.amount,
+                            b.status.replace("_", " "),
+                        ),
+                    )
+                    for b in session.execute(
+                        select(Bill)
+                        .where(
+                            col(Bill.account_id) == account_id,
+                            *_upto(col(Bill.bill_date), before, is_date=True),
+                        )
+                        .order_by(col(Bill.bill_date).desc(), col(Bill.id).desc())
+                        .limit(n)
+                    ).scalars()
+                ),
+            )
         if "payment" in want:
-            add("payment", ((p.received_at, p.id, FinancialRow(
-                "payment", p.id, aware(p.received_at), "Payment", p.number,
-                " ".join(x for x in (p.method.replace("_", " "), p.reference) if x), -p.amount,
-                "received"))
-                for p in session.execute(
-                    select(Payment).where(col(Payment.account_id) == account_id,
-                                          *_upto(col(Payment.received_at), before))
-                    .order_by(col(Payment.received_at).desc(), col(Payment.id).desc()).limit(n)).scalars()))
+            add(
+                "payment",
+                (
+                    (
+                        p.received_at,
+                        p.id,
+                        FinancialRow(
+                            "payment",
+                            p.id,
+                            aware(p.received_at),
+                            "Payment",
+                            p.number,
+                            " ".join(x for x in (p.method.replace("_", " "), p.reference) if x),
+                            -p.amount,
+                            "received",
+                        ),
+                    )
+                    for p in session.execute(
+                        select(Payment)
+                        .where(
+                            col(Payment.account_id) == account_id,
+                            *_upto(col(Payment.received_at), before),
+                        )
+                        .order_by(col(Payment.received_at).desc(), col(Payment.id).desc())
+                        .limit(n)
+                    ).scalars()
+                ),
+            )
         if "credit" in want:
-            add("credit", ((c.posted_at, c.id, FinancialRow(
-                "credit", c.id, aware(c.posted_at), "Credit", f"CR{c.id}", c.reason, -c.amount,
-                "posted")) for c in session.execute(
-                    select(Credit).where(col(Credit.account_id) == account_id,
-                                         *_upto(col(Credit.posted_at), before))
-                    .order_by(col(Credit.posted_at).desc(), col(Credit.id).desc()).limit(n)).scalars()))
+            add(
+                "credit",
+                (
+                    (
+                        c.posted_at,
+                        c.id,
+                        FinancialRow(
+                            "credit",
+                            c.id,
+                            aware(c.posted_at),
+                            "Credit",
+                            f"CR{c.id}",
+                            c.reason,
+                            -c.amount,
+                            "posted",
+                        ),
+                    )
+                    for c in session.execute(
+                        select(Credit)
+                        .where(
+                            col(Credit.account_id) == account_id,
+                            *_upto(col(Credit.posted_at), before),
+                        )
+                        .order_by(col(Credit.posted_at).desc(), col(Credit.id).desc())
+                        .limit(n)
+                    ).scalars()
+                ),
+            )
         if "wallet" in want:
-            wallet_ids = list(session.execute(
-                select(col(Wallet.id)).where(col(Wallet.account_id) == account_id)).scalars())
+            wallet_ids = list(
+                session.execute(
+                    select(col(Wallet.id)).where(col(Wallet.account_id) == account_id)
+                ).scalars()
+            )
             if wallet_ids:
-                add("wallet", ((w.created_at, w.id, FinancialRow(
-                    "wallet_transaction", w.id, aware(w.created_at), "Wallet", f"W{w.id}",
-                    w.description or w.kind.replace("_", " "), w.amount, w.kind.replace("_", " ")))
-                    for w in session.execute(
-                        select(WalletTransaction).where(
-                            col(WalletTransaction.wallet_id).in_(wallet_ids),
-                            *_upto(col(WalletTransaction.created_at), before))
-                        .order_by(col(WalletTransaction.created_at).desc(),
-                                  col(WalletTransaction.id).desc()).limit(n)).scalars()))
+                add(
+                    "wallet",
+                    (
+                        (
+                            w.created_at,
+                            w.id,
+                            FinancialRow(
+                                "wallet_transaction",
+                                w.id,
+                                aware(w.created_at),
+                                "Wallet",
+                                f"W{w.id}",
+                                w.description or w.kind.replace("_", " "),
+                                w.amount,
+                                w.kind.replace("_", " "),
+                            ),
+                        )
+                        for w in session.execute(
+                            select(WalletTransaction)
+                            .where(
+                                col(WalletTransaction.wallet_id).in_(wallet_ids),
+                                *_upto(col(WalletTransaction.created_at), before),
+                            )
+                            .order_by(
+                                col(WalletTransaction.created_at).desc(),
+                                col(WalletTransaction.id).desc(),
+                            )
+                            .limit(n)
+                        ).scalars()
+                    ),
+                )
     return _merge(parts, limit, before)
 
 
@@ -267,10 +396,17 @@ def account_transactions(engine: Engine, account_id: int, *, kind: str | None = 
 CARE_RANK = {entity: rank for rank, entity in enumerate(reversed(list(CARE_MODELS)), start=1)}
 
 
-def care_items(engine: Engine, contact_id: int, *, actor: Actor | None = None,
-               entity: str | None = None,
-               status: str = "all", since: date | None = None, limit: int = DEFAULT_LIMIT,
-               before: Cursor | None = None) -> Page[CareItemRow]:
+def care_items(
+    engine: Engine,
+    contact_id: int,
+    *,
+    actor: Actor | None = None,
+    entity: str | None = None,
+    status: str = "all",
+    since: date | None = None,
+    limit: int = DEFAULT_LIMIT,
+    before: Cursor | None = None,
+) -> Page[CareItemRow]:
     """The customer's care records, newest first, filtered by kind, open/closed and date."""
     kinds = list(CARE_MODELS) if entity in (None, "", "all") else [entity]
     closed = list(CLOSED_STATUSES)
@@ -278,8 +414,11 @@ def care_items(engine: Engine, contact_id: int, *, actor: Actor | None = None,
     with reading(engine) as session:
         for key in kinds:
             model = CARE_MODELS[key][0]
-            where = [model.contact_id == contact_id, *care_filter(model, actor),
-                     *_upto(model.created_at, before)]
+            where = [
+                model.contact_id == contact_id,
+                *care_filter(model, actor),
+                *_upto(model.created_at, before),
+            ]
             if status == "open":
                 where.append(model.status.not_in(closed))
             elif status == "closed":
@@ -287,44 +426,79 @@ def care_items(engine: Engine, contact_id: int, *, actor: Actor | None = None,
             if since is not None:
                 where.append(model.created_at >= aware(since))
             found = session.execute(
-                select(model).where(*where)
-                .order_by(model.created_at.desc(), model.id.desc()).limit(limit + 2)
+                select(model)
+                .where(*where)
+                .order_by(model.created_at.desc(), model.id.desc())
+                .limit(limit + 2)
             ).scalars()
             parts.append((CARE_RANK[key], [(r.created_at, r.id, care_row(key, r)) for r in found]))
     return _merge(parts, limit, before)
 
 
-def communications(engine: Engine, contact_id: int, *, actor: Actor | None = None,
-                   since: date | None = None, limit: int = DEFAULT_LIMIT,
-                   before: Cursor | None = None) -> Page[CommunicationRow]:
+def communications(
+    engine: Engine,
+    contact_id: int,
+    *,
+    actor: Actor | None = None,
+    since: date | None = None,
+    limit: int = DEFAULT_LIMIT,
+    before: Cursor | None = None,
+) -> Page[CommunicationRow]:
     """The customer's communications, newest first (index contact_id, created_at)."""
-    where = [col(Communication.contact_id) == contact_id, *care_filter(Communication, actor),
-             *_upto(col(Communication.created_at), before)]
+    where = [
+        col(Communication.contact_id) == contact_id,
+        *care_filter(Communication, actor),
+        *_upto(col(Communication.created_at), before),
+    ]
     if since is not None:
         where.append(col(Communication.created_at) >= aware(since))
     with reading(engine) as session:
         found = session.execute(
-            select(Communication).where(*where)
-            .order_by(col(Communication.created_at).desc(), col(Communication.id).desc()).limit(limit + 2)
+            select(Communication)
+            .where(*where)
+            .order_by(col(Communication.created_at).desc(), col(Communication.id).desc())
+            .limit(limit + 2)
         ).scalars()
-        rows = [(c.created_at, c.id, CommunicationRow(
-            c.id or 0, aware(c.created_at), c.direction, c.media, c.category, c.subject,
-            c.state, c.delivery)) for c in found]
+        rows = [
+            (
+                c.created_at,
+                c.id,
+                CommunicationRow(
+                    c.id or 0,
+                    aware(c.created_at),
+                    c.direction,
+                    c.media,
+                    c.category,
+                    c.subject,
+                    c.state,
+                    c.delivery,
+                ),
+            )
+            for c in found
+        ]
     return _merge([(1, rows)], limit, before)
 
 
-def rewards(engine: Engine, contact_id: int, *, kind: str | None = None,
-            state: str | None = None, limit: int = DEFAULT_LIMIT,
-            before: Cursor | None = None) -> RewardsView:
+def rewards(
+    engine: Engine,
+    contact_id: int,
+    *,
+    kind: str | None = None,
+    state: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+    before: Cursor | None = None,
+) -> RewardsView:
     """The customer's reward participants and their award/spend transactions, newest first."""
     with reading(engine) as session:
         found = session.execute(
             select(RewardParticipant, col(Account.number))
             .outerjoin(Account, col(Account.id) == col(RewardParticipant.account_id))
-            .where(col(RewardParticipant.contact_id) == contact_id).order_by(col(RewardParticipant.id))
+            .where(col(RewardParticipant.contact_id) == contact_id)
+            .order_by(col(RewardParticipant.id))
         ).all()
-        participants = tuple(ParticipantRow(p.id or 0, p.number, number, p.points)
-                             for p, number in found)
+        participants = tuple(
+            ParticipantRow(p.id or 0, p.number, number, p.points) for p, number in found
+        )
         numbers = {p.id: p.number for p in participants}
         parts = []
         models: list[tuple[str, Any, int, str, Callable[[int], int]]] = [
@@ -338,10 +512,31 @@ def rewards(engine: Engine, contact_id: int, *, kind: str | None = None,
             if state not in (None, "", "all"):
                 where.append(model.state == state)
             rows = session.execute(
-                select(model).where(*where)
-                .order_by(model.created_at.desc(), model.id.desc()).limit(limit + 2)
+                select(model)
+                .where(*where)
+                .order_by(model.created_at.desc(), model.id.desc())
+                .limit(limit + 2)
             ).scalars()
-            parts.append((rank, [(r.created_at, r.id, RewardRow(
-                f"reward_{key}", r.id, aware(r.created_at), label, numbers[r.participant_id],
-                sign(r.points), r.reason, r.state)) for r in rows]))
+            parts.append(
+                (
+                    rank,
+                    [
+                        (
+                            r.created_at,
+                            r.id,
+                            RewardRow(
+                                f"reward_{key}",
+                                r.id,
+                                aware(r.created_at),
+                                label,
+                                numbers[r.participant_id],
+                                sign(r.points),
+                                r.reason,
+                                r.state,
+                            ),
+                        )
+                        for r in rows
+                    ],
+                )
+            )
     return RewardsView(participants, _merge(parts, limit, before))

@@ -161,8 +161,9 @@ class Dashboard:
     """Preferred language, opt-outs per media and custom field values."""
 
 
-def display_name(kind: str, first: str | None, last: str | None, company: str | None,
-                 fallback: str) -> str:
+def display_name(
+    kind: str, first: str | None, last: str | None, company: str | None, fallback: str
+) -> str:
     """The name an agent reads: company name, else "First Last"."""
     if kind == "company" and company:
         return company
@@ -196,10 +197,14 @@ def _open_count(session: Session, contact_id: int, actor: Actor | None) -> int:
     """Open customer-care items across every care entity, in one round trip."""
     closed = list(CLOSED_STATUSES)
     parts = [
-        select(func.count()).select_from(model).where(
-            model.contact_id == contact_id, model.status.not_in(closed),
+        select(func.count())
+        .select_from(model)
+        .where(
+            model.contact_id == contact_id,
+            model.status.not_in(closed),
             *care_filter(model, actor),
-        ).scalar_subquery()
+        )
+        .scalar_subquery()
         for model, _ in CARE_MODELS.values()
     ]
     total: ColumnElement[Any] = parts[0]
@@ -208,8 +213,12 @@ def _open_count(session: Session, contact_id: int, actor: Actor | None) -> int:
     return int(session.execute(select(total)).scalar_one())
 
 
-def customer_summary(engine: Engine, contact_id: int, *, actor: Actor | None = None,
-                     ) -> CustomerSummary:
+def customer_summary(
+    engine: Engine,
+    contact_id: int,
+    *,
+    actor: Actor | None = None,
+) -> CustomerSummary:
     """The header of the customer view; raises :class:`NotFound` when the contact is gone."""
     with reading(engine) as session:
         contact = _contact(session, contact_id)
@@ -217,20 +226,27 @@ def customer_summary(engine: Engine, contact_id: int, *, actor: Actor | None = N
         phone = session.execute(
             select(col(ContactPhone.number), col(ContactPhone.e164))
             .where(col(ContactPhone.contact_id) == contact_id)
-            .order_by(col(ContactPhone.is_primary).desc(), col(ContactPhone.id)).limit(1)
+            .order_by(col(ContactPhone.is_primary).desc(), col(ContactPhone.id))
+            .limit(1)
         ).first()
         email = session.execute(
             select(col(ContactEmail.address))
             .where(col(ContactEmail.contact_id) == contact_id)
-            .order_by(col(ContactEmail.is_primary).desc(), col(ContactEmail.id)).limit(1)
+            .order_by(col(ContactEmail.is_primary).desc(), col(ContactEmail.id))
+            .limit(1)
         ).scalar()
         unpaid = 0
         if accounts:
-            unpaid = int(session.execute(
-                select(func.count()).select_from(Bill).where(
-                    col(Bill.account_id).in_([a.id for a in accounts]), col(Bill.status) != "paid"
-                )
-            ).scalar_one())
+            unpaid = int(
+                session.execute(
+                    select(func.count())
+                    .select_from(Bill)
+                    .where(
+                        col(Bill.account_id).in_([a.id for a in accounts]),
+                        col(Bill.status) != "paid",
+                    )
+                ).scalar_one()
+            )
         open_items = _open_count(session, contact_id, actor)
     return CustomerSummary(
         contact_id=contact_id,
@@ -263,8 +279,10 @@ def wallets_of(session: Session, accounts: Sequence[AccountRow]) -> list[WalletR
     rows = session.execute(
         select(Wallet).where(col(Wallet.account_id).in_(list(numbers))).order_by(col(Wallet.id))
     ).scalars()
-    return [WalletRow(w.id or 0, w.account_id, numbers[w.account_id], w.currency, w.balance)
-            for w in rows]
+    return [
+        WalletRow(w.id or 0, w.account_id, numbers[w.account_id], w.currency, w.balance)
+        for w in rows
+    ]
 
 
 def subscriptions_of(session: Session, accounts: Sequence[AccountRow]) -> list[SubscriptionRow]:
@@ -272,26 +290,35 @@ def subscriptions_of(session: Session, accounts: Sequence[AccountRow]) -> list[S
     if not accounts:
         return []
     numbers = {a.id: a.number for a in accounts}
-    subs = list(session.execute(
-        select(Subscription).where(col(Subscription.account_id).in_(list(numbers)))
-        .order_by(col(Subscription.start_date).desc(), col(Subscription.id).desc())
-    ).scalars())
+    subs = list(
+        session.execute(
+            select(Subscription)
+            .where(col(Subscription.account_id).in_(list(numbers)))
+            .order_by(col(Subscription.start_date).desc(), col(Subscription.id).desc())
+        ).scalars()
+    )
     if not subs:
         return []
     totals: dict[int, tuple[int, Decimal]] = {}
     services = session.execute(
-        select(col(SubscriptionService.subscription_id), col(SubscriptionService.price))
-        .where(col(SubscriptionService.subscription_id).in_([s.id for s in subs]),
-               col(SubscriptionService.status) == "active")
+        select(col(SubscriptionService.subscription_id), col(SubscriptionService.price)).where(
+            col(SubscriptionService.subscription_id).in_([s.id for s in subs]),
+            col(SubscriptionService.status) == "active",
+        )
     )
     for sub_id, price in services:
         count, total = totals.get(sub_id, (0, ZERO))
         totals[sub_id] = (count + 1, total + price)
     return [
         SubscriptionRow(
-            id=s.id or 0, number=s.number, account_id=s.account_id,
-            account_number=numbers[s.account_id], status=s.status, start_date=s.start_date,
-            end_date=s.end_date, billed_until=s.billed_until,
+            id=s.id or 0,
+            number=s.number,
+            account_id=s.account_id,
+            account_number=numbers[s.account_id],
+            status=s.status,
+            start_date=s.start_date,
+            end_date=s.end_date,
+            billed_until=s.billed_until,
             active_services=totals.get(s.id or 0, (0, ZERO))[0],
             recurring_total=totals.get(s.id or 0, (0, ZERO))[1],
         )
@@ -312,21 +339,36 @@ def care_row(entity: str, record: Any) -> CareItemRow:
         kind, summary = record.type, record.description
     number = getattr(record, "number", None) or f"T{record.id}"
     return CareItemRow(
-        entity=entity, id=record.id, number=number, kind_label=label, type=kind or "",
-        status=record.status, summary=(summary or "").splitlines()[0] if summary else "",
-        created_at=record.created_at, is_open=record.status not in CLOSED_STATUSES,
+        entity=entity,
+        id=record.id,
+        number=number,
+        kind_label=label,
+        type=kind or "",
+        status=record.status,
+        summary=(summary or "").splitlines()[0] if summary else "",
+        created_at=record.created_at,
+        is_open=record.status not in CLOSED_STATUSES,
     )
 
 
-def _open_care(session: Session, contact_id: int, limit: int, actor: Actor | None,
-               ) -> list[CareItemRow]:
+def _open_care(
+    session: Session,
+    contact_id: int,
+    limit: int,
+    actor: Actor | None,
+) -> list[CareItemRow]:
     rows: list[CareItemRow] = []
     closed = list(CLOSED_STATUSES)
     for entity, (model, _) in CARE_MODELS.items():
         found = session.execute(
-            select(model).where(model.contact_id == contact_id, model.status.not_in(closed),
-                                *care_filter(model, actor))
-            .order_by(model.created_at.desc()).limit(limit)
+            select(model)
+            .where(
+                model.contact_id == contact_id,
+                model.status.not_in(closed),
+                *care_filter(model, actor),
+            )
+            .order_by(model.created_at.desc())
+            .limit(limit)
         ).scalars()
         rows.extend(care_row(entity, r) for r in found)
     rows.sort(key=lambda r: r.created_at, reverse=True)
@@ -338,9 +380,16 @@ def _month_start(day: date, back: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def dashboard(engine: Engine, contact_id: int, *, actor: Actor | None = None,
-              today: date | None = None, months: int = 12, care_limit: int = 10,
-              payments_limit: int = 5) -> Dashboard:
+def dashboard(
+    engine: Engine,
+    contact_id: int,
+    *,
+    actor: Actor | None = None,
+    today: date | None = None,
+    months: int = 12,
+    care_limit: int = 10,
+    payments_limit: int = 5,
+) -> Dashboard:
     """The Dashboard tab's data: accounts, wallets, subscriptions, open care, payments."""
     today = today or datetime.now(UTC).date()
     with reading(engine) as session:
@@ -352,30 +401,40 @@ def dashboard(engine: Engine, contact_id: int, *, actor: Actor | None = None,
         open_care = _open_care(session, contact_id, care_limit, actor)
         open_total = _open_count(session, contact_id, actor)
         recent: list[PaymentRow] = []
-        series = {_month_start(today, back).strftime("%Y-%m"): ZERO
-                  for back in range(months - 1, -1, -1)}
+        series = {
+            _month_start(today, back).strftime("%Y-%m"): ZERO for back in range(months - 1, -1, -1)
+        }
         if accounts:
             ids = list(numbers)
             recent = [
-                PaymentRow(p.id or 0, p.number, numbers[p.account_id], p.amount, p.method,
-                           p.received_at)
+                PaymentRow(
+                    p.id or 0, p.number, numbers[p.account_id], p.amount, p.method, p.received_at
+                )
                 for p in session.execute(
-                    select(Payment).where(col(Payment.account_id).in_(ids))
-                    .order_by(col(Payment.received_at).desc(), col(Payment.id).desc()).limit(payments_limit)
+                    select(Payment)
+                    .where(col(Payment.account_id).in_(ids))
+                    .order_by(col(Payment.received_at).desc(), col(Payment.id).desc())
+                    .limit(payments_limit)
                 ).scalars()
             ]
             since = datetime.combine(_month_start(today, months - 1), datetime.min.time(), UTC)
             for received, amount in session.execute(
-                select(col(Payment.received_at), col(Payment.amount))
-                .where(col(Payment.account_id).in_(ids), col(Payment.received_at) >= since)
+                select(col(Payment.received_at), col(Payment.amount)).where(
+                    col(Payment.account_id).in_(ids), col(Payment.received_at) >= since
+                )
             ):
                 key = received.strftime("%Y-%m")
                 if key in series:
                     series[key] += amount
     return Dashboard(
-        accounts=tuple(accounts), wallets=tuple(wallets), subscriptions=tuple(subs),
-        open_care=tuple(open_care), open_care_total=open_total, recent_payments=tuple(recent),
-        payments_by_month=tuple(series.items()), preferences=preferences,
+        accounts=tuple(accounts),
+        wallets=tuple(wallets),
+        subscriptions=tuple(subs),
+        open_care=tuple(open_care),
+        open_care_total=open_total,
+        recent_payments=tuple(recent),
+        payments_by_month=tuple(series.items()),
+        preferences=preferences,
     )
 
 

@@ -37,7 +37,9 @@ def backend_name(engine: Engine) -> str:
     return engine.dialect.name
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
+def _sqlite_pragmas(
+    dbapi_conn: Any, _record: Any, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS
+) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
@@ -80,7 +82,9 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def make_engine(url: str, *, echo: bool = False, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> Engine:
+def make_engine(
+    url: str, *, echo: bool = False, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS
+) -> Engine:
     """An engine for ``url`` with the backend's pragmas and pool settings.
 
     Losing the database mid-session is survivable: on PostgreSQL every pooled connection is
@@ -98,7 +102,8 @@ def make_engine(url: str, *, echo: bool = False, busy_timeout_ms: int = SQLITE_B
         if not memory and not str(parsed.database).startswith("file:"):
             private_sqlite_file(str(parsed.database))
         kwargs: dict[str, Any] = {
-            "connect_args": {"check_same_thread": False, "timeout": busy_timeout_ms / 1000}}
+            "connect_args": {"check_same_thread": False, "timeout": busy_timeout_ms / 1000}
+        }
         if memory:
             kwargs["poolclass"] = StaticPool
         engine = create_engine(parsed, echo=echo, **kwargs)
@@ -120,7 +125,11 @@ def make_engine(url: str, *, echo: bool = False, busy_timeout_ms: int = SQLITE_B
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
         return create_engine(
-            parsed, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=5,
+            parsed,
+            echo=echo,
+            pool_pre_ping=True,
+            pool_size=5,
+            max_overflow=5,
             connect_args={"connect_timeout": 5, "application_name": "commcentre"},
         )
     raise DatabaseError(
@@ -136,7 +145,11 @@ def transaction(engine: Engine) -> Iterator[Session]:
 
     from commcentre_tui.repo import changes
 
-    bind = engine.execution_options(sqlite_immediate=True) if engine.dialect.name == "sqlite" else engine
+    bind = (
+        engine.execution_options(sqlite_immediate=True)
+        if engine.dialect.name == "sqlite"
+        else engine
+    )
     with Session(bind, expire_on_commit=False) as session, session.begin():
         yield session
         changes.flush(session)

@@ -25,11 +25,30 @@ _NUMBER_LIKE = re.compile(r"[+\-][0-9 ().,/\-]*")
 BATCH = 1000
 
 #: Contact columns exported, in the import's field names.
-CONTACT_EXPORT = ("external_id", "kind", "title", "first_name", "last_name", "company_name",
-                  "registration_number", "id_number", "national_id", "preferred_language", "unit",
-                  "email_opt_out", "sms_opt_out", "phone_opt_out", "letter_opt_out")
-PHONE_EXPORT = {"mobile": "mobile", "home": "home_phone", "work": "work_phone", "fax": "fax",
-                "other": "phone"}
+CONTACT_EXPORT = (
+    "external_id",
+    "kind",
+    "title",
+    "first_name",
+    "last_name",
+    "company_name",
+    "registration_number",
+    "id_number",
+    "national_id",
+    "preferred_language",
+    "unit",
+    "email_opt_out",
+    "sms_opt_out",
+    "phone_opt_out",
+    "letter_opt_out",
+)
+PHONE_EXPORT = {
+    "mobile": "mobile",
+    "home": "home_phone",
+    "work": "work_phone",
+    "fax": "fax",
+    "other": "phone",
+}
 EMAIL_EXPORT = {"personal": "email", "work": "work_email", "other": "email"}
 ADDRESS_EXPORT = ("street", "city", "postal_code", "country")
 
@@ -70,14 +89,20 @@ def search_row(hit: Any) -> list[str]:
     from commcentre_tui.catalog import FIELD_LABELS
 
     matched = "; ".join(f"{FIELD_LABELS.get(k, k)}: {v}" for k, v in hit.matched.items())
-    return [safe_cell(v) for v in (hit.customer_number, hit.display_name, hit.phone, hit.email,
-                                   matched)]
+    return [
+        safe_cell(v) for v in (hit.customer_number, hit.display_name, hit.phone, hit.email, matched)
+    ]
 
 
 def contact_header(custom_names: Sequence[str]) -> list[str]:
-    return [*CONTACT_EXPORT, *dict.fromkeys(PHONE_EXPORT.values()),
-            *dict.fromkeys(EMAIL_EXPORT.values()), *ADDRESS_EXPORT, "notes",
-            *(f"custom.{n}" for n in custom_names)]
+    return [
+        *CONTACT_EXPORT,
+        *dict.fromkeys(PHONE_EXPORT.values()),
+        *dict.fromkeys(EMAIL_EXPORT.values()),
+        *ADDRESS_EXPORT,
+        "notes",
+        *(f"custom.{n}" for n in custom_names),
+    ]
 
 
 def contact_rows(engine: Engine, custom_names: Sequence[str]) -> Iterator[list[str]]:
@@ -90,24 +115,39 @@ def contact_rows(engine: Engine, custom_names: Sequence[str]) -> Iterator[list[s
     last = 0
     while True:
         with engine.connect() as conn:
-            contacts = conn.execute(
-                select(c.id, c.custom_fields, c.notes, *(c[n] for n in CONTACT_EXPORT))
-                .where(c.id > last).order_by(c.id).limit(BATCH)).mappings().all()
+            contacts = (
+                conn.execute(
+                    select(c.id, c.custom_fields, c.notes, *(c[n] for n in CONTACT_EXPORT))
+                    .where(c.id > last)
+                    .order_by(c.id)
+                    .limit(BATCH)
+                )
+                .mappings()
+                .all()
+            )
             if not contacts:
                 return
             ids = [r["id"] for r in contacts]
             phones: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-            for owner, kind, number in conn.execute(select(p.contact_id, p.kind, p.number).where(
-                    p.contact_id.in_(ids)).order_by(p.contact_id, p.id)):
+            for owner, kind, number in conn.execute(
+                select(p.contact_id, p.kind, p.number)
+                .where(p.contact_id.in_(ids))
+                .order_by(p.contact_id, p.id)
+            ):
                 phones[owner][PHONE_EXPORT.get(kind, "phone")].append(number)
             emails: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-            for owner, kind, address in conn.execute(select(e.contact_id, e.kind, e.address).where(
-                    e.contact_id.in_(ids)).order_by(e.contact_id, e.id)):
+            for owner, kind, address in conn.execute(
+                select(e.contact_id, e.kind, e.address)
+                .where(e.contact_id.in_(ids))
+                .order_by(e.contact_id, e.id)
+            ):
                 emails[owner][EMAIL_EXPORT.get(kind, "email")].append(address)
             addresses: dict[int, tuple[str, ...]] = {}
-            for owner, *parts in conn.execute(select(
-                    a.contact_id, a.street, a.city, a.postal_code, a.country).where(
-                    a.contact_id.in_(ids)).order_by(a.contact_id, a.is_primary.desc(), a.id)):
+            for owner, *parts in conn.execute(
+                select(a.contact_id, a.street, a.city, a.postal_code, a.country)
+                .where(a.contact_id.in_(ids))
+                .order_by(a.contact_id, a.is_primary.desc(), a.id)
+            ):
                 addresses.setdefault(owner, tuple(parts))
             conn.rollback()
         for row in contacts:

@@ -22,8 +22,19 @@ from sqlmodel import SQLModel
 from commcentre_tui.text import canon_number
 
 #: Tables not walked into: reference data and the machinery (not about the customer).
-_NOT_WALKED = {"agent", "product", "template", "role", "permission", "agent_key", "agent_session",
-               "communication_queue", "contact_change", "number_sequence", "audit_entry"}
+_NOT_WALKED = {
+    "agent",
+    "product",
+    "template",
+    "role",
+    "permission",
+    "agent_key",
+    "agent_session",
+    "communication_queue",
+    "contact_change",
+    "number_sequence",
+    "audit_entry",
+}
 #: Columns left out of every row.
 _HIDDEN_SUFFIXES = ("_norm",)
 _HIDDEN = {"sort_name", "secret_number"}
@@ -43,21 +54,26 @@ def _plain(value: Any) -> Any:
 
 
 def _row(mapping: Any) -> dict[str, Any]:
-    return {k: _plain(v) for k, v in mapping.items()
-            if k not in _HIDDEN and not k.endswith(_HIDDEN_SUFFIXES)}
+    return {
+        k: _plain(v)
+        for k, v in mapping.items()
+        if k not in _HIDDEN and not k.endswith(_HIDDEN_SUFFIXES)
+    }
 
 
 def _select_in(conn: Any, table: Table, column: str, ids: Sequence[int]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     ordered = sorted(ids)
     for start in range(0, len(ordered), IN_BATCH):
-        part = ordered[start:start + IN_BATCH]
+        part = ordered[start : start + IN_BATCH]
         statement = select(table).where(table.c[column].in_(part)).order_by(table.c.id)
         rows.extend(dict(r) for r in conn.execute(statement).mappings())
     return rows
 
 
-def customer_document(engine: Engine, customer_number: str, *, audit_as: str | None = None) -> dict[str, Any] | None:
+def customer_document(
+    engine: Engine, customer_number: str, *, audit_as: str | None = None
+) -> dict[str, Any] | None:
     """Everything about the customer ``customer_number`` (``None``: no such customer).
 
     The export itself is audited ("Export customer data", by the operating-system user or
@@ -68,8 +84,13 @@ def customer_document(engine: Engine, customer_number: str, *, audit_as: str | N
     tables = SQLModel.metadata.tables
     contact = tables["contact"]
     with engine.connect() as conn:
-        found = conn.execute(select(contact).where(
-            contact.c.customer_number == canon_number(customer_number))).mappings().first()
+        found = (
+            conn.execute(
+                select(contact).where(contact.c.customer_number == canon_number(customer_number))
+            )
+            .mappings()
+            .first()
+        )
         if found is None:
             return None
         contact_id = int(found["id"])
@@ -102,33 +123,52 @@ def customer_document(engine: Engine, customer_number: str, *, audit_as: str | N
         document["products"] = products
         conn.rollback()
     with engine.begin() as conn:
-        conn.execute(insert(tables["audit_entry"]).values(
-            at=datetime.now(UTC), agent_id=None, action="Export customer data", entity="contact",
-            entity_id=contact_id, detail=f"by {audit_as or _os_user()}"[:500]))
+        conn.execute(
+            insert(tables["audit_entry"]).values(
+                at=datetime.now(UTC),
+                agent_id=None,
+                action="Export customer data",
+                entity="contact",
+                entity_id=contact_id,
+                detail=f"by {audit_as or _os_user()}"[:500],
+            )
+        )
     return document
 
 
-def _audit(conn: Any, table: Table, collected: dict[str, dict[int, dict[str, Any]]]) -> list[dict[str, Any]]:
+def _audit(
+    conn: Any, table: Table, collected: dict[str, dict[int, dict[str, Any]]]
+) -> list[dict[str, Any]]:
     by_table = {v: k for k, v in _ENTITY_TABLE.items()}
     entries: dict[int, dict[str, Any]] = {}
     for name, rows in collected.items():
         entity = by_table.get(name, name)
         ids = sorted(rows)
         for start in range(0, len(ids), IN_BATCH):
-            statement = select(table).where(table.c.entity == entity,
-                                            table.c.entity_id.in_(ids[start:start + IN_BATCH]))
+            statement = select(table).where(
+                table.c.entity == entity, table.c.entity_id.in_(ids[start : start + IN_BATCH])
+            )
             for row in conn.execute(statement).mappings():
                 entries[int(row["id"])] = dict(row)
     return [entries[i] for i in sorted(entries)]
 
 
-def _names(conn: Any, table: Table, column: str, collected: dict[str, dict[int, dict[str, Any]]],
-           audit: list[dict[str, Any]], target: str) -> dict[str, str]:
+def _names(
+    conn: Any,
+    table: Table,
+    column: str,
+    collected: dict[str, dict[int, dict[str, Any]]],
+    audit: list[dict[str, Any]],
+    target: str,
+) -> dict[str, str]:
     """``{id: name}`` of the agents (or products) the exported rows refer to."""
     ids: set[int] = set()
     for name, rows in collected.items():
-        columns = [fk.parent.name for fk in SQLModel.metadata.tables[name].foreign_keys
-                   if fk.column.table.name == target]
+        columns = [
+            fk.parent.name
+            for fk in SQLModel.metadata.tables[name].foreign_keys
+            if fk.column.table.name == target
+        ]
         for row in rows.values():
             ids.update(int(row[c]) for c in columns if row.get(c) is not None)
     if target == "agent":

@@ -122,12 +122,17 @@ class RewardRow:
 
 # --- accounts and wallets ---------------------------------------------------------------------
 
+
 def accounts_of_contact(engine: Engine, contact_id: int) -> list[Account]:
     """The contact's accounts, oldest first."""
     with reading(engine) as s:
-        return list(s.execute(
-            select(Account).where(col(Account.contact_id) == contact_id).order_by(col(Account.id))
-        ).scalars())
+        return list(
+            s.execute(
+                select(Account)
+                .where(col(Account.contact_id) == contact_id)
+                .order_by(col(Account.id))
+            ).scalars()
+        )
 
 
 def get_account(engine: Engine, account_id: int) -> Account:
@@ -143,62 +148,108 @@ def wallet_of_account(engine: Engine, account_id: int) -> Wallet | None:
     """The account's wallet, or ``None`` if it has none yet."""
     with reading(engine) as s:
         return s.execute(
-            select(Wallet).where(col(Wallet.account_id) == account_id).order_by(col(Wallet.id)).limit(1)
+            select(Wallet)
+            .where(col(Wallet.account_id) == account_id)
+            .order_by(col(Wallet.id))
+            .limit(1)
         ).scalar_one_or_none()
 
 
-def wallet_transactions(engine: Engine, wallet_id: int, limit: int = 100) -> list[WalletTransaction]:
+def wallet_transactions(
+    engine: Engine, wallet_id: int, limit: int = 100
+) -> list[WalletTransaction]:
     """The wallet's movements, newest first."""
     with reading(engine) as s:
-        return list(s.execute(
-            select(WalletTransaction).where(col(WalletTransaction.wallet_id) == wallet_id)
-            .order_by(col(WalletTransaction.id).desc()).limit(limit)
-        ).scalars())
+        return list(
+            s.execute(
+                select(WalletTransaction)
+                .where(col(WalletTransaction.wallet_id) == wallet_id)
+                .order_by(col(WalletTransaction.id).desc())
+                .limit(limit)
+            ).scalars()
+        )
 
 
 def account_ledger(engine: Engine, account_id: int, limit: int = 200) -> list[LedgerRow]:
     """Invoices, bills (+) and payments, credits (−) of the account, newest first."""
     with reading(engine) as s:
-        rows = [LedgerRow("invoice", i.id, i.number, i.issued_at.date(), i.description, i.amount)
-                for i in s.execute(select(Invoice).where(col(Invoice.account_id) == account_id,
-                                                         col(Invoice.state) == "posted")).scalars()]
-        rows += [LedgerRow("bill", b.id, b.number, b.bill_date,
-                           f"Bill {b.period_start.isoformat()} – {b.period_end.isoformat()}", b.amount)
-                 for b in s.execute(select(Bill).where(col(Bill.account_id) == account_id,
-                                                       col(Bill.status) != "cancelled")).scalars()]
-        rows += [LedgerRow("payment", p.id, p.number, p.received_at.date(),
-                           f"Payment ({p.method})", -p.amount)
-                 for p in s.execute(select(Payment).where(col(Payment.account_id) == account_id)).scalars()]
-        rows += [LedgerRow("credit", c.id, f"CR{c.id}", c.posted_at.date(), c.reason, -c.amount)
-                 for c in s.execute(select(Credit).where(col(Credit.account_id) == account_id)).scalars()]
+        rows = [
+            LedgerRow("invoice", i.id, i.number, i.issued_at.date(), i.description, i.amount)
+            for i in s.execute(
+                select(Invoice).where(
+                    col(Invoice.account_id) == account_id, col(Invoice.state) == "posted"
+                )
+            ).scalars()
+        ]
+        rows += [
+            LedgerRow(
+                "bill",
+                b.id,
+                b.number,
+                b.bill_date,
+                f"Bill {b.period_start.isoformat()} – {b.period_end.isoformat()}",
+                b.amount,
+            )
+            for b in s.execute(
+                select(Bill).where(
+                    col(Bill.account_id) == account_id, col(Bill.status) != "cancelled"
+                )
+            ).scalars()
+        ]
+        rows += [
+            LedgerRow(
+                "payment", p.id, p.number, p.received_at.date(), f"Payment ({p.method})", -p.amount
+            )
+            for p in s.execute(
+                select(Payment).where(col(Payment.account_id) == account_id)
+            ).scalars()
+        ]
+        rows += [
+            LedgerRow("credit", c.id, f"CR{c.id}", c.posted_at.date(), c.reason, -c.amount)
+            for c in s.execute(select(Credit).where(col(Credit.account_id) == account_id)).scalars()
+        ]
     rows.sort(key=lambda r: (r.at, r.kind, r.id), reverse=True)
     return rows[:limit]
 
 
 def ledger_balance(session: Session, account_id: int) -> Decimal:
     """Posted invoices + bills − payments − credits: what the balance must equal."""
+
     def total(stmt: Select[Any]) -> Decimal:
         value = session.execute(stmt).scalar_one()
         return Decimal(value) if value is not None else ZERO
 
-    invoices = total(select(func.sum(col(Invoice.amount)))
-                     .where(col(Invoice.account_id) == account_id, col(Invoice.state) == "posted"))
-    bills = total(select(func.sum(col(Bill.amount)))
-                  .where(col(Bill.account_id) == account_id, col(Bill.status) != "cancelled"))
-    payments = total(select(func.sum(col(Payment.amount))).where(col(Payment.account_id) == account_id))
-    credits = total(select(func.sum(col(Credit.amount))).where(col(Credit.account_id) == account_id))
+    invoices = total(
+        select(func.sum(col(Invoice.amount))).where(
+            col(Invoice.account_id) == account_id, col(Invoice.state) == "posted"
+        )
+    )
+    bills = total(
+        select(func.sum(col(Bill.amount))).where(
+            col(Bill.account_id) == account_id, col(Bill.status) != "cancelled"
+        )
+    )
+    payments = total(
+        select(func.sum(col(Payment.amount))).where(col(Payment.account_id) == account_id)
+    )
+    credits = total(
+        select(func.sum(col(Credit.amount))).where(col(Credit.account_id) == account_id)
+    )
     return invoices + bills - payments - credits
 
 
 def wallet_ledger_balance(session: Session, wallet_id: int) -> Decimal:
     """The sum of the wallet's transactions: what its balance must equal."""
     value = session.execute(
-        select(func.sum(col(WalletTransaction.amount))).where(col(WalletTransaction.wallet_id) == wallet_id)
+        select(func.sum(col(WalletTransaction.amount))).where(
+            col(WalletTransaction.wallet_id) == wallet_id
+        )
     ).scalar_one()
     return Decimal(value) if value is not None else ZERO
 
 
 # --- bills ------------------------------------------------------------------------------------
+
 
 def unpaid_bills(
     engine: Engine, *, account_id: int | None = None, contact_id: int | None = None
@@ -210,18 +261,26 @@ def unpaid_bills(
     if account_id is not None:
         stmt = stmt.where(col(Bill.account_id) == account_id)
     if contact_id is not None:
-        stmt = stmt.join(Account, col(Account.id) == col(Bill.account_id)).where(col(Account.contact_id) == contact_id)
+        stmt = stmt.join(Account, col(Account.id) == col(Bill.account_id)).where(
+            col(Account.contact_id) == contact_id
+        )
     with reading(engine) as s:
-        return list(s.execute(stmt.order_by(col(Bill.bill_date).desc(), col(Bill.id).desc())).scalars())
+        return list(
+            s.execute(stmt.order_by(col(Bill.bill_date).desc(), col(Bill.id).desc())).scalars()
+        )
 
 
 def bills_of_account(engine: Engine, account_id: int, limit: int = 100) -> list[Bill]:
     """The account's bills, latest first."""
     with reading(engine) as s:
-        return list(s.execute(
-            select(Bill).where(col(Bill.account_id) == account_id)
-            .order_by(col(Bill.bill_date).desc(), col(Bill.id).desc()).limit(limit)
-        ).scalars())
+        return list(
+            s.execute(
+                select(Bill)
+                .where(col(Bill.account_id) == account_id)
+                .order_by(col(Bill.bill_date).desc(), col(Bill.id).desc())
+                .limit(limit)
+            ).scalars()
+        )
 
 
 def bill_with_lines(engine: Engine, bill_id: int) -> BillView:
@@ -230,9 +289,11 @@ def bill_with_lines(engine: Engine, bill_id: int) -> BillView:
         bill = s.get(Bill, bill_id)
         if bill is None:
             raise NotFound(f"There is no bill with id {bill_id}.")
-        lines = list(s.execute(
-            select(BillLine).where(col(BillLine.bill_id) == bill_id).order_by(col(BillLine.id))
-        ).scalars())
+        lines = list(
+            s.execute(
+                select(BillLine).where(col(BillLine.bill_id) == bill_id).order_by(col(BillLine.id))
+            ).scalars()
+        )
         account = s.get(Account, bill.account_id)
         sub = s.get(Subscription, bill.subscription_id) if bill.subscription_id else None
     assert account is not None
@@ -240,6 +301,7 @@ def bill_with_lines(engine: Engine, bill_id: int) -> BillView:
 
 
 # --- catalogue and subscriptions --------------------------------------------------------------
+
 
 def catalogue_products(
     engine: Engine, *, kind: str | None = "recurring", include_inactive: bool = False
@@ -257,11 +319,14 @@ def catalogue_products(
 def subscriptions_of_contact(engine: Engine, contact_id: int) -> list[Subscription]:
     """Subscriptions on any of the contact's accounts, newest first."""
     with reading(engine) as s:
-        return list(s.execute(
-            select(Subscription).join(Account, col(Account.id) == col(Subscription.account_id))
-            .where(col(Account.contact_id) == contact_id)
-            .order_by(col(Subscription.id).desc())
-        ).scalars())
+        return list(
+            s.execute(
+                select(Subscription)
+                .join(Account, col(Account.id) == col(Subscription.account_id))
+                .where(col(Account.contact_id) == contact_id)
+                .order_by(col(Subscription.id).desc())
+            ).scalars()
+        )
 
 
 def subscription_with_services(engine: Engine, subscription_id: int) -> SubscriptionView:
@@ -276,10 +341,13 @@ def subscription_with_services(engine: Engine, subscription_id: int) -> Subscrip
             .where(col(SubscriptionService.subscription_id) == subscription_id)
             .order_by(col(SubscriptionService.id))
         ).all()
-        events = list(s.execute(
-            select(SubscriptionEvent).where(col(SubscriptionEvent.subscription_id) == subscription_id)
-            .order_by(col(SubscriptionEvent.id).desc())
-        ).scalars())
+        events = list(
+            s.execute(
+                select(SubscriptionEvent)
+                .where(col(SubscriptionEvent.subscription_id) == subscription_id)
+                .order_by(col(SubscriptionEvent.id).desc())
+            ).scalars()
+        )
         account = s.get(Account, sub.account_id)
     assert account is not None
     return SubscriptionView(sub, account, [ServiceRow(svc, p) for svc, p in rows], events)
@@ -287,18 +355,33 @@ def subscription_with_services(engine: Engine, subscription_id: int) -> Subscrip
 
 # --- vouchers and rewards ---------------------------------------------------------------------
 
+
 def _voucher_view(v: Voucher) -> VoucherView:
     assert v.id is not None
-    return VoucherView(v.id, v.serial, v.value, v.currency, v.state, v.account_id, v.paid_from,
-                       v.used_by_account_id, v.sold_at, v.used_at, v.cancelled_at)
+    return VoucherView(
+        v.id,
+        v.serial,
+        v.value,
+        v.currency,
+        v.state,
+        v.account_id,
+        v.paid_from,
+        v.used_by_account_id,
+        v.sold_at,
+        v.used_at,
+        v.cancelled_at,
+    )
 
 
 def vouchers_of_account(engine: Engine, account_id: int) -> list[VoucherView]:
     """Vouchers the account bought or used, newest first (without secrets)."""
     with reading(engine) as s:
         rows = s.execute(
-            select(Voucher).where((col(Voucher.account_id) == account_id)
-                                  | (col(Voucher.used_by_account_id) == account_id))
+            select(Voucher)
+            .where(
+                (col(Voucher.account_id) == account_id)
+                | (col(Voucher.used_by_account_id) == account_id)
+            )
             .order_by(col(Voucher.id).desc())
         ).scalars()
         return [_voucher_view(v) for v in rows]
@@ -307,30 +390,61 @@ def vouchers_of_account(engine: Engine, account_id: int) -> list[VoucherView]:
 def voucher_by_serial(engine: Engine, serial: str) -> VoucherView | None:
     """A voucher by serial (without its secret), or ``None``."""
     with reading(engine) as s:
-        v = s.execute(select(Voucher).where(col(Voucher.serial) == serial.strip())).scalar_one_or_none()
+        v = s.execute(
+            select(Voucher).where(col(Voucher.serial) == serial.strip())
+        ).scalar_one_or_none()
         return _voucher_view(v) if v else None
 
 
 def participants_of_contact(engine: Engine, contact_id: int) -> list[RewardParticipant]:
     """The contact's reward participations."""
     with reading(engine) as s:
-        return list(s.execute(
-            select(RewardParticipant).where(col(RewardParticipant.contact_id) == contact_id)
-            .order_by(col(RewardParticipant.id))
-        ).scalars())
+        return list(
+            s.execute(
+                select(RewardParticipant)
+                .where(col(RewardParticipant.contact_id) == contact_id)
+                .order_by(col(RewardParticipant.id))
+            ).scalars()
+        )
 
 
 def reward_transactions(engine: Engine, participant_id: int) -> list[RewardRow]:
     """Award and spend transactions of a participant, newest first, cancelled ones included."""
     with reading(engine) as s:
-        rows = [RewardRow("award", t.id, t.participant_id, t.points, t.reason, t.state,
-                          t.created_at, t.cancelled_at)
-                for t in s.execute(select(RewardAwardTransaction)
-                                   .where(col(RewardAwardTransaction.participant_id) == participant_id)).scalars()]
-        rows += [RewardRow("spend", t.id, t.participant_id, -t.points, t.reason, t.state,
-                           t.created_at, t.cancelled_at)
-                 for t in s.execute(select(RewardSpendTransaction)
-                                    .where(col(RewardSpendTransaction.participant_id) == participant_id)).scalars()]
+        rows = [
+            RewardRow(
+                "award",
+                t.id,
+                t.participant_id,
+                t.points,
+                t.reason,
+                t.state,
+                t.created_at,
+                t.cancelled_at,
+            )
+            for t in s.execute(
+                select(RewardAwardTransaction).where(
+                    col(RewardAwardTransaction.participant_id) == participant_id
+                )
+            ).scalars()
+        ]
+        rows += [
+            RewardRow(
+                "spend",
+                t.id,
+                t.participant_id,
+                -t.points,
+                t.reason,
+                t.state,
+                t.created_at,
+                t.cancelled_at,
+            )
+            for t in s.execute(
+                select(RewardSpendTransaction).where(
+                    col(RewardSpendTransaction.participant_id) == participant_id
+                )
+            ).scalars()
+        ]
     rows.sort(key=lambda r: (r.created_at, r.id), reverse=True)
     return rows
 
@@ -338,13 +452,15 @@ def reward_transactions(engine: Engine, participant_id: int) -> list[RewardRow]:
 def participant_ledger_points(session: Session, participant_id: int) -> int:
     """Posted awards − posted spends: what the participant's points must equal."""
     awarded = session.execute(
-        select(func.sum(col(RewardAwardTransaction.points)))
-        .where(col(RewardAwardTransaction.participant_id) == participant_id,
-               col(RewardAwardTransaction.state) == "posted")
+        select(func.sum(col(RewardAwardTransaction.points))).where(
+            col(RewardAwardTransaction.participant_id) == participant_id,
+            col(RewardAwardTransaction.state) == "posted",
+        )
     ).scalar_one()
     spent = session.execute(
-        select(func.sum(col(RewardSpendTransaction.points)))
-        .where(col(RewardSpendTransaction.participant_id) == participant_id,
-               col(RewardSpendTransaction.state) == "posted")
+        select(func.sum(col(RewardSpendTransaction.points))).where(
+            col(RewardSpendTransaction.participant_id) == participant_id,
+            col(RewardSpendTransaction.state) == "posted",
+        )
     ).scalar_one()
     return int(awarded or 0) - int(spent or 0)

@@ -30,13 +30,32 @@ from commcentre_tui.repo.seed.columns import COLUMNS
 TABLES = ("contact", "contact_phone", "contact_email", "contact_address")
 CONTACT_COLUMNS = (*COLUMNS["contact"], "external_id")
 #: Contact columns an import compares and updates.
-COMPARED = ("kind", "title", "first_name", "last_name", "company_name", "registration_number",
-            "id_number", "national_id", "preferred_language", "unit", "notes", "email_opt_out", "sms_opt_out",
-            "phone_opt_out", "letter_opt_out", "external_id")
+COMPARED = (
+    "kind",
+    "title",
+    "first_name",
+    "last_name",
+    "company_name",
+    "registration_number",
+    "id_number",
+    "national_id",
+    "preferred_language",
+    "unit",
+    "notes",
+    "email_opt_out",
+    "sms_opt_out",
+    "phone_opt_out",
+    "letter_opt_out",
+    "external_id",
+)
 #: Indexes the import's own look-ups use (by phone, email and customer): kept during a big load.
-LOOKUP_INDEXES = {"ix_contact_phone_e164", "ix_contact_email_address_norm",
-                  "ix_contact_phone_contact_cover", "ix_contact_email_contact_cover",
-                  "ix_contact_address_contact_id"}
+LOOKUP_INDEXES = {
+    "ix_contact_phone_e164",
+    "ix_contact_email_address_norm",
+    "ix_contact_phone_contact_cover",
+    "ix_contact_email_contact_cover",
+    "ix_contact_address_contact_id",
+}
 SUSPEND_FROM = 20_000
 """Imports of at least this many rows (and at least as many as exist) rebuild search indexes."""
 IN_BATCH = 500
@@ -45,7 +64,7 @@ IN_BATCH = 500
 
 def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
     for start in range(0, len(values), IN_BATCH):
-        yield values[start:start + IN_BATCH]
+        yield values[start : start + IN_BATCH]
 
 
 class Existing:
@@ -68,8 +87,10 @@ class ContactStore:
         self.cursor = self.raw.cursor()  # type: ignore[union-attr]
         if lock:
             self._lock()
-        self.next_id: dict[str, int] = {t: conn.exec_driver_sql(
-            f'SELECT COALESCE(MAX(id), 0) + 1 FROM "{t}"').scalar_one() for t in TABLES}
+        self.next_id: dict[str, int] = {
+            t: conn.exec_driver_sql(f'SELECT COALESCE(MAX(id), 0) + 1 FROM "{t}"').scalar_one()
+            for t in TABLES
+        }
         existing = self.next_id["contact"] - 1
         #: Whether a first insert suspends the search indexes (decided by size; done only once
         #: rows are really inserted, so a re-run that finds everything unchanged rebuilds nothing).
@@ -92,7 +113,9 @@ class ContactStore:
         if self.backend == "sqlite":
             found = self.conn.exec_driver_sql(
                 "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-                f"AND tbl_name IN ({', '.join('?' for _ in TABLES)})", TABLES).all()
+                f"AND tbl_name IN ({', '.join('?' for _ in TABLES)})",
+                TABLES,
+            ).all()
             found = [(n, q) for n, q in found if not q.upper().startswith("CREATE UNIQUE")]
         else:
             found = self.conn.exec_driver_sql(
@@ -100,7 +123,9 @@ class ContactStore:
                 "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
                 "JOIN pg_namespace s ON s.oid = t.relnamespace "
                 "WHERE s.nspname = current_schema() AND t.relname = ANY(%(tables)s) "
-                "AND NOT x.indisunique AND NOT x.indisprimary", {"tables": list(TABLES)}).all()
+                "AND NOT x.indisunique AND NOT x.indisprimary",
+                {"tables": list(TABLES)},
+            ).all()
         found = [(n, q) for n, q in found if n not in LOOKUP_INDEXES]
         for name, _sql in found:
             self.conn.exec_driver_sql(f'DROP INDEX "{name}"')
@@ -119,7 +144,9 @@ class ContactStore:
         stored = self.conn.execute(select(seq.c.next_value).where(seq.c.name == "contact")).scalar()
         prefix = SERIES["contact"][0]
         highest = self.conn.exec_driver_sql("SELECT MAX(customer_number) FROM contact").scalar()
-        used = int(highest[len(prefix):]) + 1 if highest and highest[len(prefix):].isdigit() else 1
+        used = (
+            int(highest[len(prefix) :]) + 1 if highest and highest[len(prefix) :].isdigit() else 1
+        )
         return max(int(stored or 1), used)
 
     # --- look-ups ---------------------------------------------------------------------------
@@ -140,15 +167,18 @@ class ContactStore:
         return rows
 
     def by_external_id(self, values: Sequence[str]) -> dict[str, int]:
-        return dict(self._raw("SELECT external_id, id FROM contact WHERE external_id IN ({in})",
-                              values))
+        return dict(
+            self._raw("SELECT external_id, id FROM contact WHERE external_id IN ({in})", values)
+        )
 
     def by_phone(self, values: Sequence[str]) -> dict[str, set[int]]:
         return self._many("SELECT e164, contact_id FROM contact_phone WHERE e164 IN ({in})", values)
 
     def by_email(self, values: Sequence[str]) -> dict[str, set[int]]:
-        return self._many("SELECT address_norm, contact_id FROM contact_email "
-                          "WHERE address_norm IN ({in})", values)
+        return self._many(
+            "SELECT address_norm, contact_id FROM contact_email WHERE address_norm IN ({in})",
+            values,
+        )
 
     def _many(self, sql: str, values: Sequence[str]) -> dict[str, set[int]]:
         found: dict[str, set[int]] = defaultdict(set)
@@ -169,15 +199,20 @@ class ContactStore:
             for flag in flags:
                 record[flag] = bool(record[flag])
             held.contact[record["id"]] = record
-        for owner, value in self._raw("SELECT contact_id, e164 FROM contact_phone "
-                                      "WHERE contact_id IN ({in})", ids):
+        for owner, value in self._raw(
+            "SELECT contact_id, e164 FROM contact_phone WHERE contact_id IN ({in})", ids
+        ):
             held.phones[owner].add(value)
-        for owner, value in self._raw("SELECT contact_id, address_norm FROM contact_email "
-                                      "WHERE contact_id IN ({in})", ids):
+        for owner, value in self._raw(
+            "SELECT contact_id, address_norm FROM contact_email WHERE contact_id IN ({in})", ids
+        ):
             held.emails[owner].add(value)
-        for owner, *parts in self._raw("SELECT contact_id, street_norm, city_norm, "
-                                       "postal_code_norm, country_norm FROM contact_address "
-                                       "WHERE contact_id IN ({in})", ids):
+        for owner, *parts in self._raw(
+            "SELECT contact_id, street_norm, city_norm, "
+            "postal_code_norm, country_norm FROM contact_address "
+            "WHERE contact_id IN ({in})",
+            ids,
+        ):
             held.addresses[owner].add(tuple(parts))
         return held
 
@@ -223,8 +258,11 @@ class ContactStore:
         for change in changes:
             groups[tuple(sorted(k for k in change if k != "_id"))].append(change)
         for keys, rows in groups.items():
-            statement = (update(table).where(table.c.id == bindparam("_id"))
-                         .values({k: bindparam(k) for k in keys}))
+            statement = (
+                update(table)
+                .where(table.c.id == bindparam("_id"))
+                .values({k: bindparam(k) for k in keys})
+            )
             self.conn.execute(statement, rows)
 
     def audit(self, entries: list[dict[str, Any]]) -> None:
@@ -244,11 +282,15 @@ class ContactStore:
             )
         now = datetime.now(UTC)
         for contact_id in sorted(contact_ids):
-            statement = dialect_insert(table).values(contact_id=contact_id, version=1,
-                                                     changed_at=now, agent_id=None)
-            self.conn.execute(statement.on_conflict_do_update(
-                index_elements=[table.c.contact_id],
-                set_={"version": table.c.version + 1, "changed_at": now, "agent_id": None}))
+            statement = dialect_insert(table).values(
+                contact_id=contact_id, version=1, changed_at=now, agent_id=None
+            )
+            self.conn.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[table.c.contact_id],
+                    set_={"version": table.c.version + 1, "changed_at": now, "agent_id": None},
+                )
+            )
 
     def finish(self) -> None:
         """Advance the customer-number series and id sequences; rebuild suspended indexes."""
@@ -257,13 +299,15 @@ class ContactStore:
         if stored is None:
             self.conn.execute(insert(seq).values(name="contact", next_value=self.next_number))
         elif stored < self.next_number:
-            self.conn.execute(update(seq).where(seq.c.name == "contact")
-                              .values(next_value=self.next_number))
+            self.conn.execute(
+                update(seq).where(seq.c.name == "contact").values(next_value=self.next_number)
+            )
         if self.backend == "postgresql" and self.inserted:
             for table in TABLES:
                 self.conn.exec_driver_sql(
                     f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
-                    f'(SELECT COALESCE(MAX(id), 0) + 1 FROM "{table}"), false)')
+                    f'(SELECT COALESCE(MAX(id), 0) + 1 FROM "{table}"), false)'
+                )
         for statement in self.dropped:
             self.conn.exec_driver_sql(statement)
         if self.suspended:

@@ -78,21 +78,31 @@ def match_sender(session: Session, channel: str, sender: str) -> SenderMatch:
         owner, key = ContactEmail, col(ContactEmail.address_norm) == normal_address(sender)
         what = "email address"
     rows = session.execute(
-        select(col(Contact.id), col(Contact.unit)).join(owner, col(owner.contact_id) == col(Contact.id))
-        .where(key).distinct().limit(50)).all()
+        select(col(Contact.id), col(Contact.unit))
+        .join(owner, col(owner.contact_id) == col(Contact.id))
+        .where(key)
+        .distinct()
+        .limit(50)
+    ).all()
     if not rows:
         return SenderMatch(None, 0)
     if len(rows) == 1:
         return SenderMatch(int(rows[0].id), 1, None, rows[0].unit)
-    active = exists().where(col(Account.contact_id) == col(Contact.id), col(Account.status) == "active")
+    active = exists().where(
+        col(Account.contact_id) == col(Contact.id), col(Account.status) == "active"
+    )
     chosen = session.execute(
         select(col(Contact.id), col(Contact.unit), cast(active, Integer).label("active"))
         .where(col(Contact.id).in_([r.id for r in rows]))
-        .order_by(cast(active, Integer).desc(), col(Contact.created_at).desc(), col(Contact.id).desc())
+        .order_by(
+            cast(active, Integer).desc(), col(Contact.created_at).desc(), col(Contact.id).desc()
+        )
         .limit(1)
     ).one()
-    note = (f"The sender's {what} belongs to {len(rows)} customers; it was given to the newest"
-            f"{' active' if chosen.active else ''} one.")
+    note = (
+        f"The sender's {what} belongs to {len(rows)} customers; it was given to the newest"
+        f"{' active' if chosen.active else ''} one."
+    )
     return SenderMatch(int(chosen.id), len(rows), note, chosen.unit)
 
 
@@ -106,9 +116,15 @@ def _our_id(message_id: str, domain: str) -> int | None:
 
 def _answered(session: Session, communication_id: int) -> Answered | None:
     row = session.execute(
-        select(col(Communication.id), col(Communication.contact_id), col(Communication.agent_id),
-               col(Communication.related_type), col(Communication.related_id))
-        .where(col(Communication.id) == communication_id, col(Communication.direction) == "outgoing")
+        select(
+            col(Communication.id),
+            col(Communication.contact_id),
+            col(Communication.agent_id),
+            col(Communication.related_type),
+            col(Communication.related_id),
+        ).where(
+            col(Communication.id) == communication_id, col(Communication.direction) == "outgoing"
+        )
     ).first()
     return Answered(*row) if row is not None else None
 
@@ -116,7 +132,11 @@ def _answered(session: Session, communication_id: int) -> Answered | None:
 def match_senders(session: Session, channel: str, senders: list[str]) -> dict[str, SenderMatch]:
     """:func:`match_sender` for many senders at once (one query; several matches are decided
     one by one, as they are rare)."""
-    keys = {sender: sender if channel == "sms" else normal_address(sender) for sender in senders if sender}
+    keys = {
+        sender: sender if channel == "sms" else normal_address(sender)
+        for sender in senders
+        if sender
+    }
     owner: type[ContactPhone] | type[ContactEmail]
     if channel == "sms":
         owner, column = ContactPhone, col(ContactPhone.e164)
@@ -126,9 +146,10 @@ def match_senders(session: Session, channel: str, senders: list[str]) -> dict[st
     wanted = sorted(set(keys.values()))
     for start in range(0, len(wanted), 500):
         for key, contact_id, unit in session.execute(
-                select(column, col(Contact.id), col(Contact.unit))
-                .join(owner, col(owner.contact_id) == col(Contact.id))
-                .where(column.in_(wanted[start:start + 500]))):
+            select(column, col(Contact.id), col(Contact.unit))
+            .join(owner, col(owner.contact_id) == col(Contact.id))
+            .where(column.in_(wanted[start : start + 500]))
+        ):
             found.setdefault(key, {})[int(contact_id)] = unit
     out: dict[str, SenderMatch] = {"": SenderMatch(None, 0)}
     for sender, key in keys.items():
@@ -155,52 +176,77 @@ def reply_index(session: Session, reply_ids: list[str], *, domain: str) -> Reply
     q = CommunicationQueue
     known: dict[str, int] = {}
     for start in range(0, len(wanted), 500):
-        known.update(session.execute(select(col(q.message_id), col(q.communication_id))
-                                     .where(col(q.message_id).in_(wanted[start:start + 500])))
-                     .tuples().all())
-    shaped = {mid: our for mid in wanted if mid not in known and (our := _our_id(mid, domain)) is not None}
+        known.update(
+            session.execute(
+                select(col(q.message_id), col(q.communication_id)).where(
+                    col(q.message_id).in_(wanted[start : start + 500])
+                )
+            )
+            .tuples()
+            .all()
+        )
+    shaped = {
+        mid: our for mid in wanted if mid not in known and (our := _our_id(mid, domain)) is not None
+    }
     ids = sorted(set(known.values()) | set(shaped.values()))
     c = Communication
     rows: dict[int, Answered] = {}
     for start in range(0, len(ids), 500):
         for row in session.execute(
-                select(col(c.id), col(c.contact_id), col(c.agent_id), col(c.related_type),
-                       col(c.related_id))
-                .where(col(c.id).in_(ids[start:start + 500]), col(c.direction) == "outgoing")):
+            select(
+                col(c.id),
+                col(c.contact_id),
+                col(c.agent_id),
+                col(c.related_type),
+                col(c.related_id),
+            ).where(col(c.id).in_(ids[start : start + 500]), col(c.direction) == "outgoing")
+        ):
             rows[int(row.id)] = Answered(*row)
     index: ReplyIndex = {mid: (rows[cid], True) for mid, cid in known.items() if cid in rows}
     index.update({mid: (rows[cid], False) for mid, cid in shaped.items() if cid in rows})
     return index
 
 
-def pick_answered(index: ReplyIndex, reply_ids: list[str], contact_id: int | None) -> Answered | None:
+def pick_answered(
+    index: ReplyIndex, reply_ids: list[str], contact_id: int | None
+) -> Answered | None:
     """The nearest of ``reply_ids`` that is ours: one the outbox recorded, or one with our shape
     whose communication is the matched customer's."""
     for message_id in reply_ids:
         hit = index.get(message_id)
-        if hit is not None and (hit[1] or (contact_id is not None and hit[0].contact_id == contact_id)):
+        if hit is not None and (
+            hit[1] or (contact_id is not None and hit[0].contact_id == contact_id)
+        ):
             return hit[0]
     return None
 
 
-def find_answered(session: Session, reply_ids: list[str], *, domain: str,
-                  contact_id: int | None) -> Answered | None:
+def find_answered(
+    session: Session, reply_ids: list[str], *, domain: str, contact_id: int | None
+) -> Answered | None:
     """The outgoing communication of ours that ``reply_ids`` (nearest first) name
     (:func:`pick_answered`)."""
     return pick_answered(reply_index(session, reply_ids, domain=domain), reply_ids, contact_id)
 
 
-def answered_sms(session: Session, contact_id: int | None, sender: str, *, now: datetime,
-                 window: timedelta) -> Answered | None:
+def answered_sms(
+    session: Session, contact_id: int | None, sender: str, *, now: datetime, window: timedelta
+) -> Answered | None:
     """Our latest SMS to ``sender`` (E.164) within ``window`` before ``now``."""
     if contact_id is None or window <= timedelta(0):
         return None
     c = Communication
     row = session.execute(
-        select(col(c.id)).where(col(c.contact_id) == contact_id, col(c.media) == "sms",
-                                col(c.direction) == "outgoing", col(c.recipient) == sender,
-                                col(c.created_at) >= now - window)
-        .order_by(col(c.created_at).desc(), col(c.id).desc()).limit(1)
+        select(col(c.id))
+        .where(
+            col(c.contact_id) == contact_id,
+            col(c.media) == "sms",
+            col(c.direction) == "outgoing",
+            col(c.recipient) == sender,
+            col(c.created_at) >= now - window,
+        )
+        .order_by(col(c.created_at).desc(), col(c.id).desc())
+        .limit(1)
     ).scalar()
     return _answered(session, int(row)) if row is not None else None
 
@@ -210,8 +256,11 @@ def case_in_subject(session: Session, subject: str, contact_id: int | None) -> i
     if contact_id is None:
         return None
     for number in _CASE_NUMBER.findall(subject):
-        found = session.execute(select(col(Case.id)).where(
-            and_(col(Case.number) == number.upper(), col(Case.contact_id) == contact_id))).scalar()
+        found = session.execute(
+            select(col(Case.id)).where(
+                and_(col(Case.number) == number.upper(), col(Case.contact_id) == contact_id)
+            )
+        ).scalar()
         if found is not None:
             return int(found)
     return None

@@ -13,8 +13,13 @@ T = TypeVar("T", bound=SQLModel)
 
 
 def update_versioned(
-    session: Session, model: type[T], record_id: int, expected_version: int, values: dict[str, Any],
-    *, label: str | None = None,
+    session: Session,
+    model: type[T],
+    record_id: int,
+    expected_version: int,
+    values: dict[str, Any],
+    *,
+    label: str | None = None,
 ) -> T:
     """Apply ``values`` to ``model`` row ``record_id`` only if it is still at ``expected_version``.
 
@@ -42,6 +47,8 @@ def update_versioned(
     return obj
 
 
-def bump_version(session: Session, record: Any, expected_version: int, *, label: str | None = None) -> None:
+def bump_version(
+    session: Session, record: Any, expected_version: int, *, label: str | None = None
+) -> None:
     """Compare-and-set the version of an ORM ``record`` whose other changes are pending."""
     update_versioned(session, type(record), record.id, expected_version, {}, label=label)

@@ -40,8 +40,13 @@ WALLBOARD_INDEX_NAME_PREFIX = "ix_wall_"
 def include_name(name: str | None, type_: str, _parent: object) -> bool:
     """Alembic ``include_name`` hook: skip the search index's own tables and indexes (and My
     Work's indexes)."""
-    if type_ == "index" and name is not None and name.startswith(
-            (SEARCH_INDEX_NAME_PREFIX, MY_WORK_INDEX_NAME_PREFIX, WALLBOARD_INDEX_NAME_PREFIX)):
+    if (
+        type_ == "index"
+        and name is not None
+        and name.startswith(
+            (SEARCH_INDEX_NAME_PREFIX, MY_WORK_INDEX_NAME_PREFIX, WALLBOARD_INDEX_NAME_PREFIX)
+        )
+    ):
         return False
     return not (type_ == "table" and name is not None and name.startswith(SEARCH_INDEX_PREFIX))
 
@@ -100,7 +105,9 @@ def check_current(engine: Engine) -> None:
     if current == head:
         return
     if current is None:
-        raise DatabaseError("The database has no commcentre schema yet; run `commcentre db upgrade`.")
+        raise DatabaseError(
+            "The database has no commcentre schema yet; run `commcentre db upgrade`."
+        )
     known = {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
     if current not in known:
         raise DatabaseError(

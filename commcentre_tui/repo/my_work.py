@@ -164,20 +164,28 @@ def _conditions(kind: str, actor: Actor) -> list[ColumnElement[bool]]:
     # Literal constants (not bound parameters): the planners then use the partial indexes of
     # migration 0008, which hold only drafts and only failed deliveries.
     if kind == "draft":
-        return [col(Communication.agent_id) == actor.agent_id,
-                col(Communication.state) == literal_column("'draft'")]
+        return [
+            col(Communication.agent_id) == actor.agent_id,
+            col(Communication.state) == literal_column("'draft'"),
+        ]
     if kind == "incoming":
         i = InboundMessage
         owned = col(i.owner_agent_id) == actor.agent_id
         if actor.unit:
-            owned = or_(owned, and_(col(i.owner_agent_id).is_(None), col(i.owner_unit) == actor.unit))
+            owned = or_(
+                owned, and_(col(i.owner_agent_id).is_(None), col(i.owner_unit) == actor.unit)
+            )
         waiting = select(col(i.communication_id)).where(owned, col(i.handled_at).is_(None))
-        return [col(Communication.id).in_(waiting.scalar_subquery()),
-                col(Communication.contact_id).is_not(None)]
+        return [
+            col(Communication.id).in_(waiting.scalar_subquery()),
+            col(Communication.contact_id).is_not(None),
+        ]
     if kind == "failed":
-        return [col(Communication.agent_id) == actor.agent_id,
-                col(Communication.delivery) == literal_column("'failed'"),
-                col(Communication.direction) == "outgoing"]
+        return [
+            col(Communication.agent_id) == actor.agent_id,
+            col(Communication.delivery) == literal_column("'failed'"),
+            col(Communication.direction) == "outgoing",
+        ]
     model = KINDS[kind][1]
     if kind == "task":  # open, completed or cancelled: "open" walks the index in due order
         return [col(Task.assigned_agent_id) == actor.agent_id, col(Task.status) == "open"]
@@ -223,8 +231,11 @@ def _due_filter(kind: str, due: str) -> list[ColumnElement[bool]] | None:
 def _title(kind: str, row: Any) -> str:
     if kind == "incoming" and not row.subject:
         return (row.content or "").strip().split("\n", 1)[0][:200]
-    text = row.subject if kind in ("task", "case", *COMMUNICATION_KINDS) else (
-        row.interest or row.description if kind == "lead" else row.description)
+    text = (
+        row.subject
+        if kind in ("task", "case", *COMMUNICATION_KINDS)
+        else (row.interest or row.description if kind == "lead" else row.description)
+    )
     return (text or "").strip().split("\n", 1)[0][:200]
 
 
@@ -232,11 +243,19 @@ def _columns(kind: str) -> list[Any]:
     model = KINDS[kind][1]
     cols: list[Any] = [model.id, model.contact_id, model.created_at]
     if kind in COMMUNICATION_KINDS:
-        cols += [col(Communication.subject), col(Communication.media), col(Communication.delivery),
-                 col(Communication.state), col(Communication.last_error)]
+        cols += [
+            col(Communication.subject),
+            col(Communication.media),
+            col(Communication.delivery),
+            col(Communication.state),
+            col(Communication.last_error),
+        ]
         if kind == "incoming":
-            owner = (select(col(InboundMessage.owner_agent_id))
-                     .where(col(InboundMessage.communication_id) == Communication.id).limit(1))
+            owner = (
+                select(col(InboundMessage.owner_agent_id))
+                .where(col(InboundMessage.communication_id) == Communication.id)
+                .limit(1)
+            )
             cols += [col(Communication.content), owner.scalar_subquery().label("owner_agent_id")]
         return cols
     if kind != "task":
@@ -263,10 +282,19 @@ def _item(kind: str, row: Any, when: datetime, actor: Actor) -> WorkItem:
     else:
         number = getattr(row, "number", None) or f"T{row.id}"
         status, mine = row.status, row.assigned_agent_id == actor.agent_id
-    return WorkItem(kind=kind, id=row.id, contact_id=row.contact_id, customer=_customer(row),
-                    customer_number=row.customer_number, number=number,
-                    title=_title(kind, row), status=status,
-                    due=aware(due) if due is not None else None, when=aware(when), mine=mine)
+    return WorkItem(
+        kind=kind,
+        id=row.id,
+        contact_id=row.contact_id,
+        customer=_customer(row),
+        customer_number=row.customer_number,
+        number=number,
+        title=_title(kind, row),
+        status=status,
+        due=aware(due) if due is not None else None,
+        when=aware(when),
+        mine=mine,
+    )
 
 
 def _position(kind: str, after: Cursor | None) -> str | None:
@@ -295,20 +323,40 @@ def _page_statement(actor: Actor, kind: str, due: str, position: str) -> Any:
     stmt = _STATEMENTS.get(key)
     if stmt is None:
         model, when = KINDS[kind][1], _when(kind)
-        keyset = [] if position == "all" else [or_(when > _at("at"), and_(
-            when == _at("at"), model.id > bindparam("last_id")))]
-        stmt = (select(*_columns(kind), when.label("sort_when"), col(Contact.customer_number),
-                       col(Contact.kind), col(Contact.first_name), col(Contact.last_name), col(Contact.company_name))
-                .join(Contact, col(Contact.id) == model.contact_id)
-                .where(*_conditions(kind, actor), *(_due_filter(kind, due) or []), *keyset)
-                .order_by(when, model.id).limit(bindparam("want")))
+        keyset = (
+            []
+            if position == "all"
+            else [or_(when > _at("at"), and_(when == _at("at"), model.id > bindparam("last_id")))]
+        )
+        stmt = (
+            select(
+                *_columns(kind),
+                when.label("sort_when"),
+                col(Contact.customer_number),
+                col(Contact.kind),
+                col(Contact.first_name),
+                col(Contact.last_name),
+                col(Contact.company_name),
+            )
+            .join(Contact, col(Contact.id) == model.contact_id)
+            .where(*_conditions(kind, actor), *(_due_filter(kind, due) or []), *keyset)
+            .order_by(when, model.id)
+            .limit(bindparam("want"))
+        )
         _remember(key, stmt)
     return stmt
 
 
-def my_work(engine: Engine, actor: Actor, *, now: datetime, kinds: tuple[str, ...] = (),
-            due: str = "all", after: Cursor | None = None,
-            limit: int = DEFAULT_LIMIT) -> WorkPage:
+def my_work(
+    engine: Engine,
+    actor: Actor,
+    *,
+    now: datetime,
+    kinds: tuple[str, ...] = (),
+    due: str = "all",
+    after: Cursor | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> WorkPage:
     """A page of the agent's open work (``kinds``: only those; ``due``: see :data:`DUE_FILTERS`)."""
     unknown = [k for k in kinds if k not in KINDS]
     if unknown:
@@ -322,8 +370,7 @@ def my_work(engine: Engine, actor: Actor, *, now: datetime, kinds: tuple[str, ..
     with reading(engine) as session:
         for kind in KINDS:
             position = _position(kind, after)
-            if (kinds and kind not in kinds) or position is None \
-                    or _due_filter(kind, due) is None:
+            if (kinds and kind not in kinds) or position is None or _due_filter(kind, due) is None:
                 continue
             stmt = _page_statement(actor, kind, due, position)
             for row in session.execute(stmt, {**params, "want": limit + 1 - len(items)}).all():
@@ -338,8 +385,9 @@ def my_work(engine: Engine, actor: Actor, *, now: datetime, kinds: tuple[str, ..
 def _customer(row: Any) -> str:
     from commcentre_tui.repo.search.api import display_name
 
-    return display_name(row.kind, row.first_name, row.last_name, row.company_name,
-                        row.customer_number)
+    return display_name(
+        row.kind, row.first_name, row.last_name, row.company_name, row.customer_number
+    )
 
 
 def _count_statement(actor: Actor, kinds: tuple[str, ...]) -> Any:
@@ -351,20 +399,22 @@ def _count_statement(actor: Actor, kinds: tuple[str, ...]) -> Any:
             if kinds and kind not in kinds:
                 continue
             where = _conditions(kind, actor)
-            totals.append(select(func.count()).select_from(model).where(*where)
-                          .scalar_subquery())
+            totals.append(select(func.count()).select_from(model).where(*where).scalar_subquery())
             late = _due_filter(kind, "overdue")
             if late:
-                overdue.append(select(func.count()).select_from(model)
-                               .where(*where, *late).scalar_subquery())
-        stmt = select(_sum(totals) if totals else literal(0),
-                      _sum(overdue) if overdue else literal(0))
+                overdue.append(
+                    select(func.count()).select_from(model).where(*where, *late).scalar_subquery()
+                )
+        stmt = select(
+            _sum(totals) if totals else literal(0), _sum(overdue) if overdue else literal(0)
+        )
         _remember(key, stmt)
     return stmt
 
 
-def work_counts(engine: Engine, actor: Actor, *, now: datetime,
-                kinds: tuple[str, ...] = ()) -> WorkCounts:
+def work_counts(
+    engine: Engine, actor: Actor, *, now: datetime, kinds: tuple[str, ...] = ()
+) -> WorkCounts:
     """How many items are waiting and how many of them are overdue, in one round trip."""
     with reading(engine) as session:
         total, late = session.execute(_count_statement(actor, kinds), {"end": now}).one()

@@ -47,8 +47,11 @@ def next_number(session: Session, series: str) -> str:
         # INSERT would fail with a duplicate key when two transactions start a series at once).
         dialect = session.get_bind().dialect.name
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        session.execute(insert(NumberSequence).values(name=series, next_value=1)
-                        .on_conflict_do_nothing(index_elements=["name"]))
+        session.execute(
+            insert(NumberSequence)
+            .values(name=series, next_value=1)
+            .on_conflict_do_nothing(index_elements=["name"])
+        )
         row = session.execute(take).one()
     return format_number(series, int(row[0]) - 1)
 
@@ -57,7 +60,9 @@ def set_next(session: Session, series: str, value: int) -> None:
     """Make ``value`` the next number of ``series`` (after bulk loads)."""
     if session.execute(select(NumberSequence).where(col(NumberSequence.name) == series)).first():
         session.execute(
-            update(NumberSequence).where(col(NumberSequence.name) == series).values(next_value=value)
+            update(NumberSequence)
+            .where(col(NumberSequence.name) == series)
+            .values(next_value=value)
         )
     else:
         session.add(NumberSequence(name=series, next_value=value))

@@ -29,7 +29,9 @@ class Actor:
     def is_supervisor(self) -> bool:
         return self.role.supervisor
 
-    def may(self, *, entity: str | None = None, level: str = "view", action: str | None = None) -> bool:
+    def may(
+        self, *, entity: str | None = None, level: str = "view", action: str | None = None
+    ) -> bool:
         """Whether this actor has ``level`` on ``entity`` and may run ``action``."""
         if entity is not None:
             have = ACCESS_LEVELS.index(self.role.level(entity))
@@ -42,7 +44,9 @@ class Actor:
 SYSTEM = Actor(agent_id=None, username="system")
 
 
-def check(actor: Actor, *, entity: str | None = None, level: str = "view", action: str | None = None) -> None:
+def check(
+    actor: Actor, *, entity: str | None = None, level: str = "view", action: str | None = None
+) -> None:
     """Raise :class:`NotAllowed` with one sentence unless ``actor`` may do this."""
     if actor.may(entity=entity, level=level, action=action):
         return
@@ -80,8 +84,11 @@ def enforce(
 
         with transaction(engine) as session:
             record(
-                session, agent_id=actor.agent_id, action=REFUSAL_ACTION,
-                entity=entity or "action", entity_id=entity_id,
+                session,
+                agent_id=actor.agent_id,
+                action=REFUSAL_ACTION,
+                entity=entity or "action",
+                entity_id=entity_id,
                 after={"level": level, "action": action} if action else {"level": level},
                 detail=f"{actor.username}: {exc}",
             )

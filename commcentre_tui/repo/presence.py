@@ -50,8 +50,9 @@ from commcentre_tui.repo.presence_text import (  # noqa: F401 - part of this mod
 PURGE_AFTER_SECONDS = 60.0
 
 
-def open_session(engine: Engine, actor: Actor, *, contact_id: int | None = None,
-                 ttl: float = TTL_SECONDS) -> str:
+def open_session(
+    engine: Engine, actor: Actor, *, contact_id: int | None = None, ttl: float = TTL_SECONDS
+) -> str:
     """Start a live session for ``actor``; returns its token (keep it, pass it to the others)."""
     if actor.agent_id is None:
         raise NotAllowed("Presence needs a signed-in agent.")
@@ -59,32 +60,54 @@ def open_session(engine: Engine, actor: Actor, *, contact_id: int | None = None,
     token = secrets.token_hex(16)
     with transaction(engine) as session:
         _purge(session, now)
-        session.add(AgentSession(
-            agent_id=actor.agent_id, token=token, contact_id=contact_id,
-            opened_at=now if contact_id is not None else None,
-            started_at=now, heartbeat_at=now, expires_at=now + timedelta(seconds=ttl),
-        ))
+        session.add(
+            AgentSession(
+                agent_id=actor.agent_id,
+                token=token,
+                contact_id=contact_id,
+                opened_at=now if contact_id is not None else None,
+                started_at=now,
+                heartbeat_at=now,
+                expires_at=now + timedelta(seconds=ttl),
+            )
+        )
     return token
 
 
-def heartbeat(engine: Engine, token: str, contact_id: int | None = None, editing: str | None = None,
-              *, ttl: float = TTL_SECONDS) -> bool:
+def heartbeat(
+    engine: Engine,
+    token: str,
+    contact_id: int | None = None,
+    editing: str | None = None,
+    *,
+    ttl: float = TTL_SECONDS,
+) -> bool:
     """Say the session is alive and what it has open now (``None``: nothing); extends the expiry.
 
     ``since`` restarts only when ``contact_id`` changes. Returns ``False`` when the session has
     already expired or was closed (open a new one).
     """
     now = utcnow()
-    same = (col(AgentSession.contact_id).is_(None) if contact_id is None
-            else col(AgentSession.contact_id) == contact_id)
+    same = (
+        col(AgentSession.contact_id).is_(None)
+        if contact_id is None
+        else col(AgentSession.contact_id) == contact_id
+    )
     stamp = literal(now, type_=AgentSession.__table__.c.opened_at.type)  # type: ignore[attr-defined]
-    opened = case((same, col(AgentSession.opened_at)), else_=stamp) if contact_id is not None else None
+    opened = (
+        case((same, col(AgentSession.opened_at)), else_=stamp) if contact_id is not None else None
+    )
     with transaction(engine) as session:
         result = session.execute(
             update(AgentSession)
             .where(col(AgentSession.token) == token, col(AgentSession.expires_at) > now)
-            .values(contact_id=contact_id, editing=editing, opened_at=opened, heartbeat_at=now,
-                    expires_at=now + timedelta(seconds=ttl))
+            .values(
+                contact_id=contact_id,
+                editing=editing,
+                opened_at=opened,
+                heartbeat_at=now,
+                expires_at=now + timedelta(seconds=ttl),
+            )
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -104,17 +127,27 @@ def purge_expired(engine: Engine) -> int:
 
 def _purge(session: Session, now: datetime) -> int:
     cutoff = now - timedelta(seconds=PURGE_AFTER_SECONDS)
-    result = cast(CursorResult[Any], session.execute(  # an executed DELETE is a CursorResult; the stubs say Result
-        delete(AgentSession).where(col(AgentSession.expires_at) < cutoff)
-    ))
+    result = cast(
+        CursorResult[Any],
+        session.execute(  # an executed DELETE is a CursorResult; the stubs say Result
+            delete(AgentSession).where(col(AgentSession.expires_at) < cutoff)
+        ),
+    )
     return int(result.rowcount or 0)
 
 
-def _others(engine: Engine, condition: ColumnElement[bool], exclude_token: str | None) -> list[Presence]:
+def _others(
+    engine: Engine, condition: ColumnElement[bool], exclude_token: str | None
+) -> list[Presence]:
     now = utcnow()
     query = (
-        select(col(Agent.id), col(Agent.display_name), col(Agent.username), col(AgentSession.opened_at),
-               col(AgentSession.started_at))
+        select(
+            col(Agent.id),
+            col(Agent.display_name),
+            col(Agent.username),
+            col(AgentSession.opened_at),
+            col(AgentSession.started_at),
+        )
         .join(Agent, col(Agent.id) == col(AgentSession.agent_id))
         .where(condition, col(AgentSession.expires_at) > now)
     )
@@ -130,7 +163,9 @@ def _others(engine: Engine, condition: ColumnElement[bool], exclude_token: str |
     return sorted(earliest.values(), key=lambda p: (p.since, p.display_name))
 
 
-def who_else_has(engine: Engine, contact_id: int, exclude_token: str | None = None) -> list[Presence]:
+def who_else_has(
+    engine: Engine, contact_id: int, exclude_token: str | None = None
+) -> list[Presence]:
     """Agents (one entry each, earliest first) with customer ``contact_id`` open in a live session
     other than ``exclude_token``."""
     return _others(engine, col(AgentSession.contact_id) == contact_id, exclude_token)

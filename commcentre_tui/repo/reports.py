@@ -45,8 +45,10 @@ def bounds(first: date, last: date) -> tuple[datetime, datetime]:
         raise ValueError("--to must not be before --from.")
     if (last - first).days >= MAX_DAYS:
         raise ValueError(f"A report covers at most {MAX_DAYS} days; choose a shorter range.")
-    return (datetime.combine(first, time.min, UTC),
-            datetime.combine(last + timedelta(days=1), time.min, UTC))
+    return (
+        datetime.combine(first, time.min, UTC),
+        datetime.combine(last + timedelta(days=1), time.min, UTC),
+    )
 
 
 def _day(engine: Engine) -> Any:
@@ -79,18 +81,27 @@ def report(engine: Engine, kind: str, first: date, last: date, by: str | None = 
     if kind == "dispositions":
         keys.append(func.coalesce(col(c.disposition_reason), "(none)"))
         names.append("reason")
-    measures: list[ColumnElement[Any]] = [func.sum(case((handled, 1), else_=0)), func.sum(case((handled, talk), else_=0)),
-                func.sum(case((handled, acw), else_=0))]
+    measures: list[ColumnElement[Any]] = [
+        func.sum(case((handled, 1), else_=0)),
+        func.sum(case((handled, talk), else_=0)),
+        func.sum(case((handled, acw), else_=0)),
+    ]
     if kind == "calls":
-        measures += [func.sum(case(((phone & (col(c.direction) == "incoming")), 1), else_=0)),
-                     func.sum(case(((phone & (col(c.direction) == "outgoing")), 1), else_=0)),
-                     func.sum(case(((phone & cti), 1), else_=0))]
+        measures += [
+            func.sum(case(((phone & (col(c.direction) == "incoming")), 1), else_=0)),
+            func.sum(case(((phone & (col(c.direction) == "outgoing")), 1), else_=0)),
+            func.sum(case(((phone & cti), 1), else_=0)),
+        ]
     elif kind == "agents":
         measures.append(func.count())
-    query = (select(*keys, *measures).select_from(c)
-             .outerjoin(Agent, col(Agent.id) == col(c.agent_id))
-             .where(col(c.created_at) >= start, col(c.created_at) < end)
-             .group_by(*keys).order_by(*keys))
+    query = (
+        select(*keys, *measures)
+        .select_from(c)
+        .outerjoin(Agent, col(Agent.id) == col(c.agent_id))
+        .where(col(c.created_at) >= start, col(c.created_at) < end)
+        .group_by(*keys)
+        .order_by(*keys)
+    )
     if kind == "dispositions":
         query = query.where(handled)
     with reading(engine) as session:
@@ -111,15 +122,34 @@ def _shape(kind: str, names: list[str], raw: Sequence[Any]) -> Report:
         n_int = int(n)
         if kind == "calls":
             calls_in, calls_out, answered = (int(v) for v in rest)
-            rows.append((*key, calls_in, calls_out, answered, n_int, round(talk), round(acw),
-                         _aht(n_int, talk, acw)))
+            rows.append(
+                (
+                    *key,
+                    calls_in,
+                    calls_out,
+                    answered,
+                    n_int,
+                    round(talk),
+                    round(acw),
+                    _aht(n_int, talk, acw),
+                )
+            )
         elif kind == "agents":
-            rows.append((*key, n_int, round(talk), round(acw), _aht(n_int, talk, acw), int(rest[0])))
+            rows.append(
+                (*key, n_int, round(talk), round(acw), _aht(n_int, talk, acw), int(rest[0]))
+            )
         else:
             rows.append((*key, n_int))
     columns = {
-        "calls": ("calls_in", "calls_out", "answered", "handled", "talk_seconds", "acw_seconds",
-                  "aht_seconds"),
+        "calls": (
+            "calls_in",
+            "calls_out",
+            "answered",
+            "handled",
+            "talk_seconds",
+            "acw_seconds",
+            "aht_seconds",
+        ),
         "agents": ("handled", "talk_seconds", "acw_seconds", "aht_seconds", "communications"),
         "dispositions": ("calls",),
     }[kind]

@@ -144,8 +144,9 @@ def _epoch(engine: Engine, column: Any) -> ColumnElement[Any]:
     return func.cast(func.strftime("%s", column), Integer)
 
 
-def read_board(engine: Engine, *, now: datetime | None = None, tz: tzinfo = UTC,
-               past: PastDays | None = None) -> Board:
+def read_board(
+    engine: Engine, *, now: datetime | None = None, tz: tzinfo = UTC, past: PastDays | None = None
+) -> Board:
     """The whole board as of ``now`` (one short read session).
 
     ``past``: a dict kept between refreshes (e.g. by the screen) so that last week's hourly
@@ -157,17 +158,27 @@ def read_board(engine: Engine, *, now: datetime | None = None, tz: tzinfo = UTC,
     with reading(engine) as session:
         per_agent, today = _communications(session, engine, start, end)
         today.outbox_queued = session.execute(
-            select(func.count()).select_from(CommunicationQueue)
-            .where(col(CommunicationQueue.status) == "queued")).scalar_one()
+            select(func.count())
+            .select_from(CommunicationQueue)
+            .where(col(CommunicationQueue.status) == "queued")
+        ).scalar_one()
         today.overdue_tasks = session.execute(
-            select(func.count()).select_from(Task)
-            .where(col(Task.status) == "open", col(Task.due_at) < now)).scalar_one()
-        today.open_cases = dict(session.execute(  # type: ignore[arg-type]
-            select(col(Case.severity), func.count()).where(col(Case.status) == "open").group_by(col(Case.severity))
-        ).all())
+            select(func.count())
+            .select_from(Task)
+            .where(col(Task.status) == "open", col(Task.due_at) < now)
+        ).scalar_one()
+        today.open_cases = dict(
+            session.execute(  # type: ignore[arg-type]
+                select(col(Case.severity), func.count())
+                .where(col(Case.status) == "open")
+                .group_by(col(Case.severity))
+            ).all()
+        )
         agents = _agents(session, now, per_agent)
-        queues = [QueueRow(q.queue, q.waiting, q.longest_since, q.reported_at)
-                  for q in session.exec(select(QueueStatus).order_by(col(QueueStatus.queue))).scalars()]  # type: ignore[call-overload]
+        queues = [
+            QueueRow(q.queue, q.waiting, q.longest_since, q.reported_at)
+            for q in session.exec(select(QueueStatus).order_by(col(QueueStatus.queue))).scalars()  # type: ignore[call-overload]
+        ]
         week_ago = timedelta(days=7)
         calls, comms = _hourly(session, engine, start, end)
         last_week = start - week_ago
@@ -178,25 +189,53 @@ def read_board(engine: Engine, *, now: datetime | None = None, tz: tzinfo = UTC,
     return Board(now, agents, queues, today, Trend(calls, comms, calls_lw, comms_lw))
 
 
-def _communications(session: Session, engine: Engine, start: datetime, end: datetime
-                    ) -> tuple[dict[int, tuple[int, int, float]], Today]:
+def _communications(
+    session: Session, engine: Engine, start: datetime, end: datetime
+) -> tuple[dict[int, tuple[int, int, float]], Today]:
     """Today's communications grouped once (dispositions too); per agent (handled, logged,
     handle seconds)."""
     c = Communication
     cti, handled, talk, acw = call_measures(engine)
     rows = session.execute(
-        select(col(c.agent_id), col(c.media), col(c.direction), col(c.delivery), cti.label("cti"),
-               col(c.disposition_reason), func.count(), func.sum(case((handled, 1), else_=0)),
-               func.sum(case((handled, talk), else_=0)), func.sum(case((handled, acw), else_=0)))
+        select(
+            col(c.agent_id),
+            col(c.media),
+            col(c.direction),
+            col(c.delivery),
+            cti.label("cti"),
+            col(c.disposition_reason),
+            func.count(),
+            func.sum(case((handled, 1), else_=0)),
+            func.sum(case((handled, talk), else_=0)),
+            func.sum(case((handled, acw), else_=0)),
+        )
         .where(col(c.created_at) >= start, col(c.created_at) < end)
-        .group_by(col(c.agent_id), col(c.media), col(c.direction), col(c.delivery), cti, col(c.disposition_reason))
+        .group_by(
+            col(c.agent_id),
+            col(c.media),
+            col(c.direction),
+            col(c.delivery),
+            cti,
+            col(c.disposition_reason),
+        )
     ).all()
     today = Today()
     media: Counter[tuple[str, str]] = Counter()
     reasons: Counter[str] = Counter()
     agents: dict[int, list[float]] = defaultdict(lambda: [0, 0, 0.0])
     talk_total = acw_total = 0.0
-    for agent_id, medium, direction, delivery, is_cti, reason, count, n_handled, talk_s, acw_s in rows:
+    for (
+        agent_id,
+        medium,
+        direction,
+        delivery,
+        is_cti,
+        reason,
+        count,
+        n_handled,
+        talk_s,
+        acw_s,
+    ) in rows:
         media[(medium, direction)] += count
         if n_handled:
             reasons[reason or "(none)"] += int(n_handled)
@@ -224,14 +263,21 @@ def _communications(session: Session, engine: Engine, start: datetime, end: date
     return {k: (int(v[0]), int(v[1]), v[2]) for k, v in agents.items()}, today
 
 
-def _hourly(session: Session, engine: Engine, start: datetime, end: datetime
-            ) -> tuple[tuple[int, ...], tuple[int, ...]]:
+def _hourly(
+    session: Session, engine: Engine, start: datetime, end: datetime
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """(calls, communications) per hour from ``start``."""
     c = Communication
     hours = 24
-    bucket = func.floor((_epoch(engine, col(c.created_at)) - literal(int(start.timestamp()))) / 3600)
+    bucket = func.floor(
+        (_epoch(engine, col(c.created_at)) - literal(int(start.timestamp()))) / 3600
+    )
     rows = session.execute(
-        select(bucket.label("hour"), func.count(), func.sum(case((col(c.media) == "phone", 1), else_=0)))
+        select(
+            bucket.label("hour"),
+            func.count(),
+            func.sum(case((col(c.media) == "phone", 1), else_=0)),
+        )
         .where(col(c.created_at) >= start, col(c.created_at) < end)
         .group_by(bucket)
     ).all()
@@ -247,12 +293,18 @@ def _hourly(session: Session, engine: Engine, start: datetime, end: datetime
 _RANK = {"on_call": 0, "ringing": 1, "wrap_up": 2, "available": 3, "away": 4}
 
 
-def _agents(session: Session, now: datetime, per_agent: dict[int, tuple[int, int, float]]
-            ) -> list[AgentRow]:
+def _agents(
+    session: Session, now: datetime, per_agent: dict[int, tuple[int, int, float]]
+) -> list[AgentRow]:
     live = session.execute(
-        select(col(AgentSession.agent_id), col(AgentSession.state), col(AgentSession.state_since),
-               col(AgentSession.state_detail), col(AgentSession.state_until), col(AgentSession.started_at))
-        .where(col(AgentSession.expires_at) > now)
+        select(
+            col(AgentSession.agent_id),
+            col(AgentSession.state),
+            col(AgentSession.state_since),
+            col(AgentSession.state_detail),
+            col(AgentSession.state_until),
+            col(AgentSession.started_at),
+        ).where(col(AgentSession.expires_at) > now)
     ).all()
     best: dict[int, tuple[str, datetime | None, str, datetime | None]] = {}
     for agent_id, state, since, detail, until, started in live:
@@ -265,8 +317,19 @@ def _agents(session: Session, now: datetime, per_agent: dict[int, tuple[int, int
     for agent in session.execute(select(Agent).where(col(Agent.active))).scalars():
         word, since, detail, until = best.get(agent.id, (SIGNED_OUT, None, "", None))
         handled, logged, seconds = per_agent.get(agent.id, (0, 0, 0.0))
-        rows.append(AgentRow(agent.id, agent.display_name or agent.username, agent.unit,
-                             word, since, detail, until, handled,
-                             round(seconds / handled) if handled else None, logged))
+        rows.append(
+            AgentRow(
+                agent.id,
+                agent.display_name or agent.username,
+                agent.unit,
+                word,
+                since,
+                detail,
+                until,
+                handled,
+                round(seconds / handled) if handled else None,
+                logged,
+            )
+        )
     rows.sort(key=lambda r: (r.state == SIGNED_OUT, r.name.casefold(), r.agent_id))
     return rows

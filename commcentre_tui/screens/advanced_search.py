@@ -36,8 +36,13 @@ class ConditionRow(Horizontal):
 
     def compose(self) -> ComposeResult:
         field, op, value = self.initial
-        yield Select([(FIELD_LABELS.get(f, f), f) for f in self.fields], value=field,
-                     allow_blank=False, compact=True, classes="field")
+        yield Select(
+            [(FIELD_LABELS.get(f, f), f) for f in self.fields],
+            value=field,
+            allow_blank=False,
+            compact=True,
+            classes="field",
+        )
         yield Select(OPERATORS, value=op, allow_blank=False, compact=True, classes="op")
         yield Input(value, placeholder="value — Enter searches", compact=True, classes="value")
         yield Button("✕", compact=True, classes="remove", tooltip="Remove this condition")
@@ -74,8 +79,9 @@ class AdvancedSearchScreen(ModalScreen[tuple[Any, ...] | None]):
         bind("back", "cancel", label="Cancel"),
     ]
 
-    def __init__(self, fields: Sequence[str], conditions: Sequence[Any] = (),
-                 default_op: str = "like") -> None:
+    def __init__(
+        self, fields: Sequence[str], conditions: Sequence[Any] = (), default_op: str = "like"
+    ) -> None:
         super().__init__()
         self.fields = list(fields)
         self.initial = list(conditions)
@@ -84,8 +90,11 @@ class AdvancedSearchScreen(ModalScreen[tuple[Any, ...] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="advanced") as box:
             box.border_title = "Advanced Search"
-            yield Static("Every condition must hold. Like: Mar = starts with, %ria = ends with, "
-                         "%ari% = contains.", id="advanced-help")
+            yield Static(
+                "Every condition must hold. Like: Mar = starts with, %ria = ends with, "
+                "%ari% = contains.",
+                id="advanced-help",
+            )
             with VerticalScroll(id="conditions"):
                 if self.initial:
                     for c in self.initial:
@@ -149,8 +158,11 @@ class AdvancedSearchScreen(ModalScreen[tuple[Any, ...] | None]):
         empty = next((r for r in rows if not r.condition[2]), None)
         if empty is not None:
             label = FIELD_LABELS.get(empty.condition[0], empty.condition[0])
-            self._refuse(f"✗ Condition {rows.index(empty) + 1} ({label}) has no value: type "
-                         f"one, or remove it with Ctrl+Delete.", empty)
+            self._refuse(
+                f"✗ Condition {rows.index(empty) + 1} ({label}) has no value: type "
+                f"one, or remove it with Ctrl+Delete.",
+                empty,
+            )
             return
         self.dismiss(conditions)
 

@@ -44,8 +44,13 @@ FILTERS: dict[str, tuple[str, str]] = {
 #: The columns (label, width): the time and the entity id keep their width; the free text
 #: shares the rest and is cut with "…" — the highlighted entry is whole on the detail line.
 COLUMNS: list[tuple[str, int | None]] = [
-    ("When", 19), ("Agent", None), ("Action", None), ("Entity", None), ("Id", 6),
-    ("What changed", None)]
+    ("When", 19),
+    ("Agent", None),
+    ("Action", None),
+    ("Entity", None),
+    ("Id", 6),
+    ("What changed", None),
+]
 
 
 def may_browse(actor: Any) -> bool:
@@ -56,8 +61,11 @@ def may_browse(actor: Any) -> bool:
 def audit_commands(app: Any) -> Iterable[SystemCommand]:
     """The palette entry "Audit Trail", for roles that may browse it."""
     if may_browse(app.actor):
-        yield SystemCommand("Audit Trail", "Browse who did what, when (supervisors)",
-                            lambda: app.push_screen(AuditScreen()))
+        yield SystemCommand(
+            "Audit Trail",
+            "Browse who did what, when (supervisors)",
+            lambda: app.push_screen(AuditScreen()),
+        )
 
 
 def _date(text: str, name: str, label: str) -> date | None:
@@ -115,8 +123,12 @@ def row_cells(row: AuditRow) -> tuple[Text, ...]:
     """The table cells of ``row`` (local time), every one inert plain text."""
     who = row.agent_username or "system"
     cells = (
-        f"{row.at.astimezone():%Y-%m-%d %H:%M:%S}", who, row.action, row.entity,
-        "" if row.entity_id is None else str(row.entity_id), _short(changes(row), 300),
+        f"{row.at.astimezone():%Y-%m-%d %H:%M:%S}",
+        who,
+        row.action,
+        row.entity,
+        "" if row.entity_id is None else str(row.entity_id),
+        _short(changes(row), 300),
     )
     return tuple(Text(inert(c), no_wrap=True, overflow="ellipsis") for c in cells)
 
@@ -193,8 +205,15 @@ class AuditScreen(Screen[None]):
 
             return browse_audit(engine, actor, filters, limit=PAGE_SIZE, cursor=cursor)
 
-        fetch(self, call, self.show_page, group="audit", what="reading the audit trail",
-              busy=self.table, on_error=self._failed)
+        fetch(
+            self,
+            call,
+            self.show_page,
+            group="audit",
+            what="reading the audit trail",
+            busy=self.table,
+            on_error=self._failed,
+        )
 
     def _failed(self, exc: BaseException) -> bool:
         from commcentre_tui.errors import CommCentreError, NotAllowed

@@ -28,7 +28,13 @@ if TYPE_CHECKING:
 WELCOME, RESULTS, LATEST, CUSTOMER = "welcome", "results", "latest", "customer"
 
 #: Actions that need a loaded customer.
-CUSTOMER_ACTIONS = {"show_tab", "add_more_information", "reload_customer", "dial_off", "close_customer"}
+CUSTOMER_ACTIONS = {
+    "show_tab",
+    "add_more_information",
+    "reload_customer",
+    "dial_off",
+    "close_customer",
+}
 
 
 def _import_panels() -> None:
@@ -72,8 +78,12 @@ class ConsoleScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         settings = self.cc_app.settings.search
         yield Header(show_clock=False, icon="☰")
-        yield SearchBar(settings.enabled("quick"), default_field=settings.default_field,
-                        default_op=settings.default_operator, id="search-bar")
+        yield SearchBar(
+            settings.enabled("quick"),
+            default_field=settings.default_field,
+            default_op=settings.default_operator,
+            id="search-bar",
+        )
         with ContentSwitcher(initial=WELCOME, id="body"):
             yield Static(self._welcome_text(), id=WELCOME)
         if self.cc_app.settings.cti.enabled:
@@ -86,8 +96,9 @@ class ConsoleScreen(Screen[None]):
         self.search_bar.focus_value(at_once=False)
         # The first frame needs only the search bar: the other panels (and their imports)
         # follow right after it, while the agent starts typing.
-        self.call_after_refresh(self.run_worker, self._mount_panels(), name="panels",
-                                group="console-panels")
+        self.call_after_refresh(
+            self.run_worker, self._mount_panels(), name="panels", group="console-panels"
+        )
 
     async def _mount_panels(self) -> None:
         # Their modules (the customer view's bring the ORM models, ~0.3 s) load in a thread,
@@ -147,9 +158,11 @@ class ConsoleScreen(Screen[None]):
         k = self._key
         text = Text()
         text.append("Find a customer\n\n", style="bold")
-        text.append("Type a name, phone number, email, or a customer, account or subscription\n"
-                    "number in the search bar and press Enter. "
-                    f"{k('quick_search')} puts the cursor there.\n\n")
+        text.append(
+            "Type a name, phone number, email, or a customer, account or subscription\n"
+            "number in the search bar and press Enter. "
+            f"{k('quick_search')} puts the cursor there.\n\n"
+        )
         for key_id, words in (
             ("advanced_search", "Advanced Search: several conditions at once"),
             ("latest_communications", "Latest Communications: your own recent ones"),
@@ -255,9 +268,12 @@ class ConsoleScreen(Screen[None]):
                 self.last_advanced = conditions
                 self.run_search(conditions, "advanced")
 
-        self.app.push_screen(AdvancedSearchScreen(fields, self.last_advanced,
-                                                  self.cc_app.settings.search.default_operator),
-                             done)
+        self.app.push_screen(
+            AdvancedSearchScreen(
+                fields, self.last_advanced, self.cc_app.settings.search.default_operator
+            ),
+            done,
+        )
 
     def action_latest_communications(self) -> None:
         """Show the agent's Latest Communications."""
@@ -307,9 +323,12 @@ class ConsoleScreen(Screen[None]):
         if view == WELCOME and self.loaded_customer is not None:
             if self.view == CUSTOMER:  # only the empty welcome is further back: stay
                 self.history.append(WELCOME)
-                self.notify(f"{self.cc_app.customer_label or 'The customer'} stays loaded. "
-                            "To close the customer, use Close Customer (Ctrl+P).",
-                            title="Esc", timeout=6)
+                self.notify(
+                    f"{self.cc_app.customer_label or 'The customer'} stays loaded. "
+                    "To close the customer, use Close Customer (Ctrl+P).",
+                    title="Esc",
+                    timeout=6,
+                )
                 return
             view = CUSTOMER  # back from a list opened over the customer: to the customer
             self.history = [v for v in self.history if v != CUSTOMER] + [WELCOME]
@@ -361,8 +380,12 @@ class ConsoleScreen(Screen[None]):
         # The results table takes the cursor now, hidden or loading: it holds the keys typed
         # until the results are shown, then applies them.
         self.results.focus_table()
-        self.results.search(conditions, mode, once(lambda: self.show_view(RESULTS)),
-                            failed=self.search_bar.focus_value)
+        self.results.search(
+            conditions,
+            mode,
+            once(lambda: self.show_view(RESULTS)),
+            failed=self.search_bar.focus_value,
+        )
 
     @on(CustomerChosen)
     def _chosen(self, event: CustomerChosen) -> None:
@@ -398,4 +421,5 @@ class ConsoleScreen(Screen[None]):
     def on_customer_view_load_failed(self, event: CustomerView.LoadFailed) -> None:
         if self.customer_view.header.summary is None:
             self.customer_view.header.update(
-                Text(f"Customer {event.contact_id} could not be loaded. Esc goes back."))
+                Text(f"Customer {event.contact_id} could not be loaded. Esc goes back.")
+            )

@@ -32,9 +32,16 @@ from commcentre_tui.widgets.footer import ConsoleFooter
 SECTIONS: dict[str, tuple[str, tuple[str, ...], tuple[tuple[str, str, str], ...]]] = {
     "phones": ("Phones", PHONE_KINDS, (("number", "phone number", "1fr"),)),
     "emails": ("Emails", EMAIL_KINDS, (("address", "name@example.com", "1fr"),)),
-    "addresses": ("Addresses", ADDRESS_KINDS, (
-        ("street", "street", "1fr"), ("city", "city", "12"), ("postal_code", "postcode", "8"),
-        ("country", "country", "9"))),
+    "addresses": (
+        "Addresses",
+        ADDRESS_KINDS,
+        (
+            ("street", "street", "1fr"),
+            ("city", "city", "12"),
+            ("postal_code", "postcode", "8"),
+            ("country", "country", "9"),
+        ),
+    ),
 }
 
 
@@ -63,17 +70,35 @@ class InfoRow(Vertical):
         item = self.item
         kind = getattr(item, "kind", kinds[0])
         with Horizontal():
-            yield Select([(k, k) for k in kinds], value=kind if kind in kinds else kinds[0],
-                         allow_blank=False, compact=True, classes="kind")
+            yield Select(
+                [(k, k) for k in kinds],
+                value=kind if kind in kinds else kinds[0],
+                allow_blank=False,
+                compact=True,
+                classes="kind",
+            )
             for name, placeholder, width in inputs:
-                box = Input(str(getattr(item, name, "") or ""), placeholder=placeholder,
-                            compact=True, classes=f"field-{name}")
+                box = Input(
+                    str(getattr(item, name, "") or ""),
+                    placeholder=placeholder,
+                    compact=True,
+                    classes=f"field-{name}",
+                )
                 box.styles.width = width
                 yield box
-            yield TickBox("main", bool(getattr(item, "is_primary", False)), compact=True,
-                          classes="main", tooltip="Ticked (✓): the main one of its kind")
-            yield Button("✕", compact=True, classes="remove",
-                         tooltip="Remove this row (saved when you press Save)")
+            yield TickBox(
+                "main",
+                bool(getattr(item, "is_primary", False)),
+                compact=True,
+                classes="main",
+                tooltip="Ticked (✓): the main one of its kind",
+            )
+            yield Button(
+                "✕",
+                compact=True,
+                classes="remove",
+                tooltip="Remove this row (saved when you press Save)",
+            )
         yield Label("", classes="row-error")
 
     def value(self, name: str) -> str:
@@ -93,14 +118,20 @@ class InfoRow(Vertical):
             return PhoneItem(self.item_id, self.kind, self.value("number"), self.is_main)
         if self.section == "emails":
             return EmailItem(self.item_id, self.kind, self.value("address"), self.is_main)
-        return AddressItem(self.item_id, self.kind, self.value("street"), self.value("city"),
-                           self.value("postal_code"), self.value("country"), self.is_main)
+        return AddressItem(
+            self.item_id,
+            self.kind,
+            self.value("street"),
+            self.value("city"),
+            self.value("postal_code"),
+            self.value("country"),
+            self.is_main,
+        )
 
     def show_errors(self, messages: list[str]) -> None:
         """Show ``messages`` under the row (none: hide the line)."""
         self.set_class(bool(messages), "-error")
-        self.query_one(".row-error", Label).update(
-            Text(" ".join(f"✗ {m}" for m in messages)))
+        self.query_one(".row-error", Label).update(Text(" ".join(f"✗ {m}" for m in messages)))
 
     def focus_first(self) -> None:
         boxes = self.query(Input)
@@ -161,8 +192,10 @@ class ContactInfoScreen(ModalScreen[bool]):
                     yield Label("", id=f"{section}-error", classes="section-error")
                 with Horizontal(classes="section-head"):
                     yield Label("Preferences and custom fields")
-                yield PreferencesPanel(self.app.settings.contacts.custom_fields,  # type: ignore[attr-defined]
-                                       id="preferences")
+                yield PreferencesPanel(
+                    self.app.settings.contacts.custom_fields,  # type: ignore[attr-defined]
+                    id="preferences",
+                )
             yield Static("", id="info-conflict")
             with Horizontal(id="info-buttons"):
                 yield Button("Save", compact=True, variant="primary", id="save")
@@ -178,22 +211,28 @@ class ContactInfoScreen(ModalScreen[bool]):
         """Read the contact information again (discarding edits)."""
         gateway = self.app.gateway  # type: ignore[attr-defined]
         contact_id = self.contact_id
-        fetch(self, lambda: gateway.contact_info(contact_id), self.show_info, group="info",
-              what="reading the contact information", busy=self.query_one("#info-body"))
+        fetch(
+            self,
+            lambda: gateway.contact_info(contact_id),
+            self.show_info,
+            group="info",
+            what="reading the contact information",
+            busy=self.query_one("#info-body"),
+        )
 
     def show_info(self, info: ContactInfo) -> None:
         """Fill the form from ``info`` (edits are discarded)."""
         self.info = info
         self._warned = False
-        self.query_one("#info-who", Static).update(Text(
-            f"{inert(info.display_name)} ({inert(info.customer_number)})", style="bold"))
+        self.query_one("#info-who", Static).update(
+            Text(f"{inert(info.display_name)} ({inert(info.customer_number)})", style="bold")
+        )
         self._conflict(None)
         for section in SECTIONS:
             container = self.query_one(f"#{section}-rows")
             container.remove_children()
             items = getattr(info, section)
-            container.mount_all([InfoRow(section, item) for item in items]
-                                or [InfoRow(section)])
+            container.mount_all([InfoRow(section, item) for item in items] or [InfoRow(section)])
             self._section_error(section, None)
         self.preferences.show(info.preferences)
         self.call_after_refresh(self._focus_first)
@@ -277,23 +316,33 @@ class ContactInfoScreen(ModalScreen[bool]):
         info = self.info
         if info is None:
             return set()
-        return {(section, item.id, item.kind,
-                 tuple(getattr(item, name) for name, _, _ in SECTIONS[section][2]),
-                 item.is_primary)
-                for section in SECTIONS for item in getattr(info, section)}
+        return {
+            (
+                section,
+                item.id,
+                item.kind,
+                tuple(getattr(item, name) for name, _, _ in SECTIONS[section][2]),
+                item.is_primary,
+            )
+            for section in SECTIONS
+            for item in getattr(info, section)
+        }
 
     def is_dirty(self) -> bool:
         """Whether the form differs from what was read."""
         return self.info is not None and (
             self._form_state() != self._saved_state()
-            or self.preferences.state() != self.preferences.saved_state())
+            or self.preferences.state() != self.preferences.saved_state()
+        )
 
     def action_cancel(self) -> None:
         """Close without saving (asks once when there are unsaved edits)."""
         if self.is_dirty() and not self._warned:
             self._warned = True
-            self.notify("You have unsaved changes: press Esc again to discard them, "
-                        "or Ctrl+S to save.", severity="warning")
+            self.notify(
+                "You have unsaved changes: press Esc again to discard them, or Ctrl+S to save.",
+                severity="warning",
+            )
             return
         self.dismiss(False)
 
@@ -312,9 +361,15 @@ class ContactInfoScreen(ModalScreen[bool]):
                 row.show_errors([])
         gateway = self.app.gateway  # type: ignore[attr-defined]
         contact_id, version = self.contact_id, info.version
-        fetch(self, lambda: gateway.save_contact_info(contact_id, version, **lists),
-              self._saved, group="info-save", what="saving the contact information",
-              busy=self.query_one("#info-buttons"), on_error=self._save_failed)
+        fetch(
+            self,
+            lambda: gateway.save_contact_info(contact_id, version, **lists),
+            self._saved,
+            group="info-save",
+            what="saving the contact information",
+            busy=self.query_one("#info-buttons"),
+            on_error=self._save_failed,
+        )
 
     def _saved(self, info: ContactInfo) -> None:
         self.info = info
@@ -327,8 +382,10 @@ class ContactInfoScreen(ModalScreen[bool]):
             self.notify(str(exc), title="Not saved", severity="error")
             return True
         if isinstance(exc, Conflict | NotFound):
-            self._conflict(f"✗ Not saved. {exc} Press Ctrl+R (Reload) to read the customer "
-                           "again; your edits here will be discarded.")
+            self._conflict(
+                f"✗ Not saved. {exc} Press Ctrl+R (Reload) to read the customer "
+                "again; your edits here will be discarded."
+            )
             self.notify(str(exc), title="Not saved: changed by someone else", severity="error")
             return True
         return False

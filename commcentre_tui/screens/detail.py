@@ -43,8 +43,14 @@ class DetailScreen(Screen[None]):
     def on_mount(self) -> None:
         gateway = self.app.gateway  # type: ignore[attr-defined]
         ref = self.ref
-        fetch(self, lambda: gateway.detail(ref), self.show, group="detail",
-              what="opening the record", busy=self.query_one("#detail-body"))
+        fetch(
+            self,
+            lambda: gateway.detail(ref),
+            self.show,
+            group="detail",
+            what="opening the record",
+            busy=self.query_one("#detail-body"),
+        )
 
     def show(self, detail: RecordDetail) -> None:
         """Fill the screen from ``detail``."""

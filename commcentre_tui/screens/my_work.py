@@ -27,16 +27,27 @@ from commcentre_tui.widgets.record_table import RecordTable
 
 TITLE = "My Work"
 KIND_CHOICES: tuple[tuple[str, str], ...] = (
-    ("Tasks", "task"), ("Cases", "case"), ("Activities", "activity"), ("Jobs", "job"),
-    ("Service requests", "service_request"), ("Leads", "lead"), ("Incoming", "incoming"),
+    ("Tasks", "task"),
+    ("Cases", "case"),
+    ("Activities", "activity"),
+    ("Jobs", "job"),
+    ("Service requests", "service_request"),
+    ("Leads", "lead"),
+    ("Incoming", "incoming"),
     ("Drafts", "draft"),
     ("Failed deliveries", "failed"),
 )
 DUE_CHOICES: tuple[tuple[str, str], ...] = (
-    ("Overdue", "overdue"), ("Due today", "today"), ("Due this week", "week"),
+    ("Overdue", "overdue"),
+    ("Due today", "today"),
+    ("Due this week", "week"),
 )
 COLUMNS: list[tuple[str, int | None]] = [
-    ("Due", 12), ("Item", 14), ("Customer", 18), ("Title", None), ("Status", 11),
+    ("Due", 12),
+    ("Item", 14),
+    ("Customer", 18),
+    ("Title", None),
+    ("Status", 11),
 ]
 
 
@@ -50,8 +61,9 @@ def console_now(app: Any) -> datetime:
 def my_work_commands(app: Any) -> Iterable[SystemCommand]:
     """The palette entry "My Work" (every agent)."""
     if getattr(app.actor, "agent_id", None) is not None:
-        yield SystemCommand(TITLE, "Everything waiting for you across customers",
-                            lambda: open_my_work(app))
+        yield SystemCommand(
+            TITLE, "Everything waiting for you across customers", lambda: open_my_work(app)
+        )
 
 
 def open_my_work(app: Any) -> None:
@@ -60,8 +72,9 @@ def open_my_work(app: Any) -> None:
     if isinstance(app.screen, MyWorkScreen):
         return
     if app.screen is not app.console_screen:
-        app.notify("Close this screen first (Esc), then open My Work.", title=TITLE,
-                   severity="warning")
+        app.notify(
+            "Close this screen first (Esc), then open My Work.", title=TITLE, severity="warning"
+        )
         return
     app.push_screen(MyWorkScreen())
 
@@ -120,8 +133,14 @@ class MyWorkScreen(Screen[None]):
             page = my_work(engine, actor, now=now, kinds=kinds, due=due, after=after)
             return page, None if more else work_counts(engine, actor, now=now)
 
-        fetch(self, call, lambda result: self.show(*result, now=now, append=more),
-              group="my-work", what="reading My Work", busy=self.table)
+        fetch(
+            self,
+            call,
+            lambda result: self.show(*result, now=now, append=more),
+            group="my-work",
+            what="reading My Work",
+            busy=self.table,
+        )
 
     def show(self, page: Any, counts: Any, *, now: datetime, append: bool = False) -> None:
         """Show a page (UI loop)."""
@@ -129,17 +148,24 @@ class MyWorkScreen(Screen[None]):
             self.counts = counts
         self.cursor = page.cursor
         self.items = [*self.items, *page.items] if append else list(page.items)
-        self.table.show(((RecordRef(i.entity, i.id), self._cells(i, now)) for i in page.items),
-                        has_more=page.has_more, append=append)
+        self.table.show(
+            ((RecordRef(i.entity, i.id), self._cells(i, now)) for i in page.items),
+            has_more=page.has_more,
+            append=append,
+        )
         self._title()
 
     def _cells(self, item: Any, now: datetime) -> list[Any]:
         due = f"{item.due.astimezone():%d %b %H:%M}" if item.due is not None else ""
         late = item.overdue(now)
         label = short_kind(item.kind) if item.entity == item.kind else item.label
-        return [Text(due, style="bold red" if late else ""), f"{label} {item.number}",
-                item.customer, item.title,
-                Text("overdue" if late else status(item.status), style="bold red" if late else "")]
+        return [
+            Text(due, style="bold red" if late else ""),
+            f"{label} {item.number}",
+            item.customer,
+            item.title,
+            Text("overdue" if late else status(item.status), style="bold red" if late else ""),
+        ]
 
     def _title(self) -> None:
         counts = self.counts
@@ -150,8 +176,9 @@ class MyWorkScreen(Screen[None]):
                 text.append(f" · {counts.overdue} overdue", style="bold red")
         shown = len(self.items)
         if self.kind or self.due != "all":
-            text.append(f"  —  {shown}{'+' if self.table.has_more else ''} shown with the filters",
-                        style="")
+            text.append(
+                f"  —  {shown}{'+' if self.table.has_more else ''} shown with the filters", style=""
+            )
         text.append("  ·  Enter opens", style="dim")
         self.query_one("#my-work-title", Static).update(text)
 
@@ -183,9 +210,9 @@ class MyWorkScreen(Screen[None]):
         # The customer loads first (a draft's form belongs to the loaded customer), then the
         # record opens as Enter opens it in the customer view.
         app.console_screen.when_ready(
-            lambda: app.on_record_table_view_requested(RecordTable.ViewRequested(event.table, ref)))
+            lambda: app.on_record_table_view_requested(RecordTable.ViewRequested(event.table, ref))
+        )
 
     def action_back(self) -> None:
         """Back to the console."""
         self.dismiss(None)
-

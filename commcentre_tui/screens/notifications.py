@@ -110,8 +110,15 @@ def _on_ui_loop(app: Any) -> bool:
     return getattr(app, "_thread_id", None) == threading.get_ident()
 
 
-def keep(app: Any, message: str, *, title: str = "", severity: str = "warning",
-         timeout: float | None = None, toast: bool = True) -> None:
+def keep(
+    app: Any,
+    message: str,
+    *,
+    title: str = "",
+    severity: str = "warning",
+    timeout: float | None = None,
+    toast: bool = True,
+) -> None:
     """List ``message`` until the agent acknowledges it, and show it as a toast too.
 
     Safe from any thread: off the UI loop it is posted to the app (:class:`NotificationKept`).
@@ -128,8 +135,13 @@ def kept_arrived(app: Any, kept: NotificationKept) -> None:
     kept_notifications(app).add(inert(kept.title), inert(kept.message), kept.severity)
     show_count(app)
     if kept.toast:
-        app.notify(kept.message, title=kept.title, severity=kept.severity, timeout=kept.timeout,
-                   markup=False)
+        app.notify(
+            kept.message,
+            title=kept.title,
+            severity=kept.severity,
+            timeout=kept.timeout,
+            markup=False,
+        )
     screen = app.screen
     if isinstance(screen, NotificationsScreen):
         screen.refill()
@@ -142,7 +154,7 @@ def acknowledge_all(app: Any) -> None:
 
 
 def show_count(app: Any) -> None:
-    """"· N unread" after the agent's name in the header (nothing when none is waiting)."""
+    """ "· N unread" after the agent's name in the header (nothing when none is waiting)."""
     count = 0 if _drawn_off(app) else len(kept_notifications(app))
     base = _COUNT.sub("", str(app.sub_title))
     app.sub_title = f"{base} · {count} unread" if count else base
@@ -152,14 +164,21 @@ def key_label(app: Any) -> str:
     """How the notifications key is written (``Ctrl+L``, or the keymap's replacement)."""
     from commcentre_tui.keys import KEYS
 
-    key = (app.settings.ui.keymap.get("notifications") or KEYS["notifications"].keys)
+    key = app.settings.ui.keymap.get("notifications") or KEYS["notifications"].keys
     first = key.split(",")[0].strip()
-    return "+".join(p.upper() if len(p) == 1 or p[0] == "f" else p.capitalize()
-                    for p in first.split("+"))
+    return "+".join(
+        p.upper() if len(p) == 1 or p[0] == "f" else p.capitalize() for p in first.split("+")
+    )
 
 
-def toast_raised(app: Any, message: str, *, title: str = "", severity: str = "information",
-                 timeout: float | None = None) -> None:
+def toast_raised(
+    app: Any,
+    message: str,
+    *,
+    title: str = "",
+    severity: str = "information",
+    timeout: float | None = None,
+) -> None:
     """(Any thread; ``app.notify`` calls it) over a form, show the toast as :class:`ToastLine`."""
     if not _on_ui_loop(app):
         app.post_message(ToastShown(message, title, severity, timeout))
@@ -228,18 +247,29 @@ class NotificationsScreen(ModalScreen[None]):
     NotificationsScreen #kept-hint { color: $text-muted; padding: 1 0 0 0; }
     """
     BINDINGS = [
-        Binding("d", "acknowledge", "Acknowledge", id="notification_acknowledge",
-                tooltip="Acknowledge the highlighted notification (it leaves the list)"),
-        Binding("escape", "close", "Close", id="notifications_close",
-                tooltip="Close the notifications (unacknowledged ones stay)"),
+        Binding(
+            "d",
+            "acknowledge",
+            "Acknowledge",
+            id="notification_acknowledge",
+            tooltip="Acknowledge the highlighted notification (it leaves the list)",
+        ),
+        Binding(
+            "escape",
+            "close",
+            "Close",
+            id="notifications_close",
+            tooltip="Close the notifications (unacknowledged ones stay)",
+        ),
     ]
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(id="kept-title")
             yield OptionList(id="kept")
-            yield Static(Text("Enter or d: acknowledge the highlighted one · Esc: close"),
-                         id="kept-hint")
+            yield Static(
+                Text("Enter or d: acknowledge the highlighted one · Esc: close"), id="kept-hint"
+            )
 
     def on_mount(self) -> None:
         self.refill()
@@ -276,7 +306,7 @@ class NotificationsScreen(ModalScreen[None]):
 
 
 def _prompt(kept: Kept) -> Text:
-    """"14:02 Task reminder" on a line, the message whole below it (plain text)."""
+    """ "14:02 Task reminder" on a line, the message whole below it (plain text)."""
     mark = {"error": "✖", "warning": "!"}.get(kept.severity, "·")
     when = kept.at.astimezone().strftime("%H:%M")
     text = Text(f"{mark} {when}  ")
@@ -297,5 +327,8 @@ def notifications_commands(app: Any) -> Any:
     from textual.app import SystemCommand
 
     count = len(kept_notifications(app))
-    yield SystemCommand("Notifications", f"Reminders, failed deliveries and telephony states "
-                        f"waiting for you ({count} unread)", lambda: open_notifications(app))
+    yield SystemCommand(
+        "Notifications",
+        f"Reminders, failed deliveries and telephony states waiting for you ({count} unread)",
+        lambda: open_notifications(app),
+    )

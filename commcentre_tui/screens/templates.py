@@ -35,7 +35,14 @@ from commcentre_tui.widgets.footer import ConsoleFooter
 from commcentre_tui.widgets.tag_fields import TagInput, TagPopup, TagTextArea
 
 TITLE = "Templates"
-BLANK = {"name": "", "language": "en", "media": "email", "about": "customer", "subject": "", "body": ""}
+BLANK = {
+    "name": "",
+    "language": "en",
+    "media": "email",
+    "about": "customer",
+    "subject": "",
+    "body": "",
+}
 
 
 def may_edit(actor: Any) -> bool:
@@ -46,8 +53,11 @@ def may_edit(actor: Any) -> bool:
 def templates_commands(app: Any) -> Iterable[SystemCommand]:
     """The palette entry "Templates", for roles that may edit templates."""
     if may_edit(app.actor):
-        yield SystemCommand(TITLE, "Add, edit and deactivate communication templates",
-                            lambda: app.push_screen(TemplatesScreen()))
+        yield SystemCommand(
+            TITLE,
+            "Add, edit and deactivate communication templates",
+            lambda: app.push_screen(TemplatesScreen()),
+        )
 
 
 class TemplatesScreen(Screen[None]):
@@ -91,7 +101,10 @@ class TemplatesScreen(Screen[None]):
         return ServiceContext(app.engine, app.settings, app.actor)
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(f"{TITLE} — Ctrl+N new · Ctrl+S save · Ctrl+D deactivate · Esc back"), id="tpl-title")
+        yield Static(
+            Text(f"{TITLE} — Ctrl+N new · Ctrl+S save · Ctrl+D deactivate · Esc back"),
+            id="tpl-title",
+        )
         with Horizontal(id="tpl-main"):
             table: DataTable[Text] = DataTable(id="tpl-list", cursor_type="row", zebra_stripes=True)
             table.add_columns("Name", "Lang", "State")
@@ -107,12 +120,22 @@ class TemplatesScreen(Screen[None]):
                 with Horizontal(classes="tpl-row"):
                     with Vertical():
                         yield Label("Media")
-                        yield Select([(m, m) for m in MEDIA], value="email", allow_blank=False, id="tpl-media",
-                                     compact=True)
+                        yield Select(
+                            [(m, m) for m in MEDIA],
+                            value="email",
+                            allow_blank=False,
+                            id="tpl-media",
+                            compact=True,
+                        )
                     with Vertical():
                         yield Label("About (bulk sends)")
-                        yield Select([(a, a) for a in ABOUT], value="customer", allow_blank=False,
-                                     id="tpl-about", compact=True)
+                        yield Select(
+                            [(a, a) for a in ABOUT],
+                            value="customer",
+                            allow_blank=False,
+                            id="tpl-about",
+                            compact=True,
+                        )
                 yield Label("Subject")
                 subject_tags = TagPopup(id="tpl-subject-tags")
                 yield TagInput(popup=subject_tags, id="tpl-subject", max_length=300, compact=True)
@@ -141,7 +164,10 @@ class TemplatesScreen(Screen[None]):
 
     def values(self) -> dict[str, str]:
         """The editor's values by field name."""
-        out = {name: self.query_one(f"#tpl-{name}", Input).value for name in ("name", "language", "subject")}
+        out = {
+            name: self.query_one(f"#tpl-{name}", Input).value
+            for name in ("name", "language", "subject")
+        }
         out["media"] = str(self.query_one("#tpl-media", Select).value)
         out["about"] = str(self.query_one("#tpl-about", Select).value)
         out["body"] = self.query_one("#tpl-body", TextArea).text
@@ -169,7 +195,9 @@ class TemplatesScreen(Screen[None]):
         table.clear()
         for row in rows:
             table.add_row(Text(row.name), Text(row.language), Text(row.state), key=str(row.id))
-        self._status(f"{len(rows)} template versions." if rows else "No templates yet: Ctrl+N adds one.")
+        self._status(
+            f"{len(rows)} template versions." if rows else "No templates yet: Ctrl+N adds one."
+        )
         wanted = select_id if select_id is not None else getattr(self.current, "id", None)
         index = next((i for i, r in enumerate(rows) if r.id == wanted), None)
         if index is None and rows and not self.dirty:
@@ -236,7 +264,9 @@ class TemplatesScreen(Screen[None]):
             result: Any = "Type the body to see the preview."
         else:
             try:
-                result = svc.preview(self.ctx, values, customer, cancelled=lambda: worker.is_cancelled)
+                result = svc.preview(
+                    self.ctx, values, customer, cancelled=lambda: worker.is_cancelled
+                )
             except CommCentreError as exc:
                 result = exc
             except Exception as exc:  # noqa: BLE001 - shown in the preview
@@ -259,8 +289,10 @@ class TemplatesScreen(Screen[None]):
                 text.append(f"Subject: {result.subject}\n", style="bold")
             text.append(result.body.strip("\n"))
             if self.values()["media"] == "sms":
-                text.append(f"\n({len(result.body)} of {self.app.settings.sms.max_length} characters)",  # type: ignore[attr-defined]
-                            style="italic")
+                text.append(
+                    f"\n({len(result.body)} of {self.app.settings.sms.max_length} characters)",  # type: ignore[attr-defined]
+                    style="italic",
+                )
             box.update(text)
 
     # Saving, new, (de)activate, close ----------------------------------------------------
@@ -299,7 +331,9 @@ class TemplatesScreen(Screen[None]):
         self.current = saved
         self._loaded = self.values()
         self._error("")
-        self.app.notify(f"Saved the template {saved.name} ({saved.language}).", title=TITLE, markup=False)
+        self.app.notify(
+            f"Saved the template {saved.name} ({saved.language}).", title=TITLE, markup=False
+        )
         self._reload(saved.id)
 
     def action_new(self) -> None:
@@ -321,8 +355,10 @@ class TemplatesScreen(Screen[None]):
         if not row.active:
             self._set_active(row, True)
             return
-        question = (f"Deactivate the template {row.name} ({row.language})? It is no longer offered or sent; "
-                    "Ctrl+D here reactivates it.")
+        question = (
+            f"Deactivate the template {row.name} ({row.language})? It is no longer offered or sent; "
+            "Ctrl+D here reactivates it."
+        )
 
         def confirmed(yes: bool | None) -> None:
             if yes:
@@ -340,13 +376,19 @@ class TemplatesScreen(Screen[None]):
             self.app.call_from_thread(self._status, str(exc))
             return
         word = "Reactivated" if active else "Deactivated"
-        self.app.call_from_thread(self.app.notify, f"{word} the template {saved.name} ({saved.language}).",
-                                  title=TITLE, markup=False)
+        self.app.call_from_thread(
+            self.app.notify,
+            f"{word} the template {saved.name} ({saved.language}).",
+            title=TITLE,
+            markup=False,
+        )
         self.app.call_from_thread(self._reload, saved.id)
 
     def _ask_discard(self, then: Any) -> None:
-        self.app.push_screen(ConfirmScreen("Discard your changes to this template?", yes="Discard", no="Back"),
-                             lambda yes: then() if yes else None)
+        self.app.push_screen(
+            ConfirmScreen("Discard your changes to this template?", yes="Discard", no="Back"),
+            lambda yes: then() if yes else None,
+        )
 
     def action_close(self) -> None:
         if self.dirty and not self.saving:

@@ -26,7 +26,10 @@ from commcentre_tui.widgets.record_table import RecordTable
 
 TITLE = "Unmatched incoming"
 COLUMNS: list[tuple[str, int | None]] = [
-    ("Received", 13), ("Via", 5), ("From", 26), ("Subject", None),
+    ("Received", 13),
+    ("Via", 5),
+    ("From", 26),
+    ("Subject", None),
 ]
 MEDIA_WORDS = {"email": "Email", "sms": "SMS"}
 
@@ -39,9 +42,12 @@ def may_open(actor: Any) -> bool:
 def unmatched_commands(app: Any) -> Iterable[SystemCommand]:
     """The palette entry "Unmatched incoming" (supervisors)."""
     if may_open(app.actor):
-        yield SystemCommand(TITLE, "Emails and SMS no customer was found for: attach one to the "
-                            "loaded customer, or log the sender as a new person",
-                            lambda: open_unmatched(app))
+        yield SystemCommand(
+            TITLE,
+            "Emails and SMS no customer was found for: attach one to the "
+            "loaded customer, or log the sender as a new person",
+            lambda: open_unmatched(app),
+        )
 
 
 def open_unmatched(app: Any) -> None:
@@ -52,14 +58,15 @@ def open_unmatched(app: Any) -> None:
         app.notify(f"{TITLE} is for supervisors.", title=TITLE, severity="warning")
         return
     if app.screen is not app.console_screen:
-        app.notify(f"Close this screen first (Esc), then open {TITLE}.", title=TITLE,
-                   severity="warning")
+        app.notify(
+            f"Close this screen first (Esc), then open {TITLE}.", title=TITLE, severity="warning"
+        )
         return
     app.push_screen(UnmatchedScreen())
 
 
 def sender_words(row: Any) -> str:
-    """"Name <address>" or the address alone (untrusted: made inert)."""
+    """ "Name <address>" or the address alone (untrusted: made inert)."""
     name = inert(row.sender_name).strip()
     return f"{name} <{inert(row.sender)}>" if name else inert(row.sender)
 
@@ -75,9 +82,15 @@ class UnmatchedScreen(Screen[None]):
 
     BINDINGS = [
         bind("back", "back"),
-        Binding("a", "attach", "Attach", tooltip="Attach the highlighted message to the loaded customer"),
-        Binding("l", "log_person", "Log person",
-                tooltip="Log Person Information prefilled with the sender"),
+        Binding(
+            "a", "attach", "Attach", tooltip="Attach the highlighted message to the loaded customer"
+        ),
+        Binding(
+            "l",
+            "log_person",
+            "Log person",
+            tooltip="Log Person Information prefilled with the sender",
+        ),
     ]
 
     def __init__(self) -> None:
@@ -88,8 +101,11 @@ class UnmatchedScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="☰")
         yield Static(Text(f"{TITLE}: reading …"), id="unmatched-title")
-        yield RecordTable(COLUMNS, empty="No unmatched emails or SMS: every sender was found.",
-                          id="unmatched-table")
+        yield RecordTable(
+            COLUMNS,
+            empty="No unmatched emails or SMS: every sender was found.",
+            id="unmatched-table",
+        )
         yield Static("", id="unmatched-body")
         yield ConsoleFooter()
 
@@ -110,8 +126,14 @@ class UnmatchedScreen(Screen[None]):
 
             return unmatched(engine, after=after), unmatched_count(engine)
 
-        fetch(self, call, lambda result: self.show(*result, append=more), group="unmatched",
-              what="reading the unmatched messages", busy=self.table)
+        fetch(
+            self,
+            call,
+            lambda result: self.show(*result, append=more),
+            group="unmatched",
+            what="reading the unmatched messages",
+            busy=self.table,
+        )
 
     def show(self, page: Any, count: int, *, append: bool = False) -> None:
         """Show a page (UI loop)."""
@@ -119,8 +141,11 @@ class UnmatchedScreen(Screen[None]):
             self.rows = {}
         self.rows.update({r.communication_id: r for r in page.rows})
         self.cursor = page.cursor
-        self.table.show(((RecordRef("communication", r.communication_id), self._cells(r))
-                         for r in page.rows), has_more=page.has_more, append=append)
+        self.table.show(
+            ((RecordRef("communication", r.communication_id), self._cells(r)) for r in page.rows),
+            has_more=page.has_more,
+            append=append,
+        )
         title = Text(f"{TITLE} {count}", style="bold")
         title.append("  ·  Enter attaches to the loaded customer · l new person", style="dim")
         self.query_one("#unmatched-title", Static).update(title)
@@ -129,8 +154,12 @@ class UnmatchedScreen(Screen[None]):
     @staticmethod
     def _cells(row: Any) -> list[Any]:
         subject = inert(row.subject).strip() or inert(row.content).strip().split("\n", 1)[0]
-        return [f"{row.received_at.astimezone():%d %b %H:%M}", MEDIA_WORDS.get(row.media, row.media),
-                sender_words(row), subject]
+        return [
+            f"{row.received_at.astimezone():%d %b %H:%M}",
+            MEDIA_WORDS.get(row.media, row.media),
+            sender_words(row),
+            subject,
+        ]
 
     def highlighted(self) -> Any | None:
         ref = self.table.current_ref
@@ -166,8 +195,11 @@ class UnmatchedScreen(Screen[None]):
         if row is None:
             return
         if app.customer_id is None:
-            self.notify("Load the customer first (Esc, search), then come back to attach it.",
-                        title=TITLE, severity="warning")
+            self.notify(
+                "Load the customer first (Esc, search), then come back to attach it.",
+                title=TITLE,
+                severity="warning",
+            )
             return
         who = app.customer_label or "the loaded customer"
         via = MEDIA_WORDS.get(row.media, row.media)
@@ -195,8 +227,14 @@ class UnmatchedScreen(Screen[None]):
             app.reload_customer()
             self.read()
 
-        fetch(self, call, done, group="unmatched-attach", what="attaching the message",
-              busy=self.table)
+        fetch(
+            self,
+            call,
+            done,
+            group="unmatched-attach",
+            what="attaching the message",
+            busy=self.table,
+        )
 
     def action_log_person(self) -> None:
         """Log Person Information prefilled with the sender (a new customer)."""
@@ -206,8 +244,11 @@ class UnmatchedScreen(Screen[None]):
         if row is None:
             return
         first, _, last = inert(row.sender_name).strip().partition(" ")
-        extra = {"first_name": first, "last_name": last,
-                 "email" if row.media == "email" else "phone": inert(row.sender)}
+        extra = {
+            "first_name": first,
+            "last_name": last,
+            "email" if row.media == "email" else "phone": inert(row.sender),
+        }
         self.dismiss(None)
         self.app.post_message(RunAction("Log Person Information", extra))
 

@@ -43,34 +43,46 @@ def may_open(actor: Any) -> bool:
 
 
 def refusal(actor: Any) -> str:
-    return (f"The Wallboard is for supervisors; your role ({actor.role_name}) is not a "
-            "supervisor role.")
+    return (
+        f"The Wallboard is for supervisors; your role ({actor.role_name}) is not a supervisor role."
+    )
 
 
 def wallboard_commands(app: Any) -> Iterable[SystemCommand]:
     """Palette: "Wallboard" (supervisors), "Set away" / "Set available" (every agent)."""
     if may_open(app.actor):
-        yield SystemCommand(TITLE, "Live agents, queue, today's figures and the trend "
-                            "(supervisors)", lambda: open_wallboard(app))
+        yield SystemCommand(
+            TITLE,
+            "Live agents, queue, today's figures and the trend (supervisors)",
+            lambda: open_wallboard(app),
+        )
     if getattr(app.actor, "agent_id", None) is None:
         return
     from commcentre_tui.controllers.cti.agent_state import publisher_of
 
     publisher = publisher_of(app)
     if publisher.away:
-        yield SystemCommand("Set available", "Show supervisors you are available for calls again",
-                            lambda: _set_away(app, False))
+        yield SystemCommand(
+            "Set available",
+            "Show supervisors you are available for calls again",
+            lambda: _set_away(app, False),
+        )
     else:
-        yield SystemCommand("Set away", "Show supervisors you are away (a break, a meeting)",
-                            lambda: _set_away(app, True))
+        yield SystemCommand(
+            "Set away",
+            "Show supervisors you are away (a break, a meeting)",
+            lambda: _set_away(app, True),
+        )
 
 
 def _set_away(app: Any, away: bool) -> None:
     from commcentre_tui.controllers.cti.agent_state import publisher_of
 
     publisher_of(app).set_away(away)
-    app.notify("You show as away on the Wallboard." if away
-               else "You show as available on the Wallboard.", title=TITLE)
+    app.notify(
+        "You show as away on the Wallboard." if away else "You show as available on the Wallboard.",
+        title=TITLE,
+    )
 
 
 def open_wallboard(app: Any) -> None:
@@ -103,9 +115,17 @@ class WallboardScreen(Screen[None]):
 
     BINDINGS = [
         bind("back", "back"),
-        *(Binding(str(n), f"jump('{name}')", name.capitalize(), show=n == 1,
-                  tooltip=f"Scroll to the {name.capitalize()} panel", id=f"wall_{name}")
-          for n, name in enumerate(PANELS, start=1)),
+        *(
+            Binding(
+                str(n),
+                f"jump('{name}')",
+                name.capitalize(),
+                show=n == 1,
+                tooltip=f"Scroll to the {name.capitalize()} panel",
+                id=f"wall_{name}",
+            )
+            for n, name in enumerate(PANELS, start=1)
+        ),
         Binding("pagedown", "page(1)", "Page", show=False, tooltip="Next page"),
         Binding("pageup", "page(-1)", "Page up", show=False, tooltip="Previous page"),
     ]
@@ -162,7 +182,9 @@ class WallboardScreen(Screen[None]):
 
     def _layout(self) -> None:
         size = self.app.size
-        self.query_one("#wall-body").set_class(size.width >= WIDE[0] and size.height >= WIDE[1], "-wide")
+        self.query_one("#wall-body").set_class(
+            size.width >= WIDE[0] and size.height >= WIDE[1], "-wide"
+        )
 
     # Reading ------------------------------------------------------------------------------
     def poll(self) -> None:
@@ -187,8 +209,9 @@ class WallboardScreen(Screen[None]):
 
     def _failed(self, message: str) -> None:
         self._reading = False
-        self.query_one("#wall-title", Static).update(Text(f"{TITLE}: could not read ({message}); "
-                                                          "trying again"))
+        self.query_one("#wall-title", Static).update(
+            Text(f"{TITLE}: could not read ({message}); trying again")
+        )
 
     def show(self, board: Any) -> None:
         """Redraw every panel from ``board`` (UI loop)."""
@@ -210,22 +233,29 @@ class WallboardScreen(Screen[None]):
         for name, values in panels.trend_rows(board.trend).items():
             # each hour fills HOUR_CELLS columns, so the numbers under the chart line up
             self.query_one(f"#spark-{name}", Sparkline).data = [
-                v for v in values for _ in range(panels.HOUR_CELLS)]
+                v for v in values for _ in range(panels.HOUR_CELLS)
+            ]
         trend = board.trend
-        for series, label, now, before in (("calls", "Calls", trend.calls, trend.calls_last_week),
-                                           ("comms", "Communications", trend.comms, trend.comms_last_week)):
+        for series, label, now, before in (
+            ("calls", "Calls", trend.calls, trend.calls_last_week),
+            ("comms", "Communications", trend.comms, trend.comms_last_week),
+        ):
             self.query_one(f"#trend-{series}-caption", Static).update(
-                panels.trend_caption(label, now, before, hour))
+                panels.trend_caption(label, now, before, hour)
+            )
             self.query_one(f"#trend-{series}-numbers", Static).update(
-                Text(f"today {panels.hour_numbers(now)}"))
+                Text(f"today {panels.hour_numbers(now)}")
+            )
             self.query_one(f"#trend-{series}-numbers-lw", Static).update(
-                Text(f"l.wk  {panels.hour_numbers(before)}"))
+                Text(f"l.wk  {panels.hour_numbers(before)}")
+            )
 
     # Keys ---------------------------------------------------------------------------------
     def action_jump(self, name: str) -> None:
         """Scroll the panel ``name`` into view."""
         self.query_one("#wall-body", VerticalScroll).scroll_to_widget(
-            self.query_one(f"#panel-{name}"), top=True, animate=False)
+            self.query_one(f"#panel-{name}"), top=True, animate=False
+        )
 
     def action_page(self, direction: int) -> None:
         body = self.query_one("#wall-body", VerticalScroll)

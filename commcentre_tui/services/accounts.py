@@ -26,8 +26,9 @@ class CreateAccountInput(FormInput):
     """The Create new Account form. Empty number/currency/terms take the configured defaults."""
 
     contact_id: int = Field(title="Owner", gt=0)
-    number: str | None = Field(default=None, title="Account number", max_length=30,
-                               pattern=r"^[A-Za-z0-9][A-Za-z0-9-]*$")
+    number: str | None = Field(
+        default=None, title="Account number", max_length=30, pattern=r"^[A-Za-z0-9][A-Za-z0-9-]*$"
+    )
     name: str = Field(default="", title="Account name", max_length=100)
     currency: str | None = Field(default=None, title="Currency", pattern=r"^[A-Z]{3}$")
     billing_address: str = Field(default="", title="Billing address", max_length=400)
@@ -53,12 +54,16 @@ class AccountResult:
     message: str
 
 
-def create_account(ctx: ServiceContext, data: CreateAccountInput | Mapping[str, Any]) -> AccountResult:
+def create_account(
+    ctx: ServiceContext, data: CreateAccountInput | Mapping[str, Any]
+) -> AccountResult:
     """Open an account (number generated unless given, unique) and its wallet for a contact."""
     inp = parse_input(CreateAccountInput, data)
     enforce(ctx.engine, ctx.actor, entity="account", level="edit", action=ACTION)
-    taken = (f"Account number {inp.number} is already in use; type another or leave it empty "
-             "for the next free number.")
+    taken = (
+        f"Account number {inp.number} is already in use; type another or leave it empty "
+        "for the next free number."
+    )
     with transaction(ctx.engine) as session:
         contact = session.get(Contact, inp.contact_id)
         if contact is None:
@@ -75,8 +80,11 @@ def create_account(ctx: ServiceContext, data: CreateAccountInput | Mapping[str, 
             name=inp.name or contact.display_name,
             currency=inp.currency or ctx.settings.billing.currency,
             billing_address=inp.billing_address,
-            payment_terms_days=(ctx.settings.billing.payment_terms_days
-                                if inp.payment_terms_days is None else inp.payment_terms_days),
+            payment_terms_days=(
+                ctx.settings.billing.payment_terms_days
+                if inp.payment_terms_days is None
+                else inp.payment_terms_days
+            ),
         )
         session.add(account)
         try:
@@ -86,11 +94,20 @@ def create_account(ctx: ServiceContext, data: CreateAccountInput | Mapping[str, 
         wallet = Wallet(account_id=account.id, currency=account.currency)  # type: ignore[arg-type]
         session.add(wallet)
         session.flush()
-        record(session, agent_id=ctx.actor.agent_id, action=ACTION, entity="account",
-               entity_id=account.id, after=snapshot(account),
-               detail=f"Account {number} for {contact.customer_number}, wallet {wallet.id}")
+        record(
+            session,
+            agent_id=ctx.actor.agent_id,
+            action=ACTION,
+            entity="account",
+            entity_id=account.id,
+            after=snapshot(account),
+            detail=f"Account {number} for {contact.customer_number}, wallet {wallet.id}",
+        )
         assert account.id is not None and wallet.id is not None
         return AccountResult(
-            account_id=account.id, number=number, currency=account.currency, wallet_id=wallet.id,
+            account_id=account.id,
+            number=number,
+            currency=account.currency,
+            wallet_id=wallet.id,
             message=f"Account {number} ({account.currency}) opened for {contact.display_name}.",
         )

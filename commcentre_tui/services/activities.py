@@ -60,7 +60,9 @@ from commcentre_tui.validation import (
 
 ACTION = "Schedule an Activity"
 MAX_SERVICES = 20
-RelatedKind = Literal["account", "subscription", "job", "service_request", "case", "lead", "activity"]
+RelatedKind = Literal[
+    "account", "subscription", "job", "service_request", "case", "lead", "activity"
+]
 ACTIVITY_TRANSITIONS: dict[str, tuple[str, ...]] = {
     "open": ("in_progress", "completed", "cancelled"),
     "in_progress": ("completed", "cancelled"),
@@ -82,12 +84,15 @@ class ScheduleActivityInput(FormModel):
     contact_id: int
     contact_version: OptId = Field(default=None, title="Contact version")
     """The contact's version when the form was pre-filled (checked if phone/email change)."""
-    contact_phone: OptStr = Field(default=None, max_length=limit(ContactPhone, "number"), title="Phone")
+    contact_phone: OptStr = Field(
+        default=None, max_length=limit(ContactPhone, "number"), title="Phone"
+    )
     contact_email: OptStr = Field(default=None, max_length=254, title="Email")
     type: str = Field(min_length=1, max_length=limit(Activity, "type"))
     description: str = Field(default="", max_length=LONG_TEXT)
     related_type: Annotated[RelatedKind | None, BeforeValidator(blank_to_none)] = Field(
-        default=None, title="Associated with")
+        default=None, title="Associated with"
+    )
     related_id: OptId = Field(default=None, validate_default=True, title="Associated record")
     services: list[ActivityServiceIn] = Field(default_factory=list, max_length=MAX_SERVICES)
     start_at: When = Field(title="Start date")
@@ -156,7 +161,9 @@ def _service_errors(session: Session, services: list[ActivityServiceIn]) -> dict
         if product is None or not product.active:
             errors[key] = "That service is not in the catalogue."
         elif product.kind != "one_time":
-            errors[key] = f"“{product.name}” is a recurring service; an activity provides one-time services."
+            errors[key] = (
+                f"“{product.name}” is a recurring service; an activity provides one-time services."
+            )
         elif item.product_id in seen:
             errors[key] = f"“{product.name}” is listed twice; raise its quantity instead."
         seen.add(item.product_id)
@@ -164,7 +171,10 @@ def _service_errors(session: Session, services: list[ActivityServiceIn]) -> dict
 
 
 def _update_contact(
-    ctx: ServiceContext, session: Session, contact: Contact, form: ScheduleActivityInput,
+    ctx: ServiceContext,
+    session: Session,
+    contact: Contact,
+    form: ScheduleActivityInput,
 ) -> bool:
     """Save a changed primary phone/email on the contact (version-checked). True if changed."""
     region = ctx.settings.search.default_region
@@ -173,36 +183,60 @@ def _update_contact(
     new_e164 = check_phone(form.contact_phone, region)[1] if form.contact_phone else None
     phone_changed = new_e164 is not None and (phone is None or phone.e164 != new_e164)
     email_changed = form.contact_email is not None and (
-        email is None or fold(email.address) != fold(form.contact_email))
+        email is None or fold(email.address) != fold(form.contact_email)
+    )
     if not (phone_changed or email_changed):
         return False
     check(ctx.actor, entity="contact", level="edit")
     before = {"phone": phone.number if phone else None, "email": email.address if email else None}
     expected = form.contact_version if form.contact_version is not None else contact.version
-    update_versioned(session, Contact, contact.id or 0, expected, {"updated_at": utcnow()},
-                     label="customer")
+    update_versioned(
+        session, Contact, contact.id or 0, expected, {"updated_at": utcnow()}, label="customer"
+    )
     if phone_changed:
         if phone is None:
-            session.add(ContactPhone(contact_id=contact.id or 0, number=form.contact_phone or "",
-                                     e164=new_e164, is_primary=True))
+            session.add(
+                ContactPhone(
+                    contact_id=contact.id or 0,
+                    number=form.contact_phone or "",
+                    e164=new_e164,
+                    is_primary=True,
+                )
+            )
         else:
             phone.number, phone.e164 = form.contact_phone or "", new_e164
     if email_changed:
         if email is None:
-            session.add(ContactEmail(contact_id=contact.id or 0, address=form.contact_email or "",
-                                     is_primary=True))
+            session.add(
+                ContactEmail(
+                    contact_id=contact.id or 0, address=form.contact_email or "", is_primary=True
+                )
+            )
         else:
             email.address = form.contact_email or ""
     session.flush()
-    after = {"phone": form.contact_phone if phone_changed else before["phone"],
-             "email": form.contact_email if email_changed else before["email"]}
-    audit.record(session, agent_id=ctx.actor.agent_id, action=ACTION, entity="contact",
-                 entity_id=contact.id, before=before, after=after, detail="contact details edited")
+    after = {
+        "phone": form.contact_phone if phone_changed else before["phone"],
+        "email": form.contact_email if email_changed else before["email"],
+    }
+    audit.record(
+        session,
+        agent_id=ctx.actor.agent_id,
+        action=ACTION,
+        entity="contact",
+        entity_id=contact.id,
+        before=before,
+        after=after,
+        detail="contact details edited",
+    )
     return True
 
 
 def schedule_activity(
-    ctx: ServiceContext, data: ScheduleActivityInput | Mapping[str, Any], *, now: datetime | None = None
+    ctx: ServiceContext,
+    data: ScheduleActivityInput | Mapping[str, Any],
+    *,
+    now: datetime | None = None,
 ) -> ActivityScheduled:
     """Schedule an Activity (status ``open``) with its services, in one transaction.
 
@@ -222,24 +256,40 @@ def schedule_activity(
         )
         changed = _update_contact(ctx, session, contact, form)
         activity = Activity(
-            number=next_number(session, "activity"), contact_id=form.contact_id, type=form.type,
-            description=form.description, related_type=form.related_type, related_id=form.related_id,
-            start_at=form.start_at, estimated_completion_at=form.estimated_completion_at,
-            expected_completion_at=form.expected_completion_at, assigned_unit=form.assigned_unit,
-            assigned_agent_id=form.assigned_agent_id, created_by_id=ctx.actor.agent_id,
+            number=next_number(session, "activity"),
+            contact_id=form.contact_id,
+            type=form.type,
+            description=form.description,
+            related_type=form.related_type,
+            related_id=form.related_id,
+            start_at=form.start_at,
+            estimated_completion_at=form.estimated_completion_at,
+            expected_completion_at=form.expected_completion_at,
+            assigned_unit=form.assigned_unit,
+            assigned_agent_id=form.assigned_agent_id,
+            created_by_id=ctx.actor.agent_id,
         )
         session.add(activity)
         session.flush()
         assert activity.id is not None
-        session.add_all(ActivityService(activity_id=activity.id, product_id=s.product_id,
-                                        quantity=s.quantity) for s in form.services)
+        session.add_all(
+            ActivityService(activity_id=activity.id, product_id=s.product_id, quantity=s.quantity)
+            for s in form.services
+        )
         after = audit.snapshot(activity) or {}
         after["services"] = [s.model_dump() for s in form.services]
-        audit.record(session, agent_id=ctx.actor.agent_id, action=ACTION, entity="activity",
-                     entity_id=activity.id, after=after)
+        audit.record(
+            session,
+            agent_id=ctx.actor.agent_id,
+            action=ACTION,
+            entity="activity",
+            entity_id=activity.id,
+            after=after,
+        )
         base = saved("activity", activity)
-        return ActivityScheduled(**base.__dict__, contact_updated=changed,
-                                 contact_version=contact.version)
+        return ActivityScheduled(
+            **base.__dict__, contact_updated=changed, contact_version=contact.version
+        )
 
 
 def set_activity_status(
@@ -247,8 +297,13 @@ def set_activity_status(
 ) -> Saved:
     """Move an activity along :data:`ACTIVITY_TRANSITIONS`; completing stamps ``completed_at``."""
     return change_status(
-        ctx, model=Activity, entity="activity", record_id=activity_id,
-        expected_version=expected_version, target=status, transitions=ACTIVITY_TRANSITIONS,
+        ctx,
+        model=Activity,
+        entity="activity",
+        record_id=activity_id,
+        expected_version=expected_version,
+        target=status,
+        transitions=ACTIVITY_TRANSITIONS,
         action="Update Activity Status",
         extra=lambda _a, now: {"completed_at": now} if status == "completed" else {},
     )
@@ -262,4 +317,3 @@ def complete_activity(ctx: ServiceContext, activity_id: int, expected_version: i
 def cancel_activity(ctx: ServiceContext, activity_id: int, expected_version: int) -> Saved:
     """Cancel an open or in-progress activity."""
     return set_activity_status(ctx, activity_id, expected_version, "cancelled")
-

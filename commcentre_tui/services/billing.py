@@ -143,6 +143,7 @@ class BillResult:
 
 # --- the arithmetic (pure) --------------------------------------------------------------------
 
+
 def month_segments(start: date, end: date) -> Iterator[tuple[date, date, int]]:
     """``(first, last, days in month)`` for each calendar month touched by ``start…end``."""
     day = start
@@ -174,51 +175,82 @@ def compute_lines(
         for svc, product in services:
             first = max(seg_start, svc.start_date)
             last = min(seg_end, svc.end_date or seg_end)
-            days = sum(
-                1 for n in range((last - first).days + 1)
-                if not _suspended(change_days, changes, first + timedelta(days=n))
-            ) if first <= last else 0
+            days = (
+                sum(
+                    1
+                    for n in range((last - first).days + 1)
+                    if not _suspended(change_days, changes, first + timedelta(days=n))
+                )
+                if first <= last
+                else 0
+            )
             if days == 0:
                 continue
             amount = prorate(svc.price, days, month_days, rule)
             part = "" if days == month_days else f" ({days} of {month_days} days)"
-            lines.append(PreviewLine(
-                service_id=svc.id,  # type: ignore[arg-type]
-                product_id=product.id,  # type: ignore[arg-type]
-                description=f"{product.name}, {seg_start.isoformat()} – {seg_end.isoformat()}{part}",
-                period_start=seg_start, period_end=seg_end, days=days, month_days=month_days,
-                quantity=month_fraction(days, month_days), unit_price=svc.price,
-                amount=amount, tax=line_tax(amount, rate, rule),
-            ))
+            lines.append(
+                PreviewLine(
+                    service_id=svc.id,  # type: ignore[arg-type]
+                    product_id=product.id,  # type: ignore[arg-type]
+                    description=f"{product.name}, {seg_start.isoformat()} – {seg_end.isoformat()}{part}",
+                    period_start=seg_start,
+                    period_end=seg_end,
+                    days=days,
+                    month_days=month_days,
+                    quantity=month_fraction(days, month_days),
+                    unit_price=svc.price,
+                    amount=amount,
+                    tax=line_tax(amount, rate, rule),
+                )
+            )
     return lines
 
 
 def _compute(session: Session, settings: Settings, sub: Subscription, as_of: date) -> BillPreview:
     """The bill for ``sub`` as of ``as_of``, or a refusal sentence."""
     if as_of < sub.start_date:
-        raise RuleViolation(f"Subscription {sub.number} starts on {sub.start_date}; choose a Bill "
-                            "As Of Date on or after it.")
+        raise RuleViolation(
+            f"Subscription {sub.number} starts on {sub.start_date}; choose a Bill "
+            "As Of Date on or after it."
+        )
     if sub.billed_until is not None and as_of <= sub.billed_until:
         raise RuleViolation(
             f"Subscription {sub.number} is already billed up to {sub.billed_until}; the next bill "
-            f"can be as of {sub.billed_until + ONE_DAY} or later.")
+            f"can be as of {sub.billed_until + ONE_DAY} or later."
+        )
     start = sub.billed_until + ONE_DAY if sub.billed_until else sub.start_date
     account = session.get(Account, sub.account_id)
     assert account is not None and sub.id is not None and account.id is not None
-    lines = compute_lines(services_for_billing(session, sub.id), suspension_changes(session, sub.id),
-                          start, as_of, tax_rate(settings), rounding_rule(settings))
+    lines = compute_lines(
+        services_for_billing(session, sub.id),
+        suspension_changes(session, sub.id),
+        start,
+        as_of,
+        tax_rate(settings),
+        rounding_rule(settings),
+    )
     subtotal = sum((ln.amount for ln in lines), ZERO)
     tax = sum((ln.tax for ln in lines), ZERO)
     return BillPreview(
-        subscription_id=sub.id, subscription_number=sub.number, account_id=account.id,
-        account_number=account.number, currency=account.currency, period_start=start,
-        period_end=as_of, bill_date=as_of,
-        due_date=as_of + timedelta(days=account.payment_terms_days), lines=tuple(lines),
-        subtotal=subtotal, tax=tax, amount=subtotal + tax, previous_balance=account.balance,
+        subscription_id=sub.id,
+        subscription_number=sub.number,
+        account_id=account.id,
+        account_number=account.number,
+        currency=account.currency,
+        period_start=start,
+        period_end=as_of,
+        bill_date=as_of,
+        due_date=as_of + timedelta(days=account.payment_terms_days),
+        lines=tuple(lines),
+        subtotal=subtotal,
+        tax=tax,
+        amount=subtotal + tax,
+        previous_balance=account.balance,
     )
 
 
 # --- the services -----------------------------------------------------------------------------
+
 
 def preview_bill(ctx: ServiceContext, data: BillInput | Mapping[str, Any]) -> BillPreview:
     """Preview Bill: the lines, tax and totals Submit would post; writes nothing."""
@@ -241,38 +273,76 @@ def bill_subscriber(ctx: ServiceContext, data: BillInput | Mapping[str, Any]) ->
         preview = _compute(session, ctx.settings, sub, inp.as_of or date.today())
         number = unused_number(session, "bill", Bill.number)  # type: ignore[arg-type]
         bill = Bill(
-            account_id=preview.account_id, subscription_id=preview.subscription_id, number=number,
-            period_start=preview.period_start, period_end=preview.period_end,
-            bill_date=preview.bill_date, due_date=preview.due_date,
-            previous_balance=preview.previous_balance, subtotal=preview.subtotal, tax=preview.tax,
-            amount=preview.amount, status="paid" if preview.amount == ZERO else "unpaid",
+            account_id=preview.account_id,
+            subscription_id=preview.subscription_id,
+            number=number,
+            period_start=preview.period_start,
+            period_end=preview.period_end,
+            bill_date=preview.bill_date,
+            due_date=preview.due_date,
+            previous_balance=preview.previous_balance,
+            subtotal=preview.subtotal,
+            tax=preview.tax,
+            amount=preview.amount,
+            status="paid" if preview.amount == ZERO else "unpaid",
         )
         session.add(bill)
         session.flush()
-        session.add_all(BillLine(
-            bill_id=bill.id, description=ln.description[:200], product_id=ln.product_id,  # type: ignore[arg-type]
-            quantity=ln.quantity, unit_price=ln.unit_price, amount=ln.amount, tax=ln.tax,
-        ) for ln in preview.lines)
+        session.add_all(
+            BillLine(
+                bill_id=bill.id,  # type: ignore[arg-type]
+                description=ln.description[:200],
+                product_id=ln.product_id,
+                quantity=ln.quantity,
+                unit_price=ln.unit_price,
+                amount=ln.amount,
+                tax=ln.tax,
+            )
+            for ln in preview.lines
+        )
         balance = add_to_balance(session, preview.account_id, preview.amount)
         before = snapshot(sub, ("billed_until", "version"))
-        sub = update_versioned(session, Subscription, sub.id, sub.version,  # type: ignore[arg-type]
-                               {"billed_until": preview.period_end})
-        session.add(SubscriptionEvent(
-            subscription_id=sub.id, action=ACTION, effective_date=preview.bill_date,  # type: ignore[arg-type]
-            details=f"Bill {number}: {preview.period_start} – {preview.period_end}, "
-                    f"{format_money(preview.amount, preview.currency)}",
+        sub = update_versioned(
+            session,
+            Subscription,
+            sub.id,  # type: ignore[arg-type]
+            sub.version,
+            {"billed_until": preview.period_end},
+        )
+        session.add(
+            SubscriptionEvent(
+                subscription_id=sub.id,  # type: ignore[arg-type]
+                action=ACTION,
+                effective_date=preview.bill_date,
+                details=f"Bill {number}: {preview.period_start} – {preview.period_end}, "
+                f"{format_money(preview.amount, preview.currency)}",
+                agent_id=ctx.actor.agent_id,
+            )
+        )
+        record(
+            session,
             agent_id=ctx.actor.agent_id,
-        ))
-        record(session, agent_id=ctx.actor.agent_id, action=ACTION, entity="bill", entity_id=bill.id,
-               before={"subscription": before, "account_balance": str(preview.previous_balance)},
-               after={**(snapshot(bill) or {}), "lines": len(preview.lines),
-                      "subscription": snapshot(sub, ("billed_until", "version")),
-                      "account_balance": str(balance)})
+            action=ACTION,
+            entity="bill",
+            entity_id=bill.id,
+            before={"subscription": before, "account_balance": str(preview.previous_balance)},
+            after={
+                **(snapshot(bill) or {}),
+                "lines": len(preview.lines),
+                "subscription": snapshot(sub, ("billed_until", "version")),
+                "account_balance": str(balance),
+            },
+        )
         assert bill.id is not None
         return BillResult(
-            bill_id=bill.id, number=number, status=bill.status, account_balance=balance,
+            bill_id=bill.id,
+            number=number,
+            status=bill.status,
+            account_balance=balance,
             preview=preview,
-            message=(f"Bill {number} posted for {preview.period_start} – {preview.period_end}: "
-                     f"{format_money(preview.amount, preview.currency)}; account balance "
-                     f"{format_money(balance, preview.currency)}."),
+            message=(
+                f"Bill {number} posted for {preview.period_start} – {preview.period_end}: "
+                f"{format_money(preview.amount, preview.currency)}; account balance "
+                f"{format_money(balance, preview.currency)}."
+            ),
         )

@@ -23,8 +23,16 @@ from commcentre_tui.services.context import ServiceContext
 from commcentre_tui.validation import text_problem
 
 #: Fields the audit trail records for a call.
-_AUDITED = ("state", "category", "content", "call_started_at", "call_duration_seconds",
-            "disposition_reason", "disposition_outcome", "completed_at")
+_AUDITED = (
+    "state",
+    "category",
+    "content",
+    "call_started_at",
+    "call_duration_seconds",
+    "disposition_reason",
+    "disposition_outcome",
+    "completed_at",
+)
 
 
 def _aware(value: datetime, field: str) -> datetime:
@@ -43,7 +51,11 @@ def _load_call(session: Session, communication_id: int) -> Communication:
 
 
 def start_call_draft(
-    ctx: ServiceContext, contact_id: int, caller: str, direction: str, started_at: datetime,
+    ctx: ServiceContext,
+    contact_id: int,
+    caller: str,
+    direction: str,
+    started_at: datetime,
 ) -> Communication:
     """Start the Draft Phone communication of an answered call with ``contact_id``.
 
@@ -60,15 +72,30 @@ def start_call_draft(
             raise NotFound(f"Contact {contact_id} does not exist.")
         word = "from" if direction == "incoming" else "to"
         call = Communication(
-            contact_id=contact_id, agent_id=ctx.actor.agent_id, direction=direction, media="phone",
-            category=ctx.settings.communications.categories[0] if ctx.settings.communications.categories else "General",
+            contact_id=contact_id,
+            agent_id=ctx.actor.agent_id,
+            direction=direction,
+            media="phone",
+            category=ctx.settings.communications.categories[0]
+            if ctx.settings.communications.categories
+            else "General",
             subject=f"{direction.capitalize()} call {word} {caller or 'a withheld number'}",
-            recipient=caller, state="draft", unit=ctx.actor.unit, call_started_at=started_at,
+            recipient=caller,
+            state="draft",
+            unit=ctx.actor.unit,
+            call_started_at=started_at,
         )
         session.add(call)
         session.flush()
-        audit.record(session, agent_id=ctx.actor.agent_id, action="call.start", entity="communication",
-                     entity_id=call.id, after=audit.snapshot(call, _AUDITED), detail=call.subject)
+        audit.record(
+            session,
+            agent_id=ctx.actor.agent_id,
+            action="call.start",
+            entity="communication",
+            entity_id=call.id,
+            after=audit.snapshot(call, _AUDITED),
+            detail=call.subject,
+        )
     return call
 
 
@@ -87,11 +114,24 @@ def record_hangup(ctx: ServiceContext, communication_id: int, ended_at: datetime
             raise RuleViolation("This call was never answered, so it has no duration.")
         seconds = max(0, round((ended_at - call.call_started_at).total_seconds()))
         before = audit.snapshot(call, _AUDITED)
-        call = update_versioned(session, Communication, communication_id, call.version,
-                                {"call_duration_seconds": seconds}, label="call")
-        audit.record(session, agent_id=ctx.actor.agent_id, action="call.hangup", entity="communication",
-                     entity_id=communication_id, before=before, after=audit.snapshot(call, _AUDITED),
-                     detail=f"{seconds} s")
+        call = update_versioned(
+            session,
+            Communication,
+            communication_id,
+            call.version,
+            {"call_duration_seconds": seconds},
+            label="call",
+        )
+        audit.record(
+            session,
+            agent_id=ctx.actor.agent_id,
+            action="call.hangup",
+            entity="communication",
+            entity_id=communication_id,
+            before=before,
+            after=audit.snapshot(call, _AUDITED),
+            detail=f"{seconds} s",
+        )
     return call
 
 
@@ -117,18 +157,26 @@ def complete_call(
     outcome = (disposition_outcome or "").strip() or None
     errors: dict[str, str] = {}
     if category not in ctx.settings.communications.categories:
-        errors["category"] = f"Choose a category from the list ({', '.join(ctx.settings.communications.categories)})."
+        errors["category"] = (
+            f"Choose a category from the list ({', '.join(ctx.settings.communications.categories)})."
+        )
     if cti.require_disposition and reason is None:
         errors["disposition_reason"] = "Choose a disposition reason before completing the call."
     if cti.require_disposition and outcome is None:
         errors["disposition_outcome"] = "Choose a disposition outcome before completing the call."
     if reason is not None and reason not in cti.disposition_reasons:
-        errors["disposition_reason"] = f"“{reason}” is not a disposition reason ({', '.join(cti.disposition_reasons)})."
+        errors["disposition_reason"] = (
+            f"“{reason}” is not a disposition reason ({', '.join(cti.disposition_reasons)})."
+        )
     if outcome is not None and outcome not in cti.disposition_outcomes:
-        errors["disposition_outcome"] = f"“{outcome}” is not a disposition outcome ({', '.join(cti.disposition_outcomes)})."
+        errors["disposition_outcome"] = (
+            f"“{outcome}” is not a disposition outcome ({', '.join(cti.disposition_outcomes)})."
+        )
     if len(notes or "") > 20000:
         errors["notes"] = "The notes are longer than 20,000 characters."
-    elif problem := text_problem(notes, "The notes", multiline=True):  # as every service refuses them
+    elif problem := text_problem(
+        notes, "The notes", multiline=True
+    ):  # as every service refuses them
         errors["notes"] = problem
     if errors:
         raise ValidationFailed.many(errors)
@@ -138,13 +186,28 @@ def complete_call(
             raise RuleViolation("This call is already completed.")
         before = audit.snapshot(call, _AUDITED)
         call = update_versioned(
-            session, Communication, communication_id,
+            session,
+            Communication,
+            communication_id,
             call.version if expected_version is None else expected_version,
-            {"category": category, "content": notes or "", "disposition_reason": reason,
-             "disposition_outcome": outcome, "state": "completed", "completed_at": utcnow()},
+            {
+                "category": category,
+                "content": notes or "",
+                "disposition_reason": reason,
+                "disposition_outcome": outcome,
+                "state": "completed",
+                "completed_at": utcnow(),
+            },
             label="call",
         )
-        audit.record(session, agent_id=ctx.actor.agent_id, action="call.complete", entity="communication",
-                     entity_id=communication_id, before=before, after=audit.snapshot(call, _AUDITED),
-                     detail=f"{reason or '-'} / {outcome or '-'}")
+        audit.record(
+            session,
+            agent_id=ctx.actor.agent_id,
+            action="call.complete",
+            entity="communication",
+            entity_id=communication_id,
+            before=before,
+            after=audit.snapshot(call, _AUDITED),
+            detail=f"{reason or '-'} / {outcome or '-'}",
+        )
     return call

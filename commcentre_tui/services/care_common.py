@@ -32,9 +32,15 @@ TASK_KINDS: tuple[str, ...] = get_args(TaskKind)
 RELATED_KINDS = ("account", "subscription", "job", "service_request", "case", "lead", "activity")
 #: Labels used in sentences.
 WORDS = {
-    "account": "account", "subscription": "subscription", "job": "job",
-    "service_request": "service request", "case": "case", "lead": "lead",
-    "activity": "activity", "task": "task", "communication": "communication",
+    "account": "account",
+    "subscription": "subscription",
+    "job": "job",
+    "service_request": "service request",
+    "case": "case",
+    "lead": "lead",
+    "activity": "activity",
+    "task": "task",
+    "communication": "communication",
 }
 
 
@@ -102,7 +108,9 @@ def assignment_errors(session: Session, unit: str | None, agent_id: int | None) 
     return errors
 
 
-def belongs_error(session: Session, kind: str, record_id: int | None, contact_id: int) -> str | None:
+def belongs_error(
+    session: Session, kind: str, record_id: int | None, contact_id: int
+) -> str | None:
     """A sentence if ``kind``/``record_id`` is missing or belongs to another customer."""
     if record_id is None:
         return None
@@ -116,7 +124,11 @@ def belongs_error(session: Session, kind: str, record_id: int | None, contact_id
 
 
 def create_record(
-    ctx: ServiceContext, *, entity: str, action: str, build: Callable[[Session], SQLModel],
+    ctx: ServiceContext,
+    *,
+    entity: str,
+    action: str,
+    build: Callable[[Session], SQLModel],
     extra_audit: Mapping[str, Any] | None = None,
 ) -> Saved:
     """Check permission, run ``build`` (adds the record) and audit it, all in one transaction."""
@@ -126,8 +138,14 @@ def create_record(
         session.flush()
         after = audit.snapshot(record) or {}
         after.update(extra_audit or {})
-        audit.record(session, agent_id=ctx.actor.agent_id, action=action, entity=entity,
-                     entity_id=record.id, after=after)  # type: ignore[attr-defined]
+        audit.record(
+            session,
+            agent_id=ctx.actor.agent_id,
+            action=action,
+            entity=entity,
+            entity_id=record.id,  # type: ignore[attr-defined]
+            after=after,
+        )
         return saved(entity, record)
 
 
@@ -138,9 +156,16 @@ def saved(entity: str, record: Any) -> Saved:
 
 
 def change_status(
-    ctx: ServiceContext, *, model: type[SQLModel], entity: str, record_id: int,
-    expected_version: int, target: str, transitions: Mapping[str, tuple[str, ...]],
-    action: str, extra: Callable[[Any, datetime], dict[str, Any]] | None = None,
+    ctx: ServiceContext,
+    *,
+    model: type[SQLModel],
+    entity: str,
+    record_id: int,
+    expected_version: int,
+    target: str,
+    transitions: Mapping[str, tuple[str, ...]],
+    action: str,
+    extra: Callable[[Any, datetime], dict[str, Any]] | None = None,
     guard: Callable[[Session, Any], None] | None = None,
 ) -> Saved:
     """Move a record to ``target`` if ``transitions`` allow it, with optimistic locking and audit.
@@ -152,7 +177,9 @@ def change_status(
     word = WORDS.get(entity, entity)
     known = {s for pair in transitions.items() for s in (pair[0], *pair[1])}
     if target not in known:
-        raise RuleViolation(f"“{target}” is not a status of {a_an(word)}; use one of {', '.join(sorted(known))}.")
+        raise RuleViolation(
+            f"“{target}” is not a status of {a_an(word)}; use one of {', '.join(sorted(known))}."
+        )
     now = utcnow()
     with transaction(ctx.engine) as session:
         record = session.get(model, record_id)
@@ -168,7 +195,11 @@ def change_status(
         current = record.status  # type: ignore[attr-defined]
         if target not in transitions.get(current, ()):
             allowed = transitions.get(current, ())
-            hint = f"; it can go to {' or '.join(a.replace('_', ' ') for a in allowed)}" if allowed else ""
+            hint = (
+                f"; it can go to {' or '.join(a.replace('_', ' ') for a in allowed)}"
+                if allowed
+                else ""
+            )
             raise RuleViolation(
                 f"{a_an(word).capitalize()} that is {current.replace('_', ' ')} cannot become "
                 f"{target.replace('_', ' ')}{hint}."
@@ -179,6 +210,13 @@ def change_status(
             values["updated_at"] = now
         values.update(extra(record, now) if extra else {})
         updated = update_versioned(session, model, record_id, expected_version, values, label=word)
-        audit.record(session, agent_id=ctx.actor.agent_id, action=action, entity=entity,
-                     entity_id=record_id, before=before, after=audit.snapshot(updated))
+        audit.record(
+            session,
+            agent_id=ctx.actor.agent_id,
+            action=action,
+            entity=entity,
+            entity_id=record_id,
+            before=before,
+            after=audit.snapshot(updated),
+        )
         return saved(entity, updated)

@@ -63,7 +63,9 @@ class CaseInput(FormModel):
     def _unit_needed(cls, value: str, info: ValidationInfo) -> str:
         context = info.context or {}
         if value == "unit" and "unit" in context and not context["unit"]:
-            raise ValueError("You belong to no unit, so the case cannot be visible to your unit only.")
+            raise ValueError(
+                "You belong to no unit, so the case cannot be visible to your unit only."
+            )
         return value
 
 
@@ -108,8 +110,10 @@ def open_case(ctx: ServiceContext, data: CaseInput | Mapping[str, Any]) -> Saved
     def build(session: Session) -> Case:
         require_contact(session, form.contact_id)
         record = Case(
-            number=next_number(session, "case"), assigned_unit=ctx.actor.unit,
-            created_by_id=ctx.actor.agent_id, closed_at=utcnow() if form.status == "closed" else None,
+            number=next_number(session, "case"),
+            assigned_unit=ctx.actor.unit,
+            created_by_id=ctx.actor.agent_id,
+            closed_at=utcnow() if form.status == "closed" else None,
             **form.model_dump(),
         )
         session.add(record)
@@ -137,12 +141,18 @@ def add_follow_up(ctx: ServiceContext, data: FollowUpInput | Mapping[str, Any]) 
     with transaction(ctx.engine) as session:
         case = visible_case(session, ctx.actor, form.case_id)
         if case.status == "closed":
-            raise RuleViolation(f"Case {case.number} is closed; reopen it before adding a follow-up.")
+            raise RuleViolation(
+                f"Case {case.number} is closed; reopen it before adding a follow-up."
+            )
         if form.kind == "communication":
-            problem = belongs_error(session, "communication", form.communication_id, case.contact_id)
+            problem = belongs_error(
+                session, "communication", form.communication_id, case.contact_id
+            )
             merge_failures({"communication_id": problem} if problem else {})
         follow_up = FollowUp(
-            case_id=form.case_id, kind=form.kind, note=form.note,
+            case_id=form.case_id,
+            kind=form.kind,
+            note=form.note,
             communication_id=form.communication_id if form.kind == "communication" else None,
             agent_id=ctx.actor.agent_id,
         )
@@ -150,8 +160,14 @@ def add_follow_up(ctx: ServiceContext, data: FollowUpInput | Mapping[str, Any]) 
         case.updated_at = follow_up.created_at
         session.flush()
         assert follow_up.id is not None
-        audit.record(session, agent_id=ctx.actor.agent_id, action=FOLLOW_UP_ACTION, entity="case",
-                     entity_id=case.id, after={"follow_up": audit.snapshot(follow_up)})
+        audit.record(
+            session,
+            agent_id=ctx.actor.agent_id,
+            action=FOLLOW_UP_ACTION,
+            entity="case",
+            entity_id=case.id,
+            after={"follow_up": audit.snapshot(follow_up)},
+        )
         return FollowUpAdded(follow_up.id, form.case_id, follow_up.kind, follow_up.created_at)
 
 
@@ -159,22 +175,37 @@ def _guard(ctx: ServiceContext) -> Any:
     def guard(session: Session, case: Case) -> None:
         if not case_is_visible(case, ctx.actor):
             raise NotFound("That case does not exist or is visible only to another unit.")
+
     return guard
 
 
 def close_case(ctx: ServiceContext, case_id: int, expected_version: int) -> Saved:
     """Close an open case (stamps ``closed_at``); ``Conflict`` if someone changed it first."""
     return change_status(
-        ctx, model=Case, entity="case", record_id=case_id, expected_version=expected_version,
-        target="closed", transitions=CASE_TRANSITIONS, action="Close a Case",
-        extra=lambda _c, now: {"closed_at": now}, guard=_guard(ctx),
+        ctx,
+        model=Case,
+        entity="case",
+        record_id=case_id,
+        expected_version=expected_version,
+        target="closed",
+        transitions=CASE_TRANSITIONS,
+        action="Close a Case",
+        extra=lambda _c, now: {"closed_at": now},
+        guard=_guard(ctx),
     )
 
 
 def reopen_case(ctx: ServiceContext, case_id: int, expected_version: int) -> Saved:
     """Reopen a closed case (clears ``closed_at``)."""
     return change_status(
-        ctx, model=Case, entity="case", record_id=case_id, expected_version=expected_version,
-        target="open", transitions=CASE_TRANSITIONS, action="Reopen a Case",
-        extra=lambda _c, _now: {"closed_at": None}, guard=_guard(ctx),
+        ctx,
+        model=Case,
+        entity="case",
+        record_id=case_id,
+        expected_version=expected_version,
+        target="open",
+        transitions=CASE_TRANSITIONS,
+        action="Reopen a Case",
+        extra=lambda _c, _now: {"closed_at": None},
+        guard=_guard(ctx),
     )

@@ -43,6 +43,9 @@ def draft_access(ctx: ServiceContext, communication_id: int) -> tuple[bool, str]
         if comm.state != "draft":
             return False, ""
         if not ctx.actor.may(entity="communication", level="edit", action=ACTION):
-            return False, f"Your role ({ctx.actor.role_name}) may read this draft but not complete it."
+            return (
+                False,
+                f"Your role ({ctx.actor.role_name}) may read this draft but not complete it.",
+            )
         refusal = edit_refusal(session, ctx.actor, comm)
     return refusal is None, "" if refusal is None else str(refusal)

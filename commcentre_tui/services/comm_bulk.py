@@ -25,10 +25,14 @@ _PAGE = 1000
 
 def bulk_notify(ctx: ServiceContext, template: str, segment: str, **options: Any) -> NotifyReport:
     """Bulk notification of a segment (see ``comms.notify.notify``)."""
-    return notify(ctx.engine, ctx.settings, ctx.actor, template=template, segment=segment, **options)
+    return notify(
+        ctx.engine, ctx.settings, ctx.actor, template=template, segment=segment, **options
+    )
 
 
-def result_contact_ids(ctx: ServiceContext, conditions: Sequence[Any], *, mode: str = "advanced") -> list[int]:
+def result_contact_ids(
+    ctx: ServiceContext, conditions: Sequence[Any], *, mode: str = "advanced"
+) -> list[int]:
     """Every customer the search finds (all pages), at most :data:`RESULTS_LIMIT`."""
     from commcentre_tui.repo.search.api import Condition, search_contacts
 
@@ -37,7 +41,9 @@ def result_contact_ids(ctx: ServiceContext, conditions: Sequence[Any], *, mode: 
     ids: list[int] = []
     after = None
     while True:
-        page = search_contacts(ctx.engine, ctx.settings, wanted, mode=mode, limit=_PAGE, after=after)
+        page = search_contacts(
+            ctx.engine, ctx.settings, wanted, mode=mode, limit=_PAGE, after=after
+        )
         ids.extend(hit.contact_id for hit in page.hits)
         if len(ids) > RESULTS_LIMIT:
             raise RuleViolation(
@@ -50,9 +56,15 @@ def result_contact_ids(ctx: ServiceContext, conditions: Sequence[Any], *, mode: 
 
 
 def notify_results(
-    ctx: ServiceContext, template: str, conditions: Sequence[Any], *, mode: str = "advanced",
-    dry_run: bool = False, progress: Callable[[int, int], None] | None = None,
-    contact_ids: Sequence[int] | None = None, samples: int = 3,
+    ctx: ServiceContext,
+    template: str,
+    conditions: Sequence[Any],
+    *,
+    mode: str = "advanced",
+    dry_run: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    contact_ids: Sequence[int] | None = None,
+    samples: int = 3,
 ) -> NotifyReport:
     """Notify these results: ``template`` to every customer the search finds (see module doc).
 
@@ -60,8 +72,25 @@ def notify_results(
     so what is queued is what the preview counted. What each message is about follows the
     template (``comms.targets``), exactly as ``commcentre notify`` does.
     """
-    enforce(ctx.engine, ctx.actor, entity="communication", level="edit", action="Create a Communication")
-    ids = list(contact_ids) if contact_ids is not None else result_contact_ids(ctx, conditions, mode=mode)
-    return notify(ctx.engine, ctx.settings, ctx.actor, template=template, segment=RESULTS_SEGMENT,
-                  contact_ids=ids, one_transaction=True, today=utcnow().date(), dry_run=dry_run,
-                  progress=progress, samples=samples, chunk_size=_PAGE)
+    enforce(
+        ctx.engine, ctx.actor, entity="communication", level="edit", action="Create a Communication"
+    )
+    ids = (
+        list(contact_ids)
+        if contact_ids is not None
+        else result_contact_ids(ctx, conditions, mode=mode)
+    )
+    return notify(
+        ctx.engine,
+        ctx.settings,
+        ctx.actor,
+        template=template,
+        segment=RESULTS_SEGMENT,
+        contact_ids=ids,
+        one_transaction=True,
+        today=utcnow().date(),
+        dry_run=dry_run,
+        progress=progress,
+        samples=samples,
+        chunk_size=_PAGE,
+    )

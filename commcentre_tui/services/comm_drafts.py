@@ -28,7 +28,9 @@ def save_form_draft(
     agent_id = _agent_id(ctx)
     with transaction(ctx.engine) as session:
         row = session.execute(
-            select(FormDraft).where(col(FormDraft.agent_id) == agent_id, col(FormDraft.form) == form)
+            select(FormDraft).where(
+                col(FormDraft.agent_id) == agent_id, col(FormDraft.form) == form
+            )
         ).scalar_one_or_none()
         if row is None:
             row = FormDraft(agent_id=agent_id, form=form)
@@ -41,7 +43,9 @@ def load_form_draft(ctx: ServiceContext, form: str) -> FormDraft | None:
     agent_id = _agent_id(ctx)
     with reading(ctx.engine) as session:
         return session.execute(
-            select(FormDraft).where(col(FormDraft.agent_id) == agent_id, col(FormDraft.form) == form)
+            select(FormDraft).where(
+                col(FormDraft.agent_id) == agent_id, col(FormDraft.form) == form
+            )
         ).scalar_one_or_none()
 
 
@@ -55,4 +59,6 @@ def discard_in(session: Session, ctx: ServiceContext, form: str) -> None:
     """Forget the autosaved ``form`` inside the caller's transaction (a Save deletes the copy
     together with what it saves, so a crash can never leave both)."""
     agent_id = _agent_id(ctx)
-    session.execute(delete(FormDraft).where(col(FormDraft.agent_id) == agent_id, col(FormDraft.form) == form))
+    session.execute(
+        delete(FormDraft).where(col(FormDraft.agent_id) == agent_id, col(FormDraft.form) == form)
+    )

@@ -35,7 +35,11 @@ class RenderedTemplate:
 def list_templates(ctx: ServiceContext, media: str | None = None) -> list[Template]:
     """Active templates (every language version), by name then language."""
     enforce(ctx.engine, ctx.actor, entity="template", level="select")
-    stmt = select(Template).where(col(Template.active).is_(True)).order_by(col(Template.name), col(Template.language))
+    stmt = (
+        select(Template)
+        .where(col(Template.active).is_(True))
+        .order_by(col(Template.name), col(Template.language))
+    )
     if media:
         stmt = stmt.where(col(Template.media) == media)
     with reading(ctx.engine) as session:
@@ -43,7 +47,10 @@ def list_templates(ctx: ServiceContext, media: str | None = None) -> list[Templa
 
 
 def render_template_for(
-    ctx: ServiceContext, template_id: int, contact_id: int, related_type: str | None = None,
+    ctx: ServiceContext,
+    template_id: int,
+    contact_id: int,
+    related_type: str | None = None,
     related_id: int | None = None,
 ) -> RenderedTemplate:
     """Choose a template: render it for the customer (their language's version of it, else
@@ -55,16 +62,29 @@ def render_template_for(
             raise NotFound("That template no longer exists.")
         if related_type is None:  # the record the template is about, as a bulk send picks it
             related_type, related_id = _about_record(session, chosen, contact_id)
-        info, context = load_one(session, contact_id, related_type, related_id,
-                                 agent_id=ctx.actor.agent_id, today=utcnow().date())
+        info, context = load_one(
+            session,
+            contact_id,
+            related_type,
+            related_id,
+            agent_id=ctx.actor.agent_id,
+            today=utcnow().date(),
+        )
         template = pick_version(template_versions(session, chosen.name), info.language) or chosen
     limits = Limits.from_settings(ctx.settings)
-    return RenderedTemplate(template.id or template_id, template.name, template.media, template.language,
-                            render(template.subject, context, field="subject", limits=limits),
-                            render(template.body, context, field="content", limits=limits))
+    return RenderedTemplate(
+        template.id or template_id,
+        template.name,
+        template.media,
+        template.language,
+        render(template.subject, context, field="subject", limits=limits),
+        render(template.body, context, field="content", limits=limits),
+    )
 
 
-def _about_record(session: Session, template: Template, contact_id: int) -> tuple[str | None, int | None]:
+def _about_record(
+    session: Session, template: Template, contact_id: int
+) -> tuple[str | None, int | None]:
     """The record ``template`` is about for this customer (the same rule as "Notify these
     results": :func:`commcentre_tui.comms.targets.record_keys`); ``ValidationFailed`` beside the
     template field when the customer has none (an overdue reminder for someone who owes nothing)."""
@@ -77,7 +97,9 @@ def _about_record(session: Session, template: Template, contact_id: int) -> tupl
     if missing or not keys:
         raise ValidationFailed(
             f"This customer has {MISSING[about]}: the template {template.name!r} is about their "
-            f"{about}.", "template")
+            f"{about}.",
+            "template",
+        )
     key = keys[0]
     if about == "newest subscription":
         return "subscription", key.subscription_id
@@ -85,21 +107,37 @@ def _about_record(session: Session, template: Template, contact_id: int) -> tupl
 
 
 def preview(
-    ctx: ServiceContext, contact_id: int, *, subject: str = "", content: str = "",
-    related_type: str | None = None, related_id: int | None = None, cancelled: Callable[[], bool] | None = None,
+    ctx: ServiceContext,
+    contact_id: int,
+    *,
+    subject: str = "",
+    content: str = "",
+    related_type: str | None = None,
+    related_id: int | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> tuple[str, str]:
     """The live preview: ``subject`` and ``content`` with their tags rendered for the customer,
     within the template budget; ``cancelled`` (checked while rendering) stops it early."""
     enforce(ctx.engine, ctx.actor, entity="communication", level="view")
     limit = ctx.settings.communications.max_content_chars
     if len(content) > limit:  # as Save would refuse it: no render of a huge paste
-        raise ValidationFailed(f"The content is {len(content):,} characters long; the limit is {limit:,}.", "content")
+        raise ValidationFailed(
+            f"The content is {len(content):,} characters long; the limit is {limit:,}.", "content"
+        )
     with reading(ctx.engine) as session:
-        _info, context = load_one(session, contact_id, related_type, related_id,
-                                  agent_id=ctx.actor.agent_id, today=utcnow().date())
+        _info, context = load_one(
+            session,
+            contact_id,
+            related_type,
+            related_id,
+            agent_id=ctx.actor.agent_id,
+            today=utcnow().date(),
+        )
     limits = Limits.from_settings(ctx.settings)
-    return (render(subject, context, field="subject", limits=limits, cancelled=cancelled),
-            render(content, context, field="content", limits=limits, cancelled=cancelled))
+    return (
+        render(subject, context, field="subject", limits=limits, cancelled=cancelled),
+        render(content, context, field="content", limits=limits, cancelled=cancelled),
+    )
 
 
 def contact_recipients(ctx: ServiceContext, contact_id: int) -> ContactInfo:

@@ -62,18 +62,48 @@ from commcentre_tui.services.context import ServiceContext
 from commcentre_tui.validation import StorableText, parse_input
 
 __all__ = [
-    "ACTION", "QUEUED_MEDIA", "STATES", "CommunicationInput", "RenderedTemplate", "bulk_notify",
-    "complete_communication", "contact_recipients", "create_communication", "discard_form_draft", "draft_access",
-    "follow_up", "follow_up_defaults", "get_communication", "list_communications", "list_templates",
-    "load_form_draft", "notify_results", "preview", "render_template_for", "reopen_draft", "retry_delivery", "save_draft",
-    "save_form_draft", "sms_info",
+    "ACTION",
+    "QUEUED_MEDIA",
+    "STATES",
+    "CommunicationInput",
+    "RenderedTemplate",
+    "bulk_notify",
+    "complete_communication",
+    "contact_recipients",
+    "create_communication",
+    "discard_form_draft",
+    "draft_access",
+    "follow_up",
+    "follow_up_defaults",
+    "get_communication",
+    "list_communications",
+    "list_templates",
+    "load_form_draft",
+    "notify_results",
+    "preview",
+    "render_template_for",
+    "reopen_draft",
+    "retry_delivery",
+    "save_draft",
+    "save_form_draft",
+    "sms_info",
 ]
 
 ACTION = "Create a Communication"
 QUEUED_MEDIA = ("email", "sms")
 STATES = ("draft", "completed", "queued", "sent", "failed")
-AUDITED = ("state", "delivery", "direction", "media", "category", "subject", "recipient", "related_type",
-           "related_id", "follow_up_of_id")
+AUDITED = (
+    "state",
+    "delivery",
+    "direction",
+    "media",
+    "category",
+    "subject",
+    "recipient",
+    "related_type",
+    "related_id",
+    "follow_up_of_id",
+)
 
 
 class CommunicationInput(StorableText):
@@ -111,9 +141,11 @@ def _parse(ctx: ServiceContext, data: CommunicationInput | dict[str, Any]) -> Co
     """The validated input (the same path as every service), content within the size limit."""
     data = parse_input(CommunicationInput, data)
     limit = ctx.settings.communications.max_content_chars
-    errors = {name: f"The {name.replace('_', ' ')} is {len(text):,} characters long; the limit is {limit:,}."
-              for name, text in (("content", data.content), ("shared_notes", data.shared_notes))
-              if len(text) > limit}
+    errors = {
+        name: f"The {name.replace('_', ' ')} is {len(text):,} characters long; the limit is {limit:,}."
+        for name, text in (("content", data.content), ("shared_notes", data.shared_notes))
+        if len(text) > limit
+    }
     if errors:
         raise ValidationFailed.many(errors)
     return data
@@ -130,11 +162,24 @@ def _prepare(ctx: ServiceContext, data: CommunicationInput, *, complete: bool) -
         return None
     try:
         with reading(ctx.engine) as session:
-            info, context = load_one(session, data.contact_id, data.related_type, data.related_id,
-                                     agent_id=ctx.actor.agent_id, today=utcnow().date())
+            info, context = load_one(
+                session,
+                data.contact_id,
+                data.related_type,
+                data.related_id,
+                agent_id=ctx.actor.agent_id,
+                today=utcnow().date(),
+            )
         return check_outgoing(
-            ctx.settings, info, context, media=data.media, recipient=data.recipient, subject=_subject(data),
-            content=data.content, template_id=data.template_id, limits=Limits.from_settings(ctx.settings),
+            ctx.settings,
+            info,
+            context,
+            media=data.media,
+            recipient=data.recipient,
+            subject=_subject(data),
+            content=data.content,
+            template_id=data.template_id,
+            limits=Limits.from_settings(ctx.settings),
         )
     except CommCentreError as exc:  # raised in the transaction, after the form's own checks
         return exc
@@ -148,7 +193,12 @@ def _contact(session: Session, contact_id: int) -> Contact:
 
 
 def _clean(
-    ctx: ServiceContext, session: Session, data: CommunicationInput, *, complete: bool, prepared: Prepared = None,
+    ctx: ServiceContext,
+    session: Session,
+    data: CommunicationInput,
+    *,
+    complete: bool,
+    prepared: Prepared = None,
 ) -> dict[str, Any]:
     """Validated column values for ``data``; Save (``complete``) applies the sending rules."""
     settings = ctx.settings
@@ -159,11 +209,15 @@ def _clean(
     if data.direction not in DIRECTIONS:
         errors["direction"] = "The direction must be incoming or outgoing."
     if data.category not in settings.communications.categories:
-        errors["category"] = f"Choose a category from the list ({', '.join(settings.communications.categories)})."
+        errors["category"] = (
+            f"Choose a category from the list ({', '.join(settings.communications.categories)})."
+        )
     if data.visibility not in ("public", "unit"):
         errors["visibility"] = "Visibility is public or unit."
     elif data.visibility == "unit" and not ctx.actor.unit:
-        errors["visibility"] = "Only agents who belong to a unit can make a communication unit-only."
+        errors["visibility"] = (
+            "Only agents who belong to a unit can make a communication unit-only."
+        )
     values["subject"] = _subject(data)
     if len(values["subject"]) > 300:
         errors["subject"] = "The subject can be at most 300 characters."
@@ -214,7 +268,10 @@ def _snapshot(comm: Communication) -> dict[str, Any] | None:
 
 
 def create_communication(
-    ctx: ServiceContext, data: CommunicationInput | dict[str, Any], *, draft: bool = False,
+    ctx: ServiceContext,
+    data: CommunicationInput | dict[str, Any],
+    *,
+    draft: bool = False,
     discard_autosave: str | None = None,
 ) -> Communication:
     """Create a Communication: ``draft=True`` is Save as Draft, otherwise Save (completes it;
@@ -235,8 +292,15 @@ def create_communication(
 
             handled_in(session, data.follow_up_of_id)  # answering it takes it off My Work
         session.flush()
-        audit.record(session, agent_id=ctx.actor.agent_id, action=ACTION, entity="communication",
-                     entity_id=comm.id, after=_snapshot(comm), detail="saved as draft" if draft else "saved")
+        audit.record(
+            session,
+            agent_id=ctx.actor.agent_id,
+            action=ACTION,
+            entity="communication",
+            entity_id=comm.id,
+            after=_snapshot(comm),
+            detail="saved as draft" if draft else "saved",
+        )
     return comm
 
 
@@ -250,8 +314,13 @@ def _editable(ctx: ServiceContext, session: Session, communication_id: int) -> C
 
 
 def save_draft(
-    ctx: ServiceContext, communication_id: int, data: CommunicationInput | dict[str, Any],
-    *, expected_version: int | None = None, complete: bool = False, discard_autosave: str | None = None,
+    ctx: ServiceContext,
+    communication_id: int,
+    data: CommunicationInput | dict[str, Any],
+    *,
+    expected_version: int | None = None,
+    complete: bool = False,
+    discard_autosave: str | None = None,
 ) -> Communication:
     """Save a reopened draft's edited fields: again as a draft, or with ``complete`` as Save
     (``discard_autosave`` as for :func:`create_communication`)."""
@@ -266,19 +335,35 @@ def save_draft(
             raise ValidationFailed("A communication cannot move to another customer.", "contact_id")
         before = _snapshot(comm)
         values = _clean(ctx, session, data, complete=complete, prepared=prepared)
-        comm = update_versioned(session, Communication, comm.id, expected_version or comm.version, values,  # type: ignore[arg-type]  # a stored row: its id is set
-                                label="communication")
+        comm = update_versioned(
+            session,
+            Communication,
+            comm.id,  # type: ignore[arg-type]  # a stored row: its id is set
+            expected_version or comm.version,
+            values,
+            label="communication",
+        )
         _save(ctx, session, comm, complete=complete)
         session.flush()
-        audit.record(session, agent_id=ctx.actor.agent_id, action=ACTION, entity="communication",
-                     entity_id=comm.id, before=before, after=_snapshot(comm),
-                     detail="completed" if complete else "draft updated")
+        audit.record(
+            session,
+            agent_id=ctx.actor.agent_id,
+            action=ACTION,
+            entity="communication",
+            entity_id=comm.id,
+            before=before,
+            after=_snapshot(comm),
+            detail="completed" if complete else "draft updated",
+        )
     return comm
 
 
 def complete_communication(
-    ctx: ServiceContext, communication_id: int, data: CommunicationInput | dict[str, Any] | None = None,
-    *, expected_version: int | None = None,
+    ctx: ServiceContext,
+    communication_id: int,
+    data: CommunicationInput | dict[str, Any] | None = None,
+    *,
+    expected_version: int | None = None,
 ) -> Communication:
     """Save on a reopened draft: completes it (queues outgoing email/SMS), with edits if given."""
     if data is None:
@@ -308,18 +393,33 @@ def follow_up_defaults(ctx: ServiceContext, communication_id: int) -> dict[str, 
         raise RuleViolation("Attach this communication to a customer before following it up.")
     subject = original.subject or f"{original.category} ({original.media})"
     media = original.media if original.media in ("email", "sms", "letter") else "phone"
-    recipient = original.recipient if original.direction == "outgoing" and media == original.media else ""
+    recipient = (
+        original.recipient if original.direction == "outgoing" and media == original.media else ""
+    )
     return {
-        "contact_id": original.contact_id, "direction": "outgoing", "media": media,
-        "category": original.category, "subject": subject if subject.startswith("Re: ") else f"Re: {subject}",
-        "recipient": recipient, "related_type": original.related_type, "related_id": original.related_id,
-        "follow_up_of_id": original.id, "visibility": original.visibility, "content": "", "shared_notes": "",
+        "contact_id": original.contact_id,
+        "direction": "outgoing",
+        "media": media,
+        "category": original.category,
+        "subject": subject if subject.startswith("Re: ") else f"Re: {subject}",
+        "recipient": recipient,
+        "related_type": original.related_type,
+        "related_id": original.related_id,
+        "follow_up_of_id": original.id,
+        "visibility": original.visibility,
+        "content": "",
+        "shared_notes": "",
     }
 
 
 def follow_up(
-    ctx: ServiceContext, communication_id: int, *, shared_notes: str = "", draft: bool = True,
-    discard_autosave: str | None = None, **changes: Any
+    ctx: ServiceContext,
+    communication_id: int,
+    *,
+    shared_notes: str = "",
+    draft: bool = True,
+    discard_autosave: str | None = None,
+    **changes: Any,
 ) -> Communication:
     """Follow Up: a new communication linked to ``communication_id`` (``follow_up_of_id``),
     pre-filled from it (:func:`follow_up_defaults`) with ``shared_notes`` and ``changes``.
@@ -340,14 +440,31 @@ def retry_delivery(ctx: ServiceContext, communication_id: int) -> Communication:
             raise RuleViolation("Only a communication whose delivery failed can be retried.")
         before = _snapshot(comm)
         now = utcnow()
-        session.execute(outbox.T_QUEUE.update().where(q.communication_id == comm.id).values(
-            status="queued", next_attempt_at=now, attempts=0, lease_until=None, worker=None,
-            attempt_started_at=None, last_error=None))
+        session.execute(
+            outbox.T_QUEUE.update()
+            .where(q.communication_id == comm.id)
+            .values(
+                status="queued",
+                next_attempt_at=now,
+                attempts=0,
+                lease_until=None,
+                worker=None,
+                attempt_started_at=None,
+                last_error=None,
+            )
+        )
         comm.delivery, comm.last_error, comm.attempts = "queued", None, 0
         session.add(comm)
         session.flush()
-        audit.record(session, agent_id=ctx.actor.agent_id, action="Retry delivery", entity="communication",
-                     entity_id=comm.id, before=before, after=_snapshot(comm))
+        audit.record(
+            session,
+            agent_id=ctx.actor.agent_id,
+            action="Retry delivery",
+            entity="communication",
+            entity_id=comm.id,
+            before=before,
+            after=_snapshot(comm),
+        )
     return comm
 
 
@@ -370,8 +487,15 @@ def get_communication(ctx: ServiceContext, communication_id: int) -> Communicati
 
 
 def list_communications(
-    ctx: ServiceContext, contact_id: int, *, media: str | None = None, direction: str | None = None,
-    category: str | None = None, state: str | None = None, limit: int = 50, before_id: int | None = None,
+    ctx: ServiceContext,
+    contact_id: int,
+    *,
+    media: str | None = None,
+    direction: str | None = None,
+    category: str | None = None,
+    state: str | None = None,
+    limit: int = 50,
+    before_id: int | None = None,
 ) -> list[Communication]:
     """A customer's communications, newest first. ``state``: draft, completed, queued, sent or
     failed (the last three are delivery states). ``before_id`` pages on from a row."""
@@ -387,14 +511,20 @@ def list_communications(
     if state:
         if state not in STATES:
             raise ValidationFailed(f"The state filter is one of {', '.join(STATES)}.", "state")
-        stmt = stmt.where(col(c.state) == state) if state in ("draft", "completed") else stmt.where(col(c.delivery) == state)
+        stmt = (
+            stmt.where(col(c.state) == state)
+            if state in ("draft", "completed")
+            else stmt.where(col(c.delivery) == state)
+        )
     if not ctx.actor.is_supervisor:
         stmt = stmt.where((col(c.visibility) != "unit") | (col(c.unit) == ctx.actor.unit))
     with reading(ctx.engine) as session:
         if before_id is not None:
             anchor = session.get(c, before_id)
             if anchor is not None:
-                stmt = stmt.where((col(c.created_at) < anchor.created_at)
-                                  | ((col(c.created_at) == anchor.created_at) & (col(c.id) < anchor.id)))
+                stmt = stmt.where(
+                    (col(c.created_at) < anchor.created_at)
+                    | ((col(c.created_at) == anchor.created_at) & (col(c.id) < anchor.id))
+                )
         stmt = stmt.order_by(col(c.created_at).desc(), col(c.id).desc()).limit(limit)
         return list(session.execute(stmt).scalars())

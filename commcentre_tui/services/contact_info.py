@@ -72,9 +72,12 @@ def _length(value: str, limit: int, key: str, what: str, errors: dict[str, str])
         errors[key] = f"{what} is at most {limit} characters."
 
 
-def clean(phones: Sequence[PhoneItem], emails: Sequence[EmailItem],
-          addresses: Sequence[AddressItem], region: str,
-          ) -> tuple[list[PhoneItem], list[EmailItem], list[AddressItem]]:
+def clean(
+    phones: Sequence[PhoneItem],
+    emails: Sequence[EmailItem],
+    addresses: Sequence[AddressItem],
+    region: str,
+) -> tuple[list[PhoneItem], list[EmailItem], list[AddressItem]]:
     """Validated, trimmed rows (blank new rows dropped, E.164 filled in).
 
     Raises :class:`ValidationFailed` with every problem keyed ``phones.<i>.number``,
@@ -88,8 +91,11 @@ def clean(phones: Sequence[PhoneItem], emails: Sequence[EmailItem],
         if not number and p.id is None:
             continue
         key = f"phones.{i}.number"
-        problem = phone_problem(number, region) if number else (
-            "Type the phone number, or remove the row.")
+        problem = (
+            phone_problem(number, region)
+            if number
+            else ("Type the phone number, or remove the row.")
+        )
         e164 = None if problem else to_e164(number, region)
         if problem:
             errors[key] = problem
@@ -107,7 +113,9 @@ def clean(phones: Sequence[PhoneItem], emails: Sequence[EmailItem],
         if not address and e.id is None:
             continue
         key = f"emails.{i}.address"
-        problem = email_problem(address) if address else "Type the email address, or remove the row."
+        problem = (
+            email_problem(address) if address else "Type the email address, or remove the row."
+        )
         if problem:
             errors[key] = problem
         elif fold(address) in seen_e:
@@ -117,8 +125,13 @@ def clean(phones: Sequence[PhoneItem], emails: Sequence[EmailItem],
         out_e.append(replace(e, address=address))
     out_a: list[AddressItem] = []
     for i, a in enumerate(addresses):
-        a = replace(a, street=a.street.strip(), city=a.city.strip(),
-                    postal_code=a.postal_code.strip(), country=a.country.strip())
+        a = replace(
+            a,
+            street=a.street.strip(),
+            city=a.city.strip(),
+            postal_code=a.postal_code.strip(),
+            country=a.country.strip(),
+        )
         if a.id is None and not any((a.street, a.city, a.postal_code, a.country)):
             continue
         if not a.street:
@@ -126,8 +139,13 @@ def clean(phones: Sequence[PhoneItem], emails: Sequence[EmailItem],
         if not a.city:
             errors[f"addresses.{i}.city"] = "Type the city."
         for name, limit in (("street", 200), ("city", 100), ("postal_code", 20), ("country", 60)):
-            _length(getattr(a, name), limit, f"addresses.{i}.{name}",
-                    name.replace("_", " ").capitalize(), errors)
+            _length(
+                getattr(a, name),
+                limit,
+                f"addresses.{i}.{name}",
+                name.replace("_", " ").capitalize(),
+                errors,
+            )
             if problem := unstorable(getattr(a, name), name.replace("_", " ").capitalize()):
                 errors.setdefault(f"addresses.{i}.{name}", problem)
         _kind(a.kind, ADDRESS_KINDS, f"addresses.{i}.kind", errors)
@@ -151,15 +169,20 @@ def _email_values(row: EmailItem) -> dict[str, Any]:
     """An email row as stored: the normal form (the domain through IDNA) and, beside it, what
     the agent typed when that differs."""
     normal = normal_email(row.address)
-    return {"kind": row.kind, "address": normal, "is_primary": row.is_primary,
-            "address_as_typed": row.address if normal != row.address else None}
+    return {
+        "kind": row.kind,
+        "address": normal,
+        "is_primary": row.is_primary,
+        "address_as_typed": row.address if normal != row.address else None,
+    }
 
 
-def _sync(session: Any, model: Any, contact_id: int, rows: Sequence[Any],
-          values: Any) -> None:
+def _sync(session: Any, model: Any, contact_id: int, rows: Sequence[Any], values: Any) -> None:
     """Insert, update and delete ``model`` rows of the contact to match ``rows``."""
-    existing = {r.id: r for r in session.execute(
-        select(model).where(model.contact_id == contact_id)).scalars()}
+    existing = {
+        r.id: r
+        for r in session.execute(select(model).where(model.contact_id == contact_id)).scalars()
+    }
     kept = set()
     for row in rows:
         if row.id is None:
@@ -206,8 +229,11 @@ def clean_preferences(prefs: Preferences, stored: Preferences, settings: Any) ->
 def _preference_values(prefs: Preferences) -> dict[str, Any]:
     from commcentre_tui.repo.customer_info import MEDIA
 
-    return {"preferred_language": prefs.language, "custom_fields": prefs.custom(),
-            **{f"{m}_opt_out": m in prefs.opted_out for m in MEDIA}}
+    return {
+        "preferred_language": prefs.language,
+        "custom_fields": prefs.custom(),
+        **{f"{m}_opt_out": m in prefs.opted_out for m in MEDIA},
+    }
 
 
 def _snapshot(info: ContactInfo) -> dict[str, Any]:
@@ -217,16 +243,26 @@ def _snapshot(info: ContactInfo) -> dict[str, Any]:
         "opted_out": sorted(prefs.opted_out),
         "custom_fields": prefs.custom(),
         "phones": [f"{p.kind}: {p.number}{' (main)' if p.is_primary else ''}" for p in info.phones],
-        "emails": [f"{e.kind}: {e.address}{' (main)' if e.is_primary else ''}" for e in info.emails],
-        "addresses": [", ".join(x for x in (a.street, a.city, a.postal_code, a.country) if x)
-                      for a in info.addresses],
+        "emails": [
+            f"{e.kind}: {e.address}{' (main)' if e.is_primary else ''}" for e in info.emails
+        ],
+        "addresses": [
+            ", ".join(x for x in (a.street, a.city, a.postal_code, a.country) if x)
+            for a in info.addresses
+        ],
     }
 
 
-def save_contact_info(ctx: ServiceContext, contact_id: int, expected_version: int, *,
-                      phones: Sequence[PhoneItem], emails: Sequence[EmailItem],
-                      addresses: Sequence[AddressItem],
-                      preferences: Preferences | None = None) -> ContactInfo:
+def save_contact_info(
+    ctx: ServiceContext,
+    contact_id: int,
+    expected_version: int,
+    *,
+    phones: Sequence[PhoneItem],
+    emails: Sequence[EmailItem],
+    addresses: Sequence[AddressItem],
+    preferences: Preferences | None = None,
+) -> ContactInfo:
     """Replace the contact's phones, emails and addresses with the given lists (and, when
     given, its language, opt-outs and custom fields).
 
@@ -247,23 +283,53 @@ def save_contact_info(ctx: ServiceContext, contact_id: int, expected_version: in
         values: dict[str, Any] = {"updated_at": utcnow()}
         if preferences is not None:
             try:
-                values.update(_preference_values(
-                    clean_preferences(preferences, before.preferences, ctx.settings)))
+                values.update(
+                    _preference_values(
+                        clean_preferences(preferences, before.preferences, ctx.settings)
+                    )
+                )
             except ValidationFailed as exc:
                 errors.update(exc.errors or {})
         if errors:
             raise ValidationFailed.many(errors)
-        update_versioned(session, Contact, contact_id, expected_version, values,
-                         label="customer")
-        _sync(session, ContactPhone, contact_id, p, lambda r: {
-            "kind": r.kind, "number": r.number, "e164": r.e164, "is_primary": r.is_primary})
+        update_versioned(session, Contact, contact_id, expected_version, values, label="customer")
+        _sync(
+            session,
+            ContactPhone,
+            contact_id,
+            p,
+            lambda r: {
+                "kind": r.kind,
+                "number": r.number,
+                "e164": r.e164,
+                "is_primary": r.is_primary,
+            },
+        )
         _sync(session, ContactEmail, contact_id, e, _email_values)
-        _sync(session, ContactAddress, contact_id, a, lambda r: {
-            "kind": r.kind, "street": r.street, "city": r.city, "postal_code": r.postal_code,
-            "country": r.country, "is_primary": r.is_primary})
+        _sync(
+            session,
+            ContactAddress,
+            contact_id,
+            a,
+            lambda r: {
+                "kind": r.kind,
+                "street": r.street,
+                "city": r.city,
+                "postal_code": r.postal_code,
+                "country": r.country,
+                "is_primary": r.is_primary,
+            },
+        )
         session.flush()
         after = read_contact_info(session, contact_id)
-        audit.record(session, agent_id=ctx.actor.agent_id, action=ACTION, entity="contact",
-                     entity_id=contact_id, before=_snapshot(before), after=_snapshot(after),
-                     detail=f"Contact information of {after.customer_number} updated.")
+        audit.record(
+            session,
+            agent_id=ctx.actor.agent_id,
+            action=ACTION,
+            entity="contact",
+            entity_id=contact_id,
+            before=_snapshot(before),
+            after=_snapshot(after),
+            detail=f"Contact information of {after.customer_number} updated.",
+        )
     return after

@@ -114,7 +114,9 @@ class _ContactDetails(FormModel):
 
     id_number: OptStr = Field(default=None, max_length=limit(Contact, "id_number"))
     national_id: OptStr = Field(default=None, max_length=limit(Contact, "national_id"))
-    preferred_language: str = Field(default="en", min_length=2, max_length=limit(Contact, "preferred_language"))
+    preferred_language: str = Field(
+        default="en", min_length=2, max_length=limit(Contact, "preferred_language")
+    )
     phones: list[PhoneIn] = Field(default_factory=list, max_length=MAX_ROWS)
     emails: list[EmailIn] = Field(default_factory=list, max_length=MAX_ROWS)
     addresses: list[AddressIn] = Field(default_factory=list, max_length=MAX_ROWS)
@@ -168,7 +170,9 @@ def clean_custom_fields(
     for name in values:
         if name not in known:
             listed = ", ".join(known) or "none are configured"
-            errors[f"custom_fields.{name}"] = f"“{name}” is not a custom field of contacts ({listed})."
+            errors[f"custom_fields.{name}"] = (
+                f"“{name}” is not a custom field of contacts ({listed})."
+            )
     for name, definition in known.items():
         raw = values.get(name)
         if raw is None or (isinstance(raw, str) and not raw.strip()):
@@ -188,7 +192,9 @@ def _custom_value(definition: CustomField, raw: Any) -> Any:
     if definition.type == "text":
         text = str(text)
         if len(text) > CUSTOM_TEXT_MAX:
-            raise ValueError(f"{name} must be at most {CUSTOM_TEXT_MAX} characters (it has {len(text)}).")
+            raise ValueError(
+                f"{name} must be at most {CUSTOM_TEXT_MAX} characters (it has {len(text)})."
+            )
         return text
     if definition.type == "number":
         if isinstance(text, bool):
@@ -235,13 +241,19 @@ def _row_errors(data: _ContactDetails, region: str) -> dict[str, str]:
             if row.is_primary:
                 primaries += 1
                 if primaries > 1:
-                    errors[f"{group}.{i}.is_primary"] = f"Only one of the {group} can be the primary one."
+                    errors[f"{group}.{i}.is_primary"] = (
+                        f"Only one of the {group} can be the primary one."
+                    )
     return errors
 
 
-def _parse(ctx: ServiceContext, model: type[_ContactDetails], data: Any) -> tuple[Any, dict[str, Any]]:
+def _parse(
+    ctx: ServiceContext, model: type[_ContactDetails], data: Any
+) -> tuple[Any, dict[str, Any]]:
     raw = data.model_dump() if isinstance(data, BaseModel) else dict(data)
-    custom, custom_errors = clean_custom_fields(raw.get("custom_fields") or {}, ctx.settings.contacts.custom_fields)
+    custom, custom_errors = clean_custom_fields(
+        raw.get("custom_fields") or {}, ctx.settings.contacts.custom_fields
+    )
     region = ctx.settings.search.default_region
     try:
         parsed = parse_input(model, raw, {"region": region})
@@ -256,7 +268,9 @@ def _primary_index(rows: Sequence[Any]) -> int:
     return next((i for i, row in enumerate(rows) if row.is_primary), 0)
 
 
-def _create(ctx: ServiceContext, kind: str, action: str, parsed: Any, custom: dict[str, Any]) -> ContactCreated:
+def _create(
+    ctx: ServiceContext, kind: str, action: str, parsed: Any, custom: dict[str, Any]
+) -> ContactCreated:
     enforce(ctx.engine, ctx.actor, entity="contact", level="edit", action=action)
     region = ctx.settings.search.default_region
     fields = parsed.model_dump(exclude={"phones", "emails", "addresses", "custom_fields"})
@@ -271,28 +285,63 @@ def _create(ctx: ServiceContext, kind: str, action: str, parsed: Any, custom: di
         rows: list[Any] = []
         first = _primary_index(parsed.phones)
         for i, phone in enumerate(parsed.phones):
-            rows.append(ContactPhone(contact_id=contact.id, kind=phone.kind, number=phone.number,
-                                     e164=check_phone(phone.number, region)[1], is_primary=i == first))
+            rows.append(
+                ContactPhone(
+                    contact_id=contact.id,
+                    kind=phone.kind,
+                    number=phone.number,
+                    e164=check_phone(phone.number, region)[1],
+                    is_primary=i == first,
+                )
+            )
         first = _primary_index(parsed.emails)
         for i, email in enumerate(parsed.emails):
-            rows.append(ContactEmail(contact_id=contact.id, kind=email.kind, address=email.address,
-                                     is_primary=i == first))
+            rows.append(
+                ContactEmail(
+                    contact_id=contact.id,
+                    kind=email.kind,
+                    address=email.address,
+                    is_primary=i == first,
+                )
+            )
         first = _primary_index(parsed.addresses)
         for i, address in enumerate(parsed.addresses):
-            rows.append(ContactAddress(contact_id=contact.id, **address.model_dump(exclude={"is_primary"}),
-                                       is_primary=i == first))
+            rows.append(
+                ContactAddress(
+                    contact_id=contact.id,
+                    **address.model_dump(exclude={"is_primary"}),
+                    is_primary=i == first,
+                )
+            )
         session.add_all(rows)
         session.flush()
         after = audit.snapshot(contact) or {}
-        after["phones"] = [audit.snapshot(r, ("kind", "number", "e164", "is_primary"))
-                           for r in rows if isinstance(r, ContactPhone)]
-        after["emails"] = [audit.snapshot(r, ("kind", "address", "is_primary"))
-                           for r in rows if isinstance(r, ContactEmail)]
-        after["addresses"] = [audit.snapshot(r, ("kind", "street", "city", "postal_code", "country"))
-                              for r in rows if isinstance(r, ContactAddress)]
-        audit.record(session, agent_id=ctx.actor.agent_id, action=action, entity="contact",
-                     entity_id=contact.id, after=after)
-        return ContactCreated(contact.id, contact.customer_number, contact.display_name, contact.version)
+        after["phones"] = [
+            audit.snapshot(r, ("kind", "number", "e164", "is_primary"))
+            for r in rows
+            if isinstance(r, ContactPhone)
+        ]
+        after["emails"] = [
+            audit.snapshot(r, ("kind", "address", "is_primary"))
+            for r in rows
+            if isinstance(r, ContactEmail)
+        ]
+        after["addresses"] = [
+            audit.snapshot(r, ("kind", "street", "city", "postal_code", "country"))
+            for r in rows
+            if isinstance(r, ContactAddress)
+        ]
+        audit.record(
+            session,
+            agent_id=ctx.actor.agent_id,
+            action=action,
+            entity="contact",
+            entity_id=contact.id,
+            after=after,
+        )
+        return ContactCreated(
+            contact.id, contact.customer_number, contact.display_name, contact.version
+        )
 
 
 def log_person(ctx: ServiceContext, data: PersonInput | Mapping[str, Any]) -> ContactCreated:
@@ -318,4 +367,6 @@ def find_likely_duplicates(
     enforce(ctx.engine, ctx.actor, entity="contact", level="view")
     region = ctx.settings.search.default_region
     numbers = [n for n in (to_e164(p, region) for p in phones if p) if n]
-    return likely_duplicates(ctx.engine, numbers, [e for e in emails if e and storable(e)], limit=limit)
+    return likely_duplicates(
+        ctx.engine, numbers, [e for e in emails if e and storable(e)], limit=limit
+    )

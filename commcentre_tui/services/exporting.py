@@ -48,12 +48,18 @@ def export_results(ctx: ServiceContext, conditions: Sequence[Any], mode: str) ->
     actor, settings = ctx.actor, ctx.settings
     if not actor.role.export:
         with transaction(ctx.engine) as session:
-            audit.record(session, agent_id=actor.agent_id, action="permission refusal",
-                         entity="search", detail="Export results")
+            audit.record(
+                session,
+                agent_id=actor.agent_id,
+                action="permission refusal",
+                entity="search",
+                detail="Export results",
+            )
         raise NotAllowed(f"Your role ({actor.role_name}) may not export results.")
     if not settings.ui.export_folder.strip():
-        raise ValidationFailed("Exporting is off in this console (no export folder is set).",
-                               "export_folder")
+        raise ValidationFailed(
+            "Exporting is off in this console (no export folder is set).", "export_folder"
+        )
     folder = export_folder(settings, actor.username)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     path = folder / f"results-{stamp}.csv"
@@ -61,13 +67,21 @@ def export_results(ctx: ServiceContext, conditions: Sequence[Any], mode: str) ->
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         rows = _write(ctx, conditions, mode, path)
     except OSError as exc:
-        raise ValidationFailed(f"Cannot write to the export folder {folder}: "
-                               f"{exc.strerror or exc}.", "export_folder") from None
-    described = "; ".join(f"{c.field} {c.op or ''} {c.value}".replace("  ", " ") for c in conditions)
+        raise ValidationFailed(
+            f"Cannot write to the export folder {folder}: {exc.strerror or exc}.", "export_folder"
+        ) from None
+    described = "; ".join(
+        f"{c.field} {c.op or ''} {c.value}".replace("  ", " ") for c in conditions
+    )
     with transaction(ctx.engine) as session:
-        audit.record(session, agent_id=actor.agent_id, action="Export results", entity="search",
-                     after={"conditions": described, "mode": mode, "rows": rows, "file": str(path)},
-                     detail=f"{rows} rows to {path}")
+        audit.record(
+            session,
+            agent_id=actor.agent_id,
+            action="Export results",
+            entity="search",
+            after={"conditions": described, "mode": mode, "rows": rows, "file": str(path)},
+            detail=f"{rows} rows to {path}",
+        )
     return ExportDone(path, rows)
 
 
@@ -79,8 +93,9 @@ def _write(ctx: ServiceContext, conditions: Sequence[Any], mode: str, path: Path
         writer = csv.writer(handle)
         writer.writerow(SEARCH_COLUMNS)
         while True:
-            page = search_contacts(ctx.engine, ctx.settings, conditions, mode=mode, limit=PAGE,
-                                   after=after)
+            page = search_contacts(
+                ctx.engine, ctx.settings, conditions, mode=mode, limit=PAGE, after=after
+            )
             for hit in page.hits:
                 writer.writerow(search_row(hit))
             rows += len(page.hits)

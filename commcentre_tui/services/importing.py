@@ -51,11 +51,20 @@ Progress = Callable[[int, int], None]
 """``progress(bytes read, file size)``."""
 
 #: What an import writes of an email: the normal form, then what the file said when it differs.
-EMAIL_COLUMNS = ("id", "contact_id", "kind", "address", "address_as_typed", "address_norm", "is_primary")
+EMAIL_COLUMNS = (
+    "id",
+    "contact_id",
+    "kind",
+    "address",
+    "address_as_typed",
+    "address_norm",
+    "is_primary",
+)
 
 
-def import_contacts(engine: Engine, settings: Settings, options: ImportOptions,
-                    progress: Progress | None = None) -> ImportResult:
+def import_contacts(
+    engine: Engine, settings: Settings, options: ImportOptions, progress: Progress | None = None
+) -> ImportResult:
     """Import ``options.path``; raises :class:`ImportRefused` when the file cannot be read."""
     explicit = parse_map(options.maps, options.mapping_file)
     definitions = settings.contacts.custom_fields
@@ -66,8 +75,9 @@ def import_contacts(engine: Engine, settings: Settings, options: ImportOptions,
     size = options.path.stat().st_size
     result = ImportResult()
     with stream:
-        headers, records, reader = open_rows(stream, options.path, options.encoding,
-                                             options.delimiter)
+        headers, records, reader = open_rows(
+            stream, options.path, options.encoding, options.delimiter
+        )
         mapping = build_mapping(headers, explicit, [d.name for d in definitions], options.path)
         missing = required_custom_missing(mapping, [d.name for d in definitions if d.required])
         if missing:
@@ -76,15 +86,29 @@ def import_contacts(engine: Engine, settings: Settings, options: ImportOptions,
         checker = RowChecker(mapping, list(definitions), settings.search.default_region)
         problems = Problems(options, result, headers)
         try:
-            _run(engine, options, result, checker, problems, records,
-                 lambda: (progress or (lambda _d, _t: None))(reader.bytes_read, size))
+            _run(
+                engine,
+                options,
+                result,
+                checker,
+                problems,
+                records,
+                lambda: (progress or (lambda _d, _t: None))(reader.bytes_read, size),
+            )
         finally:
             problems.close()
     return result
 
 
-def _run(engine: Engine, options: ImportOptions, result: ImportResult, checker: RowChecker,
-         problems: Problems, records: Any, tick: Callable[[], None]) -> None:
+def _run(
+    engine: Engine,
+    options: ImportOptions,
+    result: ImportResult,
+    checker: RowChecker,
+    problems: Problems,
+    records: Any,
+    tick: Callable[[], None],
+) -> None:
     expected = _count_lines(options.path)  # decides whether to rebuild indexes once at the end
     conn = engine.connect()
     if engine.dialect.name == "sqlite" and not options.dry_run:
@@ -122,8 +146,9 @@ def _run(engine: Engine, options: ImportOptions, result: ImportResult, checker: 
 class _Job:
     """Matching and writing, a chunk at a time."""
 
-    def __init__(self, options: ImportOptions, result: ImportResult, store: ContactStore,
-                 problems: Problems) -> None:
+    def __init__(
+        self, options: ImportOptions, result: ImportResult, store: ContactStore, problems: Problems
+    ) -> None:
         self.options = options
         self.result = result
         self.store = store
@@ -147,8 +172,13 @@ class _Job:
             if earlier is not None:
                 what, value = key.split(":", 1)
                 what = {"ext": "external id"}.get(what, what)
-                found.append((row.line, row.columns[column_key],
-                              f"The same {what} ({value}) as line {earlier}; a customer is one row."))
+                found.append(
+                    (
+                        row.line,
+                        row.columns[column_key],
+                        f"The same {what} ({value}) as line {earlier}; a customer is one row.",
+                    )
+                )
         if not found:
             for key in keys:
                 self.seen[key] = row.line
@@ -170,8 +200,13 @@ class _Job:
                 targets[i] = ext
             elif others:
                 targets[i] = min(others)
-        held = store.existing(sorted(set(targets.values()) | {c for s in by_phone.values() for c in s}
-                                     | {c for s in by_email.values() for c in s}))
+        held = store.existing(
+            sorted(
+                set(targets.values())
+                | {c for s in by_phone.values() for c in s}
+                | {c for s in by_email.values() for c in s}
+            )
+        )
         new: list[Row] = []
         updates: list[tuple[Row, int, dict[str, Any]]] = []
         for i, row in enumerate(rows):
@@ -191,30 +226,53 @@ class _Job:
             else:
                 number = held.contact[target]["customer_number"]
                 column = next(iter(row.columns.values()), self.problems.headers[0])
-                how = "imported as" if row.external_id and held.contact[target]["external_id"] \
-                    == row.external_id else "matches"
-                self.problems.add([(row.line, column,
-                                    f"This row {how} the existing customer {number} but differs "
-                                    f"({', '.join(sorted(change))}); give --update to merge it into "
-                                    f"that customer.")], row.values)
+                how = (
+                    "imported as"
+                    if row.external_id and held.contact[target]["external_id"] == row.external_id
+                    else "matches"
+                )
+                self.problems.add(
+                    [
+                        (
+                            row.line,
+                            column,
+                            f"This row {how} the existing customer {number} but differs "
+                            f"({', '.join(sorted(change))}); give --update to merge it into "
+                            f"that customer.",
+                        )
+                    ],
+                    row.values,
+                )
         self._insert(new)
         self._update(updates, held)
 
-    def _conflict(self, row: Row, target: int, by_phone: dict[str, set[int]],
-                  by_email: dict[str, set[int]], held: Any) -> Problem | None:
+    def _conflict(
+        self,
+        row: Row,
+        target: int,
+        by_phone: dict[str, set[int]],
+        by_email: dict[str, set[int]],
+        held: Any,
+    ) -> Problem | None:
         mine = held.contact[target]
         for kind, index, owners in (("phone", 2, by_phone), ("email", 2, by_email)):
-            for item in (row.phones if kind == "phone" else row.emails):
+            for item in row.phones if kind == "phone" else row.emails:
                 for other in owners.get(item[index], ()):
                     if other != target:
                         number = held.contact[other]["customer_number"]
-                        return (row.line, row.columns[f"{kind}:{item[index]}"],
-                                f"The {kind} {item[index]} belongs to customer {number}, and this "
-                                f"row is customer {mine['customer_number']}; merge them first.")
+                        return (
+                            row.line,
+                            row.columns[f"{kind}:{item[index]}"],
+                            f"The {kind} {item[index]} belongs to customer {number}, and this "
+                            f"row is customer {mine['customer_number']}; merge them first.",
+                        )
         if row.external_id and mine["external_id"] not in (None, row.external_id):
-            return (row.line, row.columns["external_id"],
-                    f"This row matches customer {mine['customer_number']}, who was imported as "
-                    f"external id {mine['external_id']}, not {row.external_id}.")
+            return (
+                row.line,
+                row.columns["external_id"],
+                f"This row matches customer {mine['customer_number']}, who was imported as "
+                f"external id {mine['external_id']}, not {row.external_id}.",
+            )
         return None
 
     def _insert(self, rows: list[Row]) -> None:
@@ -231,26 +289,48 @@ class _Job:
             cid = store.take_id("contact")
             shadow = contact_shadow(c.get("first_name"), c.get("last_name"), c.get("company_name"))
             values = {
-                "id": cid, "customer_number": store.take_number(), "kind": c["kind"],
+                "id": cid,
+                "customer_number": store.take_number(),
+                "kind": c["kind"],
                 "preferred_language": c.get("preferred_language", "en"),
-                "email_opt_out": c.get("email_opt_out", False), "sms_opt_out": c.get("sms_opt_out", False),
+                "email_opt_out": c.get("email_opt_out", False),
+                "sms_opt_out": c.get("sms_opt_out", False),
                 "phone_opt_out": c.get("phone_opt_out", False),
                 "letter_opt_out": c.get("letter_opt_out", False),
                 "custom_fields": store.encode_json(row.custom),
                 "id_number_norm": canon_number(c.get("id_number")),
                 "national_id_norm": canon_id(c.get("national_id")),
-                "created_at": stamp, "updated_at": stamp, "version": 1, **shadow,
+                "created_at": stamp,
+                "updated_at": stamp,
+                "version": 1,
+                **shadow,
             }
             contacts.append(tuple(values[k] if k in values else c.get(k) for k in CONTACT_COLUMNS))
             for n, (kind, number, e164) in enumerate(row.phones):
                 phones.append((store.take_id("contact_phone"), cid, kind, number, e164, n == 0))
             for n, (kind, address, norm) in enumerate(row.emails):
-                emails.append((store.take_id("contact_email"), cid, kind, *stored_email(address),
-                               norm, n == 0))
+                emails.append(
+                    (
+                        store.take_id("contact_email"),
+                        cid,
+                        kind,
+                        *stored_email(address),
+                        norm,
+                        n == 0,
+                    )
+                )
             if row.address:
                 shadows = address_shadow(*row.address)
-                addresses.append((store.take_id("contact_address"), cid, "home", *row.address,
-                                  *shadows.values(), True))
+                addresses.append(
+                    (
+                        store.take_id("contact_address"),
+                        cid,
+                        "home",
+                        *row.address,
+                        *shadows.values(),
+                        True,
+                    )
+                )
         store.write("contact", CONTACT_COLUMNS, contacts)
         store.write("contact_phone", COLUMNS["contact_phone"], phones)
         store.write("contact_email", EMAIL_COLUMNS, emails)
@@ -270,30 +350,63 @@ class _Job:
             columns = {k: v for k, v in change.items() if k in COMPARED or k == "custom_fields"}
             if columns:
                 merged = {**before, **columns}
-                shadow = contact_shadow(merged["first_name"], merged["last_name"], merged["company_name"])
-                changes.append({"_id": target, **columns, **shadow,
-                                "id_number_norm": canon_number(merged["id_number"]),
-                                "national_id_norm": canon_id(merged["national_id"]),
-                                "version": int(before.get("version") or 1) + 1,
-                                "updated_at": self.now})
+                shadow = contact_shadow(
+                    merged["first_name"], merged["last_name"], merged["company_name"]
+                )
+                changes.append(
+                    {
+                        "_id": target,
+                        **columns,
+                        **shadow,
+                        "id_number_norm": canon_number(merged["id_number"]),
+                        "national_id_norm": canon_id(merged["national_id"]),
+                        "version": int(before.get("version") or 1) + 1,
+                        "updated_at": self.now,
+                    }
+                )
             first_phone = not held.phones.get(target)
             for kind, number, e164 in change.get("phones", ()):
-                phones.append((store.take_id("contact_phone"), target, kind, number, e164, first_phone))
+                phones.append(
+                    (store.take_id("contact_phone"), target, kind, number, e164, first_phone)
+                )
                 first_phone = False
             first_email = not held.emails.get(target)
             for kind, address, norm in change.get("emails", ()):
-                emails.append((store.take_id("contact_email"), target, kind, *stored_email(address),
-                               norm, first_email))
+                emails.append(
+                    (
+                        store.take_id("contact_email"),
+                        target,
+                        kind,
+                        *stored_email(address),
+                        norm,
+                        first_email,
+                    )
+                )
                 first_email = False
             if "address" in change:
                 parts = change["address"]
-                addresses.append((store.take_id("contact_address"), target, "home", *parts,
-                                  *address_shadow(*parts).values(), not held.addresses.get(target)))
-            audit.append({
-                "at": self.now, "agent_id": None, "action": "Import contacts", "entity": "contact",
-                "entity_id": target, "before": {k: before.get(k) for k in columns} or None,
-                "after": _jsonable(change), "detail": f"{self.options.path.name}:{row.line} by {self.user}"[:500],
-            })
+                addresses.append(
+                    (
+                        store.take_id("contact_address"),
+                        target,
+                        "home",
+                        *parts,
+                        *address_shadow(*parts).values(),
+                        not held.addresses.get(target),
+                    )
+                )
+            audit.append(
+                {
+                    "at": self.now,
+                    "agent_id": None,
+                    "action": "Import contacts",
+                    "entity": "contact",
+                    "entity_id": target,
+                    "before": {k: before.get(k) for k in columns} or None,
+                    "after": _jsonable(change),
+                    "detail": f"{self.options.path.name}:{row.line} by {self.user}"[:500],
+                }
+            )
         if changes:
             store.update_contacts(changes)
         store.write("contact_phone", COLUMNS["contact_phone"], phones)
@@ -304,13 +417,27 @@ class _Job:
 
     def audit_summary(self) -> None:
         r = self.result
-        self.store.audit([{
-            "at": self.now, "agent_id": None, "action": "Import contacts", "entity": "import",
-            "entity_id": None, "before": None,
-            "after": {"file": str(self.options.path), "rows": r.rows, "created": r.created,
-                      "updated": r.updated, "unchanged": r.unchanged, "rejected": r.rejected},
-            "detail": f"{self.options.path.name} by {self.user}"[:500],
-        }])
+        self.store.audit(
+            [
+                {
+                    "at": self.now,
+                    "agent_id": None,
+                    "action": "Import contacts",
+                    "entity": "import",
+                    "entity_id": None,
+                    "before": None,
+                    "after": {
+                        "file": str(self.options.path),
+                        "rows": r.rows,
+                        "created": r.created,
+                        "updated": r.updated,
+                        "unchanged": r.unchanged,
+                        "rejected": r.rejected,
+                    },
+                    "detail": f"{self.options.path.name} by {self.user}"[:500],
+                }
+            ]
+        )
 
 
 def _difference(row: Row, target: int, held: Any) -> dict[str, Any]:

@@ -25,14 +25,30 @@ FIELD_LIMIT = 64 * 1024 * 1024
 DELIMITERS = (",", ";", "\t", "|")
 
 #: Contact columns a row may give, one value each.
-CONTACT_FIELDS = ("external_id", "kind", "title", "first_name", "last_name", "company_name",
-                  "registration_number", "id_number", "national_id", "preferred_language", "unit",
-                  "notes")
+CONTACT_FIELDS = (
+    "external_id",
+    "kind",
+    "title",
+    "first_name",
+    "last_name",
+    "company_name",
+    "registration_number",
+    "id_number",
+    "national_id",
+    "preferred_language",
+    "unit",
+    "notes",
+)
 OPT_MEDIA = ("email", "sms", "phone", "letter")
 OPT_FIELDS = tuple(f"{m}_opt_{w}" for m in OPT_MEDIA for w in ("out", "in"))
 #: Phone fields → the phone kind they give; ``_2`` … ``_9`` suffixes add more of the same kind.
-PHONE_FIELDS = {"mobile": "mobile", "home_phone": "home", "work_phone": "work", "fax": "fax",
-                "phone": "other"}
+PHONE_FIELDS = {
+    "mobile": "mobile",
+    "home_phone": "home",
+    "work_phone": "work",
+    "fax": "fax",
+    "phone": "other",
+}
 EMAIL_FIELDS = {"email": "personal", "work_email": "work"}
 ADDRESS_FIELDS = ("street", "city", "postal_code", "country")
 CUSTOM_PREFIX = "custom."
@@ -64,7 +80,7 @@ def field_kind(name: str, custom_names: Sequence[str]) -> str | None:
     if name in ADDRESS_FIELDS:
         return "address"
     if name.startswith(CUSTOM_PREFIX):
-        return "custom" if name[len(CUSTOM_PREFIX):] in custom_names else None
+        return "custom" if name[len(CUSTOM_PREFIX) :] in custom_names else None
     numbered = _NUMBERED.match(name)
     base = numbered.group("base") if numbered else name
     if base in PHONE_FIELDS:
@@ -81,8 +97,16 @@ def base_name(name: str) -> str:
 
 
 def known_fields_text() -> str:
-    return ", ".join((*CONTACT_FIELDS, *PHONE_FIELDS, *EMAIL_FIELDS, *ADDRESS_FIELDS,
-                      *OPT_FIELDS, "custom.<name>"))
+    return ", ".join(
+        (
+            *CONTACT_FIELDS,
+            *PHONE_FIELDS,
+            *EMAIL_FIELDS,
+            *ADDRESS_FIELDS,
+            *OPT_FIELDS,
+            "custom.<name>",
+        )
+    )
 
 
 def _header_key(text: str) -> str:
@@ -96,15 +120,18 @@ def parse_map(specs: Sequence[str], mapping_file: Path | None) -> dict[str, str]
         try:
             lines = mapping_file.read_text(encoding="utf-8-sig").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
-            raise ImportRefused(f"Cannot read the mapping file {mapping_file}: "
-                                f"{getattr(exc, 'strerror', None) or exc}.") from None
+            raise ImportRefused(
+                f"Cannot read the mapping file {mapping_file}: "
+                f"{getattr(exc, 'strerror', None) or exc}."
+            ) from None
         for number, line in enumerate(lines, 1):
             text = line.strip()
             if not text or text.startswith("#"):
                 continue
             if "=" not in text:
-                raise ImportRefused(f"{mapping_file}:{number}: expected field = Column, "
-                                    f"got “{quoted(text)}”.")
+                raise ImportRefused(
+                    f"{mapping_file}:{number}: expected field = Column, got “{quoted(text)}”."
+                )
             name, column = text.split("=", 1)
             pairs.append((name.strip(), column.strip().strip('"')))
     for spec in specs:
@@ -112,26 +139,31 @@ def parse_map(specs: Sequence[str], mapping_file: Path | None) -> dict[str, str]
             if not part.strip():
                 continue
             if "=" not in part:
-                raise ImportRefused(f"--map expects field=Column pairs separated by commas, "
-                                    f"got “{quoted(part)}”.")
+                raise ImportRefused(
+                    f"--map expects field=Column pairs separated by commas, got “{quoted(part)}”."
+                )
             name, column = part.split("=", 1)
             pairs.append((name.strip(), column.strip()))
     return dict(pairs)
 
 
-def build_mapping(headers: list[str], explicit: dict[str, str], custom_names: Sequence[str],
-                  path: Path) -> Mapping:
+def build_mapping(
+    headers: list[str], explicit: dict[str, str], custom_names: Sequence[str], path: Path
+) -> Mapping:
     """Map the header to fields; refuses unknown fields, absent columns and missing required
     columns before any row is read."""
     mapping = Mapping(headers=headers)
     by_header = {h.strip(): i for i, h in enumerate(headers)}
     for name, column in explicit.items():
         if field_kind(name, custom_names) is None:
-            raise ImportRefused(f"--map names the unknown field “{quoted(name)}” (known: "
-                                f"{known_fields_text()}).")
+            raise ImportRefused(
+                f"--map names the unknown field “{quoted(name)}” (known: {known_fields_text()})."
+            )
         if column not in by_header:
-            raise ImportRefused(f"--map {name}=“{quoted(column)}”: {path.name} has no column "
-                                f"“{quoted(column)}” (its columns: {quoted(', '.join(headers), 200)}).")
+            raise ImportRefused(
+                f"--map {name}=“{quoted(column)}”: {path.name} has no column "
+                f"“{quoted(column)}” (its columns: {quoted(', '.join(headers), 200)})."
+            )
         mapping.fields[name] = by_header[column]
     used = set(mapping.fields.values())
     custom_by_key = {_header_key(n): n for n in custom_names}
@@ -143,7 +175,7 @@ def build_mapping(headers: list[str], explicit: dict[str, str], custom_names: Se
         if field is None and key in custom_by_key:
             field = CUSTOM_PREFIX + custom_by_key[key]
         if field is None and header.strip().startswith(CUSTOM_PREFIX):
-            candidate = CUSTOM_PREFIX + header.strip()[len(CUSTOM_PREFIX):]
+            candidate = CUSTOM_PREFIX + header.strip()[len(CUSTOM_PREFIX) :]
             field = candidate if field_kind(candidate, custom_names) else None
         if field is None or field in mapping.fields:
             if header.strip():
@@ -155,7 +187,8 @@ def build_mapping(headers: list[str], explicit: dict[str, str], custom_names: Se
         raise ImportRefused(
             f"{path.name} has no first_name and last_name columns (or company_name for "
             f"companies); name them in the header or map them, e.g. "
-            f"--map first_name=Given,last_name=Surname.")
+            f"--map first_name=Given,last_name=Surname."
+        )
     return mapping
 
 
@@ -163,9 +196,11 @@ def required_custom_missing(mapping: Mapping, required: Sequence[str]) -> str | 
     missing = [n for n in required if CUSTOM_PREFIX + n not in mapping.fields]
     if not missing:
         return None
-    return (f"The custom field{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
-            f"{'are' if len(missing) > 1 else 'is'} required but the file has no such column; "
-            f"map one with --map \"custom.{missing[0]}=Column\".")
+    return (
+        f"The custom field{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+        f"{'are' if len(missing) > 1 else 'is'} required but the file has no such column; "
+        f'map one with --map "custom.{missing[0]}=Column".'
+    )
 
 
 class LineReader:
@@ -204,8 +239,9 @@ def sniff_delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
-def open_rows(stream: IO[bytes], path: Path, encoding: str,
-              delimiter: str | None) -> tuple[list[str], Iterator[tuple[int, list[str]]], LineReader]:
+def open_rows(
+    stream: IO[bytes], path: Path, encoding: str, delimiter: str | None
+) -> tuple[list[str], Iterator[tuple[int, list[str]]], LineReader]:
     """The header and an iterator of ``(first line number, fields)`` per record."""
     csv.field_size_limit(FIELD_LIMIT)
     reader = LineReader(stream, path, encoding)
@@ -233,7 +269,9 @@ def open_rows(stream: IO[bytes], path: Path, encoding: str,
             except StopIteration:
                 return
             except csv.Error as exc:
-                raise ImportRefused(f"{path}:{start}: this record cannot be read ({exc}).") from None
+                raise ImportRefused(
+                    f"{path}:{start}: this record cannot be read ({exc})."
+                ) from None
             if record:
                 yield start, record
             start = reader.line + 1

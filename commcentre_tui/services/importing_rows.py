@@ -30,18 +30,33 @@ from commcentre_tui.validation import check_email, check_phone, limit, text_prob
 _TRUE = {"true", "yes", "y", "1", "on", "x"}
 _FALSE = {"false", "no", "n", "0", "off", ""}
 _LANGUAGE = re.compile(r"^[a-z]{2,3}([-_][a-z0-9]{2,8})?$")
-_LIMITS = {name: limit(Contact, name) for name in (
-    "title", "first_name", "last_name", "company_name", "registration_number", "id_number", "national_id",
-    "preferred_language", "unit", "notes", "external_id")}
+_LIMITS = {
+    name: limit(Contact, name)
+    for name in (
+        "title",
+        "first_name",
+        "last_name",
+        "company_name",
+        "registration_number",
+        "id_number",
+        "national_id",
+        "preferred_language",
+        "unit",
+        "notes",
+        "external_id",
+    )
+}
 _LIMITS["kind"] = 10
 _PHONE_MAX = limit(ContactPhone, "number")
 _EMAIL_MAX = limit(ContactEmail, "address")
 _ADDRESS_MAX = {n: limit(ContactAddress, n) for n in ("street", "city", "postal_code", "country")}
 
 _PHONE_CHARS = re.compile(r"[0-9+()./\- ]+")
-_SIMPLE_EMAIL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-                           r"@(?P<domain>[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-                           r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+)")
+_SIMPLE_EMAIL = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?P<domain>[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+)"
+)
 
 
 class FastChecks:
@@ -112,8 +127,12 @@ def contact_shadow(first: str | None, last: str | None, company: str | None) -> 
 
 def address_shadow(street: str, city: str, postal_code: str, country: str) -> dict[str, str]:
     """:func:`commcentre_tui.models.crm.address_shadow` with :func:`fast_fold`."""
-    return {"street_norm": fast_fold(street), "city_norm": fast_fold(city),
-            "postal_code_norm": fast_fold(postal_code), "country_norm": fast_fold(country)}
+    return {
+        "street_norm": fast_fold(street),
+        "city_norm": fast_fold(city),
+        "postal_code_norm": fast_fold(postal_code),
+        "country_norm": fast_fold(country),
+    }
 
 
 def _shape(text: str) -> str:
@@ -169,15 +188,21 @@ class RowChecker:
         for name, index in mapping.fields.items():
             kind = field_kind(name, names)
             self.groups.setdefault(kind or "", []).append((name, index))
-        mapped_custom = {n[len(CUSTOM_PREFIX):] for n, _ in self.groups.get("custom", [])}
+        mapped_custom = {n[len(CUSTOM_PREFIX) :] for n, _ in self.groups.get("custom", [])}
         self.custom_defs = [d for d in custom_fields if d.name in mapped_custom]
 
     def check(self, line: int, values: list[str]) -> tuple[Row | None, list[Problem]]:
         headers = self.mapping.headers
         if len(values) != self.width:
             more = "too many" if len(values) > self.width else "too few"
-            return None, [(line, "(row)", f"This row has {len(values)} columns, {more} for the "
-                                          f"header's {self.width}; check its quoting and delimiters.")]
+            return None, [
+                (
+                    line,
+                    "(row)",
+                    f"This row has {len(values)} columns, {more} for the "
+                    f"header's {self.width}; check its quoting and delimiters.",
+                )
+            ]
         row = Row(line, values)
         if any(v[:1] == "'" for v in values):  # escaped by an export (CSV injection)
             values = [unsafe_cell(v) for v in values]
@@ -206,8 +231,10 @@ class RowChecker:
         if language is not None:
             language = contact["preferred_language"] = language.lower()
             if not _LANGUAGE.match(language):
-                bad(self.mapping.fields["preferred_language"],
-                    f"“{quoted(language)}” is not a language code (e.g. en, el, pt-br).")
+                bad(
+                    self.mapping.fields["preferred_language"],
+                    f"“{quoted(language)}” is not a language code (e.g. en, el, pt-br).",
+                )
         for name, index in self.groups.get("opt", ()):
             word = values[index].strip().lower()
             if not word:
@@ -277,8 +304,10 @@ class RowChecker:
             if not contact.get(name):
                 index = fields.get(name)
                 if index is None:
-                    bad(fields.get("kind", fields.get("company_name", 0)),
-                        f"A person needs a {label}; the file has no {name} column.")
+                    bad(
+                        fields.get("kind", fields.get("company_name", 0)),
+                        f"A person needs a {label}; the file has no {name} column.",
+                    )
                 else:
                     bad(index, f"A person needs a {label}; this cell is empty.")
 
@@ -287,8 +316,11 @@ class RowChecker:
         for name, index in self.groups.get("address", ()):
             value = " ".join(values[index].split())
             if len(value) > _ADDRESS_MAX[name]:
-                bad(index, f"At most {_ADDRESS_MAX[name]} characters are allowed "
-                           f"(this has {len(value):,}).")
+                bad(
+                    index,
+                    f"At most {_ADDRESS_MAX[name]} characters are allowed "
+                    f"(this has {len(value):,}).",
+                )
                 return
             if value and not value.isprintable():
                 problem = text_problem(value, "This")
@@ -302,16 +334,20 @@ class RowChecker:
             columns = dict(self.groups["address"])
             bad(next(iter(columns.values())), "An address needs at least a street or a city.")
             return
-        row.address = (parts.get("street", ""), parts.get("city", ""),
-                       parts.get("postal_code", ""), parts.get("country", ""))
+        row.address = (
+            parts.get("street", ""),
+            parts.get("city", ""),
+            parts.get("postal_code", ""),
+            parts.get("country", ""),
+        )
 
     def _custom(self, row: Row, values: list[str], bad: Any) -> None:
         pairs = self.groups.get("custom")
         if not pairs:
             return
-        typed = {name[len(CUSTOM_PREFIX):]: values[index] for name, index in pairs}
+        typed = {name[len(CUSTOM_PREFIX) :]: values[index] for name, index in pairs}
         clean, errors = clean_custom_fields(typed, self.custom_defs)
-        columns = {name[len(CUSTOM_PREFIX):]: index for name, index in pairs}
+        columns = {name[len(CUSTOM_PREFIX) :]: index for name, index in pairs}
         for key, sentence in errors.items():
             bad(columns.get(key.split(".", 1)[-1], pairs[0][1]), sentence)
         row.custom = clean

@@ -81,9 +81,14 @@ def plan_job(
             assignment_errors(session, job.assigned_unit, job.assigned_agent_id),
         )
         record = Job(
-            number=next_number(session, "job"), contact_id=job.contact_id, type=job.type,
-            description=job.description, scheduled_at=job.scheduled_at, account_id=job.account_id,
-            assigned_unit=job.assigned_unit, assigned_agent_id=job.assigned_agent_id,
+            number=next_number(session, "job"),
+            contact_id=job.contact_id,
+            type=job.type,
+            description=job.description,
+            scheduled_at=job.scheduled_at,
+            account_id=job.account_id,
+            assigned_unit=job.assigned_unit,
+            assigned_agent_id=job.assigned_agent_id,
             created_by_id=ctx.actor.agent_id,
         )
         session.add(record)
@@ -98,7 +103,13 @@ def set_job_status(ctx: ServiceContext, job_id: int, expected_version: int, stat
     Raises ``RuleViolation`` for an illegal change, ``Conflict`` if someone changed it first.
     """
     return change_status(
-        ctx, model=Job, entity="job", record_id=job_id, expected_version=expected_version,
-        target=status, transitions=JOB_TRANSITIONS, action="Update Job Status",
+        ctx,
+        model=Job,
+        entity="job",
+        record_id=job_id,
+        expected_version=expected_version,
+        target=status,
+        transitions=JOB_TRANSITIONS,
+        action="Update Job Status",
         extra=lambda _job, now: {"completed_at": now if status == "completed" else None},
     )

@@ -53,9 +53,12 @@ class LeadInput(FormModel):
     contact_id: int
     source: LeadSource = "phone"
     product_id: OptId = Field(default=None, title="Product of interest")
-    interest: OptStr = Field(default=None, max_length=limit(Lead, "interest"), validate_default=True)
+    interest: OptStr = Field(
+        default=None, max_length=limit(Lead, "interest"), validate_default=True
+    )
     potential_value: Annotated[Decimal | None, BeforeValidator(_no_float)] = Field(
-        default=None, ge=0, max_digits=14, decimal_places=2)
+        default=None, ge=0, max_digits=14, decimal_places=2
+    )
     status: LeadStatus = "new"
     description: str = Field(default="", max_length=LONG_TEXT)
     assigned_unit: OptStr = Field(default=None, max_length=limit(Lead, "assigned_unit"))
@@ -87,10 +90,14 @@ def take_lead(ctx: ServiceContext, data: LeadInput | Mapping[str, Any]) -> Saved
                 errors["product_id"] = "That product is not in the catalogue."
             elif interest is None:
                 interest = product.name
-        merge_failures(errors, assignment_errors(session, lead.assigned_unit, lead.assigned_agent_id))
+        merge_failures(
+            errors, assignment_errors(session, lead.assigned_unit, lead.assigned_agent_id)
+        )
         record = Lead(
-            number=next_number(session, "lead"), created_by_id=ctx.actor.agent_id,
-            **lead.model_dump(exclude={"interest"}), interest=interest or "",
+            number=next_number(session, "lead"),
+            created_by_id=ctx.actor.agent_id,
+            **lead.model_dump(exclude={"interest"}),
+            interest=interest or "",
         )
         session.add(record)
         return record
@@ -101,6 +108,12 @@ def take_lead(ctx: ServiceContext, data: LeadInput | Mapping[str, Any]) -> Saved
 def set_lead_status(ctx: ServiceContext, lead_id: int, expected_version: int, status: str) -> Saved:
     """Move a lead along :data:`LEAD_TRANSITIONS` (new → qualified → won/lost)."""
     return change_status(
-        ctx, model=Lead, entity="lead", record_id=lead_id, expected_version=expected_version,
-        target=status, transitions=LEAD_TRANSITIONS, action="Update Lead Status",
+        ctx,
+        model=Lead,
+        entity="lead",
+        record_id=lead_id,
+        expected_version=expected_version,
+        target=status,
+        transitions=LEAD_TRANSITIONS,
+        action="Update Lead Status",
     )

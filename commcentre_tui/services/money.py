@@ -30,6 +30,7 @@ RATIO_PLACES = Decimal("0.0001")
 
 # --- arithmetic -------------------------------------------------------------------------------
 
+
 def round_money(value: Decimal, rule: str) -> Decimal:
     """``value`` rounded to cents by ``rule`` (a :mod:`decimal` rounding name)."""
     return value.quantize(CENT, rounding=rule)
@@ -73,6 +74,7 @@ def format_money(amount: Decimal, currency: str) -> str:
 
 # --- input types ------------------------------------------------------------------------------
 
+
 def _no_float(value: Any) -> Any:
     if isinstance(value, float):
         raise ValueError("must be typed as a decimal amount such as 12.50, not a binary float")
@@ -104,8 +106,9 @@ def _positive(value: Decimal) -> Decimal:
 #: A money amount typed in a form: a string, int or Decimal with at most two places (never float).
 Amount = Annotated[Decimal, BeforeValidator(_no_float), AfterValidator(_cents)]
 #: An :data:`Amount` that must be more than zero.
-PositiveAmount = Annotated[Decimal, BeforeValidator(_no_float), AfterValidator(_cents),
-                           AfterValidator(_positive)]
+PositiveAmount = Annotated[
+    Decimal, BeforeValidator(_no_float), AfterValidator(_cents), AfterValidator(_positive)
+]
 
 
 class FormInput(StorableText):

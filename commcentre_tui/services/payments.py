@@ -129,6 +129,7 @@ class CreditResult:
 
 # --- in-transaction building blocks (also used by the voucher services) -----------------------
 
+
 def balance_state(balance: Decimal, currency: str) -> str:
     """``owes 5.00 EUR``, ``has a credit of 5.00 EUR`` or ``owes nothing``."""
     if balance > 0:
@@ -140,19 +141,31 @@ def balance_state(balance: Decimal, currency: str) -> str:
 
 def balance_phrase(balance: Decimal, currency: str) -> str:
     """How the balance reads in a message: owes X, has a credit of X, or nothing owed."""
-    return f"the account {balance_state(balance, currency)}" if balance else \
-        "nothing is owed on the account"
+    return (
+        f"the account {balance_state(balance, currency)}"
+        if balance
+        else "nothing is owed on the account"
+    )
 
 
-def charge_account(session: Session, actor: Actor, account: Account, amount: Decimal,
-                   description: str, due_date: date | None = None) -> tuple[Invoice, Decimal]:
+def charge_account(
+    session: Session,
+    actor: Actor,
+    account: Account,
+    amount: Decimal,
+    description: str,
+    due_date: date | None = None,
+) -> tuple[Invoice, Decimal]:
     """Post an invoice for ``amount`` and raise the balance; returns it and the new balance.
 
     The caller has locked ``account`` already (see the lock order in ``repo.billing_queries``).
     """
     invoice = Invoice(
-        account_id=account.id, number=unused_number(session, "invoice", Invoice.number),  # type: ignore[arg-type]
-        description=description, amount=amount, agent_id=actor.agent_id,
+        account_id=account.id,  # type: ignore[arg-type]  # a stored row: its id is set
+        number=unused_number(session, "invoice", Invoice.number),  # type: ignore[arg-type]
+        description=description,
+        amount=amount,
+        agent_id=actor.agent_id,
         due_date=due_date or date.today() + timedelta(days=account.payment_terms_days),
     )
     session.add(invoice)
@@ -160,11 +173,16 @@ def charge_account(session: Session, actor: Actor, account: Account, amount: Dec
     return invoice, add_to_balance(session, account.id, amount)  # type: ignore[arg-type]
 
 
-def credit_account(session: Session, actor: Actor, account: Account, amount: Decimal,
-                   reason: str) -> tuple[Credit, Decimal]:
+def credit_account(
+    session: Session, actor: Actor, account: Account, amount: Decimal, reason: str
+) -> tuple[Credit, Decimal]:
     """Post a credit note for ``amount`` and lower the balance; returns it and the new balance."""
-    credit = Credit(account_id=account.id, amount=amount, reason=reason[:200],  # type: ignore[arg-type]
-                    agent_id=actor.agent_id)
+    credit = Credit(
+        account_id=account.id,  # type: ignore[arg-type]
+        amount=amount,
+        reason=reason[:200],
+        agent_id=actor.agent_id,
+    )
     session.add(credit)
     session.flush()
     return credit, add_to_balance(session, account.id, -amount)  # type: ignore[arg-type]
@@ -191,6 +209,7 @@ def _latest_unpaid(session: Session, account_id: int) -> int:
 
 # --- the services -----------------------------------------------------------------------------
 
+
 def pay_bill(ctx: ServiceContext, data: PayBillInput | Mapping[str, Any]) -> PaymentResult:
     """Pay a Bill: record a payment against one bill; bill status and balance move together."""
     inp = parse_input(PayBillInput, data)
@@ -208,41 +227,75 @@ def pay_bill(ctx: ServiceContext, data: PayBillInput | Mapping[str, Any]) -> Pay
         outstanding = bill.amount - bill.paid_amount
         now_due = format_money(outstanding, cur)
         if inp.expected_version is not None and bill.version != inp.expected_version:
-            raise Conflict(f"Another payment on bill {bill.number} was recorded a moment ago; "
-                           f"{now_due} is now outstanding.")
+            raise Conflict(
+                f"Another payment on bill {bill.number} was recorded a moment ago; "
+                f"{now_due} is now outstanding."
+            )
         if outstanding <= 0:
-            raise RuleViolation(f"Bill {bill.number} is already paid in full; {now_due} is outstanding.")
+            raise RuleViolation(
+                f"Bill {bill.number} is already paid in full; {now_due} is outstanding."
+            )
         amount = inp.amount or outstanding
         if amount > outstanding:
             raise RuleViolation(
                 f"The payment of {format_money(amount, cur)} is more than the {now_due} outstanding on "
                 f"bill {bill.number}; enter at most {now_due}, or use Post a Payment to leave a "
-                "credit on the account.")
+                "credit on the account."
+            )
         before = snapshot(bill, ("paid_amount", "status", "version"))
         paid = bill.paid_amount + amount
-        bill = update_versioned(session, Bill, bill.id, bill.version,  # type: ignore[arg-type]
-                                {"paid_amount": paid, "status": "paid" if paid == bill.amount else "partly_paid"})
-        payment = Payment(account_id=account.id, bill_id=bill.id,  # type: ignore[arg-type]
-                          number=unused_number(session, "payment", Payment.number),  # type: ignore[arg-type]
-                          amount=amount, method=inp.method, reference=inp.reference,
-                          agent_id=ctx.actor.agent_id)
+        bill = update_versioned(
+            session,
+            Bill,
+            bill.id,  # type: ignore[arg-type]
+            bill.version,
+            {"paid_amount": paid, "status": "paid" if paid == bill.amount else "partly_paid"},
+        )
+        payment = Payment(
+            account_id=account.id,  # type: ignore[arg-type]
+            bill_id=bill.id,
+            number=unused_number(session, "payment", Payment.number),  # type: ignore[arg-type]
+            amount=amount,
+            method=inp.method,
+            reference=inp.reference,
+            agent_id=ctx.actor.agent_id,
+        )
         session.add(payment)
         session.flush()
         balance = add_to_balance(session, account.id, -amount)  # type: ignore[arg-type]
         left = bill.amount - bill.paid_amount
-        record(session, agent_id=ctx.actor.agent_id, action=PAY_BILL, entity="payment",
-               entity_id=payment.id,
-               before={"bill": before, "account_balance": str(balance + amount)},
-               after={**(snapshot(payment) or {}),
-                      "bill": snapshot(bill, ("paid_amount", "status", "version")),
-                      "account_balance": str(balance)})
-        state = ("the bill is paid" if left == 0
-                 else f"{format_money(left, cur)} is still outstanding on it")
+        record(
+            session,
+            agent_id=ctx.actor.agent_id,
+            action=PAY_BILL,
+            entity="payment",
+            entity_id=payment.id,
+            before={"bill": before, "account_balance": str(balance + amount)},
+            after={
+                **(snapshot(payment) or {}),
+                "bill": snapshot(bill, ("paid_amount", "status", "version")),
+                "account_balance": str(balance),
+            },
+        )
+        state = (
+            "the bill is paid"
+            if left == 0
+            else f"{format_money(left, cur)} is still outstanding on it"
+        )
         assert payment.id is not None
         return PaymentResult(
-            payment.id, payment.number, amount, cur, balance, bill.id, bill.number, bill.status, left,
+            payment.id,
+            payment.number,
+            amount,
+            cur,
+            balance,
+            bill.id,
+            bill.number,
+            bill.status,
+            left,
             f"Payment {payment.number} of {format_money(amount, cur)} recorded on bill "
-            f"{bill.number}; {state}, and {balance_phrase(balance, cur)}.")
+            f"{bill.number}; {state}, and {balance_phrase(balance, cur)}.",
+        )
 
 
 def post_payment(ctx: ServiceContext, data: PostPaymentInput | Mapping[str, Any]) -> PaymentResult:
@@ -251,22 +304,41 @@ def post_payment(ctx: ServiceContext, data: PostPaymentInput | Mapping[str, Any]
     enforce(ctx.engine, ctx.actor, entity="payment", level="edit", action=POST_PAYMENT)
     with transaction(ctx.engine) as session:
         account = _account(session, inp.account_id)
-        payment = Payment(account_id=account.id,  # type: ignore[arg-type]
-                          number=unused_number(session, "payment", Payment.number),  # type: ignore[arg-type]
-                          amount=inp.amount, method=inp.method, reference=inp.reference,
-                          agent_id=ctx.actor.agent_id)
+        payment = Payment(
+            account_id=account.id,  # type: ignore[arg-type]
+            number=unused_number(session, "payment", Payment.number),  # type: ignore[arg-type]
+            amount=inp.amount,
+            method=inp.method,
+            reference=inp.reference,
+            agent_id=ctx.actor.agent_id,
+        )
         session.add(payment)
         session.flush()
         balance = add_to_balance(session, account.id, -inp.amount)  # type: ignore[arg-type]
-        record(session, agent_id=ctx.actor.agent_id, action=POST_PAYMENT, entity="payment",
-               entity_id=payment.id, before={"account_balance": str(balance + inp.amount)},
-               after={**(snapshot(payment) or {}), "account_balance": str(balance)})
+        record(
+            session,
+            agent_id=ctx.actor.agent_id,
+            action=POST_PAYMENT,
+            entity="payment",
+            entity_id=payment.id,
+            before={"account_balance": str(balance + inp.amount)},
+            after={**(snapshot(payment) or {}), "account_balance": str(balance)},
+        )
         cur = account.currency
         assert payment.id is not None
         return PaymentResult(
-            payment.id, payment.number, inp.amount, cur, balance, None, None, None, None,
+            payment.id,
+            payment.number,
+            inp.amount,
+            cur,
+            balance,
+            None,
+            None,
+            None,
+            None,
             f"Payment {payment.number} of {format_money(inp.amount, cur)} posted to account "
-            f"{account.number}; {balance_phrase(balance, cur)}.")
+            f"{account.number}; {balance_phrase(balance, cur)}.",
+        )
 
 
 def post_invoice(ctx: ServiceContext, data: PostInvoiceInput | Mapping[str, Any]) -> InvoiceResult:
@@ -277,17 +349,29 @@ def post_invoice(ctx: ServiceContext, data: PostInvoiceInput | Mapping[str, Any]
         raise ValidationFailed("The due date must be today or later.", "due_date")
     with transaction(ctx.engine) as session:
         account = _account(session, inp.account_id)
-        invoice, balance = charge_account(session, ctx.actor, account, inp.amount, inp.description,
-                                          inp.due_date)
-        record(session, agent_id=ctx.actor.agent_id, action=POST_INVOICE, entity="invoice",
-               entity_id=invoice.id, before={"account_balance": str(balance - inp.amount)},
-               after={**(snapshot(invoice) or {}), "account_balance": str(balance)})
+        invoice, balance = charge_account(
+            session, ctx.actor, account, inp.amount, inp.description, inp.due_date
+        )
+        record(
+            session,
+            agent_id=ctx.actor.agent_id,
+            action=POST_INVOICE,
+            entity="invoice",
+            entity_id=invoice.id,
+            before={"account_balance": str(balance - inp.amount)},
+            after={**(snapshot(invoice) or {}), "account_balance": str(balance)},
+        )
         cur = account.currency
         assert invoice.id is not None and invoice.due_date is not None
         return InvoiceResult(
-            invoice.id, invoice.number, inp.amount, invoice.due_date, balance,
+            invoice.id,
+            invoice.number,
+            inp.amount,
+            invoice.due_date,
+            balance,
             f"Invoice {invoice.number} of {format_money(inp.amount, cur)} posted, due "
-            f"{invoice.due_date}; {balance_phrase(balance, cur)}.")
+            f"{invoice.due_date}; {balance_phrase(balance, cur)}.",
+        )
 
 
 def post_credit(ctx: ServiceContext, data: PostCreditInput | Mapping[str, Any]) -> CreditResult:
@@ -297,12 +381,21 @@ def post_credit(ctx: ServiceContext, data: PostCreditInput | Mapping[str, Any]) 
     with transaction(ctx.engine) as session:
         account = _account(session, inp.account_id)
         credit, balance = credit_account(session, ctx.actor, account, inp.amount, inp.reason)
-        record(session, agent_id=ctx.actor.agent_id, action=POST_CREDIT, entity="credit",
-               entity_id=credit.id, before={"account_balance": str(balance + inp.amount)},
-               after={**(snapshot(credit) or {}), "account_balance": str(balance)})
+        record(
+            session,
+            agent_id=ctx.actor.agent_id,
+            action=POST_CREDIT,
+            entity="credit",
+            entity_id=credit.id,
+            before={"account_balance": str(balance + inp.amount)},
+            after={**(snapshot(credit) or {}), "account_balance": str(balance)},
+        )
         cur = account.currency
         assert credit.id is not None
         return CreditResult(
-            credit.id, inp.amount, balance,
+            credit.id,
+            inp.amount,
+            balance,
             f"Credit of {format_money(inp.amount, cur)} posted to account {account.number}; "
-            f"{balance_phrase(balance, cur)}.")
+            f"{balance_phrase(balance, cur)}.",
+        )

@@ -66,7 +66,9 @@ class RewardResult:
 def _participant(session: Session, participant_id: int) -> RewardParticipant:
     participant = session.get(RewardParticipant, participant_id)
     if participant is None:
-        raise ValidationFailed(f"There is no reward participant {participant_id}.", "participant_id")
+        raise ValidationFailed(
+            f"There is no reward participant {participant_id}.", "participant_id"
+        )
     return participant
 
 
@@ -76,17 +78,33 @@ def award_points(ctx: ServiceContext, data: PointsInput | Mapping[str, Any]) -> 
     enforce(ctx.engine, ctx.actor, entity="reward", level="edit")
     with transaction(ctx.engine) as session:
         participant = _participant(session, inp.participant_id)
-        txn = RewardAwardTransaction(participant_id=inp.participant_id, points=inp.points,
-                                     reason=inp.reason, agent_id=ctx.actor.agent_id)
+        txn = RewardAwardTransaction(
+            participant_id=inp.participant_id,
+            points=inp.points,
+            reason=inp.reason,
+            agent_id=ctx.actor.agent_id,
+        )
         session.add(txn)
         session.flush()
         total = add_points(session, inp.participant_id, inp.points)
         assert total is not None and txn.id is not None
-        record(session, agent_id=ctx.actor.agent_id, action="Award Points",
-               entity="reward_award_transaction", entity_id=txn.id,
-               after={**(snapshot(txn, FIELDS) or {}), "participant_points": total})
-        return RewardResult("award", txn.id, inp.participant_id, inp.points, txn.state, total,
-                            f"{inp.points} points awarded to {participant.number}; they now have {total}.")
+        record(
+            session,
+            agent_id=ctx.actor.agent_id,
+            action="Award Points",
+            entity="reward_award_transaction",
+            entity_id=txn.id,
+            after={**(snapshot(txn, FIELDS) or {}), "participant_points": total},
+        )
+        return RewardResult(
+            "award",
+            txn.id,
+            inp.participant_id,
+            inp.points,
+            txn.state,
+            total,
+            f"{inp.points} points awarded to {participant.number}; they now have {total}.",
+        )
 
 
 def spend_points(ctx: ServiceContext, data: PointsInput | Mapping[str, Any]) -> RewardResult:
@@ -98,31 +116,52 @@ def spend_points(ctx: ServiceContext, data: PointsInput | Mapping[str, Any]) -> 
         total = add_points(session, inp.participant_id, -inp.points)
         if total is None:
             have = current_points(session, inp.participant_id)
-            raise RuleViolation(f"{participant.number} has {have} points, fewer than the {inp.points} "
-                                "to spend.")
-        txn = RewardSpendTransaction(participant_id=inp.participant_id, points=inp.points,
-                                     reason=inp.reason, agent_id=ctx.actor.agent_id)
+            raise RuleViolation(
+                f"{participant.number} has {have} points, fewer than the {inp.points} to spend."
+            )
+        txn = RewardSpendTransaction(
+            participant_id=inp.participant_id,
+            points=inp.points,
+            reason=inp.reason,
+            agent_id=ctx.actor.agent_id,
+        )
         session.add(txn)
         session.flush()
         assert txn.id is not None
-        record(session, agent_id=ctx.actor.agent_id, action="Spend Points",
-               entity="reward_spend_transaction", entity_id=txn.id,
-               after={**(snapshot(txn, FIELDS) or {}), "participant_points": total})
-        return RewardResult("spend", txn.id, inp.participant_id, inp.points, txn.state, total,
-                            f"{inp.points} points spent by {participant.number}; {total} left.")
+        record(
+            session,
+            agent_id=ctx.actor.agent_id,
+            action="Spend Points",
+            entity="reward_spend_transaction",
+            entity_id=txn.id,
+            after={**(snapshot(txn, FIELDS) or {}), "participant_points": total},
+        )
+        return RewardResult(
+            "spend",
+            txn.id,
+            inp.participant_id,
+            inp.points,
+            txn.state,
+            total,
+            f"{inp.points} points spent by {participant.number}; {total} left.",
+        )
 
 
-def cancel_reward_transaction(ctx: ServiceContext, data: CancelRewardInput | Mapping[str, Any]) -> RewardResult:
+def cancel_reward_transaction(
+    ctx: ServiceContext, data: CancelRewardInput | Mapping[str, Any]
+) -> RewardResult:
     """Cancel an award (points taken back) or a spend (points given back); never twice."""
     inp = parse_input(CancelRewardInput, data)
     enforce(ctx.engine, ctx.actor, entity="reward", level="edit")
     model: type[RewardAwardTransaction] | type[RewardSpendTransaction] = (
-        RewardAwardTransaction if inp.kind == "award" else RewardSpendTransaction)
+        RewardAwardTransaction if inp.kind == "award" else RewardSpendTransaction
+    )
     with transaction(ctx.engine) as session:
         txn = lock(session, model, inp.transaction_id, what=f"{inp.kind} transaction")
         if txn.state == "cancelled":
-            raise RuleViolation(f"This {inp.kind} transaction was already cancelled on "
-                                f"{txn.cancelled_at:%Y-%m-%d}.")
+            raise RuleViolation(
+                f"This {inp.kind} transaction was already cancelled on {txn.cancelled_at:%Y-%m-%d}."
+            )
         participant = _participant(session, txn.participant_id)
         delta = -txn.points if inp.kind == "award" else txn.points
         total = add_points(session, txn.participant_id, delta)
@@ -130,7 +169,8 @@ def cancel_reward_transaction(ctx: ServiceContext, data: CancelRewardInput | Map
             have = current_points(session, txn.participant_id)
             raise RuleViolation(
                 f"Cancelling this award would take {txn.points} points from {participant.number}, "
-                f"who has only {have}; cancel the spend transactions that used them first.")
+                f"who has only {have}; cancel the spend transactions that used them first."
+            )
         before = snapshot(txn, FIELDS)
         txn.state = "cancelled"
         txn.cancelled_at = utcnow()
@@ -138,12 +178,24 @@ def cancel_reward_transaction(ctx: ServiceContext, data: CancelRewardInput | Map
             txn.reason = f"{txn.reason} [cancelled: {inp.reason}]"[:200]
         session.add(txn)
         session.flush()
-        record(session, agent_id=ctx.actor.agent_id, action=f"Cancel {inp.kind.capitalize()}",
-               entity=model.__tablename__, entity_id=txn.id,
-               before={**(before or {}), "participant_points": total - delta},
-               after={**(snapshot(txn, FIELDS) or {}), "participant_points": total})
+        record(
+            session,
+            agent_id=ctx.actor.agent_id,
+            action=f"Cancel {inp.kind.capitalize()}",
+            entity=model.__tablename__,
+            entity_id=txn.id,
+            before={**(before or {}), "participant_points": total - delta},
+            after={**(snapshot(txn, FIELDS) or {}), "participant_points": total},
+        )
         assert txn.id is not None
         moved = "taken back from" if inp.kind == "award" else "given back to"
-        return RewardResult(inp.kind, txn.id, txn.participant_id, txn.points, txn.state, total,
-                            f"{inp.kind.capitalize()} of {txn.points} points cancelled; {txn.points} "
-                            f"points {moved} {participant.number}, who now has {total}.")
+        return RewardResult(
+            inp.kind,
+            txn.id,
+            txn.participant_id,
+            txn.points,
+            txn.state,
+            total,
+            f"{inp.kind.capitalize()} of {txn.points} points cancelled; {txn.points} "
+            f"points {moved} {participant.number}, who now has {total}.",
+        )

@@ -56,7 +56,9 @@ class ServiceRequestInput(FormModel):
     assigned_agent_id: OptId = Field(default=None, title="Assigned agent")
 
 
-def raise_service_request(ctx: ServiceContext, data: ServiceRequestInput | Mapping[str, Any]) -> Saved:
+def raise_service_request(
+    ctx: ServiceContext, data: ServiceRequestInput | Mapping[str, Any]
+) -> Saved:
     """Raise a Service Request (status ``open``); one transaction with its audit entry.
 
     Raises ``ValidationFailed`` (bad fields, a subscription/account of another customer, a
@@ -67,19 +69,25 @@ def raise_service_request(ctx: ServiceContext, data: ServiceRequestInput | Mappi
     def build(session: Session) -> ServiceRequest:
         require_contact(session, sr.contact_id)
         errors: dict[str, str] = {}
-        for field, kind, value in (("subscription_id", "subscription", sr.subscription_id),
-                                   ("account_id", "account", sr.account_id)):
+        for field, kind, value in (
+            ("subscription_id", "subscription", sr.subscription_id),
+            ("account_id", "account", sr.account_id),
+        ):
             problem = belongs_error(session, kind, value, sr.contact_id)
             if problem:
                 errors[field] = problem
         if not errors and sr.subscription_id is not None and sr.account_id is not None:
             sub = session.get(Subscription, sr.subscription_id)
             if sub is not None and sub.account_id != sr.account_id:
-                errors["subscription_id"] = "That subscription is on a different account than the one chosen."
+                errors["subscription_id"] = (
+                    "That subscription is on a different account than the one chosen."
+                )
         merge_failures(errors, assignment_errors(session, sr.assigned_unit, sr.assigned_agent_id))
         record = ServiceRequest(
-            number=next_number(session, "service_request"), contact_id=sr.contact_id,
-            created_by_id=ctx.actor.agent_id, **sr.model_dump(exclude={"contact_id"}),
+            number=next_number(session, "service_request"),
+            contact_id=sr.contact_id,
+            created_by_id=ctx.actor.agent_id,
+            **sr.model_dump(exclude={"contact_id"}),
         )
         session.add(record)
         return record
@@ -95,13 +103,20 @@ def set_service_request_status(
     Resolving stamps ``resolved_at``; going back to in progress clears it. Raises
     ``RuleViolation`` for an illegal change (e.g. open → closed) and ``Conflict`` when stale.
     """
+
     def extra(_record: Any, now: Any) -> dict[str, Any]:
         if status == "resolved":
             return {"resolved_at": now}
         return {"resolved_at": None} if status == "in_progress" else {}
 
     return change_status(
-        ctx, model=ServiceRequest, entity="service_request", record_id=request_id,
-        expected_version=expected_version, target=status, transitions=SR_TRANSITIONS,
-        action="Update Service Request Status", extra=extra,
+        ctx,
+        model=ServiceRequest,
+        entity="service_request",
+        record_id=request_id,
+        expected_version=expected_version,
+        target=status,
+        transitions=SR_TRANSITIONS,
+        action="Update Service Request Status",
+        extra=extra,
     )

@@ -122,7 +122,8 @@ def _recurring(session: Session, product_ids: list[int]) -> list[Product]:
             raise ValidationFailed(f"{product.name} is no longer sold.", "product_ids")
         if product.kind != "recurring":
             raise ValidationFailed(
-                f"{product.name} is a one-time product; choose recurring services.", "product_ids")
+                f"{product.name} is a one-time product; choose recurring services.", "product_ids"
+            )
         chosen.append(product)
     return chosen
 
@@ -131,25 +132,38 @@ def _check_effective(sub: Subscription, day: date, field: str = "effective_date"
     """A change must fall on or after the start and after the days already billed."""
     if day < sub.start_date:
         raise ValidationFailed(
-            f"The effective date must be on or after the subscription start, {sub.start_date}.", field)
+            f"The effective date must be on or after the subscription start, {sub.start_date}.",
+            field,
+        )
     if sub.billed_until is not None and day <= sub.billed_until:
         raise RuleViolation(
             f"Subscription {sub.number} is already billed up to {sub.billed_until}; choose an "
-            f"effective date from {sub.billed_until + timedelta(days=1)} on.")
+            f"effective date from {sub.billed_until + timedelta(days=1)} on."
+        )
 
 
 def _locked(session: Session, subscription_id: int, expected: int | None) -> Subscription:
     sub = lock(session, Subscription, subscription_id, what="subscription")
     if expected is not None and sub.version != expected:
-        raise Conflict(f"Another agent changed subscription {sub.number} while you were editing it; "
-                       "reload it and apply your change again.")
+        raise Conflict(
+            f"Another agent changed subscription {sub.number} while you were editing it; "
+            "reload it and apply your change again."
+        )
     return sub
 
 
-def _event(session: Session, ctx: ServiceContext, sub_id: int, action: str, details: str,
-           day: date) -> None:
-    session.add(SubscriptionEvent(subscription_id=sub_id, action=action, details=details[:400],
-                                  effective_date=day, agent_id=ctx.actor.agent_id))
+def _event(
+    session: Session, ctx: ServiceContext, sub_id: int, action: str, details: str, day: date
+) -> None:
+    session.add(
+        SubscriptionEvent(
+            subscription_id=sub_id,
+            action=action,
+            details=details[:400],
+            effective_date=day,
+            agent_id=ctx.actor.agent_id,
+        )
+    )
 
 
 def _bump(session: Session, sub: Subscription, values: dict[str, Any]) -> Subscription:
@@ -157,7 +171,9 @@ def _bump(session: Session, sub: Subscription, values: dict[str, Any]) -> Subscr
     return update_versioned(session, Subscription, sub.id, sub.version, values)
 
 
-def become_subscriber(ctx: ServiceContext, data: BecomeSubscriberInput | Mapping[str, Any]) -> SubscriptionResult:
+def become_subscriber(
+    ctx: ServiceContext, data: BecomeSubscriberInput | Mapping[str, Any]
+) -> SubscriptionResult:
     """Open a subscription on an account with one or more recurring catalogue services."""
     inp = parse_input(BecomeSubscriberInput, data)
     enforce(ctx.engine, ctx.actor, entity="subscription", level="edit", action=BECOME)
@@ -167,29 +183,49 @@ def become_subscriber(ctx: ServiceContext, data: BecomeSubscriberInput | Mapping
         if account is None:
             raise ValidationFailed(f"There is no account {inp.account_id}.", "account_id")
         if account.status != "active":
-            raise RuleViolation(f"Account {account.number} is {account.status}; only active accounts "
-                                "can subscribe.")
+            raise RuleViolation(
+                f"Account {account.number} is {account.status}; only active accounts can subscribe."
+            )
         products = _recurring(session, inp.product_ids)
         number = unused_number(session, "subscription", col(Subscription.number))  # type: ignore[arg-type]
         sub = Subscription(account_id=inp.account_id, number=number, start_date=start)
         session.add(sub)
         session.flush()
         assert sub.id is not None
-        services = [SubscriptionService(subscription_id=sub.id, product_id=p.id,  # type: ignore[arg-type]
-                                        price=p.price, start_date=start) for p in products]
+        services = [
+            SubscriptionService(
+                subscription_id=sub.id,
+                product_id=p.id,  # type: ignore[arg-type]
+                price=p.price,
+                start_date=start,
+            )
+            for p in products
+        ]
         session.add_all(services)
         session.flush()
         names = ", ".join(p.name for p in products)
         _event(session, ctx, sub.id, BECOME, f"Services: {names}", start)
-        record(session, agent_id=ctx.actor.agent_id, action=BECOME, entity="subscription",
-               entity_id=sub.id, after={**(snapshot(sub) or {}),
-                                        "services": [snapshot(s) for s in services]})
+        record(
+            session,
+            agent_id=ctx.actor.agent_id,
+            action=BECOME,
+            entity="subscription",
+            entity_id=sub.id,
+            after={**(snapshot(sub) or {}), "services": [snapshot(s) for s in services]},
+        )
         return SubscriptionResult(
-            sub.id, number, sub.status, sub.version, tuple(s.id for s in services),  # type: ignore[misc]
-            f"Subscription {number} starts on {start} with {names}.")
+            sub.id,
+            number,
+            sub.status,
+            sub.version,
+            tuple(s.id for s in services),  # type: ignore[misc]
+            f"Subscription {number} starts on {start} with {names}.",
+        )
 
 
-def add_services(ctx: ServiceContext, data: AddServicesInput | Mapping[str, Any]) -> SubscriptionResult:
+def add_services(
+    ctx: ServiceContext, data: AddServicesInput | Mapping[str, Any]
+) -> SubscriptionResult:
     """Add recurring services to a subscription from the effective date (priced from the catalogue)."""
     inp = parse_input(AddServicesInput, data)
     enforce(ctx.engine, ctx.actor, entity="subscription", level="edit", action=ADD)
@@ -203,22 +239,44 @@ def add_services(ctx: ServiceContext, data: AddServicesInput | Mapping[str, Any]
         present = active_product_ids(session, sub.id, day)  # type: ignore[arg-type]
         for p in products:
             if p.id in present:
-                raise ValidationFailed(f"{p.name} is already on subscription {sub.number}.", "product_ids")
-        services = [SubscriptionService(subscription_id=sub.id, product_id=p.id,  # type: ignore[arg-type]
-                                        price=p.price, start_date=day) for p in products]
+                raise ValidationFailed(
+                    f"{p.name} is already on subscription {sub.number}.", "product_ids"
+                )
+        services = [
+            SubscriptionService(
+                subscription_id=sub.id,  # type: ignore[arg-type]  # a stored row: its id is set
+                product_id=p.id,  # type: ignore[arg-type]
+                price=p.price,
+                start_date=day,
+            )
+            for p in products
+        ]
         session.add_all(services)
         session.flush()
         names = ", ".join(p.name for p in products)
         _event(session, ctx, sub.id, ADD, f"Added: {names}", day)  # type: ignore[arg-type]
         sub = _bump(session, sub, {})
-        record(session, agent_id=ctx.actor.agent_id, action=ADD, entity="subscription",
-               entity_id=sub.id, after={"services": [snapshot(s) for s in services]})
-        return SubscriptionResult(sub.id, sub.number, sub.status, sub.version,  # type: ignore[arg-type]
-                                  tuple(s.id for s in services),  # type: ignore[misc]
-                                  f"Added {names} to subscription {sub.number} from {day}.")
+        record(
+            session,
+            agent_id=ctx.actor.agent_id,
+            action=ADD,
+            entity="subscription",
+            entity_id=sub.id,
+            after={"services": [snapshot(s) for s in services]},
+        )
+        return SubscriptionResult(
+            sub.id,  # type: ignore[arg-type]
+            sub.number,
+            sub.status,
+            sub.version,
+            tuple(s.id for s in services),  # type: ignore[misc]
+            f"Added {names} to subscription {sub.number} from {day}.",
+        )
 
 
-def remove_service(ctx: ServiceContext, data: RemoveServiceInput | Mapping[str, Any]) -> SubscriptionResult:
+def remove_service(
+    ctx: ServiceContext, data: RemoveServiceInput | Mapping[str, Any]
+) -> SubscriptionResult:
     """Remove Service: the service is no longer provided or billed from the effective date."""
     inp = parse_input(RemoveServiceInput, data)
     enforce(ctx.engine, ctx.actor, entity="subscription", level="edit", action=REMOVE)
@@ -235,8 +293,10 @@ def remove_service(ctx: ServiceContext, data: RemoveServiceInput | Mapping[str, 
             raise RuleViolation(f"{name} was already removed from subscription {sub.number}.")
         _check_effective(sub, day)
         if day < svc.start_date:
-            raise ValidationFailed(f"The effective date must be on or after {svc.start_date}, "
-                                   f"when {name} started.", "effective_date")
+            raise ValidationFailed(
+                f"The effective date must be on or after {svc.start_date}, when {name} started.",
+                "effective_date",
+            )
         before = snapshot(svc)
         svc.end_date = day - timedelta(days=1)
         svc.status = "removed"
@@ -244,45 +304,82 @@ def remove_service(ctx: ServiceContext, data: RemoveServiceInput | Mapping[str, 
         session.flush()
         _event(session, ctx, sub.id, REMOVE_SERVICE, f"Removed: {name}", day)  # type: ignore[arg-type]
         sub = _bump(session, sub, {})
-        record(session, agent_id=ctx.actor.agent_id, action=REMOVE, entity="subscription_service",
-               entity_id=svc.id, before=before, after=snapshot(svc))
-        return SubscriptionResult(sub.id, sub.number, sub.status, sub.version, (svc.id,),  # type: ignore[arg-type]
-                                  f"{name} is removed from subscription {sub.number} from {day}.")
+        record(
+            session,
+            agent_id=ctx.actor.agent_id,
+            action=REMOVE,
+            entity="subscription_service",
+            entity_id=svc.id,
+            before=before,
+            after=snapshot(svc),
+        )
+        return SubscriptionResult(
+            sub.id,  # type: ignore[arg-type]  # a stored row: its id is set
+            sub.number,
+            sub.status,
+            sub.version,
+            (svc.id,),  # type: ignore[arg-type]
+            f"{name} is removed from subscription {sub.number} from {day}.",
+        )
 
 
-def _change_status(ctx: ServiceContext, data: ChangeStatusInput | Mapping[str, Any],
-                   *, suspend: bool) -> SubscriptionResult:
+def _change_status(
+    ctx: ServiceContext, data: ChangeStatusInput | Mapping[str, Any], *, suspend: bool
+) -> SubscriptionResult:
     inp = parse_input(ChangeStatusInput, data)
     enforce(ctx.engine, ctx.actor, entity="subscription", level="edit", action=MANAGE)
     day = inp.effective_date or date.today()
-    want_from, want_to, verb = (("active", "suspended", SUSPEND) if suspend
-                                else ("suspended", "active", RESUME))
+    want_from, want_to, verb = (
+        ("active", "suspended", SUSPEND) if suspend else ("suspended", "active", RESUME)
+    )
     with transaction(ctx.engine) as session:
         sub = _locked(session, inp.subscription_id, inp.expected_version)
         if sub.status != want_from:
-            raise RuleViolation(f"Subscription {sub.number} is {sub.status}, so it cannot be "
-                                f"{'suspended' if suspend else 'resumed'}.")
+            raise RuleViolation(
+                f"Subscription {sub.number} is {sub.status}, so it cannot be "
+                f"{'suspended' if suspend else 'resumed'}."
+            )
         _check_effective(sub, day)
         changes = suspension_changes(session, sub.id)  # type: ignore[arg-type]
         if changes and day < changes[-1][0]:
-            raise ValidationFailed(f"The effective date must be on or after {changes[-1][0]}, the "
-                                   "last suspend or resume.", "effective_date")
+            raise ValidationFailed(
+                f"The effective date must be on or after {changes[-1][0]}, the "
+                "last suspend or resume.",
+                "effective_date",
+            )
         before = snapshot(sub, ("status", "version"))
         _event(session, ctx, sub.id, verb, inp.reason or verb, day)  # type: ignore[arg-type]
         sub = _bump(session, sub, {"status": want_to})
-        record(session, agent_id=ctx.actor.agent_id, action=f"{verb} Subscription",
-               entity="subscription", entity_id=sub.id, before=before,
-               after=snapshot(sub, ("status", "version")), detail=f"effective {day} {inp.reason}")
+        record(
+            session,
+            agent_id=ctx.actor.agent_id,
+            action=f"{verb} Subscription",
+            entity="subscription",
+            entity_id=sub.id,
+            before=before,
+            after=snapshot(sub, ("status", "version")),
+            detail=f"effective {day} {inp.reason}",
+        )
         done = "suspended" if suspend else "resumed"
-        return SubscriptionResult(sub.id, sub.number, sub.status, sub.version, (),  # type: ignore[arg-type]
-                                  f"Subscription {sub.number} is {done} from {day}.")
+        return SubscriptionResult(
+            sub.id,  # type: ignore[arg-type]
+            sub.number,
+            sub.status,
+            sub.version,
+            (),
+            f"Subscription {sub.number} is {done} from {day}.",
+        )
 
 
-def suspend_subscription(ctx: ServiceContext, data: ChangeStatusInput | Mapping[str, Any]) -> SubscriptionResult:
+def suspend_subscription(
+    ctx: ServiceContext, data: ChangeStatusInput | Mapping[str, Any]
+) -> SubscriptionResult:
     """Suspend: no service is billed from the effective date until a resume."""
     return _change_status(ctx, data, suspend=True)
 
 
-def resume_subscription(ctx: ServiceContext, data: ChangeStatusInput | Mapping[str, Any]) -> SubscriptionResult:
+def resume_subscription(
+    ctx: ServiceContext, data: ChangeStatusInput | Mapping[str, Any]
+) -> SubscriptionResult:
     """Resume a suspended subscription: billing restarts on the effective date."""
     return _change_status(ctx, data, suspend=False)

@@ -58,7 +58,9 @@ class TaskInput(FormModel):
     subject: str = Field(min_length=1, max_length=limit(Task, "subject"))
     description: str = Field(default="", max_length=LONG_TEXT)
     due_at: When = Field(title="Due time")
-    reminder_minutes: int = Field(default=15, ge=0, le=MAX_REMINDER_MINUTES, title="Reminder (minutes before)")
+    reminder_minutes: int = Field(
+        default=15, ge=0, le=MAX_REMINDER_MINUTES, title="Reminder (minutes before)"
+    )
     assigned_agent_id: OptId = Field(default=None, title="Assigned agent")
 
     @field_validator("due_at")
@@ -91,7 +93,8 @@ def create_task(
                 errors["case_id"] = "That case does not exist."
         merge_failures(errors)
         record = Task(
-            **form.model_dump(exclude={"assigned_agent_id"}), assigned_agent_id=agent_id,
+            **form.model_dump(exclude={"assigned_agent_id"}),
+            assigned_agent_id=agent_id,
             remind_at=form.due_at - timedelta(minutes=form.reminder_minutes) if agent_id else None,
             created_by_id=ctx.actor.agent_id,
         )
@@ -114,8 +117,14 @@ def cancel_task(ctx: ServiceContext, task_id: int, expected_version: int) -> Sav
 def set_task_status(ctx: ServiceContext, task_id: int, expected_version: int, status: str) -> Saved:
     """Move a task along :data:`TASK_TRANSITIONS` (open ↔ completed/cancelled)."""
     return change_status(
-        ctx, model=Task, entity="task", record_id=task_id, expected_version=expected_version,
-        target=status, transitions=TASK_TRANSITIONS, action="Update Task Status",
+        ctx,
+        model=Task,
+        entity="task",
+        record_id=task_id,
+        expected_version=expected_version,
+        target=status,
+        transitions=TASK_TRANSITIONS,
+        action="Update Task Status",
     )
 
 

@@ -66,8 +66,19 @@ class TemplateRow:
 
 def _row(t: Template) -> TemplateRow:
     edited = bool(t.origin) and t.shipped_hash != fingerprint(store.snapshot(t))
-    return TemplateRow(t.id or 0, t.name, t.media, t.language, t.about, t.subject, t.body, t.active,
-                       t.version, t.origin, edited)
+    return TemplateRow(
+        t.id or 0,
+        t.name,
+        t.media,
+        t.language,
+        t.about,
+        t.subject,
+        t.body,
+        t.active,
+        t.version,
+        t.origin,
+        edited,
+    )
 
 
 def list_all(ctx: ServiceContext, *, include_inactive: bool = True) -> list[TemplateRow]:
@@ -92,7 +103,9 @@ def get(ctx: ServiceContext, template_id: int) -> TemplateRow:
 def find(ctx: ServiceContext, name: str, language: str | None = None) -> list[TemplateRow]:
     """The versions of the template called ``name`` (any case), or just ``language``'s."""
     wanted = name.strip().casefold()
-    rows = [r for r in list_all(ctx) if r.name.casefold() == wanted and language in (None, r.language)]
+    rows = [
+        r for r in list_all(ctx) if r.name.casefold() == wanted and language in (None, r.language)
+    ]
     if not rows:
         which = f" in {language}" if language else ""
         raise NotFound(f"There is no template called {name!r}{which}.")
@@ -115,17 +128,33 @@ def export_text(row: TemplateRow) -> str:
     return to_toml(row.record())
 
 
-def _audit(session: Any, ctx: ServiceContext, action: str, template: Template,
-           before: dict[str, Any] | None, detail: str = "") -> None:
-    audit.record(session, agent_id=ctx.actor.agent_id, action=action, entity=ENTITY, entity_id=template.id,
-                 before=before, after=store.snapshot(template), detail=detail or store.label(template))
+def _audit(
+    session: Any,
+    ctx: ServiceContext,
+    action: str,
+    template: Template,
+    before: dict[str, Any] | None,
+    detail: str = "",
+) -> None:
+    audit.record(
+        session,
+        agent_id=ctx.actor.agent_id,
+        action=action,
+        entity=ENTITY,
+        entity_id=template.id,
+        before=before,
+        after=store.snapshot(template),
+        detail=detail or store.label(template),
+    )
 
 
 def _unique(session: Any, record: Mapping[str, Any], template_id: int | None) -> None:
     other = store.find(session, record["name"], record["language"])
     if other is not None and other.id != template_id:
         raise ValidationFailed(
-            f"There is already a template called {other.name!r} in {other.language}; edit that one.", "name")
+            f"There is already a template called {other.name!r} in {other.language}; edit that one.",
+            "name",
+        )
 
 
 def create(ctx: ServiceContext, record: Mapping[str, Any]) -> TemplateRow:
@@ -139,7 +168,9 @@ def create(ctx: ServiceContext, record: Mapping[str, Any]) -> TemplateRow:
         return _row(template)
 
 
-def update(ctx: ServiceContext, template_id: int, expected_version: int, record: Mapping[str, Any]) -> TemplateRow:
+def update(
+    ctx: ServiceContext, template_id: int, expected_version: int, record: Mapping[str, Any]
+) -> TemplateRow:
     """Save an edited template version (audited); a stale edit is a ``Conflict``."""
     enforce(ctx.engine, ctx.actor, entity=ENTITY, level="edit", entity_id=template_id)
     checked = validate(ctx, record)
@@ -148,16 +179,23 @@ def update(ctx: ServiceContext, template_id: int, expected_version: int, record:
         if template is None:
             raise NotFound("That template no longer exists.")
         before = store.snapshot(template)
-        if all(before[k] == checked[k] for k in store.FIELDS) and template.version == expected_version:
+        if (
+            all(before[k] == checked[k] for k in store.FIELDS)
+            and template.version == expected_version
+        ):
             return _row(template)  # nothing changed: nothing written, nothing audited
         _unique(session, checked, template_id)
-        bump_version(session, template, expected_version, label="template")  # a stale edit: Conflict
+        bump_version(
+            session, template, expected_version, label="template"
+        )  # a stale edit: Conflict
         store.apply(session, checked, template, bump=False)
         _audit(session, ctx, "Edit template", template, before)
         return _row(template)
 
 
-def set_active(ctx: ServiceContext, template_id: int, active: bool, expected_version: int | None = None) -> TemplateRow:
+def set_active(
+    ctx: ServiceContext, template_id: int, active: bool, expected_version: int | None = None
+) -> TemplateRow:
     """Deactivate (or reactivate) a template version (audited). Inactive templates are not
     offered and not sent; installing the shipped ones never reactivates one."""
     enforce(ctx.engine, ctx.actor, entity=ENTITY, level="edit", entity_id=template_id)
@@ -166,11 +204,21 @@ def set_active(ctx: ServiceContext, template_id: int, active: bool, expected_ver
         if template is None:
             raise NotFound("That template no longer exists.")
         before = store.snapshot(template)
-        bump_version(session, template, template.version if expected_version is None else expected_version,
-                     label="template")
+        bump_version(
+            session,
+            template,
+            template.version if expected_version is None else expected_version,
+            label="template",
+        )
         template.active = active
         session.flush()
-        _audit(session, ctx, "Reactivate template" if active else "Deactivate template", template, before)
+        _audit(
+            session,
+            ctx,
+            "Reactivate template" if active else "Deactivate template",
+            template,
+            before,
+        )
         return _row(template)
 
 
@@ -181,8 +229,10 @@ class ImportReport:
     unchanged: list[str]
 
     def summary(self) -> str:
-        return (f"Imported templates: {len(self.created)} created, {len(self.updated)} updated, "
-                f"{len(self.unchanged)} unchanged.")
+        return (
+            f"Imported templates: {len(self.created)} created, {len(self.updated)} updated, "
+            f"{len(self.unchanged)} unchanged."
+        )
 
 
 def import_files(ctx: ServiceContext, paths: Iterable[Path]) -> ImportReport:
@@ -192,7 +242,9 @@ def import_files(ctx: ServiceContext, paths: Iterable[Path]) -> ImportReport:
     files = validate_files(ctx.settings, paths)
     report = ImportReport([], [], [])
     with transaction(ctx.engine) as session:
-        changes, report.unchanged = store.import_records(session, (record for _path, record in files))
+        changes, report.unchanged = store.import_records(
+            session, (record for _path, record in files)
+        )
         for template, before in changes:
             (report.updated if before else report.created).append(store.label(template))
             _audit(session, ctx, "Import template", template, before)
@@ -206,8 +258,13 @@ def install_defaults(ctx: ServiceContext, directory: Path | None = None) -> stor
     with transaction(ctx.engine) as session:
         report = store.install_shipped(session, directory)
         if report.added or report.updated:
-            audit.record(session, agent_id=ctx.actor.agent_id, action="Install shipped templates",
-                         entity=ENTITY, detail=report.summary())
+            audit.record(
+                session,
+                agent_id=ctx.actor.agent_id,
+                action="Install shipped templates",
+                entity=ENTITY,
+                detail=report.summary(),
+            )
     return report
 
 
@@ -220,8 +277,9 @@ class TemplatePreview:
     body: str
 
 
-def preview(ctx: ServiceContext, record: Mapping[str, Any], customer_number: str = "",
-            cancelled: Any = None) -> TemplatePreview:
+def preview(
+    ctx: ServiceContext, record: Mapping[str, Any], customer_number: str = "", cancelled: Any = None
+) -> TemplatePreview:
     """``record`` (checked first) rendered for the customer ``customer_number`` — about the record
     its ``about`` names, exactly as a bulk send reads it — or with the examples when blank.
     A customer without that record is a ``ValidationFailed`` saying a bulk send skips them."""
@@ -242,16 +300,26 @@ def preview(ctx: ServiceContext, record: Mapping[str, Any], customer_number: str
         enforce(ctx.engine, ctx.actor, entity="contact", level="view")
         today = utcnow().date()
         with reading(ctx.engine) as session:
-            found = session.execute(select(T_CONTACT.c.id).where(T_CONTACT.c.customer_number == number)).scalar()
+            found = session.execute(
+                select(T_CONTACT.c.id).where(T_CONTACT.c.customer_number == number)
+            ).scalar()
             if found is None:
                 raise ValidationFailed(f"There is no customer {number}.", "customer")
             keys, missing = record_keys(session, checked["about"], [found], today=today)
             if missing:
-                raise ValidationFailed(f"{number} has {MISSING[checked['about']]}: a bulk send skips them.",
-                                       "customer")
-            [(info, context)] = load_batch(session, keys, set(NAMESPACES),
-                                           agent=agent_values(session, ctx.actor.agent_id), today=today)
+                raise ValidationFailed(
+                    f"{number} has {MISSING[checked['about']]}: a bulk send skips them.", "customer"
+                )
+            [(info, context)] = load_batch(
+                session,
+                keys,
+                set(NAMESPACES),
+                agent=agent_values(session, ctx.actor.agent_id),
+                today=today,
+            )
         who = f"{info.name} ({info.customer_number})"
-    return TemplatePreview(who, render(checked["subject"], context, field="subject", limits=limits,
-                                       cancelled=cancelled),
-                           render(checked["body"], context, field="body", limits=limits, cancelled=cancelled))
+    return TemplatePreview(
+        who,
+        render(checked["subject"], context, field="subject", limits=limits, cancelled=cancelled),
+        render(checked["body"], context, field="body", limits=limits, cancelled=cancelled),
+    )

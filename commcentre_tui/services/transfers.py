@@ -64,54 +64,100 @@ def _locked(session: Session, account_id: int, field: str) -> Account:
 def _check(source: Account, target: Account, amount: Decimal) -> None:
     """Refuse, in one sentence, a transfer the rules do not allow."""
     if source.contact_id != target.contact_id:
-        raise RuleViolation(f"Account {target.number} belongs to another customer; a balance moves "
-                            "only between accounts of one customer.")
+        raise RuleViolation(
+            f"Account {target.number} belongs to another customer; a balance moves "
+            "only between accounts of one customer."
+        )
     if source.currency != target.currency:
-        raise RuleViolation(f"Account {source.number} is in {source.currency} and {target.number} "
-                            f"in {target.currency}; a balance moves only between accounts in one "
-                            "currency.")
+        raise RuleViolation(
+            f"Account {source.number} is in {source.currency} and {target.number} "
+            f"in {target.currency}; a balance moves only between accounts in one "
+            "currency."
+        )
     credit = -source.balance
     if credit <= 0:
-        raise RuleViolation(f"Account {source.number} has no credit to transfer: it "
-                            f"{balance_state(source.balance, source.currency)}.")
+        raise RuleViolation(
+            f"Account {source.number} has no credit to transfer: it "
+            f"{balance_state(source.balance, source.currency)}."
+        )
     if amount > credit:
         most = format_money(credit, source.currency)
-        raise RuleViolation(f"Account {source.number} has a credit of only {most}; transfer at "
-                            f"most {most}.")
+        raise RuleViolation(
+            f"Account {source.number} has a credit of only {most}; transfer at most {most}."
+        )
 
 
-def transfer_balance(ctx: ServiceContext, data: TransferBalanceInput | Mapping[str, Any]) -> TransferResult:
+def transfer_balance(
+    ctx: ServiceContext, data: TransferBalanceInput | Mapping[str, Any]
+) -> TransferResult:
     """Transfer Balance: move ``amount`` of credit from one account of a customer to another."""
     inp = parse_input(TransferBalanceInput, data)
     enforce(ctx.engine, ctx.actor, entity="account", level="edit", action=TRANSFER_BALANCE)
     if inp.from_account_id == inp.to_account_id:
-        raise ValidationFailed("Choose another account: the balance cannot move to the account it "
-                               "comes from.", "to_account_id")
+        raise ValidationFailed(
+            "Choose another account: the balance cannot move to the account it comes from.",
+            "to_account_id",
+        )
     with transaction(ctx.engine) as session:
         # Both accounts locked in id order, so two opposite transfers cannot deadlock.
-        ids = sorted([(inp.from_account_id, "from_account_id"), (inp.to_account_id, "to_account_id")])
+        ids = sorted(
+            [(inp.from_account_id, "from_account_id"), (inp.to_account_id, "to_account_id")]
+        )
         locked = {account_id: _locked(session, account_id, field) for account_id, field in ids}
         source, target = locked[inp.from_account_id], locked[inp.to_account_id]
         _check(source, target, inp.amount)
-        before = {"from": {"account": source.number, "balance": str(source.balance)},
-                  "to": {"account": target.number, "balance": str(target.balance)}}
+        before = {
+            "from": {"account": source.number, "balance": str(source.balance)},
+            "to": {"account": target.number, "balance": str(target.balance)},
+        }
         why = f" ({inp.reason})" if inp.reason else ""
-        invoice, from_balance = charge_account(session, ctx.actor, source, inp.amount,
-                                               f"Balance transferred to account {target.number}{why}",
-                                               due_date=date.today())
-        credit, to_balance = credit_account(session, ctx.actor, target, inp.amount,
-                                            f"Balance transferred from account {source.number}{why}")
+        invoice, from_balance = charge_account(
+            session,
+            ctx.actor,
+            source,
+            inp.amount,
+            f"Balance transferred to account {target.number}{why}",
+            due_date=date.today(),
+        )
+        credit, to_balance = credit_account(
+            session,
+            ctx.actor,
+            target,
+            inp.amount,
+            f"Balance transferred from account {source.number}{why}",
+        )
         assert invoice.id is not None and credit.id is not None
-        record(session, agent_id=ctx.actor.agent_id, action=TRANSFER_BALANCE, entity="account",
-               entity_id=source.id, before=before,
-               after={"from": {"account": source.number, "balance": str(from_balance),
-                               "invoice": invoice.number},
-                      "to": {"account": target.number, "balance": str(to_balance),
-                             "credit_id": credit.id},
-                      "amount": str(inp.amount), "reason": inp.reason})
+        record(
+            session,
+            agent_id=ctx.actor.agent_id,
+            action=TRANSFER_BALANCE,
+            entity="account",
+            entity_id=source.id,
+            before=before,
+            after={
+                "from": {
+                    "account": source.number,
+                    "balance": str(from_balance),
+                    "invoice": invoice.number,
+                },
+                "to": {
+                    "account": target.number,
+                    "balance": str(to_balance),
+                    "credit_id": credit.id,
+                },
+                "amount": str(inp.amount),
+                "reason": inp.reason,
+            },
+        )
         cur = source.currency
         return TransferResult(
-            invoice.id, credit.id, inp.amount, cur, from_balance, to_balance,
+            invoice.id,
+            credit.id,
+            inp.amount,
+            cur,
+            from_balance,
+            to_balance,
             f"Moved {format_money(inp.amount, cur)} from account {source.number} to "
             f"{target.number}: {source.number} now {balance_state(from_balance, cur)}, {target.number} "
-            f"{balance_state(to_balance, cur)}.")
+            f"{balance_state(to_balance, cur)}.",
+        )

@@ -55,8 +55,19 @@ CANCEL = "Cancel eVoucher"
 RETRIEVE = "Retrieve Voucher Secret Number"
 
 #: Voucher columns safe for the audit trail (everything but the secret number).
-AUDIT_FIELDS = ("serial", "value", "currency", "state", "account_id", "paid_from",
-                "used_by_account_id", "sold_at", "used_at", "cancelled_at", "version")
+AUDIT_FIELDS = (
+    "serial",
+    "value",
+    "currency",
+    "state",
+    "account_id",
+    "paid_from",
+    "used_by_account_id",
+    "sold_at",
+    "used_at",
+    "cancelled_at",
+    "version",
+)
 
 
 class PurchaseVoucherInput(FormInput):
@@ -128,8 +139,9 @@ def _new_secret() -> str:
     return f"{secrets.randbelow(10**16):016d}"
 
 
-def _wallet_debit(session: Session, actor: Actor, account: Account, amount: Decimal,
-                  serial: str) -> Decimal:
+def _wallet_debit(
+    session: Session, actor: Actor, account: Account, amount: Decimal, serial: str
+) -> Decimal:
     """Take ``amount`` from the account's wallet or refuse, naming what the wallet holds."""
     wallet = wallet_of(session, account.id)  # type: ignore[arg-type]
     new = add_to_wallet(session, wallet.id, -amount) if wallet else None  # type: ignore[arg-type]
@@ -139,19 +151,35 @@ def _wallet_debit(session: Session, actor: Actor, account: Account, amount: Deci
         cur = account.currency
         raise RuleViolation(
             f"The wallet of account {account.number} holds {format_money(have, cur)}, less than "
-            f"the {format_money(amount, cur)} needed; top it up or pay from the account.")
-    session.add(WalletTransaction(wallet_id=wallet.id, amount=-amount, kind="voucher_purchase",  # type: ignore[arg-type]
-                                  description=f"eVoucher {serial}", agent_id=actor.agent_id))
+            f"the {format_money(amount, cur)} needed; top it up or pay from the account."
+        )
+    session.add(
+        WalletTransaction(
+            wallet_id=wallet.id,  # type: ignore[arg-type]
+            amount=-amount,
+            kind="voucher_purchase",
+            description=f"eVoucher {serial}",
+            agent_id=actor.agent_id,
+        )
+    )
     return new
 
 
-def _wallet_credit(session: Session, actor: Actor, account: Account, amount: Decimal,
-                   kind: str, description: str) -> Decimal:
+def _wallet_credit(
+    session: Session, actor: Actor, account: Account, amount: Decimal, kind: str, description: str
+) -> Decimal:
     wallet: Wallet = ensure_wallet(session, account)
     new = add_to_wallet(session, wallet.id, amount)  # type: ignore[arg-type]
     assert new is not None
-    session.add(WalletTransaction(wallet_id=wallet.id, amount=amount, kind=kind,  # type: ignore[arg-type]
-                                  description=description, agent_id=actor.agent_id))
+    session.add(
+        WalletTransaction(
+            wallet_id=wallet.id,  # type: ignore[arg-type]
+            amount=amount,
+            kind=kind,
+            description=description,
+            agent_id=actor.agent_id,
+        )
+    )
     return new
 
 
@@ -159,65 +187,106 @@ def _set(session: Session, voucher: Voucher, values: dict[str, Any]) -> Voucher:
     return update_versioned(session, Voucher, voucher.id, voucher.version, values)  # type: ignore[arg-type]
 
 
-def _result(v: Voucher, account_balance: Decimal | None, wallet_balance: Decimal | None,
-            message: str) -> VoucherResult:
+def _result(
+    v: Voucher, account_balance: Decimal | None, wallet_balance: Decimal | None, message: str
+) -> VoucherResult:
     assert v.id is not None
-    return VoucherResult(v.id, v.serial, v.value, v.currency, v.state, account_balance,
-                         wallet_balance, message)
+    return VoucherResult(
+        v.id, v.serial, v.value, v.currency, v.state, account_balance, wallet_balance, message
+    )
 
 
-def _purchase(ctx: ServiceContext, account_id: int, value: Decimal | None, serial: str | None,
-              pay_from: str) -> VoucherResult:
+def _purchase(
+    ctx: ServiceContext, account_id: int, value: Decimal | None, serial: str | None, pay_from: str
+) -> VoucherResult:
     action = PURCHASE if pay_from == "account" else WALLET_PURCHASE
     enforce(ctx.engine, ctx.actor, entity="voucher", level="edit", action=action)
     if value is None and not serial:
-        raise ValidationFailed("Enter the voucher value, or the serial of a voucher in stock.", "value")
+        raise ValidationFailed(
+            "Enter the voucher value, or the serial of a voucher in stock.", "value"
+        )
     with transaction(ctx.engine) as session:
         voucher: Voucher | None = None
         if serial:
             voucher = lock_by(session, Voucher.serial, serial)  # type: ignore[arg-type]
             if voucher is None:
-                raise ValidationFailed(f"There is no voucher with serial {quoted(serial)}.", "serial")
+                raise ValidationFailed(
+                    f"There is no voucher with serial {quoted(serial)}.", "serial"
+                )
             if voucher.state != "available":
-                raise RuleViolation(f"Voucher {quoted(serial)} is {voucher.state}; only available vouchers can be sold.")
+                raise RuleViolation(
+                    f"Voucher {quoted(serial)} is {voucher.state}; only available vouchers can be sold."
+                )
             if value is not None and value != voucher.value:
-                raise ValidationFailed(f"Voucher {serial} is worth {voucher.value}, not {value}.", "value")
+                raise ValidationFailed(
+                    f"Voucher {serial} is worth {voucher.value}, not {value}.", "value"
+                )
         account = lock(session, Account, account_id, what="account")
         cur = account.currency
         if voucher is None:
             assert value is not None
-            voucher = Voucher(serial=unused_number(session, "voucher", Voucher.serial),  # type: ignore[arg-type]
-                              secret_number=_new_secret(), value=value, currency=cur)
+            voucher = Voucher(
+                serial=unused_number(session, "voucher", Voucher.serial),  # type: ignore[arg-type]
+                secret_number=_new_secret(),
+                value=value,
+                currency=cur,
+            )
             session.add(voucher)
             session.flush()
         elif voucher.currency != cur:
-            raise RuleViolation(f"Voucher {voucher.serial} is in {voucher.currency}; account "
-                                f"{account.number} is in {cur}.")
+            raise RuleViolation(
+                f"Voucher {voucher.serial} is in {voucher.currency}; account "
+                f"{account.number} is in {cur}."
+            )
         before = snapshot(voucher, AUDIT_FIELDS)
         account_balance = wallet_balance = None
         if pay_from == "account":
-            _, account_balance = charge_account(session, ctx.actor, account, voucher.value,
-                                                f"eVoucher {voucher.serial}")
+            _, account_balance = charge_account(
+                session, ctx.actor, account, voucher.value, f"eVoucher {voucher.serial}"
+            )
         else:
-            wallet_balance = _wallet_debit(session, ctx.actor, account, voucher.value, voucher.serial)
-        voucher = _set(session, voucher, {"state": "sold", "account_id": account.id,
-                                          "paid_from": pay_from, "sold_at": utcnow()})
-        record(session, agent_id=ctx.actor.agent_id, action=action, entity="voucher",
-               entity_id=voucher.id, before=before, after=snapshot(voucher, AUDIT_FIELDS),
-               detail=f"paid from {pay_from}")
-        paid = (f"charged to account {account.number}" if pay_from == "account"
-                else f"paid from the wallet, which now holds {format_money(wallet_balance, cur)}")  # type: ignore[arg-type]
-        return _result(voucher, account_balance, wallet_balance,
-                       f"eVoucher {voucher.serial} of {format_money(voucher.value, cur)} sold, {paid}.")
+            wallet_balance = _wallet_debit(
+                session, ctx.actor, account, voucher.value, voucher.serial
+            )
+        voucher = _set(
+            session,
+            voucher,
+            {"state": "sold", "account_id": account.id, "paid_from": pay_from, "sold_at": utcnow()},
+        )
+        record(
+            session,
+            agent_id=ctx.actor.agent_id,
+            action=action,
+            entity="voucher",
+            entity_id=voucher.id,
+            before=before,
+            after=snapshot(voucher, AUDIT_FIELDS),
+            detail=f"paid from {pay_from}",
+        )
+        paid = (
+            f"charged to account {account.number}"
+            if pay_from == "account"
+            else f"paid from the wallet, which now holds {format_money(wallet_balance, cur)}"  # type: ignore[arg-type]
+        )
+        return _result(
+            voucher,
+            account_balance,
+            wallet_balance,
+            f"eVoucher {voucher.serial} of {format_money(voucher.value, cur)} sold, {paid}.",
+        )
 
 
-def purchase_voucher(ctx: ServiceContext, data: PurchaseVoucherInput | Mapping[str, Any]) -> VoucherResult:
+def purchase_voucher(
+    ctx: ServiceContext, data: PurchaseVoucherInput | Mapping[str, Any]
+) -> VoucherResult:
     """Purchase eVoucher, charged to the account (an invoice) or, with ``pay_from=wallet``, the wallet."""
     inp = parse_input(PurchaseVoucherInput, data)
     return _purchase(ctx, inp.account_id, inp.value, inp.serial, inp.pay_from)
 
 
-def wallet_purchase_voucher(ctx: ServiceContext, data: WalletPurchaseInput | Mapping[str, Any]) -> VoucherResult:
+def wallet_purchase_voucher(
+    ctx: ServiceContext, data: WalletPurchaseInput | Mapping[str, Any]
+) -> VoucherResult:
     """Use Wallet to Purchase Electronic Voucher: debits the wallet; refused when it is short."""
     inp = parse_input(WalletPurchaseInput, data)
     return _purchase(ctx, inp.account_id, inp.value, inp.serial, "wallet")
@@ -230,49 +299,86 @@ def use_voucher(ctx: ServiceContext, data: UseVoucherInput | Mapping[str, Any]) 
     with transaction(ctx.engine) as session:
         voucher = lock_by(session, Voucher.serial, inp.serial)  # type: ignore[arg-type]
         if voucher is None:
-            raise ValidationFailed(f"There is no voucher with serial {quoted(inp.serial)}.", "serial")
+            raise ValidationFailed(
+                f"There is no voucher with serial {quoted(inp.serial)}.", "serial"
+            )
         if not secrets.compare_digest(voucher.secret_number, inp.secret_number):
-            raise ValidationFailed(f"The secret number does not match voucher {inp.serial}.", "secret_number")
+            raise ValidationFailed(
+                f"The secret number does not match voucher {inp.serial}.", "secret_number"
+            )
         if voucher.state == "used":
-            raise RuleViolation(f"Voucher {voucher.serial} was already used on {voucher.used_at:%Y-%m-%d}.")
+            raise RuleViolation(
+                f"Voucher {voucher.serial} was already used on {voucher.used_at:%Y-%m-%d}."
+            )
         if voucher.state == "cancelled":
             raise RuleViolation(f"Voucher {voucher.serial} was cancelled, so it cannot be used.")
         if voucher.state != "sold":
-            raise RuleViolation(f"Voucher {voucher.serial} has not been sold yet, so it cannot be used.")
+            raise RuleViolation(
+                f"Voucher {voucher.serial} has not been sold yet, so it cannot be used."
+            )
         account = lock(session, Account, inp.account_id, what="account")
         cur = account.currency
         if voucher.currency != cur:
-            raise RuleViolation(f"Voucher {voucher.serial} is in {voucher.currency}; account "
-                                f"{account.number} is in {cur}.")
+            raise RuleViolation(
+                f"Voucher {voucher.serial} is in {voucher.currency}; account "
+                f"{account.number} is in {cur}."
+            )
         before = snapshot(voucher, AUDIT_FIELDS)
         account_balance = wallet_balance = None
         if inp.credit_to == "account":
-            _, account_balance = credit_account(session, ctx.actor, account, voucher.value,
-                                                f"eVoucher {voucher.serial} used")
+            _, account_balance = credit_account(
+                session, ctx.actor, account, voucher.value, f"eVoucher {voucher.serial} used"
+            )
             where = f"credited to account {account.number}"
         else:
-            wallet_balance = _wallet_credit(session, ctx.actor, account, voucher.value, "voucher_use",
-                                            f"eVoucher {voucher.serial} used")
+            wallet_balance = _wallet_credit(
+                session,
+                ctx.actor,
+                account,
+                voucher.value,
+                "voucher_use",
+                f"eVoucher {voucher.serial} used",
+            )
             where = f"added to the wallet, which now holds {format_money(wallet_balance, cur)}"
-        voucher = _set(session, voucher, {"state": "used", "used_by_account_id": account.id,
-                                          "used_at": utcnow()})
-        record(session, agent_id=ctx.actor.agent_id, action=USE, entity="voucher",
-               entity_id=voucher.id, before=before, after=snapshot(voucher, AUDIT_FIELDS),
-               detail=f"credited to {inp.credit_to} of account {account.number}")
-        return _result(voucher, account_balance, wallet_balance,
-                       f"eVoucher {voucher.serial} used: {format_money(voucher.value, cur)} {where}.")
+        voucher = _set(
+            session,
+            voucher,
+            {"state": "used", "used_by_account_id": account.id, "used_at": utcnow()},
+        )
+        record(
+            session,
+            agent_id=ctx.actor.agent_id,
+            action=USE,
+            entity="voucher",
+            entity_id=voucher.id,
+            before=before,
+            after=snapshot(voucher, AUDIT_FIELDS),
+            detail=f"credited to {inp.credit_to} of account {account.number}",
+        )
+        return _result(
+            voucher,
+            account_balance,
+            wallet_balance,
+            f"eVoucher {voucher.serial} used: {format_money(voucher.value, cur)} {where}.",
+        )
 
 
-def cancel_voucher(ctx: ServiceContext, data: CancelVoucherInput | Mapping[str, Any]) -> VoucherResult:
+def cancel_voucher(
+    ctx: ServiceContext, data: CancelVoucherInput | Mapping[str, Any]
+) -> VoucherResult:
     """Cancel eVoucher: only unused ones; a sold one is refunded to where it was paid from."""
     inp = parse_input(CancelVoucherInput, data)
     enforce(ctx.engine, ctx.actor, entity="voucher", level="edit", action=CANCEL)
     with transaction(ctx.engine) as session:
         voucher = lock_by(session, Voucher.serial, inp.serial)  # type: ignore[arg-type]
         if voucher is None:
-            raise ValidationFailed(f"There is no voucher with serial {quoted(inp.serial)}.", "serial")
+            raise ValidationFailed(
+                f"There is no voucher with serial {quoted(inp.serial)}.", "serial"
+            )
         if voucher.state == "used":
-            raise RuleViolation(f"Voucher {voucher.serial} was already used, so it cannot be cancelled.")
+            raise RuleViolation(
+                f"Voucher {voucher.serial} was already used, so it cannot be cancelled."
+            )
         if voucher.state == "cancelled":
             raise RuleViolation(f"Voucher {voucher.serial} is already cancelled.")
         before = snapshot(voucher, AUDIT_FIELDS)
@@ -283,26 +389,42 @@ def cancel_voucher(ctx: ServiceContext, data: CancelVoucherInput | Mapping[str, 
             cur = account.currency
             why = f"eVoucher {voucher.serial} cancelled" + (f": {inp.reason}" if inp.reason else "")
             if voucher.paid_from == "wallet":
-                wallet_balance = _wallet_credit(session, ctx.actor, account, voucher.value,
-                                                "voucher_refund", why)
+                wallet_balance = _wallet_credit(
+                    session, ctx.actor, account, voucher.value, "voucher_refund", why
+                )
                 refund = f"{format_money(voucher.value, cur)} refunded to the wallet"
             else:
                 _, account_balance = credit_account(session, ctx.actor, account, voucher.value, why)
                 refund = f"{format_money(voucher.value, cur)} credited to account {account.number}"
         voucher = _set(session, voucher, {"state": "cancelled", "cancelled_at": utcnow()})
-        record(session, agent_id=ctx.actor.agent_id, action=CANCEL, entity="voucher",
-               entity_id=voucher.id, before=before, after=snapshot(voucher, AUDIT_FIELDS),
-               detail=inp.reason)
-        return _result(voucher, account_balance, wallet_balance,
-                       f"eVoucher {voucher.serial} cancelled; {refund}.")
+        record(
+            session,
+            agent_id=ctx.actor.agent_id,
+            action=CANCEL,
+            entity="voucher",
+            entity_id=voucher.id,
+            before=before,
+            after=snapshot(voucher, AUDIT_FIELDS),
+            detail=inp.reason,
+        )
+        return _result(
+            voucher,
+            account_balance,
+            wallet_balance,
+            f"eVoucher {voucher.serial} cancelled; {refund}.",
+        )
 
 
-def retrieve_voucher_secret(ctx: ServiceContext, data: RetrieveSecretInput | Mapping[str, Any]) -> SecretResult:
+def retrieve_voucher_secret(
+    ctx: ServiceContext, data: RetrieveSecretInput | Mapping[str, Any]
+) -> SecretResult:
     """Retrieve Voucher Secret Number: only for roles with ``see_secrets``; always audited."""
     inp = parse_input(RetrieveSecretInput, data)
     refusal: CommCentreError | None = None
     if not ctx.actor.role.see_secrets:
-        refusal = NotAllowed(f"Your role ({ctx.actor.role_name}) may not see voucher secret numbers.")
+        refusal = NotAllowed(
+            f"Your role ({ctx.actor.role_name}) may not see voucher secret numbers."
+        )
     elif not ctx.actor.may(entity="voucher", level="view", action=RETRIEVE):
         try:
             check(ctx.actor, entity="voucher", level="view", action=RETRIEVE)
@@ -312,15 +434,31 @@ def retrieve_voucher_secret(ctx: ServiceContext, data: RetrieveSecretInput | Map
     with transaction(ctx.engine) as session:
         voucher: Voucher | None = find_by(session, Voucher.serial, inp.serial)  # type: ignore[arg-type]
         if refusal is None and voucher is None:
-            refusal = ValidationFailed(f"There is no voucher with serial {quoted(inp.serial)}.", "serial")
+            refusal = ValidationFailed(
+                f"There is no voucher with serial {quoted(inp.serial)}.", "serial"
+            )
         if refusal is None and voucher is not None:
             assert voucher.id is not None
-            result = SecretResult(voucher.id, voucher.serial, voucher.secret_number, voucher.state,
-                                  voucher.value, voucher.currency)
-        record(session, agent_id=ctx.actor.agent_id, action=RETRIEVE, entity="voucher",
-               entity_id=voucher.id if voucher else None,
-               detail=(f"serial {inp.serial}: secret shown" if result
-                       else f"serial {inp.serial}: refused: {refusal}"))
+            result = SecretResult(
+                voucher.id,
+                voucher.serial,
+                voucher.secret_number,
+                voucher.state,
+                voucher.value,
+                voucher.currency,
+            )
+        record(
+            session,
+            agent_id=ctx.actor.agent_id,
+            action=RETRIEVE,
+            entity="voucher",
+            entity_id=voucher.id if voucher else None,
+            detail=(
+                f"serial {inp.serial}: secret shown"
+                if result
+                else f"serial {inp.serial}: refused: {refusal}"
+            ),
+        )
     if result is None:
         assert refusal is not None
         raise refusal

@@ -58,12 +58,14 @@ class AgentConnection(asyncssh.SSHServer):
         if self.authenticated:
             minutes = (time.monotonic() - self.started) / 60
             detail = f"{where} as {self.username!r} ended after {minutes:.1f} min"
-            self.server.audit_soon("logout", agent_id=self.agent_id, entity_id=self.agent_id,
-                                   detail=detail)
+            self.server.audit_soon(
+                "logout", agent_id=self.agent_id, entity_id=self.agent_id, detail=detail
+            )
         elif self.reasons:
             detail = f"{where} as {self.username!r}: {'; '.join(self.reasons)}"
-            self.server.audit_soon("failed login", agent_id=None, entity_id=self.agent_id,
-                                   detail=detail)
+            self.server.audit_soon(
+                "failed login", agent_id=None, entity_id=self.agent_id, detail=detail
+            )
 
     def _refuse(self, reason: str) -> None:
         if reason not in self.reasons:
@@ -114,14 +116,18 @@ class AgentConnection(asyncssh.SSHServer):
         refusal = self.server.admit_connection(self)
         if refusal is not None:
             await self.server.audit(
-                "failed login", agent_id=None, entity_id=self.agent_id,
+                "failed login",
+                agent_id=None,
+                entity_id=self.agent_id,
                 detail=f"ssh from {self.peer.split()[0]} as {self.username!r}: {refusal}",
             )
             self.drop(refusal, too_many=True)
             return
         self.authenticated = True
         await self.server.audit(
-            "login", agent_id=self.agent_id, entity_id=self.agent_id,
+            "login",
+            agent_id=self.agent_id,
+            entity_id=self.agent_id,
             detail=f"ssh from {self.peer.split()[0]} with key {self.fingerprint}",
         )
         self._watch_idle()
@@ -142,8 +148,7 @@ class AgentConnection(asyncssh.SSHServer):
         """Disconnect, telling the client ``reason`` (``ssh`` prints it)."""
         if self.conn is None:
             return
-        code = (asyncssh.DISC_TOO_MANY_CONNECTIONS if too_many
-                else asyncssh.DISC_BY_APPLICATION)
+        code = asyncssh.DISC_TOO_MANY_CONNECTIONS if too_many else asyncssh.DISC_BY_APPLICATION
         with contextlib.suppress(OSError, asyncssh.Error):
             self.conn.disconnect(code, f"commcentre: {reason}.")
 

@@ -40,8 +40,15 @@ def get_window_size(fd: int) -> tuple[int, int]:
 class PtyProcess:
     """Run ``argv`` on a new pty; output bytes go to ``on_output`` as they arrive."""
 
-    def __init__(self, argv: Sequence[str], env: Mapping[str, str], *, cols: int, rows: int,
-                 on_output: Callable[[bytes], None]) -> None:
+    def __init__(
+        self,
+        argv: Sequence[str],
+        env: Mapping[str, str],
+        *,
+        cols: int,
+        rows: int,
+        on_output: Callable[[bytes], None],
+    ) -> None:
         self.argv = list(argv)
         self.env = dict(env)
         self.size = (cols or 80, rows or 24)
@@ -68,8 +75,14 @@ class PtyProcess:
         try:
             set_window_size(master, *self.size)
             self._proc = await asyncio.create_subprocess_exec(
-                *self.argv, stdin=slave, stdout=slave, stderr=slave, env=self.env,
-                start_new_session=True, preexec_fn=_take_controlling_terminal, close_fds=True,
+                *self.argv,
+                stdin=slave,
+                stdout=slave,
+                stderr=slave,
+                env=self.env,
+                start_new_session=True,
+                preexec_fn=_take_controlling_terminal,
+                close_fds=True,
             )
         except BaseException:
             os.close(master)

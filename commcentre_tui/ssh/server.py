@@ -94,12 +94,22 @@ class ConsoleServer:
         )
         self.host_key_fingerprint = key.get_fingerprint("sha256")
         self._acceptor = await asyncssh.create_server(
-            lambda: AgentConnection(self), self.options.host, self.options.port,
-            server_host_keys=[key], server_version="commcentre",
-            encoding=None, line_editor=False, allow_pty=True,
-            x11_forwarding=False, agent_forwarding=False, gss_host=None, host_based_auth=False,
-            kbdint_auth=False, login_timeout=self.options.login_timeout,
-            keepalive_interval=30, keepalive_count_max=3,
+            lambda: AgentConnection(self),
+            self.options.host,
+            self.options.port,
+            server_host_keys=[key],
+            server_version="commcentre",
+            encoding=None,
+            line_editor=False,
+            allow_pty=True,
+            x11_forwarding=False,
+            agent_forwarding=False,
+            gss_host=None,
+            host_based_auth=False,
+            kbdint_auth=False,
+            login_timeout=self.options.login_timeout,
+            keepalive_interval=30,
+            keepalive_count_max=3,
         )
         if self.options.recheck_seconds > 0:
             self._watcher = asyncio.ensure_future(self._watch_agents())
@@ -122,8 +132,10 @@ class ConsoleServer:
         agent_id = session.connection.agent_id
         mine = sum(1 for s in self.sessions if s.connection.agent_id == agent_id)
         if mine >= opts.max_sessions_per_agent:
-            return (f"you already have {mine} session{'s' if mine != 1 else ''} open "
-                    f"(the limit is {opts.max_sessions_per_agent}); close one and try again")
+            return (
+                f"you already have {mine} session{'s' if mine != 1 else ''} open "
+                f"(the limit is {opts.max_sessions_per_agent}); close one and try again"
+            )
         self.sessions.add(session)
         return None
 
@@ -142,8 +154,10 @@ class ConsoleServer:
             return f"the server's limit of {opts.max_sessions} connections is reached"
         mine = sum(1 for c in others if c.agent_id == connection.agent_id)
         if mine >= opts.max_sessions_per_agent:
-            return (f"you already have {mine} connection{'s' if mine != 1 else ''} open "
-                    f"(the limit is {opts.max_sessions_per_agent}); close one and try again")
+            return (
+                f"you already have {mine} connection{'s' if mine != 1 else ''} open "
+                f"(the limit is {opts.max_sessions_per_agent}); close one and try again"
+            )
         return None
 
     def console_argv(self, username: str) -> list[str]:
@@ -155,10 +169,15 @@ class ConsoleServer:
             argv += ["--config", self.options.config_path]
         return argv
 
-    def console_env(self, chan: asyncssh.SSHServerChannel[bytes], term: str, peer: str) -> dict[str, str]:
+    def console_env(
+        self, chan: asyncssh.SSHServerChannel[bytes], term: str, peer: str
+    ) -> dict[str, str]:
         """The console's environment: this server's, with the client's terminal settings."""
-        env = {k: v for k, v in os.environ.items()
-               if k not in CLIENT_ENV and k not in ("COMMCENTRE_AGENT", "TERM")}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in CLIENT_ENV and k not in ("COMMCENTRE_AGENT", "TERM")
+        }
         client = chan.get_environment()
         env.update({k: v for k, v in client.items() if k in CLIENT_ENV and "\0" not in v})
         env["TERM"] = term or "xterm-256color"
@@ -194,25 +213,34 @@ class ConsoleServer:
 
     # --- audit --------------------------------------------------------------------------------
 
-    async def audit(self, action: str, *, agent_id: int | None, entity_id: int | None,
-                    detail: str) -> None:
+    async def audit(
+        self, action: str, *, agent_id: int | None, entity_id: int | None, detail: str
+    ) -> None:
         """Record an audit entry without blocking the event loop (failures are reported, not raised)."""
 
         def write() -> None:
             with transaction(self.engine) as session:
-                record(session, agent_id=agent_id, action=action, entity="agent",
-                       entity_id=entity_id, detail=detail)
+                record(
+                    session,
+                    agent_id=agent_id,
+                    action=action,
+                    entity="agent",
+                    entity_id=entity_id,
+                    detail=detail,
+                )
 
         try:
             await asyncio.to_thread(write)
         except Exception as exc:  # the database being down must not take the server down
             sys.stderr.write(f"commcentre serve-ssh: could not audit {action}: {exc}\n")
 
-    def audit_soon(self, action: str, *, agent_id: int | None, entity_id: int | None,
-                   detail: str) -> None:
+    def audit_soon(
+        self, action: str, *, agent_id: int | None, entity_id: int | None, detail: str
+    ) -> None:
         """:meth:`audit` from a synchronous callback; :meth:`close` waits for it."""
         task = asyncio.ensure_future(
-            self.audit(action, agent_id=agent_id, entity_id=entity_id, detail=detail))
+            self.audit(action, agent_id=agent_id, entity_id=entity_id, detail=detail)
+        )
         self._audits.add(task)
         task.add_done_callback(self._audits.discard)
 
@@ -245,14 +273,22 @@ class ConsoleServer:
             await asyncio.wait(list(self._audits), timeout=10)
 
 
-async def serve(engine: Engine, settings: Settings, options: ServeOptions,
-                announce: Callable[[str], None] = print) -> None:
+async def serve(
+    engine: Engine,
+    settings: Settings,
+    options: ServeOptions,
+    announce: Callable[[str], None] = print,
+) -> None:
     """Run the server until SIGTERM, SIGINT or SIGHUP, then shut down cleanly."""
     server = ConsoleServer(engine, settings, options)
     await server.start()
     if server.host_key_created:
         announce(f"Created the SSH host key {options.host_key_path}.")
-    idle = f"{options.idle_timeout:g} s idle timeout" if options.idle_timeout > 0 else "no idle timeout"
+    idle = (
+        f"{options.idle_timeout:g} s idle timeout"
+        if options.idle_timeout > 0
+        else "no idle timeout"
+    )
     announce(
         f"Serving the console over SSH on {options.host}:{server.port} "
         f"(host key {server.host_key_fingerprint}; up to {options.max_sessions} sessions, "

@@ -59,8 +59,9 @@ class ConsoleSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
     def connection_made(self, chan: asyncssh.SSHServerChannel) -> None:  # type: ignore[type-arg]
         self.chan = chan
 
-    def pty_requested(self, term_type: str, term_size: tuple[int, int, int, int],
-                      term_modes: object) -> bool:
+    def pty_requested(
+        self, term_type: str, term_size: tuple[int, int, int, int], term_modes: object
+    ) -> bool:
         self.term = term_type or "xterm-256color"
         self.size = term_size
         return True
@@ -118,7 +119,9 @@ class ConsoleSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         process.signal(sig)
         if self._kill is None:
             grace = self.server.options.grace_seconds if grace is None else grace
-            self._kill = asyncio.get_running_loop().call_later(grace, process.signal, signal.SIGKILL)
+            self._kill = asyncio.get_running_loop().call_later(
+                grace, process.signal, signal.SIGKILL
+            )
 
     def _send(self, data: bytes) -> None:
         if self.chan is not None:
@@ -145,7 +148,9 @@ class ConsoleSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         if refusal is not None:
             conn = self.connection
             await self.server.audit(
-                "failed login", agent_id=None, entity_id=conn.agent_id,
+                "failed login",
+                agent_id=None,
+                entity_id=conn.agent_id,
                 detail=f"ssh from {conn.peer.split()[0]} as {conn.username!r}: {refusal}",
             )
             await self._close(1, f"commcentre: {refusal}.")
@@ -173,8 +178,11 @@ class ConsoleSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         server, conn = self.server, self.connection
         cols, rows, _, _ = self.size
         self.process = PtyProcess(
-            server.console_argv(conn.username), server.console_env(self.chan, self.term, conn.peer),
-            cols=cols, rows=rows, on_output=self._send,
+            server.console_argv(conn.username),
+            server.console_env(self.chan, self.term, conn.peer),
+            cols=cols,
+            rows=rows,
+            on_output=self._send,
         )
         await self.process.start()
         if self.end_reason is not None:  # the client left while the console was starting

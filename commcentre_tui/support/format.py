@@ -61,8 +61,14 @@ def status(value: str | None) -> str:
 
 
 #: Care entity → a short kind label for narrow tables.
-SHORT_KINDS = {"service_request": "Service req.", "activity": "Activity", "lead": "Lead",
-               "job": "Job", "case": "Case", "task": "Task"}
+SHORT_KINDS = {
+    "service_request": "Service req.",
+    "activity": "Activity",
+    "lead": "Lead",
+    "job": "Job",
+    "case": "Case",
+    "task": "Task",
+}
 
 
 def short_kind(entity: str) -> str:

@@ -30,8 +30,7 @@ T = TypeVar("T")
 LOADING_DELAY = 0.15
 
 #: The newest call per node and group (older results are dropped).
-_PENDING: WeakKeyDictionary[DOMNode, dict[str, tuple[object, Widget | None]]] = (
-    WeakKeyDictionary())
+_PENDING: WeakKeyDictionary[DOMNode, dict[str, tuple[object, Widget | None]]] = WeakKeyDictionary()
 
 
 def once(callback: Callable[[], Any]) -> Callable[[], None]:
@@ -129,7 +128,9 @@ def focus_now(widget: Widget) -> None:
 
 def report(node: DOMNode, exc: BaseException, what: str) -> None:
     """Notify the agent of ``exc`` (one sentence; the details logged)."""
-    node.app.notify(failure_sentence(exc, what), title="Could not finish", severity="error", timeout=8)
+    node.app.notify(
+        failure_sentence(exc, what), title="Could not finish", severity="error", timeout=8
+    )
 
 
 def _not_busy(widget: Widget) -> None:
@@ -172,6 +173,7 @@ def fetch(
     covered: list[Widget] = []
     """The focused widget the loading indicator covers (refocused afterwards)."""
     if busy is not None or on_slow is not None:
+
         def show_busy() -> None:
             if pending.get(group, (None,))[0] is not token:
                 return
@@ -219,5 +221,6 @@ def fetch(
         with suppress(RuntimeError):  # the app is closing
             node.app.call_from_thread(done, worker, result, exc)
 
-    return node.run_worker(job, name=what, group=group, exclusive=True, thread=True,
-                           exit_on_error=False)
+    return node.run_worker(
+        job, name=what, group=group, exclusive=True, thread=True, exit_on_error=False
+    )

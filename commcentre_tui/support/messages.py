@@ -48,8 +48,9 @@ class RunAction(Message):
 class NotificationKept(Message):
     """(Posted to the app from another thread) a notification to keep; see :func:`keep`."""
 
-    def __init__(self, title: str, message: str, severity: str, timeout: float | None,
-                 toast: bool = True) -> None:
+    def __init__(
+        self, title: str, message: str, severity: str, timeout: float | None, toast: bool = True
+    ) -> None:
         super().__init__()
         self.title = title
         self.message = message

@@ -16,16 +16,18 @@ def remembered_theme(settings: Settings, username: str) -> str | None:
     """The theme ``username`` chose last time, if any (and if remembering is on)."""
     if not settings.ui.remember_theme:
         return None
-    theme = preferences.load(preferences.preferences_dir(settings.ui.preferences_dir),
-                             username).get("theme")
+    theme = preferences.load(
+        preferences.preferences_dir(settings.ui.preferences_dir), username
+    ).get("theme")
     return theme if isinstance(theme, str) else None
 
 
 def remember_theme(settings: Settings, username: str, name: str) -> None:
     """Keep ``name`` as ``username``'s theme for the next start."""
     if settings.ui.remember_theme:
-        preferences.save(preferences.preferences_dir(settings.ui.preferences_dir), username,
-                         theme=name)
+        preferences.save(
+            preferences.preferences_dir(settings.ui.preferences_dir), username, theme=name
+        )
 
 
 def pick_theme(wanted: str, available: Container[str]) -> str:

@@ -28,8 +28,12 @@ class BoundedInput(Input):
         if self.max_length:
             room = max(self.max_length - (len(self.value) - (end - start)), 0)
             if len(line) > room:
-                self.notify(f"Only the first {room:,} characters were kept: this field holds "
-                            f"{self.max_length:,}.", severity="warning", markup=False)
+                self.notify(
+                    f"Only the first {room:,} characters were kept: this field holds "
+                    f"{self.max_length:,}.",
+                    severity="warning",
+                    markup=False,
+                )
                 line = line[:room]
         if line or start != end:
             self.replace(line, start, end)

@@ -29,8 +29,10 @@ log = logging.getLogger("commcentre.console")
 
 #: How often the customer on screen is checked (the goal: refreshed within 2 s).
 POLL_SECONDS = 1.0
-CHANGED_UNDER_FORM = ("Another agent changed this customer since this form opened; what you "
-                      "see behind it refreshes when you close it.")
+CHANGED_UNDER_FORM = (
+    "Another agent changed this customer since this form opened; what you "
+    "see behind it refreshes when you close it."
+)
 
 
 class ChangeWatcher(Widget):
@@ -65,8 +67,13 @@ class ChangeWatcher(Widget):
         contact_id = app.customer_id
         if contact_id is None:
             return
-        self.run_worker(lambda: self._read(contact_id), thread=True, group="change-watch",
-                        exclusive=True, exit_on_error=False)
+        self.run_worker(
+            lambda: self._read(contact_id),
+            thread=True,
+            group="change-watch",
+            exclusive=True,
+            exit_on_error=False,
+        )
 
     def _read(self, contact_id: int) -> None:
         from commcentre_tui.repo import incoming_watch
@@ -79,7 +86,8 @@ class ChangeWatcher(Widget):
             known = self._newest_incoming.get(contact_id)
             if known is None:
                 self._newest_incoming[contact_id] = incoming_watch.newest_incoming_id(
-                    app.engine, contact_id)
+                    app.engine, contact_id
+                )
             elif agent_id is None and version > app.gateway.shown_versions.get(contact_id, version):
                 arrived = incoming_watch.incoming_after(app.engine, contact_id, known)
                 if arrived:
@@ -121,8 +129,11 @@ def tell_arrived(app: Any, arrived: tuple[Any, ...]) -> None:
     for item in arrived:
         via = "Email" if item.media == "email" else "SMS"
         said = f": {inert(item.subject)}" if item.subject.strip() else ""
-        app.post_message(NotificationKept(f"{via} received", f"From {inert(item.sender)}{said}",
-                                          "information", None))
+        app.post_message(
+            NotificationKept(
+                f"{via} received", f"From {inert(item.sender)}{said}", "information", None
+            )
+        )
 
 
 def show_changed_line(screen: Screen[Any]) -> None:

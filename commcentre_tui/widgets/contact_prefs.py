@@ -66,18 +66,27 @@ class PreferencesPanel(Vertical):
         with Horizontal(classes="pref-row"):
             yield Label("May be contacted by")
             for media in MEDIA:
-                yield TickBox(MEDIA_WORDS[media], True, compact=True, id=f"optin-{media}",
-                              tooltip=f"Ticked: {MEDIA_WORDS[media]} allowed; "
-                                      "not ticked: opted out")
+                yield TickBox(
+                    MEDIA_WORDS[media],
+                    True,
+                    compact=True,
+                    id=f"optin-{media}",
+                    tooltip=f"Ticked: {MEDIA_WORDS[media]} allowed; not ticked: opted out",
+                )
         for i, definition in enumerate(self.definitions):
             with Horizontal(classes="pref-row"):
                 yield Label(Text(inert(definition.name) + (" *" if definition.required else "")))
                 if definition.type == "bool":
-                    yield Select([("yes", "yes"), ("no", "no")], prompt="—", compact=True,
-                                 id=f"custom-{i}")
+                    yield Select(
+                        [("yes", "yes"), ("no", "no")], prompt="—", compact=True, id=f"custom-{i}"
+                    )
                 else:
-                    yield Input("", placeholder=PLACEHOLDERS[definition.type], compact=True,
-                                id=f"custom-{i}")
+                    yield Input(
+                        "",
+                        placeholder=PLACEHOLDERS[definition.type],
+                        compact=True,
+                        id=f"custom-{i}",
+                    )
             yield Label("", id=f"custom-error-{i}", classes="pref-error")
 
     # -- values --------------------------------------------------------------------------------
@@ -109,10 +118,10 @@ class PreferencesPanel(Vertical):
 
     def value(self) -> Preferences:
         """The preferences as typed (the service checks them)."""
-        opted_out = frozenset(m for m in MEDIA
-                              if not self.query_one(f"#optin-{m}", TickBox).value)
-        return Preferences(self.query_one("#pref-language", Input).value, opted_out,
-                           tuple(self._custom().items()))
+        opted_out = frozenset(m for m in MEDIA if not self.query_one(f"#optin-{m}", TickBox).value)
+        return Preferences(
+            self.query_one("#pref-language", Input).value, opted_out, tuple(self._custom().items())
+        )
 
     def state(self) -> tuple[Any, ...]:
         """What the agent typed, comparable with :meth:`saved_state`."""
@@ -121,16 +130,20 @@ class PreferencesPanel(Vertical):
 
     def saved_state(self) -> tuple[Any, ...]:
         stored = self.loaded.custom()
-        return (self.loaded.language, self.loaded.opted_out,
-                tuple((d.name, stored_text(stored.get(d.name))) for d in self.definitions))
+        return (
+            self.loaded.language,
+            self.loaded.opted_out,
+            tuple((d.name, stored_text(stored.get(d.name))) for d in self.definitions),
+        )
 
     # -- errors --------------------------------------------------------------------------------
     def show_errors(self, errors: dict[str, str]) -> set[str]:
         """Show the errors that belong here beside their field; returns the keys it showed."""
         shown: set[str] = set()
         targets = {"preferences.language": "#pref-error-language"}
-        targets |= {f"custom_fields.{d.name}": f"#custom-error-{i}"
-                    for i, d in enumerate(self.definitions)}
+        targets |= {
+            f"custom_fields.{d.name}": f"#custom-error-{i}" for i, d in enumerate(self.definitions)
+        }
         for key, target in targets.items():
             message = errors.get(key)
             label = self.query_one(target, Label)

@@ -41,11 +41,15 @@ def header_text(s: CustomerSummary, presence_note: str = "") -> Text:
     else:
         text.append("No balance")
     text.append(" · ")
-    text.append(_plural(s.unpaid_bills, "unpaid bill", "unpaid bills"),
-                style="bold" if s.unpaid_bills else "")
+    text.append(
+        _plural(s.unpaid_bills, "unpaid bill", "unpaid bills"),
+        style="bold" if s.unpaid_bills else "",
+    )
     text.append(" · ")
-    text.append(_plural(s.open_items, "open care item", "open care items"),
-                style="bold" if s.open_items else "")
+    text.append(
+        _plural(s.open_items, "open care item", "open care items"),
+        style="bold" if s.open_items else "",
+    )
     text.append("\n")
     if presence_note:
         text.append(inert(presence_note), style="bold reverse")
@@ -94,7 +98,11 @@ class CustomerHeader(Static):
 
     def show_presence(self, contact_id: int | None, note: str) -> None:
         """Show ``note`` ("also open: …", or ``""``) if ``contact_id`` is still the one shown."""
-        if self.summary is None or self.summary.contact_id != contact_id or note == self.presence_note:
+        if (
+            self.summary is None
+            or self.summary.contact_id != contact_id
+            or note == self.presence_note
+        ):
             return
         self.presence_note = note
         self.update(header_text(self.summary, note), layout=False)

@@ -75,8 +75,10 @@ class CustomerView(Vertical):
     def compose(self) -> ComposeResult:
         yield CustomerHeader(id="customer-header")
         # F5–F9 switch tabs; the strip never takes the cursor (Tab moves between the tables).
-        yield TabStrip([(tab_id, f"{key} {title}") for tab_id, (title, key, _) in TABS.items()],
-                       id="customer-tabs")
+        yield TabStrip(
+            [(tab_id, f"{key} {title}") for tab_id, (title, key, _) in TABS.items()],
+            id="customer-tabs",
+        )
         with ContentSwitcher(initial="dashboard-tab", id="customer-tab-panes"):
             for tab_id, (_title, _key, cls) in TABS.items():
                 yield cls(id=f"{tab_id}-tab")
@@ -125,8 +127,14 @@ class CustomerView(Vertical):
             self.post_message(self.LoadFailed(contact_id))
             return False
 
-        fetch(self, lambda: gateway.summary(contact_id), self._summary, group="customer",
-              what="loading the customer", on_error=failed)
+        fetch(
+            self,
+            lambda: gateway.summary(contact_id),
+            self._summary,
+            group="customer",
+            what="loading the customer",
+            on_error=failed,
+        )
         for tab_id in TABS:
             self.tab(tab_id).stale = True
         self.active_tab.load(contact_id)
@@ -162,9 +170,12 @@ class CustomerView(Vertical):
     def populated(self) -> bool:
         """Whether the header and the visible tab show the loaded customer."""
         summary = self.header.summary
-        return (self.contact_id is not None and summary is not None
-                and summary.contact_id == self.contact_id
-                and self.active_tab.shown_for == self.contact_id)
+        return (
+            self.contact_id is not None
+            and summary is not None
+            and summary.contact_id == self.contact_id
+            and self.active_tab.shown_for == self.contact_id
+        )
 
     def reload(self) -> None:
         """Read the loaded customer again (after an action changed it)."""
@@ -189,8 +200,9 @@ class CustomerView(Vertical):
             focused = self.screen.focused
             if self.screen is not self.app.screen:
                 return  # a form or a dialog is open over the console: never take its cursor
-            if focused is None or not all(node.display for node in focused.ancestors_with_self
-                                          if isinstance(node, Widget)):
+            if focused is None or not all(
+                node.display for node in focused.ancestors_with_self if isinstance(node, Widget)
+            ):
                 self.focus_tab()
 
     def focus_when_shown(self) -> None:

@@ -23,8 +23,15 @@ PALETTE_CLASS = "-command-palette"
 #: The order of the keys, most important first, since at 80 columns the last ones are cut: the
 #: keys of the list the cursor is in (Load customer, View …), then these actions in this order,
 #: then any other key (a modal screen's own keys keep their order).
-KEY_ORDER = ("open_actions", "dial", "back", "quick_search", "add_more_information",
-             "advanced_search", "latest_communications")
+KEY_ORDER = (
+    "open_actions",
+    "dial",
+    "back",
+    "quick_search",
+    "add_more_information",
+    "advanced_search",
+    "latest_communications",
+)
 
 
 class ConsoleFooter(Footer):
@@ -83,11 +90,30 @@ class ConsoleFooter(Footer):
             if binding.group is not None:
                 return None
             in_list = not isinstance(node, Screen | App)
-            rank = 0 if in_list else 1 + (KEY_ORDER.index(binding.action)
-                                          if binding.action in KEY_ORDER else len(KEY_ORDER))
-            rows.setdefault(binding.action, (rank, (
-                binding.key, self.app.get_key_display(binding), binding.description,
-                binding.action, not enabled, tooltip)))
+            rank = (
+                0
+                if in_list
+                else 1
+                + (
+                    KEY_ORDER.index(binding.action)
+                    if binding.action in KEY_ORDER
+                    else len(KEY_ORDER)
+                )
+            )
+            rows.setdefault(
+                binding.action,
+                (
+                    rank,
+                    (
+                        binding.key,
+                        self.app.get_key_display(binding),
+                        binding.description,
+                        binding.action,
+                        not enabled,
+                        tooltip,
+                    ),
+                ),
+            )
         return [row for _rank, row in sorted(rows.values(), key=lambda r: r[0])]
 
     async def _relabel(self) -> bool:
@@ -102,35 +128,55 @@ class ConsoleFooter(Footer):
         if wanted is None or not children or not all(isinstance(c, FooterKey) for c in children):
             return False
         palette = [c for c in children if c.has_class(PALETTE_CLASS)]
-        keys = [c for c in children if isinstance(c, FooterKey) and not c.has_class(PALETTE_CLASS)]  # all are (checked above)
+        keys = [
+            c for c in children if isinstance(c, FooterKey) and not c.has_class(PALETTE_CLASS)
+        ]  # all are (checked above)
         with self.app.batch_update():
             for widget, row in zip(keys, wanted, strict=False):
                 self._set_key(widget, *row)
                 widget.display = True
-            for widget in keys[len(wanted):]:
+            for widget in keys[len(wanted) :]:
                 widget.display = False
-            extra = [self._new_key(*row) for row in wanted[len(keys):]]
+            extra = [self._new_key(*row) for row in wanted[len(keys) :]]
             if extra:
                 await self.mount(*extra, before=palette[0] if palette else None)
             self.styles.grid_size_columns = len(wanted)
         return True
 
     @staticmethod
-    def _set_key(widget: FooterKey, key: str, display: str, description: str, action: str,
-                 disabled: bool, tooltip: str) -> None:
-        shown = (widget.key, widget.key_display, widget.description, widget.action,
-                 widget._disabled, widget.tooltip)
+    def _set_key(
+        widget: FooterKey,
+        key: str,
+        display: str,
+        description: str,
+        action: str,
+        disabled: bool,
+        tooltip: str,
+    ) -> None:
+        shown = (
+            widget.key,
+            widget.key_display,
+            widget.description,
+            widget.action,
+            widget._disabled,
+            widget.tooltip,
+        )
         if shown == (key, display, description, action, disabled, tooltip or None):
             return  # unchanged: no repaint
         widget.key, widget.key_display, widget.description, widget.action = (
-            key, display, description, action)
+            key,
+            display,
+            description,
+            action,
+        )
         widget._disabled = disabled
         widget.set_class(disabled, "-disabled")
         widget.tooltip = tooltip or None
         widget.refresh(layout=True)
 
-    def _new_key(self, key: str, display: str, description: str, action: str, disabled: bool,
-                 tooltip: str) -> FooterKey:
+    def _new_key(
+        self, key: str, display: str, description: str, action: str, disabled: bool, tooltip: str
+    ) -> FooterKey:
         widget = FooterKey(key, display, description, action, disabled=disabled, tooltip=tooltip)
         widget.compact = self.compact
         return widget
@@ -145,5 +191,6 @@ class ConsoleFooter(Footer):
         """
         watchers: dict[str, list[tuple[Any, Any]]] | None = getattr(self, "__watchers", None)
         for name, entries in (watchers or {}).items():
-            watchers[name] = [(node, callback) for node, callback in entries  # type: ignore[index]
-                              if getattr(node, "is_attached", True)]
+            watchers[name] = [  # type: ignore[index]
+                (node, callback) for node, callback in entries if getattr(node, "is_attached", True)
+            ]

@@ -164,15 +164,22 @@ class PresenceKeeper(Widget):
                 return
             contact_id, editing = self.contact_id, self.editing  # the newest wanted state
             try:
-                if self.token is None or not presence.heartbeat(engine, self.token, contact_id,
-                                                                editing):
+                if self.token is None or not presence.heartbeat(
+                    engine, self.token, contact_id, editing
+                ):
                     self.token = presence.open_session(engine, app.actor, contact_id=contact_id)
                     if editing is not None:
                         presence.heartbeat(engine, self.token, contact_id, editing)
-                others = (presence.who_else_has(engine, contact_id, self.token)
-                          if contact_id is not None else [])
-                editors = (presence.who_else_edits(engine, editing, self.token)
-                           if editing is not None else [])
+                others = (
+                    presence.who_else_has(engine, contact_id, self.token)
+                    if contact_id is not None
+                    else []
+                )
+                editors = (
+                    presence.who_else_edits(engine, editing, self.token)
+                    if editing is not None
+                    else []
+                )
                 actor, revoked = _current_actor(app)
             except Exception:  # noqa: BLE001 - advisory: the next beat tries again
                 log.warning("presence heartbeat failed", exc_info=True)
@@ -240,8 +247,11 @@ def apply_actor(app: Any, actor: Any) -> None:
     app.sub_title = f"{actor.display_name or actor.username} ({actor.role_name})"
     app.screen.refresh_bindings()
     if old.role_name != actor.role_name or old.role != actor.role:
-        app.notify(f"Your role is now {actor.role_name}; what you may do changed with it.",
-                   title="Role changed", timeout=10)
+        app.notify(
+            f"Your role is now {actor.role_name}; what you may do changed with it.",
+            title="Role changed",
+            timeout=10,
+        )
 
 
 def keeper_of(app: App[Any]) -> PresenceKeeper | None:

@@ -56,8 +56,13 @@ class KeyTable(DataTable[Any]):
     def on_key(self, event: events.Key) -> None:
         """Type-ahead: letters move to the next row whose first word starts with them."""
         column = self.TYPE_AHEAD_COLUMN
-        if column is None or not event.is_printable or not event.character \
-                or event.character.isspace() or not self.row_count:
+        if (
+            column is None
+            or not event.is_printable
+            or not event.character
+            or event.character.isspace()
+            or not self.row_count
+        ):
             return
         event.stop()
         event.prevent_default()
@@ -236,8 +241,9 @@ class RecordTable(KeyTable):
         def control(self) -> RecordTable:
             return self.table
 
-    def __init__(self, columns: Sequence[tuple[str, int | None]], *, empty: str = "None.",
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, columns: Sequence[tuple[str, int | None]], *, empty: str = "None.", **kwargs: Any
+    ) -> None:
         super().__init__(columns, **kwargs)
         self.empty_text = empty
         self.has_more = False
@@ -258,8 +264,13 @@ class RecordTable(KeyTable):
         line = (" " * self.cell_padding + self.empty_text)[:width].ljust(width)
         return Strip([Segment(line, style)], width)
 
-    def show(self, rows: Iterable[tuple[RecordRef | None, Sequence[Any]]], *,
-             has_more: bool = False, append: bool = False) -> None:
+    def show(
+        self,
+        rows: Iterable[tuple[RecordRef | None, Sequence[Any]]],
+        *,
+        has_more: bool = False,
+        append: bool = False,
+    ) -> None:
         """Replace (or extend) the rows; cells are inert text. Replaced rows that still hold the
         record under the cursor (a refresh of the same customer) keep the cursor on it."""
         kept = None if append else self.current_ref
@@ -273,8 +284,9 @@ class RecordTable(KeyTable):
         self._empty = not self._refs
         if self._empty:
             self._refs.append(None)
-            self.add_row(Text(self.empty_text, style="italic"),
-                         *([""] * (len(self._column_spec) - 1)))
+            self.add_row(
+                Text(self.empty_text, style="italic"), *([""] * (len(self._column_spec) - 1))
+            )
         viewable = any(self._refs)
         if has_more != self.has_more or viewable != self._viewable:
             self.has_more, self._viewable = has_more, viewable
@@ -324,7 +336,6 @@ class RecordTable(KeyTable):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         self.action_view()
-
 
 
 class Section(Vertical):

@@ -29,7 +29,11 @@ from commcentre_tui.widgets.record_table import KeyTable
 #: are shown whole and never shrink; free text (email) takes the room left, cut with "…",
 #: and the highlighted row's whole values are in the detail line under the table.
 RESULT_COLUMNS: list[tuple[str, bool]] = [
-    ("Name", False), ("Customer", False), ("Phone", False), ("Email", True)]
+    ("Name", False),
+    ("Customer", False),
+    ("Phone", False),
+    ("Email", True),
+]
 #: Added when a search matched a field the columns do not show (free text too).
 MATCHED_COLUMN: tuple[str, bool] = ("Also matched", True)
 #: A name longer than this is cut in its column (whole in the detail line).
@@ -40,8 +44,13 @@ FREE_MIN = 8
 SHOWN_FIELDS = {"first_name", "last_name", "company_name", "customer_number", "phone", "email"}
 #: (The Subject takes the room left: at 80 columns 15 characters, not 11.)
 LATEST_COLUMNS: list[tuple[str, int | None]] = [
-    ("When", 16), ("Customer", 16), ("Dir.", 4), ("Media", 6), ("Subject", None),
-    ("State", 9)]
+    ("When", 16),
+    ("Customer", 16),
+    ("Dir.", 4),
+    ("Media", 6),
+    ("Subject", None),
+    ("State", 9),
+]
 
 
 def describe(conditions: Sequence[Any]) -> str:
@@ -86,16 +95,25 @@ class ResultsTable(HoldsKeys, KeyTable):
             return
         widths = list(self.natural)
         free = sorted((i for i, f in enumerate(self.free) if f), key=lambda i: widths[i])
-        left = width - 2 * self.cell_padding * len(widths) - sum(
-            w for i, w in enumerate(widths) if not self.free[i])
+        left = (
+            width
+            - 2 * self.cell_padding * len(widths)
+            - sum(w for i, w in enumerate(widths) if not self.free[i])
+        )
         for n, i in enumerate(free):
             share = max(FREE_MIN, left // (len(free) - n))
             widths[i] = max(FREE_MIN, left) if n == len(free) - 1 else min(widths[i], share)
             left -= widths[i]
         self.set_widths(dict(enumerate(widths)))
 
-    BINDINGS = [Binding("enter", "select_cursor", "Load customer",
-                        tooltip="Load the highlighted customer into the customer view.")]
+    BINDINGS = [
+        Binding(
+            "enter",
+            "select_cursor",
+            "Load customer",
+            tooltip="Load the highlighted customer into the customer view.",
+        )
+    ]
 
     @dataclass
     class PageRequested(Message):
@@ -148,9 +166,13 @@ class ResultsPanel(Vertical):
         # One line high whatever it says: a repaint of that line, never a new layout.
         self.query_one("#results-status", Static).update(Text(text), layout=False)
 
-    def search(self, conditions: Sequence[Any], mode: str,
-               reveal: Callable[[], Any] | None = None,
-               failed: Callable[[], Any] | None = None) -> None:
+    def search(
+        self,
+        conditions: Sequence[Any],
+        mode: str,
+        reveal: Callable[[], Any] | None = None,
+        failed: Callable[[], Any] | None = None,
+    ) -> None:
         """Run a new search (a newer one supersedes one still running).
 
         ``reveal`` brings the results into view: called with the results (or the error), or
@@ -174,8 +196,16 @@ class ResultsPanel(Vertical):
                 failed()
             return False
 
-        fetch(self, lambda: gateway.search(conditions, mode=mode), first, group="search",
-              what="searching", busy=self.table, on_error=not_done, on_slow=show)
+        fetch(
+            self,
+            lambda: gateway.search(conditions, mode=mode),
+            first,
+            group="search",
+            what="searching",
+            busy=self.table,
+            on_error=not_done,
+            on_slow=show,
+        )
 
     def _first(self, page: Any) -> None:
         self.page_number = 1
@@ -188,9 +218,14 @@ class ResultsPanel(Vertical):
     def _show(self, page: Any, *, cursor: int) -> None:
         self.page = page
         table = self.table
-        extra = {hit.contact_id: ", ".join(f"{FIELD_LABELS.get(k, k)}: {v}"
-                                           for k, v in hit.matched.items()
-                                           if k not in SHOWN_FIELDS) for hit in page.hits}
+        extra = {
+            hit.contact_id: ", ".join(
+                f"{FIELD_LABELS.get(k, k)}: {v}"
+                for k, v in hit.matched.items()
+                if k not in SHOWN_FIELDS
+            )
+            for hit in page.hits
+        }
         with_matched = any(extra.values())
         spec = RESULT_COLUMNS + ([MATCHED_COLUMN] if with_matched else [])
         if with_matched != self._with_matched:
@@ -201,8 +236,9 @@ class ResultsPanel(Vertical):
         natural = [len(label) for label, _free in spec]
         self._details = {}
         for hit in page.hits:
-            values = [one_line(v) for v in (hit.display_name, hit.customer_number,
-                                             hit.phone, hit.email)]
+            values = [
+                one_line(v) for v in (hit.display_name, hit.customer_number, hit.phone, hit.email)
+            ]
             if with_matched:
                 values.append(one_line(extra[hit.contact_id] or ""))
             natural = [max(n, v.cell_len) for n, v in zip(natural, values, strict=True)]
@@ -224,10 +260,14 @@ class ResultsPanel(Vertical):
         if page.has_more:
             hints.append("PgDn on the last row: next page")
         total = f" of {page.total_text}" if page.total_text else ""
-        self._status(f"{first}–{last}{total} for {what}" + (" · " + " · ".join(hints) if hints else ""))
+        self._status(
+            f"{first}–{last}{total} for {what}" + (" · " + " · ".join(hints) if hints else "")
+        )
         table.measure_now()
         table.call_after_refresh(table.fit_columns)
-        table.move_cursor(row=min(cursor, table.row_count - 1) if cursor >= 0 else table.row_count - 1)
+        table.move_cursor(
+            row=min(cursor, table.row_count - 1) if cursor >= 0 else table.row_count - 1
+        )
         self._show_detail(table.cursor_row)
 
     @staticmethod
@@ -268,14 +308,24 @@ class ResultsPanel(Vertical):
         conditions, mode = self.conditions, self.mode
         if event.direction == "next" and page.has_more:
             after = page.hits[-1].sort_key
-            fetch(self, lambda: gateway.search(conditions, mode=mode, after=after),
-                  lambda p: self._turn(p, +1, 0), group="search", what="turning the page",
-                  busy=self.table)
+            fetch(
+                self,
+                lambda: gateway.search(conditions, mode=mode, after=after),
+                lambda p: self._turn(p, +1, 0),
+                group="search",
+                what="turning the page",
+                busy=self.table,
+            )
         elif event.direction == "previous" and page.has_previous:
             before = page.hits[0].sort_key
-            fetch(self, lambda: gateway.search(conditions, mode=mode, before=before),
-                  lambda p: self._turn(p, -1, -1), group="search", what="turning the page",
-                  busy=self.table)
+            fetch(
+                self,
+                lambda: gateway.search(conditions, mode=mode, before=before),
+                lambda p: self._turn(p, -1, -1),
+                group="search",
+                what="turning the page",
+                busy=self.table,
+            )
 
     def _turn(self, page: Any, step: int, cursor: int) -> None:
         self.page_number = max(1, self.page_number + step)
@@ -297,8 +347,11 @@ class LatestTable(HoldsKeys, KeyTable):
 
     TYPE_AHEAD_COLUMN = 1
 
-    BINDINGS = [Binding("enter", "select_cursor", "Load customer",
-                        tooltip="Load this communication's customer.")]
+    BINDINGS = [
+        Binding(
+            "enter", "select_cursor", "Load customer", tooltip="Load this communication's customer."
+        )
+    ]
 
 
 class LatestPanel(Vertical):
@@ -322,22 +375,37 @@ class LatestPanel(Vertical):
 
     def refresh_list(self) -> None:
         """Read the agent's latest communications again."""
-        self.query_one("#latest-status", Static).update("Latest Communications: reading …",
-                                                        layout=False)
+        self.query_one("#latest-status", Static).update(
+            "Latest Communications: reading …", layout=False
+        )
         gateway = self.app.gateway  # type: ignore[attr-defined]
-        fetch(self, gateway.latest, self._show, group="latest",
-              what="reading your latest communications", busy=self.table)
+        fetch(
+            self,
+            gateway.latest,
+            self._show,
+            group="latest",
+            what="reading your latest communications",
+            busy=self.table,
+        )
 
     def _show(self, rows: Sequence[Any]) -> None:
         table = self.table
         table.clear()
         for i, c in enumerate(rows):
-            table.add_row(cell(when(c.created_at)), cell(c.contact_name, width=LATEST_COLUMNS[1][1]),
-                          cell(c.direction[:3]), cell(c.media), one_line(c.subject),
-                          Text("Draft", style="bold") if c.state == "draft" else cell(c.state),
-                          key=f"{i}:{c.contact_id}")
-        text = (f"Your {len(rows)} latest communications · Enter loads the customer"
-                if rows else "You have not logged any communication yet.")
+            table.add_row(
+                cell(when(c.created_at)),
+                cell(c.contact_name, width=LATEST_COLUMNS[1][1]),
+                cell(c.direction[:3]),
+                cell(c.media),
+                one_line(c.subject),
+                Text("Draft", style="bold") if c.state == "draft" else cell(c.state),
+                key=f"{i}:{c.contact_id}",
+            )
+        text = (
+            f"Your {len(rows)} latest communications · Enter loads the customer"
+            if rows
+            else "You have not logged any communication yet."
+        )
         self.query_one("#latest-status", Static).update(Text(text), layout=False)
         table.move_cursor(row=0)
         table.measure_now()

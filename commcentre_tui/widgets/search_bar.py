@@ -37,8 +37,9 @@ class SearchBar(Horizontal):
         op: str
         value: str
 
-    def __init__(self, fields: Sequence[str], *, default_field: str, default_op: str,
-                 id: str | None = None) -> None:
+    def __init__(
+        self, fields: Sequence[str], *, default_field: str, default_op: str, id: str | None = None
+    ) -> None:
         super().__init__(id=id)
         self.fields = list(fields)
         self.default_field = default_field if default_field in self.fields else self.fields[0]
@@ -46,14 +47,25 @@ class SearchBar(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Label("Search")
-        yield Select([(FIELD_LABELS.get(f, f), f) for f in self.fields], value=self.default_field,
-                     allow_blank=False, compact=True, id="field",
-                     tooltip="The field to search; “Any field” lets the value decide.")
-        yield Select(OPERATORS, value=self.default_op, allow_blank=False, compact=True, id="op",
-                     tooltip="Like: starts with (Mar), ends with (%ria), contains (%ari%). "
-                             "=: exact match.")
-        yield Input(placeholder="name, phone, email or number, then Enter", compact=True,
-                    id="value")
+        yield Select(
+            [(FIELD_LABELS.get(f, f), f) for f in self.fields],
+            value=self.default_field,
+            allow_blank=False,
+            compact=True,
+            id="field",
+            tooltip="The field to search; “Any field” lets the value decide.",
+        )
+        yield Select(
+            OPERATORS,
+            value=self.default_op,
+            allow_blank=False,
+            compact=True,
+            id="op",
+            tooltip="Like: starts with (Mar), ends with (%ria), contains (%ari%). =: exact match.",
+        )
+        yield Input(
+            placeholder="name, phone, email or number, then Enter", compact=True, id="value"
+        )
 
     @property
     def value_input(self) -> Input:

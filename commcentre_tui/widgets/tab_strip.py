@@ -45,8 +45,9 @@ class TabStrip(Widget):
         def control(self) -> TabStrip:
             return self.strip
 
-    def __init__(self, tabs: Sequence[tuple[str, str]], *, active: str = "",
-                 **kwargs: object) -> None:
+    def __init__(
+        self, tabs: Sequence[tuple[str, str]], *, active: str = "", **kwargs: object
+    ) -> None:
         """``tabs``: (id, label) in display order; the first is active unless ``active``."""
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._tabs = list(tabs)

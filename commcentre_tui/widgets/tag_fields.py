@@ -43,10 +43,16 @@ class TagPopup(OptionList):
         """List ``completions`` (the first highlighted)."""
         self.completions = completions
         self.clear_options()
-        self.add_options([
-            Option(Text.assemble((c.tag, "bold"), "  ", (c.example, "italic"), f" — {c.description}"))
-            for c in completions
-        ])
+        self.add_options(
+            [
+                Option(
+                    Text.assemble(
+                        (c.tag, "bold"), "  ", (c.example, "italic"), f" — {c.description}"
+                    )
+                )
+                for c in completions
+            ]
+        )
         self.highlighted = 0
         self.add_class("-open")
         self.call_after_refresh(self.scroll_visible)
@@ -61,7 +67,9 @@ class TagPopup(OptionList):
 
     def chosen(self) -> Completion | None:
         index = self.highlighted
-        return self.completions[index] if index is not None and index < len(self.completions) else None
+        return (
+            self.completions[index] if index is not None and index < len(self.completions) else None
+        )
 
 
 class TagSuggester(Suggester):
@@ -74,16 +82,18 @@ class TagSuggester(Suggester):
         partial = open_tag(value)
         if partial is None:
             return None
-        first = next((c for c in tag_completions(value, limit=1) if c.tag.startswith(partial)), None)
+        first = next(
+            (c for c in tag_completions(value, limit=1) if c.tag.startswith(partial)), None
+        )
         if first is None:
             return None
-        return value[:len(value) - len(partial)] + first.insert
+        return value[: len(value) - len(partial)] + first.insert
 
 
 def _insertion(before: str, completion: Completion) -> tuple[int, str]:
     """How many characters before the cursor to replace, and with what."""
     partial = open_tag(before) or ""
-    head = before[:len(before) - len(partial)]
+    head = before[: len(before) - len(partial)]
     return len(partial), (" " if head.endswith("{") else "") + completion.insert
 
 
@@ -115,7 +125,11 @@ class _TagKeys:
     def tag_key(self, event: events.Key) -> bool:
         """Handle a key meant for the open tag list; ``True`` when it was."""
         popup = self.popup
-        if popup is None or not popup.is_open or event.key not in ("up", "down", "enter", "tab", "escape"):
+        if (
+            popup is None
+            or not popup.is_open
+            or event.key not in ("up", "down", "enter", "tab", "escape")
+        ):
             return False
         event.stop()
         event.prevent_default()
@@ -137,13 +151,13 @@ class TagInput(_TagKeys, BoundedInput):
         self.popup = popup
 
     def before_cursor(self) -> str:
-        return self.value[:self.cursor_position]
+        return self.value[: self.cursor_position]
 
     def insert_completion(self, completion: Completion) -> None:
         before = self.before_cursor()
         drop, text = _insertion(before, completion)
-        head = before[:len(before) - drop]
-        self.value = head + text + self.value[self.cursor_position:]
+        head = before[: len(before) - drop]
+        self.value = head + text + self.value[self.cursor_position :]
         self.cursor_position = len(head) + len(text)
 
     async def _on_key(self, event: events.Key) -> None:

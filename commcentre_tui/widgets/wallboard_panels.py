@@ -15,9 +15,14 @@ from commcentre_tui.repo.wallboard import SIGNED_OUT, AgentRow, Board, QueueRow,
 from commcentre_tui.text import inert
 
 #: The state words a supervisor reads, and a style that only repeats them.
-STATE_WORDS = {"available": ("available", "green"), "ringing": ("ringing", "bold yellow"),
-               "on_call": ("on a call", "bold cyan"), "wrap_up": ("wrap-up", "magenta"),
-               "away": ("away", "dim"), SIGNED_OUT: ("signed out", "dim")}
+STATE_WORDS = {
+    "available": ("available", "green"),
+    "ringing": ("ringing", "bold yellow"),
+    "on_call": ("on a call", "bold cyan"),
+    "wrap_up": ("wrap-up", "magenta"),
+    "away": ("away", "dim"),
+    SIGNED_OUT: ("signed out", "dim"),
+}
 #: Width of one hour in the trend chart (the numbers under it line up).
 HOUR_CELLS = 3
 BAR_WIDTH = 30
@@ -58,16 +63,20 @@ def since_words(row: AgentRow, now: datetime, tz: tzinfo | None) -> str:
 
 def agents_text(board: Board, tz: tzinfo | None = None) -> Text:
     """One line per agent: name, state, since, handled calls, AHT, communications logged."""
-    text = Text(f"{'Agent':<18} {'State':<26} {'Since':<14} {'Calls':>5} {'AHT':>6} {'Comms':>5}\n",
-                style="bold")
+    text = Text(
+        f"{'Agent':<18} {'State':<26} {'Since':<14} {'Calls':>5} {'AHT':>6} {'Comms':>5}\n",
+        style="bold",
+    )
     if not board.agents:
         text.append("No agents.")
     for row in board.agents:
         style = STATE_WORDS.get(row.state, ("", ""))[1]
         text.append(f"{inert(row.name)[:18]:<18} ")
         text.append(f"{state_words(row, board.at)[:26]:<26}", style=style)
-        text.append(f" {since_words(row, board.at, tz):<14} {row.handled:>5} "
-                    f"{span(row.aht_seconds):>6} {row.logged:>5}\n")
+        text.append(
+            f" {since_words(row, board.at, tz):<14} {row.handled:>5} "
+            f"{span(row.aht_seconds):>6} {row.logged:>5}\n"
+        )
     text.rstrip()
     return text
 
@@ -84,8 +93,11 @@ def queue_text(board: Board) -> Text:
 
 
 def _queue_line(queue: QueueRow, now: datetime) -> str:
-    longest = (span((now - queue.longest_since).total_seconds())
-               if queue.waiting and queue.longest_since is not None else "—")
+    longest = (
+        span((now - queue.longest_since).total_seconds())
+        if queue.waiting and queue.longest_since is not None
+        else "—"
+    )
     return f"{inert(queue.queue)[:20]:<20} {queue.waiting:>7}  {longest}\n"
 
 
@@ -93,16 +105,22 @@ def today_text(today: Today) -> Text:
     """Calls, AHT, communications by media and direction, the outbox, tasks and cases."""
     text = Text()
     text.append("Calls ", style="bold")
-    text.append(f"in {today.calls_in} · out {today.calls_out} · answered {today.answered} · "
-                f"handled {today.handled} · AHT {span(today.aht_seconds)} · "
-                f"after-call work {span(today.acw_seconds)}\n")
+    text.append(
+        f"in {today.calls_in} · out {today.calls_out} · answered {today.answered} · "
+        f"handled {today.handled} · AHT {span(today.aht_seconds)} · "
+        f"after-call work {span(today.acw_seconds)}\n"
+    )
     text.append("Communications ", style="bold")
     media = sorted(today.media.items(), key=lambda item: (-item[1], item[0]))
-    text.append(" · ".join(f"{m} {'in' if d == 'incoming' else 'out'} {n}" for (m, d), n in media)
-                or "none today")
+    text.append(
+        " · ".join(f"{m} {'in' if d == 'incoming' else 'out'} {n}" for (m, d), n in media)
+        or "none today"
+    )
     text.append("\nOutbox ", style="bold")
-    text.append(f"queued {today.outbox_queued} · sent today {today.outbox_sent} · "
-                f"failed today {today.outbox_failed}")
+    text.append(
+        f"queued {today.outbox_queued} · sent today {today.outbox_sent} · "
+        f"failed today {today.outbox_failed}"
+    )
     text.append("\nCare ", style="bold")
     cases = " · ".join(f"{inert(s)} {n}" for s, n in sorted(today.open_cases.items())) or "none"
     text.append(f"overdue tasks {today.overdue_tasks} · open cases: {cases}")
@@ -131,10 +149,14 @@ def hour_numbers(values: tuple[int, ...]) -> str:
     return "".join(f"{v:>{HOUR_CELLS}}" for v in values)
 
 
-def trend_caption(label: str, today: tuple[int, ...], last_week: tuple[int, ...], hour: int) -> Text:
+def trend_caption(
+    label: str, today: tuple[int, ...], last_week: tuple[int, ...], hour: int
+) -> Text:
     """``Calls today 34 (this hour 5) · last week 29 (5)``."""
-    return Text(f"{label} today {sum(today)} (this hour {today[hour]}) · same day last week "
-                f"{sum(last_week)} (at this hour {last_week[hour]})")
+    return Text(
+        f"{label} today {sum(today)} (this hour {today[hour]}) · same day last week "
+        f"{sum(last_week)} (at this hour {last_week[hour]})"
+    )
 
 
 def hour_of(board: Board, tz: tzinfo | None) -> int:
@@ -144,5 +166,9 @@ def hour_of(board: Board, tz: tzinfo | None) -> int:
 
 def trend_rows(trend: Trend) -> dict[str, tuple[int, ...]]:
     """The four series by widget id suffix."""
-    return {"calls": trend.calls, "calls-lw": trend.calls_last_week,
-            "comms": trend.comms, "comms-lw": trend.comms_last_week}
+    return {
+        "calls": trend.calls,
+        "calls-lw": trend.calls_last_week,
+        "comms": trend.comms,
+        "comms-lw": trend.comms_last_week,
+    }

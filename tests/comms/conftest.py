@@ -36,7 +36,9 @@ class SmtpSink:
     :meth:`release`: the server has the message but the sender never hears so.
     """
 
-    def __init__(self, hold_at: int | None = None, credentials: tuple[str, str] | None = None) -> None:
+    def __init__(
+        self, hold_at: int | None = None, credentials: tuple[str, str] | None = None
+    ) -> None:
         self.credentials = credentials
         self.logins: list[str] = []
         self.messages: list[email.message.EmailMessage] = []
@@ -58,7 +60,9 @@ class SmtpSink:
         if self.credentials:
             options = {"auth_require_tls": False, "authenticator": self._authenticate}
         server = self.loop.run_until_complete(
-            self.loop.create_server(lambda: SMTP(self, hostname="sink.test", **options), "127.0.0.1", 0)
+            self.loop.create_server(
+                lambda: SMTP(self, hostname="sink.test", **options), "127.0.0.1", 0
+            )
         )
         self.server = server
         self.port = server.sockets[0].getsockname()[1]
@@ -68,7 +72,9 @@ class SmtpSink:
         self.loop.run_until_complete(server.wait_closed())
         self.loop.close()
 
-    def _authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+    def _authenticate(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
         login, password = data.login.decode(), data.password.decode()
         ok = (login, password) == self.credentials
         if ok:
@@ -88,8 +94,14 @@ class SmtpSink:
             await self._release.wait()
         return "250 Message accepted for delivery"
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,  # noqa: N802
-                          rcpt_options: list[str]) -> str:
+    async def handle_RCPT(
+        self,
+        server: Any,
+        session: Any,
+        envelope: Any,
+        address: str,  # noqa: N802
+        rcpt_options: list[str],
+    ) -> str:
         if address.startswith("nobody@"):
             return "550 5.1.1 No such user here"
         envelope.rcpt_tos.append(address)
@@ -128,7 +140,9 @@ class HttpSink:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server API
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                sink.requests.append({"path": self.path, "headers": dict(self.headers), "json": json.loads(body)})
+                sink.requests.append(
+                    {"path": self.path, "headers": dict(self.headers), "json": json.loads(body)}
+                )
                 reply = json.dumps({"id": f"gw-{len(sink.requests)}"}).encode()
                 self.send_response(sink.status)
                 self.send_header("Content-Type", "application/json")
@@ -167,8 +181,12 @@ def comms_settings(*, smtp_port: int = 1, sms_url: str = "", **worker: Any) -> S
     """The test config pointed at the sinks (``smtp_port=1``: nothing listens there)."""
     return load_settings(
         TEST_CONFIG,
-        email={"host": "127.0.0.1", "port": smtp_port, "sender": "Care <care@commcentre.test>",
-               "timeout_seconds": 5},
+        email={
+            "host": "127.0.0.1",
+            "port": smtp_port,
+            "sender": "Care <care@commcentre.test>",
+            "timeout_seconds": 5,
+        },
         sms={"gateway_url": sms_url, "sender": "CommCentre"},
         worker={"backoff_seconds": 0, "max_attempts": 3, "batch_size": 20, **worker},
     )
@@ -180,47 +198,92 @@ def ctx(engine: Engine, settings: Settings, admin_actor: Actor) -> ServiceContex
 
 
 def add_customer(
-    engine: Engine, n: int, *, first: str = "Maria", last: str = "Georgiou", email: str | None = "auto",
-    phone: str | None = "auto", language: str = "en", overdue: bool = False, opt_out: str | None = None,
+    engine: Engine,
+    n: int,
+    *,
+    first: str = "Maria",
+    last: str = "Georgiou",
+    email: str | None = "auto",
+    phone: str | None = "auto",
+    language: str = "en",
+    overdue: bool = False,
+    opt_out: str | None = None,
     today: date | None = None,
 ) -> dict[str, int]:
     """A contact with an email, a mobile, an account, a subscription and (``overdue``) a bill
     past due; returns the ids."""
     today = today or date.today()
     with transaction(engine) as session:
-        contact = m.Contact(customer_number=f"C{n:07d}", first_name=first, last_name=last,
-                            preferred_language=language)
+        contact = m.Contact(
+            customer_number=f"C{n:07d}",
+            first_name=first,
+            last_name=last,
+            preferred_language=language,
+        )
         if opt_out:
             setattr(contact, f"{opt_out}_opt_out", True)
         session.add(contact)
         session.flush()
         if email:
-            session.add(m.ContactEmail(contact_id=contact.id, is_primary=True,
-                                       address=f"customer{n}@example.com" if email == "auto" else email))
+            session.add(
+                m.ContactEmail(
+                    contact_id=contact.id,
+                    is_primary=True,
+                    address=f"customer{n}@example.com" if email == "auto" else email,
+                )
+            )
         if phone:
             number = f"+3579910{n:04d}" if phone == "auto" else phone
-            session.add(m.ContactPhone(contact_id=contact.id, number=number, e164=number, is_primary=True))
-        session.add(m.ContactAddress(contact_id=contact.id, street="1 Main St", city="Nicosia",
-                                     postal_code="1000", country="Cyprus", is_primary=True))
+            session.add(
+                m.ContactPhone(contact_id=contact.id, number=number, e164=number, is_primary=True)
+            )
+        session.add(
+            m.ContactAddress(
+                contact_id=contact.id,
+                street="1 Main St",
+                city="Nicosia",
+                postal_code="1000",
+                country="Cyprus",
+                is_primary=True,
+            )
+        )
         account = m.Account(contact_id=contact.id, number=f"A{n:08d}", balance=Decimal("45.90"))
         session.add(account)
         session.flush()
-        sub = m.Subscription(account_id=account.id, number=f"S{n:08d}", start_date=today - timedelta(days=90))
+        sub = m.Subscription(
+            account_id=account.id, number=f"S{n:08d}", start_date=today - timedelta(days=90)
+        )
         session.add(sub)
         session.flush()
-        product = session.execute(select(m.Product).where(m.Product.code == "BB100")).scalar_one_or_none()
+        product = session.execute(
+            select(m.Product).where(m.Product.code == "BB100")
+        ).scalar_one_or_none()
         if product is None:
             product = m.Product(code="BB100", name="Broadband 100", price=Decimal("30.00"))
             session.add(product)
             session.flush()
-        session.add(m.SubscriptionService(subscription_id=sub.id, product_id=product.id, price=product.price,
-                                          start_date=sub.start_date))
+        session.add(
+            m.SubscriptionService(
+                subscription_id=sub.id,
+                product_id=product.id,
+                price=product.price,
+                start_date=sub.start_date,
+            )
+        )
         ids = {"contact": contact.id, "account": account.id, "subscription": sub.id}
         if overdue:
-            bill = m.Bill(account_id=account.id, subscription_id=sub.id, number=f"B{n:09d}",
-                          period_start=today - timedelta(days=60), period_end=today - timedelta(days=31),
-                          bill_date=today - timedelta(days=30), due_date=today - timedelta(days=5),
-                          subtotal=Decimal("38.57"), tax=Decimal("7.33"), amount=Decimal("45.90"))
+            bill = m.Bill(
+                account_id=account.id,
+                subscription_id=sub.id,
+                number=f"B{n:09d}",
+                period_start=today - timedelta(days=60),
+                period_end=today - timedelta(days=31),
+                bill_date=today - timedelta(days=30),
+                due_date=today - timedelta(days=5),
+                subtotal=Decimal("38.57"),
+                tax=Decimal("7.33"),
+                amount=Decimal("45.90"),
+            )
             session.add(bill)
             session.flush()
             ids["bill"] = bill.id
@@ -260,10 +323,16 @@ def pg_engine(pg_database: str) -> Iterator[Engine]:
 
     eng = make_engine(pg_database)
     with eng.begin() as conn:
-        tables = conn.exec_driver_sql(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
-        ).scalars().all()
-        conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+        tables = (
+            conn.exec_driver_sql(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+            )
+            .scalars()
+            .all()
+        )
+        conn.exec_driver_sql(
+            "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+        )
     yield eng
     eng.dispose()
 
@@ -274,9 +343,20 @@ def queue_emails(engine: Engine, contact_id: int, count: int, *, media: str = "e
     from commcentre_tui.models.types import utcnow
 
     now = utcnow()
-    rows = [{"contact_id": contact_id, "direction": "outgoing", "media": media, "subject": f"Message {i}",
-             "content": f"Body {i}", "recipient": "customer@example.com" if media == "email" else "+35799100001",
-             "state": "completed", "delivery": "queued", "completed_at": now} for i in range(count)]
+    rows = [
+        {
+            "contact_id": contact_id,
+            "direction": "outgoing",
+            "media": media,
+            "subject": f"Message {i}",
+            "content": f"Body {i}",
+            "recipient": "customer@example.com" if media == "email" else "+35799100001",
+            "state": "completed",
+            "delivery": "queued",
+            "completed_at": now,
+        }
+        for i in range(count)
+    ]
     with transaction(engine) as session:
         ids = insert_communications(session, rows, now)
         enqueue(session, ids, now)

@@ -24,12 +24,22 @@ def add_bill(engine: Engine, ids: dict[str, int], number: str, *, due_in: int, p
     """A bill of 45.90 for the customer ``ids``, due in ``due_in`` days, paid or not."""
     today = date.today()
     with transaction(engine) as session:
-        session.add(m.Bill(account_id=ids["account"], subscription_id=ids["subscription"], number=number,
-                           period_start=today - timedelta(days=30), period_end=today - timedelta(days=1),
-                           bill_date=today, due_date=today + timedelta(days=due_in),
-                           subtotal=Decimal("38.57"), tax=Decimal("7.33"), amount=Decimal("45.90"),
-                           paid_amount=Decimal("45.90") if paid else Decimal("0"),
-                           status="paid" if paid else "unpaid"))
+        session.add(
+            m.Bill(
+                account_id=ids["account"],
+                subscription_id=ids["subscription"],
+                number=number,
+                period_start=today - timedelta(days=30),
+                period_end=today - timedelta(days=1),
+                bill_date=today,
+                due_date=today + timedelta(days=due_in),
+                subtotal=Decimal("38.57"),
+                tax=Decimal("7.33"),
+                amount=Decimal("45.90"),
+                paid_amount=Decimal("45.90") if paid else Decimal("0"),
+                status="paid" if paid else "unpaid",
+            )
+        )
 
 
 @pytest.fixture
@@ -54,7 +64,13 @@ def _count(engine: Engine, table: type) -> int:
 
 def test_preview_counts_every_result_and_renders_the_first_message(engine, ctx, people) -> None:
     dry = svc.notify_results(ctx, "Overdue reminder", GEORGIOU, dry_run=True)
-    assert (dry.matched, dry.queued, dry.opted_out, dry.no_address, dry.no_record) == (5, 2, 1, 1, 1)
+    assert (dry.matched, dry.queued, dry.opted_out, dry.no_address, dry.no_record) == (
+        5,
+        2,
+        1,
+        1,
+        1,
+    )
     assert dry.segment == "search results"
     first, second = dry.samples
     assert (first.customer_number, first.recipient) == ("C0000001", "+35799100001")
@@ -65,23 +81,40 @@ def test_preview_counts_every_result_and_renders_the_first_message(engine, ctx, 
     assert _count(engine, m.Communication) == 0
 
 
-def test_queue_writes_the_messages_their_queue_entries_and_the_audit_together(engine, ctx, people) -> None:
+def test_queue_writes_the_messages_their_queue_entries_and_the_audit_together(
+    engine, ctx, people
+) -> None:
     report = svc.notify_results(ctx, "Overdue reminder", GEORGIOU)
     assert (report.matched, report.queued) == (5, 2)
     with reading(engine) as session:
-        rows = list(session.execute(select(m.Communication).order_by(m.Communication.contact_id)).scalars())
-        queued = session.execute(select(func.count()).select_from(m.CommunicationQueue)).scalar_one()
-        audits = list(session.execute(select(m.AuditEntry).where(m.AuditEntry.action == "Bulk notification"))
-                      .scalars())
-    assert [r.contact_id for r in rows] == [people["english"]["contact"], people["greek"]["contact"]]
-    assert all((r.media, r.state, r.delivery, r.related_type) == ("sms", "completed", "queued", "bill") for r in rows)
+        rows = list(
+            session.execute(select(m.Communication).order_by(m.Communication.contact_id)).scalars()
+        )
+        queued = session.execute(
+            select(func.count()).select_from(m.CommunicationQueue)
+        ).scalar_one()
+        audits = list(
+            session.execute(
+                select(m.AuditEntry).where(m.AuditEntry.action == "Bulk notification")
+            ).scalars()
+        )
+    assert [r.contact_id for r in rows] == [
+        people["english"]["contact"],
+        people["greek"]["contact"],
+    ]
+    assert all(
+        (r.media, r.state, r.delivery, r.related_type) == ("sms", "completed", "queued", "bill")
+        for r in rows
+    )
     assert rows[1].content.startswith("Eleni, ο λογαριασμός")
     assert queued == 2
     [entry] = audits
     assert "search results" in entry.detail and "queued 2" in entry.detail
 
 
-def test_a_failure_while_queueing_leaves_nothing_half_done(engine, ctx, people, monkeypatch) -> None:
+def test_a_failure_while_queueing_leaves_nothing_half_done(
+    engine, ctx, people, monkeypatch
+) -> None:
     def broken(*_args, **_kwargs):
         raise RuntimeError("disk full")
 
@@ -103,7 +136,11 @@ def test_too_many_results_are_refused_with_the_way_out(engine, ctx, people, monk
 
 
 def test_an_overdue_reminder_to_mixed_results_names_only_each_overdue_customers_own_bill(
-    engine, ctx, customer, sms_sink, make_settings,
+    engine,
+    ctx,
+    customer,
+    sms_sink,
+    make_settings,
 ) -> None:
     """Issue 16: paid-up customers and customers whose bill is not yet due are skipped with the
     reason, never sent a reminder built from their paid or future bill; the overdue ones get
@@ -129,10 +166,16 @@ def test_an_overdue_reminder_to_mixed_results_names_only_each_overdue_customers_
     assert (dry.matched, dry.queued, dry.no_record) == (4, 2, 2)
     assert dry.problems == ["C0000002 has no overdue bill.", "C0000003 has no overdue bill."]
     report = svc.notify_results(ctx, "Overdue reminder", GEORGIOU, contact_ids=dry.contact_ids)
-    assert (report.queued, report.no_record) == (dry.queued, dry.no_record)  # what the preview showed
+    assert (report.queued, report.no_record) == (
+        dry.queued,
+        dry.no_record,
+    )  # what the preview showed
     rows = {r.contact_id: r for r in _rows(engine)}
     assert set(rows) == {late["contact"], partly["contact"]}
-    assert (rows[late["contact"]].related_type, rows[late["contact"]].related_id) == ("bill", late["bill"])
+    assert (rows[late["contact"]].related_type, rows[late["contact"]].related_id) == (
+        "bill",
+        late["bill"],
+    )
     assert "bill B000000001 (45.90 EUR)" in rows[late["contact"]].content
     assert "bill B000000004 (35.90 EUR)" in rows[partly["contact"]].content  # what is still owed
 

@@ -33,7 +33,9 @@ def test_sandbox_refuses_python_internals(source: str) -> None:
     assert "\n" not in str(err.value)
 
 
-@pytest.mark.parametrize("source", ["{{ config }}", "{{ config.SECRET_KEY }}", "{{ self }}", "{{ lipsum() }}"])
+@pytest.mark.parametrize(
+    "source", ["{{ config }}", "{{ config.SECRET_KEY }}", "{{ self }}", "{{ lipsum() }}"]
+)
 def test_sandbox_has_no_config_or_globals(source: str) -> None:
     with pytest.raises(TemplateError) as err:
         render(source, sample_context())
@@ -42,8 +44,12 @@ def test_sandbox_has_no_config_or_globals(source: str) -> None:
 
 @pytest.mark.parametrize(
     "source",
-    ["{% include '/etc/passwd' %}", "{% import 'x.html' as x %}", "{% extends '/etc/hosts' %}",
-     "{% from 'x' import y %}"],
+    [
+        "{% include '/etc/passwd' %}",
+        "{% import 'x.html' as x %}",
+        "{% extends '/etc/hosts' %}",
+        "{% from 'x' import y %}",
+    ],
 )
 def test_sandbox_refuses_file_access(source: str) -> None:
     with pytest.raises(TemplateError, match="cannot include, import or extend files"):
@@ -52,8 +58,11 @@ def test_sandbox_refuses_file_access(source: str) -> None:
 
 def test_tags_are_read_only() -> None:
     context = sample_context()
-    for source in ("{{ contact.update({'first_name': 'x'}) }}", "{{ contact.pop('first_name') }}",
-                   "{{ subscription.services.append('free TV') }}"):
+    for source in (
+        "{{ contact.update({'first_name': 'x'}) }}",
+        "{{ contact.pop('first_name') }}",
+        "{{ subscription.services.append('free TV') }}",
+    ):
         with pytest.raises(TemplateError):
             render(source, context)
     assert context["contact"]["first_name"] == "Maria"
@@ -62,13 +71,18 @@ def test_tags_are_read_only() -> None:
 def test_unknown_tag_is_one_sentence_naming_it_before_any_customer() -> None:
     with pytest.raises(TemplateError) as err:
         check_template("Dear {{ contact.middle_name }},", field="content")
-    assert str(err.value) == "Unknown tag {{ contact.middle_name }} on line 1: it is not in the tag reference."
+    assert (
+        str(err.value)
+        == "Unknown tag {{ contact.middle_name }} on line 1: it is not in the tag reference."
+    )
     assert err.value.field == "content"
     assert err.value.tag == "contact.middle_name"
 
 
 def test_tag_without_value_for_this_customer_is_named() -> None:
-    context = build_context({"contact": {"first_name": None, "last_name": "Georgiou"}}, date(2026, 1, 1))
+    context = build_context(
+        {"contact": {"first_name": None, "last_name": "Georgiou"}}, date(2026, 1, 1)
+    )
     with pytest.raises(TemplateError) as err:
         render("Dear {{ contact.first_name }}", context)
     assert str(err.value) == "The tag {{ contact.first_name }} has no value for this customer."
@@ -97,7 +111,10 @@ def test_completions_after_double_brace() -> None:
     tags = [c.tag for c in tag_completions("Dear {{ contact.fi")]
     assert tags == ["contact.first_name"]
     assert tag_completions("Dear {{ contact.fi")[0].insert == "contact.first_name }}"
-    assert {c.tag for c in tag_completions("{{ bill.", limit=50)} >= {"bill.number", "bill.due_date"}
+    assert {c.tag for c in tag_completions("{{ bill.", limit=50)} >= {
+        "bill.number",
+        "bill.due_date",
+    }
     assert "bill.due_date" in [c.tag for c in tag_completions("{{ due")]
     assert tag_completions("Dear {{ contact.first_name }} and") == []
     assert tag_completions("no tag here") == []
@@ -106,9 +123,14 @@ def test_completions_after_double_brace() -> None:
 def test_shipped_templates_parse_and_render_with_examples() -> None:
     records = load_template_files()
     names = {(r["name"], r["language"], r["media"]) for r in records}
-    assert {("Welcome new subscriber", "en", "email"), ("Overdue reminder", "en", "sms"),
-            ("Bill notification", "en", "email"), ("Account balance", "en", "email"),
-            ("Job status", "en", "email"), ("Job status SMS", "en", "sms")} <= names
+    assert {
+        ("Welcome new subscriber", "en", "email"),
+        ("Overdue reminder", "en", "sms"),
+        ("Bill notification", "en", "email"),
+        ("Account balance", "en", "email"),
+        ("Job status", "en", "email"),
+        ("Job status SMS", "en", "sms"),
+    } <= names
     assert any(lang == "el" for _, lang, _ in names)
     for record in records:
         body = render(record["body"], sample_context())

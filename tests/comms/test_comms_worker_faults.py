@@ -35,12 +35,29 @@ def test_worker_killed_mid_batch_restart_delivers_the_rest_exactly_once(
     # saying "250 OK": the worker is killed while it waits, so the second four were handed over
     # but never recorded as sent.
     sink = sink_factory(hold_at=5)
-    env = {**os.environ, "COMMCENTRE_CONFIG": str(REPO / "tests" / "config.test.toml"),
-           "COMMCENTRE_EMAIL__HOST": "127.0.0.1", "COMMCENTRE_EMAIL__PORT": str(sink.port),
-           "COMMCENTRE_WORKER__BATCH_SIZE": "8"}
-    proc = subprocess.Popen([sys.executable, "-m", "commcentre_tui", "worker", "--concurrency", "4",
-                             "--database", _url(engine)],
-                            env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    env = {
+        **os.environ,
+        "COMMCENTRE_CONFIG": str(REPO / "tests" / "config.test.toml"),
+        "COMMCENTRE_EMAIL__HOST": "127.0.0.1",
+        "COMMCENTRE_EMAIL__PORT": str(sink.port),
+        "COMMCENTRE_WORKER__BATCH_SIZE": "8",
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "commcentre_tui",
+            "worker",
+            "--concurrency",
+            "4",
+            "--database",
+            _url(engine),
+        ],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         assert sink.held.wait(WAIT), "the worker never reached the 5th message"
         proc.send_signal(signal.SIGKILL)
@@ -64,10 +81,14 @@ def test_worker_killed_mid_batch_restart_delivers_the_rest_exactly_once(
     assert received[4] in in_flight  # the one the server held
     with reading(engine) as session:
         records = {c.id: c for c in session.execute(select(m.Communication)).scalars()}
-        entries = {q.communication_id: q for q in session.execute(select(m.CommunicationQueue)).scalars()}
+        entries = {
+            q.communication_id: q for q in session.execute(select(m.CommunicationQueue)).scalars()
+        }
     assert stats.uncertain_after_crash == 4 and stats.sent == 4
     for i in in_flight:  # reported, never re-sent
-        assert records[i].delivery == "failed" and records[i].last_error.startswith("Delivery uncertain")
+        assert records[i].delivery == "failed" and records[i].last_error.startswith(
+            "Delivery uncertain"
+        )
     arrived = dict(zip(received, sink.message_ids(), strict=True))
     assert all(entries[i].message_id == arrived[i] for i in in_flight if i in arrived)
     assert all(records[i].delivery == "sent" for i in others)
@@ -86,14 +107,40 @@ def test_worker_command_finishes_and_exits_on_sigterm(
         contact_id = contact.id
     now = utcnow()
     with transaction(engine) as session:
-        enqueue(session, insert_communications(session, [{
-            "contact_id": contact_id, "direction": "outgoing", "media": "email", "subject": "S",
-            "content": "B", "recipient": "maria@example.com", "state": "completed", "delivery": "queued"}], now), now)
+        enqueue(
+            session,
+            insert_communications(
+                session,
+                [
+                    {
+                        "contact_id": contact_id,
+                        "direction": "outgoing",
+                        "media": "email",
+                        "subject": "S",
+                        "content": "B",
+                        "recipient": "maria@example.com",
+                        "state": "completed",
+                        "delivery": "queued",
+                    }
+                ],
+                now,
+            ),
+            now,
+        )
     engine.dispose()
-    env = {**os.environ, "COMMCENTRE_CONFIG": str(REPO / "tests" / "config.test.toml"),
-           "COMMCENTRE_EMAIL__PORT": str(smtp_sink.port)}
-    proc = subprocess.Popen([sys.executable, "-m", "commcentre_tui", "worker", "--database", f"sqlite:///{path}"],
-                            env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    env = {
+        **os.environ,
+        "COMMCENTRE_CONFIG": str(REPO / "tests" / "config.test.toml"),
+        "COMMCENTRE_EMAIL__PORT": str(smtp_sink.port),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "commcentre_tui", "worker", "--database", f"sqlite:///{path}"],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert "delivering; stop with Ctrl+C" in proc.stderr.readline()
         assert smtp_sink.wait_for(1)

@@ -17,21 +17,25 @@ from commcentre_tui.repo.db import reading, transaction
 
 def queue_rows(engine) -> dict[int, str]:
     with reading(engine) as session:
-        rows = session.execute(select(CommunicationQueue.communication_id,
-                                      CommunicationQueue.status)).all()
+        rows = session.execute(
+            select(CommunicationQueue.communication_id, CommunicationQueue.status)
+        ).all()
     return dict(rows)
 
 
-def test_the_worker_prunes_long_delivered_entries_only(engine, customer, smtp_sink, make_settings,
-                                                       queue_messages) -> None:
+def test_the_worker_prunes_long_delivered_entries_only(
+    engine, customer, smtp_sink, make_settings, queue_messages
+) -> None:
     contact = customer(1)["contact"]
     settings = make_settings(smtp_port=smtp_sink.port, keep_sent_days=30)
     old = queue_messages(engine, contact, 3)
     assert asyncio.run(DeliveryWorker(engine, settings).run_once()).sent == 3
     with transaction(engine) as session:  # delivered 40 days ago
-        session.execute(update(CommunicationQueue)
-                        .where(CommunicationQueue.communication_id.in_(old[:2]))
-                        .values(sent_at=utcnow() - timedelta(days=40)))
+        session.execute(
+            update(CommunicationQueue)
+            .where(CommunicationQueue.communication_id.in_(old[:2]))
+            .values(sent_at=utcnow() - timedelta(days=40))
+        )
     waiting = queue_messages(engine, contact, 2)
     failing = make_settings(smtp_port=1, keep_sent_days=30, max_attempts=5)  # nothing listens
     asyncio.run(DeliveryWorker(engine, failing).run_once())
@@ -40,13 +44,17 @@ def test_the_worker_prunes_long_delivered_entries_only(engine, customer, smtp_si
     assert set(rows) == {old[2], *waiting}  # the two old deliveries went; the rest stayed
     assert all(rows[cid] != "sent" for cid in waiting)
     with reading(engine) as session:
-        delivered = session.execute(select(Communication.delivery)
-                                    .where(Communication.id.in_(old))).scalars().all()
+        delivered = (
+            session.execute(select(Communication.delivery).where(Communication.id.in_(old)))
+            .scalars()
+            .all()
+        )
     assert delivered == ["sent", "sent", "sent"]  # the communications keep their history
 
 
-def test_keep_sent_days_zero_keeps_every_entry(engine, customer, smtp_sink, make_settings,
-                                               queue_messages) -> None:
+def test_keep_sent_days_zero_keeps_every_entry(
+    engine, customer, smtp_sink, make_settings, queue_messages
+) -> None:
     contact = customer(1)["contact"]
     settings = make_settings(smtp_port=smtp_sink.port, keep_sent_days=0)
     ids = queue_messages(engine, contact, 2)

@@ -49,7 +49,10 @@ HOSTILE = [
     ("{{ '%(a)s%(a)s%(a)s' % {'a': 'x' * 400000} }}", LARGE),
     ("{% set s = 'x' * 1000000 %}{% set s = s ~ s %}{{ s }}", LARGE),
     ("{% set s = 'x' * 1000000 %}{{ s + s }}", LARGE),
-    ("{% set s = 'x' * 500000 %}{% set big %}{% for i in range(100) %}{{ s }}{% endfor %}{% endset %}.", LARGE),
+    (
+        "{% set s = 'x' * 500000 %}{% set big %}{% for i in range(100) %}{{ s }}{% endfor %}{% endset %}.",
+        LARGE,
+    ),
     ("{% set s = 'x' * 100000 %}{{ [s] * 1000 }}", LARGE),
     ("{% set s = 'x' * 2000 %}{{ s | replace('x', s) }}", LARGE),
     ("{% set s = 'x' * 1000 %}{{ s | wordwrap(1, wrapstring=s) }}", LARGE),
@@ -79,46 +82,63 @@ def test_methods_outside_the_allow_list_are_refused() -> None:
 
 def test_a_cancelled_render_stops() -> None:
     with pytest.raises(RenderCancelled):
-        render("{% for i in range(10) %}{{ i }}{% endfor %}", sample_context(), cancelled=lambda: True)
+        render(
+            "{% for i in range(10) %}{{ i }}{% endfor %}", sample_context(), cancelled=lambda: True
+        )
 
 
 def test_the_configured_limits_apply_and_ordinary_templates_still_render() -> None:
-    settings = load_settings(TEST_CONFIG, communications={"max_rendered_bytes": 100, "render_loop_steps": 5})
+    settings = load_settings(
+        TEST_CONFIG, communications={"max_rendered_bytes": 100, "render_loop_steps": 5}
+    )
     limits = Limits.from_settings(settings)
     with pytest.raises(BudgetExceeded, match="larger than 100 bytes"):
-        render("{{ contact.first_name }}" + "é" * 60, sample_context(), limits=limits)  # 122 bytes in UTF-8
+        render(
+            "{{ contact.first_name }}" + "é" * 60, sample_context(), limits=limits
+        )  # 122 bytes in UTF-8
     with pytest.raises(BudgetExceeded, match="more than 5 loop steps"):
         render("{% for s in range(6) %}{% endfor %}", sample_context(), limits=limits)
-    ordinary = ("Dear {{ contact.first_name | upper }}, {% for s in subscription.services %}{{ loop.index }}. "
-                "{{ s }}; {% endfor %}{{ bill.due_date | date('%d/%m/%Y') }} {{ account.balance | money }} "
-                "{{ 'a' ~ 2 * 3 }} {{ '%s-%d' % ('x', 4) }} {{ contact.last_name.replace('G', 'g') }}")
+    ordinary = (
+        "Dear {{ contact.first_name | upper }}, {% for s in subscription.services %}{{ loop.index }}. "
+        "{{ s }}; {% endfor %}{{ bill.due_date | date('%d/%m/%Y') }} {{ account.balance | money }} "
+        "{{ 'a' ~ 2 * 3 }} {{ '%s-%d' % ('x', 4) }} {{ contact.last_name.replace('G', 'g') }}"
+    )
     assert render(ordinary, sample_context(), limits=limits) == (
-        "Dear MARIA, 1. Broadband 100; 2. TV Plus; 30/11/2026 120.50 a6 x-4 georgiou")
+        "Dear MARIA, 1. Broadband 100; 2. TV Plus; 30/11/2026 120.50 a6 x-4 georgiou"
+    )
 
 
 def test_save_renders_before_the_write_transaction_so_other_writers_carry_on(
-        engine: Engine, ctx, customer, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine: Engine, ctx, customer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """While the hostile template renders, another writer writes at once (on SQLite a writer
     inside ``BEGIN IMMEDIATE`` would make it wait); the Save is refused beside the content."""
     ids = customer(1)
-    other = make_engine(engine.url.render_as_string(hide_password=False), busy_timeout_ms=50) \
-        if engine.dialect.name == "sqlite" else engine
+    other = (
+        make_engine(engine.url.render_as_string(hide_password=False), busy_timeout_ms=50)
+        if engine.dialect.name == "sqlite"
+        else engine
+    )
     written: list[str] = []
     tick = Budget.tick
 
     def tick_and_write(self: Budget) -> None:
         if self.active and not written:
             with transaction(other) as session:  # raises "database is locked" if Save held the lock
-                session.execute(text("UPDATE contact SET notes = 'written meanwhile' WHERE id = :id"),
-                                {"id": ids["contact"]})
+                session.execute(
+                    text("UPDATE contact SET notes = 'written meanwhile' WHERE id = :id"),
+                    {"id": ids["contact"]},
+                )
             written.append("yes")
         tick(self)
 
     monkeypatch.setattr(Budget, "tick", tick_and_write)
     hostile = HOSTILE[0][0]
     with pytest.raises(ValidationFailed) as err:
-        svc.create_communication(ctx, {"contact_id": ids["contact"], "media": "email", "subject": "Hi",
-                                       "content": hostile})
+        svc.create_communication(
+            ctx,
+            {"contact_id": ids["contact"], "media": "email", "subject": "Hi", "content": hostile},
+        )
     assert err.value.errors == {"content": str(Limits().too_slow())}
     assert written == ["yes"]
     with reading(engine) as session:
@@ -128,11 +148,14 @@ def test_save_renders_before_the_write_transaction_so_other_writers_carry_on(
         other.dispose()
 
 
-def test_a_draft_keeps_a_hostile_template_unrendered_and_save_refuses_it(engine: Engine, ctx, customer) -> None:
+def test_a_draft_keeps_a_hostile_template_unrendered_and_save_refuses_it(
+    engine: Engine, ctx, customer
+) -> None:
     ids = customer(1)
     source = HOSTILE[4][0]
-    draft = svc.create_communication(ctx, {"contact_id": ids["contact"], "media": "sms", "content": source},
-                                     draft=True)
+    draft = svc.create_communication(
+        ctx, {"contact_id": ids["contact"], "media": "sms", "content": source}, draft=True
+    )
     assert draft.content == source
     with pytest.raises(ValidationFailed, match=LARGE) as err:
         svc.complete_communication(ctx, draft.id)
@@ -147,14 +170,22 @@ def _hostile_template(engine: Engine, body: str, name: str = "Hostile") -> int:
         return template.id
 
 
-def test_the_worker_fails_the_entry_with_the_sentence(engine: Engine, ctx, customer, smtp_sink,
-                                                      make_settings) -> None:
+def test_the_worker_fails_the_entry_with_the_sentence(
+    engine: Engine, ctx, customer, smtp_sink, make_settings
+) -> None:
     ids = customer(3)
     template_id = _hostile_template(engine, HOSTILE[0][0])
     with transaction(engine) as session:
-        comm = m.Communication(contact_id=ids["contact"], agent_id=ctx.actor.agent_id, direction="outgoing",
-                               media="email", recipient="customer3@example.com", state="completed",
-                               delivery="queued", template_id=template_id)
+        comm = m.Communication(
+            contact_id=ids["contact"],
+            agent_id=ctx.actor.agent_id,
+            direction="outgoing",
+            media="email",
+            recipient="customer3@example.com",
+            state="completed",
+            delivery="queued",
+            template_id=template_id,
+        )
         session.add(comm)
         session.flush()
         session.add(m.CommunicationQueue(communication_id=comm.id))
@@ -167,7 +198,9 @@ def test_the_worker_fails_the_entry_with_the_sentence(engine: Engine, ctx, custo
 
 
 @pytest.mark.parametrize("dry_run", [True, False])
-def test_notify_stops_with_the_sentence_and_queues_nothing(engine: Engine, customer, capsys, dry_run: bool) -> None:
+def test_notify_stops_with_the_sentence_and_queues_nothing(
+    engine: Engine, customer, capsys, dry_run: bool
+) -> None:
     customer(1)
     customer(2)
     _hostile_template(engine, HOSTILE[4][0])

@@ -52,8 +52,9 @@ async def settle(pilot: Pilot[Any], rounds: int = 3) -> None:
     await settle_workers(pilot, rounds)
 
 
-async def settle_until(pilot: Pilot[Any], ready: Callable[[Any], bool], what: str,
-                       timeout: float = 60.0) -> None:
+async def settle_until(
+    pilot: Pilot[Any], ready: Callable[[Any], bool], what: str, timeout: float = 60.0
+) -> None:
     """Settle until ``ready(app)`` holds (a safety-net timeout, never a measurement)."""
     deadline = time.monotonic() + timeout
     while not ready(pilot.app):

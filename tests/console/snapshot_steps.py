@@ -6,8 +6,13 @@ from commcentre_tui.screens.notifications import acknowledge_all
 from tests.console.conftest import settle, settle_until, type_text
 
 
-def steps(*keys: str, search: str | None = None, typed: dict[int, str] | None = None,
-          ready=None, quiet: bool = False):
+def steps(
+    *keys: str,
+    search: str | None = None,
+    typed: dict[int, str] | None = None,
+    ready=None,
+    quiet: bool = False,
+):
     """A ``run_before``: optionally load a customer by searching, press ``keys`` (settling after
     each, typing ``typed[i]`` after the i-th), wait until ``ready(app)`` if given (a screen that
     finishes in several steps), then acknowledge the kept notifications (the header's "N unread"

@@ -32,8 +32,8 @@ def screen_lines(app: Any) -> list[str]:
 def region_text(app: Any, widget: Any) -> str:
     """What is drawn in ``widget``'s region, its lines joined by spaces (words wrap there)."""
     region = widget.region
-    lines = screen_lines(app)[region.y:region.bottom]
-    return " ".join(line[region.x:region.right].strip() for line in lines).strip()
+    lines = screen_lines(app)[region.y : region.bottom]
+    return " ".join(line[region.x : region.right].strip() for line in lines).strip()
 
 
 def detail_line(app: Any) -> str:
@@ -52,8 +52,9 @@ async def search_and_load(pilot: Any, text: str) -> None:
     await pilot.press("f2")
     await type_text(pilot, text)
     await pilot.press("enter")
-    await settle_until(pilot, lambda app: app.console_screen.loaded_customer is not None,
-                       "the customer")
+    await settle_until(
+        pilot, lambda app: app.console_screen.loaded_customer is not None, "the customer"
+    )
     await settle(pilot)
 
 
@@ -114,10 +115,17 @@ async def test_tabs_show_the_highlighted_record_whole_on_the_detail_line(make_ap
 async def test_audit_trail_fits_80_columns_and_shows_what_changed_whole(make_app) -> None:
     app = make_app("admin")
     with transaction(app.engine) as session:
-        session.add(AuditEntry(at=datetime(2026, 6, 1, 9, 30, tzinfo=UTC), agent_id=None,
-                               action="update", entity="subscription_service", entity_id=123456,
-                               before={"note": LONG_BEFORE, "status": "open"},
-                               after={"note": LONG_AFTER, "status": "closed"}))
+        session.add(
+            AuditEntry(
+                at=datetime(2026, 6, 1, 9, 30, tzinfo=UTC),
+                agent_id=None,
+                action="update",
+                entity="subscription_service",
+                entity_id=123456,
+                before={"note": LONG_BEFORE, "status": "open"},
+                after={"note": LONG_AFTER, "status": "closed"},
+            )
+        )
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("ctrl+p")
@@ -125,8 +133,9 @@ async def test_audit_trail_fits_80_columns_and_shows_what_changed_whole(make_app
         await type_text(pilot, "Audit Trail")
         await settle(pilot)
         await pilot.press("enter")
-        await settle_until(pilot, lambda a: getattr(a.screen, "page", None) is not None,
-                           "the audit trail")
+        await settle_until(
+            pilot, lambda a: getattr(a.screen, "page", None) is not None, "the audit trail"
+        )
         table = app.screen.query_one("#audit-table")
         assert table.virtual_size.width <= table.size.width  # no horizontal scrolling
         assert "What changed" in "\n".join(screen_lines(app))
@@ -148,8 +157,9 @@ async def test_bill_preview_periods_whole_and_its_buttons_on_screen(make_app) ->
         await pilot.press("enter")
         await settle_until(pilot, lambda a: bool(a.screen.query("#field-as_of")), "the form")
         await pilot.press("f9")
-        await settle_until(pilot, lambda a: not a.screen.query_one("#preview").has_class("-empty"),
-                           "the preview")
+        await settle_until(
+            pilot, lambda a: not a.screen.query_one("#preview").has_class("-empty"), "the preview"
+        )
         drawn = screen_lines(app)
         periods = [line for line in drawn if " – 2026-" in line]
         assert periods and all(line.count("2026-") == 2 for line in periods), periods

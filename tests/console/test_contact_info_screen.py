@@ -30,7 +30,8 @@ def error_of(row: InfoRow) -> str:
 
 
 async def test_add_email_and_phone_with_errors_shown_beside_the_field(
-        make_app, demo_engine: Engine) -> None:
+    make_app, demo_engine: Engine
+) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_form(pilot)
@@ -62,8 +63,12 @@ async def test_add_email_and_phone_with_errors_shown_beside_the_field(
     assert "maria.new@example.com" in [e.address for e in info.emails]
     assert "+35799765432" in [p.e164 for p in info.phones]
     with demo_engine.connect() as conn:
-        audit = conn.execute(text("SELECT action, entity, entity_id FROM audit_entry "
-                                  "WHERE entity = 'contact' AND entity_id = 1")).all()
+        audit = conn.execute(
+            text(
+                "SELECT action, entity, entity_id FROM audit_entry "
+                "WHERE entity = 'contact' AND entity_id = 1"
+            )
+        ).all()
     assert ("Add More Information", "contact", 1) in [tuple(a) for a in audit]
 
 
@@ -84,17 +89,24 @@ async def test_add_an_address_and_the_header_refreshes(make_app, demo_engine: En
 
 
 async def test_a_stale_edit_is_a_conflict_with_reload_never_an_overwrite(
-        make_app, demo_engine: Engine, console_settings) -> None:
+    make_app, demo_engine: Engine, console_settings
+) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_form(pilot)
         # Meanwhile another agent (george) saves the same customer.
-        other = ServiceContext(demo_engine, console_settings,
-                               actor_for(demo_engine, console_settings, "george"))
+        other = ServiceContext(
+            demo_engine, console_settings, actor_for(demo_engine, console_settings, "george")
+        )
         current = contact_info(demo_engine, 1)
-        save_contact_info(other, 1, current.version, phones=current.phones,
-                          emails=current.emails, addresses=(*current.addresses,),
-                          )
+        save_contact_info(
+            other,
+            1,
+            current.version,
+            phones=current.phones,
+            emails=current.emails,
+            addresses=(*current.addresses,),
+        )
         theirs = contact_info(demo_engine, 1)
         screen.rows("emails")[0].query_one(".field-address").value = "mine@example.com"
         await pilot.press("ctrl+s")
@@ -142,6 +154,8 @@ async def test_main_and_opt_in_ticks_are_symbols_under_no_color(make_app, monkey
         await pilot.pause()
         assert str(new.render()).strip() == "▐✓▌ main"
         assert str(first.render()).strip() == "▐ ▌ main"
-        optins = [str(screen.query_one(f"#optin-{m}").render()).strip()
-                  for m in ("email", "sms", "phone", "letter")]
+        optins = [
+            str(screen.query_one(f"#optin-{m}").render()).strip()
+            for m in ("email", "sms", "phone", "letter")
+        ]
         assert all(t.startswith(("▐✓▌ ", "▐ ▌ ")) for t in optins), optins

@@ -17,8 +17,9 @@ from commcentre_tui.repo.permissions import Actor
 from commcentre_tui.roles import default_roles
 from tests.console.data import NOW, ago, build
 
-AGENT = Actor(agent_id=None, username="a", role_name="agent", role=default_roles()["agent"],
-              unit="Care")
+AGENT = Actor(
+    agent_id=None, username="a", role_name="agent", role=default_roles()["agent"], unit="Care"
+)
 SUPERVISOR = replace(AGENT, role_name="supervisor", role=default_roles()["supervisor"])
 
 
@@ -43,18 +44,27 @@ def test_dashboard(engine: Engine) -> None:
     assert [a.number for a in d.accounts] == ["A9000001", "A9000002"]
     assert [(w.account_number, w.balance) for w in d.wallets] == [("A9000001", Decimal("20.00"))]
     [sub] = d.subscriptions
-    assert (sub.number, sub.active_services, sub.recurring_total) == ("S9000001", 2,
-                                                                      Decimal("15.50"))
-    assert {c.number for c in d.open_care} == {"SR9000001", "AC9000001", "L9000001",
-                                               f"T{_task_id(engine)}", "CS9000001"}
+    assert (sub.number, sub.active_services, sub.recurring_total) == (
+        "S9000001",
+        2,
+        Decimal("15.50"),
+    )
+    assert {c.number for c in d.open_care} == {
+        "SR9000001",
+        "AC9000001",
+        "L9000001",
+        f"T{_task_id(engine)}",
+        "CS9000001",
+    }
     assert d.open_care_total == k.open_items
     assert [p.number for p in d.recent_payments] == [f"P90000{i:02d}" for i in range(5)]
     months = d.payments_by_month
     assert len(months) == 12 and months[-1][0] == "2026-06"
     assert months[0][0] == "2025-07"
     window = datetime(2025, 7, 1, tzinfo=UTC)
-    assert sum(v for _, v in months) == sum(Decimal("25.00") + i for i in range(12)
-                                           if ago(30 * i + 1) >= window)
+    assert sum(v for _, v in months) == sum(
+        Decimal("25.00") + i for i in range(12) if ago(30 * i + 1) >= window
+    )
     assert dict(months)["2026-06"] == Decimal("25.00")  # the payment of 14 June
 
 
@@ -103,8 +113,9 @@ def test_care_items_filters(engine: Engine) -> None:
     numbers = [r.number for r in everything.rows]
     assert "SR9000003" not in numbers  # another contact's
     assert "CS9000002" not in numbers  # unit-only case of another unit
-    assert "CS9000002" in [r.number for r in
-                           tabs.care_items(engine, k.contact_id, actor=SUPERVISOR).rows]
+    assert "CS9000002" in [
+        r.number for r in tabs.care_items(engine, k.contact_id, actor=SUPERVISOR).rows
+    ]
     open_rows = tabs.care_items(engine, k.contact_id, actor=AGENT, status="open").rows
     assert {r.number for r in open_rows} >= {"SR9000001", "AC9000001", "L9000001", "CS9000001"}
     assert all(r.is_open for r in open_rows)
@@ -126,8 +137,9 @@ def test_communications_respect_visibility_and_page(engine: Engine) -> None:
     assert "Unit only" not in [r.subject for r in page.rows]
     rest = tabs.communications(engine, k.contact_id, actor=AGENT, before=page.cursor)
     assert len(page.rows) + len(rest.rows) == 7
-    assert "Unit only" in [r.subject for r in
-                           tabs.communications(engine, k.contact_id, actor=SUPERVISOR).rows]
+    assert "Unit only" in [
+        r.subject for r in tabs.communications(engine, k.contact_id, actor=SUPERVISOR).rows
+    ]
 
 
 def test_rewards(engine: Engine) -> None:
@@ -135,7 +147,10 @@ def test_rewards(engine: Engine) -> None:
     view = tabs.rewards(engine, k.contact_id)
     assert [(p.number, p.points) for p in view.participants] == [("R9000001", 70)]
     assert [(r.kind_label, r.points) for r in view.transactions.rows] == [
-        ("Spend", -30), ("Award", 20), ("Award", 100)]
+        ("Spend", -30),
+        ("Award", 20),
+        ("Award", 100),
+    ]
     posted_awards = tabs.rewards(engine, k.contact_id, kind="award", state="posted")
     assert [r.reason for r in posted_awards.transactions.rows] == ["Welcome"]
     assert tabs.rewards(engine, k.other_contact_id).participants == ()

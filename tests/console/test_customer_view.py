@@ -29,8 +29,9 @@ def scalars(engine: Engine, sql: str, **params) -> list:
 
 
 async def test_header_always_shows_who_is_loaded(make_app, demo_engine: Engine) -> None:
-    accounts = scalars(demo_engine, "SELECT number FROM account WHERE contact_id = :c ORDER BY id",
-                       c=CUSTOMER)
+    accounts = scalars(
+        demo_engine, "SELECT number FROM account WHERE contact_id = :c ORDER BY id", c=CUSTOMER
+    )
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await load(pilot)
@@ -47,11 +48,17 @@ async def test_header_always_shows_who_is_loaded(make_app, demo_engine: Engine) 
 
 
 async def test_dashboard_lists_accounts_subscriptions_care_payments_and_trend(
-        make_app, demo_engine: Engine) -> None:
-    accounts = scalars(demo_engine, "SELECT number FROM account WHERE contact_id = :c ORDER BY id",
-                       c=CUSTOMER)
-    subs = scalars(demo_engine, "SELECT s.number FROM subscription s JOIN account a "
-                   "ON a.id = s.account_id WHERE a.contact_id = :c", c=CUSTOMER)
+    make_app, demo_engine: Engine
+) -> None:
+    accounts = scalars(
+        demo_engine, "SELECT number FROM account WHERE contact_id = :c ORDER BY id", c=CUSTOMER
+    )
+    subs = scalars(
+        demo_engine,
+        "SELECT s.number FROM subscription s JOIN account a "
+        "ON a.id = s.account_id WHERE a.contact_id = :c",
+        c=CUSTOMER,
+    )
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await load(pilot)
@@ -64,18 +71,29 @@ async def test_dashboard_lists_accounts_subscriptions_care_payments_and_trend(
 
 
 async def test_each_tab_is_one_key_away_with_its_data(make_app, demo_engine: Engine) -> None:
-    subs = scalars(demo_engine, "SELECT s.number FROM subscription s JOIN account a "
-                   "ON a.id = s.account_id WHERE a.contact_id = :c", c=CUSTOMER)
-    first_account = scalars(demo_engine, "SELECT id FROM account WHERE contact_id = :c "
-                            "ORDER BY id", c=CUSTOMER)[0]
+    subs = scalars(
+        demo_engine,
+        "SELECT s.number FROM subscription s JOIN account a "
+        "ON a.id = s.account_id WHERE a.contact_id = :c",
+        c=CUSTOMER,
+    )
+    first_account = scalars(
+        demo_engine, "SELECT id FROM account WHERE contact_id = :c ORDER BY id", c=CUSTOMER
+    )[0]
     bills = scalars(demo_engine, "SELECT number FROM bill WHERE account_id = :a", a=first_account)
-    payments = scalars(demo_engine, "SELECT number FROM payment WHERE account_id = :a",
-                       a=first_account)
-    care = scalars(demo_engine, "SELECT number FROM service_request WHERE contact_id = :c "
-                   "UNION ALL SELECT number FROM activity WHERE contact_id = :c "
-                   "UNION ALL SELECT number FROM care_case WHERE contact_id = :c", c=CUSTOMER)
-    participant = scalars(demo_engine, "SELECT number FROM reward_participant "
-                          "WHERE contact_id = :c", c=CUSTOMER)
+    payments = scalars(
+        demo_engine, "SELECT number FROM payment WHERE account_id = :a", a=first_account
+    )
+    care = scalars(
+        demo_engine,
+        "SELECT number FROM service_request WHERE contact_id = :c "
+        "UNION ALL SELECT number FROM activity WHERE contact_id = :c "
+        "UNION ALL SELECT number FROM care_case WHERE contact_id = :c",
+        c=CUSTOMER,
+    )
+    participant = scalars(
+        demo_engine, "SELECT number FROM reward_participant WHERE contact_id = :c", c=CUSTOMER
+    )
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await load(pilot)
@@ -200,11 +218,14 @@ async def test_view_opens_a_read_only_record_and_escape_comes_back(make_app) -> 
 
 async def test_view_a_case_shows_its_follow_ups(make_app, demo_engine: Engine) -> None:
     with demo_engine.connect() as conn:
-        row = conn.execute(text(
-            "SELECT c.contact_id, k.customer_number, c.number FROM care_case c "
-            "JOIN contact k ON k.id = c.contact_id "
-            "WHERE c.visibility = 'public' AND EXISTS "
-            "(SELECT 1 FROM follow_up f WHERE f.case_id = c.id) LIMIT 1")).one()
+        row = conn.execute(
+            text(
+                "SELECT c.contact_id, k.customer_number, c.number FROM care_case c "
+                "JOIN contact k ON k.id = c.contact_id "
+                "WHERE c.visibility = 'public' AND EXISTS "
+                "(SELECT 1 FROM follow_up f WHERE f.case_id = c.id) LIMIT 1"
+            )
+        ).one()
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await load(pilot, row.customer_number)
@@ -232,8 +253,9 @@ async def test_more_loads_the_next_page_of_a_long_list(make_app, demo_engine: En
         original = app.gateway.communications
 
         def small_pages(cid, *, since=None, before=None):
-            return customer_tabs.communications(app.engine, cid, actor=app.actor, since=since,
-                                                before=before, limit=5)
+            return customer_tabs.communications(
+                app.engine, cid, actor=app.actor, since=since, before=before, limit=5
+            )
 
         app.gateway.communications = small_pages
         await load(pilot, number)
@@ -252,7 +274,12 @@ async def test_more_loads_the_next_page_of_a_long_list(make_app, demo_engine: En
 
 def scalars_row(engine: Engine) -> tuple[int, str, int]:
     with engine.connect() as conn:
-        return tuple(conn.execute(text(
-            "SELECT c.contact_id, k.customer_number, count(*) FROM communication c "
-            "JOIN contact k ON k.id = c.contact_id WHERE c.visibility = 'public' "
-            "GROUP BY c.contact_id, k.customer_number ORDER BY count(*) DESC LIMIT 1")).one())
+        return tuple(
+            conn.execute(
+                text(
+                    "SELECT c.contact_id, k.customer_number, count(*) FROM communication c "
+                    "JOIN contact k ON k.id = c.contact_id WHERE c.visibility = 'public' "
+                    "GROUP BY c.contact_id, k.customer_number ORDER BY count(*) DESC LIMIT 1"
+                )
+            ).one()
+        )

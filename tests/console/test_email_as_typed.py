@@ -22,9 +22,16 @@ from tests.console.data import build
 
 def stored(engine: Engine, contact_id: int) -> list[tuple[str, str | None]]:
     with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(text(
-            "SELECT address, address_as_typed FROM contact_email WHERE contact_id = :c "
-            "ORDER BY id"), {"c": contact_id})]
+        return [
+            tuple(r)
+            for r in conn.execute(
+                text(
+                    "SELECT address, address_as_typed FROM contact_email WHERE contact_id = :c "
+                    "ORDER BY id"
+                ),
+                {"c": contact_id},
+            )
+        ]
 
 
 def test_normal_form_puts_the_domain_through_idna() -> None:
@@ -34,31 +41,53 @@ def test_normal_form_puts_the_domain_through_idna() -> None:
     assert normal_email("Eleni.K+bills@Example.COM") == "Eleni.K+bills@example.com"
 
 
-def test_saved_in_normal_form_beside_what_was_typed(engine: Engine, settings: Settings,
-                                                    admin_actor: Actor) -> None:
+def test_saved_in_normal_form_beside_what_was_typed(
+    engine: Engine, settings: Settings, admin_actor: Actor
+) -> None:
     k = build(engine)
     ctx = ServiceContext(engine, settings, admin_actor)
     info = contact_info(engine, k.contact_id)
-    saved = save_contact_info(ctx, k.contact_id, info.version, phones=list(info.phones),
-                              emails=[EmailItem(None, "work", " info@Κύπρος.CY "),
-                                      EmailItem(None, "personal", "μαρία@example.com")],
-                              addresses=list(info.addresses))
-    assert stored(engine, k.contact_id) == [("info@κύπρος.cy", "info@Κύπρος.CY"),
-                                            ("μαρία@example.com", None)]
+    saved = save_contact_info(
+        ctx,
+        k.contact_id,
+        info.version,
+        phones=list(info.phones),
+        emails=[
+            EmailItem(None, "work", " info@Κύπρος.CY "),
+            EmailItem(None, "personal", "μαρία@example.com"),
+        ],
+        addresses=list(info.addresses),
+    )
+    assert stored(engine, k.contact_id) == [
+        ("info@κύπρος.cy", "info@Κύπρος.CY"),
+        ("μαρία@example.com", None),
+    ]
     # The form shows them back as typed; saving them unchanged changes nothing stored.
     assert [e.address for e in saved.emails] == ["info@Κύπρος.CY", "μαρία@example.com"]
-    save_contact_info(ctx, k.contact_id, saved.version, phones=list(saved.phones),
-                      emails=list(saved.emails), addresses=list(saved.addresses))
+    save_contact_info(
+        ctx,
+        k.contact_id,
+        saved.version,
+        phones=list(saved.phones),
+        emails=list(saved.emails),
+        addresses=list(saved.addresses),
+    )
     assert stored(engine, k.contact_id)[0] == ("info@κύπρος.cy", "info@Κύπρος.CY")
     # The search finds it by either spelling of the domain (the folded form).
     with engine.connect() as conn:
-        norm = conn.execute(text("SELECT address_norm FROM contact_email WHERE address = "
-                                 "'info@κύπρος.cy'")).scalar_one()
+        norm = conn.execute(
+            text("SELECT address_norm FROM contact_email WHERE address = 'info@κύπρος.cy'")
+        ).scalar_one()
     assert norm == fold("INFO@ΚΎΠΡΟΣ.CY") == fold("info@Κύπρος.CY")
     with pytest.raises(ValidationFailed) as refused:
-        save_contact_info(ctx, k.contact_id, saved.version + 1, phones=list(saved.phones),
-                          emails=[EmailItem(None, "work", "info@κύπρος")],
-                          addresses=list(saved.addresses))
+        save_contact_info(
+            ctx,
+            k.contact_id,
+            saved.version + 1,
+            phones=list(saved.phones),
+            emails=[EmailItem(None, "work", "info@κύπρος")],
+            addresses=list(saved.addresses),
+        )
     assert "is not a valid email address" in str(refused.value.errors)
 
 

@@ -26,7 +26,8 @@ def _palette_titles(app) -> list[str]:
 
 
 async def test_export_results_writes_every_match_to_the_agents_folder(
-        make_app, demo_engine, tmp_path) -> None:
+    make_app, demo_engine, tmp_path
+) -> None:
     settings = load_settings(TEST_CONFIG, ui={"export_folder": str(tmp_path / "exports")})
     app = make_app("admin", settings=settings)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -39,12 +40,21 @@ async def test_export_results_writes_every_match_to_the_agents_folder(
         shown = table_rows(app.screen.query_one("#results-table"))
         await pilot.press("ctrl+p")
         await type_text(pilot, "Export res")
-        await settle_until(pilot, lambda a: "Export results" in " ".join(_palette_titles(a)),
-                           "the Export results command")
+        await settle_until(
+            pilot,
+            lambda a: "Export results" in " ".join(_palette_titles(a)),
+            "the Export results command",
+        )
         await pilot.press("enter")
         folder = tmp_path / "exports" / "admin"
-        await settle_until(pilot, lambda a: any(folder.glob("results-*.csv")) and any(
-            "Exported" in str(n.message) for n in a._notifications), "the export")
+        await settle_until(
+            pilot,
+            lambda a: (
+                any(folder.glob("results-*.csv"))
+                and any("Exported" in str(n.message) for n in a._notifications)
+            ),
+            "the export",
+        )
         note = next(str(n.message) for n in app._notifications if "Exported" in str(n.message))
     (path,) = folder.glob("results-*.csv")
     assert path.stat().st_mode & 0o777 == 0o600  # customer data: the agent's alone
@@ -52,14 +62,17 @@ async def test_export_results_writes_every_match_to_the_agents_folder(
     assert rows[0] == ["Customer", "Name", "Phone", "Email", "Matched"]
     assert len(rows) - 1 > len(shown) > 1  # every match, not the page on screen
     assert note == f"Exported {len(rows) - 1:,} customers to {path}."
-    assert [r[1] for r in rows[1:len(shown) + 1]] == [r[0] for r in shown]  # same order
+    assert [r[1] for r in rows[1 : len(shown) + 1]] == [r[0] for r in shown]  # same order
     with demo_engine.connect() as conn:
-        detail = conn.execute(text("SELECT detail FROM audit_entry WHERE action = 'Export results'")).scalar_one()
+        detail = conn.execute(
+            text("SELECT detail FROM audit_entry WHERE action = 'Export results'")
+        ).scalar_one()
     assert detail == f"{len(rows) - 1} rows to {path}"
 
 
 async def test_export_results_is_only_for_roles_with_the_flag_and_off_over_ssh(
-        make_app, tmp_path) -> None:
+    make_app, tmp_path
+) -> None:
     settings = load_settings(TEST_CONFIG, ui={"export_folder": str(tmp_path / "exports")})
     app = make_app("maria", settings=settings)  # the agent role may not export
     async with app.run_test(size=(100, 30)) as pilot:

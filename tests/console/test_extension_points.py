@@ -25,8 +25,12 @@ class Done(ModalScreen[bool]):
 
 def rename_phone(engine: Engine) -> None:
     with engine.begin() as conn:
-        conn.execute(text("UPDATE contact_phone SET e164 = '+35799999999', is_primary = true "
-                          "WHERE contact_id = 1"))
+        conn.execute(
+            text(
+                "UPDATE contact_phone SET e164 = '+35799999999', is_primary = true "
+                "WHERE contact_id = 1"
+            )
+        )
 
 
 async def test_load_customer_from_outside_keeps_the_agents_typing(make_app) -> None:
@@ -44,7 +48,8 @@ async def test_load_customer_from_outside_keeps_the_agents_typing(make_app) -> N
 
 
 async def test_a_modal_for_the_customer_refreshes_the_view_when_it_saves(
-        make_app, demo_engine: Engine) -> None:
+    make_app, demo_engine: Engine
+) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         app.load_customer(1)
@@ -59,8 +64,9 @@ async def test_a_modal_for_the_customer_refreshes_the_view_when_it_saves(
         assert "+35799999999" in header(app)
 
 
-async def test_customer_changed_reloads_only_the_loaded_customer(make_app,
-                                                                 demo_engine: Engine) -> None:
+async def test_customer_changed_reloads_only_the_loaded_customer(
+    make_app, demo_engine: Engine
+) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         app.load_customer(1)

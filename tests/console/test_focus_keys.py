@@ -34,8 +34,11 @@ async def test_lists_keep_the_keys_and_escape_never_drops_the_customer(make_app)
         await settle(pilot)
         await type_text(pilot, "hadji")
         await pilot.press("enter")
-        await settle_until(pilot, lambda a: a.screen.view == RESULTS
-                           and a.screen.results.table.row_count > 2, "the results")
+        await settle_until(
+            pilot,
+            lambda a: a.screen.view == RESULTS and a.screen.results.table.row_count > 2,
+            "the results",
+        )
         screen, table = app.screen, app.screen.results.table
         names = [row[0] for row in table_rows(table)]
         # Letters jump to the next name starting with them; the search text stays.
@@ -49,8 +52,11 @@ async def test_lists_keep_the_keys_and_escape_never_drops_the_customer(make_app)
         assert app.screen.focused is table
         row = table.cursor_row
         await pilot.press("enter")
-        await settle_until(pilot, lambda a: a.screen.view == CUSTOMER
-                           and a.screen.customer_view.populated(), "the customer")
+        await settle_until(
+            pilot,
+            lambda a: a.screen.view == CUSTOMER and a.screen.customer_view.populated(),
+            "the customer",
+        )
         loaded = app.customer_id
         assert loaded is not None and names[row].rstrip("…") in (app.customer_label or "")
         # Tab cycles through the customer's lists and never lands in the search bar.
@@ -84,9 +90,16 @@ async def test_lists_keep_the_keys_and_escape_never_drops_the_customer(make_app)
         await pilot.pause()
         await type_text(pilot, "Close Customer")
         await pilot.pause(0.3)  # (the palette searches in the background)
-        await settle_until(pilot, lambda a: "Close Customer" in str(
-            a.screen.query_one(OptionList).get_option_at_index(0).prompt)
-            if a.screen.query(OptionList) else False, "the palette's match")
+        await settle_until(
+            pilot,
+            lambda a: (
+                "Close Customer"
+                in str(a.screen.query_one(OptionList).get_option_at_index(0).prompt)
+                if a.screen.query(OptionList)
+                else False
+            ),
+            "the palette's match",
+        )
         await pilot.press("enter")
         await settle_until(pilot, lambda a: a.customer_id is None, "the customer closed")
         assert screen.view == WELCOME and in_search_bar(app)
@@ -145,8 +158,11 @@ async def test_panel_words_forms_and_empty_conditions(make_app, demo_engine: Eng
         # A form opens on the first field to type in, not on a drop-down.
         await found("take a lead")
         await pilot.press("enter")
-        await settle_until(pilot, lambda a: isinstance(a.screen, ActionFormScreen)
-                           and a.screen.focused is not None, "the Take a Lead form")
+        await settle_until(
+            pilot,
+            lambda a: isinstance(a.screen, ActionFormScreen) and a.screen.focused is not None,
+            "the Take a Lead form",
+        )
         form = app.screen
         assert form.focused is form.query_one("#field-interest", Input)
         await pilot.press("space", "t", "v")
@@ -160,8 +176,11 @@ async def test_panel_words_forms_and_empty_conditions(make_app, demo_engine: Eng
         await settle(pilot)
         await found("log person")
         await pilot.press("enter")
-        await settle_until(pilot, lambda a: isinstance(a.screen, ActionFormScreen)
-                           and bool(a.screen.fields), "the Log Person form")
+        await settle_until(
+            pilot,
+            lambda a: isinstance(a.screen, ActionFormScreen) and bool(a.screen.fields),
+            "the Log Person form",
+        )
         form = app.screen
         form.query_one("#field-first_name", Input).value = "Μαρία"
         form.query_one("#field-last_name", Input).value = "Κύπρου"
@@ -169,12 +188,18 @@ async def test_panel_words_forms_and_empty_conditions(make_app, demo_engine: Eng
         email.value = "info@κύπρος.cy"
         email.focus()
         await pilot.press("ctrl+s")
-        await settle_until(pilot, lambda a: not isinstance(a.screen, ActionFormScreen)
-                           or "✗" in str(a.screen.query_one("#error-email").render()),
-                           "the save")
+        await settle_until(
+            pilot,
+            lambda a: (
+                not isinstance(a.screen, ActionFormScreen)
+                or "✗" in str(a.screen.query_one("#error-email").render())
+            ),
+            "the save",
+        )
         assert not isinstance(app.screen, ActionFormScreen), notices(app)
     with demo_engine.connect() as conn:
-        stored = conn.execute(text(
-            "SELECT address, address_norm FROM contact_email WHERE address_norm = :a"),
-            {"a": fold("info@κύπρος.cy")}).all()
+        stored = conn.execute(
+            text("SELECT address, address_norm FROM contact_email WHERE address_norm = :a"),
+            {"a": fold("info@κύπρος.cy")},
+        ).all()
     assert stored == [("info@κύπρος.cy", fold("info@κύπρος.cy"))]  # as typed, and folded

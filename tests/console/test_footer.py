@@ -14,8 +14,11 @@ from tests.console.conftest import settle, type_text
 def shown(app: Any) -> list[str]:
     """The labels of the keys the footer shows now, left to right (the palette key aside)."""
     footer = app.screen.query_one(ConsoleFooter)
-    return [key.description for key in footer.query(FooterKey)
-            if key.display and not key.has_class(PALETTE_CLASS)]
+    return [
+        key.description
+        for key in footer.query(FooterKey)
+        if key.display and not key.has_class(PALETTE_CLASS)
+    ]
 
 
 def key_widgets(app: Any) -> int:
@@ -38,7 +41,9 @@ async def test_the_footer_follows_the_cursor_and_reuses_its_keys(make_app) -> No
             await pilot.press("enter")
             await settle(pilot)
             customer = shown(app)
-            assert customer[0] == "View" and "Add info" in customer and "Load customer" not in customer
+            assert (
+                customer[0] == "View" and "Add info" in customer and "Load customer" not in customer
+            )
             await pilot.press("f7")
             await settle(pilot)
             assert shown(app) == customer  # same keys on every tab

@@ -23,8 +23,9 @@ def header(app) -> str:
     return str(app.screen_stack[0].query_one(CustomerHeader).render())
 
 
-async def test_another_agents_payment_shows_without_reload(engine: Engine,
-                                                            settings: Settings) -> None:
+async def test_another_agents_payment_shows_without_reload(
+    engine: Engine, settings: Settings
+) -> None:
     known = data.build(engine)
     maria = add_agent(engine, settings, "maria", display_name="Maria Kosta")
     eleni = add_agent(engine, settings, "eleni", role="finance", display_name="Eleni")
@@ -44,9 +45,13 @@ async def test_another_agents_payment_shows_without_reload(engine: Engine,
         await settle_until(pilot, lambda a: a.screen.query("#change-watcher"), "the watcher")
 
         # Eleni, at another console, posts a payment of 12.50 on the same account.
-        post_payment(ServiceContext(engine, settings, eleni),
-                     {"account_id": known.account_id, "amount": Decimal("12.50")})
-        await settle_until(pilot, lambda a: "owes EUR 12.50" in header(a), "the new balance on screen")
+        post_payment(
+            ServiceContext(engine, settings, eleni),
+            {"account_id": known.account_id, "amount": Decimal("12.50")},
+        )
+        await settle_until(
+            pilot, lambda a: "owes EUR 12.50" in header(a), "the new balance on screen"
+        )
         assert app.focused is table and table.cursor_row == row
         assert app.console_screen.customer_view.tabs.active == "financials"
 
@@ -55,10 +60,17 @@ async def test_another_agents_payment_shows_without_reload(engine: Engine,
         await settle(pilot)
         form = app.screen
         assert form is not app.console_screen
-        post_payment(ServiceContext(engine, settings, eleni),
-                     {"account_id": known.account_id, "amount": Decimal("7.50")})
-        await settle_until(pilot, lambda a: a.screen.query("#customer-changed"),
-                           "the changed-customer line on the form")
+        post_payment(
+            ServiceContext(engine, settings, eleni),
+            {"account_id": known.account_id, "amount": Decimal("7.50")},
+        )
+        await settle_until(
+            pilot,
+            lambda a: a.screen.query("#customer-changed"),
+            "the changed-customer line on the form",
+        )
         assert app.screen is form and "owes EUR 12.50" in header(app)
         await pilot.press("escape")
-        await settle_until(pilot, lambda a: "owes EUR 5.00" in header(a), "the refresh after the form")
+        await settle_until(
+            pilot, lambda a: "owes EUR 5.00" in header(a), "the refresh after the form"
+        )

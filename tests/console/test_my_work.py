@@ -50,46 +50,105 @@ def build(engine: Engine, settings: Settings) -> Work:
     cid, me, him = known.contact_id, maria.agent_id, george.agent_id
 
     def task(subject: str, due: datetime, agent: int | None = me, status: str = "open") -> Task:
-        return Task(contact_id=cid, subject=subject, due_at=due, assigned_agent_id=agent,
-                    status=status)
+        return Task(
+            contact_id=cid, subject=subject, due_at=due, assigned_agent_id=agent, status=status
+        )
 
     with transaction(engine) as s:
         late = task("Call Eleni back", NOW - timedelta(days=1))
         week = task("Send the offer", NOW + timedelta(days=3))
         later = task("Renewal call", NOW + timedelta(days=10))
-        unit_case = Case(contact_id=cid, number="CS7000001", subject="Unit queue case",
-                         assigned_unit="Care", created_at=NOW - timedelta(days=2))
-        activity = Activity(contact_id=cid, number="AC7000001", type="Installation",
-                            status="in_progress", assigned_agent_id=me,
-                            start_at=NOW - timedelta(days=2), description="Install the router")
-        draft = Communication(contact_id=cid, agent_id=me, direction="outgoing", media="email",
-                              subject="Draft offer", state="draft", created_at=NOW)
-        failed = Communication(contact_id=cid, agent_id=me, direction="outgoing", media="email",
-                               subject="Bounced bill", state="completed", delivery="failed",
-                               recipient="eleni@example.com", created_at=NOW)
+        unit_case = Case(
+            contact_id=cid,
+            number="CS7000001",
+            subject="Unit queue case",
+            assigned_unit="Care",
+            created_at=NOW - timedelta(days=2),
+        )
+        activity = Activity(
+            contact_id=cid,
+            number="AC7000001",
+            type="Installation",
+            status="in_progress",
+            assigned_agent_id=me,
+            start_at=NOW - timedelta(days=2),
+            description="Install the router",
+        )
+        draft = Communication(
+            contact_id=cid,
+            agent_id=me,
+            direction="outgoing",
+            media="email",
+            subject="Draft offer",
+            state="draft",
+            created_at=NOW,
+        )
+        failed = Communication(
+            contact_id=cid,
+            agent_id=me,
+            direction="outgoing",
+            media="email",
+            subject="Bounced bill",
+            state="completed",
+            delivery="failed",
+            recipient="eleni@example.com",
+            created_at=NOW,
+        )
         s.add_all([late, week, later, unit_case, activity, draft, failed])
-        s.add_all([  # not Maria's work
-            task("George's call", NOW, agent=him),
-            task("Done call", NOW - timedelta(days=5), status="completed"),
-            Case(contact_id=cid, number="CS7000002", subject="George's case", assigned_unit="Care",
-                 assigned_agent_id=him),
-            Case(contact_id=cid, number="CS7000003", subject="Hidden", visibility="unit",
-                 assigned_unit="Finance", assigned_agent_id=me),
-            Lead(contact_id=cid, number="L7000001", status="won", assigned_agent_id=me),
-            ServiceRequest(contact_id=cid, number="SR7000001", type="Fault", status="closed",
-                           assigned_agent_id=me),
-            Communication(contact_id=cid, agent_id=me, direction="outgoing", media="email",
-                          subject="Sent fine", state="completed", delivery="sent"),
-            Communication(contact_id=cid, agent_id=him, direction="outgoing", media="email",
-                          subject="George's draft", state="draft"),
-        ])
+        s.add_all(
+            [  # not Maria's work
+                task("George's call", NOW, agent=him),
+                task("Done call", NOW - timedelta(days=5), status="completed"),
+                Case(
+                    contact_id=cid,
+                    number="CS7000002",
+                    subject="George's case",
+                    assigned_unit="Care",
+                    assigned_agent_id=him,
+                ),
+                Case(
+                    contact_id=cid,
+                    number="CS7000003",
+                    subject="Hidden",
+                    visibility="unit",
+                    assigned_unit="Finance",
+                    assigned_agent_id=me,
+                ),
+                Lead(contact_id=cid, number="L7000001", status="won", assigned_agent_id=me),
+                ServiceRequest(
+                    contact_id=cid,
+                    number="SR7000001",
+                    type="Fault",
+                    status="closed",
+                    assigned_agent_id=me,
+                ),
+                Communication(
+                    contact_id=cid,
+                    agent_id=me,
+                    direction="outgoing",
+                    media="email",
+                    subject="Sent fine",
+                    state="completed",
+                    delivery="sent",
+                ),
+                Communication(
+                    contact_id=cid,
+                    agent_id=him,
+                    direction="outgoing",
+                    media="email",
+                    subject="George's draft",
+                    state="draft",
+                ),
+            ]
+        )
         s.flush()
         ids = [r.id for r in (late, week, later, unit_case, activity, draft, failed)]
     return Work(maria, cid, *ids)
 
 
-def test_my_work_lists_the_agents_open_items_in_order_and_pages(engine: Engine,
-                                                                 settings: Settings) -> None:
+def test_my_work_lists_the_agents_open_items_in_order_and_pages(
+    engine: Engine, settings: Settings
+) -> None:
     w = build(engine, settings)
     seen, after = [], None
     while True:  # pages of 3, each continuing after the last
@@ -98,9 +157,15 @@ def test_my_work_lists_the_agents_open_items_in_order_and_pages(engine: Engine,
         if not page.has_more:
             break
         after = page.cursor
-    assert seen == [("task", w.late_task), ("task", w.week_task), ("task", w.later_task),
-                    ("case", w.unit_case), ("activity", w.activity), ("draft", w.draft),
-                    ("failed", w.failed)]
+    assert seen == [
+        ("task", w.late_task),
+        ("task", w.week_task),
+        ("task", w.later_task),
+        ("case", w.unit_case),
+        ("activity", w.activity),
+        ("draft", w.draft),
+        ("failed", w.failed),
+    ]
     assert work_counts(engine, w.maria, now=NOW) == WorkCounts(total=7, overdue=1)
 
     def ids(**filters: Any) -> list[int]:
@@ -134,8 +199,9 @@ async def choose(pilot: Any, select_id: str, label: str) -> None:
     await settle(pilot)
 
 
-async def test_f11_lists_filters_and_enter_opens_the_record(engine: Engine, settings: Settings,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_f11_lists_filters_and_enter_opens_the_record(
+    engine: Engine, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     w = build(engine, settings)
     monkeypatch.setattr(my_work_screen, "console_now", lambda app: NOW)
     app = create_app(settings=settings, engine=engine, actor=w.maria, today=lambda: NOW.date())
@@ -143,15 +209,24 @@ async def test_f11_lists_filters_and_enter_opens_the_record(engine: Engine, sett
     async with app.run_test(size=(100, 30)) as pilot:
         await app.console_screen.panels_ready.wait()
         await pilot.press("f11")
-        await settle_until(pilot, lambda a: isinstance(a.screen, MyWorkScreen)
-                           and a.screen.counts is not None, "My Work")
+        await settle_until(
+            pilot,
+            lambda a: isinstance(a.screen, MyWorkScreen) and a.screen.counts is not None,
+            "My Work",
+        )
         screen = app.screen
         title = str(screen.query_one("#my-work-title").render())
         assert "My Work 7 · 1 overdue" in title
         rows = table_rows(screen.table)
-        assert [r[3] for r in rows] == ["Call Eleni back", "Send the offer", "Renewal call",
-                                        "Unit queue case", "Install the router", "Draft offer",
-                                        "Bounced bill"]
+        assert [r[3] for r in rows] == [
+            "Call Eleni back",
+            "Send the offer",
+            "Renewal call",
+            "Unit queue case",
+            "Install the router",
+            "Draft offer",
+            "Bounced bill",
+        ]
         assert rows[0][4] == "overdue" and "Kyriakou" in rows[0][2]
 
         await choose(pilot, "#my-work-due", "Due this week")
@@ -159,14 +234,20 @@ async def test_f11_lists_filters_and_enter_opens_the_record(engine: Engine, sett
         assert table_rows(screen.table)[0][3] == "Send the offer"
 
         await choose(pilot, "#my-work-due", "Overdue")
-        await settle_until(pilot, lambda a: table_rows(a.screen.table)[0][3] == "Call Eleni back",
-                           "the overdue filter")
+        await settle_until(
+            pilot,
+            lambda a: table_rows(a.screen.table)[0][3] == "Call Eleni back",
+            "the overdue filter",
+        )
         assert screen.table.row_count == 1
         await pilot.press("tab")  # from the Due filter to the list
         assert app.focused is screen.table
         await pilot.press("enter")
-        await settle_until(pilot, lambda a: isinstance(a.screen, DetailScreen)
-                           and a.screen.detail is not None, "the task's detail")
+        await settle_until(
+            pilot,
+            lambda a: isinstance(a.screen, DetailScreen) and a.screen.detail is not None,
+            "the task's detail",
+        )
         assert app.customer_id == w.contact_id
         assert app.screen.ref.entity == "task" and app.screen.ref.id == w.late_task
         assert "Call Eleni back" in str(app.screen.query_one("#detail-fields").render())
@@ -175,16 +256,25 @@ async def test_f11_lists_filters_and_enter_opens_the_record(engine: Engine, sett
         await pilot.press("escape")
         await settle(pilot)
         await pilot.press("f11")
-        await settle_until(pilot, lambda a: isinstance(a.screen, MyWorkScreen)
-                           and a.screen.counts is not None, "My Work again")
+        await settle_until(
+            pilot,
+            lambda a: isinstance(a.screen, MyWorkScreen) and a.screen.counts is not None,
+            "My Work again",
+        )
         await choose(pilot, "#my-work-kind", "Drafts")
-        await settle_until(pilot, lambda a: a.screen.table.row_count == 1
-                           and table_rows(a.screen.table)[0][3] == "Draft offer", "the drafts")
+        await settle_until(
+            pilot,
+            lambda a: (
+                a.screen.table.row_count == 1 and table_rows(a.screen.table)[0][3] == "Draft offer"
+            ),
+            "the drafts",
+        )
         await pilot.press("tab", "tab")  # from the Kind filter, past Due, to the list
         assert app.focused is app.screen.table
         await pilot.press("enter")
-        await settle_until(pilot, lambda a: isinstance(a.screen, CommunicationScreen),
-                           "the communication form")
+        await settle_until(
+            pilot, lambda a: isinstance(a.screen, CommunicationScreen), "the communication form"
+        )
         assert app.customer_id == w.contact_id
 
 
@@ -199,6 +289,9 @@ async def test_my_work_is_in_the_palette(engine: Engine, settings: Settings) -> 
         await pilot.press(*"My Work")
         await settle(pilot)
         await pilot.press("enter")
-        await settle_until(pilot, lambda a: isinstance(a.screen, MyWorkScreen)
-                           and a.screen.counts is not None, "My Work from the palette")
+        await settle_until(
+            pilot,
+            lambda a: isinstance(a.screen, MyWorkScreen) and a.screen.counts is not None,
+            "My Work from the palette",
+        )
         assert app.screen.counts.total == 7

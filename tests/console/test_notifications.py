@@ -27,9 +27,17 @@ FAILURE = "Communication 7 could not be delivered: The mail server refused the r
 def due_task(engine: Engine, settings: Settings, subject: str) -> None:
     """A call task for maria, created in the demo's past, so its reminder is long due."""
     ctx = ServiceContext(engine, settings, actor_for(engine, settings, "maria"))
-    create_task(ctx, {"contact_id": 1, "kind": "call", "subject": subject,
-                      "due_at": (DEMO_NOW + timedelta(days=1)).strftime("%Y-%m-%d %H:%M"),
-                      "reminder_minutes": 10}, now=DEMO_NOW)
+    create_task(
+        ctx,
+        {
+            "contact_id": 1,
+            "kind": "call",
+            "subject": subject,
+            "due_at": (DEMO_NOW + timedelta(days=1)).strftime("%Y-%m-%d %H:%M"),
+            "reminder_minutes": 10,
+        },
+        now=DEMO_NOW,
+    )
 
 
 def screen_lines(app) -> list[str]:
@@ -48,8 +56,9 @@ async def reminder_checks_done(pilot) -> None:
     await settle(pilot)
 
 
-async def test_reminder_and_failed_delivery_stay_listed_and_off_the_form(make_app,
-                                                                         demo_engine) -> None:
+async def test_reminder_and_failed_delivery_stay_listed_and_off_the_form(
+    make_app, demo_engine
+) -> None:
     settings = load_settings(TEST_CONFIG)
     app = make_app(settings=settings)
     app.background_delay = 0
@@ -67,12 +76,15 @@ async def test_reminder_and_failed_delivery_stay_listed_and_off_the_form(make_ap
         due_task(demo_engine, settings, "Ring me back")
         check_reminders(app)  # (the 30-second check)
         delivery = EmbeddedDelivery(app, factory=lambda *a, **k: None)
-        thread = threading.Thread(target=delivery._event, args=(DeliveryEvent(
-            7, "failed", 3, "The mail server refused the recipient."),))  # the worker's thread
+        thread = threading.Thread(
+            target=delivery._event,
+            args=(DeliveryEvent(7, "failed", 3, "The mail server refused the recipient."),),
+        )  # the worker's thread
         thread.start()
         thread.join()
-        await settle_until(pilot, lambda a: len(kept_notifications(a)) == already + 2,
-                           "both notifications kept")
+        await settle_until(
+            pilot, lambda a: len(kept_notifications(a)) == already + 2, "both notifications kept"
+        )
         await settle(pilot)
 
         # The form is untouched; its fields (all but the bottom line) show no toast.

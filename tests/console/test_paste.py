@@ -35,9 +35,15 @@ async def open_action(pilot: Any, typed: str) -> Any:
     await settle(pilot)
     await type_text(pilot, typed)
     await pilot.press("enter")
-    await settle_until(pilot, lambda app: isinstance(app.screen, ActionFormScreen)
-                       and bool(app.screen.fields) and app.screen.focused is not None,
-                       "the form with its cursor")
+    await settle_until(
+        pilot,
+        lambda app: (
+            isinstance(app.screen, ActionFormScreen)
+            and bool(app.screen.fields)
+            and app.screen.focused is not None
+        ),
+        "the form with its cursor",
+    )
     return pilot.app.screen
 
 
@@ -60,8 +66,9 @@ async def test_a_paste_goes_in_once_and_a_long_one_is_cut_with_a_sentence(make_a
         first.value = ""
         await paste(pilot, "x" * 10_000)
         assert first.value == "x" * ONE_LINE_LIMIT
-        assert any(f"Only the first {ONE_LINE_LIMIT} characters were kept" in n
-                   for n in notices(app))
+        assert any(
+            f"Only the first {ONE_LINE_LIMIT} characters were kept" in n for n in notices(app)
+        )
         first.value = "María"
         first.select_all()
         await paste(pilot, "Eleni\nsecond line")  # replaces the selection; one line only
@@ -79,8 +86,9 @@ async def test_the_communication_subject_takes_a_paste_once(make_app) -> None:
         await settle(pilot)
         await type_text(pilot, "create a comm")
         await pilot.press("enter")
-        await settle_until(pilot, lambda a: bool(a.screen.query("#field-subject")),
-                           "the communication form")
+        await settle_until(
+            pilot, lambda a: bool(a.screen.query("#field-subject")), "the communication form"
+        )
         subject = app.screen.query_one("#field-subject", Input)
         subject.focus()
         await pilot.pause()
@@ -92,24 +100,35 @@ async def test_the_communication_subject_takes_a_paste_once(make_app) -> None:
         assert any("characters were kept" in n for n in notices(app))
 
 
-def test_a_bracketed_paste_on_a_real_terminal_goes_in_once(demo_engine: Engine,
-                                                            tmp_path: Path) -> None:
+def test_a_bracketed_paste_on_a_real_terminal_goes_in_once(
+    demo_engine: Engine, tmp_path: Path
+) -> None:
     url = demo_engine.url.render_as_string(hide_password=False)
     with PtyConsole(url, cols=80, rows=24, env={"HOME": str(tmp_path)}) as console:
         console.wait_for("Find a customer")
         console.type(f"{START}Zyxwv{END}")
-        until(lambda: console.row_of("Zyxwv") is not None, what="the pasted search", console=console)
+        until(
+            lambda: console.row_of("Zyxwv") is not None, what="the pasted search", console=console
+        )
         assert "ZyxwvZyxwv" not in console.text
         console.press("f10")
         console.wait_for("Type to filter")
         console.type("log person")
-        until(lambda: console.shows("Log Person Information")
-              and not console.shows("Log Company Information"), what="the filtered panel",
-              console=console)
+        until(
+            lambda: (
+                console.shows("Log Person Information")
+                and not console.shows("Log Company Information")
+            ),
+            what="the filtered panel",
+            console=console,
+        )
         console.press("enter")
         console.wait_for("First name")
         console.press("tab")
         console.type(f"{START}Qwertz{END}")
-        until(lambda: console.row_of("Qwertz") is not None, what="the pasted first name",
-              console=console)
+        until(
+            lambda: console.row_of("Qwertz") is not None,
+            what="the pasted first name",
+            console=console,
+        )
         assert "QwertzQwertz" not in console.text

@@ -32,8 +32,9 @@ async def test_a_database_error_is_a_sentence_and_the_app_stays_up(make_app) -> 
         await pilot.press("enter")
         await settle(pilot)
         assert app.is_running
-        assert messages(app) == ["The database did not answer while searching; try again in a "
-                                 "moment."]
+        assert messages(app) == [
+            "The database did not answer while searching; try again in a moment."
+        ]
         assert "Traceback" not in "".join(messages(app))
         # The console still works: Latest Communications reads from another function.
         await pilot.press("f4")
@@ -54,8 +55,10 @@ async def test_an_unexpected_error_is_logged_not_shown(make_app) -> None:
         await pilot.press("enter")
         await settle(pilot)
         assert app.is_running
-        assert "Something went wrong while loading the dashboard; the details are in the log." \
+        assert (
+            "Something went wrong while loading the dashboard; the details are in the log."
             in messages(app)
+        )
         # The header still loaded; the agent can switch to another tab.
         assert "C0000001" in str(app.screen.query_one(CustomerHeader).render())
         await pilot.press("f6")

@@ -18,8 +18,9 @@ def _watch_views(app: Any) -> list[tuple[str, int, bool]]:
     screen = app.screen
 
     def changed(current: str | None) -> None:
-        seen.append((str(current), screen.results.table.row_count,
-                     screen.customer_view.populated()))
+        seen.append(
+            (str(current), screen.results.table.row_count, screen.customer_view.populated())
+        )
 
     screen.watch(screen.body, "current", changed, init=False)
     return seen

@@ -10,13 +10,14 @@ import pytest
 from tests.console.conftest import settle
 
 
-async def test_screenshots_off_means_no_file_and_a_sentence(make_app, console_settings,
-                                                             tmp_path: Path,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_screenshots_off_means_no_file_and_a_sentence(
+    make_app, console_settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.chdir(tmp_path)
     settings = console_settings.model_copy(
-        update={"ui": console_settings.ui.model_copy(update={"screenshots": False})})
+        update={"ui": console_settings.ui.model_copy(update={"screenshots": False})}
+    )
     app = make_app(settings=settings)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

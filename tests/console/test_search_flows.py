@@ -43,10 +43,12 @@ async def test_search_by_name_lists_matches_and_enter_loads_the_customer(make_ap
 
 
 async def test_search_by_phone_in_national_form_loads_the_one_customer(
-        make_app, demo_engine: Engine) -> None:
+    make_app, demo_engine: Engine
+) -> None:
     with demo_engine.connect() as conn:
-        contact_id, e164 = conn.execute(text(
-            "SELECT contact_id, e164 FROM contact_phone WHERE contact_id = 1")).one()
+        contact_id, e164 = conn.execute(
+            text("SELECT contact_id, e164 FROM contact_phone WHERE contact_id = 1")
+        ).one()
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await quick_search(pilot, e164.removeprefix("+357")[:2] + " " + e164[6:])
@@ -55,11 +57,13 @@ async def test_search_by_phone_in_national_form_loads_the_one_customer(
         assert e164 in header_text(app)
 
 
-async def test_search_by_customer_number_and_by_chosen_field(make_app,
-                                                             demo_engine: Engine) -> None:
+async def test_search_by_customer_number_and_by_chosen_field(make_app, demo_engine: Engine) -> None:
     with demo_engine.connect() as conn:
-        email = conn.execute(text(
-            "SELECT address FROM contact_email WHERE contact_id = 3")).scalars().first()
+        email = (
+            conn.execute(text("SELECT address FROM contact_email WHERE contact_id = 3"))
+            .scalars()
+            .first()
+        )
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await quick_search(pilot, "C0000005")
@@ -84,7 +88,8 @@ async def test_no_match_says_so(make_app) -> None:
 
 
 async def test_a_value_search_cannot_use_is_a_sentence_and_the_cursor_stays_to_correct_it(
-        make_app) -> None:
+    make_app,
+) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await quick_search(pilot, "%")
@@ -113,8 +118,11 @@ async def test_paging_with_pgdn_beyond_the_first_page(make_app) -> None:
         await pilot.press("pagedown")
         await settle(pilot)
         second = table_rows(table)
-        assert second and second[0] != first_page[0] and not set(map(tuple, second)) & set(
-            map(tuple, first_page))
+        assert (
+            second
+            and second[0] != first_page[0]
+            and not set(map(tuple, second)) & set(map(tuple, first_page))
+        )
         assert "51–" in str(status.render())
         assert table.cursor_row == 0
         await pilot.press("pageup")
@@ -173,13 +181,15 @@ async def test_advanced_search_remove_condition_and_cancel(make_app) -> None:
         assert not isinstance(app.screen, AdvancedSearchScreen)
 
 
-async def test_latest_communications_enter_loads_its_contact(make_app,
-                                                             demo_engine: Engine) -> None:
+async def test_latest_communications_enter_loads_its_contact(make_app, demo_engine: Engine) -> None:
     with demo_engine.connect() as conn:
-        newest = conn.execute(text(
-            "SELECT c.contact_id, k.customer_number, c.subject FROM communication c "
-            "JOIN contact k ON k.id = c.contact_id JOIN agent a ON a.id = c.agent_id "
-            "WHERE a.username = 'maria' ORDER BY c.created_at DESC, c.id DESC LIMIT 1")).one()
+        newest = conn.execute(
+            text(
+                "SELECT c.contact_id, k.customer_number, c.subject FROM communication c "
+                "JOIN contact k ON k.id = c.contact_id JOIN agent a ON a.id = c.agent_id "
+                "WHERE a.username = 'maria' ORDER BY c.created_at DESC, c.id DESC LIMIT 1"
+            )
+        ).one()
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("f4")
@@ -237,8 +247,14 @@ async def test_palette_offers_the_seed_commands(make_app) -> None:
         assert "Dashboard" not in titles  # nothing loaded yet
         await quick_search(pilot, "C0000001")
         titles = [c.title for c in app.get_system_commands(app.screen)]
-        for title in ("Dashboard", "Subscriptions", "Financials", "Customer Care", "Rewards",
-                      "Add More Information"):
+        for title in (
+            "Dashboard",
+            "Subscriptions",
+            "Financials",
+            "Customer Care",
+            "Rewards",
+            "Add More Information",
+        ):
             assert title in titles
         # Run one from the palette the way an agent does.
         await pilot.press("ctrl+p")
@@ -251,7 +267,8 @@ async def test_palette_offers_the_seed_commands(make_app) -> None:
 
 
 async def test_results_at_80_columns_show_names_whole_and_the_highlighted_row_in_full(
-        make_app) -> None:
+    make_app,
+) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await quick_search(pilot, "hadji")

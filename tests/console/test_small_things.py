@@ -23,9 +23,17 @@ from tests.console.conftest import DEMO_NOW, settle_until, type_text
 def due_task(engine: Engine, settings: Settings, subject: str) -> None:
     """A call task for maria, created in the demo's past, so its reminder is long due."""
     ctx = ServiceContext(engine, settings, actor_for(engine, settings, "maria"))
-    create_task(ctx, {"contact_id": 1, "kind": "call", "subject": subject,
-                      "due_at": (DEMO_NOW + timedelta(days=1)).strftime("%Y-%m-%d %H:%M"),
-                      "reminder_minutes": 10}, now=DEMO_NOW)
+    create_task(
+        ctx,
+        {
+            "contact_id": 1,
+            "kind": "call",
+            "subject": subject,
+            "due_at": (DEMO_NOW + timedelta(days=1)).strftime("%Y-%m-%d %H:%M"),
+            "reminder_minutes": 10,
+        },
+        now=DEMO_NOW,
+    )
 
 
 async def test_a_due_reminder_rings_the_bell_unless_switched_off(make_app, demo_engine) -> None:
@@ -51,8 +59,10 @@ async def test_a_due_reminder_rings_the_bell_unless_switched_off(make_app, demo_
         check_reminders(app)  # (the 30-second check)
         await settle_until(pilot, reminded("Quietly now"), "the second reminder")
         assert len(rings) == 1  # switched off
-        assert any(n.title == "Task reminder" and "Quietly now" in str(n.message)
-                   for n in app._notifications)  # a single reminder is its own toast
+        assert any(
+            n.title == "Task reminder" and "Quietly now" in str(n.message)
+            for n in app._notifications
+        )  # a single reminder is its own toast
 
 
 def test_idle_timeout_words_agree_in_number() -> None:
@@ -63,14 +73,26 @@ def test_idle_timeout_words_agree_in_number() -> None:
     assert idle_words(30) == "30 seconds"
 
 
-@pytest.mark.parametrize("address", ["info@κύπρος.cy", "μαρία@example.com",
-                                     "Eleni.K+bills@Example.COM", "x@sub.xn--vxakceg6d.cy"])
+@pytest.mark.parametrize(
+    "address",
+    ["info@κύπρος.cy", "μαρία@example.com", "Eleni.K+bills@Example.COM", "x@sub.xn--vxakceg6d.cy"],
+)
 def test_international_addresses_are_taken_as_typed(address: str) -> None:
     assert check_email(f"  {address} ") == address
 
 
-@pytest.mark.parametrize("address", ["a@b", "a b@example.com", "a..b@example.com", "@example.com",
-                                     "x@localhost", "x@κύπρος", "x@-bad-.cy"])
+@pytest.mark.parametrize(
+    "address",
+    [
+        "a@b",
+        "a b@example.com",
+        "a..b@example.com",
+        "@example.com",
+        "x@localhost",
+        "x@κύπρος",
+        "x@-bad-.cy",
+    ],
+)
 def test_invalid_addresses_are_one_sentence(address: str) -> None:
     with pytest.raises(ValueError) as caught:
         check_email(address)
@@ -78,8 +100,9 @@ def test_invalid_addresses_are_one_sentence(address: str) -> None:
 
 
 async def test_the_chosen_theme_is_kept_per_agent(make_app, tmp_path) -> None:
-    settings = load_settings(TEST_CONFIG, ui={"remember_theme": True,
-                                              "preferences_dir": str(tmp_path / "prefs")})
+    settings = load_settings(
+        TEST_CONFIG, ui={"remember_theme": True, "preferences_dir": str(tmp_path / "prefs")}
+    )
     app = make_app(settings=settings)
     assert app.theme == "textual-dark"  # nothing chosen yet: the configured theme
     async with app.run_test(size=(80, 24)) as pilot:

@@ -35,19 +35,24 @@ def test_welcome(snap_compare, make_app) -> None:
 
 def test_results(snap_compare, make_app) -> None:
     # Names and numbers whole, emails cut with "…", the highlighted row whole under the table.
-    assert snap_compare(make_app(), terminal_size=NARROW,
-                        run_before=without_toasts(steps(search="hadji")))
+    assert snap_compare(
+        make_app(), terminal_size=NARROW, run_before=without_toasts(steps(search="hadji"))
+    )
 
 
 def test_results_also_matched(snap_compare, make_app) -> None:
     # Two free-text columns (Email, Also matched) share the room the others leave at 80×24.
-    assert snap_compare(make_app(), terminal_size=NARROW,
-                        run_before=without_toasts(steps("down", "down", search="A0000044")))
+    assert snap_compare(
+        make_app(),
+        terminal_size=NARROW,
+        run_before=without_toasts(steps("down", "down", search="A0000044")),
+    )
 
 
 def test_results_wide(snap_compare, make_app) -> None:
-    assert snap_compare(make_app(), terminal_size=WIDE,
-                        run_before=without_toasts(steps(search="an")))
+    assert snap_compare(
+        make_app(), terminal_size=WIDE, run_before=without_toasts(steps(search="an"))
+    )
 
 
 def test_dashboard(snap_compare, make_app) -> None:
@@ -59,18 +64,15 @@ def test_dashboard_wide(snap_compare, make_app) -> None:
 
 
 def test_subscriptions(snap_compare, make_app) -> None:
-    assert snap_compare(make_app(), terminal_size=NARROW,
-                        run_before=steps("f6", search="C0000001"))
+    assert snap_compare(make_app(), terminal_size=NARROW, run_before=steps("f6", search="C0000001"))
 
 
 def test_financials(snap_compare, make_app) -> None:
-    assert snap_compare(make_app(), terminal_size=NARROW,
-                        run_before=steps("f7", search="C0000001"))
+    assert snap_compare(make_app(), terminal_size=NARROW, run_before=steps("f7", search="C0000001"))
 
 
 def test_customer_care(snap_compare, make_app) -> None:
-    assert snap_compare(make_app(), terminal_size=NARROW,
-                        run_before=steps("f8", search="C0000001"))
+    assert snap_compare(make_app(), terminal_size=NARROW, run_before=steps("f8", search="C0000001"))
 
 
 def test_rewards_wide(snap_compare, make_app) -> None:
@@ -86,10 +88,14 @@ def test_advanced_search(snap_compare, make_app) -> None:
 
 
 def test_add_more_information(snap_compare, make_app) -> None:
-    assert snap_compare(make_app(), terminal_size=NARROW,
-                        run_before=steps("ctrl+o", search="C0000001", ready=phone_in_focus))
+    assert snap_compare(
+        make_app(),
+        terminal_size=NARROW,
+        run_before=steps("ctrl+o", search="C0000001", ready=phone_in_focus),
+    )
 
 
 def test_record_view(snap_compare, make_app) -> None:
-    assert snap_compare(make_app(), terminal_size=NARROW,
-                        run_before=steps("f6", "v", search="C0000001"))
+    assert snap_compare(
+        make_app(), terminal_size=NARROW, run_before=steps("f6", "v", search="C0000001")
+    )

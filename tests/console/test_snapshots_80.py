@@ -39,29 +39,58 @@ def test_audit_trail_80(snap_compare, make_app) -> None:
     app = make_app("admin")
     start = datetime(2026, 6, 1, 9, 30, tzinfo=UTC)
     with transaction(app.engine) as session:
-        for i, (entity, before, after) in enumerate([
-            ("contact", {"last_name": "Hadjigeorgiou"}, {"last_name": "Hadjigeorgiou-Smith"}),
-            ("subscription_service", {"note": "Mobile data has not worked since the upgrade",
-                                      "status": "open"},
-             {"note": "Mobile data works again after the SIM was replaced",
-              "status": "closed"}),
-        ]):
-            session.add(AuditEntry(at=start + timedelta(hours=i), agent_id=None, action="update",
-                                   entity=entity, entity_id=1000 + i, before=before,
-                                   after=after))
-    assert snap_compare(app, terminal_size=NARROW,
-                        run_before=steps("ctrl+p", "enter", typed={0: "Audit Trail"},
-                                         ready=audit_read))
+        for i, (entity, before, after) in enumerate(
+            [
+                ("contact", {"last_name": "Hadjigeorgiou"}, {"last_name": "Hadjigeorgiou-Smith"}),
+                (
+                    "subscription_service",
+                    {"note": "Mobile data has not worked since the upgrade", "status": "open"},
+                    {
+                        "note": "Mobile data works again after the SIM was replaced",
+                        "status": "closed",
+                    },
+                ),
+            ]
+        ):
+            session.add(
+                AuditEntry(
+                    at=start + timedelta(hours=i),
+                    agent_id=None,
+                    action="update",
+                    entity=entity,
+                    entity_id=1000 + i,
+                    before=before,
+                    after=after,
+                )
+            )
+    assert snap_compare(
+        app,
+        terminal_size=NARROW,
+        run_before=steps("ctrl+p", "enter", typed={0: "Audit Trail"}, ready=audit_read),
+    )
 
 
 def test_bill_preview_80(snap_compare, make_app) -> None:
-    assert snap_compare(make_app("admin"), terminal_size=NARROW,
-                        run_before=steps("f10", "enter", "f9", search="C0000001",
-                                         typed={0: "bill subscriber"}, ready=preview_shown))
+    assert snap_compare(
+        make_app("admin"),
+        terminal_size=NARROW,
+        run_before=steps(
+            "f10",
+            "enter",
+            "f9",
+            search="C0000001",
+            typed={0: "bill subscriber"},
+            ready=preview_shown,
+        ),
+    )
 
 
 def test_communication_form_80(snap_compare, make_app) -> None:
     # Save as Draft, Save and Cancel on screen at 80×24.
-    assert snap_compare(make_app(), terminal_size=NARROW,
-                        run_before=steps("f10", "enter", search="C0000001",
-                                         typed={0: "create a communication"}, ready=form_open))
+    assert snap_compare(
+        make_app(),
+        terminal_size=NARROW,
+        run_before=steps(
+            "f10", "enter", search="C0000001", typed={0: "create a communication"}, ready=form_open
+        ),
+    )

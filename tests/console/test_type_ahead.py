@@ -149,7 +149,8 @@ async def test_keys_typed_while_results_load_move_in_them_once_shown(make_app) -
 
 
 async def test_a_search_typed_right_after_escape_from_a_customer_lands_in_the_search_bar(
-        make_app) -> None:
+    make_app,
+) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await open_hadji(pilot)
@@ -183,18 +184,29 @@ async def test_a_letter_typed_right_after_escape_reaches_the_results(make_app) -
 
 
 def test_on_a_real_terminal_keys_sent_during_a_slow_search_are_applied(
-        demo_engine: Engine, settings: Any, tmp_path: Path) -> None:
+    demo_engine: Engine, settings: Any, tmp_path: Path
+) -> None:
     """The real console on a pty at 80×24 with its searches held (``slow_search_launcher``):
     Enter sent while the search is in flight loads the first result once it is in; then Esc,
     F2 and a new search typed in one burst land in the search bar."""
     from commcentre_tui.repo.search.api import Condition, search_contacts
 
-    first = search_contacts(demo_engine, settings, [Condition("any", "like", "hadji")],
-                            mode="quick", limit=settings.search.page_size).hits[0]
+    first = search_contacts(
+        demo_engine,
+        settings,
+        [Condition("any", "like", "hadji")],
+        mode="quick",
+        limit=settings.search.page_size,
+    ).hits[0]
     marker = tmp_path / "searches"
     url = demo_engine.url.render_as_string(hide_password=False)
-    with PtyConsole(url, cols=80, rows=24, launcher="tests.console.slow_search_launcher",
-                    env={"HOME": str(tmp_path), "CC_TEST_SLOW_SEARCH": str(marker)}) as console:
+    with PtyConsole(
+        url,
+        cols=80,
+        rows=24,
+        launcher="tests.console.slow_search_launcher",
+        env={"HOME": str(tmp_path), "CC_TEST_SLOW_SEARCH": str(marker)},
+    ) as console:
         console.wait_for("Find a customer")
         console.type("hadji")
         console.press("enter")
@@ -205,8 +217,11 @@ def test_on_a_real_terminal_keys_sent_during_a_slow_search_are_applied(
         assert marker.read_text().splitlines() == ["search"]
         os.kill(console.process.pid, signal.SIGUSR1)  # the search comes back
         console.wait_for("F5 Dashboard")  # the customer view, with the first result's header
-        until(lambda: console.row_of(f"{first.display_name} · {first.customer_number}") == 2,
-              what="the first result's customer", console=console)
+        until(
+            lambda: console.row_of(f"{first.display_name} · {first.customer_number}") == 2,
+            what="the first result's customer",
+            console=console,
+        )
         assert marker.read_text().splitlines() == ["search"]
         console.type("\x1b" + KEYS["f2"] + "mar")
         console.press("enter")  # (the status line shows the search; a toast may hide the bar)
@@ -231,7 +246,8 @@ async def test_escape_in_an_open_dropdown_of_the_search_bar_only_closes_it(make_
 
 
 async def test_a_key_typed_right_after_escape_back_to_the_customer_reaches_its_tab(
-        make_app) -> None:
+    make_app,
+) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await open_hadji(pilot)
@@ -244,7 +260,8 @@ async def test_a_key_typed_right_after_escape_back_to_the_customer_reaches_its_t
 
 
 async def test_a_search_typed_while_a_customer_loads_stays_in_the_search_bar(
-        make_app, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_app, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # The customer comes into view once loaded (the fast path, however long the test waits).
     monkeypatch.setattr(customer_view, "LOADING_DELAY", BUDGET)
     app = make_app()

@@ -37,13 +37,19 @@ def _rich_contact(engine: Engine) -> int:
             .join(Subscription, Subscription.account_id == Account.id)
             .join(Bill, Bill.account_id == Account.id)
             .where(Contact.kind == "person", Bill.status != "paid", Subscription.status == "active")
-            .group_by(Contact.id).order_by(func.count(Bill.id).desc(), Contact.id).limit(1)
+            .group_by(Contact.id)
+            .order_by(func.count(Bill.id).desc(), Contact.id)
+            .limit(1)
         ).scalar_one()
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    settings = load_settings(TEST_CONFIG, contacts={"custom_fields": [{"name": "Loyalty tier", "type": "text"}]})
+def demo(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Demo]:
+    settings = load_settings(
+        TEST_CONFIG, contacts={"custom_fields": [{"name": "Loyalty tier", "type": "text"}]}
+    )
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("demo") / "demo.db"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
@@ -62,8 +68,9 @@ def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
 # -- Pilot helpers: drive the real console from the Action Panel ---------------------------------
 def make_app(demo: Demo, agent: str = "admin") -> Any:
     """The console on the demo data, as ``agent``."""
-    return console_app(demo.engine, demo.settings, agent,
-                       actor=demo.ctx.actor if agent == "admin" else None)
+    return console_app(
+        demo.engine, demo.settings, agent, actor=demo.ctx.actor if agent == "admin" else None
+    )
 
 
 async def settle(pilot: Any) -> None:
@@ -112,7 +119,11 @@ def fill(form: Any, **values: Any) -> None:
 def choices(form: Any, name: str) -> list[tuple[str, str]]:
     """The (value, label) pairs a choice field offers."""
     spec = next(f for f in form.fields if f.name == name)
-    return form.data.lists.get(spec.choices, []) if isinstance(spec.choices, str) else list(spec.choices)
+    return (
+        form.data.lists.get(spec.choices, [])
+        if isinstance(spec.choices, str)
+        else list(spec.choices)
+    )
 
 
 async def save(pilot: Any, *, answer: str | None = None) -> None:
@@ -137,7 +148,13 @@ def field_error(form: Any, name: str) -> str:
 
 async def show_tab(pilot: Any, tab_id: str) -> Any:
     """Switch to a tab of the customer view (F5–F9) and wait for its data."""
-    keys = {"dashboard": "f5", "subscriptions": "f6", "financials": "f7", "care": "f8", "rewards": "f9"}
+    keys = {
+        "dashboard": "f5",
+        "subscriptions": "f6",
+        "financials": "f7",
+        "care": "f8",
+        "rewards": "f9",
+    }
     await pilot.press(keys[tab_id])
     await settle(pilot)
     return pilot.app.console_screen.customer_view.tab(tab_id)

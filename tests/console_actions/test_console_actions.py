@@ -24,8 +24,15 @@ def balance(demo: Any, account_id: int) -> Decimal:
 async def test_post_a_payment_from_the_panel_moves_the_balance_on_screen(demo: Any) -> None:
     app = create_app(settings=demo.settings, engine=demo.engine, actor=demo.ctx.actor)
     with reading(demo.engine) as session:
-        account = session.execute(select(m.Account).where(m.Account.contact_id == demo.contact_id)
-                                  .order_by(m.Account.id)).scalars().first()
+        account = (
+            session.execute(
+                select(m.Account)
+                .where(m.Account.contact_id == demo.contact_id)
+                .order_by(m.Account.id)
+            )
+            .scalars()
+            .first()
+        )
     before = balance(demo, account.id)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -53,8 +60,12 @@ async def test_without_a_customer_the_panel_offers_the_seeds_four(demo: Any) -> 
         await settle(pilot)
         options = app.screen.query_one(OptionList)
         ids = {options.get_option_at_index(i).id for i in range(options.option_count)} - {None}
-    assert ids == {"Log Person Information", "Log Company Information", "Create new Account",
-                   "Retrieve Voucher Secret Number"}
+    assert ids == {
+        "Log Person Information",
+        "Log Company Information",
+        "Create new Account",
+        "Retrieve Voucher Secret Number",
+    }
 
 
 async def test_every_action_is_a_palette_command_once_a_customer_is_loaded(demo: Any) -> None:

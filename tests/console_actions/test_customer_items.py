@@ -39,8 +39,11 @@ from tests.console_actions.conftest import (
 )
 from tests.console_support import console_app
 
-CUSTOM_FIELDS = [{"name": "Loyalty tier", "type": "text"}, {"name": "Birthday", "type": "date"},
-                 {"name": "VIP", "type": "bool"}]
+CUSTOM_FIELDS = [
+    {"name": "Loyalty tier", "type": "text"},
+    {"name": "Birthday", "type": "date"},
+    {"name": "VIP", "type": "bool"},
+]
 
 
 def person(demo: Any, first: str, *, account: bool = True) -> tuple[int, int | None]:
@@ -48,7 +51,9 @@ def person(demo: Any, first: str, *, account: bool = True) -> tuple[int, int | N
     made = contacts.log_person(demo.ctx, {"first_name": first, "last_name": "Items"})
     if not account:
         return made.contact_id, None
-    return made.contact_id, accounts.create_account(demo.ctx, {"contact_id": made.contact_id}).account_id
+    return made.contact_id, accounts.create_account(
+        demo.ctx, {"contact_id": made.contact_id}
+    ).account_id
 
 
 def count(demo: Any, model: Any, *where: Any) -> int:
@@ -80,7 +85,9 @@ async def type_into(pilot: Any, widget: Input, text: str) -> None:
     await pilot.press(*text)
 
 
-async def test_preferences_and_custom_fields_are_shown_edited_by_type_and_audited(demo: Any) -> None:
+async def test_preferences_and_custom_fields_are_shown_edited_by_type_and_audited(
+    demo: Any,
+) -> None:
     contact_id, _ = person(demo, "Irini")
     settings = load_settings(TEST_CONFIG, contacts={"custom_fields": CUSTOM_FIELDS})
     app = console_app(demo.engine, settings, "admin", actor=demo.ctx.actor)
@@ -126,22 +133,35 @@ async def test_preferences_and_custom_fields_are_shown_edited_by_type_and_audite
     assert (saved.preferred_language, saved.sms_opt_out, saved.email_opt_out) == ("el", True, False)
     assert saved.custom_fields == {"Loyalty tier": "Gold", "Birthday": "1990-12-31", "VIP": True}
     with reading(demo.engine) as session:
-        entry = session.execute(
-            select(m.AuditEntry).where(m.AuditEntry.entity == "contact",
-                                       m.AuditEntry.entity_id == contact_id,
-                                       m.AuditEntry.action == "Add More Information")
-        ).scalars().one()
+        entry = (
+            session.execute(
+                select(m.AuditEntry).where(
+                    m.AuditEntry.entity == "contact",
+                    m.AuditEntry.entity_id == contact_id,
+                    m.AuditEntry.action == "Add More Information",
+                )
+            )
+            .scalars()
+            .one()
+        )
     assert entry.before["opted_out"] == [] and entry.after["opted_out"] == ["sms"]
     assert entry.before["preferred_language"] == "en" and entry.after["preferred_language"] == "el"
     assert entry.after["custom_fields"]["Birthday"] == "1990-12-31"
 
 
 async def test_add_services_chooses_nothing_paid_and_manage_subscription_lists_its_operations(
-        demo: Any) -> None:
+    demo: Any,
+) -> None:
     contact_id, account_id = person(demo, "Stelios")
     products = [p.id for p in catalogue_products(demo.engine, kind="recurring")]
-    sub = subscriptions.become_subscriber(demo.ctx, {
-        "account_id": account_id, "product_ids": products[:1], "start_date": date.today().replace(day=1)})
+    sub = subscriptions.become_subscriber(
+        demo.ctx,
+        {
+            "account_id": account_id,
+            "product_ids": products[:1],
+            "start_date": date.today().replace(day=1),
+        },
+    )
     services = m.SubscriptionService.subscription_id == sub.subscription_id
     app = make_app(demo)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -230,8 +250,16 @@ async def test_a_task_reminder_names_the_customer_and_ctrl_g_opens_it(demo: Any)
     contact_id, _ = person(demo, "Theodora", account=False)
     contact = get(demo, m.Contact, contact_id)
     due = datetime.now(UTC) + timedelta(minutes=5)
-    tasks.create_task(demo.ctx, {"contact_id": contact_id, "kind": "call", "subject": "Ring back",
-                                 "due_at": due, "reminder_minutes": 30})
+    tasks.create_task(
+        demo.ctx,
+        {
+            "contact_id": contact_id,
+            "kind": "call",
+            "subject": "Ring back",
+            "due_at": due,
+            "reminder_minutes": 30,
+        },
+    )
     app = make_app(demo)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: any("Ring back" in n for n in notices(app)), "the reminder")

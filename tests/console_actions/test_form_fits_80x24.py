@@ -8,8 +8,14 @@ from textual.widgets import Button
 
 from tests.console_actions.conftest import load_customer, make_app, settle
 
-FORMS = ("Log Person Information", "Schedule an Activity", "Become Subscriber", "Post a Payment",
-         "Raise a Service Request", "Plan a Job")
+FORMS = (
+    "Log Person Information",
+    "Schedule an Activity",
+    "Become Subscriber",
+    "Post a Payment",
+    "Raise a Service Request",
+    "Plan a Job",
+)
 
 
 @pytest.mark.parametrize("demo", ["sqlite"], indirect=True)  # a layout: one backend is enough

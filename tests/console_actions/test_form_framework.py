@@ -41,7 +41,9 @@ def make_spec(calls: list[dict[str, Any]], fail_with: Exception | None = None) -
         fields=(
             FormField("name", "Name", required=True),
             FormField("email", "Email"),
-            FormField("kind", "Kind", kind="choice", choices=[("a", "Alpha"), ("b", "Beta")], default="b"),
+            FormField(
+                "kind", "Kind", kind="choice", choices=[("a", "Alpha"), ("b", "Beta")], default="b"
+            ),
         ),
         submit=submit,
     )
@@ -91,7 +93,9 @@ async def test_service_validation_error_lands_beside_its_field_then_save_succeed
 async def test_rule_violation_is_a_notification_and_the_form_stays() -> None:
     app = Host()
     async with app.run_test() as pilot:
-        screen = await open_form(pilot, make_spec([], RuleViolation("That period is already billed.")))
+        screen = await open_form(
+            pilot, make_spec([], RuleViolation("That period is already billed."))
+        )
         await pilot.press(*"Anna", "ctrl+s")
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -133,8 +137,11 @@ async def test_panel_filters_as_you_type_and_enter_runs_the_highlighted_action()
         await pilot.pause()
         await pilot.press(*"pay a")
         options = app.screen.query_one(OptionList)
-        enabled = [options.get_option_at_index(i) for i in range(options.option_count)
-                   if not options.get_option_at_index(i).disabled]
+        enabled = [
+            options.get_option_at_index(i)
+            for i in range(options.option_count)
+            if not options.get_option_at_index(i).disabled
+        ]
         assert [o.id for o in enabled] == ["Pay a Bill"]
         await pilot.press("enter")
         await pilot.pause()
@@ -149,8 +156,12 @@ async def test_panel_without_customer_offers_only_the_seeds_four() -> None:
         await pilot.pause()
         options = app.screen.query_one(OptionList)
         ids = {options.get_option_at_index(i).id for i in range(options.option_count)} - {None}
-    assert ids == {"Log Person Information", "Log Company Information", "Create new Account",
-                   "Retrieve Voucher Secret Number"}
+    assert ids == {
+        "Log Person Information",
+        "Log Company Information",
+        "Create new Account",
+        "Retrieve Voucher Secret Number",
+    }
 
 
 async def test_enter_right_after_the_filter_text_runs_what_was_typed() -> None:

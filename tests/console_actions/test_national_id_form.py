@@ -31,8 +31,9 @@ async def test_a_national_id_logged_with_a_person_is_shown_and_found_by_any(demo
         assert app.screen is app.console_screen, notices(app)
         assert "National ID AK 405-118" in header_text(app)
         with reading(demo.engine) as session:
-            new_id = session.execute(select(m.Contact.id).where(
-                m.Contact.last_name == "Vasileiou")).scalar_one()
+            new_id = session.execute(
+                select(m.Contact.id).where(m.Contact.last_name == "Vasileiou")
+            ).scalar_one()
         await load_customer(pilot, demo.contact_id)  # another customer in between
         assert app.customer_id != new_id
         # Quick Search, field Any, typed without the space and dash and in lower case.

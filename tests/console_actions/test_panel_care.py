@@ -41,7 +41,9 @@ PAST = (datetime.now(UTC) - timedelta(days=2)).strftime("%Y-%m-%d 10:00")
 
 def latest(demo: Any, model: Any, *where: Any) -> Any:
     with reading(demo.engine) as session:
-        return session.execute(select(model).where(*where).order_by(model.id.desc())).scalars().first()
+        return (
+            session.execute(select(model).where(*where).order_by(model.id.desc())).scalars().first()
+        )
 
 
 async def care_rows(pilot: Any, kind: str) -> list[str]:
@@ -67,15 +69,26 @@ async def test_log_person_information_with_no_customer_loads_the_new_customer(de
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         form = await from_panel(pilot, "Log Person Information", "log person")
-        fill(form, first_name="Lambros", last_name="Nikolaou", phone="99 118877",
-             email="lambros.n@example.com", city="Limassol", **{custom_key("Loyalty tier"): "silver"})
+        fill(
+            form,
+            first_name="Lambros",
+            last_name="Nikolaou",
+            phone="99 118877",
+            email="lambros.n@example.com",
+            city="Limassol",
+            **{custom_key("Loyalty tier"): "silver"},
+        )
         await save(pilot)
         assert app.screen is app.console_screen, notices(app)
         assert "Lambros Nikolaou" in header_text(app)
         loaded = app.customer_id
-    contact = latest(demo, m.Contact, m.Contact.last_name == "Nikolaou", m.Contact.first_name == "Lambros")
+    contact = latest(
+        demo, m.Contact, m.Contact.last_name == "Nikolaou", m.Contact.first_name == "Lambros"
+    )
     assert contact is not None and loaded == contact.id
-    assert contact.custom_fields == {"Loyalty tier": "silver"}  # a custom field from config, name with a space
+    assert contact.custom_fields == {
+        "Loyalty tier": "silver"
+    }  # a custom field from config, name with a space
 
 
 async def test_log_company_information(demo: Any) -> None:
@@ -86,7 +99,10 @@ async def test_log_company_information(demo: Any) -> None:
         fill(form, company_name="Mesogeios Fisheries Ltd", registration_number="HE 404040")
         await save(pilot)
         assert "Mesogeios Fisheries Ltd" in header_text(app)
-    assert latest(demo, m.Contact, m.Contact.company_name == "Mesogeios Fisheries Ltd").kind == "company"
+    assert (
+        latest(demo, m.Contact, m.Contact.company_name == "Mesogeios Fisheries Ltd").kind
+        == "company"
+    )
 
 
 async def test_plan_a_job_a_past_date_is_refused_beside_the_field_then_it_saves(demo: Any) -> None:
@@ -97,13 +113,17 @@ async def test_plan_a_job_a_past_date_is_refused_beside_the_field_then_it_saves(
         fill(form, type="Antenna install", scheduled_at=PAST, assigned_agent_id=me(form, demo))
         await save(pilot)
         assert app.screen is form
-        assert "today or later" in field_error(form, "scheduled_at") or field_error(form, "scheduled_at")
+        assert "today or later" in field_error(form, "scheduled_at") or field_error(
+            form, "scheduled_at"
+        )
         assert latest(demo, m.Job, m.Job.type == "Antenna install") is None
         fill(form, scheduled_at=SOON)
         await save(pilot)
         assert app.screen is app.console_screen
         job = latest(demo, m.Job, m.Job.type == "Antenna install")
-        assert any(job.number in r and "Antenna install" in r for r in await care_rows(pilot, "job"))
+        assert any(
+            job.number in r and "Antenna install" in r for r in await care_rows(pilot, "job")
+        )
 
 
 async def test_raise_a_service_request(demo: Any) -> None:
@@ -111,8 +131,14 @@ async def test_raise_a_service_request(demo: Any) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await started(pilot, demo)
         form = await from_panel(pilot, "Raise a Service Request", "raise")
-        fill(form, type="Slow internet", priority="high", severity="major",
-             description="Speed drops every evening.", assigned_agent_id=me(form, demo))
+        fill(
+            form,
+            type="Slow internet",
+            priority="high",
+            severity="major",
+            description="Speed drops every evening.",
+            assigned_agent_id=me(form, demo),
+        )
         await save(pilot)
         assert app.screen is app.console_screen
         sr = latest(demo, m.ServiceRequest, m.ServiceRequest.type == "Slow internet")
@@ -127,15 +153,26 @@ async def test_schedule_an_activity_with_a_service_to_be_provided(demo: Any) -> 
         form = await from_panel(pilot, "Schedule an Activity", "schedule")
         assert form.values()["contact_phone"] or form.values()["contact_email"]  # pre-filled
         product = choices(form, "service1")[0][0]
-        fill(form, type="Installation", service1=product, start_at=SOON, assigned_agent_id=me(form, demo))
+        fill(
+            form,
+            type="Installation",
+            service1=product,
+            start_at=SOON,
+            assigned_agent_id=me(form, demo),
+        )
         await save(pilot)
         assert app.screen is app.console_screen, notices(app)
         activity = latest(demo, m.Activity, m.Activity.contact_id == demo.contact_id)
         assert activity.type == "Installation" and activity.status == "open"
         assert any(activity.number in r for r in await care_rows(pilot, "activity"))
     with reading(demo.engine) as session:
-        services = session.execute(select(m.ActivityService)
-                                   .where(m.ActivityService.activity_id == activity.id)).scalars().all()
+        services = (
+            session.execute(
+                select(m.ActivityService).where(m.ActivityService.activity_id == activity.id)
+            )
+            .scalars()
+            .all()
+        )
     assert [s.product_id for s in services] == [int(product)]
 
 
@@ -144,7 +181,12 @@ async def test_take_a_lead_with_a_potential_value(demo: Any) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await started(pilot, demo)
         form = await from_panel(pilot, "Take a Lead", "take a lead")
-        fill(form, source="referral", interest="Business fibre for 3 shops", potential_value="1250.50")
+        fill(
+            form,
+            source="referral",
+            interest="Business fibre for 3 shops",
+            potential_value="1250.50",
+        )
         await save(pilot)
         assert app.screen is app.console_screen, notices(app)
         lead = latest(demo, m.Lead, m.Lead.interest == "Business fibre for 3 shops")
@@ -182,7 +224,9 @@ async def test_open_a_case_then_add_a_follow_up_shown_in_the_case_view(demo: Any
 
 def cases_follow_ups(demo: Any, case_id: int) -> list[Any]:
     with reading(demo.engine) as session:
-        return list(session.execute(select(m.FollowUp).where(m.FollowUp.case_id == case_id)).scalars())
+        return list(
+            session.execute(select(m.FollowUp).where(m.FollowUp.case_id == case_id)).scalars()
+        )
 
 
 async def test_a_closed_case_takes_no_follow_up(demo: Any) -> None:
@@ -204,8 +248,13 @@ async def test_create_a_task_with_a_reminder(demo: Any) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await started(pilot, demo)
         form = await from_panel(pilot, "Create a Task", "create a task")
-        fill(form, kind="meeting", subject="Visit the shop about the upgrade", due_at=SOON,
-             reminder_minutes="30")
+        fill(
+            form,
+            kind="meeting",
+            subject="Visit the shop about the upgrade",
+            due_at=SOON,
+            reminder_minutes="30",
+        )
         await save(pilot)
         assert app.screen is app.console_screen, notices(app)
         task = latest(demo, m.Task, m.Task.subject == "Visit the shop about the upgrade")

@@ -46,8 +46,14 @@ def recurring(demo: Any, n: int = 2) -> list[int]:
 
 def subscribed(demo: Any, first: str) -> tuple[int, int, Any]:
     contact_id, account_id = customer(demo, first)
-    sub = subscriptions.become_subscriber(demo.ctx, {"account_id": account_id, "product_ids": recurring(demo, 1),
-                                                     "start_date": date.today().replace(day=1)})
+    sub = subscriptions.become_subscriber(
+        demo.ctx,
+        {
+            "account_id": account_id,
+            "product_ids": recurring(demo, 1),
+            "start_date": date.today().replace(day=1),
+        },
+    )
     return contact_id, account_id, sub
 
 
@@ -136,7 +142,12 @@ async def test_manage_subscription_suspends_and_resumes(demo: Any) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await open_console(pilot, contact_id)
         form = await from_panel(pilot, "Manage Subscription")
-        fill(form, subscription_id=sub.subscription_id, operation="suspend", reason="Abroad for a month")
+        fill(
+            form,
+            subscription_id=sub.subscription_id,
+            operation="suspend",
+            reason="Abroad for a month",
+        )
         await save(pilot)
         subs, _ = await subscription_rows(pilot)
         assert "suspended" in subs[0]
@@ -172,14 +183,23 @@ async def test_bill_subscriber_previews_without_writing_then_posts_once(demo: An
         fill(form, subscription_id=sub.subscription_id, as_of=date.today().isoformat())
         await save(pilot)
         assert app.screen is form
-        assert any("already billed" in n or "billing may resume" in n.lower() for n in notices(app)), notices(app)
+        assert any(
+            "already billed" in n or "billing may resume" in n.lower() for n in notices(app)
+        ), notices(app)
     assert count(demo, m.Bill) == bills + 1
 
 
 async def test_pay_a_bill_in_part_leaves_it_partly_paid_and_moves_the_balance(demo: Any) -> None:
     with reading(demo.engine) as session:
-        bill = session.execute(select(m.Bill).where(m.Bill.status == "unpaid", m.Bill.amount > 5)
-                               .order_by(m.Bill.id.desc())).scalars().first()
+        bill = (
+            session.execute(
+                select(m.Bill)
+                .where(m.Bill.status == "unpaid", m.Bill.amount > 5)
+                .order_by(m.Bill.id.desc())
+            )
+            .scalars()
+            .first()
+        )
         account = session.get(m.Account, bill.account_id)
     app = make_app(demo)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -233,7 +253,9 @@ async def test_vouchers_purchase_use_into_the_wallet_and_buy_from_the_wallet(dem
         await save(pilot)
         assert "owes EUR 20.00" in header_text(app)
         with reading(demo.engine) as session:
-            voucher = session.execute(select(m.Voucher).where(m.Voucher.account_id == account_id)).scalar_one()
+            voucher = session.execute(
+                select(m.Voucher).where(m.Voucher.account_id == account_id)
+            ).scalar_one()
 
         form = await from_panel(pilot, "Use Wallet to Purchase Electronic Voucher", "use wallet")
         fill(form, account_id=account_id, value="5.00")
@@ -247,8 +269,13 @@ async def test_vouchers_purchase_use_into_the_wallet_and_buy_from_the_wallet(dem
             await settle(pilot)
 
         form = await from_panel(pilot, "Use Voucher", "use voucher")
-        fill(form, serial=voucher.serial, secret_number=voucher.secret_number, account_id=account_id,
-             credit_to="wallet")
+        fill(
+            form,
+            serial=voucher.serial,
+            secret_number=voucher.secret_number,
+            account_id=account_id,
+            credit_to="wallet",
+        )
         await save(pilot)
         assert app.screen is app.console_screen, notices(app)
         _, tx = await financials(pilot)
@@ -259,7 +286,9 @@ async def test_vouchers_purchase_use_into_the_wallet_and_buy_from_the_wallet(dem
         await save(pilot)
         assert app.screen is app.console_screen, notices(app)
     with reading(demo.engine) as session:
-        wallet = session.execute(select(m.Wallet).where(m.Wallet.account_id == account_id)).scalar_one()
+        wallet = session.execute(
+            select(m.Wallet).where(m.Wallet.account_id == account_id)
+        ).scalar_one()
     assert wallet.balance == Decimal("15.00")
     assert get(demo, m.Voucher, voucher.id).state == "used"
 

@@ -25,7 +25,11 @@ from tests.console_actions.conftest import (
 
 def participant(demo: Any) -> m.RewardParticipant:
     with reading(demo.engine) as session:
-        return session.execute(select(m.RewardParticipant).order_by(m.RewardParticipant.id)).scalars().first()
+        return (
+            session.execute(select(m.RewardParticipant).order_by(m.RewardParticipant.id))
+            .scalars()
+            .first()
+        )
 
 
 def points(demo: Any, participant_id: int) -> int:
@@ -48,7 +52,11 @@ def participants_line(tab: Any) -> str:
 
 
 async def highlight(pilot: Any, table: Any, ref_entity: str, txn_id: int) -> None:
-    row = next(i for i, ref in enumerate(table._refs) if ref and (ref.entity, ref.id) == (ref_entity, txn_id))
+    row = next(
+        i
+        for i, ref in enumerate(table._refs)
+        if ref and (ref.entity, ref.id) == (ref_entity, txn_id)
+    )
     table.focus()
     table.move_cursor(row=row)
     await settle(pilot)
@@ -56,7 +64,9 @@ async def highlight(pilot: Any, table: Any, ref_entity: str, txn_id: int) -> Non
 
 async def test_cancel_key_in_the_rewards_tab_reverses_an_award_after_asking(demo: Any) -> None:
     who = participant(demo)
-    award = rewards.award_points(demo.ctx, {"participant_id": who.id, "points": 120, "reason": "Loyalty bonus"})
+    award = rewards.award_points(
+        demo.ctx, {"participant_id": who.id, "points": 120, "reason": "Loyalty bonus"}
+    )
     app = make_app(demo)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -76,8 +86,15 @@ async def test_cancel_key_in_the_rewards_tab_reverses_an_award_after_asking(demo
         await save(pilot, answer="y")
         assert app.screen is app.console_screen
         tab, table = await rewards_tab(pilot)
-        row = table_rows(table)[table._refs.index(next(r for r in table._refs if r and r.id == award.transaction_id
-                                                        and r.entity == "reward_award"))]
+        row = table_rows(table)[
+            table._refs.index(
+                next(
+                    r
+                    for r in table._refs
+                    if r and r.id == award.transaction_id and r.entity == "reward_award"
+                )
+            )
+        ]
         assert "cancelled" in row  # still listed, marked cancelled
         assert f"{award.participant_points - 120:,} points" in participants_line(tab)
     assert state(demo, m.RewardAwardTransaction, award.transaction_id) == "cancelled"
@@ -87,7 +104,9 @@ async def test_cancel_key_in_the_rewards_tab_reverses_an_award_after_asking(demo
 async def test_cancel_a_spend_from_the_panel_gives_the_points_back(demo: Any) -> None:
     who = participant(demo)
     rewards.award_points(demo.ctx, {"participant_id": who.id, "points": 50})
-    spend = rewards.spend_points(demo.ctx, {"participant_id": who.id, "points": 30, "reason": "Voucher"})
+    spend = rewards.spend_points(
+        demo.ctx, {"participant_id": who.id, "points": 30, "reason": "Voucher"}
+    )
     app = make_app(demo)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -106,7 +125,9 @@ async def test_cancel_a_spend_from_the_panel_gives_the_points_back(demo: Any) ->
 async def test_cancel_key_on_a_cancelled_transaction_says_so_and_changes_nothing(demo: Any) -> None:
     who = participant(demo)
     award = rewards.award_points(demo.ctx, {"participant_id": who.id, "points": 5})
-    rewards.cancel_reward_transaction(demo.ctx, {"kind": "award", "transaction_id": award.transaction_id})
+    rewards.cancel_reward_transaction(
+        demo.ctx, {"kind": "award", "transaction_id": award.transaction_id}
+    )
     before = points(demo, who.id)
     app = make_app(demo)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -121,7 +142,9 @@ async def test_cancel_key_on_a_cancelled_transaction_says_so_and_changes_nothing
     assert points(demo, who.id) == before
 
 
-async def test_cancelling_an_award_whose_points_were_spent_is_refused_in_one_sentence(demo: Any) -> None:
+async def test_cancelling_an_award_whose_points_were_spent_is_refused_in_one_sentence(
+    demo: Any,
+) -> None:
     who = participant(demo)
     have = points(demo, who.id)
     award = rewards.award_points(demo.ctx, {"participant_id": who.id, "points": 40})

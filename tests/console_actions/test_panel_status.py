@@ -55,7 +55,9 @@ def row_of(rows: list[str], number: str) -> str:
 
 
 async def test_complete_a_job_from_the_panel_asks_first_then_shows_it_completed(demo: Any) -> None:
-    job = jobs.plan_job(demo.ctx, {**assign(demo), "type": "Technician Visit", "scheduled_at": SOON})
+    job = jobs.plan_job(
+        demo.ctx, {**assign(demo), "type": "Technician Visit", "scheduled_at": SOON}
+    )
     app = make_app(demo)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -75,7 +77,9 @@ async def test_complete_a_job_from_the_panel_asks_first_then_shows_it_completed(
 
 
 async def test_close_a_case_with_the_care_tab_key_then_reopen_it_from_the_panel(demo: Any) -> None:
-    case = cases.open_case(demo.ctx, {"contact_id": demo.contact_id, "subject": "Router keeps rebooting"})
+    case = cases.open_case(
+        demo.ctx, {"contact_id": demo.contact_id, "subject": "Router keeps rebooting"}
+    )
     app = make_app(demo)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -105,7 +109,8 @@ async def test_close_a_case_with_the_care_tab_key_then_reopen_it_from_the_panel(
 
 async def test_move_a_service_request_on_and_an_illegal_jump_is_one_sentence(demo: Any) -> None:
     sr = service_requests.raise_service_request(
-        demo.ctx, {**assign(demo), "type": "No signal", "description": "Since Monday."})
+        demo.ctx, {**assign(demo), "type": "No signal", "description": "Since Monday."}
+    )
     app = make_app(demo)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -124,8 +129,9 @@ async def test_move_a_service_request_on_and_an_illegal_jump_is_one_sentence(dem
 
 
 async def test_complete_an_activity_from_the_panel(demo: Any) -> None:
-    activity = activities.schedule_activity(demo.ctx, {**assign(demo), "type": "Installation",
-                                                       "start_at": SOON})
+    activity = activities.schedule_activity(
+        demo.ctx, {**assign(demo), "type": "Installation", "start_at": SOON}
+    )
     app = make_app(demo)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -158,8 +164,10 @@ async def test_qualify_a_lead_then_win_it(demo: Any) -> None:
 
 
 async def test_complete_a_task_from_the_panel_stops_it_being_open(demo: Any) -> None:
-    task = tasks.create_task(demo.ctx, {**assign(demo), "kind": "call", "subject": "Call back about the bill",
-                                        "due_at": SOON})
+    task = tasks.create_task(
+        demo.ctx,
+        {**assign(demo), "kind": "call", "subject": "Call back about the bill", "due_at": SOON},
+    )
     app = make_app(demo)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -204,4 +212,7 @@ async def test_the_status_key_on_a_finished_record_says_why_and_opens_nothing(de
         await settle(pilot)
         assert app.screen is app.console_screen
         assert not isinstance(app.screen, ConfirmScreen)
-        assert f"Job {job.number} is cancelled; “Update Job Status” does not apply to it." in notices(app)
+        assert (
+            f"Job {job.number} is cancelled; “Update Job Status” does not apply to it."
+            in notices(app)
+        )

@@ -41,7 +41,10 @@ async def test_move_credit_between_two_accounts_of_the_customer(demo: Any) -> No
         offered = [value for value, _ in choices(form, "from_account_id")]
         assert sorted(offered) == sorted([str(source), str(target)])
         # Two different accounts are chosen to start with.
-        assert form.query_one("#field-from_account_id").value != form.query_one("#field-to_account_id").value
+        assert (
+            form.query_one("#field-from_account_id").value
+            != form.query_one("#field-to_account_id").value
+        )
 
         fill(form, from_account_id=source, to_account_id=source, amount="5.00")
         await save(pilot)
@@ -60,5 +63,7 @@ async def test_move_credit_between_two_accounts_of_the_customer(demo: Any) -> No
         assert any(n.startswith("Moved 20.00 EUR from account") for n in notices(app)), notices(app)
         tab = await show_tab(pilot, "financials")
         shown = "\n".join(table_rows(tab.query_one("#fin-tx")))
-        assert "Balance transferred to account" in shown or "Balance transferred from account" in shown
+        assert (
+            "Balance transferred to account" in shown or "Balance transferred from account" in shown
+        )
     assert balances(demo, source, target) == [Decimal("-10.00"), Decimal("-20.00")]

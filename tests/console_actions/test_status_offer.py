@@ -22,7 +22,10 @@ def test_each_status_action_follows_the_action_that_creates_its_record() -> None
     for name, status in STATUS_ACTIONS.items():
         if status.after is not None:
             assert names.index(name) > names.index(status.after)
-    assert names[names.index("Open a Case") + 1:names.index("Open a Case") + 3] == ["Close a Case", "Reopen a Case"]
+    assert names[names.index("Open a Case") + 1 : names.index("Open a Case") + 3] == [
+        "Close a Case",
+        "Reopen a Case",
+    ]
     assert names[-1] == "Cancel Reward Transaction"  # the end of the Finance group
 
 
@@ -38,10 +41,16 @@ def test_a_disabled_creating_action_hides_its_status_action() -> None:
 
 def test_roles_without_edit_or_without_the_creating_action_see_none() -> None:
     settings = load_settings(DEFAULT_CONFIG_PATH)
-    finance = Actor(agent_id=2, username="eleni", role_name="finance", role=default_roles()["finance"])
+    finance = Actor(
+        agent_id=2, username="eleni", role_name="finance", role=default_roles()["finance"]
+    )
     assert not set(offered(settings, finance)) & set(STATUS_ACTIONS)
-    viewer = Actor(agent_id=3, username="v", role_name="viewer",
-                   role=RoleSettings(default_level="edit", entities={"job": "view"}))
+    viewer = Actor(
+        agent_id=3,
+        username="v",
+        role_name="viewer",
+        role=RoleSettings(default_level="edit", entities={"job": "view"}),
+    )
     names = offered(settings, viewer)
     assert "Update Job Status" not in names and "Update Lead Status" in names
 

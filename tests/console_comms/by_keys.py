@@ -61,7 +61,9 @@ async def pick(pilot: Pilot[Any], label: str) -> None:
     assert label in labels, f"{label!r} is not offered: {labels}"
     target = labels.index(label)
     current = overlay.highlighted or 0
-    await pilot.press(*(["down"] * (target - current) if target >= current else ["up"] * (current - target)))
+    await pilot.press(
+        *(["down"] * (target - current) if target >= current else ["up"] * (current - target))
+    )
     await press(pilot, "enter")
     chosen = select._options[target][1]
     assert select.value == chosen, f"{label!r} was not taken: the value is {select.value!r}"

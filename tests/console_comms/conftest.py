@@ -43,8 +43,9 @@ def _openers_restored() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def comms_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo data set plus the shipped communication templates, in a SQLite file."""
-    return sqlite_demo_file(sqlite_template, tmp_path_factory.mktemp("comms-demo") / "demo.db",
-                            fill_demo_with_templates)
+    return sqlite_demo_file(
+        sqlite_template, tmp_path_factory.mktemp("comms-demo") / "demo.db", fill_demo_with_templates
+    )
 
 
 @pytest.fixture
@@ -62,8 +63,11 @@ def pg_comms_template() -> Iterator[str]:
 @pytest.fixture(params=BACKENDS)
 def comms_engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
     """A private copy of the demo database with templates, on each backend."""
-    with backend_engine(request.param, lambda: request.getfixturevalue("db_path"),
-                        lambda: request.getfixturevalue("pg_comms_template")) as engine:
+    with backend_engine(
+        request.param,
+        lambda: request.getfixturevalue("db_path"),
+        lambda: request.getfixturevalue("pg_comms_template"),
+    ) as engine:
         yield engine
 
 
@@ -109,8 +113,11 @@ async def form_ready(pilot: Pilot[Any]) -> None:
     builds its fields after a load; a value set before that would be taken as the initial one)."""
     from tests.console.conftest import settle_until
 
-    await settle_until(pilot, lambda app: not getattr(app.screen, "holding_keys", True),
-                       "the communication form to be ready")
+    await settle_until(
+        pilot,
+        lambda app: not getattr(app.screen, "holding_keys", True),
+        "the communication form to be ready",
+    )
 
 
 async def choose(pilot: Pilot[Any], name: str, value: str) -> None:
@@ -163,8 +170,13 @@ def communications(engine: Engine, contact_id: int) -> list[Any]:
     from commcentre_tui.repo.db import reading
 
     with reading(engine) as session:
-        return list(session.execute(select(Communication).where(Communication.contact_id == contact_id)
-                                    .order_by(Communication.id.desc())).scalars())
+        return list(
+            session.execute(
+                select(Communication)
+                .where(Communication.contact_id == contact_id)
+                .order_by(Communication.id.desc())
+            ).scalars()
+        )
 
 
 def queue_entries(engine: Engine) -> dict[int, str]:
@@ -175,5 +187,7 @@ def queue_entries(engine: Engine) -> dict[int, str]:
     from commcentre_tui.repo.db import reading
 
     with reading(engine) as session:
-        rows = session.execute(select(CommunicationQueue.communication_id, CommunicationQueue.status)).all()
+        rows = session.execute(
+            select(CommunicationQueue.communication_id, CommunicationQueue.status)
+        ).all()
     return {cid: status for cid, status in rows}

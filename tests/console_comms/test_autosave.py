@@ -47,7 +47,11 @@ async def test_autosave_is_offered_back_after_a_restart(make_app, comms_engine) 
         await type_and_autosave(pilot)
         # ... and the terminal is closed without saving
     kept = autosaved(app)
-    assert kept is not None and kept.contact_id == CUSTOMER and kept.payload["values"]["subject"] == "Unsaved"
+    assert (
+        kept is not None
+        and kept.contact_id == CUSTOMER
+        and kept.payload["values"]["subject"] == "Unsaved"
+    )
 
     restarted = make_app()
     async with restarted.run_test(size=SIZE) as pilot:
@@ -55,7 +59,8 @@ async def test_autosave_is_offered_back_after_a_restart(make_app, comms_engine) 
         await settle_until(pilot, lambda app: isinstance(app.screen, ConfirmScreen), "the offer")
         assert isinstance(restarted.screen, ConfirmScreen)
         assert text_of(restarted, "#question").startswith(
-            "Restore your unsaved communication for Siobhán O'Brien (C0000004)")
+            "Restore your unsaved communication for Siobhán O'Brien (C0000004)"
+        )
         await pilot.press("y")
         await form_ready(pilot)
         form = form_of(restarted)

@@ -34,7 +34,11 @@ async def test_communicate_bill_queues_the_bill_notification(make_app, comms_eng
         latest, label = form.setup.related[0]
         bill_number = label.split()[1]
         values = form.values()
-        assert values["related"] == latest and values["media"] == "email" and values["category"] == "Billing"
+        assert (
+            values["related"] == latest
+            and values["media"] == "email"
+            and values["category"] == "Billing"
+        )
         assert values["subject"].startswith(f"Your bill {bill_number} for ")
         assert "Dear Siobhán O'Brien," in values["content"] and "{{" not in values["content"]
         assert "@" in values["recipient"] and form.query_one("#field-recipient").has_focus
@@ -102,17 +106,23 @@ async def test_follow_up_without_a_selection_asks_which(make_app, comms_engine) 
     assert follow.follow_up_of_id == original
 
 
-async def test_a_draft_cannot_be_followed_up_and_a_completed_one_cannot_be_reopened(make_app, comms_engine) -> None:
+async def test_a_draft_cannot_be_followed_up_and_a_completed_one_cannot_be_reopened(
+    make_app, comms_engine
+) -> None:
     from commcentre_tui.services import communications as svc
     from commcentre_tui.services.context import ServiceContext
 
     register_openers()
     app = make_app()
     ctx = ServiceContext(comms_engine, app.settings, app.actor)
-    draft = svc.create_communication(ctx, {"contact_id": CUSTOMER, "direction": "incoming", "media": "phone",
-                                           "subject": "Call"}, draft=True)
-    done = svc.create_communication(ctx, {"contact_id": CUSTOMER, "direction": "incoming", "media": "phone",
-                                          "subject": "Call"})
+    draft = svc.create_communication(
+        ctx,
+        {"contact_id": CUSTOMER, "direction": "incoming", "media": "phone", "subject": "Call"},
+        draft=True,
+    )
+    done = svc.create_communication(
+        ctx, {"contact_id": CUSTOMER, "direction": "incoming", "media": "phone", "subject": "Call"}
+    )
     async with app.run_test(size=SIZE) as pilot:
         await load(pilot, CUSTOMER)
         run_action(app, "Follow Up", {"communication_id": draft.id})
@@ -122,17 +132,25 @@ async def test_a_draft_cannot_be_followed_up_and_a_completed_one_cannot_be_reope
         open_communication(app, done.id)
         await settle(pilot)
         assert app.screen is app.console_screen
-        assert "This communication is already completed; use Follow Up to add to it." in notifications(app)
+        assert (
+            "This communication is already completed; use Follow Up to add to it."
+            in notifications(app)
+        )
 
 
-async def test_reopening_another_customers_draft_loads_that_customer_on_save(make_app, comms_engine) -> None:
+async def test_reopening_another_customers_draft_loads_that_customer_on_save(
+    make_app, comms_engine
+) -> None:
     from commcentre_tui.services import communications as svc
     from commcentre_tui.services.context import ServiceContext
 
     app = make_app()
     ctx = ServiceContext(comms_engine, app.settings, app.actor)
-    draft = svc.create_communication(ctx, {"contact_id": NO_BILLS, "direction": "outgoing", "media": "letter",
-                                           "subject": "Contract"}, draft=True)
+    draft = svc.create_communication(
+        ctx,
+        {"contact_id": NO_BILLS, "direction": "outgoing", "media": "letter", "subject": "Contract"},
+        draft=True,
+    )
     async with app.run_test(size=SIZE) as pilot:
         await load(pilot, CUSTOMER)
         open_communication(app, draft.id)

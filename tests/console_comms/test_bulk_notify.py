@@ -20,8 +20,11 @@ def common_last_name(engine: Engine) -> tuple[str, int]:
     """The demo's most frequent last name and how many customers carry it."""
     with reading(engine) as session:
         name, count = session.execute(
-            select(m.Contact.last_name, func.count()).where(m.Contact.last_name.is_not(None))
-            .group_by(m.Contact.last_name).order_by(func.count().desc(), m.Contact.last_name).limit(1)
+            select(m.Contact.last_name, func.count())
+            .where(m.Contact.last_name.is_not(None))
+            .group_by(m.Contact.last_name)
+            .order_by(func.count().desc(), m.Contact.last_name)
+            .limit(1)
         ).one()
     return name, count
 
@@ -34,7 +37,9 @@ def last_id(engine: Engine) -> int:
 def new_rows(engine: Engine, after: int) -> list[m.Communication]:
     """The communications written after id ``after``."""
     with reading(engine) as session:
-        return list(session.execute(select(m.Communication).where(m.Communication.id > after)).scalars())
+        return list(
+            session.execute(select(m.Communication).where(m.Communication.id > after)).scalars()
+        )
 
 
 async def search(pilot: Any, *conditions: Condition) -> None:
@@ -62,7 +67,9 @@ async def choose_template(pilot: Any, screen: NotifyResultsScreen, name: str) ->
     await settle(pilot)
 
 
-async def test_notify_these_results_previews_confirms_and_queues_them(make_app, comms_engine) -> None:
+async def test_notify_these_results_previews_confirms_and_queues_them(
+    make_app, comms_engine
+) -> None:
     last_name, found = common_last_name(comms_engine)
     before = last_id(comms_engine)
     app = make_app()
@@ -74,10 +81,15 @@ async def test_notify_these_results_previews_confirms_and_queues_them(make_app, 
         report = screen.report
         assert report is not None and report.matched == found
         count = str(screen.query_one("#bulk-count").render())
-        assert count.startswith(f"{found} customers found; {report.queued} messages would be queued")
+        assert count.startswith(
+            f"{found} customers found; {report.queued} messages would be queued"
+        )
         sample = str(screen.query_one("#bulk-sample").render())
         first = report.samples[0]
-        assert f"to {first.name} ({first.customer_number})" in sample and first.content.splitlines()[0] in sample
+        assert (
+            f"to {first.name} ({first.customer_number})" in sample
+            and first.content.splitlines()[0] in sample
+        )
         assert "{{" not in first.content
         if report.problems:  # why some would not be sent, in the agent's words
             assert f"Not sent: {report.problems[0]}" in sample
@@ -94,7 +106,9 @@ async def test_notify_these_results_previews_confirms_and_queues_them(make_app, 
         assert len(rows) == report.queued > 0
         assert {(r.state, r.category) for r in rows} == {("completed", "Notification")}
         assert {r.delivery for r in rows} <= {"queued", None}
-        assert any(n.startswith("'Account balance' to segment search results:") for n in notifications(app))
+        assert any(
+            n.startswith("'Account balance' to segment search results:") for n in notifications(app)
+        )
 
 
 async def test_escape_in_the_confirmation_sends_nothing(make_app, comms_engine) -> None:
@@ -106,7 +120,9 @@ async def test_escape_in_the_confirmation_sends_nothing(make_app, comms_engine) 
         screen = await open_notify(pilot)
         await pilot.press("ctrl+s")  # no template yet: says so
         await settle(pilot)
-        assert "Choose a template first; the preview shows what would be sent." in notifications(app)
+        assert "Choose a template first; the preview shows what would be sent." in notifications(
+            app
+        )
         await choose_template(pilot, screen, "Account balance")
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -129,7 +145,8 @@ async def test_the_command_is_offered_only_with_search_results(make_app) -> None
 
 
 async def test_an_overdue_reminder_to_mixed_results_goes_only_to_the_overdue_customers(
-    make_app, comms_engine,
+    make_app,
+    comms_engine,
 ) -> None:
     """Issue 16: results mixing overdue, paid-up and not-yet-due customers. The preview says who
     is skipped and why; the queued messages are the overdue customers' only, each naming that
@@ -149,12 +166,26 @@ async def test_an_overdue_reminder_to_mixed_results_goes_only_to_the_overdue_cus
     with transaction(comms_engine) as session:
         session.get(m.Bill, also_late["bill"]).paid_amount = Decimal("10.00")
         session.get(m.Bill, also_late["bill"]).status = "partly_paid"
-        for ids, number, due, status in ((paid, "B000990301", -20, "paid"), (later, "B000990401", 24, "unpaid")):
-            session.add(m.Bill(account_id=ids["account"], subscription_id=ids["subscription"], number=number,
-                               period_start=today - timedelta(days=30), period_end=today, bill_date=today,
-                               due_date=today + timedelta(days=due), subtotal=Decimal("38.57"),
-                               tax=Decimal("7.33"), amount=Decimal("45.90"),
-                               paid_amount=Decimal("45.90") if status == "paid" else Decimal("0"), status=status))
+        for ids, number, due, status in (
+            (paid, "B000990301", -20, "paid"),
+            (later, "B000990401", 24, "unpaid"),
+        ):
+            session.add(
+                m.Bill(
+                    account_id=ids["account"],
+                    subscription_id=ids["subscription"],
+                    number=number,
+                    period_start=today - timedelta(days=30),
+                    period_end=today,
+                    bill_date=today,
+                    due_date=today + timedelta(days=due),
+                    subtotal=Decimal("38.57"),
+                    tax=Decimal("7.33"),
+                    amount=Decimal("45.90"),
+                    paid_amount=Decimal("45.90") if status == "paid" else Decimal("0"),
+                    status=status,
+                )
+            )
     before = last_id(comms_engine)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -169,7 +200,10 @@ async def test_an_overdue_reminder_to_mixed_results_goes_only_to_the_overdue_cus
         assert isinstance(screen, NotifyResultsScreen)
         await choose_template(pilot, screen, "Overdue reminder")
         count = str(screen.query_one("#bulk-count").render())
-        assert count == "4 customers found; 2 messages would be queued; skipped: 2 with no overdue bill."
+        assert (
+            count
+            == "4 customers found; 2 messages would be queued; skipped: 2 with no overdue bill."
+        )
         sample = str(screen.query_one("#bulk-sample").render())
         assert "Dear Anna, bill B000009901 (45.90 EUR)" in sample
         assert "Dear Dora, bill B000009902 (35.90 EUR)" in sample
@@ -184,10 +218,20 @@ async def test_an_overdue_reminder_to_mixed_results_goes_only_to_the_overdue_cus
         assert app.screen is app.console_screen
     rows = {r.contact_id: r for r in new_rows(comms_engine, before)}
     assert set(rows) == {late["contact"], also_late["contact"]}  # what the preview showed
-    assert (rows[late["contact"]].related_type, rows[late["contact"]].related_id) == ("bill", late["bill"])
+    assert (rows[late["contact"]].related_type, rows[late["contact"]].related_id) == (
+        "bill",
+        late["bill"],
+    )
     assert "bill B000009901 (45.90 EUR)" in rows[late["contact"]].content
     assert "bill B000009902 (35.90 EUR)" in rows[also_late["contact"]].content
     with reading(comms_engine) as session:
-        queued = session.execute(select(m.CommunicationQueue.communication_id)
-                                 .where(m.CommunicationQueue.communication_id > before)).scalars().all()
+        queued = (
+            session.execute(
+                select(m.CommunicationQueue.communication_id).where(
+                    m.CommunicationQueue.communication_id > before
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert sorted(queued) == sorted(r.id for r in rows.values())

@@ -109,7 +109,9 @@ async def test_an_unknown_tag_is_a_sentence_and_nothing_is_queued(make_app, comm
         await settle(pilot)
         form = form_of(app)  # still open, with one sentence beside the content
         error = text_of(app, "#error-content")
-        assert error.startswith("✗ Unknown tag {{ contact.nickname }}") and error.endswith("tag reference.")
+        assert error.startswith("✗ Unknown tag {{ contact.nickname }}") and error.endswith(
+            "tag reference."
+        )
         assert form.query_one("#field-content").has_focus
     assert len(communications(comms_engine, CUSTOMER)) == before
     assert queue_entries(comms_engine) == queued
@@ -128,7 +130,12 @@ async def test_saving_an_outgoing_email_queues_it_with_its_record(make_app, comm
         assert app.screen is app.console_screen
         assert f"Email to {recipient} queued for delivery." in notifications(app)
     comm = communications(comms_engine, CUSTOMER)[0]
-    assert (comm.state, comm.delivery, comm.recipient, comm.category) == ("completed", "queued", recipient, "Billing")
+    assert (comm.state, comm.delivery, comm.recipient, comm.category) == (
+        "completed",
+        "queued",
+        recipient,
+        "Billing",
+    )
     assert comm.subject.startswith("Your B") and comm.content == "Hi Siobhán"
     assert queue_entries(comms_engine)[comm.id] == "queued"
 
@@ -137,10 +144,14 @@ async def test_a_record_in_the_context_is_the_related_entity(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await open_form(pilot)
-        subscription = next(v for v, _ in form_of(app).setup.related if v.startswith("subscription:"))
+        subscription = next(
+            v for v, _ in form_of(app).setup.related if v.startswith("subscription:")
+        )
         await pilot.press("escape")
         await settle(pilot)
-        run_action(app, "Create a Communication", {"subscription_id": int(subscription.split(":")[1])})
+        run_action(
+            app, "Create a Communication", {"subscription_id": int(subscription.split(":")[1])}
+        )
         await settle(pilot)
         assert form_of(app).values()["related"] == subscription
 

@@ -36,9 +36,19 @@ def ctx_of(engine: Engine, settings, username: str) -> ServiceContext:
 
 
 def draft_for(ctx: ServiceContext, subject: str, **changes: str) -> Communication:
-    return svc.create_communication(ctx, {
-        "contact_id": CUSTOMER, "direction": "incoming", "media": "phone", "category": "Technical Issue",
-        "subject": subject, "content": "Picture freezes.", **changes}, draft=True)
+    return svc.create_communication(
+        ctx,
+        {
+            "contact_id": CUSTOMER,
+            "direction": "incoming",
+            "media": "phone",
+            "category": "Technical Issue",
+            "subject": subject,
+            "content": "Picture freezes.",
+            **changes,
+        },
+        draft=True,
+    )
 
 
 def stored(engine: Engine, communication_id: int) -> Communication:
@@ -74,7 +84,9 @@ def test_only_the_author_or_a_supervisor_completes_a_draft(comms_engine, comms_s
     assert draft.id not in queue_entries(comms_engine)  # a draft is not sent
     eleni = ctx_of(comms_engine, comms_settings, "eleni")  # finance: may write communications
     assert svc.draft_access(eleni, draft.id) == (
-        False, "This draft is Maria Georgiou's: only they or a supervisor can complete it.")
+        False,
+        "This draft is Maria Georgiou's: only they or a supervisor can complete it.",
+    )
     with pytest.raises(NotAllowed, match="Maria Georgiou's"):
         svc.complete_communication(eleni, draft.id)
     assert stored(comms_engine, draft.id).state == "draft"
@@ -83,14 +95,18 @@ def test_only_the_author_or_a_supervisor_completes_a_draft(comms_engine, comms_s
     assert svc.draft_access(george, draft.id) == (True, "")
     done = svc.complete_communication(george, draft.id)
     assert done.state == "completed" and done.agent_id == maria.actor.agent_id
-    assert (done.delivery, queue_entries(comms_engine)[draft.id]) == ("queued", "queued")  # Save sends it
+    assert (done.delivery, queue_entries(comms_engine)[draft.id]) == (
+        "queued",
+        "queued",
+    )  # Save sends it
     assert svc.draft_access(maria, draft.id) == (False, "")  # completed: read, not edited
     with pytest.raises(RuleViolation, match="already completed"):
         svc.complete_communication(maria, draft.id)
 
 
-async def test_another_agents_draft_opens_read_only_with_the_reason(make_app, comms_engine,
-                                                                     comms_settings) -> None:
+async def test_another_agents_draft_opens_read_only_with_the_reason(
+    make_app, comms_engine, comms_settings
+) -> None:
     draft = draft_for(ctx_of(comms_engine, comms_settings, "maria"), "Poor picture")
     app = make_app("eleni")
     async with app.run_test(size=AGENT_TERMINAL) as pilot:
@@ -99,7 +115,10 @@ async def test_another_agents_draft_opens_read_only_with_the_reason(make_app, co
         await cursor_to(pilot, table, draft.id)
         await press(pilot, "enter")
         assert isinstance(app.screen, DetailScreen), type(app.screen).__name__
-        assert "This draft is Maria Georgiou's: only they or a supervisor can complete it." in notifications(app)
+        assert (
+            "This draft is Maria Georgiou's: only they or a supervisor can complete it."
+            in notifications(app)
+        )
         await press(pilot, "escape")
         await press(pilot, "f10")
         await type_text(pilot, "complete draft")
@@ -109,8 +128,9 @@ async def test_another_agents_draft_opens_read_only_with_the_reason(make_app, co
     assert stored(comms_engine, draft.id).state == "draft"
 
 
-async def test_complete_draft_from_the_palette_and_a_stale_save_is_refused(make_app, comms_engine,
-                                                                           comms_settings) -> None:
+async def test_complete_draft_from_the_palette_and_a_stale_save_is_refused(
+    make_app, comms_engine, comms_settings
+) -> None:
     maria = ctx_of(comms_engine, comms_settings, "maria")
     older, newer = draft_for(maria, "Older draft"), draft_for(maria, "Poor picture")
     app = make_app()  # maria
@@ -127,7 +147,9 @@ async def test_complete_draft_from_the_palette_and_a_stale_save_is_refused(make_
         await press(pilot, "enter")
         chooser = app.screen
         assert isinstance(chooser, PickScreen)  # two drafts: which one?
-        labels = [str(chooser.query_one("#pick-list").get_option_at_index(i).prompt) for i in range(2)]
+        labels = [
+            str(chooser.query_one("#pick-list").get_option_at_index(i).prompt) for i in range(2)
+        ]
         assert "Poor picture" in labels[0] and "Older draft" in labels[1]  # newest first
         await press(pilot, "enter")
         form = form_of(app)
@@ -137,12 +159,16 @@ async def test_complete_draft_from_the_palette_and_a_stale_save_is_refused(make_
         george = ctx_of(comms_engine, comms_settings, "george")
         data = svc.reopen_draft(george, newer.id)
         version = data.pop("version")
-        svc.save_draft(george, newer.id, {**data, "content": "Checked by George."}, expected_version=version)
+        svc.save_draft(
+            george, newer.id, {**data, "content": "Checked by George."}, expected_version=version
+        )
 
         await type_text(pilot, " Still freezing.")
         await press(pilot, "ctrl+s")
         assert form_of(app) is form  # kept open with what was typed
-        assert any(n.startswith("Another agent changed this communication") for n in notifications(app))
+        assert any(
+            n.startswith("Another agent changed this communication") for n in notifications(app)
+        )
         assert "Not saved: this draft changed meanwhile." in text_of(app, "#note")
     saved = stored(comms_engine, newer.id)
     assert (saved.state, saved.content, saved.version) == ("draft", "Checked by George.", 2)

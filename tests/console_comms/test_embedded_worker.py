@@ -48,7 +48,9 @@ class FakeChannel:
 
 
 def embedded_settings(settings):
-    return settings.model_copy(update={"worker": settings.worker.model_copy(update={"embedded": True})})
+    return settings.model_copy(
+        update={"worker": settings.worker.model_copy(update={"embedded": True})}
+    )
 
 
 def factory_for(channel: FakeChannel, settled: threading.Event, *, fail_first: str = ""):
@@ -63,8 +65,13 @@ def factory_for(channel: FakeChannel, settled: threading.Event, *, fail_first: s
             on_event(event)
             settled.set()
 
-        return DeliveryWorker(engine, settings, channels={"email": channel, "sms": channel}, on_event=told,
-                              concurrency=1)
+        return DeliveryWorker(
+            engine,
+            settings,
+            channels={"email": channel, "sms": channel},
+            on_event=told,
+            concurrency=1,
+        )
 
     return factory
 
@@ -73,7 +80,9 @@ def test_not_started_unless_embedded(make_app) -> None:
     assert start_embedded_worker(make_app()) is None  # the test configuration says embedded = false
 
 
-async def test_delivers_what_the_agent_saves_and_stops(make_app, comms_settings, comms_engine) -> None:
+async def test_delivers_what_the_agent_saves_and_stops(
+    make_app, comms_settings, comms_engine
+) -> None:
     register_openers()
     app = make_app(settings=embedded_settings(comms_settings))
     channel, settled = FakeChannel(), threading.Event()
@@ -91,27 +100,40 @@ async def test_delivers_what_the_agent_saves_and_stops(make_app, comms_settings,
         assert await asyncio.to_thread(settled.wait, 10)
         comm = communications(comms_engine, CUSTOMER)[0]
         assert comm.delivery == "sent" and comm.sent_at is not None
-        assert [(m.recipient, m.subject, m.content) for m in channel.sent] == [(comm.recipient, "Hello", "Hi Siobhán")]
+        assert [(m.recipient, m.subject, m.content) for m in channel.sent] == [
+            (comm.recipient, "Hello", "Hi Siobhán")
+        ]
         assert await asyncio.to_thread(stop_embedded_worker, app)
         assert not handle.thread.is_alive()
 
 
-async def test_errors_are_sentences_and_the_worker_backs_off(make_app, comms_settings, comms_engine,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_errors_are_sentences_and_the_worker_backs_off(
+    make_app, comms_settings, comms_engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(embedded, "BACKOFF_FIRST", 0.01)
     app = make_app(settings=embedded_settings(comms_settings))
-    channel, settled = FakeChannel(refuse="The mail server refused the recipient."), threading.Event()
+    channel, settled = (
+        FakeChannel(refuse="The mail server refused the recipient."),
+        threading.Event(),
+    )
     ctx = ServiceContext(comms_engine, app.settings, app.actor)
     app.delivery_factory = factory_for(channel, settled, fail_first="SMTP settings are broken")
     async with app.run_test(size=SIZE) as pilot:
         handle = start_embedded_worker(app)  # started on mount with the failing factory
-        comm = svc.create_communication(ctx, {"contact_id": CUSTOMER, "subject": "Hi", "content": "Hello"})
+        comm = svc.create_communication(
+            ctx, {"contact_id": CUSTOMER, "subject": "Hi", "content": "Hello"}
+        )
         assert await asyncio.to_thread(settled.wait, 10)
         await settle(pilot)
         told = notifications(app)
-        assert any(n.startswith("The delivery worker stopped: SMTP settings are broken; it tries again in")
-                   for n in told)
-        assert f"Communication {comm.id} could not be delivered: The mail server refused the recipient." in told
+        assert any(
+            n.startswith("The delivery worker stopped: SMTP settings are broken; it tries again in")
+            for n in told
+        )
+        assert (
+            f"Communication {comm.id} could not be delivered: The mail server refused the recipient."
+            in told
+        )
         assert handle.errors == 1 and app.screen is app.console_screen
         assert communications(comms_engine, CUSTOMER)[0].delivery == "failed"
     # leaving the app stops the worker (the thread is not left running)

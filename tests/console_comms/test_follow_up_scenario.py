@@ -88,7 +88,11 @@ async def test_following_up_on_communications_with_keys_only(make_app, comms_eng
         assert "Communication saved as draft." in notifications(app)
         (complaint,) = [c for c in communications(comms_engine, CUSTOMER) if c.id not in before]
         assert (complaint.state, complaint.direction, complaint.media, complaint.category) == (
-            "draft", "incoming", "phone", "Technical Issue")
+            "draft",
+            "incoming",
+            "phone",
+            "Technical Issue",
+        )
         assert complaint.completed_at is None and complaint.agent_id == app.actor.agent_id
 
         # At the same time the agent schedules an activity for the technical department.
@@ -104,8 +108,15 @@ async def test_following_up_on_communications_with_keys_only(make_app, comms_eng
         await press(pilot, "ctrl+s")
         assert app.screen is app.console_screen, notifications(app)
         with reading(comms_engine) as session:
-            activity = session.execute(select(Activity).where(Activity.contact_id == CUSTOMER)
-                                       .order_by(Activity.id.desc())).scalars().first()
+            activity = (
+                session.execute(
+                    select(Activity)
+                    .where(Activity.contact_id == CUSTOMER)
+                    .order_by(Activity.id.desc())
+                )
+                .scalars()
+                .first()
+            )
         assert activity is not None and activity.type == "Technician visit"
         assert (activity.status, activity.assigned_unit) == ("open", "Care")
 
@@ -116,7 +127,10 @@ async def test_following_up_on_communications_with_keys_only(make_app, comms_eng
         await cursor_to(pilot, care_table, activity.id)
         await press(pilot, "s")
         status_form = app.screen
-        assert isinstance(status_form, ActionFormScreen) and status_form.spec.name == "Update Activity Status"
+        assert (
+            isinstance(status_form, ActionFormScreen)
+            and status_form.spec.name == "Update Activity Status"
+        )
         assert status_form.values()["status"] == "completed"
         await press(pilot, "ctrl+s")
         if isinstance(app.screen, ConfirmScreen):  # completing cannot be undone: it asks first
@@ -138,7 +152,11 @@ async def test_following_up_on_communications_with_keys_only(make_app, comms_eng
         assert "Save completes it" in text_of(app, "#note")
         values = form.values()
         assert (values["direction"], values["media"], values["category"], values["subject"]) == (
-            "incoming", "phone", "Technical Issue", "Poor picture")
+            "incoming",
+            "phone",
+            "Technical Issue",
+            "Poor picture",
+        )
         assert values["content"] == "Picture freezes."
         assert form.query_one("#field-content").has_focus
         await press(pilot, "ctrl+s")  # Save: completes it
@@ -146,7 +164,9 @@ async def test_following_up_on_communications_with_keys_only(make_app, comms_eng
         assert "Communication saved and completed." in notifications(app)
         completed = next(c for c in communications(comms_engine, CUSTOMER) if c.id == complaint.id)
         assert completed.state == "completed" and completed.completed_at is not None
-        assert completed.delivery is None and completed.id not in queue_entries(comms_engine)  # a call: logged
+        assert completed.delivery is None and completed.id not in queue_entries(
+            comms_engine
+        )  # a call: logged
         await cursor_to(pilot, comms_table, complaint.id)
         assert "completed" in rows(comms_table)[comms_table.cursor_row]
 
@@ -162,7 +182,11 @@ async def test_following_up_on_communications_with_keys_only(make_app, comms_eng
         assert form.request.mode == "follow_up" and form.request.communication_id == complaint.id
         values = form.values()
         assert (values["direction"], values["media"], values["category"], values["subject"]) == (
-            "outgoing", "phone", "Technical Issue", "Re: Poor picture")
+            "outgoing",
+            "phone",
+            "Technical Issue",
+            "Re: Poor picture",
+        )
         assert "Follows up the incoming phone" in text_of(app, "#note")
         assert form.query_one("#field-shared_notes").has_focus
         await type_text(pilot, "Picture fine now.")
@@ -177,7 +201,11 @@ async def test_following_up_on_communications_with_keys_only(make_app, comms_eng
     assert first.id == complaint.id and follow.follow_up_of_id == complaint.id
     assert (first.state, follow.state) == ("completed", "completed")
     assert (follow.direction, follow.media, follow.category, follow.subject) == (
-        "outgoing", "phone", "Technical Issue", "Re: Poor picture")
+        "outgoing",
+        "phone",
+        "Technical Issue",
+        "Re: Poor picture",
+    )
     assert follow.shared_notes == "Picture fine now."
     closed = activity_of(comms_engine, activity.id)
     assert closed.status == "completed" and closed.completed_at is not None

@@ -19,12 +19,16 @@ async def _from_panel(pilot: Any, typed: str) -> None:
     await settle(pilot)
 
 
-@pytest.mark.parametrize(("action", "typed", "title"), [
-    ("Create a Communication", "create a comm", "Create a Communication"),
-    ("Communicate Bill", "communicate bill", "Communicate Bill"),
-])
-async def test_a_communication_form_opens_from_the_action_panel(make_app, action, typed,
-                                                                title) -> None:
+@pytest.mark.parametrize(
+    ("action", "typed", "title"),
+    [
+        ("Create a Communication", "create a comm", "Create a Communication"),
+        ("Communicate Bill", "communicate bill", "Communicate Bill"),
+    ],
+)
+async def test_a_communication_form_opens_from_the_action_panel(
+    make_app, action, typed, title
+) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await load(pilot, CUSTOMER)

@@ -23,22 +23,41 @@ def text_of(screen: TemplatesScreen, selector: str) -> str:
 
 def template_rows(engine: Any) -> dict[str, m.Template]:
     with reading(engine) as session:
-        return {t.name: t for t in session.execute(select(m.Template).where(m.Template.language == "en")).scalars()}
+        return {
+            t.name: t
+            for t in session.execute(
+                select(m.Template).where(m.Template.language == "en")
+            ).scalars()
+        }
 
 
 def audit_actions(engine: Any) -> list[str]:
     with reading(engine) as session:
-        return list(session.execute(select(m.AuditEntry.action).where(m.AuditEntry.entity == "template")
-                                    .order_by(m.AuditEntry.id)).scalars())
+        return list(
+            session.execute(
+                select(m.AuditEntry.action)
+                .where(m.AuditEntry.entity == "template")
+                .order_by(m.AuditEntry.id)
+            ).scalars()
+        )
 
 
 async def test_an_administrator_adds_checks_previews_saves_and_deactivates_a_template(
-    make_app, comms_engine, comms_settings,
+    make_app,
+    comms_engine,
+    comms_settings,
 ) -> None:
-    assert not may_edit(actor_for(comms_engine, comms_settings, "maria"))  # agents: no palette entry
+    assert not may_edit(
+        actor_for(comms_engine, comms_settings, "maria")
+    )  # agents: no palette entry
     with reading(comms_engine) as session:
-        customer = session.execute(select(m.Contact).where(m.Contact.first_name.is_not(None))
-                                   .order_by(m.Contact.id)).scalars().first()
+        customer = (
+            session.execute(
+                select(m.Contact).where(m.Contact.first_name.is_not(None)).order_by(m.Contact.id)
+            )
+            .scalars()
+            .first()
+        )
     app = make_app("admin")
     async with app.run_test(size=SIZE) as pilot:
         await app.console_screen.panels_ready.wait()
@@ -67,11 +86,14 @@ async def test_an_administrator_adds_checks_previews_saves_and_deactivates_a_tem
         await pilot.press("enter")  # inserts contact.first_name }}
         await pilot.press(*" {{ contact.nick }}")
         await settle(pilot)
-        assert "Unknown tag {{ contact.nick }}" in text_of(screen, "#tpl-preview")  # checked as typed
+        assert "Unknown tag {{ contact.nick }}" in text_of(
+            screen, "#tpl-preview"
+        )  # checked as typed
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert text_of(screen, "#tpl-error") == (
-            "✗ Unknown tag {{ contact.nick }} on line 1: it is not in the tag reference.")
+            "✗ Unknown tag {{ contact.nick }} on line 1: it is not in the tag reference."
+        )
         assert "Payment thanks" not in template_rows(comms_engine)  # nothing saved
 
         await pilot.press(*["backspace"] * len(" {{ contact.nick }}"), *".")
@@ -80,12 +102,19 @@ async def test_an_administrator_adds_checks_previews_saves_and_deactivates_a_tem
         await pilot.press(*customer.customer_number)
         await settle(pilot)
         preview = text_of(screen, "#tpl-preview")
-        assert f"({customer.customer_number})" in preview and f"Thanks {customer.first_name}." in preview
+        assert (
+            f"({customer.customer_number})" in preview
+            and f"Thanks {customer.first_name}." in preview
+        )
         await pilot.press("ctrl+s")
         await settle(pilot)
         saved = template_rows(comms_engine)["Payment thanks"]
         assert (saved.media, saved.body, saved.about, saved.active) == (
-            "sms", "Thanks {{ contact.first_name }}.", "customer", True)
+            "sms",
+            "Thanks {{ contact.first_name }}.",
+            "customer",
+            True,
+        )
         assert "Saved the template Payment thanks (en)." in notifications(app)
         assert screen.query_one("#tpl-list", DataTable).row_count == 9
 

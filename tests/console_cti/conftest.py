@@ -47,7 +47,9 @@ def demo_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engi
     def sqlite_file() -> Path:
         return private_copy(request.getfixturevalue("demo_template"), tmp_path)
 
-    with backend_engine(request.param, sqlite_file, lambda: request.getfixturevalue("pg_demo_template")) as engine:
+    with backend_engine(
+        request.param, sqlite_file, lambda: request.getfixturevalue("pg_demo_template")
+    ) as engine:
         yield engine
 
 
@@ -61,9 +63,17 @@ async def pbx() -> AsyncIterator[FakeAsterisk]:
 
 def cti_settings(port: int, **cti: Any) -> Settings:
     """The test configuration with CTI on, pointing at the fake PBX on ``port``."""
-    values = {"enabled": True, "provider": "asterisk", "host": "127.0.0.1", "port": port,
-              "username": "commcentre", "secret": "s3cret", "agent_extension": EXTENSION,
-              "wrap_up_seconds": 60, **cti}
+    values = {
+        "enabled": True,
+        "provider": "asterisk",
+        "host": "127.0.0.1",
+        "port": port,
+        "username": "commcentre",
+        "secret": "s3cret",
+        "agent_extension": EXTENSION,
+        "wrap_up_seconds": 60,
+        **cti,
+    }
     return load_settings(TEST_CONFIG, cti=values)
 
 
@@ -104,8 +114,12 @@ def notes(app: Any) -> list[str]:
 def contact(engine: Engine, contact_id: int) -> dict[str, Any]:
     """A demo contact's name, customer number and first phone (E.164)."""
     info = contact_info(engine, contact_id)
-    return {"id": contact_id, "name": info.display_name, "number": info.customer_number,
-            "e164": info.phones[0].e164}
+    return {
+        "id": contact_id,
+        "name": info.display_name,
+        "number": info.customer_number,
+        "e164": info.phones[0].e164,
+    }
 
 
 def national(e164: str) -> str:

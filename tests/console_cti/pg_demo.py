@@ -27,7 +27,9 @@ def _admin() -> tuple[Engine, object]:
 def _drop(admin: Engine, name: str) -> None:
     with admin.connect() as conn:
         conn.exec_driver_sql(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %(n)s", {"n": name})
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %(n)s",
+            {"n": name},
+        )
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
 
 
@@ -66,8 +68,9 @@ def pg_copy(template: str) -> Iterator[Engine]:
 
 
 @contextmanager
-def backend_engine(backend: str, sqlite_file: Callable[[], Path], pg_template_name: Callable[[], str]
-                   ) -> Iterator[Engine]:
+def backend_engine(
+    backend: str, sqlite_file: Callable[[], Path], pg_template_name: Callable[[], str]
+) -> Iterator[Engine]:
     """An engine on a private demo database: the SQLite file ``sqlite_file()`` gives (already a
     copy), or a copy of the PostgreSQL template ``pg_template_name()`` names."""
     if backend == "sqlite":

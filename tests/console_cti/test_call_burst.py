@@ -18,7 +18,9 @@ from tests.console_cti.conftest import contact, header_text, national, notes, st
 PAIRS = 500
 
 
-async def test_a_call_burst_leaves_one_pop_and_a_responsive_console(make_cti_app, pbx, demo_engine: Engine) -> None:
+async def test_a_call_burst_leaves_one_pop_and_a_responsive_console(
+    make_cti_app, pbx, demo_engine: Engine
+) -> None:
     caller = contact(demo_engine, 24)
     app = make_cti_app()
     async with app.run_test(size=(100, 30)) as pilot:
@@ -36,7 +38,9 @@ async def test_a_call_burst_leaves_one_pop_and_a_responsive_console(make_cti_app
         assert cti.unshown >= PAIRS - 50  # counted, not popped (at most a pop per second)
         assert len(notes(app)) < 50, notes(app)  # a few sentences, not one or two per call
         summary = next(n for n in notes(app) if "missed calls" in n)
-        assert summary.startswith("Missed calls: ") and "Recent Calls (Ctrl+P) lists them" in summary
+        assert (
+            summary.startswith("Missed calls: ") and "Recent Calls (Ctrl+P) lists them" in summary
+        )
         await pilot.press("f2", *"maria")  # the console still takes keys
         field = app.screen.query_one(SearchBar).query_one(Input)
         await until(pilot, lambda: field.value.endswith("maria"))

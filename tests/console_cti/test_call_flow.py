@@ -47,14 +47,21 @@ async def answered_call(pilot: Any, pbx: Any, cti: Any, caller: dict[str, Any], 
     return next(iter(cti.calls.values()))
 
 
-async def test_answer_starts_a_draft_and_hang_up_opens_the_wrap_up(make_cti_app, pbx, demo_engine: Engine) -> None:
+async def test_answer_starts_a_draft_and_hang_up_opens_the_wrap_up(
+    make_cti_app, pbx, demo_engine: Engine
+) -> None:
     caller = contact(demo_engine, 8)
     app = make_cti_app()
     async with app.run_test(size=(100, 40)) as pilot:
         cti = await start_cti(pilot)
         record = await answered_call(pilot, pbx, cti, caller, 10)
         draft = communication(demo_engine, record.communication_id)
-        assert (draft.contact_id, draft.media, draft.direction, draft.state) == (caller["id"], "phone", "incoming", "draft")
+        assert (draft.contact_id, draft.media, draft.direction, draft.state) == (
+            caller["id"],
+            "phone",
+            "incoming",
+            "draft",
+        )
         assert draft.recipient == caller["e164"] and draft.call_started_at is not None
         assert draft.call_duration_seconds is None
         assert status_text(app) == f"CTI connected · on call: {caller['name']}"
@@ -73,14 +80,23 @@ async def test_answer_starts_a_draft_and_hang_up_opens_the_wrap_up(make_cti_app,
         await pilot.press("ctrl+s")
         await until(pilot, lambda: app.screen is app.console_screen)
         done = communication(demo_engine, record.communication_id)
-        assert (done.state, done.disposition_reason, done.disposition_outcome) == ("completed", "Technical", "Resolved")
+        assert (done.state, done.disposition_reason, done.disposition_outcome) == (
+            "completed",
+            "Technical",
+            "Resolved",
+        )
         assert done.content == "Router reset" and done.call_duration_seconds is not None
         assert done.category == app.settings.communications.categories[0]
-        assert f"After-call work: Call with {caller['name']} completed: Technical / Resolved." in notes(app)
+        assert (
+            f"After-call work: Call with {caller['name']} completed: Technical / Resolved."
+            in notes(app)
+        )
         assert status_text(app) == "CTI connected · ext. 1001"
 
 
-async def test_require_disposition_refuses_to_complete_without_one(make_cti_app, pbx, demo_engine: Engine) -> None:
+async def test_require_disposition_refuses_to_complete_without_one(
+    make_cti_app, pbx, demo_engine: Engine
+) -> None:
     caller = contact(demo_engine, 9)
     app = make_cti_app(require_disposition=True)
     async with app.run_test(size=(100, 40)) as pilot:
@@ -90,8 +106,14 @@ async def test_require_disposition_refuses_to_complete_without_one(make_cti_app,
         await until(pilot, lambda: isinstance(app.screen, WrapUpScreen))
         await pilot.press("ctrl+s")
         await until(pilot, lambda: "disposition reason" in error_text(app, "disposition_reason"))
-        assert error_text(app, "disposition_reason") == "✗ Choose a disposition reason before completing the call."
-        assert error_text(app, "disposition_outcome") == "✗ Choose a disposition outcome before completing the call."
+        assert (
+            error_text(app, "disposition_reason")
+            == "✗ Choose a disposition reason before completing the call."
+        )
+        assert (
+            error_text(app, "disposition_outcome")
+            == "✗ Choose a disposition outcome before completing the call."
+        )
         assert isinstance(app.screen, WrapUpScreen)
         assert communication(demo_engine, record.communication_id).state == "draft"
         await choose(pilot, "disposition_reason", 1)
@@ -99,10 +121,16 @@ async def test_require_disposition_refuses_to_complete_without_one(make_cti_app,
         await pilot.press("ctrl+s")
         await until(pilot, lambda: app.screen is app.console_screen)
         done = communication(demo_engine, record.communication_id)
-        assert (done.state, done.disposition_reason, done.disposition_outcome) == ("completed", "Billing", "Follow-up needed")
+        assert (done.state, done.disposition_reason, done.disposition_outcome) == (
+            "completed",
+            "Billing",
+            "Follow-up needed",
+        )
 
 
-async def test_wrap_up_waits_for_a_closed_form_and_later_leaves_a_draft(make_cti_app, pbx, demo_engine: Engine) -> None:
+async def test_wrap_up_waits_for_a_closed_form_and_later_leaves_a_draft(
+    make_cti_app, pbx, demo_engine: Engine
+) -> None:
     caller = contact(demo_engine, 10)
     app = make_cti_app()
     async with app.run_test(size=(100, 40)) as pilot:
@@ -122,7 +150,9 @@ async def test_wrap_up_waits_for_a_closed_form_and_later_leaves_a_draft(make_cti
         assert communication(demo_engine, record.communication_id).state == "draft"
 
 
-async def test_click_to_dial_calls_the_customer_and_logs_an_outgoing_call(make_cti_app, pbx, demo_engine: Engine) -> None:
+async def test_click_to_dial_calls_the_customer_and_logs_an_outgoing_call(
+    make_cti_app, pbx, demo_engine: Engine
+) -> None:
     customer = contact(demo_engine, 11)
     app = make_cti_app(require_disposition=False)
     async with app.run_test(size=(100, 40)) as pilot:
@@ -135,22 +165,37 @@ async def test_click_to_dial_calls_the_customer_and_logs_an_outgoing_call(make_c
         titles = [c.title for c in call_commands(app)]
         assert titles == ["Call customer", *(f"Call {p}" for p in phones), "Recent Calls"]
         {c.title: c for c in call_commands(app)}["Call customer"].callback()
-        await until(pilot, lambda: isinstance(app.screen, PhonePickScreen)
-                    and app.screen.query_one(OptionList).option_count == len(phones))
+        await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, PhonePickScreen)
+                and app.screen.query_one(OptionList).option_count == len(phones)
+            ),
+        )
         await pilot.press("enter")  # the first (main) phone
         await pbx.wait_until(lambda: bool(pbx.actions_named("Originate")))
         action = pbx.actions_named("Originate")[0]
         assert (action["Channel"], action["Exten"]) == ("PJSIP/1001", customer["e164"])
         channel, uid = "PJSIP/1001-0000000a", action["ChannelId"]
-        await pbx.event("Newchannel", Channel=channel, ChannelStateDesc="Down", Uniqueid=uid, Linkedid=uid)
-        await pbx.event("Newstate", Channel=channel, ChannelStateDesc="Ringing", Uniqueid=uid, Linkedid=uid)
+        await pbx.event(
+            "Newchannel", Channel=channel, ChannelStateDesc="Down", Uniqueid=uid, Linkedid=uid
+        )
+        await pbx.event(
+            "Newstate", Channel=channel, ChannelStateDesc="Ringing", Uniqueid=uid, Linkedid=uid
+        )
         await until(pilot, lambda: "calling:" in status_text(app))
         assert status_text(app) == f"CTI connected · calling: {customer['name']}"
-        await pbx.event("Newstate", Channel=channel, ChannelStateDesc="Up", Uniqueid=uid, Linkedid=uid)
+        await pbx.event(
+            "Newstate", Channel=channel, ChannelStateDesc="Up", Uniqueid=uid, Linkedid=uid
+        )
         await pbx.event("BridgeEnter", Channel=channel, Uniqueid=uid, Linkedid=uid)
         await until(pilot, lambda: cti.calls[uid].communication_id is not None)
         draft = communication(demo_engine, cti.calls[uid].communication_id)
-        assert (draft.contact_id, draft.direction, draft.state) == (customer["id"], "outgoing", "draft")
+        assert (draft.contact_id, draft.direction, draft.state) == (
+            customer["id"],
+            "outgoing",
+            "draft",
+        )
         await pbx.event("Hangup", Channel=channel, Uniqueid=uid, Linkedid=uid)
         await until(pilot, lambda: isinstance(app.screen, WrapUpScreen))
         await pilot.press("ctrl+s")  # dispositions are optional here
@@ -160,7 +205,9 @@ async def test_click_to_dial_calls_the_customer_and_logs_an_outgoing_call(make_c
         assert done.call_duration_seconds is not None
 
 
-async def test_recent_calls_lists_the_session_and_enter_loads_the_customer(make_cti_app, pbx, demo_engine: Engine) -> None:
+async def test_recent_calls_lists_the_session_and_enter_loads_the_customer(
+    make_cti_app, pbx, demo_engine: Engine
+) -> None:
     first, second = contact(demo_engine, 12), contact(demo_engine, 13)
     app = make_cti_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -179,15 +226,21 @@ async def test_recent_calls_lists_the_session_and_enter_loads_the_customer(make_
         await until(pilot, lambda: isinstance(app.screen, RecentCallsScreen))
         table = app.screen.query_one(DataTable)
         rows = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
-        assert [r[1:4] for r in rows] == [["incoming", "+441632960999", ""],
-                                           ["incoming", first["e164"], f"{first['name']} ({first['number']})"]]
+        assert [r[1:4] for r in rows] == [
+            ["incoming", "+441632960999", ""],
+            ["incoming", first["e164"], f"{first['name']} ({first['number']})"],
+        ]
         assert rows[1][5] == "missed" and rows[0][5] == "ringing"
         await pilot.press("down", "enter")
-        await until(pilot, lambda: app.customer_id == first["id"] and first["number"] in header_text(app))
+        await until(
+            pilot, lambda: app.customer_id == first["id"] and first["number"] in header_text(app)
+        )
         assert app.screen is app.console_screen
 
 
-async def test_an_unknown_caller_is_logged_for_the_customer_the_agent_finds(make_cti_app, pbx, demo_engine: Engine) -> None:
+async def test_an_unknown_caller_is_logged_for_the_customer_the_agent_finds(
+    make_cti_app, pbx, demo_engine: Engine
+) -> None:
     found = contact(demo_engine, 14)
     app = make_cti_app()
     async with app.run_test(size=(100, 40)) as pilot:
@@ -209,5 +262,9 @@ async def test_an_unknown_caller_is_logged_for_the_customer_the_agent_finds(make
         await pilot.press("ctrl+s")
         await until(pilot, lambda: app.screen is app.console_screen)
         done = communication(demo_engine, record.communication_id)
-        assert (done.contact_id, done.recipient, done.state) == (found["id"], "+441632960777", "completed")
+        assert (done.contact_id, done.recipient, done.state) == (
+            found["id"],
+            "+441632960777",
+            "completed",
+        )
         assert done.disposition_reason == "Other" and done.call_duration_seconds is not None

@@ -22,7 +22,9 @@ from tests.console_cti.conftest import (
 )
 
 
-async def test_ringing_for_this_agent_loads_the_known_caller(make_cti_app, pbx, demo_engine: Engine) -> None:
+async def test_ringing_for_this_agent_loads_the_known_caller(
+    make_cti_app, pbx, demo_engine: Engine
+) -> None:
     caller = contact(demo_engine, 1)
     app = make_cti_app()
     async with app.run_test(size=(100, 30)) as pilot:
@@ -53,9 +55,13 @@ async def test_another_extensions_call_is_ignored(make_cti_app, pbx, demo_engine
 async def test_several_matches_offer_a_pick_list(make_cti_app, pbx, demo_engine: Engine) -> None:
     first, second = contact(demo_engine, 4), contact(demo_engine, 5)
     with demo_engine.begin() as conn:  # the second customer shares the first one's number
-        conn.execute(text("INSERT INTO contact_phone (contact_id, kind, number, e164, is_primary) "
-                          "VALUES (5, 'home', :n, :e, :p)"),
-                     {"n": national(first["e164"]), "e": first["e164"], "p": False})
+        conn.execute(
+            text(
+                "INSERT INTO contact_phone (contact_id, kind, number, e164, is_primary) "
+                "VALUES (5, 'home', :n, :e, :p)"
+            ),
+            {"n": national(first["e164"]), "e": first["e164"], "p": False},
+        )
     app = make_cti_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await start_cti(pilot)
@@ -79,7 +85,10 @@ async def test_unknown_caller_and_one_key_to_log_the_person(make_cti_app, pbx) -
         await start_cti(pilot)
         await pbx.ring("1001", "+441632960123", 10)
         await until(pilot, lambda: any(n.startswith("Unknown caller") for n in notes(app)))
-        assert "Unknown caller: Unknown caller +441632960123. F12: Log Person Information." in notes(app)
+        assert (
+            "Unknown caller: Unknown caller +441632960123. F12: Log Person Information."
+            in notes(app)
+        )
         assert status_text(app).endswith("F12: Log Person Information")
         assert app.customer_id is None and app.screen is app.console_screen
         await pilot.press("f12")
@@ -90,7 +99,9 @@ async def test_unknown_caller_and_one_key_to_log_the_person(make_cti_app, pbx) -
         assert form.query_one("#field-phone", Input).value == "+441632960123"
 
 
-async def test_ringing_while_a_form_is_open_does_not_steal_focus(make_cti_app, pbx, demo_engine: Engine) -> None:
+async def test_ringing_while_a_form_is_open_does_not_steal_focus(
+    make_cti_app, pbx, demo_engine: Engine
+) -> None:
     caller = contact(demo_engine, 6)
     app = make_cti_app()
     async with app.run_test(size=(100, 30)) as pilot:
@@ -103,8 +114,10 @@ async def test_ringing_while_a_form_is_open_does_not_steal_focus(make_cti_app, p
         assert isinstance(typing_in, Input) and typing_in.value == "Acme"
         await pbx.ring("1001", national(caller["e164"]), 10)
         await until(pilot, lambda: any(caller["name"] in n for n in notes(app)))
-        assert (f"Incoming call: {caller['name']} ({caller['number']}) is calling from "
-                f"{caller['e164']}. F12 opens the customer.") in notes(app)
+        assert (
+            f"Incoming call: {caller['name']} ({caller['number']}) is calling from "
+            f"{caller['e164']}. F12 opens the customer."
+        ) in notes(app)
         assert app.screen is form and app.focused is typing_in and app.customer_id is None
         await type_text(pilot, " Ltd")
         assert typing_in.value == "Acme Ltd"  # still typing in the form
@@ -119,7 +132,10 @@ async def test_login_failure_says_so_and_the_console_still_searches(make_cti_app
         cti = await start_cti(pilot, connected=False)
         await until(pilot, lambda: cti.state.startswith("login failed"))
         assert status_text(app) == "CTI login failed: Authentication failed"
-        assert any(n.startswith("Telephony: CTI is off: The PBX refused the manager login") for n in notes(app))
+        assert any(
+            n.startswith("Telephony: CTI is off: The PBX refused the manager login")
+            for n in notes(app)
+        )
         assert pbx.login_attempts == 1  # not retried
         await pilot.press("f2")
         await type_text(pilot, "hadji")
@@ -128,7 +144,9 @@ async def test_login_failure_says_so_and_the_console_still_searches(make_cti_app
         assert app.console_screen.view == "results"
 
 
-async def test_pbx_closing_the_socket_shows_reconnecting_then_connected(make_cti_app, pbx, demo_engine: Engine) -> None:
+async def test_pbx_closing_the_socket_shows_reconnecting_then_connected(
+    make_cti_app, pbx, demo_engine: Engine
+) -> None:
     caller = contact(demo_engine, 7)
     app = make_cti_app()
     async with app.run_test(size=(100, 30)) as pilot:
@@ -154,7 +172,9 @@ async def test_cti_disabled_is_off_and_starts_nothing(make_cti_app) -> None:
         assert list(call_commands(app)) == []
 
 
-async def test_malformed_blocks_are_skipped_and_the_next_call_pops(make_cti_app, pbx, demo_engine: Engine) -> None:
+async def test_malformed_blocks_are_skipped_and_the_next_call_pops(
+    make_cti_app, pbx, demo_engine: Engine
+) -> None:
     caller = contact(demo_engine, 15)
     app = make_cti_app()
     async with app.run_test(size=(100, 30)) as pilot:

@@ -21,12 +21,17 @@ UNKNOWN = "+441632960123"
 def shown_keys(app: Any) -> dict[str, Any]:
     """Footer label → region of the keys drawn in the footer now."""
     footer = app.screen.query_one(ConsoleFooter)
-    return {key.description: key.region for key in footer.query(FooterKey)
-            if key.display and key.region.width}
+    return {
+        key.description: key.region
+        for key in footer.query(FooterKey)
+        if key.display and key.region.width
+    }
 
 
 async def test_dial_from_the_search_bar_and_an_unknown_caller_closes_the_last_customer(
-    make_cti_app, pbx, demo_engine: Engine,
+    make_cti_app,
+    pbx,
+    demo_engine: Engine,
 ) -> None:
     caller = contact(demo_engine, 23)
     app = make_cti_app()
@@ -50,6 +55,8 @@ async def test_dial_from_the_search_bar_and_an_unknown_caller_closes_the_last_cu
         assert app.customer_id is None  # the last customer is not on screen any more
         assert caller["number"] not in header_text(app)
         assert any(caller["name"] in n and "closed" in n for n in notes(app))  # and says so
-        assert f"Unknown caller: Unknown caller {UNKNOWN}. F12: Log Person Information." in notes(app)
+        assert f"Unknown caller: Unknown caller {UNKNOWN}. F12: Log Person Information." in notes(
+            app
+        )
         assert f"ringing: {UNKNOWN}" in status_text(app)
         assert isinstance(app.focused, Input) and search in app.focused.ancestors  # to search

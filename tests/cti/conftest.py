@@ -24,9 +24,16 @@ def cti_settings() -> Callable[..., Settings]:
     """``cti_settings(**cti)``: the test config with CTI enabled and ``cti`` overrides."""
 
     def build(**cti: Any) -> Settings:
-        values = {"enabled": True, "provider": "asterisk", "host": "127.0.0.1",
-                  "username": "commcentre", "secret": "s3cret", "agent_extension": "1001",
-                  "listener_token": TOKEN, **cti}
+        values = {
+            "enabled": True,
+            "provider": "asterisk",
+            "host": "127.0.0.1",
+            "username": "commcentre",
+            "secret": "s3cret",
+            "agent_extension": "1001",
+            "listener_token": TOKEN,
+            **cti,
+        }
         return load_settings(None, cti=values)
 
     return build

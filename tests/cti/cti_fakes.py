@@ -33,8 +33,12 @@ def block(**fields: str) -> bytes:
 class FakeAsterisk:
     """One fake PBX; ``await start()``, then ``port``."""
 
-    def __init__(self, username: str = "commcentre", secret: str = "s3cret",
-                 banner: str = "Asterisk Call Manager/5.0.2") -> None:
+    def __init__(
+        self,
+        username: str = "commcentre",
+        secret: str = "s3cret",
+        banner: str = "Asterisk Call Manager/5.0.2",
+    ) -> None:
         self.username, self.secret, self.banner = username, secret, banner
         self.port = 0
         self.login_attempts = 0
@@ -106,16 +110,24 @@ class FakeAsterisk:
             if fields.get("Username") == self.username and fields.get("Secret") == self.secret:
                 self.logins += 1
                 self._clients.append(writer)
-                writer.write(block(Response="Success", ActionID=aid, Message="Authentication accepted"))
+                writer.write(
+                    block(Response="Success", ActionID=aid, Message="Authentication accepted")
+                )
             else:
                 writer.write(block(Response="Error", ActionID=aid, Message="Authentication failed"))
                 keep = False
         elif name == "ping":
-            writer.write(block(Response="Success", ActionID=aid, Ping="Pong", Timestamp="1700000000.0"))
+            writer.write(
+                block(Response="Success", ActionID=aid, Ping="Pong", Timestamp="1700000000.0")
+            )
         elif name == "originate":
-            writer.write(block(Response="Success", ActionID=aid, Message="Originate successfully queued"))
+            writer.write(
+                block(Response="Success", ActionID=aid, Message="Originate successfully queued")
+            )
         elif name == "logoff":
-            writer.write(block(Response="Goodbye", ActionID=aid, Message="Thanks for all the fish."))
+            writer.write(
+                block(Response="Goodbye", ActionID=aid, Message="Thanks for all the fish.")
+            )
             keep = False
         else:
             writer.write(block(Response="Error", ActionID=aid, Message="Invalid/unknown command"))
@@ -147,31 +159,86 @@ class FakeAsterisk:
         """A trunk call from ``caller`` dials ``ext``: Newchannel, DialBegin, Newstate Ringing."""
         trunk, agent = f"PJSIP/trunk-{n:08x}", f"{tech}/{ext}-{n + 1:08x}"
         linked = f"1700000000.{n}"
-        await self.event("Newchannel", Channel=trunk, ChannelState="4", ChannelStateDesc="Ring",
-                         CallerIDNum=caller, ConnectedLineNum="<unknown>", Exten=ext,
-                         Uniqueid=linked, Linkedid=linked)
-        await self.event("Newchannel", Channel=agent, ChannelState="0", ChannelStateDesc="Down",
-                         CallerIDNum=ext, ConnectedLineNum=caller, Exten="s",
-                         Uniqueid=f"1700000000.{n + 1}", Linkedid=linked)
-        await self.event("DialBegin", Channel=trunk, CallerIDNum=caller, Uniqueid=linked, Linkedid=linked,
-                         DestChannel=agent, DestCallerIDNum=ext, DestConnectedLineNum=caller,
-                         DestUniqueid=f"1700000000.{n + 1}", DestLinkedid=linked, DialString=ext)
-        await self.event("Newstate", Channel=agent, ChannelState="5", ChannelStateDesc="Ringing",
-                         CallerIDNum=ext, ConnectedLineNum=caller,
-                         Uniqueid=f"1700000000.{n + 1}", Linkedid=linked)
+        await self.event(
+            "Newchannel",
+            Channel=trunk,
+            ChannelState="4",
+            ChannelStateDesc="Ring",
+            CallerIDNum=caller,
+            ConnectedLineNum="<unknown>",
+            Exten=ext,
+            Uniqueid=linked,
+            Linkedid=linked,
+        )
+        await self.event(
+            "Newchannel",
+            Channel=agent,
+            ChannelState="0",
+            ChannelStateDesc="Down",
+            CallerIDNum=ext,
+            ConnectedLineNum=caller,
+            Exten="s",
+            Uniqueid=f"1700000000.{n + 1}",
+            Linkedid=linked,
+        )
+        await self.event(
+            "DialBegin",
+            Channel=trunk,
+            CallerIDNum=caller,
+            Uniqueid=linked,
+            Linkedid=linked,
+            DestChannel=agent,
+            DestCallerIDNum=ext,
+            DestConnectedLineNum=caller,
+            DestUniqueid=f"1700000000.{n + 1}",
+            DestLinkedid=linked,
+            DialString=ext,
+        )
+        await self.event(
+            "Newstate",
+            Channel=agent,
+            ChannelState="5",
+            ChannelStateDesc="Ringing",
+            CallerIDNum=ext,
+            ConnectedLineNum=caller,
+            Uniqueid=f"1700000000.{n + 1}",
+            Linkedid=linked,
+        )
 
     async def answer(self, ext: str, n: int, tech: str = "PJSIP") -> None:
         agent, linked = f"{tech}/{ext}-{n + 1:08x}", f"1700000000.{n}"
-        await self.event("Newstate", Channel=agent, ChannelState="6", ChannelStateDesc="Up",
-                         Uniqueid=f"1700000000.{n + 1}", Linkedid=linked)
-        await self.event("BridgeEnter", BridgeUniqueid="b-1", Channel=agent,
-                         Uniqueid=f"1700000000.{n + 1}", Linkedid=linked)
+        await self.event(
+            "Newstate",
+            Channel=agent,
+            ChannelState="6",
+            ChannelStateDesc="Up",
+            Uniqueid=f"1700000000.{n + 1}",
+            Linkedid=linked,
+        )
+        await self.event(
+            "BridgeEnter",
+            BridgeUniqueid="b-1",
+            Channel=agent,
+            Uniqueid=f"1700000000.{n + 1}",
+            Linkedid=linked,
+        )
 
     async def hangup(self, ext: str, n: int, tech: str = "PJSIP") -> None:
-        await self.event("Hangup", Channel=f"{tech}/{ext}-{n + 1:08x}", Uniqueid=f"1700000000.{n + 1}",
-                         Linkedid=f"1700000000.{n}", Cause="16", **{"Cause-txt": "Normal Clearing"})
-        await self.event("Hangup", Channel=f"PJSIP/trunk-{n:08x}", Uniqueid=f"1700000000.{n}",
-                         Linkedid=f"1700000000.{n}", Cause="16")
+        await self.event(
+            "Hangup",
+            Channel=f"{tech}/{ext}-{n + 1:08x}",
+            Uniqueid=f"1700000000.{n + 1}",
+            Linkedid=f"1700000000.{n}",
+            Cause="16",
+            **{"Cause-txt": "Normal Clearing"},
+        )
+        await self.event(
+            "Hangup",
+            Channel=f"PJSIP/trunk-{n:08x}",
+            Uniqueid=f"1700000000.{n}",
+            Linkedid=f"1700000000.{n}",
+            Cause="16",
+        )
 
 
 class EventReader:
@@ -224,7 +291,9 @@ class StateLog:
         With ``since`` (a :meth:`mark`), any state passed through after the mark counts, so a
         quick ``reconnecting`` → ``connected`` is not missed.
         """
-        test: Callable[[str], Any] = (lambda s: s == predicate) if isinstance(predicate, str) else predicate
+        test: Callable[[str], Any] = (
+            (lambda s: s == predicate) if isinstance(predicate, str) else predicate
+        )
 
         async def loop() -> str:
             while True:

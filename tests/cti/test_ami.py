@@ -13,7 +13,9 @@ from commcentre_tui.cti.events import CtiError
 from commcentre_tui.cti.source import AmiCallSource, make_call_source
 
 
-async def connected_source(fake_pbx: FakeAsterisk, cti_settings, **cti) -> tuple[AmiCallSource, StateLog, EventReader]:
+async def connected_source(
+    fake_pbx: FakeAsterisk, cti_settings, **cti
+) -> tuple[AmiCallSource, StateLog, EventReader]:
     source = make_call_source(cti_settings(port=fake_pbx.port, **cti), **FAST)
     assert isinstance(source, AmiCallSource)
     log = StateLog(source)
@@ -23,14 +25,18 @@ async def connected_source(fake_pbx: FakeAsterisk, cti_settings, **cti) -> tuple
     return source, log, reader
 
 
-async def test_login_refused_reads_login_failed_and_the_console_carries_on(fake_pbx, cti_settings) -> None:
+async def test_login_refused_reads_login_failed_and_the_console_carries_on(
+    fake_pbx, cti_settings
+) -> None:
     source = make_call_source(cti_settings(port=fake_pbx.port, secret="wrong"), **FAST)
     log = StateLog(source)
     await source.start()
     state = await log.wait(lambda s: s.startswith("login failed"))
     assert state == "login failed: Authentication failed"
-    assert source.detail == ("The PBX refused the manager login (Authentication failed); check [cti] "
-                             "username and COMMCENTRE_CTI__SECRET.")
+    assert source.detail == (
+        "The PBX refused the manager login (Authentication failed); check [cti] "
+        "username and COMMCENTRE_CTI__SECRET."
+    )
     assert log.states[:2] == ["off", "connecting"]
     await asyncio.wait_for(source.client._task, 5)  # the connection loop has ended: no retry storm
     assert fake_pbx.login_attempts == 1 and fake_pbx.logins == 0
@@ -54,7 +60,11 @@ async def test_ringing_answered_hangup_for_this_extension(fake_pbx, cti_settings
     await fake_pbx.ring("1001", "0035799123456", 10)
     ringing = await reader.next()
     assert (ringing.event, ringing.extension, ringing.caller, ringing.direction) == (
-        "ringing", "1001", "0035799123456", "incoming")
+        "ringing",
+        "1001",
+        "0035799123456",
+        "incoming",
+    )
     assert ringing.call_id == "1700000000.10" and ringing.at.tzinfo is not None
     await fake_pbx.answer("1001", 10)
     await fake_pbx.hangup("1001", 10)
@@ -76,7 +86,9 @@ async def test_events_for_another_extension_are_ignored(fake_pbx, cti_settings) 
     await source.close()
 
 
-async def test_pbx_closing_the_socket_reconnects_and_events_flow_again(fake_pbx, cti_settings) -> None:
+async def test_pbx_closing_the_socket_reconnects_and_events_flow_again(
+    fake_pbx, cti_settings
+) -> None:
     source, log, reader = await connected_source(fake_pbx, cti_settings)
     mark = log.mark()
     await fake_pbx.drop()
@@ -120,7 +132,9 @@ async def test_malformed_blocks_are_ignored_and_logged(fake_pbx, cti_settings, c
     await source.close()
 
 
-async def test_a_failing_event_handler_does_not_stop_the_stream(fake_pbx, cti_settings, caplog) -> None:
+async def test_a_failing_event_handler_does_not_stop_the_stream(
+    fake_pbx, cti_settings, caplog
+) -> None:
     source, _log, reader = await connected_source(fake_pbx, cti_settings)
     calls: list[str] = []
     original = source.client.on_event
@@ -139,7 +153,9 @@ async def test_a_failing_event_handler_does_not_stop_the_stream(fake_pbx, cti_se
     await source.close()
 
 
-async def test_originate_sends_the_right_action_and_the_call_is_outgoing(fake_pbx, cti_settings) -> None:
+async def test_originate_sends_the_right_action_and_the_call_is_outgoing(
+    fake_pbx, cti_settings
+) -> None:
     source, _log, reader = await connected_source(fake_pbx, cti_settings, dial_context="agents-out")
     await source.originate("+357 99-123 456")
     action = fake_pbx.actions_named("Originate")[0]
@@ -151,15 +167,33 @@ async def test_originate_sends_the_right_action_and_the_call_is_outgoing(fake_pb
     channel_id = action["ChannelId"]
     # The PBX rings the agent's phone (the channel gets our ChannelId), then dials the customer.
     agent = "PJSIP/1001-0000000a"
-    await fake_pbx.event("Newchannel", Channel=agent, ChannelStateDesc="Down", Uniqueid=channel_id, Linkedid=channel_id)
-    await fake_pbx.event("Newstate", Channel=agent, ChannelStateDesc="Ringing", Uniqueid=channel_id,
-                         Linkedid=channel_id, ConnectedLineNum="+35799123456")
+    await fake_pbx.event(
+        "Newchannel",
+        Channel=agent,
+        ChannelStateDesc="Down",
+        Uniqueid=channel_id,
+        Linkedid=channel_id,
+    )
+    await fake_pbx.event(
+        "Newstate",
+        Channel=agent,
+        ChannelStateDesc="Ringing",
+        Uniqueid=channel_id,
+        Linkedid=channel_id,
+        ConnectedLineNum="+35799123456",
+    )
     ringing = await reader.next()  # (read before the next state: unread states coalesce)
-    await fake_pbx.event("Newstate", Channel=agent, ChannelStateDesc="Up", Uniqueid=channel_id, Linkedid=channel_id)
+    await fake_pbx.event(
+        "Newstate", Channel=agent, ChannelStateDesc="Up", Uniqueid=channel_id, Linkedid=channel_id
+    )
     await fake_pbx.event("BridgeEnter", Channel=agent, Uniqueid=channel_id, Linkedid=channel_id)
     await fake_pbx.event("Hangup", Channel=agent, Uniqueid=channel_id, Linkedid=channel_id)
     answered, hangup = await reader.take(2)
-    assert (ringing.event, ringing.direction, ringing.caller) == ("ringing", "outgoing", "+35799123456")
+    assert (ringing.event, ringing.direction, ringing.caller) == (
+        "ringing",
+        "outgoing",
+        "+35799123456",
+    )
     assert answered.event == "answered" and hangup.event == "hangup"
     assert ringing.call_id == answered.call_id == hangup.call_id == channel_id
     await source.close()
@@ -177,7 +211,9 @@ async def test_originate_uses_the_technology_seen_on_the_extension(fake_pbx, cti
     await source.close()
 
 
-async def test_a_pending_action_fails_with_a_sentence_when_the_pbx_goes_away(fake_pbx, cti_settings) -> None:
+async def test_a_pending_action_fails_with_a_sentence_when_the_pbx_goes_away(
+    fake_pbx, cti_settings
+) -> None:
     source, log, _ = await connected_source(fake_pbx, cti_settings)
     mark = log.mark()
     response = await source.client.send_action("Status")
@@ -194,7 +230,9 @@ async def test_a_pending_action_fails_with_a_sentence_when_the_pbx_goes_away(fak
 
 def test_parse_block_and_format_action() -> None:
     message = parse_block(["Event: Newstate", "channel: PJSIP/1001-1", "Empty:", "Key: a: b"])
-    assert message["Channel"] == "PJSIP/1001-1" and message["EMPTY"] == "" and message["key"] == "a: b"
+    assert (
+        message["Channel"] == "PJSIP/1001-1" and message["EMPTY"] == "" and message["key"] == "a: b"
+    )
     assert message.name == "Newstate"
     with pytest.raises(ValueError, match="neither Event nor Response"):
         parse_block(["Channel: x"])

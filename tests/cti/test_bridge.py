@@ -20,8 +20,12 @@ async def start_bridge(settings, port: int = 0) -> CtiBridge:
     return bridge
 
 
-async def console(cti_settings, bridge: CtiBridge, extension: str) -> tuple[BridgeCallSource, EventReader, StateLog]:
-    source = make_call_source(cti_settings(bridge_url=f"tcp://127.0.0.1:{bridge.port}"), extension, **FAST)
+async def console(
+    cti_settings, bridge: CtiBridge, extension: str
+) -> tuple[BridgeCallSource, EventReader, StateLog]:
+    source = make_call_source(
+        cti_settings(bridge_url=f"tcp://127.0.0.1:{bridge.port}"), extension, **FAST
+    )
     assert isinstance(source, BridgeCallSource)
     log = StateLog(source)
     reader = EventReader(source.events())
@@ -37,12 +41,15 @@ async def test_two_consoles_get_only_their_calls_over_one_pbx_login(fake_pbx, ct
     await fake_pbx.ring("1002", "+35799000002", 10)
     await fake_pbx.ring("1001", "+35799000001", 20)
     ringing = [await alice_events.next(), await bob_events.next()]  # (read before the hang-up:
-    await fake_pbx.hangup("1002", 10)                               # unread states coalesce)
+    await fake_pbx.hangup("1002", 10)  # unread states coalesce)
     await fake_pbx.hangup("1001", 20)
     hangups = [await alice_events.next(), await bob_events.next()]
     assert [(e.event, e.extension, e.caller) for e in ringing + hangups] == [
-        ("ringing", "1001", "+35799000001"), ("ringing", "1002", "+35799000002"),
-        ("hangup", "1001", "+35799000001"), ("hangup", "1002", "+35799000002")]
+        ("ringing", "1001", "+35799000001"),
+        ("ringing", "1002", "+35799000002"),
+        ("hangup", "1001", "+35799000001"),
+        ("hangup", "1002", "+35799000002"),
+    ]
     assert fake_pbx.login_attempts == 1 and fake_pbx.logins == 1
     assert bridge.console_count == 2
     await alice.close()
@@ -63,7 +70,9 @@ async def test_click_to_dial_through_the_bridge(fake_pbx, cti_settings) -> None:
     await bridge.close()
 
 
-async def test_consoles_see_the_bridge_pbx_state_and_reconnect_to_a_restarted_bridge(fake_pbx, cti_settings) -> None:
+async def test_consoles_see_the_bridge_pbx_state_and_reconnect_to_a_restarted_bridge(
+    fake_pbx, cti_settings
+) -> None:
     bridge = await start_bridge(cti_settings(port=fake_pbx.port))
     alice, events, log = await console(cti_settings, bridge, "1001")
     mark = log.mark()
@@ -85,13 +94,18 @@ async def test_login_failure_reaches_the_consoles(fake_pbx, cti_settings) -> Non
     bridge = await start_bridge(cti_settings(port=fake_pbx.port, secret="nope"))
     await StateLog(bridge).wait(lambda s: s.startswith("login failed"))
     alice, _, log = await console_any_state(cti_settings, bridge, "1001")
-    assert await log.wait(lambda s: s.startswith("login failed")) == "login failed: Authentication failed"
+    assert (
+        await log.wait(lambda s: s.startswith("login failed"))
+        == "login failed: Authentication failed"
+    )
     await alice.close()
     await bridge.close()
 
 
 async def console_any_state(cti_settings, bridge: CtiBridge, extension: str):
-    source = make_call_source(cti_settings(bridge_url=f"tcp://127.0.0.1:{bridge.port}"), extension, **FAST)
+    source = make_call_source(
+        cti_settings(bridge_url=f"tcp://127.0.0.1:{bridge.port}"), extension, **FAST
+    )
     log = StateLog(source)
     await source.start()
     return source, None, log
@@ -104,9 +118,15 @@ async def test_bridge_with_the_listener_provider_routes_posts_by_extension(cti_s
     bridge.listener.port = 0
     await bridge.start()
     alice, events, _ = await console(cti_settings, bridge, "1001")
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{bridge.listener.port}", timeout=5, headers=AUTH) as http:
-        nobody = await http.post("/events", json={"event": "ringing", "extension": "1002", "caller": "1"})
-        ok = await http.post("/events", json={"event": "ringing", "extension": "1001", "caller": "+35799000001"})
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{bridge.listener.port}", timeout=5, headers=AUTH
+    ) as http:
+        nobody = await http.post(
+            "/events", json={"event": "ringing", "extension": "1002", "caller": "1"}
+        )
+        ok = await http.post(
+            "/events", json={"event": "ringing", "extension": "1001", "caller": "+35799000001"}
+        )
     assert nobody.status_code == 404
     assert ok.status_code == 202 and ok.json()["consoles"] == 1
     assert (await events.next()).caller == "+35799000001"
@@ -125,7 +145,9 @@ async def test_the_bridge_refuses_a_console_that_does_not_subscribe(fake_pbx, ct
     assert await asyncio.wait_for(reader.read(), 5) == b""  # then closed
     writer.close()
     reader, writer = await asyncio.open_connection("127.0.0.1", bridge.port)
-    writer.write(b'{"op": "subscribe", "extension": "1001"}\n{"op": "ping"}\nnot json\n{"op": "dance"}\n')
+    writer.write(
+        b'{"op": "subscribe", "extension": "1001"}\n{"op": "ping"}\nnot json\n{"op": "dance"}\n'
+    )
     lines = [json.loads(await asyncio.wait_for(reader.readline(), 5)) for _ in range(5)]
     assert [m["type"] for m in lines] == ["hello", "state", "pong", "error", "error"]
     writer.close()

@@ -17,21 +17,36 @@ SAFETY = 20  # process start-up on a busy machine
 
 async def start_bridge(pbx: FakeAsterisk, **env: str) -> asyncio.subprocess.Process:
     environment = {
-        **os.environ, "COMMCENTRE_CTI__ENABLED": "true", "COMMCENTRE_CTI__HOST": "127.0.0.1",
-        "COMMCENTRE_CTI__PORT": str(pbx.port), "COMMCENTRE_CTI__SECRET": "s3cret", **env,
+        **os.environ,
+        "COMMCENTRE_CTI__ENABLED": "true",
+        "COMMCENTRE_CTI__HOST": "127.0.0.1",
+        "COMMCENTRE_CTI__PORT": str(pbx.port),
+        "COMMCENTRE_CTI__SECRET": "s3cret",
+        **env,
     }
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "commcentre_tui", "cti-bridge", "--listen-port", "0",
-        env=environment, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "commcentre_tui",
+        "cti-bridge",
+        "--listen-port",
+        "0",
+        env=environment,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
 
 
-async def test_bridge_process_serves_consoles_and_stops_on_sigterm(fake_pbx: FakeAsterisk, cti_settings) -> None:
+async def test_bridge_process_serves_consoles_and_stops_on_sigterm(
+    fake_pbx: FakeAsterisk, cti_settings
+) -> None:
     proc = await start_bridge(fake_pbx)
     line = (await asyncio.wait_for(proc.stdout.readline(), SAFETY)).decode()
     match = re.search(r"tcp://127\.0\.0\.1:(\d+)", line)
     assert match, line
-    source = make_call_source(cti_settings(bridge_url=f"tcp://127.0.0.1:{match[1]}"), "1001", **FAST)
+    source = make_call_source(
+        cti_settings(bridge_url=f"tcp://127.0.0.1:{match[1]}"), "1001", **FAST
+    )
     log = StateLog(source)
     events = EventReader(source.events())
     await source.start()
@@ -45,7 +60,9 @@ async def test_bridge_process_serves_consoles_and_stops_on_sigterm(fake_pbx: Fak
     await source.close()
 
 
-async def test_bridge_process_exits_1_with_a_sentence_when_the_login_is_refused(fake_pbx: FakeAsterisk) -> None:
+async def test_bridge_process_exits_1_with_a_sentence_when_the_login_is_refused(
+    fake_pbx: FakeAsterisk,
+) -> None:
     proc = await start_bridge(fake_pbx, COMMCENTRE_CTI__SECRET="wrong")
     _out, err = await asyncio.wait_for(proc.communicate(), SAFETY)
     assert proc.returncode == 1

@@ -35,7 +35,12 @@ def ctx(engine: Engine, settings: Settings, admin_actor: Actor) -> ServiceContex
 
 def test_answer_hangup_complete(ctx: ServiceContext, contact_id: int) -> None:
     draft = start_call_draft(ctx, contact_id, "+35799123456", "incoming", STARTED)
-    assert (draft.state, draft.media, draft.direction, draft.recipient) == ("draft", "phone", "incoming", "+35799123456")
+    assert (draft.state, draft.media, draft.direction, draft.recipient) == (
+        "draft",
+        "phone",
+        "incoming",
+        "+35799123456",
+    )
     assert draft.call_started_at == STARTED and draft.agent_id == ctx.actor.agent_id
     assert draft.subject == "Incoming call from +35799123456"
 
@@ -44,15 +49,26 @@ def test_answer_hangup_complete(ctx: ServiceContext, contact_id: int) -> None:
     again = record_hangup(ctx, draft.id, STARTED + timedelta(minutes=9))
     assert again.call_duration_seconds == 195  # the first hang-up stands
 
-    done = complete_call(ctx, draft.id, "Billing", "Asked about the May bill.", "Billing", "Resolved")
-    assert (done.state, done.category, done.content) == ("completed", "Billing", "Asked about the May bill.")
+    done = complete_call(
+        ctx, draft.id, "Billing", "Asked about the May bill.", "Billing", "Resolved"
+    )
+    assert (done.state, done.category, done.content) == (
+        "completed",
+        "Billing",
+        "Asked about the May bill.",
+    )
     assert (done.disposition_reason, done.disposition_outcome) == ("Billing", "Resolved")
     assert done.completed_at is not None
     with reading(ctx.engine) as session:
-        actions = session.execute(
-            select(AuditEntry.action).where(AuditEntry.entity == "communication", AuditEntry.entity_id == draft.id)
-            .order_by(AuditEntry.id)
-        ).scalars().all()
+        actions = (
+            session.execute(
+                select(AuditEntry.action)
+                .where(AuditEntry.entity == "communication", AuditEntry.entity_id == draft.id)
+                .order_by(AuditEntry.id)
+            )
+            .scalars()
+            .all()
+        )
         stored = session.get(Communication, draft.id)
     assert actions == ["call.start", "call.hangup", "call.complete"]
     assert stored.call_duration_seconds == 195 and stored.state == "completed"
@@ -60,7 +76,9 @@ def test_answer_hangup_complete(ctx: ServiceContext, contact_id: int) -> None:
         complete_call(ctx, draft.id, "Billing", "", "Billing", "Resolved")
 
 
-def test_completion_without_a_disposition_is_refused_when_required(ctx: ServiceContext, contact_id: int) -> None:
+def test_completion_without_a_disposition_is_refused_when_required(
+    ctx: ServiceContext, contact_id: int
+) -> None:
     draft = start_call_draft(ctx, contact_id, "99123456", "outgoing", STARTED)
     assert draft.subject == "Outgoing call to 99123456"
     with pytest.raises(ValidationFailed) as refused:
@@ -76,7 +94,9 @@ def test_completion_without_a_disposition_is_refused_when_required(ctx: ServiceC
         assert session.get(Communication, draft.id).state == "draft"
 
 
-def test_disposition_optional_when_not_required(engine: Engine, admin_actor: Actor, contact_id: int) -> None:
+def test_disposition_optional_when_not_required(
+    engine: Engine, admin_actor: Actor, contact_id: int
+) -> None:
     settings = load_settings(None, cti={"require_disposition": False})
     ctx = ServiceContext(engine, settings, admin_actor)
     draft = start_call_draft(ctx, contact_id, "", "incoming", STARTED)
@@ -106,8 +126,16 @@ def test_bad_input_and_missing_records(ctx: ServiceContext, contact_id: int) -> 
         complete_call(ctx, email_id, "General", "", "Sales", "Resolved")
 
 
-def test_a_role_without_communication_edit_may_not_log_calls(ctx: ServiceContext, contact_id: int) -> None:
-    viewer = Actor(agent_id=ctx.actor.agent_id, username="v", role_name="viewer",
-                   role=RoleSettings(default_level="view"))
+def test_a_role_without_communication_edit_may_not_log_calls(
+    ctx: ServiceContext, contact_id: int
+) -> None:
+    viewer = Actor(
+        agent_id=ctx.actor.agent_id,
+        username="v",
+        role_name="viewer",
+        role=RoleSettings(default_level="view"),
+    )
     with pytest.raises(NotAllowed, match="needs edit"):
-        start_call_draft(ServiceContext(ctx.engine, ctx.settings, viewer), contact_id, "1", "incoming", STARTED)
+        start_call_draft(
+            ServiceContext(ctx.engine, ctx.settings, viewer), contact_id, "1", "incoming", STARTED
+        )

@@ -61,14 +61,25 @@ async def pbx() -> Any:
 
 @pytest.mark.parametrize("route", ["ami", "bridge"])
 async def test_an_escape_laden_caller_id_is_shown_escaped_and_never_reaches_the_terminal(
-    route: str, pbx: FakeAsterisk, demo_template: Path, tmp_path: Path,
+    route: str,
+    pbx: FakeAsterisk,
+    demo_template: Path,
+    tmp_path: Path,
 ) -> None:
     database = f"sqlite:///{private_copy(demo_template, tmp_path)}"
     env = {"COMMCENTRE_CTI__ENABLED": "true", "COMMCENTRE_CTI__AGENT_EXTENSION": "1001"}
     bridge: CtiBridge | None = None
     if route == "bridge":
-        settings = load_settings(None, cti={"enabled": True, "host": "127.0.0.1", "port": pbx.port,
-                                            "username": "commcentre", "secret": "s3cret"})
+        settings = load_settings(
+            None,
+            cti={
+                "enabled": True,
+                "host": "127.0.0.1",
+                "port": pbx.port,
+                "username": "commcentre",
+                "secret": "s3cret",
+            },
+        )
         bridge = CtiBridge(settings, host="127.0.0.1", port=0, ping_interval=0)
         await bridge.start()
         env["COMMCENTRE_CTI__BRIDGE_URL"] = f"tcp://127.0.0.1:{bridge.port}"
@@ -94,9 +105,16 @@ async def test_an_escape_laden_caller_id_is_shown_escaped_and_never_reaches_the_
 
 def test_the_bridge_client_makes_a_hostile_bridge_line_inert() -> None:
     source = BridgeCallSource("tcp://127.0.0.1:9", "1001")
-    hostile = {"event": "ringing", "extension": "1001", "caller": CALLER, "call_id": "c\x9b1",
-               "case_number": "CS\x1b[31m1", "email": None, "at": "2024-05-01T09:30:00+00:00",
-               "direction": "incoming"}
+    hostile = {
+        "event": "ringing",
+        "extension": "1001",
+        "caller": CALLER,
+        "call_id": "c\x9b1",
+        "case_number": "CS\x1b[31m1",
+        "email": None,
+        "at": "2024-05-01T09:30:00+00:00",
+        "direction": "incoming",
+    }
     source._receive(json.dumps({"type": "event", "event": hostile}).encode())
     source._receive(json.dumps({"type": "state", "state": "connected\x1b]0;X\x07"}).encode())
     (event,) = next(iter(source._unread.values()))
@@ -112,18 +130,23 @@ def test_json_output_escapes_c1_and_bidi_characters() -> None:
     assert "María" in line  # UTF-8 letters stay readable
 
 
-def test_search_json_escapes_c1_and_bidi_in_a_stored_name(engine, settings, admin_actor, capsys) -> None:
+def test_search_json_escapes_c1_and_bidi_in_a_stored_name(
+    engine, settings, admin_actor, capsys
+) -> None:
     from sqlalchemy import text
 
     from commcentre_tui.cli import main
     from commcentre_tui.services.contacts import log_person
     from commcentre_tui.services.context import ServiceContext
 
-    contact_id = log_person(ServiceContext(engine, settings, admin_actor),
-                            {"first_name": "Eve", "last_name": "Plain"}).contact_id
+    contact_id = log_person(
+        ServiceContext(engine, settings, admin_actor), {"first_name": "Eve", "last_name": "Plain"}
+    ).contact_id
     with engine.begin() as conn:  # as an import or an older version may have stored it
-        conn.execute(text("UPDATE contact SET first_name = :f, last_name = :l WHERE id = :i"),
-                     {"f": "Eve\x9b2J", "l": "Rlo\u202etxt.exe", "i": contact_id})
+        conn.execute(
+            text("UPDATE contact SET first_name = :f, last_name = :l WHERE id = :i"),
+            {"f": "Eve\x9b2J", "l": "Rlo\u202etxt.exe", "i": contact_id},
+        )
     url = engine.url.render_as_string(hide_password=False)
     assert main(["search", "Eve", "--json", "--database", url]) == 0
     out = capsys.readouterr().out

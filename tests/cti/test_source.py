@@ -24,8 +24,13 @@ def test_the_configuration_picks_the_provider(cti_settings) -> None:
     assert isinstance(make_call_source(cti_settings()), AmiCallSource)
     assert isinstance(make_call_source(cti_settings(provider="listener")), ListenerCallSource)
     bridged = make_call_source(cti_settings(provider="listener", bridge_url="tcp://10.1.2.3:9000"))
-    assert isinstance(bridged, BridgeCallSource) and (bridged.host, bridged.port) == ("10.1.2.3", 9000)
-    assert make_call_source(cti_settings(), "PJSIP/1007").extension == "1007"  # the agent's own wins
+    assert isinstance(bridged, BridgeCallSource) and (bridged.host, bridged.port) == (
+        "10.1.2.3",
+        9000,
+    )
+    assert (
+        make_call_source(cti_settings(), "PJSIP/1007").extension == "1007"
+    )  # the agent's own wins
     nobody = make_call_source(cti_settings(agent_extension=""))
     assert isinstance(nobody, OffCallSource) and "no extension" in nobody.detail
 

@@ -80,9 +80,19 @@ def inbound_settings(imap: LoopbackImap, folder: str, tmp_path: Path, **email: A
     return load_settings(
         TEST_CONFIG,
         email={"sender": SENDER},
-        inbound={"email": {"enabled": True, "host": "127.0.0.1", "port": imap.port, "tls": False,
-                           "user": imap.user, "folder": folder, "poll_seconds": 0.2,
-                           "attachments_dir": str(tmp_path / "attachments"), **email}},
+        inbound={
+            "email": {
+                "enabled": True,
+                "host": "127.0.0.1",
+                "port": imap.port,
+                "tls": False,
+                "user": imap.user,
+                "folder": folder,
+                "poll_seconds": 0.2,
+                "attachments_dir": str(tmp_path / "attachments"),
+                **email,
+            }
+        },
     )
 
 
@@ -95,13 +105,21 @@ def inbound_env(imap: LoopbackImap, monkeypatch: pytest.MonkeyPatch) -> None:
 def make_inbound(imap: LoopbackImap, mailbox: Mailbox, tmp_path: Path, inbound_env: None) -> Any:
     def make(**email: Any) -> Settings:
         return inbound_settings(imap, mailbox.folder, tmp_path, **email)
+
     return make
 
 
-def email_bytes(sender: str, subject: str = "Hello", body: str | None = "Hello there.", *,
-                html: str | None = None, message_id: str | None = None,
-                in_reply_to: str | None = None, attachments: list[tuple[str, str, bytes]] = (),
-                headers: dict[str, str] | None = None) -> bytes:
+def email_bytes(
+    sender: str,
+    subject: str = "Hello",
+    body: str | None = "Hello there.",
+    *,
+    html: str | None = None,
+    message_id: str | None = None,
+    in_reply_to: str | None = None,
+    attachments: list[tuple[str, str, bytes]] = (),
+    headers: dict[str, str] | None = None,
+) -> bytes:
     """A message as a mail client sends it."""
     msg = EmailMessage()
     if sender:
@@ -129,10 +147,17 @@ def email_bytes(sender: str, subject: str = "Hello", body: str | None = "Hello t
 def incoming(engine: Engine) -> list[m.Communication]:
     """Every incoming communication, oldest first."""
     with reading(engine) as session:
-        return list(session.execute(select(m.Communication).where(m.Communication.direction == "incoming")
-                                    .order_by(m.Communication.id)).scalars())
+        return list(
+            session.execute(
+                select(m.Communication)
+                .where(m.Communication.direction == "incoming")
+                .order_by(m.Communication.id)
+            ).scalars()
+        )
 
 
 def inbound_rows(engine: Engine) -> list[m.InboundMessage]:
     with reading(engine) as session:
-        return list(session.execute(select(m.InboundMessage).order_by(m.InboundMessage.id)).scalars())
+        return list(
+            session.execute(select(m.InboundMessage).order_by(m.InboundMessage.id)).scalars()
+        )

@@ -20,29 +20,38 @@ def poll(engine, settings) -> EmailPoller:
 
 
 ENCODED = (
-    b"From: =?iso-8859-7?B?zOH16+Hq3Ow=?= <customer1@example.com>\r\n"
-    b"To: care@commcentre.test\r\n"
-    b"Subject: =?koi8-r?B?8NLJ18XU?= =?shift_jis?B?grGC8YLJgr+CzQ==?= =?x-unknown?Q?caf=E9?=\r\n"
-    b"Message-ID: <enc@customer.test>\r\nContent-Type: text/plain; charset=windows-1253\r\n\r\n"
-) + "Καλημέρα".encode("windows-1253") + b"\r\n"
+    (
+        b"From: =?iso-8859-7?B?zOH16+Hq3Ow=?= <customer1@example.com>\r\n"
+        b"To: care@commcentre.test\r\n"
+        b"Subject: =?koi8-r?B?8NLJ18XU?= =?shift_jis?B?grGC8YLJgr+CzQ==?= =?x-unknown?Q?caf=E9?=\r\n"
+        b"Message-ID: <enc@customer.test>\r\nContent-Type: text/plain; charset=windows-1253\r\n\r\n"
+    )
+    + "Καλημέρα".encode("windows-1253")
+    + b"\r\n"
+)
 
 MALFORMED = (
     b"From: customer1@example.com\r\nSubject: broken\r\nMessage-ID: <broken@customer.test>\r\n"
-    b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"never-closed\"\r\n"
-    b"Content-Transfer-Encoding: base64\r\n\r\n--never-closed\r\nContent-Type: text/plain; charset=\"\xff\xfe\"\r\n"
+    b'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="never-closed"\r\n'
+    b'Content-Transfer-Encoding: base64\r\n\r\n--never-closed\r\nContent-Type: text/plain; charset="\xff\xfe"\r\n'
     b"Content-Transfer-Encoding: quoted-printable\r\n\r\n=ZZ=\r\n=C3=A9t=E9\x00\r\n--never-closed\r\n"
     b"Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!not base64!!!\r\n"
 )
 
 
 def test_hostile_and_odd_messages_are_stored_or_refused_with_a_reason(
-        engine, customer, mailbox, make_inbound, caplog) -> None:
+    engine, customer, mailbox, make_inbound, caplog
+) -> None:
     ids = customer(1)
     many = ", ".join(f"person{i}@example.net" for i in range(1000))
     mailbox.put(
         ENCODED,
         email_bytes("", "No sender", "Who am I?", message_id="<nofrom@customer.test>"),
-        email_bytes('"Evil\x1b]0;pwned\x07 \u202eName" <customer1@example.com>', "Escapes\x1b[31m", "Hi\x1b[2J"),
+        email_bytes(
+            '"Evil\x1b]0;pwned\x07 \u202eName" <customer1@example.com>',
+            "Escapes\x1b[31m",
+            "Hi\x1b[2J",
+        ),
         email_bytes("customer1@example.com", "To everyone", "Reply all!", headers={"Cc": many}),
         MALFORMED,
         email_bytes("customer1@example.com", "Last", "Still running."),
@@ -60,7 +69,11 @@ def test_hostile_and_odd_messages_are_stored_or_refused_with_a_reason(
     assert hostile.content == "Hi\\x1b[2J" and hostile.contact_id == ids["contact"]
     rows = {r.message_id: r for r in inbound_rows(engine)}
     evil = next(r for r in rows.values() if r.communication_id == hostile.id)
-    assert evil.sender_name.isprintable() and "\\x1b" in evil.sender_name and "\\u202e" in evil.sender_name
+    assert (
+        evil.sender_name.isprintable()
+        and "\\x1b" in evil.sender_name
+        and "\\u202e" in evil.sender_name
+    )
     assert comms["To everyone"].content == "Reply all!"
     assert "broken" in comms and "Last" in comms
     assert rows["<nofrom@customer.test>"].outcome == "refused"
@@ -68,26 +81,44 @@ def test_hostile_and_odd_messages_are_stored_or_refused_with_a_reason(
 
 
 def test_a_message_over_the_size_limit_is_refused_without_downloading_it(
-        engine, customer, mailbox, make_inbound) -> None:
+    engine, customer, mailbox, make_inbound
+) -> None:
     customer(1)
-    huge = email_bytes("customer1@example.com", "Holiday photos", "See attached.", message_id="<huge@customer.test>",
-                       attachments=[("photos.zip", "application/zip", b"\1" * (37 * 1024 * 1024))])
+    huge = email_bytes(
+        "customer1@example.com",
+        "Holiday photos",
+        "See attached.",
+        message_id="<huge@customer.test>",
+        attachments=[("photos.zip", "application/zip", b"\1" * (37 * 1024 * 1024))],
+    )
     assert len(huge) > 50_000_000
     mailbox.put(huge, email_bytes("customer1@example.com", "Small", "Fine."))
     poller = poll(engine, make_inbound())
     assert (poller.stats.imported, poller.stats.refused) == (1, 1)
     (row,) = [r for r in inbound_rows(engine) if r.outcome == "refused"]
-    assert row.message_id == "<huge@customer.test>" and "over the 40,000,000-byte message limit" in row.reason
+    assert (
+        row.message_id == "<huge@customer.test>"
+        and "over the 40,000,000-byte message limit" in row.reason
+    )
     assert [c.subject for c in incoming(engine)] == ["Small"]
 
 
-def test_inbound_once_from_the_command_line(engine, customer, mailbox, make_inbound, monkeypatch, capsys) -> None:
+def test_inbound_once_from_the_command_line(
+    engine, customer, mailbox, make_inbound, monkeypatch, capsys
+) -> None:
     customer(1)
     settings = make_inbound()
     mailbox.put(email_bytes("customer1@example.com", "One", "1"), email_bytes("", "Two", "2"))
     cfg = settings.inbound.email
-    for key, value in {"ENABLED": "true", "HOST": cfg.host, "PORT": str(cfg.port), "TLS": "false",
-                       "USER": cfg.user, "FOLDER": cfg.folder, "ATTACHMENTS_DIR": cfg.attachments_dir}.items():
+    for key, value in {
+        "ENABLED": "true",
+        "HOST": cfg.host,
+        "PORT": str(cfg.port),
+        "TLS": "false",
+        "USER": cfg.user,
+        "FOLDER": cfg.folder,
+        "ATTACHMENTS_DIR": cfg.attachments_dir,
+    }.items():
         monkeypatch.setenv(f"COMMCENTRE_INBOUND__EMAIL__{key}", value)
     url = engine.url.render_as_string(hide_password=False)
     assert main(["inbound", "--once", "--database", url]) == 0
@@ -110,8 +141,14 @@ def test_inbound_refuses_to_start_without_its_settings(monkeypatch, capsys) -> N
 def test_doctor_logs_in_to_the_mailbox(make_inbound, mailbox, monkeypatch, capsys) -> None:
     settings = make_inbound()
     cfg = settings.inbound.email
-    for key, value in {"ENABLED": "true", "HOST": cfg.host, "PORT": str(cfg.port), "TLS": "false",
-                       "USER": cfg.user, "FOLDER": cfg.folder}.items():
+    for key, value in {
+        "ENABLED": "true",
+        "HOST": cfg.host,
+        "PORT": str(cfg.port),
+        "TLS": "false",
+        "USER": cfg.user,
+        "FOLDER": cfg.folder,
+    }.items():
         monkeypatch.setenv(f"COMMCENTRE_INBOUND__EMAIL__{key}", value)
     main(["doctor", "--database", "sqlite://"])
     line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("imap"))

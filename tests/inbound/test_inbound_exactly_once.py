@@ -25,12 +25,21 @@ WAIT = 120.0
 
 def recorded(engine) -> int:
     with reading(engine) as session:
-        return int(session.execute(select(func.count()).select_from(m.InboundMessage)).scalar() or 0)
+        return int(
+            session.execute(select(func.count()).select_from(m.InboundMessage)).scalar() or 0
+        )
 
 
 def messages(count: int) -> list[bytes]:
-    return [email_bytes(f"customer{1 + i % 3}@example.com", f"Message {i}", f"Body {i}",
-                        message_id=f"<m{i}@customer.test>") for i in range(count)]
+    return [
+        email_bytes(
+            f"customer{1 + i % 3}@example.com",
+            f"Message {i}",
+            f"Body {i}",
+            message_id=f"<m{i}@customer.test>",
+        )
+        for i in range(count)
+    ]
 
 
 def _each_once(engine, count: int) -> None:
@@ -42,22 +51,31 @@ def _each_once(engine, count: int) -> None:
 
 
 def test_a_poller_killed_mid_batch_then_rerun_imports_each_message_once(
-        engine, customer, mailbox, make_inbound) -> None:
+    engine, customer, mailbox, make_inbound
+) -> None:
     for n in (1, 2, 3):
         customer(n)
     count = 400
     mailbox.put(*messages(count))
     settings = make_inbound(batch_size=10)
     cfg = settings.inbound.email
-    env = {**os.environ, "COMMCENTRE_CONFIG": str(TEST_CONFIG),
-           "COMMCENTRE_INBOUND__EMAIL__ENABLED": "true", "COMMCENTRE_INBOUND__EMAIL__HOST": cfg.host,
-           "COMMCENTRE_INBOUND__EMAIL__PORT": str(cfg.port), "COMMCENTRE_INBOUND__EMAIL__TLS": "false",
-           "COMMCENTRE_INBOUND__EMAIL__USER": cfg.user, "COMMCENTRE_INBOUND__EMAIL__FOLDER": cfg.folder,
-           "COMMCENTRE_INBOUND__EMAIL__BATCH_SIZE": "10",
-           "COMMCENTRE_INBOUND__EMAIL__ATTACHMENTS_DIR": cfg.attachments_dir}
+    env = {
+        **os.environ,
+        "COMMCENTRE_CONFIG": str(TEST_CONFIG),
+        "COMMCENTRE_INBOUND__EMAIL__ENABLED": "true",
+        "COMMCENTRE_INBOUND__EMAIL__HOST": cfg.host,
+        "COMMCENTRE_INBOUND__EMAIL__PORT": str(cfg.port),
+        "COMMCENTRE_INBOUND__EMAIL__TLS": "false",
+        "COMMCENTRE_INBOUND__EMAIL__USER": cfg.user,
+        "COMMCENTRE_INBOUND__EMAIL__FOLDER": cfg.folder,
+        "COMMCENTRE_INBOUND__EMAIL__BATCH_SIZE": "10",
+        "COMMCENTRE_INBOUND__EMAIL__ATTACHMENTS_DIR": cfg.attachments_dir,
+    }
     url = engine.url.render_as_string(hide_password=False)
     command = [sys.executable, "-m", "commcentre_tui", "inbound", "--database", url]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         deadline = time.monotonic() + WAIT
         while recorded(engine) == 0 and time.monotonic() < deadline and process.poll() is None:
@@ -66,7 +84,9 @@ def test_a_poller_killed_mid_batch_then_rerun_imports_each_message_once(
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait(30)
-    rerun = subprocess.run([*command, "--once"], env=env, capture_output=True, text=True, timeout=WAIT)
+    rerun = subprocess.run(
+        [*command, "--once"], env=env, capture_output=True, text=True, timeout=WAIT
+    )
     assert rerun.returncode == 0, rerun.stderr
     _each_once(engine, count)
     flags = mailbox.flags()
@@ -74,7 +94,8 @@ def test_a_poller_killed_mid_batch_then_rerun_imports_each_message_once(
 
 
 def test_two_pollers_at_once_on_postgresql_import_each_message_once(
-        pg_engine, imap, mailbox, tmp_path, inbound_env) -> None:
+    pg_engine, imap, mailbox, tmp_path, inbound_env
+) -> None:
     from tests.comms.conftest import add_customer
     from tests.inbound.conftest import inbound_settings
 

@@ -30,8 +30,9 @@ class Webhook:
     """The SMS listener on its own event loop in a thread, on a free port."""
 
     def __init__(self, engine: Any, **sms: Any) -> None:
-        settings = load_settings(TEST_CONFIG, inbound={"sms": {"enabled": True, "listen_port": 0,
-                                                               "token": TOKEN, **sms}})
+        settings = load_settings(
+            TEST_CONFIG, inbound={"sms": {"enabled": True, "listen_port": 0, "token": TOKEN, **sms}}
+        )
         self.listener = sms_listener(engine, settings)
         self.loop = asyncio.new_event_loop()
         started = threading.Event()
@@ -51,7 +52,9 @@ class Webhook:
         raw = json.dumps(body).encode()
         headers = {"Content-Type": "application/json"}
         if sign:
-            headers["X-Commcentre-Signature"] = "sha256=" + hmac.new(TOKEN.encode(), raw, hashlib.sha256).hexdigest()
+            headers["X-Commcentre-Signature"] = (
+                "sha256=" + hmac.new(TOKEN.encode(), raw, hashlib.sha256).hexdigest()
+            )
         elif token is not None:
             headers["Authorization"] = f"Bearer {token}"
         return httpx.post(self.url, content=raw, headers=headers, timeout=30)
@@ -76,13 +79,21 @@ def opted_out(engine: Any, contact_id: int) -> bool:
 
 def test_an_sms_from_a_customers_number_is_their_incoming_sms(engine, customer, webhook) -> None:
     ids = customer(1)
-    answer = webhook.post({"from": "0035799100001", "to": "+35722000000", "text": "Call me\x1b[2J please",
-                           "reference": "gw-1"})
+    answer = webhook.post(
+        {
+            "from": "0035799100001",
+            "to": "+35722000000",
+            "text": "Call me\x1b[2J please",
+            "reference": "gw-1",
+        }
+    )
     assert answer.status_code == 202 and answer.json()["matched"] is True
     (comm,) = incoming(engine)
     assert (comm.contact_id, comm.media, comm.recipient) == (ids["contact"], "sms", "+35799100001")
     assert comm.content == "Call me\\x1b[2J please"
-    again = webhook.post({"from": "+35799100001", "text": "Call me", "reference": "gw-1"}, sign=True)
+    again = webhook.post(
+        {"from": "+35799100001", "text": "Call me", "reference": "gw-1"}, sign=True
+    )
     assert again.status_code == 200 and again.json() == {"status": "duplicate"}
     assert len(incoming(engine)) == 1
 
@@ -91,7 +102,9 @@ def test_a_reply_within_the_window_is_threaded_to_our_sms(engine, ctx, customer,
     from commcentre_tui.services import communications as svc
 
     ids = customer(1)
-    ours = svc.create_communication(ctx, {"contact_id": ids["contact"], "media": "sms", "content": "Your bill is ready."})
+    ours = svc.create_communication(
+        ctx, {"contact_id": ids["contact"], "media": "sms", "content": "Your bill is ready."}
+    )
     webhook.post({"from": "+35799100001", "text": "Thanks"})
     (reply,) = incoming(engine)
     assert reply.follow_up_of_id == ours.id
@@ -104,9 +117,15 @@ def test_stop_and_start_set_the_customers_sms_opt_out_audited(engine, customer, 
     assert webhook.post({"from": "+35799100001", "text": "START"}).status_code == 202
     assert opted_out(engine, ids["contact"]) is False
     with reading(engine) as session:
-        entries = session.execute(select(m.AuditEntry.action, m.AuditEntry.after).where(
-            m.AuditEntry.entity == "contact").order_by(m.AuditEntry.id)).all()
-    assert entries == [("SMS opt-out", {"sms_opt_out": True}), ("SMS opt-in", {"sms_opt_out": False})]
+        entries = session.execute(
+            select(m.AuditEntry.action, m.AuditEntry.after)
+            .where(m.AuditEntry.entity == "contact")
+            .order_by(m.AuditEntry.id)
+        ).all()
+    assert entries == [
+        ("SMS opt-out", {"sms_opt_out": True}),
+        ("SMS opt-in", {"sms_opt_out": False}),
+    ]
 
 
 def test_an_sms_with_a_bad_token_is_refused_and_audited(engine, customer) -> None:
@@ -120,17 +139,29 @@ def test_an_sms_with_a_bad_token_is_refused_and_audited(engine, customer) -> Non
         hook.close()  # reports the refusals not yet audited
     assert incoming(engine) == [] and opted_out(engine, 1) is False
     with reading(engine) as session:
-        details = session.execute(select(m.AuditEntry.detail).where(m.AuditEntry.action == REFUSED_ACTION)).scalars().all()
+        details = (
+            session.execute(
+                select(m.AuditEntry.detail).where(m.AuditEntry.action == REFUSED_ACTION)
+            )
+            .scalars()
+            .all()
+        )
     assert details and "wrong bearer token" in details[0]
     assert sum(int(d.split(" ", 1)[0]) for d in details) == 2
 
 
-@pytest.mark.parametrize(("body", "sentence"), [
-    ({"text": "hi"}, 'The field "from" is missing.'),
-    ({"from": "not a number", "text": "hi"}, 'The field "from" is not a phone number.'),
-    ({"from": "+35799100001", "text": "x" * 1601}, 'The field "text" is longer than 1600 characters.'),
-    (["from"], "The body must be a JSON object"),
-])
+@pytest.mark.parametrize(
+    ("body", "sentence"),
+    [
+        ({"text": "hi"}, 'The field "from" is missing.'),
+        ({"from": "not a number", "text": "hi"}, 'The field "from" is not a phone number.'),
+        (
+            {"from": "+35799100001", "text": "x" * 1601},
+            'The field "text" is longer than 1600 characters.',
+        ),
+        (["from"], "The body must be a JSON object"),
+    ],
+)
 def test_bad_sms_bodies_are_refused_with_a_sentence(engine, webhook, body, sentence) -> None:
     answer = webhook.post(body)
     assert answer.status_code == 400 and answer.json()["error"].startswith(sentence)

@@ -44,8 +44,13 @@ class DemoDb:
 
     def account_of(self, contact_id: int = CUSTOMER) -> Account:
         with reading(self.engine) as session:
-            return session.execute(select(Account).where(Account.contact_id == contact_id)
-                                   .order_by(Account.id)).scalars().first()
+            return (
+                session.execute(
+                    select(Account).where(Account.contact_id == contact_id).order_by(Account.id)
+                )
+                .scalars()
+                .first()
+            )
 
     def balance(self, account_id: int) -> Decimal:
         with reading(self.engine) as session:
@@ -55,15 +60,20 @@ class DemoDb:
 
     def payments(self, reference: str) -> list[Payment]:
         with reading(self.engine) as session:
-            return list(session.execute(select(Payment).where(Payment.reference == reference)).scalars())
+            return list(
+                session.execute(select(Payment).where(Payment.reference == reference)).scalars()
+            )
 
     def audit_count(self, action: str) -> int:
         with reading(self.engine) as session:
-            return session.execute(select(func.count()).select_from(AuditEntry)
-                                   .where(AuditEntry.action == action)).scalar_one()
+            return session.execute(
+                select(func.count()).select_from(AuditEntry).where(AuditEntry.action == action)
+            ).scalar_one()
 
 
-def demo_database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoDb]:
+def demo_database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DemoDb]:
     """Seed the demo data on ``request.param`` (``sqlite`` or ``postgresql``) and yield it."""
     settings = load_settings(TEST_CONFIG)
     if request.param == "sqlite":

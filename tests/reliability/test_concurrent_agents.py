@@ -35,10 +35,14 @@ def sink() -> Iterator[SmtpSink]:
 def test_twenty_agents_on_the_same_customers_lose_nothing(
     engine: Engine, settings: Settings, sink: SmtpSink
 ) -> None:
-    report = run_concurrent_agents(engine, settings, sink, seconds=SECONDS, agents=20, customers=100)
-    print(f"\n{report.backend}: {report.actions} actions in {report.seconds:.1f} s = {report.per_s}/s, "
-          f"{report.conflicts} conflicts, {report.total('busy')} busy, {report.delivered} delivered (drained in "
-          f"{report.drain_seconds:.1f} s)\n{outcome_table(report)}")
+    report = run_concurrent_agents(
+        engine, settings, sink, seconds=SECONDS, agents=20, customers=100
+    )
+    print(
+        f"\n{report.backend}: {report.actions} actions in {report.seconds:.1f} s = {report.per_s}/s, "
+        f"{report.conflicts} conflicts, {report.total('busy')} busy, {report.delivered} delivered (drained in "
+        f"{report.drain_seconds:.1f} s)\n{outcome_table(report)}"
+    )
     assert report.violations == [], (report.violations, report.tracebacks)
     # A write that waits past SQLite's busy_timeout fails (the agent is told, nothing is written,
     # the books above still add up); PostgreSQL never has that excuse.
@@ -46,6 +50,12 @@ def test_twenty_agents_on_the_same_customers_lose_nothing(
         assert report.total("busy") == 0
     # Every kind of action ran and succeeded at least once; contention produced real conflicts
     # on the edited customers or paid bills (they are counted, not swallowed: see the checks).
-    assert {"search", "edit_contact", "pay_bill", "communicate", "post_invoice", "bill_subscriber"} \
-        <= {kind for kind, per in report.outcomes.items() if per.get("ok")}
+    assert {
+        "search",
+        "edit_contact",
+        "pay_bill",
+        "communicate",
+        "post_invoice",
+        "bill_subscriber",
+    } <= {kind for kind, per in report.outcomes.items() if per.get("ok")}
     assert report.delivered == report.outcomes["communicate"]["ok"]

@@ -26,15 +26,20 @@ from tests.test_seed import violations
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoDb]:
+def demo(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DemoDb]:
     yield from demo_database(request, tmp_path_factory)
 
 
 def open_customer(console: PtyConsole, number: str) -> None:
     """Quick Search the customer number; the customer loads."""
     console.wait_for("f10 Actions")
-    until(lambda: console.cursor[1] == console.row_of("Search"), what="the cursor in the search bar",
-          console=console)
+    until(
+        lambda: console.cursor[1] == console.row_of("Search"),
+        what="the cursor in the search bar",
+        console=console,
+    )
     console.press("f2")
     console.type(number)
     console.wait_for(f"Search Any field ▼ Like ▼ {number}")
@@ -55,19 +60,26 @@ def tab_to(console: PtyConsole, label: str, tabs: int) -> None:
     """Press Tab ``tabs`` times and wait until the cursor is in the field under ``label`` (the
     field's box takes the three rows below its label; a re-centred modal may shift it by one)."""
     console.press(*["tab"] * tabs)
-    until(lambda: (row := console.row_of(label)) is not None and row < console.cursor[1] <= row + 3,
-          what=f"the cursor in {label!r}", console=console)
+    until(
+        lambda: (row := console.row_of(label)) is not None and row < console.cursor[1] <= row + 3,
+        what=f"the cursor in {label!r}",
+        console=console,
+    )
 
 
 def autosaved(demo: DemoDb, content: str) -> FormDraft | None:
     with reading(demo.engine) as session:
         drafts = session.execute(select(FormDraft)).scalars().all()
-    return next((d for d in drafts if (d.payload or {}).get("values", {}).get("content") == content), None)
+    return next(
+        (d for d in drafts if (d.payload or {}).get("values", {}).get("content") == content), None
+    )
 
 
 def communications_with(demo: DemoDb, content: str) -> list[Communication]:
     with reading(demo.engine) as session:
-        return list(session.execute(select(Communication).where(Communication.content == content)).scalars())
+        return list(
+            session.execute(select(Communication).where(Communication.content == content)).scalars()
+        )
 
 
 def test_a_communication_typed_before_a_crash_is_offered_back(demo: DemoDb) -> None:
@@ -95,8 +107,11 @@ def test_a_communication_typed_before_a_crash_is_offered_back(demo: DemoDb) -> N
         console.wait_for(content)
         console.wait_for(subject)
         console.press("ctrl+s")
-        until(lambda: communications_with(demo, content), what="the saved communication",
-              console=console)
+        until(
+            lambda: communications_with(demo, content),
+            what="the saved communication",
+            console=console,
+        )
         console.wait_for("Balance ")  # back on the customer view
     saved = communications_with(demo, content)
     assert [(c.subject, c.contact_id, c.state) for c in saved] == [(subject, CUSTOMER, "completed")]
@@ -128,16 +143,23 @@ def presence_ids(demo: DemoDb) -> set[int]:
 
 
 @pytest.mark.parametrize("point", ["before_commit", "after_commit"])
-def test_a_payment_killed_mid_save_happened_fully_or_not_at_all(demo: DemoDb, point: str,
-                                                                 tmp_path: Path) -> None:
+def test_a_payment_killed_mid_save_happened_fully_or_not_at_all(
+    demo: DemoDb, point: str, tmp_path: Path
+) -> None:
     account = demo.account_of()
     before = demo.balance(account.id)
     audits = demo.audit_count(POST_PAYMENT)
     reference = f"crash-{point}-{demo.backend}"
     marker = tmp_path / "frozen"
     env = {"CC_TEST_CRASH_POINT": point, "CC_TEST_CRASH_MARKER": str(marker)}
-    with PtyConsole(demo.url, agent="admin", rows=50, cols=120, env=env,
-                    launcher="tests.reliability.crash_launcher") as console:
+    with PtyConsole(
+        demo.url,
+        agent="admin",
+        rows=50,
+        cols=120,
+        env=env,
+        launcher="tests.reliability.crash_launcher",
+    ) as console:
         open_customer(console, demo.customer_number())
         run_action(console, "Post a Payment")
         console.wait_for("Amount *")  # the form opens with the cursor in Amount
@@ -160,8 +182,15 @@ def test_a_payment_killed_mid_save_happened_fully_or_not_at_all(demo: DemoDb, po
         assert demo.balance(account.id) == before - Decimal("7.25")
         assert demo.audit_count(POST_PAYMENT) == audits + 1
         with reading(demo.engine) as session:
-            entry = session.execute(select(AuditEntry).where(AuditEntry.action == POST_PAYMENT)
-                                    .order_by(AuditEntry.id.desc())).scalars().first()
+            entry = (
+                session.execute(
+                    select(AuditEntry)
+                    .where(AuditEntry.action == POST_PAYMENT)
+                    .order_by(AuditEntry.id.desc())
+                )
+                .scalars()
+                .first()
+            )
         assert (entry.entity, entry.entity_id) == ("payment", payments[0].id)
     assert violations(demo.engine) == {}
 
@@ -170,5 +199,7 @@ def test_a_payment_killed_mid_save_happened_fully_or_not_at_all(demo: DemoDb, po
 
     ctx = ServiceContext(demo.engine, demo.settings, actor_for(demo.engine, demo.settings, "admin"))
     after = demo.balance(account.id)
-    post_payment(ctx, {"account_id": account.id, "amount": "1.00", "reference": f"{reference}-next"})
+    post_payment(
+        ctx, {"account_id": account.id, "amount": "1.00", "reference": f"{reference}-next"}
+    )
     assert demo.balance(account.id) == after - Decimal("1.00")

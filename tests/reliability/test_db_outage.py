@@ -35,14 +35,16 @@ SIZE = (120, 40)
 SENTENCES = {
     "postgresql": "The database is not answering; nothing was saved and your form is kept — try again.",
     "sqlite": "The database is busy with another program's changes; nothing was saved and your "
-              "form is kept — try again in a moment.",
+    "form is kept — try again in a moment.",
 }
 BUSY_MS = 300
 """The console's SQLite busy timeout in these tests (the product waits 5 s)."""
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoDb]:
+def demo(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DemoDb]:
     yield from demo_database(request, tmp_path_factory)
 
 
@@ -64,16 +66,20 @@ class Outage:
         if demo.backend == "postgresql":
             url = make_url(demo.url)
             self.name = url.database
-            self._admin = create_engine(make_url(PG_ADMIN_URL).set(drivername="postgresql+psycopg"),
-                                        isolation_level="AUTOCOMMIT")
+            self._admin = create_engine(
+                make_url(PG_ADMIN_URL).set(drivername="postgresql+psycopg"),
+                isolation_level="AUTOCOMMIT",
+            )
 
     def terminate(self, pid: int | None = None) -> None:
         """Kill the console's server connections (``pid``: only that one)."""
         assert self._admin is not None
         where = "pid = %(pid)s" if pid else "datname = %(n)s AND pid <> pg_backend_pid()"
         with self._admin.connect() as conn:
-            conn.exec_driver_sql(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE {where}",
-                                 {"n": self.name, "pid": pid})
+            conn.exec_driver_sql(
+                f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE {where}",
+                {"n": self.name, "pid": pid},
+            )
 
     def start(self) -> None:
         if self._admin is None:
@@ -133,16 +139,23 @@ async def open_payment_form(pilot: Any, reference: str) -> ActionFormScreen:
 
 
 def kept(form: ActionFormScreen) -> tuple[str, str]:
-    return (form.query_one("#field-amount", Input).value, form.query_one("#field-reference", Input).value)
+    return (
+        form.query_one("#field-amount", Input).value,
+        form.query_one("#field-reference", Input).value,
+    )
 
 
 async def test_a_save_while_the_database_is_away_fails_with_a_sentence_and_retries_once(
-        demo: DemoDb, console_engine: Engine, outage: Outage) -> None:
+    demo: DemoDb, console_engine: Engine, outage: Outage
+) -> None:
     account = demo.account_of()
     before = demo.balance(account.id)
     reference = f"outage-{demo.backend}"
-    app = create_app(settings=demo.settings, engine=console_engine,
-                     actor=actor_for(demo.engine, demo.settings, "admin"))
+    app = create_app(
+        settings=demo.settings,
+        engine=console_engine,
+        actor=actor_for(demo.engine, demo.settings, "admin"),
+    )
     async with app.run_test(size=SIZE) as pilot:
         form = await open_payment_form(pilot, reference)
         outage.start()
@@ -164,11 +177,15 @@ async def test_a_save_while_the_database_is_away_fails_with_a_sentence_and_retri
 
 
 async def test_searching_while_the_database_is_away_says_so_then_works_again(
-        demo: DemoDb, console_engine: Engine, outage: Outage) -> None:
+    demo: DemoDb, console_engine: Engine, outage: Outage
+) -> None:
     from textual.widgets import DataTable
 
-    app = create_app(settings=demo.settings, engine=console_engine,
-                     actor=actor_for(demo.engine, demo.settings, "admin"))
+    app = create_app(
+        settings=demo.settings,
+        engine=console_engine,
+        actor=actor_for(demo.engine, demo.settings, "admin"),
+    )
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         table = app.console_screen.query_one("#results-table", DataTable)
@@ -176,7 +193,9 @@ async def test_searching_while_the_database_is_away_says_so_then_works_again(
         await pilot.press("f2", *"hadji", "enter")
         await settle(pilot)
         if demo.backend == "postgresql":
-            assert errors(app) == ["The database did not answer while searching; try again in a moment."]
+            assert errors(app) == [
+                "The database did not answer while searching; try again in a moment."
+            ]
         else:  # another program's write lock does not stop readers (WAL): the search works
             assert errors(app) == [] and table.row_count > 0
         outage.end()
@@ -187,7 +206,8 @@ async def test_searching_while_the_database_is_away_says_so_then_works_again(
 
 @pytest.mark.parametrize("demo", BACKENDS[1:], indirect=True)  # pg_terminate_backend: PostgreSQL
 async def test_a_connection_killed_inside_the_payment_transaction_leaves_nothing(
-        demo: DemoDb, console_engine: Engine, outage: Outage) -> None:
+    demo: DemoDb, console_engine: Engine, outage: Outage
+) -> None:
     account = demo.account_of()
     before = demo.balance(account.id)
     reference = "killed-mid-transaction"  # the console must reconnect: nothing refuses it
@@ -199,16 +219,20 @@ async def test_a_connection_killed_inside_the_payment_transaction_leaves_nothing
             armed[0] = False  # the row is about to be written: the server drops this connection
             outage.terminate(conn.connection.dbapi_connection.info.backend_pid)
 
-    app = create_app(settings=demo.settings, engine=console_engine,
-                     actor=actor_for(demo.engine, demo.settings, "admin"))
+    app = create_app(
+        settings=demo.settings,
+        engine=console_engine,
+        actor=actor_for(demo.engine, demo.settings, "admin"),
+    )
     async with app.run_test(size=SIZE) as pilot:
         form = await open_payment_form(pilot, reference)
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert not armed[0]
         assert app.screen is form and kept(form) == ("7.25", reference)
-        assert errors(app) == ["The database is not answering; nothing was saved and your form "
-                               "is kept — try again."]
+        assert errors(app) == [
+            "The database is not answering; nothing was saved and your form is kept — try again."
+        ]
         assert demo.payments(reference) == [] and demo.balance(account.id) == before
         await pilot.press("ctrl+s")
         await settle(pilot)

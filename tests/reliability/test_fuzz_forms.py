@@ -78,25 +78,35 @@ def typed(value: str | None) -> str | None:
 
 
 # -- Log Person Information: exact round trip or a clean refusal --------------------------------
-person_values = st.fixed_dictionaries({
-    "title": st.one_of(st.none(), hostile_text, printable_text),
-    "first_name": st.one_of(hostile_text, printable_text),
-    "last_name": st.one_of(hostile_text, printable_text),
-    "id_number": st.one_of(st.none(), hostile_text),
-    "notes": st.one_of(st.none(), hostile_text),
-    "email": st.one_of(st.none(), hostile_text, st.just("maria@example.com"),
-                       st.builds(lambda s: f"{s}@example.com", hostile_text)),
-    "phone": st.one_of(st.none(), hostile_text, st.sampled_from(["99 123456", "+357 22 123456",
-                                                                  "0035799654321", "99-12-34-56"])),
-    "street": st.one_of(st.none(), hostile_text),
-    "city": st.one_of(st.none(), hostile_text, printable_text),
-})
+person_values = st.fixed_dictionaries(
+    {
+        "title": st.one_of(st.none(), hostile_text, printable_text),
+        "first_name": st.one_of(hostile_text, printable_text),
+        "last_name": st.one_of(hostile_text, printable_text),
+        "id_number": st.one_of(st.none(), hostile_text),
+        "notes": st.one_of(st.none(), hostile_text),
+        "email": st.one_of(
+            st.none(),
+            hostile_text,
+            st.just("maria@example.com"),
+            st.builds(lambda s: f"{s}@example.com", hostile_text),
+        ),
+        "phone": st.one_of(
+            st.none(),
+            hostile_text,
+            st.sampled_from(["99 123456", "+357 22 123456", "0035799654321", "99-12-34-56"]),
+        ),
+        "street": st.one_of(st.none(), hostile_text),
+        "city": st.one_of(st.none(), hostile_text, printable_text),
+    }
+)
 
 
 @given(values=person_values)
 @FUZZ
 def test_log_person_stores_what_was_typed_or_refuses_with_a_sentence(
-        engine: Engine, settings: Settings, admin_actor: Actor, values: dict[str, Any]) -> None:
+    engine: Engine, settings: Settings, admin_actor: Actor, values: dict[str, Any]
+) -> None:
     from commcentre_tui.actions.crm import contact_payload
 
     ctx = ServiceContext(engine, settings, admin_actor)
@@ -111,12 +121,25 @@ def test_log_person_stores_what_was_typed_or_refuses_with_a_sentence(
         return
     with reading(engine) as session:
         contact = session.get(m.Contact, created.contact_id)
-        phones = session.execute(select(m.ContactPhone.number)
-                                 .where(m.ContactPhone.contact_id == contact.id)).scalars().all()
-        emails = session.execute(select(m.ContactEmail.address)
-                                 .where(m.ContactEmail.contact_id == contact.id)).scalars().all()
-        addresses = session.execute(select(m.ContactAddress.street, m.ContactAddress.city)
-                                    .where(m.ContactAddress.contact_id == contact.id)).all()
+        phones = (
+            session.execute(
+                select(m.ContactPhone.number).where(m.ContactPhone.contact_id == contact.id)
+            )
+            .scalars()
+            .all()
+        )
+        emails = (
+            session.execute(
+                select(m.ContactEmail.address).where(m.ContactEmail.contact_id == contact.id)
+            )
+            .scalars()
+            .all()
+        )
+        addresses = session.execute(
+            select(m.ContactAddress.street, m.ContactAddress.city).where(
+                m.ContactAddress.contact_id == contact.id
+            )
+        ).all()
     for name in ("title", "first_name", "last_name", "id_number", "notes"):
         assert getattr(contact, name) == form[name], name
     assert phones == ([" ".join(form["phone"].split())] if form["phone"] else [])
@@ -128,12 +151,26 @@ def test_log_person_stores_what_was_typed_or_refuses_with_a_sentence(
 
 
 # -- Add More Information: phones, emails and addresses of an existing customer ------------------
-@given(phone=hostile_text, email=hostile_text, street=hostile_text, city=hostile_text,
-       postal=st.one_of(st.just(""), hostile_text), kind=st.sampled_from(["mobile", "home", "x\x1b[1m"]))
+@given(
+    phone=hostile_text,
+    email=hostile_text,
+    street=hostile_text,
+    city=hostile_text,
+    postal=st.one_of(st.just(""), hostile_text),
+    kind=st.sampled_from(["mobile", "home", "x\x1b[1m"]),
+)
 @FUZZ
 def test_add_more_information_stores_what_was_typed_or_refuses_with_a_sentence(
-        engine: Engine, settings: Settings, admin_actor: Actor, phone: str, email: str, street: str,
-        city: str, postal: str, kind: str) -> None:
+    engine: Engine,
+    settings: Settings,
+    admin_actor: Actor,
+    phone: str,
+    email: str,
+    street: str,
+    city: str,
+    postal: str,
+    kind: str,
+) -> None:
     ctx = ServiceContext(engine, settings, admin_actor)
     with reading(engine) as session:
         existing = session.execute(select(m.Contact.id)).scalars().first()
@@ -143,7 +180,9 @@ def test_add_more_information_stores_what_was_typed_or_refuses_with_a_sentence(
     before = table_counts(engine)
     try:
         save_contact_info(
-            ctx, existing, info.version,
+            ctx,
+            existing,
+            info.version,
             phones=[*info.phones, PhoneItem(None, kind, phone)],
             emails=[*info.emails, EmailItem(None, "personal", email)],
             addresses=[*info.addresses, AddressItem(None, "home", street, city, postal, "Cyprus")],
@@ -159,9 +198,12 @@ def test_add_more_information_stores_what_was_typed_or_refuses_with_a_sentence(
     assert [p.number for p in after.phones] == [p.number for p in info.phones] + new_phone
     new_email = [email.strip()] if email.strip() else []
     assert [e.address for e in after.emails] == [e.address for e in info.emails] + new_email
-    new_address = [(street.strip(), city.strip(), postal.strip())] if street.strip() or city.strip() else []
+    new_address = (
+        [(street.strip(), city.strip(), postal.strip())] if street.strip() or city.strip() else []
+    )
     assert [(a.street, a.city, a.postal_code) for a in after.addresses] == [
-        (a.street, a.city, a.postal_code) for a in info.addresses] + new_address
+        (a.street, a.city, a.postal_code) for a in info.addresses
+    ] + new_address
 
 
 # -- every action form ------------------------------------------------------------------------
@@ -169,14 +211,20 @@ def plausible(kind: str) -> st.SearchStrategy[str | None]:
     """What an agent would normally type into a field of ``kind`` (blank included)."""
     soon = datetime.now(UTC) + timedelta(days=2)
     return {
-        "date": st.sampled_from([None, soon.strftime("%Y-%m-%d"), datetime.now(UTC).strftime("%Y-%m-%d")]),
-        "datetime": st.sampled_from([soon.strftime("%Y-%m-%d 10:00"), soon.strftime("%Y-%m-%d 12:30")]),
+        "date": st.sampled_from(
+            [None, soon.strftime("%Y-%m-%d"), datetime.now(UTC).strftime("%Y-%m-%d")]
+        ),
+        "datetime": st.sampled_from(
+            [soon.strftime("%Y-%m-%d 10:00"), soon.strftime("%Y-%m-%d 12:30")]
+        ),
         "money": st.sampled_from(["12.50", "1.00", "250", None]),
         "int": st.sampled_from(["15", "30", None]),
     }.get(kind, st.one_of(printable_text, st.none()))
 
 
-def field_values(spec_fields: tuple[FormField, ...], data: FormData) -> st.SearchStrategy[dict[str, Any]]:
+def field_values(
+    spec_fields: tuple[FormField, ...], data: FormData
+) -> st.SearchStrategy[dict[str, Any]]:
     """A listed choice (or blank) for pickers; for typed fields, plausible values with some of
     them replaced by hostile ones (shrinking towards one hostile field among good ones)."""
     good: dict[str, st.SearchStrategy[Any]] = {}
@@ -184,20 +232,27 @@ def field_values(spec_fields: tuple[FormField, ...], data: FormData) -> st.Searc
     for f in spec_fields:
         default = f.default(data) if callable(f.default) else f.default
         if f.kind == "choice":
-            options = data.lists.get(f.choices, []) if isinstance(f.choices, str) else list(f.choices)
+            options = (
+                data.lists.get(f.choices, []) if isinstance(f.choices, str) else list(f.choices)
+            )
             picks = [v for v, _ in options] + ([None] if not f.required or not options else [])
             good[f.name] = st.sampled_from(picks or [None])
         elif f.kind == "bool":
             good[f.name] = st.booleans()
         else:
             good[f.name] = st.one_of(st.just(default), plausible(f.kind)).map(typed)
-            bad[f.name] = {"date": hostile_dates, "datetime": hostile_dates, "money": hostile_numbers,
-                           "int": hostile_numbers}.get(f.kind, hostile_text).map(typed)
+            bad[f.name] = {
+                "date": hostile_dates,
+                "datetime": hostile_dates,
+                "money": hostile_numbers,
+                "int": hostile_numbers,
+            }.get(f.kind, hostile_text).map(typed)
     if not bad:
         return st.fixed_dictionaries(good)
     return st.builds(
         lambda ok, hostile, chosen: {**ok, **{k: v for k, v in hostile.items() if k in chosen}},
-        st.fixed_dictionaries(good), st.fixed_dictionaries(bad),
+        st.fixed_dictionaries(good),
+        st.fixed_dictionaries(bad),
         st.sets(st.sampled_from(sorted(bad)), max_size=len(bad)),
     )
 
@@ -220,7 +275,9 @@ def loaded_form(world: Any, name: str) -> FormData:
     """The form's data for the first demo customer it opens for (some need e.g. an open case)."""
     spec = SPECS[name]
     with reading(world.engine) as session:
-        others = session.execute(select(m.Contact.id).order_by(m.Contact.id).limit(60)).scalars().all()
+        others = (
+            session.execute(select(m.Contact.id).order_by(m.Contact.id).limit(60)).scalars().all()
+        )
     refusal: CommCentreError | None = None
     for contact_id in dict.fromkeys([world.contact_id, *others]):
         data = FormData(contact_id=contact_id, extra={"customer_number": "C0000001"})
@@ -238,7 +295,9 @@ def loaded_form(world: Any, name: str) -> FormData:
 
 @pytest.mark.parametrize("name", sorted(SPECS))
 def test_every_action_form_refuses_hostile_input_with_a_sentence_and_stores_nothing(
-        demo: Any, name: str) -> None:  # noqa: F811 - the imported fixture
+    demo: Any,  # noqa: F811 - the imported fixture
+    name: str,
+) -> None:
     spec = SPECS[name]
     data = loaded_form(demo, name)
     fields = spec.all_fields(demo.settings)
@@ -247,7 +306,8 @@ def test_every_action_form_refuses_hostile_input_with_a_sentence_and_stores_noth
     def unchanged(before: dict[str, int]) -> bool:
         after = table_counts(demo.engine)
         return {k: v for k, v in after.items() if k not in may_grow} == {
-            k: v for k, v in before.items() if k not in may_grow}
+            k: v for k, v in before.items() if k not in may_grow
+        }
 
     @given(values=field_values(fields, data))
     @FUZZ_SLOW

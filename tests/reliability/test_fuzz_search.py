@@ -28,16 +28,38 @@ from tests.reliability.strategies import FUZZ, FUZZ_SLOW, hostile_text, one_sent
 from tests.reliability.test_fuzz_forms import table_counts
 
 #: Last names stored for the searches: LIKE metacharacters, quotes, backslashes, accents, escapes.
-NAMES = ["Maria", "Ma%ia", "Ma_ia", "Maxia", "100%", "100 percent", "a_b", "axb", "a%b", "O'Brien",
-         "Back\\slash", "Backxslash", "Zoë", "ZOE", "[bold red]Red", "[31mEsc", "Δημήτρης",
-         "%lead", "trail%", "x" * 100]
+NAMES = [
+    "Maria",
+    "Ma%ia",
+    "Ma_ia",
+    "Maxia",
+    "100%",
+    "100 percent",
+    "a_b",
+    "axb",
+    "a%b",
+    "O'Brien",
+    "Back\\slash",
+    "Backxslash",
+    "Zoë",
+    "ZOE",
+    "[bold red]Red",
+    "[31mEsc",
+    "Δημήτρης",
+    "%lead",
+    "trail%",
+    "x" * 100,
+]
 
 
 @pytest.fixture
 def stored(engine: Engine, settings: Settings, admin_actor: Actor) -> dict[int, str]:
     """One person per name in :data:`NAMES`: contact id → last name."""
     ctx = ServiceContext(engine, settings, admin_actor)
-    return {log_person(ctx, {"first_name": "Test", "last_name": name}).contact_id: name for name in NAMES}
+    return {
+        log_person(ctx, {"first_name": "Test", "last_name": name}).contact_id: name
+        for name in NAMES
+    }
 
 
 def search_ids(engine: Engine, settings: Settings, field: str, op: str, value: str) -> set[int]:
@@ -53,7 +75,7 @@ def expected(stored: dict[int, str], op: str, value: str) -> set[int] | None:
         return {cid for cid, name in stored.items() if fold(name) == fold(text)} if text else None
     leading = text.startswith("%")
     trailing = len(text) > 1 and text.endswith("%")
-    core = text[1 if leading else 0: len(text) - 1 if trailing else len(text)]
+    core = text[1 if leading else 0 : len(text) - 1 if trailing else len(text)]
     if not core.strip():
         return None
     term = fold(core)
@@ -66,16 +88,23 @@ def expected(stored: dict[int, str], op: str, value: str) -> set[int] | None:
 
 like_values = st.one_of(
     st.text(alphabet="%_\\'\"ab xMaiëE0[]", max_size=8),
-    st.builds(lambda a, b, c: a + b + c, st.sampled_from(["", "%"]),
-              st.sampled_from([n[1:4] for n in NAMES] + ["_", "%", "a_", "_b", "%i", "'", "\\"]),
-              st.sampled_from(["", "%"])),
+    st.builds(
+        lambda a, b, c: a + b + c,
+        st.sampled_from(["", "%"]),
+        st.sampled_from([n[1:4] for n in NAMES] + ["_", "%", "a_", "_b", "%i", "'", "\\"]),
+        st.sampled_from(["", "%"]),
+    ),
 )
 
 
-@given(op=st.sampled_from(["=", "like"]), value=st.one_of(like_values, st.sampled_from(NAMES), hostile_text))
+@given(
+    op=st.sampled_from(["=", "like"]),
+    value=st.one_of(like_values, st.sampled_from(NAMES), hostile_text),
+)
 @FUZZ
 def test_name_search_follows_the_like_rules_and_keeps_percent_and_underscore_literal(
-        engine: Engine, settings: Settings, stored: dict[int, str], op: str, value: str) -> None:
+    engine: Engine, settings: Settings, stored: dict[int, str], op: str, value: str
+) -> None:
     want = expected(stored, op, value)
     note(f"expected {sorted(stored[i] for i in want or ())}")
     if want is None:
@@ -86,35 +115,49 @@ def test_name_search_follows_the_like_rules_and_keeps_percent_and_underscore_lit
     assert search_ids(engine, settings, "last_name", op, value) == want
 
 
-@pytest.mark.parametrize(("value", "names"), [
-    ("a_b", {"a_b"}),                 # _ is one literal underscore, not "any character"
-    ("%_%", {"a_b", "Ma_ia"}),
-    ("Ma%ia", {"Ma%ia"}),             # an inner % is literal
-    ("Back\\%", {"Back\\slash"}),  # a backslash is literal too (not an escape)
-    ("100%", {"100%", "100 percent"}),  # a trailing % means "starts with"
-    ("%100%%", {"100%"}),             # contains "100%"
-    ("%%lead", {"%lead"}),            # ends with "%lead"
-    ("o'brien", {"O'Brien"}),
-    ("%\\sl%", {"Back\\slash"}),
-    ("zoe", {"Zoë", "ZOE"}),
-])
-def test_like_metacharacters_examples(engine: Engine, settings: Settings, stored: dict[int, str],
-                                      value: str, names: set[str]) -> None:
+@pytest.mark.parametrize(
+    ("value", "names"),
+    [
+        ("a_b", {"a_b"}),  # _ is one literal underscore, not "any character"
+        ("%_%", {"a_b", "Ma_ia"}),
+        ("Ma%ia", {"Ma%ia"}),  # an inner % is literal
+        ("Back\\%", {"Back\\slash"}),  # a backslash is literal too (not an escape)
+        ("100%", {"100%", "100 percent"}),  # a trailing % means "starts with"
+        ("%100%%", {"100%"}),  # contains "100%"
+        ("%%lead", {"%lead"}),  # ends with "%lead"
+        ("o'brien", {"O'Brien"}),
+        ("%\\sl%", {"Back\\slash"}),
+        ("zoe", {"Zoë", "ZOE"}),
+    ],
+)
+def test_like_metacharacters_examples(
+    engine: Engine, settings: Settings, stored: dict[int, str], value: str, names: set[str]
+) -> None:
     found = search_ids(engine, settings, "last_name", "like", value)
     assert {stored[i] for i in found} == names
 
 
-fields = st.one_of(st.sampled_from([ANY_FIELD, *known_fields(), "", "LAST_NAME", " email "]), hostile_text)
+fields = st.one_of(
+    st.sampled_from([ANY_FIELD, *known_fields(), "", "LAST_NAME", " email "]), hostile_text
+)
 ops = st.one_of(st.sampled_from(["=", "like", "", "LIKE", " = ", "ilike", "==", "%"]), hostile_text)
 conditions = st.builds(Condition, fields, ops, st.one_of(hostile_text, st.sampled_from(NAMES)))
 
 
-@given(conds=st.lists(conditions, min_size=0, max_size=3), mode=st.sampled_from(["quick", "advanced", "x"]),
-       count=st.booleans())
+@given(
+    conds=st.lists(conditions, min_size=0, max_size=3),
+    mode=st.sampled_from(["quick", "advanced", "x"]),
+    count=st.booleans(),
+)
 @FUZZ
 def test_any_field_operator_and_value_gives_results_or_one_sentence(
-        engine: Engine, settings: Settings, stored: dict[int, str], conds: list[Condition], mode: str,
-        count: bool) -> None:
+    engine: Engine,
+    settings: Settings,
+    stored: dict[int, str],
+    conds: list[Condition],
+    mode: str,
+    count: bool,
+) -> None:
     before = table_counts(engine)
     try:
         if count:
@@ -131,12 +174,17 @@ def test_any_field_operator_and_value_gives_results_or_one_sentence(
 
 @given(value=hostile_text)
 @FUZZ_SLOW
-def test_every_search_field_takes_any_value(engine: Engine, settings: Settings, stored: dict[int, str],
-                                            value: str) -> None:
+def test_every_search_field_takes_any_value(
+    engine: Engine, settings: Settings, stored: dict[int, str], value: str
+) -> None:
     for field in [ANY_FIELD, *settings.search.enabled("advanced")]:
         for op in ("=", "like"):
             try:
-                search_contacts(engine, settings, [Condition(field, op, value)],
-                                mode="quick" if field == ANY_FIELD else "advanced")
+                search_contacts(
+                    engine,
+                    settings,
+                    [Condition(field, op, value)],
+                    mode="quick" if field == ANY_FIELD else "advanced",
+                )
             except ValidationFailed as exc:
                 assert one_sentence(str(exc)), (field, op, str(exc))

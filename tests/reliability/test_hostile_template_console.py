@@ -36,7 +36,9 @@ CTRL_Q = "\x11"
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoDb]:
+def demo(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DemoDb]:
     yield from demo_database(request, tmp_path_factory)
 
 
@@ -55,16 +57,25 @@ def type_content(console: PtyConsole, demo: DemoDb, content: str) -> None:
 def test_a_hostile_template_is_a_sentence_and_the_console_still_quits(demo: DemoDb) -> None:
     with PtyConsole(demo.url, agent="maria", rows=60, cols=130) as console:
         type_content(console, demo, LOOPS)
-        console.wait_for(f"│ {TOO_LONG} (more than 10,000 loop steps or 1 s); simplify it.")  # the preview
+        console.wait_for(
+            f"│ {TOO_LONG} (more than 10,000 loop steps or 1 s); simplify it."
+        )  # the preview
         console.press("ctrl+s")
-        until(lambda: console.text.count(TOO_LONG) == 2, what="the sentence beside the content too",
-              console=console)
+        until(
+            lambda: console.text.count(TOO_LONG) == 2,
+            what="the sentence beside the content too",
+            console=console,
+        )
 
         # Another agent's write goes through at once: nothing holds the database.
         account = demo.account_of()
         before = demo.balance(account.id)
-        ctx = ServiceContext(demo.engine, demo.settings, actor_for(demo.engine, demo.settings, "admin"))
-        post_payment(ctx, {"account_id": account.id, "amount": "1.00", "reference": f"budget-{demo.backend}"})
+        ctx = ServiceContext(
+            demo.engine, demo.settings, actor_for(demo.engine, demo.settings, "admin")
+        )
+        post_payment(
+            ctx, {"account_id": account.id, "amount": "1.00", "reference": f"budget-{demo.backend}"}
+        )
         assert demo.balance(account.id) == before - Decimal("1.00")
 
         console.type(CTRL_Q)

@@ -86,8 +86,10 @@ def hostile_customer(engine: Engine, settings: Settings, actor: Actor) -> int:
     written past them, as those would have."""
     ctx = ServiceContext(engine, settings, actor)
     log_person(ctx, {"first_name": "Plain", "last_name": "Mallory"})
-    contact_id = log_person(ctx, {"first_name": "Eve", "last_name": "Mallory",
-                                  "emails": [{"address": "eve@example.com"}]}).contact_id
+    contact_id = log_person(
+        ctx,
+        {"first_name": "Eve", "last_name": "Mallory", "emails": [{"address": "eve@example.com"}]},
+    ).contact_id
     open_case(ctx, {"contact_id": contact_id, "subject": "Refund"})
     with transaction(engine) as session:
         contact = session.get(m.Contact, contact_id)
@@ -107,7 +109,8 @@ async def search(pilot: Any, value: str) -> None:
 
 
 async def test_hostile_name_is_shown_inert_in_results_header_and_tabs(
-        engine: Engine, settings: Settings, admin_actor: Actor) -> None:
+    engine: Engine, settings: Settings, admin_actor: Actor
+) -> None:
     contact_id = hostile_customer(engine, settings, admin_actor)
     app = create_app(settings=settings, engine=engine, actor=admin_actor)
     async with app.run_test(size=(120, 30)) as pilot:
@@ -126,12 +129,16 @@ async def test_hostile_name_is_shown_inert_in_results_header_and_tabs(
         await settle(pilot)
         assert app.customer_id == contact_id
         header = str(app.screen.query_one(CustomerHeader).render())
-        assert "Eve\\x1b]52;c;cHduZWQ=\\x07 [bold red]Mallory\\x1b[31mpwned\\x1b[0m\\x9b2J" in header
+        assert (
+            "Eve\\x1b]52;c;cHduZWQ=\\x07 [bold red]Mallory\\x1b[31mpwned\\x1b[0m\\x9b2J" in header
+        )
         assert_inert(header)
 
         await pilot.press("f8")
         await settle(pilot)
-        care = " ".join(c for r in table_rows(app.screen.query_one("#care-table", DataTable)) for c in r)
+        care = " ".join(
+            c for r in table_rows(app.screen.query_one("#care-table", DataTable)) for c in r
+        )
         assert "[link=https://evil.example]Refund" in care
         assert_inert(care)
         output = terminal_output(app)
@@ -140,25 +147,39 @@ async def test_hostile_name_is_shown_inert_in_results_header_and_tabs(
 
 
 async def test_hostile_search_input_gives_a_sentence_not_a_traceback(
-        engine: Engine, settings: Settings, admin_actor: Actor) -> None:
+    engine: Engine, settings: Settings, admin_actor: Actor
+) -> None:
     hostile_customer(engine, settings, admin_actor)
     app = create_app(settings=settings, engine=engine, actor=admin_actor)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        for value in ["%", "'; DROP TABLE contact; --", "\x00", "a\ud800", "\x1b]52;c;YQ==\x07",
-                      "[bold red]x[/]", "%_%", "x" * 10_000, "C0000001", "+357 99 123456"]:
+        for value in [
+            "%",
+            "'; DROP TABLE contact; --",
+            "\x00",
+            "a\ud800",
+            "\x1b]52;c;YQ==\x07",
+            "[bold red]x[/]",
+            "%_%",
+            "x" * 10_000,
+            "C0000001",
+            "+357 99 123456",
+        ]:
             await search(pilot, value)
             status = str(app.screen.query_one("#results-status", Static).render())
             assert status.strip() and "Traceback" not in status and "Error" not in status, status
             assert_inert(status)
             notes = [n.message for n in app._notifications]
-            assert not any("Traceback" in n or "sqlalchemy" in n or "psycopg" in n for n in notes), notes
+            assert not any(
+                "Traceback" in n or "sqlalchemy" in n or "psycopg" in n for n in notes
+            ), notes
         with reading(engine) as session:
             assert session.execute(select(func.count()).select_from(m.Contact)).scalar_one() == 2
 
 
 async def test_hostile_input_in_an_action_form_is_refused_beside_its_field_and_kept(
-        engine: Engine, settings: Settings, admin_actor: Actor) -> None:
+    engine: Engine, settings: Settings, admin_actor: Actor
+) -> None:
     from commcentre_tui.screens.actions.form import ActionFormScreen
     from commcentre_tui.screens.actions.panel import ActionPanel
 
@@ -185,7 +206,9 @@ async def test_hostile_input_in_an_action_form_is_refused_beside_its_field_and_k
         assert app.screen is form, "the form stays open with what was typed"
         assert subject.value == typed
         error = str(form.query_one("#error-subject", Static).render())
-        assert error == "✗ Subject contains a NUL character (\\x00), which cannot be saved; remove it."
+        assert (
+            error == "✗ Subject contains a NUL character (\\x00), which cannot be saved; remove it."
+        )
         notes = [n.message for n in app._notifications]
         assert not any("Could not complete" in n or "Traceback" in n for n in notes), notes
 
@@ -194,7 +217,10 @@ async def test_hostile_input_in_an_action_form_is_refused_beside_its_field_and_k
         await settle(pilot)
         assert app.screen is form, "the other control characters are refused the same way"
         error = str(form.query_one("#error-subject", Static).render())
-        assert error == "✗ Subject contains a control character (U+001B), which cannot be saved; remove it."
+        assert (
+            error
+            == "✗ Subject contains a control character (U+001B), which cannot be saved; remove it."
+        )
 
         subject.value = CONTROLS.sub("", typed)  # the agent removes them too
         await pilot.press("ctrl+s")
@@ -202,9 +228,15 @@ async def test_hostile_input_in_an_action_form_is_refused_beside_its_field_and_k
         assert app.screen is app.console_screen
         await pilot.press("f8")
         await settle(pilot)
-        care = " ".join(c for r in table_rows(app.screen.query_one("#care-table", DataTable)) for c in r)
+        care = " ".join(
+            c for r in table_rows(app.screen.query_one("#care-table", DataTable)) for c in r
+        )
         assert "[bold red]'; DROP TABLE care_case; --]52;c;YQ==" in care
         assert_inert(care)
     with reading(engine) as session:
-        subjects = session.execute(select(m.Case.subject).where(m.Case.contact_id == contact_id)).scalars().all()
+        subjects = (
+            session.execute(select(m.Case.subject).where(m.Case.contact_id == contact_id))
+            .scalars()
+            .all()
+        )
     assert sorted(subjects) == sorted([SUBJECT, "[bold red]'; DROP TABLE care_case; --]52;c;YQ=="])

@@ -30,7 +30,9 @@ PASTE = "0123456789" * 1000
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoDb]:
+def demo(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DemoDb]:
     yield from demo_database(request, tmp_path_factory)
 
 
@@ -47,7 +49,9 @@ def _openers_restored() -> Iterator[None]:
 
 def console(demo: DemoDb, **settings: Any) -> CommCentreApp:
     chosen = load_settings(TEST_CONFIG, **settings) if settings else demo.settings
-    app = create_app(settings=chosen, engine=demo.engine, actor=actor_for(demo.engine, chosen, "maria"))
+    app = create_app(
+        settings=chosen, engine=demo.engine, actor=actor_for(demo.engine, chosen, "maria")
+    )
     app.offer_drafts_on_start = False
     return app
 
@@ -91,7 +95,8 @@ async def test_a_tiny_terminal_and_back_keeps_the_console_usable(demo: DemoDb) -
 
 
 async def test_without_colours_the_console_stays_legible_and_usable(
-        demo: DemoDb, monkeypatch: pytest.MonkeyPatch) -> None:
+    demo: DemoDb, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     app = console(demo, ui={"theme": "textual-ansi"})
     assert app.theme == "textual-dark"  # the ANSI theme would draw black on black
@@ -136,7 +141,8 @@ async def test_pasting_ten_thousand_characters_keeps_limits_and_keys(demo: DemoD
         # what fits is kept, and the agent is told why the rest is not there
         assert subject.value == PASTE[:300]
         assert "Only the first 300 characters were kept: this field holds 300." in [
-            str(n.message) for n in app._notifications if n.severity == "warning"]
+            str(n.message) for n in app._notifications if n.severity == "warning"
+        ]
         await pilot.press(*["backspace"] * 6, *"Pasted")
         assert subject.value == PASTE[:294] + "Pasted"
         form.query_one("#field-content", TextArea).focus()
@@ -148,5 +154,9 @@ async def test_pasting_ten_thousand_characters_keeps_limits_and_keys(demo: DemoD
         await settle(pilot)
         assert app.screen is app.console_screen and errors(app) == []
     with reading(demo.engine) as session:
-        saved = session.execute(select(Communication).where(Communication.content == PASTE)).scalars().all()
+        saved = (
+            session.execute(select(Communication).where(Communication.content == PASTE))
+            .scalars()
+            .all()
+        )
     assert [(c.contact_id, len(c.subject)) for c in saved] == [(CUSTOMER, len(subject.value))]

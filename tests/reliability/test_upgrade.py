@@ -23,8 +23,16 @@ from commcentre_tui.repo.db import make_engine
 from commcentre_tui.repo.migrate import head_revision
 
 PG_ADMIN_URL = os.environ.get("COMMCENTRE_TEST_DATABASE_URL", "")
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=[
-    pytest.mark.postgres, pytest.mark.skipif(not PG_ADMIN_URL, reason="COMMCENTRE_TEST_DATABASE_URL is not set")])]
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgresql",
+        marks=[
+            pytest.mark.postgres,
+            pytest.mark.skipif(not PG_ADMIN_URL, reason="COMMCENTRE_TEST_DATABASE_URL is not set"),
+        ],
+    ),
+]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -56,7 +64,8 @@ STARTS = sorted({previous_revision(), RELEASED})
 
 @pytest.mark.parametrize("start", STARTS)
 def test_an_older_schema_upgrades_to_head_with_its_data_intact(
-        blank_engine: Engine, settings: Settings, start: str) -> None:
+    blank_engine: Engine, settings: Settings, start: str
+) -> None:
     report = run_upgrade(blank_engine, settings, from_revision=start)
     assert report.violations == []
     assert (report.from_revision, report.to_revision) == (start, head_revision())

@@ -37,11 +37,20 @@ def sink() -> Iterator[SmtpSink]:
 def test_worker_killed_at_random_points_delivers_each_message_once_or_fails_it(
     engine: Engine, sink: SmtpSink
 ) -> None:
-    report = run_worker_kills(engine, sink, messages=MESSAGES, kills=KILLS, seed=SEED,
-                              config=TEST_CONFIG, lease_seconds=2.0)
-    print(f"\n{report.backend}: {report.messages} messages, {report.kills} kills at "
-          f"{report.kill_points}, sent {report.sent}, failed {report.failed} "
-          f"({report.failed_but_arrived} of them arrived), {report.seconds:.1f} s, seed {report.seed}")
+    report = run_worker_kills(
+        engine,
+        sink,
+        messages=MESSAGES,
+        kills=KILLS,
+        seed=SEED,
+        config=TEST_CONFIG,
+        lease_seconds=2.0,
+    )
+    print(
+        f"\n{report.backend}: {report.messages} messages, {report.kills} kills at "
+        f"{report.kill_points}, sent {report.sent}, failed {report.failed} "
+        f"({report.failed_but_arrived} of them arrived), {report.seconds:.1f} s, seed {report.seed}"
+    )
     assert report.violations == [], f"seed {report.seed}: {report.violations}"
     assert report.kills == KILLS
     assert report.sent + report.failed == MESSAGES

@@ -38,7 +38,9 @@ def planned(monkeypatch: pytest.MonkeyPatch, strategy: str) -> Iterator[str]:
 
 
 @pytest.fixture
-def each_plan(monkeypatch: pytest.MonkeyPatch) -> Callable[[], Iterator[AbstractContextManager[str]]]:
+def each_plan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> Callable[[], Iterator[AbstractContextManager[str]]]:
     """``for plan in each_plan(): with plan: ...`` runs a block under every strategy."""
 
     def plans() -> Iterator[AbstractContextManager[str]]:

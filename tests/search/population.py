@@ -81,29 +81,53 @@ def build(engine: Engine, copies: int = 1) -> list[Person]:
             for i, (kind, first, last, company) in enumerate(PEOPLE):
                 n = next(serial)
                 contact = m.Contact(
-                    kind=kind, first_name=first, last_name=last, company_name=company,
-                    customer_number=f"c{n:07d}", id_number=f"x{n:05d}-{copy}" if i % 3 else None,
+                    kind=kind,
+                    first_name=first,
+                    last_name=last,
+                    company_name=company,
+                    customer_number=f"c{n:07d}",
+                    id_number=f"x{n:05d}-{copy}" if i % 3 else None,
                     # typed the ways people do: spaces, dashes, dots, either case
                     national_id=f"{'kK'[i % 2]}-{n:04d} {i % 10}.{copy}" if i % 4 != 3 else None,
                 )
                 session.add(contact)
                 session.flush()
-                person = Person(contact.id, kind, first, last, company, f"C{n:07d}", contact.id_number,
-                                contact.national_id)
+                person = Person(
+                    contact.id,
+                    kind,
+                    first,
+                    last,
+                    company,
+                    f"C{n:07d}",
+                    contact.id_number,
+                    contact.national_id,
+                )
                 digits = f"99{n:06d}"
                 for k in range(1 + i % 2):
                     raw = PHONE_FORMATS[(i + k) % len(PHONE_FORMATS)].format(
-                        n=digits if k == 0 else f"22{n:06d}", a=digits[:2] if k == 0 else "22",
-                        b=digits[2:] if k == 0 else f"{n:06d}")
-                    session.add(m.ContactPhone(contact_id=contact.id, number=raw,
-                                               e164=to_e164(raw, "CY"), is_primary=k == 0))
+                        n=digits if k == 0 else f"22{n:06d}",
+                        a=digits[:2] if k == 0 else "22",
+                        b=digits[2:] if k == 0 else f"{n:06d}",
+                    )
+                    session.add(
+                        m.ContactPhone(
+                            contact_id=contact.id,
+                            number=raw,
+                            e164=to_e164(raw, "CY"),
+                            is_primary=k == 0,
+                        )
+                    )
                     person.phones.append(raw)
                 local = (first or company or "someone").split()[0]
                 email = f"{local}.{n}@Example.COM"
                 session.add(m.ContactEmail(contact_id=contact.id, address=email, is_primary=True))
                 person.emails.append(email)
-                addr = {"street": STREETS[i % len(STREETS)], "city": CITIES[(i + copy) % len(CITIES)],
-                        "postal_code": f"{1000 + n}", "country": "Cyprus" if i % 4 else "Κύπρος"}
+                addr = {
+                    "street": STREETS[i % len(STREETS)],
+                    "city": CITIES[(i + copy) % len(CITIES)],
+                    "postal_code": f"{1000 + n}",
+                    "country": "Cyprus" if i % 4 else "Κύπρος",
+                }
                 session.add(m.ContactAddress(contact_id=contact.id, **addr))
                 person.addresses.append(addr)
                 if i % 2 == 0:
@@ -111,8 +135,9 @@ def build(engine: Engine, copies: int = 1) -> list[Person]:
                     session.add(account)
                     session.flush()
                     person.accounts.append(account.number)
-                    sub = m.Subscription(account_id=account.id, number=f"S{n:08d}",
-                                         start_date=date(2025, 1, 1))
+                    sub = m.Subscription(
+                        account_id=account.id, number=f"S{n:08d}", start_date=date(2025, 1, 1)
+                    )
                     session.add(sub)
                     person.subscriptions.append(sub.number)
                 if i % 5 == 0:
@@ -124,6 +149,7 @@ def build(engine: Engine, copies: int = 1) -> list[Person]:
 
 
 # --- the reference -----------------------------------------------------------------------
+
 
 def ref_fold(value: str | None) -> str:
     """Casefold, strip accents (NFKD, drop combining marks), collapse whitespace."""
@@ -143,16 +169,33 @@ def ref_id(value: str | None) -> str:
 
 
 NORMS = {
-    "first_name": ref_fold, "last_name": ref_fold, "company_name": ref_fold, "email": ref_fold,
-    "street": ref_fold, "city": ref_fold, "postal_code": ref_fold, "country": ref_fold,
-    "customer_number": ref_upper, "id_number": ref_upper, "account_number": ref_upper,
-    "subscription_number": ref_upper, "case_number": ref_upper, "national_id": ref_id,
+    "first_name": ref_fold,
+    "last_name": ref_fold,
+    "company_name": ref_fold,
+    "email": ref_fold,
+    "street": ref_fold,
+    "city": ref_fold,
+    "postal_code": ref_fold,
+    "country": ref_fold,
+    "customer_number": ref_upper,
+    "id_number": ref_upper,
+    "account_number": ref_upper,
+    "subscription_number": ref_upper,
+    "case_number": ref_upper,
+    "national_id": ref_id,
 }
 
 
 def stored(person: Person, name: str) -> list[str | None]:
     """The original values of field ``name`` for ``person``."""
-    if name in ("first_name", "last_name", "company_name", "customer_number", "id_number", "national_id"):
+    if name in (
+        "first_name",
+        "last_name",
+        "company_name",
+        "customer_number",
+        "id_number",
+        "national_id",
+    ):
         return [getattr(person, name)]
     if name == "email":
         return list(person.emails)
@@ -160,8 +203,13 @@ def stored(person: Person, name: str) -> list[str | None]:
         return list(person.phones)
     if name in ("street", "city", "postal_code", "country"):
         return [a[name] for a in person.addresses]
-    return list({"account_number": person.accounts, "subscription_number": person.subscriptions,
-                 "case_number": person.cases}[name])
+    return list(
+        {
+            "account_number": person.accounts,
+            "subscription_number": person.subscriptions,
+            "case_number": person.cases,
+        }[name]
+    )
 
 
 def like(stored_norm: str, value: str, norm: object) -> bool:

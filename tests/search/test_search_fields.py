@@ -40,8 +40,9 @@ def search_indexes(engine: Engine) -> dict[str, tuple[str, ...]]:
                 rows = conn.exec_driver_sql(f"PRAGMA table_info({spec.name})").all()
                 out[spec.name] = tuple(sorted(r[1] for r in rows))
         else:
-            for (name, definition) in conn.exec_driver_sql(
-                    "SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE 'ix_search_%%trgm'"):
+            for name, definition in conn.exec_driver_sql(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE 'ix_search_%%trgm'"
+            ):
                 inner = definition.split("USING gin (", 1)[1].rstrip(")")
                 out[name] = tuple(sorted(part.split()[0] for part in inner.split(",")))
     return out
@@ -56,7 +57,10 @@ def test_a_migrated_database_has_the_declared_indexes(engine: Engine) -> None:
     assert search_indexes(engine) == want
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
-            names = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'index'")}
+            names = {
+                r[0]
+                for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'index'")
+            }
             assert set(head.sqlite_btree()) <= names
         else:
             names = {r[0] for r in conn.exec_driver_sql("SELECT indexname FROM pg_indexes")}

@@ -47,14 +47,18 @@ def search_objects(engine: Engine) -> set[str]:
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
             rows = conn.exec_driver_sql(
-                "SELECT name FROM sqlite_master WHERE name LIKE 'contact_fts%' OR name LIKE 'ix_search_%'")
+                "SELECT name FROM sqlite_master WHERE name LIKE 'contact_fts%' OR name LIKE 'ix_search_%'"
+            )
         else:
             rows = conn.exec_driver_sql(
-                "SELECT indexname FROM pg_indexes WHERE indexname LIKE 'ix_search_%%'")
+                "SELECT indexname FROM pg_indexes WHERE indexname LIKE 'ix_search_%%'"
+            )
         return {r[0] for r in rows}
 
 
-def test_0002_upgrades_from_0001_and_indexes_existing_rows(engine: Engine, settings: Settings) -> None:
+def test_0002_upgrades_from_0001_and_indexes_existing_rows(
+    engine: Engine, settings: Settings
+) -> None:
     cfg = alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
@@ -66,22 +70,48 @@ def test_0002_upgrades_from_0001_and_indexes_existing_rows(engine: Engine, setti
         now = utcnow()
         with engine.begin() as conn:
             contact_0001 = Table("contact", MetaData(), autoload_with=conn)
-            old_id = conn.execute(insert(contact_0001).values(
-                kind="person", first_name="Zacharias", last_name="Kyprianou", customer_number="C1",
-                preferred_language="en", email_opt_out=False, sms_opt_out=False, phone_opt_out=False,
-                letter_opt_out=False, custom_fields={}, first_name_norm="zacharias",
-                last_name_norm="kyprianou", company_name_norm="", id_number_norm="",
-                sort_name="kyprianou zacharias", created_at=now, updated_at=now, version=1,
-            ).returning(contact_0001.c.id)).scalar_one()
-            conn.execute(insert(m.ContactPhone.__table__).values(  # type: ignore[attr-defined]
-                contact_id=old_id, kind="mobile", number="99 555111", e164="+35799555111",
-                is_primary=False))
+            old_id = conn.execute(
+                insert(contact_0001)
+                .values(
+                    kind="person",
+                    first_name="Zacharias",
+                    last_name="Kyprianou",
+                    customer_number="C1",
+                    preferred_language="en",
+                    email_opt_out=False,
+                    sms_opt_out=False,
+                    phone_opt_out=False,
+                    letter_opt_out=False,
+                    custom_fields={},
+                    first_name_norm="zacharias",
+                    last_name_norm="kyprianou",
+                    company_name_norm="",
+                    id_number_norm="",
+                    sort_name="kyprianou zacharias",
+                    created_at=now,
+                    updated_at=now,
+                    version=1,
+                )
+                .returning(contact_0001.c.id)
+            ).scalar_one()
+            conn.execute(
+                insert(m.ContactPhone.__table__).values(  # type: ignore[attr-defined]
+                    contact_id=old_id,
+                    kind="mobile",
+                    number="99 555111",
+                    e164="+35799555111",
+                    is_primary=False,
+                )
+            )
     finally:
         upgrade(engine)  # a failure here must not leave the session's database behind
     old = m.Contact(id=old_id)
     assert current_revision(engine) == head_revision()
     assert {"ix_search_contact_trgm", "ix_search_contact_sort"} <= search_objects(engine) or {
-        "contact_fts", "contact_fts_phone", "ix_search_contact_walk"} <= search_objects(engine)
+        "contact_fts",
+        "contact_fts_phone",
+        "ix_search_contact_walk",
+    } <= search_objects(engine)
     assert found(engine, settings, "first_name", "%chari%") == [old.id]
     assert found(engine, settings, "phone", "%555111") == [old.id]
     assert "contact" in inspect(engine).get_table_names()
@@ -105,7 +135,9 @@ def test_triggers_keep_the_index_in_step(engine: Engine, settings: Settings) -> 
     assert found(engine, settings, "last_name", "%orba") == [a_id]
     assert found(engine, settings, "phone", "%123456") == [a_id]
     with transaction(engine) as session:
-        phone = session.execute(select(m.ContactPhone).where(m.ContactPhone.contact_id == a_id)).scalar_one()
+        phone = session.execute(
+            select(m.ContactPhone).where(m.ContactPhone.contact_id == a_id)
+        ).scalar_one()
         phone.e164 = "+35799777888"
     assert found(engine, settings, "phone", "%123456") == []
     assert found(engine, settings, "phone", "%777888") == [a_id]
@@ -123,7 +155,8 @@ def test_triggers_keep_the_index_in_step(engine: Engine, settings: Settings) -> 
         with engine.connect() as conn:  # every FTS index agrees with its table
             for spec in search_index.FTS_SPECS:
                 conn.exec_driver_sql(
-                    f"INSERT INTO {spec.name}({spec.name}, rank) VALUES ('integrity-check', 1)")
+                    f"INSERT INTO {spec.name}({spec.name}, rank) VALUES ('integrity-check', 1)"
+                )
 
 
 def test_suspend_then_bulk_load_then_rebuild(engine: Engine, settings: Settings) -> None:
@@ -136,15 +169,21 @@ def test_suspend_then_bulk_load_then_rebuild(engine: Engine, settings: Settings)
     rows = []
     for i in range(40):
         shadow = contact_shadow(f"Bulk{i}", "Loadedsson", None)
-        rows.append({"id": 100 + i, "cn": f"B{i:05d}", "f": f"Bulk{i}", "l": "Loadedsson", **shadow})
+        rows.append(
+            {"id": 100 + i, "cn": f"B{i:05d}", "f": f"Bulk{i}", "l": "Loadedsson", **shadow}
+        )
     with engine.begin() as conn:
-        conn.execute(text(
-            "INSERT INTO contact (id, kind, first_name, last_name, customer_number, custom_fields, "
-            "first_name_norm, last_name_norm, company_name_norm, id_number_norm, sort_name, "
-            "preferred_language, email_opt_out, sms_opt_out, phone_opt_out, letter_opt_out, "
-            "created_at, updated_at, version) VALUES (:id, 'person', :f, :l, :cn, '{}', "
-            ":first_name_norm, :last_name_norm, :company_name_norm, '', :sort_name, 'en', "
-            "false, false, false, false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"), rows)
+        conn.execute(
+            text(
+                "INSERT INTO contact (id, kind, first_name, last_name, customer_number, custom_fields, "
+                "first_name_norm, last_name_norm, company_name_norm, id_number_norm, sort_name, "
+                "preferred_language, email_opt_out, sms_opt_out, phone_opt_out, letter_opt_out, "
+                "created_at, updated_at, version) VALUES (:id, 'person', :f, :l, :cn, '{}', "
+                ":first_name_norm, :last_name_norm, :company_name_norm, '', :sort_name, 'en', "
+                "false, false, false, false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"
+            ),
+            rows,
+        )
         search_index.rebuild(conn)
     assert {"ix_search_contact_walk", "ix_search_contact_trgm"} & search_objects(engine)
     assert len(found(engine, settings, "last_name", "%dedss%")) == 40

@@ -27,16 +27,30 @@ def logged(engine: Engine) -> tuple[int, int, list[int]]:
         mine: list[tuple[datetime, int]] = []
         for i in range(30):
             when = T0 + timedelta(minutes=(i * 37) % 30 if i != 29 else 5)
-            row = m.Communication(contact_id=(person if i % 2 else firm).id, agent_id=me.id,
-                                  direction="incoming", media="phone", subject=f"call {i}",
-                                  category="Billing", state="completed", created_at=when)
+            row = m.Communication(
+                contact_id=(person if i % 2 else firm).id,
+                agent_id=me.id,
+                direction="incoming",
+                media="phone",
+                subject=f"call {i}",
+                category="Billing",
+                state="completed",
+                created_at=when,
+            )
             session.add(row)
             session.flush()
             mine.append((when, row.id))
         for i in range(5):
-            session.add(m.Communication(contact_id=person.id, agent_id=other.id, direction="outgoing",
-                                        media="email", subject=f"other {i}",
-                                        created_at=T0 + timedelta(days=1)))
+            session.add(
+                m.Communication(
+                    contact_id=person.id,
+                    agent_id=other.id,
+                    direction="outgoing",
+                    media="email",
+                    subject=f"other {i}",
+                    created_at=T0 + timedelta(days=1),
+                )
+            )
         order = [cid for _, cid in sorted(mine, key=lambda t: (t[0], t[1]), reverse=True)]
         return me.id, other.id, order
 
@@ -50,9 +64,17 @@ def test_newest_first_own_only_and_limited(engine: Engine, settings: Settings) -
     assert first.contact_name in ("Maria Georgiou", "Aria Ltd")
     assert first.customer_number in ("C0000001", "C0000002")
     assert (first.direction, first.media, first.category, first.state) == (
-        "incoming", "phone", "Billing", "completed")
-    assert [r.communication_id for r in latest_communications(engine, settings, me, limit=3)] == order[:3]
-    assert [r.subject for r in latest_communications(engine, settings, other)] == [f"other {i}" for i in range(4, -1, -1)]
+        "incoming",
+        "phone",
+        "Billing",
+        "completed",
+    )
+    assert [
+        r.communication_id for r in latest_communications(engine, settings, me, limit=3)
+    ] == order[:3]
+    assert [r.subject for r in latest_communications(engine, settings, other)] == [
+        f"other {i}" for i in range(4, -1, -1)
+    ]
     assert latest_communications(engine, settings, 999_999) == []
 
 

@@ -20,21 +20,29 @@ Plans = Callable[[], object]
 
 def restricted() -> Settings:
     """Only a few fields enabled: names and phone for quick, last name and city for advanced."""
-    return load_settings(TEST_CONFIG, search={
-        "contact": {"last_name": {"quick": True, "advanced": True, "order": 1},
-                    "first_name": {"quick": True, "advanced": False, "order": 2},
-                    "email": {"quick": False, "advanced": False, "order": 3}},
-        "address": {"city": {"quick": False, "advanced": True, "order": 4}},
-        "account": {}, "subscription": {},
-    })
+    return load_settings(
+        TEST_CONFIG,
+        search={
+            "contact": {
+                "last_name": {"quick": True, "advanced": True, "order": 1},
+                "first_name": {"quick": True, "advanced": False, "order": 2},
+                "email": {"quick": False, "advanced": False, "order": 3},
+            },
+            "address": {"city": {"quick": False, "advanced": True, "order": 4}},
+            "account": {},
+            "subscription": {},
+        },
+    )
 
 
 def test_disabled_and_unknown_fields_are_refused_with_the_enabled_ones(engine: Engine) -> None:
     s = restricted()
     with pytest.raises(ValidationFailed) as exc:
         search_contacts(engine, s, [Condition("city", "=", "Paphos")])
-    assert str(exc.value) == ("The field “city” is not enabled for quick search; the enabled "
-                              "fields are: any, last_name, first_name.")
+    assert str(exc.value) == (
+        "The field “city” is not enabled for quick search; the enabled "
+        "fields are: any, last_name, first_name."
+    )
     with pytest.raises(ValidationFailed, match="not enabled for advanced search.*last_name, city"):
         search_contacts(engine, s, [Condition("first_name", "=", "x")], mode="advanced")
     with pytest.raises(ValidationFailed, match="“shoe_size” is not a search field"):
@@ -47,8 +55,9 @@ def test_disabled_and_unknown_fields_are_refused_with_the_enabled_ones(engine: E
         search_contacts(engine, s, [], mode="advanced")
 
 
-def test_any_routes_by_the_values_shape(engine: Engine, settings: Settings, people: list[Person],
-                                        each_plan: Plans) -> None:
+def test_any_routes_by_the_values_shape(
+    engine: Engine, settings: Settings, people: list[Person], each_plan: Plans
+) -> None:
     p3, p6 = people[2], people[5]
     digits = "".join(ch for ch in p3.phones[0] if ch.isdigit())[-8:]
     cases = [
@@ -67,11 +76,20 @@ def test_any_routes_by_the_values_shape(engine: Engine, settings: Settings, peop
                 assert list(page.hits[0].matched) == [field]
             for value in ("Mar", "%ria", "%ari%", "%ΟΥ"):
                 got = all_ids(engine, settings, [Condition("any", "like", value)])
-                union = {i for f in ("first_name", "last_name", "company_name")
-                         for i in expected(people, f, "like", value)}
+                union = {
+                    i
+                    for f in ("first_name", "last_name", "company_name")
+                    for i in expected(people, f, "like", value)
+                }
                 assert sorted(got) == sorted(union) and len(got) == len(set(got)), value
-            hits = search_contacts(engine, settings, [Condition("any", "like", "Mar")], limit=100).hits
-            assert {k for h in hits for k in h.matched} <= {"first_name", "last_name", "company_name"}
+            hits = search_contacts(
+                engine, settings, [Condition("any", "like", "Mar")], limit=100
+            ).hits
+            assert {k for h in hits for k in h.matched} <= {
+                "first_name",
+                "last_name",
+                "company_name",
+            }
             both = next(h for h in hits if h.company_name == "Mar Shipping")
             assert both.matched == {"company_name": "Mar Shipping"}
 
@@ -89,14 +107,19 @@ ADVANCED = [
     [("first_name", "like", "Mar"), ("city", "=", "Nicosia")],
     [("last_name", "like", "%ou"), ("country", "like", "Cy"), ("email", "like", "%.com")],
     [("company_name", "like", "%a%"), ("account_number", "like", "A0%")],
-    [("last_name", "=", "georgiou"), ("phone", "like", "99%"), ("subscription_number", "like", "%2")],
+    [
+        ("last_name", "=", "georgiou"),
+        ("phone", "like", "99%"),
+        ("subscription_number", "like", "%2"),
+    ],
     [("first_name", "like", "%ari%"), ("street", "like", "%street"), ("postal_code", "like", "10")],
     [("last_name", "like", "%"), ("city", "=", "x")],
 ]
 
 
 def test_advanced_is_the_intersection_of_its_quick_searches(
-        engine: Engine, settings: Settings, people: list[Person], each_plan: Plans) -> None:
+    engine: Engine, settings: Settings, people: list[Person], each_plan: Plans
+) -> None:
     for plan in each_plan():  # type: ignore[attr-defined]
         with plan as strategy:
             for combo in ADVANCED:
@@ -107,15 +130,18 @@ def test_advanced_is_the_intersection_of_its_quick_searches(
                     assert combo[0][2] == "%"
                     continue
                 quick = [set(all_ids(engine, settings, [c])) for c in conds]
-                want = [i for i in all_ids(engine, settings, [conds[0]]) if all(i in q for q in quick)]
+                want = [
+                    i for i in all_ids(engine, settings, [conds[0]]) if all(i in q for q in quick)
+                ]
                 assert got == want, (strategy, combo)
                 page = search_contacts(engine, settings, conds, mode="advanced")
                 for hit in page.hits:
                     assert set(hit.matched) == {c.field for c in conds}
 
 
-def test_paging_forward_and_back_is_consistent(engine: Engine, settings: Settings,
-                                              people: list[Person], each_plan: Plans) -> None:
+def test_paging_forward_and_back_is_consistent(
+    engine: Engine, settings: Settings, people: list[Person], each_plan: Plans
+) -> None:
     query = [Condition("email", "like", "%.com")]
     everything = expected(people, "email", "like", "%.com")
     assert len(everything) == len(people)
@@ -126,7 +152,9 @@ def test_paging_forward_and_back_is_consistent(engine: Engine, settings: Setting
             assert not page.has_previous
             pages.append(page)
             while page.has_more:
-                page = search_contacts(engine, settings, query, limit=4, after=page.hits[-1].sort_key)
+                page = search_contacts(
+                    engine, settings, query, limit=4, after=page.hits[-1].sort_key
+                )
                 assert page.has_previous
                 pages.append(page)
             forward = [ids(p) for p in pages]
@@ -135,7 +163,9 @@ def test_paging_forward_and_back_is_consistent(engine: Engine, settings: Setting
             back = [forward[-1]]
             page = pages[-1]
             while True:
-                page = search_contacts(engine, settings, query, limit=4, before=page.hits[0].sort_key)
+                page = search_contacts(
+                    engine, settings, query, limit=4, before=page.hits[0].sort_key
+                )
                 assert page.has_more
                 back.insert(0, ids(page))
                 if not page.has_previous:
@@ -154,8 +184,12 @@ def honest(total_text: str, true_total: int, seen: int) -> bool:
 
 
 def test_totals_are_exact_when_small_and_capped_when_large(
-        engine: Engine, settings: Settings, people: list[Person], monkeypatch: pytest.MonkeyPatch,
-        each_plan: Plans) -> None:
+    engine: Engine,
+    settings: Settings,
+    people: list[Person],
+    monkeypatch: pytest.MonkeyPatch,
+    each_plan: Plans,
+) -> None:
     query = [Condition("email", "like", "%.com")]
     for plan in each_plan():  # type: ignore[attr-defined]
         with plan as strategy:
@@ -178,11 +212,13 @@ def test_totals_are_exact_when_small_and_capped_when_large(
         assert search_contacts(engine, settings, query, limit=5).total_text == "10+"
     assert count_matches(engine, settings, [Condition("email", "like", "%.org")]) == "0"
     assert count_matches(engine, settings, [Condition("first_name", "like", "Mar")]) == str(
-        len(expected(people, "first_name", "like", "Mar")))
+        len(expected(people, "first_name", "like", "Mar"))
+    )
 
 
 def test_any_name_pages_merge_surnames_first_names_and_companies(
-        engine: Engine, settings: Settings, people: list[Person], each_plan: Plans) -> None:
+    engine: Engine, settings: Settings, people: list[Person], each_plan: Plans
+) -> None:
     # "Mar" is a surname prefix (Marangos), a first name filed under other letters (María
     # García, Mario Rossi …) and a company (Marathon Trading): the "split" plan merges them.
     fields = ("last_name", "first_name", "company_name")
@@ -197,11 +233,15 @@ def test_any_name_pages_merge_surnames_first_names_and_companies(
                 page = search_contacts(engine, settings, query, limit=2)
                 pages = [ids(page)]
                 while page.has_more:
-                    page = search_contacts(engine, settings, query, limit=2, after=page.hits[-1].sort_key)
+                    page = search_contacts(
+                        engine, settings, query, limit=2, after=page.hits[-1].sort_key
+                    )
                     pages.append(ids(page))
                 assert [i for chunk in pages for i in chunk] == want, (strategy, term)
                 back = [pages[-1]]
                 while page.has_previous:
-                    page = search_contacts(engine, settings, query, limit=2, before=page.hits[0].sort_key)
+                    page = search_contacts(
+                        engine, settings, query, limit=2, before=page.hits[0].sort_key
+                    )
                     back.insert(0, ids(page))
                 assert back == pages, (strategy, term)

@@ -12,11 +12,48 @@ from commcentre_tui.repo.search import plan as search_plan
 from commcentre_tui.repo.search.api import Condition, search_contacts
 from tests.search.population import Person, expected
 
-FIELDS = ["first_name", "last_name", "company_name", "email", "city", "street", "customer_number",
-          "id_number", "account_number", "postal_code", "national_id"]
-FRAGMENTS = ["%", "%", "_", "'", '"', "\\", "😀", "ß", "ria", "Mar", "MARÍA", "ari", "o_b", "50%",
-             " ", "  ", "ΠΟΥ", "c000", "a0000", "x0", "\x00", "é", "e\u0301", "Ltd", "@example",
-             "\t", "ﬁ"]
+FIELDS = [
+    "first_name",
+    "last_name",
+    "company_name",
+    "email",
+    "city",
+    "street",
+    "customer_number",
+    "id_number",
+    "account_number",
+    "postal_code",
+    "national_id",
+]
+FRAGMENTS = [
+    "%",
+    "%",
+    "_",
+    "'",
+    '"',
+    "\\",
+    "😀",
+    "ß",
+    "ria",
+    "Mar",
+    "MARÍA",
+    "ari",
+    "o_b",
+    "50%",
+    " ",
+    "  ",
+    "ΠΟΥ",
+    "c000",
+    "a0000",
+    "x0",
+    "\x00",
+    "é",
+    "e\u0301",
+    "Ltd",
+    "@example",
+    "\t",
+    "ﬁ",
+]
 
 values = st.one_of(
     st.lists(st.sampled_from(FRAGMENTS), min_size=0, max_size=5).map("".join),
@@ -25,8 +62,11 @@ values = st.one_of(
     st.text(min_size=900, max_size=1500),
 )
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[
-    HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 def refused(op: str, value: str) -> bool:
@@ -34,12 +74,13 @@ def refused(op: str, value: str) -> bool:
     v = value.strip()
     if op == "like":
         lead, trail = v.startswith("%"), len(v) > 1 and v.endswith("%")
-        v = v[1 if lead else 0: len(v) - 1 if trail else len(v)].strip()
+        v = v[1 if lead else 0 : len(v) - 1 if trail else len(v)].strip()
     return not v
 
 
-def check(engine: Engine, settings_: Settings, people: list[Person], name: str, op: str,
-          value: str) -> None:
+def check(
+    engine: Engine, settings_: Settings, people: list[Person], name: str, op: str, value: str
+) -> None:
     cond = [Condition(name, op, value)]
     if refused(op, value):
         try:
@@ -55,8 +96,9 @@ def check(engine: Engine, settings_: Settings, people: list[Person], name: str, 
         assert name in hit.matched
 
 
-def test_any_string_matches_the_reference(engine: Engine, settings: Settings,
-                                          people: list[Person]) -> None:
+def test_any_string_matches_the_reference(
+    engine: Engine, settings: Settings, people: list[Person]
+) -> None:
     @SETTINGS
     @given(name=st.sampled_from(FIELDS), op=st.sampled_from(["=", "like"]), value=values)
     def run(name: str, op: str, value: str) -> None:
@@ -65,12 +107,15 @@ def test_any_string_matches_the_reference(engine: Engine, settings: Settings,
     run()
 
 
-def test_any_string_matches_the_reference_under_each_plan(engine: Engine, settings: Settings,
-                                                          people: list[Person],
-                                                          monkeypatch: object) -> None:
+def test_any_string_matches_the_reference_under_each_plan(
+    engine: Engine, settings: Settings, people: list[Person], monkeypatch: object
+) -> None:
     @settings_for_plans
-    @given(name=st.sampled_from(FIELDS), value=values,
-           plan=st.sampled_from(["walk", "candidates", "plain", "split"]))
+    @given(
+        name=st.sampled_from(FIELDS),
+        value=values,
+        plan=st.sampled_from(["walk", "candidates", "plain", "split"]),
+    )
     def run(name: str, value: str, plan: str) -> None:
         old = search_plan.FORCE_STRATEGY
         search_plan.FORCE_STRATEGY = plan
@@ -82,5 +127,8 @@ def test_any_string_matches_the_reference_under_each_plan(engine: Engine, settin
     run()
 
 
-settings_for_plans = settings(max_examples=40, deadline=None, suppress_health_check=[
-    HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+settings_for_plans = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)

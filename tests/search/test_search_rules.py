@@ -15,9 +15,20 @@ from commcentre_tui.validation import normal_email
 from tests.search.population import Person, expected, stored
 
 TEXT_FIELDS = [
-    "first_name", "last_name", "company_name", "customer_number", "id_number", "email",
-    "street", "city", "postal_code", "country", "account_number", "subscription_number",
-    "case_number", "national_id",
+    "first_name",
+    "last_name",
+    "company_name",
+    "customer_number",
+    "id_number",
+    "email",
+    "street",
+    "city",
+    "postal_code",
+    "country",
+    "account_number",
+    "subscription_number",
+    "case_number",
+    "national_id",
 ]
 Plans = Callable[[], object]
 
@@ -26,7 +37,9 @@ def ids(page: SearchPage) -> list[int]:
     return [hit.contact_id for hit in page.hits]
 
 
-def all_ids(engine: Engine, settings: Settings, conds: list[Condition], mode: str = "quick") -> list[int]:
+def all_ids(
+    engine: Engine, settings: Settings, conds: list[Condition], mode: str = "quick"
+) -> list[int]:
     """Every matching id, paging forward 4 at a time (so paging is exercised too)."""
     out: list[int] = []
     after = None
@@ -46,8 +59,9 @@ SEED_EXAMPLES = [
 ]
 
 
-def test_the_seeds_four_like_examples(engine: Engine, settings: Settings, people: list[Person],
-                                      each_plan: Plans) -> None:
+def test_the_seeds_four_like_examples(
+    engine: Engine, settings: Settings, people: list[Person], each_plan: Plans
+) -> None:
     for plan in each_plan():  # type: ignore[attr-defined]
         with plan as strategy:
             for value, must_find, must_not_find in SEED_EXAMPLES:
@@ -58,8 +72,9 @@ def test_the_seeds_four_like_examples(engine: Engine, settings: Settings, people
                 assert not (must_not_find & firsts)
 
 
-def test_accents_and_case_are_folded(engine: Engine, settings: Settings, people: list[Person],
-                                     each_plan: Plans) -> None:
+def test_accents_and_case_are_folded(
+    engine: Engine, settings: Settings, people: list[Person], each_plan: Plans
+) -> None:
     for plan in each_plan():  # type: ignore[attr-defined]
         with plan:
             maria = all_ids(engine, settings, [Condition("first_name", "=", "MARIA")])
@@ -70,12 +85,28 @@ def test_accents_and_case_are_folded(engine: Engine, settings: Settings, people:
             assert strasse == expected(people, "last_name", "=", "strasse") != []
 
 
-METACHARACTERS = ["O_Brien", "%_%", "50%off%", "%50%off%", "D'Angelo", "%\\%", '%"q', "%😀",
-                  "% %", "%%", "%%ria", "Mar%%", "%'%", "_", "\\"]
+METACHARACTERS = [
+    "O_Brien",
+    "%_%",
+    "50%off%",
+    "%50%off%",
+    "D'Angelo",
+    "%\\%",
+    '%"q',
+    "%😀",
+    "% %",
+    "%%",
+    "%%ria",
+    "Mar%%",
+    "%'%",
+    "_",
+    "\\",
+]
 
 
-def test_metacharacters_are_literal(engine: Engine, settings: Settings, people: list[Person],
-                                    each_plan: Plans) -> None:
+def test_metacharacters_are_literal(
+    engine: Engine, settings: Settings, people: list[Person], each_plan: Plans
+) -> None:
     for plan in each_plan():  # type: ignore[attr-defined]
         with plan as strategy:
             for value in METACHARACTERS:
@@ -90,8 +121,9 @@ def test_metacharacters_are_literal(engine: Engine, settings: Settings, people: 
     assert all_ids(engine, settings, [Condition("last_name", "like", "O%Brien")]) == []
 
 
-def test_equals_on_every_enabled_field(engine: Engine, settings: Settings, people: list[Person],
-                                       each_plan: Plans) -> None:
+def test_equals_on_every_enabled_field(
+    engine: Engine, settings: Settings, people: list[Person], each_plan: Plans
+) -> None:
     for plan in each_plan():  # type: ignore[attr-defined]
         with plan as strategy:
             for name in TEXT_FIELDS:
@@ -104,20 +136,27 @@ def test_equals_on_every_enabled_field(engine: Engine, settings: Settings, peopl
                         assert got == want != [], (strategy, name, typed)
 
 
-def test_like_on_every_enabled_field(engine: Engine, settings: Settings, people: list[Person],
-                                     each_plan: Plans) -> None:
+def test_like_on_every_enabled_field(
+    engine: Engine, settings: Settings, people: list[Person], each_plan: Plans
+) -> None:
     for plan in each_plan():  # type: ignore[attr-defined]
         with plan as strategy:
             for name in TEXT_FIELDS:
                 value = next(v for p in people for v in stored(p, name) if v and len(v) > 3)
-                for typed in (value[:3], f"%{value[-3:]}", f"%{value[1:4]}%", f"{value[:2]}%",
-                              f"%{value[-1]}"):
+                for typed in (
+                    value[:3],
+                    f"%{value[-3:]}",
+                    f"%{value[1:4]}%",
+                    f"{value[:2]}%",
+                    f"%{value[-1]}",
+                ):
                     got = all_ids(engine, settings, [Condition(name, "like", typed)])
                     assert got == expected(people, name, "like", typed), (strategy, name, typed)
 
 
-def test_hits_carry_contact_fields_and_what_matched(engine: Engine, settings: Settings,
-                                                    people: list[Person]) -> None:
+def test_hits_carry_contact_fields_and_what_matched(
+    engine: Engine, settings: Settings, people: list[Person]
+) -> None:
     page = search_contacts(engine, settings, [Condition("city", "=", "Αγία Νάπα")])
     assert page.hits
     for hit in page.hits:
@@ -125,7 +164,10 @@ def test_hits_carry_contact_fields_and_what_matched(engine: Engine, settings: Se
         assert hit.matched == {"city": "Αγία Νάπα"}
         assert hit.customer_number == person.customer_number
         assert (hit.first_name, hit.last_name, hit.company_name) == (
-            person.first_name, person.last_name, person.company_name)
+            person.first_name,
+            person.last_name,
+            person.company_name,
+        )
         assert hit.phone == to_e164(person.phones[0], "CY")
         assert hit.email == normal_email(person.emails[0])  # as stored, like the E.164 phone
     company = search_contacts(engine, settings, [Condition("company_name", "like", "50%off")])
@@ -136,24 +178,36 @@ def test_hits_carry_contact_fields_and_what_matched(engine: Engine, settings: Se
     assert sub.hits[0].matched == {"subscription_number": "S00000003"}
 
 
-def test_phone_numbers_compare_as_e164(engine: Engine, settings: Settings, people: list[Person],
-                                       each_plan: Plans) -> None:
+def test_phone_numbers_compare_as_e164(
+    engine: Engine, settings: Settings, people: list[Person], each_plan: Plans
+) -> None:
     person = people[2]
     digits = "".join(ch for ch in person.phones[0] if ch.isdigit())[-8:]
     for plan in each_plan():  # type: ignore[attr-defined]
         with plan:
-            for typed in (digits, f"{digits[:2]} {digits[2:]}", f"+357 {digits}", f"00357{digits}",
-                          f"(+357) {digits[:2]}-{digits[2:]}"):
+            for typed in (
+                digits,
+                f"{digits[:2]} {digits[2:]}",
+                f"+357 {digits}",
+                f"00357{digits}",
+                f"(+357) {digits[:2]}-{digits[2:]}",
+            ):
                 page = search_contacts(engine, settings, [Condition("phone", "=", typed)])
                 assert ids(page) == [person.id], typed
                 assert page.hits[0].matched == {"phone": f"+357{digits}"}
             second = people[1].phones[1]  # a second, non-primary number finds its contact too
-            assert ids(search_contacts(engine, settings, [Condition("phone", "=", second)])) == [people[1].id]
-            assert ids(search_contacts(engine, settings, [Condition("phone", "=", "not a phone")])) == []
+            assert ids(search_contacts(engine, settings, [Condition("phone", "=", second)])) == [
+                people[1].id
+            ]
+            assert (
+                ids(search_contacts(engine, settings, [Condition("phone", "=", "not a phone")]))
+                == []
+            )
 
 
-def test_phone_like_uses_the_e164_digits(engine: Engine, settings: Settings, people: list[Person],
-                                         each_plan: Plans) -> None:
+def test_phone_like_uses_the_e164_digits(
+    engine: Engine, settings: Settings, people: list[Person], each_plan: Plans
+) -> None:
     person = people[4]
     digits = "".join(ch for ch in person.phones[0] if ch.isdigit())[-8:]
     for plan in each_plan():  # type: ignore[attr-defined]
@@ -161,10 +215,15 @@ def test_phone_like_uses_the_e164_digits(engine: Engine, settings: Settings, peo
             assert person.id in all_ids(engine, settings, [Condition("phone", "like", digits[:4])])
             plus = all_ids(engine, settings, [Condition("phone", "like", f"+357 {digits[:3]}%")])
             assert person.id in plus
-            assert all_ids(engine, settings, [Condition("phone", "like", f"%{digits[-5:]}")]) == [person.id]
+            assert all_ids(engine, settings, [Condition("phone", "like", f"%{digits[-5:]}")]) == [
+                person.id
+            ]
             for fragment in (digits[2:6], digits[-3:], "9900"):
-                want = sorted(p.id for p in people if any(
-                    fragment in (to_e164(raw, "CY") or "") for raw in p.phones))
+                want = sorted(
+                    p.id
+                    for p in people
+                    if any(fragment in (to_e164(raw, "CY") or "") for raw in p.phones)
+                )
                 got = all_ids(engine, settings, [Condition("phone", "like", f"%{fragment}%")])
                 assert sorted(got) == want and person.id in got
 

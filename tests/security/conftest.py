@@ -13,19 +13,36 @@ from commcentre_tui.repo.db import reading, transaction
 from commcentre_tui.repo.permissions import Actor
 
 
-def add_agent(engine: Engine, settings: Settings, username: str, *, role: str = "agent",
-              unit: str | None = "Care", active: bool = True,
-              display_name: str | None = None) -> Actor:
+def add_agent(
+    engine: Engine,
+    settings: Settings,
+    username: str,
+    *,
+    role: str = "agent",
+    unit: str | None = "Care",
+    active: bool = True,
+    display_name: str | None = None,
+) -> Actor:
     """Insert an agent directly (no permission check) and return its actor."""
     with transaction(engine) as session:
-        agent = Agent(username=username, display_name=display_name or username.title(),
-                      role=role, unit=unit, active=active)
+        agent = Agent(
+            username=username,
+            display_name=display_name or username.title(),
+            role=role,
+            unit=unit,
+            active=active,
+        )
         session.add(agent)
         session.flush()
         agent_id = agent.id
-    return Actor(agent_id=agent_id, username=username, role_name=role,
-                 role=settings.roles[role], display_name=display_name or username.title(),
-                 unit=unit)
+    return Actor(
+        agent_id=agent_id,
+        username=username,
+        role_name=role,
+        role=settings.roles[role],
+        display_name=display_name or username.title(),
+        unit=unit,
+    )
 
 
 def audit_rows(engine: Engine, action: str | None = None) -> list[AuditEntry]:

@@ -14,12 +14,19 @@ TIMEOUT = 90.0
 """Safety net only: every wait ends as soon as its condition holds."""
 
 
-async def connect(port: int, username: str, key: asyncssh.SSHKey | None = None,
-                  password: str | None = None) -> asyncssh.SSHClientConnection:
+async def connect(
+    port: int, username: str, key: asyncssh.SSHKey | None = None, password: str | None = None
+) -> asyncssh.SSHClientConnection:
     """A client connection that offers only ``key`` (or only ``password``)."""
     return await asyncssh.connect(
-        "127.0.0.1", port, username=username, client_keys=[key] if key else [],
-        password=password, known_hosts=None, agent_path=None, config=(),
+        "127.0.0.1",
+        port,
+        username=username,
+        client_keys=[key] if key else [],
+        password=password,
+        known_hosts=None,
+        agent_path=None,
+        config=(),
         preferred_auth="password" if password else "publickey",
     )
 
@@ -32,10 +39,19 @@ class Terminal:
         self.raw = b""
 
     @classmethod
-    async def open(cls, conn: asyncssh.SSHClientConnection, *, size: tuple[int, int] = (100, 30),
-                   term: str | None = "xterm-256color", env: dict[str, str] | None = None) -> Terminal:
+    async def open(
+        cls,
+        conn: asyncssh.SSHClientConnection,
+        *,
+        size: tuple[int, int] = (100, 30),
+        term: str | None = "xterm-256color",
+        env: dict[str, str] | None = None,
+    ) -> Terminal:
         process = await conn.create_process(
-            term_type=term, term_size=size if term else None, encoding=None, env=env or {},
+            term_type=term,
+            term_size=size if term else None,
+            encoding=None,
+            env=env or {},
         )
         return cls(process)
 
@@ -50,10 +66,14 @@ class Terminal:
                 while needle not in self.text:
                     chunk = await self.process.stdout.read(65536)
                     if not chunk:
-                        raise AssertionError(f"the session ended before {needle!r}: {self.text[-800:]!r}")
+                        raise AssertionError(
+                            f"the session ended before {needle!r}: {self.text[-800:]!r}"
+                        )
                     self.raw += chunk
         except TimeoutError:
-            raise AssertionError(f"no {needle!r} within {timeout} s: {self.text[-800:]!r}") from None
+            raise AssertionError(
+                f"no {needle!r} within {timeout} s: {self.text[-800:]!r}"
+            ) from None
         return self.text
 
     async def finish(self, timeout: float = TIMEOUT) -> int | None:

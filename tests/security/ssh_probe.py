@@ -34,9 +34,11 @@ def main() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN if mode == "stubborn" else finish)
     ctty = os.getsid(0) == os.getpid() and os.tcgetpgrp(0) == os.getpgrp()
     tty.setraw(0)
-    say(f"PROBE user={user} pid={os.getpid()} term={os.environ.get('TERM')} "
+    say(
+        f"PROBE user={user} pid={os.getpid()} term={os.environ.get('TERM')} "
         f"colorterm={os.environ.get('COLORTERM', '-')} size={size()} ctty={'yes' if ctty else 'no'} "
-        f"screenshots={os.environ.get('COMMCENTRE_UI__SCREENSHOTS', '-')}")
+        f"screenshots={os.environ.get('COMMCENTRE_UI__SCREENSHOTS', '-')}"
+    )
     while True:
         data = os.read(0, 1024)
         if not data or b"q" in data:

@@ -35,11 +35,15 @@ def run(capsys: pytest.CaptureFixture[str], db: str, *argv: str) -> tuple[int, s
 
 
 def test_add_list_disable_set_role(capsys: pytest.CaptureFixture[str], db: str) -> None:
-    code, out, err = run(capsys, db, "add", "maria", "--name", "Maria Kosta", "--unit", "Care",
-                         "--extension", "1001")
+    code, out, err = run(
+        capsys, db, "add", "maria", "--name", "Maria Kosta", "--unit", "Care", "--extension", "1001"
+    )
     assert (code, out.strip()) == (0, "Added maria (Maria Kosta, role agent)."), err
     assert run(capsys, db, "add", "tom", "--name", "Tom", "--role", "finance")[0] == 0
-    assert run(capsys, db, "set-role", "tom", "supervisor")[1].strip() == "tom now has the role supervisor."
+    assert (
+        run(capsys, db, "set-role", "tom", "supervisor")[1].strip()
+        == "tom now has the role supervisor."
+    )
     assert run(capsys, db, "disable", "tom")[1].strip() == "tom is now disabled."
     code, out, _ = run(capsys, db, "list", "--json")
     rows = {r["username"]: r for r in json.loads(out)}
@@ -55,22 +59,27 @@ def test_add_list_disable_set_role(capsys: pytest.CaptureFixture[str], db: str) 
     engine.dispose()
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["add", "Bad Name", "--name", "x"], "is not a valid username"),
-    (["add", "ann", "--name", "Ann", "--role", "boss"], "There is no role 'boss'"),
-    (["set-role", "ghost", "agent"], "No agent is called 'ghost'."),
-    (["disable", "ghost"], "No agent is called 'ghost'."),
-    (["add-key", "ghost", "/nonexistent.pub"], "Cannot read /nonexistent.pub"),
-])
-def test_bad_input_is_one_sentence_and_exit_2(capsys: pytest.CaptureFixture[str], db: str,
-                                              argv: list[str], message: str) -> None:
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["add", "Bad Name", "--name", "x"], "is not a valid username"),
+        (["add", "ann", "--name", "Ann", "--role", "boss"], "There is no role 'boss'"),
+        (["set-role", "ghost", "agent"], "No agent is called 'ghost'."),
+        (["disable", "ghost"], "No agent is called 'ghost'."),
+        (["add-key", "ghost", "/nonexistent.pub"], "Cannot read /nonexistent.pub"),
+    ],
+)
+def test_bad_input_is_one_sentence_and_exit_2(
+    capsys: pytest.CaptureFixture[str], db: str, argv: list[str], message: str
+) -> None:
     code, out, err = run(capsys, db, *argv)
     assert code == 2 and out == ""
     assert err.startswith("commcentre: ") and message in err and err.count("\n") == 1
 
 
-def test_add_key_from_file_and_stdin(capsys: pytest.CaptureFixture[str], db: str, tmp_path: Path,
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_add_key_from_file_and_stdin(
+    capsys: pytest.CaptureFixture[str], db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     run(capsys, db, "add", "maria", "--name", "Maria")
     first = asyncssh.generate_private_key("ssh-ed25519", comment="laptop")
     pub = tmp_path / "id.pub"

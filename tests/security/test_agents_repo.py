@@ -28,10 +28,24 @@ def admin(actors: Callable[[str], Actor]) -> Actor:
 
 
 def test_create_list_and_audit(engine: Engine, settings: Settings, admin: Actor) -> None:
-    info = repo.create_agent(engine, settings, admin, username="maria", display_name="  Maria   Kosta ",
-                             role="agent", unit="Care", extension="1001")
-    assert (info.username, info.display_name, info.role, info.unit, info.extension, info.active) == (
-        "maria", "Maria Kosta", "agent", "Care", "1001", True)
+    info = repo.create_agent(
+        engine,
+        settings,
+        admin,
+        username="maria",
+        display_name="  Maria   Kosta ",
+        role="agent",
+        unit="Care",
+        extension="1001",
+    )
+    assert (
+        info.username,
+        info.display_name,
+        info.role,
+        info.unit,
+        info.extension,
+        info.active,
+    ) == ("maria", "Maria Kosta", "agent", "Care", "1001", True)
     names = [a.username for a in repo.list_agents(engine, admin)]
     assert names == ["admin1", "maria"]
     created = audit_rows(engine, "create")[-1]
@@ -39,16 +53,24 @@ def test_create_list_and_audit(engine: Engine, settings: Settings, admin: Actor)
     assert created.after and created.after["display_name"] == "Maria Kosta"
 
 
-@pytest.mark.parametrize(("field", "kwargs", "message"), [
-    ("username", {"username": "Maria"}, "not a valid username"),
-    ("username", {"username": "-rf"}, "not a valid username"),
-    ("username", {"username": "a" * 33}, "not a valid username"),
-    ("display_name", {"display_name": "   "}, "must not be empty"),
-    ("role", {"role": "boss"}, "There is no role 'boss'; config defines admin, agent, finance"),
-    ("extension", {"extension": "12a"}, "not a telephone extension"),
-])
+@pytest.mark.parametrize(
+    ("field", "kwargs", "message"),
+    [
+        ("username", {"username": "Maria"}, "not a valid username"),
+        ("username", {"username": "-rf"}, "not a valid username"),
+        ("username", {"username": "a" * 33}, "not a valid username"),
+        ("display_name", {"display_name": "   "}, "must not be empty"),
+        ("role", {"role": "boss"}, "There is no role 'boss'; config defines admin, agent, finance"),
+        ("extension", {"extension": "12a"}, "not a telephone extension"),
+    ],
+)
 def test_create_refuses_bad_input_in_one_sentence(
-    engine: Engine, settings: Settings, admin: Actor, field: str, kwargs: dict[str, str], message: str,
+    engine: Engine,
+    settings: Settings,
+    admin: Actor,
+    field: str,
+    kwargs: dict[str, str],
+    message: str,
 ) -> None:
     values = {"username": "maria", "display_name": "Maria", "role": "agent", **kwargs}
     with pytest.raises(ValidationFailed, match=message) as caught:
@@ -78,7 +100,11 @@ def test_disable_enable_and_set_role(engine: Engine, settings: Settings, admin: 
     assert repo.set_role(engine, settings, admin, "tom", "finance").role == "finance"
     assert repo.actor_for(engine, settings, "tom").role_name == "finance"
     updates = audit_rows(engine, "update")
-    assert [u.detail.split(" by ")[0] for u in updates] == ["disabled", "enabled", "role set to finance"]
+    assert [u.detail.split(" by ")[0] for u in updates] == [
+        "disabled",
+        "enabled",
+        "role set to finance",
+    ]
     assert updates[-1].before and updates[-1].before["role"] == "agent"
     assert updates[-1].after and updates[-1].after["role"] == "finance"
     with pytest.raises(ValidationFailed, match="no role"):
@@ -89,13 +115,19 @@ def test_disable_enable_and_set_role(engine: Engine, settings: Settings, admin: 
         repo.disable_agent(engine, admin, admin.username)
 
 
-def test_keys_are_parsed_fingerprinted_and_unique(engine: Engine, settings: Settings, admin: Actor) -> None:
+def test_keys_are_parsed_fingerprinted_and_unique(
+    engine: Engine, settings: Settings, admin: Actor
+) -> None:
     repo.create_agent(engine, settings, admin, username="maria", display_name="Maria")
     repo.create_agent(engine, settings, admin, username="tom", display_name="Tom")
     text = public_key()
     expected = asyncssh.import_public_key(text).get_fingerprint("sha256")
     key = repo.add_key(engine, admin, "maria", text + "\n")
-    assert (key.fingerprint, key.algorithm, key.comment) == (expected, "ssh-ed25519", "maria@laptop")
+    assert (key.fingerprint, key.algorithm, key.comment) == (
+        expected,
+        "ssh-ed25519",
+        "maria@laptop",
+    )
     assert repo.get_agent(engine, admin, "maria").keys == (key,)
     assert repo.login_candidate(engine, "maria").fingerprints == frozenset({expected})  # type: ignore[union-attr]
     with pytest.raises(Conflict, match="already registered to this agent"):
@@ -106,15 +138,26 @@ def test_keys_are_parsed_fingerprinted_and_unique(engine: Engine, settings: Sett
     assert repo.get_agent(engine, admin, "maria").keys == ()
     with pytest.raises(NotFound):
         repo.remove_key(engine, admin, "maria", expected)
-    assert [e.action for e in audit_rows(engine) if e.action.endswith("key")] == ["add key", "remove key"]
+    assert [e.action for e in audit_rows(engine) if e.action.endswith("key")] == [
+        "add key",
+        "remove key",
+    ]
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("not a key", "not an SSH public key"),
-    ("", "not an SSH public key"),
-    ("-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----", "private key"),
-])
-def test_bad_keys_are_refused(engine: Engine, settings: Settings, admin: Actor, text: str, message: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("not a key", "not an SSH public key"),
+        ("", "not an SSH public key"),
+        (
+            "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----",
+            "private key",
+        ),
+    ],
+)
+def test_bad_keys_are_refused(
+    engine: Engine, settings: Settings, admin: Actor, text: str, message: str
+) -> None:
     repo.create_agent(engine, settings, admin, username="maria", display_name="Maria")
     with pytest.raises(ValidationFailed, match=message):
         repo.add_key(engine, admin, "maria", text)
@@ -127,7 +170,10 @@ def test_short_rsa_keys_are_refused(engine: Engine, settings: Settings, admin: A
 
 
 def test_select_level_lists_without_keys(
-    engine: Engine, settings: Settings, admin: Actor, actors: Callable[[str], Actor],
+    engine: Engine,
+    settings: Settings,
+    admin: Actor,
+    actors: Callable[[str], Actor],
 ) -> None:
     repo.create_agent(engine, settings, admin, username="maria", display_name="Maria")
     repo.add_key(engine, admin, "maria", public_key())

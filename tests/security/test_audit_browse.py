@@ -28,16 +28,36 @@ def trail(engine: Engine, settings: Settings) -> dict[str, Actor]:
     with transaction(engine) as session:
         for i in range(30):
             who = maria if i % 3 else tom
-            session.add(AuditEntry(
-                at=T0 + timedelta(hours=i), agent_id=who.agent_id,
-                action="update" if i % 2 else "create", entity="payment" if i % 5 == 0 else "contact",
-                entity_id=i, before={"n": i - 1} if i % 2 else None, after={"n": i},
-            ))
+            session.add(
+                AuditEntry(
+                    at=T0 + timedelta(hours=i),
+                    agent_id=who.agent_id,
+                    action="update" if i % 2 else "create",
+                    entity="payment" if i % 5 == 0 else "contact",
+                    entity_id=i,
+                    before={"n": i - 1} if i % 2 else None,
+                    after={"n": i},
+                )
+            )
         # two entries in the same instant: paging must not lose or repeat one
-        session.add(AuditEntry(at=T0 + timedelta(hours=40), agent_id=None, action="login",
-                               entity="agent", detail="a"))
-        session.add(AuditEntry(at=T0 + timedelta(hours=40), agent_id=None, action="login",
-                               entity="agent", detail="b"))
+        session.add(
+            AuditEntry(
+                at=T0 + timedelta(hours=40),
+                agent_id=None,
+                action="login",
+                entity="agent",
+                detail="a",
+            )
+        )
+        session.add(
+            AuditEntry(
+                at=T0 + timedelta(hours=40),
+                agent_id=None,
+                action="login",
+                entity="agent",
+                detail="b",
+            )
+        )
     return {"maria": maria, "tom": tom}
 
 
@@ -51,8 +71,9 @@ def all_pages(engine: Engine, actor: Actor, f: AuditFilter | None, limit: int) -
     return ids
 
 
-def test_newest_first_in_pages_without_gaps(engine: Engine, trail: dict[str, Actor],
-                                            actors: Callable[[str], Actor]) -> None:
+def test_newest_first_in_pages_without_gaps(
+    engine: Engine, trail: dict[str, Actor], actors: Callable[[str], Actor]
+) -> None:
     boss = actors("supervisor")
     first = browse_audit(engine, boss, limit=5)
     assert [r.at for r in first.rows] == sorted((r.at for r in first.rows), reverse=True)
@@ -67,14 +88,19 @@ def test_filters(engine: Engine, trail: dict[str, Actor], actors: Callable[[str]
     by_name = browse_audit(engine, boss, AuditFilter(agent="maria"), limit=100).rows
     assert len(by_name) == 20 and {r.agent_username for r in by_name} == {"maria"}
     assert by_name[0].agent_name == "Maria"
-    assert [r.id for r in browse_audit(engine, boss, AuditFilter(agent=maria.agent_id), limit=100).rows] == [
-        r.id for r in by_name]
+    assert [
+        r.id for r in browse_audit(engine, boss, AuditFilter(agent=maria.agent_id), limit=100).rows
+    ] == [r.id for r in by_name]
     payments = browse_audit(engine, boss, AuditFilter(entity="payment"), limit=100).rows
     assert sorted(r.entity_id for r in payments) == [0, 5, 10, 15, 20, 25]
     one = browse_audit(engine, boss, AuditFilter(entity="contact", entity_id=7), limit=100).rows
     assert [(r.before, r.after) for r in one] == [({"n": 6}, {"n": 7})]
-    day = browse_audit(engine, boss, AuditFilter(since=T0 + timedelta(hours=2), until=T0 + timedelta(hours=6)),
-                       limit=100).rows
+    day = browse_audit(
+        engine,
+        boss,
+        AuditFilter(since=T0 + timedelta(hours=2), until=T0 + timedelta(hours=6)),
+        limit=100,
+    ).rows
     assert sorted(r.entity_id for r in day) == [2, 3, 4, 5]
     combined = all_pages(engine, boss, AuditFilter(agent="tom", action="create"), 2)
     assert len(combined) == 5  # i in 0, 6, 12, 18, 24
@@ -97,4 +123,6 @@ def test_facets(engine: Engine, trail: dict[str, Actor], actors: Callable[[str],
 
 def test_the_module_offers_no_way_to_change_entries() -> None:
     public = {name for name in dir(audit_queries) if not name.startswith("_")}
-    assert not {n for n in public if n.split("_")[0] in ("update", "delete", "edit", "remove", "set")}
+    assert not {
+        n for n in public if n.split("_")[0] in ("update", "delete", "edit", "remove", "set")
+    }

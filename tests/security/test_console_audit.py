@@ -58,12 +58,27 @@ def trail(engine: Engine, settings: Settings) -> dict[str, Actor]:
     with transaction(engine) as session:
         for i in range(25):
             who = people["tom"] if i % 3 == 0 else people["maria"]
-            session.add(AuditEntry(
-                at=T0 + timedelta(hours=i), agent_id=who.agent_id, action="update",
-                entity="payment" if i % 5 == 0 else "contact", entity_id=i,
-                before={"n": i - 1}, after={"n": i}))
-        session.add(AuditEntry(at=T0 + timedelta(days=3), agent_id=people["maria"].agent_id,
-                               action="create", entity="case", entity_id=99, detail=HOSTILE))
+            session.add(
+                AuditEntry(
+                    at=T0 + timedelta(hours=i),
+                    agent_id=who.agent_id,
+                    action="update",
+                    entity="payment" if i % 5 == 0 else "contact",
+                    entity_id=i,
+                    before={"n": i - 1},
+                    after={"n": i},
+                )
+            )
+        session.add(
+            AuditEntry(
+                at=T0 + timedelta(days=3),
+                agent_id=people["maria"].agent_id,
+                action="create",
+                entity="case",
+                entity_id=99,
+                detail=HOSTILE,
+            )
+        )
     return people
 
 
@@ -105,7 +120,10 @@ async def apply(pilot: Any, screen: AuditScreen, **values: str) -> None:
 
 
 async def test_supervisor_browses_filters_and_pages_the_trail(
-    engine: Engine, settings: Settings, trail: dict[str, Actor], monkeypatch: pytest.MonkeyPatch,
+    engine: Engine,
+    settings: Settings,
+    trail: dict[str, Actor],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(audit_screen, "PAGE_SIZE", 10)
     app = console(engine, settings, trail["sup"])
@@ -154,7 +172,9 @@ async def test_supervisor_browses_filters_and_pages_the_trail(
 
 
 async def test_typing_n_or_p_in_a_filter_types_it(
-    engine: Engine, settings: Settings, trail: dict[str, Actor],
+    engine: Engine,
+    settings: Settings,
+    trail: dict[str, Actor],
 ) -> None:
     app = console(engine, settings, trail["sup"])
     async with app.run_test(size=SIZE) as pilot:
@@ -165,7 +185,9 @@ async def test_typing_n_or_p_in_a_filter_types_it(
 
 
 async def test_other_roles_are_not_offered_it_and_are_refused_with_an_audit_entry(
-    engine: Engine, settings: Settings, trail: dict[str, Actor],
+    engine: Engine,
+    settings: Settings,
+    trail: dict[str, Actor],
 ) -> None:
     app = console(engine, settings, trail["maria"])
     async with app.run_test(size=SIZE) as pilot:
@@ -183,11 +205,15 @@ async def test_other_roles_are_not_offered_it_and_are_refused_with_an_audit_entr
 
 
 async def test_a_refused_save_shows_the_sentence_is_audited_and_writes_nothing(
-    engine: Engine, settings: Settings,
+    engine: Engine,
+    settings: Settings,
 ) -> None:
     known = data.build(engine)
-    settings.roles["trainee"] = RoleSettings(description="look, do not touch payments",
-                                             default_level="edit", entities={"payment": "view"})
+    settings.roles["trainee"] = RoleSettings(
+        description="look, do not touch payments",
+        default_level="edit",
+        entities={"payment": "view"},
+    )
     trainee = add_agent(engine, settings, "trainee1", role="trainee")
     with reading(engine) as session:
         payments = session.execute(select(func.count()).select_from(Payment)).scalar_one()
@@ -208,13 +234,16 @@ async def test_a_refused_save_shows_the_sentence_is_audited_and_writes_nothing(
         await settle(pilot)
         assert app.screen is form  # kept open with the sentence
         said = [n.message for n in app._notifications]
-        assert ("Your role (trainee) has view access to payment records; this needs edit."
-                in said)
+        assert "Your role (trainee) has view access to payment records; this needs edit." in said
     with reading(engine) as session:
         assert session.execute(select(func.count()).select_from(Payment)).scalar_one() == payments
         assert session.get(Account, known.account_id).balance == balance
-        after = list(session.execute(select(AuditEntry).where(AuditEntry.id > entries)
-                                     .order_by(AuditEntry.id)).scalars())
+        after = list(
+            session.execute(
+                select(AuditEntry).where(AuditEntry.id > entries).order_by(AuditEntry.id)
+            ).scalars()
+        )
     assert [(e.action, e.entity, e.agent_id) for e in after] == [
-        (REFUSAL_ACTION, "payment", trainee.agent_id)]
+        (REFUSAL_ACTION, "payment", trainee.agent_id)
+    ]
     assert balance == Decimal(balance)

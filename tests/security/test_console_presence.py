@@ -30,7 +30,7 @@ SIZE = (120, 30)
 
 @pytest.fixture(autouse=True)
 def _utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """"since HH:MM" in UTC, whatever the machine's zone."""
+    """ "since HH:MM" in UTC, whatever the machine's zone."""
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
     yield
@@ -76,12 +76,17 @@ async def load(pilot: Any, contact_id: int) -> None:
 
 def live_rows(engine: Engine, agent_id: int) -> list[AgentSession]:
     with reading(engine) as session:
-        return list(session.execute(
-            select(AgentSession).where(AgentSession.agent_id == agent_id)).scalars())
+        return list(
+            session.execute(select(AgentSession).where(AgentSession.agent_id == agent_id)).scalars()
+        )
 
 
 async def test_header_says_who_else_has_the_customer_open_and_they_see_us(
-    engine: Engine, settings: Settings, known: data.Known, maria: Actor, tom: Actor,
+    engine: Engine,
+    settings: Settings,
+    known: data.Known,
+    maria: Actor,
+    tom: Actor,
 ) -> None:
     toms = presence.open_session(engine, tom, contact_id=known.contact_id)
     app = console(engine, settings, maria)
@@ -93,7 +98,8 @@ async def test_header_says_who_else_has_the_customer_open_and_they_see_us(
         assert "Eleni Kyriakou" in shown
         # Tom's console sees Maria on the same customer.
         assert [p.display_name for p in presence.who_else_has(engine, known.contact_id, toms)] == [
-            "Maria Kosta"]
+            "Maria Kosta"
+        ]
 
         # Maria moves to another customer: nobody else there, and Tom no longer sees her.
         await load(pilot, known.other_contact_id)
@@ -118,11 +124,19 @@ async def test_header_says_who_else_has_the_customer_open_and_they_see_us(
 
 
 async def test_edit_form_warns_when_another_agent_edits_the_same_record(
-    engine: Engine, settings: Settings, known: data.Known, maria: Actor, tom: Actor,
+    engine: Engine,
+    settings: Settings,
+    known: data.Known,
+    maria: Actor,
+    tom: Actor,
 ) -> None:
     toms = presence.open_session(engine, tom, contact_id=known.contact_id)
-    presence.heartbeat(engine, toms, contact_id=known.contact_id,
-                       editing=presence.record_key("contact", known.contact_id))
+    presence.heartbeat(
+        engine,
+        toms,
+        contact_id=known.contact_id,
+        editing=presence.record_key("contact", known.contact_id),
+    )
     app = console(engine, settings, maria)
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot)
@@ -136,7 +150,9 @@ async def test_edit_form_warns_when_another_agent_edits_the_same_record(
         assert str(warning.render()).startswith("Also editing this record: Tom Petrou (since ")
         # Tom's form sees Maria editing too.
         key = presence.record_key("contact", known.contact_id)
-        assert [p.display_name for p in presence.who_else_edits(engine, key, toms)] == ["Maria Kosta"]
+        assert [p.display_name for p in presence.who_else_edits(engine, key, toms)] == [
+            "Maria Kosta"
+        ]
 
         # Tom closes his form; the next beat takes the warning away.
         presence.heartbeat(engine, toms, contact_id=known.contact_id, editing=None)
@@ -154,7 +170,11 @@ async def test_edit_form_warns_when_another_agent_edits_the_same_record(
 
 
 async def test_no_warning_when_nobody_else_edits(
-    engine: Engine, settings: Settings, known: data.Known, maria: Actor, tom: Actor,
+    engine: Engine,
+    settings: Settings,
+    known: data.Known,
+    maria: Actor,
+    tom: Actor,
 ) -> None:
     presence.open_session(engine, tom, contact_id=known.contact_id)  # open, not editing
     app = console(engine, settings, maria)
@@ -168,7 +188,9 @@ async def test_no_warning_when_nobody_else_edits(
 
 
 async def test_a_console_without_an_agent_keeps_no_presence(
-    engine: Engine, settings: Settings, known: data.Known,
+    engine: Engine,
+    settings: Settings,
+    known: data.Known,
 ) -> None:
     app = console(engine, settings, Actor(agent_id=None, username="system"))
     async with app.run_test(size=SIZE) as pilot:
@@ -191,7 +213,10 @@ def set_agent(engine: Engine, agent_id: int, **values: Any) -> None:
 
 
 async def test_a_role_change_takes_effect_in_the_running_console(
-    engine: Engine, settings: Settings, known: data.Known, maria: Actor,
+    engine: Engine,
+    settings: Settings,
+    known: data.Known,
+    maria: Actor,
 ) -> None:
     app = console(engine, settings, maria)
     async with app.run_test(size=SIZE) as pilot:
@@ -204,12 +229,16 @@ async def test_a_role_change_takes_effect_in_the_running_console(
         await settle(pilot)
         assert app.actor.role_name == "supervisor" and app.gateway.actor.role_name == "supervisor"
         assert "Your role is now supervisor; what you may do changed with it." in [
-            n.message for n in app._notifications]
+            n.message for n in app._notifications
+        ]
         assert "Audit Trail" in {c.title for c in app.get_system_commands(app.console_screen)}
 
 
 async def test_a_disabled_agents_console_ends_cleanly(
-    engine: Engine, settings: Settings, known: data.Known, maria: Actor,
+    engine: Engine,
+    settings: Settings,
+    known: data.Known,
+    maria: Actor,
 ) -> None:
     app = console(engine, settings, maria)
     async with app.run_test(size=SIZE) as pilot:

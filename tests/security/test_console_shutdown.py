@@ -38,8 +38,9 @@ DEADLINE = 60.0
 
 def sessions(engine: Engine, agent_id: int) -> list[AgentSession]:
     with reading(engine) as session:
-        return list(session.execute(
-            select(AgentSession).where(AgentSession.agent_id == agent_id)).scalars())
+        return list(
+            session.execute(select(AgentSession).where(AgentSession.agent_id == agent_id)).scalars()
+        )
 
 
 @pytest.fixture
@@ -48,7 +49,9 @@ def maria(engine: Engine, settings: Settings) -> Actor:
 
 
 async def test_shutdown_autosaves_the_open_form_and_closes_presence(
-    engine: Engine, settings: Settings, maria: Actor,
+    engine: Engine,
+    settings: Settings,
+    maria: Actor,
 ) -> None:
     known = data.build(engine)
     app = create_app(settings=settings, engine=engine, actor=maria, today=lambda: data.NOW.date())
@@ -103,7 +106,10 @@ def wait_for_session(engine: Engine, agent_id: int, console: PtyConsole) -> None
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
 def test_a_signalled_console_closes_its_presence_and_exits(
-    engine: Engine, maria: Actor, spawn: Callable[[str], PtyConsole], sig: int,
+    engine: Engine,
+    maria: Actor,
+    spawn: Callable[[str], PtyConsole],
+    sig: int,
 ) -> None:
     console = spawn("maria")
     wait_for_session(engine, maria.agent_id or 0, console)
@@ -115,7 +121,9 @@ def test_a_signalled_console_closes_its_presence_and_exits(
 
 
 def test_a_killed_console_leaves_a_session_that_only_expiry_removes(
-    engine: Engine, maria: Actor, spawn: Callable[[str], PtyConsole],
+    engine: Engine,
+    maria: Actor,
+    spawn: Callable[[str], PtyConsole],
 ) -> None:
     """The contrast: SIGKILL cannot be handled, so the row stays (and expires within the TTL)."""
     console = spawn("maria")
@@ -126,7 +134,9 @@ def test_a_killed_console_leaves_a_session_that_only_expiry_removes(
 
 
 async def test_shutdown_lets_a_save_in_progress_finish_first(
-    engine: Engine, settings: Settings, maria: Actor,
+    engine: Engine,
+    settings: Settings,
+    maria: Actor,
 ) -> None:
     """A form's save running when the signal arrives completes before the console exits."""
     app = create_app(settings=settings, engine=engine, actor=maria, today=lambda: data.NOW.date())

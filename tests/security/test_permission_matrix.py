@@ -24,11 +24,26 @@ from .conftest import audit_count, audit_rows
 
 #: Actions each default role may NOT run (everything else is allowed).
 DENIED: dict[str, set[str]] = {
-    "agent": {"Cancel eVoucher", "Retrieve Voucher Secret Number", "Post an Invoice",
-              "Bill Subscriber"},
-    "finance": {"Plan a Job", "Raise a Service Request", "Schedule an Activity", "Take a Lead",
-                "Open a Case", "Add a Follow-up", "Create a Task", "Follow Up",
-                "Become Subscriber", "Manage Subscription", "Add Services", "Remove Services"},
+    "agent": {
+        "Cancel eVoucher",
+        "Retrieve Voucher Secret Number",
+        "Post an Invoice",
+        "Bill Subscriber",
+    },
+    "finance": {
+        "Plan a Job",
+        "Raise a Service Request",
+        "Schedule an Activity",
+        "Take a Lead",
+        "Open a Case",
+        "Add a Follow-up",
+        "Create a Task",
+        "Follow Up",
+        "Become Subscriber",
+        "Manage Subscription",
+        "Add Services",
+        "Remove Services",
+    },
     "supervisor": set(),
     "admin": set(),
 }
@@ -36,9 +51,20 @@ DENIED: dict[str, set[str]] = {
 #: Entity levels that differ from each role's default level.
 LEVELS: dict[str, tuple[str, dict[str, str]]] = {
     "agent": ("edit", {"audit": "none", "agent": "select", "template": "view", "product": "view"}),
-    "finance": ("view", {"account": "edit", "invoice": "edit", "payment": "edit", "bill": "edit",
-                         "credit": "edit", "wallet": "edit", "voucher": "edit",
-                         "communication": "edit", "audit": "none"}),
+    "finance": (
+        "view",
+        {
+            "account": "edit",
+            "invoice": "edit",
+            "payment": "edit",
+            "bill": "edit",
+            "credit": "edit",
+            "wallet": "edit",
+            "voucher": "edit",
+            "communication": "edit",
+            "audit": "none",
+        },
+    ),
     "supervisor": ("edit", {}),
     "admin": ("edit", {}),
 }
@@ -76,7 +102,9 @@ def test_check_grants_exactly_the_roles_entity_levels(role: str) -> None:
 
 @pytest.mark.parametrize("role", sorted(default_roles()))
 def test_enforce_on_the_database_refuses_and_audits_each_denied_action(
-    engine: Engine, actors: Callable[[str], Actor], role: str,
+    engine: Engine,
+    actors: Callable[[str], Actor],
+    role: str,
 ) -> None:
     actor = actors(role)
     refused: set[str] = set()
@@ -93,7 +121,9 @@ def test_enforce_on_the_database_refuses_and_audits_each_denied_action(
 
 
 def test_an_agent_calling_a_repository_write_directly_is_refused_and_audited(
-    engine: Engine, settings: Settings, actors: Callable[[str], Actor],
+    engine: Engine,
+    settings: Settings,
+    actors: Callable[[str], Actor],
 ) -> None:
     agent, supervisor = actors("agent"), actors("supervisor")
     with pytest.raises(NotAllowed, match="select access to agent records; this needs edit"):
@@ -110,7 +140,9 @@ def test_an_agent_calling_a_repository_write_directly_is_refused_and_audited(
 
 @pytest.mark.parametrize("role", ["agent", "finance"])
 def test_only_supervisors_read_the_audit_trail(
-    engine: Engine, actors: Callable[[str], Actor], role: str,
+    engine: Engine,
+    actors: Callable[[str], Actor],
+    role: str,
 ) -> None:
     before = audit_count(engine)
     with pytest.raises(NotAllowed):
@@ -122,7 +154,8 @@ def test_only_supervisors_read_the_audit_trail(
 
 
 def test_a_custom_role_with_audit_view_but_not_supervisor_is_still_refused(
-    engine: Engine, settings: Settings,
+    engine: Engine,
+    settings: Settings,
 ) -> None:
     from commcentre_tui.roles import RoleSettings
 

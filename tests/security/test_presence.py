@@ -54,7 +54,10 @@ def rows(engine: Engine) -> int:
 
 
 def test_others_see_who_has_a_customer_open_and_since_when(
-    engine: Engine, clock: Clock, maria: Actor, tom: Actor,
+    engine: Engine,
+    clock: Clock,
+    maria: Actor,
+    tom: Actor,
 ) -> None:
     m = presence.open_session(engine, maria)
     t = presence.open_session(engine, tom)
@@ -86,7 +89,10 @@ def test_editing_a_record(engine: Engine, clock: Clock, maria: Actor, tom: Actor
 
 
 def test_leaving_is_seen_at_once_and_a_dead_console_within_the_ttl(
-    engine: Engine, clock: Clock, maria: Actor, tom: Actor,
+    engine: Engine,
+    clock: Clock,
+    maria: Actor,
+    tom: Actor,
 ) -> None:
     m = presence.open_session(engine, maria, contact_id=7)
     t = presence.open_session(engine, tom, contact_id=7)
@@ -95,7 +101,9 @@ def test_leaving_is_seen_at_once_and_a_dead_console_within_the_ttl(
     m = presence.open_session(engine, maria, contact_id=7)  # comes back, then her console dies
     clock.advance(presence.TTL_SECONDS - 1)
     assert presence.heartbeat(engine, t, contact_id=7)
-    assert presence.who_else_has(engine, 7, exclude_token=t) == [("Maria", clock.now - timedelta(seconds=14))]
+    assert presence.who_else_has(engine, 7, exclude_token=t) == [
+        ("Maria", clock.now - timedelta(seconds=14))
+    ]
     clock.advance(1)  # TTL seconds after her last heartbeat
     assert presence.who_else_has(engine, 7, exclude_token=t) == []
     assert presence.heartbeat(engine, m, contact_id=7) is False  # expired: must open a new one
@@ -111,7 +119,10 @@ def test_expired_rows_are_purged(engine: Engine, clock: Clock, maria: Actor, tom
 
 
 def test_an_agent_in_two_windows_is_listed_once_with_the_earliest_time(
-    engine: Engine, clock: Clock, maria: Actor, tom: Actor,
+    engine: Engine,
+    clock: Clock,
+    maria: Actor,
+    tom: Actor,
 ) -> None:
     first = clock.now
     presence.open_session(engine, maria, contact_id=7)
@@ -126,6 +137,9 @@ def test_the_system_actor_has_no_presence(engine: Engine) -> None:
 
 
 def test_describe_lists_several(clock: Clock, actors: Callable[[str], Actor]) -> None:
-    people = [presence.Presence("Maria", clock.now), presence.Presence("Tom", clock.now + timedelta(minutes=23))]
+    people = [
+        presence.Presence("Maria", clock.now),
+        presence.Presence("Tom", clock.now + timedelta(minutes=23)),
+    ]
     assert presence.describe(people, tz=UTC) == "also open: Maria (since 10:42), Tom (since 11:05)"
     assert presence.describe([]) == ""

@@ -15,8 +15,10 @@ from commcentre_tui.roles import RoleSettings
 
 def grants(engine: Engine) -> dict[tuple[str, str, str], str]:
     with reading(engine) as session:
-        return {(p.role, p.kind, p.target): p.level
-                for p in session.execute(select(Permission)).scalars()}
+        return {
+            (p.role, p.kind, p.target): p.level
+            for p in session.execute(select(Permission)).scalars()
+        }
 
 
 def role_names(engine: Engine) -> list[str]:
@@ -24,7 +26,9 @@ def role_names(engine: Engine) -> list[str]:
         return sorted(session.execute(select(Role.name)).scalars())
 
 
-def test_first_sync_writes_every_grant_and_a_second_writes_nothing(engine: Engine, settings: Settings) -> None:
+def test_first_sync_writes_every_grant_and_a_second_writes_nothing(
+    engine: Engine, settings: Settings
+) -> None:
     per_role = len(ENTITIES) + len(ALL_ACTIONS) + 2
     assert sync_roles(engine, settings) == len(settings.roles) * (per_role + 1)
     assert sync_roles(engine, settings) == 0
@@ -43,8 +47,11 @@ def test_config_changes_are_mirrored(engine: Engine, settings: Settings) -> None
     sync_roles(engine, settings)
     del settings.roles["finance"]
     settings.roles["agent"] = settings.roles["agent"].model_copy(
-        update={"entities": {**settings.roles["agent"].entities, "audit": "view"}})
-    settings.roles["trainee"] = RoleSettings(description="New starters", default_level="view", actions=[])
+        update={"entities": {**settings.roles["agent"].entities, "audit": "view"}}
+    )
+    settings.roles["trainee"] = RoleSettings(
+        description="New starters", default_level="view", actions=[]
+    )
     changes = sync_roles(engine, settings)
     assert changes > 0 and sync_roles(engine, settings) == 0
     assert role_names(engine) == ["admin", "agent", "supervisor", "trainee"]

@@ -36,19 +36,25 @@ def key() -> asyncssh.SSHKey:
 
 
 @pytest.fixture
-async def served(tmp_path: Path, sqlite_template: Path, settings: Settings,
-                 key: asyncssh.SSHKey) -> AsyncIterator[tuple[ConsoleServer, Engine]]:
+async def served(
+    tmp_path: Path, sqlite_template: Path, settings: Settings, key: asyncssh.SSHKey
+) -> AsyncIterator[tuple[ConsoleServer, Engine]]:
     """`serve-ssh` running real consoles on a SQLite file with Maria (her key) and a customer."""
     path = tmp_path / "ssh.db"
     shutil.copyfile(sqlite_template, path)
     engine = make_engine(f"sqlite:///{path}")
-    repo.create_agent(engine, settings, SYSTEM, username="maria", display_name="Maria Kosta",
-                      unit="Care")
+    repo.create_agent(
+        engine, settings, SYSTEM, username="maria", display_name="Maria Kosta", unit="Care"
+    )
     repo.add_key(engine, SYSTEM, "maria", key.export_public_key().decode())
     data.build(engine)
-    options = ServeOptions(port=0, host_key_path=tmp_path / "host_key",
-                           database_url=f"sqlite:///{path}",
-                           config_path=str(TESTS_DIR / "config.test.toml"), grace_seconds=30)
+    options = ServeOptions(
+        port=0,
+        host_key_path=tmp_path / "host_key",
+        database_url=f"sqlite:///{path}",
+        config_path=str(TESTS_DIR / "config.test.toml"),
+        grace_seconds=30,
+    )
     server = ConsoleServer(engine, settings, options)
     await server.start()
     yield server, engine
@@ -62,7 +68,8 @@ def presence(engine: Engine) -> list[AgentSession]:
 
 
 async def test_a_dropped_connection_ends_the_console_and_its_presence(
-        served: tuple[ConsoleServer, Engine], key: asyncssh.SSHKey) -> None:
+    served: tuple[ConsoleServer, Engine], key: asyncssh.SSHKey
+) -> None:
     server, engine = served
     conn = await connect(server.port, "maria", key)
     screen = await Terminal.open(conn, size=(80, 24))
@@ -90,7 +97,8 @@ def autosaved(engine: Engine) -> dict[str, str] | None:
 
 
 async def test_a_form_typed_over_ssh_is_autosaved_when_the_connection_drops(
-        served: tuple[ConsoleServer, Engine], key: asyncssh.SSHKey) -> None:
+    served: tuple[ConsoleServer, Engine], key: asyncssh.SSHKey
+) -> None:
     """Typing into the communication form over `serve-ssh`, then the connection drops: the
     console saves what was typed before it exits, and offers it again on the next start."""
     server, engine = served

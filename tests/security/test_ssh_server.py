@@ -29,18 +29,23 @@ PROBE = Path(__file__).with_name("ssh_probe.py")
 
 @pytest.fixture
 def keys() -> dict[str, asyncssh.SSHKey]:
-    return {name: asyncssh.generate_private_key("ssh-ed25519") for name in ("maria", "tom", "stranger")}
+    return {
+        name: asyncssh.generate_private_key("ssh-ed25519") for name in ("maria", "tom", "stranger")
+    }
 
 
 @pytest.fixture
-def ssh_db(tmp_path: Path, sqlite_template: Path, settings: Settings,
-           keys: dict[str, asyncssh.SSHKey]) -> Iterator[tuple[str, Engine]]:
+def ssh_db(
+    tmp_path: Path, sqlite_template: Path, settings: Settings, keys: dict[str, asyncssh.SSHKey]
+) -> Iterator[tuple[str, Engine]]:
     """A migrated SQLite file with Maria (active) and Tom (disabled), each with a key."""
     path = tmp_path / "ssh.db"
     shutil.copyfile(sqlite_template, path)
     url = f"sqlite:///{path}"
     engine = make_engine(url)
-    repo.create_agent(engine, settings, SYSTEM, username="maria", display_name="Maria Kosta", unit="Care")
+    repo.create_agent(
+        engine, settings, SYSTEM, username="maria", display_name="Maria Kosta", unit="Care"
+    )
     repo.add_key(engine, SYSTEM, "maria", keys["maria"].export_public_key().decode())
     repo.create_agent(engine, settings, SYSTEM, username="tom", display_name="Tom Baker")
     repo.add_key(engine, SYSTEM, "tom", keys["tom"].export_public_key().decode())
@@ -53,7 +58,9 @@ Start = Callable[..., Awaitable[ConsoleServer]]
 
 
 @pytest.fixture
-async def start(ssh_db: tuple[str, Engine], settings: Settings, tmp_path: Path) -> AsyncIterator[Start]:
+async def start(
+    ssh_db: tuple[str, Engine], settings: Settings, tmp_path: Path
+) -> AsyncIterator[Start]:
     """``await start(probe="", **options)``: a server on an ephemeral port (the probe instead of the
     console unless ``probe=None``)."""
     url, engine = ssh_db
@@ -62,11 +69,19 @@ async def start(ssh_db: tuple[str, Engine], settings: Settings, tmp_path: Path) 
     async def go(probe: str | None = "", **options: Any) -> ConsoleServer:
         command = None
         if probe is not None:
+
             def command(user: str) -> list[str]:
                 return [sys.executable, str(PROBE), user, probe]
-        opts = ServeOptions(port=0, host_key_path=tmp_path / "host_key", database_url=url,
-                            config_path=str(TESTS_DIR / "config.test.toml"), grace_seconds=5,
-                            console_command=command, **options)
+
+        opts = ServeOptions(
+            port=0,
+            host_key_path=tmp_path / "host_key",
+            database_url=url,
+            config_path=str(TESTS_DIR / "config.test.toml"),
+            grace_seconds=5,
+            console_command=command,
+            **options,
+        )
         server = ConsoleServer(engine, settings, opts)
         await server.start()
         servers.append(server)
@@ -81,8 +96,9 @@ def entries(engine: Engine, action: str) -> list[AuditEntry]:
     return audit_rows(engine, action)
 
 
-async def test_a_known_key_gets_the_console(start: Start, ssh_db: tuple[str, Engine],
-                                            keys: dict[str, asyncssh.SSHKey]) -> None:
+async def test_a_known_key_gets_the_console(
+    start: Start, ssh_db: tuple[str, Engine], keys: dict[str, asyncssh.SSHKey]
+) -> None:
     server = await start(probe=None)
     engine = ssh_db[1]
     async with await connect(server.port, "maria", keys["maria"]) as conn:
@@ -90,24 +106,32 @@ async def test_a_known_key_gets_the_console(start: Start, ssh_db: tuple[str, Eng
         await screen.wait_for("Maria Kosta")
         login = entries(engine, "login")
         assert len(login) == 1 and login[0].entity_id == login[0].agent_id
-        assert server.host_key_fingerprint and keys["maria"].get_fingerprint("sha256") in login[0].detail
+        assert (
+            server.host_key_fingerprint
+            and keys["maria"].get_fingerprint("sha256") in login[0].detail
+        )
     await until(lambda: entries(engine, "logout"))
     await until(lambda: not server.sessions)
 
 
-async def test_an_unknown_key_is_refused_and_audited(start: Start, ssh_db: tuple[str, Engine],
-                                                     keys: dict[str, asyncssh.SSHKey]) -> None:
+async def test_an_unknown_key_is_refused_and_audited(
+    start: Start, ssh_db: tuple[str, Engine], keys: dict[str, asyncssh.SSHKey]
+) -> None:
     server = await start()
     with pytest.raises(asyncssh.PermissionDenied):
         await connect(server.port, "maria", keys["stranger"])
     failed = await until(lambda: entries(ssh_db[1], "failed login"))
-    assert "as 'maria': the key SHA256:" in failed[0].detail and "is not registered to maria" in failed[0].detail
+    assert (
+        "as 'maria': the key SHA256:" in failed[0].detail
+        and "is not registered to maria" in failed[0].detail
+    )
     assert failed[0].agent_id is None and failed[0].entity_id is not None
     assert not entries(ssh_db[1], "login")
 
 
-async def test_an_unknown_agent_is_refused_and_audited(start: Start, ssh_db: tuple[str, Engine],
-                                                       keys: dict[str, asyncssh.SSHKey]) -> None:
+async def test_an_unknown_agent_is_refused_and_audited(
+    start: Start, ssh_db: tuple[str, Engine], keys: dict[str, asyncssh.SSHKey]
+) -> None:
     server = await start()
     with pytest.raises(asyncssh.PermissionDenied):
         await connect(server.port, "ghost", keys["maria"])
@@ -115,8 +139,9 @@ async def test_an_unknown_agent_is_refused_and_audited(start: Start, ssh_db: tup
     assert "no agent is called 'ghost'" in failed[0].detail and failed[0].entity_id is None
 
 
-async def test_a_disabled_agent_is_refused_and_audited(start: Start, ssh_db: tuple[str, Engine],
-                                                       keys: dict[str, asyncssh.SSHKey]) -> None:
+async def test_a_disabled_agent_is_refused_and_audited(
+    start: Start, ssh_db: tuple[str, Engine], keys: dict[str, asyncssh.SSHKey]
+) -> None:
     server = await start()
     with pytest.raises(asyncssh.PermissionDenied):
         await connect(server.port, "tom", keys["tom"])
@@ -133,7 +158,9 @@ async def test_a_password_is_refused_and_audited(start: Start, ssh_db: tuple[str
     assert "letmein" not in failed[0].detail
 
 
-async def test_no_commands_forwarding_or_sftp(start: Start, keys: dict[str, asyncssh.SSHKey]) -> None:
+async def test_no_commands_forwarding_or_sftp(
+    start: Start, keys: dict[str, asyncssh.SSHKey]
+) -> None:
     server = await start()
     async with await connect(server.port, "maria", keys["maria"]) as conn:
         with pytest.raises(asyncssh.ChannelOpenError):
@@ -148,13 +175,16 @@ async def test_no_commands_forwarding_or_sftp(start: Start, keys: dict[str, asyn
 
 
 async def test_terminal_type_colour_and_resize_reach_the_console(
-    start: Start, keys: dict[str, asyncssh.SSHKey], monkeypatch: pytest.MonkeyPatch,
+    start: Start,
+    keys: dict[str, asyncssh.SSHKey],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("COLORTERM", "server-own")  # must not leak into a client's session
     server = await start()
     async with await connect(server.port, "maria", keys["maria"]) as conn:
-        screen = await Terminal.open(conn, size=(100, 30), term="xterm-kitty",
-                                     env={"COLORTERM": "truecolor", "EVIL": "1"})
+        screen = await Terminal.open(
+            conn, size=(100, 30), term="xterm-kitty", env={"COLORTERM": "truecolor", "EVIL": "1"}
+        )
         await screen.wait_for("PROBE user=maria")
         assert "term=xterm-kitty colorterm=truecolor size=100x30 ctty=yes" in screen.text
         assert "screenshots=false" in screen.text  # no agent writes files on the server
@@ -170,8 +200,9 @@ async def test_terminal_type_colour_and_resize_reach_the_console(
         assert await screen.finish() == 0
 
 
-async def test_the_per_agent_session_limit_holds(start: Start, ssh_db: tuple[str, Engine],
-                                                 keys: dict[str, asyncssh.SSHKey]) -> None:
+async def test_the_per_agent_session_limit_holds(
+    start: Start, ssh_db: tuple[str, Engine], keys: dict[str, asyncssh.SSHKey]
+) -> None:
     server = await start(max_sessions_per_agent=2)
     async with await connect(server.port, "maria", keys["maria"]) as conn:
         first, second = await Terminal.open(conn), await Terminal.open(conn)
@@ -192,7 +223,9 @@ async def test_the_per_agent_session_limit_holds(start: Start, ssh_db: tuple[str
         await again.wait_for("PROBE")
 
 
-async def test_the_total_session_limit_holds(start: Start, keys: dict[str, asyncssh.SSHKey]) -> None:
+async def test_the_total_session_limit_holds(
+    start: Start, keys: dict[str, asyncssh.SSHKey]
+) -> None:
     server = await start(max_sessions=1, max_sessions_per_agent=5)
     async with await connect(server.port, "maria", keys["maria"]) as conn:
         first = await Terminal.open(conn)
@@ -213,7 +246,9 @@ async def test_an_idle_session_is_closed(start: Start, keys: dict[str, asyncssh.
     assert not server.sessions
 
 
-async def test_shutdown_lets_consoles_finish_then_stops(start: Start, keys: dict[str, asyncssh.SSHKey]) -> None:
+async def test_shutdown_lets_consoles_finish_then_stops(
+    start: Start, keys: dict[str, asyncssh.SSHKey]
+) -> None:
     server = await start()
     async with await connect(server.port, "maria", keys["maria"]) as conn:
         screen = await Terminal.open(conn)
@@ -227,8 +262,9 @@ async def test_shutdown_lets_consoles_finish_then_stops(start: Start, keys: dict
         await connect(server.port, "maria", keys["maria"])
 
 
-async def test_shutdown_kills_a_console_that_does_not_finish(start: Start,
-                                                             keys: dict[str, asyncssh.SSHKey]) -> None:
+async def test_shutdown_kills_a_console_that_does_not_finish(
+    start: Start, keys: dict[str, asyncssh.SSHKey]
+) -> None:
     server = await start(probe="stubborn")
     async with await connect(server.port, "maria", keys["maria"]) as conn:
         screen = await Terminal.open(conn)
@@ -240,7 +276,9 @@ async def test_shutdown_kills_a_console_that_does_not_finish(start: Start,
 
 
 async def test_disabling_an_agent_ends_their_open_session(
-    start: Start, ssh_db: tuple[str, Engine], keys: dict[str, asyncssh.SSHKey],
+    start: Start,
+    ssh_db: tuple[str, Engine],
+    keys: dict[str, asyncssh.SSHKey],
 ) -> None:
     server = await start(recheck_seconds=0.1)
     async with await connect(server.port, "maria", keys["maria"]) as conn:
@@ -265,16 +303,29 @@ def test_the_ssh_package_and_security_repo_never_import_textual() -> None:
     assert out.stdout.strip() == "[]"
 
 
-async def test_the_command_serves_until_sigterm(ssh_db: tuple[str, Engine], tmp_path: Path,
-                                                keys: dict[str, asyncssh.SSHKey]) -> None:
+async def test_the_command_serves_until_sigterm(
+    ssh_db: tuple[str, Engine], tmp_path: Path, keys: dict[str, asyncssh.SSHKey]
+) -> None:
     """`commcentre serve-ssh` end to end: host key created, real console, clean stop on SIGTERM."""
     import signal
 
     url, engine = ssh_db
     host_key = tmp_path / "cli_host_key"
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "commcentre_tui", "serve-ssh", "--port", "0", "--host-key", str(host_key),
-        "--database", url, "--grace", "5", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "commcentre_tui",
+        "serve-ssh",
+        "--port",
+        "0",
+        "--host-key",
+        str(host_key),
+        "--database",
+        url,
+        "--grace",
+        "5",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
         lines: list[str] = []
@@ -299,7 +350,10 @@ async def test_the_command_serves_until_sigterm(ssh_db: tuple[str, Engine], tmp_
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
-    assert [e.action for e in audit_rows(engine) if e.action in ("login", "logout")] == ["login", "logout"]
+    assert [e.action for e in audit_rows(engine) if e.action in ("login", "logout")] == [
+        "login",
+        "logout",
+    ]
 
 
 def test_bad_serve_flags_are_one_sentence(capsys: pytest.CaptureFixture[str]) -> None:
@@ -316,7 +370,9 @@ async def until_closed(conn: asyncssh.SSHClientConnection) -> None:
 
 
 async def test_a_connection_without_a_session_counts_against_the_limits(
-    start: Start, ssh_db: tuple[str, Engine], keys: dict[str, asyncssh.SSHKey],
+    start: Start,
+    ssh_db: tuple[str, Engine],
+    keys: dict[str, asyncssh.SSHKey],
 ) -> None:
     """`ssh -N` holds a connection without a console: it takes a place like a session does."""
     server = await start(max_sessions_per_agent=1)
@@ -330,7 +386,9 @@ async def test_a_connection_without_a_session_counts_against_the_limits(
 
 
 async def test_a_connection_without_a_session_is_closed_when_idle(
-    start: Start, ssh_db: tuple[str, Engine], keys: dict[str, asyncssh.SSHKey],
+    start: Start,
+    ssh_db: tuple[str, Engine],
+    keys: dict[str, asyncssh.SSHKey],
 ) -> None:
     server = await start(idle_timeout=0.5)
     conn = await connect(server.port, "maria", keys["maria"])
@@ -340,7 +398,9 @@ async def test_a_connection_without_a_session_is_closed_when_idle(
 
 
 async def test_disabling_an_agent_closes_their_connections_without_a_session(
-    start: Start, ssh_db: tuple[str, Engine], keys: dict[str, asyncssh.SSHKey],
+    start: Start,
+    ssh_db: tuple[str, Engine],
+    keys: dict[str, asyncssh.SSHKey],
 ) -> None:
     server = await start(recheck_seconds=0.1)
     conn = await connect(server.port, "maria", keys["maria"])

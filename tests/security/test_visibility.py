@@ -29,21 +29,41 @@ def records(engine: Engine) -> None:
         session.flush()
         cid = contact.id or 0
         for subject, visibility, unit in [
-            ("open to all", "public", None), ("care only", "unit", "Care"),
-            ("fraud only", "unit", "Fraud"), ("nobody's", "unit", None),
+            ("open to all", "public", None),
+            ("care only", "unit", "Care"),
+            ("fraud only", "unit", "Fraud"),
+            ("nobody's", "unit", None),
             ("internal marking", "internal", "Care"),
         ]:
-            session.add(Communication(contact_id=cid, direction="incoming", media="phone",
-                                      subject=subject, visibility=visibility, unit=unit))
-            session.add(Case(contact_id=cid, number=f"CS-{subject}", subject=subject,
-                             visibility=visibility, assigned_unit=unit))
+            session.add(
+                Communication(
+                    contact_id=cid,
+                    direction="incoming",
+                    media="phone",
+                    subject=subject,
+                    visibility=visibility,
+                    unit=unit,
+                )
+            )
+            session.add(
+                Case(
+                    contact_id=cid,
+                    number=f"CS-{subject}",
+                    subject=subject,
+                    visibility=visibility,
+                    assigned_unit=unit,
+                )
+            )
 
 
 def seen(engine: Engine, model: type, actor: Actor) -> set[str]:
     with reading(engine) as session:
-        found = session.execute(select(model).where(visibility_filter(model, actor))).scalars().all()
-        assert {r.subject for r in found} == {r.subject for r in session.execute(select(model)).scalars()
-                                              if is_visible(r, actor)}
+        found = (
+            session.execute(select(model).where(visibility_filter(model, actor))).scalars().all()
+        )
+        assert {r.subject for r in found} == {
+            r.subject for r in session.execute(select(model)).scalars() if is_visible(r, actor)
+        }
         return {r.subject for r in found}
 
 
@@ -60,13 +80,17 @@ def test_unit_only_records(engine: Engine, settings: Settings, records: None, mo
     assert seen(engine, model, boss) == everything
 
 
-def test_named_helpers_match(engine: Engine, settings: Settings, records: None,
-                             actors: Callable[[str], Actor]) -> None:
+def test_named_helpers_match(
+    engine: Engine, settings: Settings, records: None, actors: Callable[[str], Actor]
+) -> None:
     agent = actors("agent")
     with reading(engine) as session:
         cases = session.execute(select(Case.subject).where(visible_cases(agent))).scalars().all()
-        comms = session.execute(
-            select(Communication.subject).where(visible_communications(agent))).scalars().all()
+        comms = (
+            session.execute(select(Communication.subject).where(visible_communications(agent)))
+            .scalars()
+            .all()
+        )
     assert set(cases) == set(comms) == {"open to all", "care only", "internal marking"}
     # other models are not restricted
     assert str(visibility_filter(Contact, agent)) == "true"

@@ -53,7 +53,9 @@ def products(engine: Engine) -> dict[str, int]:
     ids: dict[str, int] = {}
     with transaction(engine) as session:
         for code, (name, kind, price) in CATALOGUE.items():
-            row = session.execute(select(m.Product).where(m.Product.code == code)).scalar_one_or_none()
+            row = session.execute(
+                select(m.Product).where(m.Product.code == code)
+            ).scalar_one_or_none()
             if row is None:
                 row = m.Product(code=code, name=name, kind=kind, price=price, active=code != "OLD")
                 session.add(row)
@@ -62,38 +64,60 @@ def products(engine: Engine) -> dict[str, int]:
     return ids
 
 
-def account(engine: Engine, contact_id: int | None = None, *, currency: str = "EUR",
-            terms: int = 30, wallet: bool = True) -> m.Account:
+def account(
+    engine: Engine,
+    contact_id: int | None = None,
+    *,
+    currency: str = "EUR",
+    terms: int = 30,
+    wallet: bool = True,
+) -> m.Account:
     """An account (and its empty wallet) straight through the ORM."""
     if contact_id is None:
         contact_id = contact(engine).id
     n = next(_serial)
-    acc = add(engine, m.Account(contact_id=contact_id, number=f"TA{n:07d}", currency=currency,
-                                payment_terms_days=terms))
+    acc = add(
+        engine,
+        m.Account(
+            contact_id=contact_id, number=f"TA{n:07d}", currency=currency, payment_terms_days=terms
+        ),
+    )
     if wallet:
         add(engine, m.Wallet(account_id=acc.id, currency=currency))
     return acc
 
 
-def stock_voucher(engine: Engine, value: str = "10.00", *, secret: str = "1234567890123456",
-                  currency: str = "EUR") -> m.Voucher:
+def stock_voucher(
+    engine: Engine, value: str = "10.00", *, secret: str = "1234567890123456", currency: str = "EUR"
+) -> m.Voucher:
     n = next(_serial)
-    return add(engine, m.Voucher(serial=f"STK{n:06d}", secret_number=secret, value=D(value),
-                                 currency=currency))
+    return add(
+        engine,
+        m.Voucher(serial=f"STK{n:06d}", secret_number=secret, value=D(value), currency=currency),
+    )
 
 
-def participant(engine: Engine, contact_id: int, account_id: int | None = None) -> m.RewardParticipant:
+def participant(
+    engine: Engine, contact_id: int, account_id: int | None = None
+) -> m.RewardParticipant:
     n = next(_serial)
-    return add(engine, m.RewardParticipant(contact_id=contact_id, account_id=account_id,
-                                           number=f"TR{n:06d}"))
+    return add(
+        engine,
+        m.RewardParticipant(contact_id=contact_id, account_id=account_id, number=f"TR{n:06d}"),
+    )
 
 
 def actor(engine: Engine, settings: Settings, role: str) -> Actor:
     """A real agent with ``role`` (a name in settings.roles)."""
     n = next(_serial)
     agent = add(engine, m.Agent(username=f"{role}{n}", display_name=role.title(), role=role))
-    return Actor(agent_id=agent.id, username=agent.username, role_name=role,
-                 role=settings.roles[role], display_name=agent.display_name)
+    return Actor(
+        agent_id=agent.id,
+        username=agent.username,
+        role_name=role,
+        role=settings.roles[role],
+        display_name=agent.display_name,
+    )
 
 
 def with_billing(settings: Settings, **values: Any) -> Settings:
@@ -104,18 +128,24 @@ def with_billing(settings: Settings, **values: Any) -> Settings:
 def row_counts(engine: Engine) -> dict[str, int]:
     """Rows per table, plus every number series' next value (what "writes nothing" compares)."""
     with reading(engine) as session:
-        counts = {t.name: session.execute(select(func.count()).select_from(t)).scalar_one()
-                  for t in SQLModel.metadata.sorted_tables}
-        for name, value in session.execute(select(m.NumberSequence.name, m.NumberSequence.next_value)):
+        counts = {
+            t.name: session.execute(select(func.count()).select_from(t)).scalar_one()
+            for t in SQLModel.metadata.sorted_tables
+        }
+        for name, value in session.execute(
+            select(m.NumberSequence.name, m.NumberSequence.next_value)
+        ):
             counts[f"seq:{name}"] = value
     return counts
 
 
 def audit_entries(engine: Engine, action: str) -> list[m.AuditEntry]:
     with reading(engine) as session:
-        return list(session.execute(
-            select(m.AuditEntry).where(m.AuditEntry.action == action).order_by(m.AuditEntry.id)
-        ).scalars())
+        return list(
+            session.execute(
+                select(m.AuditEntry).where(m.AuditEntry.action == action).order_by(m.AuditEntry.id)
+            ).scalars()
+        )
 
 
 def balance(engine: Engine, account_id: int) -> Decimal:
@@ -127,8 +157,13 @@ def balance(engine: Engine, account_id: int) -> Decimal:
 
 def wallet_balance(engine: Engine, account_id: int) -> Decimal:
     with reading(engine) as session:
-        w = session.execute(select(m.Wallet).where(m.Wallet.account_id == account_id)
-                            .order_by(m.Wallet.id)).scalars().first()
+        w = (
+            session.execute(
+                select(m.Wallet).where(m.Wallet.account_id == account_id).order_by(m.Wallet.id)
+            )
+            .scalars()
+            .first()
+        )
         return w.balance if w else D("0.00")
 
 
@@ -138,20 +173,33 @@ def assert_books(engine: Engine, account_id: int) -> None:
         acc = session.get(m.Account, account_id)
         assert acc is not None
         assert acc.balance == ledger_balance(session, account_id), "account balance ≠ ledger"
-        for w in session.execute(select(m.Wallet).where(m.Wallet.account_id == account_id)).scalars():
-            assert w.balance == wallet_ledger_balance(session, w.id), "wallet balance ≠ its transactions"
+        for w in session.execute(
+            select(m.Wallet).where(m.Wallet.account_id == account_id)
+        ).scalars():
+            assert w.balance == wallet_ledger_balance(session, w.id), (
+                "wallet balance ≠ its transactions"
+            )
             assert w.balance >= 0
-        for bill in session.execute(select(m.Bill).where(m.Bill.account_id == account_id)).scalars():
-            paid = session.execute(select(func.sum(m.Payment.amount))
-                                   .where(m.Payment.bill_id == bill.id)).scalar_one() or D("0.00")
+        for bill in session.execute(
+            select(m.Bill).where(m.Bill.account_id == account_id)
+        ).scalars():
+            paid = session.execute(
+                select(func.sum(m.Payment.amount)).where(m.Payment.bill_id == bill.id)
+            ).scalar_one() or D("0.00")
             assert bill.paid_amount == paid
             assert bill.amount == bill.subtotal + bill.tax
             assert D("0.00") <= bill.paid_amount <= bill.amount
-            expected = ("paid" if bill.paid_amount == bill.amount
-                        else "partly_paid" if bill.paid_amount > 0 else "unpaid")
+            expected = (
+                "paid"
+                if bill.paid_amount == bill.amount
+                else "partly_paid"
+                if bill.paid_amount > 0
+                else "unpaid"
+            )
             assert bill.status == expected, (bill.number, bill.status, expected)
-        for p in session.execute(select(m.RewardParticipant)
-                                 .where(m.RewardParticipant.account_id == account_id)).scalars():
+        for p in session.execute(
+            select(m.RewardParticipant).where(m.RewardParticipant.account_id == account_id)
+        ).scalars():
             assert p.points == participant_ledger_points(session, p.id)
 
 

@@ -17,7 +17,9 @@ from commcentre_tui.services.context import ServiceContext
 from . import factories as f
 
 
-def test_create_account_with_defaults_opens_a_wallet_and_audits(ctx: ServiceContext, engine: Engine) -> None:
+def test_create_account_with_defaults_opens_a_wallet_and_audits(
+    ctx: ServiceContext, engine: Engine
+) -> None:
     owner = f.contact(engine, "Eleni", "Charalambous")
     result = create_account(ctx, {"contact_id": owner.id, "billing_address": "1 Main St, Nicosia"})
 
@@ -36,8 +38,15 @@ def test_create_account_with_defaults_opens_a_wallet_and_audits(ctx: ServiceCont
 
 def test_typed_number_currency_and_terms_are_kept(ctx: ServiceContext, engine: Engine) -> None:
     owner = f.contact(engine)
-    result = create_account(ctx, {"contact_id": owner.id, "number": " acc-77 ", "currency": "usd",
-                                  "payment_terms_days": "14"})
+    result = create_account(
+        ctx,
+        {
+            "contact_id": owner.id,
+            "number": " acc-77 ",
+            "currency": "usd",
+            "payment_terms_days": "14",
+        },
+    )
     acc = q.get_account(engine, result.account_id)
     assert (acc.number, acc.currency, acc.payment_terms_days) == ("ACC-77", "USD", 14)
 
@@ -48,8 +57,10 @@ def test_a_used_account_number_is_refused_on_its_field(ctx: ServiceContext, engi
     with pytest.raises(ValidationFailed) as err:
         create_account(ctx, {"contact_id": owner.id, "number": "A1"})
     assert err.value.field == "number"
-    assert str(err.value) == ("Account number A1 is already in use; type another or leave it empty "
-                              "for the next free number.")
+    assert str(err.value) == (
+        "Account number A1 is already in use; type another or leave it empty "
+        "for the next free number."
+    )
 
 
 def test_generated_numbers_skip_hand_typed_ones(ctx: ServiceContext, engine: Engine) -> None:
@@ -58,18 +69,28 @@ def test_generated_numbers_skip_hand_typed_ones(ctx: ServiceContext, engine: Eng
     assert create_account(ctx, {"contact_id": owner.id}).number == "A00000002"
 
 
-@pytest.mark.parametrize(("data", "field", "sentence"), [
-    ({}, "contact_id", "Owner is required."),
-    ({"contact_id": 999}, "contact_id",
-     "Choose the contact who owns the account; there is no contact 999."),
-    ({"currency": "EURO"}, "currency", "Currency is not in the expected format."),
-    ({"payment_terms_days": -1}, "payment_terms_days",
-     "Payment terms (days) must be at least 0."),
-    ({"number": "A 1"}, "number", "Account number is not in the expected format."),
-    ({"colour": "red"}, "colour", "Colour is not a field of this form."),
-])
-def test_bad_input_names_the_field(ctx: ServiceContext, engine: Engine, data: dict, field: str,
-                                   sentence: str) -> None:
+@pytest.mark.parametrize(
+    ("data", "field", "sentence"),
+    [
+        ({}, "contact_id", "Owner is required."),
+        (
+            {"contact_id": 999},
+            "contact_id",
+            "Choose the contact who owns the account; there is no contact 999.",
+        ),
+        ({"currency": "EURO"}, "currency", "Currency is not in the expected format."),
+        (
+            {"payment_terms_days": -1},
+            "payment_terms_days",
+            "Payment terms (days) must be at least 0.",
+        ),
+        ({"number": "A 1"}, "number", "Account number is not in the expected format."),
+        ({"colour": "red"}, "colour", "Colour is not a field of this form."),
+    ],
+)
+def test_bad_input_names_the_field(
+    ctx: ServiceContext, engine: Engine, data: dict, field: str, sentence: str
+) -> None:
     owner = f.contact(engine)
     payload = {"contact_id": owner.id, **data} if "contact_id" not in data and data != {} else data
     with pytest.raises(ValidationFailed) as err:

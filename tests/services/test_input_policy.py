@@ -49,37 +49,69 @@ def _count(engine: Engine, table: type) -> int:
         return session.execute(select(func.count()).select_from(table)).scalar_one()
 
 
-@pytest.mark.parametrize(("typed", "ending"), [
-    ("Refund\x00", NUL),
-    ("Refund \x1b]52;c;YQ==\x07", "contains a control character (U+001B), which cannot be saved; remove it."),
-    ("Refund\u009b2J", "contains a control character (U+009B), which cannot be saved; remove it."),
-    ("Refund\r\nBcc: everyone@example.com", "must be on one line (it contains a line break)."),
-])
-def test_every_service_refuses_control_characters_the_same_way(engine: Engine, ctx: ServiceContext,
-                                                                typed: str, ending: str) -> None:
+@pytest.mark.parametrize(
+    ("typed", "ending"),
+    [
+        ("Refund\x00", NUL),
+        (
+            "Refund \x1b]52;c;YQ==\x07",
+            "contains a control character (U+001B), which cannot be saved; remove it.",
+        ),
+        (
+            "Refund\u009b2J",
+            "contains a control character (U+009B), which cannot be saved; remove it.",
+        ),
+        ("Refund\r\nBcc: everyone@example.com", "must be on one line (it contains a line break)."),
+    ],
+)
+def test_every_service_refuses_control_characters_the_same_way(
+    engine: Engine, ctx: ServiceContext, typed: str, ending: str
+) -> None:
     contact = f.contact(engine)
     account = f.account(engine, contact.id)
     # the communication form's own path, the care services' (validation.parse_input) and the
     # finance services' (money.parse_input)
-    assert _refusal(comms.create_communication, ctx, {
-        "contact_id": contact.id, "media": "email", "subject": typed, "content": "Hello"}) == {
-        "subject": f"Subject {ending}"}
-    assert _refusal(open_case, ctx, {"contact_id": contact.id, "subject": typed}) == {"subject": f"Subject {ending}"}
-    assert _refusal(post_payment, ctx, {"account_id": account.id, "amount": "5.00", "reference": typed}) == {
-        "reference": f"Reference {ending}"}
-    assert (_count(engine, m.Communication), _count(engine, m.Case), _count(engine, m.Payment)) == (0, 0, 0)
+    assert _refusal(
+        comms.create_communication,
+        ctx,
+        {"contact_id": contact.id, "media": "email", "subject": typed, "content": "Hello"},
+    ) == {"subject": f"Subject {ending}"}
+    assert _refusal(open_case, ctx, {"contact_id": contact.id, "subject": typed}) == {
+        "subject": f"Subject {ending}"
+    }
+    assert _refusal(
+        post_payment, ctx, {"account_id": account.id, "amount": "5.00", "reference": typed}
+    ) == {"reference": f"Reference {ending}"}
+    assert (_count(engine, m.Communication), _count(engine, m.Case), _count(engine, m.Payment)) == (
+        0,
+        0,
+        0,
+    )
 
 
-def test_multi_line_fields_keep_line_breaks_and_tabs_but_not_other_controls(engine: Engine,
-                                                                            ctx: ServiceContext) -> None:
+def test_multi_line_fields_keep_line_breaks_and_tabs_but_not_other_controls(
+    engine: Engine, ctx: ServiceContext
+) -> None:
     contact = f.contact(engine)
     content = "Dear Maria,\r\n\tthank you.\nBye"
-    saved = comms.create_communication(ctx, {"contact_id": contact.id, "media": "letter", "subject": "Thanks",
-                                             "content": content, "shared_notes": "a\nb"})
+    saved = comms.create_communication(
+        ctx,
+        {
+            "contact_id": contact.id,
+            "media": "letter",
+            "subject": "Thanks",
+            "content": content,
+            "shared_notes": "a\nb",
+        },
+    )
     assert (saved.content, saved.shared_notes) == (content, "a\nb")
-    assert _refusal(comms.create_communication, ctx, {
-        "contact_id": contact.id, "media": "letter", "subject": "x", "content": "bell \x07"}) == {
-        "content": "Content contains a control character (U+0007), which cannot be saved; remove it."}
+    assert _refusal(
+        comms.create_communication,
+        ctx,
+        {"contact_id": contact.id, "media": "letter", "subject": "x", "content": "bell \x07"},
+    ) == {
+        "content": "Content contains a control character (U+0007), which cannot be saved; remove it."
+    }
 
 
 def test_communication_content_has_a_configured_limit(engine: Engine, admin_actor) -> None:
@@ -88,27 +120,52 @@ def test_communication_content_has_a_configured_limit(engine: Engine, admin_acto
     contact = f.contact(engine)
     data = {"contact_id": contact.id, "media": "letter", "subject": "Long", "content": "x" * 1001}
     assert _refusal(comms.create_communication, ctx, data) == {
-        "content": "The content is 1,001 characters long; the limit is 1,000."}
+        "content": "The content is 1,001 characters long; the limit is 1,000."
+    }
     assert comms.create_communication(ctx, {**data, "content": "x" * 1000}).content == "x" * 1000
     assert load_settings(TEST_CONFIG).communications.max_content_chars == 100_000
 
 
-def test_a_tag_value_with_a_line_break_cannot_split_a_rendered_subject(engine: Engine, ctx: ServiceContext) -> None:
+def test_a_tag_value_with_a_line_break_cannot_split_a_rendered_subject(
+    engine: Engine, ctx: ServiceContext
+) -> None:
     """Older data may hold control characters: a tag that renders one into an email is refused."""
     contact = f.contact(engine)
-    f.add(engine, m.ContactEmail(contact_id=contact.id, address="maria@example.com", is_primary=True))
+    f.add(
+        engine, m.ContactEmail(contact_id=contact.id, address="maria@example.com", is_primary=True)
+    )
     with engine.begin() as conn:  # as older data (or another program) left it
-        conn.execute(text("UPDATE contact SET first_name = :v WHERE id = :id"),
-                     {"v": "Maria\x1b[2J", "id": contact.id})
-    assert _refusal(comms.create_communication, ctx, {
-        "contact_id": contact.id, "media": "email", "subject": "Hi {{ contact.first_name }}", "content": "x"}) == {
+        conn.execute(
+            text("UPDATE contact SET first_name = :v WHERE id = :id"),
+            {"v": "Maria\x1b[2J", "id": contact.id},
+        )
+    assert _refusal(
+        comms.create_communication,
+        ctx,
+        {
+            "contact_id": contact.id,
+            "media": "email",
+            "subject": "Hi {{ contact.first_name }}",
+            "content": "x",
+        },
+    ) == {
         "subject": "Once its tags are filled in, the subject contains a control character (U+001B), which "
-                   "cannot be saved; remove it."}
+        "cannot be saved; remove it."
+    }
 
 
 def test_the_email_subject_header_never_carries_control_characters() -> None:
-    raw = build_email(OutgoingMessage(7, "email", "maria@example.com", "Hi\x00 there\r\nBcc: x@example.com\x1b[2J",
-                                      "Body\x00 text\x07\n", "<7@commcentre.test>"), "care@commcentre.test")
+    raw = build_email(
+        OutgoingMessage(
+            7,
+            "email",
+            "maria@example.com",
+            "Hi\x00 there\r\nBcc: x@example.com\x1b[2J",
+            "Body\x00 text\x07\n",
+            "<7@commcentre.test>",
+        ),
+        "care@commcentre.test",
+    )
     headers = raw.split(b"\r\n\r\n", 1)[0]
     assert b"\x00" not in raw and b"\x1b" not in raw and b"\x07" not in raw
     assert b"\r\nBcc" not in headers
@@ -134,7 +191,12 @@ def test_a_new_sqlite_database_and_its_files_are_private(tmp_path: Path) -> None
             assert conn.execute(text("SELECT x FROM t")).scalar_one() == "secret"
             wal, shm = Path(f"{database}-wal"), Path(f"{database}-shm")
             assert wal.exists() and shm.exists()
-            assert (_mode(folder), _mode(database), _mode(wal), _mode(shm)) == (0o700, 0o600, 0o600, 0o600)
+            assert (_mode(folder), _mode(database), _mode(wal), _mode(shm)) == (
+                0o700,
+                0o600,
+                0o600,
+                0o600,
+            )
         lock = SingleWorkerLock(engine)
         assert lock.acquire()
         assert lock.path is not None and _mode(lock.path) == 0o600

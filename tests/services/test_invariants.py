@@ -36,8 +36,13 @@ from . import factories as f
 D = Decimal
 ZERO = D("0.00")
 AMOUNTS = st.integers(min_value=1, max_value=30_000).map(lambda cents: D(cents).scaleb(-2))
-RUN = settings(max_examples=25, stateful_step_count=16, deadline=None, database=None,
-               suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+RUN = settings(
+    max_examples=25,
+    stateful_step_count=16,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 
 
 class Books(RuleBasedStateMachine):
@@ -51,16 +56,22 @@ class Books(RuleBasedStateMachine):
         self.catalogue = f.products(engine)
         self.acc = f.account(engine)
         self.pid = f.participant(engine, self.acc.contact_id, self.acc.id).id
-        sub = subscriptions.become_subscriber(self.ctx, {
-            "account_id": self.acc.id, "product_ids": [self.catalogue["TV"]], "start_date": f.JAN1})
+        sub = subscriptions.become_subscriber(
+            self.ctx,
+            {
+                "account_id": self.acc.id,
+                "product_ids": [self.catalogue["TV"]],
+                "start_date": f.JAN1,
+            },
+        )
         self.sub_id = sub.subscription_id
         self.billed_until = f.JAN1 - timedelta(days=1)
         self.balance = ZERO
         self.wallet = ZERO
         self.points = 0
-        self.bills: dict[int, D] = {}          # unpaid bill id → outstanding
+        self.bills: dict[int, D] = {}  # unpaid bill id → outstanding
         self.vouchers: dict[str, tuple[str, str, D]] = {}  # serial → (state, paid_from, value)
-        self.rewards: list[tuple[str, int, int]] = []     # posted (kind, id, points)
+        self.rewards: list[tuple[str, int, int]] = []  # posted (kind, id, points)
 
     # --- ledger ------------------------------------------------------------------------------
     @rule(kind=st.sampled_from(["invoice", "payment", "credit"]), amount=AMOUNTS)
@@ -117,19 +128,30 @@ class Books(RuleBasedStateMachine):
         if add or not active:
             code = data.draw(st.sampled_from(["NET", "PHONE", "HALF"]))
             try:
-                subscriptions.add_services(self.ctx, {
-                    "subscription_id": self.sub_id, "product_ids": [self.catalogue[code]],
-                    "effective_date": day})
+                subscriptions.add_services(
+                    self.ctx,
+                    {
+                        "subscription_id": self.sub_id,
+                        "product_ids": [self.catalogue[code]],
+                        "effective_date": day,
+                    },
+                )
             except ValidationFailed as exc:
                 assert "is already on subscription" in str(exc)
             return
         svc = data.draw(st.sampled_from(active)).service
-        subscriptions.remove_service(self.ctx, {"subscription_service_id": svc.id,
-                                                "effective_date": max(day, svc.start_date)})
+        subscriptions.remove_service(
+            self.ctx,
+            {"subscription_service_id": svc.id, "effective_date": max(day, svc.start_date)},
+        )
 
     # --- vouchers and wallet (one rule, so every call can walk a whole life cycle) ----------
-    @rule(data=st.data(), value=AMOUNTS, pay_from=st.sampled_from(["account", "wallet"]),
-          then=st.sampled_from(["use_wallet", "use_account", "cancel", "keep"]))
+    @rule(
+        data=st.data(),
+        value=AMOUNTS,
+        pay_from=st.sampled_from(["account", "wallet"]),
+        then=st.sampled_from(["use_wallet", "use_account", "cancel", "keep"]),
+    )
     def voucher(self, data: st.DataObject, value: D, pay_from: str, then: str) -> None:
         if not self.vouchers or data.draw(st.booleans()):
             serial = self._purchase(value, pay_from)
@@ -162,7 +184,12 @@ class Books(RuleBasedStateMachine):
     def _use(self, serial: str, credit_to: str) -> None:
         state, paid_from, value = self.vouchers[serial]
         secret = vouchers.retrieve_voucher_secret(self.ctx, {"serial": serial}).secret_number
-        call = {"serial": serial, "secret_number": secret, "account_id": self.acc.id, "credit_to": credit_to}
+        call = {
+            "serial": serial,
+            "secret_number": secret,
+            "account_id": self.acc.id,
+            "credit_to": credit_to,
+        }
         if state != "sold":
             try:
                 vouchers.use_voucher(self.ctx, call)
@@ -230,7 +257,9 @@ class Books(RuleBasedStateMachine):
         assert f.balance(engine, self.acc.id) == self.balance
         assert f.wallet_balance(engine, self.acc.id) == self.wallet
         assert q.participants_of_contact(engine, self.acc.contact_id)[0].points == self.points
-        assert {b.id: b.amount - b.paid_amount for b in q.unpaid_bills(engine, account_id=self.acc.id)} == self.bills
+        assert {
+            b.id: b.amount - b.paid_amount for b in q.unpaid_bills(engine, account_id=self.acc.id)
+        } == self.bills
 
 
 def test_random_action_sequences_keep_the_books(ctx: ServiceContext) -> None:
@@ -243,10 +272,21 @@ def test_a_mixed_concurrent_workload_keeps_the_books(ctx: ServiceContext) -> Non
     engine = ctx.engine
     catalogue = f.products(engine)
     acc = f.account(engine)
-    sub = subscriptions.become_subscriber(ctx, {"account_id": acc.id, "start_date": f.JAN1,
-                                               "product_ids": [catalogue["TV"], catalogue["NET"]]})
-    first = billing.bill_subscriber(ctx, {"subscription_id": sub.subscription_id, "as_of": date(2025, 1, 31)})
-    sold = [vouchers.purchase_voucher(ctx, {"account_id": acc.id, "value": "5.00"}).serial for _ in range(2)]
+    sub = subscriptions.become_subscriber(
+        ctx,
+        {
+            "account_id": acc.id,
+            "start_date": f.JAN1,
+            "product_ids": [catalogue["TV"], catalogue["NET"]],
+        },
+    )
+    first = billing.bill_subscriber(
+        ctx, {"subscription_id": sub.subscription_id, "as_of": date(2025, 1, 31)}
+    )
+    sold = [
+        vouchers.purchase_voucher(ctx, {"account_id": acc.id, "value": "5.00"}).serial
+        for _ in range(2)
+    ]
     secrets = [vouchers.retrieve_voucher_secret(ctx, {"serial": s}).secret_number for s in sold]
 
     def steps(*calls):
@@ -258,33 +298,62 @@ def test_a_mixed_concurrent_workload_keeps_the_books(ctx: ServiceContext) -> Non
                 except CommCentreError as exc:  # a refusal an agent would read
                     out.append(exc)
             return out
+
         return run
 
     results = f.race(
-        steps(lambda: payments.pay_bill(ctx, {"bill_id": first.bill_id, "amount": "20.00"}),
-              lambda: payments.post_payment(ctx, {"account_id": acc.id, "amount": "3.00"})),
-        steps(lambda: payments.pay_bill(ctx, {"account_id": acc.id, "amount": "20.00"}),
-              lambda: payments.post_invoice(ctx, {"account_id": acc.id, "amount": "4.00", "description": "x"})),
-        steps(lambda: billing.bill_subscriber(ctx, {"subscription_id": sub.subscription_id,
-                                                    "as_of": date(2025, 2, 28)}),
-              lambda: payments.post_credit(ctx, {"account_id": acc.id, "amount": "1.00", "reason": "x"})),
-        steps(lambda: vouchers.use_voucher(ctx, {"serial": sold[0], "secret_number": secrets[0],
-                                                 "account_id": acc.id}),
-              lambda: vouchers.purchase_voucher(ctx, {"account_id": acc.id, "value": "2.00"}),
-              lambda: vouchers.wallet_purchase_voucher(ctx, {"account_id": acc.id, "value": "5.00"})),
-        steps(lambda: vouchers.cancel_voucher(ctx, {"serial": sold[1]}),
-              lambda: vouchers.use_voucher(ctx, {"serial": sold[0], "secret_number": secrets[0],
-                                                 "account_id": acc.id, "credit_to": "account"})),
+        steps(
+            lambda: payments.pay_bill(ctx, {"bill_id": first.bill_id, "amount": "20.00"}),
+            lambda: payments.post_payment(ctx, {"account_id": acc.id, "amount": "3.00"}),
+        ),
+        steps(
+            lambda: payments.pay_bill(ctx, {"account_id": acc.id, "amount": "20.00"}),
+            lambda: payments.post_invoice(
+                ctx, {"account_id": acc.id, "amount": "4.00", "description": "x"}
+            ),
+        ),
+        steps(
+            lambda: billing.bill_subscriber(
+                ctx, {"subscription_id": sub.subscription_id, "as_of": date(2025, 2, 28)}
+            ),
+            lambda: payments.post_credit(
+                ctx, {"account_id": acc.id, "amount": "1.00", "reason": "x"}
+            ),
+        ),
+        steps(
+            lambda: vouchers.use_voucher(
+                ctx, {"serial": sold[0], "secret_number": secrets[0], "account_id": acc.id}
+            ),
+            lambda: vouchers.purchase_voucher(ctx, {"account_id": acc.id, "value": "2.00"}),
+            lambda: vouchers.wallet_purchase_voucher(ctx, {"account_id": acc.id, "value": "5.00"}),
+        ),
+        steps(
+            lambda: vouchers.cancel_voucher(ctx, {"serial": sold[1]}),
+            lambda: vouchers.use_voucher(
+                ctx,
+                {
+                    "serial": sold[0],
+                    "secret_number": secrets[0],
+                    "account_id": acc.id,
+                    "credit_to": "account",
+                },
+            ),
+        ),
     )
     flat = [r for thread in results for r in (thread if isinstance(thread, list) else [thread])]
-    assert not [r for r in flat if isinstance(r, Exception) and not isinstance(r, CommCentreError)], flat
+    assert not [
+        r for r in flat if isinstance(r, Exception) and not isinstance(r, CommCentreError)
+    ], flat
     f.assert_books(engine, acc.id)
 
 
 def _service(price: D, start: date, end: date | None) -> tuple[m.SubscriptionService, m.Product]:
-    return (m.SubscriptionService(id=1, subscription_id=1, product_id=1, price=price, start_date=start,
-                                  end_date=end),
-            m.Product(id=1, code="P", name="P", price=price))
+    return (
+        m.SubscriptionService(
+            id=1, subscription_id=1, product_id=1, price=price, start_date=start, end_date=end
+        ),
+        m.Product(id=1, code="P", name="P", price=price),
+    )
 
 
 @settings(max_examples=60, deadline=None, database=None)
@@ -300,7 +369,9 @@ def test_proration_is_exact_for_whole_months_and_rounded_once(
 ) -> None:
     price = D(price_cents).scaleb(-2)
     end = start + timedelta(days=length)
-    lines = billing.compute_lines([_service(price, start, None)], [], start, end, D("0.19"), rule_name)
+    lines = billing.compute_lines(
+        [_service(price, start, None)], [], start, end, D("0.19"), rule_name
+    )
     assert sum(ln.days for ln in lines) == length + 1
     for ln in lines:
         assert ln.amount == prorate(price, ln.days, ln.month_days, rule_name)
@@ -310,9 +381,13 @@ def test_proration_is_exact_for_whole_months_and_rounded_once(
         assert ln.tax == (ln.amount * D("0.19")).quantize(D("0.01"), rounding=rule_name)
     # Billing in two pieces charges the same days as billing at once (only rounding may differ).
     split = start + timedelta(days=min(cut, length))
-    first = billing.compute_lines([_service(price, start, None)], [], start, split, D("0.19"), rule_name)
-    second = billing.compute_lines([_service(price, start, None)], [], split + timedelta(days=1), end,
-                                   D("0.19"), rule_name)
+    first = billing.compute_lines(
+        [_service(price, start, None)], [], start, split, D("0.19"), rule_name
+    )
+    second = billing.compute_lines(
+        [_service(price, start, None)], [], split + timedelta(days=1), end, D("0.19"), rule_name
+    )
     assert sum(ln.days for ln in first + second) == length + 1
-    assert abs(sum(ln.amount for ln in first + second) - sum(ln.amount for ln in lines)) <= D("0.01")
-
+    assert abs(sum(ln.amount for ln in first + second) - sum(ln.amount for ln in lines)) <= D(
+        "0.01"
+    )

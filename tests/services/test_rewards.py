@@ -23,18 +23,26 @@ def _points(engine: Engine, contact_id: int) -> int:
     return p.points
 
 
-def test_cancelling_a_spend_gives_the_points_back_and_stays_listed(ctx: ServiceContext, engine: Engine) -> None:
+def test_cancelling_a_spend_gives_the_points_back_and_stays_listed(
+    ctx: ServiceContext, engine: Engine
+) -> None:
     pid = _participant(engine)
     award = award_points(ctx, {"participant_id": pid, "points": 100, "reason": "Welcome"})
     spend = spend_points(ctx, {"participant_id": pid, "points": 30, "reason": "Movie"})
     assert (award.participant_points, spend.participant_points) == (100, 70)
 
-    result = cancel_reward_transaction(ctx, {"kind": "spend", "transaction_id": spend.transaction_id,
-                                             "reason": "Refunded"})
+    result = cancel_reward_transaction(
+        ctx, {"kind": "spend", "transaction_id": spend.transaction_id, "reason": "Refunded"}
+    )
     assert (result.state, result.participant_points) == ("cancelled", 100)
-    assert "30 points given back to TR" in result.message and result.message.endswith("who now has 100.")
+    assert "30 points given back to TR" in result.message and result.message.endswith(
+        "who now has 100."
+    )
     rows = q.reward_transactions(engine, pid)
-    assert [(r.kind, r.points, r.state) for r in rows] == [("spend", -30, "cancelled"), ("award", 100, "posted")]
+    assert [(r.kind, r.points, r.state) for r in rows] == [
+        ("spend", -30, "cancelled"),
+        ("award", 100, "posted"),
+    ]
     assert rows[0].cancelled_at is not None and rows[0].reason == "Movie [cancelled: Refunded]"
     [entry] = f.audit_entries(engine, "Cancel Spend")
     assert (entry.before["state"], entry.after["state"]) == ("posted", "cancelled")
@@ -44,7 +52,9 @@ def test_cancelling_a_spend_gives_the_points_back_and_stays_listed(ctx: ServiceC
 def test_cancelling_an_award_takes_its_points_back(ctx: ServiceContext, engine: Engine) -> None:
     pid = _participant(engine)
     award = award_points(ctx, {"participant_id": pid, "points": 50})
-    result = cancel_reward_transaction(ctx, {"kind": "award", "transaction_id": award.transaction_id})
+    result = cancel_reward_transaction(
+        ctx, {"kind": "award", "transaction_id": award.transaction_id}
+    )
     assert result.participant_points == 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -28,22 +29,39 @@ D = Decimal
 
 def _secret(engine: Engine, serial: str) -> str:
     with reading(engine) as s:
-        return s.execute(f.select(f.m.Voucher.secret_number).where(f.m.Voucher.serial == serial)).scalar_one()
+        return s.execute(
+            f.select(f.m.Voucher.secret_number).where(f.m.Voucher.serial == serial)
+        ).scalar_one()
 
 
 def _top_up(ctx: ServiceContext, engine: Engine, account_id: int, value: str) -> None:
     """Put ``value`` in the account's wallet by buying a voucher on account and using it."""
     v = purchase_voucher(ctx, {"account_id": account_id, "value": value})
-    use_voucher(ctx, {"serial": v.serial, "secret_number": _secret(engine, v.serial),
-                      "account_id": account_id, "credit_to": "wallet"})
+    use_voucher(
+        ctx,
+        {
+            "serial": v.serial,
+            "secret_number": _secret(engine, v.serial),
+            "account_id": account_id,
+            "credit_to": "wallet",
+        },
+    )
 
 
-def test_purchase_on_account_posts_an_invoice_and_hides_the_secret(ctx: ServiceContext, engine: Engine) -> None:
+def test_purchase_on_account_posts_an_invoice_and_hides_the_secret(
+    ctx: ServiceContext, engine: Engine
+) -> None:
     acc = f.account(engine)
     result = purchase_voucher(ctx, {"account_id": acc.id, "value": "25.00"})
     assert (result.serial, result.state, result.account_balance, result.wallet_balance) == (
-        "V000000001", "sold", D("25.00"), None)
-    assert result.message == f"eVoucher V000000001 of 25.00 EUR sold, charged to account {acc.number}."
+        "V000000001",
+        "sold",
+        D("25.00"),
+        None,
+    )
+    assert (
+        result.message == f"eVoucher V000000001 of 25.00 EUR sold, charged to account {acc.number}."
+    )
     assert not hasattr(result, "secret_number")
     [row] = q.account_ledger(engine, acc.id)
     assert (row.kind, row.description, row.amount) == ("invoice", "eVoucher V000000001", D("25.00"))
@@ -60,16 +78,24 @@ def test_purchase_on_account_posts_an_invoice_and_hides_the_secret(ctx: ServiceC
 def test_purchase_a_stock_voucher_by_serial(ctx: ServiceContext, engine: Engine) -> None:
     acc = f.account(engine)
     stock = f.stock_voucher(engine, "15.00")
-    with pytest.raises(ValidationFailed, match=f"Voucher {stock.serial} is worth 15.00, not 10.00."):
+    with pytest.raises(
+        ValidationFailed, match=f"Voucher {stock.serial} is worth 15.00, not 10.00."
+    ):
         purchase_voucher(ctx, {"account_id": acc.id, "serial": stock.serial, "value": "10.00"})
     result = purchase_voucher(ctx, {"account_id": acc.id, "serial": stock.serial})
-    assert (result.serial, result.value, result.account_balance) == (stock.serial, D("15.00"), D("15.00"))
+    assert (result.serial, result.value, result.account_balance) == (
+        stock.serial,
+        D("15.00"),
+        D("15.00"),
+    )
     with pytest.raises(RuleViolation, match="is sold; only available vouchers can be sold"):
         purchase_voucher(ctx, {"account_id": acc.id, "serial": stock.serial})
     with pytest.raises(ValidationFailed) as err:
         purchase_voucher(ctx, {"account_id": acc.id})
     assert (err.value.field, str(err.value)) == (
-        "value", "Enter the voucher value, or the serial of a voucher in stock.")
+        "value",
+        "Enter the voucher value, or the serial of a voucher in stock.",
+    )
 
 
 def test_a_short_wallet_is_refused_with_its_balance(ctx: ServiceContext, engine: Engine) -> None:
@@ -78,8 +104,10 @@ def test_a_short_wallet_is_refused_with_its_balance(ctx: ServiceContext, engine:
     before = f.row_counts(engine)
     with pytest.raises(RuleViolation) as err:
         wallet_purchase_voucher(ctx, {"account_id": acc.id, "value": "10.00"})
-    assert str(err.value) == (f"The wallet of account {acc.number} holds 8.00 EUR, less than the "
-                              "10.00 EUR needed; top it up or pay from the account.")
+    assert str(err.value) == (
+        f"The wallet of account {acc.number} holds 8.00 EUR, less than the "
+        "10.00 EUR needed; top it up or pay from the account."
+    )
     assert f.row_counts(engine) == before
     no_wallet = f.account(engine, wallet=False)
     with pytest.raises(RuleViolation, match="holds 0.00 EUR, less than the 1.00 EUR needed"):
@@ -97,8 +125,13 @@ def test_wallet_purchase_debits_the_wallet_only(ctx: ServiceContext, engine: Eng
     wallet = q.wallet_of_account(engine, acc.id)
     assert wallet is not None
     assert [(t.kind, t.amount) for t in q.wallet_transactions(engine, wallet.id)] == [
-        ("voucher_purchase", D("-12.50")), ("voucher_use", D("30.00"))]
-    assert f.audit_entries(engine, "Use Wallet to Purchase Electronic Voucher")[0].after["paid_from"] == "wallet"
+        ("voucher_purchase", D("-12.50")),
+        ("voucher_use", D("30.00")),
+    ]
+    assert (
+        f.audit_entries(engine, "Use Wallet to Purchase Electronic Voucher")[0].after["paid_from"]
+        == "wallet"
+    )
     f.assert_books(engine, acc.id)
 
 
@@ -109,13 +142,22 @@ def test_use_voucher_credits_once(ctx: ServiceContext, engine: Engine) -> None:
     with pytest.raises(ValidationFailed) as err:
         use_voucher(ctx, {"serial": v.serial, "secret_number": "0000", "account_id": friend.id})
     assert (err.value.field, str(err.value)) == (
-        "secret_number", f"The secret number does not match voucher {v.serial}.")
+        "secret_number",
+        f"The secret number does not match voucher {v.serial}.",
+    )
     used = use_voucher(ctx, {"serial": v.serial, "secret_number": secret, "account_id": friend.id})
     assert (used.state, used.wallet_balance) == ("used", D("20.00"))
     assert q.wallet_of_account(engine, friend.id) is not None  # opened on first credit
     with pytest.raises(RuleViolation, match=f"Voucher {v.serial} was already used on "):
-        use_voucher(ctx, {"serial": v.serial, "secret_number": secret, "account_id": friend.id,
-                          "credit_to": "account"})
+        use_voucher(
+            ctx,
+            {
+                "serial": v.serial,
+                "secret_number": secret,
+                "account_id": friend.id,
+                "credit_to": "account",
+            },
+        )
     with pytest.raises(ValidationFailed, match="There is no voucher with serial NOPE."):
         use_voucher(ctx, {"serial": "NOPE", "secret_number": "1", "account_id": friend.id})
     f.assert_books(engine, buyer.id)
@@ -125,8 +167,15 @@ def test_use_voucher_credits_once(ctx: ServiceContext, engine: Engine) -> None:
 def test_use_voucher_on_the_account_posts_a_credit(ctx: ServiceContext, engine: Engine) -> None:
     acc = f.account(engine)
     v = purchase_voucher(ctx, {"account_id": acc.id, "value": "20.00"})
-    used = use_voucher(ctx, {"serial": v.serial, "secret_number": _secret(engine, v.serial),
-                             "account_id": acc.id, "credit_to": "account"})
+    used = use_voucher(
+        ctx,
+        {
+            "serial": v.serial,
+            "secret_number": _secret(engine, v.serial),
+            "account_id": acc.id,
+            "credit_to": "account",
+        },
+    )
     assert used.account_balance == D("0.00")
     assert {r.kind for r in q.account_ledger(engine, acc.id)} == {"invoice", "credit"}
     f.assert_books(engine, acc.id)
@@ -138,7 +187,10 @@ def test_unsold_and_cancelled_vouchers_cannot_be_used(ctx: ServiceContext, engin
     with pytest.raises(RuleViolation, match="has not been sold yet"):
         use_voucher(ctx, {"serial": stock.serial, "secret_number": "42", "account_id": acc.id})
     result = cancel_voucher(ctx, {"serial": stock.serial})
-    assert result.message == f"eVoucher {stock.serial} cancelled; it had not been sold, so nothing is refunded."
+    assert (
+        result.message
+        == f"eVoucher {stock.serial} cancelled; it had not been sold, so nothing is refunded."
+    )
     with pytest.raises(RuleViolation, match="was cancelled, so it cannot be used"):
         use_voucher(ctx, {"serial": stock.serial, "secret_number": "42", "account_id": acc.id})
 
@@ -158,7 +210,14 @@ def test_cancel_refunds_where_it_was_paid_from(ctx: ServiceContext, engine: Engi
     with pytest.raises(RuleViolation, match="is already cancelled"):
         cancel_voucher(ctx, {"serial": by_wallet.serial})
     used = purchase_voucher(ctx, {"account_id": acc.id, "value": "5.00"})
-    use_voucher(ctx, {"serial": used.serial, "secret_number": _secret(engine, used.serial), "account_id": acc.id})
+    use_voucher(
+        ctx,
+        {
+            "serial": used.serial,
+            "secret_number": _secret(engine, used.serial),
+            "account_id": acc.id,
+        },
+    )
     with pytest.raises(RuleViolation, match="was already used, so it cannot be cancelled"):
         cancel_voucher(ctx, {"serial": used.serial})
     assert [e.detail for e in f.audit_entries(engine, "Cancel eVoucher")] == ["Changed mind", ""]
@@ -174,19 +233,26 @@ def test_secret_numbers_only_for_allowed_roles_and_always_audited(
     assert shown.secret_number == _secret(engine, v.serial) and shown.state == "sold"
 
     agent = ServiceContext(engine, settings, f.actor(engine, settings, "agent"))
-    with pytest.raises(NotAllowed, match=r"Your role \(agent\) may not see voucher secret numbers."):
+    with pytest.raises(
+        NotAllowed, match=r"Your role \(agent\) may not see voucher secret numbers."
+    ):
         retrieve_voucher_secret(agent, {"serial": v.serial})
     with pytest.raises(ValidationFailed, match="There is no voucher with serial X1."):
         retrieve_voucher_secret(ctx, {"serial": "X1"})
 
     entries = f.audit_entries(engine, "Retrieve Voucher Secret Number")
     assert [(e.agent_id, e.entity_id) for e in entries] == [
-        (ctx.actor.agent_id, v.voucher_id), (agent.actor.agent_id, v.voucher_id), (ctx.actor.agent_id, None)]
+        (ctx.actor.agent_id, v.voucher_id),
+        (agent.actor.agent_id, v.voucher_id),
+        (ctx.actor.agent_id, None),
+    ]
     assert [e.detail.split(": ")[1] for e in entries] == ["secret shown", "refused", "refused"]
     assert all(shown.secret_number not in e.detail for e in entries)
 
 
-def test_two_wallet_purchases_cannot_spend_the_same_money(ctx: ServiceContext, engine: Engine) -> None:
+def test_two_wallet_purchases_cannot_spend_the_same_money(
+    ctx: ServiceContext, engine: Engine
+) -> None:
     acc = f.account(engine)
     _top_up(ctx, engine, acc.id, "10.00")
     buy = lambda: wallet_purchase_voucher(ctx, {"account_id": acc.id, "value": "10.00"})  # noqa: E731
@@ -207,12 +273,21 @@ def test_two_agents_using_one_voucher_credit_it_once(ctx: ServiceContext, engine
     assert f.wallet_balance(engine, acc.id) == D("10.00")
 
 
-def test_voucher_purchases_and_invoices_on_one_account_do_not_deadlock(ctx: ServiceContext, engine: Engine) -> None:
+def test_voucher_purchases_and_invoices_on_one_account_do_not_deadlock(
+    ctx: ServiceContext, engine: Engine
+) -> None:
     # Both take an invoice number and move the balance: one lock order (account, then number) for all.
     acc = f.account(engine)
-    buy = lambda: [purchase_voucher(ctx, {"account_id": acc.id, "value": "1.00"}) for _ in range(4)]  # noqa: E731
-    bill = lambda: [post_invoice(ctx, {"account_id": acc.id, "amount": "2.00", "description": "x"})  # noqa: E731
-                    for _ in range(4)]
+
+    def buy() -> list[Any]:
+        return [purchase_voucher(ctx, {"account_id": acc.id, "value": "1.00"}) for _ in range(4)]
+
+    def bill() -> list[Any]:
+        return [
+            post_invoice(ctx, {"account_id": acc.id, "amount": "2.00", "description": "x"})
+            for _ in range(4)
+        ]
+
     outcomes = f.race(buy, bill, buy, bill)
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
     assert f.balance(engine, acc.id) == D("24.00")

@@ -30,13 +30,18 @@ def test_absent_actions_section_offers_the_seed_defaults(tmp_path: Path) -> None
     path.write_text("", encoding="utf-8")
     settings = load_settings(path)
     assert names(settings) == list(DEFAULT_ACTIONS)
-    assert names(settings, loaded=False) == ["Log Company Information", "Log Person Information",
-                                             "Create new Account"]
+    assert names(settings, loaded=False) == [
+        "Log Company Information",
+        "Log Person Information",
+        "Create new Account",
+    ]
 
 
 def test_role_hides_what_it_may_not_run() -> None:
     settings = load_settings(DEFAULT_CONFIG_PATH)
-    finance = Actor(agent_id=2, username="eleni", role_name="finance", role=default_roles()["finance"])
+    finance = Actor(
+        agent_id=2, username="eleni", role_name="finance", role=default_roles()["finance"]
+    )
     offered = names(settings, finance)
     assert "Pay a Bill" in offered
     assert "Plan a Job" not in offered
@@ -44,5 +49,8 @@ def test_role_hides_what_it_may_not_run() -> None:
 
 
 def test_groups_are_the_seeds() -> None:
-    groups = {a.group for a in offered_actions(load_settings(DEFAULT_CONFIG_PATH), ADMIN, customer_loaded=True)}
+    groups = {
+        a.group
+        for a in offered_actions(load_settings(DEFAULT_CONFIG_PATH), ADMIN, customer_loaded=True)
+    }
     assert groups == {"CRM", "Billing & Subscription", "Finance"}

@@ -11,9 +11,14 @@ from commcentre_tui.services.cases import add_follow_up, close_case, open_case, 
 
 
 def case_form(contact, **extra):
-    return {"contact_id": contact.id, "subject": "Scheduling issue with private jets",
-            "description": "Customer reports double booking", "severity": "major",
-            "priority": "high", **extra}
+    return {
+        "contact_id": contact.id,
+        "subject": "Scheduling issue with private jets",
+        "description": "Customer reports double booking",
+        "severity": "major",
+        "priority": "high",
+        **extra,
+    }
 
 
 def test_a_case_with_follow_ups_in_order(make, ctx) -> None:
@@ -22,12 +27,21 @@ def test_a_case_with_follow_ups_in_order(make, ctx) -> None:
     saved = open_case(ctx, case_form(contact))
     assert (saved.number, saved.status) == ("CS0000001", "open")
     first = add_follow_up(ctx, {"case_id": saved.id, "note": "Checked the booking system"})
-    second = add_follow_up(ctx, {"case_id": saved.id, "kind": "communication",
-                                 "communication_id": comm.id, "note": "Explained the fix"})
+    second = add_follow_up(
+        ctx,
+        {
+            "case_id": saved.id,
+            "kind": "communication",
+            "communication_id": comm.id,
+            "note": "Explained the fix",
+        },
+    )
     detail = case_with_follow_ups(make.engine, ctx.actor, saved.id)
     assert detail.case.subject == "Scheduling issue with private jets"
     assert detail.case.assigned_unit == "Care" and detail.case.visibility == "public"
-    assert [(f.id, f.kind, f.note, f.communication_subject, f.agent) for f in detail.follow_ups] == [
+    assert [
+        (f.id, f.kind, f.note, f.communication_subject, f.agent) for f in detail.follow_ups
+    ] == [
         (first.id, "note", "Checked the booking system", None, "Test Admin"),
         (second.id, "communication", "Explained the fix", "Called back", "Test Admin"),
     ]
@@ -44,10 +58,16 @@ def test_follow_up_rules(make, ctx) -> None:
     assert err.value.errors == {"note": "Write the follow-up note."}
     with pytest.raises(ValidationFailed) as err:
         add_follow_up(ctx, {"case_id": saved.id, "kind": "communication"})
-    assert err.value.errors == {"communication_id": "Choose the communication this follow-up records."}
+    assert err.value.errors == {
+        "communication_id": "Choose the communication this follow-up records."
+    }
     with pytest.raises(ValidationFailed) as err:
-        add_follow_up(ctx, {"case_id": saved.id, "kind": "communication", "communication_id": their_comm.id})
-    assert err.value.errors == {"communication_id": "That communication belongs to another customer."}
+        add_follow_up(
+            ctx, {"case_id": saved.id, "kind": "communication", "communication_id": their_comm.id}
+        )
+    assert err.value.errors == {
+        "communication_id": "That communication belongs to another customer."
+    }
     with pytest.raises(NotFound):
         add_follow_up(ctx, {"case_id": 9999, "note": "x"})
     closed = close_case(ctx, saved.id, saved.version)
@@ -75,8 +95,12 @@ def test_close_and_reopen(make, ctx) -> None:
 def test_case_input_errors(make, ctx) -> None:
     contact = make.contact()
     with pytest.raises(ValidationFailed) as err:
-        open_case(ctx, case_form(contact, subject="s" * 301, status="pending", visibility="private",
-                                 severity="huge"))
+        open_case(
+            ctx,
+            case_form(
+                contact, subject="s" * 301, status="pending", visibility="private", severity="huge"
+            ),
+        )
     assert err.value.errors == {
         "subject": "Subject must be at most 300 characters (it has 301).",
         "status": "Status must be 'open' or 'closed'.",
@@ -87,7 +111,8 @@ def test_case_input_errors(make, ctx) -> None:
     with pytest.raises(ValidationFailed) as err:
         open_case(make.ctx(loner), case_form(contact, visibility="unit"))
     assert err.value.errors == {
-        "visibility": "You belong to no unit, so the case cannot be visible to your unit only."}
+        "visibility": "You belong to no unit, so the case cannot be visible to your unit only."
+    }
     assert make.count(m.Case) == 0
 
 
@@ -112,6 +137,8 @@ def test_unit_only_cases_are_visible_to_their_unit_and_supervisors_only(make, ct
         add_follow_up(make.ctx(billing), {"case_id": private.id, "note": "peek"})
     with pytest.raises(NotFound):
         close_case(make.ctx(billing), private.id, private.version)
-    assert [c.id for c in related_choices(make.engine, billing, contact.id) if c.kind == "case"] == [public.id]
+    assert [
+        c.id for c in related_choices(make.engine, billing, contact.id) if c.kind == "case"
+    ] == [public.id]
     add_follow_up(make.ctx(billing), {"case_id": public.id, "note": "Billing looked too"})
     assert make.get(m.Case, private.id).status == "open"

@@ -16,8 +16,13 @@ NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 def task_form(contact, **extra):
-    return {"contact_id": contact.id, "kind": "call", "subject": "Call back about the bill",
-            "due_at": "2026-11-23 10:00", **extra}
+    return {
+        "contact_id": contact.id,
+        "kind": "call",
+        "subject": "Call back about the bill",
+        "due_at": "2026-11-23 10:00",
+        **extra,
+    }
 
 
 def test_a_task_gets_its_reminder_time_and_defaults_to_the_creator(make, ctx) -> None:
@@ -28,7 +33,11 @@ def test_a_task_gets_its_reminder_time_and_defaults_to_the_creator(make, ctx) ->
     assert task.due_at == datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
     assert task.remind_at == datetime(2026, 11, 23, 9, 50, tzinfo=UTC)
     assert (task.assigned_agent_id, task.case_id, task.status, saved.number) == (
-        ctx.actor.agent_id, case.id, "open", f"T{saved.id}")
+        ctx.actor.agent_id,
+        case.id,
+        "open",
+        f"T{saved.id}",
+    )
     assert make.audit("task", saved.id)[0].action == "Create a Task"
 
 
@@ -36,8 +45,13 @@ def test_task_input_errors(make, ctx) -> None:
     contact, other = make.contact(), make.contact("Eleni", "Ioannou")
     their_case = open_case(ctx, {"contact_id": other.id, "subject": "Theirs"})
     with pytest.raises(ValidationFailed) as err:
-        create_task(ctx, task_form(contact, kind="fax", subject="", due_at="2026-11-23 09:00",
-                                   reminder_minutes=-5), now=NOW)
+        create_task(
+            ctx,
+            task_form(
+                contact, kind="fax", subject="", due_at="2026-11-23 09:00", reminder_minutes=-5
+            ),
+            now=NOW,
+        )
     assert err.value.errors == {
         "kind": "Kind must be 'call', 'email', 'meeting', 'chat' or 'other'.",
         "subject": "Subject is required.",
@@ -46,21 +60,37 @@ def test_task_input_errors(make, ctx) -> None:
     }
     with pytest.raises(ValidationFailed) as err:
         create_task(ctx, task_form(contact, case_id=their_case.id, assigned_agent_id=999), now=NOW)
-    assert err.value.errors == {"assigned_agent_id": "The chosen agent does not exist or is disabled.",
-                                "case_id": "That case belongs to another customer."}
+    assert err.value.errors == {
+        "assigned_agent_id": "The chosen agent does not exist or is disabled.",
+        "case_id": "That case belongs to another customer.",
+    }
     assert make.count(m.Task) == 0
 
 
 def test_due_reminders_catch_up_and_are_marked_once(make, ctx) -> None:
     contact = make.contact()
     other_agent = make.agent("nikos")
-    missed = create_task(ctx, task_form(contact, subject="Missed", due_at="2026-11-23 09:30",
-                                        reminder_minutes=60), now=NOW)
-    due = create_task(ctx, task_form(contact, subject="Due", due_at="2026-11-23 10:00",
-                                     reminder_minutes=15), now=NOW)
+    missed = create_task(
+        ctx,
+        task_form(contact, subject="Missed", due_at="2026-11-23 09:30", reminder_minutes=60),
+        now=NOW,
+    )
+    due = create_task(
+        ctx,
+        task_form(contact, subject="Due", due_at="2026-11-23 10:00", reminder_minutes=15),
+        now=NOW,
+    )
     create_task(ctx, task_form(contact, subject="Later", due_at="2026-11-23 12:00"), now=NOW)
-    create_task(ctx, task_form(contact, subject="Someone else's", assigned_agent_id=other_agent.id,
-                               due_at="2026-11-23 09:30"), now=NOW)
+    create_task(
+        ctx,
+        task_form(
+            contact,
+            subject="Someone else's",
+            assigned_agent_id=other_agent.id,
+            due_at="2026-11-23 09:30",
+        ),
+        now=NOW,
+    )
     done = create_task(ctx, task_form(contact, subject="Done", due_at="2026-11-23 09:40"), now=NOW)
     complete_task(ctx, done.id, done.version)
     at = NOW + timedelta(minutes=45)

@@ -10,8 +10,15 @@ from tests.cti.cti_fakes import AUTH, TOKEN, StateLog
 
 
 async def test_a_queue_event_reaches_the_console_and_a_bad_one_is_refused() -> None:
-    settings = load_settings(None, cti={"enabled": True, "provider": "listener",
-                                        "agent_extension": "1001", "listener_token": TOKEN})
+    settings = load_settings(
+        None,
+        cti={
+            "enabled": True,
+            "provider": "listener",
+            "agent_extension": "1001",
+            "listener_token": TOKEN,
+        },
+    )
     source = make_call_source(settings)
     assert isinstance(source, ListenerCallSource)
     source.listener.port = 0
@@ -21,14 +28,23 @@ async def test_a_queue_event_reaches_the_console_and_a_bad_one_is_refused() -> N
     await source.start()
     await log.wait("connected")
     try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{source.listener.port}",
-                                     timeout=5, headers=AUTH) as http:
-            ok = await http.post("/events", json={"event": "queue", "queue": "support",
-                                                  "waiting": 3, "longest_wait": 42})
-            bad = await http.post("/events", json={"event": "queue", "queue": "support", "waiting": -1})
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{source.listener.port}", timeout=5, headers=AUTH
+        ) as http:
+            ok = await http.post(
+                "/events",
+                json={"event": "queue", "queue": "support", "waiting": 3, "longest_wait": 42},
+            )
+            bad = await http.post(
+                "/events", json={"event": "queue", "queue": "support", "waiting": -1}
+            )
         assert ok.status_code == 202
-        assert [(u.kind, u.queue, u.waiting, u.longest) for u in updates] == [("summary", "support", 3, 42.0)]
+        assert [(u.kind, u.queue, u.waiting, u.longest) for u in updates] == [
+            ("summary", "support", 3, 42.0)
+        ]
         assert bad.status_code == 400
-        assert bad.json()["error"] == 'The field "waiting" must be a whole number of calls, 0 or more.'
+        assert (
+            bad.json()["error"] == 'The field "waiting" must be a whole number of calls, 0 or more.'
+        )
     finally:
         await source.close()

@@ -23,17 +23,19 @@ from tests.test_import import url
 DAY0 = date(2026, 3, 29)  # the range spans a European DST change (days stay UTC days)
 AGENTS = ("ana", "bob")
 
-call = st.fixed_dictionaries({
-    "agent": st.sampled_from([*AGENTS, None]),
-    "day": st.integers(0, 3),  # day 3 is after the range
-    "second": st.integers(0, 86_399),
-    "direction": st.sampled_from(["incoming", "outgoing"]),
-    "media": st.sampled_from(["phone", "phone", "email"]),
-    "cti": st.booleans(),
-    "talk": st.integers(0, 3_000),
-    "acw": st.one_of(st.none(), st.integers(-5, 3 * ACW_CAP_SECONDS)),  # None: still a Draft
-    "reason": st.sampled_from(["Billing", "Technical", None]),
-})
+call = st.fixed_dictionaries(
+    {
+        "agent": st.sampled_from([*AGENTS, None]),
+        "day": st.integers(0, 3),  # day 3 is after the range
+        "second": st.integers(0, 86_399),
+        "direction": st.sampled_from(["incoming", "outgoing"]),
+        "media": st.sampled_from(["phone", "phone", "email"]),
+        "cti": st.booleans(),
+        "talk": st.integers(0, 3_000),
+        "acw": st.one_of(st.none(), st.integers(-5, 3 * ACW_CAP_SECONDS)),  # None: still a Draft
+        "reason": st.sampled_from(["Billing", "Technical", None]),
+    }
+)
 
 
 def _setup(engine: Engine) -> dict[str, int]:
@@ -49,15 +51,25 @@ def _insert(engine: Engine, ids: dict[str, int], calls: list[dict[str, Any]]) ->
     with Session(engine) as session:
         session.execute(delete(Communication))
         for c in calls:
-            at = datetime.combine(DAY0, datetime.min.time(), UTC) + timedelta(days=c["day"], seconds=c["second"])
+            at = datetime.combine(DAY0, datetime.min.time(), UTC) + timedelta(
+                days=c["day"], seconds=c["second"]
+            )
             cti = c["media"] == "phone" and c["cti"]
             done = c["acw"] is not None
-            session.add(Communication(
-                contact_id=1, agent_id=ids[c["agent"]] if c["agent"] else None, direction=c["direction"],
-                media=c["media"], state="completed" if done else "draft", created_at=at,
-                call_started_at=at if cti else None, call_duration_seconds=c["talk"] if cti else None,
-                completed_at=at + timedelta(seconds=c["talk"] + c["acw"]) if done else None,
-                disposition_reason=c["reason"] if c["media"] == "phone" else None))
+            session.add(
+                Communication(
+                    contact_id=1,
+                    agent_id=ids[c["agent"]] if c["agent"] else None,
+                    direction=c["direction"],
+                    media=c["media"],
+                    state="completed" if done else "draft",
+                    created_at=at,
+                    call_started_at=at if cti else None,
+                    call_duration_seconds=c["talk"] if cti else None,
+                    completed_at=at + timedelta(seconds=c["talk"] + c["acw"]) if done else None,
+                    disposition_reason=c["reason"] if c["media"] == "phone" else None,
+                )
+            )
         session.commit()
 
 
@@ -87,8 +99,12 @@ def _brute(calls: list[dict[str, Any]]) -> dict[str, Any]:
     return {"days": days, "agents": agents, "reasons": reasons}
 
 
-@settings(max_examples=30, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=30,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(calls=st.lists(call, max_size=25))
 def test_reports_equal_a_brute_force_count(engine: Engine, calls: list[dict[str, Any]]) -> None:
     _insert(engine, _setup(engine), calls)
@@ -99,34 +115,97 @@ def test_reports_equal_a_brute_force_count(engine: Engine, calls: list[dict[str,
     assert set(by_day) == set(expected["days"])
     for day, n in expected["days"].items():
         aht = round((n["talk"] + n["acw"]) / n["handled"]) if n["handled"] else None
-        assert (by_day[day]["calls_in"], by_day[day]["calls_out"], by_day[day]["answered"],
-                by_day[day]["handled"], by_day[day]["talk_seconds"], by_day[day]["acw_seconds"],
-                by_day[day]["aht_seconds"]) == (n["in"], n["out"], n["answered"], n["handled"],
-                                                n["talk"], n["acw"], aht), day
+        assert (
+            by_day[day]["calls_in"],
+            by_day[day]["calls_out"],
+            by_day[day]["answered"],
+            by_day[day]["handled"],
+            by_day[day]["talk_seconds"],
+            by_day[day]["acw_seconds"],
+            by_day[day]["aht_seconds"],
+        ) == (n["in"], n["out"], n["answered"], n["handled"], n["talk"], n["acw"], aht), day
 
     per_agent = {r["agent"]: r for r in report(engine, "agents", first, last).as_dicts()}
     assert {a: (r["handled"], r["communications"]) for a, r in per_agent.items()} == {
-        a: (n["handled"], n["comms"]) for a, n in expected["agents"].items()}
+        a: (n["handled"], n["comms"]) for a, n in expected["agents"].items()
+    }
 
-    reasons = {r["reason"]: r["calls"] for r in report(engine, "dispositions", first, last).as_dicts()}
+    reasons = {
+        r["reason"]: r["calls"] for r in report(engine, "dispositions", first, last).as_dicts()
+    }
     assert reasons == dict(expected["reasons"])
 
 
 @pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
-def test_the_cli_prints_the_report_for_supervisors_only(engine: Engine, capsys, admin_actor) -> None:
+def test_the_cli_prints_the_report_for_supervisors_only(
+    engine: Engine, capsys, admin_actor
+) -> None:
     ids = _setup(engine)
-    _insert(engine, ids, [{"agent": "ana", "day": 0, "second": 3600, "direction": "incoming",
-                           "media": "phone", "cti": True, "talk": 100, "acw": 20, "reason": "Billing"}])
-    code, out, err = run(capsys, "report", "dispositions", "--from", str(DAY0), "--to", str(DAY0),
-                         "--by", "agent", "--json", "--database", url(engine), "--agent",
-                         admin_actor.username)
+    _insert(
+        engine,
+        ids,
+        [
+            {
+                "agent": "ana",
+                "day": 0,
+                "second": 3600,
+                "direction": "incoming",
+                "media": "phone",
+                "cti": True,
+                "talk": 100,
+                "acw": 20,
+                "reason": "Billing",
+            }
+        ],
+    )
+    code, out, err = run(
+        capsys,
+        "report",
+        "dispositions",
+        "--from",
+        str(DAY0),
+        "--to",
+        str(DAY0),
+        "--by",
+        "agent",
+        "--json",
+        "--database",
+        url(engine),
+        "--agent",
+        admin_actor.username,
+    )
     assert (code, err) == (0, "")
-    assert [json.loads(line) for line in out.splitlines()] == [{"agent": "ana", "reason": "Billing", "calls": 1}]
-    code, out, err = run(capsys, "report", "calls", "--from", str(DAY0), "--to", "2026-03-01",
-                         "--database", url(engine), "--agent", admin_actor.username)
+    assert [json.loads(line) for line in out.splitlines()] == [
+        {"agent": "ana", "reason": "Billing", "calls": 1}
+    ]
+    code, out, err = run(
+        capsys,
+        "report",
+        "calls",
+        "--from",
+        str(DAY0),
+        "--to",
+        "2026-03-01",
+        "--database",
+        url(engine),
+        "--agent",
+        admin_actor.username,
+    )
     assert (code, err.strip()) == (2, "commcentre: --to must not be before --from.")
-    code, out, err = run(capsys, "report", "agents", "--from", str(DAY0), "--to", str(DAY0),
-                         "--database", url(engine), "--agent", "ana")
+    code, out, err = run(
+        capsys,
+        "report",
+        "agents",
+        "--from",
+        str(DAY0),
+        "--to",
+        str(DAY0),
+        "--database",
+        url(engine),
+        "--agent",
+        "ana",
+    )
     assert (code, out) == (1, "")
-    assert err.strip() == ("commcentre: Reports are for supervisors; your role (agent) is not a "
-                           "supervisor role.")
+    assert err.strip() == (
+        "commcentre: Reports are for supervisors; your role (agent) is not a supervisor role."
+    )

@@ -15,16 +15,22 @@ from tests.console_cti.conftest import contact, national, notes, start_cti
 
 def row(board: WallboardScreen, name: str) -> str:
     """The agent's line on the Wallboard."""
-    return next((line for line in board.panel_text("agents").splitlines() if line.startswith(name)), "")
+    return next(
+        (line for line in board.panel_text("agents").splitlines() if line.startswith(name)), ""
+    )
 
 
 def waiting(board: WallboardScreen, queue: str) -> str:
     """The calls waiting in ``queue`` as shown."""
-    line = next((line for line in board.panel_text("queue").splitlines() if line.startswith(queue)), "")
+    line = next(
+        (line for line in board.panel_text("queue").splitlines() if line.startswith(queue)), ""
+    )
     return line.split()[1] if line else ""
 
 
-async def test_a_call_moves_the_agent_and_the_dispositions_bar(make_cti_app, pbx, demo_engine: Engine) -> None:
+async def test_a_call_moves_the_agent_and_the_dispositions_bar(
+    make_cti_app, pbx, demo_engine: Engine
+) -> None:
     caller = contact(demo_engine, 8)
     app = make_cti_app("george", agent_extension="1002", require_disposition=False)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -58,7 +64,9 @@ async def test_a_call_moves_the_agent_and_the_dispositions_bar(make_cti_app, pbx
         await pilot.press("ctrl+s")
         await until(pilot, lambda: app.screen is board)
         await board.shows(lambda: "Technical" in board.panel_text("today"))
-        bars = [line for line in board.panel_text("today").splitlines() if line.startswith("Technical")]
+        bars = [
+            line for line in board.panel_text("today").splitlines() if line.startswith("Technical")
+        ]
         assert bars and bars[0].endswith("█ 1")
         assert "handled 1" in board.panel_text("today")
         await board.shows(lambda: "available" in row(board, george))
@@ -72,7 +80,8 @@ async def test_an_agent_cannot_open_the_wallboard(make_cti_app, demo_engine: Eng
         await pilot.press("ctrl+f")
         await until(pilot, lambda: any("Wallboard" in n for n in notes(app)))
         assert app.screen is app.console_screen
-        assert notes(app)[-1].endswith("The Wallboard is for supervisors; your role (agent) is not a "
-                                       "supervisor role.")
+        assert notes(app)[-1].endswith(
+            "The Wallboard is for supervisors; your role (agent) is not a supervisor role."
+        )
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert "Wallboard" not in titles and "Set away" in titles

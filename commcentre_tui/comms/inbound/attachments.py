@@ -28,8 +28,9 @@ def attachments_folder(configured: str) -> Path:
 def store(folder: Path, attachment: Attachment) -> StoredAttachment:
     """Write ``attachment``'s bytes (unless over the cap) and describe it for the record."""
     if attachment.data is None:
-        return StoredAttachment(attachment.filename, attachment.content_type, attachment.size,
-                                note=attachment.note)
+        return StoredAttachment(
+            attachment.filename, attachment.content_type, attachment.size, note=attachment.note
+        )
     digest = hashlib.sha256(attachment.data).hexdigest()
     relative = f"{digest[:2]}/{digest}"
     target = folder / relative
@@ -44,5 +45,11 @@ def store(folder: Path, attachment: Attachment) -> StoredAttachment:
         except BaseException:
             Path(temp).unlink(missing_ok=True)
             raise
-    return StoredAttachment(attachment.filename, attachment.content_type, attachment.size,
-                            sha256=digest, stored_path=relative, note=attachment.note)
+    return StoredAttachment(
+        attachment.filename,
+        attachment.content_type,
+        attachment.size,
+        sha256=digest,
+        stored_path=relative,
+        note=attachment.note,
+    )

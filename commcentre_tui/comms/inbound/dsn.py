@@ -17,7 +17,9 @@ from commcentre_tui.text import inert
 
 _MSGID_HEADER = re.compile(r"^message-id:\s*(<[^<>\s]{1,298}>)", re.IGNORECASE | re.MULTILINE)
 _DAEMON = re.compile(r"^(mailer-daemon|postmaster)@", re.IGNORECASE)
-_FIELD = re.compile(r"^(action|status|diagnostic-code|final-recipient):\s*(.+)$", re.IGNORECASE | re.MULTILINE)
+_FIELD = re.compile(
+    r"^(action|status|diagnostic-code|final-recipient):\s*(.+)$", re.IGNORECASE | re.MULTILINE
+)
 
 
 @dataclass
@@ -51,8 +53,10 @@ def _fields(text: str) -> dict[str, str]:
 
 def find_bounce(msg: Message, header: Callable[[Message, str], str]) -> Bounce | None:
     """The bounce ``msg`` is, or ``None`` when it is an ordinary message."""
-    report = (msg.get_content_type() == "multipart/report"
-              and str(msg.get_param("report-type") or "").lower() == "delivery-status")
+    report = (
+        msg.get_content_type() == "multipart/report"
+        and str(msg.get_param("report-type") or "").lower() == "delivery-status"
+    )
     sender = header(msg, "From")
     address = re.search(r"[\w.+-]+@[\w.-]+", sender)
     daemon = bool(address and _DAEMON.match(address.group()))
@@ -64,8 +68,12 @@ def find_bounce(msg: Message, header: Callable[[Message, str], str]) -> Bounce |
         if kind == "message/delivery-status":
             subs = part.get_payload()
             if isinstance(subs, list):  # one block of fields per recipient
-                status_text += "".join(f"{k}: {v}\n" for sub in subs if isinstance(sub, Message)
-                                       for k, v in sub.items())
+                status_text += "".join(
+                    f"{k}: {v}\n"
+                    for sub in subs
+                    if isinstance(sub, Message)
+                    for k, v in sub.items()
+                )
             else:
                 status_text += _text(part)
         elif kind in ("message/rfc822", "text/rfc822-headers", "message/rfc822-headers"):
@@ -82,5 +90,8 @@ def find_bounce(msg: Message, header: Callable[[Message, str], str]) -> Bounce |
     recipient = fields.get("final-recipient", "").split(";")[-1].strip()
     text = f"{recipient}: {reason}" if recipient else reason
     ids = list(dict.fromkeys(_MSGID_HEADER.findall(returned)))
-    return Bounce(message_ids=ids, reason=inert(" ".join(text.split()))[:400] or "no reason given",
-                  failed=action == "failed")
+    return Bounce(
+        message_ids=ids,
+        reason=inert(" ".join(text.split()))[:400] or "no reason given",
+        failed=action == "failed",
+    )

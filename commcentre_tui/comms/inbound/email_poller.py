@@ -68,9 +68,11 @@ class InboundStats:
     last_error: str | None = None
 
     def line(self) -> str:
-        return (f"imported {self.imported} ({self.unmatched} unmatched, {self.threaded} threaded), "
-                f"bounces {self.bounces}, refused {self.refused}, duplicates {self.duplicates}, "
-                f"failures {self.failures}")
+        return (
+            f"imported {self.imported} ({self.unmatched} unmatched, {self.threaded} threaded), "
+            f"bounces {self.bounces}, refused {self.refused}, duplicates {self.duplicates}, "
+            f"failures {self.failures}"
+        )
 
 
 def _reason_key(reason: str) -> str:
@@ -81,13 +83,19 @@ def _reason_key(reason: str) -> str:
 class EmailPoller:
     """Imports one IMAP folder; see the module docstring."""
 
-    def __init__(self, engine: Engine, settings: Settings, *,
-                 on_recorded: Callable[[Incoming, Recorded], None] | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        *,
+        on_recorded: Callable[[Incoming, Recorded], None] | None = None,
+    ) -> None:
         self.engine = engine
         self.settings = settings
         self.cfg = settings.inbound.email
-        self.routing = Routing(domain=sender_domain(settings.email.sender),
-                               unit=settings.inbound.unit or None)
+        self.routing = Routing(
+            domain=sender_domain(settings.email.sender), unit=settings.inbound.unit or None
+        )
         self.folder_path = attachments_folder(self.cfg.attachments_dir)
         self.mailbox = f"{self.cfg.user}@{self.cfg.host}:{self.cfg.port}/{self.cfg.folder}"
         self.on_recorded = on_recorded
@@ -112,13 +120,17 @@ class EmailPoller:
         except (OSError, IMAPClientError) as exc:
             with contextlib.suppress(Exception):
                 client.shutdown()
-            raise InboundError(f"The mail server {where} refused the login of {cfg.user!r} ({exc}).") from None
+            raise InboundError(
+                f"The mail server {where} refused the login of {cfg.user!r} ({exc})."
+            ) from None
         try:
             client.select_folder(cfg.folder)
         except (OSError, IMAPClientError) as exc:
             with contextlib.suppress(Exception):
                 client.logout()
-            raise InboundError(f"Cannot open the folder {cfg.folder!r} on {where} ({exc}).") from None
+            raise InboundError(
+                f"Cannot open the folder {cfg.folder!r} on {where} ({exc})."
+            ) from None
         return client
 
     def open(self) -> Any:
@@ -154,22 +166,28 @@ class EmailPoller:
         for start in range(0, len(todo), self.cfg.batch_size):
             if self._stop.is_set():
                 break
-            self._batch(client, uidvalidity, todo[start:start + self.cfg.batch_size])
+            self._batch(client, uidvalidity, todo[start : start + self.cfg.batch_size])
         return len(uids)
 
     def _batch(self, client: Any, uidvalidity: int, uids: list[int]) -> None:
-        sizes = {int(uid): int(data.get(b"RFC822.SIZE", 0))
-                 for uid, data in client.fetch(uids, [b"RFC822.SIZE"]).items()}
+        sizes = {
+            int(uid): int(data.get(b"RFC822.SIZE", 0))
+            for uid, data in client.fetch(uids, [b"RFC822.SIZE"]).items()
+        }
         big = [u for u in uids if sizes.get(u, 0) > self.cfg.max_message_bytes]
         small = [u for u in uids if u in sizes and u not in big]
         items: list[Incoming] = []
         if big:
             heads = client.fetch(big, [b"BODY.PEEK[HEADER.FIELDS (MESSAGE-ID FROM)]"])
             for uid in big:
-                head = next((v for k, v in heads.get(uid, {}).items() if k.startswith(b"BODY[")), b"")
+                head = next(
+                    (v for k, v in heads.get(uid, {}).items() if k.startswith(b"BODY[")), b""
+                )
                 item = self._item(uid, uidvalidity, head, sizes[uid])
-                item.refused = (f"it is {sizes[uid]:,} bytes, over the {self.cfg.max_message_bytes:,}-byte "
-                                "message limit")
+                item.refused = (
+                    f"it is {sizes[uid]:,} bytes, over the {self.cfg.max_message_bytes:,}-byte "
+                    "message limit"
+                )
                 item.content = ""
                 items.append(item)
         if small:
@@ -184,30 +202,58 @@ class EmailPoller:
 
     def _item(self, uid: int, uidvalidity: int, raw: bytes, size: int) -> Incoming:
         """The :class:`Incoming` for one message's bytes (refused with a reason when unreadable)."""
-        base: dict[str, Any] = {"channel": "email", "sender": "", "mailbox": self.mailbox,
-                                "uidvalidity": uidvalidity, "uid": uid, "size": size}
+        base: dict[str, Any] = {
+            "channel": "email",
+            "sender": "",
+            "mailbox": self.mailbox,
+            "uidvalidity": uidvalidity,
+            "uid": uid,
+            "size": size,
+        }
         try:
-            parsed = parse_email(raw, max_attachment_bytes=self.cfg.max_attachment_bytes,
-                                 content_max=self.settings.communications.max_content_chars)
+            parsed = parse_email(
+                raw,
+                max_attachment_bytes=self.cfg.max_attachment_bytes,
+                content_max=self.settings.communications.max_content_chars,
+            )
         except Refused as exc:
             return Incoming(**base, message_id=_header_id(raw), refused=str(exc))
         except Exception as exc:  # never let one message stop the poller
             log.exception("inbound: message uid %s could not be parsed", uid)
-            return Incoming(**base, message_id=_header_id(raw),
-                            refused=f"it could not be read ({type(exc).__name__})")
+            return Incoming(
+                **base,
+                message_id=_header_id(raw),
+                refused=f"it could not be read ({type(exc).__name__})",
+            )
         if parsed.bounce is not None:
             if not parsed.bounce.failed:
-                return Incoming(**base, message_id=parsed.message_id,
-                                refused="a delivery report that is not a failure")
-            return Incoming(**base, message_id=parsed.message_id, subject=parsed.subject,
-                            bounce_ids=parsed.bounce.message_ids, bounce_reason=parsed.bounce.reason)
+                return Incoming(
+                    **base,
+                    message_id=parsed.message_id,
+                    refused="a delivery report that is not a failure",
+                )
+            return Incoming(
+                **base,
+                message_id=parsed.message_id,
+                subject=parsed.subject,
+                bounce_ids=parsed.bounce.message_ids,
+                bounce_reason=parsed.bounce.reason,
+            )
         try:
             stored = [store(self.folder_path, a) for a in parsed.attachments]
         except OSError as exc:
-            raise InboundError(f"Cannot write attachments under {self.folder_path} ({exc.strerror or exc}).") from None
-        return Incoming(**{**base, "sender": parsed.sender}, sender_name=parsed.sender_name,
-                        subject=parsed.subject, content=parsed.content, message_id=parsed.message_id,
-                        reply_ids=parsed.reply_ids, attachments=stored)
+            raise InboundError(
+                f"Cannot write attachments under {self.folder_path} ({exc.strerror or exc})."
+            ) from None
+        return Incoming(
+            **{**base, "sender": parsed.sender},
+            sender_name=parsed.sender_name,
+            subject=parsed.subject,
+            content=parsed.content,
+            message_id=parsed.message_id,
+            reply_ids=parsed.reply_ids,
+            attachments=stored,
+        )
 
     def _count(self, item: Incoming, result: Recorded) -> None:
         s = self.stats
@@ -217,13 +263,21 @@ class EmailPoller:
             s.threaded += result.refers_to_id is not None
         elif result.outcome == "bounce":
             s.bounces += 1
-            log.info("inbound: uid %s is a bounce: communication %s marked failed (%s)",
-                     item.uid, result.refers_to_id, result.reason)
+            log.info(
+                "inbound: uid %s is a bounce: communication %s marked failed (%s)",
+                item.uid,
+                result.refers_to_id,
+                result.reason,
+            )
         elif result.outcome == "refused":
             s.refused += 1
             s.reasons[_reason_key(result.reason or "")] += 1
-            log.warning("inbound: refused uid %s from %s: %s", item.uid, quoted(item.sender or "?", 80),
-                        inert(result.reason))
+            log.warning(
+                "inbound: refused uid %s from %s: %s",
+                item.uid,
+                quoted(item.sender or "?", 80),
+                inert(result.reason),
+            )
         else:
             s.duplicates += 1
         if self.on_recorded is not None:
@@ -261,7 +315,9 @@ class EmailPoller:
                 self._wait()
             except _retryable_errors() as exc:
                 self.stats.failures += 1
-                self.stats.last_error = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
+                self.stats.last_error = (
+                    str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
+                )
                 log.warning("inbound: %s; trying again in %.0f s", self.stats.last_error, backoff)
                 self.close()
                 self._stop.wait(backoff)

@@ -9,9 +9,34 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-_BLOCKS = frozenset({"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table",
-                     "blockquote", "pre", "hr", "section", "article", "header", "footer", "ul",
-                     "ol", "dl", "dt", "dd"})
+_BLOCKS = frozenset(
+    {
+        "p",
+        "div",
+        "br",
+        "tr",
+        "li",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "table",
+        "blockquote",
+        "pre",
+        "hr",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+    }
+)
 _SKIP = frozenset({"script", "style", "head", "title", "template", "noscript"})
 
 

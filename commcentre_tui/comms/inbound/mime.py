@@ -114,7 +114,11 @@ def _sender(msg: Message) -> tuple[str, str]:
     name, address = addresses[0] if addresses else parseaddr(raw)
     name = _decode_words(name)
     address = address.strip()
-    if not address or "@" not in address or any(not ch.isprintable() or ch.isspace() for ch in address):
+    if (
+        not address
+        or "@" not in address
+        or any(not ch.isprintable() or ch.isspace() for ch in address)
+    ):
         raise Refused("it has no usable sender (From) address")
     return address[:254], _one_line(name, 200)
 
@@ -140,8 +144,9 @@ def _decoded(part: Message) -> str:
 
 def _is_attachment(part: Message) -> bool:
     disposition = str(part.get("Content-Disposition", "")).split(";", 1)[0].strip().lower()
-    return disposition == "attachment" or bool(part.get_param("name") or part.get_param(
-        "filename", header="content-disposition"))
+    return disposition == "attachment" or bool(
+        part.get_param("name") or part.get_param("filename", header="content-disposition")
+    )
 
 
 def _body(msg: Message) -> tuple[str, bool, Any]:
@@ -191,15 +196,23 @@ def _attachments(msg: Message, body_part: Any, cap: int) -> list[Attachment]:
             data = b""
         kind = _one_line(part.get_content_type(), 100)
         if len(data) > cap:
-            found.append(Attachment(_filename(part), kind, len(data), None,
-                                    f"not stored: {len(data):,} bytes is over the "
-                                    f"{cap:,}-byte attachment limit"))
+            found.append(
+                Attachment(
+                    _filename(part),
+                    kind,
+                    len(data),
+                    None,
+                    f"not stored: {len(data):,} bytes is over the {cap:,}-byte attachment limit",
+                )
+            )
         else:
             found.append(Attachment(_filename(part), kind, len(data), data))
     return found
 
 
-def parse_email(raw: bytes, *, max_attachment_bytes: int, content_max: int = 100_000) -> ParsedEmail:
+def parse_email(
+    raw: bytes, *, max_attachment_bytes: int, content_max: int = 100_000
+) -> ParsedEmail:
     """The message in ``raw``; :class:`Refused` when it cannot become a communication."""
     try:
         msg = email.message_from_bytes(raw, policy=policy.compat32)
@@ -209,8 +222,14 @@ def parse_email(raw: bytes, *, max_attachment_bytes: int, content_max: int = 100
     message_id = message_ids[0][:MESSAGE_ID_MAX] if message_ids else None
     bounce = find_bounce(msg, _header)
     if bounce is not None:
-        return ParsedEmail(sender="", sender_name="", subject=_one_line(_header(msg, "Subject"), SUBJECT_MAX),
-                           content="", message_id=message_id, bounce=bounce)
+        return ParsedEmail(
+            sender="",
+            sender_name="",
+            subject=_one_line(_header(msg, "Subject"), SUBJECT_MAX),
+            content="",
+            message_id=message_id,
+            bounce=bounce,
+        )
     sender, sender_name = _sender(msg)
     try:
         text, html_only, body_part = _body(msg)
@@ -219,13 +238,21 @@ def parse_email(raw: bytes, *, max_attachment_bytes: int, content_max: int = 100
     reply_ids = _message_ids(_raw(msg, "In-Reply-To"))
     reply_ids += [m for m in reversed(_message_ids(_raw(msg, "References"))) if m not in reply_ids]
     recipients = sum(len(getaddresses([_raw(msg, name)])) for name in ("To", "Cc"))
-    content = inert_lines(text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")).strip()
+    content = inert_lines(
+        text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
+    ).strip()
     if len(content) > content_max:
-        content = content[:content_max].rstrip() + "\n[… cut: the message was longer than the limit]"
+        content = (
+            content[:content_max].rstrip() + "\n[… cut: the message was longer than the limit]"
+        )
     return ParsedEmail(
-        sender=sender, sender_name=sender_name,
+        sender=sender,
+        sender_name=sender_name,
         subject=_one_line(_header(msg, "Subject"), SUBJECT_MAX),
-        content=content, message_id=message_id, reply_ids=reply_ids[:50],
-        attachments=_attachments(msg, body_part, max_attachment_bytes), html_only=html_only,
+        content=content,
+        message_id=message_id,
+        reply_ids=reply_ids[:50],
+        attachments=_attachments(msg, body_part, max_attachment_bytes),
+        html_only=html_only,
         recipients=recipients,
     )

@@ -12,7 +12,8 @@ import re
 _HISTORY = re.compile(
     r"^(on .{0,200}wrote:\s*$|-{2,}\s*original message\s*-{2,}|_{10,}\s*$|from:\s.+|"
     r"le .{0,200}a écrit\s*:\s*$|am .{0,200}schrieb .{0,100}:\s*$)",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
 def preview(content: str, most: int = 2000) -> str:

@@ -63,7 +63,9 @@ def _field(data: dict[str, Any], name: str, *, required: bool, limit: int) -> st
 def sms_from_payload(data: Any, region: str) -> Incoming:
     """The :class:`Incoming` an SMS webhook body describes, or :class:`BadSms`."""
     if not isinstance(data, dict):
-        raise BadSms('The body must be a JSON object such as {"from": "+35799123456", "text": "STOP"}.')
+        raise BadSms(
+            'The body must be a JSON object such as {"from": "+35799123456", "text": "STOP"}.'
+        )
     sender_raw = _field(data, "from", required=True, limit=40)
     sender = to_e164(sender_raw.strip(), region)
     if sender is None:
@@ -74,8 +76,13 @@ def sms_from_payload(data: Any, region: str) -> Incoming:
     if reference and any(not ch.isprintable() for ch in reference):
         raise BadSms('The field "reference" contains control characters.')
     content = inert_lines(text.replace("\r\n", "\n").replace("\r", "\n")).strip()
-    return Incoming(channel="sms", sender=sender, content=content,
-                    message_id=f"sms:{reference}" if reference else None, size=len(text.encode()))
+    return Incoming(
+        channel="sms",
+        sender=sender,
+        content=content,
+        message_id=f"sms:{reference}" if reference else None,
+        size=len(text.encode()),
+    )
 
 
 class SmsReceiver:
@@ -84,9 +91,11 @@ class SmsReceiver:
     def __init__(self, engine: Engine, settings: Settings) -> None:
         self.engine = engine
         self.region = settings.search.default_region
-        self.routing = Routing(domain=sender_domain(settings.email.sender),
-                               unit=settings.inbound.unit or None,
-                               sms_window=timedelta(hours=settings.inbound.sms.reply_window_hours))
+        self.routing = Routing(
+            domain=sender_domain(settings.email.sender),
+            unit=settings.inbound.unit or None,
+            sms_window=timedelta(hours=settings.inbound.sms.reply_window_hours),
+        )
         self.received = 0
         self.duplicates = 0
         self.opt_changes = 0
@@ -100,17 +109,26 @@ class SmsReceiver:
         try:
             result = record_sms(self.engine, item, self.routing, opt_out=opt_out)
         except SQLAlchemyError as exc:
-            log.warning("inbound SMS from %s not recorded: %s", item.sender, str(exc).splitlines()[0][:200])
+            log.warning(
+                "inbound SMS from %s not recorded: %s", item.sender, str(exc).splitlines()[0][:200]
+            )
             return 500, {"error": "The SMS could not be recorded; send it again."}
         if result.outcome == "duplicate":
             self.duplicates += 1
             return 200, {"status": "duplicate"}
         self.received += 1
         self.opt_changes += opt_out is not None
-        log.info("inbound SMS from %s: communication %s%s", item.sender, result.communication_id,
-                 "" if opt_out is None else (" (STOP)" if opt_out else " (START)"))
-        return 202, {"status": "accepted", "communication_id": result.communication_id,
-                     "matched": result.contact_id is not None}
+        log.info(
+            "inbound SMS from %s: communication %s%s",
+            item.sender,
+            result.communication_id,
+            "" if opt_out is None else (" (STOP)" if opt_out else " (START)"),
+        )
+        return 202, {
+            "status": "accepted",
+            "communication_id": result.communication_id,
+            "matched": result.contact_id is not None,
+        }
 
 
 def sms_listener(engine: Engine, settings: Settings) -> Any:
@@ -122,13 +140,27 @@ def sms_listener(engine: Engine, settings: Settings) -> Any:
     where = f"{cfg.listen_host}:{cfg.listen_port}"
 
     def refused(peer: str, reason: str, count: int) -> None:
-        record_refused_posts(engine, where=where, peer=peer, reason=reason, count=count,
-                             action=REFUSED_ACTION, entity="inbound_sms",
-                             what="SMS post(s) to the inbound SMS webhook")
+        record_refused_posts(
+            engine,
+            where=where,
+            peer=peer,
+            reason=reason,
+            count=count,
+            action=REFUSED_ACTION,
+            entity="inbound_sms",
+            what="SMS post(s) to the inbound SMS webhook",
+        )
 
     receiver = SmsReceiver(engine, settings)
-    listener = CtiListener(cfg.listen_host, cfg.listen_port, deliver=lambda _e: None,
-                           known_extension=lambda _x: False, token=cfg.token.get_secret_value(),
-                           on_refused=refused, routes={"/sms": receiver}, events=False)
+    listener = CtiListener(
+        cfg.listen_host,
+        cfg.listen_port,
+        deliver=lambda _e: None,
+        known_extension=lambda _x: False,
+        token=cfg.token.get_secret_value(),
+        on_refused=refused,
+        routes={"/sms": receiver},
+        events=False,
+    )
     listener.receiver = receiver  # type: ignore[attr-defined]
     return listener

@@ -95,10 +95,14 @@ class EmbeddedDelivery:
         if now - self._told_at < FAILURES_EVERY:
             return
         if self._failed == 1:
-            message = f"Communication {event.communication_id} could not be delivered: {event.error}"
+            message = (
+                f"Communication {event.communication_id} could not be delivered: {event.error}"
+            )
         else:
-            message = (f"{self._failed} communications could not be delivered; the last "
-                       f"({event.communication_id}): {event.error}")
+            message = (
+                f"{self._failed} communications could not be delivered; the last "
+                f"({event.communication_id}): {event.error}"
+            )
         self._failed, self._told_at = 0, now
         from commcentre_tui.screens.notifications import keep
 
@@ -144,8 +148,11 @@ class EmbeddedDelivery:
                 self.errors += 1
                 if time.monotonic() - started > BACKOFF_MAX:
                     delay = BACKOFF_FIRST
-                self._tell(f"The delivery worker stopped: {_sentence(exc)}; it tries again in "
-                           f"{delay:.0f} s.", "error")
+                self._tell(
+                    f"The delivery worker stopped: {_sentence(exc)}; it tries again in "
+                    f"{delay:.0f} s.",
+                    "error",
+                )
                 if await self._pause(delay):
                     return
                 delay = min(delay * 2, BACKOFF_MAX)
@@ -197,8 +204,9 @@ def start_embedded_worker(app: Any, *, factory: Factory | None = None) -> Embedd
     running = _RUNNING.get(app)
     if running is not None and not running.stopped.is_set():
         return running
-    handle = EmbeddedDelivery(app, factory or getattr(app, "delivery_factory", None)
-                                or _delivery_worker)
+    handle = EmbeddedDelivery(
+        app, factory or getattr(app, "delivery_factory", None) or _delivery_worker
+    )
     _RUNNING[app] = handle
     app.run_worker(handle.host(), name="delivery worker", group="delivery", exit_on_error=False)
     return handle

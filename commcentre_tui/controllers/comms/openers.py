@@ -58,22 +58,36 @@ def open_follow_up(app: Any, context: dict[str, Any]) -> None:
         return
     contact_id = app.customer_id
     if contact_id is None:
-        app.notify("Load a customer first, then follow up one of their communications.", severity="warning")
+        app.notify(
+            "Load a customer first, then follow up one of their communications.", severity="warning"
+        )
         return
 
     def completed(ctx: ServiceContext) -> list[tuple[str, str]]:
         from commcentre_tui.repo.care_queries import communication_choices
 
-        return [(str(c.id), f"{c.created_at:%Y-%m-%d %H:%M} · {c.direction} "
-                            f"{MEDIA_LABELS.get(c.media, c.media)} · {c.category} · {c.subject or '(no subject)'}")
-                for c in communication_choices(ctx.engine, contact_id) if c.state == "completed"]
+        return [
+            (
+                str(c.id),
+                f"{c.created_at:%Y-%m-%d %H:%M} · {c.direction} "
+                f"{MEDIA_LABELS.get(c.media, c.media)} · {c.category} · {c.subject or '(no subject)'}",
+            )
+            for c in communication_choices(ctx.engine, contact_id)
+            if c.state == "completed"
+        ]
 
     def picked(value: str | None) -> None:
         if value:
             push_form(app, FormRequest(contact_id, "follow_up", communication_id=int(value)))
 
-    app.push_screen(PickScreen("Follow Up — which communication?", completed,
-                               empty="This customer has no completed communication to follow up."), picked)
+    app.push_screen(
+        PickScreen(
+            "Follow Up — which communication?",
+            completed,
+            empty="This customer has no completed communication to follow up.",
+        ),
+        picked,
+    )
 
 
 def open_communication(app: Any, communication_id: int) -> None:
@@ -114,8 +128,10 @@ def draft_label(row: Any, me: int | None) -> str:
     """One line of the Complete Draft list: when, direction, media, category and subject (and
     the author when a supervisor lists someone else's)."""
     author = f" · by {row.author}" if row.agent_id not in (None, me) and row.author else ""
-    return (f"{row.created_at:%Y-%m-%d %H:%M} · {row.direction} {MEDIA_LABELS.get(row.media, row.media)} · "
-            f"{row.category} · {row.subject or '(no subject)'}{author}")
+    return (
+        f"{row.created_at:%Y-%m-%d %H:%M} · {row.direction} {MEDIA_LABELS.get(row.media, row.media)} · "
+        f"{row.category} · {row.subject or '(no subject)'}{author}"
+    )
 
 
 def open_complete_draft(app: Any, context: dict[str, Any]) -> None:
@@ -132,16 +148,22 @@ def open_complete_draft(app: Any, context: dict[str, Any]) -> None:
 
         if chosen and draft_access(ctx, int(chosen))[0]:
             return [(str(chosen), "")]
-        return [(str(r.id), draft_label(r, ctx.actor.agent_id))
-                for r in open_drafts(ctx.engine, ctx.actor, contact_id)]
+        return [
+            (str(r.id), draft_label(r, ctx.actor.agent_id))
+            for r in open_drafts(ctx.engine, ctx.actor, contact_id)
+        ]
 
     def loaded(items: list[tuple[str, str]]) -> None:
         if len(items) == 1:
             open_communication(app, int(items[0][0]))
         elif not items:
-            app.notify("This customer has no draft communication you can complete.", title="Complete Draft")
+            app.notify(
+                "This customer has no draft communication you can complete.", title="Complete Draft"
+            )
         else:
-            app.push_screen(PickScreen("Complete Draft — which draft?", lambda _ctx: items, empty=""), picked)
+            app.push_screen(
+                PickScreen("Complete Draft — which draft?", lambda _ctx: items, empty=""), picked
+            )
 
     def picked(value: str | None) -> None:
         if value:
@@ -164,10 +186,12 @@ def open_complete_draft(app: Any, context: dict[str, Any]) -> None:
 
 
 def restore_question(draft: FormDraft) -> str:
-    """"Restore your unsaved communication …?" for an autosaved form."""
+    """ "Restore your unsaved communication …?" for an autosaved form."""
     customer = (draft.payload or {}).get("customer") or "a customer"
-    return (f"Restore your unsaved communication for {customer} "
-            f"(last typed {draft.updated_at:%Y-%m-%d %H:%M} UTC)? Discard deletes it.")
+    return (
+        f"Restore your unsaved communication for {customer} "
+        f"(last typed {draft.updated_at:%Y-%m-%d %H:%M} UTC)? Discard deletes it."
+    )
 
 
 def open_restored(app: Any, draft: FormDraft) -> None:
@@ -206,8 +230,12 @@ def _ask(app: Any, draft: FormDraft) -> None:
             open_restored(app, draft)
             return
         ctx = ServiceContext(app.engine, app.settings, app.actor)
-        app.run_worker(lambda: svc.discard_form_draft(ctx, FORM), thread=True, group="comm-restore",
-                       exit_on_error=False)
+        app.run_worker(
+            lambda: svc.discard_form_draft(ctx, FORM),
+            thread=True,
+            group="comm-restore",
+            exit_on_error=False,
+        )
         app.notify("The unsaved communication was discarded.", markup=False)
 
     app.push_screen(ConfirmScreen(restore_question(draft), yes="Restore", no="Discard"), answered)

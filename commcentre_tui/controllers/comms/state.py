@@ -21,18 +21,44 @@ from commcentre_tui.services.context import ServiceContext
 FORM = COMMUNICATION_FORM  # the form's autosave key, as the screens and openers import it
 Mode = Literal["new", "draft", "follow_up", "bill"]
 TITLES: dict[str, str] = {
-    "new": "Create a Communication", "draft": "Complete a Communication", "follow_up": "Follow Up",
+    "new": "Create a Communication",
+    "draft": "Complete a Communication",
+    "follow_up": "Follow Up",
     "bill": "Communicate Bill",
 }
-FIELDS = ("direction", "media", "category", "recipient", "template", "subject", "content", "related",
-          "shared_notes")
+FIELDS = (
+    "direction",
+    "media",
+    "category",
+    "recipient",
+    "template",
+    "subject",
+    "content",
+    "related",
+    "shared_notes",
+)
 #: Service error keys that belong to another form field.
 ERROR_KEYS = {"related_type": "related", "related_id": "related", "template_id": "template"}
 #: Context keys an opener may pass to link a new communication to a record (most specific first).
-RELATED_KEYS = ("bill_id", "payment_id", "job_id", "activity_id", "service_request_id", "case_id", "lead_id",
-                "subscription_id", "account_id")
+RELATED_KEYS = (
+    "bill_id",
+    "payment_id",
+    "job_id",
+    "activity_id",
+    "service_request_id",
+    "case_id",
+    "lead_id",
+    "subscription_id",
+    "account_id",
+)
 BILL_TEMPLATE = "Bill notification"
-MEDIA_LABELS = {"email": "Email", "sms": "SMS", "phone": "Phone", "letter": "Letter", "chat": "Chat"}
+MEDIA_LABELS = {
+    "email": "Email",
+    "sms": "SMS",
+    "phone": "Phone",
+    "letter": "Letter",
+    "chat": "Chat",
+}
 
 
 @dataclass
@@ -50,7 +76,9 @@ class FormRequest:
     """Autosaved values to put back (the form then does not offer the autosave again)."""
 
     @classmethod
-    def from_context(cls, contact_id: int | None, context: dict[str, Any], mode: Mode = "new") -> FormRequest:
+    def from_context(
+        cls, contact_id: int | None, context: dict[str, Any], mode: Mode = "new"
+    ) -> FormRequest:
         """A request from the Action Panel's context (``related_type``/``related_id``, or a
         selected record such as ``bill_id``)."""
         related = None
@@ -109,48 +137,69 @@ def to_input(values: dict[str, str]) -> dict[str, Any]:
     kind, _, rid = (values.get("related") or "").partition(":")
     template = values.get("template") or ""
     return {
-        "direction": values.get("direction") or "outgoing", "media": values.get("media") or "email",
-        "category": values.get("category") or "General", "recipient": values.get("recipient") or "",
-        "subject": values.get("subject") or "", "content": values.get("content") or "",
-        "shared_notes": values.get("shared_notes") or "", "related_type": kind or None,
+        "direction": values.get("direction") or "outgoing",
+        "media": values.get("media") or "email",
+        "category": values.get("category") or "General",
+        "recipient": values.get("recipient") or "",
+        "subject": values.get("subject") or "",
+        "content": values.get("content") or "",
+        "shared_notes": values.get("shared_notes") or "",
+        "related_type": kind or None,
         "related_id": int(rid) if rid.isdigit() else None,
         "template_id": int(template) if template.isdigit() else None,
     }
 
 
-def _recipients(ctx: ServiceContext, contact_id: int) -> tuple[str, dict[str, list[tuple[str, str]]]]:
+def _recipients(
+    ctx: ServiceContext, contact_id: int
+) -> tuple[str, dict[str, list[tuple[str, str]]]]:
     from commcentre_tui.repo.customer_info import contact_info
 
     info = contact_info(ctx.engine, contact_id)
     emails = sorted(info.emails, key=lambda e: not e.is_primary)
     phones = sorted(info.phones, key=lambda p: not p.is_primary)
     addresses = sorted(info.addresses, key=lambda a: not a.is_primary)
+
     def main(item: Any) -> str:
         return " · primary" if item.is_primary else ""
 
     phone_list = [(p.e164 or p.number, f"{p.number} ({p.kind}{main(p)})") for p in phones]
-    letters = [(", ".join(x for x in (a.street, a.postal_code, a.city, a.country) if x), f"{a.kind}{main(a)}")
-               for a in addresses]
+    letters = [
+        (
+            ", ".join(x for x in (a.street, a.postal_code, a.city, a.country) if x),
+            f"{a.kind}{main(a)}",
+        )
+        for a in addresses
+    ]
     recipients = {
         "email": [(e.address, f"{e.address} ({e.kind}{main(e)})") for e in emails],
-        "sms": phone_list, "phone": phone_list,
-        "letter": [(value, f"{value} ({label})") for value, label in letters], "chat": [],
+        "sms": phone_list,
+        "phone": phone_list,
+        "letter": [(value, f"{value} ({label})") for value, label in letters],
+        "chat": [],
     }
     return f"{info.display_name} ({info.customer_number})", recipients
 
 
-def _related(ctx: ServiceContext, contact_id: int, *, bills_only: bool = False) -> list[tuple[str, str]]:
+def _related(
+    ctx: ServiceContext, contact_id: int, *, bills_only: bool = False
+) -> list[tuple[str, str]]:
     from commcentre_tui.repo.care_queries import related_choices
     from commcentre_tui.repo.finance_queries import accounts_of_contact, bills_of_account
 
     bills = [
-        (f"bill:{b.id}", f"Bill {b.number} · {b.amount} due {b.due_date:%Y-%m-%d} · {b.status.replace('_', ' ')}")
+        (
+            f"bill:{b.id}",
+            f"Bill {b.number} · {b.amount} due {b.due_date:%Y-%m-%d} · {b.status.replace('_', ' ')}",
+        )
         for account in accounts_of_contact(ctx.engine, contact_id)
         for b in bills_of_account(ctx.engine, account.id or 0, limit=24)
     ]
     if bills_only:
         return bills
-    others = [(f"{r.kind}:{r.id}", r.label) for r in related_choices(ctx.engine, ctx.actor, contact_id)]
+    others = [
+        (f"{r.kind}:{r.id}", r.label) for r in related_choices(ctx.engine, ctx.actor, contact_id)
+    ]
     return others + bills
 
 
@@ -159,14 +208,21 @@ def _templates(ctx: ServiceContext) -> list[tuple[str, str, str]]:
     for template in svc.list_templates(ctx):
         if template.name not in chosen or template.language == "en":
             chosen[template.name] = template
-    return [(str(t.id), f"{t.name} ({MEDIA_LABELS.get(t.media, t.media)})", t.media) for t in chosen.values()]
+    return [
+        (str(t.id), f"{t.name} ({MEDIA_LABELS.get(t.media, t.media)})", t.media)
+        for t in chosen.values()
+    ]
 
 
 def _defaults(ctx: ServiceContext, request: FormRequest) -> dict[str, str]:
     categories = ctx.settings.communications.categories
     values = dict.fromkeys(FIELDS, "")
-    values.update(direction="outgoing", media="email", category="General" if "General" in categories
-                  else categories[0], related=request.related or "")
+    values.update(
+        direction="outgoing",
+        media="email",
+        category="General" if "General" in categories else categories[0],
+        related=request.related or "",
+    )
     if request.mode == "bill":
         values["category"] = "Billing" if "Billing" in categories else values["category"]
     return values
@@ -182,7 +238,10 @@ def load_setup(ctx: ServiceContext, request: FormRequest) -> FormSetup:
         except (RuleViolation, NotFound):
             if request.restore is None:
                 raise
-            request.mode, note = "new", "The draft was completed meanwhile: saving creates a new communication."
+            request.mode, note = (
+                "new",
+                "The draft was completed meanwhile: saving creates a new communication.",
+            )
         else:
             version, contact_id = base.pop("version"), base["contact_id"]
             note = "A draft: Save completes it, Save as Draft keeps it a draft."
@@ -190,8 +249,10 @@ def load_setup(ctx: ServiceContext, request: FormRequest) -> FormSetup:
         base = svc.follow_up_defaults(ctx, request.communication_id)
         original = svc.get_communication(ctx, request.communication_id)
         contact_id = base["contact_id"]
-        note = (f"Follows up the {original.direction} {MEDIA_LABELS.get(original.media, original.media).lower()} "
-                f"of {original.created_at:%Y-%m-%d %H:%M} · {original.subject or original.category}")
+        note = (
+            f"Follows up the {original.direction} {MEDIA_LABELS.get(original.media, original.media).lower()} "
+            f"of {original.created_at:%Y-%m-%d %H:%M} · {original.subject or original.category}"
+        )
     if contact_id is None:
         raise RuleViolation("Load a customer first, then open the communication.")
     values = _values_of(base) if base else _defaults(ctx, request)
@@ -203,14 +264,27 @@ def load_setup(ctx: ServiceContext, request: FormRequest) -> FormSetup:
             raise RuleViolation("This customer has no bills to communicate.")
         wanted = f"bill:{request.bill_id}" if request.bill_id else ""
         values["related"] = wanted if any(v == wanted for v, _ in related) else related[0][0]
-    setup = FormSetup(request, contact_id, customer, recipients, related, _templates(ctx),
-                      list(ctx.settings.communications.categories), values, base, version, note)
+    setup = FormSetup(
+        request,
+        contact_id,
+        customer,
+        recipients,
+        related,
+        _templates(ctx),
+        list(ctx.settings.communications.categories),
+        values,
+        base,
+        version,
+        note,
+    )
     if not values["recipient"] and recipients.get(values["media"]):
         values["recipient"] = recipients[values["media"]][0][0]
     if request.mode == "bill" and not request.restore:
         _render_bill_template(ctx, setup)
     if request.restore:
-        values.update({k: str(v) for k, v in request.restore.items() if k in FIELDS and v is not None})
+        values.update(
+            {k: str(v) for k, v in request.restore.items() if k in FIELDS and v is not None}
+        )
     else:
         setup.pending = svc.load_form_draft(ctx, FORM) if ctx.actor.agent_id is not None else None
     return setup
@@ -221,7 +295,9 @@ def _render_bill_template(ctx: ServiceContext, setup: FormSetup) -> None:
     from commcentre_tui.comms.templates import TemplateError
 
     emails = [t for t in setup.templates if t[2] == "email"]
-    template = next((t for t in emails if t[1].startswith(BILL_TEMPLATE)), emails[0] if emails else None)
+    template = next(
+        (t for t in emails if t[1].startswith(BILL_TEMPLATE)), emails[0] if emails else None
+    )
     if template is None:
         return
     setup.values["template"] = template[0]
@@ -234,28 +310,51 @@ def _render_bill_template(ctx: ServiceContext, setup: FormSetup) -> None:
     setup.values.update(subject=rendered.subject, content=rendered.content.strip("\n"))
 
 
-def submit(ctx: ServiceContext, setup: FormSetup, values: dict[str, str], *, draft: bool,
-           discard_autosave: bool = False) -> Communication:
+def submit(
+    ctx: ServiceContext,
+    setup: FormSetup,
+    values: dict[str, str],
+    *,
+    draft: bool,
+    discard_autosave: bool = False,
+) -> Communication:
     """Save as Draft (``draft``) or Save: the service call for the form's mode (blocking).
     ``discard_autosave`` deletes the form's autosaved copy in the same transaction."""
     data = {**setup.base, **to_input(values), "contact_id": setup.contact_id}
     request, discard = setup.request, FORM if discard_autosave else None
     if setup.mode == "draft" and request.communication_id is not None:
-        return svc.save_draft(ctx, request.communication_id, data, expected_version=setup.version,
-                              complete=not draft, discard_autosave=discard)
+        return svc.save_draft(
+            ctx,
+            request.communication_id,
+            data,
+            expected_version=setup.version,
+            complete=not draft,
+            discard_autosave=discard,
+        )
     if setup.mode == "follow_up" and request.communication_id is not None:
         data.pop("follow_up_of_id", None)
         notes = data.pop("shared_notes", "")
-        return svc.follow_up(ctx, request.communication_id, shared_notes=notes, draft=draft,
-                             discard_autosave=discard, **data)
+        return svc.follow_up(
+            ctx,
+            request.communication_id,
+            shared_notes=notes,
+            draft=draft,
+            discard_autosave=discard,
+            **data,
+        )
     return svc.create_communication(ctx, data, draft=draft, discard_autosave=discard)
 
 
 def autosave_payload(setup: FormSetup, values: dict[str, str]) -> dict[str, Any]:
     """What autosave keeps: enough to reopen the same form with the typed values."""
     request = setup.request
-    return {"mode": request.mode, "communication_id": request.communication_id, "bill_id": request.bill_id,
-            "customer": setup.customer, "values": dict(values)}
+    return {
+        "mode": request.mode,
+        "communication_id": request.communication_id,
+        "bill_id": request.bill_id,
+        "customer": setup.customer,
+        "values": dict(values),
+    }
 
 
 def request_from_payload(contact_id: int | None, payload: dict[str, Any]) -> FormRequest:
@@ -264,9 +363,13 @@ def request_from_payload(contact_id: int | None, payload: dict[str, Any]) -> For
     mode: Mode = raw_mode if raw_mode in TITLES else "new"
     values: dict[str, Any] = raw_values if isinstance(raw_values, dict) else {}
     comm_id, bill_id = payload.get("communication_id"), payload.get("bill_id")
-    return FormRequest(contact_id, mode, communication_id=int(comm_id) if comm_id else None,
-                       bill_id=int(bill_id) if bill_id else None,
-                       restore={k: str(v) for k, v in values.items() if k in FIELDS})
+    return FormRequest(
+        contact_id,
+        mode,
+        communication_id=int(comm_id) if comm_id else None,
+        bill_id=int(bill_id) if bill_id else None,
+        restore={k: str(v) for k, v in values.items() if k in FIELDS},
+    )
 
 
 def saved_message(comm: Communication, *, draft: bool, follow_up: bool) -> str:
@@ -275,5 +378,7 @@ def saved_message(comm: Communication, *, draft: bool, follow_up: bool) -> str:
     if draft:
         return f"{what} saved as draft."
     if comm.delivery == "queued":
-        return f"{MEDIA_LABELS.get(comm.media, comm.media)} to {comm.recipient} queued for delivery."
+        return (
+            f"{MEDIA_LABELS.get(comm.media, comm.media)} to {comm.recipient} queued for delivery."
+        )
     return f"{what} saved and completed."

@@ -20,7 +20,13 @@ from commcentre_tui.controllers.cti.controller import (
 )
 
 __all__ = [
-    "CtiController", "attach_cti", "call_commands", "controller_of", "dial_number",
+    "CtiController",
+    "attach_cti",
+    "call_commands",
+    "controller_of",
+    "dial_number",
     "dial_shown_phone",
-    "open_call_customer", "open_pending", "open_recent_calls",
+    "open_call_customer",
+    "open_pending",
+    "open_recent_calls",
 ]

@@ -98,8 +98,14 @@ class StatePublisher:
                 return
             state, since, detail, until = wanted
             try:
-                if set_state(self.app.engine, self.app.actor.agent_id, state, since=since,
-                             detail=detail, until=until):
+                if set_state(
+                    self.app.engine,
+                    self.app.actor.agent_id,
+                    state,
+                    since=since,
+                    detail=detail,
+                    until=until,
+                ):
                     self._written = wanted
             except Exception:  # noqa: BLE001 - advisory: the next check tries again
                 log.warning("could not write the agent's state", exc_info=True)
@@ -127,12 +133,14 @@ class QueueWriter:
                 update = self._pending.pop(0)
                 try:
                     if update.kind == "join":
-                        agent_state.queue_join(engine, update.queue, update.uniqueid, update.caller,
-                                               update.at)
+                        agent_state.queue_join(
+                            engine, update.queue, update.uniqueid, update.caller, update.at
+                        )
                     elif update.kind == "leave":
                         agent_state.queue_leave(engine, update.queue, update.uniqueid)
                     else:
-                        agent_state.queue_summary(engine, update.queue, update.waiting,
-                                                  update.longest, update.at)
+                        agent_state.queue_summary(
+                            engine, update.queue, update.waiting, update.longest, update.at
+                        )
                 except Exception:  # noqa: BLE001 - advisory: the wallboard shows the last known
                     log.warning("could not write the queue's state", exc_info=True)

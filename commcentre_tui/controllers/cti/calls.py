@@ -11,7 +11,6 @@ if TYPE_CHECKING:
     from commcentre_tui.repo.cti_lookup import CallerMatch
 
 
-
 def duration_words(seconds: int | None) -> str:
     """``0:42``, ``12:05`` or ``1:02:03``; empty when unknown."""
     if seconds is None:

@@ -24,8 +24,12 @@ def dial_number(app: Any, number: str, contact_id: int | None = None) -> None:
     """
     controller = controller_of(app)
     if controller is None:
-        tell(app, "Click-to-dial needs telephony (CTI), which is off.", title="Click-to-dial",
-             severity="warning")
+        tell(
+            app,
+            "Click-to-dial needs telephony (CTI), which is off.",
+            title="Click-to-dial",
+            severity="warning",
+        )
         return
     controller.dial(number, contact_id if contact_id is not None else app.customer_id)
 
@@ -55,18 +59,30 @@ def dial_shown_phone(app: Any) -> None:
     """
     contact_id = app.customer_id
     if contact_id is None:
-        tell(app, "Load a customer first (search, then Enter).", title="Click-to-dial",
-             severity="warning")
+        tell(
+            app,
+            "Load a customer first (search, then Enter).",
+            title="Click-to-dial",
+            severity="warning",
+        )
         return
     number = shown_phone(app)
     if number is None:
-        tell(app, "This customer has no phone number to call; add one with Add More "
-             "Information.", title="Click-to-dial", severity="warning")
+        tell(
+            app,
+            "This customer has no phone number to call; add one with Add More Information.",
+            title="Click-to-dial",
+            severity="warning",
+        )
         return
     controller = controller_of(app)
     if controller is None or not dial_available(app):
-        tell(app, f"Telephony (CTI) is off, so the console cannot dial; call {number} from "
-             "your phone.", title="Click-to-dial", severity="warning")
+        tell(
+            app,
+            f"Telephony (CTI) is off, so the console cannot dial; call {number} from your phone.",
+            title="Click-to-dial",
+            severity="warning",
+        )
         return
     controller.dial(number, contact_id)
 
@@ -109,14 +125,23 @@ def call_commands(app: Any) -> Iterable[SystemCommand]:
         return
     contact_id = app.customer_id
     if contact_id is not None:
-        yield SystemCommand("Call customer", "Choose one of the loaded customer's phones to call",
-                            lambda: open_call_customer(app))
+        yield SystemCommand(
+            "Call customer",
+            "Choose one of the loaded customer's phones to call",
+            lambda: open_call_customer(app),
+        )
         extension = controller.source.extension
         for number in controller.known_phones(contact_id):
-            yield SystemCommand(f"Call {number}", f"Click-to-dial from extension {extension}",
-                                _dialler(app, number, contact_id))
-    yield SystemCommand("Recent Calls", "This session's calls; Enter loads the customer",
-                        lambda: open_recent_calls(app))
+            yield SystemCommand(
+                f"Call {number}",
+                f"Click-to-dial from extension {extension}",
+                _dialler(app, number, contact_id),
+            )
+    yield SystemCommand(
+        "Recent Calls",
+        "This session's calls; Enter loads the customer",
+        lambda: open_recent_calls(app),
+    )
 
 
 def _dialler(app: Any, number: str, contact_id: int) -> Any:

@@ -67,7 +67,9 @@ def attach_cti(app: Any, **source_options: Any) -> CtiController:
         return existing
     from commcentre_tui.cti import make_call_source
 
-    source = make_call_source(app.settings, agent_extension(app), engine=app.engine, **source_options)
+    source = make_call_source(
+        app.settings, agent_extension(app), engine=app.engine, **source_options
+    )
     controller = CtiController(app, source)
     app._cti_controller = controller
     controller.start()
@@ -144,8 +146,9 @@ class CtiController(CallFlow, Pacing):
             return
         self.source.on_queue = QueueWriter(self.app)
         self._install_key()
-        self.app.run_worker(self._consume(), name="CTI call events", group=CONSUMER_GROUP,
-                            exit_on_error=False)
+        self.app.run_worker(
+            self._consume(), name="CTI call events", group=CONSUMER_GROUP, exit_on_error=False
+        )
 
     def add_view(self, view: Any) -> None:
         """Keep ``view`` (a :class:`CtiStatus`) up to date."""
@@ -180,11 +183,22 @@ class CtiController(CallFlow, Pacing):
         self.states.append(state)
         if is_failure(state):
             detail = self.source.detail or f"The telephone link says “{state}”."
-            tell(self.app, f"CTI is off: {detail} The console works as usual.",
-                 title="Telephony", severity="error", timeout=15, keep=True)
+            tell(
+                self.app,
+                f"CTI is off: {detail} The console works as usual.",
+                title="Telephony",
+                severity="error",
+                timeout=15,
+                keep=True,
+            )
         elif state == RECONNECTING and previous == CONNECTED:
-            tell(self.app, "Lost the telephone system; reconnecting. Calls are not popped "
-                 "meanwhile.", title="Telephony", severity="warning", keep=True)
+            tell(
+                self.app,
+                "Lost the telephone system; reconnecting. Calls are not popped meanwhile.",
+                title="Telephony",
+                severity="warning",
+                keep=True,
+            )
         elif state == CONNECTED and previous == RECONNECTING:
             tell(self.app, "Telephone system connected again.", title="Telephony")
         self.refresh()
@@ -197,10 +211,18 @@ class CtiController(CallFlow, Pacing):
         bindings = app._bindings.key_to_bindings
         if any(b.id == OPEN_KEY_ID for group in bindings.values() for b in group):
             return
-        bindings.setdefault(OPEN_KEY, []).append(Binding(
-            OPEN_KEY, "cti_open", "Call", show=False, priority=True, id=OPEN_KEY_ID,
-            tooltip="Act on the current call: open the caller, the pick list, Log Person "
-                    "Information or the after-call work."))
+        bindings.setdefault(OPEN_KEY, []).append(
+            Binding(
+                OPEN_KEY,
+                "cti_open",
+                "Call",
+                show=False,
+                priority=True,
+                id=OPEN_KEY_ID,
+                tooltip="Act on the current call: open the caller, the pick list, Log Person "
+                "Information or the after-call work.",
+            )
+        )
 
     # -- events --------------------------------------------------------------------------------
     async def _consume(self) -> None:
@@ -239,17 +261,27 @@ class CtiController(CallFlow, Pacing):
         elif event.event == "hangup" and record.ended_at is None:
             record.ended_at = event.at
             record.wrap_started = time.monotonic()
-            if record.answered_at is None and not record.presented and record.direction == "incoming":
+            if (
+                record.answered_at is None
+                and not record.presented
+                and record.direction == "incoming"
+            ):
                 self.missed_unseen(record)
             else:
                 self.app.run_worker(self._hung_up(record), group="cti-call", exit_on_error=False)
         self.touch()
 
     def _new_call(self, event: CallEvent) -> CallRecord:
-        record = CallRecord(event.call_id, event.direction, event.caller, event.at,
-                            case_number=event.case_number, email=event.email,
-                            customer_before=self.app.customer_id,
-                            phone=_e164(event.caller, self.app.settings.search.default_region))
+        record = CallRecord(
+            event.call_id,
+            event.direction,
+            event.caller,
+            event.at,
+            case_number=event.case_number,
+            email=event.email,
+            customer_before=self.app.customer_id,
+            phone=_e164(event.caller, self.app.settings.search.default_region),
+        )
         self.calls[event.call_id] = record
         while len(self.calls) > HISTORY:
             self.calls.popitem(last=False)
@@ -266,8 +298,13 @@ class CtiController(CallFlow, Pacing):
     # -- helpers for the flow --------------------------------------------------------------------
     async def in_thread(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run blocking ``fn`` in a thread worker and return its result (raises its error)."""
-        worker = self.app.run_worker(partial(fn, *args, **kwargs), thread=True, group="cti-db",
-                                     name=getattr(fn, "__name__", "cti"), exit_on_error=False)
+        worker = self.app.run_worker(
+            partial(fn, *args, **kwargs),
+            thread=True,
+            group="cti-db",
+            name=getattr(fn, "__name__", "cti"),
+            exit_on_error=False,
+        )
         try:
             return await worker.wait()
         except WorkerFailed as failed:
@@ -310,8 +347,12 @@ class CtiController(CallFlow, Pacing):
         """Ask the PBX to call ``number`` from the agent's extension (the call is with
         ``contact_id``)."""
         if not self.enabled:
-            tell(self.app, f"Click-to-dial is not available: {self.source.detail}",
-                 title="Click-to-dial", severity="warning")
+            tell(
+                self.app,
+                f"Click-to-dial is not available: {self.source.detail}",
+                title="Click-to-dial",
+                severity="warning",
+            )
             return
         try:
             target = pbx_number(number)
@@ -330,8 +371,11 @@ class CtiController(CallFlow, Pacing):
             self._dials.pop(target, None)
             self.failed("dial", exc)
             return
-        tell(self.app, f"Calling {number}: your phone rings first, then the customer's.",
-             title="Click-to-dial")
+        tell(
+            self.app,
+            f"Calling {number}: your phone rings first, then the customer's.",
+            title="Click-to-dial",
+        )
         self.refresh()
 
     def known_phones(self, contact_id: int) -> tuple[str, ...]:

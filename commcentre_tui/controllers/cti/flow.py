@@ -32,7 +32,10 @@ class CallFlow:
     _wrapping: CallRecord | None
 
     # provided by the controller
-    if TYPE_CHECKING:  # read-only properties and a method of the controller, declared for the checker
+    if (
+        TYPE_CHECKING
+    ):  # read-only properties and a method of the controller, declared for the checker
+
         @property
         def key_label(self) -> str: ...
         @property
@@ -57,8 +60,13 @@ class CallFlow:
         async with record.lock:
             try:
                 match = await self.in_thread(
-                    lookup_caller, self.app.engine, self.app.settings, caller=record.number,
-                    case_number=record.case_number, email=record.email)
+                    lookup_caller,
+                    self.app.engine,
+                    self.app.settings,
+                    caller=record.number,
+                    case_number=record.case_number,
+                    email=record.email,
+                )
             except Exception as exc:
                 self.failed("look the caller up", exc)
                 return
@@ -83,8 +91,12 @@ class CallFlow:
                 self.app.load_customer(record.contact_id)
                 tell(self.app, f"{who} · {number}", title="Incoming call")
             else:
-                tell(self.app, f"{who} is calling from {number}. {key} opens the customer.",
-                     title="Incoming call", timeout=OFFER_SECONDS)
+                tell(
+                    self.app,
+                    f"{who} is calling from {number}. {key} opens the customer.",
+                    title="Incoming call",
+                    timeout=OFFER_SECONDS,
+                )
         elif match.kind == "several":
             self.offer("choose the caller", lambda: self.pick_caller(record))
             count = f"{len(match.contacts)}{'+' if match.more else ''}"
@@ -92,14 +104,22 @@ class CallFlow:
                 self._put_aside(record, keep={c.id for c in match.contacts})
                 self.pick_caller(record)
             else:
-                tell(self.app, f"{count} customers have {number}. {key} lists them.",
-                     title="Incoming call", timeout=OFFER_SECONDS)
+                tell(
+                    self.app,
+                    f"{count} customers have {number}. {key} lists them.",
+                    title="Incoming call",
+                    timeout=OFFER_SECONDS,
+                )
         else:
             self.offer("Log Person Information", lambda: self.log_person(record))
             if self.console_active:
                 self._put_aside(record)
-            tell(self.app, f"Unknown caller {number}. {key}: Log Person Information.",
-                 title="Unknown caller", timeout=OFFER_SECONDS)
+            tell(
+                self.app,
+                f"Unknown caller {number}. {key}: Log Person Information.",
+                title="Unknown caller",
+                timeout=OFFER_SECONDS,
+            )
 
     def _put_aside(self, record: CallRecord, keep: Collection[int] = ()) -> None:
         """Close the loaded customer when it is not (one of) the caller(s): the agent must never
@@ -118,8 +138,11 @@ class CallFlow:
             return
         self.app.load_customer(record.contact_id)
         if not self.console_active:
-            tell(self.app, f"{record.who} is loaded in the console behind this window.",
-                 title="Incoming call")
+            tell(
+                self.app,
+                f"{record.who} is loaded in the console behind this window.",
+                title="Incoming call",
+            )
 
     def pick_caller(self, record: CallRecord) -> None:
         """The short pick list of the customers sharing the caller's number."""
@@ -137,8 +160,10 @@ class CallFlow:
             self.app.run_worker(self._draft_now(record), group="cti-call", exit_on_error=False)
             self.refresh()
 
-        self.app.push_screen(CallerPickScreen(record.shown_number, record.match.contacts,
-                                              more=record.match.more), chosen)
+        self.app.push_screen(
+            CallerPickScreen(record.shown_number, record.match.contacts, more=record.match.more),
+            chosen,
+        )
 
     def log_person(self, record: CallRecord) -> None:
         """Log Person Information, pre-filled with the caller's number."""
@@ -176,8 +201,14 @@ class CallFlow:
         from commcentre_tui.services.calls import start_call_draft
 
         try:
-            call = await self.in_thread(start_call_draft, self.ctx, record.contact_id,
-                                        record.dial_number, record.direction, record.answered_at)
+            call = await self.in_thread(
+                start_call_draft,
+                self.ctx,
+                record.contact_id,
+                record.dial_number,
+                record.direction,
+                record.answered_at,
+            )
         except Exception as exc:
             self.failed("log the call", exc)
             return
@@ -191,8 +222,13 @@ class CallFlow:
                 if record.direction == "outgoing":
                     tell(self.app, f"No answer from {record.who}.", title="Call ended")
                 else:
-                    tell(self.app, f"Missed call from {record.who}.", title="Missed call", timeout=OFFER_SECONDS,
-                         keep=True)
+                    tell(
+                        self.app,
+                        f"Missed call from {record.who}.",
+                        title="Missed call",
+                        timeout=OFFER_SECONDS,
+                        keep=True,
+                    )
                 if self.current is record:
                     self.current = None
                 self.refresh()
@@ -202,8 +238,9 @@ class CallFlow:
                 from commcentre_tui.services.calls import record_hangup
 
                 try:
-                    call = await self.in_thread(record_hangup, self.ctx, record.communication_id,
-                                                record.ended_at)
+                    call = await self.in_thread(
+                        record_hangup, self.ctx, record.communication_id, record.ended_at
+                    )
                 except Exception as exc:
                     self.failed("record the call's duration", exc)
                 else:
@@ -216,8 +253,13 @@ class CallFlow:
             self.open_wrap_up(record)
             return
         self.offer("after-call work", lambda: self.open_wrap_up(record))
-        tell(self.app, f"The call with {record.who} ended ({duration_words(record.seconds)}). "
-             f"{self.key_label} opens the after-call work.", title="Call ended", timeout=OFFER_SECONDS)
+        tell(
+            self.app,
+            f"The call with {record.who} ended ({duration_words(record.seconds)}). "
+            f"{self.key_label} opens the after-call work.",
+            title="Call ended",
+            timeout=OFFER_SECONDS,
+        )
 
     def open_wrap_up(self, record: CallRecord) -> None:
         """The after-call work modal for ``record`` (once at a time)."""
@@ -244,8 +286,15 @@ class CallFlow:
         loaded = self.app.customer_id
         return (loaded, self.loaded_names(loaded)[0]) if loaded is not None else (None, "")
 
-    async def complete(self, record: CallRecord, *, category: str, notes: str,
-                       reason: str | None, outcome: str | None) -> None:
+    async def complete(
+        self,
+        record: CallRecord,
+        *,
+        category: str,
+        notes: str,
+        reason: str | None,
+        outcome: str | None,
+    ) -> None:
         """Complete the call (writing its Draft first if it has none yet); raises the service's
         errors (``ValidationFailed`` with field messages)."""
         from commcentre_tui.errors import RuleViolation
@@ -255,19 +304,34 @@ class CallFlow:
             if record.communication_id is None:
                 contact_id, name = self.wrap_up_target(record)
                 if contact_id is None:
-                    raise RuleViolation("This call has no customer: load or log the customer "
-                                        "first, then complete it.")
+                    raise RuleViolation(
+                        "This call has no customer: load or log the customer "
+                        "first, then complete it."
+                    )
                 record.set_customer(contact_id, name)
                 started = record.answered_at or record.rang_at
-                call = await self.in_thread(start_call_draft, self.ctx, contact_id,
-                                            record.dial_number, record.direction, started)
+                call = await self.in_thread(
+                    start_call_draft,
+                    self.ctx,
+                    contact_id,
+                    record.dial_number,
+                    record.direction,
+                    started,
+                )
                 record.communication_id, record.version = call.id, call.version
                 if record.ended_at is not None:
                     call = await self.in_thread(record_hangup, self.ctx, call.id, record.ended_at)
                     record.duration, record.version = call.call_duration_seconds, call.version
-            call = await self.in_thread(complete_call, self.ctx, record.communication_id,
-                                        category, notes, reason, outcome,
-                                        expected_version=record.version)
+            call = await self.in_thread(
+                complete_call,
+                self.ctx,
+                record.communication_id,
+                category,
+                notes,
+                reason,
+                outcome,
+                expected_version=record.version,
+            )
             record.version, record.completed = call.version, True
         if record.contact_id is not None:
             self.app.post_message(CustomerChanged(record.contact_id))

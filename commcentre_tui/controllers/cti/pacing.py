@@ -88,8 +88,9 @@ class Pacing:
         if self._handle is not None:
             self._handle.cancel()
         self._handle_at = at
-        self._handle = asyncio.get_running_loop().call_later(max(at - time.monotonic(), 0.0),
-                                                             self.flush)
+        self._handle = asyncio.get_running_loop().call_later(
+            max(at - time.monotonic(), 0.0), self.flush
+        )
 
     def flush(self) -> None:
         """Pop the newest ringing call (paced), tell the unseen missed calls (paced), redraw."""
@@ -132,8 +133,9 @@ class Pacing:
         if incoming:
             bell(self.app)  # [ui] bell: the agent hears the call as well as seeing it
             tell(self.app, record.shown_number, title="Incoming call")
-        self.app.run_worker(self._lookup(record, pop=incoming), group="cti-call",
-                            exit_on_error=False)
+        self.app.run_worker(
+            self._lookup(record, pop=incoming), group="cti-call", exit_on_error=False
+        )
 
     def _tell_missed(self) -> None:
         missed, self._missed = self._missed, 0
@@ -143,7 +145,15 @@ class Pacing:
         if missed == 1:
             tell(self.app, f"Missed call from {last}.", title="Missed call", timeout=20, keep=True)
             return
-        log.warning("CTI: %d calls rang and ended before the console could show them "
-                    "(%d this session)", missed, self._missed_total)
-        tell(self.app, f"{missed} missed calls; the last from {last}. Recent Calls "
-             "(Ctrl+P) lists them.", title="Missed calls", timeout=20, keep=True)
+        log.warning(
+            "CTI: %d calls rang and ended before the console could show them (%d this session)",
+            missed,
+            self._missed_total,
+        )
+        tell(
+            self.app,
+            f"{missed} missed calls; the last from {last}. Recent Calls (Ctrl+P) lists them.",
+            title="Missed calls",
+            timeout=20,
+            keep=True,
+        )

@@ -31,8 +31,9 @@ async def settle(pilot: Any, rounds: int = 3) -> None:
         await pilot.pause()
 
 
-async def until(pilot: Any, predicate: Callable[[], Any], timeout: float = 5.0,
-                rounds: int = 3) -> None:
+async def until(
+    pilot: Any, predicate: Callable[[], Any], timeout: float = 5.0, rounds: int = 3
+) -> None:
     """Wait until ``predicate()`` is true, settling after each CTI step.
 
     ``timeout`` is a safety net only (``TimeoutError`` when the condition never comes).

@@ -19,7 +19,9 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_index("ix_communication_follow_up_of", "communication", ["follow_up_of_id"], unique=False)
+    op.create_index(
+        "ix_communication_follow_up_of", "communication", ["follow_up_of_id"], unique=False
+    )
 
 
 def downgrade() -> None:

@@ -21,11 +21,19 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_index("ix_contact_phone_contact_cover", "contact_phone",
-                    ["contact_id", "is_primary", "id", "e164", "number"], unique=False)
+    op.create_index(
+        "ix_contact_phone_contact_cover",
+        "contact_phone",
+        ["contact_id", "is_primary", "id", "e164", "number"],
+        unique=False,
+    )
     op.drop_index("ix_contact_phone_contact_id", table_name="contact_phone")
-    op.create_index("ix_contact_email_contact_cover", "contact_email",
-                    ["contact_id", "is_primary", "id", "address"], unique=False)
+    op.create_index(
+        "ix_contact_email_contact_cover",
+        "contact_email",
+        ["contact_id", "is_primary", "id", "address"],
+        unique=False,
+    )
     op.drop_index("ix_contact_email_contact_id", table_name="contact_email")
 
 

@@ -34,10 +34,20 @@ SHIPPED_ABOUT = {
 
 def upgrade() -> None:
     with op.batch_alter_table("template", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("about", sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False,
-                                      server_default="customer"))
-        batch_op.add_column(sa.Column("origin", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True))
-        batch_op.add_column(sa.Column("shipped_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
+        batch_op.add_column(
+            sa.Column(
+                "about",
+                sqlmodel.sql.sqltypes.AutoString(length=30),
+                nullable=False,
+                server_default="customer",
+            )
+        )
+        batch_op.add_column(
+            sa.Column("origin", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True)
+        )
+        batch_op.add_column(
+            sa.Column("shipped_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True)
+        )
         batch_op.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="1"))
     template = sa.table("template", sa.column("name", sa.String), sa.column("about", sa.String))
     for name, about in SHIPPED_ABOUT.items():

@@ -22,8 +22,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.add_column("contact", sa.Column("external_id", sqlmodel.sql.sqltypes.AutoString(length=100),
-                                       nullable=True))
+    op.add_column(
+        "contact",
+        sa.Column("external_id", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+    )
     op.create_index("ix_contact_external_id", "contact", ["external_id"], unique=True)
 
 

@@ -33,12 +33,27 @@ def upgrade() -> None:
     op.create_index("ix_work_task_agent", "task", ["assigned_agent_id", "status", "due_at", "id"])
     for table in CARE_TABLES:
         op.create_index(f"ix_work_{table}_agent", table, ["assigned_agent_id", "status"])
-        op.create_index(f"ix_work_{table}_unit", table, ["assigned_unit", "status"],
-                        sqlite_where=UNIT_QUEUE, postgresql_where=UNIT_QUEUE)
-    op.create_index("ix_work_communication_draft", "communication",
-                    ["agent_id", "created_at", "id"], sqlite_where=DRAFT, postgresql_where=DRAFT)
-    op.create_index("ix_work_communication_failed", "communication",
-                    ["agent_id", "created_at", "id"], sqlite_where=FAILED, postgresql_where=FAILED)
+        op.create_index(
+            f"ix_work_{table}_unit",
+            table,
+            ["assigned_unit", "status"],
+            sqlite_where=UNIT_QUEUE,
+            postgresql_where=UNIT_QUEUE,
+        )
+    op.create_index(
+        "ix_work_communication_draft",
+        "communication",
+        ["agent_id", "created_at", "id"],
+        sqlite_where=DRAFT,
+        postgresql_where=DRAFT,
+    )
+    op.create_index(
+        "ix_work_communication_failed",
+        "communication",
+        ["agent_id", "created_at", "id"],
+        sqlite_where=FAILED,
+        postgresql_where=FAILED,
+    )
 
 
 def downgrade() -> None:

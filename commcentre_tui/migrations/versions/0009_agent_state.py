@@ -27,17 +27,33 @@ depends_on: str | Sequence[str] | None = None
 
 
 #: What the Wallboard's "today" aggregates read of a communication (besides ``created_at``).
-TODAY_COLUMNS = ["media", "direction", "agent_id", "state", "delivery", "call_started_at",
-                 "call_duration_seconds", "completed_at", "disposition_reason"]
+TODAY_COLUMNS = [
+    "media",
+    "direction",
+    "agent_id",
+    "state",
+    "delivery",
+    "call_started_at",
+    "call_duration_seconds",
+    "completed_at",
+    "disposition_reason",
+]
 
 
 def upgrade() -> None:
     with op.batch_alter_table("agent_session") as batch:
-        batch.add_column(sa.Column("state", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True))
-        batch.add_column(sa.Column("state_since", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
-        batch.add_column(sa.Column("state_detail", sqlmodel.sql.sqltypes.AutoString(length=120),
-                                   nullable=True))
-        batch.add_column(sa.Column("state_until", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
+        batch.add_column(
+            sa.Column("state", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True)
+        )
+        batch.add_column(
+            sa.Column("state_since", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True)
+        )
+        batch.add_column(
+            sa.Column("state_detail", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True)
+        )
+        batch.add_column(
+            sa.Column("state_until", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True)
+        )
     op.create_table(
         "queue_status",
         sa.Column("queue", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
@@ -55,7 +71,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("queue", "uniqueid"),
     )
     # covering: today's aggregates read the index only, never the (wide) communication rows
-    op.create_index("ix_wall_communication_created", "communication", ["created_at", *TODAY_COLUMNS])
+    op.create_index(
+        "ix_wall_communication_created", "communication", ["created_at", *TODAY_COLUMNS]
+    )
     op.create_index("ix_wall_task_due", "task", ["status", "due_at"])
     op.create_index("ix_wall_care_case_status", "care_case", ["status", "severity"])
 

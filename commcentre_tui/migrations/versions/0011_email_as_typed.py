@@ -23,9 +23,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.add_column("contact_email",
-                  sa.Column("address_as_typed", sqlmodel.sql.sqltypes.AutoString(length=254),
-                            nullable=True))
+    op.add_column(
+        "contact_email",
+        sa.Column("address_as_typed", sqlmodel.sql.sqltypes.AutoString(length=254), nullable=True),
+    )
 
 
 def downgrade() -> None:

@@ -44,18 +44,26 @@ def _contact_id_nullable(nullable: bool) -> None:
     """
     bind = op.get_bind()
     if bind.dialect.name != "sqlite":
-        op.alter_column("communication", "contact_id", existing_type=sa.Integer(), nullable=nullable)
+        op.alter_column(
+            "communication", "contact_id", existing_type=sa.Integer(), nullable=nullable
+        )
         return
     sql = bind.exec_driver_sql(
-        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'communication'").scalar()
-    old, new = ("contact_id INTEGER NOT NULL", "contact_id INTEGER") if nullable else (
-        "contact_id INTEGER,", "contact_id INTEGER NOT NULL,")
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'communication'"
+    ).scalar()
+    old, new = (
+        ("contact_id INTEGER NOT NULL", "contact_id INTEGER")
+        if nullable
+        else ("contact_id INTEGER,", "contact_id INTEGER NOT NULL,")
+    )
     if sql is None or sql.count(old) != 1:
         raise RuntimeError("The communication table is not as migration 0011 left it.")
     version = int(bind.exec_driver_sql("PRAGMA schema_version").scalar() or 0)
     bind.exec_driver_sql("PRAGMA writable_schema = ON")
-    bind.exec_driver_sql("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'communication'",
-                         (sql.replace(old, new),))
+    bind.exec_driver_sql(
+        "UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'communication'",
+        (sql.replace(old, new),),
+    )
     bind.exec_driver_sql(f"PRAGMA schema_version = {version + 1}")
     bind.exec_driver_sql("PRAGMA writable_schema = OFF")
 
@@ -73,7 +81,9 @@ def upgrade() -> None:
         sa.Column("message_id", _text(300), nullable=True),
         sa.Column("outcome", _text(20), nullable=False),
         sa.Column("reason", _text(500), nullable=True),
-        sa.Column("communication_id", sa.Integer(), sa.ForeignKey("communication.id"), nullable=True),
+        sa.Column(
+            "communication_id", sa.Integer(), sa.ForeignKey("communication.id"), nullable=True
+        ),
         sa.Column("refers_to_id", sa.Integer(), sa.ForeignKey("communication.id"), nullable=True),
         sa.Column("sender", _text(254), nullable=False),
         sa.Column("sender_name", _text(200), nullable=False),
@@ -84,19 +94,31 @@ def upgrade() -> None:
         sa.Column("size", sa.Integer(), nullable=False),
         sa.Column("received_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     )
-    op.create_index("ux_inbound_position", "inbound_message", ["mailbox", "uidvalidity", "uid"],
-                    unique=True)
+    op.create_index(
+        "ux_inbound_position", "inbound_message", ["mailbox", "uidvalidity", "uid"], unique=True
+    )
     op.create_index("ux_inbound_message_id", "inbound_message", ["message_id"], unique=True)
     op.create_index("ix_inbound_communication", "inbound_message", ["communication_id"])
-    op.create_index("ix_work_inbound_agent", "inbound_message", ["owner_agent_id"],
-                    sqlite_where=UNHANDLED, postgresql_where=UNHANDLED)
-    op.create_index("ix_work_inbound_unit", "inbound_message", ["owner_unit"],
-                    sqlite_where=UNHANDLED, postgresql_where=UNHANDLED)
+    op.create_index(
+        "ix_work_inbound_agent",
+        "inbound_message",
+        ["owner_agent_id"],
+        sqlite_where=UNHANDLED,
+        postgresql_where=UNHANDLED,
+    )
+    op.create_index(
+        "ix_work_inbound_unit",
+        "inbound_message",
+        ["owner_unit"],
+        sqlite_where=UNHANDLED,
+        postgresql_where=UNHANDLED,
+    )
     op.create_table(
         "inbound_attachment",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("communication_id", sa.Integer(), sa.ForeignKey("communication.id"),
-                  nullable=False),
+        sa.Column(
+            "communication_id", sa.Integer(), sa.ForeignKey("communication.id"), nullable=False
+        ),
         sa.Column("filename", _text(255), nullable=False),
         sa.Column("content_type", _text(100), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
@@ -104,15 +126,21 @@ def upgrade() -> None:
         sa.Column("stored_path", _text(300), nullable=True),
         sa.Column("note", _text(200), nullable=True),
     )
-    op.create_index("ix_inbound_attachment_communication_id", "inbound_attachment",
-                    ["communication_id"])
+    op.create_index(
+        "ix_inbound_attachment_communication_id", "inbound_attachment", ["communication_id"]
+    )
 
 
 def downgrade() -> None:
     op.drop_index("ix_inbound_attachment_communication_id", table_name="inbound_attachment")
     op.drop_table("inbound_attachment")
-    for name in ("ix_work_inbound_unit", "ix_work_inbound_agent", "ix_inbound_communication",
-                 "ux_inbound_message_id", "ux_inbound_position"):
+    for name in (
+        "ix_work_inbound_unit",
+        "ix_work_inbound_agent",
+        "ix_inbound_communication",
+        "ux_inbound_message_id",
+        "ux_inbound_position",
+    ):
         op.drop_index(name, table_name="inbound_message")
     op.drop_table("inbound_message")
     op.drop_index("ix_queue_message_id", table_name="communication_queue")

@@ -25,13 +25,23 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.add_column("contact", sa.Column("national_id", sqlmodel.sql.sqltypes.AutoString(length=60),
-                                       nullable=True))
-    op.add_column("contact", sa.Column("national_id_norm", sqlmodel.sql.sqltypes.AutoString(length=60),
-                                       nullable=False, server_default=""))
+    op.add_column(
+        "contact",
+        sa.Column("national_id", sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True),
+    )
+    op.add_column(
+        "contact",
+        sa.Column(
+            "national_id_norm",
+            sqlmodel.sql.sqltypes.AutoString(length=60),
+            nullable=False,
+            server_default="",
+        ),
+    )
     op.create_index("ix_contact_national_id_norm", "contact", ["national_id_norm"], unique=False)
-    search_index.change_layout(op.get_bind(), search_index.layout(down_revision),
-                               search_index.layout(revision))
+    search_index.change_layout(
+        op.get_bind(), search_index.layout(down_revision), search_index.layout(revision)
+    )
 
 
 def downgrade() -> None:

@@ -38,8 +38,14 @@ from commcentre_tui.repo.search.plan import Planner
 from commcentre_tui.repo.search.sql import Backend
 
 __all__ = [
-    "Condition", "LatestCommunication", "SearchHit", "SearchPage", "count_matches",
-    "display_name", "latest_communications", "search_contacts",
+    "Condition",
+    "LatestCommunication",
+    "SearchHit",
+    "SearchPage",
+    "count_matches",
+    "display_name",
+    "latest_communications",
+    "search_contacts",
 ]
 
 
@@ -52,8 +58,9 @@ class Condition:
     value: str
 
 
-def display_name(kind: str, first: str | None, last: str | None, company: str | None,
-                 customer_number: str = "") -> str:
+def display_name(
+    kind: str, first: str | None, last: str | None, company: str | None, customer_number: str = ""
+) -> str:
     """The name an agent reads: company name, else "First Last", else the customer number."""
     if kind == "company" and company:
         return company
@@ -81,8 +88,9 @@ class SearchHit:
 
     @property
     def display_name(self) -> str:
-        return display_name(self.kind, self.first_name, self.last_name, self.company_name,
-                            self.customer_number)
+        return display_name(
+            self.kind, self.first_name, self.last_name, self.company_name, self.customer_number
+        )
 
 
 @dataclass(frozen=True)
@@ -153,8 +161,9 @@ def search_contacts(
     return SearchPage(hits, page.has_more, page.has_previous, total, tuple(conditions))
 
 
-def count_matches(engine: Engine, settings: Any, conditions: Sequence[Condition], *,
-                  mode: str = "quick") -> str:
+def count_matches(
+    engine: Engine, settings: Any, conditions: Sequence[Condition], *, mode: str = "quick"
+) -> str:
     """The number of contacts matching, exact up to 1,000 ("37", "1,000+").
 
     :func:`search_contacts` only counts where that is cheap and otherwise gives a lower bound
@@ -170,7 +179,9 @@ def count_matches(engine: Engine, settings: Any, conditions: Sequence[Condition]
     return total
 
 
-def _load_hits(conn: Any, clauses: Sequence[Clause], keys: list[tuple[str, int]]) -> list[SearchHit]:
+def _load_hits(
+    conn: Any, clauses: Sequence[Clause], keys: list[tuple[str, int]]
+) -> list[SearchHit]:
     """The page's contacts with primary phone, primary email and matched values (one query)."""
     if not keys:
         return []
@@ -178,7 +189,12 @@ def _load_hits(conn: Any, clauses: Sequence[Clause], keys: list[tuple[str, int]]
     p = be.params()
     first = "ORDER BY x.is_primary DESC, x.id LIMIT 1"
     columns = [
-        "c.id", "c.customer_number", "c.kind", "c.first_name", "c.last_name", "c.company_name",
+        "c.id",
+        "c.customer_number",
+        "c.kind",
+        "c.first_name",
+        "c.last_name",
+        "c.company_name",
         f"(SELECT coalesce(x.e164, x.number) FROM contact_phone x WHERE x.contact_id = c.id {first})",
         f"(SELECT x.address FROM contact_email x WHERE x.contact_id = c.id {first})",
     ]
@@ -190,8 +206,10 @@ def _load_hits(conn: Any, clauses: Sequence[Clause], keys: list[tuple[str, int]]
             matchers.append((pred.field, (len(columns) - 2, pred)))
             continue
         joins, owner = TABLE[spec.table].joins, TABLE[spec.table].owner
-        columns.append(f"(SELECT t.{spec.display} FROM {spec.table} t{joins} WHERE {owner} = c.id "
-                       f"AND {be.pred(pred, 't.' + spec.column, p)} ORDER BY t.id LIMIT 1)")
+        columns.append(
+            f"(SELECT t.{spec.display} FROM {spec.table} t{joins} WHERE {owner} = c.id "
+            f"AND {be.pred(pred, 't.' + spec.column, p)} ORDER BY t.id LIMIT 1)"
+        )
         matchers.append((pred.field, len(columns) - 1))
     id_list = ", ".join(p.add(cid) for _, cid in keys)
     sql = f"SELECT {', '.join(columns)} FROM contact c WHERE c.id IN ({id_list})"
@@ -211,11 +229,20 @@ def _load_hits(conn: Any, clauses: Sequence[Clause], keys: list[tuple[str, int]]
                     matched[name] = str(row[index + 1] or "")
             elif row[where] is not None:
                 matched[name] = str(row[where])
-        hits.append(SearchHit(
-            contact_id=cid, customer_number=row[1], kind=row[2], first_name=row[3],
-            last_name=row[4], company_name=row[5], phone=row[6], email=row[7],
-            matched=matched, sort_key=(sort_name, cid),
-        ))
+        hits.append(
+            SearchHit(
+                contact_id=cid,
+                customer_number=row[1],
+                kind=row[2],
+                first_name=row[3],
+                last_name=row[4],
+                company_name=row[5],
+                phone=row[6],
+                email=row[7],
+                matched=matched,
+                sort_key=(sort_name, cid),
+            )
+        )
     return hits
 
 
@@ -229,9 +256,21 @@ def latest_communications(
     cap = limit if limit is not None else _search_settings(settings).communications_limit
     m, c = Communication.__table__, Contact.__table__  # type: ignore[attr-defined]
     query = (
-        select(m.c.id, m.c.contact_id, m.c.created_at, m.c.direction, m.c.media, m.c.category,
-               m.c.subject, m.c.state, c.c.customer_number, c.c.kind, c.c.first_name,
-               c.c.last_name, c.c.company_name)
+        select(
+            m.c.id,
+            m.c.contact_id,
+            m.c.created_at,
+            m.c.direction,
+            m.c.media,
+            m.c.category,
+            m.c.subject,
+            m.c.state,
+            c.c.customer_number,
+            c.c.kind,
+            c.c.first_name,
+            c.c.last_name,
+            c.c.company_name,
+        )
         .join(c, c.c.id == m.c.contact_id)
         .where(m.c.agent_id == agent_id)
         .order_by(m.c.created_at.desc(), m.c.id.desc())
@@ -243,11 +282,18 @@ def latest_communications(
         conn.rollback()
     return [
         LatestCommunication(
-            communication_id=r.id, contact_id=r.contact_id,
-            contact_name=display_name(r.kind, r.first_name, r.last_name, r.company_name,
-                                      r.customer_number),
-            customer_number=r.customer_number, created_at=r.created_at, direction=r.direction,
-            media=r.media, category=r.category, subject=r.subject, state=r.state,
+            communication_id=r.id,
+            contact_id=r.contact_id,
+            contact_name=display_name(
+                r.kind, r.first_name, r.last_name, r.company_name, r.customer_number
+            ),
+            customer_number=r.customer_number,
+            created_at=r.created_at,
+            direction=r.direction,
+            media=r.media,
+            category=r.category,
+            subject=r.subject,
+            state=r.state,
         )
         for r in rows
     ]

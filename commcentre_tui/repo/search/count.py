@@ -56,40 +56,56 @@ def _count(plan: Planner, seen: int, budget: float, work: int) -> str:
     cap = TOTAL_CAP + 1
     p = plan.be.params()
     if plan.table_size() <= planning.SMALL_TABLE:
-        count = plan._scalar(f"SELECT count(*) FROM (SELECT 1 FROM contact c WHERE "
-                             f"{plan._filters('c', p)} LIMIT {cap}) s", p)
+        count = plan._scalar(
+            f"SELECT count(*) FROM (SELECT 1 FROM contact c WHERE "
+            f"{plan._filters('c', p)} LIMIT {cap}) s",
+            p,
+        )
         return text(count, True, seen)
-    if len(plan.clauses) == 1 and all(q.kind in ("exact", "prefix", "none") and
-                                      FIELD[q.field].table == "contact"
-                                      for q in plan.clauses[0].preds):
+    if len(plan.clauses) == 1 and all(
+        q.kind in ("exact", "prefix", "none") and FIELD[q.field].table == "contact"
+        for q in plan.clauses[0].preds
+    ):
         return _count_btree(plan, seen)
     best = plan._best()
     rows, per_row = plan._walk_costs(cap)
     per_row += COUNT_WALK_ROW[plan.be.name]
     estimate = plan.estimates()[best] if best is not None else None
-    walk_rows = work * 5 if budget == float("inf") else int(min(
-        max(cap, budget / per_row), max(cap, 2 * rows)))
+    walk_rows = (
+        work * 5
+        if budget == float("inf")
+        else int(min(max(cap, budget / per_row), max(cap, 2 * rows)))
+    )
     walk_cost = min(rows, walk_rows) * per_row
     candidate_cost = _candidate_cost(plan, best, cap, work) if best is not None else float("inf")
     if min(walk_cost, candidate_cost) > budget:
         return f"{seen:,}+"
     if best is None or walk_cost < candidate_cost and estimate is not None:
-        window = (f"SELECT {', '.join('c.' + c for c in CONTACT_COLUMNS)} FROM contact "
-                  f"c{plan._walk_index} WHERE {plan._bounds('c', True, None, p)} ORDER BY "
-                  f"{plan.be.order('c')} LIMIT {walk_rows}")
-        row = plan._run(f"SELECT count(*), coalesce(sum(CASE WHEN {plan._filters('w', p)} "
-                        f"THEN 1 ELSE 0 END), 0) FROM ({window}) w", p).first()
+        window = (
+            f"SELECT {', '.join('c.' + c for c in CONTACT_COLUMNS)} FROM contact "
+            f"c{plan._walk_index} WHERE {plan._bounds('c', True, None, p)} ORDER BY "
+            f"{plan.be.order('c')} LIMIT {walk_rows}"
+        )
+        row = plan._run(
+            f"SELECT count(*), coalesce(sum(CASE WHEN {plan._filters('w', p)} "
+            f"THEN 1 ELSE 0 END), 0) FROM ({window}) w",
+            p,
+        ).first()
         return text(int(row[1]), int(row[0]) < walk_rows, seen)
     source = plan._source(best, p)
     ids = f"SELECT {'' if source.unique else 'DISTINCT '}id FROM ({source.sql}) u"
     join = "JOIN contact c" if plan.be.pg else f"CROSS JOIN contact c{plan._lookup_index}"
-    count = plan._scalar(f"SELECT count(*) FROM (SELECT c.id FROM ({ids} LIMIT {work}) k {join} "
-                         f"ON c.id = k.id WHERE {plan._filters('c', p)} LIMIT {cap}) s", p)
+    count = plan._scalar(
+        f"SELECT count(*) FROM (SELECT c.id FROM ({ids} LIMIT {work}) k {join} "
+        f"ON c.id = k.id WHERE {plan._filters('c', p)} LIMIT {cap}) s",
+        p,
+    )
     if count >= cap:
         return text(count, True, seen)
     p = plan.be.params()
-    examined = plan._scalar(f"SELECT count(*) FROM (SELECT 1 FROM ({plan._source(best, p).sql}) u "
-                            f"LIMIT {work}) s", p)
+    examined = plan._scalar(
+        f"SELECT count(*) FROM (SELECT 1 FROM ({plan._source(best, p).sql}) u LIMIT {work}) s", p
+    )
     return text(count, examined < work, seen)
 
 

@@ -68,10 +68,14 @@ class Layout:
     def pg_btree(self) -> dict[str, tuple[str, str]]:
         """PostgreSQL code-point B-trees: name → (table, column list)."""
         return {
-            "ix_search_contact_sort": ("contact", f'sort_name COLLATE "C", id) INCLUDE ({self.walk_columns}'),
+            "ix_search_contact_sort": (
+                "contact",
+                f'sort_name COLLATE "C", id) INCLUDE ({self.walk_columns}',
+            ),
             **{
                 f"ix_search_{spec.table}_{col}": (spec.table, f'{col} COLLATE "C"')
-                for spec in self.fts for col in spec.columns
+                for spec in self.fts
+                for col in spec.columns
             },
         }
 
@@ -86,7 +90,8 @@ def layout(revision: str | None = None) -> Layout:
     fields = [f for f in FIELDS if revision is None or f.indexed_since <= revision]
     fts = tuple(
         FtsSpec(t.fts, t.name, tuple(dict.fromkeys(f.column for f in fields if f.table == t.name)))
-        for t in TABLES if any(f.table == t.name for f in fields)
+        for t in TABLES
+        if any(f.table == t.name for f in fields)
     )
     walk = ", ".join(dict.fromkeys(f.column for f in fields if f.table == "contact"))
     return Layout(fts, walk)
@@ -100,12 +105,15 @@ FTS_SPECS: tuple[FtsSpec, ...] = HEAD.fts
 
 # --- SQLite -------------------------------------------------------------------------------
 
+
 def _cols(spec: FtsSpec, prefix: str = "") -> str:
     return ", ".join(f"{prefix}{c}" for c in spec.columns)
 
 
 def _trigger_sql(spec: FtsSpec) -> list[str]:
-    insert = f"INSERT INTO {spec.name}(rowid, {_cols(spec)}) VALUES (new.id, {_cols(spec, 'new.')});"
+    insert = (
+        f"INSERT INTO {spec.name}(rowid, {_cols(spec)}) VALUES (new.id, {_cols(spec, 'new.')});"
+    )
     delete = (
         f"INSERT INTO {spec.name}({spec.name}, rowid, {_cols(spec)}) "
         f"VALUES ('delete', old.id, {_cols(spec, 'old.')});"
@@ -190,6 +198,7 @@ def sqlite_has_fts(connection: Connection) -> bool:
 
 # --- PostgreSQL ---------------------------------------------------------------------------
 
+
 def _create_trgm(connection: Connection, name: str, table: str, columns: tuple[str, ...]) -> None:
     ops = ", ".join(f"{c} gin_trgm_ops" for c in columns)
     connection.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {name} ON {table} USING gin ({ops})")
@@ -218,6 +227,7 @@ def _pg_has_indexes(connection: Connection) -> bool:
 
 
 # --- Changing the layout (a migration that adds a field) ----------------------------------
+
 
 def _changed(old: Mapping[str, object], new: Mapping[str, object]) -> tuple[list[str], list[str]]:
     """(names to drop, names to create) to go from ``old`` to ``new`` definitions."""
@@ -262,11 +272,13 @@ def change_layout(connection: Connection, old: Layout, new: Layout) -> None:
 
 # --- Bulk-load hooks ----------------------------------------------------------------------
 
+
 def _revision(connection: Connection) -> str | None:
     """The database's schema revision (``None`` without Alembic's table)."""
     if connection.dialect.name == "sqlite":
         found = connection.exec_driver_sql(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'").first()
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+        ).first()
     else:
         found = connection.exec_driver_sql("SELECT to_regclass('alembic_version')").scalar()
     if not found:
@@ -298,8 +310,12 @@ def rebuild(connection: Connection) -> None:
         if sqlite_has_fts(connection):
             drop_triggers(connection, current)
             for spec in current.fts:
-                connection.exec_driver_sql(f"INSERT INTO {spec.name}({spec.name}) VALUES ('rebuild')")
-                connection.exec_driver_sql(f"INSERT INTO {spec.name}({spec.name}) VALUES ('optimize')")
+                connection.exec_driver_sql(
+                    f"INSERT INTO {spec.name}({spec.name}) VALUES ('rebuild')"
+                )
+                connection.exec_driver_sql(
+                    f"INSERT INTO {spec.name}({spec.name}) VALUES ('optimize')"
+                )
             create_triggers(connection, current)
             create_sqlite_btrees(connection, current)
         connection.exec_driver_sql("ANALYZE")

@@ -74,7 +74,7 @@ def like_parts(value: str) -> tuple[bool, bool, str]:
     """``(leading %, trailing %, literal core)`` of a Like value (already stripped)."""
     leading = value.startswith("%")
     trailing = len(value) > 1 and value.endswith("%")
-    core = value[1 if leading else 0: len(value) - 1 if trailing else len(value)]
+    core = value[1 if leading else 0 : len(value) - 1 if trailing else len(value)]
     return leading, trailing, core
 
 
@@ -108,7 +108,7 @@ def phone_like_term(core: str, kind: Kind, region: str) -> str:
     meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
     national = meta.national_prefix if meta is not None else None
     if national and digits.startswith(national):
-        digits = digits[len(national):]
+        digits = digits[len(national) :]
     return f"+{phonenumbers.country_code_for_region(region)}{digits}"
 
 
@@ -176,7 +176,9 @@ def parse_conditions(
     """Validate ``Condition``s and turn each into a :class:`Clause` (raises ValidationFailed)."""
     items = list(conditions)
     if mode not in ("quick", "advanced"):
-        raise ValidationFailed(f"The search mode “{quoted(mode)}” is unknown; use quick or advanced.", "mode")
+        raise ValidationFailed(
+            f"The search mode “{quoted(mode)}” is unknown; use quick or advanced.", "mode"
+        )
     if mode == "quick" and len(items) != 1:
         raise ValidationFailed("Quick search takes exactly one field and one value.", "value")
     if not items:
@@ -188,7 +190,9 @@ def parse_conditions(
         value = str(getattr(cond, "value", "") or "").strip()
         check_field(field, mode, enabled)
         if op not in OPERATORS:
-            raise ValidationFailed(f"The operator “{quoted(op)}” is not supported; use = or like.", "op")
+            raise ValidationFailed(
+                f"The operator “{quoted(op)}” is not supported; use = or like.", "op"
+            )
         if not value or (op == "like" and not like_parts(value)[2].strip()):
             raise ValidationFailed("Type a value to search for.", "value")
         if field == ANY_FIELD:

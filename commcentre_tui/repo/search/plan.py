@@ -118,8 +118,10 @@ class Planner(SearchRun):
         self._expected = rows
         # Stop once the walk read several times what it should have needed, and no later than
         # where the candidates would have been cheaper.
-        budget = min(max(WALK_SLACK * rows, WALK_BUDGET / per_row),
-                     max(candidate_cost / per_row, WALK_BUDGET / per_row))
+        budget = min(
+            max(WALK_SLACK * rows, WALK_BUDGET / per_row),
+            max(candidate_cost / per_row, WALK_BUDGET / per_row),
+        )
         return "walk", max(self.limit + 1.0, budget)
 
     # --- page ---------------------------------------------------------------------------
@@ -130,7 +132,9 @@ class Planner(SearchRun):
         key = after if forward else before
         if any(all(pred.kind == "none" for pred in c.preds) for c in self.clauses):
             return self._finish([], forward, key, "none")
-        if FORCE_STRATEGY in (None, "split") and (FORCE_STRATEGY or self.table_size() > SMALL_TABLE):
+        if FORCE_STRATEGY in (None, "split") and (
+            FORCE_STRATEGY or self.table_size() > SMALL_TABLE
+        ):
             split = split_page(self, forward, key, forced=FORCE_STRATEGY == "split")
             if split is not None:
                 return self._finish(split, forward, key, "split")
@@ -147,35 +151,45 @@ class Planner(SearchRun):
             return self._finish(self._candidates(best, forward, key), forward, key, "candidates")
         return self._finish(self._plain(forward, key), forward, key, "plain")
 
-    def _finish(self, keys: list[tuple[str, int]], forward: bool, key: tuple[str, int] | None,
-                strategy: str) -> PageIds:
+    def _finish(
+        self, keys: list[tuple[str, int]], forward: bool, key: tuple[str, int] | None, strategy: str
+    ) -> PageIds:
         extra = len(keys) > self.limit
         keys = keys[: self.limit]
         if forward:
             return PageIds(keys, extra, key is not None, strategy)
         return PageIds(list(reversed(keys)), True, extra, strategy)
 
-    def _walk(self, forward: bool, key: tuple[str, int] | None,
-              budget: int | None) -> list[tuple[str, int]] | None:
+    def _walk(
+        self, forward: bool, key: tuple[str, int] | None, budget: int | None
+    ) -> list[tuple[str, int]] | None:
         """Walk the sort index; ``None`` when ``budget`` rows held too few matches."""
         be = self.be
         order = be.order("c", not forward)
         columns = ", ".join(f"c.{c}" for c in CONTACT_COLUMNS)
         if be.pg:  # the LIMIT keeps the walk on the sort index; the outer LIMIT stops it early
             p = be.params()
-            window = (f"SELECT {columns} FROM contact c WHERE {self._bounds('c', forward, key, p)} "
-                      f"ORDER BY {order}" + (f" LIMIT {int(budget)}" if budget else ""))
+            window = (
+                f"SELECT {columns} FROM contact c WHERE {self._bounds('c', forward, key, p)} "
+                f"ORDER BY {order}" + (f" LIMIT {int(budget)}" if budget else "")
+            )
             # The outer ORDER BY is needed: with other statistics PostgreSQL may apply the
             # filters as a hash semi-join, which does not keep the window's order.
-            rows = self._keys(f"SELECT w.id, w.sort_name FROM ({window}) w WHERE "
-                              f"{self._filters('w', p)} ORDER BY {be.order('w', not forward)} "
-                              f"LIMIT {self.limit + 1}", p)
+            rows = self._keys(
+                f"SELECT w.id, w.sort_name FROM ({window}) w WHERE "
+                f"{self._filters('w', p)} ORDER BY {be.order('w', not forward)} "
+                f"LIMIT {self.limit + 1}",
+                p,
+            )
             if budget is None or len(rows) > self.limit:
                 return rows
             p = be.params()
-            count = self._scalar(f"SELECT count(*) FROM (SELECT 1 FROM contact c WHERE "
-                                 f"{self._bounds('c', forward, key, p)} ORDER BY {order} "
-                                 f"LIMIT {int(budget)}) s", p)
+            count = self._scalar(
+                f"SELECT count(*) FROM (SELECT 1 FROM contact c WHERE "
+                f"{self._bounds('c', forward, key, p)} ORDER BY {order} "
+                f"LIMIT {int(budget)}) s",
+                p,
+            )
             return rows if count < budget else None
         # SQLite: stretches of growing length, each bounded by the key found with OFFSET, so a
         # walk that succeeds early reads little and one that fails stops at its budget.
@@ -187,15 +201,25 @@ class Planner(SearchRun):
             if left is not None:
                 stretch = min(stretch, left)
                 p = be.params()
-                end = self._run(f"SELECT c.sort_name, c.id FROM contact c{self._walk_index} WHERE "
-                                f"{self._bounds('c', forward, cursor, p)} ORDER BY {order} "
-                                f"LIMIT 1 OFFSET {stretch - 1}", p).first()
+                end = self._run(
+                    f"SELECT c.sort_name, c.id FROM contact c{self._walk_index} WHERE "
+                    f"{self._bounds('c', forward, cursor, p)} ORDER BY {order} "
+                    f"LIMIT 1 OFFSET {stretch - 1}",
+                    p,
+                ).first()
             p = be.params()
-            stop = f" AND {be.beyond('c', (end[0], end[1]), '<=' if forward else '>=', p)}" if end else ""
-            found += self._keys(f"SELECT c.id, c.sort_name FROM contact c{self._walk_index} WHERE "
-                                f"{self._bounds('c', forward, cursor, p)}{stop} AND "
-                                f"{self._filters('c', p)} ORDER BY {order} "
-                                f"LIMIT {self.limit + 1 - len(found)}", p)
+            stop = (
+                f" AND {be.beyond('c', (end[0], end[1]), '<=' if forward else '>=', p)}"
+                if end
+                else ""
+            )
+            found += self._keys(
+                f"SELECT c.id, c.sort_name FROM contact c{self._walk_index} WHERE "
+                f"{self._bounds('c', forward, cursor, p)}{stop} AND "
+                f"{self._filters('c', p)} ORDER BY {order} "
+                f"LIMIT {self.limit + 1 - len(found)}",
+                p,
+            )
             if end is None or len(found) > self.limit:
                 return found
             left = (left or 0) - stretch
@@ -203,8 +227,9 @@ class Planner(SearchRun):
                 return None
             cursor, stretch = (str(end[0]), int(end[1])), stretch * 2
 
-    def _candidates(self, index: int, forward: bool,
-                    key: tuple[str, int] | None) -> list[tuple[str, int]]:
+    def _candidates(
+        self, index: int, forward: bool, key: tuple[str, int] | None
+    ) -> list[tuple[str, int]]:
         be = self.be
         p = be.params()
         source = self._source(index, p)
@@ -216,15 +241,22 @@ class Planner(SearchRun):
             # (few) matches through the indexes instead of walking the sort order.
             p = be.params()
             where = f"{self._filters('c', p)} AND {be.keyset('c', key, forward, p)}"
-            return self._keys(f"SELECT c.id, c.sort_name FROM (SELECT c.id, c.sort_name FROM "
-                              f"contact c WHERE {where} OFFSET 0) c {tail}", p)
+            return self._keys(
+                f"SELECT c.id, c.sort_name FROM (SELECT c.id, c.sort_name FROM "
+                f"contact c WHERE {where} OFFSET 0) c {tail}",
+                p,
+            )
         join = "JOIN contact c" if be.pg else f"CROSS JOIN contact c{self._lookup_index}"
-        return self._keys(f"SELECT c.id, c.sort_name FROM ({ids}) k {join} ON c.id = k.id "
-                          f"WHERE {where} {tail}", p)
+        return self._keys(
+            f"SELECT c.id, c.sort_name FROM ({ids}) k {join} ON c.id = k.id WHERE {where} {tail}", p
+        )
 
     def _plain(self, forward: bool, key: tuple[str, int] | None) -> list[tuple[str, int]]:
         """The whole query as one statement: the engine's own planner decides."""
         p = self.be.params()
-        return self._keys(f"SELECT c.id, c.sort_name FROM contact c WHERE {self._filters('c', p)} "
-                          f"AND {self._bounds('c', forward, key, p)} ORDER BY "
-                          f"{self.be.order('c', not forward)} LIMIT {self.limit + 1}", p)
+        return self._keys(
+            f"SELECT c.id, c.sort_name FROM contact c WHERE {self._filters('c', p)} "
+            f"AND {self._bounds('c', forward, key, p)} ORDER BY "
+            f"{self.be.order('c', not forward)} LIMIT {self.limit + 1}",
+            p,
+        )

@@ -60,9 +60,13 @@ class SearchRun:
         self._size: int | None = None
         self._walk_index = self._lookup_index = ""
         if not self.be.pg:
-            names = {r[0] for r in conn.exec_driver_sql(
-                "SELECT name FROM sqlite_master WHERE type = 'index' AND "
-                "name IN ('ix_search_contact_walk', 'ix_search_contact_lookup')")}
+            names = {
+                r[0]
+                for r in conn.exec_driver_sql(
+                    "SELECT name FROM sqlite_master WHERE type = 'index' AND "
+                    "name IN ('ix_search_contact_walk', 'ix_search_contact_lookup')"
+                )
+            }
             if "ix_search_contact_walk" in names:
                 self._walk_index = " INDEXED BY ix_search_contact_walk"
             if "ix_search_contact_lookup" in names:
@@ -90,8 +94,10 @@ class SearchRun:
                 return self._size
             size = 0
             if self.be.pg:
-                size = self._scalar("SELECT GREATEST(reltuples, 0)::bigint FROM pg_class "
-                                    "WHERE oid = 'contact'::regclass")
+                size = self._scalar(
+                    "SELECT GREATEST(reltuples, 0)::bigint FROM pg_class "
+                    "WHERE oid = 'contact'::regclass"
+                )
             self._size = size or self._scalar("SELECT coalesce(max(id), 0) FROM contact")
             _SIZES[where] = (time.monotonic(), self._size)
         return self._size
@@ -119,8 +125,10 @@ class SearchRun:
         if tri:
             terms = list(dict.fromkeys(t for q in tri for t in trigram_terms(q.term)))
             p = self.be.params()
-            docs = {(str(col), str(term)): int(doc)
-                    for col, term, doc in self._run(self.be.vocab(table, terms, p), p)}
+            docs = {
+                (str(col), str(term)): int(doc)
+                for col, term, doc in self._run(self.be.vocab(table, terms, p), p)
+            }
             for q in tri:
                 column = FIELD[q.field].column
                 total += min(docs.get((column, t), 0) for t in trigram_terms(q.term))
@@ -132,8 +140,15 @@ class SearchRun:
             cap = self._cap()
             out: list[int | None] = []
             capped: list[bool] = []
-            selective = next((i for i, c in enumerate(self.clauses) if c.preds and all(
-                q.kind in ("exact", "none") and q.field in SELECTIVE for q in c.preds)), None)
+            selective = next(
+                (
+                    i
+                    for i, c in enumerate(self.clauses)
+                    if c.preds
+                    and all(q.kind in ("exact", "none") and q.field in SELECTIVE for q in c.preds)
+                ),
+                None,
+            )
             for i, clause in enumerate(self.clauses):
                 live = [q for q in clause.preds if q.kind != "none"]
                 self._capped = False
@@ -142,7 +157,9 @@ class SearchRun:
                 elif not all(self.be.indexed(q) for q in live):
                     out.append(None)
                 else:
-                    out.append(sum(self._table_estimate(t, g, cap) for t, g in by_table(live).items()))
+                    out.append(
+                        sum(self._table_estimate(t, g, cap) for t, g in by_table(live).items())
+                    )
                 capped.append(self._capped)
             self._estimates, self._capped_clauses = out, capped
         return self._estimates
@@ -176,4 +193,3 @@ class SearchRun:
     def _source(self, index: int, p: Params) -> Source:
         live = [q for q in self.clauses[index].preds if q.kind != "none"]
         return self.be.candidates(live, p)
-

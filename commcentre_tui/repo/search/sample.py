@@ -47,8 +47,9 @@ def positions(plan: SearchRun) -> list[str]:
     if ids:
         p = plan.be.params()
         marks = ", ".join(p.add(i) for i in ids)
-        keys = sorted(str(r[0]) for r in plan._run(
-            f"SELECT sort_name FROM contact WHERE id IN ({marks})", p))
+        keys = sorted(
+            str(r[0]) for r in plan._run(f"SELECT sort_name FROM contact WHERE id IN ({marks})", p)
+        )
     _POSITIONS[where] = (time.monotonic(), keys)
     return keys
 
@@ -60,13 +61,17 @@ def share_before(keys: list[str], name: str | None) -> float:
     return bisect.bisect_left(keys, name) / len(keys)
 
 
-def walk_rows(plan: SearchRun, index: int, estimate: int, forward: bool,
-              key: tuple[str, int] | None) -> float | None:
+def walk_rows(
+    plan: SearchRun, index: int, estimate: int, forward: bool, key: tuple[str, int] | None
+) -> float | None:
     """Rows a walk would read to find a page, judged from where sampled matches lie; ``None``
     when the sample says nothing (too few candidates)."""
     preds = plan.clauses[index].preds
-    if plan._range_clause() is not None or estimate < MATCH_SAMPLE * 4 or not all(
-            trigram(q) for q in preds):
+    if (
+        plan._range_clause() is not None
+        or estimate < MATCH_SAMPLE * 4
+        or not all(trigram(q) for q in preds)
+    ):
         return None  # (a B-tree yields rows in its own order: no fair sample)
     p = plan.be.params()
     source = plan._source(index, p)
@@ -74,7 +79,9 @@ def walk_rows(plan: SearchRun, index: int, estimate: int, forward: bool,
     rows = plan._run(
         f"SELECT c.sort_name, c.id FROM (SELECT id FROM ({source.sql}) u LIMIT {MATCH_EXAMINE}) k "
         f"{join} ON c.id = k.id WHERE {plan._filters('c', p)} AND "
-        f"{plan.be.keyset('c', key, forward, p)} LIMIT {MATCH_SAMPLE}", p).all()
+        f"{plan.be.keyset('c', key, forward, p)} LIMIT {MATCH_SAMPLE}",
+        p,
+    ).all()
     found = sorted((str(r[0]), int(r[1])) for r in rows)
     if not forward:
         found.reverse()

@@ -43,8 +43,9 @@ def _parts(plan: SearchRun) -> tuple[Pred, list[Pred]] | None:
     return last[0], others
 
 
-def split_page(plan: SearchRun, forward: bool, key: tuple[str, int] | None, *,
-               forced: bool = False) -> list[tuple[str, int]] | None:
+def split_page(
+    plan: SearchRun, forward: bool, key: tuple[str, int] | None, *, forced: bool = False
+) -> list[tuple[str, int]] | None:
     """Up to ``limit + 1`` keys in display order, or ``None`` when the split does not apply
     (another shape, or too many other-field candidates unless ``forced``)."""
     parts = _parts(plan)
@@ -65,7 +66,9 @@ def split_page(plan: SearchRun, forward: bool, key: tuple[str, int] | None, *,
     in_range = plan._keys(
         f"SELECT c.id, c.sort_name FROM contact c{walk_index} WHERE "
         f"{be.keyset('c', key, forward, p)} AND {be.prefix_range('c.sort_name', last.term, p)} "
-        f"AND {plan._filters('c', p)} ORDER BY {order} LIMIT {want}", p)
+        f"AND {plan._filters('c', p)} ORDER BY {order} LIMIT {want}",
+        p,
+    )
 
     # Outside it: the other fields' matches through their indexes, sorted.
     p = be.params()
@@ -75,7 +78,9 @@ def split_page(plan: SearchRun, forward: bool, key: tuple[str, int] | None, *,
         f"SELECT c.id, c.sort_name FROM ({source.sql}) k {join} ON c.id = k.id WHERE "
         f"NOT ({be.prefix_range('c.sort_name', last.term, p)}) AND "
         f"{be.keyset('c', key, forward, p)} AND {plan._filters('c', p)} "
-        f"ORDER BY {order} LIMIT {want}", p)
+        f"ORDER BY {order} LIMIT {want}",
+        p,
+    )
 
     # Python orders str by code point: the same order as SQLite's BINARY and PostgreSQL's "C".
     merged = sorted(in_range + outside, reverse=not forward)

@@ -58,7 +58,7 @@ def trigram_terms(term: str, most: int = 24) -> list[str]:
     """Distinct trigrams of ``term`` (at most ``most``: enough for an upper-bound estimate)."""
     seen: dict[str, None] = {}
     for i in range(len(term) - 2):
-        seen.setdefault(term[i:i + 3], None)
+        seen.setdefault(term[i : i + 3], None)
         if len(seen) >= most:
             break
     return list(seen)
@@ -112,8 +112,10 @@ class Backend:
         if self.pg:
             return f"({self.c(alias + '.sort_name')}, {alias}.id) {op} ({name}, {ident})"
         strict = op[0]
-        return (f"{alias}.sort_name {strict}= {name} AND "
-                f"({alias}.sort_name {strict} {name} OR {alias}.id {op} {ident})")
+        return (
+            f"{alias}.sort_name {strict}= {name} AND "
+            f"({alias}.sort_name {strict} {name} OR {alias}.id {op} {ident})"
+        )
 
     def keyset(self, alias: str, key: tuple[str, int] | None, forward: bool, p: Params) -> str:
         return "1 = 1" if key is None else self.beyond(alias, key, ">" if forward else "<", p)
@@ -152,8 +154,10 @@ class Backend:
             return self.pred(pred, f"{alias}.{spec.column}", p)
         owner = TABLE[spec.table]
         inner = self.pred(pred, f"t.{spec.column}", p)
-        return (f"EXISTS (SELECT 1 FROM {spec.table} t{owner.joins} WHERE {owner.owner} = {alias}.id "
-                f"AND {inner})")
+        return (
+            f"EXISTS (SELECT 1 FROM {spec.table} t{owner.joins} WHERE {owner.owner} = {alias}.id "
+            f"AND {inner})"
+        )
 
     def clause_filter(self, preds: Sequence[Pred], alias: str, p: Params) -> str:
         parts = [self.filter(pred, alias, p) for pred in preds]
@@ -177,8 +181,12 @@ class Backend:
             tri = [q for q in group if trigram(q)] if not self.pg else []
             rest = [q for q in group if q not in tri]
             if rest:
-                selects.append((f"SELECT {cid} AS id FROM {table} t{joins} WHERE "
-                                f"{self._any_of(rest, p)}", True))
+                selects.append(
+                    (
+                        f"SELECT {cid} AS id FROM {table} t{joins} WHERE {self._any_of(rest, p)}",
+                        True,
+                    )
+                )
             for term in dict.fromkeys(q.term for q in tri):
                 same = [q for q in tri if q.term == term]
                 columns = list(dict.fromkeys(FIELD[q.field].column for q in same))
@@ -186,18 +194,26 @@ class Backend:
                 if table == "contact":
                     selects.append((f"SELECT f.rowid AS id FROM {fts} f WHERE {match}", False))
                 else:
-                    selects.append((f"SELECT {cid} AS id FROM {fts} f CROSS JOIN {table} t "
-                                    f"ON t.id = f.rowid{joins} WHERE {match} AND "
-                                    f"{self._any_of(same, p)}", True))
+                    selects.append(
+                        (
+                            f"SELECT {cid} AS id FROM {fts} f CROSS JOIN {table} t "
+                            f"ON t.id = f.rowid{joins} WHERE {match} AND "
+                            f"{self._any_of(same, p)}",
+                            True,
+                        )
+                    )
         unique = len(selects) == 1 and list(groups) == ["contact"]
-        return Source(" UNION ALL ".join(s for s, _ in selects), unique,
-                      all(exact for _, exact in selects))
+        return Source(
+            " UNION ALL ".join(s for s, _ in selects), unique, all(exact for _, exact in selects)
+        )
 
     def count_capped(self, preds: Sequence[Pred], cap: int, p: Params) -> str:
         """``SELECT count(*)`` of the rows of one table matching any of ``preds``, up to ``cap``."""
         table = FIELD[preds[0].field].table
-        return (f"SELECT count(*) FROM (SELECT 1 FROM {table} t WHERE {self._any_of(preds, p)} "
-                f"LIMIT {int(cap)}) s")
+        return (
+            f"SELECT count(*) FROM (SELECT 1 FROM {table} t WHERE {self._any_of(preds, p)} "
+            f"LIMIT {int(cap)}) s"
+        )
 
     def vocab(self, table: str, terms: Sequence[str], p: Params) -> str:
         """SQLite: per column, the documents holding each trigram (one vocabulary lookup)."""

@@ -54,20 +54,34 @@ BULK_AGENTS = (
 )
 
 
-def seed_bulk(engine: Engine, settings: Settings, *, contacts: int, seed: int = 1,
-              progress: Progress | None = None) -> dict[str, Any]:
+def seed_bulk(
+    engine: Engine,
+    settings: Settings,
+    *,
+    contacts: int,
+    seed: int = 1,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
     """Append ``contacts`` synthetic contacts with proportional related rows.
 
     Deterministic for a given ``(contacts, seed)`` and starting database (times are relative
     to today's midnight UTC). Returns the row count per table and ``seconds``.
     """
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    return load(engine, settings, contacts=contacts, seed=seed, profile=BULK, anchor=today,
-                progress=progress)
+    return load(
+        engine,
+        settings,
+        contacts=contacts,
+        seed=seed,
+        profile=BULK,
+        anchor=today,
+        progress=progress,
+    )
 
 
-def seed_bulk_with_progress(engine: Engine, settings: Settings, *, contacts: int,
-                            seed: int = 1) -> dict[str, Any]:
+def seed_bulk_with_progress(
+    engine: Engine, settings: Settings, *, contacts: int, seed: int = 1
+) -> dict[str, Any]:
     """:func:`seed_bulk` with a Rich progress bar on stderr and a summary line on stdout."""
     from rich.console import Console
     from rich.progress import (
@@ -79,10 +93,19 @@ def seed_bulk_with_progress(engine: Engine, settings: Settings, *, contacts: int
         TimeRemainingColumn,
     )
 
-    labels = {"load": "Loading contacts", "index": "Rebuilding indexes",
-              "search": "Rebuilding search indexes", "analyze": "Refreshing statistics"}
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn(), TimeRemainingColumn())
+    labels = {
+        "load": "Loading contacts",
+        "index": "Rebuilding indexes",
+        "search": "Rebuilding search indexes",
+        "analyze": "Refreshing statistics",
+    }
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=Console(stderr=True)) as bar:
         task = bar.add_task(labels["load"], total=contacts)
 
@@ -92,15 +115,25 @@ def seed_bulk_with_progress(engine: Engine, settings: Settings, *, contacts: int
         result = seed_bulk(engine, settings, contacts=contacts, seed=seed, progress=progress)
     rows = sum(v for k, v in result.items() if k != "seconds")
     minutes, seconds = divmod(round(result["seconds"]), 60)
-    print(f"Seeded {result['contact']:,} contacts, {result['account']:,} accounts, "
-          f"{result['bill']:,} bills and {result['communication']:,} communications "
-          f"({rows:,} rows) in {minutes}m {seconds:02d}s.")
+    print(
+        f"Seeded {result['contact']:,} contacts, {result['account']:,} accounts, "
+        f"{result['bill']:,} bills and {result['communication']:,} communications "
+        f"({rows:,} rows) in {minutes}m {seconds:02d}s."
+    )
     return result
 
 
-def load(engine: Engine, settings: Settings, *, contacts: int, seed: int, profile: Profile,
-         anchor: datetime, featured: tuple[Featured, ...] = (),
-         progress: Progress | None = None) -> dict[str, Any]:
+def load(
+    engine: Engine,
+    settings: Settings,
+    *,
+    contacts: int,
+    seed: int,
+    profile: Profile,
+    anchor: datetime,
+    featured: tuple[Featured, ...] = (),
+    progress: Progress | None = None,
+) -> dict[str, Any]:
     """Generate and insert ``contacts`` contacts in one transaction; the row count per table."""
     started = time.perf_counter()
     report = progress or (lambda _phase, _done, _total: None)
@@ -117,7 +150,9 @@ def load(engine: Engine, settings: Settings, *, contacts: int, seed: int, profil
             search_index.suspend(conn)
             dropped = _drop_indexes(conn, backend) if big else []
             generator = Generator(Encoding(backend), ids, world, profile, seed=seed, anchor=anchor)
-            write = _fitted(conn, _sqlite_writer(conn) if backend == "sqlite" else _copy_writer(conn))
+            write = _fitted(
+                conn, _sqlite_writer(conn) if backend == "sqlite" else _copy_writer(conn)
+            )
             done = 0
             while done < contacts:
                 n = min(CHUNK, contacts - done)
@@ -153,8 +188,12 @@ def _bulk_connection(engine: Engine, big: bool) -> Iterator[Connection]:
     left_wal = False
     try:
         if sqlite:
-            for pragma in ("foreign_keys=OFF", "synchronous=OFF", "cache_size=-262144",
-                           "analysis_limit=1000"):
+            for pragma in (
+                "foreign_keys=OFF",
+                "synchronous=OFF",
+                "cache_size=-262144",
+                "analysis_limit=1000",
+            ):
                 raw.execute(f"PRAGMA {pragma}")
             if big and raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
                 left_wal = raw.execute("PRAGMA journal_mode=DELETE").fetchone()[0] == "delete"
@@ -164,8 +203,12 @@ def _bulk_connection(engine: Engine, big: bool) -> Iterator[Connection]:
             if sqlite:
                 if left_wal:
                     raw.execute("PRAGMA journal_mode=WAL")
-                for pragma in ("foreign_keys=ON", "synchronous=NORMAL", "cache_size=-65536",
-                               "analysis_limit=0"):
+                for pragma in (
+                    "foreign_keys=ON",
+                    "synchronous=NORMAL",
+                    "cache_size=-65536",
+                    "analysis_limit=0",
+                ):
                     raw.execute(f"PRAGMA {pragma}")
         finally:
             conn.close()
@@ -190,21 +233,44 @@ def ensure_world(conn: Connection, settings: Settings) -> World:
     """The catalogue and agents rows point at, creating the catalogue and a few agents if none."""
     product = Product.__table__  # type: ignore[attr-defined]  # sqlmodel's stubs do not declare a table model's __table__
     if conn.execute(select(func.count()).select_from(product)).scalar_one() == 0:
-        conn.execute(insert(product), [
-            {"code": c, "name": n, "kind": k, "price": Decimal(p) / 100, "billing_period": b,
-             "active": True} for c, n, k, p, b in PRODUCTS
-        ])
+        conn.execute(
+            insert(product),
+            [
+                {
+                    "code": c,
+                    "name": n,
+                    "kind": k,
+                    "price": Decimal(p) / 100,
+                    "billing_period": b,
+                    "active": True,
+                }
+                for c, n, k, p, b in PRODUCTS
+            ],
+        )
     items = conn.execute(
         select(product.c.id, product.c.name, product.c.kind, product.c.price)
-        .where(product.c.active).order_by(product.c.id)
+        .where(product.c.active)
+        .order_by(product.c.id)
     ).all()
     agent = Agent.__table__  # type: ignore[attr-defined]  # sqlmodel's stubs do not declare a table model's __table__
     if conn.execute(select(func.count()).select_from(agent)).scalar_one() == 0:
         now = datetime.now(UTC)
-        conn.execute(insert(agent), [
-            {"username": u, "display_name": d, "unit": un, "extension": x, "role": r,
-             "active": True, "created_at": now, "version": 1} for u, d, un, x, r in BULK_AGENTS
-        ])
+        conn.execute(
+            insert(agent),
+            [
+                {
+                    "username": u,
+                    "display_name": d,
+                    "unit": un,
+                    "extension": x,
+                    "role": r,
+                    "active": True,
+                    "created_at": now,
+                    "version": 1,
+                }
+                for u, d, un, x, r in BULK_AGENTS
+            ],
+        )
     agents = conn.execute(
         select(agent.c.id, agent.c.unit).where(agent.c.active).order_by(agent.c.id)
     ).all()
@@ -224,12 +290,14 @@ def _starting_ids(conn: Connection) -> Ids:
         for t in COLUMNS
     }
     seq = NumberSequence.__table__  # type: ignore[attr-defined]  # sqlmodel's stubs do not declare a table model's __table__
-    numbers: dict[str, int] = dict(conn.execute(select(seq.c.name, seq.c.next_value)).tuples().all())
+    numbers: dict[str, int] = dict(
+        conn.execute(select(seq.c.name, seq.c.next_value)).tuples().all()
+    )
     for table, (series, column) in NUMBERED.items():
         highest = conn.exec_driver_sql(f'SELECT MAX("{column}") FROM "{table}"').scalar_one()
         prefix = SERIES[series][0]
-        if highest and highest.startswith(prefix) and highest[len(prefix):].isdigit():
-            numbers[series] = max(numbers.get(series, 1), int(highest[len(prefix):]) + 1)
+        if highest and highest.startswith(prefix) and highest[len(prefix) :].isdigit():
+            numbers[series] = max(numbers.get(series, 1), int(highest[len(prefix) :]) + 1)
     return Ids(next_ids, numbers)
 
 
@@ -241,15 +309,21 @@ def _drop_indexes(conn: Connection, backend: str) -> list[str]:
         marks = ", ".join("?" for _ in tables)
         found = conn.exec_driver_sql(
             f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-            f"AND tbl_name IN ({marks})", tuple(tables)).all()
+            f"AND tbl_name IN ({marks})",
+            tuple(tables),
+        ).all()
         found = [(n, s) for n, s in found if not s.upper().startswith("CREATE UNIQUE")]
     else:
-        found = conn.execute(text(
-            "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
-            "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
-            "JOIN pg_namespace s ON s.oid = t.relnamespace "
-            "WHERE s.nspname = current_schema() AND t.relname = ANY(:tables) "
-            "AND NOT x.indisunique AND NOT x.indisprimary"), {"tables": tables}).all()
+        found = conn.execute(
+            text(
+                "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
+                "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
+                "JOIN pg_namespace s ON s.oid = t.relnamespace "
+                "WHERE s.nspname = current_schema() AND t.relname = ANY(:tables) "
+                "AND NOT x.indisunique AND NOT x.indisprimary"
+            ),
+            {"tables": tables},
+        ).all()
         conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '512MB'")
     for name, _sql in found:
         conn.exec_driver_sql(f'DROP INDEX "{name}"')
@@ -293,7 +367,7 @@ def _sqlite_writer(conn: Connection) -> Writer:
         if sql is None:
             sql = statements[table] = (
                 f'INSERT INTO "{table}" ({", ".join(columns)}) '
-                f'VALUES ({", ".join("?" for _ in columns)})'
+                f"VALUES ({', '.join('?' for _ in columns)})"
             )
         cursor.executemany(sql, rows)
 
@@ -327,7 +401,8 @@ def _advance_sequences(conn: Connection, backend: str, ids: Ids, tables: list[st
         for table in tables:
             conn.exec_driver_sql(
                 f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
-                f'(SELECT COALESCE(MAX(id), 0) + 1 FROM "{table}"), false)')
+                f'(SELECT COALESCE(MAX(id), 0) + 1 FROM "{table}"), false)'
+            )
 
 
 def _analyze(conn: Connection, backend: str, big: bool) -> None:

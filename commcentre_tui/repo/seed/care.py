@@ -11,43 +11,79 @@ if TYPE_CHECKING:
 DAY = 86400
 # (category, weight, [(subject, content)])
 TOPICS: tuple[tuple[str, int, tuple[tuple[str, str], ...]], ...] = (
-    ("General", 20, (
-        ("Address update", "{first} asked to update the postal address on file."),
-        ("Contact details check", "Confirmed phone and email with {first}."),
-        ("Welcome call", "Welcomed {first} and explained the self-service portal."),
-        ("Opening hours", "Asked about shop opening hours on Saturdays."),
-    )),
-    ("Technical Issue", 25, (
-        ("No internet connection", "Router lights red; guided {first} through a restart. Connection restored."),
-        ("Slow broadband", "Speed test showed 12 Mbps on a 200 Mbps line; line check booked."),
-        ("TV signal lost", "Decoder shows 'No signal'; a channel rescan fixed it."),
-        ("Mobile data not working", "APN settings re-sent by SMS; data working again."),
-        ("Wi-Fi coverage", "Weak Wi-Fi upstairs; recommended a mesh extender."),
-    )),
-    ("Billing", 25, (
-        ("Bill enquiry", "{first} queried the latest bill amount; explained the pro-rata charges."),
-        ("Payment arrangement", "Agreed to pay the outstanding balance in two instalments."),
-        ("Direct debit setup", "Direct debit mandate sent by email for signature."),
-        ("Refund request", "Refund of a double payment passed to Finance."),
-        ("Bill copy", "Sent {first} a copy of the last bill."),
-    )),
-    ("Complaint", 8, (
-        ("Technician arrived late", "Technician arrived three hours late; apologised to {first}."),
-        ("Service outage", "Two-day outage in the area; goodwill credit discussed."),
-        ("Wrong charge", "Charged for a cancelled pack; escalated to Billing."),
-    )),
-    ("Sales", 12, (
-        ("Upgrade offer", "Offered Fibre 1 Gbps at the loyalty price; {first} will think about it."),
-        ("New mobile line", "Interested in a second Mobile M line for a family member."),
-        ("Sports pack", "Asked about the TV Sports Pack for the new season."),
-        ("Contract renewal", "Contract ends next month; renewal options explained."),
-    )),
-    ("Notification", 10, (
-        ("Your bill is ready", "Dear {first}, your monthly bill is now available."),
-        ("Payment received", "Thank you {first}, we have received your payment."),
-        ("Planned maintenance", "Planned network maintenance on Sunday 02:00-05:00."),
-        ("Appointment reminder", "Reminder: technician visit tomorrow 09:00-13:00."),
-    )),
+    (
+        "General",
+        20,
+        (
+            ("Address update", "{first} asked to update the postal address on file."),
+            ("Contact details check", "Confirmed phone and email with {first}."),
+            ("Welcome call", "Welcomed {first} and explained the self-service portal."),
+            ("Opening hours", "Asked about shop opening hours on Saturdays."),
+        ),
+    ),
+    (
+        "Technical Issue",
+        25,
+        (
+            (
+                "No internet connection",
+                "Router lights red; guided {first} through a restart. Connection restored.",
+            ),
+            ("Slow broadband", "Speed test showed 12 Mbps on a 200 Mbps line; line check booked."),
+            ("TV signal lost", "Decoder shows 'No signal'; a channel rescan fixed it."),
+            ("Mobile data not working", "APN settings re-sent by SMS; data working again."),
+            ("Wi-Fi coverage", "Weak Wi-Fi upstairs; recommended a mesh extender."),
+        ),
+    ),
+    (
+        "Billing",
+        25,
+        (
+            (
+                "Bill enquiry",
+                "{first} queried the latest bill amount; explained the pro-rata charges.",
+            ),
+            ("Payment arrangement", "Agreed to pay the outstanding balance in two instalments."),
+            ("Direct debit setup", "Direct debit mandate sent by email for signature."),
+            ("Refund request", "Refund of a double payment passed to Finance."),
+            ("Bill copy", "Sent {first} a copy of the last bill."),
+        ),
+    ),
+    (
+        "Complaint",
+        8,
+        (
+            (
+                "Technician arrived late",
+                "Technician arrived three hours late; apologised to {first}.",
+            ),
+            ("Service outage", "Two-day outage in the area; goodwill credit discussed."),
+            ("Wrong charge", "Charged for a cancelled pack; escalated to Billing."),
+        ),
+    ),
+    (
+        "Sales",
+        12,
+        (
+            (
+                "Upgrade offer",
+                "Offered Fibre 1 Gbps at the loyalty price; {first} will think about it.",
+            ),
+            ("New mobile line", "Interested in a second Mobile M line for a family member."),
+            ("Sports pack", "Asked about the TV Sports Pack for the new season."),
+            ("Contract renewal", "Contract ends next month; renewal options explained."),
+        ),
+    ),
+    (
+        "Notification",
+        10,
+        (
+            ("Your bill is ready", "Dear {first}, your monthly bill is now available."),
+            ("Payment received", "Thank you {first}, we have received your payment."),
+            ("Planned maintenance", "Planned network maintenance on Sunday 02:00-05:00."),
+            ("Appointment reminder", "Reminder: technician visit tomorrow 09:00-13:00."),
+        ),
+    ),
 )
 _TOPIC_DRAW = tuple(t for t in TOPICS for _ in range(t[1]))
 _MEDIA = ("phone",) * 40 + ("email",) * 30 + ("sms",) * 15 + ("chat",) * 10 + ("letter",) * 5
@@ -56,8 +92,13 @@ _ACTIVITIES = ("Installation", "Technician Visit", "Router Delivery", "Decoder S
 _JOBS = ("Technician Visit", "Equipment Collection", "Signal Check", "Cable Repair")
 _REQUESTS = ("Fault", "Billing Query", "Relocation", "Upgrade Request", "Equipment Return")
 _UNITS = ("Care", "Technical", "Sales", "Finance")
-_TASKS = ("Call back about the bill", "Confirm technician appointment",
-          "Check the line after repair", "Send the renewal offer", "Chase the signed mandate")
+_TASKS = (
+    "Call back about the bill",
+    "Confirm technician appointment",
+    "Check the line after repair",
+    "Send the renewal offer",
+    "Chase the signed mandate",
+)
 _TASK_KINDS = ("call", "call", "call", "email", "meeting", "chat", "other")
 _LEVELS = ("low", "normal", "normal", "normal", "high", "urgent")
 _SEVERITIES = ("minor", "minor", "major", "critical")
@@ -115,7 +156,9 @@ class CareRows:
                 direction = "incoming" if r() < (0.9 if media == "chat" else 0.45) else "outgoing"
             if media == "email" and not cust.email:
                 media = "phone"
-            recipient = cust.email if media == "email" else cust.phone if media in ("sms", "phone") else ""
+            recipient = (
+                cust.email if media == "email" else cust.phone if media in ("sms", "phone") else ""
+            )
             state = "draft" if r() < 0.04 else "completed"
             delivery = error = sent = None
             attempts = 0
@@ -131,19 +174,46 @@ class CareRows:
                 call, done = enc.ts(t), t + duration
                 if state == "completed":
                     reason = world.reasons[int(r() * len(world.reasons))] if world.reasons else None
-                    outcome = world.outcomes[int(r() * len(world.outcomes))] if world.outcomes else None
+                    outcome = (
+                        world.outcomes[int(r() * len(world.outcomes))] if world.outcomes else None
+                    )
             related_type = related_id = None
             if category == "Billing" and cust.bills:
                 related_type, related_id = "bill", cust.bills[int(r() * len(cust.bills))]
             follow = cust.comms[-1] if cust.comms and r() < 0.06 else None
             cid = ids.take("communication")
-            rows.append((
-                cid, cust.id, agent_id, direction, media, category, subject,
-                content.format(first=cust.first), recipient or "", state, delivery, attempts,
-                error, "", related_type, related_id, follow, None,
-                "unit" if r() < 0.04 else "public", unit, call, duration, reason, outcome,
-                enc.ts(t), enc.ts(done) if state == "completed" else None, sent, 1,
-            ))
+            rows.append(
+                (
+                    cid,
+                    cust.id,
+                    agent_id,
+                    direction,
+                    media,
+                    category,
+                    subject,
+                    content.format(first=cust.first),
+                    recipient or "",
+                    state,
+                    delivery,
+                    attempts,
+                    error,
+                    "",
+                    related_type,
+                    related_id,
+                    follow,
+                    None,
+                    "unit" if r() < 0.04 else "public",
+                    unit,
+                    call,
+                    duration,
+                    reason,
+                    outcome,
+                    enc.ts(t),
+                    enc.ts(done) if state == "completed" else None,
+                    sent,
+                    1,
+                )
+            )
             cust.comms.append(cid)
 
     def _item(self, cust: Customer) -> tuple[int, tuple[Any, ...]]:
@@ -159,23 +229,45 @@ class CareRows:
         kind = _ACTIVITIES[int(r() * len(_ACTIVITIES))]
         start = min(created + int(r() * 10 * DAY), self.anchor_ts + 5 * DAY)
         x = r()
-        status = "completed" if x < 0.6 else "open" if x < 0.8 else "in_progress" if x < 0.9 else "cancelled"
+        status = (
+            "completed"
+            if x < 0.6
+            else "open"
+            if x < 0.8
+            else "in_progress"
+            if x < 0.9
+            else "cancelled"
+        )
         if start > self.anchor_ts and status in ("completed", "in_progress"):
             status = "open"
         sub = cust.subscriptions[0][0] if cust.subscriptions else None
         aid = ids.take("activity")
-        self.rows["activity"].append((
-            aid, cust.id, ids.number("activity"), kind, f"{kind} for the customer's home.",
-            status, *who, "subscription" if sub else None, sub, enc.ts(start),
-            enc.ts(start + 7200), enc.ts(start + 10800),
-            enc.ts(start + 9000) if status == "completed" else None, enc.ts(created),
-            enc.ts(max(created, min(start + 9000, self.anchor_ts))), 1,
-        ))
+        self.rows["activity"].append(
+            (
+                aid,
+                cust.id,
+                ids.number("activity"),
+                kind,
+                f"{kind} for the customer's home.",
+                status,
+                *who,
+                "subscription" if sub else None,
+                sub,
+                enc.ts(start),
+                enc.ts(start + 7200),
+                enc.ts(start + 10800),
+                enc.ts(start + 9000) if status == "completed" else None,
+                enc.ts(created),
+                enc.ts(max(created, min(start + 9000, self.anchor_ts))),
+                1,
+            )
+        )
         names = {name: pid for pid, name, _price in self.world.one_time}
         for name in (kind, "Router Delivery") if r() < 0.3 else (kind,):
             if name in names:
                 self.rows["activity_service"].append(
-                    (ids.take("activity_service"), aid, names[name], 1))
+                    (ids.take("activity_service"), aid, names[name], 1)
+                )
 
     def _job(self, cust: Customer) -> None:
         r, enc, ids = self.rng.random, self.enc, self.ids
@@ -183,28 +275,59 @@ class CareRows:
         kind = _JOBS[int(r() * len(_JOBS))]
         scheduled = created + int(r() * 7 * DAY)
         status = "completed" if scheduled < self.anchor_ts and r() < 0.8 else "open"
-        self.rows["job"].append((
-            ids.take("job"), cust.id, ids.number("job"), kind, f"{kind} requested by the customer.",
-            status, *who, cust.accounts[0] if cust.accounts else None, enc.ts(scheduled),
-            enc.ts(scheduled + 5400) if status == "completed" else None, enc.ts(created),
-            enc.ts(min(scheduled + 5400, self.anchor_ts) if status == "completed" else created), 1,
-        ))
+        self.rows["job"].append(
+            (
+                ids.take("job"),
+                cust.id,
+                ids.number("job"),
+                kind,
+                f"{kind} requested by the customer.",
+                status,
+                *who,
+                cust.accounts[0] if cust.accounts else None,
+                enc.ts(scheduled),
+                enc.ts(scheduled + 5400) if status == "completed" else None,
+                enc.ts(created),
+                enc.ts(min(scheduled + 5400, self.anchor_ts) if status == "completed" else created),
+                1,
+            )
+        )
 
     def _service_request(self, cust: Customer) -> None:
         r, enc, ids = self.rng.random, self.enc, self.ids
         created, who = self._item(cust)
         kind = _REQUESTS[int(r() * len(_REQUESTS))]
         x = r()
-        status = "open" if x < 0.2 else "in_progress" if x < 0.35 else "resolved" if x < 0.6 else "closed"
+        status = (
+            "open"
+            if x < 0.2
+            else "in_progress"
+            if x < 0.35
+            else "resolved"
+            if x < 0.6
+            else "closed"
+        )
         resolved = min(created + int(r() * 5 * DAY) + 3600, self.anchor_ts - 60)
         sub, acc = cust.subscriptions[0] if cust.subscriptions else (None, None)
-        self.rows["service_request"].append((
-            ids.take("service_request"), cust.id, ids.number("service_request"), kind,
-            f"{kind}: reported by phone.", status, *who, _LEVELS[int(r() * 6)],
-            _SEVERITIES[int(r() * 4)], sub, acc or (cust.accounts[0] if cust.accounts else None),
-            enc.ts(resolved) if status in ("resolved", "closed") else None, enc.ts(created),
-            enc.ts(resolved if status in ("resolved", "closed") else created), 1,
-        ))
+        self.rows["service_request"].append(
+            (
+                ids.take("service_request"),
+                cust.id,
+                ids.number("service_request"),
+                kind,
+                f"{kind}: reported by phone.",
+                status,
+                *who,
+                _LEVELS[int(r() * 6)],
+                _SEVERITIES[int(r() * 4)],
+                sub,
+                acc or (cust.accounts[0] if cust.accounts else None),
+                enc.ts(resolved) if status in ("resolved", "closed") else None,
+                enc.ts(created),
+                enc.ts(resolved if status in ("resolved", "closed") else created),
+                1,
+            )
+        )
 
     def _lead(self, cust: Customer) -> None:
         r, enc, ids = self.rng.random, self.enc, self.ids
@@ -212,12 +335,23 @@ class CareRows:
         pid, name, price = self.world.recurring[int(r() * len(self.world.recurring))]
         x = r()
         status = "new" if x < 0.35 else "qualified" if x < 0.6 else "won" if x < 0.8 else "lost"
-        self.rows["lead"].append((
-            ids.take("lead"), cust.id, ids.number("lead"),
-            ("phone", "web", "walk_in", "referral", "campaign")[int(r() * 5)],
-            f"Interested in {name}.", status, *who, pid, name, enc.money(price * 12),
-            enc.ts(created), enc.ts(created), 1,
-        ))
+        self.rows["lead"].append(
+            (
+                ids.take("lead"),
+                cust.id,
+                ids.number("lead"),
+                ("phone", "web", "walk_in", "referral", "campaign")[int(r() * 5)],
+                f"Interested in {name}.",
+                status,
+                *who,
+                pid,
+                name,
+                enc.money(price * 12),
+                enc.ts(created),
+                enc.ts(created),
+                1,
+            )
+        )
 
     def _case(self, cust: Customer) -> int:
         r, enc, ids = self.rng.random, self.enc, self.ids
@@ -227,24 +361,45 @@ class CareRows:
         closed = r() < 0.6
         closed_at = min(created + int(r() * 14 * DAY) + 3600, self.anchor_ts - 60)
         case_id: int = ids.take("care_case")
-        self.rows["care_case"].append((
-            case_id, cust.id, ids.number("case"), subject, content.format(first=cust.first),
-            "closed" if closed else "open", *who, _SEVERITIES[int(r() * 4)],
-            _LEVELS[int(r() * 6)], "unit" if r() < 0.1 else "public",
-            enc.ts(closed_at) if closed else None, enc.ts(created),
-            enc.ts(closed_at if closed else created), 1,
-        ))
+        self.rows["care_case"].append(
+            (
+                case_id,
+                cust.id,
+                ids.number("case"),
+                subject,
+                content.format(first=cust.first),
+                "closed" if closed else "open",
+                *who,
+                _SEVERITIES[int(r() * 4)],
+                _LEVELS[int(r() * 6)],
+                "unit" if r() < 0.1 else "public",
+                enc.ts(closed_at) if closed else None,
+                enc.ts(created),
+                enc.ts(closed_at if closed else created),
+                1,
+            )
+        )
         when = created
         for n in range(1 + int(r() * 3)):
             when = min(when + int(r() * 3 * DAY) + 600, self.anchor_ts - 60)
             link = cust.comms[int(r() * len(cust.comms))] if cust.comms and r() < 0.4 else None
-            note = ("Customer called for an update.", "Escalated to the technical team.",
-                    "Waiting for the customer's reply.", "Resolved; customer satisfied.")[
-                3 if closed and n else int(r() * 3)]
-            self.rows["follow_up"].append((
-                ids.take("follow_up"), case_id, "communication" if link else "note", note, link,
-                self.agent()[0], enc.ts(when),
-            ))
+            note = (
+                "Customer called for an update.",
+                "Escalated to the technical team.",
+                "Waiting for the customer's reply.",
+                "Resolved; customer satisfied.",
+            )[3 if closed and n else int(r() * 3)]
+            self.rows["follow_up"].append(
+                (
+                    ids.take("follow_up"),
+                    case_id,
+                    "communication" if link else "note",
+                    note,
+                    link,
+                    self.agent()[0],
+                    enc.ts(when),
+                )
+            )
         return case_id
 
     def _task(self, cust: Customer, case_id: int | None) -> None:
@@ -257,13 +412,28 @@ class CareRows:
             due, minutes = self.anchor_ts + 1200 + int(r() * 100 * 60), 15
         else:
             assigned = self.agent()[0]
-            due, minutes = self.anchor_ts + int((r() * 44 - 30) * DAY), (15, 15, 30, 60)[int(r() * 4)]
+            due, minutes = (
+                self.anchor_ts + int((r() * 44 - 30) * DAY),
+                (15, 15, 30, 60)[int(r() * 4)],
+            )
         remind = due - minutes * 60
         done = due < self.anchor_ts and r() < 0.7
-        self.rows["task"].append((
-            ids.take("task"), cust.id, case_id if r() < 0.5 else None,
-            _TASK_KINDS[int(r() * len(_TASK_KINDS))], _TASKS[int(r() * len(_TASKS))],
-            f"Agreed with {cust.first}.", enc.ts(due), minutes, enc.ts(remind),
-            enc.ts(remind) if remind < self.anchor_ts else None, "completed" if done else "open",
-            assigned, self.agent()[0], enc.ts(min(created, due - 3600)), 1,
-        ))
+        self.rows["task"].append(
+            (
+                ids.take("task"),
+                cust.id,
+                case_id if r() < 0.5 else None,
+                _TASK_KINDS[int(r() * len(_TASK_KINDS))],
+                _TASKS[int(r() * len(_TASKS))],
+                f"Agreed with {cust.first}.",
+                enc.ts(due),
+                minutes,
+                enc.ts(remind),
+                enc.ts(remind) if remind < self.anchor_ts else None,
+                "completed" if done else "open",
+                assigned,
+                self.agent()[0],
+                enc.ts(min(created, due - 3600)),
+                1,
+            )
+        )

@@ -61,15 +61,31 @@ def seed_demo(engine: Engine, settings: Settings, *, now: datetime | None = None
     with engine.begin() as conn:
         existing = set(conn.execute(select(table.c.username)).scalars())
         rows = [
-            {"username": u, "display_name": d, "role": r, "unit": un, "extension": x,
-             "active": True, "created_at": now, "version": 1}
-            for u, d, r, un, x in demo_agents() if u not in existing
+            {
+                "username": u,
+                "display_name": d,
+                "role": r,
+                "unit": un,
+                "extension": x,
+                "active": True,
+                "created_at": now,
+                "version": 1,
+            }
+            for u, d, r, un, x in demo_agents()
+            if u not in existing
         ]
         if rows:
             conn.execute(insert(table), rows)
         n_agents = len(existing) + len(rows)
-    counts = load(engine, settings, contacts=DEMO_CONTACTS, seed=DEMO_SEED, profile=DEMO,
-                  anchor=now, featured=FEATURED)
+    counts = load(
+        engine,
+        settings,
+        contacts=DEMO_CONTACTS,
+        seed=DEMO_SEED,
+        profile=DEMO,
+        anchor=now,
+        featured=FEATURED,
+    )
     from commcentre_tui.comms.templates import install_default_templates
     from commcentre_tui.repo.db import transaction
     from commcentre_tui.repo.roles_sync import sync_roles

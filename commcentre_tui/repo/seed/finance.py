@@ -16,12 +16,31 @@ if TYPE_CHECKING:
 
 DAY = 86400
 VAT_PERCENT = 19
-_METHODS = ("card", "card", "card", "card", "direct_debit", "direct_debit", "direct_debit",
-            "bank_transfer", "bank_transfer", "cash")
-_CREDIT_REASONS = ("Goodwill credit", "Service outage compensation", "Billing correction",
-                   "Loyalty discount")
-_AWARD_REASONS = ("Bill paid on time", "Loyalty bonus", "Referral", "Anniversary bonus",
-                  "Upgrade bonus")
+_METHODS = (
+    "card",
+    "card",
+    "card",
+    "card",
+    "direct_debit",
+    "direct_debit",
+    "direct_debit",
+    "bank_transfer",
+    "bank_transfer",
+    "cash",
+)
+_CREDIT_REASONS = (
+    "Goodwill credit",
+    "Service outage compensation",
+    "Billing correction",
+    "Loyalty discount",
+)
+_AWARD_REASONS = (
+    "Bill paid on time",
+    "Loyalty bonus",
+    "Referral",
+    "Anniversary bonus",
+    "Upgrade bonus",
+)
 _SPEND_REASONS = ("Redeemed for eVoucher", "Bill discount", "Partner offer")
 _ACCOUNT_NAMES = ("Main account", "Home services", "Mobile lines", "Business services")
 
@@ -72,8 +91,9 @@ class FinanceRows:
             product = self.world.one_time[int(r() * len(self.world.one_time))]
             amount = product[2] + tax_of(product[2])
             when = created + int(r() * max(DAY, self.anchor_ts - created - 2 * DAY))
-            self._invoice(aid, f"{product[1]} charge", amount, when, pay=r() < 0.7,
-                          posted=r() < 0.92)
+            self._invoice(
+                aid, f"{product[1]} charge", amount, when, pay=r() < 0.7, posted=r() < 0.92
+            )
         if r() < p.credit:
             when = created + int(r() * (self.anchor_ts - created))
             self._credit(aid, 500 + int(r() * 2500), _CREDIT_REASONS[int(r() * 4)], when)
@@ -85,11 +105,22 @@ class FinanceRows:
             rows["wallet"].append((wid, aid, "EUR", enc.money(balance), enc.ts(wcreated), 1))
         x = r()
         status = "active" if x < 0.95 else "suspended" if x < 0.98 else "closed"
-        rows["account"].append((
-            aid, cust.id, ids.number("account"), _ACCOUNT_NAMES[k % 4], "EUR",
-            enc.money(self._total[0] - self._total[1]), enc.money(100000 if k else 50000), 30,
-            address, status, enc.ts(created), 1,
-        ))
+        rows["account"].append(
+            (
+                aid,
+                cust.id,
+                ids.number("account"),
+                _ACCOUNT_NAMES[k % 4],
+                "EUR",
+                enc.money(self._total[0] - self._total[1]),
+                enc.money(100000 if k else 50000),
+                30,
+                address,
+                status,
+                enc.ts(created),
+                1,
+            )
+        )
 
     def _subscription(self, cust: Customer, aid: int, pending: list[list[Any]]) -> None:
         r, ids, enc, rows, months = self.rng.random, self.ids, self.enc, self.rows, self.months
@@ -105,27 +136,57 @@ class FinanceRows:
         count = min(1 + (r() < 0.55) + (r() < 0.25), len(self.world.recurring))
         services = self.rng.sample(self.world.recurring, count)
         start, end = enc.day(start_day), enc.day(end_day)
-        rows["subscription"].append((
-            sid, aid, ids.number("subscription"), status, start,
-            end if status == "terminated" else None, end, enc.ts(created), 1,
-        ))
+        rows["subscription"].append(
+            (
+                sid,
+                aid,
+                ids.number("subscription"),
+                status,
+                start,
+                end if status == "terminated" else None,
+                end,
+                enc.ts(created),
+                1,
+            )
+        )
         cust.subscriptions.append((sid, aid))
         for pid, _name, price in services:
-            rows["subscription_service"].append((
-                ids.take("subscription_service"), sid, pid, enc.money(price), start,
-                end if status == "terminated" else None,
-                "removed" if status == "terminated" else "active",
-            ))
+            rows["subscription_service"].append(
+                (
+                    ids.take("subscription_service"),
+                    sid,
+                    pid,
+                    enc.money(price),
+                    start,
+                    end if status == "terminated" else None,
+                    "removed" if status == "terminated" else "active",
+                )
+            )
         agent_id = self.agent()[0]
         events = rows["subscription_event"]
-        events.append((ids.take("subscription_event"), sid, "Become Subscriber",
-                       "Services: " + ", ".join(s[1] for s in services), start, enc.ts(created),
-                       agent_id))
+        events.append(
+            (
+                ids.take("subscription_event"),
+                sid,
+                "Become Subscriber",
+                "Services: " + ", ".join(s[1] for s in services),
+                start,
+                enc.ts(created),
+                agent_id,
+            )
+        )
         if status != "active":
-            events.append((ids.take("subscription_event"), sid,
-                           "Suspend" if status == "suspended" else "Terminate", "", end,
-                           enc.ts(min((end_day + 1) * DAY + 3600, self.anchor_ts - 60)),
-                           agent_id))
+            events.append(
+                (
+                    ids.take("subscription_event"),
+                    sid,
+                    "Suspend" if status == "suspended" else "Terminate",
+                    "",
+                    end,
+                    enc.ts(min((end_day + 1) * DAY + 3600, self.anchor_ts - 60)),
+                    agent_id,
+                )
+            )
         lines = rows["bill_line"]
         money, labels = enc.money, self.labels
         priced = [(pid, name, money(price), money(tax_of(price))) for pid, name, price in services]
@@ -163,10 +224,26 @@ class FinanceRows:
                 when = min(bill_day * DAY + 3600 + int(r() * 25 * DAY), self.anchor_ts - 60)
                 self._payment(aid, bid, paid, when)
             status = "paid" if paid == amount else "partly_paid" if paid else "unpaid"
-            rows["bill"].append((
-                bid, aid, sid, number, first, last, billed, due, money(outstanding),
-                money(subtotal), money(tax), money(amount), money(paid), status, created, 1,
-            ))
+            rows["bill"].append(
+                (
+                    bid,
+                    aid,
+                    sid,
+                    number,
+                    first,
+                    last,
+                    billed,
+                    due,
+                    money(outstanding),
+                    money(subtotal),
+                    money(tax),
+                    money(amount),
+                    money(paid),
+                    status,
+                    created,
+                    1,
+                )
+            )
             outstanding += amount - paid
             self._total[0] += amount
 
@@ -174,29 +251,56 @@ class FinanceRows:
         r = self.rng.random
         method = _METHODS[int(r() * len(_METHODS))]
         pid = self.ids.take("payment")
-        self.rows["payment"].append((
-            pid, aid, bid, self.ids.number("payment"), self.enc.money(cents), method,
-            "" if method == "cash" else f"{method[:2].upper()}{pid * 7919 % 10**8:08d}",
-            self.enc.ts(when), None if method == "direct_debit" else self.agent()[0],
-        ))
+        self.rows["payment"].append(
+            (
+                pid,
+                aid,
+                bid,
+                self.ids.number("payment"),
+                self.enc.money(cents),
+                method,
+                "" if method == "cash" else f"{method[:2].upper()}{pid * 7919 % 10**8:08d}",
+                self.enc.ts(when),
+                None if method == "direct_debit" else self.agent()[0],
+            )
+        )
         self._total[1] += cents
 
-    def _invoice(self, aid: int, text: str, cents: int, when: int, *, pay: bool,
-                 posted: bool = True) -> None:
+    def _invoice(
+        self, aid: int, text: str, cents: int, when: int, *, pay: bool, posted: bool = True
+    ) -> None:
         r = self.rng.random
-        self.rows["invoice"].append((
-            self.ids.take("invoice"), aid, self.ids.number("invoice"), text,
-            self.enc.money(cents), self.enc.ts(when), self.enc.day(when // DAY + 30),
-            "posted" if posted else "cancelled", self.agent()[0],
-        ))
+        self.rows["invoice"].append(
+            (
+                self.ids.take("invoice"),
+                aid,
+                self.ids.number("invoice"),
+                text,
+                self.enc.money(cents),
+                self.enc.ts(when),
+                self.enc.day(when // DAY + 30),
+                "posted" if posted else "cancelled",
+                self.agent()[0],
+            )
+        )
         if posted:
             self._total[0] += cents
             if pay:
-                self._payment(aid, None, cents, min(when + int(r() * 20 * DAY), self.anchor_ts - 60))
+                self._payment(
+                    aid, None, cents, min(when + int(r() * 20 * DAY), self.anchor_ts - 60)
+                )
 
     def _credit(self, aid: int, cents: int, reason: str, when: int) -> None:
-        self.rows["credit"].append((self.ids.take("credit"), aid, self.enc.money(cents), reason,
-                                    self.enc.ts(when), self.agent()[0]))
+        self.rows["credit"].append(
+            (
+                self.ids.take("credit"),
+                aid,
+                self.enc.money(cents),
+                reason,
+                self.enc.ts(when),
+                self.agent()[0],
+            )
+        )
         self._total[1] += cents
 
     def _wallet(self, aid: int, created: int) -> list[Any]:
@@ -214,26 +318,53 @@ class FinanceRows:
     def _wallet_tx(self, wallet: list[Any], cents: int, kind: str, text: str) -> None:
         """Append a transaction a little after the wallet's last one."""
         wallet[3] = min(wallet[3] + int(self.rng.random() * 30 * DAY) + 60, self.anchor_ts - 60)
-        self.rows["wallet_transaction"].append((
-            self.ids.take("wallet_transaction"), wallet[0], self.enc.money(cents), kind, text,
-            self.enc.ts(wallet[3]), self.agent()[0],
-        ))
+        self.rows["wallet_transaction"].append(
+            (
+                self.ids.take("wallet_transaction"),
+                wallet[0],
+                self.enc.money(cents),
+                kind,
+                text,
+                self.enc.ts(wallet[3]),
+                self.agent()[0],
+            )
+        )
         wallet[1] += cents
 
-    def _voucher(self, aid: int | None, created: int, *, state: str = "available",
-                 paid_from: str | None = None, sold: int | None = None,
-                 done: int | None = None, value: int | None = None) -> str:
+    def _voucher(
+        self,
+        aid: int | None,
+        created: int,
+        *,
+        state: str = "available",
+        paid_from: str | None = None,
+        sold: int | None = None,
+        done: int | None = None,
+        value: int | None = None,
+    ) -> str:
         r, enc = self.rng.random, self.enc
         vid = self.ids.take("voucher")
         serial: str = self.ids.number("voucher")
         secret = "-".join(f"{int(r() * 10000):04d}" for _ in range(4))
         value = value or (1000, 2000, 2000, 5000)[int(r() * 4)]
-        self.rows["voucher"].append((
-            vid, serial, secret, enc.money(value), "EUR", state, aid, paid_from,
-            aid if state == "used" else None, enc.opt_ts(sold),
-            enc.opt_ts(done if state == "used" else None),
-            enc.opt_ts(done if state == "cancelled" else None), enc.ts(created), 1,
-        ))
+        self.rows["voucher"].append(
+            (
+                vid,
+                serial,
+                secret,
+                enc.money(value),
+                "EUR",
+                state,
+                aid,
+                paid_from,
+                aid if state == "used" else None,
+                enc.opt_ts(sold),
+                enc.opt_ts(done if state == "used" else None),
+                enc.opt_ts(done if state == "cancelled" else None),
+                enc.ts(created),
+                1,
+            )
+        )
         return serial
 
     def _sold_voucher(self, aid: int, wallet: list[Any] | None, created: int) -> None:
@@ -246,8 +377,15 @@ class FinanceRows:
         base = wallet[3] if wallet is not None else created
         sold = min(base + 60 + int(r() * 20 * DAY), self.anchor_ts - 120)
         done = min(sold + 60 + int(r() * 10 * DAY), self.anchor_ts - 60)
-        serial = self._voucher(aid, sold - 30 * DAY, state=state, sold=sold, done=done,
-                               paid_from="wallet" if from_wallet else "account", value=value)
+        serial = self._voucher(
+            aid,
+            sold - 30 * DAY,
+            state=state,
+            sold=sold,
+            done=done,
+            paid_from="wallet" if from_wallet else "account",
+            value=value,
+        )
         if from_wallet and wallet is not None:
             self._wallet_tx(wallet, -value, "voucher_purchase", f"eVoucher {serial}")
         else:
@@ -272,12 +410,18 @@ class FinanceRows:
             when = min(when + int(r() * 60 * DAY) + 60, self.anchor_ts - 60)
             pts = (10, 25, 50, 100, 200)[int(r() * 5)]
             cancelled = r() < 0.08
-            rows["reward_award_transaction"].append((
-                ids.take("reward_award_transaction"), pid, pts, _AWARD_REASONS[int(r() * 5)],
-                "cancelled" if cancelled else "posted", enc.ts(when),
-                enc.ts(min(when + DAY, self.anchor_ts - 30)) if cancelled else None,
-                self.agent()[0],
-            ))
+            rows["reward_award_transaction"].append(
+                (
+                    ids.take("reward_award_transaction"),
+                    pid,
+                    pts,
+                    _AWARD_REASONS[int(r() * 5)],
+                    "cancelled" if cancelled else "posted",
+                    enc.ts(when),
+                    enc.ts(min(when + DAY, self.anchor_ts - 30)) if cancelled else None,
+                    self.agent()[0],
+                )
+            )
             points += 0 if cancelled else pts
         for _ in range(int(r() * 4)):
             pts = min(points, (50, 100, 150)[int(r() * 3)])
@@ -285,14 +429,27 @@ class FinanceRows:
                 break
             when = min(when + int(r() * 30 * DAY) + 60, self.anchor_ts - 60)
             cancelled = r() < 0.1
-            rows["reward_spend_transaction"].append((
-                ids.take("reward_spend_transaction"), pid, pts, _SPEND_REASONS[int(r() * 3)],
-                "cancelled" if cancelled else "posted", enc.ts(when),
-                enc.ts(min(when + DAY, self.anchor_ts - 30)) if cancelled else None,
-                self.agent()[0],
-            ))
+            rows["reward_spend_transaction"].append(
+                (
+                    ids.take("reward_spend_transaction"),
+                    pid,
+                    pts,
+                    _SPEND_REASONS[int(r() * 3)],
+                    "cancelled" if cancelled else "posted",
+                    enc.ts(when),
+                    enc.ts(min(when + DAY, self.anchor_ts - 30)) if cancelled else None,
+                    self.agent()[0],
+                )
+            )
             points -= 0 if cancelled else pts
-        rows["reward_participant"].append((
-            pid, cust.id, cust.accounts[0] if cust.accounts else None,
-            ids.number("reward_participant"), points, enc.ts(joined), 1,
-        ))
+        rows["reward_participant"].append(
+            (
+                pid,
+                cust.id,
+                cust.accounts[0] if cust.accounts else None,
+                ids.number("reward_participant"),
+                points,
+                enc.ts(joined),
+                1,
+            )
+        )

@@ -25,6 +25,7 @@ from commcentre_tui.text import canon_id, canon_number, fold, to_e164
 DAY = 86400
 EPOCH = date(1970, 1, 1)
 
+
 class Encoding:
     """Values as one backend stores them (the raw-insert twin of the ORM column types)."""
 
@@ -133,9 +134,24 @@ class Profile:
 
 BULK = Profile()
 DEMO = Profile(
-    company_share=0.1, greek_share=0.05, comms=(3, 14), comm_days=120, invoice=0.25,
-    credit=0.12, wallet=0.35, voucher=0.15, spare_vouchers=0.1, reward=0.4, activity=0.15,
-    job=0.12, service_request=0.2, lead=0.1, case=0.2, task=0.3, soon_tasks=12, exact_e164=True,
+    company_share=0.1,
+    greek_share=0.05,
+    comms=(3, 14),
+    comm_days=120,
+    invoice=0.25,
+    credit=0.12,
+    wallet=0.35,
+    voucher=0.15,
+    spare_vouchers=0.1,
+    reward=0.4,
+    activity=0.15,
+    job=0.12,
+    service_request=0.2,
+    lead=0.1,
+    case=0.2,
+    task=0.3,
+    soon_tasks=12,
+    exact_e164=True,
     national_ids=False,
 )
 
@@ -179,15 +195,31 @@ class Customer:
     comms: list[int] = field(default_factory=list)
 
 
-_PHONE_FORMATS = ("{a} {b}", "+357 {d}", "00357{d}", "{d}", "+357 {a} {b1} {b2}", "{d}",
-                  "(+357) {a}-{b}", "{a} {b}")
+_PHONE_FORMATS = (
+    "{a} {b}",
+    "+357 {d}",
+    "00357{d}",
+    "{d}",
+    "+357 {a} {b1} {b2}",
+    "{d}",
+    "(+357) {a}-{b}",
+    "{a} {b}",
+)
 
 
 class Generator(FinanceRows, CareRows):
     """Deterministic rows for ``n`` contacts at a time (call :meth:`batch` repeatedly)."""
 
-    def __init__(self, enc: Encoding, ids: Ids, world: World, profile: Profile, *, seed: int,
-                 anchor: datetime) -> None:
+    def __init__(
+        self,
+        enc: Encoding,
+        ids: Ids,
+        world: World,
+        profile: Profile,
+        *,
+        seed: int,
+        anchor: datetime,
+    ) -> None:
         self.enc, self.ids, self.world, self.profile = enc, ids, world, profile
         self.rng = random.Random(seed)
         self.pools = pools()
@@ -195,15 +227,23 @@ class Generator(FinanceRows, CareRows):
         self.anchor_day = self.anchor_ts // DAY
         self.months = _months(anchor.astimezone(UTC).date(), 60)
         self.month_text = [  # period start/end, bill date, due date, bill created_at, bill day
-            (enc.day(first), enc.day(last), enc.day(last + 1), enc.day(last + 31),
-             enc.ts((last + 1) * DAY + 7200), last + 1)
+            (
+                enc.day(first),
+                enc.day(last),
+                enc.day(last + 1),
+                enc.day(last + 31),
+                enc.ts((last + 1) * DAY + 7200),
+                last + 1,
+            )
             for first, last, _label in self.months
         ]
         self.labels: dict[tuple[str, int], str] = {}
         self.soon_left = profile.soon_tasks
         self.rows: dict[str, list[tuple[Any, ...]]] = {t: [] for t in COLUMNS}
 
-    def batch(self, n: int, featured: tuple[Featured, ...] = ()) -> dict[str, list[tuple[Any, ...]]]:
+    def batch(
+        self, n: int, featured: tuple[Featured, ...] = ()
+    ) -> dict[str, list[tuple[Any, ...]]]:
         """Rows for the next ``n`` contacts (the first ones take ``featured`` names)."""
         self.rows = {t: [] for t in COLUMNS}
         for i in range(n):
@@ -244,8 +284,11 @@ class Generator(FinanceRows, CareRows):
             first, last, f_norm, l_norm = fn.text, ln.text, fn.folded, ln.folded
             first_slug, last_slug = fn.slug, ln.slug
             x = r()
-            title = ("Ms" if x < 0.6 else "Mrs" if x < 0.9 else "Dr") if female else (
-                "Mr" if x < 0.92 else "Dr")
+            title = (
+                ("Ms" if x < 0.6 else "Mrs" if x < 0.9 else "Dr")
+                if female
+                else ("Mr" if x < 0.92 else "Dr")
+            )
             lang = "el" if greek or r() < 0.25 else "en"
         if kind == "person" and r() < 0.85:
             id_number = str(100000 + int(r() * 9_899_999))
@@ -254,13 +297,37 @@ class Generator(FinanceRows, CareRows):
         sort = f"{l_norm} {f_norm}".strip() if (l_norm or f_norm) else c_norm
         national = national_id(cid) if kind == "person" and p.national_ids and cid % 8 else None
         updated = created + int(r() * (self.anchor_ts - created))
-        self.rows["contact"].append((
-            cid, self.ids.number("contact"), kind, title, first, last, company, reg, id_number,
-            lang, r() < 0.05, r() < 0.04, r() < 0.02, r() < 0.03,
-            "Business" if kind == "company" else None, None, "{}", f_norm, l_norm, c_norm,
-            canon_number(id_number), sort, enc.ts(created), enc.ts(updated), 1,
-            national, canon_id(national),
-        ))
+        self.rows["contact"].append(
+            (
+                cid,
+                self.ids.number("contact"),
+                kind,
+                title,
+                first,
+                last,
+                company,
+                reg,
+                id_number,
+                lang,
+                r() < 0.05,
+                r() < 0.04,
+                r() < 0.02,
+                r() < 0.03,
+                "Business" if kind == "company" else None,
+                None,
+                "{}",
+                f_norm,
+                l_norm,
+                c_norm,
+                canon_number(id_number),
+                sort,
+                enc.ts(created),
+                enc.ts(updated),
+                1,
+                national,
+                canon_id(national),
+            )
+        )
         cust = Customer(cid, first or company or "", created)
         self._phones(cust)
         if r() < p.email:
@@ -276,7 +343,9 @@ class Generator(FinanceRows, CareRows):
         phones = [("mobile", digits)]
         if r() < self.profile.second_phone:
             line = (cust.id * 7_654_321 + 12_345) % 1_000_000
-            phones.append(("home" if r() < 0.8 else "work", ("22", "24", "25")[line % 3] + f"{line:06d}"))
+            phones.append(
+                ("home" if r() < 0.8 else "work", ("22", "24", "25")[line % 3] + f"{line:06d}")
+            )
         rows = self.rows["contact_phone"]
         for n, (kind, d) in enumerate(phones):
             fmt = _PHONE_FORMATS[int(r() * len(_PHONE_FORMATS))]
@@ -293,13 +362,21 @@ class Generator(FinanceRows, CareRows):
         else:
             style = int(r() * 4)
             tag = "" if style == 0 else str(cust.id % 1000)
-            local = (f"{first}.{last}", f"{first[0]}{last}", f"{first}{last}", f"{last}.{first}")[style]
+            local = (f"{first}.{last}", f"{first[0]}{last}", f"{first}{last}", f"{last}.{first}")[
+                style
+            ]
             address = f"{local}{tag}@{EMAIL_DOMAINS[int(r() * len(EMAIL_DOMAINS))]}"
         cust.email = address
-        self.rows["contact_email"].append((
-            self.ids.take("contact_email"), cust.id, "work" if company else "personal",
-            address, address, True,
-        ))
+        self.rows["contact_email"].append(
+            (
+                self.ids.take("contact_email"),
+                cust.id,
+                "work" if company else "personal",
+                address,
+                address,
+                True,
+            )
+        )
 
     def _address(self, cust: Customer) -> str:
         r = self.rng.random
@@ -307,11 +384,22 @@ class Generator(FinanceRows, CareRows):
         city, _prefix, lo, hi = self.pools.cities[int(r() * len(self.pools.cities))]
         number = str(1 + int(r() * 180))
         postal = str(lo + int(r() * (hi - lo + 1)))
-        self.rows["contact_address"].append((
-            self.ids.take("contact_address"), cust.id, "home", f"{street.text} {number}",
-            city.text, postal, "Cyprus", f"{street.folded} {number}", city.folded, postal,
-            "cyprus", True,
-        ))
+        self.rows["contact_address"].append(
+            (
+                self.ids.take("contact_address"),
+                cust.id,
+                "home",
+                f"{street.text} {number}",
+                city.text,
+                postal,
+                "Cyprus",
+                f"{street.folded} {number}",
+                city.folded,
+                postal,
+                "cyprus",
+                True,
+            )
+        )
         return f"{street.text} {number}, {postal} {city.text}, Cyprus"
 
 

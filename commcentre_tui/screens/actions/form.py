@@ -162,12 +162,23 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
         wid = f"field-{spec.name}"
         default = self._default(spec)
         if spec.kind == "choice":
-            options = self.data.lists.get(spec.choices, []) if isinstance(spec.choices, str) else list(spec.choices)
+            options = (
+                self.data.lists.get(spec.choices, [])
+                if isinstance(spec.choices, str)
+                else list(spec.choices)
+            )
             values = [v for v, _ in options]
-            initial = default if default in values else (Select.NULL if not spec.required or not values else values[0])
+            initial = (
+                default
+                if default in values
+                else (Select.NULL if not spec.required or not values else values[0])
+            )
             return Select(
-                [(Text(inert(label)), value) for value, label in options], id=wid, value=initial,
-                allow_blank=not spec.required or not values, prompt=spec.placeholder or "Choose…",
+                [(Text(inert(label)), value) for value, label in options],
+                id=wid,
+                value=initial,
+                allow_blank=not spec.required or not values,
+                prompt=spec.placeholder or "Choose…",
             )
         if spec.kind == "multiline":
             area = TextArea(default, id=wid, soft_wrap=True, tab_behavior="focus")
@@ -175,7 +186,9 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
         if spec.kind == "bool":
             return Checkbox(spec.label, value=default in ("1", "true", "yes", True), id=wid)
         return BoundedInput(
-            value=default, id=wid, placeholder=spec.placeholder or PLACEHOLDERS.get(spec.kind, ""),
+            value=default,
+            id=wid,
+            placeholder=spec.placeholder or PLACEHOLDERS.get(spec.kind, ""),
             max_length=spec.max_length or ONE_LINE_LIMIT,
         )
 
@@ -260,7 +273,9 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
             self.show_errors(missing)
             return
         self._saving = True
-        question = self.spec.confirm(self.data, values) if self.spec.confirm and check_required else None
+        question = (
+            self.spec.confirm(self.data, values) if self.spec.confirm and check_required else None
+        )
         if question:
             self._confirm_first(question, submit, values)
             return
@@ -268,13 +283,16 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
 
     def _confirm_first(self, question: str, submit: Any, values: dict[str, Any]) -> None:
         """Ask before an irreversible save (the safe answer has the focus)."""
+
         def answered(yes: bool | None) -> None:
             if yes:
                 self._run_submit(submit, values)
             else:
                 self._saving = False
 
-        self.app.push_screen(ConfirmScreen(question, yes=self.spec.save_label, no="Keep editing"), answered)
+        self.app.push_screen(
+            ConfirmScreen(question, yes=self.spec.save_label, no="Keep editing"), answered
+        )
 
     @work(thread=True, exclusive=True, group="form-save", exit_on_error=False)
     def _run_submit(self, submit: Any, values: dict[str, Any], confirmed: bool = False) -> None:
@@ -293,7 +311,9 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
             self.app.call_from_thread(self._save_failed, {}, str(exc))
             return
         except Exception as exc:  # noqa: BLE001 - one sentence, form kept
-            self.app.call_from_thread(self._save_failed, {}, failure_sentence(exc, "saving", kept=FORM_KEPT))
+            self.app.call_from_thread(
+                self._save_failed, {}, failure_sentence(exc, "saving", kept=FORM_KEPT)
+            )
             return
         self.app.call_from_thread(self._saved, result)
 
@@ -301,7 +321,9 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
         def answered(open_existing: bool | None) -> None:
             if open_existing and question.open_contact_id is not None:
                 self._saving = False
-                self.dismiss(SaveResult("Opened the existing customer.", contact_id=question.open_contact_id))
+                self.dismiss(
+                    SaveResult("Opened the existing customer.", contact_id=question.open_contact_id)
+                )
             elif open_existing is False:
                 self._run_submit(submit, values, True)
             else:
@@ -345,8 +367,12 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
         preview.update(Text(inert_lines(text)))
         preview.set_class(False, "-empty")
         # (Under the fields, which scroll: bring its first lines into view.)
-        self.call_after_refresh(self.query_one("#fields", VerticalScroll).scroll_to_widget,
-                                preview, top=True, animate=False)
+        self.call_after_refresh(
+            self.query_one("#fields", VerticalScroll).scroll_to_widget,
+            preview,
+            top=True,
+            animate=False,
+        )
         self.show_errors({})
 
     def action_cancel(self) -> None:
@@ -358,4 +384,6 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
             if discard:
                 self.dismiss(None)
 
-        self.app.push_screen(ConfirmScreen("Discard what you typed?", yes="Discard", no="Keep editing"), answered)
+        self.app.push_screen(
+            ConfirmScreen("Discard what you typed?", yes="Discard", no="Keep editing"), answered
+        )

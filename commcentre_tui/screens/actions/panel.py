@@ -29,8 +29,9 @@ def word_match(query: str, text: str) -> bool:
     ("voucher" finds Cancel eVoucher)."""
     wanted = [w for w in fold(query).replace("-", " ").split() if w]
     words = _words(text)
-    return all(any(word.startswith(w) or (len(w) >= 3 and w in word) for word in words)
-               for w in wanted)
+    return all(
+        any(word.startswith(w) or (len(w) >= 3 and w in word) for word in words) for w in wanted
+    )
 
 
 def _plain(text: str) -> str:
@@ -85,7 +86,9 @@ class ActionPanel(ModalScreen[str | None]):
     ActionPanel #panel-hint { color: $text-muted; }
     """
     BINDINGS = [
-        Binding("escape", "dismiss_panel", "Back", id="panel_close", tooltip="Close the Action Panel"),
+        Binding(
+            "escape", "dismiss_panel", "Back", id="panel_close", tooltip="Close the Action Panel"
+        ),
         Binding("down", "move(1)", "Next", id="panel_down", show=False),
         Binding("up", "move(-1)", "Previous", id="panel_up", show=False),
         # Not a priority binding: in the filter, Enter is the Input's own (Submitted, below), so it
@@ -125,7 +128,7 @@ class ActionPanel(ModalScreen[str | None]):
             options.add_option(Option(Text(f"  {action.name}"), id=action.name))
         # The cursor on the closest match: the name typed in full, else one starting with it.
         best = min(shown, key=lambda a: closeness(text, a.name, a.keywords), default=None)
-        options.highlighted = (options.get_option_index(best.name) if best is not None else None)
+        options.highlighted = options.get_option_index(best.name) if best is not None else None
 
     @on(Input.Changed, "#panel-filter")
     def _filter(self, event: Input.Changed) -> None:

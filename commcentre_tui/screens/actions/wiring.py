@@ -62,7 +62,11 @@ def run_action(app: Any, name: str, extra: dict[str, Any] | None = None) -> None
             from commcentre_tui.dialogs.secret import SecretDialog
 
             app.push_screen(SecretDialog(result.serial, result.details, result.secret))
-        if result is not None and result.contact_id is not None and result.contact_id != app.customer_id:
+        if (
+            result is not None
+            and result.contact_id is not None
+            and result.contact_id != app.customer_id
+        ):
             app.load_customer(result.contact_id)
 
     app.push_for_customer(ActionFormScreen(spec, FormData(app.customer_id, extra=context)), done)

@@ -39,8 +39,10 @@ def _describe(conditions: Sequence[Any]) -> str:
 def preview_text(report: NotifyReport) -> str:
     """The preview's count line: matched, to queue (or log), and skipped with the reasons."""
     sending = report.queued + report.logged
-    parts = [f"{report.matched} customers found; {sending} message{'s' if sending != 1 else ''} "
-             f"would be {'queued' if report.queued or not report.logged else 'logged'}"]
+    parts = [
+        f"{report.matched} customers found; {sending} message{'s' if sending != 1 else ''} "
+        f"would be {'queued' if report.queued or not report.logged else 'logged'}"
+    ]
     if report.skipped:
         parts.append("skipped: " + ", ".join(report.skipped_reasons()))
     return "; ".join(parts) + "."
@@ -54,7 +56,9 @@ def sample_text(report: NotifyReport) -> str:
         lines = []
     for i, s in enumerate(report.samples):
         word = "First message" if i == 0 else f"Message {i + 1}"
-        lines += [f"{word} — to {s.name} ({s.customer_number}), {s.recipient}, language {s.language}"]
+        lines += [
+            f"{word} — to {s.name} ({s.customer_number}), {s.recipient}, language {s.language}"
+        ]
         if s.subject:
             lines.append(f"Subject: {s.subject}")
         lines += [s.content.strip(), ""]
@@ -82,8 +86,14 @@ class NotifyResultsScreen(ModalScreen[NotifyReport | None]):
     NotifyResultsScreen #bulk-buttons > Button { width: auto; margin-right: 2; }
     """
     BINDINGS = [
-        Binding("ctrl+s", "queue", "Queue", id="bulk_queue", priority=True,
-                tooltip="Queue the messages (asks first)"),
+        Binding(
+            "ctrl+s",
+            "queue",
+            "Queue",
+            id="bulk_queue",
+            priority=True,
+            tooltip="Queue the messages (asks first)",
+        ),
         Binding("escape", "cancel", "Cancel", id="bulk_cancel", tooltip="Close without sending"),
     ]
 
@@ -100,14 +110,21 @@ class NotifyResultsScreen(ModalScreen[NotifyReport | None]):
         with Vertical():
             yield Static(Text(f"{TITLE}: {_describe(self.conditions)}"), id="bulk-title")
             yield Select[str]([], prompt="Choose a template", id="bulk-template", compact=True)
-            yield Static("Choose a template to see how many messages it gives and the first one.",
-                         id="bulk-count")
+            yield Static(
+                "Choose a template to see how many messages it gives and the first one.",
+                id="bulk-count",
+            )
             with VerticalScroll(id="bulk-sample-box"):
                 yield Static("", id="bulk-sample")
             yield ProgressBar(id="bulk-progress", show_eta=False)
             with Horizontal(id="bulk-buttons"):
-                yield Button("Queue (Ctrl+S)", id="bulk-queue", variant="primary", disabled=True,
-                             compact=True)
+                yield Button(
+                    "Queue (Ctrl+S)",
+                    id="bulk-queue",
+                    variant="primary",
+                    disabled=True,
+                    compact=True,
+                )
                 yield Button("Cancel (Esc)", id="bulk-cancel", compact=True)
 
     def on_mount(self) -> None:
@@ -136,7 +153,9 @@ class NotifyResultsScreen(ModalScreen[NotifyReport | None]):
         names: dict[str, str] = {}
         for t in templates:
             names.setdefault(t.name, f"{t.name} ({t.media})")
-        self.app.call_from_thread(self._show_templates, sorted(names.items(), key=lambda kv: kv[0].lower()))
+        self.app.call_from_thread(
+            self._show_templates, sorted(names.items(), key=lambda kv: kv[0].lower())
+        )
 
     def _show_templates(self, items: list[tuple[str, str]]) -> None:
         select = self.query_one("#bulk-template", Select)
@@ -160,7 +179,9 @@ class NotifyResultsScreen(ModalScreen[NotifyReport | None]):
         from commcentre_tui.services.comm_bulk import notify_results
 
         try:
-            report = notify_results(self.ctx, template, self.conditions, mode=self.mode, dry_run=True)
+            report = notify_results(
+                self.ctx, template, self.conditions, mode=self.mode, dry_run=True
+            )
         except Exception as exc:  # noqa: BLE001 - one sentence
             self.app.call_from_thread(self._failed, exc)
             return
@@ -191,13 +212,19 @@ class NotifyResultsScreen(ModalScreen[NotifyReport | None]):
         if self.busy:
             return
         if report is None:
-            self.notify("Choose a template first; the preview shows what would be sent.", title=TITLE,
-                        severity="warning")
+            self.notify(
+                "Choose a template first; the preview shows what would be sent.",
+                title=TITLE,
+                severity="warning",
+            )
             return
         sending = report.queued + report.logged
         if sending == 0:
-            self.notify("Nothing to send: every customer of these results would be skipped.", title=TITLE,
-                        severity="warning")
+            self.notify(
+                "Nothing to send: every customer of these results would be skipped.",
+                title=TITLE,
+                severity="warning",
+            )
             return
         question = f"Send “{report.template}” to {sending} customer{'s' if sending != 1 else ''} of these results?"
         if report.skipped:
@@ -223,12 +250,20 @@ class NotifyResultsScreen(ModalScreen[NotifyReport | None]):
         from commcentre_tui.services.comm_bulk import notify_results
 
         def progress(done: int, total: int) -> None:
-            self.app.call_from_thread(self.query_one(ProgressBar).update, total=max(total, 1), progress=done)
+            self.app.call_from_thread(
+                self.query_one(ProgressBar).update, total=max(total, 1), progress=done
+            )
 
         audience = self.report.contact_ids if self.report is not None else None
         try:
-            report = notify_results(self.ctx, template, self.conditions, mode=self.mode, progress=progress,
-                                    contact_ids=audience)
+            report = notify_results(
+                self.ctx,
+                template,
+                self.conditions,
+                mode=self.mode,
+                progress=progress,
+                contact_ids=audience,
+            )
         except Exception as exc:  # noqa: BLE001 - one sentence; nothing was queued (one transaction)
             self.app.call_from_thread(self._failed, exc)
             return
@@ -254,8 +289,11 @@ def open_notify_results(app: Any) -> None:
     """Open "Notify these results" for the search the results panel shows."""
     results = app.console_screen.results
     if not results.conditions:
-        app.notify("Search first (Quick or Advanced Search); then notify the customers it found.",
-                   title=TITLE, severity="warning")
+        app.notify(
+            "Search first (Quick or Advanced Search); then notify the customers it found.",
+            title=TITLE,
+            severity="warning",
+        )
         return
     app.push_screen(NotifyResultsScreen(results.conditions, results.mode), lambda _report: None)
 
@@ -268,5 +306,8 @@ def notify_commands(app: Any) -> Iterable[SystemCommand]:
     except Exception:  # panels not mounted yet
         return
     if showing:
-        yield SystemCommand(TITLE, "Send a template to every customer these search results found",
-                            lambda: open_notify_results(app))
+        yield SystemCommand(
+            TITLE,
+            "Send a template to every customer these search results found",
+            lambda: open_notify_results(app),
+        )

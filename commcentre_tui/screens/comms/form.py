@@ -80,10 +80,22 @@ class CommunicationScreen(HoldsKeysUntilReady, LiveForm):
     CommunicationScreen #buttons Button { margin-left: 1; }
     """
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="comm_save", priority=True,
-                tooltip="Save: complete the communication (outgoing email/SMS is queued)"),
-        Binding("f2", "save_draft", "Save as Draft", id="comm_save_draft", priority=True,
-                tooltip="Keep it as a draft to complete later"),
+        Binding(
+            "ctrl+s",
+            "save",
+            "Save",
+            id="comm_save",
+            priority=True,
+            tooltip="Save: complete the communication (outgoing email/SMS is queued)",
+        ),
+        Binding(
+            "f2",
+            "save_draft",
+            "Save as Draft",
+            id="comm_save_draft",
+            priority=True,
+            tooltip="Keep it as a draft to complete later",
+        ),
         Binding("escape", "cancel", "Back", id="comm_cancel", tooltip="Close (asks if you typed)"),
     ]
 
@@ -143,11 +155,17 @@ class CommunicationScreen(HoldsKeysUntilReady, LiveForm):
         if setup.template_error:
             self.show_errors({"template": setup.template_error}, focus=False)
         self._refresh_live()
-        self._timer = self.set_interval(self.app_settings.communications.autosave_seconds, self.autosave_now)
-        first = {"follow_up": "shared_notes", "bill": "recipient", "draft": "content"}.get(setup.mode, "direction")
+        self._timer = self.set_interval(
+            self.app_settings.communications.autosave_seconds, self.autosave_now
+        )
+        first = {"follow_up": "shared_notes", "bill": "recipient", "draft": "content"}.get(
+            setup.mode, "direction"
+        )
         self.keys_ready(self.query_one(f"#field-{first}"))
         # At 80×24 the form scrolls: once laid out, show the field the cursor starts in (whole).
-        self.call_after_refresh(self.query_one(f"#cell-{first}").scroll_visible, top=True, animate=False)
+        self.call_after_refresh(
+            self.query_one(f"#cell-{first}").scroll_visible, top=True, animate=False
+        )
         if setup.pending is not None:
             self._offer_pending(setup.pending)
 
@@ -156,13 +174,24 @@ class CommunicationScreen(HoldsKeysUntilReady, LiveForm):
 
         def cell(name: str, label: str, widget: Widget, *extra: Widget) -> Vertical:
             error = Static("", id=f"error-{name}", classes="field-error -empty")
-            return Vertical(Label(Text(label)), widget, *extra, error, classes="cell", id=f"cell-{name}")
+            return Vertical(
+                Label(Text(label)), widget, *extra, error, classes="cell", id=f"cell-{name}"
+            )
 
         def select(name: str, options: list[tuple[Text, str]], *, blank: str = "") -> Select[str]:
             values = {value for _, value in options}
-            value = v[name] if v[name] in values else (Select.NULL if blank or not options else options[0][1])
-            return Select(options, value=value, allow_blank=bool(blank) or not options, prompt=blank or "Choose…",
-                          id=f"field-{name}")
+            value = (
+                v[name]
+                if v[name] in values
+                else (Select.NULL if blank or not options else options[0][1])
+            )
+            return Select(
+                options,
+                value=value,
+                allow_blank=bool(blank) or not options,
+                prompt=blank or "Choose…",
+                id=f"field-{name}",
+            )
 
         directions = options_of([("incoming", "Incoming"), ("outgoing", "Outgoing")])
         media = options_of([(m, MEDIA_LABELS.get(m, m)) for m in MEDIA])
@@ -172,24 +201,57 @@ class CommunicationScreen(HoldsKeysUntilReady, LiveForm):
         preview = Static("", id="preview")
         preview.border_title = "Preview"
         return [
-            Horizontal(cell("direction", "Direction", select("direction", directions)),
-                       cell("media", "Media", select("media", media)),
-                       cell("category", "Category", select("category", categories)), classes="line"),
-            Horizontal(cell("recipient", "Send to / contact via",
-                            select("recipient", self._recipient_options(v["media"], v["recipient"]),
-                                   blank="The customer's main address")),
-                       cell("template", "Template", select("template", templates, blank="No template")),
-                       classes="line"),
-            cell("subject", "Subject", TagInput(v["subject"], popup=subject_tags, id="field-subject",
-                                                placeholder="Type {{ for communication tags", max_length=300),
-                 subject_tags),
-            cell("content", "Content", TagTextArea(v["content"], popup=content_tags, id="field-content"),
-                 content_tags, Static("", id="count")),
+            Horizontal(
+                cell("direction", "Direction", select("direction", directions)),
+                cell("media", "Media", select("media", media)),
+                cell("category", "Category", select("category", categories)),
+                classes="line",
+            ),
+            Horizontal(
+                cell(
+                    "recipient",
+                    "Send to / contact via",
+                    select(
+                        "recipient",
+                        self._recipient_options(v["media"], v["recipient"]),
+                        blank="The customer's main address",
+                    ),
+                ),
+                cell("template", "Template", select("template", templates, blank="No template")),
+                classes="line",
+            ),
+            cell(
+                "subject",
+                "Subject",
+                TagInput(
+                    v["subject"],
+                    popup=subject_tags,
+                    id="field-subject",
+                    placeholder="Type {{ for communication tags",
+                    max_length=300,
+                ),
+                subject_tags,
+            ),
+            cell(
+                "content",
+                "Content",
+                TagTextArea(v["content"], popup=content_tags, id="field-content"),
+                content_tags,
+                Static("", id="count"),
+            ),
             preview,
-            cell("related", "Related to", select("related", options_of(s.related, v["related"]),
-                                                 blank="No related record")),
-            cell("shared_notes", "Shared notes", TextArea(v["shared_notes"], id="field-shared_notes",
-                                                          soft_wrap=True, tab_behavior="focus")),
+            cell(
+                "related",
+                "Related to",
+                select("related", options_of(s.related, v["related"]), blank="No related record"),
+            ),
+            cell(
+                "shared_notes",
+                "Shared notes",
+                TextArea(
+                    v["shared_notes"], id="field-shared_notes", soft_wrap=True, tab_behavior="focus"
+                ),
+            ),
         ]
 
     # -- saving -----------------------------------------------------------------------------
@@ -227,7 +289,9 @@ class CommunicationScreen(HoldsKeysUntilReady, LiveForm):
         assert self.setup is not None
         try:
             with self._lock:  # no autosave is written during or after the save
-                comm = submit(self.ctx, self.setup, values, draft=draft, discard_autosave=self._autosaved)
+                comm = submit(
+                    self.ctx, self.setup, values, draft=draft, discard_autosave=self._autosaved
+                )
                 self._finished = True
         except ValidationFailed as exc:
             self.app.call_from_thread(self._save_failed, exc.errors or {"": str(exc)}, "")
@@ -239,7 +303,9 @@ class CommunicationScreen(HoldsKeysUntilReady, LiveForm):
             self.app.call_from_thread(self._save_failed, {}, str(exc))
             return
         except Exception as exc:  # noqa: BLE001 - one sentence, the form is kept
-            self.app.call_from_thread(self._save_failed, {}, failure_sentence(exc, "saving", kept=FORM_KEPT))
+            self.app.call_from_thread(
+                self._save_failed, {}, failure_sentence(exc, "saving", kept=FORM_KEPT)
+            )
             return
         self.app.call_from_thread(self._saved, comm, draft)
 
@@ -247,8 +313,12 @@ class CommunicationScreen(HoldsKeysUntilReady, LiveForm):
         """Someone changed the draft since it was opened: nothing was saved; say how to see it."""
         self._save_failed({}, message)
         note = self.query_one("#note", Static)
-        note.update(Text("Not saved: this draft changed meanwhile. Esc closes the form; open the draft "
-                         "again to see the other change, then apply yours."))
+        note.update(
+            Text(
+                "Not saved: this draft changed meanwhile. Esc closes the form; open the draft "
+                "again to see the other change, then apply yours."
+            )
+        )
         note.display = True
 
     def _save_failed(self, errors: dict[str, str], message: str) -> None:
@@ -260,8 +330,11 @@ class CommunicationScreen(HoldsKeysUntilReady, LiveForm):
     def _saved(self, comm: Communication, draft: bool) -> None:
         from commcentre_tui.controllers.comms.embedded import wake_embedded_worker
 
-        self.notify(saved_message(comm, draft=draft, follow_up=self.request.mode == "follow_up"),
-                    title="Communication", markup=False)
+        self.notify(
+            saved_message(comm, draft=draft, follow_up=self.request.mode == "follow_up"),
+            title="Communication",
+            markup=False,
+        )
         if comm.delivery == "queued":
             wake_embedded_worker(self.app)
         self.dismiss(comm)
@@ -277,8 +350,12 @@ class CommunicationScreen(HoldsKeysUntilReady, LiveForm):
             return False
         self._last_autosave = values
         payload = autosave_payload(self.setup, values)
-        self.app.run_worker(lambda: self._write_autosave(payload), thread=True, group="comm-autosave",
-                            exit_on_error=False)
+        self.app.run_worker(
+            lambda: self._write_autosave(payload),
+            thread=True,
+            group="comm-autosave",
+            exit_on_error=False,
+        )
         return True
 
     def _write_autosave(self, payload: dict[str, Any]) -> None:
@@ -308,7 +385,9 @@ class CommunicationScreen(HoldsKeysUntilReady, LiveForm):
         if self._timer is not None:
             self._timer.stop()
         if self._autosaved:
-            self.app.run_worker(self._forget_autosave, thread=True, group="comm-autosave", exit_on_error=False)
+            self.app.run_worker(
+                self._forget_autosave, thread=True, group="comm-autosave", exit_on_error=False
+            )
         self.dismiss(None)
 
     def action_cancel(self) -> None:
@@ -322,7 +401,9 @@ class CommunicationScreen(HoldsKeysUntilReady, LiveForm):
             if discard:
                 self._discard()
 
-        self.app.push_screen(ConfirmScreen("Discard what you typed?", yes="Discard", no="Keep editing"), answered)
+        self.app.push_screen(
+            ConfirmScreen("Discard what you typed?", yes="Discard", no="Keep editing"), answered
+        )
 
     def on_unmount(self) -> None:
         if self._timer is not None:
@@ -334,14 +415,21 @@ class CommunicationScreen(HoldsKeysUntilReady, LiveForm):
 
         payload = draft.payload or {}
         assert self.setup is not None
-        same = (draft.contact_id == self.setup.contact_id and payload.get("mode") == self.request.mode
-                and payload.get("communication_id") == self.request.communication_id)
+        same = (
+            draft.contact_id == self.setup.contact_id
+            and payload.get("mode") == self.request.mode
+            and payload.get("communication_id") == self.request.communication_id
+        )
 
         def answered(restore: bool | None) -> None:
             if not restore:
                 self._autosaved = True
-                self.app.run_worker(lambda: svc.discard_form_draft(self.ctx, FORM), thread=True,
-                                    group="comm-autosave", exit_on_error=False)
+                self.app.run_worker(
+                    lambda: svc.discard_form_draft(self.ctx, FORM),
+                    thread=True,
+                    group="comm-autosave",
+                    exit_on_error=False,
+                )
             elif same:
                 self._apply_values(payload.get("values") or {})
             else:
@@ -349,7 +437,9 @@ class CommunicationScreen(HoldsKeysUntilReady, LiveForm):
                 self.dismiss(None)
                 open_restored(self.app, draft)
 
-        self.app.push_screen(ConfirmScreen(restore_question(draft), yes="Restore", no="Discard"), answered)
+        self.app.push_screen(
+            ConfirmScreen(restore_question(draft), yes="Restore", no="Discard"), answered
+        )
 
     def _apply_values(self, values: dict[str, Any]) -> None:
         """Put autosaved values back into the fields."""

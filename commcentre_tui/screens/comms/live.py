@@ -35,7 +35,11 @@ Options = list[tuple[str, str]]
 
 def options_of(pairs: Options, keep: str = "") -> list[tuple[Text, str]]:
     """Select options from (value, label) pairs, plus ``keep`` when it is not among them."""
-    extra = [(keep, keep.replace(":", " #").replace("_", " "))] if keep and keep not in {v for v, _ in pairs} else []
+    extra = (
+        [(keep, keep.replace(":", " #").replace("_", " "))]
+        if keep and keep not in {v for v, _ in pairs}
+        else []
+    )
     return [(Text(label), value) for value, label in [*pairs, *extra]]
 
 
@@ -73,8 +77,10 @@ class LiveForm(ModalScreen[Communication | None]):
         """The form's values by field name (blank selections are ``""``)."""
         if self.setup is None:
             return {}
-        result = {name: "" if self._select(name).value is Select.NULL else str(self._select(name).value)
-                  for name in SELECTS}
+        result = {
+            name: "" if self._select(name).value is Select.NULL else str(self._select(name).value)
+            for name in SELECTS
+        }
         result["subject"] = self.query_one("#field-subject", Input).value
         result["content"] = self.query_one("#field-content", TextArea).text
         result["shared_notes"] = self.query_one("#field-shared_notes", TextArea).text
@@ -83,7 +89,9 @@ class LiveForm(ModalScreen[Communication | None]):
     @property
     def dirty(self) -> bool:
         """Whether there is typed content to lose (changed, or restored from an autosave)."""
-        return self.setup is not None and (self.request.restore is not None or self.values() != self._initial)
+        return self.setup is not None and (
+            self.request.restore is not None or self.values() != self._initial
+        )
 
     def show_errors(self, errors: dict[str, str], *, focus: bool = True) -> None:
         """Each message beside its field; messages for no field are notified."""
@@ -96,7 +104,9 @@ class LiveForm(ModalScreen[Communication | None]):
             self.query_one(f"#field-{name}").set_class(bool(message), "-invalid")
         stray = [m for k, m in errors.items() if k not in FIELDS]
         if stray:
-            self.notify(" ".join(stray), title="Communication", severity="error", markup=False, timeout=8)
+            self.notify(
+                " ".join(stray), title="Communication", severity="error", markup=False, timeout=8
+            )
         first = next((n for n in FIELDS if n in errors), None)
         if focus and first is not None:
             self.query_one(f"#field-{first}").focus()
@@ -167,9 +177,15 @@ class LiveForm(ModalScreen[Communication | None]):
         error, rendered = "", ("", "")
         worker = get_current_worker()
         try:
-            rendered = svc.preview(self.ctx, self.setup.contact_id, subject=subject, content=content,
-                                   related_type=kind or None, related_id=int(rid) if rid else None,
-                                   cancelled=lambda: worker.is_cancelled)
+            rendered = svc.preview(
+                self.ctx,
+                self.setup.contact_id,
+                subject=subject,
+                content=content,
+                related_type=kind or None,
+                related_id=int(rid) if rid else None,
+                cancelled=lambda: worker.is_cancelled,
+            )
         except CommCentreError as exc:
             error = str(exc)
         except Exception as exc:  # noqa: BLE001 - shown in the preview
@@ -177,7 +193,9 @@ class LiveForm(ModalScreen[Communication | None]):
         if not worker.is_cancelled:
             self.app.call_from_thread(self._preview_done, key, rendered, error)
 
-    def _preview_done(self, key: tuple[str, str, str], rendered: tuple[str, str], error: str) -> None:
+    def _preview_done(
+        self, key: tuple[str, str, str], rendered: tuple[str, str], error: str
+    ) -> None:
         if key != self._preview_key:
             return
         if error:
@@ -220,12 +238,19 @@ class LiveForm(ModalScreen[Communication | None]):
         assert self.setup is not None
         kind, _, rid = related.partition(":")
         try:
-            rendered = svc.render_template_for(self.ctx, int(template_id), self.setup.contact_id,
-                                               kind or None, int(rid) if rid else None)
+            rendered = svc.render_template_for(
+                self.ctx,
+                int(template_id),
+                self.setup.contact_id,
+                kind or None,
+                int(rid) if rid else None,
+            )
         except CommCentreError as exc:
             self.app.call_from_thread(self.show_errors, {"template": str(exc)})
         except Exception as exc:  # noqa: BLE001 - one sentence beside the field
-            self.app.call_from_thread(self.show_errors, {"template": failure_sentence(exc, "filling in the template")})
+            self.app.call_from_thread(
+                self.show_errors, {"template": failure_sentence(exc, "filling in the template")}
+            )
         else:
             if not get_current_worker().is_cancelled:
                 self.app.call_from_thread(self._apply_template, rendered)

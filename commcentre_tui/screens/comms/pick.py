@@ -33,7 +33,9 @@ class PickScreen(ModalScreen[str | None]):
     PickScreen #pick-title { text-style: bold; padding-bottom: 1; }
     PickScreen OptionList { height: auto; max-height: 20; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Back", id="pick_cancel", tooltip="Close without choosing")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Back", id="pick_cancel", tooltip="Close without choosing")
+    ]
 
     def __init__(self, title: str, loader: Loader, *, empty: str) -> None:
         super().__init__()

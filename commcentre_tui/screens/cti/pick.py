@@ -34,9 +34,13 @@ class CallerPickScreen(ModalScreen[int | None]):
     """Several customers have the caller's number: Enter loads the highlighted one."""
 
     DEFAULT_CSS = PICK_CSS.format(name="CallerPickScreen")
-    BINDINGS = [Binding("escape", "cancel", "Close", tooltip="Close the list (the pop key reopens it)")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Close", tooltip="Close the list (the pop key reopens it)")
+    ]
 
-    def __init__(self, number: str, contacts: Sequence[MatchedContact], *, more: bool = False) -> None:
+    def __init__(
+        self, number: str, contacts: Sequence[MatchedContact], *, more: bool = False
+    ) -> None:
         super().__init__()
         self.number = number
         self.contacts = tuple(contacts)
@@ -46,7 +50,9 @@ class CallerPickScreen(ModalScreen[int | None]):
         with Vertical(id="frame"):
             title = Text("Incoming call from ")
             title.append(inert(self.number))
-            title.append(f" · {len(self.contacts)}{'+' if self.more else ''} customers have this number")
+            title.append(
+                f" · {len(self.contacts)}{'+' if self.more else ''} customers have this number"
+            )
             yield Static(title, id="title")
             options = []
             for contact in self.contacts:

@@ -46,21 +46,32 @@ class RecentCallsScreen(ModalScreen[int | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="frame"):
             yield Static(Text(f"Recent Calls · {len(self.calls)} this session"), id="title")
-            table: DataTable[Text] = DataTable(id="recent-calls", cursor_type="row", zebra_stripes=True)
+            table: DataTable[Text] = DataTable(
+                id="recent-calls", cursor_type="row", zebra_stripes=True
+            )
             table.add_columns(*COLUMNS)
             for record in self.calls:
-                customer = Text(inert(record.contact_name) or ("" if record.contact_id is None
-                                                        else f"customer {record.contact_id}"))
+                customer = Text(
+                    inert(record.contact_name)
+                    or ("" if record.contact_id is None else f"customer {record.contact_id}")
+                )
                 if record.customer_number:
                     customer.append(f" ({inert(record.customer_number)})")
                 table.add_row(
-                    Text(_local_time(record.rang_at)), Text(record.direction),
-                    Text(inert(record.shown_number)), customer, Text(duration_words(record.seconds)),
-                    Text(record.state), key=record.call_id,
+                    Text(_local_time(record.rang_at)),
+                    Text(record.direction),
+                    Text(inert(record.shown_number)),
+                    customer,
+                    Text(duration_words(record.seconds)),
+                    Text(record.state),
+                    key=record.call_id,
                 )
             yield table
-            hint = ("Enter loads the customer · Esc closes" if self.calls
-                    else "No calls yet in this session.")
+            hint = (
+                "Enter loads the customer · Esc closes"
+                if self.calls
+                else "No calls yet in this session."
+            )
             yield Static(Text(hint), id="hint")
 
     def on_mount(self) -> None:
@@ -73,7 +84,12 @@ class RecentCallsScreen(ModalScreen[int | None]):
         if record is None:
             return
         if record.contact_id is None:
-            tell(self.app, "No customer is linked to this call.", title="Recent Calls", severity="warning")
+            tell(
+                self.app,
+                "No customer is linked to this call.",
+                title="Recent Calls",
+                severity="warning",
+            )
             return
         self.dismiss(record.contact_id)
 

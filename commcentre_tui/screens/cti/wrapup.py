@@ -22,8 +22,12 @@ if TYPE_CHECKING:
     from commcentre_tui.controllers.cti.flow import CallFlow
 
 #: Field name → label, in form order.
-FIELDS = {"disposition_reason": "Disposition reason", "disposition_outcome": "Disposition outcome",
-          "category": "Category", "notes": "Notes"}
+FIELDS = {
+    "disposition_reason": "Disposition reason",
+    "disposition_outcome": "Disposition outcome",
+    "category": "Category",
+    "notes": "Notes",
+}
 
 
 class WrapUpScreen(ModalScreen[bool]):
@@ -68,18 +72,39 @@ class WrapUpScreen(ModalScreen[bool]):
             yield Static(self._info(), id="call-info")
             yield Static("", id="timer")
             with VerticalScroll(id="fields"):
-                yield self._row("disposition_reason", FIELDS["disposition_reason"] + star,
-                                Select([(Text(r), r) for r in cti.disposition_reasons],
-                                       prompt="Choose a reason…", id="field-disposition_reason"))
-                yield self._row("disposition_outcome", FIELDS["disposition_outcome"] + star,
-                                Select([(Text(o), o) for o in cti.disposition_outcomes],
-                                       prompt="Choose an outcome…", id="field-disposition_outcome"))
-                yield self._row("category", FIELDS["category"] + " *",
-                                Select([(Text(c), c) for c in categories], id="field-category",
-                                       value=categories[0] if categories else Select.NULL,
-                                       allow_blank=not categories))
-                yield self._row("notes", FIELDS["notes"],
-                                TextArea("", id="field-notes", soft_wrap=True, tab_behavior="focus"))
+                yield self._row(
+                    "disposition_reason",
+                    FIELDS["disposition_reason"] + star,
+                    Select(
+                        [(Text(r), r) for r in cti.disposition_reasons],
+                        prompt="Choose a reason…",
+                        id="field-disposition_reason",
+                    ),
+                )
+                yield self._row(
+                    "disposition_outcome",
+                    FIELDS["disposition_outcome"] + star,
+                    Select(
+                        [(Text(o), o) for o in cti.disposition_outcomes],
+                        prompt="Choose an outcome…",
+                        id="field-disposition_outcome",
+                    ),
+                )
+                yield self._row(
+                    "category",
+                    FIELDS["category"] + " *",
+                    Select(
+                        [(Text(c), c) for c in categories],
+                        id="field-category",
+                        value=categories[0] if categories else Select.NULL,
+                        allow_blank=not categories,
+                    ),
+                )
+                yield self._row(
+                    "notes",
+                    FIELDS["notes"],
+                    TextArea("", id="field-notes", soft_wrap=True, tab_behavior="focus"),
+                )
             yield Static("", id="error-form", classes="field-error -empty")
             with Horizontal(id="buttons"):
                 yield Button("Complete (ctrl+s)", id="complete", variant="primary")
@@ -146,13 +171,17 @@ class WrapUpScreen(ModalScreen[bool]):
     # -- completing -----------------------------------------------------------------------
     def values(self) -> dict[str, Any]:
         """The chosen values (``None`` for no choice)."""
+
         def chosen(name: str) -> str | None:
             value = self.query_one(f"#field-{name}", Select).value
             return None if value is Select.NULL else str(value)
 
-        return {"reason": chosen("disposition_reason"), "outcome": chosen("disposition_outcome"),
-                "category": chosen("category") or "",
-                "notes": self.query_one("#field-notes", TextArea).text.strip()}
+        return {
+            "reason": chosen("disposition_reason"),
+            "outcome": chosen("disposition_outcome"),
+            "category": chosen("category") or "",
+            "notes": self.query_one("#field-notes", TextArea).text.strip(),
+        }
 
     def show_errors(self, errors: dict[str, str]) -> None:
         """Each message beside its field; others under the form."""
@@ -173,8 +202,9 @@ class WrapUpScreen(ModalScreen[bool]):
         if self._busy:
             return
         self._busy = True
-        self.run_worker(self._complete(self.values()), group="wrap-up", exclusive=True,
-                        exit_on_error=False)
+        self.run_worker(
+            self._complete(self.values()), group="wrap-up", exclusive=True, exit_on_error=False
+        )
 
     async def _complete(self, values: dict[str, Any]) -> None:
         try:
@@ -193,14 +223,21 @@ class WrapUpScreen(ModalScreen[bool]):
         finally:
             self._busy = False
         disposition = " / ".join(v for v in (values["reason"], values["outcome"]) if v)
-        tell(self.app, f"Call with {self.record.who} completed" + (f": {disposition}." if disposition else "."),
-             title="After-call work")
+        tell(
+            self.app,
+            f"Call with {self.record.who} completed"
+            + (f": {disposition}." if disposition else "."),
+            title="After-call work",
+        )
         self.dismiss(True)
 
     def action_later(self) -> None:
         if self.record.communication_id is not None:
-            tell(self.app, "The call stays a Draft communication; complete it from Customer Care.",
-                 title="After-call work")
+            tell(
+                self.app,
+                "The call stays a Draft communication; complete it from Customer Care.",
+                title="After-call work",
+            )
         self.dismiss(False)
 
     @on(Button.Pressed, "#complete")

@@ -21,9 +21,14 @@ from commcentre_tui.widgets.record_table import RecordTable, Section
 from commcentre_tui.widgets.tabs import CustomerTab
 
 TYPES: list[tuple[str, str]] = [
-    ("All care records", "all"), ("Service requests", "service_request"),
-    ("Activities", "activity"), ("Leads", "lead"), ("Jobs", "job"), ("Cases", "case"),
-    ("Tasks", "task"), ("Communications", "communication"),
+    ("All care records", "all"),
+    ("Service requests", "service_request"),
+    ("Activities", "activity"),
+    ("Leads", "lead"),
+    ("Jobs", "job"),
+    ("Cases", "case"),
+    ("Tasks", "task"),
+    ("Communications", "communication"),
 ]
 STATUSES: list[tuple[str, str]] = [("Any status", "all"), ("Open", "open"), ("Closed", "closed")]
 
@@ -33,9 +38,14 @@ class CareTab(CustomerTab):
     changes the highlighted record's status (close or reopen a case, complete a job…)."""
 
     BINDINGS = [
-        Binding("s", "change_status", "Status", id="change_status",
-                tooltip="Change the highlighted record's status: close or reopen a case, "
-                "complete a job, activity or task, move a service request or lead on."),
+        Binding(
+            "s",
+            "change_status",
+            "Status",
+            id="change_status",
+            tooltip="Change the highlighted record's status: close or reopen a case, "
+            "complete a job, activity or task, move a service request or lead on.",
+        ),
     ]
 
     DEFAULT_CSS = """
@@ -57,19 +67,43 @@ class CareTab(CustomerTab):
     def compose(self) -> ComposeResult:
         with Horizontal(classes="filters"):
             yield Select(TYPES, value="all", allow_blank=False, compact=True, id="care-type")
-            yield Select(STATUSES, value="all", allow_blank=False, compact=True,
-                         id="care-status")
+            yield Select(STATUSES, value="all", allow_blank=False, compact=True, id="care-status")
             yield Label("since")
-            yield Input(placeholder="YYYY-MM-DD", compact=True, id="care-since",
-                        tooltip="Only records created on or after this date; Enter applies.")
+            yield Input(
+                placeholder="YYYY-MM-DD",
+                compact=True,
+                id="care-since",
+                tooltip="Only records created on or after this date; Enter applies.",
+            )
             yield Label("", id="care-since-error")
-        yield Section("Customer care", RecordTable(
-            [("Kind", 12), ("Number", 9), ("Type", None), ("Status", 11), ("Summary", None),
-             ("Created", 10)], empty="No care records match.", id="care-table"),
+        yield Section(
+            "Customer care",
             RecordTable(
-            [("Date", 16), ("Dir.", 4), ("Media", 6), ("Category", None), ("Subject", None),
-             ("State", 10)], empty="No communications match.", id="comms-table"),
-            id="care-section")
+                [
+                    ("Kind", 12),
+                    ("Number", 9),
+                    ("Type", None),
+                    ("Status", 11),
+                    ("Summary", None),
+                    ("Created", 10),
+                ],
+                empty="No care records match.",
+                id="care-table",
+            ),
+            RecordTable(
+                [
+                    ("Date", 16),
+                    ("Dir.", 4),
+                    ("Media", 6),
+                    ("Category", None),
+                    ("Subject", None),
+                    ("State", 10),
+                ],
+                empty="No communications match.",
+                id="comms-table",
+            ),
+            id="care-section",
+        )
 
     @property
     def entity(self) -> str:
@@ -108,20 +142,32 @@ class CareTab(CustomerTab):
         if not comms and state != "all":
             label = f"{label}, {state}"
         self.query_one("#care-section", Section).set_title(
-            label + (f", since {since:%Y-%m-%d}" if since else ""))
+            label + (f", since {since:%Y-%m-%d}" if since else "")
+        )
         table = self.query_one("#comms-table" if comms else "#care-table", RecordTable)
         apply: Callable[..., None]
         if comms:
+
             def call() -> Any:
                 return self.gateway.communications(contact_id, since=since, before=before)
+
             apply = self._show_comms
         else:
+
             def call() -> Any:
-                return self.gateway.care(contact_id, entity=entity, status=state, since=since,
-                                         before=before)
+                return self.gateway.care(
+                    contact_id, entity=entity, status=state, since=since, before=before
+                )
+
             apply = self._show_care
-        fetch(self, call, lambda page: apply(page, append=before is not None),
-              group="tab-care", what="loading the customer care records", busy=table)
+        fetch(
+            self,
+            call,
+            lambda page: apply(page, append=before is not None),
+            group="tab-care",
+            what="loading the customer care records",
+            busy=table,
+        )
 
     def _show_care(self, page: Page[CareItemRow], *, append: bool) -> None:
         self._page = page
@@ -130,18 +176,45 @@ class CareTab(CustomerTab):
         self._statuses.update({(r.entity, r.id): r.status for r in page.rows})
         self.refresh_bindings()  # "s Status" appears once there is a record
         self.query_one("#care-table", RecordTable).show(
-            ((RecordRef(r.entity, r.id),
-              (short_kind(r.entity), r.number, r.type, status(r.status), r.summary, day(r.created_at)))
-             for r in page.rows), has_more=page.has_more, append=append)
+            (
+                (
+                    RecordRef(r.entity, r.id),
+                    (
+                        short_kind(r.entity),
+                        r.number,
+                        r.type,
+                        status(r.status),
+                        r.summary,
+                        day(r.created_at),
+                    ),
+                )
+                for r in page.rows
+            ),
+            has_more=page.has_more,
+            append=append,
+        )
         self.shown_for = self.contact_id
 
     def _show_comms(self, page: Page[CommunicationRow], *, append: bool) -> None:
         self._page = page
         self.query_one("#comms-table", RecordTable).show(
-            ((RecordRef("communication", c.id),
-              (c.created_at, c.direction[:3], c.media, c.category, c.subject,
-               status(c.delivery or c.state)))
-             for c in page.rows), has_more=page.has_more, append=append)
+            (
+                (
+                    RecordRef("communication", c.id),
+                    (
+                        c.created_at,
+                        c.direction[:3],
+                        c.media,
+                        c.category,
+                        c.subject,
+                        status(c.delivery or c.state),
+                    ),
+                )
+                for c in page.rows
+            ),
+            has_more=page.has_more,
+            append=append,
+        )
         self.shown_for = self.contact_id
 
     @on(Select.Changed, "#care-type, #care-status")
@@ -181,5 +254,6 @@ class CareTab(CustomerTab):
         return [table] if table is not None else []
 
     def first_table(self) -> RecordTable | None:
-        return self.query_one("#comms-table" if self.entity == "communication" else "#care-table",
-                              RecordTable)
+        return self.query_one(
+            "#comms-table" if self.entity == "communication" else "#care-table", RecordTable
+        )

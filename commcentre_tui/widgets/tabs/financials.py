@@ -19,8 +19,12 @@ from commcentre_tui.widgets.record_table import RecordTable, Section
 from commcentre_tui.widgets.tabs import CustomerTab
 
 KINDS: list[tuple[str, str]] = [
-    ("All transactions", "all"), ("Invoices", "invoice"), ("Bills", "bill"),
-    ("Payments", "payment"), ("Credits", "credit"), ("Wallet transactions", "wallet"),
+    ("All transactions", "all"),
+    ("Invoices", "invoice"),
+    ("Bills", "bill"),
+    ("Payments", "payment"),
+    ("Credits", "credit"),
+    ("Wallet transactions", "wallet"),
 ]
 
 
@@ -41,32 +45,70 @@ class FinancialsTab(CustomerTab):
         self._page: Page[FinancialRow] | None = None
 
     def compose(self) -> ComposeResult:
-        yield Section("Accounts", RecordTable(
-            [("Account", 9), ("Name", None), ("Balance", 20), ("Credit limit", 12),
-             ("Status", 9)], empty="This customer has no account.", id="fin-accounts"),
-            id="fin-accounts-section")
+        yield Section(
+            "Accounts",
+            RecordTable(
+                [
+                    ("Account", 9),
+                    ("Name", None),
+                    ("Balance", 20),
+                    ("Credit limit", 12),
+                    ("Status", 9),
+                ],
+                empty="This customer has no account.",
+                id="fin-accounts",
+            ),
+            id="fin-accounts-section",
+        )
         with Horizontal(classes="filters"):
             yield Label("Show")
             yield Select(KINDS, value="all", allow_blank=False, compact=True, id="fin-kind")
-        yield Section("Transactions", RecordTable(
-            [("Date", 10), ("Kind", 7), ("Number", 10), ("Description", None), ("Amount", 10),
-             ("Status", 11)], empty="No transactions.", id="fin-tx"), id="fin-tx-section")
+        yield Section(
+            "Transactions",
+            RecordTable(
+                [
+                    ("Date", 10),
+                    ("Kind", 7),
+                    ("Number", 10),
+                    ("Description", None),
+                    ("Amount", 10),
+                    ("Status", 11),
+                ],
+                empty="No transactions.",
+                id="fin-tx",
+            ),
+            id="fin-tx-section",
+        )
 
     def reload(self) -> None:
         contact_id = self.contact_id
         if contact_id is None:
             return
-        fetch(self, lambda: self.gateway.accounts(contact_id), self.show,
-              group="tab-financials", what="loading the accounts", busy=self)
+        fetch(
+            self,
+            lambda: self.gateway.accounts(contact_id),
+            self.show,
+            group="tab-financials",
+            what="loading the accounts",
+            busy=self,
+        )
 
     def show(self, rows: Sequence[AccountRow]) -> None:
         self._accounts = {a.id: a for a in rows}
         self.query_one("#fin-accounts-section", Section).set_title(f"Accounts ({len(rows)})")
         self.query_one("#fin-accounts", RecordTable).show(
-            (RecordRef("account", a.id),
-             (a.number, a.name, balance_words(a.balance, a.currency),
-              number_cell(money(a.credit_limit)), status(a.status)))
-            for a in rows)
+            (
+                RecordRef("account", a.id),
+                (
+                    a.number,
+                    a.name,
+                    balance_words(a.balance, a.currency),
+                    number_cell(money(a.credit_limit)),
+                    status(a.status),
+                ),
+            )
+            for a in rows
+        )
         keep = self.account_id if self.account_id in self._accounts else None
         self.account_id = None
         if rows:
@@ -97,18 +139,35 @@ class FinancialsTab(CustomerTab):
         label = dict((v, k) for k, v in KINDS)[kind]
         title = f"{label} of {account.number}" if account else label
         self.query_one("#fin-tx-section", Section).set_title(title)
-        fetch(self, lambda: self.gateway.transactions(account_id, kind=kind, before=before),
-              lambda page: self._show_transactions(page, append=before is not None),
-              group="tab-financials-tx", what="loading the transactions",
-              busy=self.query_one("#fin-tx"))
+        fetch(
+            self,
+            lambda: self.gateway.transactions(account_id, kind=kind, before=before),
+            lambda page: self._show_transactions(page, append=before is not None),
+            group="tab-financials-tx",
+            what="loading the transactions",
+            busy=self.query_one("#fin-tx"),
+        )
 
     def _show_transactions(self, page: Page[FinancialRow], *, append: bool) -> None:
         self._page = page
         self.query_one("#fin-tx", RecordTable).show(
-            ((RecordRef(r.entity, r.id),
-              (day(r.when), r.kind_label, r.number, r.description, number_cell(money(r.amount)),
-               status(r.status)))
-             for r in page.rows), has_more=page.has_more, append=append)
+            (
+                (
+                    RecordRef(r.entity, r.id),
+                    (
+                        day(r.when),
+                        r.kind_label,
+                        r.number,
+                        r.description,
+                        number_cell(money(r.amount)),
+                        status(r.status),
+                    ),
+                )
+                for r in page.rows
+            ),
+            has_more=page.has_more,
+            append=append,
+        )
         self.shown_for = self.contact_id
 
     @on(RecordTable.MoreRequested, "#fin-tx")

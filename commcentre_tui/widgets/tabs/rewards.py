@@ -18,10 +18,16 @@ from commcentre_tui.support.loading import fetch
 from commcentre_tui.widgets.record_table import RecordTable, Section
 from commcentre_tui.widgets.tabs import CustomerTab
 
-KINDS: list[tuple[str, str]] = [("Awards and spends", "all"), ("Awards", "award"),
-                                ("Spends", "spend")]
-STATES: list[tuple[str, str]] = [("Any state", "all"), ("Posted", "posted"),
-                                 ("Cancelled", "cancelled")]
+KINDS: list[tuple[str, str]] = [
+    ("Awards and spends", "all"),
+    ("Awards", "award"),
+    ("Spends", "spend"),
+]
+STATES: list[tuple[str, str]] = [
+    ("Any state", "all"),
+    ("Posted", "posted"),
+    ("Cancelled", "cancelled"),
+]
 
 
 class RewardsTab(CustomerTab):
@@ -29,9 +35,14 @@ class RewardsTab(CustomerTab):
     cancels it (after a confirmation)."""
 
     BINDINGS = [
-        Binding("c", "cancel_reward", "Cancel", id="cancel_reward",
-                tooltip="Cancel the highlighted award or spend: its points are reversed and it "
-                "stays listed as cancelled."),
+        Binding(
+            "c",
+            "cancel_reward",
+            "Cancel",
+            id="cancel_reward",
+            tooltip="Cancel the highlighted award or spend: its points are reversed and it "
+            "stays listed as cancelled.",
+        ),
     ]
 
     DEFAULT_CSS = """
@@ -49,12 +60,23 @@ class RewardsTab(CustomerTab):
         yield Static("", id="rewards-participants")
         with Horizontal(classes="filters"):
             yield Select(KINDS, value="all", allow_blank=False, compact=True, id="rewards-kind")
-            yield Select(STATES, value="all", allow_blank=False, compact=True,
-                         id="rewards-state")
-        yield Section("Reward transactions", RecordTable(
-            [("Date", 10), ("Kind", 6), ("Participant", 11), ("Points", 8), ("Reason", None),
-             ("State", 10)], empty="No reward transactions match.", id="rewards-table"),
-            id="rewards-section")
+            yield Select(STATES, value="all", allow_blank=False, compact=True, id="rewards-state")
+        yield Section(
+            "Reward transactions",
+            RecordTable(
+                [
+                    ("Date", 10),
+                    ("Kind", 6),
+                    ("Participant", 11),
+                    ("Points", 8),
+                    ("Reason", None),
+                    ("State", 10),
+                ],
+                empty="No reward transactions match.",
+                id="rewards-table",
+            ),
+            id="rewards-section",
+        )
 
     def reload(self, *, before: Any = None) -> None:
         contact_id = self.contact_id
@@ -62,28 +84,48 @@ class RewardsTab(CustomerTab):
             return
         kind = str(self.query_one("#rewards-kind", Select).value)
         state = str(self.query_one("#rewards-state", Select).value)
-        fetch(self, lambda: self.gateway.rewards(contact_id, kind=kind, state=state,
-                                                 before=before),
-              lambda view: self.show(view, append=before is not None), group="tab-rewards",
-              what="loading the rewards", busy=self.query_one("#rewards-table"))
+        fetch(
+            self,
+            lambda: self.gateway.rewards(contact_id, kind=kind, state=state, before=before),
+            lambda view: self.show(view, append=before is not None),
+            group="tab-rewards",
+            what="loading the rewards",
+            busy=self.query_one("#rewards-table"),
+        )
 
     def show(self, view: RewardsView, *, append: bool = False) -> None:
         self._view = view
         self.refresh_bindings()  # "c Cancel" appears once there is a transaction
         if view.participants:
-            lines = [f"Participant {p.number}"
-                     + (f" (account {p.account_number})" if p.account_number else "")
-                     + f": {p.points:,} points" for p in view.participants]
+            lines = [
+                f"Participant {p.number}"
+                + (f" (account {p.account_number})" if p.account_number else "")
+                + f": {p.points:,} points"
+                for p in view.participants
+            ]
             text = "\n".join(lines)
         else:
             text = "This customer does not take part in the rewards scheme."
         self.query_one("#rewards-participants", Static).update(Text(text))
         page = view.transactions
         self.query_one("#rewards-table", RecordTable).show(
-            ((RecordRef(r.entity, r.id),
-              (day(r.created_at), r.kind_label, r.participant_number,
-               number_cell(f"{r.points:+,}"), r.reason, status(r.state)))
-             for r in page.rows), has_more=page.has_more, append=append)
+            (
+                (
+                    RecordRef(r.entity, r.id),
+                    (
+                        day(r.created_at),
+                        r.kind_label,
+                        r.participant_number,
+                        number_cell(f"{r.points:+,}"),
+                        r.reason,
+                        status(r.state),
+                    ),
+                )
+                for r in page.rows
+            ),
+            has_more=page.has_more,
+            append=append,
+        )
         self.shown_for = self.contact_id
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

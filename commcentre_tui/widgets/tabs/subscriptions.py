@@ -33,30 +33,64 @@ class SubscriptionsTab(CustomerTab):
     """
 
     def compose(self) -> ComposeResult:
-        yield Section("Subscriptions", RecordTable(
-            [("Number", 9), ("Account", 9), ("Status", 10), ("Start", 10), ("Billed to", 10),
-             ("Svcs", 4), ("Recurring", 9)],
-            empty="This customer has no subscription.", id="subs-table"), id="subs-section")
-        yield Section("Services", RecordTable(
-            [("Service", None), ("Price", 9), ("Status", 8), ("Start", 10), ("End", 10)],
-            empty="No services.", id="services-table"), id="services-section")
+        yield Section(
+            "Subscriptions",
+            RecordTable(
+                [
+                    ("Number", 9),
+                    ("Account", 9),
+                    ("Status", 10),
+                    ("Start", 10),
+                    ("Billed to", 10),
+                    ("Svcs", 4),
+                    ("Recurring", 9),
+                ],
+                empty="This customer has no subscription.",
+                id="subs-table",
+            ),
+            id="subs-section",
+        )
+        yield Section(
+            "Services",
+            RecordTable(
+                [("Service", None), ("Price", 9), ("Status", 8), ("Start", 10), ("End", 10)],
+                empty="No services.",
+                id="services-table",
+            ),
+            id="services-section",
+        )
 
     def reload(self) -> None:
         contact_id = self.contact_id
         if contact_id is None:
             return
-        fetch(self, lambda: self.gateway.subscriptions(contact_id), self.show,
-              group="tab-subscriptions", what="loading the subscriptions", busy=self)
+        fetch(
+            self,
+            lambda: self.gateway.subscriptions(contact_id),
+            self.show,
+            group="tab-subscriptions",
+            what="loading the subscriptions",
+            busy=self,
+        )
 
     def show(self, rows: Sequence[SubscriptionRow]) -> None:
         self._subs = {s.id: s for s in rows}
         self.query_one("#subs-section", Section).set_title(f"Subscriptions ({len(rows)})")
         self.query_one("#subs-table", RecordTable).show(
-            (RecordRef("subscription", s.id),
-             (s.number, s.account_number, status(s.status), day(s.start_date),
-              day(s.billed_until), number_cell(s.active_services),
-              number_cell(money(s.recurring_total))))
-            for s in rows)
+            (
+                RecordRef("subscription", s.id),
+                (
+                    s.number,
+                    s.account_number,
+                    status(s.status),
+                    day(s.start_date),
+                    day(s.billed_until),
+                    number_cell(s.active_services),
+                    number_cell(money(s.recurring_total)),
+                ),
+            )
+            for s in rows
+        )
         if rows:
             self._load_services(rows[0].id)
         else:
@@ -73,14 +107,27 @@ class SubscriptionsTab(CustomerTab):
         sub = self._subs.get(subscription_id)
         title = f"Services of {sub.number}" if sub else "Services"
         self.query_one("#services-section", Section).set_title(title)
-        fetch(self, lambda: self.gateway.services(subscription_id), self._show_services,
-              group="tab-subscription-services", what="loading the services",
-              busy=self.query_one("#services-table"))
+        fetch(
+            self,
+            lambda: self.gateway.services(subscription_id),
+            self._show_services,
+            group="tab-subscription-services",
+            what="loading the services",
+            busy=self.query_one("#services-table"),
+        )
 
     def _show_services(self, rows: Sequence[ServiceRow]) -> None:
         self.query_one("#services-table", RecordTable).show(
-            (RecordRef("subscription_service", s.id),
-             (f"{s.product_name} ({s.product_code})", number_cell(money(s.price)),
-              status(s.status), day(s.start_date), day(s.end_date)))
-            for s in rows)
+            (
+                RecordRef("subscription_service", s.id),
+                (
+                    f"{s.product_name} ({s.product_code})",
+                    number_cell(money(s.price)),
+                    status(s.status),
+                    day(s.start_date),
+                    day(s.end_date),
+                ),
+            )
+            for s in rows
+        )
         self.shown_for = self.contact_id
