@@ -346,35 +346,10 @@ class CommCentreApp(App[None]):
 
     # Command palette ----------------------------------------------------------------------
     def extra_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        """The Action Panel, every offered action under its seed name, and call commands."""
-        from commcentre_tui.controllers.cti import call_commands
-        from commcentre_tui.screens.actions.wiring import action_commands
-        from commcentre_tui.screens.comms.bulk import notify_commands
+        """The console's own palette commands (:mod:`.palette_commands`)."""
+        from commcentre_tui.palette_commands import console_commands
 
-        yield from action_commands(self)
-        yield from notify_commands(self)
-        yield from call_commands(self)
-        from commcentre_tui.screens.audit import audit_commands
-
-        yield from audit_commands(self)
-        from commcentre_tui.screens.templates import templates_commands
-
-        yield from templates_commands(self)
-        from commcentre_tui.screens.my_work import my_work_commands
-
-        yield from my_work_commands(self)
-        from commcentre_tui.screens.wallboard import wallboard_commands
-
-        yield from wallboard_commands(self)
-        from commcentre_tui.screens.unmatched import unmatched_commands
-
-        yield from unmatched_commands(self)
-        from commcentre_tui.controllers.export_results import export_commands
-
-        yield from export_commands(self, screen)
-        from commcentre_tui.screens.notifications import notifications_commands
-
-        yield from notifications_commands(self)
+        return console_commands(self, screen)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         from commcentre_tui.screens.console import ConsoleScreen

@@ -24,9 +24,6 @@ from commcentre_tui.models import (
     Case,
     Communication,
     Contact,
-    ContactAddress,
-    ContactEmail,
-    ContactPhone,
     Credit,
     FollowUp,
     Invoice,
@@ -233,21 +230,9 @@ def _sections(session: Session, entity: str, record: Any) -> list[DetailSection]
 
 
 def _contact_sections(session: Session, contact_id: int) -> list[DetailSection]:
-    phones = session.execute(
-        select(ContactPhone)
-        .where(col(ContactPhone.contact_id) == contact_id)
-        .order_by(col(ContactPhone.id))
-    ).scalars()
-    emails = session.execute(
-        select(ContactEmail)
-        .where(col(ContactEmail.contact_id) == contact_id)
-        .order_by(col(ContactEmail.id))
-    ).scalars()
-    addresses = session.execute(
-        select(ContactAddress)
-        .where(col(ContactAddress.contact_id) == contact_id)
-        .order_by(col(ContactAddress.id))
-    ).scalars()
+    from commcentre_tui.repo.customer_info import contact_rows
+
+    phones, emails, addresses = contact_rows(session, contact_id)
     return [
         DetailSection(
             "Phones",

@@ -124,26 +124,27 @@ class ContactInfo:
     preferences: Preferences = Preferences()
 
 
+def contact_rows(
+    session: Session, contact_id: int
+) -> tuple[list[ContactPhone], list[ContactEmail], list[ContactAddress]]:
+    """The contact's phones, emails and addresses, each in the order they were added."""
+
+    def rows(model: Any) -> list[Any]:
+        return list(
+            session.execute(
+                select(model).where(col(model.contact_id) == contact_id).order_by(col(model.id))
+            ).scalars()
+        )
+
+    return rows(ContactPhone), rows(ContactEmail), rows(ContactAddress)
+
+
 def read_contact_info(session: Session, contact_id: int) -> ContactInfo:
     """:class:`ContactInfo` inside an open session (used by the save service too)."""
     contact = session.get(Contact, contact_id, populate_existing=True)
     if contact is None:
         raise NotFound("This customer no longer exists.")
-    phones = session.execute(
-        select(ContactPhone)
-        .where(col(ContactPhone.contact_id) == contact_id)
-        .order_by(col(ContactPhone.id))
-    ).scalars()
-    emails = session.execute(
-        select(ContactEmail)
-        .where(col(ContactEmail.contact_id) == contact_id)
-        .order_by(col(ContactEmail.id))
-    ).scalars()
-    addresses = session.execute(
-        select(ContactAddress)
-        .where(col(ContactAddress.contact_id) == contact_id)
-        .order_by(col(ContactAddress.id))
-    ).scalars()
+    phones, emails, addresses = contact_rows(session, contact_id)
     return ContactInfo(
         contact_id=contact_id,
         version=contact.version,
