@@ -166,10 +166,12 @@ class CommCentreApp(App[None]):
         from commcentre_tui.controllers.comms.register import register_openers
         from commcentre_tui.controllers.cti import attach_cti
         from commcentre_tui.controllers.reminders import start_reminders
+        from commcentre_tui.controllers.ssh_link import attach_ssh_link
         from commcentre_tui.widgets.change_watcher import attach_change_watcher
         from commcentre_tui.widgets.presence import attach_presence
 
         register_openers()
+        attach_ssh_link(self)
         attach_presence(self)
         attach_change_watcher(self)
         attach_cti(self, **self.cti_options)

@@ -136,7 +136,8 @@ class AgentConnection(asyncssh.SSHServer):
         return ConsoleSession(self)
 
     def has_sessions(self) -> bool:
-        return any(s.connection is self for s in self.server.sessions)
+        sessions = self.server.sessions | self.server.watches
+        return any(s.connection is self for s in sessions)
 
     def session_ended(self) -> None:
         """A console session of this connection finished: the idle clock starts again."""

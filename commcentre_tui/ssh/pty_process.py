@@ -48,8 +48,10 @@ class PtyProcess:
         cols: int,
         rows: int,
         on_output: Callable[[bytes], None],
+        pass_fds: Sequence[int] = (),
     ) -> None:
         self.argv = list(argv)
+        self.pass_fds = tuple(pass_fds)
         self.env = dict(env)
         self.size = (cols or 80, rows or 24)
         self._on_output = on_output
@@ -83,6 +85,7 @@ class PtyProcess:
                 start_new_session=True,
                 preexec_fn=_take_controlling_terminal,
                 close_fds=True,
+                pass_fds=self.pass_fds,
             )
         except BaseException:
             os.close(master)

@@ -6,14 +6,16 @@
 - Each session gets its own console *process* (``python -m commcentre_tui console --agent NAME``)
   on its own pseudo-terminal: TERM comes from the client, COLORTERM/LANG/LC_* when the client sends
   them, window changes are passed on (``TIOCSWINSZ`` + ``SIGWINCH``). No shell, no commands
-  (``ssh host cmd`` is refused), no subsystems (SFTP/SCP), no port, X11 or agent forwarding.
+  (``ssh host cmd`` is refused, but for ``watch NAME``: a supervisor watching an agent's console,
+  read-only, :mod:`.watch`), no subsystems (SFTP/SCP), no port, X11 or agent forwarding.
 - Limits: sessions per agent and in total, and authenticated connections per agent and in total
   (a connection without a session — ``ssh -N`` — counts too); sessions with no input and
   connections without a session for ``idle_timeout`` seconds are closed; unauthenticated
   connections are dropped after ``login_timeout``; a disabled agent's sessions and connections
   are closed within ``recheck_seconds``.
 - Audit: ``login`` and ``logout`` per connection, ``failed login`` with the reason (unknown
-  agent, unregistered key, disabled agent, password attempted, session limit).
+  agent, unregistered key, disabled agent, password attempted, session limit); ``watch started``,
+  ``watch ended`` and ``watch refused``.
 - Shutdown (:meth:`ConsoleServer.close`): stop accepting, send every console ``SIGTERM``, wait up
   to ``grace_seconds`` for them to finish, then ``SIGKILL`` what is left and close connections.
 """
@@ -79,6 +81,9 @@ class ConsoleServer:
         self.settings = settings
         self.options = options
         self.sessions: set[ConsoleSession] = set()
+        """Sessions running a console."""
+        self.watches: set[ConsoleSession] = set()
+        """``watch NAME`` sessions (no console of their own)."""
         self.connections: set[AgentConnection] = set()
         self.closing = False
         self.host_key_created = False
@@ -141,6 +146,7 @@ class ConsoleServer:
 
     def release(self, session: ConsoleSession) -> None:
         self.sessions.discard(session)
+        self.watches.discard(session)
         session.connection.session_ended()
 
     def admit_connection(self, connection: AgentConnection) -> str | None:
@@ -204,7 +210,7 @@ class ConsoleServer:
             except Exception as exc:  # a database hiccup must not end anyone's session
                 sys.stderr.write(f"commcentre serve-ssh: cannot check agents: {exc}\n")
                 continue
-            for session in list(self.sessions):
+            for session in list(self.sessions | self.watches):
                 if session.connection.agent_id not in active:
                     session.end("disabled", signal.SIGHUP)
             for connection in connections:
@@ -254,7 +260,7 @@ class ConsoleServer:
             self._watcher.cancel()
         if self._acceptor is not None:
             self._acceptor.close()
-        sessions = list(self.sessions)
+        sessions = list(self.sessions | self.watches)
         for session in sessions:
             session.end("shutdown", signal.SIGTERM, grace)
         tasks = [s.task for s in sessions if s.task is not None]

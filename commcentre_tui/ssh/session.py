@@ -1,4 +1,5 @@
-"""One SSH session channel: a console process on its own pty, for one authenticated agent."""
+"""One SSH session channel: a console process on its own pty for one authenticated agent, or a
+supervisor watching another agent's console (``ssh -t … watch maria``, :mod:`.watch`)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ import contextlib
 import signal
 import sys
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import asyncssh
 
+from commcentre_tui.ssh import watch
+from commcentre_tui.ssh.control import CONTROL_ENV, ControlLink, Message
 from commcentre_tui.ssh.pty_process import PtyProcess
 
 if TYPE_CHECKING:
@@ -39,7 +42,8 @@ def idle_words(seconds: float) -> str:
 
 
 class ConsoleSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
-    """Accepts only an interactive shell request with a pty, and runs the console for it."""
+    """Accepts an interactive shell request with a pty and runs the console for it, or the
+    command ``watch NAME`` (a supervisor watching NAME's console)."""
 
     def __init__(self, connection: AgentConnection) -> None:
         self.connection = connection
@@ -53,6 +57,14 @@ class ConsoleSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         self.last_input = time.monotonic()
         self._timers: list[asyncio.TimerHandle] = []
         self._kill: asyncio.TimerHandle | None = None
+        self.opened = time.monotonic()
+        self.watch_target: str | None = None
+        """``watch NAME`` sessions: NAME (``""``: list whom one may watch)."""
+        self.watching: watch.Watch | None = None
+        """The console this session's terminal shows instead of its own, while watching."""
+        self.watchers: set[watch.Watch] = set()
+        self.control: ControlLink | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
 
     # --- asyncssh callbacks -------------------------------------------------------------------
 
@@ -70,7 +82,9 @@ class ConsoleSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         return True
 
     def exec_requested(self, command: str) -> bool:
-        return False  # the console is the only thing this server runs
+        # the console is the only thing this server runs, and `watch NAME` the only command
+        self.watch_target = watch.parse_command(command)
+        return self.watch_target is not None
 
     def subsystem_requested(self, subsystem: str) -> bool:
         return False
@@ -80,7 +94,9 @@ class ConsoleSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
 
     def data_received(self, data: bytes, datatype: object) -> None:
         self.last_input = time.monotonic()
-        if self.process is not None:
+        if self.watching is not None:  # the watcher's keys only end the watch
+            self.watching.keys(data)
+        elif self.process is not None:
             self.process.write(data)
 
     def eof_received(self) -> bool:
@@ -92,6 +108,10 @@ class ConsoleSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         self.size = (width, height, pixwidth, pixheight)
         if self.process is not None:
             self.process.resize(width, height, pixwidth, pixheight)
+        if self.watching is not None:
+            self.watching.resize(width, height)
+        for watcher in list(self.watchers):
+            watcher.check_size()
 
     def pause_writing(self) -> None:
         if self.process is not None:
@@ -113,6 +133,8 @@ class ConsoleSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         """Ask the console to finish (``sig``), killing it if it has not after ``grace`` seconds."""
         if self.end_reason is None:
             self.end_reason = reason
+        if self.watch_target is not None and self.watching is not None:
+            self.watching.stop(MESSAGES.get(reason, "").format(idle=""))
         process = self.process
         if process is None or process.returncode is not None:
             return
@@ -128,6 +150,80 @@ class ConsoleSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
             with contextlib.suppress(OSError, asyncssh.Error):
                 self.chan.write(data)
 
+    def show(self, data: bytes) -> None:
+        """Bytes for this session's terminal, and for whoever watches it."""
+        self._send(data)
+        for watcher in list(self.watchers):
+            watcher.feed(data)
+
+    def _console_output(self, data: bytes) -> None:
+        if self.watching is None:  # while its agent watches someone, the console is not shown
+            self.show(data)
+
+    # --- being watched, and watching from the console -----------------------------------------
+
+    def add_watcher(self, watcher: watch.Watch) -> None:
+        self.watchers.add(watcher)
+        self._tell_watchers()
+
+    def remove_watcher(self, watcher: watch.Watch) -> None:
+        self.watchers.discard(watcher)
+        self._tell_watchers()
+
+    def _tell_watchers(self) -> None:
+        if self.control is not None:
+            names = sorted({w.name for w in self.watchers})
+            self.control.send({"watchers": names})
+
+    def request_repaint(self) -> None:
+        """Ask the console to draw its whole screen again."""
+        if self.control is not None:
+            self.control.send({"repaint": True})
+
+    def _control_message(self, message: Message) -> None:
+        """The console asked for something (the supervisor's "Watch agent…")."""
+        if message.get("list") is True:
+            self._spawn(self._send_watchable())
+        elif isinstance(message.get("watch"), str) and self.watching is None:
+            self._spawn(self._watch_from_console(message["watch"]))
+
+    def _spawn(self, coroutine: Any) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _send_watchable(self) -> None:
+        found = await asyncio.to_thread(self._watchable)
+        if self.control is not None:
+            self.control.send({"agents": found})
+
+    def _watchable(self) -> list[dict[str, Any]]:
+        actor = watch.find_actor(self.server, self.connection.username)
+        if actor is None:
+            return []
+        return [vars(w) for w in watch.watchable(self.server, actor)]
+
+    async def _watch_from_console(self, username: str) -> None:
+        cols, rows = self.size[:2]
+        result = await watch.begin(
+            self.server, self.connection.username, username, self.show, (cols, rows), self._back
+        )
+        if isinstance(result, str):
+            if self.control is not None:
+                self.control.send({"refused": result})
+        elif self.end_reason is not None or self.process is None:
+            result.stop("")
+        else:
+            self.watching = result
+
+    def _back(self, sentence: str) -> None:
+        """A watch started from the console ended: show the console again."""
+        self.watching = None
+        self.show(watch.CLEAR)
+        self.request_repaint()
+        if sentence and self.control is not None:
+            self.control.send({"refused": sentence})
+
     async def _close(self, status: int, message: str = "") -> None:
         """Say ``message``, send the exit status and wait (briefly) until the client has it all."""
         if message:
@@ -141,6 +237,9 @@ class ConsoleSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
             await asyncio.wait_for(chan.wait_closed(), FLUSH_TIMEOUT)
 
     async def _run(self) -> None:
+        if self.watch_target is not None:
+            await self._run_watch()
+            return
         if self.term is None:
             await self._close(1, "commcentre: the console needs a terminal; connect with `ssh -t`.")
             return
@@ -163,6 +262,12 @@ class ConsoleSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
             status = 1
         finally:
             self.server.release(self)
+            if self.watching is not None:
+                self.watching.stop("")
+            for watcher in list(self.watchers):
+                watcher.stop(f"{watcher.target_name}'s console has ended.")
+            if self.control is not None:
+                self.control.close()
             for timer in self._timers:
                 timer.cancel()
             if self._kill is not None:
@@ -177,14 +282,19 @@ class ConsoleSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
             return 128 + signal.SIGHUP
         server, conn = self.server, self.connection
         cols, rows, _, _ = self.size
+        self.control = ControlLink(self._control_message)
+        env = server.console_env(self.chan, self.term, conn.peer)
+        env[CONTROL_ENV] = str(self.control.child_fd())
         self.process = PtyProcess(
             server.console_argv(conn.username),
-            server.console_env(self.chan, self.term, conn.peer),
+            env,
             cols=cols,
             rows=rows,
-            on_output=self._send,
+            on_output=self._console_output,
+            pass_fds=(self.control.child_fd(),),
         )
         await self.process.start()
+        self.control.child_started()
         if self.end_reason is not None:  # the client left while the console was starting
             self.end(self.end_reason, signal.SIGHUP)
         self._watch_idle()
@@ -195,8 +305,57 @@ class ConsoleSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         timeout = self.server.options.idle_timeout
         if timeout <= 0 or self.end_reason is not None:
             return
+        if self.watching is not None:  # watching is not being idle
+            self.last_input = time.monotonic()
         remaining = self.last_input + timeout - time.monotonic()
         if remaining <= 0:
             self.end("idle", signal.SIGHUP)
             return
         self._timers.append(asyncio.get_running_loop().call_later(remaining, self._watch_idle))
+
+    # --- a `watch NAME` session ---------------------------------------------------------------
+
+    async def _run_watch(self) -> None:
+        """Watch the named agent's console until q, Ctrl+C, its end or a hang-up."""
+        if self.term is None:
+            await self._close(1, "commcentre: watching needs a terminal; connect with `ssh -t`.")
+            return
+        server, username = self.server, self.connection.username
+        server.watches.add(self)
+        ended = asyncio.Event()
+        said: list[str] = []
+
+        def on_end(sentence: str) -> None:
+            said.append(sentence)
+            self.watching = None
+            ended.set()
+
+        status = 0
+        try:
+            if not self.watch_target:
+                said.append(await asyncio.to_thread(self._watchable_text))
+            else:
+                result = await watch.begin(
+                    server, username, self.watch_target, self.show, self.size[:2], on_end
+                )
+                if isinstance(result, str):
+                    said.append(result)
+                    status = 1
+                elif self.end_reason is not None:  # the client left while it was starting
+                    result.stop("")
+                else:
+                    self.watching = result
+                    await ended.wait()
+        finally:
+            server.release(self)
+        if self.watch_target:
+            self._send(TERMINAL_RESET)
+        message = " ".join(s for s in said if s)
+        await self._close(status, f"commcentre: {message}" if message else "")
+
+    def _watchable_text(self) -> str:
+        found = self._watchable()
+        if not found:
+            return "nobody you may watch has a console open on this server."
+        lines = [f"  {a['username']}  {a['name']} ({a['unit'] or 'no unit'})" for a in found]
+        return "you may watch (ssh -t … watch NAME):\r\n" + "\r\n".join(lines)

@@ -1,0 +1,84 @@
+"""Palette "Watch agent…" (supervisors, in a console served by ``serve-ssh``): pick an agent with a
+console open on the server; their console then shows on this terminal, read-only, until q."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from commcentre_tui.controllers.ssh_link import Agents, ssh_link
+from commcentre_tui.screens.cti.pick import PICK_CSS
+
+TITLE = "Watch agent…"
+
+
+class WatchAgentScreen(ModalScreen[str | None]):
+    """The agents the supervisor may watch: Enter watches the highlighted one, Esc closes."""
+
+    DEFAULT_CSS = PICK_CSS.format(name="WatchAgentScreen")
+    BINDINGS = [Binding("escape", "cancel", "Close")]
+
+    def __init__(self, agents: Agents) -> None:
+        super().__init__()
+        self.agents = agents
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="frame"):
+            yield Static(Text("Watch agent"), id="title")
+            options = []
+            for agent in self.agents:
+                label = Text(agent["name"], style="bold")
+                label.append(f"  {agent['username']}")
+                if agent["unit"]:
+                    label.append(f" · {agent['unit']}")
+                options.append(Option(label, id=agent["username"]))
+            yield OptionList(*options, id="agents")
+            hint = (
+                "Enter shows their console, read-only; q ends the watch · Esc closes"
+                if options
+                else "Nobody you may watch has a console open on this server · Esc closes"
+            )
+            yield Static(Text(hint), id="hint")
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def open_watch_agent(app: Any) -> None:
+    """Ask the server whom the supervisor may watch, then show the list."""
+    link = ssh_link(app)
+    if link is None:
+        return
+
+    def watch(username: str | None) -> None:
+        if username:
+            link.watch(username)
+
+    link.ask_agents(lambda agents: app.push_screen(WatchAgentScreen(agents), watch))
+
+
+def watch_commands(app: Any) -> Iterable[SystemCommand]:
+    """Palette: "Watch agent…" for supervisors whose console runs under ``serve-ssh``."""
+    if app.actor.is_supervisor and ssh_link(app) is not None:
+        yield SystemCommand(
+            TITLE,
+            "Show an agent's console on your screen, read-only (q ends)",
+            lambda: open_watch_agent(app),
+        )
