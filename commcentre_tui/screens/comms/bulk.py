@@ -22,7 +22,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, ProgressBar, Select, Static
 
-from commcentre_tui.comms.notify import NotifyReport
+from commcentre_tui.comms.notify_report import NotifyReport
 from commcentre_tui.dialogs.confirm import ConfirmScreen
 from commcentre_tui.failures import failure_sentence
 from commcentre_tui.services.context import ServiceContext
