@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
-from commcentre_tui.failures import database_failure
+from commcentre_tui.failures import failure_clause
 
 if TYPE_CHECKING:
     from commcentre_tui.comms.worker import DeliveryEvent, DeliveryWorker
@@ -36,15 +36,6 @@ FAILURES_EVERY = 10.0
 
 Factory = Callable[..., "DeliveryWorker"]
 _RUNNING: WeakKeyDictionary[Any, EmbeddedDelivery] = WeakKeyDictionary()
-
-
-def _sentence(exc: BaseException) -> str:
-    """Why the worker stopped, as a clause: the database (as :mod:`commcentre_tui.failures` tells
-    it), else the first line of the error, which names the mail server or gateway."""
-    if database_failure(exc):
-        return "the database is not answering"
-    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-    return first[:200].rstrip(".")
 
 
 class EmbeddedDelivery:
@@ -129,7 +120,10 @@ class EmbeddedDelivery:
         try:
             asyncio.run(self._supervise())
         except BaseException as exc:  # noqa: BLE001 - the console must survive anything here
-            self._tell(f"The delivery worker stopped: {_sentence(exc)}.", "error")
+            self._tell(
+                f"The delivery worker stopped: {failure_clause(exc, 'delivering messages')}.",
+                "error",
+            )
         finally:
             self.current = None
             self.stopped.set()
@@ -149,7 +143,7 @@ class EmbeddedDelivery:
                 if time.monotonic() - started > BACKOFF_MAX:
                     delay = BACKOFF_FIRST
                 self._tell(
-                    f"The delivery worker stopped: {_sentence(exc)}; it tries again in "
+                    f"The delivery worker stopped: {failure_clause(exc, 'delivering messages')}; it tries again in "
                     f"{delay:.0f} s.",
                     "error",
                 )
