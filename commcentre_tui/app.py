@@ -41,7 +41,10 @@ from commcentre_tui.support.messages import (
 from commcentre_tui.support.themes import pick_theme, remember_theme, remembered_theme
 
 if TYPE_CHECKING:
+    from commcentre_tui.controllers.cti.agent_state import StatePublisher
+    from commcentre_tui.controllers.cti.controller import CtiController
     from commcentre_tui.screens.console import ConsoleScreen
+    from commcentre_tui.screens.notifications import KeptNotifications
     from commcentre_tui.widgets.record_table import RecordTable
 
 #: Palette command title → (help, console action). The seed's own words.
@@ -79,6 +82,16 @@ class CommCentreApp(App[None]):
     TITLE = "Communication Centre"
     CSS_PATH = "console.tcss"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (160, "-wide")]
+
+    # Set on first use by the controllers that own them (read with ``getattr(app, name, None)``;
+    # declared here, without a value, so they are typed and ``hasattr`` still says "not yet").
+    _kept_notifications: KeptNotifications
+    _cc_shutting_down: bool
+    _reminder_contact: tuple[int, tuple[str, str]]
+    _state_publisher: StatePublisher
+    _cti_controller: CtiController
+    action_reminder_open: Callable[[], None]
+    action_cti_open: Callable[[], None]
 
     def __init__(
         self,

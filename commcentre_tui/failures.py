@@ -3,7 +3,9 @@
 Service errors (:class:`~commcentre_tui.errors.CommCentreError`) are already sentences; a database
 that is busy or not answering says so and what to do; anything else is told as "Something went
 wrong …; the details are in the log." Every failure that is not a service error is logged with its
-traceback. No Textual here.
+traceback. A background job that stops (the delivery worker) tells why as a clause,
+:func:`failure_clause`, by the same rules except that the error's own first line is kept: it names
+the mail server or gateway the agent must know about. No Textual here.
 """
 
 from __future__ import annotations
@@ -54,3 +56,19 @@ def failure_sentence(exc: BaseException, what: str, *, kept: str | None = None) 
     if kept:
         return f"Something went wrong while {what}; {kept} — the details are in the log."
     return f"Something went wrong while {what}; the details are in the log."
+
+
+def failure_clause(exc: BaseException, what: str) -> str:
+    """Why a background job stopped while ``what``, as a clause for "The … stopped: <clause>."
+
+    The database as :func:`failure_sentence` tells it ("the database is not answering");
+    anything else is the first line of the error (at most 200 characters, no final full stop),
+    which names the mail server or SMS gateway. A failure that is not a service error is logged
+    with its traceback, as :func:`failure_sentence` does.
+    """
+    if not isinstance(exc, CommCentreError):
+        log.error("error while %s", what, exc_info=exc)
+    if database_failure(exc):
+        return "the database is not answering"
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return first[:200].rstrip(".")

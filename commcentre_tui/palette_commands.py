@@ -5,13 +5,16 @@ export and notifications. Each provider is imported when the palette opens, not 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import SystemCommand
 from textual.screen import Screen
 
+if TYPE_CHECKING:
+    from commcentre_tui.app import CommCentreApp
 
-def console_commands(app: Any, screen: Screen[Any]) -> Iterable[SystemCommand]:
+
+def console_commands(app: CommCentreApp, screen: Screen[Any]) -> Iterable[SystemCommand]:
     """Every provider's commands, in the palette's order."""
     from commcentre_tui.controllers.cti import call_commands
     from commcentre_tui.screens.actions.wiring import action_commands

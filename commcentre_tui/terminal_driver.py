@@ -17,9 +17,14 @@ import contextlib
 import logging
 import signal
 import threading
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from textual.drivers.linux_driver import LinuxDriver
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from commcentre_tui.app import CommCentreApp
 
 log = logging.getLogger("commcentre.console")
 
@@ -60,7 +65,7 @@ class _TerminalOutput:
 class TerminalDriver(LinuxDriver):
     """Textual's Linux driver that shuts the console down when the terminal is lost."""
 
-    def __init__(self, app: Any, **kwargs: Any) -> None:
+    def __init__(self, app: App[Any], **kwargs: Any) -> None:
         super().__init__(app, **kwargs)
         self._lost_once = threading.Lock()
         self._terminal_lost = False
@@ -89,4 +94,6 @@ class TerminalDriver(LinuxDriver):
         from commcentre_tui.controllers.shutdown import request_shutdown
 
         with contextlib.suppress(RuntimeError):  # a closed loop: the console is ending anyway
-            self._loop.call_soon_threadsafe(request_shutdown, self._app, signal.SIGHUP)
+            # The driver is only ever the console's (CommCentreApp passes it as driver_class).
+            console = cast("CommCentreApp", self._app)
+            self._loop.call_soon_threadsafe(request_shutdown, console, signal.SIGHUP)

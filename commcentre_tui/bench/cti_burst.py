@@ -19,12 +19,15 @@ import gc
 import json
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
 from commcentre_tui.bench.cti_console import EXTENSION, _block, _Pbx
 from commcentre_tui.bench.registry import BenchContext, case, latency
+
+if TYPE_CHECKING:
+    from commcentre_tui.app import CommCentreApp
 
 CASE = "cti.burst_key_echo"
 RATE = 1000
@@ -84,7 +87,7 @@ async def _burst(pbx: _Pbx, events: int, rate: int) -> float:
 
 
 async def _echo(
-    app: Any, box: Any, char: str, changes: list[float], timeout: float = 30.0
+    app: CommCentreApp, box: Any, char: str, changes: list[float], timeout: float = 30.0
 ) -> float:
     """Seconds from ``char`` reaching the app to the first frame drawn after ``box`` took it
     (``changes`` gets the time of each change of the field's value, from a watcher)."""

@@ -18,11 +18,14 @@ import contextlib
 import json
 from collections.abc import Sequence
 from time import perf_counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
 from commcentre_tui.bench.registry import BenchContext, case, latency
+
+if TYPE_CHECKING:
+    from commcentre_tui.app import CommCentreApp
 
 CASE = "cti.ring_to_customer_view"
 EXTENSION = "1001"
@@ -83,7 +86,7 @@ class _Pbx:
         self.writer.write(data)
 
 
-def _populated(app: Any, call_id: str) -> bool:
+def _populated(app: CommCentreApp, call_id: str) -> bool:
     """The call was looked up and, for one match, its customer is on screen."""
     from commcentre_tui.controllers.cti import controller_of
 
@@ -103,7 +106,7 @@ def _populated(app: Any, call_id: str) -> bool:
     )
 
 
-async def _on_screen(app: Any, call_id: str) -> None:
+async def _on_screen(app: CommCentreApp, call_id: str) -> None:
     """Return once the pop is populated (no worker left) and the screen refreshed once.
 
     Polled every :data:`POLL` seconds: Pilot's ``pause()`` waits for an idle process (20 ms

@@ -7,13 +7,16 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from commcentre_tui.app import CommCentreApp
 
 #: How often the bench looks whether the result is on screen (it shares the GIL with the app).
 POLL_SECONDS = 0.0005
 
 
-async def at_rest_for(app: Any, seconds: float) -> None:
+async def at_rest_for(app: CommCentreApp, seconds: float) -> None:
     """Wait until nothing is pending on screen and no frame has been drawn for ``seconds``.
 
     A key pressed right after a frame waits for the screen's next update tick (Textual draws
@@ -29,7 +32,7 @@ async def at_rest_for(app: Any, seconds: float) -> None:
 
 
 async def key_until(
-    app: Any,
+    app: CommCentreApp,
     key: str,
     done: Callable[[], bool],
     timeout: float = 30.0,
@@ -85,7 +88,7 @@ class _FrameClock:
         polling only runs between the app's steps, so it can see a result late)."""
 
 
-def frame_clock(app: Any) -> _FrameClock:
+def frame_clock(app: Any) -> _FrameClock:  # patches the app's private _display
     """The app's frame clock (the app's display and the screen's layout hooked once)."""
     clock: _FrameClock | None = getattr(app, "_bench_frames", None)
     if clock is not None:

@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import Engine, delete, func, select
 from sqlmodel import col
 
-from commcentre_tui.bench.comms import add_overdue_contacts, remove_contacts, smtp_delivery
+from commcentre_tui.bench.comms import smtp_delivery
+from commcentre_tui.bench.comms_data import add_overdue_contacts, remove_contacts
 from commcentre_tui.bench.registry import BenchContext, case
 from commcentre_tui.models import Communication, CommunicationQueue
 from commcentre_tui.models.types import utcnow

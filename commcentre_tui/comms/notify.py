@@ -20,21 +20,18 @@ a single transaction, or none is.
 
 from __future__ import annotations
 
-import gc
-import threading
 import time
-from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import date
 from email.utils import parseaddr
 from typing import Any, NamedTuple
 
 from sqlalchemy import Engine, select
 
+from commcentre_tui.comms.bulk_gc import fewer_collections
 from commcentre_tui.comms.context import T_CONTACT, ContactInfo, agent_values, ids_in, load_batch
+from commcentre_tui.comms.notify_report import NotifyReport, Sample
 from commcentre_tui.comms.outbox import enqueue, insert_communications
 from commcentre_tui.comms.segments import segment_contacts, segment_ids
 from commcentre_tui.comms.targets import DEFAULT_ABOUT, MISSING, record_keys
@@ -66,72 +63,6 @@ class _Version(NamedTuple):
     media: str
     language: str
     has_subject: bool
-
-
-@dataclass(frozen=True)
-class Sample:
-    """One rendered message, as the dry run shows it."""
-
-    customer_number: str
-    name: str
-    recipient: str
-    language: str
-    subject: str
-    content: str
-
-
-@dataclass
-class NotifyReport:
-    """What a bulk run did (or, with ``dry_run``, would do)."""
-
-    template: str
-    segment: str
-    dry_run: bool
-    matched: int = 0
-    queued: int = 0
-    logged: int = 0
-    opted_out: int = 0
-    no_address: int = 0
-    not_rendered: int = 0
-    no_record: int = 0
-    """Customers without the record the template is about (no overdue bill …)."""
-    missing: str = ""
-    """Why those are skipped, e.g. "no overdue bill" (empty for templates about the customer)."""
-    contact_ids: list[int] = field(default_factory=list, repr=False)
-    """The audience (every customer counted in ``matched``): queueing a dry run's audience again
-    sends what the dry run showed."""
-    languages: Counter[str] = field(default_factory=Counter)
-    problems: list[str] = field(default_factory=list)
-    samples: list[Sample] = field(default_factory=list)
-    seconds: float = 0.0
-
-    @property
-    def skipped(self) -> int:
-        return self.opted_out + self.no_address + self.not_rendered + self.no_record
-
-    def skipped_reasons(self) -> list[str]:
-        """The skipped counts in words, non-zero ones only ("21 with no overdue bill" …)."""
-        reasons = [
-            (self.no_record, f"with {self.missing}"),
-            (self.opted_out, "opted out"),
-            (self.no_address, "without an address"),
-            (self.not_rendered, "not renderable"),
-        ]
-        return [f"{n} {why}" for n, why in reasons if n]
-
-    def summary(self) -> str:
-        """One paragraph for the terminal, the console and the audit trail."""
-        verb = "would queue" if self.dry_run else "queued"
-        langs = ", ".join(f"{n} {lang}" for lang, n in sorted(self.languages.items())) or "none"
-        text = (
-            f"{self.template!r} to segment {self.segment}: {self.matched} matched, {verb} {self.queued}"
-            + (f", logged {self.logged}" if self.logged else "")
-            + "; skipped "
-            + (f"{self.no_record} with {self.missing}, " if self.no_record else "")
-            + f"{self.opted_out} opted out, {self.no_address} without an address, "
-            f"{self.not_rendered} not renderable (languages: {langs})."
-        )
-        return text
 
 
 def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
@@ -213,7 +144,7 @@ def notify(
     held: list[dict[str, Any]] = []  # one_transaction: every row, written once at the end
     # Writing chunk i (in a thread: the driver releases the GIL) overlaps rendering chunk i+1.
     with (
-        _fewer_collections(),
+        fewer_collections(),
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="notify-write") as writer,
     ):
         writing: Future[None] | None = None
@@ -255,40 +186,6 @@ def notify(
         # With one_transaction, the messages, their queue entries and this entry commit together.
         _write(engine, held, audit_entry=(actor.agent_id, report.summary()))
     return report
-
-
-#: Young-generation collection threshold while a bulk run allocates (CPython's default is 700).
-BULK_GC_THRESHOLD = 20_000
-_gc_lock = threading.Lock()
-_bulk_runs = 0
-_saved_thresholds: tuple[int, ...] | None = None
-
-
-@contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Collect garbage less often while the run allocates its short-lived rows and contexts.
-
-    Every message allocates a few dozen containers that live for one chunk; at the default
-    threshold the collector ran thousands of times per 100,000 messages and each full collection
-    walked every live object (a quarter of the CPU time of a run). Reference counting frees the
-    rows anyway; collections still run, only less often, and the thresholds are restored when
-    the last concurrent run ends. A process that has switched automatic collection off (the
-    console) is left as it is.
-    """
-    global _bulk_runs, _saved_thresholds
-    with _gc_lock:
-        if _bulk_runs == 0 and gc.isenabled():
-            _saved_thresholds = gc.get_threshold()
-            gc.set_threshold(max(_saved_thresholds[0], BULK_GC_THRESHOLD), *_saved_thresholds[1:])
-        _bulk_runs += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _bulk_runs -= 1
-            if _bulk_runs == 0 and _saved_thresholds is not None:
-                gc.set_threshold(*_saved_thresholds)
-                _saved_thresholds = None
 
 
 def _render_one(

@@ -294,7 +294,7 @@ class DeliveryWorker:
         a template over it fails the entry with that sentence."""
         if job.content or job.template_id is None:
             return None
-        from commcentre_tui.comms.context import load_one
+        from commcentre_tui.comms.context_single import load_one
         from commcentre_tui.comms.templates import Limits, render
         from commcentre_tui.models import Template
 

@@ -8,13 +8,16 @@ The file is written in a thread worker; the notification says where it went.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import SystemCommand
 from textual.screen import Screen
 
+if TYPE_CHECKING:
+    from commcentre_tui.app import CommCentreApp
 
-def export_commands(app: Any, screen: Screen[Any]) -> Iterable[SystemCommand]:
+
+def export_commands(app: CommCentreApp, screen: Screen[Any]) -> Iterable[SystemCommand]:
     from textual.css.query import NoMatches
 
     from commcentre_tui.screens.console import ConsoleScreen
@@ -36,7 +39,7 @@ def export_commands(app: Any, screen: Screen[Any]) -> Iterable[SystemCommand]:
     )
 
 
-def start_export(app: Any, conditions: tuple[Any, ...], mode: str) -> None:
+def start_export(app: CommCentreApp, conditions: tuple[Any, ...], mode: str) -> None:
     from commcentre_tui.services.context import ServiceContext
     from commcentre_tui.services.exporting import export_results
     from commcentre_tui.support.loading import fetch

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -19,9 +19,16 @@ from commcentre_tui.repo.permissions import Actor
 
 if TYPE_CHECKING:
     from commcentre_tui.repo.customer_detail import RecordDetail, RecordRef
-    from commcentre_tui.repo.customer_info import AddressItem, ContactInfo, EmailItem, PhoneItem
+    from commcentre_tui.repo.customer_info import (
+        AddressItem,
+        ContactInfo,
+        EmailItem,
+        PhoneItem,
+        Preferences,
+    )
     from commcentre_tui.repo.customer_tabs import (
         CommunicationRow,
+        Cursor,
         FinancialRow,
         Page,
         RewardsView,
@@ -34,6 +41,7 @@ if TYPE_CHECKING:
         Dashboard,
         SubscriptionRow,
     )
+    from commcentre_tui.repo.search.api import Condition, LatestCommunication, SearchPage
 
 
 class Gateway:
@@ -57,12 +65,12 @@ class Gateway:
     # Search -------------------------------------------------------------------------------
     def search(
         self,
-        conditions: Sequence[Any],
+        conditions: Sequence[Condition],
         *,
         mode: str = "quick",
-        after: Any = None,
-        before: Any = None,
-    ) -> Any:
+        after: tuple[str, int] | None = None,
+        before: tuple[str, int] | None = None,
+    ) -> SearchPage:
         """A page of contacts matching ``conditions`` (the search engine's ``SearchPage``)."""
         from commcentre_tui.repo.search.api import search_contacts
 
@@ -76,7 +84,7 @@ class Gateway:
             before=before,
         )
 
-    def latest(self) -> list[Any]:
+    def latest(self) -> list[LatestCommunication]:
         """The agent's own latest communications, newest first."""
         from commcentre_tui.repo.search.api import latest_communications
 
@@ -116,7 +124,7 @@ class Gateway:
         return accounts(self.engine, contact_id)
 
     def transactions(
-        self, account_id: int, *, kind: str | None = None, before: Any = None
+        self, account_id: int, *, kind: str | None = None, before: Cursor | None = None
     ) -> Page[FinancialRow]:
         from commcentre_tui.repo.customer_tabs import account_transactions
 
@@ -129,7 +137,7 @@ class Gateway:
         entity: str | None = None,
         status: str = "all",
         since: date | None = None,
-        before: Any = None,
+        before: Cursor | None = None,
     ) -> Page[CareItemRow]:
         from commcentre_tui.repo.customer_tabs import care_items
 
@@ -144,7 +152,7 @@ class Gateway:
         )
 
     def communications(
-        self, contact_id: int, *, since: date | None = None, before: Any = None
+        self, contact_id: int, *, since: date | None = None, before: Cursor | None = None
     ) -> Page[CommunicationRow]:
         from commcentre_tui.repo.customer_tabs import communications
 
@@ -156,7 +164,7 @@ class Gateway:
         *,
         kind: str | None = None,
         state: str | None = None,
-        before: Any = None,
+        before: Cursor | None = None,
     ) -> RewardsView:
         from commcentre_tui.repo.customer_tabs import rewards
 
@@ -181,7 +189,7 @@ class Gateway:
         phones: Sequence[PhoneItem],
         emails: Sequence[EmailItem],
         addresses: Sequence[AddressItem],
-        preferences: Any = None,
+        preferences: Preferences | None = None,
     ) -> ContactInfo:
         from commcentre_tui.services.contact_info import save_contact_info
         from commcentre_tui.services.context import ServiceContext

@@ -8,9 +8,12 @@ keymap id ``reminder_open``) loads the customer of the latest reminder.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
+
+if TYPE_CHECKING:
+    from commcentre_tui.app import CommCentreApp
 
 #: How often the console looks for reminders that fell due.
 CHECK_SECONDS = 30.0
@@ -18,7 +21,7 @@ CHECK_SECONDS = 30.0
 OPEN_KEY, OPEN_KEY_ID = "ctrl+g", "reminder_open"
 
 
-def start_reminders(app: Any, interval: float = CHECK_SECONDS) -> None:
+def start_reminders(app: CommCentreApp, interval: float = CHECK_SECONDS) -> None:
     """Check now (catch-up for reminders missed while offline) and then every ``interval``."""
     if app.actor.agent_id is None:
         return
@@ -27,7 +30,7 @@ def start_reminders(app: Any, interval: float = CHECK_SECONDS) -> None:
     app.set_interval(interval, lambda: check_reminders(app), name="task-reminders")
 
 
-def check_reminders(app: Any) -> None:
+def check_reminders(app: CommCentreApp) -> None:
     """Look for due reminders in a thread worker and notify the agent of each once."""
     app.run_worker(
         lambda: _due(app),
@@ -39,7 +42,7 @@ def check_reminders(app: Any) -> None:
     )
 
 
-def _due(app: Any) -> None:
+def _due(app: CommCentreApp) -> None:
     # (In the worker's thread: the models load here, not before the console's first frames.)
     from commcentre_tui.models.types import utcnow
     from commcentre_tui.repo.care_queries import due_reminders
@@ -48,7 +51,10 @@ def _due(app: Any) -> None:
     from commcentre_tui.services.tasks import mark_reminded
 
     try:
-        due = due_reminders(app.engine, app.actor.agent_id, utcnow())
+        agent_id = app.actor.agent_id
+        if agent_id is None:  # not an agent (a system actor): no reminders of its own
+            return
+        due = due_reminders(app.engine, agent_id, utcnow())
         if not due:
             return
         marked = set(
@@ -64,7 +70,7 @@ def _due(app: Any) -> None:
         app.call_from_thread(_notify_all, app, fresh)
 
 
-def key_label(app: Any, key_id: str = OPEN_KEY_ID, default: str = OPEN_KEY) -> str:
+def key_label(app: CommCentreApp, key_id: str = OPEN_KEY_ID, default: str = OPEN_KEY) -> str:
     """How a key is written (the open key: ``Ctrl+G``, or the keymap's replacement)."""
     key = (app.settings.ui.keymap.get(key_id) or default).split(",")[0].strip()
     return "+".join(
@@ -82,7 +88,7 @@ def reminder_text(reminder: Any, label: tuple[str, str] | None, key: str) -> str
     return f"{reminder.kind.title()}: {inert(reminder.subject)}{who}, due {when}{opener}"
 
 
-def _notify_all(app: Any, fresh: list[tuple[Any, tuple[str, str] | None]]) -> None:
+def _notify_all(app: CommCentreApp, fresh: list[tuple[Any, tuple[str, str] | None]]) -> None:
     """Keep every reminder in the Notifications list; one toast (and one bell) for all of them,
     so a start with several missed reminders does not cover half the screen with toasts."""
     from commcentre_tui.screens.notifications import keep
@@ -112,7 +118,7 @@ def _notify_all(app: Any, fresh: list[tuple[Any, tuple[str, str] | None]]) -> No
     bell(app)
 
 
-def open_reminded(app: Any) -> None:
+def open_reminded(app: CommCentreApp) -> None:
     """Load the customer of the latest reminder (the open key); a form stays untouched."""
     pending = getattr(app, "_reminder_contact", None)
     if pending is None:
@@ -130,7 +136,7 @@ def open_reminded(app: Any) -> None:
     app.load_customer(contact_id, focus=True)
 
 
-def _install_key(app: Any) -> None:
+def _install_key(app: CommCentreApp) -> None:
     """Bind the open key on the app (it works while typing in the search bar too)."""
     if not hasattr(app, "action_reminder_open"):
         app.action_reminder_open = lambda: open_reminded(app)

@@ -21,7 +21,10 @@ import contextlib
 import logging
 import signal
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from commcentre_tui.app import CommCentreApp
 
 log = logging.getLogger("commcentre.console")
 
@@ -37,7 +40,7 @@ SAVE_GROUPS = frozenset(
 SAVE_WAIT_SECONDS = 8.0
 
 
-def install_signal_handlers(app: Any) -> Callable[[], None]:
+def install_signal_handlers(app: CommCentreApp) -> Callable[[], None]:
     """Handle SIGTERM/SIGHUP on ``app``'s event loop; returns a function that removes them.
 
     Does nothing (and returns a no-op) off the main thread or where the loop cannot handle
@@ -64,7 +67,11 @@ def install_signal_handlers(app: Any) -> Callable[[], None]:
 
 
 def request_shutdown(
-    app: Any, sig: int = signal.SIGTERM, *, code: int | None = None, message: str | None = None
+    app: CommCentreApp,
+    sig: int = signal.SIGTERM,
+    *,
+    code: int | None = None,
+    message: str | None = None,
 ) -> None:
     """Start the clean shutdown (UI loop only); a second request while it runs is ignored.
 
@@ -78,7 +85,7 @@ def request_shutdown(
     )
 
 
-async def flush_autosaves(app: Any) -> None:
+async def flush_autosaves(app: CommCentreApp) -> None:
     """Autosave every open form that autosaves, and wait until those and other saves in
     progress are done (or :data:`SAVE_WAIT_SECONDS` have passed)."""
     for screen in list(app.screen_stack):
@@ -95,7 +102,7 @@ async def flush_autosaves(app: Any) -> None:
 
 
 async def shut_down(
-    app: Any, sig: int, *, code: int | None = None, message: str | None = None
+    app: CommCentreApp, sig: int, *, code: int | None = None, message: str | None = None
 ) -> None:
     """Flush autosaves, close the presence session, exit with ``code`` (``128 + sig``)."""
     from commcentre_tui.widgets.presence import keeper_of

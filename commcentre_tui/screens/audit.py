@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult, SystemCommand
@@ -24,10 +24,14 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input, Label, Static
 
 from commcentre_tui.repo.audit_queries import AuditCursor, AuditFilter, AuditPage, AuditRow
+from commcentre_tui.support.console_app import ConsoleAppMixin
 from commcentre_tui.support.loading import fetch
 from commcentre_tui.text import inert
 from commcentre_tui.widgets.footer import ConsoleFooter
 from commcentre_tui.widgets.record_table import KeyTable
+
+if TYPE_CHECKING:
+    from commcentre_tui.app import CommCentreApp
 
 #: Entries per page.
 PAGE_SIZE = 50
@@ -58,7 +62,7 @@ def may_browse(actor: Any) -> bool:
     return bool(actor.is_supervisor and actor.may(entity="audit", level="view"))
 
 
-def audit_commands(app: Any) -> Iterable[SystemCommand]:
+def audit_commands(app: CommCentreApp) -> Iterable[SystemCommand]:
     """The palette entry "Audit Trail", for roles that may browse it."""
     if may_browse(app.actor):
         yield SystemCommand(
@@ -133,7 +137,7 @@ def row_cells(row: AuditRow) -> tuple[Text, ...]:
     return tuple(Text(inert(c), no_wrap=True, overflow="ellipsis") for c in cells)
 
 
-class AuditScreen(Screen[None]):
+class AuditScreen(ConsoleAppMixin, Screen[None]):
     """Filters on top, the page of entries below, the page position under it."""
 
     DEFAULT_CSS = """
@@ -197,7 +201,7 @@ class AuditScreen(Screen[None]):
 
     # Reading ------------------------------------------------------------------------------
     def _read(self, cursor: AuditCursor | None) -> None:
-        app: Any = self.app
+        app = self.console_app
         engine, actor, filters = app.engine, app.actor, self.filters
 
         def call() -> AuditPage:

@@ -14,13 +14,13 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Header, Static
 
 from commcentre_tui.keys import KEYS, TAB_IDS, bind
+from commcentre_tui.support.console_app import ConsoleAppMixin
 from commcentre_tui.support.loading import focus_now, once
 from commcentre_tui.support.messages import CustomerChosen
 from commcentre_tui.widgets.footer import ConsoleFooter
 from commcentre_tui.widgets.search_bar import SearchBar
 
 if TYPE_CHECKING:
-    from commcentre_tui.app import CommCentreApp
     from commcentre_tui.widgets.customer_view import CustomerView
     from commcentre_tui.widgets.results import LatestPanel, ResultsPanel
 
@@ -43,7 +43,7 @@ def _import_panels() -> None:
     import commcentre_tui.widgets.results  # noqa: F401
 
 
-class ConsoleScreen(Screen[None]):
+class ConsoleScreen(ConsoleAppMixin, Screen[None]):
     """The agent's one screen; modal screens (Advanced Search, View, forms) open over it."""
 
     # Keys that switch views act on arrival (priority), before the keys typed after them are
@@ -71,12 +71,8 @@ class ConsoleScreen(Screen[None]):
         self.panels_ready = asyncio.Event()
         """Set once the results, Latest Communications and customer panels are mounted."""
 
-    @property
-    def cc_app(self) -> CommCentreApp:
-        return self.app  # type: ignore[return-value]
-
     def compose(self) -> ComposeResult:
-        settings = self.cc_app.settings.search
+        settings = self.console_app.settings.search
         yield Header(show_clock=False, icon="☰")
         yield SearchBar(
             settings.enabled("quick"),
@@ -86,7 +82,7 @@ class ConsoleScreen(Screen[None]):
         )
         with ContentSwitcher(initial=WELCOME, id="body"):
             yield Static(self._welcome_text(), id=WELCOME)
-        if self.cc_app.settings.cti.enabled:
+        if self.console_app.settings.cti.enabled:
             from commcentre_tui.widgets.cti_status import CtiStatus
 
             yield CtiStatus()
@@ -114,7 +110,7 @@ class ConsoleScreen(Screen[None]):
         self.panels_ready.set()
         from commcentre_tui.support.idle_gc import tune_gc
 
-        tune_gc(self.app)
+        tune_gc(self.console_app)
 
     def on_unmount(self) -> None:
         from commcentre_tui.support.idle_gc import restore_gc
@@ -148,7 +144,7 @@ class ConsoleScreen(Screen[None]):
 
     def _key(self, key_id: str) -> str:
         """How the (possibly remapped) key of ``key_id`` is written: ``F2``, ``Ctrl+O``."""
-        key = (self.cc_app.settings.ui.keymap.get(key_id) or KEYS[key_id].keys).split(",")[0]
+        key = (self.console_app.settings.ui.keymap.get(key_id) or KEYS[key_id].keys).split(",")[0]
         if len(key) == 1:
             return key
         parts = [p.upper() if len(p) == 1 else p.capitalize() for p in key.split("+")]
@@ -227,7 +223,7 @@ class ConsoleScreen(Screen[None]):
                 return False
             from commcentre_tui.controllers.cti.commands import dial_available
 
-            return dial_available(self.cc_app)
+            return dial_available(self.console_app)
         if action == "back":  # (Esc in an open dropdown of the search bar closes it)
             return bool(self.history) and not self.search_bar.dropdown_open
         return True
@@ -261,7 +257,7 @@ class ConsoleScreen(Screen[None]):
         """Open the Advanced Search condition builder."""
         from commcentre_tui.screens.advanced_search import AdvancedSearchScreen
 
-        fields = self.cc_app.settings.search.enabled("advanced")
+        fields = self.console_app.settings.search.enabled("advanced")
 
         def done(conditions: tuple[Any, ...] | None) -> None:
             if conditions:
@@ -270,7 +266,7 @@ class ConsoleScreen(Screen[None]):
 
         self.app.push_screen(
             AdvancedSearchScreen(
-                fields, self.last_advanced, self.cc_app.settings.search.default_operator
+                fields, self.last_advanced, self.console_app.settings.search.default_operator
             ),
             done,
         )
@@ -300,7 +296,7 @@ class ConsoleScreen(Screen[None]):
             return
         from commcentre_tui.screens.contact_info import ContactInfoScreen
 
-        self.cc_app.push_for_customer(ContactInfoScreen(contact_id))
+        self.console_app.push_for_customer(ContactInfoScreen(contact_id))
 
     def action_reload_customer(self) -> None:
         """Read the loaded customer again."""
@@ -311,7 +307,7 @@ class ConsoleScreen(Screen[None]):
         """Click-to-dial the phone shown in the customer header."""
         from commcentre_tui.controllers.cti.commands import dial_shown_phone
 
-        dial_shown_phone(self.cc_app)
+        dial_shown_phone(self.console_app)
 
     action_dial_off = action_dial
 
@@ -324,7 +320,7 @@ class ConsoleScreen(Screen[None]):
             if self.view == CUSTOMER:  # only the empty welcome is further back: stay
                 self.history.append(WELCOME)
                 self.notify(
-                    f"{self.cc_app.customer_label or 'The customer'} stays loaded. "
+                    f"{self.console_app.customer_label or 'The customer'} stays loaded. "
                     "To close the customer, use Close Customer (Ctrl+P).",
                     title="Esc",
                     timeout=6,
@@ -340,7 +336,7 @@ class ConsoleScreen(Screen[None]):
         """Close the loaded customer: the welcome text and the search bar, ready for the next."""
         if self.loaded_customer is None:
             return
-        label = self.cc_app.customer_label or "The customer"
+        label = self.console_app.customer_label or "The customer"
         self.customer_view.close()
         self.history = []
         self.body.current = WELCOME

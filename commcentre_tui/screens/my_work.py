@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on
@@ -20,10 +20,14 @@ from textual.widgets import Header, Label, Select, Static
 
 from commcentre_tui.keys import bind
 from commcentre_tui.repo.customer_detail import RecordRef
+from commcentre_tui.support.console_app import ConsoleAppMixin
 from commcentre_tui.support.format import short_kind, status
 from commcentre_tui.support.loading import fetch
 from commcentre_tui.widgets.footer import ConsoleFooter
 from commcentre_tui.widgets.record_table import RecordTable
+
+if TYPE_CHECKING:
+    from commcentre_tui.app import CommCentreApp
 
 TITLE = "My Work"
 KIND_CHOICES: tuple[tuple[str, str], ...] = (
@@ -51,14 +55,14 @@ COLUMNS: list[tuple[str, int | None]] = [
 ]
 
 
-def console_now(app: Any) -> datetime:
+def console_now(app: CommCentreApp) -> datetime:
     """Now, on the console's calendar day (tests and demos run the console on a fixed date)."""
     now = datetime.now(UTC)
     today = app.gateway.today()
     return now if today == now.date() else datetime.combine(today, now.time(), UTC)
 
 
-def my_work_commands(app: Any) -> Iterable[SystemCommand]:
+def my_work_commands(app: CommCentreApp) -> Iterable[SystemCommand]:
     """The palette entry "My Work" (every agent)."""
     if getattr(app.actor, "agent_id", None) is not None:
         yield SystemCommand(
@@ -66,7 +70,7 @@ def my_work_commands(app: Any) -> Iterable[SystemCommand]:
         )
 
 
-def open_my_work(app: Any) -> None:
+def open_my_work(app: CommCentreApp) -> None:
     """Show My Work over the console (a second F11 while it is open does nothing); over a form
     or another screen it says to close that first, so no unsaved work is left behind."""
     if isinstance(app.screen, MyWorkScreen):
@@ -79,7 +83,7 @@ def open_my_work(app: Any) -> None:
     app.push_screen(MyWorkScreen())
 
 
-class MyWorkScreen(Screen[None]):
+class MyWorkScreen(ConsoleAppMixin, Screen[None]):
     """The agent's open items; Enter opens one over its customer."""
 
     DEFAULT_CSS = """
@@ -122,7 +126,7 @@ class MyWorkScreen(Screen[None]):
     # Reading ------------------------------------------------------------------------------
     def read(self, *, more: bool = False) -> None:
         """Read the counts and the first page (or, with ``more``, the next page)."""
-        app: Any = self.app
+        app = self.console_app
         engine, actor, now = app.engine, app.actor, console_now(app)
         kinds = (self.kind,) if self.kind else ()
         due, after = self.due, self.cursor if more else None
@@ -204,7 +208,7 @@ class MyWorkScreen(Screen[None]):
         item = next((i for i in self.items if RecordRef(i.entity, i.id) == ref), None)
         if item is None:
             return
-        app: Any = self.app
+        app = self.console_app
         self.dismiss(None)
         app.load_customer(item.contact_id, focus=True)
         # The customer loads first (a draft's form belongs to the loaded customer), then the

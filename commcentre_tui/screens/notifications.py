@@ -21,7 +21,7 @@ import re
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on
@@ -33,8 +33,12 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from commcentre_tui.support.console_app import ConsoleAppMixin
 from commcentre_tui.support.messages import NotificationKept
 from commcentre_tui.text import inert
+
+if TYPE_CHECKING:
+    from commcentre_tui.app import CommCentreApp
 
 __all__ = ["NotificationKept", "NotificationsScreen", "ToastShown", "keep", "open_notifications"]
 
@@ -91,7 +95,7 @@ class KeptNotifications:
         return len(self.items)
 
 
-def kept_notifications(app: Any) -> KeptNotifications:
+def kept_notifications(app: CommCentreApp) -> KeptNotifications:
     """The app's kept notifications (created on first use)."""
     kept = getattr(app, "_kept_notifications", None)
     if kept is None:
@@ -100,18 +104,18 @@ def kept_notifications(app: Any) -> KeptNotifications:
     return kept
 
 
-def _drawn_off(app: Any) -> bool:
+def _drawn_off(app: CommCentreApp) -> bool:
     """Textual's notifications are switched off (``run_test``'s default): draw nothing of them
     (no toast line, no count); the list still fills."""
     return bool(getattr(app, "_disable_notifications", False))
 
 
-def _on_ui_loop(app: Any) -> bool:
+def _on_ui_loop(app: CommCentreApp) -> bool:
     return getattr(app, "_thread_id", None) == threading.get_ident()
 
 
 def keep(
-    app: Any,
+    app: CommCentreApp,
     message: str,
     *,
     title: str = "",
@@ -130,7 +134,7 @@ def keep(
     kept_arrived(app, NotificationKept(title, message, severity, timeout, toast))
 
 
-def kept_arrived(app: Any, kept: NotificationKept) -> None:
+def kept_arrived(app: CommCentreApp, kept: NotificationKept) -> None:
     """(UI loop) Add a kept notification: list, count and toast."""
     kept_notifications(app).add(inert(kept.title), inert(kept.message), kept.severity)
     show_count(app)
@@ -147,20 +151,20 @@ def kept_arrived(app: Any, kept: NotificationKept) -> None:
         screen.refill()
 
 
-def acknowledge_all(app: Any) -> None:
+def acknowledge_all(app: CommCentreApp) -> None:
     """(UI loop) Acknowledge every kept notification (e.g. before a snapshot of the layout)."""
     kept_notifications(app).items.clear()
     show_count(app)
 
 
-def show_count(app: Any) -> None:
+def show_count(app: CommCentreApp) -> None:
     """ "· N unread" after the agent's name in the header (nothing when none is waiting)."""
     count = 0 if _drawn_off(app) else len(kept_notifications(app))
     base = _COUNT.sub("", str(app.sub_title))
     app.sub_title = f"{base} · {count} unread" if count else base
 
 
-def key_label(app: Any) -> str:
+def key_label(app: CommCentreApp) -> str:
     """How the notifications key is written (``Ctrl+L``, or the keymap's replacement)."""
     from commcentre_tui.keys import KEYS
 
@@ -172,7 +176,7 @@ def key_label(app: Any) -> str:
 
 
 def toast_raised(
-    app: Any,
+    app: CommCentreApp,
     message: str,
     *,
     title: str = "",
@@ -186,7 +190,7 @@ def toast_raised(
     show_toast_line(app, ToastShown(message, title, severity, timeout))
 
 
-def show_toast_line(app: Any, toast: ToastShown) -> None:
+def show_toast_line(app: CommCentreApp, toast: ToastShown) -> None:
     """(UI loop) The toast on the bottom line of the open form (nothing without a form)."""
     try:
         screen = app.screen
@@ -233,7 +237,7 @@ class ToastLine(Static):
         self.display = False
 
 
-class NotificationsScreen(ModalScreen[None]):
+class NotificationsScreen(ConsoleAppMixin, ModalScreen[None]):
     """The kept notifications, newest first: Enter or ``d`` acknowledges the highlighted one."""
 
     DEFAULT_CSS = """
@@ -277,7 +281,7 @@ class NotificationsScreen(ModalScreen[None]):
 
     def refill(self) -> None:
         """Show the list as it is now (the highlight stays on the same position)."""
-        items = kept_notifications(self.app).newest_first()
+        items = kept_notifications(self.console_app).newest_first()
         listed = self.query_one(OptionList)
         where = listed.highlighted or 0
         listed.clear_options()
@@ -297,8 +301,8 @@ class NotificationsScreen(ModalScreen[None]):
         if listed.highlighted is None or not listed.option_count:
             return
         number = listed.get_option_at_index(listed.highlighted).id
-        if number is not None and kept_notifications(self.app).acknowledge(int(number)):
-            show_count(self.app)
+        if number is not None and kept_notifications(self.console_app).acknowledge(int(number)):
+            show_count(self.console_app)
             self.refill()
 
     def action_close(self) -> None:
@@ -315,14 +319,14 @@ def _prompt(kept: Kept) -> Text:
     return text
 
 
-def open_notifications(app: Any) -> None:
+def open_notifications(app: CommCentreApp) -> None:
     """Show the kept notifications (the notifications key and the palette)."""
     if isinstance(app.screen, NotificationsScreen):
         return
     app.push_screen(NotificationsScreen())
 
 
-def notifications_commands(app: Any) -> Any:
+def notifications_commands(app: CommCentreApp) -> Any:
     """The palette's "Notifications" entry."""
     from textual.app import SystemCommand
 

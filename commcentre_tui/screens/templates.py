@@ -15,7 +15,7 @@ discarding typed changes).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -30,9 +30,13 @@ from commcentre_tui.catalog import MEDIA
 from commcentre_tui.comms.targets import ABOUT
 from commcentre_tui.dialogs.confirm import ConfirmScreen
 from commcentre_tui.errors import CommCentreError
+from commcentre_tui.support.console_app import ConsoleAppMixin
 from commcentre_tui.text import inert
 from commcentre_tui.widgets.footer import ConsoleFooter
 from commcentre_tui.widgets.tag_fields import TagInput, TagPopup, TagTextArea
+
+if TYPE_CHECKING:
+    from commcentre_tui.app import CommCentreApp
 
 TITLE = "Templates"
 BLANK = {
@@ -50,7 +54,7 @@ def may_edit(actor: Any) -> bool:
     return bool(actor.may(entity="template", level="edit"))
 
 
-def templates_commands(app: Any) -> Iterable[SystemCommand]:
+def templates_commands(app: CommCentreApp) -> Iterable[SystemCommand]:
     """The palette entry "Templates", for roles that may edit templates."""
     if may_edit(app.actor):
         yield SystemCommand(
@@ -60,7 +64,7 @@ def templates_commands(app: Any) -> Iterable[SystemCommand]:
         )
 
 
-class TemplatesScreen(Screen[None]):
+class TemplatesScreen(ConsoleAppMixin, Screen[None]):
     """The template list and the editor with its live preview."""
 
     DEFAULT_CSS = """
@@ -97,7 +101,7 @@ class TemplatesScreen(Screen[None]):
     def ctx(self) -> Any:
         from commcentre_tui.services.context import ServiceContext
 
-        app: Any = self.app
+        app = self.console_app
         return ServiceContext(app.engine, app.settings, app.actor)
 
     def compose(self) -> ComposeResult:

@@ -9,7 +9,7 @@ the sender, for a sender who is a new customer. Everything shown came from outsi
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult, SystemCommand
@@ -19,10 +19,14 @@ from textual.widgets import Header, Static
 
 from commcentre_tui.keys import bind
 from commcentre_tui.repo.customer_detail import RecordRef
+from commcentre_tui.support.console_app import ConsoleAppMixin
 from commcentre_tui.support.loading import fetch
 from commcentre_tui.text import inert
 from commcentre_tui.widgets.footer import ConsoleFooter
 from commcentre_tui.widgets.record_table import RecordTable
+
+if TYPE_CHECKING:
+    from commcentre_tui.app import CommCentreApp
 
 TITLE = "Unmatched incoming"
 COLUMNS: list[tuple[str, int | None]] = [
@@ -39,7 +43,7 @@ def may_open(actor: Any) -> bool:
     return bool(getattr(actor, "agent_id", None) is not None and actor.is_supervisor)
 
 
-def unmatched_commands(app: Any) -> Iterable[SystemCommand]:
+def unmatched_commands(app: CommCentreApp) -> Iterable[SystemCommand]:
     """The palette entry "Unmatched incoming" (supervisors)."""
     if may_open(app.actor):
         yield SystemCommand(
@@ -50,7 +54,7 @@ def unmatched_commands(app: Any) -> Iterable[SystemCommand]:
         )
 
 
-def open_unmatched(app: Any) -> None:
+def open_unmatched(app: CommCentreApp) -> None:
     """Show the list over the console (over a form it says to close that first)."""
     if isinstance(app.screen, UnmatchedScreen):
         return
@@ -71,7 +75,7 @@ def sender_words(row: Any) -> str:
     return f"{name} <{inert(row.sender)}>" if name else inert(row.sender)
 
 
-class UnmatchedScreen(Screen[None]):
+class UnmatchedScreen(ConsoleAppMixin, Screen[None]):
     """The unmatched incoming communications; Enter attaches one to the loaded customer."""
 
     DEFAULT_CSS = """
@@ -190,7 +194,7 @@ class UnmatchedScreen(Screen[None]):
         """Attach the highlighted message to the loaded customer, after a yes/no."""
         from commcentre_tui.dialogs.confirm import ConfirmScreen
 
-        app: Any = self.app
+        app = self.console_app
         row = self.highlighted()
         if row is None:
             return
@@ -202,19 +206,20 @@ class UnmatchedScreen(Screen[None]):
             )
             return
         who = app.customer_label or "the loaded customer"
+        contact_id = app.customer_id
         via = MEDIA_WORDS.get(row.media, row.media)
         question = f"Attach the {via} from {sender_words(row)} to {who}?"
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self._attach_message(row.communication_id, app.customer_id, who)
+                self._attach_message(row.communication_id, contact_id, who)
 
         app.push_screen(ConfirmScreen(question, yes="Attach", no="Cancel"), answered)
 
     def _attach_message(self, communication_id: int, contact_id: int, who: str) -> None:
         from commcentre_tui.services.context import ServiceContext
 
-        app: Any = self.app
+        app = self.console_app
         ctx = ServiceContext(app.engine, app.settings, app.actor)
 
         def call() -> Any:

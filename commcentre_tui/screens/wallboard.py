@@ -14,7 +14,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from datetime import tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult, SystemCommand
@@ -24,8 +24,12 @@ from textual.screen import Screen
 from textual.widgets import Header, Sparkline, Static
 
 from commcentre_tui.keys import bind
+from commcentre_tui.support.console_app import ConsoleAppMixin
 from commcentre_tui.widgets import wallboard_panels as panels
 from commcentre_tui.widgets.footer import ConsoleFooter
+
+if TYPE_CHECKING:
+    from commcentre_tui.app import CommCentreApp
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +52,7 @@ def refusal(actor: Any) -> str:
     )
 
 
-def wallboard_commands(app: Any) -> Iterable[SystemCommand]:
+def wallboard_commands(app: CommCentreApp) -> Iterable[SystemCommand]:
     """Palette: "Wallboard" (supervisors), "Set away" / "Set available" (every agent)."""
     if may_open(app.actor):
         yield SystemCommand(
@@ -75,7 +79,7 @@ def wallboard_commands(app: Any) -> Iterable[SystemCommand]:
         )
 
 
-def _set_away(app: Any, away: bool) -> None:
+def _set_away(app: CommCentreApp, away: bool) -> None:
     from commcentre_tui.controllers.cti.agent_state import publisher_of
 
     publisher_of(app).set_away(away)
@@ -85,7 +89,7 @@ def _set_away(app: Any, away: bool) -> None:
     )
 
 
-def open_wallboard(app: Any) -> None:
+def open_wallboard(app: CommCentreApp) -> None:
     """Show the Wallboard (supervisors; anyone else is told why not)."""
     if not may_open(app.actor):
         app.notify(refusal(app.actor), title=TITLE, severity="warning")
@@ -95,7 +99,7 @@ def open_wallboard(app: Any) -> None:
     app.push_screen(WallboardScreen())
 
 
-class WallboardScreen(Screen[None]):
+class WallboardScreen(ConsoleAppMixin, Screen[None]):
     """See the module docstring."""
 
     DEFAULT_CSS = """
@@ -167,7 +171,7 @@ class WallboardScreen(Screen[None]):
             yield Static("", id=f"trend-{series}-numbers-lw", classes="trend-numbers")
 
     def on_mount(self) -> None:
-        app: Any = self.app
+        app = self.console_app
         if not may_open(app.actor):  # reached some other way: say why, and leave
             app.notify(refusal(app.actor), title=TITLE, severity="warning")
             self.call_after_refresh(self.dismiss, None)
@@ -197,7 +201,7 @@ class WallboardScreen(Screen[None]):
     def _read(self) -> None:
         from commcentre_tui.repo.wallboard import read_board
 
-        app: Any = self.app
+        app = self.console_app
         try:
             board = read_board(app.engine, tz=self.tz or _local_zone(), past=self._past)
         except Exception as exc:  # noqa: BLE001 - shown in the title; the next tick tries again

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from commcentre_tui.comms.notify import NotifyReport, notify
+from commcentre_tui.comms.notify import notify
+from commcentre_tui.comms.notify_report import NotifyReport
 from commcentre_tui.errors import RuleViolation
 from commcentre_tui.models.types import utcnow
 from commcentre_tui.repo.permissions import enforce

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from commcentre_tui.comms.context import ContactInfo, load_one
+from commcentre_tui.comms.context import ContactInfo
+from commcentre_tui.comms.context_single import load_one
 from commcentre_tui.comms.sms import SmsCount, sms_count
 from commcentre_tui.comms.templates import Limits, pick_version, render, template_versions
 from commcentre_tui.errors import NotFound, ValidationFailed

@@ -32,7 +32,7 @@ from sqlmodel import Session, col
 
 from commcentre_tui.catalog import DIRECTIONS, MEDIA
 from commcentre_tui.comms import outbox
-from commcentre_tui.comms.context import load_one, related_record
+from commcentre_tui.comms.context_single import load_one, related_record
 from commcentre_tui.comms.rules import check_outgoing
 from commcentre_tui.comms.templates import Limits
 from commcentre_tui.errors import CommCentreError, NotFound, RuleViolation, ValidationFailed

@@ -6,10 +6,13 @@ round. ``[ui] bell = false`` silences it (the notification stays).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from commcentre_tui.app import CommCentreApp
 
 
-def bell(app: Any) -> None:
+def bell(app: CommCentreApp) -> None:
     """Ring the terminal bell unless ``[ui] bell`` is off (UI loop only)."""
     settings = getattr(app, "settings", None)
     if settings is None or settings.ui.bell:

@@ -19,7 +19,10 @@ from __future__ import annotations
 
 import gc
 import time
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from commcentre_tui.app import CommCentreApp
 
 #: Seconds between collections of the young generations (a few milliseconds each).
 YOUNG_SECONDS = 1.0
@@ -31,7 +34,7 @@ IDLE_CHECK_SECONDS = 15.0
 FULL_AT_MOST_SECONDS = 120.0
 
 
-def tune_gc(app: Any) -> None:
+def tune_gc(app: CommCentreApp) -> None:
     """Freeze what start-up created and collect on timers instead of mid-frame."""
     gc.collect()
     gc.freeze()

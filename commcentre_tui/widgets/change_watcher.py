@@ -18,12 +18,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
+
+from commcentre_tui.support.console_app import ConsoleAppMixin
+
+if TYPE_CHECKING:
+    from commcentre_tui.app import CommCentreApp
 
 log = logging.getLogger("commcentre.console")
 
@@ -35,7 +40,7 @@ CHANGED_UNDER_FORM = (
 )
 
 
-class ChangeWatcher(Widget):
+class ChangeWatcher(ConsoleAppMixin, Widget):
     """Polls the loaded customer's change counter and refreshes the view (never displayed)."""
 
     DEFAULT_CSS = "ChangeWatcher { display: none; }"
@@ -63,7 +68,7 @@ class ChangeWatcher(Widget):
 
     def poll(self) -> None:
         """Read the counter of the customer on screen (UI loop; the read runs in a thread)."""
-        app: Any = self.app
+        app = self.console_app
         contact_id = app.customer_id
         if contact_id is None:
             return
@@ -79,7 +84,7 @@ class ChangeWatcher(Widget):
         from commcentre_tui.repo import incoming_watch
         from commcentre_tui.repo.changes import version_of
 
-        app: Any = self.app
+        app = self.console_app
         try:
             version, agent_id = version_of(app.engine, contact_id)
             arrived: list[Any] = []
@@ -98,7 +103,7 @@ class ChangeWatcher(Widget):
         self.post_message(self.Read(contact_id, version, agent_id, tuple(arrived)))
 
     def on_change_watcher_read(self, message: ChangeWatcher.Read) -> None:
-        app: Any = self.app
+        app = self.console_app
         contact_id = message.contact_id
         shown = app.gateway.shown_versions.get(contact_id)
         if contact_id != app.customer_id or shown is None or message.version <= shown:
@@ -114,13 +119,13 @@ class ChangeWatcher(Widget):
             show_changed_line(app.screen)
 
     def _screen_changed(self, screen: Screen[Any]) -> None:
-        app: Any = self.app
+        app = self.console_app
         if self.stale and screen is app.console_screen:
             self.stale = False
             app.reload_customer()
 
 
-def tell_arrived(app: Any, arrived: tuple[Any, ...]) -> None:
+def tell_arrived(app: CommCentreApp, arrived: tuple[Any, ...]) -> None:
     """A kept notification for each email/SMS that just arrived for the customer on screen
     (listed until acknowledged: the customer may be waiting for an answer)."""
     from commcentre_tui.support.messages import NotificationKept
@@ -145,7 +150,7 @@ def show_changed_line(screen: Screen[Any]) -> None:
     screen.mount(EditWarning(Text(CHANGED_UNDER_FORM), id="customer-changed"))
 
 
-def attach_change_watcher(app: Any) -> None:
+def attach_change_watcher(app: CommCentreApp) -> None:
     """Start watching once the console's panels are mounted."""
     screen = app.console_screen
     screen.when_ready(lambda: screen.mount(ChangeWatcher()))

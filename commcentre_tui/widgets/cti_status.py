@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from commcentre_tui.cti.states import CONNECTED, OFF, RECONNECTING, is_failure
+from commcentre_tui.support.console_app import ConsoleAppMixin
 from commcentre_tui.text import inert
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ def status_text(controller: CtiController | None) -> Text:
     return text
 
 
-class CtiStatus(Static):
+class CtiStatus(ConsoleAppMixin, Static):
     """Shows the CTI state in words; mount it in the console's status area.
 
     It follows the app's CTI controller (see :func:`~commcentre_tui.screens.cti.attach_cti`)
@@ -66,14 +67,14 @@ class CtiStatus(Static):
     def on_mount(self) -> None:
         from commcentre_tui.controllers.cti.controller import controller_of
 
-        controller = controller_of(self.app)
+        controller = controller_of(self.console_app)
         if controller is not None:
             controller.add_view(self)
 
     def on_unmount(self) -> None:
         from commcentre_tui.controllers.cti.controller import controller_of
 
-        controller = controller_of(self.app)
+        controller = controller_of(self.console_app)
         if controller is not None:
             controller.remove_view(self)
 

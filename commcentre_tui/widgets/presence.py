@@ -25,7 +25,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import App
@@ -36,7 +36,11 @@ from textual.widgets import Static
 
 from commcentre_tui.repo import presence_text
 from commcentre_tui.repo.presence_text import Presence, record_key
+from commcentre_tui.support.console_app import ConsoleAppMixin
 from commcentre_tui.text import inert
+
+if TYPE_CHECKING:
+    from commcentre_tui.app import CommCentreApp
 
 log = logging.getLogger("commcentre.presence")
 
@@ -85,7 +89,7 @@ def show_edit_warning(screen: Screen[Any], editors: list[Presence]) -> None:
         screen.mount(EditWarning(Text(inert(text)), id="edit-warning"))
 
 
-class PresenceKeeper(Widget):
+class PresenceKeeper(ConsoleAppMixin, Widget):
     """Keeps this console's presence session alive and shows what it learns (never displayed)."""
 
     DEFAULT_CSS = "PresenceKeeper { display: none; }"
@@ -122,7 +126,7 @@ class PresenceKeeper(Widget):
     def on_mount(self) -> None:
         from commcentre_tui.controllers.shutdown import install_signal_handlers
 
-        self._remove_signals = install_signal_handlers(self.app)
+        self._remove_signals = install_signal_handlers(self.console_app)
         if not self._enabled:
             return
         self.set_interval(presence_text.HEARTBEAT_SECONDS, self.beat)
@@ -148,7 +152,7 @@ class PresenceKeeper(Widget):
         have open. UI loop only; the database work runs in a thread worker."""
         if self.closed or not self._enabled or not self.is_attached:
             return
-        app: Any = self.app
+        app = self.console_app
         self.contact_id = app.customer_id
         self.editing = edited_record(app.screen)
         self.run_worker(self._beat, thread=True, group="presence", exit_on_error=False)
@@ -157,7 +161,7 @@ class PresenceKeeper(Widget):
         """Heartbeat (re-opening an expired session) and read the others; posts :class:`Seen`."""
         from commcentre_tui.repo import presence  # (the models load in this thread)
 
-        app: Any = self.app
+        app = self.console_app
         engine = app.engine
         with self._lock:
             if self.closed:
@@ -190,7 +194,7 @@ class PresenceKeeper(Widget):
         self.first_seen.set()
         if self.closed:
             return
-        app: Any = self.app
+        app = self.console_app
         header = self._header()
         if header is not None:
             header.show_presence(message.contact_id, presence_text.describe(message.others))
@@ -229,7 +233,7 @@ class PresenceKeeper(Widget):
                 log.warning("could not close the presence session", exc_info=True)
 
 
-def _current_actor(app: Any) -> tuple[Any, str]:
+def _current_actor(app: CommCentreApp) -> tuple[Any, str]:
     """``(actor, "")`` as the database has the agent now, or ``(None, sentence)`` if revoked."""
     from commcentre_tui.errors import NotAllowed
     from commcentre_tui.repo.actor_lookup import actor_for
@@ -240,7 +244,7 @@ def _current_actor(app: Any) -> tuple[Any, str]:
         return None, str(exc)
 
 
-def apply_actor(app: Any, actor: Any) -> None:
+def apply_actor(app: CommCentreApp, actor: Any) -> None:
     """Work as ``actor`` from now on (a changed role, unit or name) and say so."""
     old = app.actor
     app.actor = actor  # held once, by the gateway
@@ -260,7 +264,7 @@ def keeper_of(app: App[Any]) -> PresenceKeeper | None:
     return found.first() if found else None
 
 
-def attach_presence(app: Any) -> None:
+def attach_presence(app: CommCentreApp) -> None:
     """Start presence (and the SIGTERM/SIGHUP handling) once the console's panels are mounted."""
     screen = app.console_screen
     screen.when_ready(lambda: screen.mount(PresenceKeeper()))

@@ -53,13 +53,21 @@ def embedded_settings(settings):
     )
 
 
-def factory_for(channel: FakeChannel, settled: threading.Event, *, fail_first: str = ""):
+def factory_for(
+    channel: FakeChannel,
+    settled: threading.Event,
+    *,
+    fail_first: str = "",
+    first_error: BaseException | None = None,
+):
     calls: list[int] = []
 
     def factory(engine, settings, *, on_event):
         calls.append(1)
         if fail_first and len(calls) == 1:
             raise RuntimeError(fail_first)
+        if first_error is not None and len(calls) == 1:
+            raise first_error
 
         def told(event) -> None:
             on_event(event)
@@ -139,3 +147,32 @@ async def test_errors_are_sentences_and_the_worker_backs_off(
     # leaving the app stops the worker (the thread is not left running)
     handle.thread.join(10)
     assert handle.stopped.is_set() and not handle.thread.is_alive()
+
+
+async def test_a_database_failure_is_told_as_the_database_not_answering(
+    make_app, comms_settings, comms_engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker's clause comes from the console's one failure module: a driver error is "the
+    database is not answering", never the driver's text; the worker then tries again."""
+    from sqlalchemy.exc import OperationalError
+
+    monkeypatch.setattr(embedded, "BACKOFF_FIRST", 0.01)
+    app = make_app(settings=embedded_settings(comms_settings))
+    channel, settled = FakeChannel(), threading.Event()
+    down = OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+    app.delivery_factory = factory_for(channel, settled, first_error=down)
+    async with app.run_test(size=SIZE) as pilot:
+        handle = start_embedded_worker(app)
+        ctx = ServiceContext(comms_engine, app.settings, app.actor)
+        svc.create_communication(ctx, {"contact_id": CUSTOMER, "subject": "Hi", "content": "Hello"})
+        assert await asyncio.to_thread(settled.wait, 10)
+        await settle(pilot)
+        told = notifications(app)
+        assert any(
+            n.startswith(
+                "The delivery worker stopped: the database is not answering; it tries again in"
+            )
+            for n in told
+        ), told
+        assert not any("server closed" in n for n in told)
+        assert handle.errors == 1 and len(channel.sent) == 1

@@ -22,9 +22,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
-from commcentre_tui.failures import database_failure
+from commcentre_tui.failures import failure_clause
 
 if TYPE_CHECKING:
+    from commcentre_tui.app import CommCentreApp
     from commcentre_tui.comms.worker import DeliveryEvent, DeliveryWorker
 
 BACKOFF_FIRST = 2.0
@@ -38,20 +39,11 @@ Factory = Callable[..., "DeliveryWorker"]
 _RUNNING: WeakKeyDictionary[Any, EmbeddedDelivery] = WeakKeyDictionary()
 
 
-def _sentence(exc: BaseException) -> str:
-    """Why the worker stopped, as a clause: the database (as :mod:`commcentre_tui.failures` tells
-    it), else the first line of the error, which names the mail server or gateway."""
-    if database_failure(exc):
-        return "the database is not answering"
-    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-    return first[:200].rstrip(".")
-
-
 class EmbeddedDelivery:
     """One console's delivery worker: the thread, its current :class:`DeliveryWorker` and the
     stop/wake controls (all thread-safe)."""
 
-    def __init__(self, app: Any, factory: Factory) -> None:
+    def __init__(self, app: CommCentreApp, factory: Factory) -> None:
         self.app = app
         self.factory = factory
         self.stop_requested = threading.Event()
@@ -129,7 +121,10 @@ class EmbeddedDelivery:
         try:
             asyncio.run(self._supervise())
         except BaseException as exc:  # noqa: BLE001 - the console must survive anything here
-            self._tell(f"The delivery worker stopped: {_sentence(exc)}.", "error")
+            self._tell(
+                f"The delivery worker stopped: {failure_clause(exc, 'delivering messages')}.",
+                "error",
+            )
         finally:
             self.current = None
             self.stopped.set()
@@ -149,7 +144,7 @@ class EmbeddedDelivery:
                 if time.monotonic() - started > BACKOFF_MAX:
                     delay = BACKOFF_FIRST
                 self._tell(
-                    f"The delivery worker stopped: {_sentence(exc)}; it tries again in "
+                    f"The delivery worker stopped: {failure_clause(exc, 'delivering messages')}; it tries again in "
                     f"{delay:.0f} s.",
                     "error",
                 )
@@ -194,7 +189,9 @@ def _delivery_worker(*args: Any, **kwargs: Any) -> DeliveryWorker:
     return DeliveryWorker(*args, **kwargs)
 
 
-def start_embedded_worker(app: Any, *, factory: Factory | None = None) -> EmbeddedDelivery | None:
+def start_embedded_worker(
+    app: CommCentreApp, *, factory: Factory | None = None
+) -> EmbeddedDelivery | None:
     """Start delivering the communication queue inside the console when ``[worker] embedded``
     is true (call once from the UI loop, e.g. in the app's ``on_mount``); returns its handle,
     or ``None`` when the worker is not embedded. ``factory`` (tests) builds the
@@ -212,7 +209,7 @@ def start_embedded_worker(app: Any, *, factory: Factory | None = None) -> Embedd
     return handle
 
 
-def stop_embedded_worker(app: Any, timeout: float = 10.0) -> bool:
+def stop_embedded_worker(app: CommCentreApp, timeout: float = 10.0) -> bool:
     """Stop the console's delivery worker and wait up to ``timeout`` seconds for the delivery in
     progress; ``True`` when it has stopped (or none was running). It blocks while it waits: call
     it from a thread worker or at exit (leaving the app stops the worker without it)."""
@@ -226,7 +223,7 @@ def stop_embedded_worker(app: Any, timeout: float = 10.0) -> bool:
     return handle.stopped.is_set()
 
 
-def wake_embedded_worker(app: Any) -> None:
+def wake_embedded_worker(app: CommCentreApp) -> None:
     """Make the console's delivery worker look at the queue now (no-op when not running)."""
     handle = _RUNNING.get(app)
     if handle is not None:

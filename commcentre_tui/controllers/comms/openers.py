@@ -12,7 +12,7 @@ Bill, and Create a Communication links to it), ``related_type``/``related_id`` o
 from __future__ import annotations
 
 from contextlib import suppress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from commcentre_tui.controllers.comms.state import (
     FORM,
@@ -26,8 +26,11 @@ from commcentre_tui.screens.comms.form import CommunicationScreen
 from commcentre_tui.screens.comms.pick import PickScreen
 from commcentre_tui.services.context import ServiceContext
 
+if TYPE_CHECKING:
+    from commcentre_tui.app import CommCentreApp
 
-def push_form(app: Any, request: FormRequest) -> None:
+
+def push_form(app: CommCentreApp, request: FormRequest) -> None:
     """Open the communication form for ``request``; a save reloads the customer view (and
     loads the communication's customer when another one is shown)."""
 
@@ -38,18 +41,18 @@ def push_form(app: Any, request: FormRequest) -> None:
     app.push_for_customer(CommunicationScreen(request), done)
 
 
-def open_create(app: Any, context: dict[str, Any]) -> None:
+def open_create(app: CommCentreApp, context: dict[str, Any]) -> None:
     """Create a Communication (linked to the selected record when the context names one)."""
     push_form(app, FormRequest.from_context(app.customer_id, context))
 
 
-def open_communicate_bill(app: Any, context: dict[str, Any]) -> None:
+def open_communicate_bill(app: CommCentreApp, context: dict[str, Any]) -> None:
     """Communicate Bill: the bill notification for ``context["bill_id"]`` (else a bill picker
     in the form, latest first)."""
     push_form(app, FormRequest.from_context(app.customer_id, context, mode="bill"))
 
 
-def open_follow_up(app: Any, context: dict[str, Any]) -> None:
+def open_follow_up(app: CommCentreApp, context: dict[str, Any]) -> None:
     """Follow Up the communication ``context["communication_id"]``; without one, ask which of
     the customer's completed communications."""
     chosen = context.get("communication_id")
@@ -90,13 +93,13 @@ def open_follow_up(app: Any, context: dict[str, Any]) -> None:
     )
 
 
-def open_communication(app: Any, communication_id: int) -> None:
+def open_communication(app: CommCentreApp, communication_id: int) -> None:
     """Reopen the draft communication ``communication_id`` to complete it (Save) or keep
     editing it (Save as Draft). A completed one is refused with a sentence (use Follow Up)."""
     push_form(app, FormRequest(app.customer_id, "draft", communication_id=communication_id))
 
 
-def view_communication(app: Any, communication_id: int) -> None:
+def view_communication(app: CommCentreApp, communication_id: int) -> None:
     """Enter or ``v`` on a communication: a draft the agent may complete opens in the form
     (Save completes it, Save as Draft keeps it); anything else opens read-only — with the reason
     when it is a draft they may not complete (another agent's)."""
@@ -134,7 +137,7 @@ def draft_label(row: Any, me: int | None) -> str:
     )
 
 
-def open_complete_draft(app: Any, context: dict[str, Any]) -> None:
+def open_complete_draft(app: CommCentreApp, context: dict[str, Any]) -> None:
     """Complete Draft: the highlighted communication when it is a draft the agent may complete,
     else their drafts for the loaded customer (one opens at once; several are listed)."""
     contact_id, chosen = app.customer_id, context.get("communication_id")
@@ -194,14 +197,14 @@ def restore_question(draft: FormDraft) -> str:
     )
 
 
-def open_restored(app: Any, draft: FormDraft) -> None:
+def open_restored(app: CommCentreApp, draft: FormDraft) -> None:
     """Load the autosaved communication's customer and open its form with the typed values."""
     if draft.contact_id is not None and draft.contact_id != app.customer_id:
         app.load_customer(draft.contact_id)
     push_form(app, request_from_payload(draft.contact_id, draft.payload or {}))
 
 
-def offer_unsaved_drafts(app: Any) -> None:
+def offer_unsaved_drafts(app: CommCentreApp) -> None:
     """On start: if the agent has an autosaved, unsaved communication, ask "Restore your
     unsaved communication?" — Restore reopens it, Discard deletes it. Call from the UI loop
     (e.g. the app's ``on_mount``); the lookup runs in a thread worker."""
@@ -222,7 +225,7 @@ def offer_unsaved_drafts(app: Any) -> None:
     app.run_worker(look, thread=True, group="comm-restore", exit_on_error=False)
 
 
-def _ask(app: Any, draft: FormDraft) -> None:
+def _ask(app: CommCentreApp, draft: FormDraft) -> None:
     from commcentre_tui.services import communications as svc
 
     def answered(restore: bool | None) -> None:

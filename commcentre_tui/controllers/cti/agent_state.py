@@ -13,10 +13,13 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from commcentre_tui.models.types import utcnow
 from commcentre_tui.repo.agent_state import AVAILABLE, AWAY, ON_CALL, RINGING, WRAP_UP
+
+if TYPE_CHECKING:
+    from commcentre_tui.app import CommCentreApp
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +30,7 @@ RETRY_SECONDS = 2.0
 Wanted = tuple[str, datetime, str, datetime | None]
 
 
-def publisher_of(app: Any) -> StatePublisher:
+def publisher_of(app: CommCentreApp) -> StatePublisher:
     """The app's publisher, started on first use."""
     publisher: StatePublisher | None = getattr(app, "_state_publisher", None)
     if publisher is None:
@@ -37,7 +40,7 @@ def publisher_of(app: Any) -> StatePublisher:
     return publisher
 
 
-def publish(app: Any) -> None:
+def publish(app: CommCentreApp) -> None:
     """Write the agent's state if it changed (UI loop)."""
     if getattr(app.actor, "agent_id", None) is not None:
         publisher_of(app).publish()
@@ -46,7 +49,7 @@ def publish(app: Any) -> None:
 class StatePublisher:
     """See the module docstring."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: CommCentreApp) -> None:
         self.app = app
         self.away = False
         """The agent said "Set away" (calls still show: a ringing phone wins)."""
@@ -97,10 +100,13 @@ class StatePublisher:
             if wanted is None or wanted == self._written:
                 return
             state, since, detail, until = wanted
+            agent_id = self.app.actor.agent_id
+            if agent_id is None:  # not an agent (a system actor): no state to publish
+                return
             try:
                 if set_state(
                     self.app.engine,
-                    self.app.actor.agent_id,
+                    agent_id,
                     state,
                     since=since,
                     detail=detail,
@@ -114,7 +120,7 @@ class StatePublisher:
 class QueueWriter:
     """Writes what the PBX says about its queues, in arrival order, in thread workers."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: CommCentreApp) -> None:
         self.app = app
         self._pending: list[Any] = []
         self._lock = threading.Lock()

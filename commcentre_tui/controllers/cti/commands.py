@@ -7,15 +7,18 @@ calls the phone shown in the customer header.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import SystemCommand
 
 from commcentre_tui.controllers.cti.controller import controller_of
 from commcentre_tui.controllers.cti.tell import tell
 
+if TYPE_CHECKING:
+    from commcentre_tui.app import CommCentreApp
 
-def dial_number(app: Any, number: str, contact_id: int | None = None) -> None:
+
+def dial_number(app: CommCentreApp, number: str, contact_id: int | None = None) -> None:
     """Ask the PBX to ring the agent's phone and then call ``number`` (AMI ``Originate``).
 
     The call is logged for ``contact_id`` (default: the loaded customer) and then follows the
@@ -34,13 +37,13 @@ def dial_number(app: Any, number: str, contact_id: int | None = None) -> None:
     controller.dial(number, contact_id if contact_id is not None else app.customer_id)
 
 
-def dial_available(app: Any) -> bool:
+def dial_available(app: CommCentreApp) -> bool:
     """Whether click-to-dial is on (CTI enabled): the dial key is then shown in the footer."""
     controller = controller_of(app)
     return controller is not None and controller.enabled
 
 
-def shown_phone(app: Any) -> str | None:
+def shown_phone(app: CommCentreApp) -> str | None:
     """The phone the customer header shows (the main phone), once the header is loaded."""
     try:
         summary = app.console_screen.customer_view.header.summary
@@ -51,7 +54,7 @@ def shown_phone(app: Any) -> str | None:
     return summary.main_phone or None
 
 
-def dial_shown_phone(app: Any) -> None:
+def dial_shown_phone(app: CommCentreApp) -> None:
     """One key: call the loaded customer's phone shown in the header from the agent's extension.
 
     Says in one sentence why not when no customer is loaded, the customer has no phone, or
@@ -87,7 +90,7 @@ def dial_shown_phone(app: Any) -> None:
     controller.dial(number, contact_id)
 
 
-def open_call_customer(app: Any) -> None:
+def open_call_customer(app: CommCentreApp) -> None:
     """The loaded customer's phones in a pick list; Enter calls one."""
     from commcentre_tui.screens.cti.pick import PhonePickScreen
 
@@ -103,7 +106,7 @@ def open_call_customer(app: Any) -> None:
     app.push_screen(PhonePickScreen(contact_id), chosen)
 
 
-def open_recent_calls(app: Any) -> None:
+def open_recent_calls(app: CommCentreApp) -> None:
     """This session's calls; Enter loads the call's customer."""
     from commcentre_tui.screens.cti.recent import RecentCallsScreen
 
@@ -117,7 +120,7 @@ def open_recent_calls(app: Any) -> None:
     app.push_screen(RecentCallsScreen(calls), chosen)
 
 
-def call_commands(app: Any) -> Iterable[SystemCommand]:
+def call_commands(app: CommCentreApp) -> Iterable[SystemCommand]:
     """Palette entries while CTI is on: "Call customer" and "Call <phone>" for each phone of
     the loaded customer (the list fills in once the phones are read), and "Recent Calls"."""
     controller = controller_of(app)
@@ -144,5 +147,5 @@ def call_commands(app: Any) -> Iterable[SystemCommand]:
     )
 
 
-def _dialler(app: Any, number: str, contact_id: int) -> Any:
+def _dialler(app: CommCentreApp, number: str, contact_id: int) -> Any:
     return lambda: dial_number(app, number, contact_id)

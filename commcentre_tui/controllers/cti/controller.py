@@ -16,7 +16,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
 from textual.worker import WorkerFailed
@@ -34,6 +34,9 @@ from commcentre_tui.cti.source import dial_number as pbx_number
 from commcentre_tui.cti.states import CONNECTED, RECONNECTING, is_failure
 from commcentre_tui.errors import CommCentreError
 
+if TYPE_CHECKING:
+    from commcentre_tui.app import CommCentreApp
+
 log = logging.getLogger(__name__)
 
 #: The worker group of the event reader (it runs until the app exits).
@@ -46,17 +49,17 @@ HISTORY = 100
 SLICE = 50
 
 
-def controller_of(app: Any) -> CtiController | None:
+def controller_of(app: CommCentreApp) -> CtiController | None:
     """The app's CTI controller (``None`` before :func:`attach_cti`)."""
     return getattr(app, "_cti_controller", None)
 
 
-def agent_extension(app: Any) -> str:
+def agent_extension(app: CommCentreApp) -> str:
     """This console's extension: ``[cti] agent_extension`` (``--extension``), else the agent's."""
     return (app.settings.cti.agent_extension or app.actor.extension or "").strip()
 
 
-def attach_cti(app: Any, **source_options: Any) -> CtiController:
+def attach_cti(app: CommCentreApp, **source_options: Any) -> CtiController:
     """Start CTI for ``app`` (idempotent); call it once the app is running (e.g. on mount).
 
     With ``[cti] enabled = false`` or no extension nothing connects and the state is ``off``.
@@ -76,7 +79,7 @@ def attach_cti(app: Any, **source_options: Any) -> CtiController:
     return controller
 
 
-def open_pending(app: Any) -> None:
+def open_pending(app: CommCentreApp) -> None:
     """What the pop key does (for an ``action_cti_open`` on the app)."""
     controller = controller_of(app)
     if controller is None or not controller.enabled:
@@ -88,7 +91,7 @@ def open_pending(app: Any) -> None:
 class CtiController(CallFlow, Pacing):
     """Follows one :class:`CallSource`: state, session calls, screen pop, drafts and wrap-up."""
 
-    def __init__(self, app: Any, source: CallSource) -> None:
+    def __init__(self, app: CommCentreApp, source: CallSource) -> None:
         self.app = app
         self.source = source
         self.calls: OrderedDict[str, CallRecord] = OrderedDict()

@@ -15,6 +15,7 @@ from commcentre_tui.controllers.cti.tell import tell
 from commcentre_tui.support.messages import CustomerChanged
 
 if TYPE_CHECKING:
+    from commcentre_tui.app import CommCentreApp
     from commcentre_tui.cti import CallSource
     from commcentre_tui.services.context import ServiceContext
 
@@ -25,7 +26,7 @@ OFFER_SECONDS = 20
 class CallFlow:
     """The per-call steps; see the module docstring."""
 
-    app: Any
+    app: CommCentreApp
     source: CallSource
     current: CallRecord | None
     pending: tuple[str, Callable[[], None]] | None
@@ -88,6 +89,7 @@ class CallFlow:
             who = f"{record.contact_name} ({record.customer_number})"
             if self.console_active:
                 self.pending = None
+                assert record.contact_id is not None  # a "one" match has its customer
                 self.app.load_customer(record.contact_id)
                 tell(self.app, f"{who} · {number}", title="Incoming call")
             else:

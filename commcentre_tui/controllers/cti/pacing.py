@@ -16,12 +16,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from commcentre_tui.controllers.cti.tell import tell
 from commcentre_tui.support.bell import bell
 
 if TYPE_CHECKING:
+    from commcentre_tui.app import CommCentreApp
     from commcentre_tui.controllers.cti.calls import CallRecord
     from commcentre_tui.cti import CallSource
 
@@ -35,7 +36,7 @@ MISSED_SECONDS = 5.0
 class Pacing:
     """Deferred pops, counted missed calls and a throttled redraw; see the module docstring."""
 
-    app: Any
+    app: CommCentreApp
     source: CallSource
     current: CallRecord | None
 

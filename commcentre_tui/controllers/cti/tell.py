@@ -7,12 +7,17 @@ the second line of defence for whatever a sentence quotes.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from commcentre_tui.text import inert
 
+if TYPE_CHECKING:
+    from commcentre_tui.app import CommCentreApp
 
-def tell(app: Any, message: str, *, title: str = "", keep: bool = False, **options: Any) -> None:
+
+def tell(
+    app: CommCentreApp, message: str, *, title: str = "", keep: bool = False, **options: Any
+) -> None:
     """``app.notify`` with ``message`` and ``title`` as inert plain text (``markup=False``).
 
     ``keep``: something the agent must read (a missed call, telephony lost): it also stays in the

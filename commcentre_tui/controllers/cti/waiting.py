@@ -9,14 +9,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.worker import WorkerCancelled
 
 from commcentre_tui.controllers.cti.controller import CONSUMER_GROUP, controller_of
 
+if TYPE_CHECKING:
+    from commcentre_tui.app import CommCentreApp
 
-def busy_workers(app: Any) -> list[Any]:
+
+def busy_workers(app: CommCentreApp) -> list[Any]:
     """The app's unfinished workers other than the CTI event reader."""
     return [w for w in app.workers if w.group != CONSUMER_GROUP and not w.is_finished]
 

@@ -33,6 +33,7 @@ from commcentre_tui.dialogs.confirm import ConfirmScreen
 from commcentre_tui.errors import CommCentreError, ValidationFailed
 from commcentre_tui.failures import FORM_KEPT, failure_sentence
 from commcentre_tui.services.context import ServiceContext
+from commcentre_tui.support.console_app import ConsoleAppMixin
 from commcentre_tui.text import inert, inert_lines
 from commcentre_tui.widgets.bounded_input import BoundedInput
 
@@ -48,7 +49,7 @@ PLACEHOLDERS = {
 ONE_LINE_LIMIT = 500
 
 
-class ActionFormScreen(ModalScreen[SaveResult | None]):
+class ActionFormScreen(ConsoleAppMixin, ModalScreen[SaveResult | None]):
     """A form for one action; dismisses with the :class:`SaveResult` or ``None`` if cancelled."""
 
     DEFAULT_CSS = """
@@ -107,7 +108,7 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
 
     @property
     def ctx(self) -> ServiceContext:
-        app: Any = self.app
+        app = self.console_app
         return ServiceContext(app.engine, app.settings, app.actor)
 
     @work(thread=True, exclusive=True, group="form-load", exit_on_error=False)
@@ -129,7 +130,7 @@ class ActionFormScreen(ModalScreen[SaveResult | None]):
 
     async def _build_fields(self) -> None:
         container = self.query_one("#fields", VerticalScroll)
-        app: Any = self.app
+        app = self.console_app
         self.fields = self.spec.all_fields(app.settings)
         rows = [self._row(spec) for spec in self.fields]
         await container.mount_all(rows, before=self.query_one("#preview"))

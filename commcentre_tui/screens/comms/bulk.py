@@ -12,7 +12,7 @@ preview counted, so what is queued is what the preview showed.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -22,10 +22,14 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, ProgressBar, Select, Static
 
-from commcentre_tui.comms.notify import NotifyReport
+from commcentre_tui.comms.notify_report import NotifyReport
 from commcentre_tui.dialogs.confirm import ConfirmScreen
 from commcentre_tui.failures import failure_sentence
 from commcentre_tui.services.context import ServiceContext
+from commcentre_tui.support.console_app import ConsoleAppMixin
+
+if TYPE_CHECKING:
+    from commcentre_tui.app import CommCentreApp
 
 TITLE = "Notify these results"
 
@@ -67,7 +71,7 @@ def sample_text(report: NotifyReport) -> str:
     return "\n".join(lines).rstrip()
 
 
-class NotifyResultsScreen(ModalScreen[NotifyReport | None]):
+class NotifyResultsScreen(ConsoleAppMixin, ModalScreen[NotifyReport | None]):
     """Dismisses with the report of what was queued, or ``None`` when cancelled."""
 
     DEFAULT_CSS = """
@@ -134,7 +138,7 @@ class NotifyResultsScreen(ModalScreen[NotifyReport | None]):
 
     @property
     def ctx(self) -> ServiceContext:
-        app: Any = self.app
+        app = self.console_app
         return ServiceContext(app.engine, app.settings, app.actor)
 
     def _say(self, text: str) -> None:
@@ -285,7 +289,7 @@ class NotifyResultsScreen(ModalScreen[NotifyReport | None]):
             self.dismiss(None)
 
 
-def open_notify_results(app: Any) -> None:
+def open_notify_results(app: CommCentreApp) -> None:
     """Open "Notify these results" for the search the results panel shows."""
     results = app.console_screen.results
     if not results.conditions:
@@ -298,7 +302,7 @@ def open_notify_results(app: Any) -> None:
     app.push_screen(NotifyResultsScreen(results.conditions, results.mode), lambda _report: None)
 
 
-def notify_commands(app: Any) -> Iterable[SystemCommand]:
+def notify_commands(app: CommCentreApp) -> Iterable[SystemCommand]:
     """The palette's "Notify these results" while the console shows search results."""
     screen = app.console_screen
     try:

@@ -336,7 +336,7 @@ class CommunicationScreen(HoldsKeysUntilReady, LiveForm):
             markup=False,
         )
         if comm.delivery == "queued":
-            wake_embedded_worker(self.app)
+            wake_embedded_worker(self.console_app)
         self.dismiss(comm)
 
     # -- autosave and closing ---------------------------------------------------------------
@@ -435,7 +435,7 @@ class CommunicationScreen(HoldsKeysUntilReady, LiveForm):
             else:
                 self._finished = True
                 self.dismiss(None)
-                open_restored(self.app, draft)
+                open_restored(self.console_app, draft)
 
         self.app.push_screen(
             ConfirmScreen(restore_question(draft), yes="Restore", no="Discard"), answered

@@ -28,6 +28,7 @@ from commcentre_tui.failures import failure_sentence
 from commcentre_tui.models import Communication
 from commcentre_tui.services import communications as svc
 from commcentre_tui.services.context import ServiceContext
+from commcentre_tui.support.console_app import ConsoleAppMixin
 
 SELECTS = ("direction", "media", "category", "recipient", "template", "related")
 Options = list[tuple[str, str]]
@@ -43,7 +44,7 @@ def options_of(pairs: Options, keep: str = "") -> list[tuple[Text, str]]:
     return [(Text(label), value) for value, label in [*pairs, *extra]]
 
 
-class LiveForm(ModalScreen[Communication | None]):
+class LiveForm(ConsoleAppMixin, ModalScreen[Communication | None]):
     """Values, errors and the live parts of the communication form (see the module docstring)."""
 
     def __init__(self, request: FormRequest) -> None:
@@ -59,7 +60,7 @@ class LiveForm(ModalScreen[Communication | None]):
 
     @property
     def ctx(self) -> ServiceContext:
-        app: Any = self.app
+        app = self.console_app
         return ServiceContext(app.engine, app.settings, app.actor)
 
     @property

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -17,11 +16,12 @@ from textual.widgets.option_list import Option
 from commcentre_tui.errors import CommCentreError
 from commcentre_tui.failures import failure_sentence
 from commcentre_tui.services.context import ServiceContext
+from commcentre_tui.support.console_app import ConsoleAppMixin
 
 Loader = Callable[[ServiceContext], list[tuple[str, str]]]
 
 
-class PickScreen(ModalScreen[str | None]):
+class PickScreen(ConsoleAppMixin, ModalScreen[str | None]):
     """Lists what ``loader`` returns (run in a worker); Enter dismisses with the chosen value."""
 
     DEFAULT_CSS = """
@@ -54,7 +54,7 @@ class PickScreen(ModalScreen[str | None]):
 
     @work(thread=True, exclusive=True, group="pick-load", exit_on_error=False)
     def _load(self) -> None:
-        app: Any = self.app
+        app = self.console_app
         try:
             items = self.loader(ServiceContext(app.engine, app.settings, app.actor))
         except CommCentreError as exc:

@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 
 from commcentre_tui.controllers.cti.tell import tell
 from commcentre_tui.repo.cti_lookup import MatchedContact
+from commcentre_tui.support.console_app import ConsoleAppMixin
 from commcentre_tui.text import inert
 
 PICK_CSS = """
@@ -77,7 +78,7 @@ class CallerPickScreen(ModalScreen[int | None]):
         self.dismiss(None)
 
 
-class PhonePickScreen(ModalScreen[str | None]):
+class PhonePickScreen(ConsoleAppMixin, ModalScreen[str | None]):
     """The loaded customer's phones (read in a worker): Enter calls the highlighted one."""
 
     DEFAULT_CSS = PICK_CSS.format(name="PhonePickScreen")
@@ -99,7 +100,7 @@ class PhonePickScreen(ModalScreen[str | None]):
 
     @work(thread=True, exclusive=True, group="cti-phones", exit_on_error=False)
     def _load(self) -> None:
-        app: Any = self.app
+        app = self.console_app
         try:
             info = app.gateway.contact_info(self.contact_id)
         except Exception as exc:  # noqa: BLE001 - one sentence, the list closes
@@ -109,7 +110,7 @@ class PhonePickScreen(ModalScreen[str | None]):
         app.call_from_thread(self._show, info)
 
     def _failed(self, message: str) -> None:
-        tell(self.app, message, title="Call customer", severity="error")
+        tell(self.console_app, message, title="Call customer", severity="error")
         self.dismiss(None)
 
     def _show(self, info: Any) -> None:

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Static
 
 from commcentre_tui.controllers.cti.calls import CallRecord, duration_words
 from commcentre_tui.controllers.cti.tell import tell
+from commcentre_tui.support.console_app import ConsoleAppMixin
 from commcentre_tui.text import inert
 
 COLUMNS = ("Time", "Direction", "Number", "Customer", "Duration", "State")
@@ -24,7 +25,7 @@ def _local_time(at: datetime) -> str:
     return at.astimezone().strftime("%H:%M:%S")
 
 
-class RecentCallsScreen(ModalScreen[int | None]):
+class RecentCallsScreen(ConsoleAppMixin, ModalScreen[int | None]):
     """Dismisses with the chosen call's contact id (``None`` when closed)."""
 
     DEFAULT_CSS = """
@@ -85,7 +86,7 @@ class RecentCallsScreen(ModalScreen[int | None]):
             return
         if record.contact_id is None:
             tell(
-                self.app,
+                self.console_app,
                 "No customer is linked to this call.",
                 title="Recent Calls",
                 severity="warning",

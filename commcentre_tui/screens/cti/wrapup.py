@@ -16,9 +16,11 @@ from textual.widgets import Button, Label, Select, Static, TextArea
 from commcentre_tui.controllers.cti.calls import CallRecord, duration_words
 from commcentre_tui.controllers.cti.tell import tell
 from commcentre_tui.errors import CommCentreError, ValidationFailed
+from commcentre_tui.support.console_app import ConsoleAppMixin
 from commcentre_tui.text import inert
 
 if TYPE_CHECKING:
+    from commcentre_tui.app import CommCentreApp
     from commcentre_tui.controllers.cti.flow import CallFlow
 
 #: Field name → label, in form order.
@@ -30,7 +32,7 @@ FIELDS = {
 }
 
 
-class WrapUpScreen(ModalScreen[bool]):
+class WrapUpScreen(ConsoleAppMixin, ModalScreen[bool]):
     """Dismisses with ``True`` when the call was completed, ``False`` when left for later."""
 
     DEFAULT_CSS = """
@@ -64,7 +66,7 @@ class WrapUpScreen(ModalScreen[bool]):
 
     # -- building -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        app: Any = self.controller.app
+        app: CommCentreApp = self.controller.app
         cti, categories = app.settings.cti, app.settings.communications.categories
         star = " *" if cti.require_disposition else ""
         with Vertical(id="frame"):
@@ -149,7 +151,7 @@ class WrapUpScreen(ModalScreen[bool]):
     @property
     def remaining(self) -> int:
         """Seconds of after-call work left (negative once over)."""
-        app: Any = self.controller.app
+        app: CommCentreApp = self.controller.app
         started = self.record.wrap_started or time.monotonic()
         left: int = round(app.settings.cti.wrap_up_seconds - (time.monotonic() - started))
         return left
@@ -224,7 +226,7 @@ class WrapUpScreen(ModalScreen[bool]):
             self._busy = False
         disposition = " / ".join(v for v in (values["reason"], values["outcome"]) if v)
         tell(
-            self.app,
+            self.console_app,
             f"Call with {self.record.who} completed"
             + (f": {disposition}." if disposition else "."),
             title="After-call work",
@@ -234,7 +236,7 @@ class WrapUpScreen(ModalScreen[bool]):
     def action_later(self) -> None:
         if self.record.communication_id is not None:
             tell(
-                self.app,
+                self.console_app,
                 "The call stays a Draft communication; complete it from Customer Care.",
                 title="After-call work",
             )
