@@ -49,12 +49,19 @@ class Bench:
     """One server and the client side of the measurements."""
 
     def __init__(
-        self, engine: Engine, settings: Settings, database_url: str, config_path: str | None
+        self,
+        engine: Engine,
+        settings: Settings,
+        database_url: str,
+        config_path: str | None,
+        *,
+        fork_server: bool = True,
     ):
         self.engine, self.settings = engine, settings
         self.database_url, self.config_path = database_url, config_path
         self.key = asyncssh.generate_private_key("ssh-ed25519")
         self.server: ConsoleServer | None = None
+        self.fork_server = fork_server
         self.prefixes: list[str] = []
         self._tmp = tempfile.TemporaryDirectory(prefix="cc-ssh-bench-")
 
@@ -70,9 +77,12 @@ class Bench:
             database_url=self.database_url,
             config_path=self.config_path,
             recheck_seconds=0,
+            fork_server=self.fork_server,
         )
         self.server = ConsoleServer(self.engine, self.settings, options)
         await self.server.start()
+        if self.server.fork is not None:  # a running server's fork server has long been ready
+            await asyncio.wait_for(self.server.fork.ready.wait(), 120)
         return self
 
     async def __aexit__(self, *_exc: object) -> None:

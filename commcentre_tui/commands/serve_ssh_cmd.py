@@ -65,6 +65,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="let roles with the export flag write result files to DIR on this "
         "server (default: exporting is off over SSH)",
     )
+    parser.add_argument(
+        "--no-fork-server",
+        action="store_true",
+        help="start each console as a new Python process instead of forking it from a process "
+        "that has already imported the console (slower logins, more memory)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -105,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
         config_path=getattr(args, "config", None),
         database_url=getattr(args, "database", None),
         export_folder=args.export_folder,
+        fork_server=not args.no_fork_server,
     )
     try:
         asyncio.run(serve(engine, settings, options, announce=announce))

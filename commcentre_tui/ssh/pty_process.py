@@ -15,10 +15,26 @@ import pty
 import signal
 import struct
 import termios
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Protocol
 
 #: Input waiting for the child beyond this is dropped (a child that never reads its terminal).
 MAX_PENDING_INPUT = 1 << 20
+
+
+class Child(Protocol):
+    """What :class:`PtyProcess` needs of its child (an asyncio process, or a forked console)."""
+
+    pid: int
+
+    @property
+    def returncode(self) -> int | None: ...
+
+    async def wait(self) -> int: ...
+
+
+#: Starts the child on the given pty slave descriptor instead of executing ``argv``.
+Spawner = Callable[[int], Awaitable[Child]]
 
 
 def _take_controlling_terminal() -> None:  # pragma: no cover - runs in the child before exec
@@ -49,14 +65,16 @@ class PtyProcess:
         rows: int,
         on_output: Callable[[bytes], None],
         pass_fds: Sequence[int] = (),
+        spawn: Spawner | None = None,
     ) -> None:
         self.argv = list(argv)
         self.pass_fds = tuple(pass_fds)
+        self._spawn = spawn
         self.env = dict(env)
         self.size = (cols or 80, rows or 24)
         self._on_output = on_output
         self._master: int | None = None
-        self._proc: asyncio.subprocess.Process | None = None
+        self._proc: Child | None = None
         self._pending = bytearray()
         self._reading = False
         self._paused = False
@@ -76,17 +94,11 @@ class PtyProcess:
         master, slave = pty.openpty()
         try:
             set_window_size(master, *self.size)
-            self._proc = await asyncio.create_subprocess_exec(
-                *self.argv,
-                stdin=slave,
-                stdout=slave,
-                stderr=slave,
-                env=self.env,
-                start_new_session=True,
-                preexec_fn=_take_controlling_terminal,
-                close_fds=True,
-                pass_fds=self.pass_fds,
-            )
+            if self._spawn is not None:
+                with contextlib.suppress(OSError):  # no fork server: start it the plain way
+                    self._proc = await self._spawn(slave)
+            if self._proc is None:
+                self._proc = await self._exec(slave)
         except BaseException:
             os.close(master)
             raise
@@ -95,6 +107,19 @@ class PtyProcess:
         os.set_blocking(master, False)
         self._master = master
         self._start_reading()
+
+    async def _exec(self, slave: int) -> Child:
+        return await asyncio.create_subprocess_exec(
+            *self.argv,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=self.env,
+            start_new_session=True,
+            preexec_fn=_take_controlling_terminal,
+            close_fds=True,
+            pass_fds=self.pass_fds,
+        )
 
     def _start_reading(self) -> None:
         if self._master is not None and not self._reading and not self._paused:

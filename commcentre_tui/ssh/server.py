@@ -3,8 +3,9 @@
 - Authentication is by public key only, against the keys of active agents (``commcentre agents
   add-key``); the SSH user name is the agent's username. Password attempts are refused (and the
   client is told why); keyboard-interactive, host-based and GSS authentication are off.
-- Each session gets its own console *process* (``python -m commcentre_tui console --agent NAME``)
-  on its own pseudo-terminal: TERM comes from the client, COLORTERM/LANG/LC_* when the client sends
+- Each session gets its own console *process* (``commcentre console --agent NAME``, forked from
+  the fork server that has imported the console, :mod:`.forkserver`; a new Python process when
+  there is none) on its own pseudo-terminal: TERM comes from the client, COLORTERM/LANG/LC_* when the client sends
   them, window changes are passed on (``TIOCSWINSZ`` + ``SIGWINCH``). No shell, no commands
   (``ssh host cmd`` is refused, but for ``watch NAME``: a supervisor watching an agent's console,
   read-only, :mod:`.watch`), no subsystems (SFTP/SCP), no port, X11 or agent forwarding.
@@ -38,6 +39,7 @@ from commcentre_tui.config import Settings
 from commcentre_tui.repo.audit import record
 from commcentre_tui.repo.db import transaction
 from commcentre_tui.ssh.connection import AgentConnection
+from commcentre_tui.ssh.forkclient import ForkClient
 from commcentre_tui.ssh.hostkey import DEFAULT_HOST_KEY_PATH, load_or_create_host_key
 from commcentre_tui.ssh.session import ConsoleSession
 
@@ -69,6 +71,9 @@ class ServeOptions:
     """Passed to consoles in the environment (never on the command line, where ``ps`` shows it)."""
     export_folder: str = ""
     """Where consoles' "Export results" writes (on this server); empty: exporting is off."""
+    fork_server: bool = True
+    """Start consoles from a fork server that has imported the console (:mod:`.forkserver`):
+    faster logins, shared memory. Off: each console is a new Python process."""
     console_command: Callable[[str], list[str]] | None = field(default=None, repr=False)
     """Tests only (no flag or setting reaches it): argv to run instead of the console."""
 
@@ -91,6 +96,7 @@ class ConsoleServer:
         self._acceptor: asyncssh.SSHAcceptor | None = None
         self._watcher: asyncio.Task[None] | None = None
         self._audits: set[asyncio.Task[None]] = set()
+        self.fork: ForkClient | None = None
 
     async def start(self) -> None:
         """Load (or create) the host key and start listening."""
@@ -118,6 +124,13 @@ class ConsoleServer:
         )
         if self.options.recheck_seconds > 0:
             self._watcher = asyncio.ensure_future(self._watch_agents())
+        if self.options.fork_server and self.options.console_command is None:
+            self.fork = ForkClient()
+            try:
+                await self.fork.start()
+            except OSError as exc:  # consoles then start the plain way
+                sys.stderr.write(f"commcentre serve-ssh: no fork server: {exc}\n")
+                self.fork = None
 
     @property
     def port(self) -> int:
@@ -166,14 +179,18 @@ class ConsoleServer:
             )
         return None
 
+    def console_args(self, username: str) -> list[str]:
+        """The ``commcentre`` arguments of agent ``username``'s console."""
+        args = ["console", "--agent", username]
+        if self.options.config_path:
+            args += ["--config", self.options.config_path]
+        return args
+
     def console_argv(self, username: str) -> list[str]:
         """The command a session runs for agent ``username``."""
         if self.options.console_command is not None:
             return self.options.console_command(username)
-        argv = [sys.executable, "-m", "commcentre_tui", "console", "--agent", username]
-        if self.options.config_path:
-            argv += ["--config", self.options.config_path]
-        return argv
+        return [sys.executable, "-m", "commcentre_tui", *self.console_args(username)]
 
     def console_env(
         self, chan: asyncssh.SSHServerChannel[bytes], term: str, peer: str
@@ -277,6 +294,8 @@ class ConsoleServer:
                 await asyncio.wait_for(self._acceptor.wait_closed(), 5)
         if self._audits:
             await asyncio.wait(list(self._audits), timeout=10)
+        if self.fork is not None:
+            await self.fork.close()
 
 
 async def serve(

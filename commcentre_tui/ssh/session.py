@@ -14,7 +14,8 @@ import asyncssh
 
 from commcentre_tui.ssh import watch
 from commcentre_tui.ssh.control import CONTROL_ENV, ControlLink, Message
-from commcentre_tui.ssh.pty_process import PtyProcess
+from commcentre_tui.ssh.forkserver import CONTROL_FD
+from commcentre_tui.ssh.pty_process import Child, PtyProcess
 
 if TYPE_CHECKING:
     from commcentre_tui.ssh.connection import AgentConnection
@@ -282,16 +283,25 @@ class ConsoleSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
             return 128 + signal.SIGHUP
         server, conn = self.server, self.connection
         cols, rows, _, _ = self.size
-        self.control = ControlLink(self._control_message)
+        self.control = control = ControlLink(self._control_message)
         env = server.console_env(self.chan, self.term, conn.peer)
-        env[CONTROL_ENV] = str(self.control.child_fd())
+        env[CONTROL_ENV] = str(control.child_fd())
+        spawn = None
+        if (fork := server.fork) is not None and fork.alive:
+            forked_env = {**env, CONTROL_ENV: str(CONTROL_FD)}
+            args = server.console_args(conn.username)
+
+            async def spawn(slave: int) -> Child:
+                return await fork.spawn(args, forked_env, slave, control.child_fd())
+
         self.process = PtyProcess(
             server.console_argv(conn.username),
             env,
             cols=cols,
             rows=rows,
             on_output=self._console_output,
-            pass_fds=(self.control.child_fd(),),
+            pass_fds=(control.child_fd(),),
+            spawn=spawn,
         )
         await self.process.start()
         self.control.child_started()
