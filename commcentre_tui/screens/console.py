@@ -270,7 +270,10 @@ class ConsoleScreen(Screen[None]):
 
         self.app.push_screen(
             AdvancedSearchScreen(
-                fields, self.last_advanced, self.cc_app.settings.search.default_operator
+                fields,
+                self.last_advanced,
+                self.cc_app.settings.search.default_operator,
+                self.cc_app.settings.search.default_region,
             ),
             done,
         )
