@@ -114,6 +114,9 @@ ADVANCED = [
     ],
     [("first_name", "like", "%ari%"), ("street", "like", "%street"), ("postal_code", "like", "10")],
     [("last_name", "like", "%"), ("city", "=", "x")],
+    # Two trigram conditions on the contact row: found through one lookup of both.
+    [("last_name", "like", "%iou"), ("first_name", "like", "%ari%"), ("city", "=", "Nicosia")],
+    [("first_name", "like", "%mar%"), ("last_name", "like", "%ΟΥΛΟΥ")],
 ]
 
 
