@@ -14,6 +14,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from commcentre_tui.catalog import FIELD_LABELS
 from commcentre_tui.keys import bind
+from commcentre_tui.repo.search.parse import short_inside
 from commcentre_tui.widgets.footer import ConsoleFooter
 from commcentre_tui.widgets.search_bar import OPERATORS
 
@@ -80,12 +81,17 @@ class AdvancedSearchScreen(ModalScreen[tuple[Any, ...] | None]):
     ]
 
     def __init__(
-        self, fields: Sequence[str], conditions: Sequence[Any] = (), default_op: str = "like"
+        self,
+        fields: Sequence[str],
+        conditions: Sequence[Any] = (),
+        default_op: str = "like",
+        phone_region: str = "CY",
     ) -> None:
         super().__init__()
         self.fields = list(fields)
         self.initial = list(conditions)
         self.default_op = default_op
+        self.phone_region = phone_region
 
     def compose(self) -> ComposeResult:
         with Vertical(id="advanced") as box:
@@ -164,6 +170,13 @@ class AdvancedSearchScreen(ModalScreen[tuple[Any, ...] | None]):
                 empty,
             )
             return
+        for row in rows:  # "ends with"/"contains" under three characters: said here, at once
+            field, op, value = row.condition
+            sentence = short_inside(field, op or self.default_op, value, self.phone_region)
+            if sentence is not None:
+                label = FIELD_LABELS.get(field, field)
+                self._refuse(f"✗ Condition {rows.index(row) + 1} ({label}): {sentence}", row)
+                return
         self.dismiss(conditions)
 
     def _refuse(self, sentence: str, row: ConditionRow) -> None:

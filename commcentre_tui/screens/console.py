@@ -266,7 +266,10 @@ class ConsoleScreen(ConsoleAppMixin, Screen[None]):
 
         self.app.push_screen(
             AdvancedSearchScreen(
-                fields, self.last_advanced, self.console_app.settings.search.default_operator
+                fields,
+                self.last_advanced,
+                self.console_app.settings.search.default_operator,
+                self.console_app.settings.search.default_region,
             ),
             done,
         )

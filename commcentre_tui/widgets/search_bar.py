@@ -61,7 +61,8 @@ class SearchBar(Horizontal):
             allow_blank=False,
             compact=True,
             id="op",
-            tooltip="Like: starts with (Mar), ends with (%ria), contains (%ari%). =: exact match.",
+            tooltip="Like: starts with (Mar), ends with (%ria), contains (%ari%); the last two need "
+            "3+ characters. =: exact match.",
         )
         yield Input(
             placeholder="name, phone, email or number, then Enter", compact=True, id="value"

@@ -4,7 +4,7 @@ Communications, going back — asserting what the widgets show (demo data, SQLit
 from __future__ import annotations
 
 from sqlalchemy import Engine, text
-from textual.widgets import DataTable, Input, Select, Static
+from textual.widgets import DataTable, Input, Label, Select, Static
 
 from commcentre_tui.screens.advanced_search import AdvancedSearchScreen
 from commcentre_tui.screens.console import CUSTOMER, LATEST, RESULTS
@@ -104,6 +104,23 @@ async def test_a_value_search_cannot_use_is_a_sentence_and_the_cursor_stays_to_c
         assert all("Hadji" in row[0] for row in table_rows(app.screen.results.table))
 
 
+async def test_contains_under_three_characters_says_what_it_needs(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await quick_search(pilot, "%ad%")
+        notes = [str(n.message) for n in app._notifications if n.severity == "error"]
+        assert notes == [
+            "Ends with (%ria) and contains (%ari%) need at least three characters; "
+            "starts with (Ma) takes any."
+        ]
+        assert app.focused is app.screen.search_bar.value_input
+        await type_text(pilot, "%adji%")  # replaces the selected "%ad%"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.view == RESULTS
+        assert all("adji" in row[0].lower() for row in table_rows(app.screen.results.table))
+
+
 async def test_paging_with_pgdn_beyond_the_first_page(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -154,12 +171,24 @@ async def test_advanced_search_with_two_conditions(make_app) -> None:
         assert rows[1].condition[0] == "first_name"
         await type_text(pilot, "andreas")
         await pilot.press("enter")
+        await pilot.pause()
+        # "%ou" ends with two letters: refused beside the conditions, the cursor in that one.
+        assert isinstance(app.screen, AdvancedSearchScreen)
+        error = str(app.screen.query_one("#advanced-error", Label).render())
+        assert error == (
+            "✗ Condition 1 (Last name): Ends with (%ria) and contains (%ari%) need at least "
+            "three characters; starts with (Ma) takes any."
+        )
+        assert app.focused is rows[0].query_one(".value", Input)
+        await pilot.press("home", "right")
+        await type_text(pilot, "i")  # "%iou"
+        await pilot.press("enter")
         await settle(pilot)
         table = app.screen.query_one("#results-table", DataTable)
         names = [row[0] for row in table_rows(table)]
-        assert names and all(n.startswith("Andreas ") and n.endswith("ou") for n in names)
+        assert names and all(n.startswith("Andreas ") and n.endswith("iou") for n in names)
         status = str(app.screen.query_one("#results-status", Static).render())
-        assert "Last name Like “%ou” and First name Like “andreas”" in status
+        assert "Last name Like “%iou” and First name Like “andreas”" in status
 
 
 async def test_advanced_search_remove_condition_and_cancel(make_app) -> None:

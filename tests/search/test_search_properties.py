@@ -10,7 +10,7 @@ from commcentre_tui.config import Settings
 from commcentre_tui.errors import ValidationFailed
 from commcentre_tui.repo.search import plan as search_plan
 from commcentre_tui.repo.search.api import Condition, search_contacts
-from tests.search.population import Person, expected
+from tests.search.population import NORMS, Person, expected
 
 FIELDS = [
     "first_name",
@@ -69,24 +69,32 @@ SETTINGS = settings(
 )
 
 
-def refused(op: str, value: str) -> bool:
-    """The reference's rule for an empty value (nothing but blanks, or only Like wildcards)."""
+def refused(name: str, op: str, value: str) -> str | None:
+    """The reference's refusals: an empty value (nothing but blanks, or only Like wildcards),
+    or an "ends with"/"contains" shorter than three characters once normalised."""
     v = value.strip()
-    if op == "like":
-        lead, trail = v.startswith("%"), len(v) > 1 and v.endswith("%")
-        v = v[1 if lead else 0 : len(v) - 1 if trail else len(v)].strip()
-    return not v
+    if op != "like":
+        return None if v else "Type a value"
+    lead, trail = v.startswith("%"), len(v) > 1 and v.endswith("%")
+    core = v[1 if lead else 0 : len(v) - 1 if trail else len(v)]
+    if not core.strip():
+        return "Type a value"
+    term = NORMS[name](core)  # type: ignore[operator]
+    if lead and 0 < len(term) < 3:
+        return "at least three characters"
+    return None
 
 
 def check(
     engine: Engine, settings_: Settings, people: list[Person], name: str, op: str, value: str
 ) -> None:
     cond = [Condition(name, op, value)]
-    if refused(op, value):
+    refusal = refused(name, op, value)
+    if refusal is not None:
         try:
             search_contacts(engine, settings_, cond)
         except ValidationFailed as exc:
-            assert "Type a value" in str(exc)
+            assert refusal in str(exc), (name, op, value, str(exc))
             return
         raise AssertionError(f"{value!r} was not refused")
     page = search_contacts(engine, settings_, cond, limit=500)

@@ -70,7 +70,7 @@ def _count(plan: Planner, seen: int, budget: float, work: int) -> str:
     best = plan._best()
     rows, per_row = plan._walk_costs(cap)
     per_row += COUNT_WALK_ROW[plan.be.name]
-    estimate = plan.estimates()[best] if best is not None else None
+    estimate = plan.source_estimate(best) if best is not None else None
     walk_rows = (
         work * 5
         if budget == float("inf")
@@ -136,7 +136,8 @@ def _candidate_cost(plan: Planner, index: int, wanted: int, work: int) -> float:
     exactish = 1.0 if not any(trigram(q) for q in preds) else 0.7
     if estimates[index] is None:
         return float("inf")
-    rows = min(float(estimates[index] or 0), wanted / max(others * exactish, 1e-9), float(work))
+    source = float(plan.source_estimate(index) or 0)
+    rows = min(source, wanted / max(others * exactish, 1e-9), float(work))
     cost = rows * COUNT_ROW.get(plan.be.name, CANDIDATE_ROW[plan.be.name])
     if any(FIELD[q.field].table != "contact" for q in preds) or len(by_table(preds)) > 1:
         cost *= 1.5  # DISTINCT over ids that may repeat

@@ -103,6 +103,11 @@ class FieldSpec:
     indexed_since: str = "0002"
     """The migration that created the column's search indexes (the indexes of an older schema
     revision leave the field out; see :func:`.index.layout`)."""
+    owner_indexed_since: str | None = None
+    """For a field of a related table: the migration that added its B-trees with the contact id,
+    ``(column, contact_id)`` and ``(contact_id, column)``, so = and "starts with" read their
+    contacts from an index alone and a walk checks a contact with one index seek (``None``:
+    none)."""
 
 
 #: Every search field, in the default display order of its group (and "Any"'s order within a
@@ -181,9 +186,19 @@ FIELDS: tuple[FieldSpec, ...] = (
         "fold",
         selective=True,
         any_shapes=("email",),
+        owner_indexed_since="0015",
     ),
     FieldSpec("street", "Street", "address", "contact_address", "street_norm", "street", "fold"),
-    FieldSpec("city", "City", "address", "contact_address", "city_norm", "city", "fold"),
+    FieldSpec(
+        "city",
+        "City",
+        "address",
+        "contact_address",
+        "city_norm",
+        "city",
+        "fold",
+        owner_indexed_since="0015",
+    ),
     FieldSpec(
         "postal_code",
         "Postal code",

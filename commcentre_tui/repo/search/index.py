@@ -53,12 +53,23 @@ class Layout:
     walk_columns: str
     """The contact columns search conditions read: the covering indexes carry them so a walk
     down the result order (and a lookup by id) never touches the table."""
+    owned: tuple[tuple[str, str], ...] = ()
+    """(table, column) of related-table fields with B-trees beside their contact id."""
+
+    def _owner_btrees(self, collate: str) -> dict[str, tuple[str, str]]:
+        out: dict[str, tuple[str, str]] = {}
+        for table, column in self.owned:
+            out[f"ix_search_{table}_{column}_owner"] = (table, f"{column}{collate}, contact_id")
+            out[f"ix_search_{table}_owner_{column}"] = (table, f"contact_id, {column}{collate}")
+        return out
 
     def sqlite_btree(self) -> dict[str, tuple[str, str]]:
-        """SQLite covering B-trees: the result order with every filter column, and the same by id."""
+        """SQLite covering B-trees: the result order with every filter column, the same by id,
+        and the related fields' (column, contact id) pairs both ways."""
         return {
             "ix_search_contact_walk": ("contact", f"sort_name, id, {self.walk_columns}"),
             "ix_search_contact_lookup": ("contact", f"id, sort_name, {self.walk_columns}"),
+            **self._owner_btrees(""),
         }
 
     def pg_trgm(self) -> dict[str, tuple[str, tuple[str, ...]]]:
@@ -77,6 +88,7 @@ class Layout:
                 for spec in self.fts
                 for col in spec.columns
             },
+            **self._owner_btrees(' COLLATE "C"'),
         }
 
     def tables(self) -> list[str]:
@@ -94,7 +106,13 @@ def layout(revision: str | None = None) -> Layout:
         if any(f.table == t.name for f in fields)
     )
     walk = ", ".join(dict.fromkeys(f.column for f in fields if f.table == "contact"))
-    return Layout(fts, walk)
+    owned = tuple(
+        (f.table, f.column)
+        for f in fields
+        if f.owner_indexed_since is not None
+        and (revision is None or f.owner_indexed_since <= revision)
+    )
+    return Layout(fts, walk, owned)
 
 
 #: The newest layout (what a database at head has).

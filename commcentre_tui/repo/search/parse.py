@@ -6,7 +6,9 @@ exactly the way the stored shadow column was, so SQL and :meth:`Pred.test` agree
 
 Like rules: a ``%`` is a wildcard only as the very first or very last character of the value
 (``%ria`` ends with, ``Ma%`` and ``Mar`` start with, ``%ari%`` contains); every other character,
-``_``, an inner ``%``, quotes and backslashes included, is literal.
+``_``, an inner ``%``, quotes and backslashes included, is literal. "Ends with" and
+"contains" need three characters once normalised (:data:`MIN_INSIDE`); shorter ones are refused
+with one sentence (:data:`TOO_SHORT`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,14 @@ OPERATORS = ("=", "like")
 
 #: No stored search column is anywhere near this long: longer terms simply match nothing.
 MAX_TERM = 1000
+#: "Ends with" and "contains" need this many characters (after normalisation): the trigram
+#: indexes find nothing shorter, so a shorter term would read every row.
+MIN_INSIDE = 3
+#: The sentence for a shorter one (the console shows it beside the value, the CLI on stderr).
+TOO_SHORT = (
+    "Ends with (%ria) and contains (%ari%) need at least three characters; "
+    "starts with (Ma) takes any."
+)
 
 #: The text normalisers by name (``phone`` is read in a region: see :func:`make_pred`).
 NORMALISE = {"fold": fold, "number": canon_number, "id": canon_id}
@@ -127,7 +137,9 @@ def make_pred(field: str, op: str, value: str, region: str) -> Pred:
         term = to_e164(core, region) or ""
     else:
         term = phone_like_term(core, kind, region)
-    return Pred(field, kind, term) if _usable(term) else Pred(field, "none")
+    pred = Pred(field, kind, term)
+    # (a short one is kept as it is: parse_conditions refuses it, whatever its characters)
+    return pred if _usable(term) or too_short(pred) else Pred(field, "none")
 
 
 def shapes_of(core: str) -> list[Shape]:
@@ -196,7 +208,30 @@ def parse_conditions(
         if not value or (op == "like" and not like_parts(value)[2].strip()):
             raise ValidationFailed("Type a value to search for.", "value")
         if field == ANY_FIELD:
-            clauses.append(route_any(value, op, enabled, region))
+            clause = route_any(value, op, enabled, region)
         else:
-            clauses.append(Clause((make_pred(field, op, value, region),)))
+            clause = Clause((make_pred(field, op, value, region),))
+        if any(too_short(q) for q in clause.preds):
+            raise ValidationFailed(TOO_SHORT, "value")
+        clauses.append(clause)
     return clauses
+
+
+def too_short(pred: Pred) -> bool:
+    """Whether ``pred`` is an "ends with" or "contains" shorter than :data:`MIN_INSIDE`."""
+    return pred.kind in ("suffix", "contains") and 0 < len(pred.term) < MIN_INSIDE
+
+
+def short_inside(field: str, op: str, value: str, region: str) -> str | None:
+    """:data:`TOO_SHORT` when ``field op value`` is an "ends with" or "contains" under three
+    characters, else ``None`` (a form checks a condition with it before searching)."""
+    value, op = value.strip(), op.strip().lower()
+    if op != "like" or not like_parts(value)[2].strip():
+        return None
+    if field == ANY_FIELD:
+        clause = route_any(value, op, names(), region)
+    elif field in FIELD:
+        clause = Clause((make_pred(field, op, value, region),))
+    else:
+        return None
+    return TOO_SHORT if any(too_short(q) for q in clause.preds) else None

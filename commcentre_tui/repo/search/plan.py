@@ -98,7 +98,7 @@ class Planner(SearchRun):
             return "plain", 0.0
         rows, per_row = self._walk_costs()
         best = self._best()
-        estimate = self.estimates()[best] if best is not None else None
+        estimate = self.source_estimate(best) if best is not None else None
         if best is None or estimate is None:
             return "walk", max(self.limit + 1.0, WALK_BUDGET / per_row)
         if self._capped_clauses[best]:

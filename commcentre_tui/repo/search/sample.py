@@ -77,18 +77,21 @@ def walk_rows(
     source = plan._source(index, p)
     join = "JOIN contact c" if plan.be.pg else f"CROSS JOIN contact c{plan._lookup_index}"
     rows = plan._run(
-        f"SELECT c.sort_name, c.id FROM (SELECT id FROM ({source.sql}) u LIMIT {MATCH_EXAMINE}) k "
-        f"{join} ON c.id = k.id WHERE {plan._filters('c', p)} AND "
-        f"{plan.be.keyset('c', key, forward, p)} LIMIT {MATCH_SAMPLE}",
+        f"SELECT c.sort_name, c.id, CASE WHEN {plan._filters('c', p)} AND "
+        f"{plan.be.keyset('c', key, forward, p)} THEN 1 ELSE 0 END FROM (SELECT id FROM "
+        f"({source.sql}) u LIMIT {MATCH_EXAMINE}) k {join} ON c.id = k.id",
         p,
     ).all()
-    found = sorted((str(r[0]), int(r[1])) for r in rows)
+    found = sorted((str(r[0]), int(r[1])) for r in rows if r[2])
     if not forward:
         found.reverse()
-    if len(found) < MATCH_SAMPLE // 2:
+    # Fewer candidates than examined: the index holds no more, so the matches are all here
+    # (the trigram estimate is only an upper bound, often far above).
+    exhausted = len(rows) < MATCH_EXAMINE
+    if len(found) < MATCH_SAMPLE // 2 and not exhausted:
         return None
-    matches = estimate * len(found) / MATCH_EXAMINE if len(found) < MATCH_SAMPLE else estimate
-    need = math.ceil((plan.limit + 1) * len(found) / max(matches, 1) * 1.5)
+    matches = len(found) if exhausted else estimate * len(found) / max(len(rows), 1)
+    need = max(1, math.ceil((plan.limit + 1) * len(found) / max(matches, 1) * 1.5))
     keys = positions(plan)
     start = share_before(keys, key[0] if key else None)
     if need > len(found):

@@ -207,6 +207,18 @@ class Backend:
             " UNION ALL ".join(s for s, _ in selects), unique, all(exact for _, exact in selects)
         )
 
+    def together(self, preds: Sequence[Pred], p: Params) -> Source:
+        """Contacts that may match every one of ``preds`` (trigram conditions on the contact
+        row, all of which must hold) through one index lookup."""
+        if self.pg:
+            where = " AND ".join(self.pred(q, f"t.{FIELD[q.field].column}", p) for q in preds)
+            return Source(f"SELECT t.id AS id FROM contact t WHERE {where}", True, True)
+        fts = TABLE["contact"].fts
+        query = " AND ".join(f"({fts_query([FIELD[q.field].column], q.term)})" for q in preds)
+        return Source(
+            f"SELECT f.rowid AS id FROM {fts} f WHERE f.{fts} MATCH {p.add(query)}", True, False
+        )
+
     def count_capped(self, preds: Sequence[Pred], cap: int, p: Params) -> str:
         """``SELECT count(*)`` of the rows of one table matching any of ``preds``, up to ``cap``."""
         table = FIELD[preds[0].field].table
