@@ -186,20 +186,15 @@ class TemplatesScreen(ConsoleAppMixin, Screen[None]):
     def _reload(self, select_id: int | None = None) -> None:
         from commcentre_tui.services import templates as svc
 
-        ctx = self.ctx
-
-        def not_listed(exc: BaseException) -> bool:
-            self._status(str(exc))
-            return True
-
+        ctx, group, what = self.ctx, "templates-list", "listing the templates"
+        show = lambda rows: self._show_rows(rows, select_id)  # noqa: E731
         fetch(
-            self,
-            lambda: svc.list_all(ctx),
-            lambda rows: self._show_rows(rows, select_id),
-            group="templates-list",
-            what="listing the templates",
-            on_error=not_listed,
+            self, lambda: svc.list_all(ctx), show, group=group, what=what, on_error=self._unlisted
         )
+
+    def _unlisted(self, exc: BaseException) -> bool:
+        self._status(str(exc))
+        return True
 
     def _show_rows(self, rows: list[Any], select_id: int | None) -> None:
         self.rows = rows
