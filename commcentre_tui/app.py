@@ -29,8 +29,9 @@ from textual.screen import Screen
 from commcentre_tui.config import Settings
 from commcentre_tui.controllers.gateway import Gateway
 from commcentre_tui.keys import bind, keeps_tab
+from commcentre_tui.palette_commands import view_commands
 from commcentre_tui.repo.permissions import Actor
-from commcentre_tui.screens.notifications import ToastShown
+from commcentre_tui.screens.notifications import ToastShown, keep
 from commcentre_tui.startup import resume_garbage_collection
 from commcentre_tui.support.messages import (
     CustomerChanged,
@@ -45,31 +46,9 @@ if TYPE_CHECKING:
     from commcentre_tui.controllers.cti.controller import CtiController
     from commcentre_tui.screens.console import ConsoleScreen
     from commcentre_tui.screens.notifications import KeptNotifications
+    from commcentre_tui.widgets.cti_status import CtiStatus
+    from commcentre_tui.widgets.presence import PresenceKeeper
     from commcentre_tui.widgets.record_table import RecordTable
-
-#: Palette command title → (help, console action). The seed's own words.
-COMMANDS: dict[str, tuple[str, str, bool]] = {
-    "Quick Search": ("Put the cursor in the search bar", "quick_search", False),
-    "Advanced Search": ("Search with several conditions", "advanced_search", False),
-    "Latest Communications": (
-        "Your own most recent communications",
-        "latest_communications",
-        False,
-    ),
-    "Dashboard": ("The loaded customer's overview", "show_tab('dashboard')", True),
-    "Subscriptions": ("The loaded customer's subscriptions", "show_tab('subscriptions')", True),
-    "Financials": ("Accounts and financial transactions", "show_tab('financials')", True),
-    "Customer Care": ("Care records and communications", "show_tab('care')", True),
-    "Rewards": ("Reward transactions", "show_tab('rewards')", True),
-    "Add More Information": ("Edit phones, emails and addresses", "add_more_information", True),
-    "Reload Customer": ("Read the loaded customer again", "reload_customer", True),
-    "Close Customer": (
-        "Close the loaded customer and go back to the search",
-        "close_customer",
-        True,
-    ),
-}
-
 
 #: Seconds after the first frame before the delivery worker and the reminder checks start: the
 #: modules they need (the ORM models among them) then load in threads while the agent types.
@@ -305,6 +284,25 @@ class CommCentreApp(App[None]):
         assert isinstance(screen, ConsoleScreen)
         return screen
 
+    def keep_notification(
+        self, message: str, *, title: str = "", severity: str = "warning", **options: Any
+    ) -> None:
+        """List ``message`` until acknowledged, and toast it (any thread; plain text). Controllers
+        call this rather than import the notifications screen."""
+        keep(self, message, title=title, severity=severity, **options)
+
+    def presence_keeper(self) -> PresenceKeeper | None:
+        """The console's presence session widget, if it is mounted."""
+        from commcentre_tui.widgets.presence import keeper_of
+
+        return keeper_of(self)
+
+    def cti_status_views(self) -> list[CtiStatus]:
+        """The CTI status views on every open screen."""
+        from commcentre_tui.widgets.cti_status import CtiStatus
+
+        return [view for screen in self.screen_stack for view in screen.query(CtiStatus)]
+
     @property
     def customer_id(self) -> int | None:
         """The loaded customer's contact id, or ``None``."""
@@ -370,11 +368,7 @@ class CommCentreApp(App[None]):
         from commcentre_tui.screens.console import ConsoleScreen
 
         if isinstance(screen, ConsoleScreen):
-            loaded = screen.loaded_customer is not None
-            for title, (help_text, action, needs_customer) in COMMANDS.items():
-                if needs_customer and not loaded:
-                    continue
-                yield SystemCommand(title, help_text, self._runner(screen, action))
+            yield from view_commands(screen)
             yield from self.extra_commands(screen)
         for command in super().get_system_commands(screen):
             if command.title != "Screenshot" or self.settings.ui.screenshots:
@@ -389,10 +383,6 @@ class CommCentreApp(App[None]):
             )
             return
         super().action_screenshot(filename, path)
-
-    @staticmethod
-    def _runner(screen: Screen[Any], action: str) -> Callable[[], Any]:
-        return lambda: screen.call_later(screen.run_action, action)
 
 
 def create_app(

@@ -45,7 +45,7 @@ OPTIONS_WITH_VALUE = ("--config", "--database", "--log-level", "--agent", "--ext
 class _Parser(argparse.ArgumentParser):
     """Usage errors are one sentence on stderr and exit 2."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> None:  # type: ignore[override]  # prints one sentence and exits 2 (SystemExit), as argparse does
         sys.stderr.write(f"commcentre: {message}. See `{self.prog} --help`.\n")
         raise SystemExit(2)
 

@@ -61,7 +61,7 @@ class RedactingFormatter(logging.Formatter):
 class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
     """A rotating log file readable by its owner only (it names customers and agents)."""
 
-    def _open(self):  # type: ignore[no-untyped-def]
+    def _open(self):  # type: ignore[no-untyped-def]  # overrides logging's untyped private _open
         stream = super()._open()
         with contextlib.suppress(OSError):
             os.chmod(self.baseFilename, 0o600)

@@ -4,7 +4,7 @@ export and notifications. Each provider is imported when the palette opens, not 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from textual.app import SystemCommand
@@ -12,6 +12,43 @@ from textual.screen import Screen
 
 if TYPE_CHECKING:
     from commcentre_tui.app import CommCentreApp
+    from commcentre_tui.screens.console import ConsoleScreen
+
+#: Palette command title → (help, console action). The seed's own words.
+COMMANDS: dict[str, tuple[str, str, bool]] = {
+    "Quick Search": ("Put the cursor in the search bar", "quick_search", False),
+    "Advanced Search": ("Search with several conditions", "advanced_search", False),
+    "Latest Communications": (
+        "Your own most recent communications",
+        "latest_communications",
+        False,
+    ),
+    "Dashboard": ("The loaded customer's overview", "show_tab('dashboard')", True),
+    "Subscriptions": ("The loaded customer's subscriptions", "show_tab('subscriptions')", True),
+    "Financials": ("Accounts and financial transactions", "show_tab('financials')", True),
+    "Customer Care": ("Care records and communications", "show_tab('care')", True),
+    "Rewards": ("Reward transactions", "show_tab('rewards')", True),
+    "Add More Information": ("Edit phones, emails and addresses", "add_more_information", True),
+    "Reload Customer": ("Read the loaded customer again", "reload_customer", True),
+    "Close Customer": (
+        "Close the loaded customer and go back to the search",
+        "close_customer",
+        True,
+    ),
+}
+
+
+def view_commands(screen: ConsoleScreen) -> Iterable[SystemCommand]:
+    """The console screen's own commands (:data:`COMMANDS`); those about the loaded customer
+    only while one is loaded."""
+    loaded = screen.loaded_customer is not None
+    for title, (help_text, action, needs_customer) in COMMANDS.items():
+        if not needs_customer or loaded:
+            yield SystemCommand(title, help_text, _runner(screen, action))
+
+
+def _runner(screen: Screen[Any], action: str) -> Callable[[], Any]:
+    return lambda: screen.call_later(screen.run_action, action)
 
 
 def console_commands(app: CommCentreApp, screen: Screen[Any]) -> Iterable[SystemCommand]:
@@ -42,8 +79,10 @@ def console_commands(app: CommCentreApp, screen: Screen[Any]) -> Iterable[System
 
     yield from unmatched_commands(app)
     from commcentre_tui.controllers.export_results import export_commands
+    from commcentre_tui.screens.console import ConsoleScreen
 
-    yield from export_commands(app, screen)
+    if isinstance(screen, ConsoleScreen):
+        yield from export_commands(app, screen)
     from commcentre_tui.screens.notifications import notifications_commands
 
     yield from notifications_commands(app)

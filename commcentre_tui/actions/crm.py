@@ -86,7 +86,7 @@ def custom_fields(settings: Any) -> tuple[FormField, ...]:
     """One field per ``[contacts] custom_fields`` entry."""
     kinds = {"text": "text", "number": "text", "date": "date", "bool": "bool"}
     return tuple(
-        FormField(custom_key(f.name), f.name, kind=kinds[f.type], required=f.required)  # type: ignore[arg-type]
+        FormField(custom_key(f.name), f.name, kind=kinds[f.type], required=f.required)  # type: ignore[arg-type]  # custom field types are validated against FormField kinds by the config
         for f in settings.contacts.custom_fields
     )
 

@@ -194,11 +194,11 @@ class LoopbackImap:
         count = 0
         try:
             for message in messages:
-                client.append(folder, message)  # type: ignore[attr-defined]
+                client.append(folder, message)  # type: ignore[attr-defined]  # imaplib client created untyped by the loopback helper
                 count += 1
         finally:
             with contextlib.suppress(Exception):
-                client.logout()  # type: ignore[attr-defined]
+                client.logout()  # type: ignore[attr-defined]  # imaplib client created untyped by the loopback helper
         return count
 
     def stop(self) -> None:

@@ -26,7 +26,7 @@ BENCH_AGENT, BENCH_NAME = "bench-ssh", "Bench Ssh-Agent"
 class Screen:
     """A client session: bytes in, ANSI-stripped text out."""
 
-    def __init__(self, process: asyncssh.SSHClientProcess) -> None:  # type: ignore[type-arg]
+    def __init__(self, process: asyncssh.SSHClientProcess) -> None:  # type: ignore[type-arg]  # asyncssh's classes are generic only in its stubs
         self.process = process
         self.raw = b""
 

@@ -21,7 +21,7 @@ from commcentre_tui.commands.common import (
 )
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("agents", help="manage agents, roles and SSH keys")
     actions = parser.add_subparsers(
         dest="agents_command", metavar="ACTION", required=True, parser_class=type(parser)

@@ -8,7 +8,7 @@ import json
 from commcentre_tui.commands.common import common_parent, fail, settings_from
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "bench",
         parents=[common_parent()],

@@ -9,7 +9,7 @@ import os
 from commcentre_tui.commands.common import common_parent, settings_from
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "config",
         parents=[common_parent()],

@@ -9,11 +9,17 @@ PBX login ends it with exit 1.
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from commcentre_tui.commands.common import common_parent, fail
 
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from commcentre_tui.config import Settings
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "cti-bridge",
         parents=[common_parent()],
@@ -94,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _serve(
-    settings: object, host: str, port: int, engine: object, *, echo: bool = True
+    settings: Settings, host: str, port: int, engine: Engine | None, *, echo: bool = True
 ) -> int:
     import asyncio
     import logging
@@ -104,7 +110,7 @@ async def _serve(
     from commcentre_tui.cti.bridge import CtiBridge
     from commcentre_tui.cti.states import LOGIN_FAILED, is_failure
 
-    bridge = CtiBridge(settings, host=host, port=port, engine=engine)  # type: ignore[arg-type]
+    bridge = CtiBridge(settings, host=host, port=port, engine=engine)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from commcentre_tui.commands.common import common_parent, fail, open_database, settings_from
 
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from commcentre_tui.config import Settings
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("db", help="database schema and data: upgrade, status, seed")
     db_sub = parser.add_subparsers(
         dest="db_command", metavar="ACTION", required=True, parser_class=type(parser)
@@ -71,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _install_templates(engine: object, settings: object) -> str:
+def _install_templates(engine: Engine, settings: Settings) -> str:
     """Install the shipped templates once (untouched ones updated, edited ones kept), audited."""
     from dataclasses import replace
 
@@ -81,4 +87,4 @@ def _install_templates(engine: object, settings: object) -> str:
     from commcentre_tui.services.templates import install_defaults
 
     actor = replace(SYSTEM, username=f"cli:{os_username() or 'unknown'}")
-    return install_defaults(ServiceContext(engine, settings, actor)).summary()  # type: ignore[arg-type]
+    return install_defaults(ServiceContext(engine, settings, actor)).summary()

@@ -8,7 +8,7 @@ from typing import TextIO
 from commcentre_tui.commands.common import common_parent, fail, open_database, settings_from
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "export",
         help="take data out (everything held about one customer)",

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from commcentre_tui.services.importing import ImportOptions, ImportResult
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "import",
         help="import customers from another system (CSV)",

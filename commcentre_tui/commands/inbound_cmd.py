@@ -11,6 +11,7 @@ import argparse
 import logging
 import sys
 import threading
+from typing import TYPE_CHECKING
 
 from commcentre_tui.commands.common import (
     common_parent,
@@ -20,10 +21,16 @@ from commcentre_tui.commands.common import (
     start_logging,
 )
 
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from commcentre_tui.comms.inbound.email_poller import InboundStats
+    from commcentre_tui.config import Settings
+
 log = logging.getLogger("commcentre.inbound")
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "inbound",
         parents=[common_parent()],
@@ -39,9 +46,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
 
 
-def _check(settings: object, once: bool) -> str | None:
+def _check(settings: Settings, once: bool) -> str | None:
     """Why the configuration cannot run, in one sentence (``None``: it can)."""
-    inbound = settings.inbound  # type: ignore[attr-defined]
+    inbound = settings.inbound
     if not inbound.email.enabled and (once or not inbound.sms.enabled):
         return (
             "Inbound email is off; set [inbound.email] enabled = true (and host, user, "
@@ -82,24 +89,24 @@ def run(args: argparse.Namespace) -> int:
         engine.dispose()
 
 
-def _reasons(stats: object) -> None:
-    for reason, count in stats.reasons.most_common():  # type: ignore[attr-defined]
+def _reasons(stats: InboundStats) -> None:
+    for reason, count in stats.reasons.most_common():
         print(f"  refused {count}: {reason}")
 
 
-def _forever(engine: object, settings: object) -> int:
+def _forever(engine: Engine, settings: Settings) -> int:
     import asyncio
     import signal
 
     from commcentre_tui.comms.inbound.email_poller import EmailPoller
 
-    cfg = settings.inbound  # type: ignore[attr-defined]
-    poller = EmailPoller(engine, settings) if cfg.email.enabled else None  # type: ignore[arg-type]
+    cfg = settings.inbound
+    poller = EmailPoller(engine, settings) if cfg.email.enabled else None
     stop = threading.Event()
     last = [""]
 
-    def show(stats: object) -> None:
-        line = stats.line()  # type: ignore[attr-defined]
+    def show(stats: InboundStats) -> None:
+        line = stats.line()
         if line != last[0]:
             last[0] = line
             print(f"Inbound email: {line}.", flush=True)
@@ -120,7 +127,7 @@ def _forever(engine: object, settings: object) -> int:
         if cfg.sms.enabled:
             from commcentre_tui.comms.inbound.sms_webhook import sms_listener
 
-            listener = sms_listener(engine, settings)  # type: ignore[arg-type]
+            listener = sms_listener(engine, settings)
             await listener.start()
             sys.stderr.write(
                 f"commcentre inbound: SMS webhook on http://{cfg.sms.listen_host}:"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from commcentre_tui.commands.common import (
     common_parent,
@@ -11,6 +12,9 @@ from commcentre_tui.commands.common import (
     resolve_actor,
     settings_from,
 )
+
+if TYPE_CHECKING:
+    from datetime import date
 
 #: (kept equal to ``repo.reports.KINDS`` / ``BY``; the repository is imported only to run)
 KINDS = ("calls", "agents", "dispositions")
@@ -26,7 +30,7 @@ HEADERS = {
 }
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "report",
         parents=[common_parent()],
@@ -52,7 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     out.add_argument("--json", action="store_true", help="one JSON object per row")
 
 
-def _date(text: str, option: str) -> object:
+def _date(text: str, option: str) -> date | str:
     from datetime import date
 
     try:
@@ -79,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
                 1,
             )
         try:
-            result = report(engine, args.kind, first, last, args.by)  # type: ignore[arg-type]
+            result = report(engine, args.kind, first, last, args.by)  # type: ignore[arg-type]  # both are dates here: a str (the refusal) returned above
         except ValueError as exc:
             return fail(str(exc), 2)
     finally:

@@ -8,13 +8,16 @@ from typing import TYPE_CHECKING
 from commcentre_tui.commands.common import common_parent, fail, open_database, settings_from
 
 if TYPE_CHECKING:
+    from commcentre_tui.repo.search.api import SearchHit, SearchPage
+
+if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from commcentre_tui.config import Settings
     from commcentre_tui.repo.search.api import Condition
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "search",
         parents=[common_parent()],
@@ -102,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_json(hits: list) -> None:  # type: ignore[type-arg]
+def _write_json(hits: list[SearchHit]) -> None:
     from commcentre_tui.text import json_line
 
     for hit in hits:
@@ -128,13 +131,13 @@ def _write_json(hits: list) -> None:  # type: ignore[type-arg]
 COLUMNS = ("Customer", "Name", "Phone", "Email", "Matched")
 
 
-def _matched_text(hit: object) -> str:
+def _matched_text(hit: SearchHit) -> str:
     from commcentre_tui.catalog import FIELD_LABELS
 
-    return "; ".join(f"{FIELD_LABELS.get(k, k)}: {v}" for k, v in hit.matched.items())  # type: ignore[attr-defined]
+    return "; ".join(f"{FIELD_LABELS.get(k, k)}: {v}" for k, v in hit.matched.items())
 
 
-def _write_csv(hits: list, *, header: bool) -> None:  # type: ignore[type-arg]
+def _write_csv(hits: list[SearchHit], *, header: bool) -> None:
     import csv
     import sys
 
@@ -170,14 +173,14 @@ def _stream_all(
         after = page.hits[-1].sort_key
 
 
-def _print_table(page: object, total: str) -> None:
+def _print_table(page: SearchPage, total: str) -> None:
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
     from commcentre_tui.text import inert
 
-    hits = page.hits  # type: ignore[attr-defined]
+    hits = page.hits
     console = Console(highlight=False)
     if not hits:
         console.print("No contacts match.")
@@ -194,5 +197,5 @@ def _print_table(page: object, total: str) -> None:
             )
         )
     console.print(table)
-    more = " (more follow)" if page.has_more else ""  # type: ignore[attr-defined]
+    more = " (more follow)" if page.has_more else ""
     console.print(f"{len(hits)} shown of {total}{more}.")

@@ -13,7 +13,7 @@ from commcentre_tui.commands.common import (
 )
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "serve-ssh",
         parents=[common_parent()],

@@ -23,7 +23,7 @@ from commcentre_tui.commands.common import (
 )
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "templates",
         help="communication templates: list, show, export, import, validate, install-defaults",

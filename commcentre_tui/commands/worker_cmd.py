@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 from commcentre_tui.commands.common import (
     common_parent,
@@ -19,10 +20,13 @@ from commcentre_tui.commands.common import (
     start_logging,
 )
 
+if TYPE_CHECKING:
+    from commcentre_tui.config import Settings
+
 log = logging.getLogger("commcentre.worker")
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "worker",
         parents=[common_parent()],
@@ -113,8 +117,8 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _shown_url(settings: object) -> str:
+def _shown_url(settings: Settings) -> str:
     """The database URL with its password hidden."""
     from sqlalchemy.engine import make_url
 
-    return make_url(settings.database.resolved_url()).render_as_string(hide_password=True)  # type: ignore[attr-defined]
+    return make_url(settings.database.resolved_url()).render_as_string(hide_password=True)

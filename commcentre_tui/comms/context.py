@@ -36,15 +36,15 @@ from commcentre_tui.models import (
     SubscriptionService,
 )
 
-T_CONTACT = Contact.__table__  # type: ignore[attr-defined]
-T_EMAIL = ContactEmail.__table__  # type: ignore[attr-defined]
-T_PHONE = ContactPhone.__table__  # type: ignore[attr-defined]
-T_ADDRESS = ContactAddress.__table__  # type: ignore[attr-defined]
-T_ACCOUNT = Account.__table__  # type: ignore[attr-defined]
-T_SUB = Subscription.__table__  # type: ignore[attr-defined]
-T_SUBSVC = SubscriptionService.__table__  # type: ignore[attr-defined]
-T_PRODUCT = Product.__table__  # type: ignore[attr-defined]
-T_BILL = Bill.__table__  # type: ignore[attr-defined]
+T_CONTACT = Contact.__table__  # type: ignore[attr-defined]  # SQLModel's stubs do not declare __table__ (the metaclass sets it)
+T_EMAIL = ContactEmail.__table__  # type: ignore[attr-defined]  # SQLModel's stubs do not declare __table__ (the metaclass sets it)
+T_PHONE = ContactPhone.__table__  # type: ignore[attr-defined]  # SQLModel's stubs do not declare __table__ (the metaclass sets it)
+T_ADDRESS = ContactAddress.__table__  # type: ignore[attr-defined]  # SQLModel's stubs do not declare __table__ (the metaclass sets it)
+T_ACCOUNT = Account.__table__  # type: ignore[attr-defined]  # SQLModel's stubs do not declare __table__ (the metaclass sets it)
+T_SUB = Subscription.__table__  # type: ignore[attr-defined]  # SQLModel's stubs do not declare __table__ (the metaclass sets it)
+T_SUBSVC = SubscriptionService.__table__  # type: ignore[attr-defined]  # SQLModel's stubs do not declare __table__ (the metaclass sets it)
+T_PRODUCT = Product.__table__  # type: ignore[attr-defined]  # SQLModel's stubs do not declare __table__ (the metaclass sets it)
+T_BILL = Bill.__table__  # type: ignore[attr-defined]  # SQLModel's stubs do not declare __table__ (the metaclass sets it)
 
 _CARE_GROUPS = {"job": Job, "activity": Activity, "service_request": ServiceRequest}
 _CARE_KEYS = {group: f"{group}_id" for group in _CARE_GROUPS}

@@ -40,8 +40,8 @@ from commcentre_tui.models.types import utcnow
 from commcentre_tui.repo.db import transaction
 from commcentre_tui.repo.locked import retry_when_locked
 
-T_COMM = Communication.__table__  # type: ignore[attr-defined]
-T_QUEUE = CommunicationQueue.__table__  # type: ignore[attr-defined]
+T_COMM = Communication.__table__  # type: ignore[attr-defined]  # SQLModel's stubs do not declare __table__ (the metaclass sets it)
+T_QUEUE = CommunicationQueue.__table__  # type: ignore[attr-defined]  # SQLModel's stubs do not declare __table__ (the metaclass sets it)
 MAX_BACKOFF = timedelta(days=1)
 #: Every communication column with its default, so bulk inserts name them all.
 COMMUNICATION_DEFAULTS: dict[str, Any] = {
@@ -467,7 +467,7 @@ class Outbox:
                 )
                 .values(status="queued", lease_until=None, worker=None)
             )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return int(result.rowcount)  # type: ignore[attr-defined]  # execute() of an UPDATE/DELETE returns a CursorResult, which has rowcount
 
     # --- recovery -----------------------------------------------------------------------
 
@@ -483,7 +483,7 @@ class Outbox:
         report = ReconcileReport()
         with transaction(self.engine) as session:
             report.requeued = int(
-                session.execute(  # type: ignore[attr-defined]
+                session.execute(  # type: ignore[attr-defined]  # execute() of an UPDATE/DELETE returns a CursorResult, which has rowcount
                     update(T_QUEUE)
                     .where(*stale, q.attempt_started_at.is_(None))
                     .values(status="queued", lease_until=None, worker=None)

@@ -26,7 +26,7 @@ def prune_sent(
     if keep_days <= 0:
         return 0
     cutoff = (now or utcnow()) - timedelta(days=keep_days)
-    q = CommunicationQueue.__table__.c  # type: ignore[attr-defined]
+    q = CommunicationQueue.__table__.c  # type: ignore[attr-defined]  # SQLModel's stubs do not declare __table__ (the metaclass sets it)
     with transaction(engine) as session:
         ids = (
             session.execute(select(q.id).where(q.status == "sent", q.sent_at < cutoff).limit(limit))
@@ -35,6 +35,6 @@ def prune_sent(
         )
         if ids:
             session.execute(
-                delete(CommunicationQueue.__table__).where(q.id.in_(ids))  # type: ignore[attr-defined]
+                delete(CommunicationQueue.__table__).where(q.id.in_(ids))  # type: ignore[attr-defined]  # SQLModel's stubs do not declare __table__ (the metaclass sets it)
             )
     return len(ids)

@@ -151,7 +151,7 @@ def _newest(
     """account id → the id of its first row of ``table`` in ``order``."""
     if not account_ids:
         return {}
-    c = table.c  # type: ignore[attr-defined]
+    c = table.c  # type: ignore[attr-defined]  # a SQLModel __table__, untyped in the stubs
     rank = func.row_number().over(partition_by=c.account_id, order_by=order).label("rank")
     inner = (
         select(c.account_id, c.id, rank)

@@ -103,7 +103,7 @@ def install_shipped(session: Session, directory: Path | None = None) -> InstallR
 def _install_legacy(
     session: Session, directory: Path | None, columns: set[str], report: InstallReport
 ) -> InstallReport:
-    table = Template.__table__  # type: ignore[attr-defined]
+    table = Template.__table__  # type: ignore[attr-defined]  # SQLModel's stubs do not declare __table__ (the metaclass sets it)
     existing = set(session.execute(select(table.c.name, table.c.language)).tuples())
     for _origin, record in _shipped(directory):
         if (record["name"], record["language"]) in existing:

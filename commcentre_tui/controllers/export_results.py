@@ -11,19 +11,19 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from textual.app import SystemCommand
-from textual.screen import Screen
 
 if TYPE_CHECKING:
     from commcentre_tui.app import CommCentreApp
+    from commcentre_tui.screens.console import ConsoleScreen
 
 
-def export_commands(app: CommCentreApp, screen: Screen[Any]) -> Iterable[SystemCommand]:
+def export_commands(app: CommCentreApp, screen: ConsoleScreen) -> Iterable[SystemCommand]:
+    """Export the results on the console screen, for an agent allowed to."""
     from textual.css.query import NoMatches
 
-    from commcentre_tui.screens.console import ConsoleScreen
     from commcentre_tui.services.exporting import export_allowed
 
-    if not isinstance(screen, ConsoleScreen) or not export_allowed(app.actor, app.settings):
+    if not export_allowed(app.actor, app.settings):
         return
     try:
         results = screen.results

@@ -91,15 +91,13 @@ def reminder_text(reminder: Any, label: tuple[str, str] | None, key: str) -> str
 def _notify_all(app: CommCentreApp, fresh: list[tuple[Any, tuple[str, str] | None]]) -> None:
     """Keep every reminder in the Notifications list; one toast (and one bell) for all of them,
     so a start with several missed reminders does not cover half the screen with toasts."""
-    from commcentre_tui.screens.notifications import keep
     from commcentre_tui.support.bell import bell
 
     key = key_label(app)
     for reminder, label in fresh:
         if label is not None:
             app._reminder_contact = (reminder.contact_id, label)
-        keep(
-            app,
+        app.keep_notification(
             reminder_text(reminder, label, key),
             title="Task reminder",
             severity="warning",

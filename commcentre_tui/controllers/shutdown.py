@@ -105,12 +105,10 @@ async def shut_down(
     app: CommCentreApp, sig: int, *, code: int | None = None, message: str | None = None
 ) -> None:
     """Flush autosaves, close the presence session, exit with ``code`` (``128 + sig``)."""
-    from commcentre_tui.widgets.presence import keeper_of
-
     try:
         await flush_autosaves(app)
     finally:
-        keeper = keeper_of(app)
+        keeper = app.presence_keeper()
         if keeper is not None:
             await asyncio.to_thread(keeper.close)
         app.exit(return_code=128 + int(sig) if code is None else code, message=message)

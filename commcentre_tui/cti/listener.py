@@ -157,14 +157,14 @@ def event_from_payload(data: Any, call_ids: CallIds | None = None) -> CallEvent:
     if not call_id and call_ids is not None:
         call_id = call_ids.for_event(kind, extension)
     return CallEvent(
-        event=kind,  # type: ignore[arg-type]
+        event=kind,  # type: ignore[arg-type]  # kind was checked against the three event names above
         extension=extension,
         caller=caller,
         call_id=call_id,
         case_number=_text(data, "case_number", required=False, limit=60) or None,
         email=_text(data, "email", required=False) or None,
         at=at,
-        direction=direction,  # type: ignore[arg-type]
+        direction=direction,  # type: ignore[arg-type]  # direction is 'incoming' or 'outgoing' by construction above
     )
 
 

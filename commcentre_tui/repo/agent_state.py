@@ -43,7 +43,7 @@ def set_state(
     with transaction(engine) as session:
         result = session.execute(
             update(AgentSession)
-            .where(AgentSession.agent_id == agent_id, AgentSession.expires_at > now)  # type: ignore[arg-type]
+            .where(AgentSession.agent_id == agent_id, AgentSession.expires_at > now)  # type: ignore[arg-type]  # a SQLModel class attribute is typed as its value; here it is the column
             .values(
                 state=state,
                 state_since=since or now,
@@ -51,7 +51,7 @@ def set_state(
                 state_until=until,
             )
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(result.rowcount)  # type: ignore[attr-defined]  # execute() of an UPDATE/DELETE returns a CursorResult, which has rowcount
 
 
 def _short(value: str, limit: int = 80) -> str:
@@ -118,7 +118,7 @@ def queue_summary(
 
 def _recount(session: Session, queue: str) -> None:
     waiting, longest = session.execute(
-        select(func.count(), func.min(QueueCaller.joined_at)).where(QueueCaller.queue == queue)  # type: ignore[arg-type]
+        select(func.count(), func.min(QueueCaller.joined_at)).where(QueueCaller.queue == queue)  # type: ignore[arg-type]  # a SQLModel class attribute is typed as its value; here it is the column
     ).one()
     _put(session, queue, int(waiting), longest, utcnow())
 

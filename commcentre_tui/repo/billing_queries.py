@@ -48,7 +48,7 @@ def lock(session: Session, model: type[T], record_id: int, *, what: str) -> T:
     """``model`` row ``record_id``, locked for this transaction; :class:`NotFound` if absent."""
     row: T | None = session.execute(
         select(model)
-        .where(model.id == record_id)  # type: ignore[attr-defined]
+        .where(model.id == record_id)  # type: ignore[attr-defined]  # every model passed here has an id column
         .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
@@ -136,9 +136,9 @@ def ensure_wallet(session: Session, account: Account) -> Wallet:
 
     The caller holds the account row lock, so two transactions cannot both open one.
     """
-    wallet = wallet_of(session, account.id)  # type: ignore[arg-type]
+    wallet = wallet_of(session, account.id)  # type: ignore[arg-type]  # the row's id is typed int | None; it is flushed or loaded here
     if wallet is None:
-        wallet = Wallet(account_id=account.id, currency=account.currency)  # type: ignore[arg-type]
+        wallet = Wallet(account_id=account.id, currency=account.currency)  # type: ignore[arg-type]  # the row's id is typed int | None; it is flushed or loaded here
         session.add(wallet)
         session.flush()
     return wallet

@@ -90,7 +90,7 @@ def flush(session: Session) -> None:
         return
     from commcentre_tui.models.changes import ContactChange
 
-    table = ContactChange.__table__  # type: ignore[attr-defined]
+    table = ContactChange.__table__  # type: ignore[attr-defined]  # SQLModel's stubs do not declare __table__ (the metaclass sets it)
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
@@ -117,7 +117,7 @@ def version_of(engine: Engine, contact_id: int) -> tuple[int, int | None]:
     made the latest change."""
     from commcentre_tui.models.changes import ContactChange
 
-    table = ContactChange.__table__  # type: ignore[attr-defined]
+    table = ContactChange.__table__  # type: ignore[attr-defined]  # SQLModel's stubs do not declare __table__ (the metaclass sets it)
     with engine.connect() as conn:
         found = conn.execute(
             select(table.c.version, table.c.agent_id).where(table.c.contact_id == contact_id)

@@ -82,7 +82,7 @@ def _result(
     if not found:
         return None
     kind: MatchKind = "one" if len(found) == 1 and not more else "several"
-    return CallerMatch(kind, tuple(found), by, more=more, **extra)  # type: ignore[arg-type]
+    return CallerMatch(kind, tuple(found), by, more=more, **extra)  # type: ignore[arg-type]  # extra holds only CallerMatch's optional keywords
 
 
 def lookup_caller(

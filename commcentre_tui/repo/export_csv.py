@@ -107,10 +107,10 @@ def contact_header(custom_names: Sequence[str]) -> list[str]:
 
 def contact_rows(engine: Engine, custom_names: Sequence[str]) -> Iterator[list[str]]:
     """Every contact as a row of :func:`contact_header`'s columns (cells made safe)."""
-    c = Contact.__table__.c  # type: ignore[attr-defined]
-    p = ContactPhone.__table__.c  # type: ignore[attr-defined]
-    e = ContactEmail.__table__.c  # type: ignore[attr-defined]
-    a = ContactAddress.__table__.c  # type: ignore[attr-defined]
+    c = Contact.__table__.c  # type: ignore[attr-defined]  # SQLModel's stubs do not declare __table__ (the metaclass sets it)
+    p = ContactPhone.__table__.c  # type: ignore[attr-defined]  # SQLModel's stubs do not declare __table__ (the metaclass sets it)
+    e = ContactEmail.__table__.c  # type: ignore[attr-defined]  # SQLModel's stubs do not declare __table__ (the metaclass sets it)
+    a = ContactAddress.__table__.c  # type: ignore[attr-defined]  # SQLModel's stubs do not declare __table__ (the metaclass sets it)
     header = contact_header(custom_names)
     last = 0
     while True:

@@ -84,7 +84,7 @@ class ContactStore:
         self.conn = conn
         self.backend = conn.dialect.name
         self.raw = conn.connection.dbapi_connection
-        self.cursor = self.raw.cursor()  # type: ignore[union-attr]
+        self.cursor = self.raw.cursor()  # type: ignore[union-attr]  # the raw DBAPI connection is open (checked out above)
         if lock:
             self._lock()
         self.next_id: dict[str, int] = {
@@ -140,7 +140,7 @@ class ContactStore:
             self.conn.exec_driver_sql(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
 
     def _first_number(self) -> int:
-        seq = NumberSequence.__table__  # type: ignore[attr-defined]
+        seq = NumberSequence.__table__  # type: ignore[attr-defined]  # SQLModel's stubs do not declare __table__ (the metaclass sets it)
         stored = self.conn.execute(select(seq.c.next_value).where(seq.c.name == "contact")).scalar()
         prefix = SERIES["contact"][0]
         highest = self.conn.exec_driver_sql("SELECT MAX(customer_number) FROM contact").scalar()
@@ -253,7 +253,7 @@ class ContactStore:
     def update_contacts(self, changes: list[dict[str, Any]]) -> None:
         """``changes``: one dict per contact with ``_id`` and the columns to set (executemany
         per distinct column set)."""
-        table = Contact.__table__  # type: ignore[attr-defined]
+        table = Contact.__table__  # type: ignore[attr-defined]  # SQLModel's stubs do not declare __table__ (the metaclass sets it)
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
         for change in changes:
             groups[tuple(sorted(k for k in change if k != "_id"))].append(change)
@@ -267,13 +267,13 @@ class ContactStore:
 
     def audit(self, entries: list[dict[str, Any]]) -> None:
         if entries:
-            self.conn.execute(insert(AuditEntry.__table__), entries)  # type: ignore[attr-defined]
+            self.conn.execute(insert(AuditEntry.__table__), entries)  # type: ignore[attr-defined]  # SQLModel's stubs do not declare __table__ (the metaclass sets it)
 
     def bump_changes(self, contact_ids: Iterable[int]) -> None:
         """Raise the change counter of updated customers (their open views refresh)."""
         from commcentre_tui.models.changes import ContactChange
 
-        table = ContactChange.__table__  # type: ignore[attr-defined]
+        table = ContactChange.__table__  # type: ignore[attr-defined]  # SQLModel's stubs do not declare __table__ (the metaclass sets it)
         if self.backend == "postgresql":
             from sqlalchemy.dialects.postgresql import insert as dialect_insert
         else:
@@ -294,7 +294,7 @@ class ContactStore:
 
     def finish(self) -> None:
         """Advance the customer-number series and id sequences; rebuild suspended indexes."""
-        seq = NumberSequence.__table__  # type: ignore[attr-defined]
+        seq = NumberSequence.__table__  # type: ignore[attr-defined]  # SQLModel's stubs do not declare __table__ (the metaclass sets it)
         stored = self.conn.execute(select(seq.c.next_value).where(seq.c.name == "contact")).scalar()
         if stored is None:
             self.conn.execute(insert(seq).values(name="contact", next_value=self.next_number))

@@ -38,7 +38,7 @@ from commcentre_tui.repo.inbound_match import (
 )
 from commcentre_tui.repo.locked import retry_when_locked
 
-T_IN = InboundMessage.__table__  # type: ignore[attr-defined]
+T_IN = InboundMessage.__table__  # type: ignore[attr-defined]  # SQLModel's stubs do not declare __table__ (the metaclass sets it)
 AUDIT_ACTION = {"email": "Incoming email", "sms": "Incoming SMS"}
 #: Tries of a batch that PostgreSQL aborted to break a deadlock between two pollers.
 DEADLOCK_TRIES = 5
@@ -312,7 +312,7 @@ def _import_many(
         for a in p.item.attachments
     ]
     if files:
-        session.execute(insert(InboundAttachment.__table__), files)  # type: ignore[attr-defined]
+        session.execute(insert(InboundAttachment.__table__), files)  # type: ignore[attr-defined]  # SQLModel's stubs do not declare __table__ (the metaclass sets it)
     audits = []
     for p, cid in zip(plans, cids, strict=True):
         if p.case_id is not None:
@@ -338,7 +338,7 @@ def _import_many(
             }
         )
         changes.note(session, p.contact_id, None)
-    session.execute(insert(AuditEntry.__table__), audits)  # type: ignore[attr-defined]
+    session.execute(insert(AuditEntry.__table__), audits)  # type: ignore[attr-defined]  # SQLModel's stubs do not declare __table__ (the metaclass sets it)
     return [
         Recorded(
             "imported", cid, p.contact_id, p.kind, p.answered.id if p.answered else None, p.owner[0]

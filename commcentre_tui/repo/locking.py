@@ -27,14 +27,14 @@ def update_versioned(
     record cannot both win. Returns the refreshed record; raises :class:`Conflict` when someone
     else saved first and :class:`NotFound` when the row is gone.
     """
-    table = model.__table__  # type: ignore[attr-defined]
+    table = model.__table__  # type: ignore[attr-defined]  # SQLModel's stubs do not declare __table__ (the metaclass sets it)
     what = label or table.name.replace("_", " ")
     result = session.execute(
         update(table)
         .where(table.c.id == record_id, table.c.version == expected_version)
         .values(**values, version=table.c.version + 1)
     )
-    if result.rowcount == 0:  # type: ignore[attr-defined]
+    if result.rowcount == 0:  # type: ignore[attr-defined]  # execute() of an UPDATE/DELETE returns a CursorResult, which has rowcount
         current = session.get(model, record_id)
         if current is None:
             raise NotFound(f"The {what} no longer exists.")

@@ -93,7 +93,7 @@ def heartbeat(
         if contact_id is None
         else col(AgentSession.contact_id) == contact_id
     )
-    stamp = literal(now, type_=AgentSession.__table__.c.opened_at.type)  # type: ignore[attr-defined]
+    stamp = literal(now, type_=AgentSession.__table__.c.opened_at.type)  # type: ignore[attr-defined]  # SQLModel's stubs do not declare __table__ (the metaclass sets it)
     opened = (
         case((same, col(AgentSession.opened_at)), else_=stamp) if contact_id is not None else None
     )
@@ -109,7 +109,7 @@ def heartbeat(
                 expires_at=now + timedelta(seconds=ttl),
             )
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(result.rowcount)  # type: ignore[attr-defined]  # execute() of an UPDATE/DELETE returns a CursorResult, which has rowcount
 
 
 def close_session(engine: Engine, token: str) -> None:

@@ -76,6 +76,6 @@ def _sync(engine: Engine, settings: Settings) -> int:
         session.flush()
         gone = [name for name in roles if name not in settings.roles]
         if gone:
-            session.execute(delete(Role).where(Role.name.in_(gone)))  # type: ignore[attr-defined]
+            session.execute(delete(Role).where(Role.name.in_(gone)))  # type: ignore[attr-defined]  # execute() of an UPDATE/DELETE returns a CursorResult, which has rowcount
             changes += len(gone)
     return changes

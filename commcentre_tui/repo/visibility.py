@@ -33,7 +33,7 @@ def visibility_filter(model: type, actor: Actor) -> ColumnElement[bool]:
     unit_column = _OWNER_UNIT.get(model)
     if unit_column is None or actor.is_supervisor:
         return true()
-    visibility: Any = model.visibility  # type: ignore[attr-defined]
+    visibility: Any = model.visibility  # type: ignore[attr-defined]  # only models with a visibility column are passed
     owner: Any = getattr(model, unit_column)
     own_unit = owner == actor.unit if actor.unit else false()
     return or_(visibility == PUBLIC, own_unit)

@@ -168,7 +168,7 @@ def read_board(
             .where(col(Task.status) == "open", col(Task.due_at) < now)
         ).scalar_one()
         today.open_cases = dict(
-            session.execute(  # type: ignore[arg-type]
+            session.execute(  # type: ignore[arg-type]  # the rows are (queue, count) pairs
                 select(col(Case.severity), func.count())
                 .where(col(Case.status) == "open")
                 .group_by(col(Case.severity))
@@ -177,7 +177,7 @@ def read_board(
         agents = _agents(session, now, per_agent)
         queues = [
             QueueRow(q.queue, q.waiting, q.longest_since, q.reported_at)
-            for q in session.exec(select(QueueStatus).order_by(col(QueueStatus.queue))).scalars()  # type: ignore[call-overload]
+            for q in session.exec(select(QueueStatus).order_by(col(QueueStatus.queue))).scalars()  # type: ignore[call-overload]  # sqlmodel's exec overloads miss a plain Select of one model
         ]
         week_ago = timedelta(days=7)
         calls, comms = _hourly(session, engine, start, end)

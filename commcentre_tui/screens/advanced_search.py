@@ -132,7 +132,7 @@ class AdvancedSearchScreen(ModalScreen[tuple[Any, ...] | None]):
     def _row_of_focus(self) -> ConditionRow | None:
         node = self.focused
         while node is not None and not isinstance(node, ConditionRow):
-            node = node.parent  # type: ignore[assignment]
+            node = node.parent  # type: ignore[assignment]  # a widget's parent is a DOMNode; the walk stops at the screen
         return node
 
     def action_remove_condition(self, row: ConditionRow | None = None) -> None:

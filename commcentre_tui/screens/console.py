@@ -192,15 +192,15 @@ class ConsoleScreen(ConsoleAppMixin, Screen[None]):
 
     @property
     def results(self) -> ResultsPanel:
-        return self.body.get_child_by_id(RESULTS)  # type: ignore[return-value]
+        return self.body.get_child_by_id(RESULTS)  # type: ignore[return-value]  # composed in compose() as exactly that widget class
 
     @property
     def latest(self) -> LatestPanel:
-        return self.body.get_child_by_id(LATEST)  # type: ignore[return-value]
+        return self.body.get_child_by_id(LATEST)  # type: ignore[return-value]  # composed in compose() as exactly that widget class
 
     @property
     def customer_view(self) -> CustomerView:
-        return self.body.get_child_by_id(CUSTOMER)  # type: ignore[return-value]
+        return self.body.get_child_by_id(CUSTOMER)  # type: ignore[return-value]  # composed in compose() as exactly that widget class
 
     @property
     def view(self) -> str:

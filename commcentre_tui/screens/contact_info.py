@@ -23,6 +23,7 @@ from commcentre_tui.errors import Conflict, NotFound, ValidationFailed
 from commcentre_tui.keys import bind
 from commcentre_tui.repo.customer_info import AddressItem, ContactInfo, EmailItem, PhoneItem
 from commcentre_tui.services.contact_info import ADDRESS_KINDS, EMAIL_KINDS, PHONE_KINDS
+from commcentre_tui.support.console_app import ConsoleAppMixin
 from commcentre_tui.support.loading import fetch
 from commcentre_tui.text import inert
 from commcentre_tui.widgets.contact_prefs import PreferencesPanel, TickBox
@@ -139,7 +140,7 @@ class InfoRow(Vertical):
             boxes.first().focus()
 
 
-class ContactInfoScreen(ModalScreen[bool]):
+class ContactInfoScreen(ConsoleAppMixin, ModalScreen[bool]):
     """Edit the loaded customer's phones, emails and addresses; dismisses ``True`` when saved."""
 
     DEFAULT_CSS = """
@@ -193,7 +194,7 @@ class ContactInfoScreen(ModalScreen[bool]):
                 with Horizontal(classes="section-head"):
                     yield Label("Preferences and custom fields")
                 yield PreferencesPanel(
-                    self.app.settings.contacts.custom_fields,  # type: ignore[attr-defined]
+                    self.console_app.settings.contacts.custom_fields,
                     id="preferences",
                 )
             yield Static("", id="info-conflict")
@@ -209,7 +210,7 @@ class ContactInfoScreen(ModalScreen[bool]):
     # Loading ------------------------------------------------------------------------------
     def action_reload(self) -> None:
         """Read the contact information again (discarding edits)."""
-        gateway = self.app.gateway  # type: ignore[attr-defined]
+        gateway = self.console_app.gateway
         contact_id = self.contact_id
         fetch(
             self,
@@ -253,7 +254,7 @@ class ContactInfoScreen(ModalScreen[bool]):
     # Editing ------------------------------------------------------------------------------
     def _row_of(self, node: Widget | None) -> InfoRow | None:
         while node is not None and not isinstance(node, InfoRow):
-            node = node.parent  # type: ignore[assignment]
+            node = node.parent  # type: ignore[assignment]  # a widget's parent is a DOMNode; the walk stops at the screen
         return node
 
     def on_descendant_focus(self, event: Any) -> None:
@@ -359,7 +360,7 @@ class ContactInfoScreen(ModalScreen[bool]):
             self._section_error(section, None)
             for row in self.rows(section):
                 row.show_errors([])
-        gateway = self.app.gateway  # type: ignore[attr-defined]
+        gateway = self.console_app.gateway
         contact_id, version = self.contact_id, info.version
         fetch(
             self,

@@ -10,13 +10,14 @@ from textual.widgets import Header, Static
 
 from commcentre_tui.keys import bind
 from commcentre_tui.repo.customer_detail import RecordDetail, RecordRef
+from commcentre_tui.support.console_app import ConsoleAppMixin
 from commcentre_tui.support.format import cell, plain
 from commcentre_tui.support.loading import fetch
 from commcentre_tui.widgets.footer import ConsoleFooter
 from commcentre_tui.widgets.record_table import KeyTable, Section
 
 
-class DetailScreen(Screen[None]):
+class DetailScreen(ConsoleAppMixin, Screen[None]):
     """Shows one record read-only; Escape goes back."""
 
     DEFAULT_CSS = """
@@ -41,7 +42,7 @@ class DetailScreen(Screen[None]):
         yield ConsoleFooter()
 
     def on_mount(self) -> None:
-        gateway = self.app.gateway  # type: ignore[attr-defined]
+        gateway = self.console_app.gateway
         ref = self.ref
         fetch(
             self,

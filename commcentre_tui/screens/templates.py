@@ -31,6 +31,7 @@ from commcentre_tui.comms.targets import ABOUT
 from commcentre_tui.dialogs.confirm import ConfirmScreen
 from commcentre_tui.errors import CommCentreError
 from commcentre_tui.support.console_app import ConsoleAppMixin
+from commcentre_tui.support.loading import fetch
 from commcentre_tui.text import inert
 from commcentre_tui.widgets.footer import ConsoleFooter
 from commcentre_tui.widgets.tag_fields import TagInput, TagPopup, TagTextArea
@@ -182,16 +183,18 @@ class TemplatesScreen(ConsoleAppMixin, Screen[None]):
         return self.values() != self._loaded
 
     # The list ----------------------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="templates-list", exit_on_error=False)
     def _reload(self, select_id: int | None = None) -> None:
         from commcentre_tui.services import templates as svc
 
-        try:
-            rows = svc.list_all(self.ctx)
-        except Exception as exc:  # noqa: BLE001 - one sentence
-            self.app.call_from_thread(self._status, str(exc))
-            return
-        self.app.call_from_thread(self._show_rows, rows, select_id)
+        ctx, group, what = self.ctx, "templates-list", "listing the templates"
+        show = lambda rows: self._show_rows(rows, select_id)  # noqa: E731
+        fetch(
+            self, lambda: svc.list_all(ctx), show, group=group, what=what, on_error=self._unlisted
+        )
+
+    def _unlisted(self, exc: BaseException) -> bool:
+        self._status(str(exc))
+        return True
 
     def _show_rows(self, rows: list[Any], select_id: int | None) -> None:
         self.rows = rows
@@ -294,7 +297,7 @@ class TemplatesScreen(ConsoleAppMixin, Screen[None]):
             text.append(result.body.strip("\n"))
             if self.values()["media"] == "sms":
                 text.append(
-                    f"\n({len(result.body)} of {self.app.settings.sms.max_length} characters)",  # type: ignore[attr-defined]
+                    f"\n({len(result.body)} of {self.console_app.settings.sms.max_length} characters)",
                     style="italic",
                 )
             box.update(text)

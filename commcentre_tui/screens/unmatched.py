@@ -123,7 +123,7 @@ class UnmatchedScreen(ConsoleAppMixin, Screen[None]):
 
     def read(self, *, more: bool = False) -> None:
         """Read the first page (or, with ``more``, the next one) and the count."""
-        engine, after = self.app.engine, self.cursor if more else None  # type: ignore[attr-defined]
+        engine, after = self.console_app.engine, self.cursor if more else None
 
         def call() -> tuple[Any, int]:
             from commcentre_tui.repo.inbound_queries import unmatched, unmatched_count

@@ -71,9 +71,9 @@ def create_account(
                 f"Choose the contact who owns the account; there is no contact {inp.contact_id}.",
                 "contact_id",
             )
-        if inp.number and exists(session, Account.number, inp.number):  # type: ignore[arg-type]
+        if inp.number and exists(session, Account.number, inp.number):  # type: ignore[arg-type]  # a SQLModel class attribute is typed as its value; here it is the column
             raise ValidationFailed(taken, "number")
-        number = inp.number or unused_number(session, "account", Account.number)  # type: ignore[arg-type]
+        number = inp.number or unused_number(session, "account", Account.number)  # type: ignore[arg-type]  # a SQLModel class attribute is typed as its value; here it is the column
         account = Account(
             contact_id=inp.contact_id,
             number=number,
@@ -91,7 +91,7 @@ def create_account(
             session.flush()
         except IntegrityError:
             raise ValidationFailed(taken, "number") from None
-        wallet = Wallet(account_id=account.id, currency=account.currency)  # type: ignore[arg-type]
+        wallet = Wallet(account_id=account.id, currency=account.currency)  # type: ignore[arg-type]  # the row's id is typed int | None; it is flushed or loaded here
         session.add(wallet)
         session.flush()
         record(

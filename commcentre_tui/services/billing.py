@@ -190,8 +190,8 @@ def compute_lines(
             part = "" if days == month_days else f" ({days} of {month_days} days)"
             lines.append(
                 PreviewLine(
-                    service_id=svc.id,  # type: ignore[arg-type]
-                    product_id=product.id,  # type: ignore[arg-type]
+                    service_id=svc.id,  # type: ignore[arg-type]  # the row's id is typed int | None; it is flushed or loaded here
+                    product_id=product.id,  # type: ignore[arg-type]  # the row's id is typed int | None; it is flushed or loaded here
                     description=f"{product.name}, {seg_start.isoformat()} – {seg_end.isoformat()}{part}",
                     period_start=seg_start,
                     period_end=seg_end,
@@ -271,7 +271,7 @@ def bill_subscriber(ctx: ServiceContext, data: BillInput | Mapping[str, Any]) ->
         sub = lock(session, Subscription, inp.subscription_id, what="subscription")
         lock(session, Account, sub.account_id, what="account")
         preview = _compute(session, ctx.settings, sub, inp.as_of or date.today())
-        number = unused_number(session, "bill", Bill.number)  # type: ignore[arg-type]
+        number = unused_number(session, "bill", Bill.number)  # type: ignore[arg-type]  # a SQLModel class attribute is typed as its value; here it is the column
         bill = Bill(
             account_id=preview.account_id,
             subscription_id=preview.subscription_id,
@@ -290,7 +290,7 @@ def bill_subscriber(ctx: ServiceContext, data: BillInput | Mapping[str, Any]) ->
         session.flush()
         session.add_all(
             BillLine(
-                bill_id=bill.id,  # type: ignore[arg-type]
+                bill_id=bill.id,  # type: ignore[arg-type]  # the row's id is typed int | None; it is flushed or loaded here
                 description=ln.description[:200],
                 product_id=ln.product_id,
                 quantity=ln.quantity,
@@ -305,13 +305,13 @@ def bill_subscriber(ctx: ServiceContext, data: BillInput | Mapping[str, Any]) ->
         sub = update_versioned(
             session,
             Subscription,
-            sub.id,  # type: ignore[arg-type]
+            sub.id,  # type: ignore[arg-type]  # the row's id is typed int | None; it is flushed or loaded here
             sub.version,
             {"billed_until": preview.period_end},
         )
         session.add(
             SubscriptionEvent(
-                subscription_id=sub.id,  # type: ignore[arg-type]
+                subscription_id=sub.id,  # type: ignore[arg-type]  # the row's id is typed int | None; it is flushed or loaded here
                 action=ACTION,
                 effective_date=preview.bill_date,
                 details=f"Bill {number}: {preview.period_start} – {preview.period_end}, "

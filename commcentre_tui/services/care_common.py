@@ -143,7 +143,7 @@ def create_record(
             agent_id=ctx.actor.agent_id,
             action=action,
             entity=entity,
-            entity_id=record.id,  # type: ignore[attr-defined]
+            entity_id=record.id,  # type: ignore[attr-defined]  # care records (job, activity, request) all have id
             after=after,
         )
         return saved(entity, record)
@@ -187,12 +187,12 @@ def change_status(
             raise NotFound(f"That {word} no longer exists.")
         if guard is not None:
             guard(session, record)
-        if record.version != expected_version:  # type: ignore[attr-defined]
+        if record.version != expected_version:  # type: ignore[attr-defined]  # care records (job, activity, request) all have version
             raise Conflict(
                 f"Another agent changed this {word} while you were looking at it; reload it and "
                 "try again."
             )
-        current = record.status  # type: ignore[attr-defined]
+        current = record.status  # type: ignore[attr-defined]  # care records (job, activity, request) all have status
         if target not in transitions.get(current, ()):
             allowed = transitions.get(current, ())
             hint = (

@@ -126,7 +126,7 @@ def _run(
                 if found:
                     problems.add(found, values)
                 else:
-                    chunk.append(row)  # type: ignore[arg-type]
+                    chunk.append(row)  # type: ignore[arg-type]  # None rows were skipped just above
                 if len(chunk) >= CHUNK:
                     job.resolve(chunk)
                     chunk = []

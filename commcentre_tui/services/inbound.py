@@ -77,7 +77,7 @@ def handled_in(session: Session, communication_id: int, now: datetime | None = N
         )
         .values(handled_at=now or utcnow())
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # execute() of an UPDATE/DELETE returns a CursorResult, which has rowcount
 
 
 def mark_handled(ctx: ServiceContext, communication_id: int) -> bool:

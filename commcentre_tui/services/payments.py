@@ -162,7 +162,7 @@ def charge_account(
     """
     invoice = Invoice(
         account_id=account.id,  # type: ignore[arg-type]  # a stored row: its id is set
-        number=unused_number(session, "invoice", Invoice.number),  # type: ignore[arg-type]
+        number=unused_number(session, "invoice", Invoice.number),  # type: ignore[arg-type]  # a SQLModel class attribute is typed as its value; here it is the column
         description=description,
         amount=amount,
         agent_id=actor.agent_id,
@@ -170,7 +170,7 @@ def charge_account(
     )
     session.add(invoice)
     session.flush()
-    return invoice, add_to_balance(session, account.id, amount)  # type: ignore[arg-type]
+    return invoice, add_to_balance(session, account.id, amount)  # type: ignore[arg-type]  # the row's id is typed int | None; it is flushed or loaded here
 
 
 def credit_account(
@@ -178,14 +178,14 @@ def credit_account(
 ) -> tuple[Credit, Decimal]:
     """Post a credit note for ``amount`` and lower the balance; returns it and the new balance."""
     credit = Credit(
-        account_id=account.id,  # type: ignore[arg-type]
+        account_id=account.id,  # type: ignore[arg-type]  # the row's id is typed int | None; it is flushed or loaded here
         amount=amount,
         reason=reason[:200],
         agent_id=actor.agent_id,
     )
     session.add(credit)
     session.flush()
-    return credit, add_to_balance(session, account.id, -amount)  # type: ignore[arg-type]
+    return credit, add_to_balance(session, account.id, -amount)  # type: ignore[arg-type]  # the row's id is typed int | None; it is flushed or loaded here
 
 
 def _account(session: Session, account_id: int) -> Account:
@@ -217,7 +217,7 @@ def pay_bill(ctx: ServiceContext, data: PayBillInput | Mapping[str, Any]) -> Pay
     if inp.bill_id is None and inp.account_id is None:
         raise ValidationFailed("Choose the bill to pay.", "bill_id")
     with transaction(ctx.engine) as session:
-        bill_id = inp.bill_id or _latest_unpaid(session, inp.account_id)  # type: ignore[arg-type]
+        bill_id = inp.bill_id or _latest_unpaid(session, inp.account_id)  # type: ignore[arg-type]  # account_id is required by the input model
         try:
             bill = lock(session, Bill, bill_id, what="bill")
         except NotFound:
@@ -247,14 +247,14 @@ def pay_bill(ctx: ServiceContext, data: PayBillInput | Mapping[str, Any]) -> Pay
         bill = update_versioned(
             session,
             Bill,
-            bill.id,  # type: ignore[arg-type]
+            bill.id,  # type: ignore[arg-type]  # the row's id is typed int | None; it is flushed or loaded here
             bill.version,
             {"paid_amount": paid, "status": "paid" if paid == bill.amount else "partly_paid"},
         )
         payment = Payment(
-            account_id=account.id,  # type: ignore[arg-type]
+            account_id=account.id,  # type: ignore[arg-type]  # the row's id is typed int | None; it is flushed or loaded here
             bill_id=bill.id,
-            number=unused_number(session, "payment", Payment.number),  # type: ignore[arg-type]
+            number=unused_number(session, "payment", Payment.number),  # type: ignore[arg-type]  # a SQLModel class attribute is typed as its value; here it is the column
             amount=amount,
             method=inp.method,
             reference=inp.reference,
@@ -262,7 +262,7 @@ def pay_bill(ctx: ServiceContext, data: PayBillInput | Mapping[str, Any]) -> Pay
         )
         session.add(payment)
         session.flush()
-        balance = add_to_balance(session, account.id, -amount)  # type: ignore[arg-type]
+        balance = add_to_balance(session, account.id, -amount)  # type: ignore[arg-type]  # the row's id is typed int | None; it is flushed or loaded here
         left = bill.amount - bill.paid_amount
         record(
             session,
@@ -305,8 +305,8 @@ def post_payment(ctx: ServiceContext, data: PostPaymentInput | Mapping[str, Any]
     with transaction(ctx.engine) as session:
         account = _account(session, inp.account_id)
         payment = Payment(
-            account_id=account.id,  # type: ignore[arg-type]
-            number=unused_number(session, "payment", Payment.number),  # type: ignore[arg-type]
+            account_id=account.id,  # type: ignore[arg-type]  # the row's id is typed int | None; it is flushed or loaded here
+            number=unused_number(session, "payment", Payment.number),  # type: ignore[arg-type]  # a SQLModel class attribute is typed as its value; here it is the column
             amount=inp.amount,
             method=inp.method,
             reference=inp.reference,
@@ -314,7 +314,7 @@ def post_payment(ctx: ServiceContext, data: PostPaymentInput | Mapping[str, Any]
         )
         session.add(payment)
         session.flush()
-        balance = add_to_balance(session, account.id, -inp.amount)  # type: ignore[arg-type]
+        balance = add_to_balance(session, account.id, -inp.amount)  # type: ignore[arg-type]  # the row's id is typed int | None; it is flushed or loaded here
         record(
             session,
             agent_id=ctx.actor.agent_id,

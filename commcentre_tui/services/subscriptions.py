@@ -187,7 +187,7 @@ def become_subscriber(
                 f"Account {account.number} is {account.status}; only active accounts can subscribe."
             )
         products = _recurring(session, inp.product_ids)
-        number = unused_number(session, "subscription", col(Subscription.number))  # type: ignore[arg-type]
+        number = unused_number(session, "subscription", col(Subscription.number))  # type: ignore[arg-type]  # a SQLModel class attribute is typed as its value; here it is the column
         sub = Subscription(account_id=inp.account_id, number=number, start_date=start)
         session.add(sub)
         session.flush()
@@ -195,7 +195,7 @@ def become_subscriber(
         services = [
             SubscriptionService(
                 subscription_id=sub.id,
-                product_id=p.id,  # type: ignore[arg-type]
+                product_id=p.id,  # type: ignore[arg-type]  # the row's id is typed int | None; it is flushed or loaded here
                 price=p.price,
                 start_date=start,
             )
@@ -218,7 +218,7 @@ def become_subscriber(
             number,
             sub.status,
             sub.version,
-            tuple(s.id for s in services),  # type: ignore[misc]
+            tuple(s.id for s in services),  # type: ignore[misc]  # the row's id is typed int | None; it is flushed or loaded here
             f"Subscription {number} starts on {start} with {names}.",
         )
 
@@ -236,7 +236,7 @@ def add_services(
             raise RuleViolation(f"Subscription {sub.number} is terminated.")
         _check_effective(sub, day)
         products = _recurring(session, inp.product_ids)
-        present = active_product_ids(session, sub.id, day)  # type: ignore[arg-type]
+        present = active_product_ids(session, sub.id, day)  # type: ignore[arg-type]  # the row's id is typed int | None; it is flushed or loaded here
         for p in products:
             if p.id in present:
                 raise ValidationFailed(
@@ -245,7 +245,7 @@ def add_services(
         services = [
             SubscriptionService(
                 subscription_id=sub.id,  # type: ignore[arg-type]  # a stored row: its id is set
-                product_id=p.id,  # type: ignore[arg-type]
+                product_id=p.id,  # type: ignore[arg-type]  # the row's id is typed int | None; it is flushed or loaded here
                 price=p.price,
                 start_date=day,
             )
@@ -254,7 +254,7 @@ def add_services(
         session.add_all(services)
         session.flush()
         names = ", ".join(p.name for p in products)
-        _event(session, ctx, sub.id, ADD, f"Added: {names}", day)  # type: ignore[arg-type]
+        _event(session, ctx, sub.id, ADD, f"Added: {names}", day)  # type: ignore[arg-type]  # the row's id is typed int | None; it is flushed or loaded here
         sub = _bump(session, sub, {})
         record(
             session,
@@ -265,11 +265,11 @@ def add_services(
             after={"services": [snapshot(s) for s in services]},
         )
         return SubscriptionResult(
-            sub.id,  # type: ignore[arg-type]
+            sub.id,  # type: ignore[arg-type]  # the row's id is typed int | None; it is flushed or loaded here
             sub.number,
             sub.status,
             sub.version,
-            tuple(s.id for s in services),  # type: ignore[misc]
+            tuple(s.id for s in services),  # type: ignore[misc]  # the row's id is typed int | None; it is flushed or loaded here
             f"Added {names} to subscription {sub.number} from {day}.",
         )
 
@@ -286,7 +286,7 @@ def remove_service(
         if found is None:
             raise NotFound(f"There is no subscription service {inp.subscription_service_id}.")
         sub = _locked(session, found.subscription_id, inp.expected_version)
-        svc = lock(session, SubscriptionService, found.id, what="subscription service")  # type: ignore[arg-type]
+        svc = lock(session, SubscriptionService, found.id, what="subscription service")  # type: ignore[arg-type]  # the row's id is typed int | None; it is flushed or loaded here
         product = session.get(Product, svc.product_id)
         name = product.name if product else f"Service {svc.product_id}"
         if svc.status != "active":
@@ -302,7 +302,7 @@ def remove_service(
         svc.status = "removed"
         session.add(svc)
         session.flush()
-        _event(session, ctx, sub.id, REMOVE_SERVICE, f"Removed: {name}", day)  # type: ignore[arg-type]
+        _event(session, ctx, sub.id, REMOVE_SERVICE, f"Removed: {name}", day)  # type: ignore[arg-type]  # the row's id is typed int | None; it is flushed or loaded here
         sub = _bump(session, sub, {})
         record(
             session,
@@ -318,7 +318,7 @@ def remove_service(
             sub.number,
             sub.status,
             sub.version,
-            (svc.id,),  # type: ignore[arg-type]
+            (svc.id,),  # type: ignore[arg-type]  # the row's id is typed int | None; it is flushed or loaded here
             f"{name} is removed from subscription {sub.number} from {day}.",
         )
 
@@ -340,7 +340,7 @@ def _change_status(
                 f"{'suspended' if suspend else 'resumed'}."
             )
         _check_effective(sub, day)
-        changes = suspension_changes(session, sub.id)  # type: ignore[arg-type]
+        changes = suspension_changes(session, sub.id)  # type: ignore[arg-type]  # the row's id is typed int | None; it is flushed or loaded here
         if changes and day < changes[-1][0]:
             raise ValidationFailed(
                 f"The effective date must be on or after {changes[-1][0]}, the "
@@ -348,7 +348,7 @@ def _change_status(
                 "effective_date",
             )
         before = snapshot(sub, ("status", "version"))
-        _event(session, ctx, sub.id, verb, inp.reason or verb, day)  # type: ignore[arg-type]
+        _event(session, ctx, sub.id, verb, inp.reason or verb, day)  # type: ignore[arg-type]  # the row's id is typed int | None; it is flushed or loaded here
         sub = _bump(session, sub, {"status": want_to})
         record(
             session,
@@ -362,7 +362,7 @@ def _change_status(
         )
         done = "suspended" if suspend else "resumed"
         return SubscriptionResult(
-            sub.id,  # type: ignore[arg-type]
+            sub.id,  # type: ignore[arg-type]  # the row's id is typed int | None; it is flushed or loaded here
             sub.number,
             sub.status,
             sub.version,

@@ -143,10 +143,10 @@ def _wallet_debit(
     session: Session, actor: Actor, account: Account, amount: Decimal, serial: str
 ) -> Decimal:
     """Take ``amount`` from the account's wallet or refuse, naming what the wallet holds."""
-    wallet = wallet_of(session, account.id)  # type: ignore[arg-type]
-    new = add_to_wallet(session, wallet.id, -amount) if wallet else None  # type: ignore[arg-type]
+    wallet = wallet_of(session, account.id)  # type: ignore[arg-type]  # the row's id is typed int | None; it is flushed or loaded here
+    new = add_to_wallet(session, wallet.id, -amount) if wallet else None  # type: ignore[arg-type]  # the row's id is typed int | None; it is flushed or loaded here
     if new is None or wallet is None:
-        current = wallet_of(session, account.id)  # type: ignore[arg-type]
+        current = wallet_of(session, account.id)  # type: ignore[arg-type]  # the row's id is typed int | None; it is flushed or loaded here
         have = current.balance if current else ZERO
         cur = account.currency
         raise RuleViolation(
@@ -155,7 +155,7 @@ def _wallet_debit(
         )
     session.add(
         WalletTransaction(
-            wallet_id=wallet.id,  # type: ignore[arg-type]
+            wallet_id=wallet.id,  # type: ignore[arg-type]  # the row's id is typed int | None; it is flushed or loaded here
             amount=-amount,
             kind="voucher_purchase",
             description=f"eVoucher {serial}",
@@ -169,11 +169,11 @@ def _wallet_credit(
     session: Session, actor: Actor, account: Account, amount: Decimal, kind: str, description: str
 ) -> Decimal:
     wallet: Wallet = ensure_wallet(session, account)
-    new = add_to_wallet(session, wallet.id, amount)  # type: ignore[arg-type]
+    new = add_to_wallet(session, wallet.id, amount)  # type: ignore[arg-type]  # the row's id is typed int | None; it is flushed or loaded here
     assert new is not None
     session.add(
         WalletTransaction(
-            wallet_id=wallet.id,  # type: ignore[arg-type]
+            wallet_id=wallet.id,  # type: ignore[arg-type]  # the row's id is typed int | None; it is flushed or loaded here
             amount=amount,
             kind=kind,
             description=description,
@@ -184,7 +184,7 @@ def _wallet_credit(
 
 
 def _set(session: Session, voucher: Voucher, values: dict[str, Any]) -> Voucher:
-    return update_versioned(session, Voucher, voucher.id, voucher.version, values)  # type: ignore[arg-type]
+    return update_versioned(session, Voucher, voucher.id, voucher.version, values)  # type: ignore[arg-type]  # the row's id is typed int | None; it is flushed or loaded here
 
 
 def _result(
@@ -208,7 +208,7 @@ def _purchase(
     with transaction(ctx.engine) as session:
         voucher: Voucher | None = None
         if serial:
-            voucher = lock_by(session, Voucher.serial, serial)  # type: ignore[arg-type]
+            voucher = lock_by(session, Voucher.serial, serial)  # type: ignore[arg-type]  # a SQLModel class attribute is typed as its value; here it is the column
             if voucher is None:
                 raise ValidationFailed(
                     f"There is no voucher with serial {quoted(serial)}.", "serial"
@@ -226,7 +226,7 @@ def _purchase(
         if voucher is None:
             assert value is not None
             voucher = Voucher(
-                serial=unused_number(session, "voucher", Voucher.serial),  # type: ignore[arg-type]
+                serial=unused_number(session, "voucher", Voucher.serial),  # type: ignore[arg-type]  # a SQLModel class attribute is typed as its value; here it is the column
                 secret_number=_new_secret(),
                 value=value,
                 currency=cur,
@@ -266,7 +266,7 @@ def _purchase(
         paid = (
             f"charged to account {account.number}"
             if pay_from == "account"
-            else f"paid from the wallet, which now holds {format_money(wallet_balance, cur)}"  # type: ignore[arg-type]
+            else f"paid from the wallet, which now holds {format_money(wallet_balance, cur)}"  # type: ignore[arg-type]  # this branch runs only when a wallet paid, so the balance is set
         )
         return _result(
             voucher,
@@ -297,7 +297,7 @@ def use_voucher(ctx: ServiceContext, data: UseVoucherInput | Mapping[str, Any]) 
     inp = parse_input(UseVoucherInput, data)
     enforce(ctx.engine, ctx.actor, entity="voucher", level="edit", action=USE)
     with transaction(ctx.engine) as session:
-        voucher = lock_by(session, Voucher.serial, inp.serial)  # type: ignore[arg-type]
+        voucher = lock_by(session, Voucher.serial, inp.serial)  # type: ignore[arg-type]  # a SQLModel class attribute is typed as its value; here it is the column
         if voucher is None:
             raise ValidationFailed(
                 f"There is no voucher with serial {quoted(inp.serial)}.", "serial"
@@ -370,7 +370,7 @@ def cancel_voucher(
     inp = parse_input(CancelVoucherInput, data)
     enforce(ctx.engine, ctx.actor, entity="voucher", level="edit", action=CANCEL)
     with transaction(ctx.engine) as session:
-        voucher = lock_by(session, Voucher.serial, inp.serial)  # type: ignore[arg-type]
+        voucher = lock_by(session, Voucher.serial, inp.serial)  # type: ignore[arg-type]  # a SQLModel class attribute is typed as its value; here it is the column
         if voucher is None:
             raise ValidationFailed(
                 f"There is no voucher with serial {quoted(inp.serial)}.", "serial"
@@ -432,7 +432,7 @@ def retrieve_voucher_secret(
             refusal = exc
     result: SecretResult | None = None
     with transaction(ctx.engine) as session:
-        voucher: Voucher | None = find_by(session, Voucher.serial, inp.serial)  # type: ignore[arg-type]
+        voucher: Voucher | None = find_by(session, Voucher.serial, inp.serial)  # type: ignore[arg-type]  # a SQLModel class attribute is typed as its value; here it is the column
         if refusal is None and voucher is None:
             refusal = ValidationFailed(
                 f"There is no voucher with serial {quoted(inp.serial)}.", "serial"

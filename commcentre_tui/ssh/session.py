@@ -42,14 +42,14 @@ def idle_words(seconds: float) -> str:
     return f"{amount:g} {unit}" + ("" if amount == 1 else "s")
 
 
-class ConsoleSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
+class ConsoleSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]  # asyncssh's classes are generic only in its stubs
     """Accepts an interactive shell request with a pty and runs the console for it, or the
     command ``watch NAME`` (a supervisor watching NAME's console)."""
 
     def __init__(self, connection: AgentConnection) -> None:
         self.connection = connection
         self.server = connection.server
-        self.chan: asyncssh.SSHServerChannel | None = None  # type: ignore[type-arg]
+        self.chan: asyncssh.SSHServerChannel | None = None  # type: ignore[type-arg]  # asyncssh's classes are generic only in its stubs
         self.term: str | None = None
         self.size: tuple[int, int, int, int] = (80, 24, 0, 0)
         self.process: PtyProcess | None = None
@@ -69,7 +69,7 @@ class ConsoleSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
 
     # --- asyncssh callbacks -------------------------------------------------------------------
 
-    def connection_made(self, chan: asyncssh.SSHServerChannel) -> None:  # type: ignore[type-arg]
+    def connection_made(self, chan: asyncssh.SSHServerChannel) -> None:  # type: ignore[type-arg]  # asyncssh's classes are generic only in its stubs
         self.chan = chan
 
     def pty_requested(

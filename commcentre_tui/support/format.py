@@ -91,7 +91,7 @@ def plain(value: Any) -> str:
 
 def cell(value: Any, *, width: int | None = None, justify: str = "left") -> Text:
     """A table cell: inert text, optionally cut to ``width`` with an ellipsis."""
-    text = Text(plain(value), justify=justify)  # type: ignore[arg-type]
+    text = Text(plain(value), justify=justify)  # type: ignore[arg-type]  # justify comes from the column spec, one of Rich's literals
     if width is not None and len(text) > width:
         text.truncate(width, overflow="ellipsis")
     return text

@@ -62,7 +62,7 @@ class HoldsKeys:
     def show_busy(self, busy: bool) -> None:
         """Show or hide the loading indicator, keeping the focus."""
         self.busy = busy
-        self.set_loading(busy)  # type: ignore[attr-defined]
+        self.set_loading(busy)  # type: ignore[attr-defined]  # a mixin for Widget subclasses; Widget provides it
 
     def hold_keys(self) -> None:
         """Hold the keys that reach this widget from now on."""
@@ -75,7 +75,7 @@ class HoldsKeys:
         if not self._holding:
             return
         self._holding = False
-        app = self.app  # type: ignore[attr-defined]
+        app = self.app  # type: ignore[attr-defined]  # a mixin for Widget subclasses; Widget provides it
         for key in self._held:
             replay = events.Key(key.key, key.character)
             replay.set_sender(app)

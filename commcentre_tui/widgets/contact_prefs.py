@@ -103,7 +103,7 @@ class PreferencesPanel(Vertical):
             if isinstance(widget, Select):
                 widget.value = text if text in ("yes", "no") else Select.NULL
             else:
-                widget.value = text  # type: ignore[attr-defined]
+                widget.value = text  # type: ignore[attr-defined]  # the widget is an Input or a Select, both with value
         self.show_errors({})
 
     def _custom(self) -> dict[str, str]:
@@ -113,7 +113,7 @@ class PreferencesPanel(Vertical):
             if isinstance(widget, Select):
                 values[definition.name] = "" if widget.value is Select.NULL else str(widget.value)
             else:
-                values[definition.name] = widget.value.strip()  # type: ignore[attr-defined]
+                values[definition.name] = widget.value.strip()  # type: ignore[attr-defined]  # the widget is an Input or a Select, both with value
         return values
 
     def value(self) -> Preferences:

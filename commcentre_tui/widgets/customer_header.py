@@ -78,7 +78,7 @@ class CustomerHeader(Static):
     """
 
     def __init__(self, **kwargs: object) -> None:
-        super().__init__("", **kwargs)  # type: ignore[arg-type]
+        super().__init__("", **kwargs)  # type: ignore[arg-type]  # forwards Textual's own widget keywords unchanged
         self.summary: CustomerSummary | None = None
         self.presence_note = ""
         """"also open: …" for the shown customer, or ``""``."""

@@ -20,6 +20,7 @@ from textual.widgets import ContentSwitcher
 
 from commcentre_tui.keys import TAB_IDS
 from commcentre_tui.repo.customer_view import CustomerSummary
+from commcentre_tui.support.console_app import ConsoleAppMixin
 from commcentre_tui.support.loading import LOADING_DELAY, fetch, focus_now
 from commcentre_tui.widgets.customer_header import CustomerHeader
 from commcentre_tui.widgets.tab_strip import TabStrip
@@ -44,7 +45,7 @@ TABS: dict[str, tuple[str, str, type[CustomerTab]]] = {
 assert tuple(TABS) == TAB_IDS
 
 
-class CustomerView(Vertical):
+class CustomerView(ConsoleAppMixin, Vertical):
     """Header plus the Dashboard, Subscriptions, Financials, Customer Care and Rewards tabs."""
 
     DEFAULT_CSS = """
@@ -66,7 +67,7 @@ class CustomerView(Vertical):
         contact_id: int
 
     def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)  # type: ignore[arg-type]  # forwards Textual's own widget keywords unchanged
         self.contact_id: int | None = None
         self._prefetch: Any = None
         self._reveal: Callable[[], Any] | None = None
@@ -112,7 +113,7 @@ class CustomerView(Vertical):
         """
         self.contact_id = contact_id
         self.header.show_loading(contact_id)
-        gateway = self.app.gateway  # type: ignore[attr-defined]
+        gateway = self.console_app.gateway
         if reveal is not None:  # (a reload keeps a reveal still pending)
             self._reveal = reveal
 

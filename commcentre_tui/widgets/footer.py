@@ -191,6 +191,6 @@ class ConsoleFooter(Footer):
         """
         watchers: dict[str, list[tuple[Any, Any]]] | None = getattr(self, "__watchers", None)
         for name, entries in (watchers or {}).items():
-            watchers[name] = [  # type: ignore[index]
+            watchers[name] = [  # type: ignore[index]  # Textual's private watcher map exists once the node is mounted
                 (node, callback) for node, callback in entries if getattr(node, "is_attached", True)
             ]

@@ -49,10 +49,10 @@ def edited_record(screen: Screen[Any]) -> str | None:
     """The record (``"entity:id"``) ``screen`` edits, or ``None`` if it is not an edit form."""
     own = getattr(screen, "presence_record", None)
     if callable(own):
-        return own()  # type: ignore[no-any-return]
+        return own()  # type: ignore[no-any-return]  # a value cached/produced untyped; its type is fixed where it is stored
     name = type(screen).__name__
     if name == "ContactInfoScreen":  # Add More Information edits the contact (versioned)
-        return record_key("contact", screen.contact_id)  # type: ignore[attr-defined]
+        return record_key("contact", screen.contact_id)  # type: ignore[attr-defined]  # only screens that show one customer define contact_id
     if name == "CommunicationScreen":  # editing a saved draft, not writing a new one
         communication_id = getattr(getattr(screen, "request", None), "communication_id", None)
         return record_key("communication", communication_id) if communication_id else None
@@ -121,7 +121,7 @@ class PresenceKeeper(ConsoleAppMixin, Widget):
 
     @property
     def _enabled(self) -> bool:
-        return self.app.actor.agent_id is not None  # type: ignore[attr-defined]
+        return self.console_app.actor.agent_id is not None
 
     def on_mount(self) -> None:
         from commcentre_tui.controllers.shutdown import install_signal_handlers
@@ -228,7 +228,7 @@ class PresenceKeeper(ConsoleAppMixin, Widget):
             from commcentre_tui.repo import presence
 
             try:
-                presence.close_session(self.app.engine, token)  # type: ignore[attr-defined]
+                presence.close_session(self.console_app.engine, token)
             except Exception:  # noqa: BLE001 - the row expires by itself within the TTL
                 log.warning("could not close the presence session", exc_info=True)
 

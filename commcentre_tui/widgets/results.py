@@ -19,6 +19,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from commcentre_tui.catalog import FIELD_LABELS
+from commcentre_tui.support.console_app import ConsoleAppMixin
 from commcentre_tui.support.format import DASH, cell, one_line, when
 from commcentre_tui.support.loading import HoldsKeys, fetch, focus_now
 from commcentre_tui.support.messages import CustomerChosen
@@ -134,7 +135,7 @@ class ResultsTable(HoldsKeys, KeyTable):
             super().action_page_up()
 
 
-class ResultsPanel(Vertical):
+class ResultsPanel(ConsoleAppMixin, Vertical):
     """A status line over the results table; runs searches in the ``search`` worker group."""
 
     DEFAULT_CSS = """
@@ -182,7 +183,7 @@ class ResultsPanel(Vertical):
         """
         self.conditions, self.mode = tuple(conditions), mode
         self._status(f"Searching {describe(conditions)} …")
-        gateway = self.app.gateway  # type: ignore[attr-defined]
+        gateway = self.console_app.gateway
         show = reveal or (lambda: None)
 
         def first(page: Any) -> None:
@@ -251,7 +252,7 @@ class ResultsPanel(Vertical):
             self._status(f"No customer matches {what}.")
             self._show_detail(None)
             return
-        size = self.app.settings.search.page_size  # type: ignore[attr-defined]
+        size = self.console_app.settings.search.page_size
         first = (self.page_number - 1) * size + 1
         last = first + len(page.hits) - 1
         hints = []
@@ -304,7 +305,7 @@ class ResultsPanel(Vertical):
         page = self.page
         if page is None or not page.hits:
             return
-        gateway = self.app.gateway  # type: ignore[attr-defined]
+        gateway = self.console_app.gateway
         conditions, mode = self.conditions, self.mode
         if event.direction == "next" and page.has_more:
             after = page.hits[-1].sort_key
@@ -354,7 +355,7 @@ class LatestTable(HoldsKeys, KeyTable):
     ]
 
 
-class LatestPanel(Vertical):
+class LatestPanel(ConsoleAppMixin, Vertical):
     """The agent's Latest Communications; Enter loads the communication's customer."""
 
     DEFAULT_CSS = """
@@ -378,7 +379,7 @@ class LatestPanel(Vertical):
         self.query_one("#latest-status", Static).update(
             "Latest Communications: reading …", layout=False
         )
-        gateway = self.app.gateway  # type: ignore[attr-defined]
+        gateway = self.console_app.gateway
         fetch(
             self,
             gateway.latest,

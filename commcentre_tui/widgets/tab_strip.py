@@ -49,7 +49,7 @@ class TabStrip(Widget):
         self, tabs: Sequence[tuple[str, str]], *, active: str = "", **kwargs: object
     ) -> None:
         """``tabs``: (id, label) in display order; the first is active unless ``active``."""
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)  # type: ignore[arg-type]  # forwards Textual's own widget keywords unchanged
         self._tabs = list(tabs)
         self.set_reactive(TabStrip.active, active or self._tabs[0][0])
 

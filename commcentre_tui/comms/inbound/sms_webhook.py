@@ -162,5 +162,5 @@ def sms_listener(engine: Engine, settings: Settings) -> Any:
         routes={"/sms": receiver},
         events=False,
     )
-    listener.receiver = receiver  # type: ignore[attr-defined]
+    listener.receiver = receiver  # type: ignore[attr-defined]  # the SMS listener carries its receiver for the tests and doctor
     return listener

@@ -96,10 +96,8 @@ class EmbeddedDelivery:
                 f"({event.communication_id}): {event.error}"
             )
         self._failed, self._told_at = 0, now
-        from commcentre_tui.screens.notifications import keep
-
         with contextlib.suppress(Exception):  # the app has closed
-            keep(self.app, message, title="Delivery", severity="warning", timeout=10)
+            self.app.keep_notification(message, title="Delivery", severity="warning", timeout=10)
 
     # -- running -----------------------------------------------------------------------------
     async def host(self) -> None:

@@ -140,11 +140,8 @@ class CtiController(CallFlow, Pacing):
     def start(self) -> None:
         """Follow the source's state and, when CTI is on, read its events in a worker."""
         self.source.add_state_listener(self._on_state)
-        from commcentre_tui.widgets.cti_status import CtiStatus
-
-        for screen in self.app.screen_stack:
-            for view in screen.query(CtiStatus):
-                self.add_view(view)
+        for view in self.app.cti_status_views():
+            self.add_view(view)
         if not self.enabled:
             return
         self.source.on_queue = QueueWriter(self.app)

@@ -155,7 +155,7 @@ class CallFlow:
         def chosen(contact_id: int | None) -> None:
             if contact_id is None:
                 return
-            picked = next(c for c in record.match.contacts if c.id == contact_id)  # type: ignore[union-attr]
+            picked = next(c for c in record.match.contacts if c.id == contact_id)  # type: ignore[union-attr]  # a call with a chosen contact has its match
             record.set_customer(picked.id, picked.name, picked.customer_number)
             self.pending = None
             self.app.load_customer(picked.id)

@@ -24,8 +24,6 @@ def tell(
     notifications list until acknowledged (:func:`commcentre_tui.screens.notifications.keep`).
     """
     if keep:
-        from commcentre_tui.screens.notifications import keep as kept
-
-        kept(app, inert(message), title=inert(title), **options)
+        app.keep_notification(inert(message), title=inert(title), **options)
         return
     app.notify(inert(message), title=inert(title), markup=False, **options)

@@ -254,7 +254,7 @@ def latest_communications(
     from commcentre_tui.models import Communication, Contact
 
     cap = limit if limit is not None else _search_settings(settings).communications_limit
-    m, c = Communication.__table__, Contact.__table__  # type: ignore[attr-defined]
+    m, c = Communication.__table__, Contact.__table__  # type: ignore[attr-defined]  # SQLModel's stubs do not declare __table__ (the metaclass sets it)
     query = (
         select(
             m.c.id,

@@ -27,6 +27,7 @@ from commcentre_tui.dialogs.confirm import ConfirmScreen
 from commcentre_tui.failures import failure_sentence
 from commcentre_tui.services.context import ServiceContext
 from commcentre_tui.support.console_app import ConsoleAppMixin
+from commcentre_tui.support.loading import fetch
 
 if TYPE_CHECKING:
     from commcentre_tui.app import CommCentreApp
@@ -145,20 +146,28 @@ class NotifyResultsScreen(ConsoleAppMixin, ModalScreen[NotifyReport | None]):
         self.query_one("#bulk-count", Static).update(Text(text))
 
     # Templates and the preview ---------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="bulk-templates", exit_on_error=False)
     def _load_templates(self) -> None:
         from commcentre_tui.services.comm_templates import list_templates
 
-        try:
-            templates = list_templates(self.ctx)
-        except Exception as exc:  # noqa: BLE001 - one sentence
-            self.app.call_from_thread(self._failed, exc)
-            return
-        names: dict[str, str] = {}
-        for t in templates:
-            names.setdefault(t.name, f"{t.name} ({t.media})")
-        self.app.call_from_thread(
-            self._show_templates, sorted(names.items(), key=lambda kv: kv[0].lower())
+        ctx = self.ctx
+
+        def names() -> list[tuple[str, str]]:
+            by_name: dict[str, str] = {}
+            for t in list_templates(ctx):
+                by_name.setdefault(t.name, f"{t.name} ({t.media})")
+            return sorted(by_name.items(), key=lambda kv: kv[0].lower())
+
+        def failed(exc: BaseException) -> bool:
+            self._failed(exc)
+            return True
+
+        fetch(
+            self,
+            names,
+            self._show_templates,
+            group="bulk-templates",
+            what="listing the templates",
+            on_error=failed,
         )
 
     def _show_templates(self, items: list[tuple[str, str]]) -> None:

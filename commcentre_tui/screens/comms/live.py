@@ -65,7 +65,7 @@ class LiveForm(ConsoleAppMixin, ModalScreen[Communication | None]):
 
     @property
     def app_settings(self) -> Any:
-        return self.app.settings  # type: ignore[attr-defined]
+        return self.console_app.settings
 
     def _recipient_options(self, media: str, keep: str = "") -> list[tuple[Text, str]]:
         assert self.setup is not None

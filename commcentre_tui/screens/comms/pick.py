@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -13,10 +13,10 @@ from textual.screen import ModalScreen
 from textual.widgets import LoadingIndicator, OptionList, Static
 from textual.widgets.option_list import Option
 
-from commcentre_tui.errors import CommCentreError
 from commcentre_tui.failures import failure_sentence
 from commcentre_tui.services.context import ServiceContext
 from commcentre_tui.support.console_app import ConsoleAppMixin
+from commcentre_tui.support.loading import fetch
 
 Loader = Callable[[ServiceContext], list[tuple[str, str]]]
 
@@ -52,17 +52,22 @@ class PickScreen(ConsoleAppMixin, ModalScreen[str | None]):
     def on_mount(self) -> None:
         self._load()
 
-    @work(thread=True, exclusive=True, group="pick-load", exit_on_error=False)
     def _load(self) -> None:
         app = self.console_app
-        try:
-            items = self.loader(ServiceContext(app.engine, app.settings, app.actor))
-        except CommCentreError as exc:
-            self.app.call_from_thread(self._close, str(exc))
-        except Exception as exc:  # noqa: BLE001 - one sentence
-            self.app.call_from_thread(self._close, failure_sentence(exc, "loading the choices"))
-        else:
-            self.app.call_from_thread(self._show, items)
+        ctx, loader = ServiceContext(app.engine, app.settings, app.actor), self.loader
+        fetch(
+            self,
+            lambda: loader(ctx),
+            self._show,
+            group="pick-load",
+            what="loading the choices",
+            on_error=self._not_loaded,
+        )
+
+    def _not_loaded(self, exc: BaseException) -> bool:
+        """One sentence (a service error's own), and the list closes."""
+        self._close(failure_sentence(exc, "loading the choices"))
+        return True
 
     def _close(self, message: str) -> None:
         self.notify(message, title=self.title_text, severity="warning", markup=False)

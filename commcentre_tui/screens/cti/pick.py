@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 from commcentre_tui.controllers.cti.tell import tell
 from commcentre_tui.repo.cti_lookup import MatchedContact
 from commcentre_tui.support.console_app import ConsoleAppMixin
+from commcentre_tui.support.loading import fetch
 from commcentre_tui.text import inert
 
 PICK_CSS = """
@@ -98,16 +99,22 @@ class PhonePickScreen(ConsoleAppMixin, ModalScreen[str | None]):
         self.query_one(OptionList).focus()
         self._load()
 
-    @work(thread=True, exclusive=True, group="cti-phones", exit_on_error=False)
     def _load(self) -> None:
-        app = self.console_app
-        try:
-            info = app.gateway.contact_info(self.contact_id)
-        except Exception as exc:  # noqa: BLE001 - one sentence, the list closes
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-            app.call_from_thread(self._failed, f"Could not read the customer's phones: {first}")
-            return
-        app.call_from_thread(self._show, info)
+        gateway, contact_id = self.console_app.gateway, self.contact_id
+        fetch(
+            self,
+            lambda: gateway.contact_info(contact_id),
+            self._show,
+            group="cti-phones",
+            what="reading the customer's phones",
+            on_error=self._not_read,
+        )
+
+    def _not_read(self, exc: BaseException) -> bool:
+        """One sentence, and the list closes."""
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        self._failed(f"Could not read the customer's phones: {first}")
+        return True
 
     def _failed(self, message: str) -> None:
         tell(self.console_app, message, title="Call customer", severity="error")

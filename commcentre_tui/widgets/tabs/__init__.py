@@ -10,6 +10,7 @@ from textual import events
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from commcentre_tui.support.console_app import ConsoleAppMixin
 from commcentre_tui.widgets.record_table import RecordTable
 
 
@@ -22,7 +23,7 @@ class RecordDetail(Static):
     """
 
 
-class CustomerTab(Vertical):
+class CustomerTab(ConsoleAppMixin, Vertical):
     """Base of a tab: knows the loaded contact and whether its data is out of date; shows the
     highlighted record of the table the cursor is (or was last) in on its detail line."""
 
@@ -59,7 +60,7 @@ class CustomerTab(Vertical):
 
     @property
     def gateway(self) -> Any:
-        return self.app.gateway  # type: ignore[attr-defined]
+        return self.console_app.gateway
 
     def load(self, contact_id: int) -> None:
         """Read this tab's data for ``contact_id`` (in a worker) and show it."""
