@@ -44,6 +44,7 @@ from commcentre_tui.support.themes import pick_theme, remember_theme, remembered
 if TYPE_CHECKING:
     from commcentre_tui.controllers.cti.agent_state import StatePublisher
     from commcentre_tui.controllers.cti.controller import CtiController
+    from commcentre_tui.controllers.ssh_link import SshLink
     from commcentre_tui.screens.console import ConsoleScreen
     from commcentre_tui.screens.notifications import KeptNotifications
     from commcentre_tui.widgets.cti_status import CtiStatus
@@ -69,6 +70,7 @@ class CommCentreApp(App[None]):
     _reminder_contact: tuple[int, tuple[str, str]]
     _state_publisher: StatePublisher
     _cti_controller: CtiController
+    ssh_link: SshLink  # set by attach_ssh_link under serve-ssh only
     action_reminder_open: Callable[[], None]
     action_cti_open: Callable[[], None]
 

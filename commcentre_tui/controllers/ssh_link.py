@@ -14,10 +14,13 @@ import logging
 import os
 import socket
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from commcentre_tui.ssh.control import CONTROL_ENV, LineReader, Message, encode
 from commcentre_tui.text import inert
+
+if TYPE_CHECKING:
+    from commcentre_tui.app import CommCentreApp
 
 log = logging.getLogger("commcentre.console")
 
@@ -36,7 +39,7 @@ def watching_words(names: list[str]) -> str:
 class SshLink:
     """Reads the link on the console's event loop; writes are small and never block for long."""
 
-    def __init__(self, app: Any, sock: socket.socket) -> None:
+    def __init__(self, app: CommCentreApp, sock: socket.socket) -> None:
         self.app = app
         self.sock = sock
         self.watchers: list[str] = []
@@ -91,7 +94,7 @@ class SshLink:
         self._send({"watch": username})
 
 
-def attach_ssh_link(app: Any) -> SshLink | None:
+def attach_ssh_link(app: CommCentreApp) -> SshLink | None:
     """Open the link named in the environment, if this console runs under ``serve-ssh``."""
     value = os.environ.get(CONTROL_ENV, "")
     if not value.isdigit():
@@ -106,7 +109,7 @@ def attach_ssh_link(app: Any) -> SshLink | None:
     return link
 
 
-def ssh_link(app: Any) -> SshLink | None:
+def ssh_link(app: CommCentreApp) -> SshLink | None:
     """The console's link, or ``None`` outside ``serve-ssh``."""
     link = getattr(app, "ssh_link", None)
     return link if isinstance(link, SshLink) else None

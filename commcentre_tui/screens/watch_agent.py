@@ -4,7 +4,7 @@ console open on the server; their console then shows on this terminal, read-only
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -17,6 +17,9 @@ from textual.widgets.option_list import Option
 
 from commcentre_tui.controllers.ssh_link import Agents, ssh_link
 from commcentre_tui.screens.cti.pick import PICK_CSS
+
+if TYPE_CHECKING:
+    from commcentre_tui.app import CommCentreApp
 
 TITLE = "Watch agent…"
 
@@ -61,7 +64,7 @@ class WatchAgentScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-def open_watch_agent(app: Any) -> None:
+def open_watch_agent(app: CommCentreApp) -> None:
     """Ask the server whom the supervisor may watch, then show the list."""
     link = ssh_link(app)
     if link is None:
@@ -71,10 +74,13 @@ def open_watch_agent(app: Any) -> None:
         if username:
             link.watch(username)
 
-    link.ask_agents(lambda agents: app.push_screen(WatchAgentScreen(agents), watch))
+    def show(agents: Agents) -> None:
+        app.push_screen(WatchAgentScreen(agents), watch)
+
+    link.ask_agents(show)
 
 
-def watch_commands(app: Any) -> Iterable[SystemCommand]:
+def watch_commands(app: CommCentreApp) -> Iterable[SystemCommand]:
     """Palette: "Watch agent…" for supervisors whose console runs under ``serve-ssh``."""
     if app.actor.is_supervisor and ssh_link(app) is not None:
         yield SystemCommand(
