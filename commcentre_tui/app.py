@@ -26,6 +26,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from commcentre_tui import zones
 from commcentre_tui.config import Settings
 from commcentre_tui.controllers.gateway import Gateway
 from commcentre_tui.keys import bind, keeps_tab
@@ -90,7 +91,7 @@ class CommCentreApp(App[None]):
         self.engine = engine
         self.gateway = gateway or Gateway(engine, settings, actor, today=today)
         """Blocking repository calls; tests replace methods on it to simulate failures."""
-        self.gateway.actor = actor
+        self.actor = actor  # also the zone times are shown in
         self.sub_title = f"{actor.display_name or actor.username} ({actor.role_name})"
         self._saved_theme = remembered_theme(settings, actor.username)
         self.theme = pick_theme(self._saved_theme or settings.ui.theme, self.available_themes)
@@ -147,6 +148,7 @@ class CommCentreApp(App[None]):
     @actor.setter
     def actor(self, actor: Actor) -> None:
         self.gateway.actor = actor
+        zones.use(actor.time_zone)
 
     def on_mount(self) -> None:
         if self.settings.ui.keymap:

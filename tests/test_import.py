@@ -13,6 +13,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
+from commcentre_tui.config import Settings
+from commcentre_tui.repo.customer_info import read_contact_info
+from commcentre_tui.repo.db import reading
+from commcentre_tui.repo.permissions import Actor
+from commcentre_tui.services.contact_info import save_contact_info
+from commcentre_tui.services.context import ServiceContext
 from tests.conftest import TEST_CONFIG
 from tests.test_cli import run
 
@@ -394,3 +400,59 @@ def test_a_big_import_rebuilds_the_indexes_it_suspended_and_is_searchable(
         json.loads(cli(capsys, engine, "search", "Petrou", "--json")[1])["email"]
         == "sofia@example.com"
     )
+
+
+def test_a_rerun_sees_what_agents_changed_since_and_what_the_file_changed(
+    capsys: pytest.CaptureFixture[str],
+    engine: Engine,
+    tmp_path: Path,
+    settings: Settings,
+    admin_actor: Actor,
+) -> None:
+    rows = (
+        "A1,Maria,Georgiou,99 123456,maria@example.com,Nicosia,el,no\n"
+        "A2,Nikos,Nikolaou,99 654321,nikos@example.com,Limassol,en,no\n"
+    )
+    path = write(tmp_path, "people.csv", HEADER + rows)
+    assert cli(capsys, engine, "import", "contacts", str(path))[0] == 0
+    code, out, _err = cli(capsys, engine, "import", "contacts", str(path))
+    assert code == 0 and "0 new, 0 updated, 2 unchanged of 2 rows" in out
+
+    # An agent removes Maria's mobile and address: the same file again says so.
+    with reading(engine) as session:
+        maria = session.execute(
+            text("SELECT id FROM contact WHERE external_id = 'A1'")
+        ).scalar_one()
+        info = read_contact_info(session, maria)
+    save_contact_info(
+        ServiceContext(engine, settings, admin_actor),
+        maria,
+        info.version,
+        phones=[],
+        emails=info.emails,
+        addresses=[],
+    )
+    code, _out, err = cli(capsys, engine, "import", "contacts", str(path))
+    assert code == 2
+    assert f"{path}:2: mobile: This row imported as the existing customer C0000001" in err
+    assert "differs (address, phones)" in err
+    code, out, err = cli(capsys, engine, "import", "contacts", str(path), "--update")
+    assert code == 0, err
+    assert "0 new, 1 updated, 1 unchanged of 2 rows" in out
+    code, out, _err = cli(capsys, engine, "import", "contacts", str(path))
+    assert code == 0 and "0 new, 0 updated, 2 unchanged of 2 rows" in out
+
+    # A cell edited in the file is seen; a row given twice is refused even when unchanged.
+    edited = write(
+        tmp_path,
+        "edited.csv",
+        HEADER + rows.replace("Nikolaou", "Nicolaou") + rows.splitlines()[0] + "\n",
+    )
+    code, _out, err = cli(capsys, engine, "import", "contacts", str(edited))
+    assert code == 2
+    assert "differs (last_name)" in err
+    assert (
+        f"{edited}:4: external_id: The same external id (A1) as line 2; a customer is one row."
+        in err
+    )
+    assert count(engine) == 2

@@ -20,6 +20,11 @@ from commcentre_tui.commands.common import (
     settings_from,
 )
 
+ZONE_HELP = (
+    "the IANA time zone the console shows times in, e.g. Europe/Nicosia "
+    "(default, or 'server': the server's)"
+)
+
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("agents", help="manage agents, roles and SSH keys")
@@ -42,6 +47,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add.add_argument("--role", default="agent", help="a role from config (default: agent)")
     add.add_argument("--unit", help="the agent's unit, e.g. Care")
     add.add_argument("--extension", help="telephone extension")
+    add.add_argument("--time-zone", metavar="ZONE", help=ZONE_HELP)
+
+    change = actions.add_parser(
+        "update", parents=[common], help="change an agent's name, unit, extension or time zone"
+    )
+    change.add_argument("username")
+    change.add_argument("--name", metavar="DISPLAY", help="display name")
+    change.add_argument("--unit", help='the agent\'s unit ("" clears it)')
+    change.add_argument("--extension", help='telephone extension ("" clears it)')
+    change.add_argument("--time-zone", metavar="ZONE", help=ZONE_HELP)
 
     listing = actions.add_parser("list", parents=[common], help="list agents")
     listing.add_argument("--json", action="store_true", help="print a JSON array")
@@ -106,8 +121,23 @@ def run(args: argparse.Namespace) -> int:
                 role=args.role,
                 unit=args.unit,
                 extension=args.extension,
+                time_zone=args.time_zone,
             )
             print(f"Added {info.username} ({info.display_name}, role {info.role}).")
+        elif command == "update":
+            info = agents.update_agent(
+                engine,
+                actor,
+                args.username,
+                display_name=args.name,
+                unit=args.unit,
+                extension=args.extension,
+                time_zone=args.time_zone,
+            )
+            print(
+                f"Updated {info.username} ({info.display_name}, unit {info.unit or '-'}, "
+                f"extension {info.extension or '-'}, time zone {info.time_zone or 'server'})."
+            )
         elif command == "list":
             _print_list(agents.list_agents(engine, actor, active_only=args.active), args.json)
         elif command in ("disable", "enable"):
@@ -145,6 +175,7 @@ def _print_list(rows: list[Any], as_json: bool) -> None:
                         "role": a.role,
                         "unit": a.unit,
                         "extension": a.extension,
+                        "time_zone": a.time_zone,
                         "active": a.active,
                         "created_at": a.created_at.isoformat(),
                         "keys": [
@@ -165,13 +196,14 @@ def _print_list(rows: list[Any], as_json: bool) -> None:
     if not rows:
         print('No agents yet; add one with `commcentre agents add USERNAME --name "Name"`.')
         return
-    table = [("USERNAME", "NAME", "ROLE", "UNIT", "EXT", "STATE", "KEYS")] + [
+    table = [("USERNAME", "NAME", "ROLE", "UNIT", "EXT", "TIME ZONE", "STATE", "KEYS")] + [
         (
             a.username,
             a.display_name,
             a.role,
             a.unit or "",
             a.extension or "",
+            a.time_zone or "server",
             "active" if a.active else "disabled",
             ", ".join(k.fingerprint for k in a.keys),
         )

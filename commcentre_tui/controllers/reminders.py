@@ -80,9 +80,10 @@ def key_label(app: CommCentreApp, key_id: str = OPEN_KEY_ID, default: str = OPEN
 
 def reminder_text(reminder: Any, label: tuple[str, str] | None, key: str) -> str:
     """ "Call: Call back about the bill — María Hadjigeorgiou (C0000001), due … · Ctrl+G: open"."""
+    from commcentre_tui import zones
     from commcentre_tui.text import inert
 
-    when = reminder.due_at.strftime("%Y-%m-%d %H:%M UTC")
+    when = f"{zones.local(reminder.due_at):%Y-%m-%d %H:%M}"
     who = f" — {inert(label[0])} ({inert(label[1])})" if label else ""
     opener = f" · {key}: open the customer" if label else ""
     return f"{reminder.kind.title()}: {inert(reminder.subject)}{who}, due {when}{opener}"

@@ -44,6 +44,9 @@ class Contact(ContactBase, table=True):
     customer_number: str = Field(max_length=30, unique=True)
     external_id: str | None = Field(default=None, max_length=100, index=True, unique=True)
     """The customer's id in the system it was imported from (``commcentre import contacts``)."""
+    import_hash: str | None = Field(default=None, max_length=64)
+    """``<change counter>:<row digest>`` of the import that last wrote this customer: a re-run
+    of the same row is told unchanged from it (:mod:`commcentre_tui.services.importing_fast`)."""
     custom_fields: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     first_name_norm: str = Field(default="", max_length=100, index=True)
     last_name_norm: str = Field(default="", max_length=100, index=True)

@@ -23,6 +23,8 @@ class Agent(SQLModel, table=True):
     extension: str | None = Field(default=None, max_length=20, index=True)
     role: str = Field(default="agent", max_length=30)
     active: bool = True
+    time_zone: str | None = Field(default=None, max_length=64)
+    """The IANA zone the agent reads times in (``None``: the server's); storage stays UTC."""
     created_at: datetime = Field(default_factory=utcnow)
     version: int = 1
 

@@ -15,7 +15,7 @@ from commcentre_tui.errors import NotAllowed
 from commcentre_tui.repo.permissions import Actor
 
 _AGENT = text(
-    "SELECT id, username, display_name, unit, extension, role, active "
+    "SELECT id, username, display_name, unit, extension, role, active, time_zone "
     "FROM agent WHERE username = :username"
 )
 _DRAFT = text("SELECT 1 FROM form_draft WHERE agent_id = :agent AND form = :form")
@@ -50,6 +50,7 @@ def actor_for(engine: Engine, settings: Settings, username: str) -> Actor:
         display_name=row.display_name,
         unit=row.unit,
         extension=row.extension,
+        time_zone=row.time_zone,
     )
 
 

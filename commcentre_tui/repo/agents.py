@@ -8,7 +8,6 @@ in the same transaction as the change. Reads for the console and the CLI return 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,16 +18,20 @@ from commcentre_tui.config import Settings
 from commcentre_tui.errors import Conflict, NotFound, ValidationFailed
 from commcentre_tui.models import Agent, AgentKey, AgentSession
 from commcentre_tui.repo.actor_lookup import actor_for  # noqa: F401 (the agents' API)
+from commcentre_tui.repo.agent_checks import (  # noqa: F401 (check_username: the agents' API)
+    check_extension,
+    check_role,
+    check_time_zone,
+    check_username,
+    clean_text,
+    parse_public_key,
+)
 from commcentre_tui.repo.audit import record, snapshot
 from commcentre_tui.repo.db import reading, transaction
 from commcentre_tui.repo.locking import update_versioned
 from commcentre_tui.repo.permissions import Actor, enforce
 
-#: Agent usernames: what SSH clients send, so lower-case letters, digits, ``.``, ``_``, ``-``.
-USERNAME_RE = re.compile(r"^[a-z][a-z0-9._-]{0,31}$")
-EXTENSION_RE = re.compile(r"^[0-9*#+]{1,20}$")
-_AUDITED = ("username", "display_name", "unit", "extension", "role", "active")
-MIN_RSA_BITS = 2048
+_AUDITED = ("username", "display_name", "unit", "extension", "role", "active", "time_zone")
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,8 @@ class AgentInfo:
     active: bool
     created_at: datetime
     keys: tuple[KeyInfo, ...] = ()
+    time_zone: str | None = None
+    """IANA zone the agent reads times in (``None``: the server's)."""
 
 
 @dataclass(frozen=True)
@@ -68,92 +73,6 @@ class LoginCandidate:
     display_name: str
     active: bool
     fingerprints: frozenset[str]
-
-
-# --- validation -------------------------------------------------------------------------------
-
-
-def check_username(username: str) -> str:
-    """``username`` if well formed, else :class:`ValidationFailed`."""
-    if not USERNAME_RE.match(username or ""):
-        raise ValidationFailed(
-            f"{username!r} is not a valid username: use 1 to 32 lower-case letters, digits, '.', "
-            "'_' or '-', starting with a letter.",
-            "username",
-        )
-    return username
-
-
-def _check_role(settings: Settings, role: str) -> str:
-    if role not in settings.roles:
-        raise ValidationFailed(
-            f"There is no role {role!r}; config defines {', '.join(sorted(settings.roles))}.",
-            "role",
-        )
-    return role
-
-
-def _clean_text(
-    value: str | None, field: str, label: str, limit: int, *, required: bool
-) -> str | None:
-    text = " ".join((value or "").split())
-    if not text:
-        if required:
-            raise ValidationFailed(f"The {label} must not be empty.", field)
-        return None
-    if len(text) > limit:
-        raise ValidationFailed(f"The {label} is longer than {limit} characters.", field)
-    return text
-
-
-def _check_extension(extension: str | None) -> str | None:
-    if extension is None or not extension.strip():
-        return None
-    extension = extension.strip()
-    if not EXTENSION_RE.match(extension):
-        raise ValidationFailed(
-            f"{extension!r} is not a telephone extension (digits, '*', '#' or '+', at most 20).",
-            "extension",
-        )
-    return extension
-
-
-def parse_public_key(text: str) -> tuple[str, str, str, str]:
-    """``(openssh_text, fingerprint, algorithm, comment)`` for one SSH public key.
-
-    Accepts the OpenSSH one-line form (``ssh-ed25519 AAAA… comment``) and RFC 4716 blocks; refuses
-    private keys, DSA keys and RSA keys shorter than 2048 bits.
-    """
-    import asyncssh
-
-    text = (text or "").strip()
-    if "PRIVATE KEY" in text:
-        raise ValidationFailed(
-            "That is a private key; give the public key (the .pub file) and keep the private key "
-            "secret.",
-            "key",
-        )
-    try:
-        key = asyncssh.import_public_key(text)
-    except (asyncssh.KeyImportError, ValueError, TypeError):
-        raise ValidationFailed(
-            "That is not an SSH public key; expected one line like `ssh-ed25519 AAAA… name@host`.",
-            "key",
-        ) from None
-    algorithm = key.algorithm.decode("ascii")
-    if algorithm == "ssh-dss":
-        raise ValidationFailed(
-            "DSA keys are too weak; use an Ed25519 or RSA (2048+ bits) key.", "key"
-        )
-    bits = getattr(getattr(key, "pyca_key", None), "key_size", None)
-    if algorithm == "ssh-rsa" and bits is not None and bits < MIN_RSA_BITS:
-        raise ValidationFailed(
-            f"This RSA key has {bits} bits; use an Ed25519 key or RSA with at least {MIN_RSA_BITS}.",
-            "key",
-        )
-    comment = key.get_comment() or ""
-    openssh = key.export_public_key("openssh").decode("ascii").strip()
-    return openssh, key.get_fingerprint("sha256"), algorithm, comment[:200]
 
 
 # --- reads ------------------------------------------------------------------------------------
@@ -175,6 +94,7 @@ def _info(agent: Agent, keys: list[AgentKey] | None = None) -> AgentInfo:
         active=agent.active,
         created_at=agent.created_at,
         keys=tuple(_key_info(k) for k in keys or ()),
+        time_zone=agent.time_zone,
     )
 
 
@@ -258,16 +178,18 @@ def create_agent(
     role: str = "agent",
     unit: str | None = None,
     extension: str | None = None,
+    time_zone: str | None = None,
 ) -> AgentInfo:
     """Add an active agent; :class:`Conflict` if the username is taken."""
     enforce(engine, actor, entity="agent", level="edit")
     agent = Agent(
         username=check_username(username),
-        display_name=_clean_text(display_name, "display_name", "display name", 100, required=True)
+        display_name=clean_text(display_name, "display_name", "display name", 100, required=True)
         or "",
-        role=_check_role(settings, role),
-        unit=_clean_text(unit, "unit", "unit", 60, required=False),
-        extension=_check_extension(extension),
+        role=check_role(settings, role),
+        unit=clean_text(unit, "unit", "unit", 60, required=False),
+        extension=check_extension(extension),
+        time_zone=check_time_zone(time_zone),
     )
     with transaction(engine) as session:
         if session.execute(select(col(Agent.id)).where(col(Agent.username) == username)).first():
@@ -332,7 +254,7 @@ def set_role(
 ) -> AgentInfo:
     """Give an agent another role (one that config defines)."""
     return _update(
-        engine, actor, username, {"role": _check_role(settings, role)}, f"role set to {role}"
+        engine, actor, username, {"role": check_role(settings, role)}, f"role set to {role}"
     )
 
 
@@ -344,17 +266,21 @@ def update_agent(
     display_name: str | None = None,
     unit: str | None = None,
     extension: str | None = None,
+    time_zone: str | None = None,
 ) -> AgentInfo:
-    """Change display name, unit or extension (``None`` leaves a field; ``""`` clears unit/extension)."""
+    """Change display name, unit, extension or time zone (``None`` leaves a field; ``""``
+    clears unit/extension; ``""`` or ``server`` gives the server's time zone)."""
     values: dict[str, object] = {}
     if display_name is not None:
-        values["display_name"] = _clean_text(
+        values["display_name"] = clean_text(
             display_name, "display_name", "display name", 100, required=True
         )
     if unit is not None:
-        values["unit"] = _clean_text(unit, "unit", "unit", 60, required=False)
+        values["unit"] = clean_text(unit, "unit", "unit", 60, required=False)
     if extension is not None:
-        values["extension"] = _check_extension(extension)
+        values["extension"] = check_extension(extension)
+    if time_zone is not None:
+        values["time_zone"] = check_time_zone(time_zone)
     return _update(engine, actor, username, values, "details changed")
 
 

@@ -28,7 +28,7 @@ from commcentre_tui.repo.search import index as search_index
 from commcentre_tui.repo.seed.columns import COLUMNS
 
 TABLES = ("contact", "contact_phone", "contact_email", "contact_address")
-CONTACT_COLUMNS = (*COLUMNS["contact"], "external_id")
+CONTACT_COLUMNS = (*COLUMNS["contact"], "external_id", "import_hash")
 #: Contact columns an import compares and updates.
 COMPARED = (
     "kind",
@@ -179,6 +179,30 @@ class ContactStore:
             "SELECT address_norm, contact_id FROM contact_email WHERE address_norm IN ({in})",
             values,
         )
+
+    def fingerprints(self, values: Sequence[str]) -> dict[str, tuple[int, str | None, int]]:
+        """External id → (customer, the mark an import left, the customer's change counter)."""
+        found = self._raw(
+            "SELECT c.external_id, c.id, c.import_hash, COALESCE(cc.version, 0) FROM contact c "
+            "LEFT JOIN contact_change cc ON cc.contact_id = c.id WHERE c.external_id IN ({in})",
+            values,
+        )
+        return {ext: (cid, mark, counter) for ext, cid, mark, counter in found}
+
+    def change_counters(self, ids: Sequence[int]) -> dict[int, int]:
+        """Customer → change counter (absent: 0)."""
+        return dict(
+            self._raw(
+                "SELECT contact_id, version FROM contact_change WHERE contact_id IN ({in})", ids
+            )
+        )
+
+    def set_marks(self, marks: list[tuple[str, int]]) -> None:
+        """``(mark, customer)`` pairs: the ``import_hash`` each customer gets."""
+        if not marks:
+            return
+        mark = "?" if self.backend == "sqlite" else "%s"
+        self.cursor.executemany(f"UPDATE contact SET import_hash = {mark} WHERE id = {mark}", marks)
 
     def _many(self, sql: str, values: Sequence[str]) -> dict[str, set[int]]:
         found: dict[str, set[int]] = defaultdict(set)

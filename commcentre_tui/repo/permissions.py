@@ -24,6 +24,8 @@ class Actor:
     display_name: str = ""
     unit: str | None = None
     extension: str | None = None
+    time_zone: str | None = None
+    """The IANA zone the agent reads times in (``None``: the server's)."""
 
     @property
     def is_supervisor(self) -> bool:

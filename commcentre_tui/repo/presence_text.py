@@ -31,9 +31,12 @@ def record_key(entity: str, record_id: int) -> str:
 def describe(people: list[Presence], *, prefix: str = "also open", tz: tzinfo | None = None) -> str:
     """``"also open: Maria (since 10:42), Tom (since 11:05)"``, or ``""`` for nobody.
 
-    Times are shown in ``tz`` (default: the local time zone of this process).
+    Times are shown in ``tz`` (default: the agent's, :mod:`commcentre_tui.zones`).
     """
     if not people:
         return ""
-    parts = [f"{p.display_name} (since {p.since.astimezone(tz):%H:%M})" for p in people]
+    from commcentre_tui import zones
+
+    shown = tz or zones.zone()
+    parts = [f"{p.display_name} (since {p.since.astimezone(shown):%H:%M})" for p in people]
     return f"{prefix}: {', '.join(parts)}"

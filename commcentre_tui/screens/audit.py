@@ -13,7 +13,7 @@ Keys: Enter in a filter applies the filters; PageDown / ``n`` the next (older) p
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -23,6 +23,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Label, Static
 
+from commcentre_tui import zones
 from commcentre_tui.repo.audit_queries import AuditCursor, AuditFilter, AuditPage, AuditRow
 from commcentre_tui.support.console_app import ConsoleAppMixin
 from commcentre_tui.support.loading import fetch
@@ -85,7 +86,7 @@ def _date(text: str, name: str, label: str) -> date | None:
 
 
 def _local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time()).astimezone()
+    return zones.midnight(day)
 
 
 def build_filter(values: dict[str, str]) -> AuditFilter:
@@ -127,7 +128,7 @@ def row_cells(row: AuditRow) -> tuple[Text, ...]:
     """The table cells of ``row`` (local time), every one inert plain text."""
     who = row.agent_username or "system"
     cells = (
-        f"{row.at.astimezone():%Y-%m-%d %H:%M:%S}",
+        f"{zones.local(row.at):%Y-%m-%d %H:%M:%S}",
         who,
         row.action,
         row.entity,

@@ -18,6 +18,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Header, Label, Select, Static
 
+from commcentre_tui import zones
 from commcentre_tui.keys import bind
 from commcentre_tui.repo.customer_detail import RecordRef
 from commcentre_tui.support.console_app import ConsoleAppMixin
@@ -160,7 +161,7 @@ class MyWorkScreen(ConsoleAppMixin, Screen[None]):
         self._title()
 
     def _cells(self, item: Any, now: datetime) -> list[Any]:
-        due = f"{item.due.astimezone():%d %b %H:%M}" if item.due is not None else ""
+        due = f"{zones.local(item.due):%d %b %H:%M}" if item.due is not None else ""
         late = item.overdue(now)
         label = short_kind(item.kind) if item.entity == item.kind else item.label
         return [

@@ -33,6 +33,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from commcentre_tui import zones
 from commcentre_tui.support.console_app import ConsoleAppMixin
 from commcentre_tui.support.messages import NotificationKept
 from commcentre_tui.text import inert
@@ -312,7 +313,7 @@ class NotificationsScreen(ConsoleAppMixin, ModalScreen[None]):
 def _prompt(kept: Kept) -> Text:
     """ "14:02 Task reminder" on a line, the message whole below it (plain text)."""
     mark = {"error": "✖", "warning": "!"}.get(kept.severity, "·")
-    when = kept.at.astimezone().strftime("%H:%M")
+    when = zones.local(kept.at).strftime("%H:%M")
     text = Text(f"{mark} {when}  ")
     text.append(kept.title or "Notification", style="bold")
     text.append(f"\n  {kept.message}")

@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Header, Static
 
+from commcentre_tui import zones
 from commcentre_tui.keys import bind
 from commcentre_tui.repo.customer_detail import RecordRef
 from commcentre_tui.support.console_app import ConsoleAppMixin
@@ -159,7 +160,7 @@ class UnmatchedScreen(ConsoleAppMixin, Screen[None]):
     def _cells(row: Any) -> list[Any]:
         subject = inert(row.subject).strip() or inert(row.content).strip().split("\n", 1)[0]
         return [
-            f"{row.received_at.astimezone():%d %b %H:%M}",
+            f"{zones.local(row.received_at):%d %b %H:%M}",
             MEDIA_WORDS.get(row.media, row.media),
             sender_words(row),
             subject,

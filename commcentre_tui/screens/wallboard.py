@@ -23,6 +23,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Header, Sparkline, Static
 
+from commcentre_tui import zones
 from commcentre_tui.keys import bind
 from commcentre_tui.support.console_app import ConsoleAppMixin
 from commcentre_tui.widgets import wallboard_panels as panels
@@ -287,8 +288,4 @@ class WallboardScreen(ConsoleAppMixin, Screen[None]):
 
 
 def _local_zone() -> tzinfo:
-    from datetime import datetime
-
-    zone = datetime.now().astimezone().tzinfo
-    assert zone is not None  # astimezone() always gives an aware time
-    return zone
+    return zones.zone()

@@ -23,8 +23,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from commcentre_tui.config import Settings
-from commcentre_tui.repo.import_contacts import COMPARED, CONTACT_COLUMNS, ContactStore
-from commcentre_tui.repo.seed.columns import COLUMNS
+from commcentre_tui.repo.import_contacts import ContactStore, Existing
 from commcentre_tui.services.importing_csv import (
     ImportRefused,
     build_mapping,
@@ -35,31 +34,14 @@ from commcentre_tui.services.importing_csv import (
 from commcentre_tui.services.importing_report import ImportOptions as ImportOptions
 from commcentre_tui.services.importing_report import ImportResult as ImportResult
 from commcentre_tui.services.importing_report import Problems
-from commcentre_tui.services.importing_rows import (
-    Problem,
-    Row,
-    RowChecker,
-    address_shadow,
-    contact_shadow,
-)
-from commcentre_tui.text import canon_id, canon_number
-from commcentre_tui.validation import stored_email
+from commcentre_tui.services.importing_rerun import Fingerprints
+from commcentre_tui.services.importing_rows import Problem, Row, RowChecker
+from commcentre_tui.services.importing_write import Writer, difference
 
 CHUNK = 2000
 
 Progress = Callable[[int, int], None]
 """``progress(bytes read, file size)``."""
-
-#: What an import writes of an email: the normal form, then what the file said when it differs.
-EMAIL_COLUMNS = (
-    "id",
-    "contact_id",
-    "kind",
-    "address",
-    "address_as_typed",
-    "address_norm",
-    "is_primary",
-)
 
 
 def import_contacts(
@@ -116,28 +98,22 @@ def _run(
     try:
         with conn.begin() as transaction:
             store = ContactStore(conn, 0 if options.dry_run else expected, lock=not options.dry_run)
-            job = _Job(options, result, store, problems)
-            chunk: list[Row] = []
-            for line, values in records:
+            job = _Job(options, result, store, problems, checker)
+            pending: list[tuple[int, list[str]]] = []
+            for record in records:
                 result.rows += 1
-                row, found = checker.check(line, values)
-                if row is not None:
-                    found = job.in_file(row)
-                if found:
-                    problems.add(found, values)
-                else:
-                    chunk.append(row)  # type: ignore[arg-type]  # None rows were skipped just above
-                if len(chunk) >= CHUNK:
-                    job.resolve(chunk)
-                    chunk = []
+                pending.append(record)
+                if len(pending) >= CHUNK:
+                    job.take(pending)
+                    pending = []
                     tick()
-            job.resolve(chunk)
+            job.take(pending)
             tick()
             if options.dry_run or (result.problems and not options.skip_invalid):
                 transaction.rollback()
                 return
             store.finish()
-            job.audit_summary()
+            job.writer.finish(result)
         result.written = True
     finally:
         conn.close()
@@ -147,21 +123,68 @@ class _Job:
     """Matching and writing, a chunk at a time."""
 
     def __init__(
-        self, options: ImportOptions, result: ImportResult, store: ContactStore, problems: Problems
+        self,
+        options: ImportOptions,
+        result: ImportResult,
+        store: ContactStore,
+        problems: Problems,
+        checker: RowChecker,
     ) -> None:
         self.options = options
         self.result = result
         self.store = store
         self.problems = problems
+        self.checker = checker
+        self.fingerprints = Fingerprints(checker.mapping, checker.custom_defs, checker.region)
         self.seen: dict[str, int] = {}
-        self.now = datetime.now(UTC)
         self.user = _os_user()
+        self.writer = Writer(store, options, datetime.now(UTC), self.user)
 
     @property
     def writing(self) -> bool:
         """Whether rows are written: not in a dry run, nor once a problem dooms the import."""
         o = self.options
         return not o.dry_run and not (self.result.problems and not o.skip_invalid)
+
+    def take(self, records: list[tuple[int, list[str]]]) -> None:
+        """Check, match and write a chunk of records; a row already imported as it is (its
+        mark, :mod:`.importing_rerun`) is counted unchanged without more work."""
+        if not records:
+            return
+        chunk: list[Row] = []
+        for (line, values), seen in zip(
+            records, self.fingerprints.look_up(self.store, records), strict=True
+        ):
+            if seen is not None and seen.unchanged:
+                found = self._seen_external_id(line, values)
+                if not found:
+                    self.result.unchanged += 1
+                    continue
+            else:
+                row, found = self.checker.check(line, values)
+                if row is not None:
+                    row.seen = seen
+                    found = self.in_file(row)
+                    if not found:
+                        chunk.append(row)
+                        continue
+            self.problems.add(found, values)
+        self.resolve(chunk)
+
+    def _seen_external_id(self, line: int, values: list[str]) -> list[Problem]:
+        column = self.checker.mapping.fields["external_id"]
+        value = values[column].strip()
+        earlier = self.seen.get(f"ext:{value}")
+        if earlier is None:
+            self.seen[f"ext:{value}"] = line
+            return []
+        return [
+            (
+                line,
+                self.checker.mapping.headers[column],
+                f"The same external id ({value}) as line {earlier}; a customer is one row.",
+            )
+        ]
 
     def in_file(self, row: Row) -> list[Problem]:
         """Problems with rows before it in the file (same external id, phone or email)."""
@@ -218,9 +241,11 @@ class _Job:
             if problem:
                 self.problems.add([problem], row.values)
                 continue
-            change = _difference(row, target, held)
+            change = difference(row, target, held)
             if not change:
                 self.result.unchanged += 1
+                if self.writing:
+                    self.writer.unchanged(row, target)
             elif self.options.update:
                 updates.append((row, target, change))
             else:
@@ -252,7 +277,7 @@ class _Job:
         target: int,
         by_phone: dict[str, set[int]],
         by_email: dict[str, set[int]],
-        held: Any,
+        held: Existing,
     ) -> Problem | None:
         mine = held.contact[target]
         for kind, index, owners in (("phone", 2, by_phone), ("email", 2, by_email)):
@@ -276,206 +301,16 @@ class _Job:
         return None
 
     def _insert(self, rows: list[Row]) -> None:
-        if not rows:
-            return
-        self.result.created += len(rows)
-        if not self.writing:
-            return
-        store = self.store
-        stamp = store.stamp(self.now)
-        contacts, phones, emails, addresses = [], [], [], []
-        for row in rows:
-            c = row.contact
-            cid = store.take_id("contact")
-            shadow = contact_shadow(c.get("first_name"), c.get("last_name"), c.get("company_name"))
-            values = {
-                "id": cid,
-                "customer_number": store.take_number(),
-                "kind": c["kind"],
-                "preferred_language": c.get("preferred_language", "en"),
-                "email_opt_out": c.get("email_opt_out", False),
-                "sms_opt_out": c.get("sms_opt_out", False),
-                "phone_opt_out": c.get("phone_opt_out", False),
-                "letter_opt_out": c.get("letter_opt_out", False),
-                "custom_fields": store.encode_json(row.custom),
-                "id_number_norm": canon_number(c.get("id_number")),
-                "national_id_norm": canon_id(c.get("national_id")),
-                "created_at": stamp,
-                "updated_at": stamp,
-                "version": 1,
-                **shadow,
-            }
-            contacts.append(tuple(values[k] if k in values else c.get(k) for k in CONTACT_COLUMNS))
-            for n, (kind, number, e164) in enumerate(row.phones):
-                phones.append((store.take_id("contact_phone"), cid, kind, number, e164, n == 0))
-            for n, (kind, address, norm) in enumerate(row.emails):
-                emails.append(
-                    (
-                        store.take_id("contact_email"),
-                        cid,
-                        kind,
-                        *stored_email(address),
-                        norm,
-                        n == 0,
-                    )
-                )
-            if row.address:
-                shadows = address_shadow(*row.address)
-                addresses.append(
-                    (
-                        store.take_id("contact_address"),
-                        cid,
-                        "home",
-                        *row.address,
-                        *shadows.values(),
-                        True,
-                    )
-                )
-        store.write("contact", CONTACT_COLUMNS, contacts)
-        store.write("contact_phone", COLUMNS["contact_phone"], phones)
-        store.write("contact_email", EMAIL_COLUMNS, emails)
-        store.write("contact_address", COLUMNS["contact_address"], addresses)
-        store.inserted += len(rows)
+        if rows:
+            self.result.created += len(rows)
+            if self.writing:
+                self.writer.insert(rows)
 
-    def _update(self, updates: list[tuple[Row, int, dict[str, Any]]], held: Any) -> None:
-        if not updates:
-            return
-        self.result.updated += len(updates)
-        if not self.writing:
-            return
-        store = self.store
-        changes, phones, emails, addresses, audit = [], [], [], [], []
-        for row, target, change in updates:
-            before = held.contact[target]
-            columns = {k: v for k, v in change.items() if k in COMPARED or k == "custom_fields"}
-            if columns:
-                merged = {**before, **columns}
-                shadow = contact_shadow(
-                    merged["first_name"], merged["last_name"], merged["company_name"]
-                )
-                changes.append(
-                    {
-                        "_id": target,
-                        **columns,
-                        **shadow,
-                        "id_number_norm": canon_number(merged["id_number"]),
-                        "national_id_norm": canon_id(merged["national_id"]),
-                        "version": int(before.get("version") or 1) + 1,
-                        "updated_at": self.now,
-                    }
-                )
-            first_phone = not held.phones.get(target)
-            for kind, number, e164 in change.get("phones", ()):
-                phones.append(
-                    (store.take_id("contact_phone"), target, kind, number, e164, first_phone)
-                )
-                first_phone = False
-            first_email = not held.emails.get(target)
-            for kind, address, norm in change.get("emails", ()):
-                emails.append(
-                    (
-                        store.take_id("contact_email"),
-                        target,
-                        kind,
-                        *stored_email(address),
-                        norm,
-                        first_email,
-                    )
-                )
-                first_email = False
-            if "address" in change:
-                parts = change["address"]
-                addresses.append(
-                    (
-                        store.take_id("contact_address"),
-                        target,
-                        "home",
-                        *parts,
-                        *address_shadow(*parts).values(),
-                        not held.addresses.get(target),
-                    )
-                )
-            audit.append(
-                {
-                    "at": self.now,
-                    "agent_id": None,
-                    "action": "Import contacts",
-                    "entity": "contact",
-                    "entity_id": target,
-                    "before": {k: before.get(k) for k in columns} or None,
-                    "after": _jsonable(change),
-                    "detail": f"{self.options.path.name}:{row.line} by {self.user}"[:500],
-                }
-            )
-        if changes:
-            store.update_contacts(changes)
-        store.write("contact_phone", COLUMNS["contact_phone"], phones)
-        store.write("contact_email", EMAIL_COLUMNS, emails)
-        store.write("contact_address", COLUMNS["contact_address"], addresses)
-        store.audit(audit)
-        store.bump_changes([t for _r, t, _c in updates])
-
-    def audit_summary(self) -> None:
-        r = self.result
-        self.store.audit(
-            [
-                {
-                    "at": self.now,
-                    "agent_id": None,
-                    "action": "Import contacts",
-                    "entity": "import",
-                    "entity_id": None,
-                    "before": None,
-                    "after": {
-                        "file": str(self.options.path),
-                        "rows": r.rows,
-                        "created": r.created,
-                        "updated": r.updated,
-                        "unchanged": r.unchanged,
-                        "rejected": r.rejected,
-                    },
-                    "detail": f"{self.options.path.name} by {self.user}"[:500],
-                }
-            ]
-        )
-
-
-def _difference(row: Row, target: int, held: Any) -> dict[str, Any]:
-    """What ``row`` would change on the existing customer ``target`` (empty: nothing)."""
-    mine = held.contact[target]
-    change: dict[str, Any] = {}
-    for key, value in row.contact.items():
-        if key == "kind" and row.kind_auto:
-            continue
-        if mine.get(key) != value:
-            change[key] = value
-    if row.custom:
-        merged = {**(mine.get("custom_fields") or {}), **row.custom}
-        if merged != (mine.get("custom_fields") or {}):
-            change["custom_fields"] = merged
-    phones = [p for p in row.phones if p[2] not in held.phones.get(target, ())]
-    if phones:
-        change["phones"] = phones
-    emails = [e for e in row.emails if e[2] not in held.emails.get(target, ())]
-    if emails:
-        change["emails"] = emails
-    if row.address:
-        folded = tuple(address_shadow(*row.address).values())
-        if folded not in held.addresses.get(target, ()):
-            change["address"] = row.address
-    return change
-
-
-def _jsonable(change: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in change.items():
-        if key in ("phones", "emails"):
-            out[key] = [item[1] for item in value]
-        elif key == "address":
-            out[key] = ", ".join(p for p in value if p)
-        else:
-            out[key] = value
-    return out
+    def _update(self, updates: list[tuple[Row, int, dict[str, Any]]], held: Existing) -> None:
+        if updates:
+            self.result.updated += len(updates)
+            if self.writing:
+                self.writer.update(updates, held)
 
 
 def _count_lines(path: Path) -> int:

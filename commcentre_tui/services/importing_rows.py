@@ -24,6 +24,7 @@ from commcentre_tui.services.importing_csv import (
     base_name,
     field_kind,
 )
+from commcentre_tui.services.importing_rerun import Seen
 from commcentre_tui.text import fold, quoted
 from commcentre_tui.validation import check_email, check_phone, limit, text_problem
 
@@ -52,6 +53,8 @@ _EMAIL_MAX = limit(ContactEmail, "address")
 _ADDRESS_MAX = {n: limit(ContactAddress, n) for n in ("street", "city", "postal_code", "country")}
 
 _PHONE_CHARS = re.compile(r"[0-9+()./\- ]+")
+_NOT_DIGIT = re.compile(r"[^0-9]+")
+_LAST_FOUR = re.compile(r"[0-9](?=[^0-9]*(?:[0-9][^0-9]*){0,3}$)")
 _SIMPLE_EMAIL = re.compile(
     r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
     r"@(?P<domain>[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
@@ -76,7 +79,7 @@ class FastChecks:
 
     def phone(self, typed: str) -> tuple[str, str]:
         text = " ".join(typed.split())
-        digits = "".join(ch for ch in text if ch.isdigit())
+        digits = _NOT_DIGIT.sub("", text)
         if len(digits) < 6 or not _PHONE_CHARS.fullmatch(text):
             return check_phone(text, self.region)
         key = _shape(text)
@@ -137,15 +140,7 @@ def address_shadow(street: str, city: str, postal_code: str, country: str) -> di
 
 def _shape(text: str) -> str:
     """``"+357 99 123456"`` → ``"+357 99 12####"``: the number with its last four digits masked."""
-    chars = list(text)
-    left = 4
-    for i in range(len(chars) - 1, -1, -1):
-        if chars[i].isdigit():
-            chars[i] = "#"
-            left -= 1
-            if not left:
-                break
-    return "".join(chars)
+    return _LAST_FOUR.sub("#", text)
 
 
 Problem = tuple[int, str, str]
@@ -169,6 +164,8 @@ class Row:
     """The file gave no kind: it was told from the names (not compared with a customer's)."""
     columns: dict[str, str] = field(default_factory=dict)
     """Key (``phone:+357…``, ``email:…``, ``external_id``) → the column it came from."""
+    seen: Seen | None = None
+    """Its digest and what an earlier import left under its external id (re-runs)."""
 
     @property
     def external_id(self) -> str | None:
@@ -204,7 +201,7 @@ class RowChecker:
                 )
             ]
         row = Row(line, values)
-        if any(v[:1] == "'" for v in values):  # escaped by an export (CSV injection)
+        if "\x00'" in "\x00" + "\x00".join(values):  # a cell escaped by an export (CSV injection)
             values = [unsafe_cell(v) for v in values]
         problems: list[Problem] = []
 

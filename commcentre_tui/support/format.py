@@ -13,6 +13,7 @@ from typing import Any
 
 from rich.text import Text
 
+from commcentre_tui import zones
 from commcentre_tui.text import inert
 
 DASH = "—"
@@ -36,22 +37,23 @@ def balance_words(amount: Decimal, currency: str) -> str:
 
 
 def when(value: datetime | date | None) -> str:
-    """A date, or a date and time in the local time zone, or a dash."""
+    """A date, or a date and time in the agent's time zone (:mod:`commcentre_tui.zones`), or a
+    dash."""
     if value is None:
         return DASH
     if isinstance(value, datetime):
         if value.tzinfo is not None:
-            value = value.astimezone()
+            value = zones.local(value)
         return value.strftime("%Y-%m-%d %H:%M")
     return value.strftime("%Y-%m-%d")
 
 
 def day(value: datetime | date | None) -> str:
-    """Just the (local) date."""
+    """Just the date (in the agent's time zone)."""
     if value is None:
         return DASH
     if isinstance(value, datetime):
-        value = (value.astimezone() if value.tzinfo else value).date()
+        value = (zones.local(value) if value.tzinfo else value).date()
     return value.strftime("%Y-%m-%d")
 
 

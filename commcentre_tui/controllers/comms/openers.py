@@ -14,6 +14,7 @@ from __future__ import annotations
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
+from commcentre_tui import zones
 from commcentre_tui.controllers.comms.state import (
     FORM,
     MEDIA_LABELS,
@@ -72,7 +73,7 @@ def open_follow_up(app: CommCentreApp, context: dict[str, Any]) -> None:
         return [
             (
                 str(c.id),
-                f"{c.created_at:%Y-%m-%d %H:%M} · {c.direction} "
+                f"{zones.local(c.created_at):%Y-%m-%d %H:%M} · {c.direction} "
                 f"{MEDIA_LABELS.get(c.media, c.media)} · {c.category} · {c.subject or '(no subject)'}",
             )
             for c in communication_choices(ctx.engine, contact_id)
@@ -132,7 +133,7 @@ def draft_label(row: Any, me: int | None) -> str:
     the author when a supervisor lists someone else's)."""
     author = f" · by {row.author}" if row.agent_id not in (None, me) and row.author else ""
     return (
-        f"{row.created_at:%Y-%m-%d %H:%M} · {row.direction} {MEDIA_LABELS.get(row.media, row.media)} · "
+        f"{zones.local(row.created_at):%Y-%m-%d %H:%M} · {row.direction} {MEDIA_LABELS.get(row.media, row.media)} · "
         f"{row.category} · {row.subject or '(no subject)'}{author}"
     )
 
@@ -193,7 +194,7 @@ def restore_question(draft: FormDraft) -> str:
     customer = (draft.payload or {}).get("customer") or "a customer"
     return (
         f"Restore your unsaved communication for {customer} "
-        f"(last typed {draft.updated_at:%Y-%m-%d %H:%M} UTC)? Discard deletes it."
+        f"(last typed {zones.local(draft.updated_at):%Y-%m-%d %H:%M})? Discard deletes it."
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from commcentre_tui import zones
 from commcentre_tui.errors import NotFound, RuleViolation
 from commcentre_tui.models import Communication, FormDraft
 from commcentre_tui.repo.actor_lookup import COMMUNICATION_FORM
@@ -251,7 +252,7 @@ def load_setup(ctx: ServiceContext, request: FormRequest) -> FormSetup:
         contact_id = base["contact_id"]
         note = (
             f"Follows up the {original.direction} {MEDIA_LABELS.get(original.media, original.media).lower()} "
-            f"of {original.created_at:%Y-%m-%d %H:%M} · {original.subject or original.category}"
+            f"of {zones.local(original.created_at):%Y-%m-%d %H:%M} · {original.subject or original.category}"
         )
     if contact_id is None:
         raise RuleViolation("Load a customer first, then open the communication.")

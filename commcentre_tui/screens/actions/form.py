@@ -22,6 +22,7 @@ from textual.widgets import (
     TextArea,
 )
 
+from commcentre_tui import zones
 from commcentre_tui.actions.spec import (
     ActionSpec,
     FormData,
@@ -39,7 +40,7 @@ from commcentre_tui.widgets.bounded_input import BoundedInput
 
 PLACEHOLDERS = {
     "date": "YYYY-MM-DD",
-    "datetime": "YYYY-MM-DD HH:MM (UTC)",
+    "datetime": "YYYY-MM-DD HH:MM (your time zone)",
     "money": "0.00",
     "int": "0",
 }
@@ -207,7 +208,8 @@ class ActionFormScreen(ConsoleAppMixin, ModalScreen[SaveResult | None]):
             elif isinstance(widget, Checkbox):
                 result[spec.name] = widget.value
             elif isinstance(widget, Input):
-                result[spec.name] = widget.value.strip() or None
+                text = widget.value.strip() or None
+                result[spec.name] = zones.typed(text) if spec.kind == "datetime" else text
         return result
 
     @property

@@ -13,6 +13,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+from commcentre_tui import zones
 from commcentre_tui.controllers.cti.calls import CallRecord, duration_words
 from commcentre_tui.controllers.cti.tell import tell
 from commcentre_tui.support.console_app import ConsoleAppMixin
@@ -22,7 +23,7 @@ COLUMNS = ("Time", "Direction", "Number", "Customer", "Duration", "State")
 
 
 def _local_time(at: datetime) -> str:
-    return at.astimezone().strftime("%H:%M:%S")
+    return zones.local(at).strftime("%H:%M:%S")
 
 
 class RecentCallsScreen(ConsoleAppMixin, ModalScreen[int | None]):
