@@ -328,14 +328,15 @@ class CallTracker:
         return [self._event(call, "hangup", msg)] if call.rung or call.answered else []
 
 
-QueueKind = Literal["join", "leave", "summary"]
+QueueKind = Literal["join", "leave", "abandon", "summary"]
 
 
 @dataclass(frozen=True, slots=True)
 class QueueUpdate:
     """What the PBX said about one of its queues (texts inert, ``at`` aware UTC).
 
-    ``join``/``leave`` name one caller (``uniqueid``); ``summary`` gives the queue's own figures
+    ``join``/``leave`` name one caller (``uniqueid``); ``abandon`` is a caller who hung up while
+    waiting (``longest``: their wait in seconds); ``summary`` gives the queue's own figures
     (``waiting`` calls, the ``longest`` wait in seconds).
     """
 
@@ -365,7 +366,10 @@ def queue_update(msg: Mapping[str, str]) -> QueueUpdate | None:
     if name in ("queuecallerjoin", "join"):
         caller = _number(msg.get("CallerIDNum"), msg.get("CallerID"))
         return QueueUpdate("join", queue, inert(msg.get("Uniqueid", "")), inert(caller))
-    if name in ("queuecallerleave", "queuecallerabandon", "leave"):
+    if name == "queuecallerabandon":  # the caller hung up while waiting: it also leaves
+        hold = _count(msg.get("HoldTime"))
+        return QueueUpdate("abandon", queue, inert(msg.get("Uniqueid", "")), longest=hold)
+    if name in ("queuecallerleave", "leave"):
         return QueueUpdate("leave", queue, inert(msg.get("Uniqueid", "")))
     if name == "queuesummary":
         longest = _count(msg.get("LongestHoldTime"))

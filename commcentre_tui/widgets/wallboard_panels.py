@@ -107,6 +107,7 @@ def today_text(today: Today) -> Text:
     text.append("Calls ", style="bold")
     text.append(
         f"in {today.calls_in} · out {today.calls_out} · answered {today.answered} · "
+        f"abandoned {today.abandoned} · "
         f"handled {today.handled} · AHT {span(today.aht_seconds)} · "
         f"after-call work {span(today.acw_seconds)}\n"
     )
