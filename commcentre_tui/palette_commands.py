@@ -1,5 +1,5 @@
 """The palette's commands beyond Textual's own: the Action Panel and every offered action, bulk
-notify, calls, the Audit Trail, templates, My Work, the Wallboard, unmatched incoming messages,
+notify, calls, the Audit Trail, templates, My Work, the Wallboard, Reports, unmatched incoming messages,
 export and notifications. Each provider is imported when the palette opens, not at start-up."""
 
 from __future__ import annotations
@@ -32,6 +32,9 @@ def console_commands(app: Any, screen: Screen[Any]) -> Iterable[SystemCommand]:
     from commcentre_tui.screens.wallboard import wallboard_commands
 
     yield from wallboard_commands(app)
+    from commcentre_tui.screens.reports import reports_commands
+
+    yield from reports_commands(app)
     from commcentre_tui.screens.unmatched import unmatched_commands
 
     yield from unmatched_commands(app)
