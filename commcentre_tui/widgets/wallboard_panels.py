@@ -120,7 +120,7 @@ def today_text(today: Today) -> Text:
     text.append("\nOutbox ", style="bold")
     text.append(
         f"queued {today.outbox_queued} · sent today {today.outbox_sent} · "
-        f"failed today {today.outbox_failed}"
+        f"failed today {today.outbox_failed}" + (" (f lists them)" if today.outbox_failed else "")
     )
     text.append("\nCare ", style="bold")
     cases = " · ".join(f"{inert(s)} {n}" for s, n in sorted(today.open_cases.items())) or "none"
