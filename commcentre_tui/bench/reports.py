@@ -37,9 +37,14 @@ def month_by_day(ctx: BenchContext) -> Samples:
         for kind in KINDS
     }
     values = []
+    per_kind: dict[str, list[float]] = {kind: [] for kind in KINDS}
     for n in range(max(len(KINDS), ctx.repeat)):
         kind = KINDS[n % len(KINDS)]
         started = time.perf_counter()
         report(ctx.engine, kind, first, last, "day", fcr_days=days)
         values.append((time.perf_counter() - started) * 1000)
-    return Samples(values, {"month": f"{first:%Y-%m}", **{f"rows_{k}": v for k, v in rows.items()}})
+        per_kind[kind].append(values[-1])
+    slowest = {f"max_ms_{k}": round(max(v), 1) for k, v in per_kind.items() if v}
+    return Samples(
+        values, {"month": f"{first:%Y-%m}", **slowest, **{f"rows_{k}": v for k, v in rows.items()}}
+    )
