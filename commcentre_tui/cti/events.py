@@ -349,6 +349,36 @@ class QueueUpdate:
     at: datetime = field(default_factory=_utcnow)
 
 
+def queue_to_dict(update: QueueUpdate) -> dict[str, Any]:
+    """``update`` as JSON-ready data (the bridge forwards queue news to its consoles)."""
+    return {
+        "kind": update.kind,
+        "queue": update.queue,
+        "uniqueid": update.uniqueid,
+        "caller": update.caller,
+        "waiting": update.waiting,
+        "longest": update.longest,
+        "at": update.at.isoformat(),
+    }
+
+
+def queue_from_dict(data: dict[str, Any]) -> QueueUpdate:
+    """The :class:`QueueUpdate` of :func:`queue_to_dict` (texts made inert again: it crossed a
+    socket); ``ValueError``/``KeyError``/``TypeError`` when it is not one."""
+    kind = str(data["kind"])
+    if kind not in ("join", "leave", "abandon", "summary"):
+        raise ValueError(f"unknown queue update {kind!r}")
+    return QueueUpdate(
+        kind,  # type: ignore[arg-type]  # checked against QueueKind just above
+        inert(str(data["queue"]))[:80],
+        inert(str(data.get("uniqueid", "")))[:80],
+        inert(str(data.get("caller", "")))[:80],
+        max(0, int(data.get("waiting", 0))),
+        max(0.0, float(data.get("longest", 0.0))),
+        parse_time(data.get("at")),
+    )
+
+
 def _count(value: str | None) -> int:
     try:
         return max(0, int(float(value or 0)))
