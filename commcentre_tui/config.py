@@ -191,6 +191,9 @@ class CommunicationsSettings(Section):
     """How long one template may take to render (wall clock) before it is refused."""
     render_loop_steps: int = Field(default=10_000, ge=1)
     """How many loop iterations one template render may run in all."""
+    first_contact_days: int = Field(default=7, ge=1, le=365)
+    """Reports: a customer's issue counts as resolved at first contact when they do not write
+    or call again in the same category within this many days."""
 
 
 class BillingSettings(Section):

@@ -1,6 +1,6 @@
 """The palette's commands beyond Textual's own: the Action Panel and every offered action, bulk
-notify, calls, the Audit Trail, templates, My Work, the Wallboard, watching an agent, unmatched incoming messages,
-export and notifications. Each provider is imported when the palette opens, not at start-up."""
+notify, calls, the Audit Trail, templates, My Work, the Wallboard, Reports, watching an agent,
+unmatched incoming messages, export and notifications. Each provider is imported when the palette opens, not at start-up."""
 
 from __future__ import annotations
 
@@ -75,6 +75,9 @@ def console_commands(app: CommCentreApp, screen: Screen[Any]) -> Iterable[System
     from commcentre_tui.screens.watch_agent import watch_commands
 
     yield from watch_commands(app)
+    from commcentre_tui.screens.reports import reports_commands
+
+    yield from reports_commands(app)
     from commcentre_tui.screens.unmatched import unmatched_commands
 
     yield from unmatched_commands(app)

@@ -1,4 +1,7 @@
-"""`commcentre report calls|agents|dispositions --from DATE --to DATE [--by day|agent]`."""
+"""`commcentre report KIND --from DATE --to DATE [--by hour|day|week|agent|unit] [--csv|--json]`.
+
+KIND: calls, agents, dispositions, communications, outbox, care, fcr (first-contact resolution).
+"""
 
 from __future__ import annotations
 
@@ -17,8 +20,8 @@ if TYPE_CHECKING:
     from datetime import date
 
 #: (kept equal to ``repo.reports.KINDS`` / ``BY``; the repository is imported only to run)
-KINDS = ("calls", "agents", "dispositions")
-BY = ("day", "agent")
+KINDS = ("calls", "agents", "dispositions", "communications", "outbox", "care", "fcr")
+BY = ("hour", "day", "week", "agent", "unit")
 #: Short column headings for the table (80 columns).
 HEADERS = {
     "calls_in": "in",
@@ -27,16 +30,25 @@ HEADERS = {
     "acw_seconds": "ACW s",
     "aht_seconds": "AHT s",
     "communications": "comms",
+    "first_contacts": "first",
+    "fcr_percent": "FCR %",
 }
+#: Columns that name a row (left-aligned in the table).
+KEY_COLUMNS = frozenset(
+    {"agent", "unit", "hour", "day", "week", "reason", "media", "direction", "status"}
+    | {"delivery", "kind", "severity"}
+)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "report",
         parents=[common_parent()],
-        help="call, agent and disposition figures over a date range (supervisors)",
+        help="calls, agents, dispositions, communications, outbox, care and first-contact "
+        "resolution over a date range (supervisors)",
         description="Figures over whole UTC days from --from to --to (both included); the "
-        "definitions (handled, answered, AHT, after-call work) are in docs/reports.md.",
+        "definitions (handled, answered, abandoned, AHT, after-call work, first-contact "
+        "resolution) are in docs/reports.md.",
     )
     parser.add_argument("kind", choices=KINDS, help="which report")
     parser.add_argument(
@@ -49,7 +61,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="DATE",
         help="last day (included), e.g. 2026-06-30",
     )
-    parser.add_argument("--by", choices=BY, help="group by day or by agent")
+    parser.add_argument(
+        "--by", choices=BY, help="group by hour, day, week, agent or the agent's unit"
+    )
     parser.add_argument("--agent", metavar="USERNAME", help="who runs it (default: you)")
     out = parser.add_mutually_exclusive_group()
     out.add_argument("--csv", action="store_true", help="CSV with a header row")
@@ -83,7 +97,14 @@ def run(args: argparse.Namespace) -> int:
                 1,
             )
         try:
-            result = report(engine, args.kind, first, last, args.by)  # type: ignore[arg-type]  # both are dates here: a str (the refusal) returned above
+            result = report(
+                engine,
+                args.kind,
+                first,  # type: ignore[arg-type]  # a date: strings returned above
+                last,  # type: ignore[arg-type]  # a date: strings returned above
+                args.by,
+                fcr_days=settings.communications.first_contact_days,
+            )
         except ValueError as exc:
             return fail(str(exc), 2)
     finally:
@@ -114,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     table = Table(header_style="bold")
     for column in result.columns:
-        key = column in ("agent", "day", "reason")
+        key = column in KEY_COLUMNS
         table.add_column(
             HEADERS.get(column, column), justify="left" if key else "right", no_wrap=key
         )

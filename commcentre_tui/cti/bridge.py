@@ -11,6 +11,7 @@ bridge → console
     ``{"type": "hello", "protocol": 1, "extension": "1001"}`` (answer to subscribe);
     ``{"type": "state", "state": "connected"}`` (the bridge's PBX state, now and on change);
     ``{"type": "event", "event": {CallEvent.to_dict()}}`` (only this extension's calls);
+    ``{"type": "queue", "queue": {queue_to_dict()}}`` (the PBX's queue news, to every console);
     ``{"type": "result", "id": "7", "ok": true}`` or ``{..., "ok": false, "error": "…"}``;
     ``{"type": "pong"}``; ``{"type": "error", "error": "…"}`` (then the bridge closes).
 
@@ -32,7 +33,16 @@ from sqlalchemy import Engine
 
 from commcentre_tui.config import Settings
 from commcentre_tui.cti.ami import AmiClient, AmiMessage
-from commcentre_tui.cti.events import CallEvent, CallTracker, CtiError, split_extension
+from commcentre_tui.cti.events import (
+    CallEvent,
+    CallTracker,
+    CtiError,
+    QueueUpdate,
+    queue_from_dict,
+    queue_to_dict,
+    queue_update,
+    split_extension,
+)
 from commcentre_tui.cti.listener import CtiListener
 from commcentre_tui.cti.reconnect import TRANSIENT, Backoff, keep_connected
 from commcentre_tui.cti.source import CallSource, audit_refusals, originate_for
@@ -138,6 +148,7 @@ class CtiBridge(StateMixin):
                 token=cti.listener_token.get_secret_value(),
                 on_refused=audit_refusals(engine, self),
             )
+            self.listener.on_queue = self._queue_out
 
     @property
     def console_count(self) -> int:
@@ -197,6 +208,16 @@ class CtiBridge(StateMixin):
         for extension, tracker in self._trackers.items():
             for event in tracker.feed(message):
                 self._fan_out(extension, event)
+        update = queue_update(message)
+        if update is not None:
+            self._queue_out(update)
+
+    def _queue_out(self, update: QueueUpdate) -> None:
+        """Queue news concerns the whole team: every console gets it (the Wallboard's data)."""
+        line = {"type": "queue", "queue": queue_to_dict(update)}
+        for group in self._consoles.values():
+            for console in group:
+                console.send(line)
 
     def _fan_out(self, extension: str, event: CallEvent) -> int:
         group = self._consoles.get(extension, ())
@@ -416,6 +437,9 @@ class BridgeCallSource(CallSource):
             kind = msg.get("type")
             if kind == "event":
                 self._emit(CallEvent.from_dict(msg["event"]))
+            elif kind == "queue":
+                if self.on_queue is not None:
+                    self.on_queue(queue_from_dict(msg["queue"]))
             elif kind == "state" and isinstance(msg.get("state"), str):
                 self._set_state(inert(msg["state"]))
             elif kind == "result":

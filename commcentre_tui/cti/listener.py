@@ -4,7 +4,8 @@
 "1001", "caller": "+35799123456", "case_number"?: "CS0000042", "email"?: "a@b.example",
 "call_id"?: "...", "direction"?: "incoming"|"outgoing", "at"?: "2024-05-01T09:30:00Z"}``, or
 a queue's figures for the Wallboard: ``{"event": "queue", "queue": "support", "waiting": 3,
-"longest_wait": 42}`` (seconds).
+"longest_wait": 42}`` (seconds), or a caller who hung up waiting: ``{"event": "queue", "queue":
+"support", "abandoned": "<call id>", "wait"?: 42}``.
 Answers ``202`` when accepted, ``400`` (invalid JSON or fields), ``404`` (no agent has the
 extension), always with a JSON body (``{"status": "accepted"}`` or ``{"error": "<sentence>"}``).
 ``GET /health`` answers ``200``. Standard library only; one request per connection.
@@ -174,6 +175,8 @@ def queue_from_payload(data: dict[str, Any]) -> QueueUpdate:
     queue = _text(data, "queue", required=True, limit=80) or ""
     if not queue:
         raise BadEvent('The field "queue" must name the queue.')
+    if data.get("abandoned") is not None:  # {"event": "queue", …, "abandoned": "<id>", "wait"?}
+        return _abandon(data, queue)
     waiting, longest = data.get("waiting"), data.get("longest_wait", 0)
     if not isinstance(waiting, int) or isinstance(waiting, bool) or waiting < 0:
         raise BadEvent('The field "waiting" must be a whole number of calls, 0 or more.')
@@ -184,6 +187,21 @@ def queue_from_payload(data: dict[str, Any]) -> QueueUpdate:
     except ValueError as exc:
         raise BadEvent(str(exc)) from None
     return QueueUpdate("summary", queue, waiting=waiting, longest=float(longest), at=at)
+
+
+def _abandon(data: dict[str, Any], queue: str) -> QueueUpdate:
+    """A caller who hung up while waiting in ``queue`` (the PBX's id of the call)."""
+    uniqueid = _text(data, "abandoned", required=True, limit=80) or ""
+    if not uniqueid:
+        raise BadEvent('The field "abandoned" must be the id of the abandoned call.')
+    wait = data.get("wait", 0)
+    if not isinstance(wait, int | float) or isinstance(wait, bool) or wait < 0:
+        raise BadEvent('The field "wait" must be the caller\'s wait in seconds, 0 or more.')
+    try:
+        at = parse_time(data.get("at"))
+    except ValueError as exc:
+        raise BadEvent(str(exc)) from None
+    return QueueUpdate("abandon", queue, uniqueid, longest=float(wait), at=at)
 
 
 class CtiListener:

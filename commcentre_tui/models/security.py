@@ -112,6 +112,19 @@ class QueueCaller(SQLModel, table=True):
     joined_at: datetime = Field(default_factory=utcnow)
 
 
+class QueueAbandon(SQLModel, table=True):
+    """A caller who hung up while waiting in a PBX queue (AMI ``QueueCallerAbandon`` or a
+    listener ``queue`` event with ``abandoned``): one row per call, whichever console saw it."""
+
+    __tablename__ = "queue_abandon"
+
+    queue: str = Field(primary_key=True, max_length=80)
+    uniqueid: str = Field(primary_key=True, max_length=80)
+    caller: str = Field(default="", max_length=80)
+    wait_seconds: int = 0
+    abandoned_at: datetime = Field(default_factory=utcnow, index=True)
+
+
 class AuditEntry(SQLModel, table=True):
     """Who did what to which record, when, with before/after for changes."""
 

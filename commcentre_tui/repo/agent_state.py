@@ -3,7 +3,8 @@
 The console's CTI flow runs in the agent's own process; the supervisors' Wallboard in another.
 :func:`set_state` writes the agent's state on their live ``agent_session`` rows (presence keeps
 those alive; an agent with none is signed out). The queue functions keep ``queue_caller`` (the
-callers waiting now, from AMI ``QueueCallerJoin``/``QueueCallerLeave``) and ``queue_status``
+callers waiting now, from AMI ``QueueCallerJoin``/``QueueCallerLeave``), ``queue_abandon`` (the
+calls abandoned while waiting, ``QueueCallerAbandon``) and ``queue_status``
 (waiting calls and the longest wait per queue; also set directly by ``QueueSummary`` or a
 listener ``queue`` event). Every console connected to the PBX sees the same queue events, so
 each write is idempotent: a second console repeating it changes nothing.
@@ -17,7 +18,7 @@ from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
-from commcentre_tui.models.security import AgentSession, QueueCaller, QueueStatus
+from commcentre_tui.models.security import AgentSession, QueueAbandon, QueueCaller, QueueStatus
 from commcentre_tui.models.types import utcnow
 from commcentre_tui.repo.db import transaction
 from commcentre_tui.text import inert
@@ -96,6 +97,41 @@ def queue_leave(engine: Engine, queue: str, uniqueid: str) -> None:
             )
             _recount(session, queue)
     except IntegrityError:
+        return
+
+
+def queue_abandon(
+    engine: Engine,
+    queue: str,
+    uniqueid: str,
+    wait_seconds: float = 0,
+    at: datetime | None = None,
+) -> None:
+    """A caller hung up while waiting in ``queue``: they leave it, and the call counts as
+    abandoned once (every console hears it; the repeats change nothing)."""
+    queue, uniqueid = _short(queue), _short(uniqueid)
+    if not queue or not uniqueid:
+        return
+    try:
+        with transaction(engine) as session:
+            waiting = session.get(QueueCaller, (queue, uniqueid))
+            caller = waiting.caller if waiting is not None else ""
+            if waiting is not None:
+                session.delete(waiting)
+                session.flush()
+            if session.get(QueueAbandon, (queue, uniqueid)) is None:
+                session.add(
+                    QueueAbandon(
+                        queue=queue,
+                        uniqueid=uniqueid,
+                        caller=caller,
+                        wait_seconds=max(0, int(wait_seconds)),
+                        abandoned_at=at or utcnow(),
+                    )
+                )
+                session.flush()
+            _recount(session, queue)
+    except IntegrityError:  # another console wrote the same abandon at the same moment
         return
 
 

@@ -8,6 +8,7 @@
 - **Call**: a Phone communication created today; ``cti`` calls are the ones the console logged
   from the telephone system (they have a call start: the moment it was answered), so every one
   of them was **answered**. A call logged by hand counts as a call but not as answered.
+  **Abandoned**: the PBX said the caller hung up while waiting in a queue (``queue_abandon``).
 - **Handled** (per agent): their completed CTI calls today. **Talk** is the recorded duration;
   **after-call work (ACW)** runs from the hang-up to Complete, counted up to
   :data:`ACW_CAP_SECONDS` (a call completed hours later from Customer Care does not count its
@@ -29,7 +30,7 @@ from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col
 
 from commcentre_tui.models import Agent, AgentSession, Case, Communication, CommunicationQueue, Task
-from commcentre_tui.models.security import QueueStatus
+from commcentre_tui.models.security import QueueAbandon, QueueStatus
 from commcentre_tui.models.types import utcnow
 from commcentre_tui.repo.db import reading
 
@@ -75,6 +76,8 @@ class Today:
     calls_in: int = 0
     calls_out: int = 0
     answered: int = 0
+    abandoned: int = 0
+    """Calls the PBX says hung up while waiting in a queue (``QueueCallerAbandon``)."""
     handled: int = 0
     aht_seconds: int | None = None
     acw_seconds: int | None = None
@@ -123,7 +126,9 @@ def _seconds(engine: Engine, start: Any, end: Any) -> ColumnElement[Any]:
     """Seconds from ``start`` to ``end`` (columns or stamps) on either backend."""
     if engine.dialect.name == "postgresql":
         return func.extract("epoch", end - start)
-    return _epoch(engine, end) - _epoch(engine, start)  # whole seconds: sums stay exact
+    return epoch_seconds(engine, end) - epoch_seconds(
+        engine, start
+    )  # whole seconds: sums stay exact
 
 
 def call_measures(engine: Engine) -> tuple[Any, Any, Any, Any]:
@@ -137,7 +142,7 @@ def call_measures(engine: Engine) -> tuple[Any, Any, Any, Any]:
     return cti, handled, talk, acw
 
 
-def _epoch(engine: Engine, column: Any) -> ColumnElement[Any]:
+def epoch_seconds(engine: Engine, column: Any) -> ColumnElement[Any]:
     """Whole seconds since 1970 of a stored time (exact: no floating-point day fractions)."""
     if engine.dialect.name == "postgresql":
         return func.floor(func.extract("epoch", column))
@@ -161,6 +166,11 @@ def read_board(
             select(func.count())
             .select_from(CommunicationQueue)
             .where(col(CommunicationQueue.status) == "queued")
+        ).scalar_one()
+        today.abandoned = session.execute(
+            select(func.count())
+            .select_from(QueueAbandon)
+            .where(col(QueueAbandon.abandoned_at) >= start, col(QueueAbandon.abandoned_at) < end)
         ).scalar_one()
         today.overdue_tasks = session.execute(
             select(func.count())
@@ -270,7 +280,7 @@ def _hourly(
     c = Communication
     hours = 24
     bucket = func.floor(
-        (_epoch(engine, col(c.created_at)) - literal(int(start.timestamp()))) / 3600
+        (epoch_seconds(engine, col(c.created_at)) - literal(int(start.timestamp()))) / 3600
     )
     rows = session.execute(
         select(

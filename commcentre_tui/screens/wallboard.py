@@ -131,6 +131,7 @@ class WallboardScreen(ConsoleAppMixin, Screen[None]):
             )
             for n, name in enumerate(PANELS, start=1)
         ),
+        Binding("f", "failures", "Failed", tooltip="List today's failed deliveries"),
         Binding("pagedown", "page(1)", "Page", show=False, tooltip="Next page"),
         Binding("pageup", "page(-1)", "Page up", show=False, tooltip="Previous page"),
     ]
@@ -229,7 +230,7 @@ class WallboardScreen(ConsoleAppMixin, Screen[None]):
         signed_in = sum(1 for a in board.agents if a.state != "signed_out")
         title = Text(TITLE, style="bold")
         title.append(f" · {signed_in} signed in · updated {board.at.astimezone(tz):%H:%M:%S}")
-        title.append("  ·  1–4 panels, PgUp/PgDn, Esc back", style="dim")
+        title.append("  ·  1–4 panels, f failed deliveries, Esc back", style="dim")
         self.query_one("#wall-title", Static).update(title)
         self.query_one("#wall-agents", Static).update(panels.agents_text(board, tz))
         self.query_one("#wall-queue", Static).update(panels.queue_text(board))
@@ -268,6 +269,24 @@ class WallboardScreen(ConsoleAppMixin, Screen[None]):
             body.scroll_page_down(animate=False)
         else:
             body.scroll_page_up(animate=False)
+
+    def action_failures(self) -> None:
+        """Today's failed deliveries; Enter there loads the customer in the console."""
+        from commcentre_tui.models.types import utcnow
+        from commcentre_tui.repo.wallboard import day_bounds
+        from commcentre_tui.screens.failed_deliveries import FailedDeliveriesScreen
+
+        tz = self.tz or _local_zone()
+        start, _ = day_bounds(utcnow(), tz)
+
+        def chosen(contact_id: int | None) -> None:
+            if contact_id is None:
+                return
+            app: Any = self.app
+            self.dismiss(None)
+            app.load_customer(contact_id, focus=True)
+
+        self.app.push_screen(FailedDeliveriesScreen(start, tz), chosen)
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -107,6 +107,7 @@ def today_text(today: Today) -> Text:
     text.append("Calls ", style="bold")
     text.append(
         f"in {today.calls_in} · out {today.calls_out} · answered {today.answered} · "
+        f"abandoned {today.abandoned} · "
         f"handled {today.handled} · AHT {span(today.aht_seconds)} · "
         f"after-call work {span(today.acw_seconds)}\n"
     )
@@ -119,7 +120,7 @@ def today_text(today: Today) -> Text:
     text.append("\nOutbox ", style="bold")
     text.append(
         f"queued {today.outbox_queued} · sent today {today.outbox_sent} · "
-        f"failed today {today.outbox_failed}"
+        f"failed today {today.outbox_failed}" + (" (f lists them)" if today.outbox_failed else "")
     )
     text.append("\nCare ", style="bold")
     cases = " · ".join(f"{inert(s)} {n}" for s, n in sorted(today.open_cases.items())) or "none"

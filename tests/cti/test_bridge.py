@@ -160,3 +160,35 @@ def test_bridge_urls() -> None:
     assert parse_bridge_url("tcp://[::1]:9000") == ("::1", 9000)
     with pytest.raises(CtiError, match="tcp://host:port"):
         parse_bridge_url("http://x:1")
+
+
+async def test_queue_events_reach_every_console_through_the_bridge(fake_pbx, cti_settings) -> None:
+    bridge = await start_bridge(cti_settings(port=fake_pbx.port))
+    await StateLog(bridge).wait("connected")
+    alice, _, _ = await console(cti_settings, bridge, "1001")
+    bob, _, _ = await console(cti_settings, bridge, "1002")
+    heard: dict[str, list] = {"alice": [], "bob": []}
+    arrived = asyncio.Event()
+
+    def listen(name: str):
+        def on_queue(update) -> None:
+            heard[name].append((update.kind, update.queue, update.uniqueid, update.longest))
+            if all(len(v) == 3 for v in heard.values()):
+                arrived.set()
+
+        return on_queue
+
+    alice.on_queue, bob.on_queue = listen("alice"), listen("bob")
+    await fake_pbx.event("QueueCallerJoin", Queue="support", Uniqueid="q-1", CallerIDNum="990001")
+    await fake_pbx.event("QueueCallerAbandon", Queue="support", Uniqueid="q-1", HoldTime="31")
+    await fake_pbx.event("QueueSummary", Queue="support", Callers="0", LongestHoldTime="0")
+    await asyncio.wait_for(arrived.wait(), 20)
+    expected = [
+        ("join", "support", "q-1", 0.0),
+        ("abandon", "support", "q-1", 31.0),
+        ("summary", "support", "", 0.0),
+    ]
+    assert heard == {"alice": expected, "bob": expected}
+    await alice.close()
+    await bob.close()
+    await bridge.close()

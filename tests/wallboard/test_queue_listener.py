@@ -38,10 +38,21 @@ async def test_a_queue_event_reaches_the_console_and_a_bad_one_is_refused() -> N
             bad = await http.post(
                 "/events", json={"event": "queue", "queue": "support", "waiting": -1}
             )
+            gone = await http.post(
+                "/events",
+                json={"event": "queue", "queue": "support", "abandoned": "c-7", "wait": 65},
+            )
+            bad_gone = await http.post(
+                "/events", json={"event": "queue", "queue": "support", "abandoned": "c\x1b7"}
+            )
         assert ok.status_code == 202
-        assert [(u.kind, u.queue, u.waiting, u.longest) for u in updates] == [
-            ("summary", "support", 3, 42.0)
+        assert (ok.status_code, gone.status_code) == (202, 202)
+        assert [(u.kind, u.queue, u.uniqueid, u.waiting, u.longest) for u in updates] == [
+            ("summary", "support", "", 3, 42.0),
+            ("abandon", "support", "c-7", 0, 65.0),
         ]
+        assert bad_gone.status_code == 400
+        assert bad_gone.json()["error"] == 'The field "abandoned" contains control characters.'
         assert bad.status_code == 400
         assert (
             bad.json()["error"] == 'The field "waiting" must be a whole number of calls, 0 or more.'

@@ -85,3 +85,30 @@ async def test_an_agent_cannot_open_the_wallboard(make_cti_app, demo_engine: Eng
         )
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert "Wallboard" not in titles and "Set away" in titles
+
+
+async def test_an_abandoned_call_counts_once_on_the_wallboard_and_in_the_report(
+    make_cti_app, pbx, demo_engine: Engine
+) -> None:
+    from commcentre_tui.models.types import utcnow
+    from commcentre_tui.repo.reports import report
+
+    app = make_cti_app("george", agent_extension="1002")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_cti(pilot)
+        await pilot.press("ctrl+f")
+        await until(pilot, lambda: isinstance(app.screen, WallboardScreen))
+        board: WallboardScreen = app.screen
+        await board.shows(lambda: "abandoned 0" in board.panel_text("today"))
+        await pbx.event("QueueCallerJoin", Queue="support", Uniqueid="q-9", CallerIDNum="99000009")
+        await board.shows(lambda: waiting(board, "support") == "1")
+        for _ in range(2):  # a second console (or a resend) repeats it: still one call
+            await pbx.event(
+                "QueueCallerAbandon", Queue="support", Uniqueid="q-9", HoldTime="48", Position="1"
+            )
+        await board.shows(
+            lambda: "abandoned 1" in board.panel_text("today") and waiting(board, "support") == "0"
+        )
+    today = utcnow().date()
+    calls = report(demo_engine, "calls", today, today, "agent").as_dicts()
+    assert [(r["agent"], r["abandoned"]) for r in calls if r["abandoned"]] == [("(no agent)", 1)]

@@ -142,6 +142,10 @@ class QueueWriter:
                         agent_state.queue_join(
                             engine, update.queue, update.uniqueid, update.caller, update.at
                         )
+                    elif update.kind == "abandon":
+                        agent_state.queue_abandon(
+                            engine, update.queue, update.uniqueid, update.longest, update.at
+                        )
                     elif update.kind == "leave":
                         agent_state.queue_leave(engine, update.queue, update.uniqueid)
                     else:

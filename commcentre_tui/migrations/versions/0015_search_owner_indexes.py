@@ -18,7 +18,7 @@ from alembic import op
 from commcentre_tui.repo.search import index as search_index
 
 revision: str = "0015"
-down_revision: str | None = "0013"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

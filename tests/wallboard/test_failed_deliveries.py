@@ -1,0 +1,100 @@
+"""Failed deliveries one key away on the Wallboard (80×24): ``f`` lists them (customer, subject,
+reason, when), ``r`` queues one again (audited), Enter loads the customer in the console."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from sqlalchemy import Engine, select
+from sqlmodel import Session
+
+from commcentre_tui.config import load_settings
+from commcentre_tui.models import AuditEntry, Communication, CommunicationQueue
+from commcentre_tui.models.types import utcnow
+from commcentre_tui.screens.failed_deliveries import FailedDeliveriesScreen
+from commcentre_tui.screens.wallboard import WallboardScreen
+from tests.conftest import TEST_CONFIG
+from tests.console_cti.conftest import contact, notes
+from tests.console_support import console_app, today
+
+
+async def until(pilot, predicate, timeout: float = 30.0) -> None:
+    """Wait (on the app's own loop) until ``predicate()`` holds; ``timeout`` is a safety net."""
+
+    async def loop() -> None:
+        while not predicate():
+            await pilot.pause()
+
+    await asyncio.wait_for(loop(), timeout)
+
+
+def _failed(engine: Engine, contact_id: int, subject: str, error: str, minutes: int) -> int:
+    at = utcnow() - timedelta(minutes=minutes)
+    with Session(engine) as session:
+        comm = Communication(
+            contact_id=contact_id,
+            direction="outgoing",
+            media="email",
+            state="completed",
+            subject=subject,
+            recipient="someone@example.com",
+            delivery="failed",
+            last_error=error,
+            attempts=5,
+            created_at=at,
+        )
+        session.add(comm)
+        session.flush()
+        session.add(
+            CommunicationQueue(
+                communication_id=comm.id,
+                status="failed",
+                attempts=5,
+                last_error=error,
+                created_at=at,
+                attempt_started_at=at,
+            )
+        )
+        session.commit()
+        return comm.id  # type: ignore[return-value]
+
+
+async def test_f_lists_failures_r_retries_and_enter_loads_the_customer(
+    demo_engine: Engine,
+) -> None:
+    eleni, kostas = contact(demo_engine, 3), contact(demo_engine, 5)
+    first = _failed(demo_engine, 3, "Your bill [bold]June[/bold]", "550 Mailbox full\nmore", 30)
+    _failed(demo_engine, 5, "Welcome", "Recipient address rejected", 10)
+    app = console_app(demo_engine, load_settings(TEST_CONFIG), "george", today=today)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.console_screen.panels_ready.wait()
+        await pilot.press("ctrl+f")
+        await until(pilot, lambda: isinstance(app.screen, WallboardScreen))
+        board: WallboardScreen = app.screen
+        await board.shows(lambda: "failed today 2 (f lists them)" in board.panel_text("today"))
+
+        await pilot.press("f")
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, FailedDeliveriesScreen) and app.screen.rows is not None,
+        )
+        failures: FailedDeliveriesScreen = app.screen
+        assert [(r.customer, r.subject, r.reason) for r in failures.rows] == [
+            (kostas["name"], "Welcome", "Recipient address rejected"),  # newest first
+            (eleni["name"], "Your bill [bold]June[/bold]", "550 Mailbox full"),
+        ]
+
+        await pilot.press("down", "r")  # retry Eleni's
+        await until(pilot, lambda: failures.rows is not None and len(failures.rows) == 1)
+        assert any(n.startswith("Failed deliveries: Queued again: Your bill") for n in notes(app))
+        with Session(demo_engine) as session:
+            assert session.get(Communication, first).delivery != "failed"
+            assert session.execute(
+                select(AuditEntry).where(
+                    AuditEntry.action == "Retry delivery", AuditEntry.entity_id == first
+                )
+            ).first()
+
+        await pilot.press("enter")  # Kostas's customer, in the console
+        await until(pilot, lambda: app.screen is app.console_screen and app.customer_id == 5)
