@@ -17,13 +17,14 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from commcentre_tui.keys import bind
+from commcentre_tui.support.console_app import ConsoleAppMixin
 from commcentre_tui.support.loading import fetch, report
 from commcentre_tui.widgets.footer import ConsoleFooter
 
 TITLE = "Failed deliveries"
 
 
-class FailedDeliveriesScreen(Screen[int | None]):
+class FailedDeliveriesScreen(ConsoleAppMixin, Screen[int | None]):
     """See the module docstring; dismissed with the customer to load (or ``None``)."""
 
     DEFAULT_CSS = """
@@ -56,7 +57,7 @@ class FailedDeliveriesScreen(Screen[int | None]):
         self.read()
 
     def read(self) -> None:
-        app: Any = self.app
+        app = self.console_app
         engine, since = app.engine, self.since
 
         def call() -> Any:
@@ -100,7 +101,7 @@ class FailedDeliveriesScreen(Screen[int | None]):
         row = self._current()
         if row is None:
             return
-        app: Any = self.app
+        app = self.console_app
         engine, settings, actor = app.engine, app.settings, app.actor
 
         def call() -> Any:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on
@@ -23,10 +23,14 @@ from textual.widgets import DataTable, Header, Input, Label, Select, Sparkline, 
 
 from commcentre_tui.keys import bind
 from commcentre_tui.screens.wallboard import may_open
+from commcentre_tui.support.console_app import ConsoleAppMixin
 from commcentre_tui.support.loading import fetch
 from commcentre_tui.text import inert
 from commcentre_tui.widgets import report_chart
 from commcentre_tui.widgets.footer import ConsoleFooter
+
+if TYPE_CHECKING:
+    from commcentre_tui.app import CommCentreApp
 
 TITLE = "Reports"
 #: (label, value) of each report, in the CLI's order.
@@ -49,7 +53,7 @@ def refusal(actor: Any) -> str:
     return f"Reports are for supervisors; your role ({actor.role_name}) is not a supervisor role."
 
 
-def reports_commands(app: Any) -> Iterable[SystemCommand]:
+def reports_commands(app: CommCentreApp) -> Iterable[SystemCommand]:
     """The palette entry "Reports" (supervisors only)."""
     if may_open(app.actor):
         yield SystemCommand(
@@ -59,7 +63,7 @@ def reports_commands(app: Any) -> Iterable[SystemCommand]:
         )
 
 
-def open_reports(app: Any) -> None:
+def open_reports(app: CommCentreApp) -> None:
     """Show Reports (supervisors; anyone else is told why not)."""
     if not may_open(app.actor):
         app.notify(refusal(app.actor), title=TITLE, severity="warning")
@@ -68,7 +72,7 @@ def open_reports(app: Any) -> None:
         app.push_screen(ReportsScreen(app.gateway.today()))
 
 
-class ReportsScreen(Screen[None]):
+class ReportsScreen(ConsoleAppMixin, Screen[None]):
     """See the module docstring."""
 
     DEFAULT_CSS = """
@@ -112,7 +116,7 @@ class ReportsScreen(Screen[None]):
         yield ConsoleFooter()
 
     def on_mount(self) -> None:
-        app: Any = self.app
+        app = self.console_app
         if not may_open(app.actor):  # reached some other way: say why, and leave
             app.notify(refusal(app.actor), title=TITLE, severity="warning")
             self.call_after_refresh(self.dismiss, None)
@@ -160,7 +164,7 @@ class ReportsScreen(Screen[None]):
             error.update(Text("A report covers at most 366 days; choose a shorter range."))
             return
         error.update("")
-        app: Any = self.app
+        app = self.console_app
         engine, kind, by = app.engine, self.kind, self.by or None
         days = app.settings.communications.first_contact_days
 

@@ -282,7 +282,7 @@ class WallboardScreen(ConsoleAppMixin, Screen[None]):
         def chosen(contact_id: int | None) -> None:
             if contact_id is None:
                 return
-            app: Any = self.app
+            app = self.console_app
             self.dismiss(None)
             app.load_customer(contact_id, focus=True)
 
