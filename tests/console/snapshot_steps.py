@@ -2,8 +2,30 @@
 
 from __future__ import annotations
 
+import pytest
+from textual.app import App
+from textual.widgets import DataTable
+
 from commcentre_tui.screens.notifications import acknowledge_all
 from tests.console.conftest import settle, settle_until, type_text
+
+
+@pytest.fixture
+def toasts_stay(monkeypatch):
+    """Toasts stay until the snapshot is taken: their timeout is wall-clock time, and on a busy
+    machine the steps before a snapshot can take longer than a reminder's 15 s."""
+    notify = App.notify
+
+    def lasting(self, message, *, title="", severity="information", timeout=None, markup=True):
+        notify(self, message, title=title, severity=severity, timeout=3600, markup=markup)
+
+    monkeypatch.setattr(App, "notify", lasting)
+
+
+def table_in_focus(app) -> bool:
+    """a table in focus: the search's results or the loaded customer's first tab (the footer's
+    keys follow the focus, which moves once the data is shown)"""
+    return isinstance(app.focused, DataTable)
 
 
 def steps(
@@ -24,7 +46,7 @@ def steps(
             await pilot.press("f2")
             await type_text(pilot, search)
             await pilot.press("enter")
-            await settle(pilot)
+            await settle_until(pilot, table_in_focus, what="the results or the customer's table")
         for i, key in enumerate(keys):
             await pilot.press(key)
             if typed and i in typed:

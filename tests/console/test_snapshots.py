@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Input
 
 from commcentre_tui.screens.notifications import acknowledge_all
-from tests.console.snapshot_steps import steps
+from tests.console.snapshot_steps import (
+    steps,
+    toasts_stay,  # noqa: F401  (the fixture, used below)
+)
+
+pytestmark = pytest.mark.usefixtures("toasts_stay")
 
 NARROW = (80, 24)
 WIDE = (120, 40)

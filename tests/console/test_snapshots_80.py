@@ -7,9 +7,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from commcentre_tui.models import AuditEntry
 from commcentre_tui.repo.db import transaction
 from tests.console.snapshot_steps import steps as shared_steps
+from tests.console.snapshot_steps import toasts_stay  # noqa: F401  (the fixture, used below)
+
+pytestmark = pytest.mark.usefixtures("toasts_stay")
 
 NARROW = (80, 24)
 
