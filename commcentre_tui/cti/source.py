@@ -399,7 +399,7 @@ def make_call_source(
             "agent_extension, or with --extension.",
         )
     if cti.bridge_url:
-        from commcentre_tui.cti.bridge import BridgeCallSource
+        from commcentre_tui.cti.bridge_client import BridgeCallSource
 
         return BridgeCallSource(cti.bridge_url, ext, **options)
     if cti.provider == "listener":
