@@ -10,7 +10,8 @@ import logging
 from typing import Any
 
 from commcentre_tui.cti.bridge_protocol import LINE_LIMIT, _line, parse_bridge_url
-from commcentre_tui.cti.events import CallEvent, CtiError, queue_from_dict
+from commcentre_tui.cti.events import CallEvent, CtiError
+from commcentre_tui.cti.queue_events import queue_from_dict
 from commcentre_tui.cti.reconnect import TRANSIENT, Backoff, keep_connected
 from commcentre_tui.cti.source import CallSource
 from commcentre_tui.cti.states import failed
