@@ -27,6 +27,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from commcentre_tui import zones
+from commcentre_tui.app_customer import CustomerContext
 from commcentre_tui.config import Settings
 from commcentre_tui.controllers.gateway import Gateway
 from commcentre_tui.keys import bind, keeps_tab
@@ -46,10 +47,7 @@ if TYPE_CHECKING:
     from commcentre_tui.controllers.cti.agent_state import StatePublisher
     from commcentre_tui.controllers.cti.controller import CtiController
     from commcentre_tui.controllers.ssh_link import SshLink
-    from commcentre_tui.screens.console import ConsoleScreen
     from commcentre_tui.screens.notifications import KeptNotifications
-    from commcentre_tui.widgets.cti_status import CtiStatus
-    from commcentre_tui.widgets.presence import PresenceKeeper
     from commcentre_tui.widgets.record_table import RecordTable
 
 #: Seconds after the first frame before the delivery worker and the reminder checks start: the
@@ -57,7 +55,7 @@ if TYPE_CHECKING:
 BACKGROUND_DELAY = 0.5
 
 
-class CommCentreApp(App[None]):
+class CommCentreApp(CustomerContext, App[None]):
     """The Communication Centre console."""
 
     TITLE = "Communication Centre"
@@ -254,85 +252,12 @@ class CommCentreApp(App[None]):
 
         open_wallboard(self)
 
-    @property
-    def customer_label(self) -> str | None:
-        """ "Name (customer number)" of the loaded customer, for the Action Panel's title."""
-        summary = self._summary()
-        return f"{summary.display_name} ({summary.customer_number})" if summary else None
-
-    def _summary(self) -> Any:
-        if self.customer_id is None:
-            return None
-        return self.console_screen.customer_view.header.summary
-
-    def action_context(self) -> dict[str, Any]:
-        """What forms may pre-fill: the customer number and the highlighted record's id."""
-        context: dict[str, Any] = {}
-        summary = self._summary()
-        if summary is not None:
-            context["customer_number"] = summary.customer_number
-        from commcentre_tui.widgets.record_table import RecordTable
-
-        table = self.console_screen.focused
-        if isinstance(table, RecordTable) and (ref := table.current_ref) is not None:
-            context[f"{ref.entity}_id"] = ref.id
-        return context
-
-    # Extension points ---------------------------------------------------------------------
-    @property
-    def console_screen(self) -> ConsoleScreen:
-        """The console screen (always at the bottom of the screen stack)."""
-        from commcentre_tui.screens.console import ConsoleScreen
-
-        screen = self.screen_stack[0]
-        assert isinstance(screen, ConsoleScreen)
-        return screen
-
     def keep_notification(
         self, message: str, *, title: str = "", severity: str = "warning", **options: Any
     ) -> None:
         """List ``message`` until acknowledged, and toast it (any thread; plain text). Controllers
         call this rather than import the notifications screen."""
         keep(self, message, title=title, severity=severity, **options)
-
-    def presence_keeper(self) -> PresenceKeeper | None:
-        """The console's presence session widget, if it is mounted."""
-        from commcentre_tui.widgets.presence import keeper_of
-
-        return keeper_of(self)
-
-    def cti_status_views(self) -> list[CtiStatus]:
-        """The CTI status views on every open screen."""
-        from commcentre_tui.widgets.cti_status import CtiStatus
-
-        return [view for screen in self.screen_stack for view in screen.query(CtiStatus)]
-
-    @property
-    def customer_id(self) -> int | None:
-        """The loaded customer's contact id, or ``None``."""
-        return self.console_screen.loaded_customer
-
-    def load_customer(self, contact_id: int, *, focus: bool = False) -> None:
-        """Load ``contact_id`` into the customer view (UI loop only)."""
-        self.console_screen.load_customer(contact_id, focus=focus)
-
-    def reload_customer(self) -> None:
-        """Read the loaded customer again (header and visible tab; other tabs when shown)."""
-        if self.customer_id is not None:
-            self.console_screen.customer_view.reload()
-
-    def push_for_customer(
-        self, screen: Screen[Any], callback: Callable[[Any], None] | None = None
-    ) -> None:
-        """Push ``screen``; when it is dismissed with a truthy result, reload the customer."""
-
-        def done(result: Any) -> None:
-            if result:
-                self.reload_customer()
-            if callback is not None:
-                callback(result)
-
-        self.push_screen(screen, done)
 
     @on(CustomerChanged)
     def _customer_changed(self, message: CustomerChanged) -> None:

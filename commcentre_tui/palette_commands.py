@@ -63,7 +63,7 @@ def console_commands(app: CommCentreApp, screen: Screen[Any]) -> Iterable[System
     from commcentre_tui.screens.audit import audit_commands
 
     yield from audit_commands(app)
-    from commcentre_tui.screens.templates import templates_commands
+    from commcentre_tui.screens.templates_palette import templates_commands
 
     yield from templates_commands(app)
     from commcentre_tui.screens.my_work import my_work_commands

@@ -10,14 +10,14 @@ from pydantic import BaseModel
 
 from commcentre_tui.actions.spec import ActionSpec, FormData, FormField, SaveResult, clean, pairs
 from commcentre_tui.errors import NotFound
-from commcentre_tui.repo.care_queries import (
+from commcentre_tui.repo.care_choices import (
     assignment_agents,
     assignment_units,
-    care_items,
     communication_choices,
     one_time_products,
     related_choices,
 )
+from commcentre_tui.repo.care_queries import care_items
 from commcentre_tui.repo.contact_queries import contact_card
 from commcentre_tui.repo.finance_queries import (
     accounts_of_contact,

@@ -9,12 +9,8 @@ from commcentre_tui.actions.billing import load_accounts, picked
 from commcentre_tui.actions.spec import ActionSpec, FormData, FormField, SaveResult, clean, pairs
 from commcentre_tui.errors import RuleViolation, ValidationFailed
 from commcentre_tui.repo.contact_lookup import contact_id_by_number
-from commcentre_tui.repo.finance_queries import (
-    accounts_of_contact,
-    participants_of_contact,
-    reward_transactions,
-    unpaid_bills,
-)
+from commcentre_tui.repo.finance_queries import accounts_of_contact, unpaid_bills
+from commcentre_tui.repo.voucher_reward_queries import participants_of_contact, reward_transactions
 from commcentre_tui.services import accounts, payments, rewards, transfers
 from commcentre_tui.services.context import ServiceContext
 

@@ -15,7 +15,7 @@ from commcentre_tui.actions.spec import (
     SecretShown,
     clean,
 )
-from commcentre_tui.services import vouchers
+from commcentre_tui.services import voucher_secret, vouchers
 from commcentre_tui.services.context import ServiceContext
 
 # -- vouchers ------------------------------------------------------------------------------
@@ -91,7 +91,7 @@ CANCEL_EVOUCHER = ActionSpec(
 
 
 def _retrieve_secret(ctx: ServiceContext, data: FormData, values: dict[str, Any]) -> SaveResult:
-    result = vouchers.retrieve_voucher_secret(ctx, clean(values))
+    result = voucher_secret.retrieve_voucher_secret(ctx, clean(values))
     return SecretShown(
         f"Secret number of {result.serial} retrieved (the retrieval is audited).",
         data.contact_id,
@@ -104,8 +104,8 @@ def _retrieve_secret(ctx: ServiceContext, data: FormData, values: dict[str, Any]
 RETRIEVE_SECRET = ActionSpec(
     name="Retrieve Voucher Secret Number",
     group=GROUP,
-    service=vouchers.retrieve_voucher_secret,
-    input_model=vouchers.RetrieveSecretInput,
+    service=voucher_secret.retrieve_voucher_secret,
+    input_model=voucher_secret.RetrieveSecretInput,
     roles=("finance",),
     needs_customer=False,
     description="Shown only to roles allowed to see secrets; every retrieval is audited.",

@@ -126,7 +126,7 @@ def smtp_delivery(
     concurrency: int | None = None,
 ) -> dict[str, Any]:
     """``comms.smtp_delivery``: the worker delivers ``emails`` queued emails to a loopback server."""
-    from commcentre_tui.comms.outbox import enqueue, insert_communications
+    from commcentre_tui.comms.outbox_writes import enqueue, insert_communications
     from commcentre_tui.comms.worker import DEFAULT_CONCURRENCY, DeliveryWorker
 
     mp = multiprocessing.get_context("spawn")

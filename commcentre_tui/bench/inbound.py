@@ -40,13 +40,13 @@ def _senders(ctx: BenchContext, want: int) -> list[tuple[int, str]]:
 
 def _ours(ctx: BenchContext, senders: list[tuple[int, str]]) -> list[str]:
     """Queue outgoing emails to the first senders (sent, with Message-IDs); their Message-IDs."""
-    from commcentre_tui.comms import outbox
+    from commcentre_tui.comms import outbox_writes
     from commcentre_tui.models.types import utcnow
     from commcentre_tui.repo.db import transaction
 
     now = utcnow()
     with transaction(ctx.engine) as session:
-        ids = outbox.insert_communications(
+        ids = outbox_writes.insert_communications(
             session,
             [
                 {
@@ -63,11 +63,11 @@ def _ours(ctx: BenchContext, senders: list[tuple[int, str]]) -> list[str]:
             ],
             now,
         )
-        outbox.enqueue(session, ids, now)
-        q = outbox.T_QUEUE.c
+        outbox_writes.enqueue(session, ids, now)
+        q = outbox_writes.T_QUEUE.c
         for cid in ids:
             session.execute(
-                update(outbox.T_QUEUE)
+                update(outbox_writes.T_QUEUE)
                 .where(q.communication_id == cid)
                 .values(
                     status="sent",

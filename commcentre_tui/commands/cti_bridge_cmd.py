@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         return fail(NO_TOKEN, 2)
     if args.listen_port is not None and not 0 <= args.listen_port <= 65535:
         return fail("--listen-port must be between 0 and 65535.", 2)
-    from commcentre_tui.cti.bridge import DEFAULT_PORT, parse_bridge_url
+    from commcentre_tui.cti.bridge_protocol import DEFAULT_PORT, parse_bridge_url
 
     host, port = "127.0.0.1", DEFAULT_PORT
     if cti.bridge_url:

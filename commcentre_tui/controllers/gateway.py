@@ -19,6 +19,7 @@ from commcentre_tui.repo.permissions import Actor
 
 if TYPE_CHECKING:
     from commcentre_tui.repo.customer_detail import RecordDetail, RecordRef
+    from commcentre_tui.repo.customer_financials import FinancialRow
     from commcentre_tui.repo.customer_info import (
         AddressItem,
         ContactInfo,
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
     from commcentre_tui.repo.customer_tabs import (
         CommunicationRow,
         Cursor,
-        FinancialRow,
         Page,
         RewardsView,
         ServiceRow,
@@ -126,7 +126,7 @@ class Gateway:
     def transactions(
         self, account_id: int, *, kind: str | None = None, before: Cursor | None = None
     ) -> Page[FinancialRow]:
-        from commcentre_tui.repo.customer_tabs import account_transactions
+        from commcentre_tui.repo.customer_financials import account_transactions
 
         return account_transactions(self.engine, account_id, kind=kind, before=before)
 

@@ -24,15 +24,9 @@ from sqlalchemy import Engine
 from commcentre_tui.config import Settings
 from commcentre_tui.config_channels import CtiSettings
 from commcentre_tui.cti.ami import AmiClient, AmiMessage
-from commcentre_tui.cti.events import (
-    CallEvent,
-    CallTracker,
-    CtiError,
-    QueueUpdate,
-    queue_update,
-    split_extension,
-)
+from commcentre_tui.cti.events import CallEvent, CallTracker, CtiError, split_extension
 from commcentre_tui.cti.listener import CtiListener
+from commcentre_tui.cti.queue_events import QueueUpdate, queue_update
 from commcentre_tui.cti.states import CONNECTED, CONNECTING, LOGIN_FAILED, OFF, StateMixin, failed
 
 log = logging.getLogger(__name__)
@@ -399,7 +393,7 @@ def make_call_source(
             "agent_extension, or with --extension.",
         )
     if cti.bridge_url:
-        from commcentre_tui.cti.bridge import BridgeCallSource
+        from commcentre_tui.cti.bridge_client import BridgeCallSource
 
         return BridgeCallSource(cti.bridge_url, ext, **options)
     if cti.provider == "listener":

@@ -13,19 +13,19 @@ Outcomes: ``imported`` (a communication), ``bounce`` (our delivery marked Failed
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import Engine, bindparam, insert, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Engine, bindparam, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col
 
-from commcentre_tui.comms import outbox
-from commcentre_tui.models import Case, FollowUp, InboundAttachment, InboundMessage
+from commcentre_tui.comms import outbox_writes
+from commcentre_tui.models import Case, FollowUp, InboundAttachment
 from commcentre_tui.models.types import utcnow
 from commcentre_tui.repo import audit
 from commcentre_tui.repo.db import transaction
+from commcentre_tui.repo.inbound_claim import T_IN, _claim_many
 from commcentre_tui.repo.inbound_match import (
     Answered,
     SenderMatch,
@@ -36,137 +36,12 @@ from commcentre_tui.repo.inbound_match import (
     pick_answered,
     reply_index,
 )
+from commcentre_tui.repo.inbound_types import Incoming, Recorded, Routing
 from commcentre_tui.repo.locked import retry_when_locked
 
-T_IN = InboundMessage.__table__  # type: ignore[attr-defined]  # SQLModel's stubs do not declare __table__ (the metaclass sets it)
 AUDIT_ACTION = {"email": "Incoming email", "sms": "Incoming SMS"}
 #: Tries of a batch that PostgreSQL aborted to break a deadlock between two pollers.
 DEADLOCK_TRIES = 5
-
-
-@dataclass
-class StoredAttachment:
-    """An attachment as recorded: its file (relative path) or why it was not stored."""
-
-    filename: str
-    content_type: str
-    size: int
-    sha256: str | None = None
-    stored_path: str | None = None
-    note: str | None = None
-
-
-@dataclass
-class Incoming:
-    """One message that arrived, whatever the channel."""
-
-    channel: str
-    sender: str
-    """An email address, or an E.164 number."""
-    sender_name: str = ""
-    subject: str = ""
-    content: str = ""
-    message_id: str | None = None
-    reply_ids: list[str] = field(default_factory=list)
-    attachments: list[StoredAttachment] = field(default_factory=list)
-    mailbox: str | None = None
-    uidvalidity: int | None = None
-    uid: int | None = None
-    size: int = 0
-    refused: str | None = None
-    """A reason: record the message as refused (nothing else is written)."""
-    bounce_ids: list[str] | None = None
-    """For a bounce: the Message-IDs it reports on; ``bounce_reason`` why."""
-    bounce_reason: str = ""
-
-
-@dataclass(frozen=True)
-class Recorded:
-    """What became of one message."""
-
-    outcome: str
-    communication_id: int | None = None
-    contact_id: int | None = None
-    match: str | None = None
-    refers_to_id: int | None = None
-    owner_agent_id: int | None = None
-    reason: str | None = None
-
-
-@dataclass(frozen=True)
-class Routing:
-    """Where recorded messages go: our Message-ID domain, the fallback unit, the SMS window."""
-
-    domain: str
-    unit: str | None = None
-    sms_window: timedelta = timedelta(hours=72)
-
-
-#: Insert a message's row unless one of its keys is recorded already (SQLite ≥ 3.35 and
-#: PostgreSQL both say it this way); a plain text statement, compiled once.
-_CLAIM = text(
-    "INSERT INTO inbound_message (channel, mailbox, uidvalidity, uid, message_id, outcome, reason, "
-    "sender, sender_name, size, received_at) VALUES (:channel, :mailbox, :uidvalidity, :uid, "
-    ":message_id, :outcome, :reason, :sender, :sender_name, :size, :received_at) "
-    "ON CONFLICT DO NOTHING RETURNING id"
-).bindparams(bindparam("received_at", type_=T_IN.c.received_at.type))
-
-
-def _claim(
-    session: Session, item: Incoming, outcome: str, reason: str | None, now: datetime
-) -> int | None:
-    """Insert the message's row unless it is already recorded; its id, or ``None``."""
-    return session.execute(
-        _CLAIM,
-        {
-            "channel": item.channel,
-            "mailbox": item.mailbox,
-            "uidvalidity": item.uidvalidity,
-            "uid": item.uid,
-            "message_id": item.message_id,
-            "outcome": outcome,
-            "reason": reason,
-            "sender": item.sender[:254],
-            "sender_name": item.sender_name[:200],
-            "size": item.size,
-            "received_at": now,
-        },
-    ).scalar()
-
-
-def _claim_many(
-    session: Session, items: Sequence[Incoming], outcomes: list[str], now: datetime
-) -> list[int | None]:
-    """:func:`_claim` for a batch of one mailbox's messages in one statement (ids by UID; a
-    message already recorded gets ``None``)."""
-    positions = [(i.mailbox, i.uidvalidity, i.uid) for i in items]
-    if len(items) < 2 or any(i.uid is None for i in items) or len(set(positions)) != len(items):
-        return [_claim(session, i, o, i.refused, now) for i, o in zip(items, outcomes, strict=True)]
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    rows = [
-        {
-            "channel": i.channel,
-            "mailbox": i.mailbox,
-            "uidvalidity": i.uidvalidity,
-            "uid": i.uid,
-            "message_id": i.message_id,
-            "outcome": o,
-            "reason": i.refused,
-            "sender": i.sender[:254],
-            "sender_name": i.sender_name[:200],
-            "size": i.size,
-            "received_at": now,
-        }
-        for i, o in zip(items, outcomes, strict=True)
-    ]
-    stmt = (
-        dialect.insert(T_IN)
-        .values(rows)
-        .on_conflict_do_nothing()
-        .returning(T_IN.c.id, T_IN.c.mailbox, T_IN.c.uidvalidity, T_IN.c.uid)
-    )
-    got = {(r.mailbox, r.uidvalidity, r.uid): int(r.id) for r in session.execute(stmt)}
-    return [got.get(p) for p in positions]
 
 
 def _owner(
@@ -282,7 +157,7 @@ def _import_many(
         else:
             answered = pick_answered(index, item.reply_ids, match.contact_id)
         plans.append(_plan(session, item, inbound_id, match, answered, routing, now))
-    cids = outbox.insert_communications(session, [p.row for p in plans], now)
+    cids = outbox_writes.insert_communications(session, [p.row for p in plans], now)
     session.execute(
         _SET_COMMUNICATION,
         [
@@ -357,12 +232,14 @@ def _bounce(session: Session, item: Incoming, inbound_id: int, routing: Routing)
         )
         return Recorded("refused", reason=reason)
     error = f"Bounced: {item.bounce_reason}"[:500]
-    c, q = outbox.T_COMM.c, outbox.T_QUEUE.c
+    c, q = outbox_writes.T_COMM.c, outbox_writes.T_QUEUE.c
     session.execute(
-        update(outbox.T_COMM).where(c.id == answered.id).values(delivery="failed", last_error=error)
+        update(outbox_writes.T_COMM)
+        .where(c.id == answered.id)
+        .values(delivery="failed", last_error=error)
     )
     session.execute(
-        update(outbox.T_QUEUE)
+        update(outbox_writes.T_QUEUE)
         .where(q.communication_id == answered.id)
         .values(status="failed", last_error=error, lease_until=None)
     )

@@ -14,12 +14,11 @@ discarding typed changes).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult, SystemCommand
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
@@ -36,9 +35,6 @@ from commcentre_tui.text import inert
 from commcentre_tui.widgets.footer import ConsoleFooter
 from commcentre_tui.widgets.tag_fields import TagInput, TagPopup, TagTextArea
 
-if TYPE_CHECKING:
-    from commcentre_tui.app import CommCentreApp
-
 TITLE = "Templates"
 BLANK = {
     "name": "",
@@ -48,21 +44,6 @@ BLANK = {
     "subject": "",
     "body": "",
 }
-
-
-def may_edit(actor: Any) -> bool:
-    """Whether ``actor``'s role may edit templates (the service checks again)."""
-    return bool(actor.may(entity="template", level="edit"))
-
-
-def templates_commands(app: CommCentreApp) -> Iterable[SystemCommand]:
-    """The palette entry "Templates", for roles that may edit templates."""
-    if may_edit(app.actor):
-        yield SystemCommand(
-            TITLE,
-            "Add, edit and deactivate communication templates",
-            lambda: app.push_screen(TemplatesScreen()),
-        )
 
 
 class TemplatesScreen(ConsoleAppMixin, Screen[None]):

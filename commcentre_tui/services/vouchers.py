@@ -27,13 +27,12 @@ from typing import Any, Literal
 from pydantic import Field
 from sqlmodel import Session
 
-from commcentre_tui.errors import CommCentreError, NotAllowed, RuleViolation, ValidationFailed
+from commcentre_tui.errors import RuleViolation, ValidationFailed
 from commcentre_tui.models import Account, Voucher, Wallet, WalletTransaction, utcnow
 from commcentre_tui.repo.audit import record, snapshot
 from commcentre_tui.repo.billing_queries import (
     add_to_wallet,
     ensure_wallet,
-    find_by,
     lock,
     lock_by,
     unused_number,
@@ -41,7 +40,7 @@ from commcentre_tui.repo.billing_queries import (
 )
 from commcentre_tui.repo.db import transaction
 from commcentre_tui.repo.locking import update_versioned
-from commcentre_tui.repo.permissions import Actor, check, enforce
+from commcentre_tui.repo.permissions import Actor, enforce
 from commcentre_tui.services.context import ServiceContext
 from commcentre_tui.services.money import ZERO, FormInput, PositiveAmount, format_money
 from commcentre_tui.services.payments import charge_account, credit_account
@@ -52,7 +51,6 @@ PURCHASE = "Purchase eVoucher"
 WALLET_PURCHASE = "Use Wallet to Purchase Electronic Voucher"
 USE = "Use Voucher"
 CANCEL = "Cancel eVoucher"
-RETRIEVE = "Retrieve Voucher Secret Number"
 
 #: Voucher columns safe for the audit trail (everything but the secret number).
 AUDIT_FIELDS = (
@@ -103,12 +101,6 @@ class CancelVoucherInput(FormInput):
     reason: str = Field(default="", title="Reason", max_length=200)
 
 
-class RetrieveSecretInput(FormInput):
-    """Retrieve Voucher Secret Number by serial."""
-
-    serial: str = Field(title="Serial", min_length=1, max_length=30)
-
-
 @dataclass(frozen=True)
 class VoucherResult:
     """A voucher after the action, and the balances it moved (``None`` = not touched)."""
@@ -121,18 +113,6 @@ class VoucherResult:
     account_balance: Decimal | None
     wallet_balance: Decimal | None
     message: str
-
-
-@dataclass(frozen=True)
-class SecretResult:
-    """A retrieved secret number (only for roles with ``see_secrets``)."""
-
-    voucher_id: int
-    serial: str
-    secret_number: str
-    state: str
-    value: Decimal
-    currency: str
 
 
 def _new_secret() -> str:
@@ -413,53 +393,3 @@ def cancel_voucher(
             wallet_balance,
             f"eVoucher {voucher.serial} cancelled; {refund}.",
         )
-
-
-def retrieve_voucher_secret(
-    ctx: ServiceContext, data: RetrieveSecretInput | Mapping[str, Any]
-) -> SecretResult:
-    """Retrieve Voucher Secret Number: only for roles with ``see_secrets``; always audited."""
-    inp = parse_input(RetrieveSecretInput, data)
-    refusal: CommCentreError | None = None
-    if not ctx.actor.role.see_secrets:
-        refusal = NotAllowed(
-            f"Your role ({ctx.actor.role_name}) may not see voucher secret numbers."
-        )
-    elif not ctx.actor.may(entity="voucher", level="view", action=RETRIEVE):
-        try:
-            check(ctx.actor, entity="voucher", level="view", action=RETRIEVE)
-        except NotAllowed as exc:
-            refusal = exc
-    result: SecretResult | None = None
-    with transaction(ctx.engine) as session:
-        voucher: Voucher | None = find_by(session, Voucher.serial, inp.serial)  # type: ignore[arg-type]  # a SQLModel class attribute is typed as its value; here it is the column
-        if refusal is None and voucher is None:
-            refusal = ValidationFailed(
-                f"There is no voucher with serial {quoted(inp.serial)}.", "serial"
-            )
-        if refusal is None and voucher is not None:
-            assert voucher.id is not None
-            result = SecretResult(
-                voucher.id,
-                voucher.serial,
-                voucher.secret_number,
-                voucher.state,
-                voucher.value,
-                voucher.currency,
-            )
-        record(
-            session,
-            agent_id=ctx.actor.agent_id,
-            action=RETRIEVE,
-            entity="voucher",
-            entity_id=voucher.id if voucher else None,
-            detail=(
-                f"serial {inp.serial}: secret shown"
-                if result
-                else f"serial {inp.serial}: refused: {refusal}"
-            ),
-        )
-    if result is None:
-        assert refusal is not None
-        raise refusal
-    return result

@@ -72,6 +72,7 @@ PRELOAD = (
     "commcentre_tui.repo.changes",
     "commcentre_tui.repo.customer_view",
     "commcentre_tui.repo.customer_tabs",
+    "commcentre_tui.repo.customer_financials",
     "commcentre_tui.repo.customer_detail",
     "commcentre_tui.support.idle_gc",
     "commcentre_tui.widgets.customer_view",

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from commcentre_tui import models as m
-from commcentre_tui.comms.outbox import enqueue, insert_communications
+from commcentre_tui.comms.outbox_writes import enqueue, insert_communications
 from commcentre_tui.comms.worker import DeliveryWorker
 from commcentre_tui.models.types import utcnow
 from commcentre_tui.reliability.worker_kill import add_contact as _contact

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine
 
 from commcentre_tui.errors import NotAllowed, NotFound
+from commcentre_tui.repo import customer_financials
 from commcentre_tui.repo import customer_tabs as tabs
 from commcentre_tui.repo.customer_detail import RecordRef, record_detail
 from commcentre_tui.repo.customer_view import customer_summary, dashboard
@@ -86,7 +87,7 @@ def test_subscriptions_and_services(engine: Engine) -> None:
 
 def test_account_transactions_merge_every_kind_newest_first_and_page(engine: Engine) -> None:
     k = build(engine)
-    page = tabs.account_transactions(engine, k.account_id, limit=100)
+    page = customer_financials.account_transactions(engine, k.account_id, limit=100)
     kinds = {r.kind_label for r in page.rows}
     assert kinds == {"Invoice", "Bill", "Payment", "Credit", "Wallet"}
     assert [r.when for r in page.rows] == sorted((r.when for r in page.rows), reverse=True)
@@ -96,15 +97,17 @@ def test_account_transactions_merge_every_kind_newest_first_and_page(engine: Eng
     # Paging: 5 at a time gives the same rows in the same order, none twice.
     seen, before = [], None
     while True:
-        part = tabs.account_transactions(engine, k.account_id, limit=5, before=before)
+        part = customer_financials.account_transactions(
+            engine, k.account_id, limit=5, before=before
+        )
         seen.extend(part.rows)
         if not part.has_more:
             break
         before = part.cursor
     assert seen == list(page.rows)
-    only = tabs.account_transactions(engine, k.account_id, kind="bill")
+    only = customer_financials.account_transactions(engine, k.account_id, kind="bill")
     assert [r.number for r in only.rows] == ["B9000001", "B9000002"]
-    assert tabs.account_transactions(engine, k.second_account_id).rows == ()
+    assert customer_financials.account_transactions(engine, k.second_account_id).rows == ()
 
 
 def test_care_items_filters(engine: Engine) -> None:

@@ -13,7 +13,8 @@ from textual.widgets import Input, OptionList
 from commcentre_tui.dialogs.confirm import ConfirmScreen
 from commcentre_tui.models import Communication, ContactEmail
 from commcentre_tui.repo.db import reading
-from commcentre_tui.repo.inbound_record import Incoming, Routing, record_batch
+from commcentre_tui.repo.inbound_record import record_batch
+from commcentre_tui.repo.inbound_types import Incoming, Routing
 from commcentre_tui.screens.actions.form import ActionFormScreen
 from commcentre_tui.screens.my_work import MyWorkScreen
 from commcentre_tui.screens.notifications import kept_notifications
@@ -203,7 +204,7 @@ async def test_an_email_arriving_for_the_customer_on_screen_is_a_kept_notificati
 async def test_a_received_email_shows_in_customer_care_with_how_it_arrived_and_its_attachments(
     make_app, demo_engine: Engine
 ) -> None:
-    from commcentre_tui.repo.inbound_record import StoredAttachment
+    from commcentre_tui.repo.inbound_types import StoredAttachment
     from commcentre_tui.screens.detail import DetailScreen
     from tests.console_comms.by_keys import cursor_to, pick, press, tab_to
 

@@ -13,7 +13,8 @@ from commcentre_tui import models as m
 from commcentre_tui.dialogs.confirm import ConfirmScreen
 from commcentre_tui.repo.agents import actor_for
 from commcentre_tui.repo.db import reading
-from commcentre_tui.screens.templates import TemplatesScreen, may_edit
+from commcentre_tui.screens.templates import TemplatesScreen
+from commcentre_tui.screens.templates_palette import may_edit
 from tests.console_comms.conftest import SIZE, notifications, settle
 
 

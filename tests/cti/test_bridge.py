@@ -9,7 +9,9 @@ import httpx
 import pytest
 from cti_fakes import AUTH, FAST, EventReader, StateLog
 
-from commcentre_tui.cti.bridge import BridgeCallSource, CtiBridge, parse_bridge_url
+from commcentre_tui.cti.bridge import CtiBridge
+from commcentre_tui.cti.bridge_client import BridgeCallSource
+from commcentre_tui.cti.bridge_protocol import parse_bridge_url
 from commcentre_tui.cti.events import CtiError
 from commcentre_tui.cti.source import make_call_source
 

@@ -20,7 +20,8 @@ import pytest
 from cti_fakes import FakeAsterisk
 
 from commcentre_tui.config import load_settings
-from commcentre_tui.cti.bridge import BridgeCallSource, CtiBridge
+from commcentre_tui.cti.bridge import CtiBridge
+from commcentre_tui.cti.bridge_client import BridgeCallSource
 from commcentre_tui.text import inert, json_line
 from tests.console_support import private_copy
 from tests.pty_console import PtyConsole

@@ -6,7 +6,7 @@ import pytest
 
 from commcentre_tui.config import load_settings
 from commcentre_tui.cti import CtiError, make_call_source
-from commcentre_tui.cti.bridge import BridgeCallSource
+from commcentre_tui.cti.bridge_client import BridgeCallSource
 from commcentre_tui.cti.source import AmiCallSource, ListenerCallSource, OffCallSource, dial_number
 
 

@@ -13,12 +13,9 @@ from sqlmodel import SQLModel
 from commcentre_tui import models as m
 from commcentre_tui.config import Settings
 from commcentre_tui.repo.db import reading, transaction
-from commcentre_tui.repo.finance_queries import (
-    ledger_balance,
-    participant_ledger_points,
-    wallet_ledger_balance,
-)
+from commcentre_tui.repo.finance_queries import ledger_balance, wallet_ledger_balance
 from commcentre_tui.repo.permissions import Actor
+from commcentre_tui.repo.voucher_reward_queries import participant_ledger_points
 from commcentre_tui.services.context import ServiceContext
 
 D = Decimal

@@ -27,7 +27,15 @@ from hypothesis.stateful import (
 from commcentre_tui import models as m
 from commcentre_tui.errors import CommCentreError, RuleViolation, ValidationFailed
 from commcentre_tui.repo import finance_queries as q
-from commcentre_tui.services import billing, payments, rewards, subscriptions, vouchers
+from commcentre_tui.repo import voucher_reward_queries as vrq
+from commcentre_tui.services import (
+    billing,
+    payments,
+    rewards,
+    subscriptions,
+    voucher_secret,
+    vouchers,
+)
 from commcentre_tui.services.context import ServiceContext
 from commcentre_tui.services.money import prorate
 
@@ -183,7 +191,7 @@ class Books(RuleBasedStateMachine):
 
     def _use(self, serial: str, credit_to: str) -> None:
         state, paid_from, value = self.vouchers[serial]
-        secret = vouchers.retrieve_voucher_secret(self.ctx, {"serial": serial}).secret_number
+        secret = voucher_secret.retrieve_voucher_secret(self.ctx, {"serial": serial}).secret_number
         call = {
             "serial": serial,
             "secret_number": secret,
@@ -256,7 +264,7 @@ class Books(RuleBasedStateMachine):
         f.assert_books(engine, self.acc.id)
         assert f.balance(engine, self.acc.id) == self.balance
         assert f.wallet_balance(engine, self.acc.id) == self.wallet
-        assert q.participants_of_contact(engine, self.acc.contact_id)[0].points == self.points
+        assert vrq.participants_of_contact(engine, self.acc.contact_id)[0].points == self.points
         assert {
             b.id: b.amount - b.paid_amount for b in q.unpaid_bills(engine, account_id=self.acc.id)
         } == self.bills
@@ -287,7 +295,9 @@ def test_a_mixed_concurrent_workload_keeps_the_books(ctx: ServiceContext) -> Non
         vouchers.purchase_voucher(ctx, {"account_id": acc.id, "value": "5.00"}).serial
         for _ in range(2)
     ]
-    secrets = [vouchers.retrieve_voucher_secret(ctx, {"serial": s}).secret_number for s in sold]
+    secrets = [
+        voucher_secret.retrieve_voucher_secret(ctx, {"serial": s}).secret_number for s in sold
+    ]
 
     def steps(*calls):
         def run() -> list[object]:

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import Engine
 
 from commcentre_tui.errors import RuleViolation, ValidationFailed
-from commcentre_tui.repo import finance_queries as q
+from commcentre_tui.repo import voucher_reward_queries as vrq
 from commcentre_tui.services.context import ServiceContext
 from commcentre_tui.services.rewards import award_points, cancel_reward_transaction, spend_points
 
@@ -19,7 +19,7 @@ def _participant(engine: Engine) -> int:
 
 
 def _points(engine: Engine, contact_id: int) -> int:
-    [p] = q.participants_of_contact(engine, contact_id)
+    [p] = vrq.participants_of_contact(engine, contact_id)
     return p.points
 
 
@@ -38,7 +38,7 @@ def test_cancelling_a_spend_gives_the_points_back_and_stays_listed(
     assert "30 points given back to TR" in result.message and result.message.endswith(
         "who now has 100."
     )
-    rows = q.reward_transactions(engine, pid)
+    rows = vrq.reward_transactions(engine, pid)
     assert [(r.kind, r.points, r.state) for r in rows] == [
         ("spend", -30, "cancelled"),
         ("award", 100, "posted"),

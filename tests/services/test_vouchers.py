@@ -11,13 +11,14 @@ from sqlalchemy import Engine
 from commcentre_tui.config import Settings
 from commcentre_tui.errors import NotAllowed, RuleViolation, ValidationFailed
 from commcentre_tui.repo import finance_queries as q
+from commcentre_tui.repo import voucher_reward_queries as vrq
 from commcentre_tui.repo.db import reading
 from commcentre_tui.services.context import ServiceContext
 from commcentre_tui.services.payments import post_invoice
+from commcentre_tui.services.voucher_secret import retrieve_voucher_secret
 from commcentre_tui.services.vouchers import (
     cancel_voucher,
     purchase_voucher,
-    retrieve_voucher_secret,
     use_voucher,
     wallet_purchase_voucher,
 )
@@ -65,7 +66,7 @@ def test_purchase_on_account_posts_an_invoice_and_hides_the_secret(
     assert not hasattr(result, "secret_number")
     [row] = q.account_ledger(engine, acc.id)
     assert (row.kind, row.description, row.amount) == ("invoice", "eVoucher V000000001", D("25.00"))
-    view = q.voucher_by_serial(engine, "V000000001")
+    view = vrq.voucher_by_serial(engine, "V000000001")
     assert view is not None and (view.paid_from, view.account_id) == ("account", acc.id)
     secret = _secret(engine, "V000000001")
     assert len(secret) == 16 and secret.isdigit()

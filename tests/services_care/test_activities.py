@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from commcentre_tui import models as m
 from commcentre_tui.errors import Conflict, RuleViolation, ValidationFailed
-from commcentre_tui.repo.care_queries import non_completed_activities, one_time_products
+from commcentre_tui.repo.care_choices import one_time_products
+from commcentre_tui.repo.care_queries import non_completed_activities
 from commcentre_tui.repo.contact_queries import contact_card
 from commcentre_tui.repo.db import reading
 from commcentre_tui.services.activities import (

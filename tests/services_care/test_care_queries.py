@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 import pytest
 from care_factories import soon
 
-from commcentre_tui.repo.care_queries import (
+from commcentre_tui.repo.care_choices import (
     assignment_agents,
     assignment_units,
-    care_items,
     communication_choices,
     related_choices,
 )
+from commcentre_tui.repo.care_queries import care_items
 from commcentre_tui.services.jobs import plan_job, set_job_status
 from commcentre_tui.services.service_requests import raise_service_request
 

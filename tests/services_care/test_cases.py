@@ -6,7 +6,8 @@ import pytest
 
 from commcentre_tui import models as m
 from commcentre_tui.errors import Conflict, NotFound, RuleViolation, ValidationFailed
-from commcentre_tui.repo.care_queries import care_items, case_with_follow_ups, related_choices
+from commcentre_tui.repo.care_choices import related_choices
+from commcentre_tui.repo.care_queries import care_items, case_with_follow_ups
 from commcentre_tui.services.cases import add_follow_up, close_case, open_case, reopen_case
 
 

@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from commcentre_tui.comms.inbound.mime import Attachment
-from commcentre_tui.repo.inbound_record import StoredAttachment
+from commcentre_tui.repo.inbound_types import StoredAttachment
 
 
 def attachments_folder(configured: str) -> Path:

@@ -32,13 +32,8 @@ from commcentre_tui.comms.channels import sender_domain
 from commcentre_tui.comms.inbound.attachments import attachments_folder, store
 from commcentre_tui.comms.inbound.mime import Refused, parse_email
 from commcentre_tui.config import Settings
-from commcentre_tui.repo.inbound_record import (
-    Incoming,
-    Recorded,
-    Routing,
-    record_batch,
-    recorded_positions,
-)
+from commcentre_tui.repo.inbound_record import record_batch, recorded_positions
+from commcentre_tui.repo.inbound_types import Incoming, Recorded, Routing
 from commcentre_tui.text import inert, quoted
 
 log = logging.getLogger("commcentre.inbound")

@@ -23,7 +23,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from commcentre_tui.comms.channels import sender_domain
 from commcentre_tui.config import Settings
-from commcentre_tui.repo.inbound_record import Incoming, Routing, record_sms
+from commcentre_tui.repo.inbound_record import record_sms
+from commcentre_tui.repo.inbound_types import Incoming, Routing
 from commcentre_tui.text import inert_lines, to_e164
 
 log = logging.getLogger("commcentre.inbound")

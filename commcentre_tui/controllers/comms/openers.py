@@ -68,7 +68,7 @@ def open_follow_up(app: CommCentreApp, context: dict[str, Any]) -> None:
         return
 
     def completed(ctx: ServiceContext) -> list[tuple[str, str]]:
-        from commcentre_tui.repo.care_queries import communication_choices
+        from commcentre_tui.repo.care_choices import communication_choices
 
         return [
             (

@@ -185,7 +185,7 @@ def _recipients(
 def _related(
     ctx: ServiceContext, contact_id: int, *, bills_only: bool = False
 ) -> list[tuple[str, str]]:
-    from commcentre_tui.repo.care_queries import related_choices
+    from commcentre_tui.repo.care_choices import related_choices
     from commcentre_tui.repo.finance_queries import accounts_of_contact, bills_of_account
 
     bills = [
