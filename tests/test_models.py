@@ -11,7 +11,7 @@ from sqlmodel import SQLModel
 
 from commcentre_tui import models as m
 from commcentre_tui.errors import Conflict, NotFound
-from commcentre_tui.models.security import QueueCaller, QueueStatus
+from commcentre_tui.models.security import QueueAbandon, QueueCaller, QueueStatus
 from commcentre_tui.repo.db import reading, transaction
 from commcentre_tui.repo.locking import update_versioned
 from commcentre_tui.repo.numbers import next_number
@@ -178,6 +178,9 @@ def build_everything(session) -> dict[str, SQLModel]:
         ),
         "queue_caller": QueueCaller(
             queue="support", uniqueid="1700000000.1", caller="+35799123456", joined_at=NOW
+        ),
+        "queue_abandon": QueueAbandon(
+            queue="support", uniqueid="1700000000.2", caller="+35799123457", wait_seconds=42
         ),
     }
     session.add_all(rest.values())
