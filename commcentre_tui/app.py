@@ -100,10 +100,12 @@ class CommCentreApp(CustomerContext, App[None]):
         self.offer_drafts_on_start = True
         """Offer an autosaved, unsaved communication back when the console starts."""
         self.delivery_factory: Any = None
+        """Builds the embedded delivery worker (``None``: the real one; tests pass a fake)."""
         self.background_delay = BACKGROUND_DELAY
         """Seconds before the delivery worker, the reminder checks and the first presence beat
         start (tests set 0: everything starts with the first frame, deterministically)."""
-        """Builds the embedded delivery worker (``None``: the real one; tests pass a fake)."""
+        self.reminder_checks = 0
+        """How many checks for due task reminders have finished (their toasts shown)."""
 
     def _remember_theme(self, theme: Any) -> None:
         """Keep the agent's newly chosen theme for the next start."""

@@ -44,6 +44,13 @@ def check_reminders(app: CommCentreApp) -> None:
 
 def _due(app: CommCentreApp) -> None:
     # (In the worker's thread: the models load here, not before the console's first frames.)
+    try:
+        _notify_due(app)
+    finally:
+        app.reminder_checks += 1
+
+
+def _notify_due(app: CommCentreApp) -> None:
     from commcentre_tui.models.types import utcnow
     from commcentre_tui.repo.care_queries import due_reminders
     from commcentre_tui.repo.customer_info import contact_labels

@@ -21,6 +21,13 @@ def toasts_stay(monkeypatch):
     monkeypatch.setattr(App, "notify", lasting)
 
 
+def reminders_checked(app) -> bool:
+    """The console's first look for due task reminders is done (its toast, if any, is shown):
+    it starts a moment after the first frame, so without this wait a snapshot taken on a busy
+    machine may come before the toast."""
+    return app.actor.agent_id is None or app.reminder_checks > 0
+
+
 def steps(
     *keys: str,
     search: str | None = None,
@@ -31,10 +38,11 @@ def steps(
     """A ``run_before``: optionally load a customer by searching, press ``keys`` (settling after
     each, typing ``typed[i]`` after the i-th), wait until ``ready(app)`` if given (a screen that
     finishes in several steps), then acknowledge the kept notifications (the header's "N unread"
-    depends on when reminders arrive); ``quiet`` clears the toasts too."""
+    depends on when reminders arrive); ``quiet`` clears the toasts too. Every snapshot starts once
+    the first reminder check is done, so the reminders' toast is always there (or cleared)."""
 
     async def run_before(pilot) -> None:
-        await settle(pilot)
+        await settle_until(pilot, reminders_checked, what="the first check for due reminders")
         if search is not None:
             await pilot.press("f2")
             await type_text(pilot, search)

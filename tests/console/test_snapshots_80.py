@@ -79,12 +79,14 @@ def test_bill_preview_80(snap_compare, make_app) -> None:
     assert snap_compare(
         make_app("admin"),
         terminal_size=NARROW,
+        # A fixed Bill As Of Date (the cursor starts there): blank means the real today, and the
+        # period shown would change every day.
         run_before=steps(
             "f10",
             "enter",
             "f9",
             search="C0000001",
-            typed={0: "bill subscriber"},
+            typed={0: "bill subscriber", 1: "2026-12-07"},
             ready=preview_shown,
         ),
     )

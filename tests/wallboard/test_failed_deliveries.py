@@ -4,14 +4,16 @@ reason, when), ``r`` queues one again (audited), Enter loads the customer in the
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime
 
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
+from commcentre_tui import zones
 from commcentre_tui.config import load_settings
 from commcentre_tui.models import AuditEntry, Communication, CommunicationQueue
 from commcentre_tui.models.types import utcnow
+from commcentre_tui.repo.wallboard import day_bounds
 from commcentre_tui.screens.failed_deliveries import FailedDeliveriesScreen
 from commcentre_tui.screens.wallboard import WallboardScreen
 from tests.conftest import TEST_CONFIG
@@ -29,8 +31,15 @@ async def until(pilot, predicate, timeout: float = 30.0) -> None:
     await asyncio.wait_for(loop(), timeout)
 
 
-def _failed(engine: Engine, contact_id: int, subject: str, error: str, minutes: int) -> int:
-    at = utcnow() - timedelta(minutes=minutes)
+def _today(share: float) -> datetime:
+    """A moment ``share`` of the way through today so far (the Wallboard counts today's failures;
+    "30 minutes ago" would be yesterday when the suite runs just after midnight)."""
+    now = utcnow()
+    start, _end = day_bounds(now, zones.zone())
+    return start + (now - start) * share
+
+
+def _failed(engine: Engine, contact_id: int, subject: str, error: str, at: datetime) -> int:
     with Session(engine) as session:
         comm = Communication(
             contact_id=contact_id,
@@ -64,8 +73,10 @@ async def test_f_lists_failures_r_retries_and_enter_loads_the_customer(
     demo_engine: Engine,
 ) -> None:
     eleni, kostas = contact(demo_engine, 3), contact(demo_engine, 5)
-    first = _failed(demo_engine, 3, "Your bill [bold]June[/bold]", "550 Mailbox full\nmore", 30)
-    _failed(demo_engine, 5, "Welcome", "Recipient address rejected", 10)
+    first = _failed(
+        demo_engine, 3, "Your bill [bold]June[/bold]", "550 Mailbox full\nmore", _today(0.25)
+    )
+    _failed(demo_engine, 5, "Welcome", "Recipient address rejected", _today(0.75))
     app = console_app(demo_engine, load_settings(TEST_CONFIG), "george", today=today)
     async with app.run_test(size=(80, 24)) as pilot:
         await app.console_screen.panels_ready.wait()
