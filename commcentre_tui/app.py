@@ -34,6 +34,7 @@ from commcentre_tui.keys import bind, keeps_tab
 from commcentre_tui.palette_commands import view_commands
 from commcentre_tui.repo.permissions import Actor
 from commcentre_tui.screens.notifications import ToastShown, keep
+from commcentre_tui.screens.port import ConsoleScreens
 from commcentre_tui.startup import resume_garbage_collection
 from commcentre_tui.support.messages import (
     CustomerChanged,
@@ -46,6 +47,7 @@ from commcentre_tui.support.themes import pick_theme, remember_theme, remembered
 if TYPE_CHECKING:
     from commcentre_tui.controllers.cti.agent_state import StatePublisher
     from commcentre_tui.controllers.cti.controller import CtiController
+    from commcentre_tui.controllers.screen_port import ScreenPort
     from commcentre_tui.controllers.ssh_link import SshLink
     from commcentre_tui.screens.notifications import KeptNotifications
     from commcentre_tui.widgets.record_table import RecordTable
@@ -89,6 +91,8 @@ class CommCentreApp(CustomerContext, App[None]):
         self.engine = engine
         self.gateway = gateway or Gateway(engine, settings, actor, today=today)
         """Blocking repository calls; tests replace methods on it to simulate failures."""
+        self.screen_port: ScreenPort = ConsoleScreens()
+        """The screens the controllers open (they sit below the screens and do not import them)."""
         self.actor = actor  # also the zone times are shown in
         self.sub_title = f"{actor.display_name or actor.username} ({actor.role_name})"
         self._saved_theme = remembered_theme(settings, actor.username)
@@ -159,10 +163,10 @@ class CommCentreApp(CustomerContext, App[None]):
         self.call_after_refresh(self._start_services)
 
     def _start_services(self) -> None:
-        from commcentre_tui.controllers.comms.register import register_openers
         from commcentre_tui.controllers.cti import attach_cti
         from commcentre_tui.controllers.reminders import start_reminders
         from commcentre_tui.controllers.ssh_link import attach_ssh_link
+        from commcentre_tui.screens.comms.register import register_openers
         from commcentre_tui.widgets.change_watcher import attach_change_watcher
         from commcentre_tui.widgets.presence import attach_presence
 

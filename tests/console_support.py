@@ -75,7 +75,7 @@ def _deterministic(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 # -- the demo data -----------------------------------------------------------------------------
 def fill_demo(engine: Engine) -> None:
     """Seed the demo data (300 customers, agents maria/george/eleni/admin) as of ``DEMO_NOW``."""
-    from commcentre_tui.repo.seed.demo import seed_demo
+    from commcentre_tui.services.demo import seed_demo
 
     seed_demo(engine, load_settings(TEST_CONFIG), now=DEMO_NOW)
 

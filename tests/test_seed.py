@@ -31,7 +31,8 @@ from commcentre_tui.repo.numbers import SERIES, next_number
 from commcentre_tui.repo.seed import bulk
 from commcentre_tui.repo.seed.bulk import seed_bulk, seed_bulk_with_progress
 from commcentre_tui.repo.seed.columns import NUMBERED
-from commcentre_tui.repo.seed.demo import demo_agents, seed_demo
+from commcentre_tui.repo.seed.demo import demo_agents
+from commcentre_tui.services.demo import seed_demo
 from commcentre_tui.text import canon_number, fold, to_e164
 
 NOW = datetime(2026, 3, 15, 9, 30, tzinfo=UTC)

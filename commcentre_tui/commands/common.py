@@ -113,7 +113,7 @@ def open_database(settings: Settings, *, create_demo: bool = False, check: bool 
         engine = make_engine(url, echo=settings.database.echo)
         try:
             upgrade(engine)
-            from commcentre_tui.repo.seed.demo import seed_demo
+            from commcentre_tui.services.demo import seed_demo
 
             summary = seed_demo(engine, settings)
         except BaseException:

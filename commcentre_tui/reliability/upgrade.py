@@ -268,7 +268,7 @@ def run_upgrade(
     engine: Engine, settings: Settings, *, from_revision: str | None = None
 ) -> UpgradeReport:
     """Create ``from_revision`` (default: the one before head), fill it, upgrade, verify."""
-    from commcentre_tui.repo.seed.demo import seed_demo
+    from commcentre_tui.services.demo import seed_demo
 
     start = from_revision or previous_revision()
     report = UpgradeReport(engine.dialect.name, start)

@@ -50,7 +50,7 @@ PRELOAD = (
     "commcentre_tui.screens.console",
     "commcentre_tui.repo.actor_lookup",
     "commcentre_tui.models",
-    "commcentre_tui.controllers.comms.register",
+    "commcentre_tui.screens.comms.register",
     "commcentre_tui.controllers.cti",
     "commcentre_tui.controllers.reminders",
     "commcentre_tui.controllers.ssh_link",

@@ -14,8 +14,8 @@ from commcentre_tui.config import Settings, load_settings
 from commcentre_tui.models import Account, Bill, Contact, Subscription
 from commcentre_tui.repo.agents import actor_for
 from commcentre_tui.repo.db import make_engine, reading
-from commcentre_tui.repo.seed.demo import seed_demo
 from commcentre_tui.services.context import ServiceContext
+from commcentre_tui.services.demo import seed_demo
 from tests.conftest import BACKENDS, TEST_CONFIG, _truncate_all
 from tests.console_support import console_app, settle_workers
 

@@ -3,10 +3,10 @@ the next start (and when the form opens), removed by Save or Discard."""
 
 from __future__ import annotations
 
-from commcentre_tui.controllers.comms import register_openers
 from commcentre_tui.controllers.comms.state import FORM
 from commcentre_tui.dialogs.confirm import ConfirmScreen
 from commcentre_tui.screens.actions.wiring import run_action
+from commcentre_tui.screens.comms.register import register_openers
 from commcentre_tui.services import communications as svc
 from commcentre_tui.services.context import ServiceContext
 from tests.console.conftest import settle_until

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from textual.widgets import TextArea
 
-from commcentre_tui.controllers.comms import open_communication, register_openers
+from commcentre_tui.controllers.comms import open_communication
 from commcentre_tui.dialogs.confirm import ConfirmScreen
 from commcentre_tui.screens.actions.wiring import run_action
 from commcentre_tui.screens.comms.pick import PickScreen
+from commcentre_tui.screens.comms.register import register_openers
 from tests.console_comms.conftest import (
     CUSTOMER,
     NO_BILLS,

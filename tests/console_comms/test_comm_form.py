@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from textual.widgets import TextArea
 
-from commcentre_tui.controllers.comms import register_openers
 from commcentre_tui.dialogs.confirm import ConfirmScreen
 from commcentre_tui.screens.actions.wiring import run_action
+from commcentre_tui.screens.comms.register import register_openers
 from tests.console_comms.conftest import (
     CUSTOMER,
     SIZE,

@@ -12,11 +12,11 @@ from commcentre_tui.comms.channels import DeliveryError
 from commcentre_tui.comms.worker import DeliveryWorker
 from commcentre_tui.controllers.comms import (
     embedded,
-    register_openers,
     start_embedded_worker,
     stop_embedded_worker,
 )
 from commcentre_tui.screens.actions.wiring import run_action
+from commcentre_tui.screens.comms.register import register_openers
 from commcentre_tui.services import communications as svc
 from commcentre_tui.services.context import ServiceContext
 from tests.console_comms.conftest import (

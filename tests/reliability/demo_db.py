@@ -20,7 +20,7 @@ from sqlalchemy import Engine, func, select
 from commcentre_tui.config import Settings, load_settings
 from commcentre_tui.models import Account, AuditEntry, Contact, Payment
 from commcentre_tui.repo.db import make_engine, reading
-from commcentre_tui.repo.seed.demo import seed_demo
+from commcentre_tui.services.demo import seed_demo
 from tests.conftest import TEST_CONFIG, _truncate_all
 
 CUSTOMER = 4

@@ -15,12 +15,12 @@ from textual.widgets import DataTable, Input, TextArea
 
 from commcentre_tui.app import CommCentreApp, create_app
 from commcentre_tui.config import load_settings
-from commcentre_tui.controllers.comms import register_openers
 from commcentre_tui.models import Communication
 from commcentre_tui.repo.agents import actor_for
 from commcentre_tui.repo.db import reading
 from commcentre_tui.screens.actions.wiring import run_action
 from commcentre_tui.screens.comms.form import CommunicationScreen
+from commcentre_tui.screens.comms.register import register_openers
 from tests.conftest import BACKENDS, TEST_CONFIG
 from tests.console_support import settle_workers
 from tests.reliability.demo_db import CUSTOMER, DemoDb, demo_database

@@ -15,13 +15,13 @@ from sqlalchemy import Engine, select
 
 from commcentre_tui.app import create_app
 from commcentre_tui.config import Settings
-from commcentre_tui.controllers.comms import register_openers
 from commcentre_tui.controllers.comms.state import FORM
 from commcentre_tui.controllers.shutdown import request_shutdown
 from commcentre_tui.models import AgentSession
 from commcentre_tui.repo.db import reading
 from commcentre_tui.repo.permissions import Actor
 from commcentre_tui.screens.actions.wiring import run_action
+from commcentre_tui.screens.comms.register import register_openers
 from commcentre_tui.services import communications as svc
 from commcentre_tui.services.context import ServiceContext
 from commcentre_tui.widgets.presence import PresenceKeeper

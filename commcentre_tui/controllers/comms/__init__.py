@@ -4,7 +4,8 @@ delivery worker.
 
 What the app calls (all from the UI loop):
 
-- :func:`register_openers` once at start: the Action Panel opens these screens;
+- :func:`~commcentre_tui.screens.comms.register.register_openers` once at start: the Action
+  Panel opens these screens;
 - :func:`offer_unsaved_drafts` on mount: "Restore your unsaved communication?";
 - :func:`start_embedded_worker` on mount (does nothing unless ``[worker] embedded``);
 - :func:`view_communication` for Enter or ``v`` on a communication: a draft the agent may complete
@@ -27,7 +28,6 @@ _EXPORTS = {
     "offer_unsaved_drafts": "openers",
     "open_communication": "openers",
     "view_communication": "openers",
-    "register_openers": "register",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -1,5 +1,5 @@
 """Opening the communication form from the console: the Action Panel openers (registered by
-:mod:`~commcentre_tui.controllers.comms.register`), reopening a draft (Enter on it, or Complete
+:mod:`~commcentre_tui.screens.comms.register`), reopening a draft (Enter on it, or Complete
 Draft; who may is :mod:`~commcentre_tui.services.comm_access`), and offering back an autosaved
 communication on start.
 
@@ -21,10 +21,7 @@ from commcentre_tui.controllers.comms.state import (
     FormRequest,
     request_from_payload,
 )
-from commcentre_tui.dialogs.confirm import ConfirmScreen
 from commcentre_tui.models import FormDraft
-from commcentre_tui.screens.comms.form import CommunicationScreen
-from commcentre_tui.screens.comms.pick import PickScreen
 from commcentre_tui.services.context import ServiceContext
 
 if TYPE_CHECKING:
@@ -39,7 +36,7 @@ def push_form(app: CommCentreApp, request: FormRequest) -> None:
         if result is not None and result.contact_id != app.customer_id:
             app.load_customer(result.contact_id)
 
-    app.push_for_customer(CommunicationScreen(request), done)
+    app.push_for_customer(app.screen_port.communication_form(request), done)
 
 
 def open_create(app: CommCentreApp, context: dict[str, Any]) -> None:
@@ -85,7 +82,7 @@ def open_follow_up(app: CommCentreApp, context: dict[str, Any]) -> None:
             push_form(app, FormRequest(contact_id, "follow_up", communication_id=int(value)))
 
     app.push_screen(
-        PickScreen(
+        app.screen_port.pick(
             "Follow Up — which communication?",
             completed,
             empty="This customer has no completed communication to follow up.",
@@ -105,14 +102,13 @@ def view_communication(app: CommCentreApp, communication_id: int) -> None:
     (Save completes it, Save as Draft keeps it); anything else opens read-only — with the reason
     when it is a draft they may not complete (another agent's)."""
     from commcentre_tui.repo.customer_detail import RecordRef
-    from commcentre_tui.screens.detail import DetailScreen
     from commcentre_tui.services.comm_access import draft_access
 
     def show(editable: bool, why: str) -> None:
         if editable:
             open_communication(app, communication_id)
             return
-        app.push_screen(DetailScreen(RecordRef("communication", communication_id)))
+        app.push_screen(app.screen_port.record_view(RecordRef("communication", communication_id)))
         if why:
             app.notify(why, title="Communication", severity="warning", markup=False)
 
@@ -166,7 +162,8 @@ def open_complete_draft(app: CommCentreApp, context: dict[str, Any]) -> None:
             )
         else:
             app.push_screen(
-                PickScreen("Complete Draft — which draft?", lambda _ctx: items, empty=""), picked
+                app.screen_port.pick("Complete Draft — which draft?", lambda _ctx: items, empty=""),
+                picked,
             )
 
     def picked(value: str | None) -> None:
@@ -242,4 +239,6 @@ def _ask(app: CommCentreApp, draft: FormDraft) -> None:
         )
         app.notify("The unsaved communication was discarded.", markup=False)
 
-    app.push_screen(ConfirmScreen(restore_question(draft), yes="Restore", no="Discard"), answered)
+    app.push_screen(
+        app.screen_port.confirm(restore_question(draft), yes="Restore", no="Discard"), answered
+    )

@@ -92,8 +92,6 @@ def dial_shown_phone(app: CommCentreApp) -> None:
 
 def open_call_customer(app: CommCentreApp) -> None:
     """The loaded customer's phones in a pick list; Enter calls one."""
-    from commcentre_tui.screens.cti.pick import PhonePickScreen
-
     contact_id = app.customer_id
     if contact_id is None:
         tell(app, "Load a customer first (search, then Enter).", severity="warning")
@@ -103,13 +101,11 @@ def open_call_customer(app: CommCentreApp) -> None:
         if number:
             dial_number(app, number, contact_id)
 
-    app.push_screen(PhonePickScreen(contact_id), chosen)
+    app.push_screen(app.screen_port.phone_pick(contact_id), chosen)
 
 
 def open_recent_calls(app: CommCentreApp) -> None:
     """This session's calls; Enter loads the call's customer."""
-    from commcentre_tui.screens.cti.recent import RecentCallsScreen
-
     controller = controller_of(app)
     calls = list(reversed(controller.calls.values())) if controller is not None else []
 
@@ -117,7 +113,7 @@ def open_recent_calls(app: CommCentreApp) -> None:
         if contact_id is not None:
             app.load_customer(contact_id, focus=True)
 
-    app.push_screen(RecentCallsScreen(calls), chosen)
+    app.push_screen(app.screen_port.recent_calls(calls), chosen)
 
 
 def call_commands(app: CommCentreApp) -> Iterable[SystemCommand]:

@@ -148,8 +148,6 @@ class CallFlow:
 
     def pick_caller(self, record: CallRecord) -> None:
         """The short pick list of the customers sharing the caller's number."""
-        from commcentre_tui.screens.cti.pick import CallerPickScreen
-
         assert record.match is not None
 
         def chosen(contact_id: int | None) -> None:
@@ -163,16 +161,18 @@ class CallFlow:
             self.refresh()
 
         self.app.push_screen(
-            CallerPickScreen(record.shown_number, record.match.contacts, more=record.match.more),
+            self.app.screen_port.caller_pick(
+                record.shown_number, record.match.contacts, more=record.match.more
+            ),
             chosen,
         )
 
     def log_person(self, record: CallRecord) -> None:
         """Log Person Information, pre-filled with the caller's number."""
-        from commcentre_tui.screens.actions.wiring import run_action
-
         self.pending = None
-        run_action(self.app, "Log Person Information", {"phone": record.dial_number})
+        self.app.screen_port.run_action(
+            self.app, "Log Person Information", {"phone": record.dial_number}
+        )
 
     # -- answered: the Draft -------------------------------------------------------------------
     async def _answered(self, record: CallRecord) -> None:
@@ -265,8 +265,6 @@ class CallFlow:
 
     def open_wrap_up(self, record: CallRecord) -> None:
         """The after-call work modal for ``record`` (once at a time)."""
-        from commcentre_tui.screens.cti.wrapup import WrapUpScreen
-
         if self.pending is not None and self.pending[0] == "after-call work":
             self.pending = None
         if self._wrapping is record or record.completed:
@@ -279,7 +277,7 @@ class CallFlow:
                 self.current = None
             self.refresh()
 
-        self.app.push_screen(WrapUpScreen(self, record), closed)
+        self.app.push_screen(self.app.screen_port.wrap_up(self, record), closed)
 
     def wrap_up_target(self, record: CallRecord) -> tuple[int | None, str]:
         """Whom Complete logs the call for: its customer, else the loaded one."""

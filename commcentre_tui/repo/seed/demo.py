@@ -53,9 +53,10 @@ def demo_agents() -> list[tuple[str, str, str, str | None, str | None]]:
     return agents
 
 
-def seed_demo(engine: Engine, settings: Settings, *, now: datetime | None = None) -> str:
-    """Load the demo data into a freshly migrated database; a summary such as
-    "300 customers and 5 agents"."""
+def load_demo(engine: Engine, settings: Settings, *, now: datetime | None = None) -> str:
+    """Load the demo customers and agents into a freshly migrated database; a summary such as
+    "300 customers and 5 agents" (:func:`commcentre_tui.services.demo.seed_demo` adds the
+    shipped templates and the roles)."""
     now = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     table = Agent.__table__  # type: ignore[attr-defined]  # sqlmodel's stubs do not declare a table model's __table__
     with engine.begin() as conn:
@@ -86,11 +87,4 @@ def seed_demo(engine: Engine, settings: Settings, *, now: datetime | None = None
         anchor=now,
         featured=FEATURED,
     )
-    from commcentre_tui.comms.templates import install_default_templates
-    from commcentre_tui.repo.db import transaction
-    from commcentre_tui.repo.roles_sync import sync_roles
-
-    with transaction(engine) as session:
-        install_default_templates(session)
-    sync_roles(engine, settings)
     return f"{counts['contact']} customers and {n_agents} agents"
