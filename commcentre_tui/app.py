@@ -16,7 +16,6 @@ Extension points for later work:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from contextlib import suppress
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -176,9 +175,7 @@ class CommCentreApp(CustomerContext, App[None]):
         attach_change_watcher(self)
         attach_cti(self, **self.cti_options)
         if self.offer_drafts_on_start:
-            self.run_worker(
-                self._offer_drafts, thread=True, group="comm-restore", exit_on_error=False
-            )
+            self._offer_drafts()
         if self.background_delay:
             self.set_timer(self.background_delay, lambda: start_reminders(self))
             self.set_timer(self.background_delay, self._start_delivery)
@@ -194,16 +191,29 @@ class CommCentreApp(CustomerContext, App[None]):
         start_embedded_worker(self, factory=self.delivery_factory)
 
     def _offer_drafts(self) -> None:
-        """(Thread) If the agent left a communication unsaved, load the form and offer it."""
+        """If the agent left a communication unsaved, load the form and offer it (a quick look
+        off the UI loop first, so a console with nothing to offer loads none of the form)."""
         from commcentre_tui.repo.actor_lookup import COMMUNICATION_FORM, has_form_draft
+        from commcentre_tui.support.loading import fetch
 
-        agent_id = getattr(self.actor, "agent_id", None)
-        if agent_id is None or not has_form_draft(self.engine, agent_id, COMMUNICATION_FORM):
+        agent_id = self.actor.agent_id
+        if agent_id is None:
             return
-        from commcentre_tui.controllers.comms.openers import offer_unsaved_drafts
 
-        with suppress(RuntimeError):  # the console is closing
-            self.call_from_thread(offer_unsaved_drafts, self)
+        def offer(has_draft: bool) -> None:
+            if has_draft:
+                from commcentre_tui.controllers.comms.openers import offer_unsaved_drafts
+
+                offer_unsaved_drafts(self)
+
+        fetch(
+            self,
+            lambda: has_form_draft(self.engine, agent_id, COMMUNICATION_FORM),
+            offer,
+            group="comm-restore-check",
+            what="looking for an unsaved communication",
+            on_error=lambda _exc: True,  # nothing to offer when it cannot be read
+        )
 
     def notify(
         self,

@@ -11,7 +11,6 @@ Bill, and Create a Communication links to it), ``related_type``/``related_id`` o
 
 from __future__ import annotations
 
-from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 from commcentre_tui import zones
@@ -21,8 +20,10 @@ from commcentre_tui.controllers.comms.state import (
     FormRequest,
     request_from_payload,
 )
+from commcentre_tui.failures import failure_sentence
 from commcentre_tui.models import FormDraft
 from commcentre_tui.services.context import ServiceContext
+from commcentre_tui.support.loading import fetch
 
 if TYPE_CHECKING:
     from commcentre_tui.app import CommCentreApp
@@ -112,16 +113,19 @@ def view_communication(app: CommCentreApp, communication_id: int) -> None:
         if why:
             app.notify(why, title="Communication", severity="warning", markup=False)
 
-    def decide() -> None:
-        ctx = ServiceContext(app.engine, app.settings, app.actor)
-        try:
-            editable, why = draft_access(ctx, communication_id)
-        except Exception:  # noqa: BLE001 - the read-only view says what went wrong
-            editable, why = False, ""
-        with suppress(RuntimeError):  # the console is closing
-            app.call_from_thread(show, editable, why)
+    def read_only(_exc: BaseException) -> bool:
+        show(False, "")  # the read-only view says what went wrong
+        return True
 
-    app.run_worker(decide, thread=True, group="comm-open", exit_on_error=False)
+    ctx = ServiceContext(app.engine, app.settings, app.actor)
+    fetch(
+        app,
+        lambda: draft_access(ctx, communication_id),
+        lambda access: show(*access),
+        group="comm-open",
+        what="opening the communication",
+        on_error=read_only,
+    )
 
 
 def draft_label(row: Any, me: int | None) -> str:
@@ -170,20 +174,20 @@ def open_complete_draft(app: CommCentreApp, context: dict[str, Any]) -> None:
         if value:
             open_communication(app, int(value))
 
-    def look() -> None:
-        from commcentre_tui.failures import failure_sentence
+    def failed(exc: BaseException) -> bool:
+        message = failure_sentence(exc, "looking for drafts")
+        app.notify(message, title="Complete Draft", severity="error")
+        return True  # one sentence, nothing opens
 
-        try:
-            items = listed(ServiceContext(app.engine, app.settings, app.actor))
-        except Exception as exc:  # noqa: BLE001 - one sentence, nothing opens
-            message = failure_sentence(exc, "looking for drafts")
-            with suppress(RuntimeError):  # the console is closing
-                app.call_from_thread(app.notify, message, title="Complete Draft", severity="error")
-            return
-        with suppress(RuntimeError):
-            app.call_from_thread(loaded, items)
-
-    app.run_worker(look, thread=True, group="comm-open", exit_on_error=False)
+    ctx = ServiceContext(app.engine, app.settings, app.actor)
+    fetch(
+        app,
+        lambda: listed(ctx),
+        loaded,
+        group="comm-open",
+        what="looking for drafts",
+        on_error=failed,
+    )
 
 
 def restore_question(draft: FormDraft) -> str:
@@ -211,16 +215,19 @@ def offer_unsaved_drafts(app: CommCentreApp) -> None:
     if getattr(app.actor, "agent_id", None) is None:
         return
 
-    def look() -> None:
-        ctx = ServiceContext(app.engine, app.settings, app.actor)
-        try:
-            draft = svc.load_form_draft(ctx, FORM)
-        except Exception:  # noqa: BLE001 - nothing to offer when it cannot be read
-            return
+    def found(draft: FormDraft | None) -> None:
         if draft is not None:
-            app.call_from_thread(_ask, app, draft)
+            _ask(app, draft)
 
-    app.run_worker(look, thread=True, group="comm-restore", exit_on_error=False)
+    ctx = ServiceContext(app.engine, app.settings, app.actor)
+    fetch(
+        app,
+        lambda: svc.load_form_draft(ctx, FORM),
+        found,
+        group="comm-restore",
+        what="reading the unsaved communication",
+        on_error=lambda _exc: True,  # nothing to offer when it cannot be read
+    )
 
 
 def _ask(app: CommCentreApp, draft: FormDraft) -> None:
