@@ -22,7 +22,8 @@ from commcentre_tui.widgets.search_bar import SearchBar
 
 if TYPE_CHECKING:
     from commcentre_tui.widgets.customer_view import CustomerView
-    from commcentre_tui.widgets.results import LatestPanel, ResultsPanel
+    from commcentre_tui.widgets.latest import LatestPanel
+    from commcentre_tui.widgets.results import ResultsPanel
 
 #: Views of the body, by id.
 WELCOME, RESULTS, LATEST, CUSTOMER = "welcome", "results", "latest", "customer"
@@ -40,6 +41,7 @@ CUSTOMER_ACTIONS = {
 def _import_panels() -> None:
     """Load the modules of the panels mounted after the first frame."""
     import commcentre_tui.widgets.customer_view  # noqa: F401
+    import commcentre_tui.widgets.latest  # noqa: F401
     import commcentre_tui.widgets.results  # noqa: F401
 
 
@@ -100,7 +102,8 @@ class ConsoleScreen(ConsoleAppMixin, Screen[None]):
         # Their modules (the customer view's bring the ORM models, ~0.3 s) load in a thread,
         # so the search bar keeps taking keys meanwhile; a search waits for the panels.
         await asyncio.to_thread(_import_panels)
-        from commcentre_tui.widgets.results import LatestPanel, ResultsPanel
+        from commcentre_tui.widgets.latest import LatestPanel
+        from commcentre_tui.widgets.results import ResultsPanel
 
         await self._mount_hidden(ResultsPanel(id=RESULTS))
         await self._mount_hidden(LatestPanel(id=LATEST))
