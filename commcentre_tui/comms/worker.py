@@ -41,17 +41,15 @@ from sqlalchemy.exc import OperationalError
 
 from commcentre_tui.comms.channels import (
     Channel,
-    DeliveryError,
-    OutgoingMessage,
     default_channels,
     sender_domain,
 )
-from commcentre_tui.comms.outbox import Job, Outbox, Outcome
+from commcentre_tui.comms.delivery_steps import deliver_job, render_job
+from commcentre_tui.comms.outbox import Outbox, Outcome
 from commcentre_tui.comms.workerlock import SingleWorkerLock, WorkerBusy
 from commcentre_tui.config import Settings
 from commcentre_tui.errors import CommCentreError
 from commcentre_tui.models.types import utcnow
-from commcentre_tui.repo.db import reading
 
 log = logging.getLogger(__name__)
 
@@ -288,34 +286,6 @@ class DeliveryWorker:
         if hook is not None:
             hook(arg)
 
-    def _render(self, job: Job) -> tuple[str, str] | None:
-        """Subject and content for a communication queued with a template but no text yet,
-        rendered outside any write transaction within the template budget (``comms.sandbox``):
-        a template over it fails the entry with that sentence."""
-        if job.content or job.template_id is None:
-            return None
-        from commcentre_tui.comms.context_single import load_one
-        from commcentre_tui.comms.templates import Limits, render
-        from commcentre_tui.models import Template
-
-        with reading(self.engine) as session:
-            template = session.get(Template, job.template_id)
-            if template is None:
-                raise CommCentreError("Its template no longer exists.")
-            _info, context = load_one(
-                session,
-                job.contact_id,
-                job.related_type,
-                job.related_id,
-                agent_id=job.agent_id,
-                today=self.outbox.clock().date(),
-            )
-        limits = Limits.from_settings(self.settings)
-        return (
-            render(template.subject, context, field="subject", limits=limits),
-            render(template.body, context, limits=limits),
-        )
-
     async def _one_batch(self) -> bool:
         """Claim and deliver one batch, ``concurrency`` messages at a time; ``False`` when
         nothing was due."""
@@ -332,7 +302,7 @@ class DeliveryWorker:
                 window, rendered = [], {}
                 for job in jobs[first : first + self.concurrency]:
                     try:
-                        text = self._render(job)
+                        text = render_job(self.engine, self.settings, job, self.outbox.clock)
                     except CommCentreError as exc:
                         pending.append(
                             self.outbox.outcome(job, f"Could not render it: {exc}", permanent=True)
@@ -349,7 +319,10 @@ class DeliveryWorker:
                     self._hook("before_send", job)
                 pending = list(
                     await asyncio.gather(
-                        *(self._deliver(job, self.slots[i]) for i, job in enumerate(started))
+                        *(
+                            deliver_job(self.outbox, job, self.slots[i])
+                            for i, job in enumerate(started)
+                        )
                     )
                 )
                 for job in started:
@@ -365,32 +338,6 @@ class DeliveryWorker:
         # killed process would: the next worker reconciles them.
         self.outbox.release(jobs)  # entries not started because we are stopping
         return True
-
-    async def _deliver(self, job: Job, channels: dict[str, Channel]) -> Outcome:
-        channel = channels.get(job.media)
-        if channel is None:
-            return self.outbox.outcome(
-                job, f"There is no delivery channel for {job.media}.", permanent=True
-            )
-        message = OutgoingMessage(
-            job.communication_id,
-            job.media,
-            job.recipient,
-            job.subject,
-            job.content,
-            job.message_id or "",
-        )
-        try:
-            await channel.send(message)
-        except DeliveryError as exc:
-            if exc.uncertain:
-                return self.outbox.outcome(
-                    job,
-                    f"Delivery uncertain: {exc} It was not sent again; check, then use Retry.",
-                    permanent=True,
-                )
-            return self.outbox.outcome(job, str(exc), permanent=exc.permanent)
-        return self.outbox.outcome(job, None)
 
     def _settle(self, outcomes: list[Outcome]) -> None:
         """Write ``outcomes`` in their own transaction and count them."""

@@ -27,19 +27,19 @@ if TYPE_CHECKING:
         PhoneItem,
         Preferences,
     )
+    from commcentre_tui.repo.customer_rows import (
+        AccountRow,
+        CareItemRow,
+        CustomerSummary,
+        Dashboard,
+        SubscriptionRow,
+    )
     from commcentre_tui.repo.customer_tabs import (
         CommunicationRow,
         Cursor,
         Page,
         RewardsView,
         ServiceRow,
-    )
-    from commcentre_tui.repo.customer_view import (
-        AccountRow,
-        CareItemRow,
-        CustomerSummary,
-        Dashboard,
-        SubscriptionRow,
     )
     from commcentre_tui.repo.search.api import Condition, LatestCommunication, SearchPage
 

@@ -34,8 +34,9 @@ from commcentre_tui.cti.ami import AmiClient, AmiMessage
 from commcentre_tui.cti.bridge_protocol import DEFAULT_PORT, LINE_LIMIT, PROTOCOL, _line
 from commcentre_tui.cti.events import CallEvent, CallTracker, CtiError, split_extension
 from commcentre_tui.cti.listener import CtiListener
+from commcentre_tui.cti.listener_source import audit_refusals
 from commcentre_tui.cti.queue_events import QueueUpdate, queue_to_dict, queue_update
-from commcentre_tui.cti.source import audit_refusals, originate_for
+from commcentre_tui.cti.source import originate_for
 from commcentre_tui.cti.states import CONNECTED, CONNECTING, OFF, StateMixin, failed
 from commcentre_tui.text import inert
 

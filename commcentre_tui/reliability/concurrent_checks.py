@@ -30,7 +30,8 @@ from commcentre_tui.repo.db import reading
 from commcentre_tui.repo.finance_queries import ledger_balance, wallet_ledger_balance
 
 if TYPE_CHECKING:
-    from commcentre_tui.reliability.concurrent import AgentLog, ConcurrentReport
+    from commcentre_tui.reliability.concurrent import ConcurrentReport
+    from commcentre_tui.reliability.concurrent_actions import AgentLog
     from commcentre_tui.reliability.worker_kill import Sink
 
 ZERO = Decimal("0.00")

@@ -26,11 +26,10 @@ from commcentre_tui.models import (
     RewardSpendTransaction,
     SubscriptionService,
 )
+from commcentre_tui.repo.customer_rows import CareItemRow, SubscriptionRow
 from commcentre_tui.repo.customer_view import (
     CARE_MODELS,
     CLOSED_STATUSES,
-    CareItemRow,
-    SubscriptionRow,
     _accounts,
     care_filter,
     care_row,

@@ -12,6 +12,7 @@ it was created), oldest first — overdue tasks come first. Pages are keyset-pag
 ``(kind rank, when, id)``: each kind is one query that starts after the cursor, and the kinds are
 read in order until the page is full, so a page costs one or two indexed queries whatever the
 size of the backlog. :func:`work_counts` gives the header's "7 · 2 overdue" in one round trip.
+The statements themselves are built in :mod:`.my_work_sql`.
 """
 
 from __future__ import annotations
@@ -20,54 +21,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    DateTime,
-    Engine,
-    and_,
-    bindparam,
-    false,
-    func,
-    literal,
-    literal_column,
-    or_,
-    select,
-)
-from sqlmodel import col
+from sqlalchemy import Engine
 
-from commcentre_tui.models import (
-    Activity,
-    Case,
-    Communication,
-    Contact,
-    InboundMessage,
-    Job,
-    Lead,
-    ServiceRequest,
-    Task,
-)
-from commcentre_tui.repo.customer_view import CLOSED_STATUSES
 from commcentre_tui.repo.db import reading
+from commcentre_tui.repo.my_work_sql import (
+    COMMUNICATION_KINDS,
+    KINDS,
+    RANKS,
+    count_statement,
+    due_filter,
+    page_statement,
+)
 from commcentre_tui.repo.permissions import Actor
-from commcentre_tui.repo.visibility import visibility_filter
 
-#: The kinds in list order: key → (label, model).
-KINDS: dict[str, tuple[str, Any]] = {
-    "task": ("Task", Task),
-    "case": ("Case", Case),
-    "activity": ("Activity", Activity),
-    "job": ("Job", Job),
-    "service_request": ("Service request", ServiceRequest),
-    "lead": ("Lead", Lead),
-    "incoming": ("Incoming", Communication),
-    "draft": ("Draft", Communication),
-    "failed": ("Failed", Communication),
-}
-RANKS = {kind: rank for rank, kind in enumerate(KINDS)}
-#: Kinds that are communications (View opens a communication).
-COMMUNICATION_KINDS = ("incoming", "draft", "failed")
-#: The due-time column per kind (kinds without one have no due time).
-DUE_COLUMNS = {"task": "due_at", "activity": "start_at", "job": "scheduled_at"}
 #: The due filters: all, overdue (due before now), due today, due this week (Monday–Sunday).
 DUE_FILTERS = ("all", "overdue", "today", "week")
 DEFAULT_LIMIT = 50
@@ -149,85 +115,6 @@ def due_window(due: str, now: datetime) -> tuple[datetime | None, datetime | Non
     raise ValueError(f"unknown due filter {due!r}; known: {', '.join(DUE_FILTERS)}")
 
 
-def _assigned(model: Any, actor: Actor) -> ColumnElement[bool]:
-    """Assigned to the agent, or to their unit with no agent (tasks have no unit)."""
-    mine: ColumnElement[bool] = model.assigned_agent_id == actor.agent_id
-    if model is Task or not actor.unit:
-        return mine
-    return or_(mine, and_(model.assigned_agent_id.is_(None), model.assigned_unit == actor.unit))
-
-
-def _conditions(kind: str, actor: Actor) -> list[ColumnElement[bool]]:
-    """Which rows of ``kind`` are the agent's open work."""
-    if actor.agent_id is None:
-        return [false()]
-    # Literal constants (not bound parameters): the planners then use the partial indexes of
-    # migration 0008, which hold only drafts and only failed deliveries.
-    if kind == "draft":
-        return [
-            col(Communication.agent_id) == actor.agent_id,
-            col(Communication.state) == literal_column("'draft'"),
-        ]
-    if kind == "incoming":
-        i = InboundMessage
-        owned = col(i.owner_agent_id) == actor.agent_id
-        if actor.unit:
-            owned = or_(
-                owned, and_(col(i.owner_agent_id).is_(None), col(i.owner_unit) == actor.unit)
-            )
-        waiting = select(col(i.communication_id)).where(owned, col(i.handled_at).is_(None))
-        return [
-            col(Communication.id).in_(waiting.scalar_subquery()),
-            col(Communication.contact_id).is_not(None),
-        ]
-    if kind == "failed":
-        return [
-            col(Communication.agent_id) == actor.agent_id,
-            col(Communication.delivery) == literal_column("'failed'"),
-            col(Communication.direction) == "outgoing",
-        ]
-    model = KINDS[kind][1]
-    if kind == "task":  # open, completed or cancelled: "open" walks the index in due order
-        return [col(Task.assigned_agent_id) == actor.agent_id, col(Task.status) == "open"]
-    where = [_assigned(model, actor), model.status.not_in(list(CLOSED_STATUSES))]
-    if kind == "case":
-        where.append(visibility_filter(Case, actor))
-    return where
-
-
-def _when(kind: str) -> Any:
-    """The sort column of ``kind``: its due time (else created) — tasks always have a due."""
-    model = KINDS[kind][1]
-    column = DUE_COLUMNS.get(kind)
-    if column is None:
-        return model.created_at
-    if kind == "task":
-        return col(Task.due_at)
-    return func.coalesce(getattr(model, column), model.created_at)
-
-
-def _at(name: str) -> Any:
-    """A bound time parameter (the statements are built once, then run with new times)."""
-    return bindparam(name, type_=DateTime())
-
-
-def _due_filter(kind: str, due: str) -> list[ColumnElement[bool]] | None:
-    """Conditions of the due filter for ``kind`` (parameters ``start``/``end``, see
-    :func:`due_window`); ``None``: the kind has no due time."""
-    if due == "all":
-        return []
-    if kind not in DUE_COLUMNS:
-        return None
-    column = getattr(KINDS[kind][1], DUE_COLUMNS[kind])
-    where = [column.is_not(None), column < _at("end")]
-    if due != "overdue":
-        where.append(column >= _at("start"))
-    elif kind != "task":
-        # An activity or job under way is not late; one still open past its time is.
-        where.append(KINDS[kind][1].status == "open")
-    return where
-
-
 def _title(kind: str, row: Any) -> str:
     if kind == "incoming" and not row.subject:
         return (row.content or "").strip().split("\n", 1)[0][:200]
@@ -239,41 +126,8 @@ def _title(kind: str, row: Any) -> str:
     return (text or "").strip().split("\n", 1)[0][:200]
 
 
-def _columns(kind: str) -> list[Any]:
-    model = KINDS[kind][1]
-    cols: list[Any] = [model.id, model.contact_id, model.created_at]
-    if kind in COMMUNICATION_KINDS:
-        cols += [
-            col(Communication.subject),
-            col(Communication.media),
-            col(Communication.delivery),
-            col(Communication.state),
-            col(Communication.last_error),
-        ]
-        if kind == "incoming":
-            owner = (
-                select(col(InboundMessage.owner_agent_id))
-                .where(col(InboundMessage.communication_id) == Communication.id)
-                .limit(1)
-            )
-            cols += [col(Communication.content), owner.scalar_subquery().label("owner_agent_id")]
-        return cols
-    if kind != "task":
-        cols.append(model.number)
-    if kind in ("task", "case"):
-        cols.append(model.subject)
-    else:
-        cols.append(model.description)
-    if kind == "lead":
-        cols.append(col(Lead.interest))
-    cols += [model.status, model.assigned_agent_id]
-    if kind in DUE_COLUMNS:
-        cols.append(getattr(model, DUE_COLUMNS[kind]).label("due"))
-    return cols
-
-
 def _item(kind: str, row: Any, when: datetime, actor: Actor) -> WorkItem:
-    """A :class:`WorkItem` from a row of :func:`_columns` (plus the sort time)."""
+    """A :class:`WorkItem` from a row of :func:`.my_work_sql._columns` (plus the sort time)."""
     due = getattr(row, "due", None)
     if kind == "incoming":
         number, status, mine = f"{row.media}", "new", row.owner_agent_id == actor.agent_id
@@ -305,48 +159,6 @@ def _position(kind: str, after: Cursor | None) -> str | None:
     return "same" if RANKS[kind] == after[0] else None
 
 
-#: Built statements by (agent, unit, supervisor, kind or kinds, due, position): building one
-#: costs more than running it. A console has one agent; the cache is bounded all the same.
-_STATEMENTS: dict[tuple[Any, ...], Any] = {}
-_MAX_STATEMENTS = 512
-
-
-def _remember(key: tuple[Any, ...], stmt: Any) -> Any:
-    if len(_STATEMENTS) >= _MAX_STATEMENTS:
-        _STATEMENTS.clear()
-    _STATEMENTS[key] = stmt
-    return stmt
-
-
-def _page_statement(actor: Actor, kind: str, due: str, position: str) -> Any:
-    key = (actor.agent_id, actor.unit, actor.is_supervisor, kind, due, position)
-    stmt = _STATEMENTS.get(key)
-    if stmt is None:
-        model, when = KINDS[kind][1], _when(kind)
-        keyset = (
-            []
-            if position == "all"
-            else [or_(when > _at("at"), and_(when == _at("at"), model.id > bindparam("last_id")))]
-        )
-        stmt = (
-            select(
-                *_columns(kind),
-                when.label("sort_when"),
-                col(Contact.customer_number),
-                col(Contact.kind),
-                col(Contact.first_name),
-                col(Contact.last_name),
-                col(Contact.company_name),
-            )
-            .join(Contact, col(Contact.id) == model.contact_id)
-            .where(*_conditions(kind, actor), *(_due_filter(kind, due) or []), *keyset)
-            .order_by(when, model.id)
-            .limit(bindparam("want"))
-        )
-        _remember(key, stmt)
-    return stmt
-
-
 def my_work(
     engine: Engine,
     actor: Actor,
@@ -370,9 +182,9 @@ def my_work(
     with reading(engine) as session:
         for kind in KINDS:
             position = _position(kind, after)
-            if (kinds and kind not in kinds) or position is None or _due_filter(kind, due) is None:
+            if (kinds and kind not in kinds) or position is None or due_filter(kind, due) is None:
                 continue
-            stmt = _page_statement(actor, kind, due, position)
+            stmt = page_statement(actor, kind, due, position)
             for row in session.execute(stmt, {**params, "want": limit + 1 - len(items)}).all():
                 items.append(_item(kind, row, row.sort_when, actor))
             if len(items) > limit:
@@ -390,39 +202,10 @@ def _customer(row: Any) -> str:
     )
 
 
-def _count_statement(actor: Actor, kinds: tuple[str, ...]) -> Any:
-    key = (actor.agent_id, actor.unit, actor.is_supervisor, kinds, "count")
-    stmt = _STATEMENTS.get(key)
-    if stmt is None:
-        totals, overdue = [], []
-        for kind, (_, model) in KINDS.items():
-            if kinds and kind not in kinds:
-                continue
-            where = _conditions(kind, actor)
-            totals.append(select(func.count()).select_from(model).where(*where).scalar_subquery())
-            late = _due_filter(kind, "overdue")
-            if late:
-                overdue.append(
-                    select(func.count()).select_from(model).where(*where, *late).scalar_subquery()
-                )
-        stmt = select(
-            _sum(totals) if totals else literal(0), _sum(overdue) if overdue else literal(0)
-        )
-        _remember(key, stmt)
-    return stmt
-
-
 def work_counts(
     engine: Engine, actor: Actor, *, now: datetime, kinds: tuple[str, ...] = ()
 ) -> WorkCounts:
     """How many items are waiting and how many of them are overdue, in one round trip."""
     with reading(engine) as session:
-        total, late = session.execute(_count_statement(actor, kinds), {"end": now}).one()
+        total, late = session.execute(count_statement(actor, kinds), {"end": now}).one()
     return WorkCounts(int(total or 0), int(late or 0))
-
-
-def _sum(parts: list[Any]) -> Any:
-    total = parts[0]
-    for part in parts[1:]:
-        total = total + part
-    return total

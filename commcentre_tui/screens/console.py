@@ -13,16 +13,18 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Header, Static
 
-from commcentre_tui.keys import KEYS, TAB_IDS, bind
+from commcentre_tui.keys import TAB_IDS, bind
 from commcentre_tui.support.console_app import ConsoleAppMixin
 from commcentre_tui.support.loading import focus_now, once
 from commcentre_tui.support.messages import CustomerChosen
+from commcentre_tui.support.welcome import welcome_text
 from commcentre_tui.widgets.footer import ConsoleFooter
 from commcentre_tui.widgets.search_bar import SearchBar
 
 if TYPE_CHECKING:
     from commcentre_tui.widgets.customer_view import CustomerView
-    from commcentre_tui.widgets.results import LatestPanel, ResultsPanel
+    from commcentre_tui.widgets.latest import LatestPanel
+    from commcentre_tui.widgets.results import ResultsPanel
 
 #: Views of the body, by id.
 WELCOME, RESULTS, LATEST, CUSTOMER = "welcome", "results", "latest", "customer"
@@ -40,6 +42,7 @@ CUSTOMER_ACTIONS = {
 def _import_panels() -> None:
     """Load the modules of the panels mounted after the first frame."""
     import commcentre_tui.widgets.customer_view  # noqa: F401
+    import commcentre_tui.widgets.latest  # noqa: F401
     import commcentre_tui.widgets.results  # noqa: F401
 
 
@@ -81,7 +84,7 @@ class ConsoleScreen(ConsoleAppMixin, Screen[None]):
             id="search-bar",
         )
         with ContentSwitcher(initial=WELCOME, id="body"):
-            yield Static(self._welcome_text(), id=WELCOME)
+            yield Static(welcome_text(self.console_app.settings.ui.keymap), id=WELCOME)
         if self.console_app.settings.cti.enabled:
             from commcentre_tui.widgets.cti_status import CtiStatus
 
@@ -100,7 +103,8 @@ class ConsoleScreen(ConsoleAppMixin, Screen[None]):
         # Their modules (the customer view's bring the ORM models, ~0.3 s) load in a thread,
         # so the search bar keeps taking keys meanwhile; a search waits for the panels.
         await asyncio.to_thread(_import_panels)
-        from commcentre_tui.widgets.results import LatestPanel, ResultsPanel
+        from commcentre_tui.widgets.latest import LatestPanel
+        from commcentre_tui.widgets.results import ResultsPanel
 
         await self._mount_hidden(ResultsPanel(id=RESULTS))
         await self._mount_hidden(LatestPanel(id=LATEST))
@@ -141,45 +145,6 @@ class ConsoleScreen(ConsoleAppMixin, Screen[None]):
         if not self.panels_ready.is_set():
             return None
         return self.customer_view.contact_id
-
-    def _key(self, key_id: str) -> str:
-        """How the (possibly remapped) key of ``key_id`` is written: ``F2``, ``Ctrl+O``."""
-        key = (self.console_app.settings.ui.keymap.get(key_id) or KEYS[key_id].keys).split(",")[0]
-        if len(key) == 1:
-            return key
-        parts = [p.upper() if len(p) == 1 else p.capitalize() for p in key.split("+")]
-        return "+".join(parts).replace("Escape", "Esc")
-
-    def _welcome_text(self) -> Text:
-        k = self._key
-        text = Text()
-        text.append("Find a customer\n\n", style="bold")
-        text.append(
-            "Type a name, phone number, email, or a customer, account or subscription\n"
-            "number in the search bar and press Enter. "
-            f"{k('quick_search')} puts the cursor there.\n\n"
-        )
-        for key_id, words in (
-            ("advanced_search", "Advanced Search: several conditions at once"),
-            ("latest_communications", "Latest Communications: your own recent ones"),
-            ("my_work", "My Work: tasks, cases, drafts and failed messages waiting for you"),
-        ):
-            text.append(f"  {k(key_id):<8}", style="bold")
-            text.append(f"{words}\n")
-        text.append("  Ctrl+P  ", style="bold")
-        text.append("every command by name\n")
-        text.append("  Ctrl+Q  ", style="bold")
-        text.append("quit\n\n")
-        text.append("With a customer loaded: ")
-        text.append(f"{k('tab_dashboard')}–{k('tab_rewards')}", style="bold")
-        text.append(" switch tabs, Enter or ")
-        text.append("v", style="bold")
-        text.append(" views a record, ")
-        text.append(k("add_more_information"), style="bold")
-        text.append(" adds phones, emails and addresses, ")
-        text.append("Esc", style="bold")
-        text.append(" goes back.")
-        return text
 
     # Parts --------------------------------------------------------------------------------
     @property

@@ -7,16 +7,11 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on
-from textual.app import ComposeResult, SystemCommand
-from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import OptionList, Static
+from textual.app import SystemCommand
 from textual.widgets.option_list import Option
 
 from commcentre_tui.controllers.ssh_link import Agents, ssh_link
-from commcentre_tui.screens.cti.pick import PICK_CSS
+from commcentre_tui.screens.pick_list import PICK_CSS, PickListScreen
 
 if TYPE_CHECKING:
     from commcentre_tui.app import CommCentreApp
@@ -24,44 +19,38 @@ if TYPE_CHECKING:
 TITLE = "Watch agent…"
 
 
-class WatchAgentScreen(ModalScreen[str | None]):
+class WatchAgentScreen(PickListScreen[str]):
     """The agents the supervisor may watch: Enter watches the highlighted one, Esc closes."""
 
     DEFAULT_CSS = PICK_CSS.format(name="WatchAgentScreen")
-    BINDINGS = [Binding("escape", "cancel", "Close")]
+    LIST_ID = "agents"
 
     def __init__(self, agents: Agents) -> None:
         super().__init__()
         self.agents = agents
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="frame"):
-            yield Static(Text("Watch agent"), id="title")
-            options = []
-            for agent in self.agents:
-                label = Text(agent["name"], style="bold")
-                label.append(f"  {agent['username']}")
-                if agent["unit"]:
-                    label.append(f" · {agent['unit']}")
-                options.append(Option(label, id=agent["username"]))
-            yield OptionList(*options, id="agents")
-            hint = (
-                "Enter shows their console, read-only; q ends the watch · Esc closes"
-                if options
-                else "Nobody you may watch has a console open on this server · Esc closes"
-            )
-            yield Static(Text(hint), id="hint")
+    def pick_title(self) -> Text:
+        return Text("Watch agent")
 
-    def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
+    def pick_options(self) -> list[Option]:
+        options = []
+        for agent in self.agents:
+            label = Text(agent["name"], style="bold")
+            label.append(f"  {agent['username']}")
+            if agent["unit"]:
+                label.append(f" · {agent['unit']}")
+            options.append(Option(label, id=agent["username"]))
+        return options
 
-    @on(OptionList.OptionSelected)
-    def _chosen(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        self.dismiss(event.option.id)
+    def pick_hint(self, options: list[Option]) -> str:
+        return (
+            "Enter shows their console, read-only; q ends the watch · Esc closes"
+            if options
+            else "Nobody you may watch has a console open on this server · Esc closes"
+        )
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def picked(self, option_id: str | None) -> str | None:
+        return option_id
 
 
 def open_watch_agent(app: CommCentreApp) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any, Literal, get_args
 
@@ -23,7 +23,7 @@ from pydantic import Field
 from sqlmodel import Session
 
 from commcentre_tui.errors import Conflict, NotFound, RuleViolation, ValidationFailed
-from commcentre_tui.models import Account, Bill, Credit, Invoice, Payment
+from commcentre_tui.models import Account, Bill, Payment
 from commcentre_tui.repo.audit import record, snapshot
 from commcentre_tui.repo.billing_queries import (
     add_to_balance,
@@ -33,8 +33,9 @@ from commcentre_tui.repo.billing_queries import (
 )
 from commcentre_tui.repo.db import transaction
 from commcentre_tui.repo.locking import update_versioned
-from commcentre_tui.repo.permissions import Actor, enforce
+from commcentre_tui.repo.permissions import enforce
 from commcentre_tui.services.context import ServiceContext
+from commcentre_tui.services.ledger import balance_phrase, charge_account, credit_account
 from commcentre_tui.services.money import FormInput, PositiveAmount, format_money
 from commcentre_tui.validation import parse_input
 
@@ -127,65 +128,7 @@ class CreditResult:
     message: str
 
 
-# --- in-transaction building blocks (also used by the voucher services) -----------------------
-
-
-def balance_state(balance: Decimal, currency: str) -> str:
-    """``owes 5.00 EUR``, ``has a credit of 5.00 EUR`` or ``owes nothing``."""
-    if balance > 0:
-        return f"owes {format_money(balance, currency)}"
-    if balance < 0:
-        return f"has a credit of {format_money(-balance, currency)}"
-    return "owes nothing"
-
-
-def balance_phrase(balance: Decimal, currency: str) -> str:
-    """How the balance reads in a message: owes X, has a credit of X, or nothing owed."""
-    return (
-        f"the account {balance_state(balance, currency)}"
-        if balance
-        else "nothing is owed on the account"
-    )
-
-
-def charge_account(
-    session: Session,
-    actor: Actor,
-    account: Account,
-    amount: Decimal,
-    description: str,
-    due_date: date | None = None,
-) -> tuple[Invoice, Decimal]:
-    """Post an invoice for ``amount`` and raise the balance; returns it and the new balance.
-
-    The caller has locked ``account`` already (see the lock order in ``repo.billing_queries``).
-    """
-    invoice = Invoice(
-        account_id=account.id,  # type: ignore[arg-type]  # a stored row: its id is set
-        number=unused_number(session, "invoice", Invoice.number),  # type: ignore[arg-type]  # a SQLModel class attribute is typed as its value; here it is the column
-        description=description,
-        amount=amount,
-        agent_id=actor.agent_id,
-        due_date=due_date or date.today() + timedelta(days=account.payment_terms_days),
-    )
-    session.add(invoice)
-    session.flush()
-    return invoice, add_to_balance(session, account.id, amount)  # type: ignore[arg-type]  # the row's id is typed int | None; it is flushed or loaded here
-
-
-def credit_account(
-    session: Session, actor: Actor, account: Account, amount: Decimal, reason: str
-) -> tuple[Credit, Decimal]:
-    """Post a credit note for ``amount`` and lower the balance; returns it and the new balance."""
-    credit = Credit(
-        account_id=account.id,  # type: ignore[arg-type]  # the row's id is typed int | None; it is flushed or loaded here
-        amount=amount,
-        reason=reason[:200],
-        agent_id=actor.agent_id,
-    )
-    session.add(credit)
-    session.flush()
-    return credit, add_to_balance(session, account.id, -amount)  # type: ignore[arg-type]  # the row's id is typed int | None; it is flushed or loaded here
+# --- in-transaction helpers (the shared ones: services/ledger.py) ------------------------------
 
 
 def _account(session: Session, account_id: int) -> Account:

@@ -25,8 +25,8 @@ from commcentre_tui.repo.billing_queries import lock
 from commcentre_tui.repo.db import transaction
 from commcentre_tui.repo.permissions import enforce
 from commcentre_tui.services.context import ServiceContext
+from commcentre_tui.services.ledger import balance_state, charge_account, credit_account
 from commcentre_tui.services.money import FormInput, PositiveAmount, format_money
-from commcentre_tui.services.payments import balance_state, charge_account, credit_account
 from commcentre_tui.validation import parse_input
 
 TRANSFER_BALANCE = "Transfer Balance"

@@ -42,8 +42,8 @@ from commcentre_tui.repo.db import transaction
 from commcentre_tui.repo.locking import update_versioned
 from commcentre_tui.repo.permissions import Actor, enforce
 from commcentre_tui.services.context import ServiceContext
+from commcentre_tui.services.ledger import charge_account, credit_account
 from commcentre_tui.services.money import ZERO, FormInput, PositiveAmount, format_money
-from commcentre_tui.services.payments import charge_account, credit_account
 from commcentre_tui.text import quoted
 from commcentre_tui.validation import parse_input
 

@@ -77,6 +77,7 @@ PRELOAD = (
     "commcentre_tui.support.idle_gc",
     "commcentre_tui.widgets.customer_view",
     "commcentre_tui.widgets.results",
+    "commcentre_tui.widgets.latest",
     "commcentre_tui.widgets.cti_status",
     "textual.widgets._data_table",
     "textual.layouts.factory",

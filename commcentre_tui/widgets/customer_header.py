@@ -9,7 +9,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from commcentre_tui.repo.customer_view import CustomerSummary
+from commcentre_tui.repo.customer_rows import CustomerSummary
 from commcentre_tui.support.format import balance_words
 from commcentre_tui.text import inert
 

@@ -19,7 +19,7 @@ from textual.widget import Widget
 from textual.widgets import ContentSwitcher
 
 from commcentre_tui.keys import TAB_IDS
-from commcentre_tui.repo.customer_view import CustomerSummary
+from commcentre_tui.repo.customer_rows import CustomerSummary
 from commcentre_tui.support.console_app import ConsoleAppMixin
 from commcentre_tui.support.loading import LOADING_DELAY, fetch, focus_now
 from commcentre_tui.widgets.customer_header import CustomerHeader

@@ -7,9 +7,10 @@ from textual.widgets import Label, Static
 
 from commcentre_tui.repo.agents import actor_for
 from commcentre_tui.repo.customer_info import contact_info
-from commcentre_tui.screens.contact_info import ContactInfoScreen, InfoRow
+from commcentre_tui.screens.contact_info import ContactInfoScreen
 from commcentre_tui.services.contact_info import save_contact_info
 from commcentre_tui.services.context import ServiceContext
+from commcentre_tui.widgets.contact_info_row import InfoRow
 from tests.console.conftest import settle, type_text
 
 

@@ -14,7 +14,8 @@ from sqlalchemy import Engine
 
 from commcentre_tui.cti.events import CtiError
 from commcentre_tui.cti.listener_payload import BadEvent, event_from_payload
-from commcentre_tui.cti.source import ListenerCallSource, make_call_source
+from commcentre_tui.cti.listener_source import ListenerCallSource
+from commcentre_tui.cti.source import make_call_source
 from commcentre_tui.models import Agent
 from commcentre_tui.repo.db import transaction
 

@@ -7,7 +7,8 @@ import pytest
 from commcentre_tui.config import load_settings
 from commcentre_tui.cti import CtiError, make_call_source
 from commcentre_tui.cti.bridge_client import BridgeCallSource
-from commcentre_tui.cti.source import AmiCallSource, ListenerCallSource, OffCallSource, dial_number
+from commcentre_tui.cti.listener_source import ListenerCallSource
+from commcentre_tui.cti.source import AmiCallSource, OffCallSource, dial_number
 
 
 async def test_cti_disabled_is_off_and_events_end_on_close() -> None:

@@ -4,54 +4,34 @@ consoles still start the plain way if the fork server is gone."""
 
 from __future__ import annotations
 
-import shutil
 import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncssh
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 
 from commcentre_tui.config import Settings
 from commcentre_tui.models import AgentSession
-from commcentre_tui.repo import agents as repo
-from commcentre_tui.repo.db import make_engine, reading
-from commcentre_tui.repo.permissions import SYSTEM
-from commcentre_tui.ssh.server import ConsoleServer, ServeOptions
+from commcentre_tui.repo.db import reading
+from commcentre_tui.ssh.server import ConsoleServer
 
-from .ssh_helpers import Terminal, connect, until
-
-TESTS_DIR = Path(__file__).resolve().parent.parent
+from .ssh_helpers import Terminal, connect, serve_consoles, ssh_keys, until
 
 
 @pytest.fixture
 def keys() -> dict[str, asyncssh.SSHKey]:
-    return {name: asyncssh.generate_private_key("ssh-ed25519") for name in ("maria", "tom")}
+    return ssh_keys("maria", "tom")
 
 
 @pytest.fixture
 async def served(
     tmp_path: Path, sqlite_template: Path, settings: Settings, keys: dict[str, asyncssh.SSHKey]
 ) -> AsyncIterator[ConsoleServer]:
-    path = tmp_path / "ssh.db"
-    shutil.copyfile(sqlite_template, path)
-    engine: Engine = make_engine(f"sqlite:///{path}")
-    for username, name in (("maria", "Maria Kosta"), ("tom", "Tom Baker")):
-        repo.create_agent(engine, settings, SYSTEM, username=username, display_name=name)
-        repo.add_key(engine, SYSTEM, username, keys[username].export_public_key().decode())
-    options = ServeOptions(
-        port=0,
-        host_key_path=tmp_path / "host_key",
-        database_url=f"sqlite:///{path}",
-        config_path=str(TESTS_DIR / "config.test.toml"),
-        grace_seconds=10,
-    )
-    server = ConsoleServer(engine, settings, options)
-    await server.start()
-    yield server
-    await server.close(grace=2)
-    engine.dispose()
+    agents = {"maria": {"display_name": "Maria Kosta"}, "tom": {"display_name": "Tom Baker"}}
+    async with serve_consoles(tmp_path, sqlite_template, settings, agents, keys) as (server, _):
+        yield server
 
 
 def presence_rows(server: ConsoleServer) -> int:

@@ -5,7 +5,6 @@ console process on the server's pty)."""
 
 from __future__ import annotations
 
-import shutil
 import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,22 +16,18 @@ from sqlalchemy import Engine, select
 from commcentre_tui.config import Settings
 from commcentre_tui.controllers.comms.state import FORM
 from commcentre_tui.models import AgentSession, FormDraft
-from commcentre_tui.repo import agents as repo
-from commcentre_tui.repo.db import make_engine, reading
-from commcentre_tui.repo.permissions import SYSTEM
-from commcentre_tui.ssh.server import ConsoleServer, ServeOptions
-from tests.console import data
+from commcentre_tui.repo.db import reading
+from commcentre_tui.ssh.server import ConsoleServer
 
-from .ssh_helpers import Terminal, connect, until
+from .ssh_helpers import load_customer, open_console, serve_consoles, ssh_keys, until
 
-TESTS_DIR = Path(__file__).resolve().parent.parent
 #: Safety net for the console to stop once the connection is gone (a failure, not a goal).
 BUDGET = 60.0
 
 
 @pytest.fixture
 def key() -> asyncssh.SSHKey:
-    return asyncssh.generate_private_key("ssh-ed25519")
+    return ssh_keys("maria")["maria"]
 
 
 @pytest.fixture
@@ -40,26 +35,11 @@ async def served(
     tmp_path: Path, sqlite_template: Path, settings: Settings, key: asyncssh.SSHKey
 ) -> AsyncIterator[tuple[ConsoleServer, Engine]]:
     """`serve-ssh` running real consoles on a SQLite file with Maria (her key) and a customer."""
-    path = tmp_path / "ssh.db"
-    shutil.copyfile(sqlite_template, path)
-    engine = make_engine(f"sqlite:///{path}")
-    repo.create_agent(
-        engine, settings, SYSTEM, username="maria", display_name="Maria Kosta", unit="Care"
-    )
-    repo.add_key(engine, SYSTEM, "maria", key.export_public_key().decode())
-    data.build(engine)
-    options = ServeOptions(
-        port=0,
-        host_key_path=tmp_path / "host_key",
-        database_url=f"sqlite:///{path}",
-        config_path=str(TESTS_DIR / "config.test.toml"),
-        grace_seconds=30,
-    )
-    server = ConsoleServer(engine, settings, options)
-    await server.start()
-    yield server, engine
-    await server.close(grace=2)
-    engine.dispose()
+    maria = {"maria": {"display_name": "Maria Kosta", "unit": "Care"}}
+    async with serve_consoles(
+        tmp_path, sqlite_template, settings, maria, {"maria": key}, customers=True, grace_seconds=30
+    ) as served:
+        yield served
 
 
 def presence(engine: Engine) -> list[AgentSession]:
@@ -71,11 +51,8 @@ async def test_a_dropped_connection_ends_the_console_and_its_presence(
     served: tuple[ConsoleServer, Engine], key: asyncssh.SSHKey
 ) -> None:
     server, engine = served
-    conn = await connect(server.port, "maria", key)
-    screen = await Terminal.open(conn, size=(80, 24))
-    await screen.wait_for("Maria Kosta")
-    screen.type("C9000001\r")
-    await screen.wait_for("Kyriakou")
+    conn, screen = await open_console(server.port, "maria", key, "Maria Kosta")
+    await load_customer(screen)
     await until(lambda: presence(engine), what="the presence row")
     (session,) = server.sessions
     process = session.process
@@ -102,11 +79,8 @@ async def test_a_form_typed_over_ssh_is_autosaved_when_the_connection_drops(
     """Typing into the communication form over `serve-ssh`, then the connection drops: the
     console saves what was typed before it exits, and offers it again on the next start."""
     server, engine = served
-    conn = await connect(server.port, "maria", key)
-    screen = await Terminal.open(conn, size=(80, 24))
-    await screen.wait_for("Maria Kosta")
-    screen.type("C9000001\r")
-    await screen.wait_for("Accounts A9000001")  # the customer is loaded
+    conn, screen = await open_console(server.port, "maria", key, "Maria Kosta")
+    await load_customer(screen)
     screen.type("\x14")  # Ctrl+T: the Action Panel
     await screen.wait_for("Actions for Eleni Kyriakou")
     screen.type("create a comm\r")

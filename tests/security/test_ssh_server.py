@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -16,22 +15,18 @@ from sqlalchemy import Engine
 from commcentre_tui.config import Settings
 from commcentre_tui.models import AuditEntry
 from commcentre_tui.repo import agents as repo
-from commcentre_tui.repo.db import make_engine
 from commcentre_tui.repo.permissions import SYSTEM
-from commcentre_tui.ssh.server import ConsoleServer, ServeOptions
+from commcentre_tui.ssh.server import ConsoleServer
 
 from .conftest import audit_rows
-from .ssh_helpers import Terminal, connect, until
+from .ssh_helpers import Terminal, connect, serve_options, ssh_database, ssh_keys, until
 
-TESTS_DIR = Path(__file__).resolve().parent.parent
 PROBE = Path(__file__).with_name("ssh_probe.py")
 
 
 @pytest.fixture
 def keys() -> dict[str, asyncssh.SSHKey]:
-    return {
-        name: asyncssh.generate_private_key("ssh-ed25519") for name in ("maria", "tom", "stranger")
-    }
+    return ssh_keys("maria", "tom", "stranger")
 
 
 @pytest.fixture
@@ -39,16 +34,11 @@ def ssh_db(
     tmp_path: Path, sqlite_template: Path, settings: Settings, keys: dict[str, asyncssh.SSHKey]
 ) -> Iterator[tuple[str, Engine]]:
     """A migrated SQLite file with Maria (active) and Tom (disabled), each with a key."""
-    path = tmp_path / "ssh.db"
-    shutil.copyfile(sqlite_template, path)
-    url = f"sqlite:///{path}"
-    engine = make_engine(url)
-    repo.create_agent(
-        engine, settings, SYSTEM, username="maria", display_name="Maria Kosta", unit="Care"
-    )
-    repo.add_key(engine, SYSTEM, "maria", keys["maria"].export_public_key().decode())
-    repo.create_agent(engine, settings, SYSTEM, username="tom", display_name="Tom Baker")
-    repo.add_key(engine, SYSTEM, "tom", keys["tom"].export_public_key().decode())
+    agents = {
+        "maria": {"display_name": "Maria Kosta", "unit": "Care"},
+        "tom": {"display_name": "Tom Baker"},
+    }
+    url, engine = ssh_database(tmp_path, sqlite_template, settings, agents, keys)
     repo.disable_agent(engine, SYSTEM, "tom")
     yield url, engine
     engine.dispose()
@@ -73,15 +63,7 @@ async def start(
             def command(user: str) -> list[str]:
                 return [sys.executable, str(PROBE), user, probe]
 
-        opts = ServeOptions(
-            port=0,
-            host_key_path=tmp_path / "host_key",
-            database_url=url,
-            config_path=str(TESTS_DIR / "config.test.toml"),
-            grace_seconds=5,
-            console_command=command,
-            **options,
-        )
+        opts = serve_options(tmp_path, url, grace_seconds=5, console_command=command, **options)
         server = ConsoleServer(engine, settings, opts)
         await server.start()
         servers.append(server)

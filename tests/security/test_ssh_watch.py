@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,16 +12,21 @@ from sqlalchemy import Engine
 
 from commcentre_tui.config import Settings
 from commcentre_tui.repo import agents as repo
-from commcentre_tui.repo.db import make_engine
-from commcentre_tui.repo.permissions import SYSTEM, Actor
-from commcentre_tui.ssh.server import ConsoleServer, ServeOptions
+from commcentre_tui.repo.permissions import Actor
+from commcentre_tui.ssh.server import ConsoleServer
 from commcentre_tui.ssh.watch import parse_command, refusal
-from tests.console import data
 
 from .conftest import audit_rows
-from .ssh_helpers import Terminal, connect, until
+from .ssh_helpers import (
+    Terminal,
+    connect,
+    load_customer,
+    open_console,
+    serve_consoles,
+    ssh_keys,
+    until,
+)
 
-TESTS_DIR = Path(__file__).resolve().parent.parent
 #: username → (display name, role, unit)
 PEOPLE = {
     "maria": ("Maria Kosta", "agent", "Care"),
@@ -35,7 +39,7 @@ F2 = "\x1bOQ"
 
 @pytest.fixture
 def keys() -> dict[str, asyncssh.SSHKey]:
-    return {name: asyncssh.generate_private_key("ssh-ed25519") for name in PEOPLE}
+    return ssh_keys(*PEOPLE)
 
 
 @pytest.fixture
@@ -44,36 +48,20 @@ async def served(
 ) -> AsyncIterator[tuple[ConsoleServer, Engine]]:
     """`serve-ssh` running real consoles: Maria and Tina (agents), George (her supervisor, Care),
     Sam (supervisor of Sales), and the console tests' customers."""
-    path = tmp_path / "ssh.db"
-    shutil.copyfile(sqlite_template, path)
-    engine = make_engine(f"sqlite:///{path}")
-    for username, (name, role, unit) in PEOPLE.items():
-        repo.create_agent(
-            engine, settings, SYSTEM, username=username, display_name=name, role=role, unit=unit
-        )
-        repo.add_key(engine, SYSTEM, username, keys[username].export_public_key().decode())
-    data.build(engine)
-    options = ServeOptions(
-        port=0,
-        host_key_path=tmp_path / "host_key",
-        database_url=f"sqlite:///{path}",
-        config_path=str(TESTS_DIR / "config.test.toml"),
-        grace_seconds=10,
-    )
-    server = ConsoleServer(engine, settings, options)
-    await server.start()
-    yield server, engine
-    await server.close(grace=2)
-    engine.dispose()
+    agents = {
+        username: {"display_name": name, "role": role, "unit": unit}
+        for username, (name, role, unit) in PEOPLE.items()
+    }
+    async with serve_consoles(
+        tmp_path, sqlite_template, settings, agents, keys, customers=True
+    ) as served:
+        yield served
 
 
 async def maria_with_a_customer(server: ConsoleServer, key: asyncssh.SSHKey) -> Terminal:
     """Maria's console over SSH (80×24) with Eleni Kyriakou loaded."""
-    conn = await connect(server.port, "maria", key)
-    screen = await Terminal.open(conn, size=(80, 24))
-    await screen.wait_for("Maria Kosta")
-    screen.type("C9000001\r")
-    await screen.wait_for("Accounts A9000001")
+    _conn, screen = await open_console(server.port, "maria", key, "Maria Kosta")
+    await load_customer(screen)
     return screen
 
 
@@ -176,9 +164,7 @@ async def test_watch_agent_from_the_supervisors_own_console(
     server, _engine = served
     maria = await maria_with_a_customer(server, keys["maria"])
     maria.pump()
-    conn = await connect(server.port, "george", keys["george"])
-    george = await Terminal.open(conn, size=(80, 24))
-    await george.wait_for("George Papas")
+    _conn, george = await open_console(server.port, "george", keys["george"], "George Papas")
     george.type("\x10")  # Ctrl+P: the palette
     await george.wait_for("Search for commands")
     george.type("Watch agent")

@@ -15,6 +15,7 @@ MONEY_MODULES = [
     "services/subscriptions.py",
     "services/billing.py",
     "services/payments.py",
+    "services/ledger.py",
     "services/vouchers.py",
     "services/voucher_secret.py",
     "services/rewards.py",

@@ -5,7 +5,8 @@ from __future__ import annotations
 import httpx
 
 from commcentre_tui.config import load_settings
-from commcentre_tui.cti.source import ListenerCallSource, make_call_source
+from commcentre_tui.cti.listener_source import ListenerCallSource
+from commcentre_tui.cti.source import make_call_source
 from tests.cti.cti_fakes import AUTH, TOKEN, StateLog
 
 

@@ -24,6 +24,7 @@ from textual.worker import WorkerFailed
 from commcentre_tui.controllers.cti.agent_state import QueueWriter
 from commcentre_tui.controllers.cti.agent_state import publish as publish_state
 from commcentre_tui.controllers.cti.calls import CallRecord, duration_words
+from commcentre_tui.controllers.cti.dialing import Dialing
 from commcentre_tui.controllers.cti.flow import CallFlow
 from commcentre_tui.controllers.cti.pacing import Pacing
 from commcentre_tui.controllers.cti.tell import tell
@@ -88,7 +89,7 @@ def open_pending(app: CommCentreApp) -> None:
     controller.open_pending()
 
 
-class CtiController(CallFlow, Pacing):
+class CtiController(CallFlow, Pacing, Dialing):
     """Follows one :class:`CallSource`: state, session calls, screen pop, drafts and wrap-up."""
 
     def __init__(self, app: CommCentreApp, source: CallSource) -> None:
@@ -341,72 +342,6 @@ class CtiController(CallFlow, Pacing):
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
             message = f"Could not {doing}: {first}"
         tell(self.app, message, title="Telephony", severity="error", timeout=10)
-
-    # -- click-to-dial --------------------------------------------------------------------------
-    def dial(self, number: str, contact_id: int | None) -> None:
-        """Ask the PBX to call ``number`` from the agent's extension (the call is with
-        ``contact_id``)."""
-        if not self.enabled:
-            tell(
-                self.app,
-                f"Click-to-dial is not available: {self.source.detail}",
-                title="Click-to-dial",
-                severity="warning",
-            )
-            return
-        try:
-            target = pbx_number(number)
-        except CtiError as exc:
-            self.failed("dial", exc)
-            return
-        self._dials[target] = contact_id
-        while len(self._dials) > 20:
-            self._dials.pop(next(iter(self._dials)))
-        self.app.run_worker(self._originate(number, target), group="cti-dial", exit_on_error=False)
-
-    async def _originate(self, number: str, target: str) -> None:
-        try:
-            await self.source.originate(number)
-        except CtiError as exc:
-            self._dials.pop(target, None)
-            self.failed("dial", exc)
-            return
-        tell(
-            self.app,
-            f"Calling {number}: your phone rings first, then the customer's.",
-            title="Click-to-dial",
-        )
-        self.refresh()
-
-    def known_phones(self, contact_id: int) -> tuple[str, ...]:
-        """The phones of ``contact_id`` the console knows now (all of them once fetched)."""
-        if self._phones is not None and self._phones[0] == contact_id:
-            return self._phones[1]
-        self.prefetch_phones(contact_id)
-        try:
-            summary = self.app.console_screen.customer_view.header.summary
-        except Exception:
-            return ()
-        if summary is not None and summary.contact_id == contact_id and summary.main_phone:
-            return (summary.main_phone,)
-        return ()
-
-    def prefetch_phones(self, contact_id: int) -> None:
-        """Read ``contact_id``'s phones in a thread worker (for the "Call …" commands)."""
-        if self._fetching == contact_id:
-            return
-        self._fetching = contact_id
-        self.app.run_worker(self._fetch_phones(contact_id), group="cti-phones", exit_on_error=False)
-
-    async def _fetch_phones(self, contact_id: int) -> None:
-        try:
-            info = await self.in_thread(self.app.gateway.contact_info, contact_id)
-        except Exception:
-            log.exception("CTI: could not read the phones of contact %s", contact_id)
-            return
-        finally:
-            self._fetching = None
-        self._phones = (contact_id, tuple(p.e164 or p.number for p in info.phones))
 
     def duration_text(self, record: CallRecord) -> str:
         return duration_words(record.seconds)

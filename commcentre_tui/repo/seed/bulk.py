@@ -12,29 +12,29 @@ from __future__ import annotations
 
 import getpass
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, inspect, select, text, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from commcentre_tui.config import Settings
 from commcentre_tui.models import Agent, NumberSequence, Product
 from commcentre_tui.repo.numbers import SERIES
 from commcentre_tui.repo.search import index as search_index
-from commcentre_tui.repo.seed.columns import COLUMNS, NUMBERED
-from commcentre_tui.repo.seed.generate import (
-    BULK,
-    Encoding,
-    Featured,
-    Generator,
-    Ids,
-    Profile,
-    World,
+from commcentre_tui.repo.seed.bulk_driver import (
+    analyze,
+    bulk_connection,
+    copy_writer,
+    drop_indexes,
+    fitted_writer,
+    lock_tables,
+    sqlite_writer,
 )
+from commcentre_tui.repo.seed.columns import COLUMNS, NUMBERED
+from commcentre_tui.repo.seed.encoding import Encoding, Ids
+from commcentre_tui.repo.seed.generate import BULK, Featured, Generator, Profile, World
 from commcentre_tui.repo.seed.pools import PRODUCTS
 
 Progress = Callable[[str, int, int], None]
@@ -142,16 +142,16 @@ def load(
     with engine.connect() as conn:
         existing = conn.exec_driver_sql("SELECT COUNT(*) FROM contact").scalar_one()
     big = contacts >= DROP_INDEXES_FROM and contacts >= existing
-    with _bulk_connection(engine, big) as conn:
+    with bulk_connection(engine, big) as conn:
         with conn.begin():
-            _lock(conn, backend)
+            lock_tables(conn, backend)
             world = ensure_world(conn, settings)
             ids = _starting_ids(conn)
             search_index.suspend(conn)
-            dropped = _drop_indexes(conn, backend) if big else []
+            dropped = drop_indexes(conn, backend) if big else []
             generator = Generator(Encoding(backend), ids, world, profile, seed=seed, anchor=anchor)
-            write = _fitted(
-                conn, _sqlite_writer(conn) if backend == "sqlite" else _copy_writer(conn)
+            write = fitted_writer(
+                conn, sqlite_writer(conn) if backend == "sqlite" else copy_writer(conn)
             )
             done = 0
             while done < contacts:
@@ -170,63 +170,8 @@ def load(
             report("search", done, contacts)
             search_index.rebuild(conn)
         report("analyze", done, contacts)
-        _analyze(conn, backend, big)
+        analyze(conn, backend, big)
     return {**counts, "seconds": time.perf_counter() - started}
-
-
-@contextmanager
-def _bulk_connection(engine: Engine, big: bool) -> Iterator[Connection]:
-    """A connection tuned for loading, restored after. SQLite: no fsync and no per-row
-    foreign-key checks; for a big load also a rollback journal instead of WAL when no other
-    connection is open (appended pages are then written once, not to the WAL and again)."""
-    sqlite = engine.dialect.name == "sqlite"
-    if sqlite and big:
-        engine.dispose()  # idle pooled connections would keep the file in WAL mode
-    conn = engine.connect().execution_options(sqlite_immediate=True)
-    raw = conn.connection.dbapi_connection
-    assert raw is not None
-    left_wal = False
-    try:
-        if sqlite:
-            for pragma in (
-                "foreign_keys=OFF",
-                "synchronous=OFF",
-                "cache_size=-262144",
-                "analysis_limit=1000",
-            ):
-                raw.execute(f"PRAGMA {pragma}")
-            if big and raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
-                left_wal = raw.execute("PRAGMA journal_mode=DELETE").fetchone()[0] == "delete"
-        yield conn
-    finally:
-        try:
-            if sqlite:
-                if left_wal:
-                    raw.execute("PRAGMA journal_mode=WAL")
-                for pragma in (
-                    "foreign_keys=ON",
-                    "synchronous=NORMAL",
-                    "cache_size=-65536",
-                    "analysis_limit=0",
-                ):
-                    raw.execute(f"PRAGMA {pragma}")
-        finally:
-            conn.close()
-
-
-def _lock(conn: Connection, backend: str) -> None:
-    """PostgreSQL: keep other writers out of the filled and referenced tables (SQLite: BEGIN
-    IMMEDIATE did), then skip the per-row foreign-key triggers where the role may (the rows are
-    consistent by construction; this halves the load time)."""
-    if backend != "postgresql":
-        return
-    tables = ", ".join(f'"{t}"' for t in (*COLUMNS, "number_sequence", "agent", "product"))
-    conn.exec_driver_sql(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
-    try:
-        with conn.begin_nested():
-            conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
-    except DBAPIError:
-        pass  # not a superuser: foreign keys are checked row by row, which is only slower
 
 
 def ensure_world(conn: Connection, settings: Settings) -> World:
@@ -301,93 +246,6 @@ def _starting_ids(conn: Connection) -> Ids:
     return Ids(next_ids, numbers)
 
 
-def _drop_indexes(conn: Connection, backend: str) -> list[str]:
-    """Drop the non-unique indexes of the filled tables; the statements that recreate them."""
-    tables = list(COLUMNS)
-    found: Sequence[Any]
-    if backend == "sqlite":
-        marks = ", ".join("?" for _ in tables)
-        found = conn.exec_driver_sql(
-            f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-            f"AND tbl_name IN ({marks})",
-            tuple(tables),
-        ).all()
-        found = [(n, s) for n, s in found if not s.upper().startswith("CREATE UNIQUE")]
-    else:
-        found = conn.execute(
-            text(
-                "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
-                "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
-                "JOIN pg_namespace s ON s.oid = t.relnamespace "
-                "WHERE s.nspname = current_schema() AND t.relname = ANY(:tables) "
-                "AND NOT x.indisunique AND NOT x.indisprimary"
-            ),
-            {"tables": tables},
-        ).all()
-        conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '512MB'")
-    for name, _sql in found:
-        conn.exec_driver_sql(f'DROP INDEX "{name}"')
-    return [sql for _name, sql in found]
-
-
-Writer = Callable[[str, tuple[str, ...], list[tuple[Any, ...]]], None]
-"""``write(table, columns, rows)``."""
-
-
-def _fitted(conn: Connection, write: Writer) -> Writer:
-    """``write``, leaving out the generated columns the database does not have yet (a database
-    at an older schema revision, e.g. the upgrade scenario's)."""
-    inspector = inspect(conn)
-    narrow: dict[str, list[int]] = {}
-    for table, columns in COLUMNS.items():
-        have = {column["name"] for column in inspector.get_columns(table)}
-        if not have.issuperset(columns):
-            narrow[table] = [i for i, name in enumerate(columns) if name in have]
-    if not narrow:
-        return write
-
-    def fitted(table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-        kept = narrow.get(table)
-        if kept is None:
-            write(table, columns, rows)
-        else:
-            write(table, tuple(columns[i] for i in kept), [tuple(r[i] for i in kept) for r in rows])
-
-    return fitted
-
-
-def _sqlite_writer(conn: Connection) -> Writer:
-    raw = conn.connection.dbapi_connection
-    assert raw is not None
-    cursor = raw.cursor()
-    statements: dict[str, str] = {}
-
-    def write(table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-        sql = statements.get(table)
-        if sql is None:
-            sql = statements[table] = (
-                f'INSERT INTO "{table}" ({", ".join(columns)}) '
-                f"VALUES ({', '.join('?' for _ in columns)})"
-            )
-        cursor.executemany(sql, rows)
-
-    return write
-
-
-def _copy_writer(conn: Connection) -> Writer:
-    raw = conn.connection.dbapi_connection
-    assert raw is not None
-    cursor = raw.cursor()
-
-    def write(table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-        with cursor.copy(f'COPY "{table}" ({", ".join(columns)}) FROM STDIN') as copy:
-            write_row = copy.write_row
-            for row in rows:
-                write_row(row)
-
-    return write
-
-
 def _advance_sequences(conn: Connection, backend: str, ids: Ids, tables: list[str]) -> None:
     """Business-number series and (PostgreSQL) id sequences past everything loaded."""
     seq = NumberSequence.__table__  # type: ignore[attr-defined]  # sqlmodel's stubs do not declare a table model's __table__
@@ -403,15 +261,6 @@ def _advance_sequences(conn: Connection, backend: str, ids: Ids, tables: list[st
                 f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
                 f'(SELECT COALESCE(MAX(id), 0) + 1 FROM "{table}"), false)'
             )
-
-
-def _analyze(conn: Connection, backend: str, big: bool) -> None:
-    """Refresh planner statistics after the load (SQLite: a bounded, fast ANALYZE)."""
-    with conn.begin():
-        if backend == "sqlite":
-            conn.exec_driver_sql("ANALYZE")  # bounded by analysis_limit (see _bulk_connection)
-        elif big:
-            conn.exec_driver_sql("ANALYZE")
 
 
 def os_agent_name() -> str:

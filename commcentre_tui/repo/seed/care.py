@@ -5,87 +5,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from commcentre_tui.repo.seed.care_topics import TOPIC_DRAW, TOPICS
+
 if TYPE_CHECKING:
     from commcentre_tui.repo.seed.generate import Customer
 
 DAY = 86400
-# (category, weight, [(subject, content)])
-TOPICS: tuple[tuple[str, int, tuple[tuple[str, str], ...]], ...] = (
-    (
-        "General",
-        20,
-        (
-            ("Address update", "{first} asked to update the postal address on file."),
-            ("Contact details check", "Confirmed phone and email with {first}."),
-            ("Welcome call", "Welcomed {first} and explained the self-service portal."),
-            ("Opening hours", "Asked about shop opening hours on Saturdays."),
-        ),
-    ),
-    (
-        "Technical Issue",
-        25,
-        (
-            (
-                "No internet connection",
-                "Router lights red; guided {first} through a restart. Connection restored.",
-            ),
-            ("Slow broadband", "Speed test showed 12 Mbps on a 200 Mbps line; line check booked."),
-            ("TV signal lost", "Decoder shows 'No signal'; a channel rescan fixed it."),
-            ("Mobile data not working", "APN settings re-sent by SMS; data working again."),
-            ("Wi-Fi coverage", "Weak Wi-Fi upstairs; recommended a mesh extender."),
-        ),
-    ),
-    (
-        "Billing",
-        25,
-        (
-            (
-                "Bill enquiry",
-                "{first} queried the latest bill amount; explained the pro-rata charges.",
-            ),
-            ("Payment arrangement", "Agreed to pay the outstanding balance in two instalments."),
-            ("Direct debit setup", "Direct debit mandate sent by email for signature."),
-            ("Refund request", "Refund of a double payment passed to Finance."),
-            ("Bill copy", "Sent {first} a copy of the last bill."),
-        ),
-    ),
-    (
-        "Complaint",
-        8,
-        (
-            (
-                "Technician arrived late",
-                "Technician arrived three hours late; apologised to {first}.",
-            ),
-            ("Service outage", "Two-day outage in the area; goodwill credit discussed."),
-            ("Wrong charge", "Charged for a cancelled pack; escalated to Billing."),
-        ),
-    ),
-    (
-        "Sales",
-        12,
-        (
-            (
-                "Upgrade offer",
-                "Offered Fibre 1 Gbps at the loyalty price; {first} will think about it.",
-            ),
-            ("New mobile line", "Interested in a second Mobile M line for a family member."),
-            ("Sports pack", "Asked about the TV Sports Pack for the new season."),
-            ("Contract renewal", "Contract ends next month; renewal options explained."),
-        ),
-    ),
-    (
-        "Notification",
-        10,
-        (
-            ("Your bill is ready", "Dear {first}, your monthly bill is now available."),
-            ("Payment received", "Thank you {first}, we have received your payment."),
-            ("Planned maintenance", "Planned network maintenance on Sunday 02:00-05:00."),
-            ("Appointment reminder", "Reminder: technician visit tomorrow 09:00-13:00."),
-        ),
-    ),
-)
-_TOPIC_DRAW = tuple(t for t in TOPICS for _ in range(t[1]))
 _MEDIA = ("phone",) * 40 + ("email",) * 30 + ("sms",) * 15 + ("chat",) * 10 + ("letter",) * 5
 _ERRORS = ("Mailbox unavailable", "Recipient address rejected", "SMS gateway timeout")
 _ACTIVITIES = ("Installation", "Technician Visit", "Router Delivery", "Decoder Setup")
@@ -147,7 +72,7 @@ class CareRows:
         rows = self.rows["communication"]
         for t in times:
             agent_id, unit = self.agent()
-            category, _w, topics = _TOPIC_DRAW[int(r() * len(_TOPIC_DRAW))]
+            category, _w, topics = TOPIC_DRAW[int(r() * len(TOPIC_DRAW))]
             subject, content = topics[int(r() * len(topics))]
             media = _MEDIA[int(r() * len(_MEDIA))]
             if category == "Notification":

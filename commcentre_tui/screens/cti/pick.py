@@ -6,36 +6,23 @@ from collections.abc import Sequence
 from typing import Any
 
 from rich.text import Text
-from textual import on
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from commcentre_tui.controllers.cti.tell import tell
 from commcentre_tui.repo.cti_lookup import MatchedContact
+from commcentre_tui.screens.pick_list import PICK_CSS, PickListScreen
 from commcentre_tui.support.console_app import ConsoleAppMixin
 from commcentre_tui.support.loading import fetch
 from commcentre_tui.text import inert
 
-PICK_CSS = """
-{name} {{ align: center middle; }}
-{name} > #frame {{
-    width: 70; max-width: 100%; height: auto; max-height: 80%;
-    border: thick $primary; background: $panel; padding: 0 1;
-}}
-{name} #title {{ text-style: bold; padding-bottom: 1; }}
-{name} OptionList {{ height: auto; max-height: 14; }}
-{name} #hint {{ color: $text-muted; padding-top: 1; }}
-"""
 
-
-class CallerPickScreen(ModalScreen[int | None]):
+class CallerPickScreen(PickListScreen[int]):
     """Several customers have the caller's number: Enter loads the highlighted one."""
 
     DEFAULT_CSS = PICK_CSS.format(name="CallerPickScreen")
+    LIST_ID = "callers"
     BINDINGS = [
         Binding("escape", "cancel", "Close", tooltip="Close the list (the pop key reopens it)")
     ]
@@ -48,55 +35,52 @@ class CallerPickScreen(ModalScreen[int | None]):
         self.contacts = tuple(contacts)
         self.more = more
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="frame"):
-            title = Text("Incoming call from ")
-            title.append(inert(self.number))
-            title.append(
-                f" · {len(self.contacts)}{'+' if self.more else ''} customers have this number"
-            )
-            yield Static(title, id="title")
-            options = []
-            for contact in self.contacts:
-                label = Text(inert(contact.name), style="bold")
-                label.append(f"  {inert(contact.customer_number)}")
-                options.append(Option(label, id=str(contact.id)))
-            yield OptionList(*options, id="callers")
-            hint = "Enter loads the customer · Esc closes"
-            if self.more:
-                hint = "More customers share this number: search for the others. " + hint
-            yield Static(Text(hint), id="hint")
+    def pick_title(self) -> Text:
+        title = Text("Incoming call from ")
+        title.append(inert(self.number))
+        title.append(
+            f" · {len(self.contacts)}{'+' if self.more else ''} customers have this number"
+        )
+        return title
 
-    def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
+    def pick_options(self) -> list[Option]:
+        options = []
+        for contact in self.contacts:
+            label = Text(inert(contact.name), style="bold")
+            label.append(f"  {inert(contact.customer_number)}")
+            options.append(Option(label, id=str(contact.id)))
+        return options
 
-    @on(OptionList.OptionSelected)
-    def _chosen(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        self.dismiss(int(event.option.id or 0) or None)
+    def pick_hint(self, options: list[Option]) -> str:
+        hint = "Enter loads the customer · Esc closes"
+        if self.more:
+            hint = "More customers share this number: search for the others. " + hint
+        return hint
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def picked(self, option_id: str | None) -> int | None:
+        return int(option_id or 0) or None
 
 
-class PhonePickScreen(ConsoleAppMixin, ModalScreen[str | None]):
+class PhonePickScreen(ConsoleAppMixin, PickListScreen[str]):
     """The loaded customer's phones (read in a worker): Enter calls the highlighted one."""
 
     DEFAULT_CSS = PICK_CSS.format(name="PhonePickScreen")
-    BINDINGS = [Binding("escape", "cancel", "Close")]
+    LIST_ID = "phones"
 
     def __init__(self, contact_id: int) -> None:
         super().__init__()
         self.contact_id = contact_id
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="frame"):
-            yield Static(Text("Call customer"), id="title")
-            yield OptionList(id="phones")
-            yield Static(Text("Reading the customer's phones …"), id="hint")
+    def pick_title(self) -> Text:
+        return Text("Call customer")
 
-    def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
+    def pick_hint(self, options: list[Option]) -> str:
+        return "Reading the customer's phones …"
+
+    def picked(self, option_id: str | None) -> str | None:
+        return option_id
+
+    def list_focused(self) -> None:
         self._load()
 
     def _load(self) -> None:
@@ -140,11 +124,3 @@ class PhonePickScreen(ConsoleAppMixin, ModalScreen[str | None]):
             option_list.highlighted = 0
         hint = "Enter calls the number · Esc closes" if options else "This customer has no phone."
         self.query_one("#hint", Static).update(Text(hint))
-
-    @on(OptionList.OptionSelected)
-    def _chosen(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        self.dismiss(event.option.id)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -13,8 +13,8 @@ from textual.containers import Horizontal
 from textual.widgets import Input, Label, Select
 
 from commcentre_tui.repo.customer_detail import RecordRef
+from commcentre_tui.repo.customer_rows import CareItemRow
 from commcentre_tui.repo.customer_tabs import CommunicationRow, Page
-from commcentre_tui.repo.customer_view import CareItemRow
 from commcentre_tui.support.format import day, short_kind, status
 from commcentre_tui.support.loading import fetch
 from commcentre_tui.widgets.record_table import RecordTable, Section

@@ -12,7 +12,7 @@ from textual.widgets import Sparkline, Static
 
 from commcentre_tui.repo.customer_detail import RecordRef
 from commcentre_tui.repo.customer_info import Preferences, custom_field_lines
-from commcentre_tui.repo.customer_view import Dashboard
+from commcentre_tui.repo.customer_rows import Dashboard
 from commcentre_tui.support.format import (
     balance_words,
     day,

@@ -12,8 +12,8 @@ from textual.widgets import DataTable, Label, Select
 
 from commcentre_tui.repo.customer_detail import RecordRef
 from commcentre_tui.repo.customer_financials import FinancialRow
+from commcentre_tui.repo.customer_rows import AccountRow
 from commcentre_tui.repo.customer_tabs import Page
-from commcentre_tui.repo.customer_view import AccountRow
 from commcentre_tui.support.format import balance_words, day, money, number_cell, status
 from commcentre_tui.support.loading import fetch
 from commcentre_tui.widgets.record_table import RecordTable, Section

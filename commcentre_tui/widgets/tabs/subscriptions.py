@@ -10,8 +10,8 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable
 
 from commcentre_tui.repo.customer_detail import RecordRef
+from commcentre_tui.repo.customer_rows import SubscriptionRow
 from commcentre_tui.repo.customer_tabs import ServiceRow
-from commcentre_tui.repo.customer_view import SubscriptionRow
 from commcentre_tui.support.format import day, money, number_cell, status
 from commcentre_tui.support.loading import fetch
 from commcentre_tui.widgets.record_table import RecordTable, Section
