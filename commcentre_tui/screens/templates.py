@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -29,6 +29,7 @@ from commcentre_tui.catalog import MEDIA
 from commcentre_tui.comms.targets import ABOUT
 from commcentre_tui.dialogs.confirm import ConfirmScreen
 from commcentre_tui.errors import CommCentreError
+from commcentre_tui.failures import failure_sentence
 from commcentre_tui.support.console_app import ConsoleAppMixin
 from commcentre_tui.support.loading import fetch
 from commcentre_tui.text import inert
@@ -241,28 +242,30 @@ class TemplatesScreen(ConsoleAppMixin, Screen[None]):
         self._preview()
 
     def _preview(self) -> None:
-        self._render_preview(self.values(), self.query_one("#tpl-customer", Input).value)
+        values, customer = self.values(), self.query_one("#tpl-customer", Input).value
 
-    @work(thread=True, exclusive=True, group="templates-preview", exit_on_error=False)
-    def _render_preview(self, values: dict[str, str], customer: str) -> None:
-        from commcentre_tui.services import templates as svc
+        def render() -> Any:
+            from commcentre_tui.services import templates as svc
 
-        worker = get_current_worker()
-        if not values["body"].strip():
-            result: Any = "Type the body to see the preview."
-        else:
-            try:
-                result = svc.preview(
-                    self.ctx, values, customer, cancelled=lambda: worker.is_cancelled
-                )
-            except CommCentreError as exc:
-                result = exc
-            except Exception as exc:  # noqa: BLE001 - shown in the preview
-                from commcentre_tui.failures import failure_sentence
+            if not values["body"].strip():
+                return "Type the body to see the preview."
+            worker = get_current_worker()  # a newer keystroke cancels this preview
+            return svc.preview(self.ctx, values, customer, cancelled=lambda: worker.is_cancelled)
 
-                result = RuntimeError(failure_sentence(exc, "previewing"))
-        if not worker.is_cancelled:
-            self.app.call_from_thread(self._show_preview, result)
+        def shown_as_error(exc: BaseException) -> bool:
+            if not isinstance(exc, CommCentreError):
+                exc = RuntimeError(failure_sentence(exc, "previewing"))
+            self._show_preview(exc)
+            return True
+
+        fetch(
+            self,
+            render,
+            self._show_preview,
+            group="templates-preview",
+            what="previewing",
+            on_error=shown_as_error,
+        )
 
     def _show_preview(self, result: Any) -> None:
         box = self.query_one("#tpl-preview", Static)
@@ -289,23 +292,24 @@ class TemplatesScreen(ConsoleAppMixin, Screen[None]):
             return
         self.saving = True
         self._status("Checking and saving …")
-        self._save(self.values(), self.current)
+        values, current = self.values(), self.current
 
-    @work(thread=True, exclusive=True, group="templates-save", exit_on_error=False)
-    def _save(self, values: dict[str, str], current: Any) -> None:
-        from commcentre_tui.services import templates as svc
+        def save() -> Any:
+            from commcentre_tui.services import templates as svc
 
-        try:
             if current is None:
-                saved = svc.create(self.ctx, values)
-            else:
-                saved = svc.update(self.ctx, current.id, current.version, values)
-        except CommCentreError as exc:
-            self.app.call_from_thread(self._save_failed, exc)
-            return
-        self.app.call_from_thread(self._saved, saved)
+                return svc.create(self.ctx, values)
+            return svc.update(self.ctx, current.id, current.version, values)
 
-    def _save_failed(self, exc: CommCentreError) -> None:
+        def failed(exc: BaseException) -> bool:
+            if not isinstance(exc, CommCentreError):  # e.g. the database went away
+                exc = RuntimeError(failure_sentence(exc, "saving the template"))
+            self._save_failed(exc)
+            return True
+
+        fetch(self, save, self._saved, group="templates-save", what="saving", on_error=failed)
+
+    def _save_failed(self, exc: Exception) -> None:
         self.saving = False
         self._error(str(exc))
         self._status("Not saved: " + str(exc))
@@ -354,23 +358,27 @@ class TemplatesScreen(ConsoleAppMixin, Screen[None]):
 
         self.app.push_screen(ConfirmScreen(question, yes="Deactivate", no="Back"), confirmed)
 
-    @work(thread=True, exclusive=True, group="templates-save", exit_on_error=False)
     def _set_active(self, row: Any, active: bool) -> None:
-        from commcentre_tui.services import templates as svc
+        def change() -> Any:
+            from commcentre_tui.services import templates as svc
 
-        try:
-            saved = svc.set_active(self.ctx, row.id, active, row.version)
-        except CommCentreError as exc:
-            self.app.call_from_thread(self._status, str(exc))
-            return
-        word = "Reactivated" if active else "Deactivated"
-        self.app.call_from_thread(
-            self.app.notify,
-            f"{word} the template {saved.name} ({saved.language}).",
-            title=TITLE,
-            markup=False,
-        )
-        self.app.call_from_thread(self._reload, saved.id)
+            return svc.set_active(self.ctx, row.id, active, row.version)
+
+        def changed(saved: Any) -> None:
+            word = "Reactivated" if active else "Deactivated"
+            self.app.notify(
+                f"{word} the template {saved.name} ({saved.language}).", title=TITLE, markup=False
+            )
+            self._reload(saved.id)
+
+        what = "reactivating" if active else "deactivating"
+
+        def refused(exc: BaseException) -> bool:
+            known = isinstance(exc, CommCentreError)
+            self._status(str(exc) if known else failure_sentence(exc, what))
+            return True
+
+        fetch(self, change, changed, group="templates-save", what=what, on_error=refused)
 
     def _ask_discard(self, then: Any) -> None:
         self.app.push_screen(

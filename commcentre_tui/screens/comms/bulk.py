@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -187,18 +187,20 @@ class NotifyResultsScreen(ConsoleAppMixin, ModalScreen[NotifyReport | None]):
         self._say(f"Rendering “{event.value}” for these results …")
         self._preview(str(event.value))
 
-    @work(thread=True, exclusive=True, group="bulk-preview", exit_on_error=False)
     def _preview(self, template: str) -> None:
-        from commcentre_tui.services.comm_bulk import notify_results
+        def render() -> NotifyReport:
+            from commcentre_tui.services.comm_bulk import notify_results
 
-        try:
-            report = notify_results(
-                self.ctx, template, self.conditions, mode=self.mode, dry_run=True
-            )
-        except Exception as exc:  # noqa: BLE001 - one sentence
-            self.app.call_from_thread(self._failed, exc)
-            return
-        self.app.call_from_thread(self._show_preview, template, report)
+            return notify_results(self.ctx, template, self.conditions, mode=self.mode, dry_run=True)
+
+        fetch(
+            self,
+            render,
+            lambda report: self._show_preview(template, report),
+            group="bulk-preview",
+            what="previewing the messages",
+            on_error=self._failed,
+        )
 
     def _show_preview(self, template: str, report: NotifyReport) -> None:
         if self.query_one("#bulk-template", Select).value != template:
@@ -213,11 +215,13 @@ class NotifyResultsScreen(ConsoleAppMixin, ModalScreen[NotifyReport | None]):
         button.disabled = sending == 0
         button.refresh(layout=True)  # the label's width changed
 
-    def _failed(self, exc: BaseException) -> None:
+    def _failed(self, exc: BaseException) -> bool:
+        """One sentence beside the preview and as a notification (handled: ``True``)."""
         text = failure_sentence(exc, "queueing the messages")
         self.busy = False
         self._say(text)
         self.notify(text, title=TITLE, severity="error", markup=False)
+        return True
 
     # Queueing ---------------------------------------------------------------------------------
     def action_queue(self) -> None:
@@ -256,20 +260,16 @@ class NotifyResultsScreen(ConsoleAppMixin, ModalScreen[NotifyReport | None]):
         bar.display = True
         self.query_one("#bulk-queue", Button).disabled = True
         self._say(f"Queueing “{template}” …")
-        self._queue(template)
-
-    @work(thread=True, exclusive=True, group="bulk-queue", exit_on_error=False)
-    def _queue(self, template: str) -> None:
-        from commcentre_tui.services.comm_bulk import notify_results
-
-        def progress(done: int, total: int) -> None:
-            self.app.call_from_thread(
-                self.query_one(ProgressBar).update, total=max(total, 1), progress=done
-            )
-
+        bar = self.query_one(ProgressBar)
         audience = self.report.contact_ids if self.report is not None else None
-        try:
-            report = notify_results(
+
+        def progress(done: int, total: int) -> None:  # (in the worker's thread)
+            self.app.call_from_thread(bar.update, total=max(total, 1), progress=done)
+
+        def queue() -> NotifyReport:
+            from commcentre_tui.services.comm_bulk import notify_results
+
+            return notify_results(
                 self.ctx,
                 template,
                 self.conditions,
@@ -277,10 +277,9 @@ class NotifyResultsScreen(ConsoleAppMixin, ModalScreen[NotifyReport | None]):
                 progress=progress,
                 contact_ids=audience,
             )
-        except Exception as exc:  # noqa: BLE001 - one sentence; nothing was queued (one transaction)
-            self.app.call_from_thread(self._failed, exc)
-            return
-        self.app.call_from_thread(self._done, report)
+
+        # A failure is one sentence; nothing was queued (one transaction).
+        fetch(self, queue, self._done, group="bulk-queue", what="queueing", on_error=self._failed)
 
     def _done(self, report: NotifyReport) -> None:
         self.busy = False
