@@ -145,7 +145,7 @@ def _not_busy(widget: Widget) -> None:
 def fetch(
     node: DOMNode,
     call: Callable[[], T],
-    apply: Callable[[T], Any],
+    apply: Callable[[T], Any],  # (or returning an awaitable)
     *,
     group: str,
     what: str,
@@ -157,7 +157,8 @@ def fetch(
 
     ``busy`` shows the loading indicator while the call is slow, and ``on_slow`` is called then
     (e.g. to show where the result will appear): a fast call changes the screen only once, when
-    its result is in. A ``busy`` that :class:`HoldsKeys` keeps the focus and holds the keys typed
+    its result is in. ``apply`` may be a coroutine function (e.g. one that mounts widgets): it is
+    awaited on the UI loop before the worker ends. A ``busy`` that :class:`HoldsKeys` keeps the focus and holds the keys typed
     from now until the result (or the error) is shown. ``on_error`` may handle an error itself
     (return ``True``); otherwise it is reported with :func:`report`.
     """
@@ -190,10 +191,11 @@ def fetch(
 
         node.set_timer(LOADING_DELAY, show_busy)
 
-    def done(worker: Worker[None], result: Any, exc: BaseException | None) -> None:
+    def done(worker: Worker[None], result: Any, exc: BaseException | None) -> Any:
         if pending.get(group, (None,))[0] is not token:
-            return  # superseded by a newer call in the same group
+            return None  # superseded by a newer call in the same group
         del pending[group]
+        shown: Any = None
         with node.app.batch_update():  # one screen update for the whole result
             if holder is not None:
                 holder.show_busy(False)
@@ -203,12 +205,13 @@ def fetch(
                     covered[0].focus(scroll_visible=False)
             try:
                 if exc is None:
-                    apply(result)
+                    shown = apply(result)
                 elif on_error is None or not on_error(exc):
                     report(node, exc, what)
             finally:
                 if holder is not None:
                     holder.release_keys()  # after the result is shown and the focus placed
+        return shown  # (an awaitable is awaited by call_from_thread before the worker ends)
 
     def job() -> None:
         worker = get_current_worker()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -35,6 +35,7 @@ from commcentre_tui.errors import CommCentreError, ValidationFailed
 from commcentre_tui.failures import FORM_KEPT, failure_sentence
 from commcentre_tui.services.context import ServiceContext
 from commcentre_tui.support.console_app import ConsoleAppMixin
+from commcentre_tui.support.loading import fetch
 from commcentre_tui.text import inert, inert_lines
 from commcentre_tui.widgets.bounded_input import BoundedInput
 
@@ -112,22 +113,30 @@ class ActionFormScreen(ConsoleAppMixin, ModalScreen[SaveResult | None]):
         app = self.console_app
         return ServiceContext(app.engine, app.settings, app.actor)
 
-    @work(thread=True, exclusive=True, group="form-load", exit_on_error=False)
     def _load(self) -> None:
-        try:
-            if self.spec.load is not None:
-                self.spec.load(self.ctx, self.data)
-        except CommCentreError as exc:
-            self.app.call_from_thread(self._load_failed, str(exc))
-            return
-        except Exception as exc:  # noqa: BLE001 - shown as a sentence, form closes
-            self.app.call_from_thread(self._load_failed, failure_sentence(exc, "opening the form"))
-            return
-        self.app.call_from_thread(self._build_fields)  # type: ignore[arg-type]  # Textual awaits a coroutine function here; its annotation cannot infer the result type
+        """Read what the form offers (``spec.load``), then build its fields."""
+        load, ctx = self.spec.load, self.ctx
 
-    def _load_failed(self, message: str) -> None:
+        def read() -> None:
+            if load is not None:
+                load(ctx, self.data)
+
+        fetch(
+            self,
+            read,
+            lambda _nothing: self._build_fields(),
+            group="form-load",
+            what="opening the form",
+            on_error=self._load_failed,
+        )
+
+    def _load_failed(self, exc: BaseException) -> bool:
+        """The form closes with one sentence (handled: ``True``)."""
+        known = isinstance(exc, CommCentreError)
+        message = str(exc) if known else failure_sentence(exc, "opening the form")
         self.notify(message, title=self.spec.name, severity="error")
         self.dismiss(None)
+        return True
 
     async def _build_fields(self) -> None:
         container = self.query_one("#fields", VerticalScroll)
@@ -297,28 +306,30 @@ class ActionFormScreen(ConsoleAppMixin, ModalScreen[SaveResult | None]):
             ConfirmScreen(question, yes=self.spec.save_label, no="Keep editing"), answered
         )
 
-    @work(thread=True, exclusive=True, group="form-save", exit_on_error=False)
     def _run_submit(self, submit: Any, values: dict[str, Any], confirmed: bool = False) -> None:
-        try:
-            if self.spec.precheck is not None and not confirmed:
-                question = self.spec.precheck(self.ctx, self.data, values)
-                if question is not None:
-                    self.app.call_from_thread(self._ask_first, question, submit, values)
-                    return
-            result = submit(self.ctx, self.data, values)
-        except ValidationFailed as exc:
-            errors = exc.errors or {"": str(exc)}
-            self.app.call_from_thread(self._save_failed, errors, None)
-            return
-        except CommCentreError as exc:
-            self.app.call_from_thread(self._save_failed, {}, str(exc))
-            return
-        except Exception as exc:  # noqa: BLE001 - one sentence, form kept
-            self.app.call_from_thread(
-                self._save_failed, {}, failure_sentence(exc, "saving", kept=FORM_KEPT)
-            )
-            return
-        self.app.call_from_thread(self._saved, result)
+        """Save (after the spec's precheck, whose question is asked first when it has one)."""
+        precheck, ctx = (None if confirmed else self.spec.precheck), self.ctx
+
+        def save() -> SaveResult | Precheck:
+            question = precheck(ctx, self.data, values) if precheck is not None else None
+            return question if question is not None else submit(ctx, self.data, values)
+
+        def done(outcome: SaveResult | Precheck) -> None:
+            if isinstance(outcome, Precheck):
+                self._ask_first(outcome, submit, values)
+            else:
+                self._saved(outcome)
+
+        def failed(exc: BaseException) -> bool:
+            if isinstance(exc, ValidationFailed):
+                self._save_failed(exc.errors or {"": str(exc)}, None)
+            elif isinstance(exc, CommCentreError):
+                self._save_failed({}, str(exc))
+            else:  # one sentence, the form kept
+                self._save_failed({}, failure_sentence(exc, "saving", kept=FORM_KEPT))
+            return True
+
+        fetch(self, save, done, group="form-save", what="saving", on_error=failed)
 
     def _ask_first(self, question: Precheck, submit: Any, values: dict[str, Any]) -> None:
         def answered(open_existing: bool | None) -> None:
@@ -351,19 +362,24 @@ class ActionFormScreen(ConsoleAppMixin, ModalScreen[SaveResult | None]):
         if self.spec.preview is not None and self._initial:
             self._run_preview(self.values())
 
-    @work(thread=True, exclusive=True, group="form-preview", exit_on_error=False)
     def _run_preview(self, values: dict[str, Any]) -> None:
-        assert self.spec.preview is not None
-        try:
-            text = self.spec.preview(self.ctx, self.data, values)
-        except ValidationFailed as exc:
-            self.app.call_from_thread(self.show_errors, exc.errors or {"": str(exc)})
-            return
-        except Exception as exc:  # noqa: BLE001
-            message = failure_sentence(exc, "previewing")
-            self.app.call_from_thread(self.notify, message, severity="error")
-            return
-        self.app.call_from_thread(self._show_preview, text)
+        preview, ctx = self.spec.preview, self.ctx
+        assert preview is not None
+
+        def beside_the_fields(exc: BaseException) -> bool:
+            if isinstance(exc, ValidationFailed):
+                self.show_errors(exc.errors or {"": str(exc)})
+                return True
+            return False  # any other failure: one sentence as a notification
+
+        fetch(
+            self,
+            lambda: preview(ctx, self.data, values),
+            self._show_preview,
+            group="form-preview",
+            what="previewing",
+            on_error=beside_the_fields,
+        )
 
     def _show_preview(self, text: str) -> None:
         preview = self.query_one("#preview", Static)
