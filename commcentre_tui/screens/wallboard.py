@@ -24,8 +24,10 @@ from textual.screen import Screen
 from textual.widgets import Header, Sparkline, Static
 
 from commcentre_tui import zones
+from commcentre_tui.failures import failure_sentence
 from commcentre_tui.keys import bind
 from commcentre_tui.support.console_app import ConsoleAppMixin
+from commcentre_tui.support.loading import fetch
 from commcentre_tui.widgets import wallboard_panels as panels
 from commcentre_tui.widgets.footer import ConsoleFooter
 
@@ -198,26 +200,32 @@ class WallboardScreen(ConsoleAppMixin, Screen[None]):
         if self._reading:
             return
         self._reading = True
-        self.run_worker(self._read, thread=True, group="wallboard", exit_on_error=False)
+        engine, tz, past = self.console_app.engine, self.tz or _local_zone(), self._past
 
-    def _read(self) -> None:
-        from commcentre_tui.repo.wallboard import read_board
+        def read() -> Any:
+            from commcentre_tui.repo.wallboard import read_board
 
-        app = self.console_app
-        try:
-            board = read_board(app.engine, tz=self.tz or _local_zone(), past=self._past)
-        except Exception as exc:  # noqa: BLE001 - shown in the title; the next tick tries again
-            log.warning("wallboard read failed", exc_info=True)
-            message = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:120]
-            app.call_from_thread(self._failed, message)
-            return
-        app.call_from_thread(self.show, board)
+            return read_board(engine, tz=tz, past=past)
 
-    def _failed(self, message: str) -> None:
+        fetch(
+            self,
+            read,
+            self.show,
+            group="wallboard",
+            what="reading the board",
+            on_error=self._failed,
+        )
+
+    def _failed(self, exc: BaseException) -> bool:
+        """Said in the title (the next tick tries again); handled: ``True``."""
+        log.warning("wallboard read failed", exc_info=exc)
         self._reading = False
         self.query_one("#wall-title", Static).update(
-            Text(f"{TITLE}: could not read ({message}); trying again")
+            Text(
+                f"{TITLE}: {failure_sentence(exc, 'reading the board')} (It reads again by itself.)"
+            )
         )
+        return True
 
     def show(self, board: Any) -> None:
         """Redraw every panel from ``board`` (UI loop)."""

@@ -109,3 +109,36 @@ async def test_f_lists_failures_r_retries_and_enter_loads_the_customer(
 
         await pilot.press("enter")  # Kostas's customer, in the console
         await until(pilot, lambda: app.screen is app.console_screen and app.customer_id == 5)
+
+
+async def test_a_read_that_fails_is_one_sentence_in_the_title_and_the_board_recovers(
+    demo_engine: Engine, monkeypatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from commcentre_tui.repo import wallboard
+
+    real, failures = wallboard.read_board, [1]
+
+    def flaky(*args, **kwargs):
+        if failures:
+            failures.pop()
+            raise OperationalError("SELECT …", {}, Exception("server closed the connection"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(wallboard, "read_board", flaky)
+    app = console_app(demo_engine, load_settings(TEST_CONFIG), "george", today=today)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.console_screen.panels_ready.wait()
+        await pilot.press("ctrl+f")
+        await until(pilot, lambda: isinstance(app.screen, WallboardScreen))
+        board: WallboardScreen = app.screen
+
+        def title() -> str:
+            return str(board.query_one("#wall-title").render())
+
+        await until(pilot, lambda: "did not answer" in title())
+        assert "SELECT" not in title() and "Traceback" not in title()
+        await board.shows(
+            lambda: "did not answer" not in title() and "George" in board.panel_text("agents")
+        )

@@ -11,8 +11,10 @@ thread worker; names and texts are shown as :class:`rich.text.Text`, never marku
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -34,7 +36,7 @@ from commcentre_tui.failures import FORM_KEPT, failure_sentence
 from commcentre_tui.models import Communication
 from commcentre_tui.screens.comms.autosave import AutosavedForm
 from commcentre_tui.screens.comms.live import options_of
-from commcentre_tui.support.loading import HoldsKeysUntilReady
+from commcentre_tui.support.loading import HoldsKeysUntilReady, fetch
 from commcentre_tui.widgets.tag_fields import TagInput, TagPopup, TagTextArea
 
 
@@ -101,20 +103,24 @@ class CommunicationScreen(HoldsKeysUntilReady, AutosavedForm):
     def on_mount(self) -> None:
         self._load()
 
-    @work(thread=True, exclusive=True, group="comm-load", exit_on_error=False)
     def _load(self) -> None:
-        try:
-            setup = load_setup(self.ctx, self.request)
-        except CommCentreError as exc:
-            self.app.call_from_thread(self._load_failed, str(exc))
-        except Exception as exc:  # noqa: BLE001 - one sentence, the form closes
-            self.app.call_from_thread(self._load_failed, failure_sentence(exc, "opening the form"))
-        else:
-            self.app.call_from_thread(self._build, setup)  # type: ignore[arg-type]  # Textual awaits a coroutine function here; its annotation cannot infer the result type
+        ctx, request = self.ctx, self.request
+        fetch(
+            self,
+            lambda: load_setup(ctx, request),
+            self._build,
+            group="comm-load",
+            what="opening the form",
+            on_error=self._load_failed,
+        )
 
-    def _load_failed(self, message: str) -> None:
+    def _load_failed(self, exc: BaseException) -> bool:
+        """One sentence, and the form closes (handled: ``True``)."""
+        known = isinstance(exc, CommCentreError)
+        message = str(exc) if known else failure_sentence(exc, "opening the form")
         self.notify(message, title=TITLES[self.request.mode], severity="error", markup=False)
         self.dismiss(None)
+        return True
 
     async def _build(self, setup: FormSetup) -> None:
         self.setup = setup
@@ -260,30 +266,35 @@ class CommunicationScreen(HoldsKeysUntilReady, AutosavedForm):
         self._saving = True
         self._submit(self.values(), draft)
 
-    @work(thread=True, exclusive=True, group="comm-save", exit_on_error=False)
     def _submit(self, values: dict[str, str], draft: bool) -> None:
-        assert self.setup is not None
-        try:
+        setup, ctx = self.setup, self.ctx
+        assert setup is not None
+
+        def save() -> Any:
             with self._lock:  # no autosave is written during or after the save
-                comm = submit(
-                    self.ctx, self.setup, values, draft=draft, discard_autosave=self._autosaved
-                )
+                comm = submit(ctx, setup, values, draft=draft, discard_autosave=self._autosaved)
                 self._finished = True
-        except ValidationFailed as exc:
-            self.app.call_from_thread(self._save_failed, exc.errors or {"": str(exc)}, "")
-            return
-        except Conflict as exc:
-            self.app.call_from_thread(self._stale, str(exc))
-            return
-        except CommCentreError as exc:
-            self.app.call_from_thread(self._save_failed, {}, str(exc))
-            return
-        except Exception as exc:  # noqa: BLE001 - one sentence, the form is kept
-            self.app.call_from_thread(
-                self._save_failed, {}, failure_sentence(exc, "saving", kept=FORM_KEPT)
-            )
-            return
-        self.app.call_from_thread(self._saved, comm, draft)
+            return comm
+
+        def failed(exc: BaseException) -> bool:
+            if isinstance(exc, ValidationFailed):
+                self._save_failed(exc.errors or {"": str(exc)}, "")
+            elif isinstance(exc, Conflict):
+                self._stale(str(exc))
+            elif isinstance(exc, CommCentreError):
+                self._save_failed({}, str(exc))
+            else:  # one sentence, the form is kept
+                self._save_failed({}, failure_sentence(exc, "saving", kept=FORM_KEPT))
+            return True
+
+        fetch(
+            self,
+            save,
+            lambda comm: self._saved(comm, draft),
+            group="comm-save",
+            what="saving",
+            on_error=failed,
+        )
 
     def _stale(self, message: str) -> None:
         """Someone changed the draft since it was opened: nothing was saved; say how to see it."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.screen import ModalScreen
 from textual.widgets import Input, Select, Static, TextArea
 from textual.worker import get_current_worker
@@ -29,6 +29,7 @@ from commcentre_tui.models import Communication
 from commcentre_tui.services import communications as svc
 from commcentre_tui.services.context import ServiceContext
 from commcentre_tui.support.console_app import ConsoleAppMixin
+from commcentre_tui.support.loading import fetch
 
 SELECTS = ("direction", "media", "category", "recipient", "template", "related")
 Options = list[tuple[str, str]]
@@ -170,29 +171,38 @@ class LiveForm(ConsoleAppMixin, ModalScreen[Communication | None]):
         count.update(Text(label))
         count.set_class(over, "-over")
 
-    @work(thread=True, exclusive=True, group="comm-preview", exit_on_error=False)
     def _render_preview(self, key: tuple[str, str, str]) -> None:
         assert self.setup is not None
         subject, content, related = key
         kind, _, rid = related.partition(":")
-        error, rendered = "", ("", "")
-        worker = get_current_worker()
-        try:
-            rendered = svc.preview(
-                self.ctx,
-                self.setup.contact_id,
+        ctx, contact_id = self.ctx, self.setup.contact_id
+
+        def render() -> tuple[str, str]:
+            worker = get_current_worker()  # a newer keystroke cancels this preview
+            return svc.preview(
+                ctx,
+                contact_id,
                 subject=subject,
                 content=content,
                 related_type=kind or None,
                 related_id=int(rid) if rid else None,
                 cancelled=lambda: worker.is_cancelled,
             )
-        except CommCentreError as exc:
-            error = str(exc)
-        except Exception as exc:  # noqa: BLE001 - shown in the preview
-            error = failure_sentence(exc, "previewing")
-        if not worker.is_cancelled:
-            self.app.call_from_thread(self._preview_done, key, rendered, error)
+
+        def in_the_preview(exc: BaseException) -> bool:
+            known = isinstance(exc, CommCentreError)
+            error = str(exc) if known else failure_sentence(exc, "previewing")
+            self._preview_done(key, ("", ""), error)
+            return True
+
+        fetch(
+            self,
+            render,
+            lambda rendered: self._preview_done(key, rendered, ""),
+            group="comm-preview",
+            what="previewing",
+            on_error=in_the_preview,
+        )
 
     def _preview_done(
         self, key: tuple[str, str, str], rendered: tuple[str, str], error: str
@@ -234,27 +244,27 @@ class LiveForm(ConsoleAppMixin, ModalScreen[Communication | None]):
             else:
                 self._clear_error("template")
 
-    @work(thread=True, exclusive=True, group="comm-template", exit_on_error=False)
     def _render_template(self, template_id: str, related: str) -> None:
         assert self.setup is not None
         kind, _, rid = related.partition(":")
-        try:
-            rendered = svc.render_template_for(
-                self.ctx,
-                int(template_id),
-                self.setup.contact_id,
-                kind or None,
-                int(rid) if rid else None,
-            )
-        except CommCentreError as exc:
-            self.app.call_from_thread(self.show_errors, {"template": str(exc)})
-        except Exception as exc:  # noqa: BLE001 - one sentence beside the field
-            self.app.call_from_thread(
-                self.show_errors, {"template": failure_sentence(exc, "filling in the template")}
-            )
-        else:
-            if not get_current_worker().is_cancelled:
-                self.app.call_from_thread(self._apply_template, rendered)
+        ctx, contact_id = self.ctx, self.setup.contact_id
+
+        def beside_the_field(exc: BaseException) -> bool:
+            known = isinstance(exc, CommCentreError)
+            message = str(exc) if known else failure_sentence(exc, "filling in the template")
+            self.show_errors({"template": message})
+            return True
+
+        fetch(
+            self,
+            lambda: svc.render_template_for(
+                ctx, int(template_id), contact_id, kind or None, int(rid) if rid else None
+            ),
+            self._apply_template,
+            group="comm-template",
+            what="filling in the template",
+            on_error=beside_the_field,
+        )
 
     def _apply_template(self, rendered: svc.RenderedTemplate) -> None:
         if rendered.media != self.values()["media"]:
