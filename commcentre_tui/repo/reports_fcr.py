@@ -9,13 +9,14 @@ communications at the same second are ordered by their number (id). Rows are gro
 first contact's time, its agent or that agent's unit; ``fcr_percent`` = resolved ÷ first
 contacts × 100, one decimal.
 
-One sorted read of the incoming communications from ``N + 1`` days before the range to ``N + 1``
-days after it (a range of ``ix_communication_direction_created`` alone), each issue's in order
-of (second, number), then one walk over them: if any earlier one of the issue is within ``N``
-days, the one just before is, so a communication is a first contact when the one before it is
-another issue's or more than ``N`` days older, and resolved when the one after it is another
-issue's or more than ``N`` days newer. (On both databases this is faster than a
-``LAG``/``LEAD`` window or a look-up per communication.)
+Both databases read the incoming communications from ``N + 1`` days before the range to
+``N + 1`` days after it (a range of ``ix_communication_direction_created`` alone), each issue's
+in order of (second, number). If any earlier one of the issue is within ``N`` days, the one just
+before is: a communication is a first contact when the one before it is another issue's or more
+than ``N`` days older, resolved when the one after it is another issue's or more than ``N`` days
+newer. PostgreSQL finds the neighbours with ``LAG``/``LEAD`` and returns the counts; SQLite,
+whose window functions are slower than its sort, returns the sorted rows and Python walks them
+(each the faster on its database).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, Engine, and_, case, cast, select
+from sqlalchemy import BigInteger, Engine, and_, case, cast, func, or_, select
 from sqlmodel import col
 
 from commcentre_tui.models import Agent, Communication
@@ -34,43 +35,105 @@ from commcentre_tui.repo.wallboard import epoch_seconds
 if TYPE_CHECKING:
     from commcentre_tui.repo.reports import Report  # noqa: F811 - at run time
 
+#: Per row key: [first contacts, resolved].
+Found = dict[tuple[str, ...], list[int]]
+
 
 def fcr_report(engine: Engine, start: datetime, end: datetime, by: str | None, days: int) -> Report:
     from commcentre_tui.repo.reports import Report
 
     if days < 1:
         raise ValueError("The first-contact window must be at least 1 day.")
-    c = Communication
-    window = days * 86_400
-    pad = timedelta(days=days + 1)  # every neighbour within N days of the range is inside
-    second = cast(epoch_seconds(engine, col(c.created_at)), BigInteger).label("second")
-    in_range = and_(col(c.created_at) >= start, col(c.created_at) < end)
-    keys = keys_for(engine, [by] if by else [], col(c.created_at))
-    query = select(
-        col(c.contact_id), col(c.category), second, case((in_range, 1), else_=0), *keys.exprs
-    ).select_from(c)
-    if keys.joins_agent:
-        query = query.outerjoin(Agent, col(Agent.id) == col(c.agent_id))
-    query = query.where(
-        col(c.direction) == "incoming",
-        col(c.created_at) >= start - pad,
-        col(c.created_at) < end + pad,
-        col(c.contact_id).is_not(None),
-    ).order_by(col(c.contact_id), col(c.category), second, col(c.id))
-    found: dict[tuple[str, ...], list[int]] = {}
-    with reading(engine) as session:
-        _walk(session.connection().execute(query), window, found)  # Core: no ORM rows
+    count = _by_window if engine.dialect.name == "postgresql" else _by_walk
+    found = count(engine, start, end, [by] if by else [], days)
     rows = [
         (*key, first, resolved, round(100 * resolved / first, 1))
         for key, (first, resolved) in sorted(found.items())
+        if first
     ]
     names = tuple([by] if by else [])
     return Report("fcr", (*names, "first_contacts", "resolved", "fcr_percent"), rows, len(names))
 
 
-def _walk(rows: Any, window: int, found: dict[tuple[str, ...], list[int]]) -> None:
-    """Count first contacts and resolved ones into ``found`` (per key: [first, resolved]) from
-    rows (customer, category, second, in range?, *keys) in order of issue, second and number."""
+def _second(engine: Engine) -> Any:
+    return cast(epoch_seconds(engine, col(Communication.created_at)), BigInteger).label("second")
+
+
+def _span(start: datetime, end: datetime, days: int) -> tuple[Any, ...]:
+    """The incoming communications a range's figures depend on."""
+    c = Communication
+    pad = timedelta(days=days + 1)  # every neighbour within N days of the range is inside
+    return (
+        col(c.direction) == "incoming",
+        col(c.created_at) >= start - pad,
+        col(c.created_at) < end + pad,
+        col(c.contact_id).is_not(None),
+    )
+
+
+def _by_window(engine: Engine, start: datetime, end: datetime, by: list[str], days: int) -> Found:
+    c = Communication
+    n = (
+        select(col(c.id), col(c.contact_id), col(c.category), col(c.agent_id), col(c.created_at))
+        .add_columns(_second(engine))
+        .where(*_span(start, end, days))
+        .subquery("incoming")
+        .c
+    )
+    issue, order = (n.contact_id, n.category), (n.second, n.id)  # one window: one sort
+    i = (
+        select(
+            n.agent_id,
+            n.created_at,
+            n.second,
+            func.lag(n.second).over(partition_by=issue, order_by=order).label("previous"),
+            func.lead(n.second).over(partition_by=issue, order_by=order).label("next"),
+        )
+        .subquery("issues")
+        .c
+    )
+    window = days * 86_400
+    repeated = i.next.is_not(None) & (i.next <= i.second + window)
+    keys = keys_for(engine, by, i.created_at)
+    query = select(*keys.exprs, func.count(), func.sum(case((repeated, 0), else_=1)))
+    if keys.joins_agent:
+        query = query.outerjoin(Agent, col(Agent.id) == i.agent_id)
+    query = query.where(
+        i.created_at >= start,
+        i.created_at < end,
+        or_(i.previous.is_(None), i.previous < i.second - window),
+    )
+    if keys.exprs:
+        query = query.group_by(*keys.exprs)
+    with reading(engine) as session:
+        return {
+            tuple(str(v) for v in labels): [int(first), int(resolved or 0)]
+            for *labels, first, resolved in session.execute(query).all()
+        }
+
+
+def _by_walk(engine: Engine, start: datetime, end: datetime, by: list[str], days: int) -> Found:
+    c = Communication
+    keys = keys_for(engine, by, col(c.created_at))
+    in_range = and_(col(c.created_at) >= start, col(c.created_at) < end)
+    second = _second(engine)
+    query = select(
+        col(c.contact_id), col(c.category), second, case((in_range, 1), else_=0), *keys.exprs
+    )
+    if keys.joins_agent:
+        query = query.outerjoin(Agent, col(Agent.id) == col(c.agent_id))
+    query = query.where(*_span(start, end, days)).order_by(
+        col(c.contact_id), col(c.category), second, col(c.id)
+    )
+    found: Found = {}
+    with reading(engine) as session:
+        _walk(session.connection().execute(query), days * 86_400, found)  # Core: no ORM rows
+    return found
+
+
+def _walk(rows: Any, window: int, found: Found) -> None:
+    """Count into ``found`` from rows (customer, category, second, in range?, *keys) in order of
+    issue, second and number."""
     issue: tuple[Any, Any] | None = None
     last = 0
     pending: list[int] | None = None  # the totals of the first contact just seen
