@@ -24,7 +24,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, Engine, and_, case, cast, func, or_, select
+from sqlalchemy import BigInteger, Engine, and_, case, cast, func, literal, or_, select
 from sqlmodel import col
 
 from commcentre_tui.models import Agent, Communication
@@ -117,34 +117,39 @@ def _by_walk(engine: Engine, start: datetime, end: datetime, by: list[str], days
     keys = keys_for(engine, by, col(c.created_at))
     in_range = and_(col(c.created_at) >= start, col(c.created_at) < end)
     second = _second(engine)
-    query = select(
-        col(c.contact_id), col(c.category), second, case((in_range, 1), else_=0), *keys.exprs
-    )
+    label = keys.exprs[0] if keys.exprs else literal("")  # ``by`` is one grouping or none
+    counted = case((in_range, label), else_=None)  # NULL: only a neighbour, outside the range
+    query = select(col(c.contact_id), col(c.category), second, counted)
     if keys.joins_agent:
         query = query.outerjoin(Agent, col(Agent.id) == col(c.agent_id))
     query = query.where(*_span(start, end, days)).order_by(
         col(c.contact_id), col(c.category), second, col(c.id)
     )
-    found: Found = {}
-    with reading(engine) as session:
-        _walk(session.connection().execute(query), days * 86_400, found)  # Core: no ORM rows
-    return found
+    with reading(engine) as session:  # the driver's rows at once: no per-row result objects
+        rows = session.connection().execute(query).cursor.fetchall()
+    found = _walk(rows, days * 86_400)
+    return {((str(k),) if by else ()): totals for k, totals in found.items()}
 
 
-def _walk(rows: Any, window: int, found: Found) -> None:
-    """Count into ``found`` from rows (customer, category, second, in range?, *keys) in order of
-    issue, second and number."""
-    issue: tuple[Any, Any] | None = None
+def _walk(rows: Any, window: int) -> dict[Any, list[int]]:
+    """First contacts and resolved ones per label, from rows (customer, category, second, label
+    or ``None`` outside the range) in order of issue, second and number."""
+    found: dict[Any, list[int]] = {}
+    last_contact = last_category = None
     last = 0
     pending: list[int] | None = None  # the totals of the first contact just seen
-    for contact, category, second, counted, *labels in rows:
-        near = (contact, category) == issue and second - last <= window
+    for contact, category, second, label in rows:
+        near = second - last <= window and contact == last_contact and category == last_category
         if pending is not None:
-            pending[1] += not near
+            if not near:
+                pending[1] += 1
             pending = None
-        if counted and not near:
-            pending = found.setdefault(tuple(str(v) for v in labels), [0, 0])
+        if label is not None and not near:
+            pending = found.get(label)
+            if pending is None:
+                pending = found[label] = [0, 0]
             pending[0] += 1
-        issue, last = (contact, category), second
+        last_contact, last_category, last = contact, category, second
     if pending is not None:
         pending[1] += 1
+    return found
