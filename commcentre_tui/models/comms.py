@@ -10,6 +10,17 @@ from sqlmodel import Field, SQLModel
 
 from commcentre_tui.models.types import utcnow
 
+#: ``ix_communication_direction_created`` (migration 0017): what ``report fcr`` reads of the
+#: incoming communications of a range, from that range of the index alone.
+DIRECTION_CREATED_COLUMNS = (
+    "direction",
+    "created_at",
+    "contact_id",
+    "category",
+    "agent_id",
+    "id",
+)
+
 
 class Communication(SQLModel, table=True):
     """Any interaction with a contact.
@@ -23,6 +34,7 @@ class Communication(SQLModel, table=True):
         Index("ix_communication_agent_created", "agent_id", "created_at", "id"),
         Index("ix_communication_contact_created", "contact_id", "created_at"),
         Index("ix_communication_follow_up_of", "follow_up_of_id"),
+        Index("ix_communication_direction_created", *DIRECTION_CREATED_COLUMNS),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -40,28 +40,32 @@ def comms_report(
 
     c = Communication
     keys = keys_for(engine, [by] if by else [], col(c.created_at))
-    extra: list[Any]
+    delivery = col(c.delivery)
+    groups: list[tuple[list[Any], Any]]  # (columns after the keys, condition) per query
     if kind == "communications":
-        extra = [col(c.media), col(c.direction), col(c.state)]
+        groups = [([col(c.media), col(c.direction), col(c.state)], None)]
         names = (*keys.names, "media", "direction", "status")
-    else:
-        extra = [col(c.delivery), col(c.last_error)]
+    else:  # queued and sent from the index alone; the table read only for the failed ones
+        groups = [
+            ([delivery], delivery.is_not(None) & (delivery != "failed")),
+            ([delivery, col(c.last_error)], delivery == "failed"),
+        ]
         names = (*keys.names, "delivery", "reason")
-    query = select(*keys.exprs, *extra, func.count()).select_from(c)
-    if keys.joins_agent:
-        query = query.outerjoin(Agent, col(Agent.id) == col(c.agent_id))
-    query = query.where(col(c.created_at) >= start, col(c.created_at) < end)
-    if kind == "outbox":
-        query = query.where(col(c.delivery).is_not(None))
-    query = query.group_by(*keys.exprs, *extra)
     counts: dict[tuple[str, ...], int] = {}
     with reading(engine) as session:
-        for row in session.execute(query).all():
-            *labels, count = row
-            key = tuple(str(v) for v in labels)
-            if kind == "outbox":  # the reason only for failed deliveries, read once per text
-                status, error = labels[-2], labels[-1]
-                key = (*key[:-1], reason_of(error) if status == "failed" else "")
-            counts[key] = counts.get(key, 0) + int(count)
+        for extra, condition in groups:
+            query = select(*keys.exprs, *extra, func.count()).select_from(c)
+            if keys.joins_agent:
+                query = query.outerjoin(Agent, col(Agent.id) == col(c.agent_id))
+            query = query.where(col(c.created_at) >= start, col(c.created_at) < end)
+            if condition is not None:
+                query = query.where(condition)
+            for row in session.execute(query.group_by(*keys.exprs, *extra)).all():
+                *labels, count = row
+                key = tuple(str(v) for v in labels)
+                if kind == "outbox":  # the reason only for failed deliveries, once per text
+                    failed = len(extra) == 2
+                    key = (*key[: len(keys.exprs) + 1], reason_of(labels[-1]) if failed else "")
+                counts[key] = counts.get(key, 0) + int(count)
     rows = [(*key, counts[key]) for key in sorted(counts)]
     return Report(kind, (*names, "communications"), rows, keys=len(names))

@@ -8,15 +8,23 @@ no incoming communication of the same customer and category in the ``N`` days be
 communications at the same second are ordered by their number (id). Rows are grouped by the
 first contact's time, its agent or that agent's unit; ``fcr_percent`` = resolved ÷ first
 contacts × 100, one decimal.
+
+Both databases read the incoming communications from ``N + 1`` days before the range to
+``N + 1`` days after it (a range of ``ix_communication_direction_created`` alone), each issue's
+in order of (second, number). If any earlier one of the issue is within ``N`` days, the one just
+before is: a communication is a first contact when the one before it is another issue's or more
+than ``N`` days older, resolved when the one after it is another issue's or more than ``N`` days
+newer. PostgreSQL finds the neighbours with ``LAG``/``LEAD`` and returns the counts; SQLite,
+whose window functions are slower than its sort, returns the sorted rows and Python walks them
+(each the faster on its database).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, and_, case, exists, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import BigInteger, Engine, and_, case, cast, func, literal, or_, select
 from sqlmodel import col
 
 from commcentre_tui.models import Agent, Communication
@@ -27,68 +35,121 @@ from commcentre_tui.repo.wallboard import epoch_seconds
 if TYPE_CHECKING:
     from commcentre_tui.repo.reports import Report  # noqa: F811 - at run time
 
+#: Per row key: [first contacts, resolved].
+Found = dict[tuple[str, ...], list[int]]
+
 
 def fcr_report(engine: Engine, start: datetime, end: datetime, by: str | None, days: int) -> Report:
     from commcentre_tui.repo.reports import Report
 
     if days < 1:
         raise ValueError("The first-contact window must be at least 1 day.")
-    c = Communication
-    other = aliased(Communication)
-    window = days * 86_400
-    mine, theirs = (
-        epoch_seconds(engine, col(c.created_at)),
-        epoch_seconds(engine, col(other.created_at)),
-    )
-
-    def repeat(before: bool) -> Any:
-        near = (
-            and_(theirs < mine, theirs >= mine - window)
-            if before
-            else and_(theirs > mine, theirs <= mine + window)
-        )
-        tie = and_(
-            theirs == mine, col(other.id) < col(c.id) if before else col(other.id) > col(c.id)
-        )
-        return exists().where(
-            col(other.contact_id) == col(c.contact_id),
-            col(other.category) == col(c.category),
-            col(other.direction) == "incoming",
-            col(other.created_at) >= (start - _pad(days) if before else start),
-            or_(near, tie),
-        )
-
-    keys = keys_for(engine, [by] if by else [], col(c.created_at))
-    query = select(
-        *keys.exprs, func.count(), func.sum(case((repeat(before=False), 0), else_=1))
-    ).select_from(c)
-    if keys.joins_agent:
-        query = query.outerjoin(Agent, col(Agent.id) == col(c.agent_id))
-    query = query.where(
-        col(c.created_at) >= start,
-        col(c.created_at) < end,
-        col(c.direction) == "incoming",
-        col(c.contact_id).is_not(None),
-        ~repeat(before=True),
-    )
-    if keys.exprs:
-        query = query.group_by(*keys.exprs)
-    rows = []
-    with reading(engine) as session:
-        for row in session.execute(query).all():
-            *labels, first, resolved = row
-            if not first:
-                continue
-            first, resolved = int(first), int(resolved or 0)
-            rows.append(
-                (*(str(v) for v in labels), first, resolved, round(100 * resolved / first, 1))
-            )
-    rows.sort()
+    count = _by_window if engine.dialect.name == "postgresql" else _by_walk
+    found = count(engine, start, end, [by] if by else [], days)
+    rows = [
+        (*key, first, resolved, round(100 * resolved / first, 1))
+        for key, (first, resolved) in sorted(found.items())
+        if first
+    ]
     names = tuple([by] if by else [])
     return Report("fcr", (*names, "first_contacts", "resolved", "fcr_percent"), rows, len(names))
 
 
-def _pad(days: int) -> Any:
-    from datetime import timedelta
+def _second(engine: Engine) -> Any:
+    return cast(epoch_seconds(engine, col(Communication.created_at)), BigInteger).label("second")
 
-    return timedelta(days=days + 1)
+
+def _span(start: datetime, end: datetime, days: int) -> tuple[Any, ...]:
+    """The incoming communications a range's figures depend on."""
+    c = Communication
+    pad = timedelta(days=days + 1)  # every neighbour within N days of the range is inside
+    return (
+        col(c.direction) == "incoming",
+        col(c.created_at) >= start - pad,
+        col(c.created_at) < end + pad,
+        col(c.contact_id).is_not(None),
+    )
+
+
+def _by_window(engine: Engine, start: datetime, end: datetime, by: list[str], days: int) -> Found:
+    c = Communication
+    n = (
+        select(col(c.id), col(c.contact_id), col(c.category), col(c.agent_id), col(c.created_at))
+        .add_columns(_second(engine))
+        .where(*_span(start, end, days))
+        .subquery("incoming")
+        .c
+    )
+    issue, order = (n.contact_id, n.category), (n.second, n.id)  # one window: one sort
+    i = (
+        select(
+            n.agent_id,
+            n.created_at,
+            n.second,
+            func.lag(n.second).over(partition_by=issue, order_by=order).label("previous"),
+            func.lead(n.second).over(partition_by=issue, order_by=order).label("next"),
+        )
+        .subquery("issues")
+        .c
+    )
+    window = days * 86_400
+    repeated = i.next.is_not(None) & (i.next <= i.second + window)
+    keys = keys_for(engine, by, i.created_at)
+    query = select(*keys.exprs, func.count(), func.sum(case((repeated, 0), else_=1)))
+    if keys.joins_agent:
+        query = query.outerjoin(Agent, col(Agent.id) == i.agent_id)
+    query = query.where(
+        i.created_at >= start,
+        i.created_at < end,
+        or_(i.previous.is_(None), i.previous < i.second - window),
+    )
+    if keys.exprs:
+        query = query.group_by(*keys.exprs)
+    with reading(engine) as session:
+        return {
+            tuple(str(v) for v in labels): [int(first), int(resolved or 0)]
+            for *labels, first, resolved in session.execute(query).all()
+        }
+
+
+def _by_walk(engine: Engine, start: datetime, end: datetime, by: list[str], days: int) -> Found:
+    c = Communication
+    keys = keys_for(engine, by, col(c.created_at))
+    in_range = and_(col(c.created_at) >= start, col(c.created_at) < end)
+    second = _second(engine)
+    label = keys.exprs[0] if keys.exprs else literal("")  # ``by`` is one grouping or none
+    counted = case((in_range, label), else_=None)  # NULL: only a neighbour, outside the range
+    query = select(col(c.contact_id), col(c.category), second, counted)
+    if keys.joins_agent:
+        query = query.outerjoin(Agent, col(Agent.id) == col(c.agent_id))
+    query = query.where(*_span(start, end, days)).order_by(
+        col(c.contact_id), col(c.category), second, col(c.id)
+    )
+    with reading(engine) as session:  # the driver's rows at once: no per-row result objects
+        rows = session.connection().execute(query).cursor.fetchall()
+    found = _walk(rows, days * 86_400)
+    return {((str(k),) if by else ()): totals for k, totals in found.items()}
+
+
+def _walk(rows: Any, window: int) -> dict[Any, list[int]]:
+    """First contacts and resolved ones per label, from rows (customer, category, second, label
+    or ``None`` outside the range) in order of issue, second and number."""
+    found: dict[Any, list[int]] = {}
+    last_contact = last_category = None
+    last = 0
+    pending: list[int] | None = None  # the totals of the first contact just seen
+    for contact, category, second, label in rows:
+        near = second - last <= window and contact == last_contact and category == last_category
+        if pending is not None:
+            if not near:
+                pending[1] += 1
+            pending = None
+        if label is not None and not near:
+            pending = found.get(label)
+            if pending is None:
+                pending = found[label] = [0, 0]
+            pending[0] += 1
+        last_contact, last_category, last = contact, category, second
+    if pending is not None:
+        pending[1] += 1
+    return found

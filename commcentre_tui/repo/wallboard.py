@@ -138,7 +138,10 @@ def call_measures(engine: Engine) -> tuple[Any, Any, Any, Any]:
     handled = and_(col(c.media) == "phone", cti, col(c.state) == "completed")
     talk = func.coalesce(col(c.call_duration_seconds), 0)
     acw_raw = _seconds(engine, col(c.call_started_at), col(c.completed_at)) - talk
-    acw = case((acw_raw < 0, 0), (acw_raw > ACW_CAP_SECONDS, ACW_CAP_SECONDS), else_=acw_raw)
+    # clamped to [0, cap] with the difference computed once per row (a CASE repeats it)
+    pg = engine.dialect.name == "postgresql"
+    low, high = (func.greatest, func.least) if pg else (func.max, func.min)
+    acw = high(low(acw_raw, 0), ACW_CAP_SECONDS)
     return cti, handled, talk, acw
 
 
