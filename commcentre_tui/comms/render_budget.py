@@ -11,8 +11,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -184,12 +183,22 @@ def check_printf(b: Budget, fmt: str, args: Any) -> None:
     b.check_size(len(fmt) + widths + specs * largest)
 
 
-@contextmanager
-def active(b: Budget) -> Iterator[Budget]:
-    """Make ``b`` the budget of renders on this thread while the block runs."""
-    previous = getattr(_local, "budget", None)
-    _local.budget = b
-    try:
-        yield b
-    finally:
-        _local.budget = previous
+class active:  # noqa: N801  # used like the context manager function it replaced
+    """Make ``b`` the budget of renders on this thread while the block runs (``with active(b)``).
+
+    A class rather than ``@contextmanager``: one render per message in bulk sends, and the
+    generator machinery cost more than the render's own bookkeeping."""
+
+    __slots__ = ("budget", "previous")
+
+    def __init__(self, b: Budget) -> None:
+        self.budget = b
+        self.previous: Budget | None = None
+
+    def __enter__(self) -> Budget:
+        self.previous = getattr(_local, "budget", None)
+        _local.budget = self.budget
+        return self.budget
+
+    def __exit__(self, *exc: object) -> None:
+        _local.budget = self.previous
