@@ -9,6 +9,8 @@ text on its thread (:func:`budget`, :func:`active`). Going over a limit raises
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
+from decimal import Decimal
 import threading
 import time
 from collections.abc import Callable
@@ -122,10 +124,16 @@ def budget() -> Budget:
     return getattr(_local, "budget", None) or _STATIC
 
 
+#: Tag value types that print short (``text_size`` counts them as 32 characters).
+_OPAQUE = frozenset({date, datetime, Decimal})
+
+
 def text_size(value: Any, limit: int, depth: int = 0) -> int:
     """About how many characters ``str(value)`` has; stops counting once past ``limit``."""
     if isinstance(value, str):
         return len(value)
+    if type(value) in _OPAQUE:  # what the last line answers for them, without the checks
+        return 32
     if isinstance(value, bool) or value is None:
         return 5
     if isinstance(value, int):
