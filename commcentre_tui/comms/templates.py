@@ -151,27 +151,19 @@ class TagEnvironment(BudgetedSandbox):
     """The sandbox: tag groups expose only their documented keys, missing values are errors."""
 
     def _lookup(self, obj: TagNamespace, name: Any) -> Any:
+        if name in FIELDS[obj.group] and not obj.absent:
+            value = obj.get(name)
+            if has_value(value):
+                return value
+        tag = _tag(f"{obj.group}.{name}")
         if name not in FIELDS[obj.group]:
-            return self.undefined(
-                hint=f"Unknown tag {_tag(f'{obj.group}.{name}')}: it is not in the tag reference.",
-                obj=obj,
-                name=name,
-            )
-        if obj.absent:
+            hint = f"Unknown tag {tag}: it is not in the tag reference."
+        elif obj.absent:
             reason = ABSENT_REASON.get(obj.group, "there is no such record")
-            return self.undefined(
-                hint=f"The tag {_tag(f'{obj.group}.{name}')} has no value: {reason}.",
-                obj=obj,
-                name=name,
-            )
-        value = obj.get(name)
-        if not has_value(value):
-            return self.undefined(
-                hint=f"The tag {_tag(f'{obj.group}.{name}')} has no value for this customer.",
-                obj=obj,
-                name=name,
-            )
-        return value
+            hint = f"The tag {tag} has no value: {reason}."
+        else:
+            hint = f"The tag {tag} has no value for this customer."
+        return self.undefined(hint=hint, obj=obj, name=name)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if isinstance(obj, TagNamespace):
