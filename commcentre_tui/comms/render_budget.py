@@ -9,12 +9,12 @@ text on its thread (:func:`budget`, :func:`active`). Going over a limit raises
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
-from decimal import Decimal
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from commcentre_tui.errors import ValidationFailed
