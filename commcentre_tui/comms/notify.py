@@ -10,7 +10,8 @@ template version is the contact's preferred language, else English; a message th
 rendered (a tag with no value for that customer) or an SMS over ``[sms] max_length`` is counted
 with its reason and skipped. Everything else becomes a completed outgoing communication plus its
 queue entry, written together in one transaction per chunk (the outbox), with set-based reads and
-executemany inserts — no ORM object per row. A run stopped half-way keeps the chunks already
+executemany inserts — no ORM object per row; the next chunk's reads and the previous chunk's
+writes run in two threads while a chunk renders. A run stopped half-way keeps the chunks already
 committed (the report says how many were queued).
 
 The console's "Notify these results" passes its own ``contact_ids`` (the contacts a search
@@ -142,16 +143,25 @@ def notify(
     limits = Limits.from_settings(settings)
     done = 0
     held: list[dict[str, Any]] = []  # one_transaction: every row, written once at the end
-    # Writing chunk i (in a thread: the driver releases the GIL) overlaps rendering chunk i+1.
+
+    def load(chunk: Sequence[Any]) -> list[tuple[ContactInfo, dict[str, Any]]]:
+        with reading(engine) as session:
+            return load_batch(session, chunk, needs, agent=agent, today=today, media=media)
+
+    chunks = _chunks(keys, chunk_size)
+    # In threads (the drivers release the GIL while the database works): writing chunk i and
+    # reading chunk i+2 overlap rendering chunk i+1.
     with (
         fewer_collections(),
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="notify-write") as writer,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="notify-read") as reader,
     ):
         writing: Future[None] | None = None
+        ahead: Future[list[tuple[ContactInfo, dict[str, Any]]]] | None = None
         counts = (0, 0)
-        for chunk in _chunks(keys, chunk_size):
-            with reading(engine) as session:
-                loaded = load_batch(session, chunk, needs, agent=agent, today=today, media=media)
+        for i, chunk in enumerate(chunks):
+            loaded = load(chunk) if ahead is None else ahead.result()
+            ahead = reader.submit(load, chunks[i + 1]) if i + 1 < len(chunks) else None
             rows: list[dict[str, Any]] = []
             for key, (info, context) in zip(chunk, loaded, strict=True):
                 row = _render_one(report, compiled, info, context, sms_max, samples, limits)

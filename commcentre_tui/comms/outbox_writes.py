@@ -61,8 +61,14 @@ def allocate_ids(session: Session, count: int) -> list[int]:
 
 def _db_value(session: Session, column: Any, value: Any) -> Any:
     """``value`` as the driver expects it for ``column`` (SQLAlchemy's own conversion, once)."""
-    process = column.type.bind_processor(session.get_bind().dialect)
-    return process(value) if process else value
+    dialect = session.get_bind().dialect
+    process = column.type.bind_processor(dialect)
+    value = process(value) if process else value
+    if dialect.name == "sqlite" and isinstance(value, datetime):
+        # The text sqlite3's default datetime adapter would make of it, once per value instead
+        # of once per row in executemany.
+        return value.isoformat(" ")
+    return value
 
 
 def bulk_insert(

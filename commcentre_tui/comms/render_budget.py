@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from commcentre_tui.errors import ValidationFailed
@@ -123,10 +124,16 @@ def budget() -> Budget:
     return getattr(_local, "budget", None) or _STATIC
 
 
+#: Tag value types that print short (``text_size`` counts them as 32 characters).
+_OPAQUE = frozenset({date, datetime, Decimal})
+
+
 def text_size(value: Any, limit: int, depth: int = 0) -> int:
     """About how many characters ``str(value)`` has; stops counting once past ``limit``."""
     if isinstance(value, str):
         return len(value)
+    if type(value) in _OPAQUE:  # what the last line answers for them, without the checks
+        return 32
     if isinstance(value, bool) or value is None:
         return 5
     if isinstance(value, int):
@@ -184,12 +191,22 @@ def check_printf(b: Budget, fmt: str, args: Any) -> None:
     b.check_size(len(fmt) + widths + specs * largest)
 
 
-@contextmanager
-def active(b: Budget) -> Iterator[Budget]:
-    """Make ``b`` the budget of renders on this thread while the block runs."""
-    previous = getattr(_local, "budget", None)
-    _local.budget = b
-    try:
-        yield b
-    finally:
-        _local.budget = previous
+class active:  # noqa: N801  # used like the context manager function it replaced
+    """Make ``b`` the budget of renders on this thread while the block runs (``with active(b)``).
+
+    A class rather than ``@contextmanager``: one render per message in bulk sends, and the
+    generator machinery cost more than the render's own bookkeeping."""
+
+    __slots__ = ("budget", "previous")
+
+    def __init__(self, b: Budget) -> None:
+        self.budget = b
+        self.previous: Budget | None = None
+
+    def __enter__(self) -> Budget:
+        self.previous = getattr(_local, "budget", None)
+        _local.budget = self.budget
+        return self.budget
+
+    def __exit__(self, *exc: object) -> None:
+        _local.budget = self.previous

@@ -110,7 +110,8 @@ def _finalize(value: Any) -> Any:
     b = budget()
     b.tick()
     if type(value) is str:  # the common case: a tag's text
-        b.check_size(len(value))
+        if len(value) > b.limits.max_bytes:
+            raise b.limits.too_large()
         return value
     b.check_size(text_size(value, b.limits.max_bytes))
     if isinstance(value, TagNamespace):
@@ -123,8 +124,16 @@ def _finalize(value: Any) -> Any:
     return value
 
 
+@lru_cache(maxsize=4096)
+def _date_text(value: date, fmt: str) -> str:
+    return value.strftime(fmt)
+
+
 def _date_filter(value: Any, fmt: str = "%d/%m/%Y") -> str:
-    """``{{ bill.due_date | date("%d %B %Y") }}``."""
+    """``{{ bill.due_date | date("%d %B %Y") }}``. Plain dates (due dates …) repeat across the
+    customers of a bulk send, so their text is cached (``strftime`` is slow)."""
+    if type(value) is date and type(fmt) is str:
+        return _date_text(value, fmt)
     if isinstance(value, date | datetime):
         return value.strftime(fmt)
     raise TemplateError(f"The date filter needs a date, not {value!r}.")
@@ -135,29 +144,38 @@ def _money_filter(value: Any, places: int = 2) -> str:
     return f"{value:,.{places}f}"
 
 
+_FIELD_SETS = {group: frozenset(names) for group, names in FIELDS.items()}
+
+
 class TagEnvironment(BudgetedSandbox):
     """The sandbox: tag groups expose only their documented keys, missing values are errors."""
 
     def _lookup(self, obj: TagNamespace, name: Any) -> Any:
-        tag = f"{obj.group}.{name}"
+        if name in FIELDS[obj.group] and not obj.absent:
+            value = obj.get(name)
+            if has_value(value):
+                return value
+        tag = _tag(f"{obj.group}.{name}")
         if name not in FIELDS[obj.group]:
-            return self.undefined(
-                hint=f"Unknown tag {_tag(tag)}: it is not in the tag reference.", obj=obj, name=name
-            )
-        if obj.absent:
+            hint = f"Unknown tag {tag}: it is not in the tag reference."
+        elif obj.absent:
             reason = ABSENT_REASON.get(obj.group, "there is no such record")
-            return self.undefined(
-                hint=f"The tag {_tag(tag)} has no value: {reason}.", obj=obj, name=name
-            )
-        value = obj.get(name)
-        if not has_value(value):
-            return self.undefined(
-                hint=f"The tag {_tag(tag)} has no value for this customer.", obj=obj, name=name
-            )
-        return value
+            hint = f"The tag {tag} has no value: {reason}."
+        else:
+            hint = f"The tag {tag} has no value for this customer."
+        return self.undefined(hint=hint, obj=obj, name=name)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if isinstance(obj, TagNamespace):
+            # The common case inline (a documented tag with a value: text, a number, a date);
+            # everything else (lists, blanks, absent groups, unknown tags) goes by _lookup.
+            if not obj.absent and attribute in _FIELD_SETS[obj.group]:
+                value = obj.get(attribute)
+                if type(value) is str:
+                    if value.strip():
+                        return value
+                elif value is not None and not isinstance(value, str | tuple | list):
+                    return value
             return self._lookup(obj, attribute)
         return super().getattr(obj, attribute)
 

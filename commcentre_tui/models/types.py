@@ -49,7 +49,8 @@ class Money(types.TypeDecorator[Decimal]):
         if value is None:
             return None
         if dialect.name == "sqlite":
-            return (Decimal(int(value)) / 100).quantize(CENT)
+            # Cents → exactly two places: what (cents / 100).quantize(CENT) gives, in one step.
+            return Decimal(int(value)).scaleb(-2)
         return money(value)
 
     def coerce_compared_value(self, op: Any, value: Any) -> types.TypeEngine[Any]:

@@ -87,3 +87,33 @@ def test_each_message_and_its_queue_entry_are_written_in_full(engine, ctx, custo
         (eleni.id, "queued", 0),
     ]
     assert all(q.next_attempt_at == q.created_at == john.created_at for q in queue)
+
+
+def test_small_chunks_read_ahead_and_write_behind_the_same_rows(engine, ctx, customer) -> None:
+    """Chunks of 2: the next chunk is read in one thread and the previous one written in another
+    while a chunk renders; the rows, their order and the report are those of a single chunk."""
+    for n in range(1, 8):
+        customer(n, first=f"P{n}", language="el" if n % 3 == 0 else "en")
+    _template(
+        engine, "Hello", "email", "Hi {{ contact.first_name }} ({{ contact.customer_number }})"
+    )
+
+    def run(**options: int) -> tuple[object, list[tuple[object, ...]]]:
+        report = notify(
+            engine, ctx.settings, ctx.actor, template="Hello", segment="active", **options
+        )
+        with reading(engine) as session:
+            c, q = m.Communication, m.CommunicationQueue
+            rows = session.execute(
+                select(c.contact_id, c.recipient, c.content, q.status)
+                .join(q, q.communication_id == c.id)
+                .order_by(c.id)
+            ).all()
+        with transaction(engine) as session:
+            session.execute(m.CommunicationQueue.__table__.delete())
+            session.execute(m.Communication.__table__.delete())
+        return (report.matched, report.queued, report.samples), [tuple(r) for r in rows]
+
+    one = run()
+    assert run(chunk_size=2) == one
+    assert len(one[1]) == 7 and one[1][0][2].startswith("Hi P1 (")

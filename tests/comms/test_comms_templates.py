@@ -7,7 +7,13 @@ from datetime import date
 import pytest
 
 from commcentre_tui.comms.sms import sms_count
-from commcentre_tui.comms.tags import TAG_REFERENCE, build_context, sample_context, tag_completions
+from commcentre_tui.comms.tags import (
+    TAG_REFERENCE,
+    TagList,
+    build_context,
+    sample_context,
+    tag_completions,
+)
 from commcentre_tui.comms.templates import (
     TemplateError,
     check_template,
@@ -92,6 +98,62 @@ def test_tag_without_value_for_this_customer_is_named() -> None:
     assert err.value.field == "subject"
     # Optional tags can be written with default/is defined.
     assert render("{{ contact.first_name | default('Customer') }}", context) == "Customer"
+
+
+class _Text(str):
+    """A str subclass (the tag lookup's fast path only takes plain str)."""
+
+
+@pytest.mark.parametrize(
+    ("values", "source", "expected"),
+    [
+        ({"first_name": "Maria"}, "{{ contact.first_name }}", "Maria"),
+        ({"first_name": "   "}, "{{ contact.first_name }}", None),
+        ({"first_name": _Text(" ")}, "{{ contact.first_name }}", None),
+        ({"first_name": _Text("Eva")}, "{{ contact.first_name }}", "Eva"),
+        ({"emails": TagList()}, "{{ contact.emails }}", None),
+        (
+            {"emails": TagList(("a@x.example", "b@x.example"))},
+            "{{ contact.emails }}",
+            "a@x.example, b@x.example",
+        ),
+        ({"custom": "x"}, "{{ contact.custom }}", "unknown"),
+        ({"first_name": "Maria"}, "{{ contact['first_name'] }}", "Maria"),
+    ],
+)
+def test_tag_lookup_answers_alike_by_attribute_and_by_item(
+    values: dict[str, object], source: str, expected: str | None
+) -> None:
+    context = build_context({"contact": values}, date(2026, 1, 1))
+    tag = source.strip("{} ").replace("['", ".").replace("']", "")
+    if expected == "unknown":
+        with pytest.raises(TemplateError, match="not in the tag reference"):
+            render(source, context)
+    elif expected is None:
+        with pytest.raises(TemplateError) as err:
+            render(source, context)
+        assert str(err.value) == f"The tag {{{{ {tag} }}}} has no value for this customer."
+    else:
+        assert render(source, context) == expected
+
+
+def test_date_filter_formats_dates_and_times_alike_every_time() -> None:
+    from datetime import UTC, datetime, timedelta, timezone
+
+    due = date(2026, 11, 30)
+    at = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    context = build_context(
+        {"bill": {"due_date": due}, "job": {"scheduled_at": at}}, date(2026, 1, 1)
+    )
+    for _ in range(2):  # the second render reads the cached text
+        assert render("{{ bill.due_date | date }}", context) == "30/11/2026"
+        assert render("{{ bill.due_date | date('%Y-%m-%d') }}", context) == "2026-11-30"
+    # Equal instants in other zones are equal datetimes but print their own hour.
+    other = build_context(
+        {"job": {"scheduled_at": at.astimezone(timezone(timedelta(hours=2)))}}, date(2026, 1, 1)
+    )
+    assert render("{{ job.scheduled_at | date('%H:%M') }}", context) == "12:00"
+    assert render("{{ job.scheduled_at | date('%H:%M') }}", other) == "14:00"
 
 
 def test_syntax_error_and_unknown_filter_are_sentences() -> None:
