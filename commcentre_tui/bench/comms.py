@@ -126,8 +126,8 @@ def smtp_delivery(
     concurrency: int | None = None,
 ) -> dict[str, Any]:
     """``comms.smtp_delivery``: the worker delivers ``emails`` queued emails to a loopback server."""
-    from commcentre_tui.comms.outbox_writes import enqueue, insert_communications
     from commcentre_tui.comms.worker import DEFAULT_CONCURRENCY, DeliveryWorker
+    from commcentre_tui.repo.outbox_writes import enqueue, insert_communications
 
     mp = multiprocessing.get_context("spawn")
     parent, child = mp.Pipe()

@@ -40,8 +40,8 @@ def _senders(ctx: BenchContext, want: int) -> list[tuple[int, str]]:
 
 def _ours(ctx: BenchContext, senders: list[tuple[int, str]]) -> list[str]:
     """Queue outgoing emails to the first senders (sent, with Message-IDs); their Message-IDs."""
-    from commcentre_tui.comms import outbox_writes
     from commcentre_tui.models.types import utcnow
+    from commcentre_tui.repo import outbox_writes
     from commcentre_tui.repo.db import transaction
 
     now = utcnow()

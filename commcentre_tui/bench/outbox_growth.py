@@ -35,7 +35,7 @@ def queue_rows() -> int:
 def fill_queue(engine: Engine, contact_id: int, total: int) -> int:
     """Add sent communications and their sent queue rows until the queue table has ``total``
     rows; returns how many were added."""
-    from commcentre_tui.comms.outbox_writes import (
+    from commcentre_tui.repo.outbox_writes import (
         _QUEUE_COLUMNS,
         T_QUEUE,
         _db_value,

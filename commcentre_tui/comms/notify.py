@@ -33,7 +33,6 @@ from sqlalchemy import Engine, select
 from commcentre_tui.comms.bulk_gc import fewer_collections
 from commcentre_tui.comms.context import T_CONTACT, ContactInfo, agent_values, ids_in, load_batch
 from commcentre_tui.comms.notify_report import NotifyReport, Sample
-from commcentre_tui.comms.outbox_writes import enqueue, insert_communications
 from commcentre_tui.comms.segments import segment_contacts, segment_ids
 from commcentre_tui.comms.targets import DEFAULT_ABOUT, MISSING, record_keys
 from commcentre_tui.comms.templates import (
@@ -51,6 +50,7 @@ from commcentre_tui.errors import ValidationFailed
 from commcentre_tui.models.types import utcnow
 from commcentre_tui.repo import audit
 from commcentre_tui.repo.db import reading, transaction
+from commcentre_tui.repo.outbox_writes import enqueue, insert_communications
 from commcentre_tui.repo.permissions import Actor, check
 
 QUEUED_MEDIA = ("email", "sms")

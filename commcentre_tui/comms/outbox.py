@@ -34,13 +34,13 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, String, cast, literal, select, update
 
-from commcentre_tui.comms.outbox_writes import T_COMM, T_QUEUE
-from commcentre_tui.comms.outbox_writes import (
-    enqueue as enqueue,  # re-exported: services call and tests patch outbox.enqueue
-)
 from commcentre_tui.models.types import utcnow
 from commcentre_tui.repo.db import transaction
 from commcentre_tui.repo.locked import retry_when_locked
+from commcentre_tui.repo.outbox_writes import T_COMM, T_QUEUE
+from commcentre_tui.repo.outbox_writes import (
+    enqueue as enqueue,  # re-exported: services call and tests patch outbox.enqueue
+)
 
 MAX_BACKOFF = timedelta(days=1)
 

@@ -19,7 +19,7 @@ The tag reference (``TAG_REFERENCE``, every tag with an example) and ``{{`` auto
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from datetime import date, datetime
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -53,6 +53,7 @@ from commcentre_tui.comms.tags import (
     tag_completions,
 )
 from commcentre_tui.comms.template_files import shipped_templates_dir
+from commcentre_tui.comms.template_filters import date_filter, money_filter
 from commcentre_tui.errors import ValidationFailed
 from commcentre_tui.models import Template
 
@@ -124,26 +125,6 @@ def _finalize(value: Any) -> Any:
     return value
 
 
-@lru_cache(maxsize=4096)
-def _date_text(value: date, fmt: str) -> str:
-    return value.strftime(fmt)
-
-
-def _date_filter(value: Any, fmt: str = "%d/%m/%Y") -> str:
-    """``{{ bill.due_date | date("%d %B %Y") }}``. Plain dates (due dates …) repeat across the
-    customers of a bulk send, so their text is cached (``strftime`` is slow)."""
-    if type(value) is date and type(fmt) is str:
-        return _date_text(value, fmt)
-    if isinstance(value, date | datetime):
-        return value.strftime(fmt)
-    raise TemplateError(f"The date filter needs a date, not {value!r}.")
-
-
-def _money_filter(value: Any, places: int = 2) -> str:
-    """``{{ account.balance | money }}`` → ``1,234.50``."""
-    return f"{value:,.{places}f}"
-
-
 _FIELD_SETS = {group: frozenset(names) for group, names in FIELDS.items()}
 
 
@@ -194,8 +175,8 @@ def _make_env() -> TagEnvironment:
         keep_trailing_newline=True,
         auto_reload=False,
     )
-    env.add_filter("date", _date_filter)
-    env.add_filter("money", _money_filter)
+    env.add_filter("date", date_filter)
+    env.add_filter("money", money_filter)
     return env
 
 

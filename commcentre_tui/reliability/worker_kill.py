@@ -36,9 +36,9 @@ from sqlalchemy import Engine, select
 from sqlmodel import col
 
 from commcentre_tui import models as m
-from commcentre_tui.comms.outbox_writes import enqueue, insert_communications
 from commcentre_tui.models.types import utcnow
 from commcentre_tui.repo.db import reading, transaction
+from commcentre_tui.repo.outbox_writes import enqueue, insert_communications
 
 WAIT = 60.0
 """Safety-net timeout (seconds) of each wait on a condition."""

@@ -20,10 +20,9 @@ from sqlalchemy import Engine, bindparam, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col
 
-from commcentre_tui.comms import outbox_writes
 from commcentre_tui.models import Case, FollowUp, InboundAttachment
 from commcentre_tui.models.types import utcnow
-from commcentre_tui.repo import audit
+from commcentre_tui.repo import audit, outbox_writes
 from commcentre_tui.repo.db import transaction
 from commcentre_tui.repo.inbound_claim import T_IN, _claim_many
 from commcentre_tui.repo.inbound_match import (

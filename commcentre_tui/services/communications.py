@@ -29,13 +29,13 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from commcentre_tui.comms import outbox
-from commcentre_tui.comms.outbox_writes import T_QUEUE
 from commcentre_tui.errors import NotFound, RuleViolation, ValidationFailed
 from commcentre_tui.models import Communication
 from commcentre_tui.models.types import utcnow
 from commcentre_tui.repo import audit
 from commcentre_tui.repo.db import reading, transaction
 from commcentre_tui.repo.locking import update_versioned
+from commcentre_tui.repo.outbox_writes import T_QUEUE
 from commcentre_tui.repo.permissions import enforce
 from commcentre_tui.services.comm_access import draft_access, edit_refusal
 from commcentre_tui.services.comm_bulk import bulk_notify, notify_results

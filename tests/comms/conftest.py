@@ -339,8 +339,8 @@ def pg_engine(pg_database: str) -> Iterator[Engine]:
 
 def queue_emails(engine: Engine, contact_id: int, count: int, *, media: str = "email") -> list[int]:
     """``count`` completed outgoing messages with their queue entries (the bulk outbox path)."""
-    from commcentre_tui.comms.outbox_writes import enqueue, insert_communications
     from commcentre_tui.models.types import utcnow
+    from commcentre_tui.repo.outbox_writes import enqueue, insert_communications
 
     now = utcnow()
     rows = [

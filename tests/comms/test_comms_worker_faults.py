@@ -15,12 +15,12 @@ import pytest
 from sqlalchemy import select
 
 from commcentre_tui import models as m
-from commcentre_tui.comms.outbox_writes import enqueue, insert_communications
 from commcentre_tui.comms.worker import DeliveryWorker
 from commcentre_tui.models.types import utcnow
 from commcentre_tui.reliability.worker_kill import add_contact as _contact
 from commcentre_tui.reliability.worker_kill import database_url as _url
 from commcentre_tui.repo.db import make_engine, reading, transaction
+from commcentre_tui.repo.outbox_writes import enqueue, insert_communications
 
 pytestmark = pytest.mark.reliability
 WAIT = 90.0

@@ -11,7 +11,8 @@ from sqlalchemy import Engine
 from textual._xterm_parser import XTermParser
 from textual.widgets import Input
 
-from commcentre_tui.screens.actions.form import ONE_LINE_LIMIT, ActionFormScreen
+from commcentre_tui.screens.actions.form import ActionFormScreen
+from commcentre_tui.widgets.form_fields import ONE_LINE_LIMIT
 from tests.console.conftest import settle, settle_until, type_text
 from tests.pty_console import PtyConsole, until
 

@@ -15,7 +15,6 @@ from textual.widgets import (
     Button,
     Checkbox,
     Input,
-    Label,
     LoadingIndicator,
     Select,
     Static,
@@ -36,19 +35,8 @@ from commcentre_tui.failures import FORM_KEPT, failure_sentence
 from commcentre_tui.services.context import ServiceContext
 from commcentre_tui.support.console_app import ConsoleAppMixin
 from commcentre_tui.support.loading import fetch
-from commcentre_tui.text import inert, inert_lines
-from commcentre_tui.widgets.bounded_input import BoundedInput
-
-PLACEHOLDERS = {
-    "date": "YYYY-MM-DD",
-    "datetime": "YYYY-MM-DD HH:MM (your time zone)",
-    "money": "0.00",
-    "int": "0",
-}
-
-#: The most a one-line field takes when its spec names no limit (no one-line column is longer):
-#: a stray long paste is cut here with a sentence instead of filling the field with pages.
-ONE_LINE_LIMIT = 500
+from commcentre_tui.text import inert_lines
+from commcentre_tui.widgets.form_fields import field_row
 
 
 class ActionFormScreen(ConsoleAppMixin, ModalScreen[SaveResult | None]):
@@ -142,7 +130,7 @@ class ActionFormScreen(ConsoleAppMixin, ModalScreen[SaveResult | None]):
         container = self.query_one("#fields", VerticalScroll)
         app = self.console_app
         self.fields = self.spec.all_fields(app.settings)
-        rows = [self._row(spec) for spec in self.fields]
+        rows = [field_row(spec, self.data) for spec in self.fields]
         await container.mount_all(rows, before=self.query_one("#preview"))
         self.query_one("#loading").display = False
         self._initial = self.values()
@@ -155,53 +143,6 @@ class ActionFormScreen(ConsoleAppMixin, ModalScreen[SaveResult | None]):
             first.focus()
             # At 80×24 the fields scroll: once laid out, show the one the cursor starts in.
             self.call_after_refresh(first.scroll_visible, animate=False)
-
-    def _row(self, spec: FormField) -> Vertical:
-        label = spec.label + (" *" if spec.required else "")
-        widget = self._widget(spec)
-        widget.add_class("input")
-        error = Static("", id=f"error-{spec.name}", classes="field-error -empty")
-        children: list[Widget] = [Label(Text(label)), widget, error]
-        if spec.help:
-            children.insert(2, Static(Text(spec.help), classes="help"))
-        return Vertical(*children, classes="row", id=f"row-{spec.name}")
-
-    def _default(self, spec: FormField) -> str:
-        return spec.default(self.data) if callable(spec.default) else spec.default
-
-    def _widget(self, spec: FormField) -> Widget:
-        wid = f"field-{spec.name}"
-        default = self._default(spec)
-        if spec.kind == "choice":
-            options = (
-                self.data.lists.get(spec.choices, [])
-                if isinstance(spec.choices, str)
-                else list(spec.choices)
-            )
-            values = [v for v, _ in options]
-            initial = (
-                default
-                if default in values
-                else (Select.NULL if not spec.required or not values else values[0])
-            )
-            return Select(
-                [(Text(inert(label)), value) for value, label in options],
-                id=wid,
-                value=initial,
-                allow_blank=not spec.required or not values,
-                prompt=spec.placeholder or "Choose…",
-            )
-        if spec.kind == "multiline":
-            area = TextArea(default, id=wid, soft_wrap=True, tab_behavior="focus")
-            return area
-        if spec.kind == "bool":
-            return Checkbox(spec.label, value=default in ("1", "true", "yes", True), id=wid)
-        return BoundedInput(
-            value=default,
-            id=wid,
-            placeholder=spec.placeholder or PLACEHOLDERS.get(spec.kind, ""),
-            max_length=spec.max_length or ONE_LINE_LIMIT,
-        )
 
     # -- values and errors ------------------------------------------------------------------
     def values(self) -> dict[str, Any]:
