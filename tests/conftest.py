@@ -23,7 +23,22 @@ from commcentre_tui.repo.permissions import Actor
 
 TESTS_DIR = Path(__file__).resolve().parent
 TEST_CONFIG = TESTS_DIR / "config.test.toml"
-PG_ADMIN_URL = os.environ.get("COMMCENTRE_TEST_DATABASE_URL", "")
+
+
+def fast_commits(url: str) -> str:
+    """``url`` with ``synchronous_commit=off`` for its sessions: a commit returns before its WAL
+    reaches the disk, so the tests do not wait on the disk (only a crash of the server itself
+    could lose the last commits, which no test does; every other behaviour is unchanged)."""
+    if not url or "options" in make_url(url).query:
+        return url
+    return (
+        make_url(url)
+        .update_query_dict({"options": "-c synchronous_commit=off"})
+        .render_as_string(hide_password=False)
+    )
+
+
+PG_ADMIN_URL = fast_commits(os.environ.get("COMMCENTRE_TEST_DATABASE_URL", ""))
 
 BACKENDS = [
     "sqlite",

@@ -21,8 +21,9 @@ from commcentre_tui.config import Settings
 from commcentre_tui.reliability.upgrade import RELEASED, previous_revision, run_upgrade
 from commcentre_tui.repo.db import make_engine
 from commcentre_tui.repo.migrate import head_revision
+from tests.conftest import fast_commits
 
-PG_ADMIN_URL = os.environ.get("COMMCENTRE_TEST_DATABASE_URL", "")
+PG_ADMIN_URL = fast_commits(os.environ.get("COMMCENTRE_TEST_DATABASE_URL", ""))
 BACKENDS = [
     "sqlite",
     pytest.param(
