@@ -34,7 +34,7 @@ from commcentre_tui.cti.ami import AmiClient, AmiMessage
 from commcentre_tui.cti.bridge_protocol import DEFAULT_PORT, LINE_LIMIT, PROTOCOL, _line
 from commcentre_tui.cti.events import CallEvent, CallTracker, CtiError, split_extension
 from commcentre_tui.cti.listener import CtiListener
-from commcentre_tui.cti.listener_source import audit_refusals
+from commcentre_tui.cti.listener_source import audited_listener
 from commcentre_tui.cti.queue_events import QueueUpdate, queue_to_dict, queue_update
 from commcentre_tui.cti.source import originate_for
 from commcentre_tui.cti.states import CONNECTED, CONNECTING, OFF, StateMixin, failed
@@ -111,14 +111,7 @@ class CtiBridge(StateMixin):
             )
             self.client.add_state_listener(self._upstream_state)
         else:
-            self.listener = CtiListener(
-                cti.listen_host,
-                cti.listen_port,
-                deliver=self._deliver,
-                known_extension=self._known,
-                token=cti.listener_token.get_secret_value(),
-                on_refused=audit_refusals(engine, self),
-            )
+            self.listener = audited_listener(cti, engine, self, self._deliver, self._known)
             self.listener.on_queue = self._queue_out
 
     @property

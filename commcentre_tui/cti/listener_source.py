@@ -32,14 +32,7 @@ class ListenerCallSource(CallSource):
     def __init__(self, cti: CtiSettings, extension: str, *, engine: Engine | None = None) -> None:
         super().__init__(extension)
         self.engine = engine
-        self.listener = CtiListener(
-            cti.listen_host,
-            cti.listen_port,
-            deliver=self._deliver,
-            known_extension=self._known,
-            token=cti.listener_token.get_secret_value(),
-            on_refused=audit_refusals(engine, self),
-        )
+        self.listener = audited_listener(cti, engine, self, self._deliver, self._known)
         self.listener.on_queue = self._queue
 
     async def _start(self) -> None:
@@ -78,6 +71,21 @@ class ListenerCallSource(CallSource):
             return 0
         self._emit(event)
         return 1
+
+
+def audited_listener(
+    cti: CtiSettings, engine: Engine | None, owner: Any, deliver: Any, known: Any
+) -> CtiListener:
+    """The ``[cti] listen_*`` listener for ``owner`` (a call source or the bridge), its refused
+    posts audited (:func:`audit_refusals`)."""
+    return CtiListener(
+        cti.listen_host,
+        cti.listen_port,
+        deliver=deliver,
+        known_extension=known,
+        token=cti.listener_token.get_secret_value(),
+        on_refused=audit_refusals(engine, owner),
+    )
 
 
 def audit_refusals(engine: Engine | None, owner: Any) -> Callable[[str, str, int], None]:

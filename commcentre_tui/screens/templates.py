@@ -374,8 +374,7 @@ class TemplatesScreen(ConsoleAppMixin, Screen[None]):
         what = "reactivating" if active else "deactivating"
 
         def refused(exc: BaseException) -> bool:
-            known = isinstance(exc, CommCentreError)
-            self._status(str(exc) if known else failure_sentence(exc, what))
+            self._status(failure_sentence(exc, what))
             return True
 
         fetch(self, change, changed, group="templates-save", what=what, on_error=refused)

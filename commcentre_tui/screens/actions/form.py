@@ -120,8 +120,7 @@ class ActionFormScreen(ConsoleAppMixin, ModalScreen[SaveResult | None]):
 
     def _load_failed(self, exc: BaseException) -> bool:
         """The form closes with one sentence (handled: ``True``)."""
-        known = isinstance(exc, CommCentreError)
-        message = str(exc) if known else failure_sentence(exc, "opening the form")
+        message = failure_sentence(exc, "opening the form")
         self.notify(message, title=self.spec.name, severity="error")
         self.dismiss(None)
         return True

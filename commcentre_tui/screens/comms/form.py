@@ -116,8 +116,7 @@ class CommunicationScreen(HoldsKeysUntilReady, AutosavedForm):
 
     def _load_failed(self, exc: BaseException) -> bool:
         """One sentence, and the form closes (handled: ``True``)."""
-        known = isinstance(exc, CommCentreError)
-        message = str(exc) if known else failure_sentence(exc, "opening the form")
+        message = failure_sentence(exc, "opening the form")
         self.notify(message, title=TITLES[self.request.mode], severity="error", markup=False)
         self.dismiss(None)
         return True

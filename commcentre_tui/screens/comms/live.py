@@ -23,7 +23,6 @@ from commcentre_tui.comms.sms import sms_count
 from commcentre_tui.comms.tags import open_tag
 from commcentre_tui.comms.templates import has_tags
 from commcentre_tui.controllers.comms.state import ERROR_KEYS, FIELDS, FormRequest, FormSetup
-from commcentre_tui.errors import CommCentreError
 from commcentre_tui.failures import failure_sentence
 from commcentre_tui.models import Communication
 from commcentre_tui.services import communications as svc
@@ -190,8 +189,7 @@ class LiveForm(ConsoleAppMixin, ModalScreen[Communication | None]):
             )
 
         def in_the_preview(exc: BaseException) -> bool:
-            known = isinstance(exc, CommCentreError)
-            error = str(exc) if known else failure_sentence(exc, "previewing")
+            error = failure_sentence(exc, "previewing")
             self._preview_done(key, ("", ""), error)
             return True
 
@@ -250,8 +248,7 @@ class LiveForm(ConsoleAppMixin, ModalScreen[Communication | None]):
         ctx, contact_id = self.ctx, self.setup.contact_id
 
         def beside_the_field(exc: BaseException) -> bool:
-            known = isinstance(exc, CommCentreError)
-            message = str(exc) if known else failure_sentence(exc, "filling in the template")
+            message = failure_sentence(exc, "filling in the template")
             self.show_errors({"template": message})
             return True
 
