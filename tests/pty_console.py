@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from commcentre_tui.ssh.pty_process import set_window_size
+from commcentre_tui.ssh.pty_process import read_until_closed, set_window_size
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_CONFIG = ROOT / "tests" / "config.test.toml"
@@ -223,19 +223,14 @@ class PtyConsole:
         os.close(slave)
         self.master = master
         self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader = threading.Thread(
+            target=read_until_closed, args=(master, self._locked_received), daemon=True
+        )
         self._reader.start()
 
-    def _read(self) -> None:
-        while True:
-            try:
-                chunk = os.read(self.master, 65536)
-            except OSError:
-                return
-            if not chunk:
-                return
-            with self.lock:
-                self._received(chunk)
+    def _locked_received(self, chunk: bytes) -> None:
+        with self.lock:
+            self._received(chunk)
 
     def _received(self, chunk: bytes) -> None:
         """What the console wrote (called with the lock held)."""

@@ -49,7 +49,7 @@ class PtyTerminal:
     def __init__(self, url: str, agent: str) -> None:
         import pyte  # (the test extras: ``pip install -e ".[test]"``)
 
-        from commcentre_tui.ssh.pty_process import set_window_size
+        from commcentre_tui.ssh.pty_process import read_until_closed, set_window_size
 
         self.screen = pyte.Screen(COLS, ROWS)
         self.stream = pyte.ByteStream(self.screen)
@@ -76,20 +76,13 @@ class PtyTerminal:
         )
         os.close(slave)
         self.master = master
-        threading.Thread(target=self._read, daemon=True).start()
+        threading.Thread(target=read_until_closed, args=(master, self._feed), daemon=True).start()
 
-    def _read(self) -> None:
-        while True:
-            try:
-                chunk = os.read(self.master, 65536)
-            except OSError:
-                return
-            if not chunk:
-                return
-            with self.changed:
-                self.stream.feed(chunk)
-                self.last_write = time.monotonic()
-                self.changed.notify_all()
+    def _feed(self, chunk: bytes) -> None:
+        with self.changed:
+            self.stream.feed(chunk)
+            self.last_write = time.monotonic()
+            self.changed.notify_all()
 
     def text(self) -> str:
         """The screen's rows, joined (call with ``changed`` held)."""

@@ -47,6 +47,19 @@ def set_window_size(fd: int, cols: int, rows: int, px_width: int = 0, px_height:
     fcntl.ioctl(fd, termios.TIOCSWINSZ, size)
 
 
+def read_until_closed(fd: int, received: Callable[[bytes], object]) -> None:
+    """(Blocking, for a reader thread) Hand each chunk read from ``fd`` to ``received`` until
+    the other side closes or hangs up."""
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            return
+        if not chunk:
+            return
+        received(chunk)
+
+
 def get_window_size(fd: int) -> tuple[int, int]:
     """``(cols, rows)`` of the terminal behind ``fd``."""
     rows, cols, _, _ = struct.unpack("HHHH", fcntl.ioctl(fd, termios.TIOCGWINSZ, b"\0" * 8))

@@ -31,6 +31,15 @@ async def until(pilot, predicate, timeout: float = 30.0) -> None:
     await asyncio.wait_for(loop(), timeout)
 
 
+async def open_board(pilot) -> WallboardScreen:
+    """Ctrl+F from George's console once it is ready: the Wallboard."""
+    app = pilot.app
+    await app.console_screen.panels_ready.wait()
+    await pilot.press("ctrl+f")
+    await until(pilot, lambda: isinstance(app.screen, WallboardScreen))
+    return app.screen
+
+
 def _today(share: float) -> datetime:
     """A moment ``share`` of the way through today so far (the Wallboard counts today's failures;
     "30 minutes ago" would be yesterday when the suite runs just after midnight)."""
@@ -79,10 +88,7 @@ async def test_f_lists_failures_r_retries_and_enter_loads_the_customer(
     _failed(demo_engine, 5, "Welcome", "Recipient address rejected", _today(0.75))
     app = console_app(demo_engine, load_settings(TEST_CONFIG), "george", today=today)
     async with app.run_test(size=(80, 24)) as pilot:
-        await app.console_screen.panels_ready.wait()
-        await pilot.press("ctrl+f")
-        await until(pilot, lambda: isinstance(app.screen, WallboardScreen))
-        board: WallboardScreen = app.screen
+        board = await open_board(pilot)
         await board.shows(lambda: "failed today 2 (f lists them)" in board.panel_text("today"))
 
         await pilot.press("f")
@@ -129,10 +135,7 @@ async def test_a_read_that_fails_is_one_sentence_in_the_title_and_the_board_reco
     monkeypatch.setattr(wallboard, "read_board", flaky)
     app = console_app(demo_engine, load_settings(TEST_CONFIG), "george", today=today)
     async with app.run_test(size=(80, 24)) as pilot:
-        await app.console_screen.panels_ready.wait()
-        await pilot.press("ctrl+f")
-        await until(pilot, lambda: isinstance(app.screen, WallboardScreen))
-        board: WallboardScreen = app.screen
+        board = await open_board(pilot)
 
         def title() -> str:
             return str(board.query_one("#wall-title").render())
